@@ -1,0 +1,50 @@
+"""Entry point of the ``hypnic`` command.
+
+Each command lives in its own module under ``hypnic.commands`` and registers itself on
+:data:`hypnic.app.app`; heavy libraries are imported inside the commands, so
+``hypnic --help`` starts fast. Errors a user can cause print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+
+try:  # typer >= 0.25 vendors its own copy of click
+    from typer._click import exceptions as cx
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as cx
+import typer
+
+from hypnic.app import app
+from hypnic.commands import demo, simulate  # noqa: F401  (registers the commands)
+from sensing.errors import HypnicError
+
+EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 2, 1, 130
+_NO_ARGS = getattr(cx, "NoArgsIsHelpError", ())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and exits with) the process exit code."""
+    code = 0
+    try:
+        result = app(args=argv, prog_name="hypnic", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except _NO_ARGS as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "hypnic --help", err=True)
+        code = EXIT_USAGE
+    except cx.UsageError as exc:
+        cmd = exc.ctx.command_path if exc.ctx else "hypnic"
+        typer.echo(f"{cmd}: error: {exc.format_message()} (see '{cmd} --help')", err=True)
+        code = EXIT_USAGE
+    except HypnicError as exc:
+        typer.echo(f"hypnic: error: {exc}", err=True)
+        code = EXIT_ERROR
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("hypnic: interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except FileNotFoundError as exc:
+        typer.echo(f"hypnic: error: no such file: {exc.filename}", err=True)
+        code = EXIT_ERROR
+    if argv is None:
+        sys.exit(code)
+    return code

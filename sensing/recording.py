@@ -1,0 +1,213 @@
+"""The one sample format every part of hypnic uses: :class:`Recording`.
+
+A recording is one sensor's tri-axial acceleration over a night.
+
+* ``time_ns`` — int64 nanoseconds since the Unix epoch, UTC, strictly increasing.
+* ``acc`` — float32 array of shape (n, 3), axes x, y, z in g (1 g = 9.80665 m/s^2).
+* ``fs`` — nominal sampling rate in Hz (the real rate may drift slightly from it).
+* ``location`` — where the sensor was worn, one of :data:`LOCATIONS` (or ``"unknown"``).
+* ``device`` — free text naming the sensor or file it came from.
+* ``gaps`` — int64 array (k, 2) of [start_ns, end_ns) spans with no samples: the time
+  of the last sample before the gap and of the first sample after it. Gaps are kept as
+  gaps; samples are never invented to fill them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sensing.errors import InvalidRecordingError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+G = 9.80665
+"""Standard gravity in m/s^2; 1 g."""
+
+#: Body part of each supported wearing location. Body parts are what the detection
+#: of the distribution of a jerk (focal, segmental, ...) reasons about.
+LOCATIONS: dict[str, str] = {
+    "wrist-left": "arm-left",
+    "wrist-right": "arm-right",
+    "upper-arm-left": "arm-left",
+    "upper-arm-right": "arm-right",
+    "ankle-left": "leg-left",
+    "ankle-right": "leg-right",
+    "thigh-left": "leg-left",
+    "thigh-right": "leg-right",
+    "trunk": "trunk",
+    "head": "head",
+    "unknown": "unknown",
+}
+
+#: A gap is any step between consecutive samples longer than this many nominal periods.
+GAP_FACTOR = 2.0
+
+
+def find_gaps(time_ns: np.ndarray, fs: float, factor: float = GAP_FACTOR) -> np.ndarray:
+    """Spans with no samples.
+
+    Parameters
+    ----------
+    time_ns : ndarray of int64
+        Sample times, ns since the epoch, increasing.
+    fs : float
+        Nominal sampling rate, Hz.
+    factor : float
+        A step longer than ``factor / fs`` seconds is a gap.
+
+    Returns
+    -------
+    ndarray of int64, shape (k, 2)
+        [last sample before, first sample after] of each gap, ns.
+    """
+    step = np.diff(time_ns)
+    idx = np.flatnonzero(step > factor * 1e9 / fs)
+    return np.stack([time_ns[idx], time_ns[idx + 1]], axis=1).astype(np.int64)
+
+
+def infer_fs(time_ns: np.ndarray) -> float:
+    """Nominal sampling rate from sample times: the median step, in Hz (3 significant digits)."""
+    if len(time_ns) < 2:
+        raise InvalidRecordingError("cannot infer the sampling rate from fewer than 2 samples")
+    step = float(np.median(np.diff(time_ns)))
+    if step <= 0:
+        raise InvalidRecordingError("cannot infer the sampling rate: timestamps do not increase")
+    return float(f"{1e9 / step:.3g}")
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """One sensor's samples. See the module docstring for the format and units.
+
+    Raises
+    ------
+    InvalidRecordingError
+        If the arrays break the format: wrong shape, times not strictly increasing,
+        non-finite accelerations, a non-positive rate or an unknown location.
+    """
+
+    time_ns: np.ndarray
+    acc: np.ndarray
+    fs: float
+    location: str = "unknown"
+    device: str = "unknown"
+    gaps: np.ndarray = field(default=None)  # type: ignore[assignment]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.time_ns)
+        if t.dtype.kind == "M":
+            t = t.astype("datetime64[ns]").view(np.int64)
+        if t.ndim != 1 or t.dtype.kind not in "iu":
+            raise InvalidRecordingError(
+                f"time_ns must be a 1-D integer array of ns since the epoch, got {t.dtype} {t.shape}"
+            )
+        acc = np.asarray(self.acc)
+        if acc.ndim != 2 or acc.shape[1] != 3:
+            raise InvalidRecordingError(f"acc must have shape (n, 3), got {acc.shape}")
+        if acc.shape[0] != t.shape[0]:
+            raise InvalidRecordingError(
+                f"{t.shape[0]} timestamps but {acc.shape[0]} acceleration samples"
+            )
+        if not (np.isfinite(self.fs) and self.fs > 0):
+            raise InvalidRecordingError(f"fs must be a positive number of Hz, got {self.fs!r}")
+        if self.location not in LOCATIONS:
+            raise InvalidRecordingError(
+                f"unknown location {self.location!r}; expected one of {', '.join(LOCATIONS)}"
+            )
+        t = t.astype(np.int64, copy=False)
+        acc = acc.astype(np.float32, copy=False)
+        if len(t) > 1:
+            bad = np.flatnonzero(np.diff(t) <= 0)
+            if bad.size:
+                i = int(bad[0])
+                raise InvalidRecordingError(
+                    f"timestamps must strictly increase: sample {i + 1} ({t[i + 1]} ns) "
+                    f"is not after sample {i} ({t[i]} ns); {bad.size} such steps"
+                )
+        finite = np.isfinite(acc).all(axis=1)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise InvalidRecordingError(
+                f"acceleration must be finite: sample {i} is {acc[i].tolist()}; "
+                f"{int((~finite).sum())} such samples (drop them and keep the gap instead)"
+            )
+        gaps = find_gaps(t, self.fs) if self.gaps is None else np.asarray(self.gaps, np.int64)
+        if gaps.ndim != 2 or gaps.shape[1] != 2:
+            gaps = gaps.reshape(-1, 2)
+        object.__setattr__(self, "time_ns", t)
+        object.__setattr__(self, "acc", acc)
+        object.__setattr__(self, "fs", float(self.fs))
+        object.__setattr__(self, "gaps", gaps)
+
+    def __len__(self) -> int:
+        return int(self.time_ns.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"Recording({self.location}, {self.device}, n={len(self)}, fs={self.fs:g} Hz, "
+            f"{self.duration_s / 3600:.2f} h, {len(self.gaps)} gaps)"
+        )
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first to the last sample, s."""
+        return float(self.time_ns[-1] - self.time_ns[0]) / 1e9 if len(self) else 0.0
+
+    @property
+    def body_part(self) -> str:
+        """Body part the sensor sits on (see :data:`LOCATIONS`)."""
+        return LOCATIONS[self.location]
+
+    def slice_time(self, start_ns: int, end_ns: int) -> Recording:
+        """Samples with ``start_ns <= time_ns < end_ns``, as a new Recording."""
+        i0, i1 = np.searchsorted(self.time_ns, [start_ns, end_ns])
+        keep = (self.gaps[:, 1] > start_ns) & (self.gaps[:, 0] < end_ns)
+        return Recording(
+            self.time_ns[i0:i1], self.acc[i0:i1], self.fs, self.location, self.device,
+            self.gaps[keep], dict(self.meta),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """A DataFrame with a UTC DatetimeIndex named ``time`` and float32 columns x, y, z (g)."""
+        import pandas as pd
+
+        index = pd.DatetimeIndex(self.time_ns.view("datetime64[ns]"), name="time").tz_localize("UTC")
+        df = pd.DataFrame(self.acc, index=index, columns=["x", "y", "z"])
+        df.attrs.update(fs=self.fs, location=self.location, device=self.device)
+        return df
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        fs: float | None = None,
+        location: str | None = None,
+        device: str | None = None,
+    ) -> Recording:
+        """Build a Recording from a DataFrame with a DatetimeIndex and columns x, y, z in g.
+
+        A naive index is taken as UTC. ``fs``, ``location`` and ``device`` default to
+        ``df.attrs`` and then to the median sample step, ``"unknown"`` and ``"unknown"``.
+        """
+        import pandas as pd
+
+        missing = [c for c in ("x", "y", "z") if c not in df.columns]
+        if missing:
+            raise InvalidRecordingError(f"DataFrame lacks column(s) {missing}; expected x, y, z in g")
+        if not isinstance(df.index, pd.DatetimeIndex):
+            raise InvalidRecordingError("DataFrame index must be a DatetimeIndex of sample times")
+        idx = df.index if df.index.tz is None else df.index.tz_convert("UTC").tz_localize(None)
+        t = idx.as_unit("ns").asi8
+        fs = fs or df.attrs.get("fs") or infer_fs(t)
+        return cls(
+            t,
+            df[["x", "y", "z"]].to_numpy(np.float32),
+            fs,
+            location or df.attrs.get("location", "unknown"),
+            device or df.attrs.get("device", "unknown"),
+        )

@@ -1,0 +1,749 @@
+"""Believable overnight accelerometer recordings with ground truth.
+
+The simulator builds one night for one or several sensors worn together (wrist, ankle,
+trunk, ...) on one true time base, then passes each sensor's signal through a sensor
+model. Everything is drawn from one seeded generator, so a seed gives the same night.
+
+What a night contains (times are drawn per night, see :class:`NightConfig`):
+
+* **Sleep structure** — awake in bed with ordinary movement, lights out, a quiet wake
+  period before sleep onset, sleep with rare posture shifts (roll-overs that change
+  every sensor's orientation) and a few brief awakenings, a final awakening.
+* **Hypnic jerks** — brief (40-300 ms) biphasic bursts of 0.3-6 g, clustered around
+  sleep onset and around the return to sleep after an awakening; isolated or in short
+  series; focal (one body part), segmental (two contiguous parts), multifocal (two or
+  more non-contiguous parts, asynchronous) or generalized (every part within tens of ms,
+  spreading from the trunk). A sensor shows a jerk only if its body part is involved.
+* **Look-alikes a detector must not call a jerk** — periodic limb movements of the legs
+  (0.5-10 s movements every 5-90 s in series of 4 or more, in the first half of sleep),
+  scratching (3-10 Hz, up to 1.5 g) and tremor-like rhythmic bursts (4-8 Hz, small), knocks
+  on the sensor (one- or two-sample spikes of 2-16 g), posture shifts and ordinary
+  movement while awake.
+* **Sensor reality** — white noise, calibration offset and gain error, a one-sample-period
+  integrating front end (so short bursts lose peak at low rates, as on real sensors),
+  clipping at the range, quantisation to the resolution, a real rate that differs from
+  the nominal one (clock drift, in ppm), and data gaps (lost samples, never filled in).
+
+Timestamps are the true UTC times of the samples (what a recorder that corrects the
+sensor clock against the host clock stores), so truth times and sample times share
+one time base.
+
+:func:`simulate_nights` adds a diary: nightly factors that change the expected jerk
+count through the documented model in :class:`RateModel`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sensing.errors import HypnicError
+from sensing.recording import LOCATIONS, Recording
+
+BODY_PARTS = ("trunk", "arm-left", "arm-right", "leg-left", "leg-right")
+#: Contiguous pairs of body parts (for segmental jerks): each limb joins the trunk,
+#: the two legs join at the pelvis (lumbosacral segments), the two arms at the shoulders.
+CONTIGUOUS = (
+    ("trunk", "arm-left"), ("trunk", "arm-right"), ("trunk", "leg-left"),
+    ("trunk", "leg-right"), ("leg-left", "leg-right"), ("arm-left", "arm-right"),
+)
+#: Propagation delay of a generalized jerk from the trunk to each part, s (range).
+SPREAD_DELAY_S = {"trunk": (0.0, 0.005), "arm-left": (0.005, 0.02), "arm-right": (0.005, 0.02),
+                  "leg-left": (0.015, 0.04), "leg-right": (0.015, 0.04), "head": (0.0, 0.01)}
+#: Relative amplitude of ordinary wake movement by body part.
+WAKE_MOVEMENT = {"arm-left": 1.0, "arm-right": 1.0, "leg-left": 0.45, "leg-right": 0.45,
+                 "trunk": 0.25, "head": 0.35, "unknown": 1.0}
+#: Windows defining a jerk's phase relative to sleep, s (see :func:`phase_of`).
+ONSET_WINDOW_S = (-300.0, 900.0)
+AWAKENING_RETURN_S = 900.0
+
+
+@dataclass(frozen=True)
+class NightConfig:
+    """Parameters of one simulated night. Defaults give a typical night.
+
+    Attributes
+    ----------
+    fs : float
+        Nominal sampling rate, Hz.
+    locations : tuple of str
+        Where sensors are worn (keys of :data:`sensing.recording.LOCATIONS`).
+    hours_in_bed : float
+        Length of the recording, h.
+    start : str
+        Start of the recording, ISO-8601 UTC.
+    expected_jerks : float
+        Mean number of hypnic jerks in the night (Poisson); ignored if ``n_jerks`` is set.
+    n_jerks : int or None
+        Exact number of hypnic jerk episodes (a series counts as its jerks).
+    series_prob : float
+        Probability that a jerk episode is a series of 2-3 jerks 1-20 s apart.
+    pattern_probs : dict
+        Probabilities of focal, segmental, multifocal and generalized jerks.
+    plm : bool or None
+        Whether periodic limb movements occur; None draws it (probability 0.35).
+    n_scratch, n_tremor, n_knocks : int or None
+        Number of scratching bouts, tremor bursts and knocks; None draws them.
+    noise_g : float
+        White noise per axis, g RMS.
+    range_g : float
+        Full-scale range, +-g; larger values clip.
+    resolution_bits : int
+        ADC resolution over the full range (16 bit at +-8 g: 0.24 mg steps).
+    drift_ppm : float or None
+        Real rate = fs * (1 + drift_ppm * 1e-6); None draws it uniformly in +-40 ppm.
+    gaps_per_night : float
+        Mean number of data gaps per sensor (Poisson), each 0.5 s to 10 min long.
+    """
+
+    fs: float = 100.0
+    locations: tuple[str, ...] = ("wrist-left", "ankle-left", "trunk")
+    hours_in_bed: float = 8.0
+    start: str = "2026-01-05T22:30:00Z"
+    expected_jerks: float = 4.0
+    n_jerks: int | None = None
+    series_prob: float = 0.25
+    pattern_probs: dict[str, float] = field(default_factory=lambda: {
+        "focal": 0.3, "segmental": 0.15, "multifocal": 0.05, "generalized": 0.5})
+    plm: bool | None = None
+    n_scratch: int | None = None
+    n_tremor: int | None = None
+    n_knocks: int | None = None
+    noise_g: float = 0.004
+    range_g: float = 8.0
+    resolution_bits: int = 16
+    drift_ppm: float | None = None
+    gaps_per_night: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.fs <= 1000:
+            raise HypnicError(f"fs must be 10-1000 Hz, got {self.fs}")
+        if not 0.5 <= self.hours_in_bed <= 16:
+            raise HypnicError(f"hours_in_bed must be 0.5-16 h, got {self.hours_in_bed}")
+        bad = [loc for loc in self.locations if loc not in LOCATIONS or loc == "unknown"]
+        if bad or not self.locations or len(set(self.locations)) != len(self.locations):
+            raise HypnicError(
+                f"locations must be distinct names from {', '.join(list(LOCATIONS)[:-1])}; "
+                f"got {', '.join(self.locations) or 'none'}"
+            )
+
+
+@dataclass(frozen=True)
+class SimulatedNight:
+    """A simulated night and its ground truth.
+
+    Attributes
+    ----------
+    recordings : dict of str to Recording
+        One recording per sensor location.
+    jerks : DataFrame
+        One row per hypnic jerk: ``jerk_id``, ``start``/``end`` (UTC, earliest/latest
+        over the involved body parts), ``duration_s``, ``peak_g`` (largest physical peak
+        before the sensor front end), ``pattern`` (focal/segmental/multifocal/
+        generalized), ``parts`` (";"-joined body parts), ``series_id`` (-1 isolated),
+        ``phase``, ``rel_onset_s``, ``sensors`` (";"-joined locations that show it),
+        ``observable`` (some sensor shows it outside a gap).
+    jerk_sensors : DataFrame
+        One row per jerk per sensor that shows it: ``jerk_id``, ``location``, ``start``,
+        ``end``, ``duration_s``, ``peak_g``, ``in_gap``.
+    confounders : DataFrame
+        One row per look-alike: ``kind`` (plm, scratch, tremor, knock, posture),
+        ``location``, ``start``, ``end``, ``duration_s``, ``peak_g``, ``series_id``
+        (PLM series, else -1), ``in_gap``.
+    sleep : dict
+        ``lights_out``, ``onset``, ``wake`` (UTC Timestamps) and ``awakenings``
+        (list of (start, end) Timestamps).
+    gaps : dict of str to ndarray
+        True data gaps per location, int64 ns (k, 2).
+    config : NightConfig
+    seed : int
+    """
+
+    recordings: dict[str, Recording]
+    jerks: pd.DataFrame
+    jerk_sensors: pd.DataFrame
+    confounders: pd.DataFrame
+    sleep: dict
+    gaps: dict[str, np.ndarray]
+    config: NightConfig
+    seed: int
+
+
+def phase_of(rel_s: np.ndarray, t_s: np.ndarray, onset_s: float, wake_s: float,
+             awakenings_s: list[tuple[float, float]]) -> np.ndarray:
+    """Phase of moments relative to a sleep window.
+
+    ``sleep-onset``: within [-5, +15] min of sleep onset; ``pre-sleep``: earlier;
+    ``awakening``: inside a brief awakening or up to 15 min after it ends (the return to
+    sleep); ``day``: after the final wake; ``sleep``: the rest of the sleep period.
+
+    Parameters
+    ----------
+    rel_s : ndarray
+        Times relative to sleep onset, s.
+    t_s, onset_s, wake_s, awakenings_s
+        The same times, onset, final wake and awakenings on one common clock, s.
+    """
+    phase = np.full(len(t_s), "sleep", dtype=object)
+    for a0, a1 in awakenings_s:
+        phase[(t_s >= a0) & (t_s < a1 + AWAKENING_RETURN_S)] = "awakening"
+    phase[(rel_s >= ONSET_WINDOW_S[0]) & (rel_s <= ONSET_WINDOW_S[1])] = "sleep-onset"
+    phase[rel_s < ONSET_WINDOW_S[0]] = "pre-sleep"
+    phase[t_s >= wake_s] = "day"
+    return phase
+
+
+class _Night:
+    """Builds one night; holds the shared timeline while each sensor is rendered."""
+
+    GRID_HZ = 10.0  # rate of the slow components (orientation, wake movement)
+
+    def __init__(self, cfg: NightConfig, seed: int):
+        self.cfg, self.seed = cfg, seed
+        self.rng = np.random.default_rng(seed)
+        self.t0_ns = int(pd.Timestamp(cfg.start).tz_convert("UTC").value) if pd.Timestamp(
+            cfg.start).tzinfo else int(pd.Timestamp(cfg.start).tz_localize("UTC").value)
+        self.T = cfg.hours_in_bed * 3600.0
+        self._timeline()
+        self.parts = {loc: LOCATIONS[loc] for loc in cfg.locations}
+        self.events: list[dict] = []  # per-sensor bursts to render
+        self.confounders: list[dict] = []
+        self._jerks()
+        self._confounders()
+
+    # -- timeline -----------------------------------------------------------------
+    def _timeline(self) -> None:
+        r, T = self.rng, self.T
+        scale = min(1.0, T / (8 * 3600))
+        self.lights_out = r.uniform(2, 15) * 60 * scale
+        self.onset = self.lights_out + r.uniform(8, 30) * 60 * scale
+        self.wake = T - r.uniform(5, 15) * 60 * scale
+        awakenings: list[tuple[float, float]] = []
+        lo, hi = self.onset + 30 * 60 * scale, self.wake - 10 * 60 * scale
+        if hi > lo:
+            for s in np.sort(r.uniform(lo, hi, r.poisson(2.5 * scale))):
+                d = r.uniform(1, 6) * 60
+                if (not awakenings or s > awakenings[-1][1] + 20 * 60) and s + d < hi:
+                    awakenings.append((float(s), float(s + d)))
+        self.awakenings = awakenings
+        # activity level on the slow grid: 1 awake and active, ~0.1 quiet wake, 0 asleep
+        n = int(T * self.GRID_HZ) + 2
+        tg = np.arange(n) / self.GRID_HZ
+        act = np.where(tg < self.lights_out, 1.0, 0.0)
+        quiet = (tg >= self.lights_out) & (tg < self.onset)
+        act[quiet] = 0.12 * (1 - (tg[quiet] - self.lights_out) / (self.onset - self.lights_out)) + 0.03
+        for a0, a1 in awakenings:
+            act[(tg >= a0) & (tg < a1)] = 0.5
+        act[tg >= self.wake] = 1.0
+        self.tg, self.activity = tg, act
+        # posture shifts: all sensors change orientation together
+        sleep_s = self.wake - self.onset
+        shifts = np.sort(r.uniform(self.onset + 60, self.wake, r.poisson(1.5 * sleep_s / 3600)))
+        self.shifts = [(float(s), float(r.uniform(2, 8))) for s in shifts]
+        for a0, a1 in awakenings:  # settling back after an awakening is a posture change too
+            self.shifts.append((a1 - 10.0, 6.0))
+
+    def _state_times(self, kind: str, n: int, margin: float = 20.0) -> np.ndarray:
+        """n random times (s) in awake periods ('wake') or in sleep ('sleep')."""
+        if kind == "wake":
+            spans = [(0.0, self.lights_out), (self.wake, self.T), *self.awakenings]
+        else:
+            spans = [(self.onset + 60, self.wake)]
+        spans = [(a + margin, b - margin) for a, b in spans if b - a > 2 * margin]
+        if not spans or n == 0:
+            return np.zeros(0)
+        w = np.array([b - a for a, b in spans])
+        k = self.rng.choice(len(spans), size=n, p=w / w.sum())
+        return np.array([self.rng.uniform(*spans[i]) for i in k])
+
+    # -- jerks ----------------------------------------------------------------------
+    def _jerk_times(self, n: int) -> np.ndarray:
+        """Episode times (s): mostly around sleep onset, some at returns to sleep."""
+        r = self.rng
+        times = []
+        for _ in range(n):
+            if self.awakenings and r.random() < 0.3:
+                a0, a1 = self.awakenings[r.integers(len(self.awakenings))]
+                times.append(a1 + r.uniform(-120, 300))
+            else:
+                times.append(self.onset + float(np.clip(r.normal(-60, 200), -600, 840)))
+        return np.clip(np.array(times), 5.0, self.T - 5.0)
+
+    def _jerks(self) -> None:
+        r, cfg = self.rng, self.cfg
+        n_ep = cfg.n_jerks if cfg.n_jerks is not None else int(r.poisson(cfg.expected_jerks))
+        rows, n_series = [], 0
+        patterns = list(cfg.pattern_probs)
+        probs = np.array([cfg.pattern_probs[p] for p in patterns], float)
+        jid = 0
+        episode_t = np.sort(self._jerk_times(n_ep))
+        remaining = n_ep
+        for t in episode_t:
+            if remaining <= 0:
+                break
+            k = int(r.integers(2, 4)) if r.random() < cfg.series_prob else 1
+            k = min(k, remaining)
+            remaining -= k
+            series = n_series if k > 1 else -1
+            n_series += k > 1
+            pattern = str(r.choice(patterns, p=probs / probs.sum()))
+            for j in range(k):
+                tj = t + j * r.uniform(1.0, 20.0) * (j > 0) + (j > 1) * r.uniform(1.0, 10.0)
+                rows.append(self._one_jerk(jid, float(tj), pattern, series))
+                jid += 1
+        self.jerk_rows = rows
+
+    def _one_jerk(self, jid: int, t: float, pattern: str, series: int) -> dict:
+        r = self.rng
+        if pattern == "focal":
+            parts = [str(r.choice([p for p in BODY_PARTS if p != "trunk"] + ["trunk"],
+                                  p=[0.3, 0.3, 0.15, 0.15, 0.1]))]
+        elif pattern == "segmental":
+            parts = list(CONTIGUOUS[r.integers(len(CONTIGUOUS))])
+        elif pattern == "multifocal":
+            limbs = [p for p in BODY_PARTS if p != "trunk"]
+            pairs = [(a, b) for a in limbs for b in limbs if a < b and (a, b) not in CONTIGUOUS
+                     and (b, a) not in CONTIGUOUS]
+            parts = list(pairs[r.integers(len(pairs))])
+        else:
+            parts = list(BODY_PARTS) + ["head"]
+        dur = float(r.uniform(0.04, 0.3))
+        base_amp = float(np.exp(r.uniform(np.log(0.5), np.log(6.0))))
+        starts, peaks = {}, {}
+        for i, p in enumerate(parts):
+            if pattern == "generalized":
+                starts[p] = t + r.uniform(*SPREAD_DELAY_S[p])
+            elif pattern == "multifocal":
+                starts[p] = t + i * r.uniform(0.1, 0.4)  # asynchronous
+            else:
+                starts[p] = t + r.uniform(0, 0.015)
+            scale = 0.45 if p in ("trunk", "head") else 1.0
+            peaks[p] = float(np.clip(base_amp * scale * r.uniform(0.7, 1.3), 0.3, 6.0))
+        sensors = []
+        for loc, part in self.parts.items():
+            if part not in parts:
+                continue
+            u = _unit(r.normal(size=3))
+            pd_ = float(np.clip(dur * r.uniform(0.85, 1.15), 0.04, 0.3))
+            self.events.append(dict(kind="jerk", loc=loc, t=starts[part], dur=pd_,
+                                    amp=peaks[part], u=u, cycles=float(r.choice([1.0, 1.5])),
+                                    jerk_id=jid))
+            sensors.append(loc)
+        t_start = min(starts.values())
+        return dict(jerk_id=jid, t=t_start, t_end=max(starts[p] for p in parts) + dur,
+                    peak_g=max(peaks.values()), pattern=pattern, parts=";".join(parts),
+                    series_id=series, sensors=";".join(sensors))
+
+    # -- look-alikes ----------------------------------------------------------------
+    def _confounders(self) -> None:
+        r, cfg = self.rng, self.cfg
+        locs = list(self.parts)
+        legs = [loc for loc in locs if self.parts[loc].startswith("leg")]
+        arms = [loc for loc in locs if self.parts[loc].startswith("arm")] or locs
+        # periodic limb movements: series in the first half of sleep, on the legs
+        plm = cfg.plm if cfg.plm is not None else bool(r.random() < 0.35)
+        if plm and legs:
+            sid = 0
+            half = self.onset + (self.wake - self.onset) / 2
+            for t in np.sort(r.uniform(self.onset + 20 * 60, max(half, self.onset + 21 * 60),
+                                       r.integers(1, 4))):
+                n, interval = int(r.integers(4, 40)), r.uniform(15, 40)
+                both = r.random() < 0.4
+                for _ in range(n):
+                    dur = float(np.clip(r.lognormal(np.log(1.8), 0.5), 0.5, 10.0))
+                    amp = float(r.uniform(0.05, 0.5))
+                    brisk = float(r.uniform(0.2, 1.0)) if r.random() < 0.5 else 0.0
+                    for loc in (legs if both else legs[:1]):
+                        self.events.append(dict(kind="plm", loc=loc, t=t, dur=dur, amp=amp,
+                                                u=_unit(r.normal(size=3)), brisk=brisk,
+                                                angle=float(np.radians(r.uniform(5, 25))),
+                                                freq=float(r.uniform(0.5, 1.5))))
+                        self._confounder("plm", loc, t, dur, max(amp, brisk), sid)
+                    t += float(np.clip(r.normal(interval, interval * 0.2), 5.0, 90.0))
+                    if t > self.wake:
+                        break
+                sid += 1
+        # scratching and tremor while awake, on the arms (or whatever is worn)
+        n_scr = cfg.n_scratch if cfg.n_scratch is not None else int(r.integers(0, 4))
+        for t in self._state_times("wake", n_scr):
+            loc, dur = str(r.choice(arms)), float(r.uniform(2, 10))
+            amp, f = float(r.uniform(0.2, 1.5)), float(r.uniform(3, 10))
+            self.events.append(dict(kind="scratch", loc=loc, t=t, dur=dur, amp=amp, freq=f,
+                                    u=_unit(r.normal(size=3))))
+            self._confounder("scratch", loc, t, dur, amp)
+        n_trem = cfg.n_tremor if cfg.n_tremor is not None else int(r.integers(0, 3))
+        for t in self._state_times("wake", n_trem):
+            loc, dur = str(r.choice(arms)), float(r.uniform(3, 30))
+            amp, f = float(r.uniform(0.02, 0.15)), float(r.uniform(4, 8))
+            self.events.append(dict(kind="tremor", loc=loc, t=t, dur=dur, amp=amp, freq=f,
+                                    u=_unit(r.normal(size=3))))
+            self._confounder("tremor", loc, t, dur, amp)
+        n_knk = cfg.n_knocks if cfg.n_knocks is not None else int(r.integers(0, 4))
+        for t in r.uniform(30, self.T - 30, n_knk):
+            loc, amp = str(r.choice(locs)), float(r.uniform(2, 16))
+            self.events.append(dict(kind="knock", loc=loc, t=float(t), dur=0.0, amp=amp,
+                                    u=_unit(r.normal(size=3))))
+            self._confounder("knock", loc, float(t), 1.0 / cfg.fs, amp)
+        for t, dur in self.shifts:
+            for loc in locs:
+                self._confounder("posture", loc, t, dur, float("nan"))
+
+    def _confounder(self, kind: str, loc: str, t: float, dur: float, amp: float,
+                    series: int = -1) -> None:
+        self.confounders.append(dict(kind=kind, location=loc, t=t, dur=dur, peak_g=amp,
+                                     series_id=series))
+
+    # -- rendering --------------------------------------------------------------------
+    def render(self, loc: str) -> tuple[Recording, np.ndarray]:
+        """One sensor's recording and its true gaps (ns)."""
+        r, cfg = self.rng, self.cfg
+        drift = cfg.drift_ppm if cfg.drift_ppm is not None else float(r.uniform(-40, 40))
+        fs_true = cfg.fs * (1 + drift * 1e-6)
+        n = int(self.T * fs_true)
+        t = (np.arange(n) + r.uniform(0, 1)) / fs_true  # true time of each sample, s
+        part = self.parts[loc]
+        acc = self._gravity(t, loc) + self._wake_movement(t, part)
+        if part == "trunk":  # breathing: ~0.25 Hz rocking of a few mg
+            acc += (0.004 * np.sin(2 * np.pi * 0.25 * t))[:, None] * _unit(r.normal(size=3))
+        for ev in self.events:
+            if ev["loc"] == loc:
+                _render_event(acc, t, cfg.fs, ev)
+        # sensor front end: gain/offset error, noise, clipping, quantisation
+        gain = 1 + r.uniform(-0.02, 0.02, 3)
+        offset = r.uniform(-0.02, 0.02, 3)
+        acc = acc * gain + offset
+        acc += r.normal(0, cfg.noise_g, acc.shape)
+        np.clip(acc, -cfg.range_g, cfg.range_g, out=acc)
+        lsb = 2 * cfg.range_g / 2**cfg.resolution_bits
+        acc = (np.round(acc / lsb) * lsb).astype(np.float32)
+        # data gaps: spans of lost samples
+        keep = np.ones(n, bool)
+        true_gaps = []
+        for g0 in np.sort(r.uniform(60, self.T - 60, r.poisson(cfg.gaps_per_night))):
+            glen = float(np.clip(r.lognormal(np.log(20), 1.5), 0.5, 600))
+            i0, i1 = np.searchsorted(t, [g0, g0 + glen])
+            if i0 > 0 and i1 < n and keep[i0 - 1] and keep[i1]:
+                keep[i0:i1] = False
+        time_ns = self.t0_ns + np.round(t * 1e9).astype(np.int64)
+        lost = np.flatnonzero(np.diff(keep.astype(np.int8)))
+        for a, b in zip(lost[::2], lost[1::2], strict=False):
+            true_gaps.append((time_ns[a], time_ns[b + 1]))
+        rec = Recording(time_ns[keep], acc[keep], cfg.fs, loc, "simulator",
+                        meta=dict(seed=self.seed, drift_ppm=drift))
+        return rec, np.array(true_gaps, np.int64).reshape(-1, 2)
+
+    def _gravity(self, t: np.ndarray, loc: str) -> np.ndarray:
+        """Gravity (g) on a slowly changing orientation: wandering while awake,
+        constant while asleep except at posture shifts."""
+        r, tg, act = self.rng, self.tg, self.activity
+        mobility = WAKE_MOVEMENT[self.parts[loc]]
+        steps = r.normal(0, np.radians(6.0) / np.sqrt(self.GRID_HZ), (2, len(tg))) * act * mobility
+        for s, d in self.shifts:
+            i0, i1 = np.searchsorted(tg, [s, s + d])
+            if i1 > i0:
+                jump = r.normal(0, [np.radians(70), np.radians(35)])
+                steps[:, i0:i1] += jump[:, None] / (i1 - i0)
+        az = r.uniform(0, 2 * np.pi) + np.cumsum(steps[0])
+        el = np.clip(r.uniform(-0.6, 0.6) + np.cumsum(steps[1]), -1.45, 1.45)
+        g = np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=1)
+        out = np.empty((len(t), 3))
+        for k in range(3):
+            out[:, k] = np.interp(t, tg, g[:, k])
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        return out
+
+    def _wake_movement(self, t: np.ndarray, part: str) -> np.ndarray:
+        """Ordinary movement while awake: smooth 0-2 Hz motion scaled by activity, plus
+        occasional gestures; nothing while asleep."""
+        from scipy.signal import butter, sosfilt
+
+        r, tg = self.rng, self.tg
+        sos = butter(2, 2.0, fs=self.GRID_HZ, output="sos")
+        x = sosfilt(sos, r.normal(size=(len(tg), 3)), axis=0)
+        x *= (0.12 * WAKE_MOVEMENT[part] / x.std()) * self.activity[:, None]
+        out = np.empty((len(t), 3))
+        for k in range(3):
+            out[:, k] = np.interp(t, tg, x[:, k])
+        # gestures: 0.5-3 s smooth movements, about one a minute while active
+        active_s = float(self.activity.sum() / self.GRID_HZ)
+        for tc in self._state_times("wake", r.poisson(active_s / 60)):
+            ev = dict(kind="gesture", t=tc, dur=float(r.uniform(0.5, 3)),
+                      amp=float(r.uniform(0.1, 0.6) * WAKE_MOVEMENT[part]),
+                      freq=float(r.uniform(0.7, 2.0)), u=_unit(r.normal(size=3)))
+            _render_event(out, t, self.cfg.fs, ev)
+        return out
+
+    # -- truth tables -----------------------------------------------------------------
+    def truth(self, gaps: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        def ts(sec):
+            return pd.to_datetime(self.t0_ns + np.round(np.asarray(sec, float) * 1e9).astype(np.int64),
+                                  utc=True)
+
+        def in_gap(loc, t0, t1):
+            g = (gaps[loc] - self.t0_ns) / 1e9
+            return bool(((g[:, 0] < t1) & (g[:, 1] > t0)).any()) if len(g) else False
+
+        js = pd.DataFrame([dict(jerk_id=e["jerk_id"], location=e["loc"], t=e["t"], dur=e["dur"],
+                                peak_g=e["amp"]) for e in self.events if e["kind"] == "jerk"],
+                          columns=["jerk_id", "location", "t", "dur", "peak_g"])
+        js["in_gap"] = [in_gap(lo, a, a + d) for lo, a, d in zip(js.location, js.t, js.dur, strict=True)]
+        jerk_sensors = pd.DataFrame(dict(
+            jerk_id=js.jerk_id.astype(int), location=js.location, start=ts(js.t),
+            end=ts(js.t + js.dur), duration_s=js.dur, peak_g=js.peak_g, in_gap=js.in_gap))
+
+        jr = pd.DataFrame(self.jerk_rows, columns=["jerk_id", "t", "t_end", "peak_g", "pattern",
+                                                   "parts", "series_id", "sensors"])
+        rel = jr.t.to_numpy(float) - self.onset
+        visible = js.loc[~js.in_gap, "jerk_id"]
+        jerks = pd.DataFrame(dict(
+            jerk_id=jr.jerk_id.astype(int), start=ts(jr.t), end=ts(jr.t_end),
+            duration_s=jr.t_end - jr.t, peak_g=jr.peak_g, pattern=jr.pattern, parts=jr.parts,
+            series_id=jr.series_id.astype(int),
+            phase=phase_of(rel, jr.t.to_numpy(float), self.onset, self.wake, self.awakenings),
+            rel_onset_s=rel, sensors=jr.sensors, observable=jr.jerk_id.isin(visible)))
+
+        cf = pd.DataFrame(self.confounders,
+                          columns=["kind", "location", "t", "dur", "peak_g", "series_id"])
+        confounders = pd.DataFrame(dict(
+            kind=cf.kind, location=cf.location, start=ts(cf.t), end=ts(cf.t + cf.dur),
+            duration_s=cf.dur, peak_g=cf.peak_g, series_id=cf.series_id.astype(int),
+            in_gap=[in_gap(lo, a, a + d) for lo, a, d in zip(cf.location, cf.t, cf.dur, strict=True)]))
+        confounders = confounders.sort_values(["start", "location"], ignore_index=True)
+        return jerks, jerk_sensors, confounders
+
+    def sleep_truth(self) -> dict:
+        def ts(s):
+            return pd.Timestamp(self.t0_ns + round(s * 1e9), tz="UTC")
+        return dict(lights_out=ts(self.lights_out), onset=ts(self.onset), wake=ts(self.wake),
+                    awakenings=[(ts(a), ts(b)) for a, b in self.awakenings])
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+_SUB = np.linspace(-0.5, 0.5, 8, endpoint=False) + 1 / 16  # sub-sample offsets, periods
+
+
+def _render_event(acc: np.ndarray, t: np.ndarray, fs: float, ev: dict) -> None:
+    """Add one movement to ``acc`` (g, in place) at sample times ``t`` (s).
+
+    The continuous waveform is averaged over one sample period, like a sensor whose
+    front end integrates over the sampling interval (an anti-alias filter).
+    """
+    kind, t0, dur, amp, u = ev["kind"], ev["t"], ev["dur"], ev["amp"], ev["u"]
+    if kind == "knock":  # impact much shorter than a sample: one or two samples
+        i = int(np.searchsorted(t, t0))
+        if i < len(t) - 1:
+            acc[i] += amp * u
+            acc[i + 1] -= 0.3 * amp * u  # rebound
+        return
+    pad = 1.0 / fs
+    i0, i1 = np.searchsorted(t, [t0 - pad, t0 + dur + pad])
+    if i1 <= i0:
+        return
+    tt = (t[i0:i1, None] + _SUB[None, :] / fs - t0)  # s from event start
+    x = np.clip(tt / dur, 0.0, 1.0)
+    win = np.sin(np.pi * x) ** 2
+    if kind == "jerk":
+        # biphasic burst: 1 or 1.5 cycles under a Hann window, scaled to peak `amp`
+        c = ev["cycles"]
+        w = win * np.sin(2 * np.pi * c * x) / _jerk_norm(c)
+        acc[i0:i1] += amp * w.mean(axis=1)[:, None] * u
+    elif kind == "plm":
+        # smooth leg movement with an optional brisk onset, and the foot's tilt
+        w = amp * win * np.sin(2 * np.pi * ev["freq"] * tt)
+        if ev["brisk"]:
+            xb = np.clip(tt / 0.15, 0, 1)
+            w = w + ev["brisk"] * np.sin(np.pi * xb) ** 2 * np.sin(2 * np.pi * xb) / _jerk_norm(1.0)
+        acc[i0:i1] += w.mean(axis=1)[:, None] * u
+        g = acc[i0:i1].mean(axis=0)
+        perp = _unit(np.cross(g, u) + 1e-9)
+        acc[i0:i1] += np.sin(ev["angle"]) * win.mean(axis=1)[:, None] * perp
+    else:  # scratch, tremor, gesture: windowed oscillation (scratch has harmonics)
+        ph = 2 * np.pi * ev["freq"] * tt
+        w = np.sin(ph)
+        if kind == "scratch":
+            w = 0.8 * np.sin(ph) + 0.35 * np.sin(2 * ph + 0.5)
+        env = np.sin(np.pi * x) ** 0.5 if kind != "gesture" else win
+        acc[i0:i1] += amp * (env * w).mean(axis=1)[:, None] * u
+
+
+_NORM: dict[float, float] = {}
+
+
+def _jerk_norm(cycles: float) -> float:
+    if cycles not in _NORM:
+        x = np.linspace(0, 1, 4001)
+        _NORM[cycles] = float(np.abs(np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * cycles * x)).max())
+    return _NORM[cycles]
+
+
+def simulate_night(config: NightConfig | None = None, seed: int = 0) -> SimulatedNight:
+    """Simulate one night for every sensor in ``config.locations``.
+
+    Parameters
+    ----------
+    config : NightConfig, optional
+        Night parameters; defaults to ``NightConfig()``.
+    seed : int
+        Seed of the random generator; the same seed gives the same night.
+
+    Returns
+    -------
+    SimulatedNight
+        Recordings and ground truth (see :class:`SimulatedNight`).
+
+    Examples
+    --------
+    >>> night = simulate_night(NightConfig(locations=("wrist-left",), hours_in_bed=1), seed=1)
+    >>> night.recordings["wrist-left"].acc.dtype
+    dtype('float32')
+    """
+    cfg = config or NightConfig()
+    night = _Night(cfg, seed)
+    recordings, gaps = {}, {}
+    for loc in cfg.locations:
+        recordings[loc], gaps[loc] = night.render(loc)
+    jerks, jerk_sensors, confounders = night.truth(gaps)
+    return SimulatedNight(recordings, jerks, jerk_sensors, confounders, night.sleep_truth(),
+                          gaps, cfg, seed)
+
+
+# -- several nights with a diary --------------------------------------------------------
+
+@dataclass(frozen=True)
+class RateModel:
+    """How diary factors change the expected number of jerks in a simulated night.
+
+    ``expected jerks = hours_in_bed * base_per_h * prod(rate_ratio[f] ** x[f])`` and the
+    count is Poisson with that mean. ``x`` is the factor's value: hours of sleep debt
+    (8 h minus the previous night's sleep, floored at 0), stress and tiredness (0-10),
+    caffeinated drinks, alcoholic drinks, exercise (hours) and antidepressant (0/1).
+    A rate ratio of 1 means no effect (tiredness, alcohol and exercise are null
+    controls by default).
+    """
+
+    base_per_h: float = 0.15
+    rate_ratio: dict[str, float] = field(default_factory=lambda: {
+        "sleep_debt_h": 1.30, "stress": 1.10, "tiredness": 1.0, "caffeine_drinks": 1.15,
+        "alcohol_drinks": 1.0, "exercise_h": 1.0, "antidepressant": 1.8})
+
+    def expected(self, diary: pd.DataFrame) -> np.ndarray:
+        """Expected jerk count per night (the Poisson mean) for diary rows."""
+        log_rr = sum(math.log(rr) * diary[f].to_numpy(float) for f, rr in self.rate_ratio.items())
+        return diary["hours_in_bed"].to_numpy(float) * self.base_per_h * np.exp(log_rr)
+
+
+ANTIDEPRESSANTS = ("sertraline", "escitalopram", "fluoxetine", "venlafaxine", "amitriptyline")
+
+
+def simulate_diary(n_nights: int, seed: int = 0, model: RateModel | None = None,
+                   start_date: str = "2026-01-05", antidepressant_prob: float = 0.5) -> pd.DataFrame:
+    """A sleeper's diary for consecutive nights, with the true jerk count of each.
+
+    Columns: ``night`` (date the night starts), ``start`` (recording start, UTC),
+    ``hours_slept``, ``hours_in_bed``, ``sleep_debt_h``, ``stress``, ``tiredness``,
+    ``caffeine_drinks``, ``caffeine_last_h`` (hours before bed), ``alcohol_drinks``,
+    ``exercise_h``, ``antidepressant`` (0/1, started mid-way for half the sleepers),
+    ``medications``, ``expected_jerks`` and ``n_jerks`` (Poisson draw).
+    """
+    if n_nights < 1:
+        raise HypnicError(f"the number of nights must be at least 1, got {n_nights}")
+    model = model or RateModel()
+    r = np.random.default_rng([seed, 7919])
+    slept = np.clip(r.normal(7.1, 1.0, n_nights + 1), 4.0, 9.5).round(1)
+    debt = np.clip(8.0 - slept[:-1], 0, None).round(1)
+    start_on = int(r.integers(n_nights // 3, max(n_nights // 3 + 1, 2 * n_nights // 3 + 1)))
+    on_ad = r.random() < antidepressant_prob and n_nights > 1
+    drug = str(r.choice(ANTIDEPRESSANTS))
+    ad = (np.arange(n_nights) >= start_on).astype(int) * on_ad
+    days = pd.date_range(start_date, periods=n_nights, freq="D")
+    diary = pd.DataFrame(dict(
+        night=days.date,
+        start=(days + pd.to_timedelta(r.normal(22.5, 0.5, n_nights).round(2), unit="h")).tz_localize("UTC"),
+        hours_slept=slept[1:],
+        hours_in_bed=(slept[1:] + r.uniform(0.3, 0.8, n_nights)).round(2),
+        sleep_debt_h=debt,
+        stress=np.clip(np.round(r.normal(4, 2.2, n_nights)), 0, 10).astype(int),
+        tiredness=np.clip(np.round(3 + 1.2 * debt + r.normal(0, 1.5, n_nights)), 0, 10).astype(int),
+        caffeine_drinks=np.clip(r.poisson(1.5, n_nights), 0, 6),
+        caffeine_last_h=r.uniform(3, 12, n_nights).round(1),
+        alcohol_drinks=np.clip(r.poisson(0.5, n_nights), 0, 6),
+        exercise_h=np.where(r.random(n_nights) < 0.4, r.uniform(0.3, 1.5, n_nights), 0).round(2),
+        antidepressant=ad,
+        medications=np.where(ad == 1, drug, ""),
+    ))
+    diary["expected_jerks"] = model.expected(diary)
+    diary["n_jerks"] = r.poisson(diary["expected_jerks"].to_numpy())
+    return diary
+
+
+def simulate_nights(n_nights: int, seed: int = 0, config: NightConfig | None = None,
+                    model: RateModel | None = None) -> tuple[pd.DataFrame, Iterator[SimulatedNight]]:
+    """Several nights of one sleeper: the diary and a lazy iterator of simulated nights.
+
+    Each night uses ``config`` with the diary's start, time in bed and jerk count, and
+    a seed derived from ``seed`` and the night's number. Nights are made one at a time
+    so memory stays bounded.
+    """
+    base = config or NightConfig()
+    diary = simulate_diary(n_nights, seed, model)
+
+    def nights() -> Iterator[SimulatedNight]:
+        for i, row in diary.iterrows():
+            cfg = NightConfig(**{**asdict(base), "start": row["start"].isoformat(),
+                                 "hours_in_bed": float(row["hours_in_bed"]),
+                                 "n_jerks": int(row["n_jerks"])})
+            yield simulate_night(cfg, seed=int(seed) * 10_000 + int(i))
+
+    return diary, nights()
+
+
+def save_night(night: SimulatedNight, out_dir: str | Path, fmt: str = "csv") -> Path:
+    """Write a simulated night: one file per sensor and the ground truth.
+
+    Layout of ``out_dir``: ``<location>.csv`` (generic CSV, or ``.parquet``),
+    ``truth/jerks.csv``, ``truth/jerk_sensors.csv``, ``truth/confounders.csv``,
+    ``truth/gaps.csv`` and ``truth/night.json`` (sleep window, config, seed). Times in
+    the CSVs are ISO-8601 UTC.
+    """
+    from sensing.generic import write_csv, write_parquet
+
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    for loc, rec in night.recordings.items():
+        if fmt == "parquet":
+            write_parquet(rec, out / f"{loc}.parquet")
+        else:
+            write_csv(rec, out / f"{loc}.csv")
+    for name in ("jerks", "jerk_sensors", "confounders"):
+        _iso_csv(getattr(night, name), out / "truth" / f"{name}.csv")
+    gaps = pd.DataFrame(
+        [(loc, pd.Timestamp(a, tz="UTC"), pd.Timestamp(b, tz="UTC"))
+         for loc, g in night.gaps.items() for a, b in g], columns=["location", "start", "end"])
+    _iso_csv(gaps, out / "truth" / "gaps.csv")
+    s = night.sleep
+    info = dict(
+        lights_out=s["lights_out"].isoformat(), onset=s["onset"].isoformat(),
+        wake=s["wake"].isoformat(), awakenings=[[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]],
+        seed=night.seed, config=asdict(night.config),
+        drift_ppm={loc: r.meta.get("drift_ppm") for loc, r in night.recordings.items()},
+    )
+    (out / "truth" / "night.json").write_text(json.dumps(info, indent=2, default=str))
+    return out
+
+
+def _iso_csv(df: pd.DataFrame, path: Path) -> None:
+    """CSV with every timestamp column as ISO-8601 UTC (``2026-01-05T22:42:07.471659518Z``)."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = [t.isoformat().replace("+00:00", "Z") for t in out[c]]
+    out.to_csv(path, index=False)
