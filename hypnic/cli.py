@@ -1,12 +1,14 @@
 """Entry point of the ``hypnic`` command.
 
 Each command lives in its own module under ``hypnic.commands`` and registers itself on
-:data:`hypnic.app.app`; heavy libraries are imported inside the commands, so
+:data:`hypnic.app.app` (every module there is imported); heavy libraries are imported inside the commands, so
 ``hypnic --help`` starts fast. Errors a user can cause print one line and exit non-zero.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 try:  # typer >= 0.25 vendors its own copy of click
@@ -15,9 +17,12 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cx
 import typer
 
+import hypnic.commands
 from hypnic.app import app
-from hypnic.commands import demo, simulate  # noqa: F401  (registers the commands)
 from sensing.errors import HypnicError
+
+for _mod in pkgutil.iter_modules(hypnic.commands.__path__):  # each module registers its commands
+    importlib.import_module(f"hypnic.commands.{_mod.name}")
 
 EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 2, 1, 130
 _NO_ARGS = getattr(cx, "NoArgsIsHelpError", ())
