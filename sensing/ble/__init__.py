@@ -1,0 +1,1 @@
+"""Bluetooth LE: device profiles, decoders and the streaming client."""
