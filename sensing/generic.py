@@ -92,13 +92,14 @@ def write_csv(rec: Recording, path: str | Path, time_format: str = "iso") -> Pat
     else:
         raise ValueError(f"time_format must be 'iso' or 'epoch', got {time_format!r}")
     table = pa.table({"time": time, "x": rec.acc[:, 0], "y": rec.acc[:, 1], "z": rec.acc[:, 2]})
-    header = f"{HEADER_PREFIX}; fs_hz={rec.fs:g}; location={rec.location}; device={rec.device}\n"
+    header = (f"{HEADER_PREFIX}; fs_hz={rec.fs:g}; location={rec.location}; "
+              f"device={rec.device.replace(';', ',')}\ntime,x,y,z\n")
     tmp = path.with_name(path.name + ".part")
     raw = pa.OSFile(str(tmp), "wb")
     sink = pa.CompressedOutputStream(raw, "gzip") if path.suffix == ".gz" else raw
     try:
         sink.write(header.encode())
-        pcsv.write_csv(table, sink, pcsv.WriteOptions(quoting_style="none"))
+        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
     finally:
         sink.close()
     tmp.replace(path)

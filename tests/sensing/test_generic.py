@@ -1,0 +1,91 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from sensing import FormatError, Recording
+from sensing.generic import read_csv, read_parquet, write_csv, write_parquet
+from sensing.simulate import NightConfig, simulate_night
+
+
+@pytest.fixture(scope="module")
+def rec():
+    night = simulate_night(NightConfig(fs=100, hours_in_bed=0.5, locations=("ankle-right",),
+                                       gaps_per_night=3, n_knocks=3), seed=2)
+    return night.recordings["ankle-right"]
+
+
+@pytest.mark.parametrize("name", ["r.csv", "r.csv.gz"])
+def test_csv_round_trip_is_exact(tmp_path, rec, name):
+    path = write_csv(rec, tmp_path / name)
+    back = read_csv(path)
+    assert np.array_equal(back.time_ns, rec.time_ns)
+    assert np.array_equal(back.acc, rec.acc)
+    assert np.array_equal(back.gaps, rec.gaps)
+    assert (back.fs, back.location, back.device) == (rec.fs, rec.location, rec.device)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_csv_layout_is_the_documented_one(tmp_path, rec):
+    path = write_csv(rec.slice_time(rec.time_ns[0], rec.time_ns[3]), tmp_path / "r.csv")
+    lines = path.read_text().splitlines()
+    assert lines[0] == "# hypnic generic CSV v1; fs_hz=100; location=ankle-right; device=simulator"
+    assert lines[1] == "time,x,y,z"
+    t, *xyz = lines[2].split(",")
+    assert t.endswith("Z") and len(t) == len("2026-01-05T22:42:32.295247673Z")
+    assert np.float32(xyz[0]) == rec.acc[0, 0]
+
+
+def test_epoch_seconds_round_trip_to_the_microsecond(tmp_path, rec):
+    back = read_csv(write_csv(rec, tmp_path / "e.csv", time_format="epoch"))
+    assert np.abs(back.time_ns - rec.time_ns).max() < 1000
+    assert np.array_equal(back.acc, rec.acc)
+
+
+def test_csv_without_header_line_naive_and_offset_times(tmp_path):
+    p = tmp_path / "plain.csv"
+    p.write_text("time,x,y,z\n2026-03-01T23:00:00,0,0,1\n2026-03-01T23:00:00.04,0,0.5,1\n"
+                 "2026-03-01T23:00:00.08,0,0,1\n")
+    r = read_csv(p)
+    assert r.fs == 25.0 and r.location == "unknown"
+    assert r.time_ns[0] == np.datetime64("2026-03-01T23:00:00", "ns").astype(np.int64)
+    local = read_csv(p, tz="Europe/Berlin")
+    assert r.time_ns[0] - local.time_ns[0] == 3600 * 10**9
+    p.write_text("time,x,y,z\n2026-03-01T23:00:00+01:00,0,0,1\n2026-03-01T23:00:01+01:00,0,0,1\n")
+    assert read_csv(p).time_ns[0] == local.time_ns[0]
+
+
+@pytest.mark.parametrize("text, match", [
+    ("a,b\n1,2\n", "missing column"),
+    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "time column"),
+    ("time,x,y,z\n2026-03-01T23:00:00Z,zero,0,1\n", "not a generic CSV"),
+])
+def test_bad_csv_gives_format_error(tmp_path, text, match):
+    p = tmp_path / "bad.csv"
+    p.write_text(text)
+    with pytest.raises(FormatError, match=match):
+        read_csv(p)
+
+
+def test_gzip_is_really_compressed(tmp_path, rec):
+    path = write_csv(rec, tmp_path / "r.csv.gz")
+    with gzip.open(path, "rt") as f:
+        assert f.readline().startswith("# hypnic generic CSV v1")
+
+
+def test_parquet_round_trip_is_exact(tmp_path, rec):
+    back = read_parquet(write_parquet(rec, tmp_path / "r.parquet"))
+    assert np.array_equal(back.time_ns, rec.time_ns) and np.array_equal(back.acc, rec.acc)
+    assert np.array_equal(back.gaps, rec.gaps)
+    assert (back.fs, back.location, back.device) == (rec.fs, rec.location, rec.device)
+
+
+def test_foreign_parquet_and_frame(tmp_path):
+    rec = Recording(np.arange(100, dtype=np.int64) * 20_000_000, np.ones((100, 3)), 50)
+    df = rec.to_frame().reset_index()
+    df.to_parquet(tmp_path / "f.parquet")
+    back = read_parquet(tmp_path / "f.parquet")
+    assert back.fs == 50 and np.array_equal(back.time_ns, rec.time_ns)
+    (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(FormatError, match="not a readable Parquet"):
+        read_parquet(tmp_path / "junk.parquet")
