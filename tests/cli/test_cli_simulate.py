@@ -1,0 +1,53 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+from hypnic.cli import main
+from sensing.generic import read_csv
+
+
+def test_simulate_writes_readable_files_whose_truth_matches_the_signal(tmp_path):
+    out = tmp_path / "d"
+    code = main(["simulate", "--nights", "2", "--seed", "1", "--out", str(out),
+                 "--locations", "wrist-left,ankle-left", "--fs", "25"])
+    assert code == 0
+    diary = pd.read_csv(out / "diary.csv")
+    assert len(diary) == 2 and {"stress", "sleep_debt_h", "n_jerks"} <= set(diary.columns)
+    assert json.loads((out / "model.json").read_text())["rate_ratio"]["antidepressant"] == 1.8
+    for i, n_jerks in enumerate(diary.n_jerks, start=1):
+        night = out / f"night-{i:02d}"
+        recs = {loc: read_csv(night / f"{loc}.csv") for loc in ("wrist-left", "ankle-left")}
+        assert all(r.fs == 25 and r.location == loc for loc, r in recs.items())
+        jerks = pd.read_csv(night / "truth" / "jerks.csv", parse_dates=["start", "end"])
+        assert len(jerks) == n_jerks
+        sleep = json.loads((night / "truth" / "night.json").read_text())
+        assert pd.Timestamp(sleep["lights_out"]) < pd.Timestamp(sleep["onset"]) < pd.Timestamp(sleep["wake"])
+        js = pd.read_csv(night / "truth" / "jerk_sensors.csv", parse_dates=["start", "end"])
+        for row in js[~js.in_gap].itertuples():
+            rec = recs[row.location]
+            i0, i1 = np.searchsorted(rec.time_ns, [row.start.value - 50_000_000, row.end.value + 50_000_000])
+            b0, b1 = np.searchsorted(rec.time_ns, [row.start.value - 20 * 10**9, row.start.value - 10**9])
+            burst = np.abs(rec.acc[i0:i1] - np.median(rec.acc[b0:b1], axis=0)).max()
+            assert burst > 0.2 * row.peak_g
+        assert (night / "truth" / "confounders.csv").exists() and (night / "truth" / "gaps.csv").exists()
+
+
+def test_bad_arguments_give_one_line_and_nonzero_exit(capsys):
+    assert main(["simulate", "--nights", "0", "--out", "x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--nights" in err[0]
+    assert main(["simulate", "--out", "x", "--locations", "elbow"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hypnic: error: locations")
+    assert main(["nonsense"]) == 2
+
+
+def test_every_command_has_help():
+    res = subprocess.run([sys.executable, "-m", "hypnic", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "simulate" in res.stdout and "demo" in res.stdout
+    for cmd in ("simulate", "demo"):
+        res = subprocess.run([sys.executable, "-m", "hypnic", cmd, "--help"], capture_output=True, text=True)
+        assert res.returncode == 0 and "--out" in res.stdout
