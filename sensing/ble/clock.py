@@ -1,0 +1,225 @@
+"""Sample timing for live streams: device time -> UTC, with loss, reboot and drift handling.
+
+Every notification is stamped on arrival with the host clock. A sensor's clock is
+better than arrival times (notifications arrive in bursts, late, and some never), so
+each sample is placed on the *device* time line first and then mapped to host UTC:
+
+1. **Device time line.** A profile decodes a notification into ``n`` samples with the
+   device time of its last sample and, when the profile has one, the device sample
+   counter of its first sample. Consecutive packets are joined on the device clock:
+   with a counter, ``counter - expected`` samples are missing; without one, the number
+   missing is ``round(dt / period) - n`` (the Polar SDK's rule), and the samples of a
+   continuous packet are spaced evenly since the previous one. Sensors with neither
+   (host-clocked) get a synthetic device clock at the nominal rate.
+2. **Host mapping.** ``host = anchor_host + rate * (device - anchor_device)``, anchored
+   on the first packet of a segment. Every ``refit_s`` of device time the mapping is
+   refitted: the drift (rate) by least squares over the segment's (device, arrival)
+   pairs, the offset on their lower envelope (arrival can only be late), and the
+   mapping slews towards that line over ``slew_horizon_s`` while staying continuous,
+   so times never jump back.
+3. **Segments.** A device clock that runs backwards or jumps by more than
+   ``max_jump_s`` (a sensor reboot), and every reconnect of a host-clocked sensor,
+   starts a new segment anchored again on arrival time. Times are kept strictly
+   increasing across segments.
+
+Every discontinuity (missing samples, reconnect, reboot) is reported as a gap
+``[last time before, first time after]``; samples are never invented.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+COUNTER_MODULO = 1 << 32
+"""Device sample counters wrap at 2**32."""
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    """Parameters of :class:`SensorClock`.
+
+    Attributes
+    ----------
+    refit_s : float
+        Device seconds between drift refits.
+    slew_horizon_s : float
+        Device seconds over which a refit correction is spread.
+    max_rate_error_ppm : float
+        Largest accepted deviation of the device clock rate from the host's, ppm.
+    max_jump_s : float
+        A forward device-time jump longer than this is a clock reset, not a loss, s.
+    host_late_s : float
+        Host-clocked sensors: a packet arriving this much later than its predicted
+        time means samples were lost; the stream is re-anchored, s.
+    fit_points : int
+        Most recent (device, arrival) pairs kept for the fit.
+    """
+
+    refit_s: float = 10.0
+    slew_horizon_s: float = 30.0
+    max_rate_error_ppm: float = 500.0
+    max_jump_s: float = 6 * 3600.0
+    host_late_s: float = 1.0
+    fit_points: int = 4000
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a packet's samples fall in time.
+
+    Attributes
+    ----------
+    time_ns : ndarray of int64
+        UTC sample times, ns since the epoch.
+    gap : tuple of int or None
+        ``(last time before, first time after)`` if samples are missing before this
+        packet, ns.
+    missing : int
+        Samples estimated missing before this packet (-1 if unknown, e.g. a reboot).
+    reason : str
+        ``""``, ``"loss"``, ``"reconnect"`` or ``"reboot"``.
+    """
+
+    time_ns: np.ndarray
+    gap: tuple[int, int] | None
+    missing: int
+    reason: str
+
+
+class SensorClock:
+    """Places one sensor's packets on the UTC time line (see the module docstring).
+
+    Parameters
+    ----------
+    fs_hz : float
+        Nominal sampling rate, Hz.
+    config : ClockConfig, optional
+    """
+
+    def __init__(self, fs_hz: float, config: ClockConfig | None = None):
+        self.cfg = config or ClockConfig()
+        self.fs_hz = float(fs_hz)
+        self.period_ns = 1e9 / self.fs_hz
+        self._dev_last: float | None = None   # device time of the last sample, ns
+        self._next_counter: int | None = None
+        self._last_out: int | None = None     # last UTC time handed out, ns
+        self._reconnected = False
+        self._anchor_dev = self._anchor_host = 0.0
+        self._rate = 1.0
+        self._last_refit_dev = 0.0
+        self._fit: deque[tuple[float, float]] = deque(maxlen=self.cfg.fit_points)
+
+    # -- public ---------------------------------------------------------------------
+    def reconnected(self) -> None:
+        """Note a reconnect: the next packet ends a gap (and re-anchors host-clocked sensors)."""
+        self._reconnected = True
+
+    def place(self, n: int, host_ns: int, device_last_ns: int | None = None,
+              counter: int | None = None) -> Placement:
+        """UTC times of a packet's ``n`` samples.
+
+        Parameters
+        ----------
+        n : int
+            Samples in the packet (> 0).
+        host_ns : int
+            Arrival time of the notification, ns since the epoch.
+        device_last_ns : int, optional
+            Device time of the packet's last sample, ns (None: host-clocked sensor).
+        counter : int, optional
+            Device sample counter of the packet's first sample.
+        """
+        reason, missing = "", 0
+        if device_last_ns is None:
+            reason, missing, dev = self._host_clocked(n, host_ns)
+        else:
+            reason, missing, dev = self._device_clocked(n, float(device_last_ns), counter)
+        if reason in ("start", "reboot"):
+            self._anchor(dev[-1], host_ns)
+        else:
+            self._maybe_refit(dev[-1])
+        self._fit.append((dev[-1], float(host_ns)))
+        times = np.rint(self._anchor_host + self._rate * (dev - self._anchor_dev)).astype(np.int64)
+        if self._last_out is not None and times[0] <= self._last_out:
+            shift = self._last_out + 1 - int(times[0])
+            log.debug("segment overlaps the previous one by %d ns; shifted", shift)
+            self._anchor_host += shift
+            times += shift
+        if reason == "start":
+            reason = "reconnect" if self._last_out is not None else ""
+        gap = (self._last_out, int(times[0])) if reason and self._last_out is not None else None
+        self._last_out = int(times[-1])
+        self._reconnected = False
+        return Placement(times, gap, missing, reason)
+
+    # -- device time line -------------------------------------------------------------
+    def _device_clocked(self, n: int, last: float, counter: int | None):
+        k = np.arange(n, dtype=np.float64)
+        prev = self._dev_last
+        self._dev_last = last
+        if prev is None:
+            self._next_counter = None if counter is None else counter + n
+            return "start", 0, last - self.period_ns * (n - 1 - k)
+        delta = last - prev
+        if counter is not None and self._next_counter is not None and not self._reconnected:
+            missing = (counter - self._next_counter) % COUNTER_MODULO
+            missing -= COUNTER_MODULO if missing >= COUNTER_MODULO // 2 else 0
+        else:  # no counter, or a restarted stream whose counter began again at 0
+            missing = round(delta / self.period_ns) - n
+        self._next_counter = None if counter is None else counter + n
+        if delta <= 0 or missing < 0 or delta > self.cfg.max_jump_s * 1e9:
+            log.info("device clock restarted (dt %.3f s, %d samples missing): new segment",
+                     delta / 1e9, missing)
+            return "reboot", -1, last - self.period_ns * (n - 1 - k)
+        if missing > 0:
+            reason = "reconnect" if self._reconnected else "loss"
+            return reason, missing, last - self.period_ns * (n - 1 - k)
+        step = delta / n
+        if abs(step / self.period_ns - 1) < 0.01:   # continuous packet: learn the real period
+            self.period_ns += 0.02 * (step - self.period_ns)
+        return "", 0, prev + step * (k + 1)
+
+    def _host_clocked(self, n: int, host_ns: int):
+        k = np.arange(n, dtype=np.float64)
+        if self._dev_last is None or self._reconnected:
+            self._dev_last = float(host_ns)
+            return "start", 0, self._dev_last - self.period_ns * (n - 1 - k)
+        dev = self._dev_last + self.period_ns * (k + 1)
+        predicted = self._anchor_host + self._rate * (dev[-1] - self._anchor_dev)
+        if host_ns - predicted > self.cfg.host_late_s * 1e9:
+            missing = round((host_ns - predicted) / self.period_ns)
+            self._dev_last = float(host_ns)
+            log.info("host-clocked stream %d samples late: re-anchored", missing)
+            return "reboot", missing, self._dev_last - self.period_ns * (n - 1 - k)
+        self._dev_last = float(dev[-1])
+        return "", 0, dev
+
+    # -- host mapping -------------------------------------------------------------------
+    def _anchor(self, dev: float, host: float) -> None:
+        self._anchor_dev, self._anchor_host, self._rate = dev, host, 1.0
+        self._last_refit_dev = dev
+        self._fit.clear()
+
+    def _maybe_refit(self, dev_now: float) -> None:
+        if dev_now - self._last_refit_dev < self.cfg.refit_s * 1e9 or len(self._fit) < 4:
+            return
+        self._last_refit_dev = dev_now
+        pts = np.asarray(self._fit)
+        d, h = pts[:, 0] - pts[0, 0], pts[:, 1] - pts[0, 1]
+        span = d[-1] - d[0]
+        limit = self.cfg.max_rate_error_ppm * 1e-6
+        rate = self._rate
+        if span > 0:
+            rate = float(np.clip(np.polyfit(d, h, 1)[0], 1 - limit, 1 + limit))
+        offset = float(np.min(h - rate * d))              # lower envelope: least latency
+        now = self._anchor_host + self._rate * (dev_now - self._anchor_dev)
+        horizon = self.cfg.slew_horizon_s * 1e9
+        target = pts[0, 1] + offset + rate * (dev_now + horizon - pts[0, 0])
+        new_rate = float(np.clip((target - now) / horizon, 1 - 2 * limit, 1 + 2 * limit))
+        self._anchor_dev, self._anchor_host, self._rate = dev_now, now, new_rate

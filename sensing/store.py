@@ -1,0 +1,293 @@
+"""Crash-safe recording store: live samples, gaps and events in one SQLite file (WAL).
+
+A live recording appends decoded chunks as they arrive and commits at least every
+``commit_interval_s`` (default 1 s), in WAL mode with ``synchronous=FULL``: a killed
+process or a power cut loses at most the last uncommitted interval, and the file stays
+readable by :func:`read_sqlite` at any moment, even while recording.
+
+Schema (version 1)
+------------------
+``meta(key, value)``
+    ``schema`` = ``hypnic-live-v1``, ``created`` (ISO UTC), ``hypnic_version``.
+``sensors(id, address, name, profile, location, fs_hz, range_g, started_ns)``
+    One row per sensor of the recording.
+``chunks(sensor, t0_ns, t1_ns, n, time_ns, acc)``
+    Samples: ``time_ns`` is int64 little-endian UTC ns since the epoch (n values),
+    ``acc`` float32 little-endian x, y, z in g (n x 3 values).
+``gaps(sensor, start_ns, end_ns, reason)``
+    Spans with no samples, ``[last sample before, first sample after]``; reason is
+    ``loss``, ``reconnect``, ``reboot`` or ``stall``.
+``events(sensor, start_ns, end_ns, peak_g, score, detail)``
+    Jerks found live; ``detail`` is JSON with the detector's other columns.
+``log(t_ns, sensor, kind, detail)``
+    Link history: ``connect``, ``disconnect``, ``battery``, ``error`` ...
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sensing.errors import FormatError, HypnicError
+from sensing.recording import Recording
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "hypnic-live-v1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS sensors(id INTEGER PRIMARY KEY, address TEXT, name TEXT,
+    profile TEXT, location TEXT, fs_hz REAL, range_g REAL, started_ns INTEGER);
+CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, sensor INTEGER, t0_ns INTEGER,
+    t1_ns INTEGER, n INTEGER, time_ns BLOB, acc BLOB);
+CREATE TABLE IF NOT EXISTS gaps(id INTEGER PRIMARY KEY, sensor INTEGER, start_ns INTEGER,
+    end_ns INTEGER, reason TEXT);
+CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, sensor INTEGER, start_ns INTEGER,
+    end_ns INTEGER, peak_g REAL, score REAL, detail TEXT);
+CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY, t_ns INTEGER, sensor INTEGER,
+    kind TEXT, detail TEXT);
+"""
+
+
+class StorageError(HypnicError):
+    """The recording file cannot be written (disk full, permission denied, ...)."""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Parameters of :class:`RecordingStore`.
+
+    Attributes
+    ----------
+    commit_interval_s : float
+        Longest time buffered samples wait before a commit, s (what a crash can lose).
+    """
+
+    commit_interval_s: float = 1.0
+
+
+class RecordingStore:
+    """Append-only writer of a live recording (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.sqlite`` file; created if missing, appended to if it exists.
+    config : StoreConfig, optional
+
+    Raises
+    ------
+    StorageError
+        If the file cannot be created or written.
+    """
+
+    def __init__(self, path: str | Path, config: StoreConfig | None = None):
+        self.path = Path(path)
+        self.cfg = config or StoreConfig()
+        self._pending: list[tuple] = []
+        self._last_commit = time.monotonic()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_DDL)
+            from importlib.metadata import version
+
+            self._db.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [("schema", SCHEMA), ("hypnic_version", version("hypnic")),
+                 ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot write recording {self.path}: {exc}") from exc
+
+    def add_sensor(self, address: str, name: str, profile: str, location: str,
+                   fs_hz: float, range_g: float, started_ns: int) -> int:
+        """Register a sensor; returns its id for :meth:`append`."""
+        cur = self._execute(
+            "INSERT INTO sensors(address, name, profile, location, fs_hz, range_g, started_ns) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (address, name, profile, location, fs_hz, range_g, started_ns))
+        return int(cur.lastrowid)
+
+    def append(self, sensor: int, time_ns: np.ndarray, acc: np.ndarray) -> None:
+        """Buffer samples (int64 UTC ns, float32 (n, 3) g); committed within the interval."""
+        t = np.ascontiguousarray(time_ns, "<i8")
+        if len(t):
+            a = np.ascontiguousarray(acc, "<f4")
+            self._pending.append(("c", sensor, int(t[0]), int(t[-1]), len(t), t.tobytes(),
+                                  a.tobytes()))
+        self.maybe_commit()
+
+    def add_gap(self, sensor: int, start_ns: int, end_ns: int, reason: str) -> None:
+        """Buffer a gap ``[start_ns, end_ns]`` (last sample before, first after)."""
+        self._pending.append(("g", sensor, int(start_ns), int(end_ns), reason))
+
+    def add_event(self, sensor: int, start_ns: int, end_ns: int, peak_g: float, score: float,
+                  detail: dict) -> None:
+        """Buffer a detected event."""
+        self._pending.append(("e", sensor, int(start_ns), int(end_ns), float(peak_g),
+                              float(score), json.dumps(detail, default=str)))
+
+    def log(self, sensor: int | None, kind: str, detail: str = "") -> None:
+        """Buffer a link-history entry stamped now."""
+        self._pending.append(("l", time.time_ns(), sensor, kind, detail))
+
+    def maybe_commit(self) -> None:
+        """Commit if the commit interval has passed."""
+        if time.monotonic() - self._last_commit >= self.cfg.commit_interval_s:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write everything buffered in one transaction.
+
+        Raises
+        ------
+        StorageError
+            On a full disk or another write error; what was committed before stays.
+        """
+        self._last_commit = time.monotonic()
+        if not self._pending:
+            return
+        rows = {k: [r[1:] for r in self._pending if r[0] == k] for k in "cgel"}
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO chunks(sensor, t0_ns, t1_ns, n, time_ns, acc) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", rows["c"])
+            self._db.executemany("INSERT INTO gaps(sensor, start_ns, end_ns, reason) "
+                                 "VALUES (?, ?, ?, ?)", rows["g"])
+            self._db.executemany("INSERT INTO events(sensor, start_ns, end_ns, peak_g, score, "
+                                 "detail) VALUES (?, ?, ?, ?, ?, ?)", rows["e"])
+            self._db.executemany("INSERT INTO log(t_ns, sensor, kind, detail) VALUES (?, ?, ?, ?)",
+                                 rows["l"])
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StorageError(f"cannot write to {self.path} ({exc}); what was recorded up "
+                               "to the previous second is kept") from exc
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Commit what is buffered and close the file (checkpointing the WAL)."""
+        try:
+            self.commit()
+        finally:
+            self._db.close()
+
+    def _execute(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from exc
+
+    def __enter__(self) -> RecordingStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect_ro(path: str | Path) -> sqlite3.Connection:
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(f"no such file: {path}")
+    try:
+        db = sqlite3.connect(path)
+        ok = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise FormatError(f"{path.name}: not a hypnic live recording ({exc})") from exc
+    if not ok or ok[0] != SCHEMA:
+        raise FormatError(f"{path.name}: not a hypnic live recording (schema {ok})")
+    return db
+
+
+def read_sqlite(path: str | Path) -> list[Recording]:
+    """Read a live recording into one Recording per sensor.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.sqlite`` file written by :class:`RecordingStore` (complete or not).
+
+    Returns
+    -------
+    list of Recording
+        In sensor order; ``gaps`` are the explicitly recorded gaps, ``meta`` holds
+        ``address``, ``profile``, ``range_g`` and ``sensor_id``. Sensors without
+        samples are left out.
+
+    Raises
+    ------
+    FormatError
+        If the file is not a hypnic live recording.
+    """
+    db = _connect_ro(path)
+    try:
+        out = []
+        for sid, address, name, profile, location, fs, range_g in db.execute(
+                "SELECT id, address, name, profile, location, fs_hz, range_g FROM sensors "
+                "ORDER BY id").fetchall():
+            rows = db.execute("SELECT time_ns, acc FROM chunks WHERE sensor = ? ORDER BY id",
+                              (sid,)).fetchall()
+            if not rows:
+                continue
+            t = np.frombuffer(b"".join(r[0] for r in rows), "<i8").astype(np.int64)
+            acc = np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(-1, 3)
+            gaps = np.array(db.execute("SELECT start_ns, end_ns FROM gaps WHERE sensor = ? "
+                                       "ORDER BY start_ns", (sid,)).fetchall(),
+                            np.int64).reshape(-1, 2)
+            out.append(Recording(t, acc, fs, location, name or address, gaps,
+                                 {"address": address, "profile": profile, "range_g": range_g,
+                                  "sensor_id": sid}))
+        return out
+    finally:
+        db.close()
+
+
+def read_events(path: str | Path) -> pd.DataFrame:
+    """Events detected live, one row per event.
+
+    Returns
+    -------
+    DataFrame
+        ``start``, ``end`` (UTC timestamps), ``duration_s``, ``peak_g``, ``score``,
+        ``location``, ``sensor_id`` and the detector's other columns.
+    """
+    import pandas as pd
+
+    db = _connect_ro(path)
+    try:
+        rows = db.execute("SELECT e.sensor, e.start_ns, e.end_ns, e.peak_g, e.score, e.detail, "
+                          "s.location FROM events e JOIN sensors s ON s.id = e.sensor "
+                          "ORDER BY e.start_ns").fetchall()
+    finally:
+        db.close()
+    df = pd.DataFrame([{**json.loads(r[5]), "sensor_id": r[0], "start_ns": r[1], "end_ns": r[2],
+                        "peak_g": r[3], "score": r[4], "location": r[6]} for r in rows],
+                      columns=None if rows else ["sensor_id", "start_ns", "end_ns", "peak_g",
+                                                 "score", "location"])
+    df["start"] = pd.to_datetime(df.pop("start_ns"), unit="ns", utc=True)
+    df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
+    df["duration_s"] = (df["end"] - df["start"]).dt.total_seconds()
+    return df
+
+
+def read_log(path: str | Path) -> list[tuple[int, int | None, str, str]]:
+    """Link history rows ``(t_ns, sensor, kind, detail)`` in time order."""
+    db = _connect_ro(path)
+    try:
+        return db.execute("SELECT t_ns, sensor, kind, detail FROM log ORDER BY id").fetchall()
+    finally:
+        db.close()
