@@ -1,0 +1,282 @@
+"""Nights: each night's detected jerks and sleep window, summarised and stored.
+
+A night counts jerks as *groups*: the detector gives one row per sensor-level
+candidate, and a jerk seen by the wrist and the ankle together is one group
+(``group_id``) and counts once. Only rows with ``kind == "jerk"`` count.
+
+Nightly summary columns (:data:`SUMMARY_COLUMNS`):
+
+=============================  ==========================================================
+column                         meaning (unit)
+=============================  ==========================================================
+``hours_recorded``             time with samples from at least one sensor, h (the exposure)
+``hours_asleep``               sleep onset to final wake minus awakenings, h
+``n_jerks``                    jerks (multi-sensor groups count once)
+``rate_per_h_sleep``           n_jerks / hours_asleep, 1/h
+``n_onset_30min``              jerks within 15 min either side of sleep onset
+``sleep_onset_latency_min``    lights out to sleep onset, min
+``n_isolated``                 jerks not part of a series
+``n_in_series``                jerks in a series
+``n_series``                   series (2 or more jerks close together)
+``n_focal`` ... ``n_generalized``  jerks by body distribution
+``n_awakenings``               brief awakenings after sleep onset
+``waso_min``                   wake after sleep onset (sum of awakenings), min
+``n_day_jerks``                jerks after the final wake (daytime), count
+=============================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+DISTRIBUTIONS = ("focal", "segmental", "multifocal", "generalized")
+ONSET_HALF_WINDOW_S = 900.0  # the "30 min around sleep onset" is +-15 min
+#: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h).
+REFERENCE_SLEEP_H = 8.0
+
+SUMMARY_COLUMNS: dict[str, str] = {
+    "hours_recorded": "time with samples from at least one sensor, h",
+    "hours_asleep": "sleep onset to final wake minus awakenings, h",
+    "n_jerks": "jerks (a multi-sensor group counts once)",
+    "rate_per_h_sleep": "jerks per hour asleep, 1/h",
+    "n_onset_30min": "jerks within 15 min either side of sleep onset",
+    "sleep_onset_latency_min": "lights out to sleep onset, min",
+    "n_isolated": "jerks not in a series",
+    "n_in_series": "jerks in a series",
+    "n_series": "series of jerks",
+    **{f"n_{d}": f"{d} jerks" for d in DISTRIBUTIONS},
+    "n_awakenings": "brief awakenings after sleep onset",
+    "waso_min": "wake after sleep onset, min",
+    "n_day_jerks": "jerks after the final wake",
+}
+
+EVENT_COLUMNS = ("start", "duration_s", "peak_g", "location", "kind", "series_id", "group_id",
+                 "distribution", "rel_onset_s", "phase")
+
+
+def sleep_dict(sleep: Any) -> dict[str, Any]:
+    """A sleep window (detection's ``SleepWindow`` or a dict) as a plain dict.
+
+    Keys ``lights_out``, ``onset``, ``wake`` (UTC Timestamps or None) and
+    ``awakenings`` (list of (start, end) Timestamps).
+    """
+    get = sleep.get if isinstance(sleep, dict) else (lambda k, d=None: getattr(sleep, k, d))
+    out = {k: (pd.Timestamp(get(k)) if get(k) is not None else None)
+           for k in ("lights_out", "onset", "wake")}
+    out["awakenings"] = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in (get("awakenings") or [])]
+    return out
+
+
+def jerk_groups(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per jerk: the ``kind == "jerk"`` rows grouped by ``group_id``.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Detection's event table (one row per sensor-level candidate).
+
+    Returns
+    -------
+    DataFrame
+        ``start`` (earliest over the group, UTC), ``rel_onset_s`` (s from sleep onset),
+        ``phase``, ``series_id`` (-1 isolated), ``distribution``, ``peak_g`` (largest),
+        ``locations`` (";"-joined), sorted by start. Empty with these columns when
+        there are no jerks.
+    """
+    cols = ["start", "rel_onset_s", "phase", "series_id", "distribution", "peak_g", "locations"]
+    jerks = events[events["kind"] == "jerk"] if len(events) else events
+    if not len(jerks):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    jerks = jerks.sort_values("start")
+    g = jerks.groupby("group_id", sort=False)
+    out = g.agg(start=("start", "first"), rel_onset_s=("rel_onset_s", "first"),
+                phase=("phase", "first"), series_id=("series_id", "first"),
+                distribution=("distribution", "first"), peak_g=("peak_g", "max"))
+    out["locations"] = g["location"].agg(lambda s: ";".join(sorted(set(s))))
+    return out.sort_values("start").reset_index(drop=True)[cols]
+
+
+def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float) -> dict[str, float]:
+    """The nightly summary (see :data:`SUMMARY_COLUMNS` for names and units).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Detection's event table for the night.
+    sleep : SleepWindow or dict
+        The night's sleep window (``lights_out``, ``onset``, ``wake``, ``awakenings``).
+    hours_recorded : float
+        Time covered by samples, h.
+    """
+    s = sleep_dict(sleep)
+    j = jerk_groups(events)
+    n = len(j)
+    waso_s = sum((b - a).total_seconds() for a, b in s["awakenings"])
+    if s["onset"] is not None and s["wake"] is not None:
+        asleep_h = max(0.0, ((s["wake"] - s["onset"]).total_seconds() - waso_s) / 3600)
+    else:
+        asleep_h = float("nan")
+    latency = ((s["onset"] - s["lights_out"]).total_seconds() / 60
+               if s["onset"] is not None and s["lights_out"] is not None else float("nan"))
+    rel = j["rel_onset_s"].to_numpy(float)
+    series = j["series_id"].to_numpy(int)
+    dist = j["distribution"].astype(str).to_numpy()
+    out = {
+        "hours_recorded": float(hours_recorded),
+        "hours_asleep": asleep_h,
+        "n_jerks": n,
+        "rate_per_h_sleep": n / asleep_h if asleep_h > 0 else float("nan"),
+        "n_onset_30min": int((np.abs(rel) <= ONSET_HALF_WINDOW_S).sum()),
+        "sleep_onset_latency_min": latency,
+        "n_isolated": int((series < 0).sum()),
+        "n_in_series": int((series >= 0).sum()),
+        "n_series": len(np.unique(series[series >= 0])),
+        **{f"n_{d}": int((dist == d).sum()) for d in DISTRIBUTIONS},
+        "n_awakenings": len(s["awakenings"]),
+        "waso_min": waso_s / 60,
+        "n_day_jerks": int((j["phase"] == "day").sum()),
+    }
+    return out
+
+
+def hours_recorded(recordings: Any) -> float:
+    """Hours covered by samples of at least one sensor (gaps removed), h.
+
+    Parameters
+    ----------
+    recordings : iterable of Recording
+    """
+    spans = []
+    for r in recordings:
+        t0, t1 = int(r.time_ns[0]), int(r.time_ns[-1])
+        cuts = [t0, *np.asarray(r.gaps, np.int64).ravel().tolist(), t1]
+        spans += list(zip(cuts[0::2], cuts[1::2], strict=True))
+    spans.sort()
+    total, end = 0, None
+    for a, b in spans:  # union of intervals; a handful per sensor
+        if end is None or a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total / 3.6e12
+
+
+# -- storage ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredNight:
+    """One processed night as stored: its date, summary, sleep window, jerk rows, activity."""
+
+    night: dt.date
+    summary: dict[str, float]
+    sleep: dict[str, Any]
+    events: pd.DataFrame
+    activity: pd.DataFrame
+    recordings: tuple[str, ...] = ()
+
+
+def _ns(t: Any) -> int:
+    return int(pd.Timestamp(t).value)
+
+
+def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
+    """Write (or replace) a processed night: summary, sleep window, jerk rows and activity.
+
+    Only ``kind == "jerk"`` event rows are stored. Activity is the detector's epoch
+    table: ``start``, ``location``, ``activity`` (its activity measure) and ``asleep``.
+    """
+    key = night.night.isoformat()
+    s = night.sleep
+    sleep_json = json.dumps({
+        k: (s[k].isoformat() if s[k] is not None else None) for k in ("lights_out", "onset", "wake")
+    } | {"awakenings": [[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]]})
+    con.execute("DELETE FROM events WHERE night = ?", (key,))
+    con.execute("DELETE FROM activity WHERE night = ?", (key,))
+    con.execute("INSERT OR REPLACE INTO nights VALUES (?, ?, ?, ?, ?)",
+                (key, json.dumps(night.summary), sleep_json, json.dumps(list(night.recordings)),
+                 dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+    ev = night.events[night.events["kind"] == "jerk"] if len(night.events) else night.events
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(key, _ns(r.start), float(r.duration_s), float(r.peak_g), str(r.location), str(r.kind),
+          int(r.series_id), int(r.group_id), str(r.distribution), float(r.rel_onset_s), str(r.phase))
+         for r in ev.itertuples()])
+    a = night.activity
+    if len(a):
+        con.executemany(
+            "INSERT INTO activity VALUES (?, ?, ?, ?, ?)",
+            zip([key] * len(a), pd.to_datetime(a["start"], utc=True).astype("int64").tolist(),
+                a["location"].astype(str).tolist(), a["activity"].astype(float).tolist(),
+                a["asleep"].astype(int).tolist(), strict=True))
+
+
+def load_nights(con: sqlite3.Connection) -> pd.DataFrame:
+    """Stored nightly summaries, indexed by night (date), oldest first; with ``onset``
+    (UTC Timestamp or NaT) and ``recordings`` (";"-joined file names)."""
+    rows = con.execute("SELECT night, summary, sleep, recordings FROM nights ORDER BY night").fetchall()
+    recs = []
+    for night, summary, sleep, files in rows:
+        d = {"night": dt.date.fromisoformat(night), **json.loads(summary)}
+        d["onset"] = pd.Timestamp(json.loads(sleep)["onset"]) if json.loads(sleep)["onset"] else pd.NaT
+        d["recordings"] = ";".join(json.loads(files))
+        recs.append(d)
+    cols = ["night", *SUMMARY_COLUMNS, "onset", "recordings"]
+    return pd.DataFrame(recs, columns=cols).set_index("night")
+
+
+def load_events(con: sqlite3.Connection) -> pd.DataFrame:
+    """Stored jerk rows of every night, with a ``night`` (date) column."""
+    df = pd.read_sql_query("SELECT * FROM events ORDER BY night, start_ns", con)
+    df["night"] = pd.to_datetime(df["night"]).dt.date
+    df.insert(1, "start", pd.to_datetime(df.pop("start_ns"), utc=True))
+    return df
+
+
+def load_activity(con: sqlite3.Connection) -> pd.DataFrame:
+    """Stored activity epochs of every night, with a ``night`` (date) column."""
+    df = pd.read_sql_query("SELECT * FROM activity ORDER BY night, start_ns", con)
+    df["night"] = pd.to_datetime(df["night"]).dt.date
+    df.insert(1, "start", pd.to_datetime(df.pop("start_ns"), utc=True))
+    df["asleep"] = df["asleep"].astype(bool)
+    return df
+
+
+def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
+    """Nightly summaries joined with the diary (outer join on night; diary columns added).
+
+    Sleep debt columns are added by :func:`add_sleep_debt`.
+    """
+    from analysis.diary import diary_frame, list_entries
+
+    nights = load_nights(con)
+    diary = diary_frame(list_entries(con))
+    table = nights.join(diary, how="outer")
+    table.index.name = "night"
+    return add_sleep_debt(table)
+
+
+def add_sleep_debt(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``sleep_debt_h`` and the lagged ``prev_sleep_debt_h`` to a table indexed by night.
+
+    ``sleep_debt_h`` is :data:`REFERENCE_SLEEP_H` minus ``hours_slept`` that night, floored
+    at 0, h; ``prev_sleep_debt_h`` is the value of the previous calendar night (NaN when
+    that night is not in the table).
+    """
+    table = table.copy()
+    debt = (REFERENCE_SLEEP_H - table["hours_slept"]).clip(lower=0)
+    table["sleep_debt_h"] = debt
+    prev = pd.Series(debt.to_numpy(), index=[d + dt.timedelta(days=1) for d in table.index])
+    table["prev_sleep_debt_h"] = prev.reindex(table.index).to_numpy()
+    return table
