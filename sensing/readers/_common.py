@@ -1,0 +1,162 @@
+"""Shared pieces of the file readers: options, warnings, units, opening files."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sensing.errors import FormatError
+from sensing.recording import G
+
+#: Callback ``progress(done, total)`` with bytes of the file consumed so far and in all.
+Progress = Callable[[int, int], None]
+
+#: Acceleration units and their size in g.
+UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / G, "1/64g": 1.0 / 64}
+
+_UNIT_ALIASES = {
+    "g": "g", "mg": "mg", "millig": "mg", "milli-g": "mg",
+    "m/s^2": "m/s^2", "m/s2": "m/s^2", "m/s²": "m/s^2", "ms^-2": "m/s^2", "ms-2": "m/s^2",
+    "mps2": "m/s^2", "1/64g": "1/64g",
+}
+
+
+class TruncatedFileWarning(UserWarning):
+    """A file ended early (cut-off last row, page or block); what was readable is returned."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options every reader understands. All are optional.
+
+    Attributes
+    ----------
+    tz : str or None
+        IANA zone of times written without a zone (phone and device local times,
+        ActiLife start times). Default None: such times are taken as UTC.
+    location : str or None
+        Where the sensor was worn; overrides what the file says.
+    units : str or None
+        Acceleration units when the column names do not say: ``"g"``, ``"mg"`` or
+        ``"m/s^2"``. Default None: from the names, else from the size of gravity.
+    start : str or None
+        Start time (ISO-8601) for files whose times are seconds since the start.
+    fs : float or None
+        Nominal sampling rate in Hz, overriding the file (and the median sample step).
+    max_reorder_s : float
+        Samples that go back in time by at most this many seconds are sorted into
+        place (late rows); a bigger backward jump is a clock jump and splits the
+        recording. Default 1 s.
+    progress : callable or None
+        ``progress(done_bytes, total_bytes)`` called while a file is read.
+    """
+
+    tz: str | None = None
+    location: str | None = None
+    units: str | None = None
+    start: str | None = None
+    fs: float | None = None
+    max_reorder_s: float = 1.0
+    progress: Progress | None = None
+
+
+def unit_scale(units: str) -> float:
+    """Size in g of one unit named ``units`` (``g``, ``mg``, ``m/s^2`` and spellings)."""
+    key = _UNIT_ALIASES.get(units.strip().lower().replace(" ", ""))
+    if key is None:
+        raise FormatError(f"unknown acceleration units {units!r}; expected g, mg or m/s^2")
+    return UNITS[key]
+
+
+_UNIT_IN_NAME = re.compile(r"[\[(]\s*([^\])]+?)\s*[\])]\s*$|_(mg|g|ms2|mps2)$", re.IGNORECASE)
+
+
+def units_from_name(name: str) -> str | None:
+    """Acceleration units written in a column name (``X [mg]``, ``acc_x (m/s^2)``, ``ax_g``)."""
+    m = _UNIT_IN_NAME.search(name.strip())
+    if not m:
+        return None
+    text = (m.group(1) or m.group(2)).replace(" ", "").lower()
+    key = _UNIT_ALIASES.get(text)
+    return key
+
+
+def is_gzip(path: Path) -> bool:
+    """True if the file starts with the gzip magic bytes."""
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def head_bytes(path: Path, n: int = 65536) -> bytes:
+    """The first ``n`` bytes of a file, decompressed if it is gzip."""
+    if is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as f:
+                return f.read(n)
+        except (OSError, EOFError):
+            with gzip.open(path, "rb") as f:
+                return _read_what_you_can(f, n)
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def _read_what_you_can(f, n: int) -> bytes:
+    out = bytearray()
+    try:
+        while len(out) < n:
+            chunk = f.read(4096)
+            if not chunk:
+                break
+            out += chunk
+    except (OSError, EOFError):
+        pass
+    return bytes(out)
+
+
+def head_lines(path: Path, n_bytes: int = 65536) -> list[str]:
+    """Complete text lines in the first ``n_bytes`` of a file (BOM and CR stripped)."""
+    raw = head_bytes(path, n_bytes)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = text.split("\n")
+    if len(raw) == n_bytes and len(lines) > 1:
+        lines = lines[:-1]  # the last one may be cut
+    return [ln.rstrip("\r") for ln in lines]
+
+
+def open_binary(path: Path):
+    """A binary file object, transparently decompressing gzip."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def read_all_bytes(path: Path) -> tuple[bytes, bool]:
+    """All bytes of a (possibly gzip) file, and whether the compressed stream was cut short."""
+    if not is_gzip(path):
+        return path.read_bytes(), False
+    with gzip.open(path, "rb") as f:
+        try:
+            return f.read(), False
+        except (OSError, EOFError):
+            pass
+    with gzip.open(path, "rb") as f:
+        return _read_what_you_can(f, 1 << 40), True
+
+
+def find_line(path: Path, predicate: Callable[[str], bool], skip: int = 0) -> tuple[int, str] | None:
+    """First (1-based line number, text) after ``skip`` lines that satisfies ``predicate``.
+
+    Only used to report errors, so it may be slow.
+    """
+    with open_binary(path) as f:
+        try:
+            for number, raw in enumerate(f, start=1):
+                if number <= skip:
+                    continue
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                if predicate(line):
+                    return number, line
+        except (OSError, EOFError):
+            return None
+    return None

@@ -1,0 +1,91 @@
+"""ActiGraph ActiLife RAW CSV export (``*RAW.csv``).
+
+Layout (ActiLife 6 "RAW" CSV; as read by GGIR, read.gt3x and pygt3x users)::
+
+    ------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v3.2.1 date format M/d/yyyy at 30 Hz  Filter Normal -----------
+    Serial Number: NEO1F18120387
+    Start Time 00:00:00
+    Start Date 5/7/2014
+    Epoch Period (hh:mm:ss) 00:00:00
+    Download Time 10:31:05
+    Download Date 5/20/2014
+    Current Memory Address: 0
+    Current Battery Voltage: 4.07     Mode = 12
+    --------------------------------------------------
+    Accelerometer X,Accelerometer Y,Accelerometer Z
+    -0.182,-0.182,0.962
+
+* Ten header lines; the first gives the date format (``M/d/yyyy``, ``dd/MM/yyyy`` ...)
+  and the rate; ``Start Time`` and ``Start Date`` are the device's local time (``tz``).
+* Then an optional column row (``Accelerometer X,...``, with an optional leading
+  ``Timestamp`` column) and one row per sample in g.
+* Sample ``i`` is at start + i / rate (ActiLife writes the samples on that grid).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from sensing.errors import FormatError
+from sensing.readers._common import ReadOptions, unit_scale
+from sensing.readers.tabular import Layout, guess_delimiter, parse_start, read_table, split_fields
+from sensing.readers.timecheck import build_recordings
+
+NAME = "actigraph-csv"
+EXPECTS = "ActiLife's 10-line header ('------------ Data File Created By ActiGraph ...')"
+
+
+def sniff(lines: list[str]) -> bool:
+    """True for an ActiLife RAW CSV."""
+    return bool(lines) and "data file created by actigraph" in lines[0].lower()
+
+
+def _field(lines: list[str], label: str) -> str:
+    for ln in lines[:10]:
+        if ln.lower().startswith(label.lower()):
+            return ln[len(label):].strip(" :,")
+    raise FormatError(f"ActiLife header lacks the {label!r} line")
+
+
+def parse_date(text: str, fmt: str) -> str:
+    """An ActiLife date (``5/7/2014`` in format ``M/d/yyyy``) as ISO ``2014-05-07``."""
+    order = [p[0].lower() for p in re.split(r"[/.\-]", fmt)]
+    parts = re.split(r"[/.\-]", text.strip())
+    if sorted(order) != ["d", "m", "y"] or len(parts) != 3:
+        raise FormatError(f"cannot read the date {text!r} in format {fmt!r}")
+    d = dict(zip(order, parts, strict=True))
+    return f"{int(d['y']):04d}-{int(d['m']):02d}-{int(d['d']):02d}"
+
+
+def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+    """Read an ActiLife RAW CSV into Recordings (see the module docstring)."""
+    first = lines[0]
+    rate = re.search(r"at\s+(\d+(?:\.\d+)?)\s*Hz", first)
+    fmt = re.search(r"date format\s+(\S+)", first)
+    if not rate or not fmt:
+        raise FormatError(f"{path.name}: first line lacks 'date format ...' or 'at N Hz': {first!r}")
+    fs = opts.fs or float(rate.group(1))
+    day = parse_date(_field(lines, "Start Date"), fmt.group(1))
+    start_ns = parse_start(f"{day}T{_field(lines, 'Start Time')}", opts.tz)
+    body = [ln for ln in lines[10:] if ln.strip()]
+    if not body:
+        raise FormatError(f"{path.name}: no samples after the ActiLife header")
+    delim = guess_delimiter(body)
+    fields = split_fields(body[0], delim)
+    has_header = not re.match(r"^[+-]?[\d.]+$", fields[-1])
+    if has_header:
+        names, axes = None, tuple(fields[-3:])
+    else:
+        names = tuple(f"c{i}" for i in range(len(fields)))
+        axes = names[-3:]
+    layout = Layout(10, delim, names, None, axes, unit_scale(opts.units or "g"), "none",
+                    start_ns=start_ns, fs=fs)
+    _, acc, _ = read_table(path, layout, opts)
+    t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
+    serial = _field(lines, "Serial Number")
+    return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial},
+                            location=opts.location or "unknown", device=f"ActiGraph {serial}",
+                            max_reorder_s=opts.max_reorder_s)

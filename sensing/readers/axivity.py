@@ -1,0 +1,140 @@
+"""Axivity AX3/AX6 ``.cwa`` raw files, decoded natively with numpy.
+
+Layout (Open Movement, ``Docs/ax3/cwa.h`` and ``ax3-technical.md`` in
+openmovementproject/openmovement; as read by openmovement-python's ``cwa_load``):
+
+* Little-endian. A 1024-byte header block: ``"MD"``, packet length (1020), hardware
+  type, device id (u16 at 5, upper u16 at 11), session id (u32 at 7), sampling rate
+  code (u8 at 36), url-encoded metadata (448 bytes at 64).
+* Then 512-byte data blocks: ``"AX"``, length 508, device fractional (u16 at 4: top bit
+  set means a 15-bit fraction of a second), session id, sequence id (u32 at 10), packed
+  timestamp (u32 at 14: ``YYYYYYMM MMDDDDDh hhhhmmmm mmssssss``, years since 2000),
+  light/scale (u16 at 18: top 3 bits n give 1/2^(8+n) g per unit), temperature,
+  events, battery, rate code (u8 at 24: 3200 / 2^(15 - (code & 15)) Hz), axes and
+  packing (u8 at 25: 0x30 = 3 axes packed in 32 bits, 0x32/0x62/0x92 = 3/6/9 int16
+  axes with the accelerometer last-but-gyro), timestamp offset (i16 at 26: index of the
+  sample the timestamp belongs to), sample count (u16 at 28), 480 bytes of samples,
+  and a checksum (the 16-bit word sum of the block is zero).
+* Packed samples: bits ``eezzzzzz zzzzyyyy yyyyyyxx xxxxxxxx``; each axis is a 10-bit
+  signed value shifted left by ``e``.
+* Times are the device clock (set from the configuring computer: local time, ``tz``).
+  Sample ``i`` of a block is at T + (i - offset) / rate, T being the block timestamp
+  plus its fraction.
+
+Blocks with a bad checksum or header are skipped (reported as ``missing``); a cut last
+block raises :class:`~sensing.readers.TruncatedFileWarning`.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sensing.errors import FormatError
+from sensing.readers._common import ReadOptions, TruncatedFileWarning, read_all_bytes
+from sensing.readers.timecheck import _issue, build_recordings
+
+NAME = "axivity-cwa"
+EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
+
+BLOCK = 512
+BLOCK_DTYPE = np.dtype([
+    ("header", "<u2"), ("length", "<u2"), ("fractional", "<u2"), ("session", "<u4"),
+    ("sequence", "<u4"), ("timestamp", "<u4"), ("light", "<u2"), ("temperature", "<u2"),
+    ("events", "u1"), ("battery", "u1"), ("rate", "u1"), ("axes_bps", "u1"),
+    ("offset", "<i2"), ("count", "<u2"), ("data", "V480"), ("checksum", "<u2"),
+])
+
+
+def sniff(head: bytes) -> bool:
+    """True for an Axivity .cwa file (header block, then an AX block)."""
+    return len(head) >= 1026 and head[:2] == b"MD" and head[1024:1026] == b"AX"
+
+
+def unpack_time(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Packed CWA timestamps as int64 seconds since the epoch (naive) and a validity mask."""
+    v = packed.astype(np.int64)
+    year = ((v >> 26) & 0x3F) + 2000
+    month = (v >> 22) & 0x0F
+    day = (v >> 17) & 0x1F
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]").astype(np.int64) + np.clip(day, 1, 31) - 1
+    sec = days * 86400 + ((v >> 12) & 0x1F) * 3600 + ((v >> 6) & 0x3F) * 60 + (v & 0x3F)
+    return sec, ok
+
+
+def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
+    """Read an Axivity .cwa file into Recordings (see the module docstring)."""
+    data, cut = read_all_bytes(path)
+    if len(data) < 1024 or data[:2] != b"MD":
+        raise FormatError(f"{path.name}: not a .cwa file ({EXPECTS})")
+    (length,) = struct.unpack_from("<H", data, 2)
+    start = (length + 4 + BLOCK - 1) // BLOCK * BLOCK
+    device_id, session = struct.unpack_from("<HI", data, 5)
+    (upper,) = struct.unpack_from("<H", data, 11)
+    if upper != 0xFFFF:
+        device_id |= upper << 16
+    n = (len(data) - start) // BLOCK
+    if cut or (len(data) - start) % BLOCK:
+        warnings.warn(f"{path.name}: the file ends inside a data block; returning the "
+                      f"{n} whole blocks before the cut", TruncatedFileWarning, stacklevel=3)
+    if n <= 0:
+        raise FormatError(f"{path.name}: no data blocks after the header")
+    body = data[start:start + n * BLOCK]
+    blocks = np.frombuffer(body, BLOCK_DTYPE, n)
+    words = np.frombuffer(body, "<u2").reshape(n, BLOCK // 2)
+    sec, date_ok = unpack_time(blocks["timestamp"])
+    valid = ((blocks["header"] == 0x5841) & (blocks["length"] == 508)
+             & (words.sum(axis=1, dtype=np.uint64) % 65536 == 0) & date_ok & (blocks["rate"] != 0))
+    if not valid.any():
+        raise FormatError(f"{path.name}: no valid data block (bad headers or checksums)")
+    first = int(np.flatnonzero(valid)[0])
+    fmt = blocks["axes_bps"][first]
+    valid &= (blocks["axes_bps"] == fmt) & (blocks["rate"] == blocks["rate"][first])
+    issues = []
+    if not valid.all():
+        bad = int((~valid).sum())
+        issues.append(_issue("missing", int(sec[first]) * 1_000_000_000,
+                             f"{bad} data block(s) with a bad header, checksum, date or format "
+                             "skipped (left as gaps)"))
+    b = blocks[valid]
+    sec = sec[valid]
+    channels, bps = int(fmt) >> 4, int(fmt) & 0x0F
+    freq = 3200.0 / (1 << (15 - (int(b["rate"][0]) & 0x0F)))
+    raw_bytes = np.frombuffer(b["data"].tobytes(), np.uint8).reshape(len(b), 480)
+    if bps == 0 and channels == 3:
+        v = raw_bytes.view("<u4").astype(np.int64)
+        e = v >> 30
+        raw = np.stack([((((v >> s) & 0x3FF) ^ 0x200) - 0x200) << e for s in (0, 10, 20)], axis=2)
+    elif bps == 2 and channels in (3, 6, 9):
+        axis0 = 3 if channels >= 6 else 0
+        raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3].astype(np.int64)
+    else:
+        raise FormatError(f"{path.name}: unsupported sample packing 0x{int(fmt):02x}")
+    per_block = raw.shape[1]
+    count = np.minimum(b["count"].astype(np.int64), per_block)
+    unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float64)
+    frac = np.where(b["fractional"] & 0x8000, (b["fractional"].astype(np.int64) & 0x7FFF) << 1, 0)
+    offset = b["offset"].astype(np.int64) + ((frac * int(freq)) >> 16)
+    t_block = sec * 1_000_000_000 + (frac * 1_000_000_000 >> 16)
+    first_ns = t_block - np.round(offset * (1e9 / freq)).astype(np.int64)
+    if opts.tz:
+        local = pa.array(first_ns, pa.timestamp("ns"))
+        first_ns = pc.assume_timezone(local, opts.tz, ambiguous="earliest",
+                                      nonexistent="earliest").cast(pa.int64()).to_numpy()
+    within = np.arange(per_block)
+    keep = within[None, :] < count[:, None]
+    t = (first_ns[:, None] + np.round(within * (1e9 / freq)).astype(np.int64)[None, :])[keep]
+    acc = (raw / unit[:, None, None])[keep].astype(np.float32)
+    meta = {"format": NAME, "device_id": device_id, "session_id": session,
+            "hardware": "AX6" if data[4] == 0x64 else "AX3"}
+    return build_recordings(t, acc, name=path.name, fs=opts.fs or freq, meta=meta,
+                            location=opts.location or "unknown",
+                            device=f"Axivity {meta['hardware']} {device_id}",
+                            max_reorder_s=opts.max_reorder_s, issues=issues)

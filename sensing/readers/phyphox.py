@@ -1,0 +1,70 @@
+"""phyphox accelerometer export (``Accelerometer.csv`` in the exported folder or zip).
+
+Layout (phyphox, RWTH Aachen; the export sets of the "Acceleration (without g)" /
+"Acceleration with g" experiments)::
+
+    "Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)"
+    1.000000000E-2,1.200000000E-1,9.810000000E0,1.000000000E-1
+
+* Delimiter ``,`` (also tab, or ``;`` with a decimal comma, by export choice); m/s^2.
+* ``Time (s)`` is experiment time: seconds since the experiment started.
+* The absolute time is in ``meta/time.csv`` next to it: rows ``"START"`` / ``"PAUSE"``
+  with the experiment time and the system time (Unix seconds) of each event. Without
+  it, give ``start=``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from sensing.errors import FormatError
+from sensing.readers._common import ReadOptions
+from sensing.readers.tabular import generic_layout, read_table, split_fields
+from sensing.readers.timecheck import build_recordings
+
+NAME = "phyphox"
+EXPECTS = "a 'Time (s)','Acceleration x (m/s^2)',... header"
+
+
+def sniff(lines: list[str]) -> bool:
+    """True for a phyphox acceleration export."""
+    head = lines[0].lower() if lines else ""
+    return "time (s)" in head and "acceleration x (m/s^2)" in head
+
+
+def starts(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(experiment time s, Unix time s) of each START in ``meta/time.csv``, if there is one."""
+    meta = path.parent / "meta" / "time.csv"
+    if not meta.exists():
+        return None
+    exp, sys = [], []
+    for line in meta.read_text(encoding="utf-8", errors="replace").splitlines():
+        f = split_fields(line, "," if "," in line else "\t")
+        if f and f[0].upper() == "START" and len(f) >= 3:
+            try:
+                exp.append(float(f[1]))
+                sys.append(float(f[2]))
+            except ValueError:
+                raise FormatError(f"{meta}: cannot read the START row {line!r}") from None
+    return (np.array(exp), np.array(sys)) if exp else None
+
+
+def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+    """Read a phyphox export into Recordings (see the module docstring)."""
+    events = None if opts.start else starts(path)
+    layout = generic_layout(path, replace(opts, start=opts.start or "0"), lines)
+    t, acc, _ = read_table(path, layout, opts)
+    if events is None and not opts.start:
+        raise FormatError(f"{path.name}: phyphox times are seconds since the start and there "
+                          "is no meta/time.csv beside it; give the start time (start=...)")
+    if events is not None:
+        exp_ns = np.round(events[0] * 1e9).astype(np.int64)
+        sys_ns = np.round(events[1] * 1e6).astype(np.int64) * 1000
+        k = np.clip(np.searchsorted(exp_ns, t, side="right") - 1, 0, len(exp_ns) - 1)
+        t = t + (sys_ns - exp_ns)[k]
+    return build_recordings(t, acc, name=path.name, fs=opts.fs, meta={"format": NAME},
+                            location=opts.location or "unknown", device=f"phyphox ({path.name})",
+                            max_reorder_s=opts.max_reorder_s)

@@ -1,0 +1,69 @@
+"""Polar Sensor Logger ACC export (``*_ACC.txt``).
+
+Layout (Polar Sensor Logger for Android, by Jukka Happonen; columns as written by the
+app and by the Polar BLE SDK examples)::
+
+    Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]
+    2026-06-10T21:15:41.382;599628005694359040;-580;573;529
+
+* ``;`` separated; axes in mg.
+* ``sensor timestamp [ns]``: the sensor's clock, ns since 2000-01-01 (Polar epoch),
+  one per sample, steady.
+* ``Phone timestamp``: the phone's local wall-clock time (no zone; ``tz``) when the
+  packet arrived, ms resolution, shared by the samples of one packet.
+
+Sample times are the sensor times (steady) moved onto UTC by the offset between the two
+clocks. Packets arrive after they are sampled, so the offset is the smallest
+phone-minus-sensor difference; a phone clock that jumps (sync, DST without ``tz``)
+shows as a step in that difference: it is reported as ``clock-jump`` and the offset of
+the longest steady stretch is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sensing.readers._common import ReadOptions, unit_scale
+from sensing.readers.tabular import Layout, read_table, split_fields
+from sensing.readers.timecheck import _issue, build_recordings
+
+NAME = "polar-sensor-logger"
+EXPECTS = "a 'Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]' header"
+
+#: A step in phone-minus-sensor time bigger than this is a phone clock jump, s.
+CLOCK_JUMP_S = 2.0
+
+
+def sniff(lines: list[str]) -> bool:
+    """True for a Polar Sensor Logger ACC export."""
+    return bool(lines) and lines[0].lower().replace(" ", "").startswith(
+        "phonetimestamp;sensortimestamp[ns];x[mg];y[mg];z[mg]")
+
+
+def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+    """Read a Polar Sensor Logger ACC export into Recordings (see the module docstring)."""
+    names = split_fields(lines[0], ";")
+    layout = Layout(0, ";", None, names[1], (names[2], names[3], names[4]),
+                    unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0])
+    sensor, acc, phone = read_table(path, layout, opts)
+    offset = phone - sensor
+    good = (sensor != np.iinfo(np.int64).min) & (phone != np.iinfo(np.int64).min)
+    issues = []
+    off = offset[good]
+    jumps = np.flatnonzero(np.abs(np.diff(off)) > CLOCK_JUMP_S * 1e9)
+    edges = np.r_[0, jumps + 1, len(off)]
+    longest = int(np.argmax(np.diff(edges)))
+    for j in jumps:
+        issues.append(_issue("clock-jump", int(phone[good][j + 1]),
+                             f"phone clock jumps {(off[j + 1] - off[j]) / 1e9:+.3f} s against the "
+                             "sensor clock; sensor times kept"))
+    base = int(off[edges[longest]:edges[longest + 1]].min()) if len(off) else 0
+    t = np.where(good, sensor + base, np.iinfo(np.int64).min)
+    acc[~good] = np.nan
+    meta = {"format": NAME, "clock_offset_ns": base}
+    return build_recordings(t, acc, name=path.name, fs=opts.fs, meta=meta,
+                            location=opts.location or "unknown",
+                            device=f"Polar Sensor Logger ({path.name})",
+                            max_reorder_s=opts.max_reorder_s, issues=issues)

@@ -1,0 +1,472 @@
+"""The delimited-text engine under every CSV-like reader, and the generic CSV layout.
+
+A :class:`Layout` says where the columns are and what they mean; :func:`read_table`
+streams the file through pyarrow's CSV reader in blocks (bounded memory, a progress
+callback), parses times vectorised per block and returns int64 ns and (n, 3) g.
+
+Generic CSV (``generic-csv``): optional ``#`` comment lines (hypnic's own
+``# hypnic generic CSV v1; fs_hz=...`` line among them), then a header row naming a
+time column and three axes, delimiter ``,`` ``;`` or tab (``;`` files may use a decimal
+comma), optionally gzip-compressed.
+
+* Time columns: ``time``, ``timestamp``, ``datetime``, ``date``, ``t``, ``epoch``,
+  ``unix time``, ``elapsed`` ... with or without a unit (``time (s)``, ``ts_ms``,
+  ``timestamp [ns]``). Values are ISO-8601 (with a zone, or local to ``tz``), epoch
+  seconds, ms, µs or ns (told apart by the unit in the name or by size), or seconds
+  since the start (small numbers; the start comes from ``start=``).
+* Axis columns: ``x``, ``acc_x``, ``ax``, ``accel_x``, ``accelerometer x``,
+  ``acceleration x (m/s^2)``, ``X [mg]`` ... Gyroscope and magnetometer columns are
+  ignored.
+* Units: written in the axis names (``[mg]``, ``(m/s^2)``, ``_g``), or ``units=``;
+  otherwise told from the size of gravity at rest (about 1, 1000 or 9.8).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from sensing.errors import FormatError
+from sensing.readers._common import (
+    ReadOptions,
+    TruncatedFileWarning,
+    find_line,
+    head_lines,
+    is_gzip,
+    unit_scale,
+    units_from_name,
+)
+
+#: Bytes per block of the streaming CSV reader (memory use is a few blocks).
+BLOCK_BYTES = 1 << 24
+
+TIME_KINDS = ("iso", "iso-naive", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns", "elapsed-s",
+              "elapsed-ms", "none")
+
+_TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime", "utc",
+               "timeutc", "timestamputc", "elapsed", "elapsedtime", "secondselapsed",
+               "datetimeutc", "localtime", "phonetimestamp", "sensortimestamp", "timestampms",
+               "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp"}
+_AXIS = re.compile(
+    r"^(?:(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?([xyz])"
+    r"|([xyz])(?:acc|accel|axis)?|axis([123])|([xyz])axis)$")
+_NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IGNORECASE)
+_ISO_ZONE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the columns of a delimited file are and what they hold.
+
+    Attributes
+    ----------
+    skip_rows : int
+        Lines before the header row (or before the first data row if ``names`` is set).
+    delimiter : str
+    names : tuple of str or None
+        Column names for a file without a header row.
+    time_col : str or None
+        Name of the time column; None when times come from a start and a rate.
+    axes : tuple of 3 str
+        Names of the x, y, z columns.
+    scale : float
+        Size in g of one unit of the axis values.
+    time_kind : str
+        One of :data:`TIME_KINDS`.
+    decimal_point : str
+    start_ns : int or None
+        Start time, ns UTC, for ``elapsed-*`` and ``none`` times.
+    fs : float or None
+        Rate in Hz stated by the file (required for ``none`` times).
+    meta : dict
+        Key/value pairs the header gave (device, location, ...).
+    ref_col : str or None
+        A second clock: a column of ISO-8601 times local to ``tz`` (a phone's clock
+        next to a sensor's), returned as int64 ns UTC alongside the sample times.
+    """
+
+    skip_rows: int
+    delimiter: str
+    names: tuple[str, ...] | None
+    time_col: str | None
+    axes: tuple[str, str, str]
+    scale: float
+    time_kind: str
+    decimal_point: str = "."
+    start_ns: int | None = None
+    fs: float | None = None
+    meta: dict = field(default_factory=dict)
+    ref_col: str | None = None
+
+
+def normalise(name: str) -> str:
+    """A column name without quotes, units, spaces and punctuation, lower case."""
+    name = re.sub(r"[\[(][^\])]*[\])]", "", name.strip().strip('"\'')).lower()
+    return re.sub(r"[^a-z0-9]", "", name)
+
+
+def split_fields(line: str, delimiter: str) -> list[str]:
+    """Fields of one line, stripped of blanks and quotes."""
+    return [f.strip().strip('"\'').strip() for f in line.split(delimiter)]
+
+
+def guess_delimiter(lines: list[str]) -> str:
+    """The delimiter (``,`` ``;`` or tab) that splits the first lines into equal column counts."""
+    best, best_n = ",", 0
+    for d in (",", ";", "\t"):
+        counts = [ln.count(d) for ln in lines[:5] if ln.strip()]
+        if counts and min(counts) == max(counts) and counts[0] > best_n:
+            best, best_n = d, counts[0]
+    return best
+
+
+def parse_start(text: str, tz: str | None = None) -> int:
+    """ISO-8601 text (or epoch seconds) as ns UTC; naive times are local to ``tz`` (else UTC)."""
+    text = text.strip()
+    try:
+        if _NUMBER.match(text):
+            return int(round(float(text) * 1e9))
+        has_zone = bool(_ISO_ZONE.search(text)) and ("T" in text or " " in text)
+        arr = pa.array([text])
+        if has_zone:
+            ts = pc.cast(arr, pa.timestamp("ns", tz="UTC"))
+        else:
+            ts = pc.cast(arr, pa.timestamp("ns"))
+            if tz:
+                ts = pc.assume_timezone(ts, tz, ambiguous="earliest", nonexistent="earliest")
+        return int(ts.cast(pa.int64())[0].as_py())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+        raise FormatError(f"cannot read start time {text!r} as ISO-8601 ({exc})") from None
+
+
+def _time_kind(name: str, value: str) -> str:
+    """Kind of a time column from its name and first value."""
+    if not _NUMBER.match(value):
+        return "iso" if _ISO_ZONE.search(value) else "iso-naive"
+    v = abs(float(value.replace(",", ".")))
+    low = name.lower()
+    unit = re.search(r"[\[(_ ]\s*(ns|us|µs|ms|s)\s*[\])]?\s*$", low)
+    u = unit.group(1) if unit else None
+    if u == "ns" or (u is None and v > 1e17):
+        return "epoch-ns"
+    if u in ("us", "µs") or (u is None and v > 1e14):
+        return "epoch-us"
+    if u == "ms" or (u is None and v > 1e11):
+        return "epoch-ms" if v > 1e11 else "elapsed-ms"
+    if v > 1e8:
+        return "epoch-s"
+    return "elapsed-s"
+
+
+def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> Layout:
+    """Work out the layout of a generic CSV from its first lines.
+
+    Raises
+    ------
+    FormatError
+        If there is no header row naming a time column and x, y, z axes.
+    """
+    lines = lines if lines is not None else head_lines(path)
+    skip, meta = 0, {}
+    while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
+        text = lines[skip].lstrip("# ")
+        for pair in text.split(";"):
+            if "=" in pair:
+                k, v = pair.split("=", 1)
+                meta[k.strip()] = v.strip()
+        skip += 1
+    body = [ln for ln in lines[skip:] if ln.strip()]
+    if len(body) < 2:
+        raise FormatError("expected a header row and at least one data row")
+    delim = guess_delimiter(body)
+    names = split_fields(body[0], delim)
+    first = split_fields(body[1], delim)
+    if all(_NUMBER.match(f) for f in names if f):
+        raise FormatError("the first row holds numbers, not column names (no header row)")
+    axes: dict[str, str] = {}
+    time_col = None
+    for col in names:
+        key = normalise(col)
+        if _NOT_ACC.search(col):
+            continue
+        m = _AXIS.match(key)
+        if m:
+            letter = m.group(1) or m.group(2) or m.group(4) or "xyz"[int(m.group(3) or 1) - 1]
+            axes.setdefault(letter, col)
+        elif time_col is None and (key in _TIME_NAMES or key.startswith(("time", "timestamp"))):
+            time_col = col
+    missing = [a for a in "xyz" if a not in axes]
+    if missing or time_col is None:
+        what = ", ".join([*(f"axis {a}" for a in missing), *(["a time column"] if time_col is None else [])])
+        raise FormatError(f"header {', '.join(names)!r} lacks {what}")
+    decimal = "," if delim == ";" and any("," in f for f in first) else "."
+    value = first[names.index(time_col)] if len(first) == len(names) else ""
+    kind = _time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
+    start = parse_start(opts.start, opts.tz) if opts.start else None
+    if kind.startswith("elapsed") and start is None:
+        raise FormatError(f"time column {time_col!r} holds seconds since the start "
+                          f"({value}); give the start time (start=... / --start)")
+    ax = (axes["x"], axes["y"], axes["z"])
+    scale = _scale(ax, opts, path, skip, delim, decimal)
+    fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
+    return Layout(skip, delim, None, time_col, ax, scale, kind, decimal, start, fs, meta)
+
+
+def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int, delim: str,
+           decimal: str) -> float:
+    if opts.units:
+        return unit_scale(opts.units)
+    named = {units_from_name(a) for a in axes}
+    if len(named) == 1 and None not in named:
+        return unit_scale(named.pop())
+    return gravity_scale(path, skip, delim, decimal, axes)
+
+
+def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[str, str, str],
+                  names: tuple[str, ...] | None = None) -> float:
+    """Units told from the size of gravity in the first rows: g, mg or m/s^2.
+
+    Raises
+    ------
+    FormatError
+        If the median norm is not near 1, 1000 or 9.8.
+    """
+    lines = head_lines(path, 1 << 18)[skip:]
+    rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
+    header = list(names) if names else rows.pop(0)
+    try:
+        idx = [header.index(a) for a in axes]
+        vals = np.array([[float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx]
+                         for r in rows[:2000] if len(r) == len(header)], float)
+    except (ValueError, IndexError):
+        raise FormatError("cannot tell the acceleration units from the values; "
+                          "give them (units=g|mg|m/s^2)") from None
+    norm = float(np.median(np.linalg.norm(vals, axis=1))) if len(vals) else 0.0
+    for units, lo, hi in (("g", 0.5, 2.0), ("mg", 500.0, 2000.0), ("m/s^2", 5.0, 15.0)):
+        if lo <= norm <= hi:
+            return unit_scale(units)
+    raise FormatError(f"cannot tell the acceleration units (median norm {norm:.3g}); "
+                      "give them (units=g|mg|m/s^2)")
+
+
+class _Source:
+    """A file-like wrapper for pyarrow: decompresses gzip and reports progress."""
+
+    def __init__(self, path: Path, progress):
+        self.raw = open(path, "rb")
+        self.total = path.stat().st_size
+        self.progress = progress
+        self.cut = False
+        self.gz = gzip.GzipFile(fileobj=_Progressed(self.raw, self.total, progress), mode="rb") \
+            if is_gzip(path) else None
+        self.tail = b""
+
+    def read(self, n=-1):
+        if self.gz is not None:
+            try:
+                data = self.gz.read(n)
+            except (OSError, EOFError):
+                self.cut = True
+                data = b""
+        else:
+            data = self.raw.read(n)
+            if self.progress:
+                self.progress(self.raw.tell(), self.total)
+        if data:
+            self.tail = (self.tail + data)[-65536:]
+        return data
+
+    def close(self):
+        self.raw.close()
+
+    @property
+    def closed(self):
+        return self.raw.closed
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return False
+
+
+class _Progressed:
+    def __init__(self, raw, total, progress):
+        self.raw, self.total, self.progress = raw, total, progress
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        if self.progress:
+            self.progress(self.raw.tell(), self.total)
+        return data
+
+
+def read_table(path: Path, layout: Layout, opts: ReadOptions
+               ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Stream a delimited file into times and accelerations.
+
+    Returns
+    -------
+    time_ns : ndarray of int64 or None
+        Sample times, ns UTC (None for ``time_kind="none"``). Missing times are
+        ``INT64_MIN`` with NaN accelerations.
+    acc : ndarray of float32, shape (n, 3)
+        Accelerations in g, NaN where a value is missing.
+    ref_ns : ndarray of int64 or None
+        The ``ref_col`` clock, ns UTC (None without one).
+
+    Raises
+    ------
+    FormatError
+        A malformed row (with its line number and content), or an unreadable value.
+
+    Warns
+    -----
+    TruncatedFileWarning
+        If the last row (or the compressed stream) is cut short; the rows before it
+        are returned.
+    """
+    cols = list(layout.axes) + [c for c in (layout.time_col, layout.ref_col) if c]
+    types = {a: pa.float32() for a in layout.axes}
+    if layout.time_col:
+        numeric = layout.time_kind.startswith(("epoch", "elapsed"))
+        exact_int = layout.time_kind in ("epoch-ns", "epoch-us", "epoch-ms")
+        types[layout.time_col] = (pa.int64() if exact_int else pa.float64()) if numeric else pa.string()
+    if layout.ref_col:
+        types[layout.ref_col] = pa.string()
+    invalid: list[str] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    src = _Source(path, opts.progress)
+    times, accs, refs = [], [], []
+    header_rows = 0 if layout.names else 1
+    try:
+        reader = pcsv.open_csv(
+            pa.PythonFile(src, mode="r"),
+            read_options=pcsv.ReadOptions(skip_rows=layout.skip_rows, block_size=BLOCK_BYTES,
+                                          column_names=list(layout.names) if layout.names else None,
+                                          use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid),
+            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=cols,
+                                                decimal_point=layout.decimal_point,
+                                                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+        for batch in reader:
+            acc = np.empty((batch.num_rows, 3), np.float32)
+            for i, a in enumerate(layout.axes):
+                acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
+            if layout.time_col:
+                t = _times(batch.column(layout.time_col), layout, opts)
+                acc[t == np.iinfo(np.int64).min] = np.nan
+                times.append(t)
+            if layout.ref_col:
+                refs.append(_times(batch.column(layout.ref_col), replace(layout, time_kind="iso-naive"),
+                                   opts))
+            accs.append(acc)
+    except pa.ArrowInvalid as exc:
+        raise _locate(path, layout, exc, header_rows) from None
+    except (pa.ArrowKeyError, KeyError) as exc:
+        raise FormatError(f"{path.name}: a column is missing ({exc})") from None
+    finally:
+        src.close()
+    if invalid:
+        _check_invalid(path, layout, invalid, src, header_rows)
+    if src.cut:
+        warnings.warn(f"{path.name}: the compressed stream ends early; returning the "
+                      "rows before the cut", TruncatedFileWarning, stacklevel=3)
+    acc = np.concatenate(accs) if accs else np.zeros((0, 3), np.float32)
+    acc *= np.float32(layout.scale) if layout.scale != 1 else np.float32(1)
+    ref = (np.concatenate(refs) if refs else np.zeros(0, np.int64)) if layout.ref_col else None
+    if not layout.time_col:
+        return None, acc, ref
+    return (np.concatenate(times) if times else np.zeros(0, np.int64)), acc, ref
+
+
+def _times(col: pa.Array, layout: Layout, opts: ReadOptions) -> np.ndarray:
+    """One block's times as int64 ns UTC (INT64_MIN where missing)."""
+    kind = layout.time_kind
+    nat = np.iinfo(np.int64).min
+    if kind in ("iso", "iso-naive"):
+        col = pc.utf8_trim_whitespace(col)
+        try:
+            if kind == "iso":
+                ts = pc.cast(col, pa.timestamp("ns", tz="UTC"))
+            else:
+                ts = pc.cast(col, pa.timestamp("ns"))
+                if opts.tz:
+                    ts = pc.assume_timezone(ts, opts.tz, ambiguous="earliest", nonexistent="earliest")
+        except pa.ArrowInvalid as exc:
+            raise pa.ArrowInvalid(f"time column: {exc}") from None
+        return ts.cast(pa.int64()).fill_null(nat).to_numpy()
+    if kind in ("epoch-ns", "epoch-us", "epoch-ms"):
+        mult = {"epoch-ns": 1, "epoch-us": 1_000, "epoch-ms": 1_000_000}[kind]
+        v = col.fill_null(nat).to_numpy()
+        return np.where(v == nat, nat, v * mult)
+    sec = col.to_numpy(zero_copy_only=False).astype(np.float64)
+    factor = 1e6 if kind == "elapsed-ms" else 1e9
+    ns = np.round(sec * factor)
+    if kind.startswith("elapsed"):
+        ns = ns + layout.start_ns
+    return np.where(np.isfinite(ns), ns, nat).astype(np.int64) if not np.isfinite(ns).all() \
+        else ns.astype(np.int64)
+
+
+_BAD_VALUE = re.compile(r"column #(\d+): .*invalid value '([^']*)'|string: '([^']*)'|"
+                        r"parse string '([^']*)'|Failed to parse string: '([^']*)'", re.IGNORECASE)
+
+
+def _locate(path: Path, layout: Layout, exc: Exception, header_rows: int) -> FormatError:
+    """A FormatError naming the line and content of the value pyarrow could not read."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    m = _BAD_VALUE.search(msg)
+    if m:
+        value = next(g for g in m.groups()[1:] if g is not None)
+        found = find_line(path, lambda ln: value in split_fields(ln, layout.delimiter),
+                          skip=layout.skip_rows + header_rows)
+        if found:
+            number, line = found
+            return FormatError(f"{path.name}: line {number}: cannot read {value!r} "
+                               f"({'time' if 'time' in msg else 'number'} expected): {line[:200]!r}")
+    return FormatError(f"{path.name}: {msg}")
+
+
+def _check_invalid(path: Path, layout: Layout, invalid: list[str], src: _Source, header_rows: int) -> None:
+    tail = src.tail.decode("utf-8", errors="replace").rstrip("\r\n").rsplit("\n", 1)[-1].rstrip("\r")
+    if len(invalid) == 1 and invalid[0].rstrip("\r") == tail:
+        warnings.warn(f"{path.name}: the last row is cut short ({tail[:80]!r}); returning the "
+                      "rows before it", TruncatedFileWarning, stacklevel=4)
+        return
+    bad = invalid[0]
+    found = find_line(path, lambda ln: ln.rstrip("\r") == bad.rstrip("\r"),
+                      skip=layout.skip_rows + header_rows)
+    where = f"line {found[0]}" if found else "a row"
+    n_cols = len(layout.names) if layout.names else None
+    expect = f"{n_cols} columns" if n_cols else "as many columns as the header"
+    raise FormatError(f"{path.name}: {where}: expected {expect}, got "
+                      f"{len(bad.split(layout.delimiter))}: {bad[:200]!r}"
+                      + (f" ({len(invalid)} malformed rows)" if len(invalid) > 1 else ""))
+
+
+def read_generic(path: Path, opts: ReadOptions) -> list:
+    """Read a generic CSV (see the module docstring) into Recordings."""
+    from sensing.readers.timecheck import build_recordings
+
+    layout = generic_layout(path, opts)
+    t, acc, _ = read_table(path, layout, opts)
+    meta = {"format": "generic-csv", "time_kind": layout.time_kind, "scale_g": layout.scale}
+    return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta,
+                            location=opts.location or layout.meta.get("location", "unknown"),
+                            device=layout.meta.get("device", path.name),
+                            max_reorder_s=opts.max_reorder_s)
