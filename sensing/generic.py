@@ -37,7 +37,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from sensing.errors import FormatError, InvalidRecordingError
-from sensing.recording import Recording, infer_fs
+from sensing.recording import Recording, find_gaps, infer_fs
 
 HEADER_PREFIX = "# hypnic generic CSV v1"
 
@@ -229,6 +229,7 @@ def read_parquet(path: str | Path, location: str | None = None, fs: float | None
     else:
         t = parse_time_column(time)
     acc = np.stack([table[c].to_numpy() for c in ("x", "y", "z")], axis=1).astype(np.float32)
-    gaps = np.array(meta["gaps_ns"], np.int64).reshape(-1, 2) if "gaps_ns" in meta else None
-    return Recording(t, acc, fs or meta.get("fs_hz") or infer_fs(t),
-                     location or meta.get("location", "unknown"), meta.get("device", path.name), gaps)
+    fs = fs or meta.get("fs_hz") or infer_fs(t)
+    gaps = np.array(meta["gaps_ns"], np.int64).reshape(-1, 2) if "gaps_ns" in meta else find_gaps(t, fs)
+    return Recording(t, acc, fs, location or meta.get("location", "unknown"),
+                     meta.get("device", path.name), gaps)

@@ -95,7 +95,7 @@ class Recording:
     fs: float
     location: str = "unknown"
     device: str = "unknown"
-    gaps: np.ndarray = field(default=None)  # type: ignore[assignment]
+    gaps: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: found from time_ns
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -246,7 +246,7 @@ class _Night:
         sleep_s = self.wake - self.onset
         shifts = np.sort(r.uniform(self.onset + 60, self.wake, r.poisson(1.5 * sleep_s / 3600)))
         self.shifts = [(float(s), float(r.uniform(2, 8))) for s in shifts]
-        for a0, a1 in awakenings:  # settling back after an awakening is a posture change too
+        for _, a1 in awakenings:  # settling back after an awakening is a posture change too
             self.shifts.append((a1 - 10.0, 6.0))
 
     def _state_times(self, kind: str, n: int, margin: float = 20.0) -> np.ndarray:
