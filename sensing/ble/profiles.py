@@ -131,7 +131,7 @@ class PolarProfile(Profile):
         while True:
             try:
                 data = await asyncio.wait_for(self._responses.get(), timeout_s)
-            except TimeoutError as exc:
+            except asyncio.TimeoutError as exc:
                 raise DeviceError(f"Polar sensor did not answer command {command.hex(' ')}") from exc
             if data[:1] == bytes([pmd.RESPONSE_CODE]) and data[1] == command[0]:
                 return pmd.parse_control_response(data)

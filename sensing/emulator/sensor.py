@@ -1,0 +1,274 @@
+"""An emulated accelerometer: a bumble GATT peripheral playing a recording.
+
+The sensor produces samples on the air's virtual clock whether anyone listens or not
+(samples produced while the link is down or the stream is stopped are gone, as on a
+real device), and sends them in the device's real protocol bytes:
+
+* ``polar``: the PMD service (feature read, settings query, start/stop with responses
+  as indications on the control point, delta-compressed ACC frames type 0x81 with the
+  device time of the last sample, raw type 0x01 when a frame would not fit the MTU);
+  the device clock is 1.5 s off true time and restarts at 2019-01-01 on a reboot,
+  like an H10.
+* ``hypnic``: the open profile (:mod:`sensing.ble.hypnic_profile`), counter from the
+  START command and a free-running microsecond device clock from power-on.
+
+Both expose the standard Battery Service. Faults (:class:`~sensing.emulator.air.Fault`)
+are applied at their recording time. ``delivered`` marks every sample sent in a
+notification, so tests can compare what was stored with what was delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sensing.ble import hypnic_profile, pmd
+from sensing.ble.profiles import BATTERY_LEVEL_UUID
+from sensing.errors import FormatError, HypnicError
+
+if TYPE_CHECKING:
+    from sensing.emulator.air import EmulatedAir, Fault
+    from sensing.recording import Recording
+
+log = logging.getLogger(__name__)
+
+PROFILES = ("polar", "hypnic")
+#: Device clock error of the emulated Polar sensor, ns.
+POLAR_CLOCK_ERROR_NS = 1_500_000_000
+#: Device time an emulated Polar sensor restarts at after a reboot (2019-01-01), ns since 2000.
+POLAR_RESET_NS = 599_616_000_000_000_000
+BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
+
+
+class EmulatedSensor:
+    """One emulated sensor; create it with :meth:`EmulatedAir.add_sensor`.
+
+    Attributes
+    ----------
+    delivered : ndarray of bool
+        Per recording sample: sent to the host in a notification.
+    log : list of (int, str)
+        Recording-time ns and what happened (``connected``, ``drop``, ``reboot`` ...).
+    """
+
+    def __init__(self, air: EmulatedAir, profile: str, recording: Recording, address: str,
+                 faults: tuple[Fault, ...] = (), name: str | None = None):
+        if profile not in PROFILES:
+            raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {PROFILES}")
+        self.air, self.profile, self.recording, self.address = air, profile, recording, address
+        self.name = name or (f"Polar Sense EMU{address[-5:].replace(':', '')}" if profile == "polar"
+                             else "hypnic-" + address[-2:])
+        self.faults = sorted(faults, key=lambda f: f.at_s)
+        self.delivered = np.zeros(len(recording), bool)
+        self.log: list[tuple[int, str]] = []
+        self.fs = recording.fs
+        self._pos = 0               # next sample the device produces
+        self._streaming = False
+        self._stalled = False
+        self._lose = 0
+        self._conn: Any = None
+        self._blackout_until = 0    # recording ns before which the sensor is out of range
+        self._boot_ns = int(recording.time_ns[0])
+        self._clock_ns = POLAR_CLOCK_ERROR_NS - pmd.POLAR_EPOCH_NS  # PMD device time - UTC
+        self._start_index = 0
+        self._range_g = 8
+        self._task: asyncio.Task | None = None
+        self._device = self._make_device()
+
+    # -- GATT server ----------------------------------------------------------------------
+    def _make_device(self) -> Any:
+        from bumble.controller import Controller
+        from bumble.core import AdvertisingData
+        from bumble.device import Device
+        from bumble.gatt import Characteristic, CharacteristicValue, Service
+        from bumble.hci import Address
+        from bumble.host import Host
+
+        props = Characteristic.Properties
+        host = Host()
+        host.controller = Controller(self.name, link=self.air.link)
+        device = Device(self.name, address=Address(self.address), host=host)
+        rw = Characteristic.READABLE | Characteristic.WRITEABLE
+        if self.profile == "polar":
+            self._control = Characteristic(
+                pmd.CONTROL_UUID, props.READ | props.WRITE | props.INDICATE, rw,
+                CharacteristicValue(read=lambda _c: b"\x0f\x04\x00", write=self._on_pmd_write))
+            self._data = Characteristic(pmd.DATA_UUID, props.NOTIFY, Characteristic.READABLE, b"")
+            service, ad = pmd.SERVICE_UUID, []
+        else:
+            self._control = Characteristic(hypnic_profile.CONTROL_UUID, props.WRITE, rw,
+                                           CharacteristicValue(write=self._on_hypnic_write))
+            self._data = Characteristic(hypnic_profile.DATA_UUID, props.NOTIFY,
+                                        Characteristic.READABLE, b"")
+            service = hypnic_profile.SERVICE_UUID
+            ad = [(AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+                   bytes(Service(service, []).uuid.to_bytes()))]
+        device.add_service(Service(service, [self._control, self._data]))
+        device.add_service(Service(BATTERY_SERVICE_UUID, [Characteristic(
+            BATTERY_LEVEL_UUID, props.READ, Characteristic.READABLE, bytes([87]))]))
+        device.advertising_data = bytes(AdvertisingData(
+            [(AdvertisingData.FLAGS, bytes([0x06])), *ad,
+             (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
+        device.on("connection", self._on_connection)
+        return device
+
+    def _on_connection(self, conn: Any) -> None:
+        self._conn = conn
+        self._note("connected")
+        conn.on("disconnection", lambda _reason: self._on_disconnection(conn))
+
+    def _on_disconnection(self, conn: Any) -> None:
+        if self._conn is conn:
+            self._conn = None
+        self._streaming = False  # real sensors stop the stream when the link goes
+        self._note("disconnected")
+
+    def _on_pmd_write(self, _conn: Any, value: bytes) -> None:
+        op, meas = value[0], value[1] if len(value) > 1 else 0
+        status, params = 0, b""
+        if meas != pmd.MEASUREMENT_ACC:
+            status = 3
+        elif op == pmd.OP_GET_SETTINGS:
+            params = pmd.encode_settings({"sample_rate": int(round(self.fs))})
+            params += pmd.encode_settings({"resolution": 16})
+            params += bytes([2, 3]) + b"".join(int(g).to_bytes(2, "little") for g in (2, 4, 8))
+            params += pmd.encode_settings({"channels": 3})
+        elif op == pmd.OP_START:
+            try:
+                settings = pmd.parse_settings(value[2:])
+            except FormatError:
+                settings, status = {}, 5
+            if status == 0 and self._streaming:
+                status = 6
+            elif status == 0:
+                self._range_g = int(settings.get("range", [8])[0])
+                self._start_stream()
+                params = pmd.encode_settings({"factor": 1.0})
+        elif op == pmd.OP_STOP:
+            self._streaming = False
+        else:
+            status = 1
+        self._spawn(self._device.indicate_subscribers(
+            self._control, pmd.encode_control_response(op, status, params)))
+
+    def _on_hypnic_write(self, _conn: Any, value: bytes) -> None:
+        try:
+            cmd, params = hypnic_profile.decode_command(value)
+        except FormatError as exc:
+            log.warning("emulated hypnic sensor: %s", exc)
+            return
+        if cmd == "start":
+            self._start_stream()
+        elif cmd == "stop":
+            self._streaming = False
+        elif cmd == "set_range":
+            self._range_g = params["range_g"]
+
+    def _start_stream(self) -> None:
+        self._streaming, self._stalled = True, False
+        self._start_index = self._pos
+        self._note("start")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- life cycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Power on, advertise and start producing samples."""
+        self._tasks: set[asyncio.Task] = set()
+        await self._device.power_on()
+        await self._device.start_advertising(
+                advertising_interval_min=20, advertising_interval_max=20)
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self) -> None:
+        """Stop producing samples and drop the link."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.disconnect()
+
+    def _note(self, what: str) -> None:
+        self.log.append((self._virtual_ns(), what))
+        log.debug("%s: %s", self.name, what)
+
+    def _virtual_ns(self) -> int:
+        return self.air.now_ns() if self.air._mono0 is not None else int(self.recording.time_ns[0])
+
+    async def _run(self) -> None:
+        t = self.recording.time_ns
+        faults = list(self.faults)
+        tick_s = max(0.005, 0.1 / self.air.speed)
+        while True:
+            await asyncio.sleep(tick_s)
+            now = self.air.now_ns()
+            while faults and now >= t[0] + faults[0].at_s * 1e9:
+                await self._fault(faults.pop(0), now)
+            end = int(np.searchsorted(t, now, "right"))
+            if self._conn is None and now >= self._blackout_until \
+                    and not self._device.is_advertising:
+                await self._device.start_advertising(
+                advertising_interval_min=20, advertising_interval_max=20)
+            if not (self._streaming and self._conn is not None) or self._stalled:
+                self._pos = end
+                continue
+            per = self._per_packet()
+            while end - self._pos >= per and self._streaming and self._conn is not None:
+                await self._send(self._pos, self._pos + per)
+                self._pos += per
+            if end >= len(t) and self._pos < end and self._conn is not None:  # the recording is over: flush the rest
+                await self._send(self._pos, end)
+                self._pos = end
+
+    def _per_packet(self) -> int:
+        mtu = self._conn.att_mtu if self._conn is not None else 23
+        if self.profile == "polar":
+            return max((mtu - 3 - 10) // 6, 1)
+        return hypnic_profile.samples_per_packet(mtu)
+
+    async def _send(self, i0: int, i1: int) -> None:
+        if self._lose > 0:
+            self._lose -= 1
+            return
+        acc, t = self.recording.acc[i0:i1], self.recording.time_ns[i0:i1]
+        if self.profile == "polar":
+            mg = np.clip(np.rint(acc * 1000), -1000 * self._range_g, 1000 * self._range_g)
+            device_ns = int(t[-1]) + self._clock_ns
+            value = pmd.encode_acc_frame(device_ns, mg)
+            if len(value) > self._conn.att_mtu - 3:
+                value = pmd.encode_acc_frame(device_ns, mg, compressed=False)
+        else:
+            raw = np.clip(np.rint(acc * 32768 / self._range_g), -32768, 32767).astype(np.int16)
+            value = hypnic_profile.pack_packet(i0 - self._start_index,
+                                               (int(t[0]) - self._boot_ns) // 1000, raw,
+                                               int(round(self.fs)), self._range_g)
+        await self._device.notify_subscribers(self._data, value)
+        if self._conn is not None:
+            self.delivered[i0:i1] = True
+
+    async def _fault(self, fault: Fault, now: int) -> None:
+        self._note(fault.kind)
+        if fault.kind == "lose":
+            self._lose += fault.count
+        elif fault.kind == "stall":
+            self._stalled = True
+        else:
+            if fault.kind == "reboot":
+                self._boot_ns = now
+                self._clock_ns = POLAR_RESET_NS - now
+            self._blackout_until = now + int(fault.duration_s * 1e9)
+            self._streaming = False
+            if self._device.is_advertising:
+                await self._device.stop_advertising()
+            if self._conn is not None:
+                with contextlib.suppress(Exception):
+                    await self._conn.disconnect()
