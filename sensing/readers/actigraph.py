@@ -76,12 +76,8 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     delim = guess_delimiter(body)
     fields = split_fields(body[0], delim)
     has_header = not re.match(r"^[+-]?[\d.]+$", fields[-1])
-    if has_header:
-        names, axes = None, tuple(fields[-3:])
-    else:
-        names = tuple(f"c{i}" for i in range(len(fields)))
-        axes = names[-3:]
-    layout = Layout(10, delim, names, None, axes, unit_scale(opts.units or "g"), "none",
+    names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
+    layout = Layout(10, delim, names, has_header, None, names[-3:], unit_scale(opts.units or "g"), "none",
                     start_ns=start_ns, fs=fs)
     _, acc, _ = read_table(path, layout, opts)
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)

@@ -52,7 +52,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     fs = opts.fs or rate[0]
     start_ns = int(round(start[0] * 1e6)) * 1000
     scale = unit_scale(opts.units) if opts.units else unit_scale("1/64g")
-    layout = Layout(2, ",", ("x", "y", "z"), None, ("x", "y", "z"), scale, "none",
+    layout = Layout(2, ",", ("x", "y", "z"), False, None, ("x", "y", "z"), scale, "none",
                     start_ns=start_ns, fs=fs)
     _, acc, _ = read_table(path, layout, opts)
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)

@@ -45,7 +45,7 @@ def sniff(lines: list[str]) -> bool:
 def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     """Read a Polar Sensor Logger ACC export into Recordings (see the module docstring)."""
     names = split_fields(lines[0], ";")
-    layout = Layout(0, ";", None, names[1], (names[2], names[3], names[4]),
+    layout = Layout(0, ";", tuple(names), True, names[1], (names[2], names[3], names[4]),
                     unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0])
     sensor, acc, phone = read_table(path, layout, opts)
     offset = phone - sensor

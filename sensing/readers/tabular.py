@@ -55,6 +55,7 @@ _TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime"
                "timeutc", "timestamputc", "elapsed", "elapsedtime", "secondselapsed",
                "datetimeutc", "localtime", "phonetimestamp", "sensortimestamp", "timestampms",
                "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp"}
+_TIME_PREFIXES = ("time", "timestamp", "epoch", "unix", "datetime", "utc")
 _AXIS = re.compile(
     r"^(?:(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?([xyz])"
     r"|([xyz])(?:acc|accel|axis)?|axis([123])|([xyz])axis)$")
@@ -70,10 +71,12 @@ class Layout:
     Attributes
     ----------
     skip_rows : int
-        Lines before the header row (or before the first data row if ``names`` is set).
+        Lines before the header row (or before the first data row if there is none).
     delimiter : str
-    names : tuple of str or None
-        Column names for a file without a header row.
+    names : tuple of str
+        Column names, in file order (from the header row, or made up).
+    header_row : bool
+        Whether a header row follows the skipped lines.
     time_col : str or None
         Name of the time column; None when times come from a start and a rate.
     axes : tuple of 3 str
@@ -96,7 +99,8 @@ class Layout:
 
     skip_rows: int
     delimiter: str
-    names: tuple[str, ...] | None
+    names: tuple[str, ...]
+    header_row: bool
     time_col: str | None
     axes: tuple[str, str, str]
     scale: float
@@ -202,7 +206,8 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
         if m:
             letter = m.group(1) or m.group(2) or m.group(4) or "xyz"[int(m.group(3) or 1) - 1]
             axes.setdefault(letter, col)
-        elif time_col is None and (key in _TIME_NAMES or key.startswith(("time", "timestamp"))):
+        elif time_col is None and (key in _TIME_NAMES or key.startswith(_TIME_PREFIXES)
+                                   or key.endswith(("time", "timestamp"))):
             time_col = col
     missing = [a for a in "xyz" if a not in axes]
     if missing or time_col is None:
@@ -218,7 +223,7 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
     ax = (axes["x"], axes["y"], axes["z"])
     scale = _scale(ax, opts, path, skip, delim, decimal)
     fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
-    return Layout(skip, delim, None, time_col, ax, scale, kind, decimal, start, fs, meta)
+    return Layout(skip, delim, tuple(names), True, time_col, ax, scale, kind, decimal, start, fs, meta)
 
 
 def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int, delim: str,
@@ -231,8 +236,7 @@ def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int,
     return gravity_scale(path, skip, delim, decimal, axes)
 
 
-def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[str, str, str],
-                  names: tuple[str, ...] | None = None) -> float:
+def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[str, str, str]) -> float:
     """Units told from the size of gravity in the first rows: g, mg or m/s^2.
 
     Raises
@@ -242,7 +246,7 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[s
     """
     lines = head_lines(path, 1 << 18)[skip:]
     rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
-    header = list(names) if names else rows.pop(0)
+    header = rows.pop(0) if rows else []
     try:
         idx = [header.index(a) for a in axes]
         vals = np.array([[float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx]
@@ -338,9 +342,9 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions
     cols = list(layout.axes) + [c for c in (layout.time_col, layout.ref_col) if c]
     types = {a: pa.float32() for a in layout.axes}
     if layout.time_col:
-        numeric = layout.time_kind.startswith(("epoch", "elapsed"))
         exact_int = layout.time_kind in ("epoch-ns", "epoch-us", "epoch-ms")
-        types[layout.time_col] = (pa.int64() if exact_int else pa.float64()) if numeric else pa.string()
+        types[layout.time_col] = pa.int64() if exact_int else \
+            pa.float64() if layout.time_kind == "elapsed-ms" else pa.string()
     if layout.ref_col:
         types[layout.ref_col] = pa.string()
     invalid: list[str] = []
@@ -351,12 +355,12 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions
 
     src = _Source(path, opts.progress)
     times, accs, refs = [], [], []
-    header_rows = 0 if layout.names else 1
+    header_rows = 1 if layout.header_row else 0
     try:
         reader = pcsv.open_csv(
             pa.PythonFile(src, mode="r"),
-            read_options=pcsv.ReadOptions(skip_rows=layout.skip_rows, block_size=BLOCK_BYTES,
-                                          column_names=list(layout.names) if layout.names else None,
+            read_options=pcsv.ReadOptions(skip_rows=layout.skip_rows + header_rows,
+                                          block_size=BLOCK_BYTES, column_names=list(layout.names),
                                           use_threads=False),
             parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid),
             convert_options=pcsv.ConvertOptions(column_types=types, include_columns=cols,
@@ -414,13 +418,33 @@ def _times(col: pa.Array, layout: Layout, opts: ReadOptions) -> np.ndarray:
         mult = {"epoch-ns": 1, "epoch-us": 1_000, "epoch-ms": 1_000_000}[kind]
         v = col.fill_null(nat).to_numpy()
         return np.where(v == nat, nat, v * mult)
-    sec = col.to_numpy(zero_copy_only=False).astype(np.float64)
-    factor = 1e6 if kind == "elapsed-ms" else 1e9
-    ns = np.round(sec * factor)
+    if kind in ("epoch-s", "elapsed-s"):
+        ns = _decimal_seconds(pc.replace_substring(col, ",", ".") if layout.decimal_point == "," else col)
+    else:  # elapsed-ms
+        ms = col.to_numpy(zero_copy_only=False).astype(np.float64)
+        ns = np.where(np.isfinite(ms), np.round(ms * 1e6), 0).astype(np.int64)
+        ns[~np.isfinite(ms)] = nat
     if kind.startswith("elapsed"):
-        ns = ns + layout.start_ns
-    return np.where(np.isfinite(ns), ns, nat).astype(np.int64) if not np.isfinite(ns).all() \
-        else ns.astype(np.int64)
+        ns = np.where(ns == nat, nat, ns + layout.start_ns)
+    return ns
+
+
+def _decimal_seconds(col: pa.Array) -> np.ndarray:
+    """Decimal seconds text as int64 ns, exact for plain decimals (INT64_MIN where missing)."""
+    nat = np.iinfo(np.int64).min
+    col = pc.utf8_trim_whitespace(col)
+    if pc.all(pc.match_substring_regex(col, r"^[0-9]+(\.[0-9]*)?$")).as_py() is not False:
+        dotted = pc.if_else(pc.match_substring(col, "."), col, pc.binary_join_element_wise(col, ".", ""))
+        parts = pc.split_pattern(dotted, ".", max_splits=1)
+        whole = pc.cast(pc.list_element(parts, 0), pa.int64())
+        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.list_element(parts, 1), 9, "0"), 0, 9)
+        ns = pc.add(pc.multiply(whole, 1_000_000_000), pc.cast(frac, pa.int64()))
+        return ns.fill_null(nat).to_numpy()
+    sec = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    ok = np.isfinite(sec)
+    out = np.full(len(sec), nat, np.int64)
+    out[ok] = np.round(sec[ok] * 1e9).astype(np.int64)
+    return out
 
 
 _BAD_VALUE = re.compile(r"column #(\d+): .*invalid value '([^']*)'|string: '([^']*)'|"
@@ -452,8 +476,7 @@ def _check_invalid(path: Path, layout: Layout, invalid: list[str], src: _Source,
     found = find_line(path, lambda ln: ln.rstrip("\r") == bad.rstrip("\r"),
                       skip=layout.skip_rows + header_rows)
     where = f"line {found[0]}" if found else "a row"
-    n_cols = len(layout.names) if layout.names else None
-    expect = f"{n_cols} columns" if n_cols else "as many columns as the header"
+    expect = f"{len(layout.names)} columns" + (" like the header" if layout.header_row else "")
     raise FormatError(f"{path.name}: {where}: expected {expect}, got "
                       f"{len(bad.split(layout.delimiter))}: {bad[:200]!r}"
                       + (f" ({len(invalid)} malformed rows)" if len(invalid) > 1 else ""))

@@ -1,0 +1,381 @@
+"""Builders of small sample files that follow each documented layout, with known contents.
+
+Each ``make_*`` writes one file and returns the ground truth ``(time_ns, acc_g)`` the
+file encodes (times as int64 ns UTC, accelerations as float32 g after the layout's
+documented conversion). The files in ``tests/data/readers`` were written by
+``python tests/sensing/readers/reader_samples.py``; the tests rebuild the truth with
+the same functions and compare.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "readers"
+START = "2026-01-05T22:30:00"
+START_NS = int(np.datetime64(START, "ns").astype(np.int64))
+G = 9.80665
+
+
+def counts(n: int, seed: int, scale: float) -> np.ndarray:
+    """Integer readings near 1 g at rest (in units of ``1/scale`` g), with a jerk."""
+    rng = np.random.default_rng(seed)
+    base = np.array([0.1, -0.2, 0.97]) * scale
+    c = np.round(base + rng.normal(0, 0.02 * scale, (n, 3)))
+    c[n // 2] += np.round(np.array([0.6, -0.4, 0.3]) * scale)
+    return c.astype(np.int64)
+
+
+def grid(n: int, fs: float, start_ns: int = START_NS) -> np.ndarray:
+    return start_ns + np.round(np.arange(n) * (1e9 / fs)).astype(np.int64)
+
+
+def iso(t_ns: np.ndarray, zone: str = "Z", digits: int = 9) -> list[str]:
+    s = np.datetime_as_string(t_ns.astype("datetime64[ns]"), unit="ns")
+    return [x[: 20 + digits].rstrip(".") + zone for x in s]
+
+
+# ---------------------------------------------------------------- generic CSV variants
+def make_generic_iso(path: Path):
+    """Comma, ISO-8601 with Z, g."""
+    n, fs = 40, 25.0
+    t, c = grid(n, fs), counts(n, 1, 256)
+    acc = (c / 256).astype(np.float32)
+    rows = [f"{s},{x!r},{y!r},{z!r}" for s, (x, y, z) in zip(iso(t), acc.tolist(), strict=True)]
+    path.write_text("time,x,y,z\n" + "\n".join(rows) + "\n")
+    return t, acc
+
+
+def make_generic_semicolon_local(path: Path):
+    """Semicolon, naive local ISO times (Europe/Berlin, UTC+1 in January), mg in names."""
+    n, fs = 40, 50.0
+    t, c = grid(n, fs), counts(n, 2, 1000)
+    local = iso(t + 3600 * 10**9, zone="", digits=3)
+    rows = [f"{s};{x};{y};{z}" for s, (x, y, z) in zip(local, c.tolist(), strict=True)]
+    path.write_text("Timestamp;acc_x [mg];acc_y [mg];acc_z [mg]\n" + "\n".join(rows) + "\n")
+    return t, (c.astype(np.float32) * np.float32(1e-3))
+
+
+def make_generic_tab_epoch_ms(path: Path):
+    """Tab, epoch milliseconds, m/s^2 in names."""
+    n, fs = 40, 20.0
+    t, c = grid(n, fs), counts(n, 3, 100)
+    ms = t // 1_000_000
+    vals = c / 100 * G
+    rows = [f"{m}\t{x:.6f}\t{y:.6f}\t{z:.6f}" for m, (x, y, z) in zip(ms, vals.tolist(), strict=True)]
+    path.write_text("epoch_ms\tax (m/s^2)\tay (m/s^2)\taz (m/s^2)\n" + "\n".join(rows) + "\n")
+    return ms * 1_000_000, np.array([[float(f"{v:.6f}") for v in r] for r in vals], np.float32) \
+        * np.float32(1 / G)
+
+
+def make_generic_elapsed_gz(path: Path):
+    """Gzip, seconds since start (needs start=), plain X/Y/Z in mg told from gravity."""
+    n, fs = 40, 10.0
+    t, c = grid(n, fs), counts(n, 4, 1000)
+    rows = [f"{i / fs:.1f},{x},{y},{z}" for i, (x, y, z) in enumerate(c.tolist())]
+    with gzip.open(path, "wt") as f:
+        f.write("seconds_elapsed,X,Y,Z\n" + "\n".join(rows) + "\n")
+    return t, (c.astype(np.float32) * np.float32(1e-3))
+
+
+# ---------------------------------------------------------------- device exports
+POLAR_EPOCH_NS = int(np.datetime64("2000-01-01T00:00:00", "ns").astype(np.int64))
+
+
+def make_polar(path: Path):
+    """Polar Sensor Logger ACC export at 52 Hz, packets of 9 samples, phone 40-60 ms late.
+
+    The sensor clock here runs 5 s behind UTC; the phone clock is local (UTC+1).
+    """
+    n, fs = 54, 52.0
+    t = grid(n, fs)
+    sensor = t - POLAR_EPOCH_NS - 5 * 10**9
+    c = counts(n, 5, 1000)
+    packet_last = t.reshape(-1, 9)[:, -1]
+    rng = np.random.default_rng(6)
+    arrive = packet_last + rng.integers(40, 60, len(packet_last)) * 1_000_000
+    arrive[0] = packet_last[0]  # the first packet arrives at once: the offset is exact
+    phone = np.repeat(arrive, 9) + 3600 * 10**9
+    rows = [f"{p};{s};{x};{y};{z}" for p, s, (x, y, z) in
+            zip(iso(phone, zone="", digits=3), sensor.tolist(), c.tolist(), strict=True)]
+    path.write_text("Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg] \n" + "\n".join(rows) + "\n")
+    # the phone is ms-resolution, so the offset is known to the ms: truth is the sensor grid
+    # moved by the phone's view of the first packet's last sample
+    offset = (np.datetime64(iso(phone[:1], zone="", digits=3)[0], "ns").astype(np.int64)
+              - 3600 * 10**9) - sensor[8]
+    return sensor + offset, (c.astype(np.float32) * np.float32(1e-3))
+
+
+def make_phyphox(folder: Path):
+    """phyphox Accelerometer.csv (m/s^2, experiment time) and meta/time.csv with a pause."""
+    n, fs = 40, 100.0
+    c = counts(n, 7, 1000)
+    exp = np.arange(n) / fs
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meta").mkdir(exist_ok=True)
+    vals = c / 1000 * G
+    rows = [f"{e:.9E},{x:.9E},{y:.9E},{z:.9E}" for e, (x, y, z) in zip(exp, vals.tolist(), strict=True)]
+    (folder / "Accelerometer.csv").write_text(
+        '"Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)"\n'
+        + "\n".join(rows) + "\n")
+    start_s = START_NS / 1e9
+    # START at experiment time 0; PAUSE at 0.195 s; START again (experiment time resumes
+    # at 0.2 s) 60 s of wall-clock after the first start
+    (folder / "meta" / "time.csv").write_text(
+        '"event","experiment time","system time","system time text"\n'
+        f'"START",0.000000000E0,{start_s:.3f},"2026-01-05 22:30:00.000 UTC+00:00"\n'
+        f'"PAUSE",1.950000000E-1,{start_s + 0.195:.3f},"2026-01-05 22:30:00.195 UTC+00:00"\n'
+        f'"START",2.000000000E-1,{start_s + 60:.3f},"2026-01-05 22:31:00.000 UTC+00:00"\n')
+    e_ns = np.round(np.array([float(f"{e:.9E}") for e in exp]) * 1e9).astype(np.int64)
+    t = np.where(e_ns < 200_000_000, START_NS + e_ns, START_NS + 60 * 10**9 + e_ns - 200_000_000)
+    acc = np.array([[float(f"{v:.9E}") for v in r] for r in vals], np.float32) * np.float32(1 / G)
+    return t, acc
+
+
+def make_actigraph(path: Path):
+    """ActiLife RAW CSV, 30 Hz, dd/MM/yyyy dates, local start (tz), column row."""
+    n, fs = 45, 30.0
+    c = counts(n, 8, 1000)
+    header = [
+        "------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.4 Firmware v1.9.2 "
+        "date format dd/MM/yyyy at 30 Hz  Filter Normal -----------",
+        "Serial Number: MOS2E12345678", "Start Time 23:30:00", "Start Date 05/01/2026",
+        "Epoch Period (hh:mm:ss) 00:00:00", "Download Time 08:00:00", "Download Date 06/01/2026",
+        "Current Memory Address: 0", "Current Battery Voltage: 4.12     Mode = 12",
+        "--------------------------------------------------",
+        "Accelerometer X,Accelerometer Y,Accelerometer Z"]
+    rows = [f"{x / 1000:.3f},{y / 1000:.3f},{z / 1000:.3f}" for x, y, z in c.tolist()]
+    path.write_text("\r\n".join(header + rows) + "\r\n")
+    return grid(n, fs), np.array([[float(f"{v / 1000:.3f}") for v in r] for r in c], np.float32)
+
+
+def make_empatica(path: Path):
+    """Empatica E4 ACC.csv: start row, rate row, 1/64 g integers."""
+    n, fs = 64, 32.0
+    c = counts(n, 9, 64)
+    s = START_NS / 1e9
+    rows = [f"{x},{y},{z}" for x, y, z in c.tolist()]
+    path.write_text(f"{s:.6f}, {s:.6f}, {s:.6f}\n{fs:.6f}, {fs:.6f}, {fs:.6f}\n" + "\n".join(rows) + "\n")
+    return grid(n, fs), c.astype(np.float32) * np.float32(1 / 64)
+
+
+# ---------------------------------------------------------------- GENEActiv .bin
+GENEA_GAIN = (25548, 25600, 25400)
+GENEA_OFFSET = (-1250, 574, 300)
+
+
+def geneactiv_bytes(n_pages: int = 2, fs: float = 100.0, seed: int = 10) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A GENEActiv .bin (CRLF lines) with ``n_pages`` pages; times local to GMT +01:00."""
+    n = 300 * n_pages
+    rng = np.random.default_rng(seed)
+    raw = np.clip(np.round(np.array([0.1, -0.2, 0.97]) * 256 + rng.normal(0, 6, (n, 3))), -2048, 2047)
+    raw[n // 3] = [2047, -2048, -5]
+    raw = raw.astype(np.int64)
+    light = rng.integers(0, 1024, n)
+    words = ((raw[:, 0] & 0xFFF) << 36) | ((raw[:, 1] & 0xFFF) << 24) | ((raw[:, 2] & 0xFFF) << 12) \
+        | (light << 2) | (1 << 1)
+    hexed = "".join(f"{w:012X}" for w in words.tolist())
+    head = f"""Device Identity
+Device Unique Serial Code:012345
+Device Type:GENEActiv
+Device Model:1.1
+Device Firmware Version:Ver06.17 15June23
+Calibration Date:2025-09-07 15:04:34:000
+
+Device Capabilities
+Accelerometer Range:-8 to 8
+Accelerometer Resolution:0.0039
+Accelerometer Units:g
+Light Meter Range:0 to 20000
+Light Meter Resolution:3 to 48
+Light Meter Units:lux
+Temperature Sensor Range:0 to 70
+Temperature Sensor Resolution:0.1
+Temperature Sensor Units:deg. C
+
+Configuration Info
+Measurement Frequency:{fs:g} Hz
+Measurement Period:168 Hours
+Start Time:2026-01-05 23:30:00:000
+Time Zone:GMT +01:00
+
+Trial Info
+Study Centre:
+Study Code:
+Investigator ID:
+Exercise Type:
+Config Operator ID:
+Config Time:2026-01-05 12:00:00:000
+Config Notes:
+Extract Operator ID:
+Extract Time:2026-01-06 09:00:00:000
+Extract Notes:
+
+Subject Info
+Device Location Code:left wrist
+Subject Code:S01
+Date of Birth:1900-01-01
+Sex:
+Height:
+Weight:
+Handedness Code:
+Subject Notes:
+
+Calibration Data
+x gain:{GENEA_GAIN[0]}
+x offset:{GENEA_OFFSET[0]}
+y gain:{GENEA_GAIN[1]}
+y offset:{GENEA_OFFSET[1]}
+z gain:{GENEA_GAIN[2]}
+z offset:{GENEA_OFFSET[2]}
+Volts:300
+Lux:800
+
+Memory Status
+Number of Pages:{n_pages}
+
+""".split("\n")[:-1]
+    lines = list(head)
+    page_s = 300 / fs
+    for p in range(n_pages):
+        t_local = np.datetime64("2026-01-05T23:30:00.000", "ms") + np.timedelta64(int(round(p * page_s * 1000)), "ms")
+        s = str(t_local).replace("T", " ")
+        lines += ["Recorded Data", "Device Unique Serial Code:012345", f"Sequence Number:{p}",
+                  f"Page Time:{s[:19]}:{s[20:23]}", "Unassigned:", "Temperature:26.5",
+                  "Battery voltage:4.1000", "Device Status:Recording", f"Measurement Frequency:{fs:.1f}",
+                  hexed[p * 3600:(p + 1) * 3600]]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    acc = ((raw * 100.0 - np.array(GENEA_OFFSET)) / np.array(GENEA_GAIN)).astype(np.float32)
+    return data, grid(n, fs), acc
+
+
+def make_geneactiv(path: Path):
+    data, t, acc = geneactiv_bytes()
+    path.write_bytes(data)
+    return t, acc
+
+
+# ---------------------------------------------------------------- Axivity .cwa
+def cwa_packed_time(t_s: int) -> int:
+    d = np.datetime64(int(t_s), "s").astype(object)
+    return ((d.year - 2000) << 26) | (d.month << 22) | (d.day << 17) | (d.hour << 12) | (d.minute << 6) | d.second
+
+
+def cwa_header(device_id: int = 12345, session: int = 777, rate_code: int = 0x4A, hw: int = 0x17) -> bytes:
+    h = bytearray(b"\xff" * 1024)
+    struct.pack_into("<2sHBHIH", h, 0, b"MD", 1020, hw, device_id, session, 0)
+    struct.pack_into("<IIIB", h, 13, 0, 0xFFFFFFFF, 0, 0)
+    h[35] = 0
+    h[36] = rate_code
+    h[64:64 + 20] = b"_p=1&_sc=S01".ljust(20, b" ")
+    return bytes(h)
+
+
+def cwa_block(seq: int, t_ref_ns: int, ref_index: int, samples: np.ndarray, *, fmt: int, rate_code: int,
+              freq: float, scale_bits: int, fractional: bool, session: int = 777) -> bytes:
+    """One 512-byte data block whose sample ``ref_index`` is at ``t_ref_ns`` (ns, local)."""
+    b = bytearray(512)
+    sec, sub_ns = divmod(int(t_ref_ns), 10**9)
+    frac16 = sub_ns * 65536 // 10**9
+    assert frac16 * 10**9 == sub_ns * 65536, "reference time must be a multiple of 1/65536 s"
+    if fractional:
+        assert frac16 % 2 == 0
+        dev = 0x8000 | (frac16 >> 1)
+        offset = ref_index - ((frac16 * int(freq)) >> 16)
+    else:
+        assert frac16 == 0
+        dev, offset = 0x1234, ref_index
+    struct.pack_into("<2sHHIII", b, 0, b"AX", 508, dev, session, seq, cwa_packed_time(sec))
+    struct.pack_into("<HHBBBBhH", b, 18, (scale_bits << 13) | 321, 600, 0, 200, rate_code, fmt, offset,
+                     len(samples))
+    if fmt == 0x30:
+        v = samples.astype(np.int64)
+        e = np.zeros(len(v), np.int64)
+        big = (np.abs(v) > 511).any(axis=1)
+        e[big] = 2  # values beyond 10 bits are stored shifted by 2 (must be multiples of 4)
+        w = v >> e[:, None]
+        packed = (w[:, 0] & 0x3FF) | ((w[:, 1] & 0x3FF) << 10) | ((w[:, 2] & 0x3FF) << 20) | (e << 30)
+        b[30:30 + 4 * len(v)] = packed.astype("<u4").tobytes()
+    else:
+        b[30:30 + samples.size * 2] = samples.astype("<i2").tobytes()
+    words = np.frombuffer(bytes(b[:510]), "<u2")
+    struct.pack_into("<H", b, 510, (-int(words.sum(dtype=np.uint64))) & 0xFFFF)
+    return bytes(b)
+
+
+def cwa_bytes(kind: str = "packed", n_blocks: int = 3):
+    """A .cwa file: ``packed`` (AX3, 100 Hz, 120 samples per block, whole-second
+    timestamps) or ``ax6`` (AX6, 50 Hz, 6 int16 axes, 40 samples per block, fractional
+    timestamps). Returns (bytes, time_ns, acc_g)."""
+    rng = np.random.default_rng(12)
+    if kind == "packed":
+        freq, per, fmt, rate_code, scale_bits, fractional = 100.0, 120, 0x30, 0x4A, 0, False
+    else:
+        freq, per, fmt, rate_code, scale_bits, fractional = 50.0, 40, 0x62, 0x49, 4, True
+    unit = 1 << (8 + scale_bits)
+    n = per * n_blocks
+    acc_counts = np.round(np.array([0.1, -0.2, 0.97]) * unit + rng.normal(0, 0.02 * unit, (n, 3))).astype(np.int64)
+    if kind == "packed":
+        acc_counts[n // 2] = [600, -1024, 512]  # needs the exponent: multiples of 4 beyond 10 bits
+    t_ns = grid(n, freq)
+    period_ns = int(1e9 / freq)
+    # each block's reference sample is at a whole second (packed) or a half second (ax6)
+    step_ns = 10**9 if kind == "packed" else 5 * 10**8
+    blocks = [cwa_header(rate_code=rate_code, hw=0x17 if kind == "packed" else 0x64)]
+    for bi in range(n_blocks):
+        k = next(k for k in range(per + 200) if (bi * per + k) * period_ns % step_ns == 0)
+        samples = acc_counts[bi * per:(bi + 1) * per]
+        if kind != "packed":
+            gyro = rng.integers(-100, 100, (per, 3))
+            samples = np.concatenate([gyro, samples], axis=1)
+        blocks.append(cwa_block(bi, START_NS + (bi * per + k) * period_ns, k, samples, fmt=fmt, rate_code=rate_code,
+                                freq=freq, scale_bits=scale_bits, fractional=fractional))
+    return b"".join(blocks), t_ns, (acc_counts / unit).astype(np.float32)
+
+
+def make_cwa_packed(path: Path):
+    data, t, acc = cwa_bytes("packed")
+    path.write_bytes(data)
+    return t, acc
+
+
+def make_cwa_ax6(path: Path):
+    data, t, acc = cwa_bytes("ax6")
+    path.write_bytes(data)
+    return t, acc
+
+
+#: file name in tests/data/readers -> (builder, expected format, read options)
+SAMPLES = {
+    "generic_iso.csv": (make_generic_iso, "generic-csv", {}),
+    "generic_semicolon_local.csv": (make_generic_semicolon_local, "generic-csv", {"tz": "Europe/Berlin"}),
+    "generic_tab_epoch_ms.tsv": (make_generic_tab_epoch_ms, "generic-csv", {}),
+    "generic_elapsed.csv.gz": (make_generic_elapsed_gz, "generic-csv", {"start": START + "Z"}),
+    "Polar_Sense_B5A1E2F3_20260105_223000_ACC.txt": (make_polar, "polar-sensor-logger", {"tz": "Europe/Berlin"}),
+    "phyphox/Accelerometer.csv": (make_phyphox, "phyphox", {}),
+    "actigraph_RAW.csv": (make_actigraph, "actigraph-csv", {"tz": "Europe/Berlin"}),
+    "empatica/ACC.csv": (make_empatica, "empatica-e4", {}),
+    "geneactiv.bin": (make_geneactiv, "geneactiv-bin", {}),
+    "axivity_ax3.cwa": (make_cwa_packed, "axivity-cwa", {}),
+    "axivity_ax6.cwa": (make_cwa_ax6, "axivity-cwa", {}),
+}
+
+
+def build(name: str, root: Path = DATA):
+    """Write sample ``name`` under ``root``; return its truth (time_ns, acc_g)."""
+    builder = SAMPLES[name][0]
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if builder is make_phyphox:
+        return builder(path.parent)
+    return builder(path)
+
+
+if __name__ == "__main__":
+    for sample in SAMPLES:
+        build(sample)
+        print("wrote", DATA / sample)
