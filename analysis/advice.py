@@ -1,0 +1,119 @@
+"""When to see a doctor: reasons found in the recorded nights and the diary.
+
+The report shows its "when to see a doctor" section only when :func:`doctor_reasons`
+returns something. Each threshold is in :class:`AdviceConfig` with its rationale;
+docs/analysis.md explains them for users. The tool does not diagnose: the reasons are
+prompts to talk to a doctor, not findings of a disease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class AdviceConfig:
+    """Thresholds of the doctor section.
+
+    Attributes
+    ----------
+    recent_nights : int
+        Window of the most recent nights that the sustained criteria look at (14: two
+        weeks, so a single bad night or week does not trigger advice).
+    min_nights : int
+        Fewest recorded (or diary) nights in the window before a sustained criterion
+        can fire (7).
+    frequent_per_night : float
+        Jerks per night counted as very frequent (10). Sleep studies see about 0-5
+        jerks per night in people who have them (about 4 on average in one video-PSG
+        series), so 10 or more is well above the usual range.
+    sustained_share : float
+        Share of the window's nights that must meet a criterion (0.5: half the nights).
+    bothersome_rating : int
+        Diary rating (0-10) counted as bothersome (7: "a lot").
+    daytime_nights : int
+        Nights with detected jerks after the final wake that trigger advice (3; a
+        single daytime detection may be a false alarm, and the sleeper's own report of
+        daytime jerks triggers it at once).
+    long_latency_min : float
+        Median sleep-onset latency counted as long, min (30: the usual research
+        threshold for sleep-onset insomnia). Wrist sensors tend to under-estimate it, so
+        a long measured latency is meaningful.
+    waso_min : float
+        Median wake after sleep onset counted as fragmented sleep, min (30: the usual
+        research threshold for sleep-maintenance insomnia).
+    """
+
+    recent_nights: int = 14
+    min_nights: int = 7
+    frequent_per_night: float = 10.0
+    sustained_share: float = 0.5
+    bothersome_rating: int = 7
+    daytime_nights: int = 3
+    long_latency_min: float = 30.0
+    waso_min: float = 30.0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason to see a doctor: a short key and a plain-language sentence."""
+
+    key: str
+    text: str
+
+
+def _col(table: pd.DataFrame, name: str) -> pd.Series:
+    return table[name] if name in table.columns else pd.Series(np.nan, index=table.index)
+
+
+def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> list[Reason]:
+    """Reasons in the data to suggest seeing a doctor (empty when none).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Nights joined with the diary (:func:`analysis.nights.nights_table`), indexed by
+        night, oldest first.
+    config : AdviceConfig, optional
+
+    Returns
+    -------
+    list of Reason
+        In order of urgency; empty if nothing calls for advice.
+    """
+    cfg = config or AdviceConfig()
+    out: list[Reason] = []
+    if (_col(table, "lost_consciousness") == 1).any():
+        nights = ", ".join(str(n) for n in table.index[_col(table, "lost_consciousness") == 1][:5])
+        out.append(Reason("consciousness", f"You noted a loss of consciousness ({nights}). "
+                          "This is not part of ordinary sleep starts: please see a doctor soon."))
+    day_reported = _col(table, "daytime_jerks") == 1
+    day_detected = _col(table, "n_day_jerks").fillna(0) > 0
+    if day_reported.any() or day_detected.sum() >= cfg.daytime_nights:
+        how = ("you noted jerks during the day" if day_reported.any()
+               else f"jerks were detected after waking on {int(day_detected.sum())} nights")
+        out.append(Reason("daytime", f"Jerks are not limited to falling asleep: {how}."))
+    recent = table.tail(cfg.recent_nights)
+    n = _col(recent, "n_jerks").dropna()
+    if len(n) >= cfg.min_nights and (n >= cfg.frequent_per_night).mean() >= cfg.sustained_share:
+        out.append(Reason("frequent", f"Jerks were very frequent: {cfg.frequent_per_night:g} or "
+                          f"more on {int((n >= cfg.frequent_per_night).sum())} of the last "
+                          f"{len(n)} recorded nights."))
+    b = _col(recent, "bothersome").dropna()
+    if len(b) >= cfg.min_nights and (b >= cfg.bothersome_rating).mean() >= cfg.sustained_share:
+        out.append(Reason("bothersome", f"You rated the jerks bothersome ({cfg.bothersome_rating}/10 "
+                          f"or more) on {int((b >= cfg.bothersome_rating).sum())} of the last "
+                          f"{len(b)} diary nights."))
+    lat = _col(recent, "sleep_onset_latency_min").dropna()
+    if len(lat) >= cfg.min_nights and lat.median() > cfg.long_latency_min:
+        out.append(Reason("latency", f"Falling asleep took long: a median of {lat.median():.0f} min "
+                          f"(more than {cfg.long_latency_min:g} min) over {len(lat)} nights."))
+    waso = _col(recent, "waso_min").dropna()
+    if len(waso) >= cfg.min_nights and waso.median() > cfg.waso_min:
+        out.append(Reason("fragmented", f"Sleep was fragmented: a median of {waso.median():.0f} min "
+                          f"awake after falling asleep (more than {cfg.waso_min:g} min) over "
+                          f"{len(waso)} nights."))
+    return out
