@@ -1,0 +1,170 @@
+"""``hypnic diary add|list|edit|import|export``: the sleeper's nightly diary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hypnic.app import app
+
+diary_app = typer.Typer(help="Log and review the nightly diary (stress, sleep, caffeine, "
+                        "medications, ...). Stored privately in your data folder unless --db.",
+                        no_args_is_help=True)
+app.add_typer(diary_app, name="diary")
+
+DB = typer.Option(None, "--db", help="Diary database file (default: in your user data folder).")
+NIGHT = typer.Argument(None, help="Night, YYYY-MM-DD: the date the evening started "
+                       "(default: the night that just ended, or tonight after noon).")
+SLEPT = typer.Option(None, "--slept", help="Hours slept, 0-24.")
+BEDTIME = typer.Option(None, "--bedtime", help="Local time you went to bed, HH:MM.")
+WAKE = typer.Option(None, "--wake", help="Local time you got up, HH:MM.")
+STRESS = typer.Option(None, "--stress", help="Stress during the day, 0-10.")
+TIRED = typer.Option(None, "--tiredness", help="Tiredness at bedtime, 0-10.")
+CAFF = typer.Option(None, "--caffeine", help="Caffeinated drinks that day, 0-30.")
+CAFF_LAST = typer.Option(None, "--caffeine-last", help="Local time of the last one, HH:MM.")
+ALCOHOL = typer.Option(None, "--alcohol", help="Alcoholic drinks that day, 0-30.")
+EXERCISE = typer.Option(None, "--exercise", help="Hours of exercise that day, 0-24.")
+MED = typer.Option(None, "--med", help="A medication taken (repeat for several).")
+AD = typer.Option(None, "--antidepressant/--no-antidepressant",
+                  help="Taking an antidepressant (set automatically for known SSRIs/SNRIs/tricyclics).")
+BOTHER = typer.Option(None, "--bothersome", help="How much the jerks bothered you, 0-10.")
+LOC = typer.Option(None, "--lost-consciousness/--no-lost-consciousness",
+                   help="You noticed a loss of consciousness.")
+DAY = typer.Option(None, "--daytime-jerks/--no-daytime-jerks", help="You noticed jerks during the day.")
+NOTES = typer.Option(None, "--notes", help="Free notes.")
+
+
+def _night(text: str | None):
+    import datetime as dt
+
+    from analysis.diary import night_of, parse_field
+
+    return parse_field("night", text) if text else night_of(dt.datetime.now(dt.timezone.utc))
+
+
+def _changes(**kw) -> dict:
+    """CLI values that were given, as DiaryEntry fields."""
+    from analysis.diary import parse_field
+
+    out = {k: v for k, v in kw.items() if v is not None and k != "medications"}
+    if kw.get("medications"):
+        out["medications"] = parse_field("medications", ";".join(kw["medications"]))
+    return out
+
+
+def _suggest(entry, explicit: bool | None) -> object:
+    """Set the antidepressant flag from known medication names unless given; say so."""
+    from dataclasses import replace
+
+    from analysis.diary import classify_medication
+
+    known = [(m, classify_medication(m)) for m in entry.medications if classify_medication(m)]
+    if known and explicit is None and not entry.antidepressant:
+        names = ", ".join(f"{m} ({c})" for m, c in known)
+        typer.echo(f"note: {names} is an antidepressant; antidepressant flag set "
+                   "(use --no-antidepressant to clear it)")
+        return replace(entry, antidepressant=True)
+    return entry
+
+
+@diary_app.command("add")
+def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: str = WAKE,
+        stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
+        caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
+        med: list[str] = MED, antidepressant: bool = AD, bothersome: int = BOTHER,
+        lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, notes: str = NOTES,
+        db: Path = DB) -> None:
+    """Add the diary entry of one night."""
+    from analysis.diary import DiaryEntry, add_entries, connect
+
+    fields = _changes(hours_slept=slept, bedtime=bedtime, wake_time=wake, stress=stress,
+                      tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
+                      alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
+                      antidepressant=antidepressant, bothersome=bothersome,
+                      lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks, notes=notes)
+    entry = _suggest(DiaryEntry(night=_night(night), **fields), antidepressant)
+    with connect(db) as con:
+        add_entries(con, [entry])
+    typer.echo(f"added night {entry.night}")
+
+
+@diary_app.command("edit")
+def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
+         slept: float = SLEPT, bedtime: str = BEDTIME, wake: str = WAKE,
+         stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
+         caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
+         med: list[str] = MED, antidepressant: bool = AD, bothersome: int = BOTHER,
+         lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, notes: str = NOTES,
+         db: Path = DB) -> None:
+    """Change some fields of an existing night (only the options given)."""
+    from analysis.diary import DiaryError, add_entries, connect, edit_entry
+
+    changes = _changes(hours_slept=slept, bedtime=bedtime, wake_time=wake, stress=stress,
+                       tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
+                       alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
+                       antidepressant=antidepressant, bothersome=bothersome,
+                       lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks, notes=notes)
+    if not changes:
+        raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
+    with connect(db) as con:
+        entry = edit_entry(con, _night(night), **changes)
+        fixed = _suggest(entry, antidepressant)
+        if fixed is not entry:
+            add_entries(con, [fixed], replace_existing=True)
+    typer.echo(f"changed night {entry.night}: {', '.join(changes)}")
+
+
+@diary_app.command("list")
+def list_(last: int = typer.Option(0, "--last", min=0, help="Only the last N nights (0: all)."),
+          db: Path = DB) -> None:
+    """Show the diary as a table."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from analysis.diary import connect, entry_to_row, list_entries
+
+    with connect(db) as con:
+        entries = list_entries(con)
+    entries = entries[-last:] if last else entries
+    cols = {"night": "night", "hours_slept": "slept h", "bedtime": "bed", "wake_time": "up",
+            "stress": "stress", "tiredness": "tired", "caffeine_drinks": "caffeine",
+            "alcohol_drinks": "alcohol", "exercise_h": "exercise h", "medications": "medications",
+            "antidepressant": "AD", "bothersome": "bother", "lost_consciousness": "LOC",
+            "daytime_jerks": "day jerks", "notes": "notes"}
+    table = Table(title=f"Diary ({len(entries)} nights)")
+    for c in cols.values():
+        table.add_column(c, overflow="fold", no_wrap=c == "night")
+    for e in entries:
+        row = entry_to_row(e)
+        table.add_row(*(Text(row[k]) for k in cols))
+    Console().print(table)
+
+
+@diary_app.command("import")
+def import_(file: Path = typer.Argument(..., help="Diary CSV: a header of field names, one night per row."),
+            replace: bool = typer.Option(False, "--replace", help="Overwrite nights already in the diary."),
+            db: Path = DB) -> None:
+    """Import a diary CSV (all rows or none; bad rows are listed by line number)."""
+    from analysis.diary import connect, import_csv
+
+    text = file.read_text(encoding="utf-8-sig")
+    with connect(db) as con:
+        n = import_csv(con, text, replace_existing=replace)
+    typer.echo(f"imported {n} night(s) from {file}")
+
+
+@diary_app.command("export")
+def export(file: Path = typer.Argument(..., help="CSV file to write ('-' for the terminal)."),
+           db: Path = DB) -> None:
+    """Export the whole diary as CSV (readable back by 'hypnic diary import')."""
+    from analysis.diary import connect, list_entries, write_csv
+
+    with connect(db) as con:
+        text = write_csv(list_entries(con))
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        typer.echo(f"exported {text.count(chr(10)) - 1} night(s) to {file}")

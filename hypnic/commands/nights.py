@@ -1,0 +1,67 @@
+"""``hypnic nights``: process recorded nights and list them with their diary entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hypnic.app import app
+
+
+def zone(name: str | None):
+    """The sleeper's time zone: an IANA name, or the machine's local zone when None."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from analysis.diary import DiaryError
+
+    if not name:
+        return dt.datetime.now().astimezone().tzinfo
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DiaryError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
+
+
+@app.command()
+def nights(
+    add: list[Path] = typer.Option(None, "--add", help="Recording file(s) of ONE night (one per sensor) "
+                                   "to detect jerks in and store; repeat for several sensors."),
+    tz: str = typer.Option(None, "--tz", help="Your time zone (IANA name), to name nights; default: this machine's."),
+    db: Path = typer.Option(None, "--db", help="Database file (default: in your user data folder)."),
+) -> None:
+    """List recorded nights with their jerk counts and diary entries.
+
+    A night is named by the date its evening started in your local time (a recording
+    starting before noon belongs to the previous evening).
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from analysis.diary import connect
+    from analysis.nights import nights_table
+
+    if add:
+        from hypnic.pipeline import process_files
+
+        night = process_files(add, db, zone(tz))
+        typer.echo(f"night {night.night}: {night.summary['n_jerks']} jerks stored")
+    with connect(db) as con:
+        t = nights_table(con)
+    table = Table(title=f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
+                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)")
+    cols = {"n_jerks": ("jerks", "{:.0f}"), "rate_per_h_sleep": ("per h asleep", "{:.2f}"),
+            "n_onset_30min": ("near onset", "{:.0f}"), "sleep_onset_latency_min": ("latency min", "{:.0f}"),
+            "hours_asleep": ("h asleep", "{:.1f}"), "n_awakenings": ("awakenings", "{:.0f}"),
+            "hours_slept": ("slept h (diary)", "{:.1f}"), "stress": ("stress", "{:.0f}"),
+            "bothersome": ("bother", "{:.0f}"), "recordings": ("files", "{}")}
+    table.add_column("night", no_wrap=True)
+    for name, _ in cols.values():
+        table.add_column(name, overflow="fold")
+    for night, row in t.iterrows():
+        cells = ["" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
+                 else f.format(row[c]) for c, (_, f) in cols.items()]
+        table.add_row(str(night), *map(Text, cells))
+    Console().print(table)
