@@ -200,14 +200,15 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
     time_col = None
     for col in names:
         key = normalise(col)
+        time_key = normalise(re.sub(r"[_\s](ns|us|µs|ms|s|sec|secs|seconds)$", "", col.strip().lower()))
         if _NOT_ACC.search(col):
             continue
         m = _AXIS.match(key)
         if m:
             letter = m.group(1) or m.group(2) or m.group(4) or "xyz"[int(m.group(3) or 1) - 1]
             axes.setdefault(letter, col)
-        elif time_col is None and (key in _TIME_NAMES or key.startswith(_TIME_PREFIXES)
-                                   or key.endswith(("time", "timestamp"))):
+        elif time_col is None and (time_key in _TIME_NAMES or key.startswith(_TIME_PREFIXES)
+                                   or time_key.endswith(("time", "timestamp"))):
             time_col = col
     missing = [a for a in "xyz" if a not in axes]
     if missing or time_col is None:
@@ -247,13 +248,14 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[s
     lines = head_lines(path, 1 << 18)[skip:]
     rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
     header = rows.pop(0) if rows else []
-    try:
-        idx = [header.index(a) for a in axes]
-        vals = np.array([[float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx]
-                         for r in rows[:2000] if len(r) == len(header)], float)
-    except (ValueError, IndexError):
-        raise FormatError("cannot tell the acceleration units from the values; "
-                          "give them (units=g|mg|m/s^2)") from None
+    idx = [header.index(a) for a in axes if a in header]
+    vals = []
+    for r in rows[:2000]:
+        try:
+            vals.append([float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx])
+        except (ValueError, IndexError):
+            continue  # a bad row is reported with its line number when the file is read
+    vals = np.array(vals, float).reshape(-1, len(idx))
     norm = float(np.median(np.linalg.norm(vals, axis=1))) if len(vals) else 0.0
     for units, lo, hi in (("g", 0.5, 2.0), ("mg", 500.0, 2000.0), ("m/s^2", 5.0, 15.0)):
         if lo <= norm <= hi:
@@ -276,11 +278,7 @@ class _Source:
 
     def read(self, n=-1):
         if self.gz is not None:
-            try:
-                data = self.gz.read(n)
-            except (OSError, EOFError):
-                self.cut = True
-                data = b""
+            data = self._read_gz(n)
         else:
             data = self.raw.read(n)
             if self.progress:
@@ -288,6 +286,20 @@ class _Source:
         if data:
             self.tail = (self.tail + data)[-65536:]
         return data
+
+    def _read_gz(self, n: int) -> bytes:
+        """Up to ``n`` decompressed bytes; a cut stream yields what came before the cut."""
+        out = bytearray()
+        while (n < 0 or len(out) < n) and not self.cut:
+            try:
+                chunk = self.gz.read1(1 << 20 if n < 0 else min(1 << 20, n - len(out)))
+            except (OSError, EOFError):
+                self.cut = True
+                break
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
 
     def close(self):
         self.raw.close()

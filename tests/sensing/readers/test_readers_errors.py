@@ -1,0 +1,190 @@
+"""Bad input: unknown layouts, malformed rows, truncated files, and time reality."""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+
+import numpy as np
+import pytest
+from reader_samples import DATA, START_NS, cwa_bytes, geneactiv_bytes, make_polar
+
+from sensing.errors import FormatError, HypnicError, InvalidRecordingError
+from sensing.readers import FORMATS, TruncatedFileWarning, read
+
+
+def _csv(path, rows, header="time,x,y,z"):
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _rows(n=30, fs=10.0, start_ns=START_NS, skip=()):
+    t = start_ns + np.round(np.arange(n) * 1e9 / fs).astype(np.int64)
+    return [f"{int(ti)},0.1,0.2,{0.9 + i / 1000:.3f}" for i, ti in enumerate(t) if i not in skip], t
+
+
+def test_unknown_layout_names_the_formats_tried(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("dear diary\nslept badly\n")
+    with pytest.raises(FormatError) as err:
+        read(p)
+    msg = str(err.value)
+    assert "unknown layout" in msg and all(name in msg for name in FORMATS)
+    assert "dear diary" in msg
+
+
+def test_forced_format_that_does_not_fit(tmp_path):
+    with pytest.raises(FormatError, match="not a polar-sensor-logger file"):
+        read(DATA / "generic_iso.csv", format="polar-sensor-logger")
+    with pytest.raises(FormatError, match="unknown format 'xls'"):
+        read(DATA / "generic_iso.csv", format="xls")
+
+
+def test_missing_file_unknown_option_and_empty_file(tmp_path):
+    with pytest.raises(FormatError, match="no such file"):
+        read(tmp_path / "nope.csv")
+    with pytest.raises(FormatError, match="unknown read option"):
+        read(DATA / "generic_iso.csv", colour="red")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(FormatError, match="unknown layout"):
+        read(tmp_path / "empty.csv")
+
+
+def test_malformed_row_gives_line_number_and_content(tmp_path):
+    rows, _ = _rows()
+    rows[4] = rows[4].rsplit(",", 1)[0]  # line 6 (header is line 1) loses a column
+    with pytest.raises(FormatError, match=r"line 6: expected 4 columns.*" + rows[4]):
+        read(_csv(tmp_path / "a.csv", rows))
+
+
+def test_unreadable_value_gives_line_number_and_content(tmp_path):
+    rows, _ = _rows()
+    rows[6] = rows[6].replace("0.2", "abc")
+    with pytest.raises(FormatError, match=r"line 8: cannot read 'abc'.*" + rows[6].split(",")[0]):
+        read(_csv(tmp_path / "a.csv", rows))
+    rows, _ = _rows()
+    rows[2] = "yesterday" + rows[2][rows[2].index(","):]
+    (tmp_path / "b.csv").write_text("time,x,y,z\n2026-01-05T22:30:00Z,0,0,1\n" + "\n".join(
+        ["2026-01-05T22:30:01Z,0,0,1", "yesterday,0,0,1"]) + "\n")
+    with pytest.raises(FormatError, match=r"line 4: cannot read 'yesterday'"):
+        read(tmp_path / "b.csv")
+
+
+def test_elapsed_times_without_a_start(tmp_path):
+    p = _csv(tmp_path / "a.csv", [f"{i / 10},0,0,1" for i in range(20)], header="elapsed_s,x,y,z")
+    with pytest.raises(FormatError, match="give the start time"):
+        read(p)
+    rec = read(p, start="2026-01-05T22:30:00Z")[0]
+    assert rec.time_ns[0] == START_NS and rec.fs == 10
+
+
+def test_truncated_last_row_returns_what_was_readable(tmp_path):
+    rows, t = _rows()
+    p = tmp_path / "a.csv"
+    p.write_text("time,x,y,z\n" + "\n".join(rows) + "\n" + rows[0][:12])
+    with pytest.warns(TruncatedFileWarning, match="last row is cut short"):
+        rec = read(p)[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+
+
+def test_truncated_gzip_returns_what_was_readable(tmp_path):
+    rows, t = _rows(n=20000, fs=100.0)
+    data = gzip.compress(("time,x,y,z\n" + "\n".join(rows) + "\n").encode())
+    p = tmp_path / "a.csv.gz"
+    p.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.warns(TruncatedFileWarning):
+        rec = read(p)[0]
+    assert 0 < len(rec) < len(t)
+    np.testing.assert_array_equal(rec.time_ns, t[: len(rec)])
+
+
+def test_truncated_geneactiv_keeps_whole_samples(tmp_path):
+    data, t, acc = geneactiv_bytes(n_pages=2)
+    cut = data.rindex(b"\r\n", 0, len(data) - 2) + 2 + 12 * 50 + 5  # 50 samples and a bit of page 2
+    (tmp_path / "g.bin").write_bytes(data[:cut])
+    with pytest.warns(TruncatedFileWarning, match="350 whole samples"):
+        rec = read(tmp_path / "g.bin")[0]
+    np.testing.assert_array_equal(rec.time_ns, t[:350])
+    np.testing.assert_allclose(rec.acc, acc[:350], rtol=2e-7)
+
+
+def test_truncated_and_corrupt_cwa(tmp_path):
+    data, t, acc = cwa_bytes("packed", n_blocks=4)
+    (tmp_path / "cut.cwa").write_bytes(data[:-100])
+    with pytest.warns(TruncatedFileWarning, match="3 whole blocks"):
+        rec = read(tmp_path / "cut.cwa")[0]
+    np.testing.assert_array_equal(rec.time_ns, t[:360])
+    bad = bytearray(data)
+    bad[1024 + 512 + 100] ^= 0xFF  # block 1 fails its checksum
+    (tmp_path / "bad.cwa").write_bytes(bytes(bad))
+    rec = read(tmp_path / "bad.cwa")[0]
+    keep = np.r_[0:120, 240:480]
+    np.testing.assert_array_equal(rec.time_ns, t[keep])
+    np.testing.assert_allclose(rec.acc, acc[keep], rtol=2e-7)
+    assert [i["kind"] for i in rec.meta["time_issues"]] == ["missing", "gap"]
+
+
+def test_unsorted_and_duplicated_rows_are_fixed_and_reported(tmp_path):
+    rows, t = _rows()
+    rows[5], rows[6] = rows[6], rows[5]
+    rows.insert(10, rows[9])
+    rec = read(_csv(tmp_path / "a.csv", rows))[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+    kinds = {i["kind"] for i in rec.meta["time_issues"]}
+    assert kinds == {"unsorted", "duplicate"}
+
+
+def test_ambiguous_duplicates_raise(tmp_path):
+    rows, _ = _rows()
+    rows.insert(10, rows[9].replace("0.1,", "0.7,", 1))
+    with pytest.raises(InvalidRecordingError, match="share a timestamp"):
+        read(_csv(tmp_path / "a.csv", rows))
+
+
+def test_clock_jump_back_splits_and_gaps_stay_gaps(tmp_path):
+    first, t1 = _rows(n=600)
+    second, t2 = _rows(n=600, start_ns=START_NS + 30 * 10**9)  # clock set back 30 s
+    gap, t3 = _rows(n=600, start_ns=START_NS + 300 * 10**9)   # then a 3-minute hole
+    recs = read(_csv(tmp_path / "a.csv", first + second + gap))
+    assert len(recs) == 2
+    np.testing.assert_array_equal(recs[0].time_ns, t1)
+    np.testing.assert_array_equal(recs[1].time_ns, np.r_[t2, t3])
+    assert recs[1].gaps.tolist() == [[t2[-1], t3[0]]]
+    assert {i["kind"] for i in recs[1].meta["time_issues"]} == {"clock-jump", "gap"}
+
+
+def test_rate_change_mid_file_splits(tmp_path):
+    fast, t1 = _rows(n=2000, fs=100.0)
+    slow, t2 = _rows(n=1000, fs=50.0, start_ns=int(t1[-1]) + 20_000_000)
+    recs = read(_csv(tmp_path / "a.csv", fast + slow))
+    assert [r.fs for r in recs] == [100.0, 50.0]
+    assert len(recs[0]) + len(recs[1]) == 3000
+    assert abs(len(recs[0]) - 2000) <= 256  # split at a 256-sample block edge
+    assert any(i["kind"] == "rate-change" for i in recs[1].meta["time_issues"])
+
+
+def test_polar_phone_clock_jump_is_reported_and_sensor_time_kept(tmp_path):
+    p = tmp_path / "p_ACC.txt"
+    t, _ = make_polar(p)
+    lines = p.read_text().splitlines()
+    for i in range(28, len(lines)):  # the phone clock is set back 1 h (DST without tz)
+        stamp, rest = lines[i].split(";", 1)
+        hour = int(stamp[11:13]) - 1
+        lines[i] = f"{stamp[:11]}{hour:02d}{stamp[13:]};{rest}"
+    p.write_text("\n".join(lines) + "\n")
+    rec = read(p, tz="Europe/Berlin")[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+    assert rec.meta["time_issues"][0]["kind"] == "clock-jump"
+
+
+def test_bad_rows_in_every_sample_give_project_errors_only(tmp_path):
+    for name in ("generic_iso.csv", "actigraph_RAW.csv", "empatica/ACC.csv",
+                 "Polar_Sense_B5A1E2F3_20260105_223000_ACC.txt"):
+        lines = (DATA / name).read_text().splitlines()
+        lines.insert(len(lines) // 2, "1;2;garbage,,,,,")
+        p = tmp_path / name.replace("/", "_")
+        p.write_text("\n".join(lines) + "\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TruncatedFileWarning)
+            with pytest.raises(HypnicError, match="line"):
+                read(p, tz="UTC")
