@@ -74,7 +74,8 @@ class Imu:
         self.power = digitalio.DigitalInOut(board.IMU_PWR)
         self.power.switch_to_output(value=True)
         time.sleep(0.05)  # turn-on time 35 ms (datasheet Table 4)
-        self.device = I2CDevice(busio.I2C(board.IMU_SCL, board.IMU_SDA), IMU_ADDRESS)
+        i2c = busio.I2C(board.IMU_SCL, board.IMU_SDA, frequency=400_000)  # I2C fast mode
+        self.device = I2CDevice(i2c, IMU_ADDRESS)
         self.buf = bytearray(hp.MAX_PACKET_SIZE)
         self.write(CTRL3_C, 0x44)  # BDU = 1, IF_INC = 1
 
