@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,10 @@ _UNIT_ALIASES = {
     "m/s^2": "m/s^2", "m/s2": "m/s^2", "m/s²": "m/s^2", "ms^-2": "m/s^2", "ms-2": "m/s^2",
     "mps2": "m/s^2", "1/64g": "1/64g",
 }
+
+
+#: What a cut or corrupt gzip stream raises.
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class TruncatedFileWarning(UserWarning):
@@ -96,7 +101,7 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
         try:
             with gzip.open(path, "rb") as f:
                 return f.read(n)
-        except (OSError, EOFError):
+        except GZIP_ERRORS:
             with gzip.open(path, "rb") as f:
                 return _read_what_you_can(f, n)
     with open(path, "rb") as f:
@@ -111,7 +116,7 @@ def _read_what_you_can(f, n: int) -> bytes:
             if not chunk:
                 break
             out += chunk
-    except (OSError, EOFError):
+    except GZIP_ERRORS:
         pass
     return bytes(out)
 
@@ -138,7 +143,7 @@ def read_all_bytes(path: Path) -> tuple[bytes, bool]:
     with gzip.open(path, "rb") as f:
         try:
             return f.read(), False
-        except (OSError, EOFError):
+        except GZIP_ERRORS:
             pass
     with gzip.open(path, "rb") as f:
         return _read_what_you_can(f, 1 << 40), True
@@ -157,6 +162,6 @@ def find_line(path: Path, predicate: Callable[[str], bool], skip: int = 0) -> tu
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 if predicate(line):
                     return number, line
-        except (OSError, EOFError):
+        except GZIP_ERRORS:
             return None
     return None

@@ -57,7 +57,10 @@ def parse_date(text: str, fmt: str) -> str:
     if sorted(order) != ["d", "m", "y"] or len(parts) != 3:
         raise FormatError(f"cannot read the date {text!r} in format {fmt!r}")
     d = dict(zip(order, parts, strict=True))
-    return f"{int(d['y']):04d}-{int(d['m']):02d}-{int(d['d']):02d}"
+    try:
+        return f"{int(d['y']):04d}-{int(d['m']):02d}-{int(d['d']):02d}"
+    except ValueError:
+        raise FormatError(f"cannot read the date {text!r} in format {fmt!r}") from None
 
 
 def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:

@@ -36,6 +36,7 @@ import pyarrow.csv as pcsv
 
 from sensing.errors import FormatError
 from sensing.readers._common import (
+    GZIP_ERRORS,
     ReadOptions,
     TruncatedFileWarning,
     find_line,
@@ -293,7 +294,7 @@ class _Source:
         while (n < 0 or len(out) < n) and not self.cut:
             try:
                 chunk = self.gz.read1(1 << 20 if n < 0 else min(1 << 20, n - len(out)))
-            except (OSError, EOFError):
+            except GZIP_ERRORS:
                 self.cut = True
                 break
             if not chunk:
