@@ -1,0 +1,262 @@
+"""Per-sensor candidates: brief high-acceleration bursts and what each one is.
+
+One function, :func:`scan`, turns a gap-free run of samples into a table of candidates
+with their features and kind. Batch detection calls it once per gap-free segment; the
+streaming detector calls it on its buffer. Everything a candidate depends on lies
+within a bounded window around it (the causal noise floor, the centred high-pass and the
+context windows), which is what makes streaming and batch give the same events.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from detection.config import DetectionConfig
+
+log = logging.getLogger(__name__)
+
+#: Columns of the per-sensor candidate table (before night-level columns are added).
+CANDIDATE_COLUMNS = {
+    "start_ns": "int64", "end_ns": "int64", "duration_s": "float64", "peak_g": "float64",
+    "peak_jerk_g_s": "float64", "axis": "object", "score": "float64", "kind": "object",
+    "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
+    "pre_dev_g": "float64", "post_dev_g": "float64", "rhythm_corr": "float64",
+}
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Sample counts derived from a config at one rate (the only place seconds become samples)."""
+
+    hp: int
+    block: int
+    floor_blocks: int
+    merge: int
+    ctx: int
+    gap: int
+    cap: int
+
+    @classmethod
+    def of(cls, cfg: DetectionConfig, fs: float) -> Samples:
+        def n(s: float) -> int:
+            return max(1, round(s * fs))
+
+        return cls(hp=n(cfg.highpass_window_s) | 1, block=n(cfg.block_s),
+                   floor_blocks=max(1, round(cfg.floor_window_s / cfg.block_s)),
+                   merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
+                   cap=n(cfg.max_candidate_s))
+
+    @property
+    def half(self) -> int:
+        """Half-width of the high-pass window: samples each side an output depends on."""
+        return self.hp // 2
+
+    @property
+    def lookahead(self) -> int:
+        """Samples after a candidate's last sample that its features depend on."""
+        return self.gap + self.ctx + self.half
+
+
+def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean along the last axis over ``width`` samples (odd); the window
+    shrinks at the edges.
+
+    Parameters
+    ----------
+    x : ndarray, shape (k, n)
+    width : int
+
+    Returns
+    -------
+    ndarray of float64, shape (k, n)
+    """
+    n, h = x.shape[-1], width // 2
+    c = np.zeros((x.shape[0], n + 1))
+    np.cumsum(x, axis=-1, dtype=np.float64, out=c[:, 1:])
+    out = np.empty((x.shape[0], n))
+    if n > 2 * h:
+        np.subtract(c[:, width:], c[:, :n + 1 - width], out=out[:, h:n - h])
+        out[:, h:n - h] /= width
+    i = np.r_[np.arange(min(h, n)), np.arange(max(n - h, min(h, n)), n)]
+    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, n)
+    out[:, i] = (c[:, hi] - c[:, lo]) / (hi - lo)
+    return out
+
+
+def highpass(acc: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Low-passed and high-passed acceleration, shape (3, n), and the high-passed
+    magnitude, shape (n,), all in g, from ``acc`` of shape (n, 3)."""
+    lp = moving_mean(acc.T, width)
+    hp = acc.T - lp
+    return lp, hp, np.sqrt(np.einsum("ij,ij->j", hp, hp))
+
+
+def block_stats(mag: np.ndarray, block: int) -> np.ndarray:
+    """Median of ``mag`` in each complete block of ``block`` samples (the last partial
+    block too when there is no complete one)."""
+    nb = len(mag) // block
+    if nb == 0:
+        return np.array([np.median(mag)]) if len(mag) else np.zeros(0)
+    return np.median(mag[: nb * block].reshape(nb, block), axis=1)
+
+
+def block_floor(stats: np.ndarray, window: int) -> np.ndarray:
+    """Causal noise floor of each block: the median of the ``window`` preceding block
+    medians (block 0 uses its own)."""
+    nb = len(stats)
+    floor = np.empty(nb)
+    if nb == 0:
+        return floor
+    floor[0] = stats[0]
+    padded = np.r_[np.full(window - 1, np.nan), stats]
+    if nb > 1:
+        win = np.lib.stride_tricks.sliding_window_view(padded, window)[: nb - 1]
+        floor[1:] = np.nanmedian(win, axis=1) if window > 1 else win[:, 0]
+    return floor
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) of the runs of True."""
+    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
+            cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hysteresis regions: runs of ``mag > low`` (merged over gaps shorter than ``merge``
+    samples, cut every ``cap`` samples) that contain a sample above ``high``.
+
+    Returns
+    -------
+    start, end : ndarray of int
+        Sample index of each region's first sample and one past its last.
+    """
+    s, e = _runs(mag > low)
+    if len(s) == 0:
+        return s, e
+    new = np.r_[True, (s[1:] - e[:-1]) > merge]
+    s, e = s[new], np.r_[e[:-1][new[1:]], e[-1]]
+    n_pieces = (e - s + cap - 1) // cap
+    if (n_pieces > 1).any():
+        rep = np.repeat(np.arange(len(s)), n_pieces)
+        k = np.arange(len(rep)) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+        s, e = s[rep] + k * cap, np.minimum(s[rep] + (k + 1) * cap, e[rep])
+    strong = np.r_[mag > high, False]
+    idx = np.empty(2 * len(s), np.int64)
+    idx[0::2], idx[1::2] = s, e
+    hit = np.logical_or.reduceat(strong, idx)[0::2]
+    return s[hit], e[hit]
+
+
+def _rhythm(hp: np.ndarray, fs: float, band: tuple[float, float]) -> float:
+    """Peak normalised autocorrelation of the main movement axis at periods in ``band``."""
+    x = hp - hp.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    p = x @ vt[0]
+    lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
+    if len(p) < 2 * hi:
+        return 0.0
+    spec = np.fft.rfft(p, 2 * len(p))
+    ac = np.fft.irfft(spec * np.conj(spec))[: hi + 1]
+    if ac[0] <= 0:
+        return 0.0
+    return float(ac[lo:hi + 1].max() / ac[0] * len(p) / (len(p) - hi))
+
+
+AXES = np.array(["x", "y", "z"])
+
+
+def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
+         prior_stats: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Candidates in one gap-free run of samples.
+
+    Parameters
+    ----------
+    time_ns : ndarray of int64, shape (n,)
+        Sample times, ns since the epoch (UTC).
+    acc : ndarray, shape (n, 3)
+        Acceleration, g.
+    fs : float
+        Sampling rate, Hz.
+    cfg : DetectionConfig
+    prior_stats : ndarray, optional
+        Block medians of the blocks just before ``acc[0]`` (the streaming detector's
+        history); the first block of a segment has none.
+
+    Returns
+    -------
+    candidates : DataFrame
+        One row per candidate with the columns of :data:`CANDIDATE_COLUMNS` plus ``i0``,
+        ``i1`` (first and one-past-last sample, relative to ``acc[0]``).
+    stats : ndarray
+        Block medians of the high-passed magnitude of the complete blocks of this run.
+    """
+    ns = Samples.of(cfg, fs)
+    lp, hp, mag = highpass(acc, ns.hp)
+    stats = block_stats(mag, ns.block)
+    prior = np.zeros(0) if prior_stats is None else np.asarray(prior_stats, float)
+    all_stats = np.r_[prior, stats]
+    floor_b = block_floor(all_stats, ns.floor_blocks)[len(prior):]
+    if len(floor_b) == 0:
+        return _empty(), stats
+    n = len(mag)
+    blk = np.minimum(np.arange(n) // ns.block, len(floor_b) - 1)
+    floor = floor_b[blk]
+    high = np.maximum(cfg.threshold_factor * floor, cfg.min_peak_g)
+    low = np.maximum(cfg.extent_factor * floor, cfg.min_extent_g)
+    s, e = regions(mag, high, low, ns.merge, ns.cap)
+    rows = [_features(i0, i1, time_ns, acc, lp, hp, mag, high, floor, fs, cfg, ns)
+            for i0, i1 in zip(s.tolist(), e.tolist(), strict=True)]
+    if not rows:
+        return _empty(), stats
+    return pd.DataFrame(rows), stats
+
+
+def _empty() -> pd.DataFrame:
+    cols = {"i0": "int64", "i1": "int64", **CANDIDATE_COLUMNS}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+
+
+def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, high, floor, fs: float,
+              cfg: DetectionConfig, ns: Samples) -> dict:
+    """Features and kind of one candidate spanning samples [i0, i1)."""
+    n = len(mag)
+    seg = mag[i0:i1]
+    k = i0 + int(np.argmax(seg))
+    peak = float(mag[k])
+    ax = int(np.argmax(np.abs(hp[:, k])))
+    axis = ("+" if hp[ax, k] >= 0 else "-") + AXES[ax]
+    d = np.diff(acc[max(i0 - 1, 0):i1], axis=0)
+    peak_jerk = float(np.sqrt((d.astype(np.float64) ** 2).sum(axis=1)).max()) * fs if len(d) else 0.0
+    dur = (int(time_ns[i1 - 1]) - int(time_ns[i0])) / 1e9 + 1.0 / fs
+    pre = lp[:, max(i0 - ns.gap - ns.ctx, 0):max(i0 - ns.gap, 0)].T
+    post = lp[:, min(i1 + ns.gap, n):min(i1 + ns.gap + ns.ctx, n)].T
+    base = pre.mean(axis=0) if len(pre) else lp[:, i0]
+    pre_dev = float(np.sqrt(((pre - base) ** 2).sum(axis=1)).max()) if len(pre) else 0.0
+    post_dev = float(np.sqrt(((post - base) ** 2).sum(axis=1)).max()) if len(post) else 0.0
+    top = np.abs(acc[i0:i1]).max()
+    clipped = bool(np.any(np.abs(top - np.asarray(cfg.clip_ranges_g)) <= 0.002 * np.asarray(cfg.clip_ranges_g)))
+    rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
+    e2 = seg.astype(np.float64) ** 2
+    width = float(e2.sum() ** 2 / (e2 ** 2).sum())
+    if width <= (cfg.clipped_spike_max_samples if clipped else cfg.spike_max_samples):
+        kind, reason = "artefact", "clipped spike" if clipped else "single-sample spike"
+    elif rhythm >= cfg.rhythm_min_corr:
+        kind, reason = "rhythmic", f"rhythmic {cfg.rhythm_band_hz[0]:g}-{cfg.rhythm_band_hz[1]:g} Hz"
+    elif dur > cfg.jerk_max_s:
+        kind, reason = "movement", f"longer than {cfg.jerk_max_s:g} s"
+    elif post_dev > max(cfg.sustained_g, cfg.sustained_ratio * pre_dev):
+        kind, reason = "movement", "start of a sustained movement or tilt"
+    else:
+        kind, reason = "jerk", ""
+    return dict(
+        i0=i0, i1=i1, start_ns=int(time_ns[i0]), end_ns=int(time_ns[i1 - 1]), duration_s=dur,
+        peak_g=peak, peak_jerk_g_s=peak_jerk, axis=axis,
+        score=float(np.clip(1.0 - high[k] / peak, 0.0, 1.0)), kind=kind,
+        rejected_reason=reason, clipped=clipped, width_samples=width, floor_g=float(floor[k]), pre_dev_g=pre_dev,
+        post_dev_g=post_dev, rhythm_corr=rhythm,
+    )

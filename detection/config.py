@@ -1,0 +1,160 @@
+"""Every threshold of the detection, in one frozen dataclass with documented defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sensing.errors import HypnicError
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """Parameters of jerk detection, look-alike rejection, sleep and grouping.
+
+    Times are in seconds, accelerations in g, angles in degrees. The defaults are
+    physiologically motivated (see ``docs/detection.md``), not fitted to one device.
+
+    Attributes
+    ----------
+    highpass_window_s : float
+        Length of the centred moving mean subtracted from each axis to remove gravity and
+        slow movement (a high-pass at roughly ``1 / highpass_window_s`` Hz), s. Default 0.25.
+    block_s : float
+        Length of the blocks the noise floor is measured in, s. Default 1.0.
+    floor_window_s : float
+        The noise floor of a block is the median of the block medians of the high-passed
+        magnitude over the preceding ``floor_window_s`` (causal, so an event does not raise
+        its own threshold), s. Default 30.
+    threshold_factor : float
+        A candidate's peak must exceed ``threshold_factor`` times the noise floor. Default 10.
+    min_peak_g : float
+        ... and at least this high-passed magnitude, g. Default 0.15.
+    extent_factor : float
+        A candidate extends while the high-passed magnitude stays above ``extent_factor``
+        times the floor (hysteresis), ... Default 4.
+    min_extent_g : float
+        ... and above this magnitude, g. Default 0.05.
+    merge_gap_s : float
+        Above-threshold runs closer than this are one candidate (a biphasic jerk crosses
+        zero in its middle), s. Default 0.15.
+    jerk_max_s : float
+        Longest jerk: longer candidates are movements (or rhythmic, or PLM), s. Default 0.6
+        (the longest myoclonic bursts, 0.3 s, widened by the high-pass window).
+    context_s : float
+        Length of the windows before a candidate and after it that show whether the limb was
+        already moving or keeps moving/stays tilted, s. Default 0.75.
+    context_gap_s : float
+        Margin between a candidate and its context windows, s. Default 0.25.
+    sustained_g : float
+        A candidate is the start of a longer movement (kind ``movement``: a limb movement,
+        posture shift or PLM) if the low-passed acceleration after it deviates from its
+        mean before it by more than this (0.08 g is a 4.6 degree tilt), g. Default 0.08.
+    sustained_ratio : float
+        ... and by more than this many times it varied before the candidate (so drift while
+        awake is not taken for a sustained movement). Default 1.5.
+    spike_max_samples : float
+        A candidate whose high-passed energy sits in at most this many samples (participation
+        ratio ``(sum e^2)^2 / sum e^4``) is a single-sample spike no limb makes (a knock on
+        the sensor): kind ``artefact``. Default 1.6.
+    clipped_spike_max_samples : float
+        The same limit for a candidate that reaches the sensor's range (clipping flattens
+        a spike's top, spreading it). Default 2.5.
+    clip_ranges_g : tuple of float
+        Full-scale ranges of accelerometers, g; a sample within 0.2 % of one is clipped.
+        Default (2, 4, 8, 16).
+    rhythm_band_hz : tuple of float
+        Frequency band of scratching and tremor, Hz. Default (3, 10).
+    rhythm_min_corr : float
+        A candidate of at least ``rhythm_min_s`` whose autocorrelation has a peak above this
+        inside the band is rhythmic. Default 0.4.
+    rhythm_min_s : float
+        Shortest rhythmic candidate, s. Default 1.0.
+    max_candidate_s : float
+        Candidates are cut into pieces at most this long (bounds streaming memory), s.
+        Default 30.
+    plm_duration_s : tuple of float
+        Duration of a periodic limb movement (AASM: 0.5-10 s), s. Default (0.5, 10).
+    plm_interval_s : tuple of float
+        Onset-to-onset interval of PLMs in a series (AASM: 5-90 s), s. Default (5, 90).
+    plm_min_count : int
+        Fewest movements in a PLM series (AASM: 4). Brief candidates between them join the
+        series, but a series needs this many candidates of kind ``movement`` (so a cluster
+        of jerks at sleep onset is not taken for PLMs). Default 4.
+    series_gap_s : float
+        Jerks (multi-sensor groups) closer than this belong to one series, s. Default 30.
+    group_window_s : float
+        Jerks on different sensors whose starts are within this are one group, s.
+        Default 0.5.
+    stimulus_window_s : float
+        A jerk starting within this after a stimulus is stimulus-triggered, s. Default 1.0.
+    epoch_s : float
+        Epoch length of the sleep analysis, s (van Hees: 5 s). Default 5.
+    sleep_median_s : float
+        Rolling median of the z-angle change, s (HDCZA: 5 min). Default 300.
+    sleep_percentile : float
+        HDCZA threshold = ``sleep_threshold_factor`` x this percentile of the rolling
+        median. Default 10.
+    sleep_threshold_factor : float
+        Default 15.
+    sleep_threshold_deg : tuple of float
+        Bounds of the HDCZA threshold, degrees (GGIR: 0.13-0.5). Default (0.13, 0.5).
+    min_sleep_block_s : float
+        Shortest block of inactivity that counts as sleep, s (HDCZA: 30 min). Default 1800.
+    max_sleep_gap_s : float
+        Gaps shorter than this between sleep blocks are bridged, s (HDCZA: 60 min).
+        Default 3600.
+    awakening_min_s : float
+        Shortest activity inside the sleep period that counts as a brief awakening, s.
+        Default 60.
+    """
+
+    highpass_window_s: float = 0.25
+    block_s: float = 1.0
+    floor_window_s: float = 30.0
+    threshold_factor: float = 10.0
+    min_peak_g: float = 0.15
+    extent_factor: float = 4.0
+    min_extent_g: float = 0.05
+    merge_gap_s: float = 0.15
+    jerk_max_s: float = 0.6
+    context_s: float = 0.75
+    context_gap_s: float = 0.25
+    sustained_g: float = 0.08
+    sustained_ratio: float = 1.5
+    spike_max_samples: float = 1.6
+    clipped_spike_max_samples: float = 2.5
+    clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
+    rhythm_band_hz: tuple[float, float] = (3.0, 10.0)
+    rhythm_min_corr: float = 0.4
+    rhythm_min_s: float = 1.0
+    max_candidate_s: float = 30.0
+    plm_duration_s: tuple[float, float] = (0.5, 10.0)
+    plm_interval_s: tuple[float, float] = (5.0, 90.0)
+    plm_min_count: int = 4
+    series_gap_s: float = 30.0
+    group_window_s: float = 0.5
+    stimulus_window_s: float = 1.0
+    epoch_s: float = 5.0
+    sleep_median_s: float = 300.0
+    sleep_percentile: float = 10.0
+    sleep_threshold_factor: float = 15.0
+    sleep_threshold_deg: tuple[float, float] = (0.13, 0.5)
+    min_sleep_block_s: float = 1800.0
+    max_sleep_gap_s: float = 3600.0
+    awakening_min_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            vals = v if isinstance(v, tuple) else (v,)
+            if not all(isinstance(x, (int, float)) and x > 0 for x in vals):
+                raise HypnicError(f"DetectionConfig.{f.name} must be positive, got {v!r}")
+            if isinstance(v, tuple) and f.name != "clip_ranges_g" and not (len(v) == 2 and v[0] < v[1]):
+                raise HypnicError(f"DetectionConfig.{f.name} must be (low, high), got {v!r}")
+        if self.threshold_factor <= self.extent_factor:
+            raise HypnicError("threshold_factor must exceed extent_factor")
+
+    @property
+    def lookahead_s(self) -> float:
+        """How long after a candidate ends its kind is known, s (the streaming delay)."""
+        return self.context_gap_s + self.context_s + self.highpass_window_s / 2

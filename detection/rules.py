@@ -1,0 +1,222 @@
+"""Night-level rules: PLM series, phases, jerk series, multi-sensor distribution, stimuli.
+
+Each rule is a small pure function on arrays or the events table, documented once here
+and in ``docs/detection.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sensing.recording import LOCATIONS
+
+#: Phase windows relative to sleep, s. The simulator's ground truth
+#: (:func:`sensing.simulate.phase_of`) uses the same definition.
+ONSET_WINDOW_S = (-300.0, 900.0)
+AWAKENING_RETURN_S = 900.0
+
+#: Body parts that touch (a jerk in two of them is segmental): each limb joins the
+#: trunk, the legs join at the pelvis, the arms at the shoulders, the head sits on the trunk.
+CONTIGUOUS = frozenset(frozenset(p) for p in (
+    ("trunk", "arm-left"), ("trunk", "arm-right"), ("trunk", "leg-left"), ("trunk", "leg-right"),
+    ("leg-left", "leg-right"), ("arm-left", "arm-right"), ("trunk", "head")))
+
+PLM_ELIGIBLE = ("jerk", "movement")
+
+
+def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray,
+               movement: np.ndarray, interval_s: tuple[float, float], max_duration_s: float,
+               min_count: int) -> np.ndarray:
+    """Which candidates of one sensor belong to a periodic limb movement series.
+
+    Eligible candidates (brief bursts and movements up to ``max_duration_s``) are
+    clustered when their onsets are closer than ``interval_s[0]`` (one movement can give
+    several candidates). A series is a run of clusters whose onset-to-onset intervals all
+    lie within ``interval_s`` (AASM: 5-90 s) and of which at least ``min_count`` (AASM: 4)
+    hold a movement: brief bursts alone (a cluster of jerks at sleep onset) never make a
+    series, but brief bursts inside a series of movements belong to it.
+
+    Parameters
+    ----------
+    start_s, duration_s : ndarray
+        Onset (any clock, s) and duration (s) of each candidate, sorted by onset.
+    eligible : ndarray of bool
+    movement : ndarray of bool
+        Which candidates are movements (not brief bursts).
+    interval_s : (float, float)
+    max_duration_s : float
+    min_count : int
+
+    Returns
+    -------
+    ndarray of bool
+        True for candidates in a PLM series.
+    """
+    out = np.zeros(len(start_s), bool)
+    idx = np.flatnonzero(eligible & (duration_s <= max_duration_s))
+    if len(idx) < min_count:
+        return out
+    t = start_s[idx]
+    new_cluster = np.r_[True, np.diff(t) >= interval_s[0]]
+    cluster = np.cumsum(new_cluster) - 1
+    onset = t[new_cluster]
+    ok = np.diff(onset) <= interval_s[1]  # link between cluster i and i+1
+    run = np.cumsum(np.r_[True, ~ok]) - 1  # run id per cluster
+    has_move = np.bincount(cluster, weights=movement[idx]) > 0
+    moves = np.bincount(run, weights=has_move)
+    out[idx[(moves >= min_count)[run][cluster]]] = True
+    return out
+
+
+def phase_of(rel_s: np.ndarray, t_s: np.ndarray, onset_s: float, wake_s: float,
+             awakenings_s: list[tuple[float, float]]) -> np.ndarray:
+    """Phase of moments relative to the sleep window.
+
+    ``sleep-onset``: within [-5, +15] min of sleep onset; ``pre-sleep``: earlier;
+    ``awakening``: inside a brief awakening or up to 15 min after it ends (the return to
+    sleep); ``day``: after the final wake; ``sleep``: the rest. The same definition as
+    the simulator's ground truth.
+
+    Parameters
+    ----------
+    rel_s : ndarray
+        Times relative to sleep onset, s.
+    t_s : ndarray
+        The same times on a common clock, s.
+    onset_s, wake_s : float
+        Sleep onset and final wake on that clock, s.
+    awakenings_s : list of (float, float)
+        Brief awakenings on that clock, s.
+    """
+    phase = np.full(len(t_s), "sleep", dtype=object)
+    for a0, a1 in awakenings_s:
+        phase[(t_s >= a0) & (t_s < a1 + AWAKENING_RETURN_S)] = "awakening"
+    phase[(rel_s >= ONSET_WINDOW_S[0]) & (rel_s <= ONSET_WINDOW_S[1])] = "sleep-onset"
+    phase[rel_s < ONSET_WINDOW_S[0]] = "pre-sleep"
+    phase[t_s >= wake_s] = "day"
+    return phase
+
+
+def _connected(parts: set[str]) -> bool:
+    parts = set(parts)
+    seen, todo = set(), [next(iter(parts))]
+    while todo:
+        p = todo.pop()
+        seen.add(p)
+        todo += [q for q in parts - seen if frozenset((p, q)) in CONTIGUOUS]
+    return seen == parts
+
+
+def distribution(parts: set[str], worn: set[str]) -> str:
+    """Distribution of one jerk from the body parts that show it.
+
+    * ``focal``: one body part;
+    * ``generalized``: every worn body part, and at least three of them;
+    * ``segmental``: two or more contiguous body parts (they form one connected set under
+      :data:`CONTIGUOUS`), but not all;
+    * ``multifocal``: two or more body parts that are not all contiguous.
+
+    Parameters
+    ----------
+    parts : set of str
+        Body parts (values of ``sensing.recording.LOCATIONS``) with the jerk.
+    worn : set of str
+        Body parts a sensor was worn on this night.
+    """
+    parts = {p for p in parts if p != "unknown"} or set(parts)
+    if len(parts) <= 1:
+        return "focal"
+    if parts >= worn and len(worn) >= 3:
+        return "generalized"
+    return "segmental" if _connected(parts) else "multifocal"
+
+
+def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
+                worn: set[str]) -> tuple[np.ndarray, list[str], list[str]]:
+    """Group near-simultaneous jerks across sensors.
+
+    Jerks (sorted by start) join the current group while their start is within
+    ``window_s`` of the group's first start.
+
+    Returns
+    -------
+    group_id : ndarray of int
+        One id per group, 0, 1, ... in time order.
+    dist, limbs : list of str
+        Per group: its distribution and its ";"-joined body parts.
+    """
+    n = len(start_ns)
+    gid = np.zeros(n, np.int64)
+    if n == 0:
+        return gid, [], []
+    g, first = 0, start_ns[0]
+    for i in range(1, n):  # per jerk, not per sample: a few per night
+        if start_ns[i] - first > window_s * 1e9:
+            g, first = g + 1, start_ns[i]
+        gid[i] = g
+    dist, limbs = [], []
+    for k in range(g + 1):
+        parts = sorted({LOCATIONS.get(loc, "unknown") for loc in location[gid == k]})
+        dist.append(distribution(set(parts), worn))
+        limbs.append(";".join(parts))
+    return gid, dist, limbs
+
+
+def rescue_spikes(start_ns: np.ndarray, location: np.ndarray, kind: np.ndarray,
+                  reason: np.ndarray, window_s: float) -> np.ndarray:
+    """Single-sample spikes that are jerks after all: a jerk on another sensor starts
+    within ``window_s`` of them.
+
+    At low rates (25-50 Hz) the shortest jerks (40-80 ms) fill one or two samples and look
+    like a knock on the sensor; a knock, unlike a jerk, never shows on a second limb at
+    the same moment.
+
+    Returns
+    -------
+    ndarray of bool
+        True for the spikes to relabel as jerks.
+    """
+    out = np.zeros(len(start_ns), bool)
+    jerk = np.flatnonzero(kind == "jerk")
+    for i in np.flatnonzero((kind == "artefact") & (reason == "single-sample spike")):
+        near = jerk[np.abs(start_ns[jerk] - start_ns[i]) <= window_s * 1e9]
+        out[i] = bool((location[near] != location[i]).any())
+    return out
+
+
+def series_ids(group_start_ns: np.ndarray, gap_s: float) -> np.ndarray:
+    """Series of jerk groups: consecutive groups less than ``gap_s`` apart share an id
+    (0, 1, ...); a group alone is isolated (-1)."""
+    n = len(group_start_ns)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    new = np.r_[True, np.diff(group_start_ns) > gap_s * 1e9]
+    run = np.cumsum(new) - 1
+    size = np.bincount(run)
+    multi = size[run] > 1
+    ids = np.full(n, -1, np.int64)
+    ids[multi] = np.unique(run[multi], return_inverse=True)[1]
+    return ids
+
+
+def stimulus_triggered(start_ns: np.ndarray, stimuli_ns: np.ndarray, window_s: float) -> np.ndarray:
+    """True where a jerk starts within ``window_s`` after a stimulus (at or after it)."""
+    if len(stimuli_ns) == 0 or len(start_ns) == 0:
+        return np.zeros(len(start_ns), bool)
+    s = np.sort(stimuli_ns)
+    i = np.searchsorted(s, start_ns, side="right") - 1
+    prev = s[np.maximum(i, 0)]
+    return (i >= 0) & (start_ns - prev <= window_s * 1e9)
+
+
+def to_ns(times) -> np.ndarray:
+    """UTC ns of timestamps given as ints (ns), strings or pandas Timestamps."""
+    if times is None:
+        return np.zeros(0, np.int64)
+    arr = np.asarray(list(times) if not isinstance(times, np.ndarray) else times)
+    if arr.size == 0:
+        return np.zeros(0, np.int64)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    return pd.to_datetime(pd.Series(arr), utc=True).to_numpy("datetime64[ns]").view(np.int64)

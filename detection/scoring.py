@@ -1,0 +1,92 @@
+"""One scorer for detections against ground truth, used by tests and benchmarks alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Score:
+    """Event-level agreement.
+
+    Attributes
+    ----------
+    tp, fp, fn : int
+        Matched detections, unmatched detections, unmatched truth events.
+    precision, recall, f1 : float
+        NaN when undefined (no detections / no truth events).
+    matched : DataFrame
+        ``detected`` and ``truth`` row positions of each match.
+    """
+
+    tp: int
+    fp: int
+    fn: int
+    precision: float
+    recall: float
+    f1: float
+    matched: pd.DataFrame
+
+    def as_dict(self) -> dict:
+        """The counts and rates (without the match table)."""
+        d = asdict(self)
+        d.pop("matched")
+        return d
+
+
+def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float = 0.5,
+                 by: str | None = "location") -> Score:
+    """Match detected events to true ones by start time.
+
+    A detection matches a true event if their starts differ by at most ``tolerance_s``
+    (and, if ``by`` is given and both tables have that column, they share its value, e.g.
+    the same sensor location). Matching is one-to-one and greedy by time difference, so
+    each true event is matched at most once (like yasa's ``compare_detection``).
+
+    Parameters
+    ----------
+    detected, truth : DataFrame
+        Each with a ``start`` column (UTC timestamps).
+    tolerance_s : float
+        Largest start difference of a match, s.
+    by : str or None
+        Column both events must agree on; None matches across it.
+
+    Returns
+    -------
+    Score
+    """
+    d_start = _ns(detected)
+    t_start = _ns(truth)
+    use_by = by is not None and by in detected.columns and by in truth.columns
+    d_key = detected[by].astype(str).to_numpy() if use_by else np.zeros(len(detected), object)
+    t_key = truth[by].astype(str).to_numpy() if use_by else np.zeros(len(truth), object)
+    tol = tolerance_s * 1e9
+    pairs = []
+    for key in set(d_key) & set(t_key):
+        di, ti = np.flatnonzero(d_key == key), np.flatnonzero(t_key == key)
+        diff = np.abs(d_start[di][:, None] - t_start[ti][None, :])
+        a, b = np.nonzero(diff <= tol)
+        pairs += [(float(diff[x, y]), int(di[x]), int(ti[y])) for x, y in zip(a, b, strict=True)]
+    used_d, used_t, match = set(), set(), []
+    for _, i, j in sorted(pairs):
+        if i not in used_d and j not in used_t:
+            used_d.add(i)
+            used_t.add(j)
+            match.append((i, j))
+    tp = len(match)
+    fp, fn = len(detected) - tp, len(truth) - tp
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
+    return Score(tp, fp, fn, precision, recall, f1,
+                 pd.DataFrame(match, columns=["detected", "truth"], dtype=np.int64))
+
+
+def _ns(df: pd.DataFrame) -> np.ndarray:
+    if len(df) == 0:
+        return np.zeros(0, np.int64)
+    return pd.to_datetime(df["start"], utc=True).to_numpy("datetime64[ns]").view(np.int64)
