@@ -106,11 +106,16 @@ class SensorClock:
         self.cfg = config or ClockConfig()
         self.fs_hz = float(fs_hz)
         self.period_ns = 1e9 / self.fs_hz
-        self._dev_last: float | None = None   # device time of the last sample, ns
+        # Device times are kept as float ns relative to an integer origin (the segment's
+        # first device time), host times as an integer anchor plus a float offset, so
+        # epoch-sized numbers never lose precision in float64.
+        self._origin = 0
+        self._dev_last: float | None = None   # device time of the last sample - origin, ns
         self._next_counter: int | None = None
         self._last_out: int | None = None     # last UTC time handed out, ns
         self._reconnected = False
-        self._anchor_dev = self._anchor_host = 0.0
+        self._anchor_dev = 0.0
+        self._anchor_host = 0
         self._rate = 1.0
         self._last_refit_dev = 0.0
         self._fit: deque[tuple[float, float]] = deque(maxlen=self.cfg.fit_points)
@@ -135,17 +140,16 @@ class SensorClock:
         counter : int, optional
             Device sample counter of the packet's first sample.
         """
-        reason, missing = "", 0
         if device_last_ns is None:
-            reason, missing, dev = self._host_clocked(n, host_ns)
+            reason, missing, dev = self._host_clocked(n, int(host_ns))
         else:
-            reason, missing, dev = self._device_clocked(n, float(device_last_ns), counter)
+            reason, missing, dev = self._device_clocked(n, int(device_last_ns), counter)
         if reason in ("start", "reboot"):
-            self._anchor(dev[-1], host_ns)
+            self._anchor(dev[-1], int(host_ns))
         else:
             self._maybe_refit(dev[-1])
-        self._fit.append((dev[-1], float(host_ns)))
-        times = np.rint(self._anchor_host + self._rate * (dev - self._anchor_dev)).astype(np.int64)
+        self._fit.append((dev[-1], float(host_ns - self._anchor_host)))
+        times = self._anchor_host + np.rint(self._rate * (dev - self._anchor_dev)).astype(np.int64)
         if self._last_out is not None and times[0] <= self._last_out:
             shift = self._last_out + 1 - int(times[0])
             log.debug("segment overlaps the previous one by %d ns; shifted", shift)
@@ -159,13 +163,18 @@ class SensorClock:
         return Placement(times, gap, missing, reason)
 
     # -- device time line -------------------------------------------------------------
-    def _device_clocked(self, n: int, last: float, counter: int | None):
+    def _segment(self, n: int, origin: int) -> np.ndarray:
+        """Start a segment at ``origin`` (its last sample); device times of the packet."""
+        self._origin, self._dev_last = origin, 0.0
+        return -self.period_ns * np.arange(n - 1, -1, -1, dtype=np.float64)
+
+    def _device_clocked(self, n: int, last_ns: int, counter: int | None):
         k = np.arange(n, dtype=np.float64)
         prev = self._dev_last
-        self._dev_last = last
         if prev is None:
             self._next_counter = None if counter is None else counter + n
-            return "start", 0, last - self.period_ns * (n - 1 - k)
+            return "start", 0, self._segment(n, last_ns)
+        last = float(last_ns - self._origin)
         delta = last - prev
         if counter is not None and self._next_counter is not None and not self._reconnected:
             missing = (counter - self._next_counter) % COUNTER_MODULO
@@ -176,7 +185,8 @@ class SensorClock:
         if delta <= 0 or missing < 0 or delta > self.cfg.max_jump_s * 1e9:
             log.info("device clock restarted (dt %.3f s, %d samples missing): new segment",
                      delta / 1e9, missing)
-            return "reboot", -1, last - self.period_ns * (n - 1 - k)
+            return "reboot", -1, self._segment(n, last_ns)
+        self._dev_last = last
         if missing > 0:
             reason = "reconnect" if self._reconnected else "loss"
             return reason, missing, last - self.period_ns * (n - 1 - k)
@@ -186,22 +196,19 @@ class SensorClock:
         return "", 0, prev + step * (k + 1)
 
     def _host_clocked(self, n: int, host_ns: int):
-        k = np.arange(n, dtype=np.float64)
         if self._dev_last is None or self._reconnected:
-            self._dev_last = float(host_ns)
-            return "start", 0, self._dev_last - self.period_ns * (n - 1 - k)
-        dev = self._dev_last + self.period_ns * (k + 1)
+            return "start", 0, self._segment(n, host_ns)
+        dev = self._dev_last + self.period_ns * np.arange(1, n + 1, dtype=np.float64)
         predicted = self._anchor_host + self._rate * (dev[-1] - self._anchor_dev)
         if host_ns - predicted > self.cfg.host_late_s * 1e9:
             missing = round((host_ns - predicted) / self.period_ns)
-            self._dev_last = float(host_ns)
             log.info("host-clocked stream %d samples late: re-anchored", missing)
-            return "reboot", missing, self._dev_last - self.period_ns * (n - 1 - k)
+            return "reboot", missing, self._segment(n, host_ns)
         self._dev_last = float(dev[-1])
         return "", 0, dev
 
     # -- host mapping -------------------------------------------------------------------
-    def _anchor(self, dev: float, host: float) -> None:
+    def _anchor(self, dev: float, host: int) -> None:
         self._anchor_dev, self._anchor_host, self._rate = dev, host, 1.0
         self._last_refit_dev = dev
         self._fit.clear()
@@ -210,16 +217,18 @@ class SensorClock:
         if dev_now - self._last_refit_dev < self.cfg.refit_s * 1e9 or len(self._fit) < 4:
             return
         self._last_refit_dev = dev_now
-        pts = np.asarray(self._fit)
-        d, h = pts[:, 0] - pts[0, 0], pts[:, 1] - pts[0, 1]
-        span = d[-1] - d[0]
+        pts = np.asarray(self._fit)  # (device - origin, host - anchor_host) in ns
+        d, h = pts[:, 0] - pts[0, 0], pts[:, 1]
         limit = self.cfg.max_rate_error_ppm * 1e-6
         rate = self._rate
-        if span > 0:
-            rate = float(np.clip(np.polyfit(d, h, 1)[0], 1 - limit, 1 + limit))
+        if d[-1] > 0:
+            rate = float(np.clip(np.polyfit(d, h - h[0], 1)[0], 1 - limit, 1 + limit))
         offset = float(np.min(h - rate * d))              # lower envelope: least latency
-        now = self._anchor_host + self._rate * (dev_now - self._anchor_dev)
+        now = self._rate * (dev_now - self._anchor_dev)   # relative to anchor_host
         horizon = self.cfg.slew_horizon_s * 1e9
-        target = pts[0, 1] + offset + rate * (dev_now + horizon - pts[0, 0])
+        target = offset + rate * (dev_now + horizon - pts[0, 0])
         new_rate = float(np.clip((target - now) / horizon, 1 - 2 * limit, 1 + 2 * limit))
-        self._anchor_dev, self._anchor_host, self._rate = dev_now, now, new_rate
+        shift = int(round(now))
+        self._anchor_dev, self._rate = dev_now, new_rate
+        self._anchor_host += shift
+        self._fit = deque(((dv, hv - shift) for dv, hv in self._fit), maxlen=self.cfg.fit_points)

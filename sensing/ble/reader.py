@@ -321,7 +321,7 @@ def _make_detector(fs_hz: float, location: str) -> Any:
     try:
         from detection import StreamingDetector
     except ImportError:
-        log.warning("live detection unavailable (detection.StreamingDetector missing)")
+        log.info("live detection unavailable (detection.StreamingDetector missing)")
         return None
     return StreamingDetector(fs_hz, location)
 
@@ -357,6 +357,7 @@ class Recorder:
         self.stopping = asyncio.Event()
         self.links = [_Link(i, s, self) for i, s in enumerate(sensors)]
         self.started_ns = 0
+        self._fatal: BaseException | None = None
 
     @property
     def statuses(self) -> list[SensorStatus]:
@@ -369,14 +370,22 @@ class Recorder:
             if item is None:
                 return
             index, host_ns, data = item
-            self.links[index].consume(host_ns, data)
+            try:
+                self.links[index].consume(host_ns, data)
+            except HypnicError as exc:  # e.g. disk full: stop, keeping what was committed
+                self._fatal = self._fatal or exc
+                self.stopping.set()
 
     async def _tick(self) -> None:
         prev = [0] * len(self.links)
         t_prev = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
-            self.store.maybe_commit()
+            try:
+                self.store.maybe_commit()
+            except HypnicError as exc:
+                self._fatal = self._fatal or exc
+                self.stopping.set()
             t = time.monotonic()
             for i, link in enumerate(self.links):
                 link.status.rate_hz = (link.status.samples - prev[i]) / (t - t_prev)
@@ -429,9 +438,13 @@ class Recorder:
             self.queue.put_nowait(None)
             await consumer
             ticker.cancel()
-            for link in self.links:
-                link.finish()
-            self.store.commit()
+            try:
+                for link in self.links:
+                    link.finish()
+                self.store.commit()
+            except HypnicError as exc:
+                self._fatal = self._fatal or exc
+        error = self._fatal or error
         if error is not None:
             raise error
         return {"duration_s": (time.monotonic() - t0),

@@ -1,0 +1,91 @@
+"""Sample placement: device time lines, loss, reboot, drift, host-clocked sensors."""
+
+import numpy as np
+
+from sensing.ble.clock import ClockConfig, SensorClock
+
+FS = 100.0
+T0 = 1_767_652_200_000_000_000  # host UTC ns
+
+
+def feed(clock, n_packets, n=40, device0=5_000_000_000, drift_ppm=0.0, latency_ns=20_000_000,
+         skip=(), counter=False, start_index=0):
+    """Packets of n samples; the device clock runs (1 + drift) fast; returns placements."""
+    out = []
+    for k in range(n_packets):
+        first = start_index + k * n
+        if k in skip:
+            continue
+        true_last = T0 + int((first + n - 1) * 1e9 / FS)
+        dev_last = device0 + int((first + n - 1) * 1e9 / FS * (1 + drift_ppm * 1e-6))
+        out.append(clock.place(n, true_last + latency_ns, dev_last, first if counter else None))
+    return out
+
+
+def test_continuous_stream_is_uniform():
+    p = feed(SensorClock(FS), 50)
+    t = np.concatenate([x.time_ns for x in p])
+    assert all(x.gap is None for x in p)
+    np.testing.assert_allclose(np.diff(t), 1e7, atol=2)
+    assert abs(t[0] - (T0 + 20_000_000)) < 1_000  # anchored on the first arrival
+
+
+def test_lost_packet_by_timestamp_marks_exact_gap():
+    p = feed(SensorClock(FS), 10, skip={4, 5})
+    gaps = [x for x in p if x.gap]
+    assert len(gaps) == 1 and gaps[0].missing == 80 and gaps[0].reason == "loss"
+    start, end = gaps[0].gap
+    assert round((end - start) / 1e7) == 81  # 80 missing samples -> 81 periods
+
+
+def test_lost_packet_by_counter():
+    p = feed(SensorClock(FS), 10, skip={3}, counter=True)
+    assert [x.missing for x in p if x.gap] == [40]
+
+
+def test_reboot_restarts_segment_and_stays_monotonic():
+    clock = SensorClock(FS)
+    a = feed(clock, 5)
+    b = feed(clock, 5, device0=1_000, start_index=0)  # device clock back near 0
+    assert b[0].reason == "reboot" and b[0].gap is not None
+    t = np.concatenate([x.time_ns for x in a + b])
+    assert (np.diff(t) > 0).all()
+
+
+def test_reconnect_with_counter_restart_uses_device_time():
+    clock = SensorClock(FS)
+    feed(clock, 5, counter=True)
+    clock.reconnected()
+    # the stream restarts 300 samples later with its counter back at 0
+    later = [clock.place(40, T0 + int(539 * 1e7) + 20_000_000, 5_000_000_000 + int(539 * 1e7), 0)]
+    assert later[0].reason == "reconnect" and later[0].missing == 300
+
+
+def test_drift_is_learned():
+    """A device clock 200 ppm fast still yields host-true times after a few minutes."""
+    clock = SensorClock(FS, ClockConfig(refit_s=5, slew_horizon_s=10))
+    rng = np.random.default_rng(0)
+    out = []
+    n = 40
+    for k in range(2000):  # 13 min
+        first = k * n
+        true_last = T0 + int((first + n - 1) * 1e9 / FS)
+        dev_last = int((first + n - 1) * 1e9 / FS * (1 + 200e-6))
+        late = int(rng.uniform(10e6, 60e6))
+        out.append((true_last, clock.place(n, true_last + late, dev_last)))
+    err_ms = [(p.time_ns[-1] - t) / 1e6 for t, p in out[-200:]]
+    assert max(np.abs(err_ms)) < 15, err_ms[-5:]
+    t = np.concatenate([p.time_ns for _, p in out])
+    assert (np.diff(t) > 0).all()
+
+
+def test_host_clocked_loss_reanchors():
+    clock = SensorClock(FS, ClockConfig(host_late_s=0.5))
+    times = []
+    for k in range(100):
+        p = clock.place(1, T0 + k * 10_000_000)
+        assert p.gap is None
+        times.append(p.time_ns[0])
+    p = clock.place(1, T0 + 200 * 10_000_000)  # 100 samples never arrived
+    assert p.reason == "reboot" and p.missing > 90
+    assert p.gap == (times[-1], T0 + 200 * 10_000_000)
