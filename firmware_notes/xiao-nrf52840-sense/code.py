@@ -111,24 +111,18 @@ class Imu:
         return self.read(FIFO_DATA_OUT_L, n * hp.SAMPLE_SIZE)
 
 
-def battery_volts():
-    # VBATT (P0.31) sits behind a 1 M / 510 k divider that READ_BATT_ENABLE (P0.14)
-    # switches in; it is kept low, as Seeed advises while charging.
-    enable = digitalio.DigitalInOut(board.READ_BATT_ENABLE)
-    enable.switch_to_output(value=False)
-    with analogio.AnalogIn(board.VBATT) as vbatt:
-        for _ in range(9):  # let the sample-and-hold settle on the high-impedance divider
-            _ = vbatt.value
-        volts = vbatt.value / 65535 * vbatt.reference_voltage * 1510 / 510
-    enable.deinit()
-    return volts
+def battery_volts(vbatt):
+    """Battery voltage, V, from VBATT (P0.31) behind the board's 1510/510 divider."""
+    for _ in range(9):  # let the sample-and-hold settle on the high-impedance divider
+        _ = vbatt.value
+    return vbatt.value / 65535 * vbatt.reference_voltage * 1510 / 510
 
 
 def now_us():
     return time.monotonic_ns() // 1000
 
 
-def serve(ble, service, battery, imu):
+def serve(ble, service, battery, vbatt, imu):
     """One connection: obey commands, stream while started, update the battery level."""
     fs_hz, range_g = DEFAULT_RATE_HZ, DEFAULT_RANGE_G
     streaming = False
@@ -173,7 +167,7 @@ def serve(ble, service, battery, imu):
                 packet, counter = hp.packet_from_fifo(raw, counter, t_last, fs_hz, range_g)
                 service.data.write(packet)
         if time.monotonic() >= next_battery:
-            battery.level = hp.battery_percent(battery_volts())
+            battery.level = hp.battery_percent(battery_volts(vbatt))
             next_battery = time.monotonic() + BATTERY_PERIOD_S
         time.sleep(LOOP_S)
     imu.stop()
@@ -187,11 +181,16 @@ def main():
     advertisement = ProvideServicesAdvertisement(service)
     imu = Imu()
     imu.stop()
+    # READ_BATT_ENABLE (P0.14) low switches the divider in; it stays low for good,
+    # because Seeed warns that P0.14 high while charging can damage P0.31.
+    read_batt_enable = digitalio.DigitalInOut(board.READ_BATT_ENABLE)
+    read_batt_enable.switch_to_output(value=False)
+    vbatt = analogio.AnalogIn(board.VBATT)
     while True:
         ble.start_advertising(advertisement)
         while not ble.connected:
             time.sleep(0.2)
-        serve(ble, service, battery, imu)
+        serve(ble, service, battery, vbatt, imu)
 
 
 main()

@@ -248,8 +248,12 @@ def test_firmware_register_values_follow_the_datasheet_tables():
     assert fw.counter_at(1_000_000 + 2_500_000, 1_000_000, 104) == 260
 
 
-def test_firmware_main_program_is_valid_python():
+def test_firmware_main_program_and_readme_example_are_valid_python():
     compile((FIRMWARE / "code.py").read_text(encoding="utf-8"), "code.py", "exec")
+    readme = (FIRMWARE / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    compile(example, "README.md", "exec")
+    assert "hp.decode_packet" in example and "hp.encode_command" in example
 
 
 def test_a_simulated_night_streamed_by_the_firmware_is_recovered_exactly_except_dropped_packets():
