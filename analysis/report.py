@@ -92,7 +92,7 @@ def _weekly(table: pd.DataFrame) -> pd.DataFrame:
 
 def _overview_plot(table: pd.DataFrame, dpi: int) -> str:
     rec = table[table["n_jerks"].notna()]
-    fig, ax = _fig(9, 2.8, dpi)
+    fig, ax = _fig(6.5, 2.6, dpi)
     x = pd.to_datetime(pd.Series(rec.index))
     weeks = x.dt.to_period("W-SUN").astype(str).to_numpy()
     colors = np.where(pd.factorize(weeks)[0] % 2 == 0, "#3a6ea5", "#7fa7d1")
@@ -123,12 +123,11 @@ def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataF
         counts = np.bincount(k[ok], minlength=len(edges) - 1)
         grid[i] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     fig, ax = _fig(9, 0.9 + 0.22 * len(nights), cfg.dpi)
-    pos = grid[np.isfinite(grid) & (grid > 0)]
-    vmin, vmax = (np.percentile(pos, [5, 99]) if pos.size else (1e-3, 1.0))
-    from matplotlib.colors import LogNorm
+    from matplotlib.colors import PowerNorm
 
-    im = ax.imshow(np.where(grid > 0, grid, np.nan), aspect="auto", cmap="Greys",
-                   norm=LogNorm(vmin=max(vmin, 1e-9), vmax=max(vmax, vmin * 10, 1e-8)),
+    top = float(np.nanpercentile(grid, 95)) if np.isfinite(grid).any() else 1.0
+    ax.set_facecolor("#dce6f2")  # no data
+    im = ax.imshow(grid, aspect="auto", cmap="Greys", norm=PowerNorm(0.5, vmin=0, vmax=max(top, 1e-9)),
                    extent=(lo, hi, len(nights) - 0.5, -0.5), interpolation="nearest")
     ev = events[events["night"].isin(nights)]
     if len(ev):
@@ -141,13 +140,13 @@ def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataF
     ax.set_yticks(range(len(nights)), [str(n) for n in nights], fontsize=7)
     ax.set_xlim(lo, hi)
     ax.set_xlabel("minutes from sleep onset (dashed line)")
-    ax.set_title("Activity (grey, darker = more movement) and jerks (red) around sleep onset")
+    ax.set_title("Movement (darker = more; blue = no data) and jerks (red) around sleep onset")
     fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03).set_label("activity", fontsize=8)
     return _img(fig, "activity and jerks around sleep onset, one row per night", wide=True)
 
 
 def _onset_hist(groups: pd.DataFrame, dpi: int) -> str:
-    fig, ax = _fig(9, 2.6, dpi)
+    fig, ax = _fig(6.5, 2.6, dpi)
     m = np.clip(groups["rel_onset_s"].to_numpy(float) / 60, -60, 240)
     ax.hist(m, bins=np.arange(-60, 245, 5), color="#3a6ea5")
     ax.axvspan(-15, 15, color="#f2c14e", alpha=0.3, label="30 min around onset")
@@ -377,7 +376,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 "n_onset_30min": "near onset", "sleep_onset_latency_min": "latency min",
                 "hours_slept": "h slept (diary)", "stress": "stress", "caffeine_drinks": "caffeine",
                 "bothersome": "bothersome", "medications": "medications", "notes": "notes"}
-        nt = table[[c for c in cols if c in table.columns]].rename(columns=cols)
+        nt = table[[c for c in cols if c in table.columns]].dropna(axis=1, how="all")
+        nt = nt.loc[:, [(nt[c] != "").any() for c in nt.columns]].rename(columns=cols)
         parts.append(f'<section id="nights"><h2>Nights</h2>'
                      f"{_table_html(nt, {'per h': '.2f', 'jerks': '.0f', 'near onset': '.0f', 'stress': '.0f', 'caffeine': '.0f', 'bothersome': '.0f'})}</section>")
     parts.append(

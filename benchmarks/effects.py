@@ -23,13 +23,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import diary_frame, entries_from_simulation
-from analysis.effects import fit_effects
+from analysis.effects import fit_effects, simulated_true_rr
 from analysis.nights import add_sleep_debt
 from sensing.simulate import RateModel, simulate_diary
-
-#: The analysis's lagged sleep debt is the simulator's sleep_debt_h (the debt entering the
-#: night, from the previous night's sleep); the same night's debt has no effect (RR 1).
-TRUTH_NAME = {"prev_sleep_debt_h": "sleep_debt_h", "sleep_debt_h": "none"}
 
 
 def nights_from_diary(diary: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +44,7 @@ def main() -> None:
     args = ap.parse_args()
 
     model = RateModel()
-    true_rr = {f: model.rate_ratio.get(TRUTH_NAME.get(f, f), 1.0)
-               for f in ("prev_sleep_debt_h", "sleep_debt_h", "stress", "tiredness",
-                         "caffeine_drinks", "alcohol_drinks", "exercise_h", "antidepressant")}
+    true_rr = simulated_true_rr(model)
     rows, models, enough = [], [], 0
     t0 = time.perf_counter()
     for i in range(args.diaries):

@@ -21,23 +21,27 @@ from sensing.recording import Recording
 log = logging.getLogger(__name__)
 
 
-def _activity(frame: Any) -> pd.DataFrame:
-    """Detection's epoch table as ``start``, ``location``, ``activity``, ``asleep``.
+ACTIVITY_EPOCH = "60s"  # stored activity resolution (the report's timeline uses 1-min bins)
 
-    The activity measure is the column named ``activity`` or else the first numeric
-    column other than ``asleep``.
+
+def _activity(frame: Any) -> pd.DataFrame:
+    """Detection's epoch table as 1-minute ``start``, ``location``, ``activity``, ``asleep``.
+
+    The activity measure is the first of ``activity``, ``enmo_mg`` (movement, mg) and
+    ``angle_change_deg`` that the table has.
     """
     cols = ["start", "location", "activity", "asleep"]
     if frame is None or not len(frame):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     df = frame.reset_index() if "start" not in frame.columns else frame
-    if "activity" not in df.columns:
-        numeric = [c for c in df.columns if c != "asleep" and pd.api.types.is_numeric_dtype(df[c])
-                   and not pd.api.types.is_bool_dtype(df[c])]
-        df = df.rename(columns={numeric[0]: "activity"})
+    measure = next(c for c in ("activity", "enmo_mg", "angle_change_deg") if c in df.columns)
+    df = df.rename(columns={measure: "activity"})
     if "location" not in df.columns:
         df = df.assign(location="all")
-    return df[cols]
+    df = df.assign(start=pd.to_datetime(df["start"], utc=True).dt.floor(ACTIVITY_EPOCH),
+                   asleep=df["asleep"].astype(float))
+    out = df.groupby(["start", "location"], as_index=False)[["activity", "asleep"]].mean()
+    return out.assign(asleep=out["asleep"] >= 0.5)[cols]
 
 
 def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
