@@ -5,13 +5,13 @@ Streams the on-board LSM6DS3TR-C accelerometer over the open hypnic GATT profile
 (firmware_notes/hypnic-gatt-profile.md). Copy this file, hypnic_packet.py and the
 adafruit_ble library to the CIRCUITPY drive (see README.md in this folder).
 
-How it works: the IMU samples on its own clock into its 4 kB FIFO (continuous mode,
+How it works: the IMU samples on its own clock into its 4 kbyte FIFO (continuous mode,
 accelerometer only). Every LOOP_S the loop reads the FIFO level, and while a full
 packet's worth of samples is waiting it reads them in one burst and sends them as
-one notification. The FIFO holds 13 s at 104 Hz, so a slow loop iteration (garbage
-collection, a busy radio) loses nothing. If the FIFO overruns anyway, the firmware resets it and moves
-the sample counter on by the elapsed sample periods, so the host sees the hole as
-lost samples.
+one notification. The FIFO holds 6.5 s at 104 Hz, so a slow loop iteration (garbage
+collection, a busy radio) loses nothing. If the FIFO overruns anyway, the firmware
+resets it and moves the sample counter on by the elapsed sample periods, so the host
+sees the hole as lost samples.
 """
 
 import time
