@@ -1,0 +1,32 @@
+"""Counted figures of the reliability campaigns, collected while the tests run.
+
+Tests call :func:`tally` (inputs tried, failures, samples delivered/stored ...); the
+``conftest.py`` of this folder writes everything as JSON at the end of the session
+when ``HYPNIC_RELIABILITY_FIGURES`` names a file. ``benchmarks/reliability.py`` runs
+this suite with that variable set and turns the figures into ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIGURES: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def tally(section: str, target: str, **values: Any) -> None:
+    """Add numbers to (or set text values of) ``FIGURES[section][target]``.
+
+    Integers and floats are summed over calls (so a hypothesis test can count one
+    input per call); anything else replaces the previous value.
+    """
+    row = FIGURES.setdefault(section, {}).setdefault(target, {})
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            row[key] = value
+        else:
+            row[key] = row.get(key, 0) + value
+
+
+def record(section: str, target: str, **values: Any) -> None:
+    """Set values of ``FIGURES[section][target]`` (replacing, not summing)."""
+    FIGURES.setdefault(section, {}).setdefault(target, {}).update(values)
