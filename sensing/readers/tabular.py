@@ -285,7 +285,7 @@ class _Source:
             if self.progress:
                 self.progress(self.raw.tell(), self.total)
         if data:
-            self.tail = (self.tail + data)[-65536:]
+            self.tail = (self.tail + data[-65536:])[-65536:]
         return data
 
     def _read_gz(self, n: int) -> bytes:

@@ -1,0 +1,100 @@
+"""Loading an 8 h, 100 Hz recording from CSV: hypnic's readers vs pandas.read_csv defaults.
+
+Generates one simulated night (sensing.simulate), writes it with sensing.generic.write_csv
+(ISO-8601 times, plain and gzip) into a temporary folder, pins the process to one core,
+and times (best of 3, after a warm-up):
+
+* ``hypnic``: ``sensing.readers.read`` (auto-detection, streaming blocks, time checks),
+* ``pandas_default``: ``pandas.read_csv(path, comment="#")`` (times left as text),
+* ``pandas_parse_times``: the same plus ``pandas.to_datetime`` on the time column (what
+  it takes to get the same result),
+
+and the peak resident memory of a fresh process that only imports and reads (hypnic,
+pandas), next to the size of the result (8 ns + 12 bytes per sample). Prints one JSON
+object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def best_of(fn, n=3):
+    fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return round(min(times), 3)
+
+
+PEAK = (
+    "import re\n"
+    "def hwm():\n"
+    "    return re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+    "{imports}\n"
+    "before = hwm()\n"
+    "{call}\n"
+    "print(before, hwm())\n"
+)
+
+
+def peak_mb(imports: str, call: str) -> tuple[float, float]:
+    """(peak resident MB after imports, and after the call) of a fresh process (Linux)."""
+    out = subprocess.run([sys.executable, "-c", PEAK.format(imports=imports, call=call)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return round(int(out[0]) / 1024, 1), round(int(out[1]) / 1024, 1)
+
+
+def main() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    import pandas as pd
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    from sensing import generic
+    from sensing.readers import read
+    from sensing.simulate import NightConfig, simulate_night
+
+    night = simulate_night(NightConfig(hours_in_bed=8.0, locations=("wrist-left",)), seed=7)
+    rec = night.recordings["wrist-left"]
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = generic.write_csv(rec, Path(tmp) / "night.csv")
+        gz = generic.write_csv(rec, Path(tmp) / "night.csv.gz")
+        ours = read(csv)[0]
+        assert np.array_equal(ours.time_ns, rec.time_ns) and np.array_equal(ours.acc, rec.acc)
+        base, hyp = peak_mb("from sensing.readers import read", f"read({str(csv)!r})")
+        pbase, pan = peak_mb("import pandas as pd", f"pd.read_csv({str(csv)!r}, comment='#')")
+        result = {
+            "rows": len(rec),
+            "csv_mb": round(csv.stat().st_size / 1e6, 1),
+            "gz_mb": round(gz.stat().st_size / 1e6, 1),
+            "cores": 1,
+            "hypnic_csv_s": best_of(lambda: read(csv)),
+            "hypnic_gz_s": best_of(lambda: read(gz), n=1),
+            "pandas_default_s": best_of(lambda: pd.read_csv(csv, comment="#")),
+            "pandas_parse_times_s": best_of(
+                lambda: pd.to_datetime(pd.read_csv(csv, comment="#")["time"], utc=True), n=1),
+            "result_mb": round(len(rec) * 20 / 1e6, 1),
+            "hypnic_rss_after_import_mb": base,
+            "hypnic_rss_peak_mb": hyp,
+            "pandas_rss_after_import_mb": pbase,
+            "pandas_rss_peak_mb": pan,
+            "exact_round_trip": True,
+        }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""``hypnic convert``: reads any supported file and writes the generic layouts."""
+
+from __future__ import annotations
+
+import numpy as np
+from reader_samples import DATA, build
+
+from hypnic.cli import main
+from sensing.readers import read
+
+
+def test_convert_round_trips_a_device_file(tmp_path, capsys):
+    t, acc = build("geneactiv.bin", tmp_path)
+    out = tmp_path / "g.csv"
+    assert main(["convert", str(DATA / "geneactiv.bin"), "--out", str(out), "--location", "wrist-left"]) == 0
+    rec = read(out)[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_array_equal(rec.acc, acc)
+    assert rec.location == "wrist-left"
+    assert "600 samples" in capsys.readouterr().out
+
+
+def test_convert_reports_errors_and_truncation_in_one_line(tmp_path, capsys):
+    assert main(["convert", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "x.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hypnic: error: no such file") and err.count("\n") == 1
+    p = tmp_path / "cut.csv"
+    p.write_text("time,x,y,z\n1767652200,0,0,1\n1767652201,0,0,1\n1767652202,0,0,1\n17676")
+    assert main(["convert", str(p), "--out", str(tmp_path / "y.parquet"), "--units", "g"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("hypnic: warning:") and "cut short" in err
+    assert len(read(tmp_path / "y.parquet")[0]) == 3
