@@ -1,0 +1,59 @@
+"""The doctor section fires on the documented thresholds, and only then."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from analysis.advice import AdviceConfig, doctor_reasons
+
+
+def table(n=14, **cols) -> pd.DataFrame:
+    idx = [dt.date(2026, 1, 1) + dt.timedelta(i) for i in range(n)]
+    base = dict(n_jerks=np.full(n, 3.0), bothersome=np.full(n, 2.0), lost_consciousness=np.zeros(n),
+                daytime_jerks=np.zeros(n), n_day_jerks=np.zeros(n),
+                sleep_onset_latency_min=np.full(n, 15.0), waso_min=np.full(n, 10.0))
+    base.update(cols)
+    return pd.DataFrame(base, index=idx)
+
+
+def keys(t, cfg=None):
+    return [r.key for r in doctor_reasons(t, cfg)]
+
+
+def test_ordinary_nights_give_no_advice():
+    assert keys(table()) == []
+    assert keys(table().iloc[:0]) == []
+
+
+def test_each_threshold():
+    many = np.r_[np.full(7, 12.0), np.full(7, 2.0)]
+    assert keys(table(n_jerks=many)) == ["frequent"]
+    assert keys(table(n_jerks=np.r_[np.full(6, 12.0), np.full(8, 2.0)])) == []  # 6 of 14 < half
+    assert keys(table(bothersome=np.r_[np.full(7, 8.0), np.full(7, 1.0)])) == ["bothersome"]
+    assert keys(table(sleep_onset_latency_min=np.full(14, 45.0))) == ["latency"]
+    assert keys(table(waso_min=np.full(14, 50.0))) == ["fragmented"]
+    loc = np.zeros(14)
+    loc[3] = 1
+    reasons = doctor_reasons(table(lost_consciousness=loc))
+    assert [r.key for r in reasons] == ["consciousness"] and "2026-01-04" in reasons[0].text
+
+
+def test_daytime_jerks_reported_at_once_detected_only_when_repeated():
+    rep = np.zeros(14)
+    rep[0] = 1
+    assert keys(table(daytime_jerks=rep)) == ["daytime"]
+    det = np.zeros(14)
+    det[:2] = 1
+    assert keys(table(n_day_jerks=det)) == []
+    det[:3] = 1
+    assert keys(table(n_day_jerks=det)) == ["daytime"]
+
+
+def test_sustained_criteria_need_enough_nights_and_look_at_recent_ones():
+    assert keys(table(n=5, n_jerks=np.full(5, 20.0))) == []  # fewer than 7 nights
+    old_bad = np.r_[np.full(14, 20.0), np.full(14, 2.0)]
+    assert keys(table(n=28, n_jerks=old_bad)) == []  # the last 14 nights are ordinary
+    assert keys(table(n=28, n_jerks=old_bad), AdviceConfig(recent_nights=28)) == ["frequent"]

@@ -1,0 +1,154 @@
+"""Diary: validation, SQLite storage, CSV import/export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from analysis.diary import (
+    DiaryEntry,
+    DiaryError,
+    add_entries,
+    classify_medication,
+    connect,
+    diary_frame,
+    edit_entry,
+    import_csv,
+    list_entries,
+    night_of,
+    read_csv,
+    write_csv,
+)
+
+D = dt.date(2026, 1, 5)
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("stress", 11, "stress must be from 0 to 10, got 11"),
+    ("tiredness", -1, "tiredness must be from 0 to 10, got -1"),
+    ("hours_slept", 25.0, "hours_slept must be from 0 to 24, got 25"),
+    ("caffeine_drinks", 2.5, "caffeine_drinks must be a whole number from 0 to 30"),
+    ("bothersome", 12, "bothersome must be from 0 to 10"),
+    ("bedtime", "24:10", "bedtime must be a local time HH:MM"),
+])
+def test_out_of_range_values_are_refused_with_the_range(field, value, expected):
+    with pytest.raises(DiaryError, match=expected.replace("(", r"\(")):
+        DiaryEntry(night=D, **{field: value})
+
+
+def test_sleep_hours_derived_across_midnight_and_given_value_wins():
+    assert DiaryEntry(night=D, bedtime="23:30", wake_time="07:00").sleep_hours() == 7.5
+    assert DiaryEntry(night=D, bedtime="00:15", wake_time="06:45").sleep_hours() == 6.5
+    assert DiaryEntry(night=D, hours_slept=5.0, bedtime="23:00", wake_time="07:00").sleep_hours() == 5.0
+    assert DiaryEntry(night=D).sleep_hours() is None
+
+
+def test_antidepressant_classes_and_suggestion():
+    assert classify_medication(" Sertraline ") == "SSRI"
+    assert classify_medication("duloxetine") == "SNRI"
+    assert classify_medication("amitriptyline") == "tricyclic"
+    assert classify_medication("ibuprofen") is None
+    assert DiaryEntry(night=D, medications=("melatonin", "Zoloft")).suggested_antidepressant()
+    frame = diary_frame([DiaryEntry(night=D, medications=("escitalopram",)),
+                         DiaryEntry(night=D + dt.timedelta(1), medications=("escitalopram",),
+                                    antidepressant=False),
+                         DiaryEntry(night=D + dt.timedelta(2))])
+    assert frame["antidepressant"].tolist()[:2] == [1.0, 0.0]
+    assert frame["antidepressant"].isna().tolist()[2]
+
+
+def test_night_is_the_date_the_evening_started():
+    utc = dt.timezone.utc
+    assert night_of(dt.datetime(2026, 1, 5, 23, 40, tzinfo=utc), utc) == D
+    assert night_of(dt.datetime(2026, 1, 6, 0, 30, tzinfo=utc), utc) == D
+    assert night_of(dt.datetime(2026, 1, 6, 11, 59, tzinfo=utc), utc) == D
+    # 23:30 UTC is 08:30 the next day in Tokyo: that morning belongs to the evening of the 5th
+    from zoneinfo import ZoneInfo
+    assert night_of(dt.datetime(2026, 1, 5, 23, 30, tzinfo=utc), ZoneInfo("Asia/Tokyo")) == D
+
+
+def test_database_is_private_roundtrips_and_refuses_duplicates(tmp_path):
+    db = tmp_path / "sub" / "hypnic.sqlite"
+    e = DiaryEntry(night=D, hours_slept=6.5, stress=7, medications=("sertraline", "melatonin"),
+                   antidepressant=True, notes="woke at 3 <b>", lost_consciousness=True)
+    with connect(db) as con:
+        add_entries(con, [e])
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    with connect(db) as con:
+        assert list_entries(con) == [e]
+        with pytest.raises(DiaryError, match="already in the diary"):
+            add_entries(con, [e])
+        new = edit_entry(con, D, stress=3)
+        assert new.stress == 3 and new.notes == e.notes
+        with pytest.raises(DiaryError, match="not in the diary"):
+            edit_entry(con, D + dt.timedelta(1), stress=3)
+        with pytest.raises(DiaryError, match="from 0 to 10"):
+            edit_entry(con, D, stress=30)
+        assert list_entries(con)[0].stress == 3
+
+
+def test_newer_schema_and_foreign_files_are_refused(tmp_path):
+    db = tmp_path / "x.sqlite"
+    with connect(db):
+        pass
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(DiaryError, match="schema version 99"):
+        with connect(db):
+            pass
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(DiaryError, match="not a hypnic database"):
+        with connect(junk):
+            pass
+
+
+def test_csv_export_import_roundtrip(tmp_path):
+    entries = [DiaryEntry(night=D, hours_slept=7.25, bedtime="23:10", stress=4, caffeine_drinks=2,
+                          caffeine_last="15:30", medications=("venlafaxine",), antidepressant=True,
+                          notes='said "ouch", twice\nthen slept'),
+               DiaryEntry(night=D + dt.timedelta(1), exercise_h=0.5, daytime_jerks=True)]
+    assert read_csv(write_csv(entries)) == entries
+
+
+def test_bad_csv_rows_are_listed_by_line_and_nothing_is_imported(tmp_path):
+    db = tmp_path / "d.sqlite"
+    text = ("night,stress,hours_slept,antidepressant\n"
+            "2026-01-05,3,7,no\n"
+            "2026-01-06,12,7,no\n"
+            "\n"
+            "2026-01-07,x,7,no\n"
+            "2026-01-08,3,7,maybe\n"
+            "2026-13-01,3,7,no\n"
+            "2026-01-05,3,7\n"
+            "2026-01-09,3,7,yes\n")
+    with connect(db) as con:
+        with pytest.raises(DiaryError) as info:
+            import_csv(con, text)
+        assert list_entries(con) == []
+    msg = str(info.value)
+    assert msg.startswith("5 bad row(s), nothing imported")
+    for part in ("line 3: stress must be from 0 to 10, got 12", "line 5: stress must be a number",
+                 "line 6: antidepressant must be yes/no", "line 7: night must be a date",
+                 "line 8: expected 4 values, got 3"):
+        assert part in msg
+    with pytest.raises(DiaryError, match="line 1: the header"):
+        read_csv("night,mood\n2026-01-05,3\n")
+
+
+def test_import_refuses_nights_already_present_unless_replace(tmp_path):
+    db = tmp_path / "d.sqlite"
+    with connect(db) as con:
+        add_entries(con, [DiaryEntry(night=D, stress=1)])
+        text = "night,stress\n2026-01-05,5\n2026-01-06,6\n"
+        with pytest.raises(DiaryError, match="1 night\\(s\\) already in the diary"):
+            import_csv(con, text)
+        assert len(list_entries(con)) == 1
+        assert import_csv(con, text, replace_existing=True) == 2
+        assert [e.stress for e in list_entries(con)] == [5, 6]
