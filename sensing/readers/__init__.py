@@ -7,7 +7,7 @@ listed in :data:`FORMATS` and documented in ``docs/file-formats.md``.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from sensing.errors import FormatError
@@ -154,7 +154,10 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
     except ImportError:
         raise FormatError(f"{path.name}: reading 'hypnic record' SQLite files needs "
                           "sensing.store, which this installation lacks") from None
-    return read_sqlite(path)
+    recs = read_sqlite(path)
+    if opts.location:
+        recs = [replace(r, location=opts.location) for r in recs]
+    return recs
 
 
 _READERS = {

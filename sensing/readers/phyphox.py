@@ -7,10 +7,12 @@ Layout (phyphox, RWTH Aachen; the export sets of the "Acceleration (without g)" 
     1.000000000E-2,1.200000000E-1,9.810000000E0,1.000000000E-1
 
 * Delimiter ``,`` (also tab, or ``;`` with a decimal comma, by export choice); m/s^2.
+  The default file name of the "Acceleration" experiments is ``Raw Data.csv``.
 * ``Time (s)`` is experiment time: seconds since the experiment started.
-* The absolute time is in ``meta/time.csv`` next to it: rows ``"START"`` / ``"PAUSE"``
-  with the experiment time and the system time (Unix seconds) of each event. Without
-  it, give ``start=``.
+* The absolute time is in ``meta/time.csv`` next to it (header ``"event","experiment
+  time","system time","system time text"``): rows ``"START"`` / ``"PAUSE"`` with the
+  experiment time and the system time (Unix seconds) of each event. A sample belongs
+  to the last START at or before its experiment time. Without the file, give ``start=``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import ReadOptions
-from sensing.readers.tabular import generic_layout, read_table, split_fields
+from sensing.readers.tabular import generic_layout, guess_delimiter, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 
 NAME = "phyphox"
@@ -41,8 +43,10 @@ def starts(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     if not meta.exists():
         return None
     exp, sys = [], []
-    for line in meta.read_text(encoding="utf-8", errors="replace").splitlines():
-        f = split_fields(line, "," if "," in line else "\t")
+    lines = meta.read_text(encoding="utf-8", errors="replace").splitlines()
+    delim = guess_delimiter(lines)
+    for line in lines:
+        f = [v if delim == "," else v.replace(",", ".") for v in split_fields(line, delim)]
         if f and f[0].upper() == "START" and len(f) >= 3:
             try:
                 exp.append(float(f[1]))

@@ -14,6 +14,9 @@ Policy (documented in docs/file-formats.md):
   :class:`~sensing.errors.InvalidRecordingError`.
 * **Gaps** — steps longer than 2 nominal periods stay gaps (``Recording.gaps``);
   samples are never invented. Reported as ``gap``.
+* **Units** — a median acceleration above 4 g cannot come from a worn sensor and
+  raises :class:`~sensing.errors.FormatError` (wrong units); below 0.25 g (no gravity)
+  a warning is logged.
 * **Rate changes** — blocks of 256 samples whose median step differs from the nominal
   rate by more than 10 % for at least two blocks in a row start a new Recording with
   its own rate. Reported as ``rate-change``.
@@ -28,7 +31,7 @@ import logging
 
 import numpy as np
 
-from sensing.errors import InvalidRecordingError
+from sensing.errors import FormatError, InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording, find_gaps, infer_fs
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,10 @@ log = logging.getLogger(__name__)
 RATE_BLOCK = 256
 #: Relative change of the sampling rate that counts as a rate change.
 RATE_TOLERANCE = 0.10
+#: A median acceleration above this (g) cannot come from a worn sensor: wrong units.
+MAX_MEDIAN_G = 4.0
+#: Below this (g) the signal lacks gravity (logged, not refused).
+MIN_MEDIAN_G = 0.25
 
 
 def _iso(t_ns: int) -> str:
@@ -86,6 +93,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         t, a = t[ok], a[ok]
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
+    _check_units(a, name)
 
     pieces = _split_backward_jumps(t, int(max_reorder_s * 1e9), issues)
     out: list[tuple[np.ndarray, np.ndarray, list[dict]]] = []
@@ -117,6 +125,18 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     if not recs:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
     return recs
+
+
+def _check_units(a: np.ndarray, name: str) -> None:
+    """Refuse accelerations whose typical size cannot be in g (wrong units)."""
+    sample = a[:: max(1, len(a) // 100_000)]
+    med = float(np.median(np.linalg.norm(sample, axis=1)))
+    if med > MAX_MEDIAN_G:
+        raise FormatError(f"{name}: the median acceleration is {med:.4g} g, impossible for a worn "
+                          "sensor; the units are wrong (give units=g|mg|m/s^2)")
+    if med < MIN_MEDIAN_G:
+        log.warning("%s: the median acceleration is %.3g g: no gravity in the signal "
+                    "(linear acceleration?); detection expects it", name, med)
 
 
 def _split_backward_jumps(t: np.ndarray, max_back_ns: int, issues: list[dict]) -> list[tuple[int, int]]:

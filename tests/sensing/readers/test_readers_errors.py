@@ -20,7 +20,7 @@ def _csv(path, rows, header="time,x,y,z"):
 
 def _rows(n=30, fs=10.0, start_ns=START_NS, skip=()):
     t = start_ns + np.round(np.arange(n) * 1e9 / fs).astype(np.int64)
-    return [f"{int(ti)},0.1,0.2,{0.9 + i / 1000:.3f}" for i, ti in enumerate(t) if i not in skip], t
+    return [f"{int(ti)},0.1,0.2,{0.9 + i % 100 / 1000:.3f}" for i, ti in enumerate(t) if i not in skip], t
 
 
 def test_unknown_layout_names_the_formats_tried(tmp_path):

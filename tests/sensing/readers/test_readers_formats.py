@@ -8,6 +8,7 @@ import pytest
 from reader_samples import DATA, SAMPLES, build
 
 from sensing import generic
+from sensing.errors import FormatError
 from sensing.readers import detect_format, read
 
 
@@ -49,6 +50,35 @@ def test_hypnic_generic_csv_and_parquet_round_trip(tmp_path, short_night):
 
 
 def test_units_option_overrides_the_names(tmp_path):
-    t, acc = build("generic_semicolon_local.csv", tmp_path)
-    rec = read(tmp_path / "generic_semicolon_local.csv", tz="Europe/Berlin", units="g")[0]
-    np.testing.assert_allclose(rec.acc, acc * 1000, rtol=1e-6)
+    t, acc = build("generic_iso.csv", tmp_path)
+    text = (tmp_path / "generic_iso.csv").read_text().replace("time,x,y,z", "time,x [mg],y [mg],z [mg]", 1)
+    (tmp_path / "mislabelled.csv").write_text(text)  # the names say mg, the values are g
+    rec = read(tmp_path / "mislabelled.csv", units="g")[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
+
+
+def test_live_recording_sqlite_is_detected_and_read(tmp_path, short_night):
+    from sensing.store import RecordingStore
+
+    rec = short_night.recordings["ankle-left"]
+    with RecordingStore(tmp_path / "live.sqlite") as store:
+        sid = store.add_sensor("AA:BB", "Polar Verity Sense", "polar", "ankle-left", rec.fs, 8,
+                               int(rec.time_ns[0]))
+        store.append(sid, rec.time_ns[:3000], rec.acc[:3000])
+    assert detect_format(tmp_path / "live.sqlite") == "sqlite"
+    got = read(tmp_path / "live.sqlite", location="ankle-right")[0]
+    np.testing.assert_array_equal(got.time_ns, rec.time_ns[:3000])
+    np.testing.assert_array_equal(got.acc, rec.acc[:3000])
+    assert got.location == "ankle-right"
+
+
+@pytest.mark.parametrize("factor, units", [(1000.0, "g"), (37.0, None)])
+def test_impossible_units_are_refused(tmp_path, factor, units):
+    t, acc = build("generic_iso.csv", tmp_path)
+    lines = (tmp_path / "generic_iso.csv").read_text().splitlines()
+    out = [lines[0]] + [",".join([ln.split(",")[0], *(repr(float(v) * factor) for v in ln.split(",")[1:])])
+                        for ln in lines[1:]]
+    (tmp_path / "u.csv").write_text("\n".join(out) + "\n")
+    with pytest.raises(FormatError, match="units"):
+        read(tmp_path / "u.csv", **({"units": units} if units else {}))
