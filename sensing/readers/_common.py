@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sensing.errors import FormatError
 from sensing.recording import G
 
@@ -24,6 +26,9 @@ _UNIT_ALIASES = {
     "mps2": "m/s^2", "1/64g": "1/64g",
 }
 
+
+#: A wall clock going back by more than this (ns) in a repeated DST hour marks the second pass.
+DST_STEP_NS = 600 * 10**9
 
 #: What a cut or corrupt gzip stream raises.
 GZIP_ERRORS = (OSError, EOFError, zlib.error)
@@ -165,3 +170,33 @@ def find_line(path: Path, predicate: Callable[[str], bool], skip: int = 0) -> tu
         except GZIP_ERRORS:
             return None
     return None
+
+
+def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
+    """Local wall-clock times (int64 ns, ``INT64_MIN`` = missing) in zone ``tz`` as UTC ns.
+
+    Times in the hour a DST change repeats are ambiguous: in a run of such times, those
+    before the wall clock goes back (by more than 10 min) are the first pass, those
+    after it the second. Returns the UTC times and how many were resolved that way.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nat = np.iinfo(np.int64).min
+    missing = naive_ns == nat
+    arr = pa.array(naive_ns, pa.timestamp("ns"), mask=missing)
+    try:
+        first, second = (pc.assume_timezone(arr, tz, ambiguous=which, nonexistent=which)
+                         .cast(pa.int64()).fill_null(nat).to_numpy() for which in ("earliest", "latest"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise FormatError(f"time zone {tz!r}: {exc}") from None
+    ambiguous = first != second
+    if not ambiguous.any():
+        return first, 0
+    # within each run of ambiguous times, those after the clock went back are the second pass
+    went_back = np.r_[False, np.diff(naive_ns) < -DST_STEP_NS] & ambiguous
+    run_start = np.r_[True, ~ambiguous[:-1]] & ambiguous
+    back_so_far = np.cumsum(went_back)
+    at_run_start = np.maximum.accumulate(np.where(run_start, back_so_far - went_back, 0))
+    take_second = ambiguous & (back_so_far > at_run_start)
+    return np.where(take_second, second, first), int(take_second.sum())

@@ -82,7 +82,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
     layout = Layout(10, delim, names, has_header, None, names[-3:], unit_scale(opts.units or "g"), "none",
                     start_ns=start_ns, fs=fs)
-    _, acc, _ = read_table(path, layout, opts)
+    acc = read_table(path, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
     serial = _field(lines, "Serial Number")
     return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial},

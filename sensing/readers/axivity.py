@@ -32,11 +32,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, TruncatedFileWarning, read_all_bytes
+from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
 from sensing.readers.timecheck import _issue, build_recordings
 
 NAME = "axivity-cwa"
@@ -125,9 +123,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     t_block = sec * 1_000_000_000 + (frac * 1_000_000_000 >> 16)
     first_ns = t_block - np.round(offset * (1e9 / freq)).astype(np.int64)
     if opts.tz:
-        local = pa.array(first_ns, pa.timestamp("ns"))
-        first_ns = pc.assume_timezone(local, opts.tz, ambiguous="earliest",
-                                      nonexistent="earliest").cast(pa.int64()).to_numpy()
+        first_ns = localize(first_ns, opts.tz)[0]
     within = np.arange(per_block)
     keep = within[None, :] < count[:, None]
     t = (first_ns[:, None] + np.round(within * (1e9 / freq)).astype(np.int64)[None, :])[keep]

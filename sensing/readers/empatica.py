@@ -54,7 +54,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     scale = unit_scale(opts.units) if opts.units else unit_scale("1/64g")
     layout = Layout(2, ",", ("x", "y", "z"), False, None, ("x", "y", "z"), scale, "none",
                     start_ns=start_ns, fs=fs)
-    _, acc, _ = read_table(path, layout, opts)
+    acc = read_table(path, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
     return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME},
                             location=opts.location or "unknown", device=f"Empatica E4 ({path.name})",

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, TruncatedFileWarning, read_all_bytes
+from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
 from sensing.readers.timecheck import _issue, build_recordings
 
 NAME = "geneactiv-bin"
@@ -109,12 +109,10 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     iso = [f"{s[:19]}.{s[20:]}" if len(s) > 20 else s for s in times]
     zone = _zone(header.get("Time Zone", ""))
     try:
-        local = pc.cast(pa.array(iso), pa.timestamp("ns"))
-        if opts.tz:
-            local = pc.assume_timezone(local, opts.tz, ambiguous="earliest", nonexistent="earliest")
-        page_ns = local.cast(pa.int64()).to_numpy() - (0 if opts.tz or zone is None else zone)
+        local = pc.cast(pa.array(iso), pa.timestamp("ns")).cast(pa.int64()).to_numpy()
     except pa.ArrowInvalid as exc:
         raise FormatError(f"{path.name}: page time: {exc}") from None
+    page_ns = localize(local, opts.tz)[0] if opts.tz else local - (zone or 0)
     hexbuf = np.frombuffer(b"".join(h[: 12 * c] for h, c in zip(hex_lines, counts, strict=True)), np.uint8)
     nib = _HEX[hexbuf]
     if (nib == 255).any():

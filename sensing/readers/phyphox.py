@@ -60,7 +60,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     """Read a phyphox export into Recordings (see the module docstring)."""
     events = None if opts.start else starts(path)
     layout = generic_layout(path, replace(opts, start=opts.start or "0"), lines)
-    t, acc, _ = read_table(path, layout, opts)
+    t, acc, _, _ = read_table(path, layout, opts)
     if events is None and not opts.start:
         raise FormatError(f"{path.name}: phyphox times are seconds since the start and there "
                           "is no meta/time.csv beside it; give the start time (start=...)")

@@ -47,10 +47,9 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     names = split_fields(lines[0], ";")
     layout = Layout(0, ";", tuple(names), True, names[1], (names[2], names[3], names[4]),
                     unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0])
-    sensor, acc, phone = read_table(path, layout, opts)
+    sensor, acc, phone, issues = read_table(path, layout, opts)
     offset = phone - sensor
     good = (sensor != np.iinfo(np.int64).min) & (phone != np.iinfo(np.int64).min)
-    issues = []
     off = offset[good]
     jumps = np.flatnonzero(np.abs(np.diff(off)) > CLOCK_JUMP_S * 1e9)
     edges = np.r_[0, jumps + 1, len(off)]

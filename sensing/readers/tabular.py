@@ -28,6 +28,7 @@ import re
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +43,7 @@ from sensing.readers._common import (
     find_line,
     head_lines,
     is_gzip,
+    localize,
     unit_scale,
     units_from_name,
 )
@@ -327,12 +329,11 @@ class _Progressed:
         return data
 
 
-def read_table(path: Path, layout: Layout, opts: ReadOptions
-               ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """Stream a delimited file into times and accelerations.
+class Table(NamedTuple):
+    """What :func:`read_table` returns.
 
-    Returns
-    -------
+    Attributes
+    ----------
     time_ns : ndarray of int64 or None
         Sample times, ns UTC (None for ``time_kind="none"``). Missing times are
         ``INT64_MIN`` with NaN accelerations.
@@ -340,6 +341,18 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions
         Accelerations in g, NaN where a value is missing.
     ref_ns : ndarray of int64 or None
         The ``ref_col`` clock, ns UTC (None without one).
+    issues : list of dict
+        Time issues found while reading (times resolved in a repeated DST hour).
+    """
+
+    time_ns: np.ndarray | None
+    acc: np.ndarray
+    ref_ns: np.ndarray | None
+    issues: list
+
+
+def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
+    """Stream a delimited file into times and accelerations (see :class:`Table`).
 
     Raises
     ------
@@ -385,12 +398,11 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions
             for i, a in enumerate(layout.axes):
                 acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
             if layout.time_col:
-                t = _times(batch.column(layout.time_col), layout, opts)
+                t = _times(batch.column(layout.time_col), layout)
                 acc[t == np.iinfo(np.int64).min] = np.nan
                 times.append(t)
             if layout.ref_col:
-                refs.append(_times(batch.column(layout.ref_col), replace(layout, time_kind="iso-naive"),
-                                   opts))
+                refs.append(_times(batch.column(layout.ref_col), replace(layout, time_kind="iso-naive")))
             accs.append(acc)
     except pa.ArrowInvalid as exc:
         raise _locate(path, layout, exc, header_rows) from None
@@ -405,14 +417,32 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions
                       "rows before the cut", TruncatedFileWarning, stacklevel=3)
     acc = np.concatenate(accs) if accs else np.zeros((0, 3), np.float32)
     acc *= np.float32(layout.scale) if layout.scale != 1 else np.float32(1)
-    ref = (np.concatenate(refs) if refs else np.zeros(0, np.int64)) if layout.ref_col else None
+    issues: list[dict] = []
+    ref = _wall_clock(refs, opts.tz, issues) if layout.ref_col else None
     if not layout.time_col:
-        return None, acc, ref
-    return (np.concatenate(times) if times else np.zeros(0, np.int64)), acc, ref
+        return Table(None, acc, ref, issues)
+    if layout.time_kind == "iso-naive":
+        return Table(_wall_clock(times, opts.tz, issues), acc, ref, issues)
+    return Table(np.concatenate(times) if times else np.zeros(0, np.int64), acc, ref, issues)
 
 
-def _times(col: pa.Array, layout: Layout, opts: ReadOptions) -> np.ndarray:
-    """One block's times as int64 ns UTC (INT64_MIN where missing)."""
+def _wall_clock(chunks: list[np.ndarray], tz: str | None, issues: list[dict]) -> np.ndarray:
+    """Concatenated wall-clock times as UTC ns (local to ``tz``; UTC without one)."""
+    from sensing.readers.timecheck import _issue
+
+    naive = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    if not tz:
+        return naive
+    utc, resolved = localize(naive, tz)
+    if resolved:
+        first = int(np.flatnonzero((utc != naive) & (naive != np.iinfo(np.int64).min))[0])
+        issues.append(_issue("dst", int(utc[first]), f"{resolved} wall-clock time(s) in the hour "
+                             f"repeated when {tz} left daylight saving time, placed in its second pass"))
+    return utc
+
+
+def _times(col: pa.Array, layout: Layout) -> np.ndarray:
+    """One block's times as int64 ns UTC, or wall-clock for ``iso-naive`` (INT64_MIN where missing)."""
     kind = layout.time_kind
     nat = np.iinfo(np.int64).min
     if kind in ("iso", "iso-naive"):
@@ -420,10 +450,8 @@ def _times(col: pa.Array, layout: Layout, opts: ReadOptions) -> np.ndarray:
         try:
             if kind == "iso":
                 ts = pc.cast(col, pa.timestamp("ns", tz="UTC"))
-            else:
+            else:  # wall-clock times, localized once the whole column is read
                 ts = pc.cast(col, pa.timestamp("ns"))
-                if opts.tz:
-                    ts = pc.assume_timezone(ts, opts.tz, ambiguous="earliest", nonexistent="earliest")
         except pa.ArrowInvalid as exc:
             raise pa.ArrowInvalid(f"time column: {exc}") from None
         return ts.cast(pa.int64()).fill_null(nat).to_numpy()
@@ -500,9 +528,9 @@ def read_generic(path: Path, opts: ReadOptions) -> list:
     from sensing.readers.timecheck import build_recordings
 
     layout = generic_layout(path, opts)
-    t, acc, _ = read_table(path, layout, opts)
+    t, acc, _, issues = read_table(path, layout, opts)
     meta = {"format": "generic-csv", "time_kind": layout.time_kind, "scale_g": layout.scale}
-    return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta,
+    return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
                             location=opts.location or layout.meta.get("location", "unknown"),
                             device=layout.meta.get("device", path.name),
                             max_reorder_s=opts.max_reorder_s)

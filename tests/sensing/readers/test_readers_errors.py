@@ -188,3 +188,15 @@ def test_bad_rows_in_every_sample_give_project_errors_only(tmp_path):
             warnings.simplefilter("ignore", TruncatedFileWarning)
             with pytest.raises(HypnicError, match="line"):
                 read(p, tz="UTC")
+
+
+def test_repeated_dst_hour_is_resolved_with_tz_and_split_without(tmp_path):
+    # Europe/Berlin leaves summer time on 2026-10-25: 03:00 CEST becomes 02:00 CET
+    utc = np.datetime64("2026-10-25T00:30:00", "ns").astype(np.int64) + np.arange(0, 5400 * 10**9, 10**9)
+    local = utc + np.where(utc < np.datetime64("2026-10-25T01:00:00", "ns").astype(np.int64), 2, 1) * 3600 * 10**9
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    p = _csv(tmp_path / "dst.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p, tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc)
+    assert [i["kind"] for i in rec.meta["time_issues"]] == ["dst"]
+    assert len(read(p)) == 2  # without the zone the clock goes back an hour: split
