@@ -1,0 +1,460 @@
+"""Cohorts on Dask: every night of every participant, resumable, one task per night.
+
+Input layout (``INPUT_DIR``)::
+
+    INPUT_DIR/
+      p01/                      one folder per participant (its name is the participant id)
+        diary.csv               optional: the diary (hypnic diary CSV, or the simulator's)
+        night-01/               a night folder: every recording file in it is one sensor
+          wrist-left.csv        of that night (any format sensing.readers.read reads)
+          ankle-left.csv
+          truth/                sub-folders of a night folder are ignored
+        2026-03-02.cwa          or a file directly in the participant folder: one night
+      p02/ ...
+
+Files and folders whose name starts with ``.`` or ``_`` are ignored, and so are files
+ending in ``.json``, ``.md``, ``.html``, ``.log``, ``.png`` or ``.pdf`` (notes, truth,
+reports).
+
+Each night is one Dask task (:func:`run_night`): read its files, run
+:func:`hypnic.pipeline.process_night` (the same call as processing the files one by
+one) and write the result atomically to ``OUT_DIR/parts/<participant>/<night_id>/``
+(a temporary folder renamed into place). A night whose part exists and whose input
+files (names, sizes, modification times) are unchanged is not recomputed, so an
+interrupted run resumes where it stopped. A night that fails is retried once
+(``BatchConfig.retries``), then recorded in ``OUT_DIR/failures.csv`` while the rest
+goes on. Finally the parts are gathered into ``OUT_DIR/events.parquet`` and
+``OUT_DIR/nights.parquet``, each participant gets a report
+(``OUT_DIR/reports/<participant>/index.html``) and the cohort a summary
+(``OUT_DIR/cohort.json`` and ``cohort.html``, :mod:`analysis.cohort`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sensing.errors import HypnicError
+
+log = logging.getLogger(__name__)
+
+IGNORED_SUFFIXES = (".json", ".md", ".html", ".log", ".png", ".pdf")
+DIARY_NAME = "diary.csv"
+PARTS = "parts"
+#: Columns put first in the gathered tables.
+KEY_COLUMNS = ["participant", "night_id", "night"]
+FAILURE_COLUMNS = ["participant", "night_id", "files", "attempts", "error"]
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """Parameters of a cohort run.
+
+    Attributes
+    ----------
+    scheduler : str or None
+        Address of an existing Dask scheduler (``tcp://host:8786``); None starts a local
+        cluster bound to 127.0.0.1.
+    workers : int or None
+        Worker processes of the local cluster (one thread each); None = number of cores.
+    tz : str
+        IANA time zone of the participants, used to name nights (a night is the local
+        date its evening started). Default ``"UTC"``, so results do not depend on the
+        machine a task runs on.
+    retries : int
+        Further attempts of a failed night before it is reported (default 1).
+    reports : bool
+        Write a report per participant (default True).
+    """
+
+    scheduler: str | None = None
+    workers: int | None = None
+    tz: str = "UTC"
+    retries: int = 1
+    reports: bool = True
+
+
+@dataclass(frozen=True)
+class NightTask:
+    """One night of one participant: its id and its recording files (sorted)."""
+
+    participant: str
+    night_id: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`run_batch` did.
+
+    Attributes
+    ----------
+    computed : list of (str, str)
+        (participant, night_id) of the nights processed in this run.
+    skipped : list of (str, str)
+        Nights already done in an earlier run (inputs unchanged).
+    failures : DataFrame
+        One row per failed night (:data:`FAILURE_COLUMNS`).
+    events, nights : DataFrame
+        The gathered tables written to ``events.parquet`` and ``nights.parquet``.
+    cohort : analysis.cohort.CohortEffects or None
+        The cohort summary (None when no night succeeded).
+    seconds : float
+        Wall time of the run, s.
+    outputs : dict of str to Path
+        Files written: ``events``, ``nights``, ``failures``, ``cohort_json``,
+        ``cohort_html`` and ``report:<participant>``.
+    """
+
+    computed: list[tuple[str, str]]
+    skipped: list[tuple[str, str]]
+    failures: pd.DataFrame
+    events: pd.DataFrame
+    nights: pd.DataFrame
+    cohort: Any
+    seconds: float
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+# -- discovery --------------------------------------------------------------------------
+
+def _visible(p: Path) -> bool:
+    return not p.name.startswith((".", "_"))
+
+
+def _recording_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and _visible(p) and p.name != DIARY_NAME
+                  and not p.name.lower().endswith(IGNORED_SUFFIXES))
+
+
+def discover(input_dir: str | Path) -> list[NightTask]:
+    """The nights of a cohort folder (layout in the module docstring), sorted.
+
+    Raises
+    ------
+    HypnicError
+        If the folder does not exist or holds no night.
+    """
+    root = Path(input_dir)
+    if not root.is_dir():
+        raise HypnicError(f"no such cohort folder: {root}")
+    tasks = []
+    for person in sorted(p for p in root.iterdir() if p.is_dir() and _visible(p)):
+        for f in _recording_files(person):
+            tasks.append(NightTask(person.name, f.name, (str(f),)))
+        for night in sorted(p for p in person.iterdir() if p.is_dir() and _visible(p)):
+            files = _recording_files(night)
+            if files:
+                tasks.append(NightTask(person.name, night.name, tuple(map(str, files))))
+    if not tasks:
+        raise HypnicError(f"{root}: no nights found (expected INPUT_DIR/<participant>/<night>/<files> "
+                          "or INPUT_DIR/<participant>/<file per night>)")
+    ids = [(t.participant, t.night_id) for t in tasks]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise HypnicError(f"night ids appear twice (a file and a folder of the same name): {dup[:5]}")
+    return tasks
+
+
+def fingerprint(task: NightTask) -> list[list]:
+    """Name, size (bytes) and modification time (ns) of each input file of a night."""
+    out = []
+    for f in task.files:
+        st = os.stat(f)
+        out.append([Path(f).name, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def part_dir(out_dir: str | Path, task: NightTask) -> Path:
+    """Folder of a night's result: ``OUT_DIR/parts/<participant>/<night_id>``."""
+    return Path(out_dir) / PARTS / task.participant / task.night_id
+
+
+def is_done(out_dir: str | Path, task: NightTask) -> bool:
+    """Whether a night's result exists and was made from the same input files."""
+    meta = part_dir(out_dir, task) / "night.json"
+    try:
+        return json.loads(meta.read_text())["fingerprint"] == fingerprint(task)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+# -- one night (runs on a worker) -------------------------------------------------------
+
+def process_task(task: NightTask, tz: str = "UTC"):
+    """Read a night's files and process them: exactly what one-by-one processing does.
+
+    Returns
+    -------
+    analysis.nights.StoredNight
+    """
+    from zoneinfo import ZoneInfo
+
+    from hypnic.pipeline import process_night
+    from sensing.readers import read
+
+    recordings = [rec for f in task.files for rec in read(f)]
+    return process_night(recordings, ZoneInfo(tz), files=[Path(f).name for f in task.files])
+
+
+def write_part(out_dir: str | Path, task: NightTask, night, seconds: float, tz: str) -> Path:
+    """Write a processed night atomically (temporary folder renamed into place)."""
+    from hypnic import __version__
+
+    final = part_dir(out_dir, task)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".tmp-{task.night_id}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    night.events.to_parquet(tmp / "events.parquet", index=False)
+    night.activity.to_parquet(tmp / "activity.parquet", index=False)
+    s = night.sleep
+    meta = dict(
+        participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
+        summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
+        sleep={k: (s[k].isoformat() if s[k] is not None else None) for k in ("lights_out", "onset", "wake")}
+        | {"awakenings": [[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]]},
+        tz=tz, seconds=round(seconds, 3), hypnic_version=__version__,
+        finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    (tmp / "night.json").write_text(json.dumps(meta, indent=1))
+    if final.exists():  # a stale result (inputs changed)
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    return final
+
+
+def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) -> dict:
+    """Process one night and write its part; never raises.
+
+    Returns
+    -------
+    dict
+        ``participant``, ``night_id``, ``files``, ``ok`` (bool), ``attempts`` and
+        ``error`` (the last error message, "" when ok), ``seconds`` (s).
+    """
+    rec = dict(participant=task.participant, night_id=task.night_id, files=";".join(
+        Path(f).name for f in task.files), ok=False, attempts=0, error="", seconds=0.0)
+    for attempt in range(1, retries + 2):
+        rec["attempts"] = attempt
+        t0 = time.perf_counter()
+        try:
+            night = process_task(task, tz)
+            rec["seconds"] = time.perf_counter() - t0
+            write_part(out_dir, task, night, rec["seconds"], tz)
+        except Exception as exc:  # any failure of one night is reported, not fatal
+            rec["error"] = f"{type(exc).__name__}: {exc}"
+            log.warning("%s/%s attempt %d failed: %s", task.participant, task.night_id, attempt, rec["error"])
+            continue
+        rec.update(ok=True, error="")
+        break
+    return rec
+
+
+# -- gathering --------------------------------------------------------------------------
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_part(out_dir: str | Path, task: NightTask) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """(metadata, events, activity) of a finished night, events and activity with the
+    key columns ``participant``, ``night_id`` and ``night`` (date) first."""
+    d = part_dir(out_dir, task)
+    meta = json.loads((d / "night.json").read_text())
+    keys = dict(participant=task.participant, night_id=task.night_id,
+                night=dt.date.fromisoformat(meta["night"]))
+    frames = []
+    for name in ("events", "activity"):
+        df = pd.read_parquet(d / f"{name}.parquet")
+        for i, (k, v) in enumerate(keys.items()):
+            df.insert(i, k, v)
+        frames.append(df)
+    return meta, frames[0], frames[1]
+
+
+def read_diary(path: Path) -> pd.DataFrame:
+    """A participant's diary as :func:`analysis.diary.diary_frame` with sleep debt added.
+
+    Accepts the hypnic diary CSV (:func:`analysis.diary.read_csv`) and the simulator's
+    ``diary.csv`` (:func:`sensing.simulate.simulate_diary` columns).
+    """
+    from analysis.diary import FIELDS, diary_frame, entries_from_simulation, read_csv
+    from analysis.nights import add_sleep_debt
+
+    text = path.read_text(encoding="utf-8")
+    header = [h.strip() for h in text.split("\n", 1)[0].split(",")]
+    if "start" in header and "hours_in_bed" in header and not set(header) <= set(FIELDS):
+        sim = pd.read_csv(path, parse_dates=["start"], converters={"medications": str})
+        sim["night"] = pd.to_datetime(sim["night"]).dt.date
+        entries = entries_from_simulation(sim)
+    else:
+        entries = read_csv(text)
+    return add_sleep_debt(diary_frame(entries))
+
+
+def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -> tuple[
+        pd.DataFrame, pd.DataFrame, dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]]:
+    """Events and nights tables of the finished nights, and per participant its
+    (nights table indexed by night, jerk events, activity) for the report."""
+    from analysis.nights import SUMMARY_COLUMNS
+
+    done = [t for t in tasks if is_done(out_dir, t)]
+    events, rows, per = [], [], {}
+    by_person: dict[str, list[NightTask]] = {}
+    for t in done:
+        by_person.setdefault(t.participant, []).append(t)
+    for person, ts in by_person.items():
+        p_rows, p_ev, p_act = [], [], []
+        for t in ts:
+            meta, ev, act = load_part(out_dir, t)
+            p_rows.append(dict(participant=person, night_id=t.night_id,
+                               night=dt.date.fromisoformat(meta["night"]), **meta["summary"],
+                               onset=pd.Timestamp(meta["sleep"]["onset"]) if meta["sleep"]["onset"] else pd.NaT,
+                               recordings=";".join(meta["files"])))
+            p_ev.append(ev)
+            p_act.append(act)
+        nights = pd.DataFrame(p_rows)
+        diary_path = Path(input_dir) / person / DIARY_NAME
+        if diary_path.is_file():
+            diary = read_diary(diary_path)
+            nights = nights.merge(diary, left_on="night", right_index=True, how="left")
+        rows.append(nights)
+        ev = _concat(p_ev, KEY_COLUMNS)
+        jerks = ev[ev["kind"] == "jerk"] if len(ev) else ev
+        table = nights.drop_duplicates("night").set_index("night").sort_index()
+        per[person] = (table, jerks, _concat(p_act, KEY_COLUMNS))
+        events.append(ev)
+    cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, "onset", "recordings"]
+    return _concat(events, KEY_COLUMNS), _concat(rows, cols), per
+
+
+def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, events: pd.DataFrame,
+                       activity: pd.DataFrame) -> Path:
+    """``OUT_DIR/reports/<participant>/index.html`` with :mod:`analysis.report`."""
+    from analysis.advice import doctor_reasons
+    from analysis.effects import fit_effects
+    from analysis.report import ReportConfig, render_report, write_report
+
+    text = render_report(table, events, activity, fit_effects(table), doctor_reasons(table),
+                         ReportConfig(title=f"hypnic report: {person}"))
+    return write_report(Path(out_dir) / "reports" / person, text)
+
+
+# -- the run ----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def dask_client(config: BatchConfig) -> Iterator[Any]:
+    """A Dask client: to ``config.scheduler``, or to a new local cluster on 127.0.0.1."""
+    from distributed import Client, LocalCluster
+
+    if config.scheduler:
+        try:
+            client = Client(config.scheduler, timeout="20s")
+        except OSError as exc:
+            raise HypnicError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
+        with client:
+            yield client
+        return
+    n = config.workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
+                progress: Callable[[dict], None] | None) -> list[dict]:
+    """Submit one task per night and collect their records as they finish."""
+    from distributed import as_completed
+
+    records = []
+    with contextlib.nullcontext(client) if client is not None else dask_client(cfg) as cl:
+        futures = {cl.submit(run_night, t, str(out), cfg.tz, cfg.retries, pure=False,
+                             key=f"night-{t.participant}-{t.night_id}-{uuid.uuid4().hex[:8]}"): t
+                   for t in todo}
+        for fut in as_completed(futures):
+            t = futures[fut]
+            try:
+                rec = fut.result()
+            except Exception as exc:  # a lost worker fails this night only
+                rec = dict(participant=t.participant, night_id=t.night_id,
+                           files=";".join(Path(f).name for f in t.files), ok=False,
+                           attempts=cfg.retries + 1, error=f"{type(exc).__name__}: {exc}", seconds=0.0)
+            records.append(rec)
+            if progress:
+                progress(rec)
+    return records
+
+
+def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | None = None,
+              client: Any = None, progress: Callable[[dict], None] | None = None) -> BatchResult:
+    """Process a cohort on Dask (see the module docstring for layouts and outputs).
+
+    Parameters
+    ----------
+    input_dir : path
+        Cohort folder, one sub-folder per participant.
+    out_dir : path
+        Output folder (created); re-running with the same one resumes.
+    config : BatchConfig, optional
+    client : distributed.Client, optional
+        Use this client instead of the one ``config`` describes.
+    progress : callable, optional
+        Called with each night's record (see :func:`run_night`) as it finishes, and
+        once with ``{"total": n}`` before the first.
+
+    Returns
+    -------
+    BatchResult
+    """
+    from analysis.cohort import fit_cohort, write_cohort
+
+    cfg = config or BatchConfig()
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = discover(input_dir)
+    todo = [t for t in tasks if not is_done(out, t)]
+    skipped = [(t.participant, t.night_id) for t in tasks if t not in todo]
+    log.info("batch: %d nights, %d already done, %d to process", len(tasks), len(skipped), len(todo))
+    if progress:
+        progress({"total": len(todo)})
+    records = _run_nights(todo, out, cfg, client, progress) if todo else []
+    failures = pd.DataFrame([r for r in records if not r["ok"]], columns=FAILURE_COLUMNS)
+    failures = failures.sort_values(["participant", "night_id"], ignore_index=True)
+    failures.to_csv(out / "failures.csv", index=False)
+    events, nights, per = gather(out, tasks, input_dir)
+    outputs = {"events": out / "events.parquet", "nights": out / "nights.parquet",
+               "failures": out / "failures.csv"}
+    _write_parquet(events, outputs["events"])
+    _write_parquet(nights, outputs["nights"])
+    if cfg.reports:
+        for person, (table, jerks, activity) in per.items():
+            outputs[f"report:{person}"] = participant_report(out, person, table, jerks, activity)
+    cohort = None
+    if len(nights):
+        cohort = fit_cohort(nights)
+        outputs["cohort_json"], outputs["cohort_html"] = write_cohort(cohort, out)
+    computed = [(r["participant"], r["night_id"]) for r in records if r["ok"]]
+    log.info("batch: %d computed, %d skipped, %d failed", len(computed), len(skipped), len(failures))
+    return BatchResult(sorted(computed), skipped, failures, events, nights, cohort,
+                       time.perf_counter() - t_start, outputs)

@@ -1,0 +1,65 @@
+"""``hypnic batch``: a whole cohort on Dask (a local cluster, or an existing scheduler)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hypnic.app import app
+
+
+@app.command()
+def batch(
+    input_dir: Path = typer.Argument(..., help="Cohort folder: one sub-folder per participant."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder; re-run with the same one to resume."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Address of an existing Dask scheduler (tcp://host:8786). "
+                                       "Default: a local cluster on this machine."),
+    workers: int = typer.Option(None, "--workers", min=1,
+                                help="Worker processes of the local cluster (default: one per core)."),
+    tz: str = typer.Option("UTC", "--tz", help="Participants' IANA time zone, to name nights."),
+    reports: bool = typer.Option(True, "--reports/--no-reports", help="Write a report per participant."),
+) -> None:
+    """Process every night of every participant in INPUT_DIR with Dask.
+
+    INPUT_DIR/<participant>/ holds night folders (INPUT_DIR/p01/night-01/*.csv, as
+    'hypnic simulate --out INPUT_DIR/p01' writes) or one file per night, and optionally
+    diary.csv. Writes OUT/events.parquet, OUT/nights.parquet, OUT/reports/<participant>/,
+    OUT/cohort.json and OUT/cohort.html, and OUT/failures.csv. Finished nights are kept:
+    running again resumes; a failing night is retried once, then reported.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from rich.progress import Progress
+
+    from hypnic.batch import BatchConfig, run_batch
+    from sensing.errors import HypnicError
+
+    if scheduler and workers:
+        raise typer.BadParameter("--workers applies to the local cluster; omit it with --scheduler")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HypnicError(f"unknown time zone {tz!r} (expected an IANA name such as Europe/Paris)") from None
+    config = BatchConfig(scheduler=scheduler, workers=workers, tz=tz, reports=reports)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("nights", total=None)
+
+        def on_night(rec: dict) -> None:
+            if "total" in rec:
+                progress.update(task, total=rec["total"])
+                return
+            progress.advance(task)
+            if not rec["ok"]:
+                progress.console.print(f"failed: {rec['participant']}/{rec['night_id']} after "
+                                       f"{rec['attempts']} attempts: {rec['error']}")
+
+        result = run_batch(input_dir, out, config, progress=on_night)
+    typer.echo(f"{len(result.computed)} night(s) processed, {len(result.skipped)} already done, "
+               f"{len(result.failures)} failed, in {result.seconds:.1f} s")
+    if result.cohort is not None:
+        typer.echo(result.cohort.message)
+    typer.echo(f"outputs: {out / 'events.parquet'}, {out / 'nights.parquet'}, {out / 'cohort.html'}")
+    if len(result.failures):
+        raise HypnicError(f"{len(result.failures)} night(s) failed; see {out / 'failures.csv'}")

@@ -1,0 +1,145 @@
+"""hypnic batch on a 2-worker LocalCluster: same results as one by one, resume, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from hypnic import batch as hb
+from hypnic.batch import BatchConfig, discover, part_dir, run_batch, run_night
+from hypnic.pipeline import process_night
+from sensing.errors import HypnicError
+from sensing.readers import read
+
+NO_REPORTS = BatchConfig(reports=False)
+# Short nights where detection finds no sleep onset give all-NaN jerk times; the report's
+# onset histogram (analysis/report.py, _onset_hist) then warns inside matplotlib.
+pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
+
+
+@pytest.fixture(scope="module")
+def first_run(cohort_dir, client, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    return out, run_batch(cohort_dir, out, BatchConfig(), client=client)
+
+
+def test_discover_layouts(cohort_dir):
+    tasks = discover(cohort_dir)
+    assert [(t.participant, t.night_id) for t in tasks] == [
+        ("p01", "night-01"), ("p01", "night-02"), ("p01", "night-03"),
+        ("p02", "night-01"), ("p02", "night-02"), ("p02", "night-03"),
+        ("p03", "2026-01-05.parquet"), ("p03", "2026-01-06.parquet")]
+    # the truth/ folder, diary.csv and model files are not recordings
+    assert [os.path.basename(f) for f in tasks[0].files] == ["ankle-left.csv", "wrist-left.csv"]
+
+
+def test_batch_equals_one_by_one(cohort_dir, first_run):
+    out, result = first_run
+    tasks = discover(cohort_dir)
+    assert result.failures.empty
+    assert result.computed == sorted((t.participant, t.night_id) for t in tasks)
+    assert len(result.nights) == len(tasks)
+    for t in tasks:
+        recs = [r for f in t.files for r in read(f)]
+        seq = process_night(recs, ZoneInfo("UTC"), files=[os.path.basename(f) for f in t.files])
+        mine = result.events[(result.events["participant"] == t.participant)
+                             & (result.events["night_id"] == t.night_id)]
+        assert (mine["night"] == seq.night).all()
+        got = mine.drop(columns=["participant", "night_id", "night"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, seq.events.reset_index(drop=True), check_dtype=False)
+        row = result.nights.set_index(["participant", "night_id"]).loc[(t.participant, t.night_id)]
+        assert row["night"] == seq.night
+        for k, v in seq.summary.items():
+            assert row[k] == pytest.approx(v, nan_ok=True), k
+    # a night's count is its jerk groups in the events table (a multi-sensor jerk counts once)
+    jerks = result.events[result.events["kind"] == "jerk"]
+    groups = jerks.groupby(["participant", "night_id"])["group_id"].nunique()
+    counts = result.nights.set_index(["participant", "night_id"])["n_jerks"]
+    assert counts.sum() > 0
+    assert groups.reindex(counts.index, fill_value=0).tolist() == counts.tolist()
+    # night dates follow the diary (the simulator's diary.csv is read for p01, p02)
+    p01 = result.nights[result.nights["participant"] == "p01"]
+    diary = pd.read_csv(cohort_dir / "p01" / "diary.csv")
+    assert [str(d) for d in p01["night"]] == diary["night"].tolist()
+    assert p01["stress"].tolist() == diary["stress"].astype(float).tolist()
+    assert result.nights.loc[result.nights["participant"] == "p03", "stress"].isna().all()
+
+
+def test_outputs_on_disk(first_run):
+    out, result = first_run
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "nights.parquet"), result.nights, check_dtype=False)
+    assert len(pd.read_parquet(out / "events.parquet")) == len(result.events)
+    for person in ("p01", "p02", "p03"):
+        assert "<h1>hypnic report: " + person in (out / "reports" / person / "index.html").read_text()
+    summary = json.loads((out / "cohort.json").read_text())
+    assert summary["n_participants"] == 3
+    assert summary["n_nights"] == len(result.nights)
+    assert summary["enough"] is False  # 3 participants: no population conclusion
+    assert (out / "cohort.html").read_text().startswith("<!doctype html>")
+    assert pd.read_csv(out / "failures.csv").empty
+
+
+def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp_path):
+    out0, first = first_run
+    out = tmp_path / "out"
+    shutil.copytree(out0, out)
+    tasks = discover(cohort_dir)
+    gone, changed = tasks[1], tasks[6]
+    shutil.rmtree(part_dir(out, gone))
+    # an interrupted write leaves only a temporary folder, which does not count as done
+    (part_dir(out, tasks[4]).parent / ".tmp-night-02-dead").mkdir()
+    os.utime(changed.files[0], ns=(1, 1))  # an input that changed since: redone too
+    mtimes = {t: (part_dir(out, t) / "night.json").stat().st_mtime_ns for t in tasks if t is not gone}
+    result = run_batch(cohort_dir, out, NO_REPORTS, client=client)
+    assert result.computed == [(gone.participant, gone.night_id), (changed.participant, changed.night_id)]
+    assert len(result.skipped) == len(tasks) - 2
+    for t, m in mtimes.items():
+        if t is not changed:
+            assert (part_dir(out, t) / "night.json").stat().st_mtime_ns == m
+    pd.testing.assert_frame_equal(result.nights, first.nights)
+    pd.testing.assert_frame_equal(result.events, first.events)
+
+
+def test_corrupt_file_reported_rest_completes(cohort_copy, client, tmp_path):
+    bad = cohort_copy / "p02" / "night-04"
+    bad.mkdir()
+    (bad / "wrist-left.csv").write_bytes(b"time,x,y,z\n2026-01-09T22:00:00Z,0.1,zz\n\x00\x01garbage")
+    result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
+    assert len(result.computed) == 8
+    assert result.failures[["participant", "night_id", "attempts"]].values.tolist() == [["p02", "night-04", 2]]
+    assert "FormatError" in result.failures["error"].iloc[0]
+    assert pd.read_csv(tmp_path / "out" / "failures.csv")["night_id"].tolist() == ["night-04"]
+    assert len(result.nights) == 8
+
+
+def test_retry_once_recovers_a_transient_failure(cohort_dir, monkeypatch, tmp_path):
+    calls = []
+    real = hb.process_task
+
+    def flaky(task, tz="UTC"):
+        calls.append(task.night_id)
+        if len(calls) in (1, 3):
+            raise OSError("network file system hiccup")
+        return real(task, tz)
+
+    monkeypatch.setattr(hb, "process_task", flaky)
+    task = discover(cohort_dir)[0]
+    rec = run_night(task, str(tmp_path), retries=1)
+    assert rec["ok"] and rec["attempts"] == 2 and calls == [task.night_id] * 2
+    assert hb.is_done(tmp_path, task)
+    rec = run_night(task, str(tmp_path / "again"), retries=0)  # no retry: the first failure is final
+    assert (rec["ok"], rec["attempts"], rec["error"]) == (False, 1, "OSError: network file system hiccup")
+    assert not hb.is_done(tmp_path / "again", task)
+
+
+def test_no_nights_is_a_clear_error(tmp_path):
+    (tmp_path / "p01").mkdir()
+    with pytest.raises(HypnicError, match="no nights found"):
+        discover(tmp_path)
+    with pytest.raises(HypnicError, match="no such cohort folder"):
+        discover(tmp_path / "missing")
