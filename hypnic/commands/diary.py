@@ -118,7 +118,8 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
 @diary_app.command("list")
 def list_(last: int = typer.Option(0, "--last", min=0, help="Only the last N nights (0: all)."),
           db: Path = DB) -> None:
-    """Show the diary as a table."""
+    """Show the diary as a table ('hypnic diary export -' shows every field)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -128,18 +129,20 @@ def list_(last: int = typer.Option(0, "--last", min=0, help="Only the last N nig
     with connect(db) as con:
         entries = list_entries(con)
     entries = entries[-last:] if last else entries
-    cols = {"night": "night", "hours_slept": "slept h", "bedtime": "bed", "wake_time": "up",
-            "stress": "stress", "tiredness": "tired", "caffeine_drinks": "caffeine",
-            "alcohol_drinks": "alcohol", "exercise_h": "exercise h", "medications": "medications",
-            "antidepressant": "AD", "bothersome": "bother", "lost_consciousness": "LOC",
-            "daytime_jerks": "day jerks", "notes": "notes"}
-    table = Table(title=f"Diary ({len(entries)} nights)")
+    cols = {"night": "night", "hours_slept": "slept", "stress": "str", "tiredness": "tir",
+            "caffeine_drinks": "caf", "alcohol_drinks": "alc", "exercise_h": "ex h",
+            "antidepressant": "AD", "bothersome": "both", "lost_consciousness": "LOC",
+            "daytime_jerks": "day", "medications": "medications", "notes": "notes"}
+    table = Table(title=f"Diary ({len(entries)} nights)", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in cols.values():
-        table.add_column(c, overflow="fold", no_wrap=c == "night")
+        table.add_column(c, overflow="fold", no_wrap=c not in ("medications", "notes"))
     for e in entries:
         row = entry_to_row(e)
         table.add_row(*(Text(row[k]) for k in cols))
     Console().print(table)
+    typer.echo("str/tir: stress/tiredness 0-10; caf/alc: drinks; ex h: exercise hours; "
+               "AD: antidepressant; both: bothersome 0-10; LOC: loss of consciousness; "
+               "day: daytime jerks")
 
 
 @diary_app.command("import")

@@ -36,6 +36,7 @@ def nights(
     A night is named by the date its evening started in your local time (a recording
     starting before noon belongs to the previous evening).
     """
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -43,25 +44,30 @@ def nights(
     from analysis.diary import connect
     from analysis.nights import nights_table
 
+    tzinfo = zone(tz)
     if add:
         from hypnic.pipeline import process_files
 
-        night = process_files(add, db, zone(tz))
+        night = process_files(add, db, tzinfo)
         typer.echo(f"night {night.night}: {night.summary['n_jerks']} jerks stored")
     with connect(db) as con:
         t = nights_table(con)
     table = Table(title=f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
-                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)")
-    cols = {"n_jerks": ("jerks", "{:.0f}"), "rate_per_h_sleep": ("per h asleep", "{:.2f}"),
-            "n_onset_30min": ("near onset", "{:.0f}"), "sleep_onset_latency_min": ("latency min", "{:.0f}"),
-            "hours_asleep": ("h asleep", "{:.1f}"), "n_awakenings": ("awakenings", "{:.0f}"),
-            "hours_slept": ("slept h (diary)", "{:.1f}"), "stress": ("stress", "{:.0f}"),
-            "bothersome": ("bother", "{:.0f}"), "recordings": ("files", "{}")}
+                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    cols = {"n_jerks": ("jerks", "{:.0f}"), "rate_per_h_sleep": ("/h", "{:.2f}"),
+            "n_onset_30min": ("onset", "{:.0f}"), "sleep_onset_latency_min": ("lat", "{:.0f}"),
+            "hours_asleep": ("asleep", "{:.1f}"), "n_awakenings": ("wakes", "{:.0f}"),
+            "hours_slept": ("slept", "{:.1f}"), "stress": ("str", "{:.0f}"),
+            "bothersome": ("both", "{:.0f}"), "recordings": ("files", "{}")}
     table.add_column("night", no_wrap=True)
     for name, _ in cols.values():
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", no_wrap=name != "files")
     for night, row in t.iterrows():
         cells = ["" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
                  else f.format(row[c]) for c, (_, f) in cols.items()]
         table.add_row(str(night), *map(Text, cells))
     Console().print(table)
+    typer.echo("/h: jerks per hour asleep; onset: jerks within 15 min of sleep onset; lat: "
+               "minutes to fall asleep; asleep, slept (diary): hours; wakes: awakenings; "
+               "str: stress 0-10; both: bothersome 0-10")

@@ -1,0 +1,62 @@
+"""The diary, nights and report commands, end to end through the CLI entry point."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from hypnic.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_diary_add_edit_list_export_import(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal shows every column
+    db = str(tmp_path / "d" / "diary.sqlite")
+    code, out, _ = run(capsys, "diary", "add", "2026-01-05", "--slept", "6.5", "--stress", "7",
+                       "--med", "Sertraline", "--med", "melatonin", "--notes", "[b]x", "--db", db)
+    assert code == 0 and "Sertraline (SSRI) is an antidepressant; antidepressant flag set" in out
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    code, _, err = run(capsys, "diary", "add", "2026-01-05", "--db", db)
+    assert code == 1 and err.strip() == ("hypnic: error: night 2026-01-05 is already in the "
+                                         "diary (edit it, or replace it)")
+    code, _, err = run(capsys, "diary", "add", "2026-01-06", "--tiredness", "14", "--db", db)
+    assert code == 1 and "tiredness must be from 0 to 10, got 14" in err
+    code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--bothersome", "4", "--db", db)
+    assert code == 0 and "bothersome" in out
+    code, out, _ = run(capsys, "diary", "list", "--db", db)
+    assert code == 0 and "2026-01-05" in out and "[b]x" in out
+    csv_path = tmp_path / "diary.csv"
+    assert run(capsys, "diary", "export", str(csv_path), "--db", db)[0] == 0
+    lines = csv_path.read_text().splitlines()
+    assert lines[1].startswith("2026-01-05,6.5,") and ",Sertraline; melatonin,1,4,0,0,[b]x" in lines[1]
+    db2 = str(tmp_path / "d2.sqlite")
+    code, out, _ = run(capsys, "diary", "import", str(csv_path), "--db", db2)
+    assert code == 0 and "imported 1 night(s)" in out
+    assert run(capsys, "diary", "export", "-", "--db", db2)[1] == csv_path.read_text()
+
+
+def test_diary_import_bad_rows_exit_1_with_line_numbers(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("night,stress\n2026-01-05,3\n2026-01-06,99\n")
+    db = str(tmp_path / "d.sqlite")
+    code, _, err = run(capsys, "diary", "import", str(bad), "--db", db)
+    assert code == 1
+    assert err.strip() == ("hypnic: error: 1 bad row(s), nothing imported: line 3: stress must "
+                           "be from 0 to 10, got 99")
+    assert run(capsys, "diary", "export", "-", "--db", db)[1].count("\n") == 1  # header only
+
+
+def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
+    db, diary = sim_db
+    code, out, _ = run(capsys, "nights", "--db", str(db))
+    assert code == 0 and f"Nights ({len(diary)} recorded" in out and str(diary.night.iloc[0]) in out
+    code, out, _ = run(capsys, "report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert code == 0 and (tmp_path / "r" / "index.html").exists()
+    assert "nights and" in out and "report:" in out
+    code, _, err = run(capsys, "nights", "--db", str(db), "--tz", "Mars/Olympus")
+    assert code == 1 and "unknown time zone" in err
