@@ -48,8 +48,9 @@ from sensing.readers._common import (
     units_from_name,
 )
 
-#: Bytes per block of the streaming CSV reader (memory use is a few blocks).
-BLOCK_BYTES = 1 << 24
+#: Bytes per block of the streaming CSV reader (memory use is a few blocks; small blocks
+#: also keep the C heap from holding on to freed block buffers).
+BLOCK_BYTES = 1 << 20
 
 TIME_KINDS = ("iso", "iso-naive", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns", "elapsed-s",
               "elapsed-ms", "none")
@@ -380,7 +381,7 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
         return "skip"
 
     src = _Source(path, opts.progress)
-    times, accs, refs = [], [], []
+    out = _Columns(_estimate_rows(path), layout)
     header_rows = 1 if layout.header_row else 0
     try:
         reader = pcsv.open_csv(
@@ -394,16 +395,7 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
         for batch in reader:
-            acc = np.empty((batch.num_rows, 3), np.float32)
-            for i, a in enumerate(layout.axes):
-                acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
-            if layout.time_col:
-                t = _times(batch.column(layout.time_col), layout)
-                acc[t == np.iinfo(np.int64).min] = np.nan
-                times.append(t)
-            if layout.ref_col:
-                refs.append(_times(batch.column(layout.ref_col), replace(layout, time_kind="iso-naive")))
-            accs.append(acc)
+            out.append(batch)
     except pa.ArrowInvalid as exc:
         raise _locate(path, layout, exc, header_rows) from None
     except (pa.ArrowKeyError, KeyError) as exc:
@@ -415,22 +407,72 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
     if src.cut:
         warnings.warn(f"{path.name}: the compressed stream ends early; returning the "
                       "rows before the cut", TruncatedFileWarning, stacklevel=3)
-    acc = np.concatenate(accs) if accs else np.zeros((0, 3), np.float32)
-    acc *= np.float32(layout.scale) if layout.scale != 1 else np.float32(1)
+    acc, t, ref = out.arrays()
+    if layout.scale != 1:
+        acc *= np.float32(layout.scale)
     issues: list[dict] = []
-    ref = _wall_clock(refs, opts.tz, issues) if layout.ref_col else None
-    if not layout.time_col:
-        return Table(None, acc, ref, issues)
-    if layout.time_kind == "iso-naive":
-        return Table(_wall_clock(times, opts.tz, issues), acc, ref, issues)
-    return Table(np.concatenate(times) if times else np.zeros(0, np.int64), acc, ref, issues)
+    if ref is not None:
+        ref = _wall_clock(ref, opts.tz, issues)
+    if t is not None and layout.time_kind == "iso-naive":
+        t = _wall_clock(t, opts.tz, issues)
+    return Table(t, acc, ref, issues)
 
 
-def _wall_clock(chunks: list[np.ndarray], tz: str | None, issues: list[dict]) -> np.ndarray:
-    """Concatenated wall-clock times as UTC ns (local to ``tz``; UTC without one)."""
+class _Columns:
+    """Growable output arrays filled block by block (no copy of the whole at the end)."""
+
+    def __init__(self, capacity: int, layout: Layout):
+        self.layout, self.n = layout, 0
+        self.acc = np.empty((capacity, 3), np.float32)
+        self.t = np.empty(capacity, np.int64) if layout.time_col else None
+        self.ref = np.empty(capacity, np.int64) if layout.ref_col else None
+
+    def _grow(self, need: int) -> None:
+        size = max(need, int(len(self.acc) * 1.25) + 1024)
+        for name in ("acc", "t", "ref"):
+            old = getattr(self, name)
+            if old is not None:
+                new = np.empty((size, *old.shape[1:]), old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+
+    def append(self, batch: pa.RecordBatch) -> None:
+        m, i0 = batch.num_rows, self.n
+        if i0 + m > len(self.acc):
+            self._grow(i0 + m)
+        acc = self.acc[i0:i0 + m]
+        for i, a in enumerate(self.layout.axes):
+            acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
+        if self.t is not None:
+            t = self.t[i0:i0 + m] = _times(batch.column(self.layout.time_col), self.layout)
+            acc[t == np.iinfo(np.int64).min] = np.nan
+        if self.ref is not None:
+            self.ref[i0:i0 + m] = _times(batch.column(self.layout.ref_col),
+                                         replace(self.layout, time_kind="iso-naive"))
+        self.n += m
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        n = self.n
+        return self.acc[:n], None if self.t is None else self.t[:n], None if self.ref is None else self.ref[:n]
+
+
+def _estimate_rows(path: Path) -> int:
+    """Rows in a text file, from its (uncompressed) size and the length of its first lines."""
+    lines = head_lines(path, 1 << 16)
+    per_line = max(8.0, sum(len(ln) + 1 for ln in lines) / max(len(lines), 1))
+    size = path.stat().st_size
+    if is_gzip(path):
+        with open(path, "rb") as f:
+            f.seek(max(size - 4, 0))
+            isize = int.from_bytes(f.read(4), "little")  # uncompressed size mod 2^32
+        size = isize if isize >= size else size * 6
+    return int(size / per_line * 1.02) + 1024
+
+
+def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.ndarray:
+    """Wall-clock times as UTC ns (local to ``tz``; UTC without one)."""
     from sensing.readers.timecheck import _issue
 
-    naive = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
     if not tz:
         return naive
     utc, resolved = localize(naive, tz)
