@@ -10,6 +10,7 @@ from detection.config import DetectionConfig
 from detection.night import EVENT_COLUMNS, NightResult, detect_night
 from detection.scoring import Score, score_events
 from detection.sleep import SleepWindow
+from detection.streaming import StreamingDetector
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -17,6 +18,7 @@ __all__ = [
     "NightResult",
     "Score",
     "SleepWindow",
+    "StreamingDetector",
     "detect_night",
     "score_events",
 ]

@@ -104,19 +104,34 @@ def block_stats(mag: np.ndarray, block: int) -> np.ndarray:
     return np.median(mag[: nb * block].reshape(nb, block), axis=1)
 
 
-def block_floor(stats: np.ndarray, window: int) -> np.ndarray:
-    """Causal noise floor of each block: the median of the ``window`` preceding block
-    medians (block 0 uses its own)."""
-    nb = len(stats)
-    floor = np.empty(nb)
-    if nb == 0:
-        return floor
-    floor[0] = stats[0]
-    padded = np.r_[np.full(window - 1, np.nan), stats]
-    if nb > 1:
-        win = np.lib.stride_tricks.sliding_window_view(padded, window)[: nb - 1]
-        floor[1:] = np.nanmedian(win, axis=1) if window > 1 else win[:, 0]
-    return floor
+def block_floors(stats: np.ndarray, first: int, k0: int, k1: int, window: int) -> np.ndarray:
+    """Causal noise floor of blocks ``k0 .. k1-1``: the median of the ``window`` block
+    medians before each block (block 0, having none, uses its own).
+
+    Parameters
+    ----------
+    stats : ndarray
+        Block medians of blocks ``first, first+1, ...`` (must cover ``k0 - window``, or
+        start at block 0, up to ``k1 - 2``; block 0 when ``k0 == 0``).
+    first : int
+        Block index of ``stats[0]``.
+    k0, k1 : int
+        Range of blocks wanted.
+    window : int
+    """
+    k = np.arange(k0, k1)
+    padded = np.r_[np.full(window, np.nan), stats]  # padded[j + window] = stats[j]
+    idx = (k - first)[:, None] + np.arange(window)[None, :]  # stats[k-first-window .. k-first-1]
+    idx = np.clip(idx, 0, len(padded) - 1)
+    with np.errstate(all="ignore"):
+        win = padded[idx]
+    out = np.empty(len(k))
+    prev = k > 0
+    if prev.any():
+        out[prev] = np.nanmedian(win[prev], axis=1)
+    if (~prev).any():
+        out[~prev] = stats[0 - first]
+    return out
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,9 +185,26 @@ def _rhythm(hp: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 AXES = np.array(["x", "y", "z"])
 
 
-def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
-         prior_stats: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Candidates in one gap-free run of samples.
+def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Detection (high) and extent (low) thresholds from the noise floor, g."""
+    return (np.maximum(cfg.threshold_factor * floor, cfg.min_peak_g),
+            np.maximum(cfg.extent_factor * floor, cfg.min_extent_g))
+
+
+def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, mag: np.ndarray,
+         floor: np.ndarray, fs: float, cfg: DetectionConfig, ns: Samples) -> list[dict]:
+    """Candidate regions of ``mag`` over its floor, with features and kind.
+
+    All arrays cover the same samples; ``i0``/``i1`` of each candidate index into them.
+    """
+    high, low = thresholds(floor, cfg)
+    s, e = regions(mag, high, low, ns.merge, ns.cap)
+    return [_features(i0, i1, time_ns, acc, lp, hp, mag, high, floor, fs, cfg, ns)
+            for i0, i1 in zip(s.tolist(), e.tolist(), strict=True)]
+
+
+def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig) -> pd.DataFrame:
+    """Candidates in one gap-free run of samples (a whole segment: batch detection).
 
     Parameters
     ----------
@@ -183,37 +215,31 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
     fs : float
         Sampling rate, Hz.
     cfg : DetectionConfig
-    prior_stats : ndarray, optional
-        Block medians of the blocks just before ``acc[0]`` (the streaming detector's
-        history); the first block of a segment has none.
 
     Returns
     -------
-    candidates : DataFrame
-        One row per candidate with the columns of :data:`CANDIDATE_COLUMNS` plus ``i0``,
-        ``i1`` (first and one-past-last sample, relative to ``acc[0]``).
-    stats : ndarray
-        Block medians of the high-passed magnitude of the complete blocks of this run.
+    DataFrame
+        One row per candidate with ``i0``, ``i1`` (first and one-past-last sample) and the
+        columns of :data:`CANDIDATE_COLUMNS`.
+
+    Notes
+    -----
+    The noise floor of each ``block_s`` block is the median of the block medians of the
+    high-passed magnitude over the preceding ``floor_window_s`` (causal); a candidate is a
+    run of samples above ``extent_factor`` x floor holding one above ``threshold_factor``
+    x floor. :class:`detection.streaming.StreamingDetector` runs the same steps on its
+    buffer.
     """
     ns = Samples.of(cfg, fs)
+    n = len(acc)
+    if n == 0:
+        return _empty()
     lp, hp, mag = highpass(acc, ns.hp)
     stats = block_stats(mag, ns.block)
-    prior = np.zeros(0) if prior_stats is None else np.asarray(prior_stats, float)
-    all_stats = np.r_[prior, stats]
-    floor_b = block_floor(all_stats, ns.floor_blocks)[len(prior):]
-    if len(floor_b) == 0:
-        return _empty(), stats
-    n = len(mag)
-    blk = np.minimum(np.arange(n) // ns.block, len(floor_b) - 1)
-    floor = floor_b[blk]
-    high = np.maximum(cfg.threshold_factor * floor, cfg.min_peak_g)
-    low = np.maximum(cfg.extent_factor * floor, cfg.min_extent_g)
-    s, e = regions(mag, high, low, ns.merge, ns.cap)
-    rows = [_features(i0, i1, time_ns, acc, lp, hp, mag, high, floor, fs, cfg, ns)
-            for i0, i1 in zip(s.tolist(), e.tolist(), strict=True)]
-    if not rows:
-        return _empty(), stats
-    return pd.DataFrame(rows), stats
+    nb = -(-n // ns.block)
+    floor = np.repeat(block_floors(stats, 0, 0, nb, ns.floor_blocks), ns.block)[:n]
+    rows = find(time_ns, acc, lp, hp, mag, floor, fs, cfg, ns)
+    return pd.DataFrame(rows) if rows else _empty()
 
 
 def _empty() -> pd.DataFrame:

@@ -90,9 +90,9 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
 def sensor_candidates(rec: Recording, cfg: DetectionConfig) -> pd.DataFrame:
     """All candidates of one recording (each gap-free segment scanned on its own), with
     PLM series labelled."""
-    parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg)[0] for a, b in segments(rec.time_ns, rec.fs)]
+    parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
-    cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)[0]
+    cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
     return label_plm(cands.drop(columns=["i0", "i1"]), cfg)
 
 

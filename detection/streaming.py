@@ -1,0 +1,268 @@
+"""Live detection: :class:`StreamingDetector` takes chunks of any size as they arrive.
+
+It runs the batch steps of :mod:`detection.candidates` on a short buffer and emits a
+candidate as soon as everything it depends on has arrived: its last sample plus
+``DetectionConfig.lookahead_s`` (about 1 s). The buffer keeps only the samples still
+needed (the margin the high-pass and the context windows look back over, and any
+candidate still open), and the noise floor keeps the last ``floor_window_s`` of block
+medians, so memory stays bounded.
+
+Same events as batch: after :meth:`StreamingDetector.flush`, :attr:`StreamingDetector.events`
+equals the per-sensor candidates of :func:`detection.detect_night` on the same samples
+(start, end, peak, axis, kind, reason; floating-point features agree to ~1e-9). A
+periodic limb movement series is only recognised when its fourth movement arrives, so
+earlier members first come out with their own kind (``jerk`` or ``movement``) and are
+emitted again, with the same ``event_id`` and kind ``plm``, when the series is
+recognised. Night-level columns (groups across sensors, series, sleep phase) need the
+whole night and are left to :func:`detection.detect_night`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from detection.candidates import (
+    CANDIDATE_COLUMNS,
+    Samples,
+    block_floors,
+    find,
+    highpass,
+    thresholds,
+)
+from detection.config import DetectionConfig
+from detection.night import label_plm
+from sensing.errors import InvalidRecordingError
+from sensing.recording import GAP_FACTOR, LOCATIONS
+
+log = logging.getLogger(__name__)
+
+STREAM_COLUMNS = ["event_id", "location", *CANDIDATE_COLUMNS]
+#: The buffer is processed once this much new data has arrived (adds at most this to
+#: the emission delay; results do not depend on it), s.
+PROCESS_EVERY_S = 0.1
+
+
+class StreamingDetector:
+    """Detect jerks and look-alikes of one sensor from chunks of samples.
+
+    Parameters
+    ----------
+    fs : float
+        Nominal sampling rate, Hz.
+    location : str
+        Where the sensor is worn (a key of ``sensing.recording.LOCATIONS``).
+    config : DetectionConfig, optional
+
+    Examples
+    --------
+    >>> det = StreamingDetector(fs=50, location="wrist-left")
+    >>> new = det.push(time_ns, acc)  # doctest: +SKIP
+    >>> rest = det.flush()  # doctest: +SKIP
+    """
+
+    def __init__(self, fs: float, location: str = "unknown", config: DetectionConfig | None = None):
+        if not (np.isfinite(fs) and fs > 0):
+            raise InvalidRecordingError(f"fs must be a positive number of Hz, got {fs!r}")
+        if location not in LOCATIONS:
+            raise InvalidRecordingError(f"unknown location {location!r}; expected one of {', '.join(LOCATIONS)}")
+        self.fs, self.location = float(fs), location
+        self.cfg = config or DetectionConfig()
+        self.ns = Samples.of(self.cfg, self.fs)
+        self._gap_ns = GAP_FACTOR * 1e9 / self.fs
+        self._step = max(1, round(PROCESS_EVERY_S * self.fs))
+        self._last_t: int | None = None
+        self._rows: list[dict] = []  # every emitted candidate (latest version)
+        self._kind0: list[str] = []  # kind of each before PLM relabelling
+        self._new_segment()
+
+    # -- public -----------------------------------------------------------------------
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every candidate emitted so far, latest version of each (sorted by start)."""
+        return self._frame(self._rows)
+
+    @property
+    def buffered_samples(self) -> int:
+        """Samples held in memory now."""
+        return len(self._t)
+
+    def push(self, time_ns: np.ndarray, acc: np.ndarray) -> pd.DataFrame:
+        """Add samples; return the events that became final, and revised ones.
+
+        Parameters
+        ----------
+        time_ns : array of int64, shape (n,)
+            Sample times, ns since the epoch (UTC), increasing, after the previous chunk's.
+        acc : array, shape (n, 3)
+            Acceleration, g. Non-finite samples are dropped (they become a gap).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``event_id``, ``location`` and the candidate columns; a row whose
+            ``event_id`` was returned before is a revision (kind changed to ``plm``).
+        """
+        t = np.asarray(time_ns)
+        if t.dtype.kind == "M":
+            t = t.astype("datetime64[ns]").view(np.int64)
+        t = t.astype(np.int64, copy=False).reshape(-1)
+        a = np.asarray(acc, np.float32).reshape(-1, 3) if np.size(acc) else np.zeros((0, 3), np.float32)
+        if len(a) != len(t):
+            raise InvalidRecordingError(f"{len(t)} timestamps but {len(a)} acceleration samples")
+        ok = np.isfinite(a).all(axis=1)
+        t, a = t[ok], a[ok]
+        if len(t) == 0:
+            return _EMPTY.copy()
+        prev = self._last_t if self._last_t is not None else t[0] - 1
+        steps = np.diff(np.r_[prev, t])
+        if (steps <= 0).any():
+            raise InvalidRecordingError("timestamps must strictly increase across chunks")
+        before = len(self._rows)
+        changed: list[int] = []
+        starts = np.flatnonzero(steps > self._gap_ns)  # a new segment starts at these samples
+        if self._last_t is None:
+            starts = starts[starts > 0]
+        bounds = np.r_[0, starts, len(t)]
+        for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True):
+            if c0 in starts:
+                self._process(final=True, changed=changed)
+                self._new_segment()
+            self._t = np.r_[self._t, t[c0:c1]]
+            self._acc = np.r_[self._acc, a[c0:c1]]
+            self._n += c1 - c0
+        self._last_t = int(t[-1])
+        if self._n - self._done_n >= self._step:
+            self._process(final=False, changed=changed)
+        return self._result(before, changed)
+
+    def flush(self) -> pd.DataFrame:
+        """End of data: emit everything still pending (like :meth:`push`)."""
+        before = len(self._rows)
+        changed: list[int] = []
+        self._process(final=True, changed=changed)
+        self._new_segment()
+        return self._result(before, changed)
+
+    # -- internals --------------------------------------------------------------------
+    def _new_segment(self) -> None:
+        self._t = np.zeros(0, np.int64)
+        self._acc = np.zeros((0, 3), np.float32)
+        self._off = 0  # segment index of buffer[0]
+        self._n = 0  # samples of the segment so far
+        self._done_n = 0  # value of _n when the buffer was last processed
+        self._stats = np.zeros(0)  # block medians of blocks _stats_first, ...
+        self._stats_first = 0
+        self._p = 0  # candidates starting before this segment index are done
+        self._done_i0: set[int] = set()  # emitted candidates starting at or after _p
+
+    def _process(self, final: bool, changed: list[int]) -> None:
+        ns, off, n = self.ns, self._off, self._n
+        self._done_n = n
+        if n == off:
+            return
+        lp, hp, mag = highpass(self._acc, ns.hp)
+        half = 0 if final else ns.half
+        exact_lo = off + (ns.half if off > 0 else 0)  # first segment index with exact mag
+        exact_end = n - half
+        # block medians of newly complete blocks whose samples are all exact
+        nb_known = self._stats_first + len(self._stats)
+        if final and exact_end < ns.block and nb_known == 0:  # a segment shorter than a block
+            new = [float(np.median(mag))]
+        else:
+            new = [float(np.median(mag[k * ns.block - off:(k + 1) * ns.block - off]))
+                   for k in range(nb_known, exact_end // ns.block)]
+        self._stats = np.r_[self._stats, new]
+        nb_known += len(new)
+        if nb_known == 0:
+            return
+        known_end = exact_end if final else min(exact_end, (nb_known + 1) * ns.block)
+        k0, k1 = off // ns.block, -(-known_end // ns.block)
+        floor_b = block_floors(self._stats, self._stats_first, k0, k1, ns.floor_blocks)
+        floor = np.repeat(floor_b, ns.block)[off - k0 * ns.block:known_end - k0 * ns.block]
+        m = known_end - off
+        cands = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], floor, self.fs,
+                     self.cfg, ns)
+        for c in cands:
+            c["i0"] += off
+            c["i1"] += off
+        cands = [c for c in cands if c["i0"] >= self._p and c["i0"] not in self._done_i0]
+        need = max(ns.merge + 1, ns.gap + ns.ctx)
+        done = [c for c in cands if final or c["i1"] + need <= known_end]
+        pending = [c["i0"] for c in cands if not (final or c["i1"] + need <= known_end)]
+        self._emit(done, changed)
+        # advance the done point to a quiet stretch before anything still pending
+        limit = min([known_end - need, *pending]) if not final else known_end
+        if not final and limit > self._p:
+            _, low = thresholds(floor, self.cfg)
+            above = mag[:m] > low
+            above[: exact_lo - off] = True  # not exact yet: never a quiet point
+            quiet = np.flatnonzero(~above[: max(0, limit - off)])
+            q = self._quiet_point(quiet, off)
+            if q is not None and q > self._p:
+                self._p = q
+                self._done_i0 = {i for i in self._done_i0 if i >= q}
+        # trim: keep the margin before the done point and the samples of unfinished blocks
+        keep_from = min(self._p - (max(ns.gap + ns.ctx, ns.merge + 1) + ns.half),
+                        nb_known * ns.block - ns.half)
+        keep_from = max(keep_from, off)
+        if keep_from > off:
+            self._t, self._acc = self._t[keep_from - off:], self._acc[keep_from - off:]
+            self._off = keep_from
+        first_needed = max(0, self._off // ns.block - ns.floor_blocks - 1)
+        if first_needed > self._stats_first:
+            self._stats = self._stats[first_needed - self._stats_first:]
+            self._stats_first = first_needed
+
+    def _quiet_point(self, quiet: np.ndarray, off: int) -> int | None:
+        """Latest segment index preceded by merge+1 below-extent samples (``quiet`` are
+        buffer indices of below-extent samples). No candidate region crosses it."""
+        need = self.ns.merge + 1
+        if len(quiet) < need:
+            return None
+        # runs of consecutive quiet samples: the end of any run long enough is a quiet point
+        brk = np.flatnonzero(np.diff(quiet) != 1)
+        ends = np.r_[quiet[brk], quiet[-1]] + 1
+        starts = np.r_[quiet[0], quiet[brk + 1]]
+        ok = (ends - starts) >= need
+        if not ok.any():
+            return None
+        return int(ends[ok][-1] + off)
+
+    def _emit(self, cands: list[dict], changed: list[int]) -> None:
+        if not cands:
+            return
+        for c in cands:
+            self._done_i0.add(c.pop("i0"))
+            del c["i1"]
+            self._rows.append(dict(event_id=len(self._rows), location=self.location, **c))
+            self._kind0.append(c["kind"])
+        # PLM series over everything emitted so far, on the kinds before relabelling
+        # (a new movement can complete a series, and series only grow)
+        frame = pd.DataFrame(dict(start_ns=[r["start_ns"] for r in self._rows],
+                                  duration_s=[r["duration_s"] for r in self._rows],
+                                  kind=self._kind0, rejected_reason="", _id=range(len(self._rows))))
+        relabelled = label_plm(frame, self.cfg)
+        for i in relabelled.loc[relabelled["kind"] == "plm", "_id"].tolist():
+            if self._rows[i]["kind"] != "plm":
+                self._rows[i].update(kind="plm", rejected_reason="periodic limb movement series")
+                changed.append(i)
+
+    def _result(self, before: int, changed: list[int]) -> pd.DataFrame:
+        if before == len(self._rows) and not changed:
+            return _EMPTY.copy()
+        ids = sorted(set(range(before, len(self._rows))) | {i for i in changed if i < before})
+        return self._frame([self._rows[i] for i in ids])
+
+    @staticmethod
+    def _frame(rows: list[dict]) -> pd.DataFrame:
+        if not rows:
+            return _EMPTY.copy()
+        return pd.DataFrame(rows, columns=STREAM_COLUMNS).sort_values("start_ns", kind="stable",
+                                                                     ignore_index=True)
+
+
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=CANDIDATE_COLUMNS.get(c, "object")) for c in STREAM_COLUMNS}
+                      ).astype({"event_id": "int64"})
