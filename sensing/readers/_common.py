@@ -200,3 +200,18 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
     at_run_start = np.maximum.accumulate(np.where(run_start, back_so_far - went_back, 0))
     take_second = ambiguous & (back_so_far > at_run_start)
     return np.where(take_second, second, first), int(take_second.sum())
+
+
+def location_from_text(text: str) -> str | None:
+    """A hypnic location from a device's free-text body location (``left wrist``, ``R ankle``)."""
+    import re
+
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    side = "left" if words & {"left", "l", "lt"} else "right" if words & {"right", "r", "rt"} else None
+    for part, names in (("wrist", {"wrist"}), ("ankle", {"ankle"}), ("thigh", {"thigh"}),
+                        ("upper-arm", {"arm", "upperarm"})):
+        if words & names and side:
+            return f"{part}-{side}"
+    if words & {"trunk", "chest", "waist", "hip", "back", "torso"}:
+        return "trunk"
+    return None

@@ -5,7 +5,8 @@ as read by GENEAread, GGIRread's GENEActivReader and actipy):
 
 * A text header of ``Key:Value`` lines in sections (``Device Identity``, ``Device
   Capabilities``, ``Configuration Info`` with ``Measurement Frequency:100 Hz`` and
-  ``Time Zone:GMT +01:00``, ``Calibration Data`` with ``x gain``, ``x offset`` ... and
+  ``Time Zone:GMT +01:00``, ``Subject Info`` with ``Device Location Code:left wrist``
+  (mapped to ``wrist-left``), ``Calibration Data`` with ``x gain``, ``x offset`` ... and
   ``Memory Status`` with ``Number of Pages``).
 * Then pages of 10 lines: ``Recorded Data``, ``Device Unique Serial Code:``,
   ``Sequence Number:``, ``Page Time:YYYY-MM-DD hh:mm:ss:mmm`` (device local time),
@@ -27,7 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
+from sensing.readers._common import (
+    ReadOptions,
+    TruncatedFileWarning,
+    localize,
+    location_from_text,
+    read_all_bytes,
+)
 from sensing.readers.timecheck import _issue, build_recordings
 
 NAME = "geneactiv-bin"
@@ -133,6 +140,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     serial = header.get("Device Unique Serial Code", "")
     meta = {"format": NAME, "serial": serial, "calibration": {"gain": gain.tolist(),
                                                                "offset": offset.tolist()}}
+    worn = location_from_text(header.get("Device Location Code", ""))
     return build_recordings(t, acc, name=path.name, fs=fs, meta=meta,
-                            location=opts.location or "unknown", device=f"GENEActiv {serial}",
+                            location=opts.location or worn or "unknown", device=f"GENEActiv {serial}",
                             max_reorder_s=opts.max_reorder_s, issues=issues)

@@ -82,3 +82,27 @@ def test_impossible_units_are_refused(tmp_path, factor, units):
     (tmp_path / "u.csv").write_text("\n".join(out) + "\n")
     with pytest.raises(FormatError, match="units"):
         read(tmp_path / "u.csv", **({"units": units} if units else {}))
+
+
+def test_geneactiv_location_code_sets_the_location():
+    assert read(DATA / "geneactiv.bin")[0].location == "wrist-left"
+    assert read(DATA / "geneactiv.bin", location="ankle-right")[0].location == "ankle-right"
+
+
+@pytest.mark.parametrize("variant", ["timestamp-column", "no-column-row", "M/d/yyyy"])
+def test_actilife_variants(tmp_path, variant):
+    t, acc = build("actigraph_RAW.csv", tmp_path)
+    lines = (tmp_path / "actigraph_RAW.csv").read_text().splitlines()
+    if variant == "timestamp-column":
+        stamps = np.datetime_as_string((t + 3600 * 10**9).astype("datetime64[ms]"))
+        lines[10] = "Timestamp," + lines[10]
+        lines[11:] = [f"{s[8:10]}/{s[5:7]}/{s[:4]} {s[11:]},{row}" for s, row in zip(stamps, lines[11:], strict=True)]
+    elif variant == "no-column-row":
+        del lines[10]
+    else:
+        lines[0] = lines[0].replace("dd/MM/yyyy", "M/d/yyyy")
+        lines[3] = "Start Date 1/5/2026"
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
+    rec = read(tmp_path / "a.csv", tz="Europe/Berlin")[0]
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)

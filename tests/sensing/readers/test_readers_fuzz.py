@@ -13,7 +13,8 @@ from sensing.errors import HypnicError
 from sensing.readers import TruncatedFileWarning, read
 from sensing.recording import Recording
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _read_or_project_error(path, **options):
