@@ -8,7 +8,7 @@ the estimate (mean of log RR estimate minus log true RR, and the median RR), the
 coverage for the univariable model (for comparison), and how often each factor is called
 a finding (power for real effects, false-positive rate for null ones).
 
-Usage: ``python benchmarks/effects.py [--diaries 1000] [--nights 28] [--seed 0]``.
+Usage: ``python benchmarks/effects.py [--diaries 1000] [--nights 28] [--seed 0] [--base-per-h 0.15]``.
 Prints one JSON object.
 """
 
@@ -41,9 +41,11 @@ def main() -> None:
     ap.add_argument("--diaries", type=int, default=1000)
     ap.add_argument("--nights", type=int, default=28)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--base-per-h", type=float, default=RateModel().base_per_h,
+                    help="jerks per hour in bed at zero exposure (the simulator's default)")
     args = ap.parse_args()
 
-    model = RateModel()
+    model = RateModel(base_per_h=args.base_per_h)
     true_rr = simulated_true_rr(model)
     rows, models, enough = [], [], 0
     t0 = time.perf_counter()
@@ -70,6 +72,7 @@ def main() -> None:
             finding_rate=round(float(g.finding.mean()), 3))
     print(json.dumps(dict(
         benchmark="effects", diaries=args.diaries, nights=args.nights, seed=args.seed,
+        base_per_h=args.base_per_h,
         target_coverage=0.90,
         min_coverage=round(min(v["coverage"] for v in per.values()), 3),
         share_enough=round(enough / args.diaries, 3),
