@@ -39,7 +39,7 @@ from sensing.recording import GAP_FACTOR, LOCATIONS
 
 log = logging.getLogger(__name__)
 
-STREAM_COLUMNS = ["event_id", "location", *CANDIDATE_COLUMNS]
+STREAM_COLUMNS = ["event_id", "revised", "start", "end", "location", *CANDIDATE_COLUMNS]
 #: The buffer is processed once this much new data has arrived (adds at most this to
 #: the emission delay; results do not depend on it), s.
 PROCESS_EVERY_S = 0.1
@@ -102,8 +102,10 @@ class StreamingDetector:
         Returns
         -------
         DataFrame
-            Columns ``event_id``, ``location`` and the candidate columns; a row whose
-            ``event_id`` was returned before is a revision (kind changed to ``plm``).
+            Columns ``event_id``, ``revised``, ``start``, ``end`` (UTC), ``location`` and
+            the candidate columns (``kind``: only ``jerk`` rows are jerks). A row with
+            ``revised`` True repeats an earlier ``event_id`` whose kind changed to ``plm``:
+            update the stored event rather than adding one.
         """
         t = np.asarray(time_ns)
         if t.dtype.kind == "M":
@@ -253,16 +255,22 @@ class StreamingDetector:
     def _result(self, before: int, changed: list[int]) -> pd.DataFrame:
         if before == len(self._rows) and not changed:
             return _EMPTY.copy()
-        ids = sorted(set(range(before, len(self._rows))) | {i for i in changed if i < before})
-        return self._frame([self._rows[i] for i in ids])
+        revised = {i for i in changed if i < before}
+        ids = sorted(set(range(before, len(self._rows))) | revised)
+        return self._frame([dict(self._rows[i], revised=i in revised) for i in ids])
 
     @staticmethod
     def _frame(rows: list[dict]) -> pd.DataFrame:
         if not rows:
             return _EMPTY.copy()
-        return pd.DataFrame(rows, columns=STREAM_COLUMNS).sort_values("start_ns", kind="stable",
-                                                                     ignore_index=True)
+        df = pd.DataFrame(rows)
+        df["start"] = pd.to_datetime(df["start_ns"], utc=True)
+        df["end"] = pd.to_datetime(df["end_ns"], utc=True)
+        if "revised" not in df:
+            df["revised"] = False
+        return df[STREAM_COLUMNS].sort_values("start_ns", kind="stable", ignore_index=True)
 
 
 _EMPTY = pd.DataFrame({c: pd.Series(dtype=CANDIDATE_COLUMNS.get(c, "object")) for c in STREAM_COLUMNS}
-                      ).astype({"event_id": "int64"})
+                      ).astype({"event_id": "int64", "revised": "bool", "start": "datetime64[ns, UTC]",
+                                "end": "datetime64[ns, UTC]"})

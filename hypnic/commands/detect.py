@@ -1,0 +1,113 @@
+"""``hypnic detect``: jerks, look-alikes and the sleep window of one night, from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hypnic.app import app
+
+
+@app.command()
+def detect(
+    files: list[Path] = typer.Argument(..., help="Recorded files of ONE night (several = several sensors worn together)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Events CSV to write (one row per candidate; kind 'jerk' are the jerks)."),
+    sleep_out: Path | None = typer.Option(None, "--sleep-out", help="Sleep JSON to write (onset, wake, awakenings, ISO-8601 UTC)."),
+    location: list[str] | None = typer.Option(
+        None, "--location", "-l",
+        help="Where each FILE was worn, in order (repeat the option; overrides the file's own)."),
+    fmt: str = typer.Option("auto", "--format", help="File format: auto, generic-csv, parquet, ..."),
+    tz: str | None = typer.Option(None, "--tz", help="IANA zone of times written without a zone (default UTC)."),
+    stimuli: Path | None = typer.Option(
+        None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line."),
+    threshold_factor: float | None = typer.Option(
+        None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor [default: 10]."),
+    min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g [default: 0.15]."),
+    jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s [default: 0.6]."),
+    series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s [default: 30]."),
+    group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s [default: 0.5]."),
+) -> None:
+    """Detect hypnic jerks in FILE(s) of one night and write the events and sleep window.
+
+    Every candidate is kept in the events CSV with its kind (jerk, plm, rhythmic,
+    artefact, movement) and why it was rejected; times are ISO-8601 UTC.
+    """
+    import json
+    from dataclasses import asdict, replace
+    from datetime import datetime, timezone
+
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+
+    import hypnic
+    from detection import DetectionConfig, detect_night
+    from sensing.errors import FormatError, HypnicError
+    from sensing.generic import iso_strings
+    from sensing.readers import read
+
+    if location and len(location) not in (1, len(files)) or (location and len(location) == 1 and len(files) > 1):
+        raise HypnicError(f"give one --location per file: {len(files)} file(s), {len(location)} location(s)")
+    overrides = dict(threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
+                     series_gap_s=series_gap_s, group_window_s=group_window_s)
+    config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
+    recordings = []
+    for i, path in enumerate(files):
+        recordings += read(path, format=fmt, tz=tz, location=location[i] if location else None)
+    stim = _read_stimuli(stimuli) if stimuli else None
+    try:
+        result = detect_night(recordings, config, stimuli=stim)
+    except ValueError as exc:  # e.g. unparseable stimulus times
+        raise FormatError(str(exc)) from exc
+    events = result.events.copy()
+    for col in ("start", "end"):
+        events[col] = np.asarray(iso_strings(events[col].to_numpy("datetime64[ns]").view(np.int64)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    events.to_csv(out, index=False)
+    if sleep_out:
+        sleep_out.parent.mkdir(parents=True, exist_ok=True)
+        info = dict(result.sleep.to_dict(), files=[str(f) for f in files],
+                    locations=[r.location for r in recordings],
+                    hypnic_version=getattr(hypnic, "__version__", "unknown"),
+                    created=datetime.now(timezone.utc).isoformat(), config=asdict(config))
+        sleep_out.write_text(json.dumps(info, indent=2))
+    _summary(Console(), result, recordings, out, sleep_out, Table)
+
+
+def _read_stimuli(path: Path) -> list[str]:
+    import pandas as pd
+
+    from sensing.errors import FormatError
+
+    try:
+        df = pd.read_csv(path, header=None, dtype=str, comment="#")
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"{path}: cannot read stimulus times: {exc}") from exc
+    first = df.iloc[0].str.strip().str.lower().tolist() if len(df) else []
+    if "time" in first:
+        df = df.iloc[1:, first.index("time")]
+    else:
+        df = df.iloc[:, 0]
+    return df.str.strip().tolist()
+
+
+def _summary(console, result, recordings, out, sleep_out, table_cls) -> None:
+    ev = result.events
+    table = table_cls(title="hypnic detect")
+    table.add_column("sensor")
+    for k in ("jerk", "plm", "rhythmic", "artefact", "movement"):
+        table.add_column(k, justify="right")
+    for rec in recordings:
+        e = ev[ev["location"] == rec.location]
+        table.add_row(f"{rec.location} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
+                      *(str(int((e["kind"] == k).sum())) for k in ("jerk", "plm", "rhythmic", "artefact", "movement")))
+    console.print(table)
+    s = result.sleep
+    jerks = result.jerks
+    n_jerks = jerks["group_id"].nunique() if len(jerks) else 0
+    when = "no sleep found" if s.onset is None else (
+        f"sleep {s.onset:%H:%M}-{s.wake:%H:%M} UTC, {len(s.awakenings)} awakening(s)")
+    phases = jerks.drop_duplicates("group_id")["phase"].value_counts().to_dict() if n_jerks else {}
+    console.print(f"{n_jerks} jerk(s) across sensors; {when}; by phase: {phases or '-'}")
+    console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))
