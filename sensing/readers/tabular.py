@@ -64,7 +64,7 @@ _AXIS = re.compile(
     r"^(?:(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?([xyz])"
     r"|([xyz])(?:acc|accel|axis)?|axis([123])|([xyz])axis)$")
 _NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IGNORECASE)
-_ISO_ZONE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -143,7 +143,7 @@ def parse_start(text: str, tz: str | None = None) -> int:
     try:
         if _NUMBER.match(text):
             return int(round(float(text) * 1e9))
-        has_zone = bool(_ISO_ZONE.search(text)) and ("T" in text or " " in text)
+        has_zone = bool(_ISO_ZONE.search(text))
         arr = pa.array([text])
         if has_zone:
             ts = pc.cast(arr, pa.timestamp("ns", tz="UTC"))
