@@ -1,0 +1,122 @@
+"""Helpers of the fault campaigns: record emulated sensors end to end and count.
+
+Recording goes through the real stack: bleak's public API with the emulator's
+``backend=``, bumble GATT/ATT over a ``LocalLink``, the profile decoders, the sensor
+clock and the SQLite store. :func:`compare` counts what the emulated sensor delivered
+(its ``delivered`` mask) against what the file holds, by the exact sensor counts of
+each sample (mg for Polar, raw counts for the hypnic profile), so lost, duplicated and
+misordered samples are all seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
+from sensing.emulator import EmulatedAir
+from sensing.store import RecordingStore, read_sqlite
+
+#: Reader timing for emulated runs (the emulator's clock is accelerated).
+CFG = ReaderConfig(scan_timeout_s=3, backoff_initial_s=0.05, backoff_max_s=0.2, watchdog_s=0.6)
+
+
+async def record(path: Path, sensors: list[tuple[str, Any, tuple]], real_s: float,
+                 speed: float = 20.0, config: ReaderConfig = CFG, prepare=None):
+    """Record emulated sensors ``[(profile, recording, faults)]`` into ``path``.
+
+    ``prepare(air, added)`` may tamper with the sensors before the air starts.
+    Returns the emulated sensors and the recorder's summary.
+    """
+    air = EmulatedAir(speed=speed)
+    added = [air.add_sensor(p, r, faults=f) for p, r, f in sensors]
+    if prepare is not None:
+        prepare(air, added)
+    await air.start()
+    specs = [SensorSpec(s.address, r.location) for s, (_, r, _) in zip(added, sensors, strict=True)]
+    store = RecordingStore(path)
+    try:
+        summary = await Recorder(specs, store, config, air.client_backend, air.scanner_backend,
+                                 air.now_ns).run(real_s)
+    finally:
+        store.close()
+        await air.close()
+    return added, summary
+
+
+def codes(profile: str, acc: np.ndarray, range_g: int = 8) -> np.ndarray:
+    """Exact sensor counts of samples in g (what went over the air), int64 (n, 3)."""
+    scale = 1000.0 if profile == "polar" else 32768 / range_g
+    limit = 1000 * range_g if profile == "polar" else 32767
+    return np.clip(np.rint(np.asarray(acc, np.float64) * scale), -limit - 1, limit).astype(np.int64)
+
+
+def holes(idx: np.ndarray) -> np.ndarray:
+    """Positions k in ``idx`` (sorted sample indices) after which samples are missing."""
+    return np.flatnonzero(np.diff(idx) > 1)
+
+
+def compare(sensor, path: Path) -> dict[str, Any]:
+    """Delivered vs stored for one emulated sensor.
+
+    Returns
+    -------
+    dict
+        ``delivered``, ``stored``, ``lost`` (delivered, not stored), ``extra`` (stored
+        more often than delivered), ``in_order`` (stored sequence == delivered sequence),
+        ``gaps_real`` (holes in the delivered samples), ``gaps_marked`` (gaps in the file),
+        ``gaps_exact`` (real holes whose marked gap spans exactly the stored samples
+        around them).
+    """
+    recs = [r for r in read_sqlite(path) if r.meta["address"] == sensor.address]
+    idx = np.flatnonzero(sensor.delivered)
+    truth = codes(sensor.profile, sensor.recording.acc[idx])
+    stored = codes(sensor.profile, np.concatenate([r.acc for r in recs])) if recs else truth[:0]
+    want, got = Counter(map(tuple, truth)), Counter(map(tuple, stored))
+    lost = sum((want - got).values())
+    extra = sum((got - want).values())
+    time_ns = np.concatenate([r.time_ns for r in recs]) if recs else np.zeros(0, np.int64)
+    marked = {tuple(g) for r in recs for g in r.gaps.tolist()}
+    exact = 0
+    if lost == 0 and extra == 0 and len(stored) == len(truth):
+        for k in holes(idx):
+            exact += (int(time_ns[k]), int(time_ns[k + 1])) in marked
+    return {"delivered": len(idx), "stored": len(stored), "lost": lost, "extra": extra,
+            "in_order": bool(len(stored) == len(truth) and (stored == truth).all()),
+            "gaps_real": len(holes(idx)), "gaps_marked": len(marked), "gaps_exact": exact}
+
+
+def tamper(sensor, every: int, mode: str, limit: int = 3) -> dict[str, int]:
+    """Make an emulated sensor repeat (``duplicate``) or swap (``swap``) every ``every``-th
+    data notification at the radio boundary (bumble's ``notify_subscribers``), ``limit``
+    times (early in the run, so that no held-back notification is cut off at the end).
+
+    Returns a dict counting what was done (filled while recording).
+    """
+    device, original = sensor._device, sensor._device.notify_subscribers
+    done = {"sent": 0, "duplicated": 0, "swapped": 0}
+    held: list[bytes] = []
+
+    async def notify(attribute, value=None, force=False):
+        if attribute is not sensor._data:
+            return await original(attribute, value, force)
+        done["sent"] += 1
+        if held:
+            await original(attribute, value, force)
+            await original(attribute, held.pop(), force)
+            done["swapped"] += 1
+            return None
+        if done["sent"] % every == 0 and done["duplicated"] + len(held) + done["swapped"] < limit:
+            if mode == "duplicate":
+                await original(attribute, value, force)
+                done["duplicated"] += 1
+            else:
+                held.append(value)
+                return None
+        return await original(attribute, value, force)
+
+    device.notify_subscribers = notify
+    return done
