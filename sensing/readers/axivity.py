@@ -68,10 +68,26 @@ def unpack_time(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
-    """Read an Axivity .cwa file into Recordings (see the module docstring)."""
+    """Read an Axivity .cwa file (possibly gzip-compressed) into Recordings."""
     data, cut = read_all_bytes(path)
+    return decode(data, opts, path.name, cut)
+
+
+def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False) -> list:
+    """Decode the bytes of a .cwa file into Recordings (see the module docstring).
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    opts : ReadOptions
+    name : str
+        File name, for messages.
+    cut : bool
+        Whether the bytes are known to stop early (a cut compressed stream).
+    """
     if len(data) < 1024 or data[:2] != b"MD":
-        raise FormatError(f"{path.name}: not a .cwa file ({EXPECTS})")
+        raise FormatError(f"{name}: not a .cwa file ({EXPECTS})")
     (length,) = struct.unpack_from("<H", data, 2)
     start = (length + 4 + BLOCK - 1) // BLOCK * BLOCK
     device_id, session = struct.unpack_from("<HI", data, 5)
@@ -80,10 +96,10 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
         device_id |= upper << 16
     n = (len(data) - start) // BLOCK
     if cut or (len(data) - start) % BLOCK:
-        warnings.warn(f"{path.name}: the file ends inside a data block; returning the "
+        warnings.warn(f"{name}: the file ends inside a data block; returning the "
                       f"{n} whole blocks before the cut", TruncatedFileWarning, stacklevel=3)
     if n <= 0:
-        raise FormatError(f"{path.name}: no data blocks after the header")
+        raise FormatError(f"{name}: no data blocks after the header")
     body = data[start:start + n * BLOCK]
     blocks = np.frombuffer(body, BLOCK_DTYPE, n)
     words = np.frombuffer(body, "<u2").reshape(n, BLOCK // 2)
@@ -91,7 +107,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     valid = ((blocks["header"] == 0x5841) & (blocks["length"] == 508)
              & (words.sum(axis=1, dtype=np.uint64) % 65536 == 0) & date_ok & (blocks["rate"] != 0))
     if not valid.any():
-        raise FormatError(f"{path.name}: no valid data block (bad headers or checksums)")
+        raise FormatError(f"{name}: no valid data block (bad headers or checksums)")
     first = int(np.flatnonzero(valid)[0])
     fmt = blocks["axes_bps"][first]
     valid &= (blocks["axes_bps"] == fmt) & (blocks["rate"] == blocks["rate"][first])
@@ -114,7 +130,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
         axis0 = 3 if channels >= 6 else 0
         raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3].astype(np.int64)
     else:
-        raise FormatError(f"{path.name}: unsupported sample packing 0x{int(fmt):02x}")
+        raise FormatError(f"{name}: unsupported sample packing 0x{int(fmt):02x}")
     per_block = raw.shape[1]
     count = np.minimum(b["count"].astype(np.int64), per_block)
     unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float64)
@@ -130,7 +146,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     acc = (raw / unit[:, None, None])[keep].astype(np.float32)
     meta = {"format": NAME, "device_id": device_id, "session_id": session,
             "hardware": "AX6" if data[4] == 0x64 else "AX3"}
-    return build_recordings(t, acc, name=path.name, fs=opts.fs or freq, meta=meta,
+    return build_recordings(t, acc, name=name, fs=opts.fs or freq, meta=meta,
                             location=opts.location or "unknown",
                             device=f"Axivity {meta['hardware']} {device_id}",
                             max_reorder_s=opts.max_reorder_s, issues=issues)

@@ -64,17 +64,32 @@ def _zone(text: str) -> int | None:
 
 
 def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
-    """Read a GENEActiv .bin file into Recordings (see the module docstring).
+    """Read a GENEActiv .bin file (possibly gzip-compressed) into Recordings."""
+    data, cut = read_all_bytes(path)
+    return decode(data, opts, path.name, cut)
+
+
+def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False) -> list:
+    """Decode the bytes of a GENEActiv .bin file into Recordings (see the module docstring).
 
     Times: page times are local to the header's ``Time Zone``; ``tz`` overrides it.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    opts : ReadOptions
+    name : str
+        File name, for messages.
+    cut : bool
+        Whether the bytes are known to stop early (a cut compressed stream).
     """
-    data, cut = read_all_bytes(path)
     text_lines = data.split(b"\n")
     if text_lines and text_lines[-1] == b"":
         text_lines.pop()
     first_page = next((i for i, ln in enumerate(text_lines) if ln.rstrip(b"\r") == b"Recorded Data"), None)
     if first_page is None:
-        raise FormatError(f"{path.name}: no 'Recorded Data' page after the header")
+        raise FormatError(f"{name}: no 'Recorded Data' page after the header")
     header = {}
     for ln in text_lines[:first_page]:
         key, sep, value = ln.decode("utf-8", "replace").rstrip("\r").partition(":")
@@ -85,9 +100,9 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
         offset = np.array([float(header[f"{a} offset"]) for a in "xyz"])
         fs = opts.fs or float(header["Measurement Frequency"].split()[0])
     except (KeyError, ValueError, IndexError) as exc:
-        raise FormatError(f"{path.name}: GENEActiv header lacks or garbles {exc}") from None
+        raise FormatError(f"{name}: GENEActiv header lacks or garbles {exc}") from None
     if not (gain != 0).all():
-        raise FormatError(f"{path.name}: a calibration gain is zero")
+        raise FormatError(f"{name}: a calibration gain is zero")
     pages = text_lines[first_page:]
     n_pages = len(pages) // PAGE_LINES
     truncated = cut or len(pages) % PAGE_LINES != 0
@@ -96,20 +111,20 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     counts = np.array([len(h) // 12 for h in hex_lines], np.int64)
     if n_pages and (counts[:-1] != SAMPLES_PER_PAGE).any():
         p = int(np.flatnonzero(counts[:-1] != SAMPLES_PER_PAGE)[0])
-        raise FormatError(f"{path.name}: line {len(text_lines) - len(pages) + p * PAGE_LINES + 10}: "
+        raise FormatError(f"{name}: line {len(text_lines) - len(pages) + p * PAGE_LINES + 10}: "
                           f"page {p} holds {counts[p]} samples, expected {SAMPLES_PER_PAGE}")
     if n_pages and counts[-1] != SAMPLES_PER_PAGE:
         truncated = True
     if truncated:
-        warnings.warn(f"{path.name}: the file ends inside a page; returning the {int(counts.sum())} "
+        warnings.warn(f"{name}: the file ends inside a page; returning the {int(counts.sum())} "
                       "whole samples before the cut", TruncatedFileWarning, stacklevel=3)
     if not n_pages or counts.sum() == 0:
-        raise FormatError(f"{path.name}: no complete samples")
+        raise FormatError(f"{name}: no complete samples")
     times = []
     for p in range(n_pages):
         line = pages[p * PAGE_LINES + 3].decode("utf-8", "replace").rstrip("\r")
         if not line.startswith("Page Time:"):
-            raise FormatError(f"{path.name}: line {len(text_lines) - len(pages) + p * PAGE_LINES + 4}: "
+            raise FormatError(f"{name}: line {len(text_lines) - len(pages) + p * PAGE_LINES + 4}: "
                               f"expected 'Page Time:...', got {line[:80]!r}")
         times.append(line[len("Page Time:"):])
     # "2024-01-11 15:35:31:000" -> ISO with a decimal point
@@ -118,13 +133,13 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     try:
         local = pc.cast(pa.array(iso), pa.timestamp("ns")).cast(pa.int64()).to_numpy()
     except pa.ArrowInvalid as exc:
-        raise FormatError(f"{path.name}: page time: {exc}") from None
+        raise FormatError(f"{name}: page time: {exc}") from None
     page_ns = localize(local, opts.tz)[0] if opts.tz else local - (zone or 0)
     hexbuf = np.frombuffer(b"".join(h[: 12 * c] for h, c in zip(hex_lines, counts, strict=True)), np.uint8)
     nib = _HEX[hexbuf]
     if (nib == 255).any():
         i = int(np.flatnonzero(nib == 255)[0]) // 12 // SAMPLES_PER_PAGE
-        raise FormatError(f"{path.name}: page {i}: the data line holds a non-hex character")
+        raise FormatError(f"{name}: page {i}: the data line holds a non-hex character")
     nib = nib.reshape(-1, 12).astype(np.int32)
     raw = np.stack([(nib[:, 3 * k] << 8) | (nib[:, 3 * k + 1] << 4) | nib[:, 3 * k + 2] for k in range(3)],
                    axis=1)
@@ -141,6 +156,6 @@ def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
     meta = {"format": NAME, "serial": serial, "calibration": {"gain": gain.tolist(),
                                                                "offset": offset.tolist()}}
     worn = location_from_text(header.get("Device Location Code", ""))
-    return build_recordings(t, acc, name=path.name, fs=fs, meta=meta,
+    return build_recordings(t, acc, name=name, fs=fs, meta=meta,
                             location=opts.location or worn or "unknown", device=f"GENEActiv {serial}",
                             max_reorder_s=opts.max_reorder_s, issues=issues)

@@ -106,3 +106,14 @@ def test_actilife_variants(tmp_path, variant):
     rec = read(tmp_path / "a.csv", tz="Europe/Berlin")[0]
     np.testing.assert_array_equal(rec.time_ns, t)
     np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
+
+
+def test_binary_decoders_are_pure_bytes_functions():
+    from reader_samples import cwa_bytes, geneactiv_bytes
+
+    from sensing.readers import ReadOptions, axivity, geneactiv
+
+    for decode, (data, t, acc) in ((axivity.decode, cwa_bytes("ax6")), (geneactiv.decode, geneactiv_bytes())):
+        rec, = decode(data, ReadOptions())
+        np.testing.assert_array_equal(rec.time_ns, t)
+        np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
