@@ -45,6 +45,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from sensing.errors import HypnicError
 
@@ -178,7 +179,7 @@ def night_of(t: dt.datetime, tz: dt.tzinfo | None = None) -> dt.date:
 
 # -- parsing text (CLI options and CSV cells) --------------------------------------------
 
-def parse_field(name: str, text: str) -> object:
+def parse_field(name: str, text: str) -> Any:
     """Parse one field from text (a CSV cell or a CLI value); empty text gives None.
 
     Raises
@@ -360,7 +361,7 @@ def list_entries(con: sqlite3.Connection) -> list[DiaryEntry]:
     return [_from_db(r) for r in con.execute(f"SELECT {_COLS} FROM diary ORDER BY night")]
 
 
-def edit_entry(con: sqlite3.Connection, night: dt.date, **changes: object) -> DiaryEntry:
+def edit_entry(con: sqlite3.Connection, night: dt.date, **changes: Any) -> DiaryEntry:
     """Change some fields of an existing entry (validated); returns the new entry.
 
     Raises

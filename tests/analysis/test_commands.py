@@ -60,3 +60,33 @@ def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
     assert "nights and" in out and "report:" in out
     code, _, err = run(capsys, "nights", "--db", str(db), "--tz", "Mars/Olympus")
     assert code == 1 and "unknown time zone" in err
+
+
+def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
+    from analysis.diary import connect
+    from analysis.nights import load_nights, summarise_night
+    from detection import detect_night
+    from sensing.simulate import NightConfig, save_night, simulate_night
+
+    night = simulate_night(NightConfig(fs=25.0, locations=("wrist-left", "ankle-left"),
+                                       hours_in_bed=1.0, n_jerks=5, start="2026-03-02T23:30:00Z"), seed=4)
+    folder = save_night(night, tmp_path / "n")
+    db = str(tmp_path / "h.sqlite")
+    code, out, _ = run(capsys, "nights", "--add", str(folder / "wrist-left.csv"),
+                       "--add", str(folder / "ankle-left.csv"), "--tz", "UTC", "--db", db)
+    from sensing.readers import read
+    recs = [r for p in ("wrist-left.csv", "ankle-left.csv") for r in read(folder / p)]
+    result = detect_night(recs)
+    expected = summarise_night(result.events, result.sleep, 1.0)["n_jerks"]
+    assert code == 0 and f"night 2026-03-02: {expected} jerks stored" in out
+    with connect(db) as con:
+        stored = load_nights(con)
+    assert stored["recordings"].tolist() == ["wrist-left.csv;ankle-left.csv"]
+    assert stored["n_jerks"].tolist() == [expected]
+
+
+def test_report_on_an_empty_database(tmp_path, capsys):
+    code, out, _ = run(capsys, "report", "--db", str(tmp_path / "e.sqlite"), "--out", str(tmp_path / "r"))
+    text = (tmp_path / "r" / "index.html").read_text()
+    assert code == 0 and "Too few nights" in out
+    assert "No recorded nights yet" in text and 'id="doctor"' not in text
