@@ -80,7 +80,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     fields = split_fields(body[0], delim)
     has_header = not re.match(r"^[+-]?[\d.]+$", fields[-1])
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
-    layout = Layout(10, delim, names, has_header, None, names[-3:], unit_scale(opts.units or "g"), "none",
+    layout = Layout(10, delim, names, has_header, None, (names[-3], names[-2], names[-1]), unit_scale(opts.units or "g"), "none",
                     start_ns=start_ns, fs=fs)
     acc = read_table(path, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -61,6 +62,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     events = None if opts.start else starts(path)
     layout = generic_layout(path, replace(opts, start=opts.start or "0"), lines)
     t, acc, _, _ = read_table(path, layout, opts)
+    t = cast(np.ndarray, t)  # the layout has a time column
     if events is None and not opts.start:
         raise FormatError(f"{path.name}: phyphox times are seconds since the start and there "
                           "is no meta/time.csv beside it; give the start time (start=...)")

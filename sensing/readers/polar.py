@@ -22,6 +22,7 @@ the longest steady stretch is used.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -48,6 +49,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     layout = Layout(0, ";", tuple(names), True, names[1], (names[2], names[3], names[4]),
                     unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0])
     sensor, acc, phone, issues = read_table(path, layout, opts)
+    sensor, phone = cast(np.ndarray, sensor), cast(np.ndarray, phone)  # both columns are in the layout
     offset = phone - sensor
     good = (sensor != np.iinfo(np.int64).min) & (phone != np.iinfo(np.int64).min)
     off = offset[good]

@@ -28,7 +28,7 @@ import re
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import pyarrow as pa
@@ -237,7 +237,7 @@ def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int,
         return unit_scale(opts.units)
     named = {units_from_name(a) for a in axes}
     if len(named) == 1 and None not in named:
-        return unit_scale(named.pop())
+        return unit_scale(str(named.pop()))
     return gravity_scale(path, skip, delim, decimal, axes)
 
 
@@ -253,13 +253,13 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[s
     rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
     header = rows.pop(0) if rows else []
     idx = [header.index(a) for a in axes if a in header]
-    vals = []
+    good = []
     for r in rows[:2000]:
         try:
-            vals.append([float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx])
+            good.append([float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx])
         except (ValueError, IndexError):
             continue  # a bad row is reported with its line number when the file is read
-    vals = np.array(vals, float).reshape(-1, len(idx))
+    vals = np.array(good, float).reshape(-1, len(idx))
     norm = float(np.median(np.linalg.norm(vals, axis=1))) if len(vals) else 0.0
     for units, lo, hi in (("g", 0.5, 2.0), ("mg", 500.0, 2000.0), ("m/s^2", 5.0, 15.0)):
         if lo <= norm <= hi:
@@ -276,8 +276,8 @@ class _Source:
         self.total = path.stat().st_size
         self.progress = progress
         self.cut = False
-        self.gz = gzip.GzipFile(fileobj=_Progressed(self.raw, self.total, progress), mode="rb") \
-            if is_gzip(path) else None
+        self.gz = gzip.GzipFile(fileobj=_Progressed(self.raw, self.total, progress),  # type: ignore[call-overload]
+                                mode="rb") if is_gzip(path) else None
         self.tail = b""
 
     def read(self, n=-1):
@@ -294,9 +294,10 @@ class _Source:
     def _read_gz(self, n: int) -> bytes:
         """Up to ``n`` decompressed bytes; a cut stream yields what came before the cut."""
         out = bytearray()
+        gz = cast(gzip.GzipFile, self.gz)
         while (n < 0 or len(out) < n) and not self.cut:
             try:
-                chunk = self.gz.read1(1 << 20 if n < 0 else min(1 << 20, n - len(out)))
+                chunk = gz.read1(1 << 20 if n < 0 else min(1 << 20, n - len(out)))
             except GZIP_ERRORS:
                 self.cut = True
                 break
@@ -571,6 +572,7 @@ def read_generic(path: Path, opts: ReadOptions) -> list:
 
     layout = generic_layout(path, opts)
     t, acc, _, issues = read_table(path, layout, opts)
+    t = cast(np.ndarray, t)  # a generic CSV always has a time column
     meta = {"format": "generic-csv", "time_kind": layout.time_kind, "scale_g": layout.scale}
     return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
                             location=opts.location or layout.meta.get("location", "unknown"),

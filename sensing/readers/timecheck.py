@@ -96,7 +96,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     _check_units(a, name)
 
     pieces = _split_backward_jumps(t, int(max_reorder_s * 1e9), issues)
-    out: list[tuple[np.ndarray, np.ndarray, list[dict]]] = []
+    out: list[tuple[np.ndarray, np.ndarray, float | None]] = []
     for i0, i1 in pieces:
         ts, acs = _sort_dedupe(t[i0:i1], a[i0:i1], name, issues)
         out.extend(_split_rate_changes(ts, acs, fs, issues))
@@ -104,7 +104,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     for k, (ts, acs, own) in enumerate(out):
         if len(ts) < 2:
             continue
-        seg_fs = own[0] if own else (fs or infer_fs(ts))
+        seg_fs = own or fs or infer_fs(ts)
         gaps = find_gaps(ts, seg_fs)
         seg_issues = list(issues)
         if len(gaps):
@@ -177,10 +177,10 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
 
 
 def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: list[dict]):
-    """Parts of a sorted recording with a steady rate, as (t, acc, [fs]) tuples."""
+    """Parts of a sorted recording with a steady rate, as (t, acc, fs or None) tuples."""
     n_blocks = len(t) // RATE_BLOCK
     if n_blocks < 3:
-        return [(t, a, [])]
+        return [(t, a, None)]
     nominal = fs or infer_fs(t)
     step = np.diff(t[: n_blocks * RATE_BLOCK + 1]).astype(np.float64).reshape(n_blocks, RATE_BLOCK)
     # gaps (steps longer than 4 gap lengths) are not rate changes: count them as nominal steps
@@ -191,7 +191,7 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
                       np.round(ratio / np.log1p(RATE_TOLERANCE)).astype(int))
     change = np.flatnonzero(np.diff(bucket) != 0) + 1
     if not change.size:
-        return [(t, a, [])]
+        return [(t, a, None)]
     # a run must last two blocks to count; shorter runs belong to the run before
     starts = np.r_[0, change]
     lengths = np.diff(np.r_[starts, n_blocks])
@@ -203,12 +203,12 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
             cuts.append(s * RATE_BLOCK)
             prev = bucket[s]
     if not cuts:
-        return [(t, a, [])]
+        return [(t, a, None)]
     edges = [0, *cuts, len(t)]
     parts = []
     for i0, i1 in zip(edges[:-1], edges[1:], strict=True):
         seg_fs = infer_fs(t[i0:i1])
-        parts.append((t[i0:i1], a[i0:i1], [seg_fs]))
+        parts.append((t[i0:i1], a[i0:i1], seg_fs))
         if i0:
             issues.append(_issue("rate-change", t[i0], f"rate changes to {seg_fs:g} Hz at sample "
                                  f"{i0}; a new recording starts there"))
