@@ -145,7 +145,8 @@ def _read_binary(module_name: str):
 def _read_parquet(path: Path, opts: ReadOptions) -> list[Recording]:
     from sensing import generic
 
-    return [generic.read_parquet(path, location=opts.location, fs=opts.fs)]
+    rec = generic.read_parquet(path, location=opts.location, fs=opts.fs)
+    return [replace(rec, meta={**rec.meta, "format": "parquet"})]
 
 
 def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
@@ -154,10 +155,8 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
     except ImportError:
         raise FormatError(f"{path.name}: reading 'hypnic record' SQLite files needs "
                           "sensing.store, which this installation lacks") from None
-    recs = read_sqlite(path)
-    if opts.location:
-        recs = [replace(r, location=opts.location) for r in recs]
-    return recs
+    return [replace(r, location=opts.location or r.location, meta={**r.meta, "format": "sqlite"})
+            for r in read_sqlite(path)]
 
 
 _READERS = {

@@ -349,6 +349,36 @@ def make_cwa_ax6(path: Path):
     return t, acc
 
 
+# ---------------------------------------------------------------- hypnic's own files
+def _own_recording() -> tuple[np.ndarray, np.ndarray]:
+    n, fs = 50, 25.0
+    return grid(n, fs), (counts(n, 13, 256) / 256).astype(np.float32)
+
+
+def make_parquet(path: Path):
+    """Parquet as sensing.generic.write_parquet writes it."""
+    from sensing import generic
+    from sensing.recording import Recording
+
+    t, acc = _own_recording()
+    generic.write_parquet(Recording(t, acc, 25.0, "trunk", "sample"), path)
+    return t, acc
+
+
+def make_sqlite(path: Path):
+    """A live recording as ``hypnic record`` writes it (sensing.store.RecordingStore)."""
+    from sensing.store import RecordingStore
+
+    t, acc = _own_recording()
+    path.unlink(missing_ok=True)
+    with RecordingStore(path) as store:
+        sid = store.add_sensor("A0:9E:1A:00:00:01", "Polar Verity Sense", "polar", "ankle-left", 25.0, 8,
+                               int(t[0]))
+        for i in range(0, len(t), 20):
+            store.append(sid, t[i:i + 20], acc[i:i + 20])
+    return t, acc
+
+
 #: file name in tests/data/readers -> (builder, expected format, read options)
 SAMPLES = {
     "generic_iso.csv": (make_generic_iso, "generic-csv", {}),
@@ -362,6 +392,8 @@ SAMPLES = {
     "geneactiv.bin": (make_geneactiv, "geneactiv-bin", {}),
     "axivity_ax3.cwa": (make_cwa_packed, "axivity-cwa", {}),
     "axivity_ax6.cwa": (make_cwa_ax6, "axivity-cwa", {}),
+    "hypnic.parquet": (make_parquet, "parquet", {}),
+    "hypnic_live.sqlite": (make_sqlite, "sqlite", {}),
 }
 
 
