@@ -546,7 +546,7 @@ def _locate(path: Path, layout: Layout, exc: Exception, header_rows: int) -> For
         if found:
             number, line = found
             return FormatError(f"{path.name}: line {number}: cannot read {value!r} "
-                               f"({'time' if 'time' in msg else 'number'} expected): {line[:200]!r}")
+                               f"(expected {'an ISO-8601 time' if 'time' in msg else 'a number'}): {line[:200]!r}")
     return FormatError(f"{path.name}: {msg}")
 
 

@@ -19,7 +19,8 @@ Policy (documented in docs/file-formats.md):
   a warning is logged.
 * **Rate changes** — blocks of 256 samples whose median step differs from the nominal
   rate by more than 10 % for at least two blocks in a row start a new Recording with
-  its own rate. Reported as ``rate-change``.
+  its own rate. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
+  the sample times contradict by more than 10 % (the measured rate is used).
 
 Each issue is a dict ``{"kind", "time" (ISO-8601 UTC), "detail"}`` in the Recording's
 ``meta["time_issues"]``; a summary is logged as a warning.
@@ -94,6 +95,12 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
     _check_units(a, name)
+    if fs:
+        measured = infer_fs(np.sort(t[: 100_000]))
+        if abs(measured / fs - 1) > RATE_TOLERANCE:
+            issues.append(_issue("rate-change", t[0], f"the file states {fs:g} Hz but the samples "
+                                 f"come at {measured:g} Hz; the measured rate is used"))
+            fs = None
 
     pieces = _split_backward_jumps(t, int(max_reorder_s * 1e9), issues)
     out: list[tuple[np.ndarray, np.ndarray, float | None]] = []

@@ -200,3 +200,12 @@ def test_repeated_dst_hour_is_resolved_with_tz_and_split_without(tmp_path):
     np.testing.assert_array_equal(rec.time_ns, utc)
     assert [i["kind"] for i in rec.meta["time_issues"]] == ["dst"]
     assert len(read(p)) == 2  # without the zone the clock goes back an hour: split
+
+
+def test_stated_rate_contradicted_by_the_times(tmp_path):
+    rows, t = _rows(n=500, fs=50.0)
+    p = tmp_path / "a.csv"
+    p.write_text("# hypnic generic CSV v1; fs_hz=100; location=trunk; device=x\ntime,x,y,z\n" + "\n".join(rows) + "\n")
+    rec, = read(p)
+    assert rec.fs == 50.0 and len(rec.gaps) == 0
+    assert rec.meta["time_issues"][0]["kind"] == "rate-change"
