@@ -57,8 +57,8 @@ class Samples:
 
     @property
     def lookahead(self) -> int:
-        """Samples after a candidate's last sample that its features depend on."""
-        return self.gap + self.ctx + self.half
+        """Samples after a candidate's last sample that its kind depends on."""
+        return max(self.merge + 1, self.gap + self.ctx + self.hp) + self.half
 
 
 def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
@@ -199,7 +199,15 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     """
     high, low = thresholds(floor, cfg)
     s, e = regions(mag, high, low, ns.merge, ns.cap)
-    return [_features(i0, i1, time_ns, acc, lp, hp, mag, high, floor, fs, cfg, ns)
+    if len(s) == 0:
+        return []
+    # samples near a strong burst (above the detection threshold, widened by the high-pass
+    # window): left out of the context windows, so a neighbouring jerk is not taken for a
+    # sustained movement
+    c = np.r_[0, np.cumsum(mag > high)]
+    i = np.arange(len(mag))
+    busy = c[np.minimum(i + ns.hp + 1, len(mag))] - c[np.maximum(i - ns.hp, 0)] > 0
+    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, high, floor, fs, cfg, ns)
             for i0, i1 in zip(s.tolist(), e.tolist(), strict=True)]
 
 
@@ -247,7 +255,7 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
-def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, high, floor, fs: float,
+def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs: float,
               cfg: DetectionConfig, ns: Samples) -> dict:
     """Features and kind of one candidate spanning samples [i0, i1)."""
     n = len(mag)
@@ -259,8 +267,10 @@ def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, high, floor, fs: floa
     d = np.diff(acc[max(i0 - 1, 0):i1], axis=0)
     peak_jerk = float(np.sqrt((d.astype(np.float64) ** 2).sum(axis=1)).max()) * fs if len(d) else 0.0
     dur = (int(time_ns[i1 - 1]) - int(time_ns[i0])) / 1e9 + 1.0 / fs
-    pre = lp[:, max(i0 - ns.gap - ns.ctx, 0):max(i0 - ns.gap, 0)].T
-    post = lp[:, min(i1 + ns.gap, n):min(i1 + ns.gap + ns.ctx, n)].T
+    a, b = max(i0 - ns.gap - ns.ctx, 0), max(i0 - ns.gap, 0)
+    pre = lp[:, a:b].T[~busy[a:b]]
+    a, b = min(i1 + ns.gap, n), min(i1 + ns.gap + ns.ctx, n)
+    post = lp[:, a:b].T[~busy[a:b]]
     base = pre.mean(axis=0) if len(pre) else lp[:, i0]
     pre_dev = float(np.sqrt(((pre - base) ** 2).sum(axis=1)).max()) if len(pre) else 0.0
     post_dev = float(np.sqrt(((post - base) ** 2).sum(axis=1)).max()) if len(post) else 0.0

@@ -42,7 +42,7 @@ class DetectionConfig:
         (the longest myoclonic bursts, 0.3 s, widened by the high-pass window).
     context_s : float
         Length of the windows before a candidate and after it that show whether the limb was
-        already moving or keeps moving/stays tilted, s. Default 0.75.
+        already moving or keeps moving/stays tilted, s. Default 0.6.
     context_gap_s : float
         Margin between a candidate and its context windows, s. Default 0.25.
     sustained_g : float
@@ -117,7 +117,7 @@ class DetectionConfig:
     min_extent_g: float = 0.05
     merge_gap_s: float = 0.15
     jerk_max_s: float = 0.6
-    context_s: float = 0.75
+    context_s: float = 0.6
     context_gap_s: float = 0.25
     sustained_g: float = 0.08
     sustained_ratio: float = 1.5
@@ -157,4 +157,5 @@ class DetectionConfig:
     @property
     def lookahead_s(self) -> float:
         """How long after a candidate ends its kind is known, s (the streaming delay)."""
-        return self.context_gap_s + self.context_s + self.highpass_window_s / 2
+        return max(self.merge_gap_s, self.context_gap_s + self.context_s
+                   + self.highpass_window_s) + self.highpass_window_s / 2

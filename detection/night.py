@@ -29,7 +29,9 @@ EVENT_COLUMNS = {
     "pre_dev_g": "float64", "post_dev_g": "float64", "rhythm_corr": "float64",
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
-#: Margin around a masked jerk or artefact left out of the sleep analysis, s.
+#: Candidates left out of the sleep analysis (so they do not wake the sleeper up in the
+#: algorithm), and the margin around them, s.
+MASKED_KINDS = ("jerk", "artefact", "plm")
 MASK_MARGIN_S = 0.5
 
 
@@ -176,7 +178,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     changes, enmos = [], []
     for key, r in zip(per_sensor, recs, strict=True):
         c = per_sensor[key]
-        c = c[c["kind"].isin(("jerk", "artefact"))]
+        c = c[c["kind"].isin(MASKED_KINDS)]
         margin = int(MASK_MARGIN_S * 1e9)
         lo = np.searchsorted(r.time_ns, c["start_ns"].to_numpy() - margin)
         hi = np.searchsorted(r.time_ns, c["end_ns"].to_numpy() + margin, side="right")

@@ -191,7 +191,7 @@ class StreamingDetector:
             c["i0"] += off
             c["i1"] += off
         cands = [c for c in cands if c["i0"] >= self._p and c["i0"] not in self._done_i0]
-        need = max(ns.merge + 1, ns.gap + ns.ctx)
+        need = ns.lookahead - ns.half  # samples after a candidate its kind depends on
         done = [c for c in cands if final or c["i1"] + need <= known_end]
         pending = [c["i0"] for c in cands if not (final or c["i1"] + need <= known_end)]
         self._emit(done, changed)
@@ -207,7 +207,7 @@ class StreamingDetector:
                 self._p = q
                 self._done_i0 = {i for i in self._done_i0 if i >= q}
         # trim: keep the margin before the done point and the samples of unfinished blocks
-        keep_from = min(self._p - (max(ns.gap + ns.ctx, ns.merge + 1) + ns.half),
+        keep_from = min(self._p - (max(ns.gap + ns.ctx + ns.hp, ns.merge + 1) + ns.half),
                         nb_known * ns.block - ns.half)
         keep_from = max(keep_from, off)
         if keep_from > off:
