@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     "phyphox": "a 'Time (s)','Acceleration x (m/s^2)',... header",
     "empatica-e4": "a start-time row (Unix s) and a rate row (Hz), 3 columns each, then x,y,z in 1/64 g",
     "generic-csv": "a header row naming a time column and x, y, z axis columns (',' ';' or tab)",
+    "zip": "a .zip archive of files in these layouts (e.g. a phyphox export)",
 }
 
 
@@ -49,6 +50,8 @@ def detect_format(path: str | Path) -> str:
         return "sqlite"
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
     lines = head_lines(path)
     for name, module in (("geneactiv-bin", geneactiv), ("actigraph-csv", actigraph),
                          ("polar-sensor-logger", polar), ("phyphox", phyphox), ("empatica-e4", empatica)):
@@ -149,6 +152,35 @@ def _read_parquet(path: Path, opts: ReadOptions) -> list[Recording]:
     return [replace(rec, meta={**rec.meta, "format": "parquet"})]
 
 
+def _read_zip(path: Path, opts: ReadOptions) -> list[Recording]:
+    """Every recording in a zip archive (phyphox exports; ``meta/`` folders are kept beside)."""
+    import tempfile
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+            if {"log.bin", "info.txt"} <= set(names):
+                raise FormatError(f"{path.name}: an ActiGraph .gt3x file, which hypnic does not read; "
+                                  "export a RAW CSV from ActiLife instead")
+            members = [n for n in names if "meta/" not in f"/{n}" and not n.startswith("__MACOSX")]
+            with tempfile.TemporaryDirectory() as tmp:
+                archive.extractall(tmp)
+                recs, reasons = [], []
+                for name in members:
+                    try:
+                        recs += read(Path(tmp) / name, tz=opts.tz, location=opts.location,
+                                     **{k: v for k, v in vars(opts).items() if k not in ("tz", "location")})
+                    except FormatError as exc:
+                        reasons.append(str(exc).split(". Tried:")[0])
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FormatError(f"{path.name}: unreadable zip archive ({exc})") from None
+    if not recs:
+        raise FormatError(f"{path.name}: no readable recording in the archive: "
+                          + ("; ".join(reasons) or "it is empty"))
+    return recs
+
+
 def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
     try:
         from sensing.store import read_sqlite
@@ -169,4 +201,5 @@ _READERS = {
     "phyphox": _read_csv_family("phyphox"),
     "empatica-e4": _read_csv_family("empatica"),
     "generic-csv": _read_csv_family("tabular"),
+    "zip": _read_zip,
 }

@@ -117,3 +117,24 @@ def test_binary_decoders_are_pure_bytes_functions():
         rec, = decode(data, ReadOptions())
         np.testing.assert_array_equal(rec.time_ns, t)
         np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
+
+
+def test_zip_archive_of_a_phyphox_export(tmp_path):
+    import zipfile
+
+    t, acc = build("phyphox/Accelerometer.csv", tmp_path)
+    archive = tmp_path / "Acceleration 2026-01-05 22-30-00.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(tmp_path / "phyphox" / "Accelerometer.csv", "Raw Data.csv")
+        z.write(tmp_path / "phyphox" / "meta" / "time.csv", "meta/time.csv")
+        z.writestr("meta/device.csv", '"property","value"\n"deviceModel","Pixel"\n')
+    assert detect_format(archive) == "zip"
+    rec, = read(archive)
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
+    gt3x = tmp_path / "a.gt3x"
+    with zipfile.ZipFile(gt3x, "w") as z:
+        z.writestr("log.bin", b"\x1e\x00")
+        z.writestr("info.txt", "Serial Number: MOS2E12345678\n")
+    with pytest.raises(FormatError, match="gt3x"):
+        read(gt3x)
