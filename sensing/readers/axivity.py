@@ -35,7 +35,7 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
-from sensing.readers.timecheck import _issue, build_recordings
+from sensing.readers.timecheck import make_issue, build_recordings
 
 NAME = "axivity-cwa"
 EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
@@ -114,7 +114,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
     issues = []
     if not valid.all():
         bad = int((~valid).sum())
-        issues.append(_issue("missing", int(sec[first]) * 1_000_000_000,
+        issues.append(make_issue("missing", int(sec[first]) * 1_000_000_000,
                              f"{bad} data block(s) with a bad header, checksum, date or format "
                              "skipped (left as gaps)"))
     b = blocks[valid]

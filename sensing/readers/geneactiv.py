@@ -35,7 +35,7 @@ from sensing.readers._common import (
     location_from_text,
     read_all_bytes,
 )
-from sensing.readers.timecheck import _issue, build_recordings
+from sensing.readers.timecheck import make_issue, build_recordings
 
 NAME = "geneactiv-bin"
 EXPECTS = "a 'Device Identity' header with 'Calibration Data', then 'Recorded Data' pages"
@@ -85,7 +85,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False)
         Whether the bytes are known to stop early (a cut compressed stream).
     """
     text_lines = data.split(b"\n")
-    if text_lines and text_lines[-1] == b"":
+    while text_lines and not text_lines[-1].strip():
         text_lines.pop()
     first_page = next((i for i, ln in enumerate(text_lines) if ln.rstrip(b"\r") == b"Recorded Data"), None)
     if first_page is None:
@@ -150,7 +150,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False)
     t = t[within[None, :] < counts[:, None]]
     declared = header.get("Number of Pages", "")
     if declared.isdigit() and int(declared) > n_pages and not truncated:
-        issues.append(_issue("missing", int(t[-1]), f"header declares {declared} pages, "
+        issues.append(make_issue("missing", int(t[-1]), f"header declares {declared} pages, "
                              f"the file holds {n_pages}"))
     serial = header.get("Device Unique Serial Code", "")
     meta = {"format": NAME, "serial": serial, "calibration": {"gain": gain.tolist(),

@@ -27,8 +27,8 @@ from typing import cast
 import numpy as np
 
 from sensing.readers._common import ReadOptions, unit_scale
-from sensing.readers.tabular import Layout, read_table, split_fields
-from sensing.readers.timecheck import _issue, build_recordings
+from sensing.readers.tabular import Layout, time_kind, read_table, split_fields
+from sensing.readers.timecheck import make_issue, build_recordings
 
 NAME = "polar-sensor-logger"
 EXPECTS = "a 'Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]' header"
@@ -46,8 +46,10 @@ def sniff(lines: list[str]) -> bool:
 def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     """Read a Polar Sensor Logger ACC export into Recordings (see the module docstring)."""
     names = split_fields(lines[0], ";")
+    first = split_fields(lines[1], ";") if len(lines) > 1 else [""]
     layout = Layout(0, ";", tuple(names), True, names[1], (names[2], names[3], names[4]),
-                    unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0])
+                    unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0],
+                    ref_kind=time_kind(names[0], first[0]) if first[0] else "iso-naive")
     sensor, acc, phone, issues = read_table(path, layout, opts)
     sensor, phone = cast(np.ndarray, sensor), cast(np.ndarray, phone)  # both columns are in the layout
     offset = phone - sensor
@@ -57,7 +59,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     edges = np.r_[0, jumps + 1, len(off)]
     longest = int(np.argmax(np.diff(edges)))
     for j in jumps:
-        issues.append(_issue("clock-jump", int(phone[good][j + 1]),
+        issues.append(make_issue("clock-jump", int(phone[good][j + 1]),
                              f"phone clock jumps {(off[j + 1] - off[j]) / 1e9:+.3f} s against the "
                              "sensor clock; sensor times kept"))
     base = int(off[edges[longest]:edges[longest + 1]].min()) if len(off) else 0

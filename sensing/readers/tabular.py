@@ -97,8 +97,10 @@ class Layout:
     meta : dict
         Key/value pairs the header gave (device, location, ...).
     ref_col : str or None
-        A second clock: a column of ISO-8601 times local to ``tz`` (a phone's clock
-        next to a sensor's), returned as int64 ns UTC alongside the sample times.
+        A second clock: a column of ISO-8601 times (a phone's clock next to a
+        sensor's), returned as int64 ns UTC alongside the sample times.
+    ref_kind : str
+        ``"iso-naive"`` (local to ``tz``) or ``"iso"`` (with a zone) for ``ref_col``.
     """
 
     skip_rows: int
@@ -114,6 +116,7 @@ class Layout:
     fs: float | None = None
     meta: dict = field(default_factory=dict)
     ref_col: str | None = None
+    ref_kind: str = "iso-naive"
 
 
 def normalise(name: str) -> str:
@@ -156,7 +159,7 @@ def parse_start(text: str, tz: str | None = None) -> int:
         raise FormatError(f"cannot read start time {text!r} as ISO-8601 ({exc})") from None
 
 
-def _time_kind(name: str, value: str) -> str:
+def time_kind(name: str, value: str) -> str:
     """Kind of a time column from its name and first value."""
     if not _NUMBER.match(value):
         return "iso" if _ISO_ZONE.search(value) else "iso-naive"
@@ -220,7 +223,7 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
         raise FormatError(f"header {', '.join(names)!r} lacks {what}")
     decimal = "," if delim == ";" and any("," in f for f in first) else "."
     value = first[names.index(time_col)] if len(first) == len(names) else ""
-    kind = _time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
+    kind = time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
     start = parse_start(opts.start, opts.tz) if opts.start else None
     if kind.startswith("elapsed") and start is None:
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
@@ -412,7 +415,7 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
     if layout.scale != 1:
         acc *= np.float32(layout.scale)
     issues: list[dict] = []
-    if ref is not None:
+    if ref is not None and layout.ref_kind == "iso-naive":
         ref = _wall_clock(ref, opts.tz, issues)
     if t is not None and layout.time_kind == "iso-naive":
         t = _wall_clock(t, opts.tz, issues)
@@ -449,7 +452,7 @@ class _Columns:
             acc[t == np.iinfo(np.int64).min] = np.nan
         if self.ref is not None:
             self.ref[i0:i0 + m] = _times(batch.column(self.layout.ref_col),
-                                         replace(self.layout, time_kind="iso-naive"))
+                                         replace(self.layout, time_kind=self.layout.ref_kind))
         self.n += m
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -472,14 +475,14 @@ def _estimate_rows(path: Path) -> int:
 
 def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.ndarray:
     """Wall-clock times as UTC ns (local to ``tz``; UTC without one)."""
-    from sensing.readers.timecheck import _issue
+    from sensing.readers.timecheck import make_issue
 
     if not tz:
         return naive
     utc, resolved = localize(naive, tz)
     if resolved:
         first = int(np.flatnonzero((utc != naive) & (naive != np.iinfo(np.int64).min))[0])
-        issues.append(_issue("dst", int(utc[first]), f"{resolved} wall-clock time(s) in the hour "
+        issues.append(make_issue("dst", int(utc[first]), f"{resolved} wall-clock time(s) in the hour "
                              f"repeated when {tz} left daylight saving time, placed in its second pass"))
     return utc
 

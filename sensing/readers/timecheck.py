@@ -51,7 +51,8 @@ def _iso(t_ns: int) -> str:
     return str(np.datetime64(int(t_ns), "ns")) + "Z"
 
 
-def _issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
+def make_issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
+    """One ``meta["time_issues"]`` entry: kind, time (ISO-8601 UTC) and a sentence."""
     return {"kind": kind, "time": _iso(t_ns), "detail": detail}
 
 
@@ -89,7 +90,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     ok = np.isfinite(a).all(axis=1)
     if not ok.all():
         bad = np.flatnonzero(~ok)
-        issues.append(_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "
+        issues.append(make_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "
                              "non-finite value dropped (left as gaps)"))
         t, a = t[ok], a[ok]
     if len(t) < 2:
@@ -98,7 +99,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     if fs:
         measured = infer_fs(np.sort(t[: 100_000]))
         if abs(measured / fs - 1) > RATE_TOLERANCE:
-            issues.append(_issue("rate-change", t[0], f"the file states {fs:g} Hz but the samples "
+            issues.append(make_issue("rate-change", t[0], f"the file states {fs:g} Hz but the samples "
                                  f"come at {measured:g} Hz; the measured rate is used"))
             fs = None
 
@@ -116,7 +117,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         seg_issues = list(issues)
         if len(gaps):
             longest = int(np.argmax(gaps[:, 1] - gaps[:, 0]))
-            seg_issues.append(_issue(
+            seg_issues.append(make_issue(
                 "gap", gaps[longest, 0],
                 f"{len(gaps)} gap(s) longer than {GAP_FACTOR:g} periods; longest "
                 f"{(gaps[longest, 1] - gaps[longest, 0]) / 1e9:.3f} s (kept as gaps)"))
@@ -150,10 +151,10 @@ def _split_backward_jumps(t: np.ndarray, max_back_ns: int, issues: list[dict]) -
     step = np.diff(t)
     jumps = np.flatnonzero(step < -max_back_ns)
     for j in jumps[:20]:
-        issues.append(_issue("clock-jump", t[j + 1], f"time goes back {-step[j] / 1e9:.3f} s "
+        issues.append(make_issue("clock-jump", t[j + 1], f"time goes back {-step[j] / 1e9:.3f} s "
                              f"after sample {j}; recording split there"))
     if len(jumps) > 20:
-        issues.append(_issue("clock-jump", t[jumps[20] + 1], f"{len(jumps) - 20} more backward jumps"))
+        issues.append(make_issue("clock-jump", t[jumps[20] + 1], f"{len(jumps) - 20} more backward jumps"))
     edges = np.r_[0, jumps + 1, len(t)]
     return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
 
@@ -162,7 +163,7 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
     step = np.diff(t)
     back = np.flatnonzero(step < 0)
     if back.size:
-        issues.append(_issue("unsorted", t[back[0] + 1], f"{back.size} sample(s) earlier than the "
+        issues.append(make_issue("unsorted", t[back[0] + 1], f"{back.size} sample(s) earlier than the "
                              "one before (late rows); sorted into place"))
         order = np.argsort(t, kind="stable")
         t, a = t[order], a[order]
@@ -176,7 +177,7 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
                 f"{name}: {int((~same).sum())} sample(s) share a timestamp with a different "
                 f"sample (first at {_iso(t[i])}: {a[i].tolist()} and {a[i + 1].tolist()}); "
                 "the times are not per sample, so the order cannot be recovered")
-        issues.append(_issue("duplicate", t[dup[0]], f"{dup.size} exact duplicate sample(s) dropped"))
+        issues.append(make_issue("duplicate", t[dup[0]], f"{dup.size} exact duplicate sample(s) dropped"))
         keep = np.ones(len(t), bool)
         keep[dup + 1] = False
         t, a = t[keep], a[keep]
@@ -217,6 +218,6 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
         seg_fs = infer_fs(t[i0:i1])
         parts.append((t[i0:i1], a[i0:i1], seg_fs))
         if i0:
-            issues.append(_issue("rate-change", t[i0], f"rate changes to {seg_fs:g} Hz at sample "
+            issues.append(make_issue("rate-change", t[i0], f"rate changes to {seg_fs:g} Hz at sample "
                                  f"{i0}; a new recording starts there"))
     return parts
