@@ -35,7 +35,7 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
-from sensing.readers.timecheck import make_issue, build_recordings
+from sensing.readers.timecheck import build_recordings, make_issue
 
 NAME = "axivity-cwa"
 EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"

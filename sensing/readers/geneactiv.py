@@ -35,7 +35,7 @@ from sensing.readers._common import (
     location_from_text,
     read_all_bytes,
 )
-from sensing.readers.timecheck import make_issue, build_recordings
+from sensing.readers.timecheck import build_recordings, make_issue
 
 NAME = "geneactiv-bin"
 EXPECTS = "a 'Device Identity' header with 'Calibration Data', then 'Recorded Data' pages"

@@ -27,8 +27,8 @@ from typing import cast
 import numpy as np
 
 from sensing.readers._common import ReadOptions, unit_scale
-from sensing.readers.tabular import Layout, time_kind, read_table, split_fields
-from sensing.readers.timecheck import make_issue, build_recordings
+from sensing.readers.tabular import Layout, read_table, split_fields, time_kind
+from sensing.readers.timecheck import build_recordings, make_issue
 
 NAME = "polar-sensor-logger"
 EXPECTS = "a 'Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]' header"
