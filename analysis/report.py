@@ -122,6 +122,10 @@ def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataF
         sums = np.bincount(k[ok], a["activity"].to_numpy(float)[ok], len(edges) - 1)
         counts = np.bincount(k[ok], minlength=len(edges) - 1)
         grid[i] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    # movement above each night's resting level (sensor offsets differ between nights)
+    with np.errstate(all="ignore"):
+        rest = np.nanpercentile(np.where(np.isfinite(grid), grid, np.nan), 10, axis=1)
+    grid = np.clip(grid - np.nan_to_num(rest)[:, None], 0, None)
     fig, ax = _fig(9, 0.9 + 0.22 * len(nights), cfg.dpi)
     from matplotlib.colors import PowerNorm
 
@@ -141,7 +145,8 @@ def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataF
     ax.set_xlim(lo, hi)
     ax.set_xlabel("minutes from sleep onset (dashed line)")
     ax.set_title("Movement (darker = more; blue = no data) and jerks (red) around sleep onset")
-    fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03).set_label("activity", fontsize=8)
+    fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03).set_label("activity above resting level",
+                                                               fontsize=8)
     return _img(fig, "activity and jerks around sleep onset, one row per night", wide=True)
 
 
