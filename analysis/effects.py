@@ -152,10 +152,16 @@ def overdispersion_test(y: np.ndarray, mu: np.ndarray) -> tuple[float, float]:
 def _fit_counts(y: np.ndarray, X: np.ndarray, exposure: np.ndarray, cfg: EffectsConfig):
     """Fit Poisson, or NB2 on over-dispersion. Returns (params, conf_int, pvalues, model, disp_p)."""
     import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationWarning,
+    )
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning))
+    quiet = (ConvergenceWarning, HessianInversionWarning, PerfectSeparationWarning, RuntimeWarning)
+    with warnings.catch_warnings():  # non-convergence is checked below, not warned about
+        for w in quiet:
+            warnings.simplefilter("ignore", w)
         pois = sm.GLM(y, X, family=sm.families.Poisson(), exposure=exposure).fit()
         alpha, disp_p = overdispersion_test(y, pois.mu)
         res, model = pois, "poisson"
