@@ -266,16 +266,24 @@ def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs
     axis = ("+" if hp[ax, k] >= 0 else "-") + AXES[ax]
     d = np.diff(acc[max(i0 - 1, 0):i1], axis=0)
     peak_jerk = float(np.sqrt((d.astype(np.float64) ** 2).sum(axis=1)).max()) * fs if len(d) else 0.0
-    dur = (int(time_ns[i1 - 1]) - int(time_ns[i0])) / 1e9 + 1.0 / fs
     a, b = max(i0 - ns.gap - ns.ctx, 0), max(i0 - ns.gap, 0)
     pre = lp[:, a:b].T[~busy[a:b]]
     a, b = min(i1 + ns.gap, n), min(i1 + ns.gap + ns.ctx, n)
     post = lp[:, a:b].T[~busy[a:b]]
     base = pre.mean(axis=0) if len(pre) else lp[:, i0]
+    after = post.mean(axis=0) if len(post) else base
+    # the high-pass smears a burst by half its window: trim the extent to where the raw
+    # acceleration leaves the level before it and returns to the level after it
+    low = max(cfg.extent_factor * float(floor[k]), cfg.min_extent_g)
+    out = np.flatnonzero(np.sqrt(((acc[i0:k + 1] - base) ** 2).sum(axis=1)) > low)
+    j0 = i0 + int(out[0]) if len(out) else i0
+    out = np.flatnonzero(np.sqrt(((acc[k:i1] - after) ** 2).sum(axis=1)) > low)
+    j1 = k + int(out[-1]) + 1 if len(out) else i1
     pre_dev = float(np.sqrt(((pre - base) ** 2).sum(axis=1)).max()) if len(pre) else 0.0
     post_dev = float(np.sqrt(((post - base) ** 2).sum(axis=1)).max()) if len(post) else 0.0
     top = np.abs(acc[i0:i1]).max()
     clipped = bool(np.any(np.abs(top - np.asarray(cfg.clip_ranges_g)) <= 0.002 * np.asarray(cfg.clip_ranges_g)))
+    dur = (int(time_ns[j1 - 1]) - int(time_ns[j0])) / 1e9 + 1.0 / fs
     rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
     e2 = seg.astype(np.float64) ** 2
     width = float(e2.sum() ** 2 / (e2 ** 2).sum())
@@ -290,7 +298,7 @@ def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs
     else:
         kind, reason = "jerk", ""
     return dict(
-        i0=i0, i1=i1, start_ns=int(time_ns[i0]), end_ns=int(time_ns[i1 - 1]), duration_s=dur,
+        i0=i0, i1=i1, start_ns=int(time_ns[j0]), end_ns=int(time_ns[j1 - 1]), duration_s=dur,
         peak_g=peak, peak_jerk_g_s=peak_jerk, axis=axis,
         score=float(np.clip(1.0 - high[k] / peak, 0.0, 1.0)), kind=kind,
         rejected_reason=reason, clipped=clipped, width_samples=width, floor_g=float(floor[k]), pre_dev_g=pre_dev,

@@ -38,11 +38,11 @@ class DetectionConfig:
         Above-threshold runs closer than this are one candidate (a biphasic jerk crosses
         zero in its middle), s. Default 0.15.
     jerk_max_s : float
-        Longest jerk: longer candidates are movements (or rhythmic, or PLM), s. Default 0.6
-        (the longest myoclonic bursts, 0.3 s, widened by the high-pass window).
+        Longest jerk: longer candidates are movements (or rhythmic, or PLM), s. Default 0.5
+        (myoclonic bursts last 40-300 ms; margin for the sensor's smoothing).
     context_s : float
         Length of the windows before a candidate and after it that show whether the limb was
-        already moving or keeps moving/stays tilted, s. Default 0.6.
+        already moving or keeps moving/stays tilted, s. Default 0.5.
     context_gap_s : float
         Margin between a candidate and its context windows, s. Default 0.25.
     sustained_g : float
@@ -51,7 +51,7 @@ class DetectionConfig:
         mean before it by more than this (0.08 g is a 4.6 degree tilt), g. Default 0.08.
     sustained_ratio : float
         ... and by more than this many times it varied before the candidate (so drift while
-        awake is not taken for a sustained movement). Default 1.5.
+        awake is not taken for a sustained movement). Default 3.
     spike_max_samples : float
         A candidate whose high-passed energy sits in at most this many samples (participation
         ratio ``(sum e^2)^2 / sum e^4``) is a single-sample spike no limb makes (a knock on
@@ -116,11 +116,11 @@ class DetectionConfig:
     extent_factor: float = 4.0
     min_extent_g: float = 0.05
     merge_gap_s: float = 0.15
-    jerk_max_s: float = 0.6
-    context_s: float = 0.6
+    jerk_max_s: float = 0.5
+    context_s: float = 0.5
     context_gap_s: float = 0.25
     sustained_g: float = 0.08
-    sustained_ratio: float = 1.5
+    sustained_ratio: float = 3.0
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
     clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
