@@ -138,3 +138,12 @@ def test_zip_archive_of_a_phyphox_export(tmp_path):
         z.writestr("info.txt", "Serial Number: MOS2E12345678\n")
     with pytest.raises(FormatError, match="gt3x"):
         read(gt3x)
+
+
+@pytest.mark.parametrize("name", ["generic_iso.csv", "generic_elapsed.csv.gz"])
+def test_progress_reports_bytes_read(name):
+    calls = []
+    read(DATA / name, progress=lambda done, total: calls.append((done, total)), **SAMPLES[name][2])
+    size = (DATA / name).stat().st_size
+    assert calls and calls[-1] == (size, size)
+    assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))
