@@ -36,4 +36,4 @@ def mixed_night():
     """1.5 h, 50 Hz, ankle only, with jerks, PLMs, knocks and gaps (for streaming)."""
     cfg = NightConfig(fs=50, hours_in_bed=1.5, locations=("ankle-left",), n_jerks=5, plm=True,
                       n_scratch=0, n_tremor=0, n_knocks=3, gaps_per_night=3)
-    return simulate_night(cfg, seed=4)
+    return simulate_night(cfg, seed=8)

@@ -1,0 +1,97 @@
+"""The streaming detector gives the batch events, with bounded memory and ~1 s delay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detection import DetectionConfig, StreamingDetector
+from detection.night import sensor_candidates
+from sensing.errors import InvalidRecordingError
+
+COLS = ["start_ns", "end_ns", "kind", "rejected_reason", "axis", "clipped"]
+NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "score", "post_dev_g", "pre_dev_g", "rhythm_corr"]
+
+
+def stream(rec, chunks, cfg=None):
+    """Push ``rec`` in chunks of the given sizes (cycled); return the detector, the
+    rows pushed out, and each new jerk's delay after its end (s)."""
+    det = StreamingDetector(rec.fs, rec.location, cfg)
+    out, delays, i, k = [], [], 0, 0
+    max_buffer = 0
+    while i < len(rec):
+        n = chunks[k % len(chunks)]
+        new = det.push(rec.time_ns[i:i + n], rec.acc[i:i + n])
+        i, k = i + n, k + 1
+        max_buffer = max(max_buffer, det.buffered_samples)
+        if len(new):
+            out.append(new)
+            fresh = new[~new["revised"]]
+            delays += list((rec.time_ns[min(i, len(rec)) - 1] - fresh["end_ns"].to_numpy()) / 1e9)
+    last = det.flush()
+    out.append(last)
+    return det, pd.concat(out, ignore_index=True), np.array(delays), max_buffer
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame):
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    assert len(a) == len(b)
+    pd.testing.assert_frame_equal(a[COLS], b[COLS], check_dtype=False)
+    np.testing.assert_allclose(a[NUM].to_numpy(float), b[NUM].to_numpy(float), rtol=1e-6, atol=1e-9)
+
+
+def test_one_sample_chunks_equal_batch(mixed_night):
+    rec = mixed_night.recordings["ankle-left"]
+    jerks = sensor_candidates(rec, DetectionConfig()).query("kind == 'jerk'")
+    t0 = int(jerks["start_ns"].iloc[-1])
+    short = rec.slice_time(t0 - int(60e9), t0 + int(60e9))  # 2 min around a jerk, 6000 samples
+    batch = sensor_candidates(short, DetectionConfig())
+    assert (batch["kind"] == "jerk").any()
+    det, _, delays, max_buffer = stream(short, [1])
+    assert_same(det.events, batch)
+    lookahead = DetectionConfig().lookahead_s
+    assert delays.max() <= lookahead + 0.3  # ~1 s after the end of the event
+    assert max_buffer < 10 * short.fs
+
+
+@pytest.mark.parametrize("chunks", [[3600 * 50], [7, 1, 250, 33, 4000], [512]])
+def test_chunked_stream_equals_batch_with_gaps_and_plm(mixed_night, chunks):
+    rec = mixed_night.recordings["ankle-left"]
+    assert len(rec.gaps) >= 2
+    batch = sensor_candidates(rec, DetectionConfig())
+    assert (batch["kind"] == "plm").sum() >= 8 and (batch["kind"] == "jerk").any()
+    det, pushed, delays, max_buffer = stream(rec, chunks)
+    assert_same(det.events, batch)
+    # every event came out once, PLM members possibly once more as a revision
+    assert pushed.loc[~pushed["revised"], "event_id"].is_unique
+    assert (pushed.loc[pushed["revised"], "kind"] == "plm").all()
+    if max(chunks) < 5000:
+        assert max_buffer < 120 * rec.fs  # bounded: never the whole night
+
+
+def test_streaming_latency_is_about_one_second():
+    cfg = DetectionConfig()
+    assert 0.9 <= cfg.lookahead_s <= 1.25
+
+
+def test_bad_chunks_raise():
+    det = StreamingDetector(50, "wrist-left")
+    t = np.arange(10, dtype=np.int64) * 20_000_000
+    det.push(t, np.zeros((10, 3)))
+    with pytest.raises(InvalidRecordingError, match="increase"):
+        det.push(t, np.zeros((10, 3)))
+    with pytest.raises(InvalidRecordingError, match="acceleration samples"):
+        det.push(t + 10**9, np.zeros((9, 3)))
+    with pytest.raises(InvalidRecordingError, match="location"):
+        StreamingDetector(50, "elbow")
+
+
+def test_nan_samples_become_a_gap(mixed_night):
+    rec = mixed_night.recordings["ankle-left"]
+    acc = rec.acc.copy()
+    acc[1000:1100] = np.nan
+    det = StreamingDetector(rec.fs, rec.location)
+    det.push(rec.time_ns[:5000], acc[:5000])
+    det.flush()
+    assert det.events["start_ns"].between(rec.time_ns[999], rec.time_ns[1100]).sum() == 0
