@@ -123,18 +123,23 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     return _READERS[fmt](path, opts)
 
 
-def _read_csv_family(module_name: str):
+def _read_text(module_name: str):
+    """Reader of a text layout: its header is checked even when the format is forced."""
     def reader(path: Path, opts: ReadOptions) -> list[Recording]:
         import importlib
 
         module = importlib.import_module(f"sensing.readers.{module_name}")
         lines = head_lines(path)
-        if module_name != "tabular" and not module.sniff(lines):
+        if not module.sniff(lines):
             raise FormatError(f"{path.name}: not a {module.NAME} file: expected {module.EXPECTS}")
-        if module_name == "tabular":
-            return module.read_generic(path, opts)
         return module.read(path, opts, lines)
     return reader
+
+
+def _read_generic(path: Path, opts: ReadOptions) -> list[Recording]:
+    from sensing.readers.tabular import read_generic
+
+    return read_generic(path, opts)
 
 
 def _read_binary(module_name: str):
@@ -193,13 +198,13 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
 
 _READERS = {
     "axivity-cwa": _read_binary("axivity"),
-    "geneactiv-bin": _read_csv_family("geneactiv"),
+    "geneactiv-bin": _read_text("geneactiv"),
     "sqlite": _read_sqlite,
     "parquet": _read_parquet,
-    "actigraph-csv": _read_csv_family("actigraph"),
-    "polar-sensor-logger": _read_csv_family("polar"),
-    "phyphox": _read_csv_family("phyphox"),
-    "empatica-e4": _read_csv_family("empatica"),
-    "generic-csv": _read_csv_family("tabular"),
+    "actigraph-csv": _read_text("actigraph"),
+    "polar-sensor-logger": _read_text("polar"),
+    "phyphox": _read_text("phyphox"),
+    "empatica-e4": _read_text("empatica"),
+    "generic-csv": _read_generic,
     "zip": _read_zip,
 }
