@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,3 +61,27 @@ def test_truncated_or_corrupted_samples(tmp_path_factory, name, frac, flip, valu
         cut[flip % len(cut)] = value
     (folder / name).write_bytes(bytes(cut))
     _read_or_project_error(folder / name, **SAMPLES[name][2])
+
+
+@FUZZ
+@given(swaps=st.lists(st.integers(0, 498), max_size=40), dups=st.lists(st.integers(0, 499), max_size=20),
+       holes=st.lists(st.integers(1, 160), max_size=4))
+def test_late_and_repeated_rows_are_put_back_exactly(swaps, dups, holes):
+    """Rows swapped with a neighbour or repeated in place come back in order, once; holes stay gaps."""
+    from sensing.readers.timecheck import build_recordings
+
+    n = 500
+    t = 1_767_652_200 * 10**9 + np.arange(n, dtype=np.int64) * 20_000_000
+    acc = np.random.default_rng(0).normal(0, 1, (n, 3)).astype(np.float32)
+    removed = {3 * h + k for h in holes for k in range(3)}  # runs of 3+ missing samples
+    keep = np.setdiff1d(np.arange(n), list(removed))
+    order = list(keep)
+    for s in swaps:
+        if s + 1 < len(order):
+            order[s], order[s + 1] = order[s + 1], order[s]
+    repeat = {keep[d % len(keep)] for d in dups}
+    order = [i for j in order for i in ([j, j] if j in repeat else [j])]
+    rec, = build_recordings(t[order], acc[order], name="x", fs=50.0, location="trunk", device="d")
+    np.testing.assert_array_equal(rec.time_ns, t[keep])
+    np.testing.assert_array_equal(rec.acc, acc[keep])
+    assert len(rec.gaps) == len({r for r in removed if r - 1 not in removed})
