@@ -24,7 +24,7 @@ def detect(
     threshold_factor: float | None = typer.Option(
         None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor [default: 10]."),
     min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g [default: 0.15]."),
-    jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s [default: 0.6]."),
+    jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s [default: 0.5]."),
     series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s [default: 30]."),
     group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s [default: 0.5]."),
 ) -> None:

@@ -1,0 +1,116 @@
+"""Night-level rules and the scorer, on constructed inputs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detection import rules, score_events
+from sensing import simulate
+
+
+def test_phase_rule_is_the_simulators():
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 30000, 2000))
+    onset, wake = 1800.0, 27000.0
+    aw = [(9000.0, 9200.0), (15000.0, 15400.0)]
+    ours = rules.phase_of(t - onset, t, onset, wake, aw)
+    theirs = simulate.phase_of(t - onset, t, onset, wake, aw)
+    assert (ours == theirs).all()
+    assert set(ours) == {"pre-sleep", "sleep-onset", "sleep", "awakening", "day"}
+    assert rules.ONSET_WINDOW_S == simulate.ONSET_WINDOW_S
+    assert rules.AWAKENING_RETURN_S == simulate.AWAKENING_RETURN_S
+
+
+@pytest.mark.parametrize("parts, worn, expected", [
+    ({"arm-left"}, {"arm-left", "leg-left", "trunk"}, "focal"),
+    ({"arm-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, "segmental"),
+    ({"leg-left", "leg-right"}, {"leg-left", "leg-right", "arm-left", "arm-right"}, "segmental"),
+    ({"arm-left", "leg-left"}, {"arm-left", "leg-left", "trunk"}, "multifocal"),
+    ({"arm-left", "leg-right"}, {"arm-left", "leg-right"}, "multifocal"),
+    ({"arm-left", "leg-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, "generalized"),
+    ({"arm-left", "arm-right", "leg-left", "leg-right"},
+     {"arm-left", "arm-right", "leg-left", "leg-right"}, "generalized"),
+    ({"arm-left", "arm-right", "leg-left"},  # the left leg touches neither arm
+     {"arm-left", "arm-right", "leg-left", "leg-right"}, "multifocal"),
+    ({"trunk", "arm-left", "arm-right"}, {"trunk", "arm-left", "arm-right", "leg-left"}, "segmental"),
+    ({"arm-left", "arm-right"}, {"arm-left", "arm-right"}, "segmental"),  # 2 worn: never generalized
+])
+def test_distribution_rules(parts, worn, expected):
+    assert rules.distribution(parts, worn) == expected
+
+
+def test_group_jerks_and_series():
+    s = 10**9
+    start = np.array([0, 20_000_000, 40_000_000, 5 * s, 5 * s + 300_000_000, 100 * s])
+    loc = np.array(["trunk", "wrist-left", "ankle-left", "wrist-left", "ankle-left", "trunk"])
+    worn = {"trunk", "arm-left", "leg-left"}
+    gid, dist, limbs = rules.group_jerks(start, loc, 0.5, worn)
+    assert gid.tolist() == [0, 0, 0, 1, 1, 2]
+    assert dist == ["generalized", "multifocal", "focal"]
+    assert limbs == ["arm-left;leg-left;trunk", "arm-left;leg-left", "trunk"]
+    group_start = np.array([0, 5 * s, 100 * s])
+    assert rules.series_ids(group_start, 30).tolist() == [0, 0, -1]
+    assert rules.series_ids(group_start, 3).tolist() == [-1, -1, -1]
+    assert rules.series_ids(np.array([0, 10 * s, 200 * s, 210 * s]), 30).tolist() == [0, 0, 1, 1]
+
+
+def test_plm_series_needs_four_movements_at_5_to_90_s():
+    onset = np.array([0.0, 20, 40, 60, 200, 230, 250])
+    dur = np.full(len(onset), 1.5)
+    every = np.ones(len(onset), bool)
+    out = rules.plm_series(onset, dur, every, every, (5, 90), 10, 4)
+    assert out.tolist() == [True] * 4 + [False] * 3
+    # brief bursts alone never make a series (a cluster of jerks at sleep onset) ...
+    none = np.zeros(len(onset), bool)
+    assert not rules.plm_series(onset, dur, every, none, (5, 90), 10, 4).any()
+    # ... but a burst inside a series of movements belongs to it
+    moves = np.array([True, True, False, True, True, False, False])
+    onset2 = np.array([0.0, 20, 40, 60, 80, 300, 320])
+    assert rules.plm_series(onset2, dur, every, moves, (5, 90), 10, 4)[:5].all()
+    # movements closer than 5 s are one movement; longer than 10 s are not PLMs
+    close = np.array([0.0, 2, 20, 40, 60])
+    assert rules.plm_series(close, np.full(5, 1.0), np.ones(5, bool), np.ones(5, bool), (5, 90), 10, 4).all()
+    long = np.full(5, 12.0)
+    assert not rules.plm_series(close, long, np.ones(5, bool), np.ones(5, bool), (5, 90), 10, 4).any()
+
+
+def test_stimulus_window():
+    s = 10**9
+    jerks = np.array([10 * s, 20 * s, 30 * s + 500_000_000, 50 * s])
+    stim = np.array([30 * s, 9 * s + 999_000_000, 51 * s])
+    assert rules.stimulus_triggered(jerks, stim, 1.0).tolist() == [True, False, True, False]
+    assert rules.to_ns(["2026-01-05T22:00:00Z"]).tolist() == [pd.Timestamp("2026-01-05T22:00:00Z").value]
+    assert rules.to_ns(None).size == 0
+
+
+def test_rescued_spikes_need_a_jerk_on_another_sensor():
+    s = 10**9
+    start = np.array([0, 10_000_000, 5 * s, 5 * s + 10_000_000])
+    loc = np.array(["trunk", "wrist-left", "trunk", "trunk"])
+    kind = np.array(["jerk", "artefact", "jerk", "artefact"], dtype=object)
+    reason = np.array(["", "single-sample spike", "", "single-sample spike"], dtype=object)
+    assert rules.rescue_spikes(start, loc, kind, reason, 0.5).tolist() == [False, True, False, False]
+
+
+def frame(times_s, loc="wrist-left"):
+    return pd.DataFrame({"start": pd.to_datetime(np.asarray(times_s) * 1e9, utc=True), "location": loc})
+
+
+def test_scorer_counts_matches_within_tolerance_one_to_one():
+    truth = frame([10.0, 20.0, 30.0])
+    det = frame([10.4, 10.45, 20.6, 29.9, 50.0])
+    s = score_events(det, truth, tolerance_s=0.5)
+    assert (s.tp, s.fp, s.fn) == (2, 3, 1)
+    assert s.precision == pytest.approx(2 / 5) and s.recall == pytest.approx(2 / 3)
+    assert s.f1 == pytest.approx(2 * 2 / (2 * 2 + 3 + 1))
+    assert sorted(s.matched["truth"].tolist()) == [0, 2]
+    # the closer of two candidates is matched
+    assert s.matched.set_index("truth").loc[0, "detected"] == 0
+    # a detection on another sensor does not match
+    other = score_events(frame([10.0], "ankle-left"), truth)
+    assert (other.tp, other.fp, other.fn) == (0, 1, 3)
+    assert score_events(frame([10.0], "ankle-left"), truth, by=None).tp == 1
+    empty = score_events(frame([]), frame([]))
+    assert (empty.tp, empty.fp, empty.fn) == (0, 0, 0) and np.isnan(empty.f1)
