@@ -101,6 +101,10 @@ class Layout:
         sensor's), returned as int64 ns UTC alongside the sample times.
     ref_kind : str
         ``"iso-naive"`` (local to ``tz``) or ``"iso"`` (with a zone) for ``ref_col``.
+    decimals : int
+        Most decimals of the epoch seconds in the first rows: up to 6 they are parsed
+        as floats and rounded to the µs (exact for such files, and fast), beyond that
+        as text, exactly to the ns.
     """
 
     skip_rows: int
@@ -117,6 +121,7 @@ class Layout:
     meta: dict = field(default_factory=dict)
     ref_col: str | None = None
     ref_kind: str = "iso-naive"
+    decimals: int = 9
 
 
 def normalise(name: str) -> str:
@@ -230,8 +235,13 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
                           f"({value}); give the start time (start=... / --start)")
     ax = (axes["x"], axes["y"], axes["z"])
     scale = _scale(ax, opts, path, skip, delim, decimal)
+    col = names.index(time_col)
+    fractions = [f[col].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in body[1:200])
+                 if len(f) == len(names)]
+    decimals = max((len(x) for x in fractions), default=0)
     fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
-    return Layout(skip, delim, tuple(names), True, time_col, ax, scale, kind, decimal, start, fs, meta)
+    return Layout(skip, delim, tuple(names), True, time_col, ax, scale, kind, decimal, start, fs, meta,
+                  decimals=decimals)
 
 
 def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int, delim: str,
@@ -374,8 +384,9 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
     types = {a: pa.float32() for a in layout.axes}
     if layout.time_col:
         exact_int = layout.time_kind in ("epoch-ns", "epoch-us", "epoch-ms")
-        types[layout.time_col] = pa.int64() if exact_int else \
-            pa.float64() if layout.time_kind == "elapsed-ms" else pa.string()
+        as_text = layout.time_kind.startswith("iso") or (layout.time_kind == "epoch-s"
+                                                         and layout.decimals > 6)
+        types[layout.time_col] = pa.int64() if exact_int else pa.string() if as_text else pa.float64()
     if layout.ref_col:
         types[layout.ref_col] = pa.string()
     invalid: list[str] = []
@@ -505,12 +516,16 @@ def _times(col: pa.Array, layout: Layout) -> np.ndarray:
         mult = {"epoch-ns": 1, "epoch-us": 1_000, "epoch-ms": 1_000_000}[kind]
         v = col.fill_null(nat).to_numpy()
         return np.where(v == nat, nat, v * mult)
-    if kind in ("epoch-s", "elapsed-s"):
+    if pa.types.is_string(col.type):  # epoch seconds with more than 6 decimals
         ns = _decimal_seconds(pc.replace_substring(col, ",", ".") if layout.decimal_point == "," else col)
-    else:  # elapsed-ms
-        ms = col.to_numpy(zero_copy_only=False).astype(np.float64)
-        ns = np.where(np.isfinite(ms), np.round(ms * 1e6), 0).astype(np.int64)
-        ns[~np.isfinite(ms)] = nat
+    else:
+        v = col.to_numpy(zero_copy_only=False).astype(np.float64)
+        ok = np.isfinite(v)
+        ns = np.full(len(v), nat, np.int64)
+        if kind == "epoch-s":  # float64 holds epoch seconds to ~0.2 µs: round to the µs
+            ns[ok] = np.round(v[ok] * 1e6).astype(np.int64) * 1000
+        else:  # small numbers: exact to the ns
+            ns[ok] = np.round(v[ok] * (1e6 if kind == "elapsed-ms" else 1e9)).astype(np.int64)
     if kind.startswith("elapsed"):
         ns = np.where(ns == nat, nat, ns + layout.start_ns)
     return ns

@@ -209,3 +209,13 @@ def test_stated_rate_contradicted_by_the_times(tmp_path):
     rec, = read(p)
     assert rec.fs == 50.0 and len(rec.gaps) == 0
     assert rec.meta["time_issues"][0]["kind"] == "rate-change"
+
+
+def test_epoch_seconds_with_nanoseconds_are_exact(tmp_path):
+    t = START_NS + np.arange(300, dtype=np.int64) * 9_999_999 + 7
+    rows = [f"{ti // 10**9}.{ti % 10**9:09d},0.1,0.2,0.95" for ti in t.tolist()]
+    rec, = read(_csv(tmp_path / "ns.csv", rows, header="unix_time,x,y,z"))
+    np.testing.assert_array_equal(rec.time_ns, t)
+    rows = [f"{ti // 10**9}.{ti % 10**9 // 1000:06d},0.1,0.2,0.95" for ti in t.tolist()]
+    rec, = read(_csv(tmp_path / "us.csv", rows, header="unix_time,x,y,z"))
+    np.testing.assert_array_equal(rec.time_ns, t // 1000 * 1000)
