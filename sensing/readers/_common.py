@@ -186,10 +186,13 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
     missing = naive_ns == nat
     arr = pa.array(naive_ns, pa.timestamp("ns"), mask=missing)
     try:
-        first, second = (pc.assume_timezone(arr, tz, ambiguous=which, nonexistent=which)
-                         .cast(pa.int64()).fill_null(nat).to_numpy() for which in ("earliest", "latest"))
+        return (pc.assume_timezone(arr, tz, ambiguous="raise", nonexistent="earliest")
+                .cast(pa.int64()).fill_null(nat).to_numpy(), 0)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise FormatError(f"time zone {tz!r}: {exc}") from None
+        if "ambiguous" not in str(exc).lower():
+            raise FormatError(f"time zone {tz!r}: {exc}") from None
+    first, second = (pc.assume_timezone(arr, tz, ambiguous=which, nonexistent=which)
+                     .cast(pa.int64()).fill_null(nat).to_numpy() for which in ("earliest", "latest"))
     ambiguous = first != second
     if not ambiguous.any():
         return first, 0
