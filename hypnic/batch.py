@@ -371,7 +371,7 @@ def dask_client(config: BatchConfig) -> Iterator[Any]:
         return
     n = config.workers or os.cpu_count() or 1
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
         yield client
 
 
@@ -391,17 +391,21 @@ def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
         futures = {cl.submit(run_night, t, str(out), cfg.tz, cfg.retries, pure=False,
                              key=f"night-{t.participant}-{t.night_id}-{uuid.uuid4().hex[:8]}"): t
                    for t in todo}
-        for fut in as_completed(futures):
-            t = futures[fut]
-            try:
-                rec = fut.result()
-            except Exception as exc:  # a lost worker fails this night only
-                rec = dict(participant=t.participant, night_id=t.night_id,
-                           files=";".join(Path(f).name for f in t.files), ok=False,
-                           attempts=cfg.retries + 1, error=f"{type(exc).__name__}: {exc}", seconds=0.0)
-            records.append(rec)
-            if progress:
-                progress(rec)
+        try:
+            for fut in as_completed(futures):
+                t = futures[fut]
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # a lost worker fails this night only
+                    rec = dict(participant=t.participant, night_id=t.night_id,
+                               files=";".join(Path(f).name for f in t.files), ok=False,
+                               attempts=cfg.retries + 1, error=f"{type(exc).__name__}: {exc}", seconds=0.0)
+                records.append(rec)
+                if progress:
+                    progress(rec)
+        except BaseException:  # interrupted: take the queued nights off the cluster
+            cl.cancel(list(futures))
+            raise
     return records
 
 

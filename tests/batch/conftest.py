@@ -51,6 +51,6 @@ def client():
     """A Dask client of a 2-worker LocalCluster (threads, so monkeypatches reach tasks)."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0") as cluster, \
             Client(cluster) as c:
         yield c

@@ -143,3 +143,30 @@ def test_no_nights_is_a_clear_error(tmp_path):
         discover(tmp_path)
     with pytest.raises(HypnicError, match="no such cohort folder"):
         discover(tmp_path / "missing")
+
+
+def test_interrupted_run_resumes_where_it_stopped(cohort_dir, first_run, client, tmp_path):
+    import time
+
+    out = tmp_path / "out"
+    seen = []
+
+    def stop_after_two(rec):
+        if "total" not in rec:
+            seen.append((rec["participant"], rec["night_id"]))
+            if len(seen) == 2:
+                raise KeyboardInterrupt  # Ctrl-C while other nights are still queued
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(cohort_dir, out, NO_REPORTS, client=client, progress=stop_after_two)
+    deadline = time.monotonic() + 60
+    while any(client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.1)  # let nights already running on the workers finish
+    n = len(discover(cohort_dir))
+    assert not (out / "nights.parquet").exists()
+    result = run_batch(cohort_dir, out, NO_REPORTS, client=client)
+    assert set(seen) <= set(result.skipped)
+    assert len(result.skipped) < n
+    assert sorted(result.skipped + result.computed) == sorted(first_run[1].computed)
+    pd.testing.assert_frame_equal(result.nights, first_run[1].nights)
+    pd.testing.assert_frame_equal(result.events, first_run[1].events)
