@@ -1,7 +1,7 @@
 """Loading an 8 h, 100 Hz recording from CSV: hypnic's readers vs pandas.read_csv defaults.
 
 Generates one simulated night (sensing.simulate), writes it with sensing.generic.write_csv
-(ISO-8601 times, plain and gzip) into a temporary folder, pins the process to one core,
+(ISO-8601 times, plain and gzip; epoch seconds) into a temporary folder, pins the process to one core,
 and times (best of 3, after a warm-up):
 
 * ``hypnic``: ``sensing.readers.read`` (auto-detection, streaming blocks, time checks),
@@ -74,6 +74,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv = generic.write_csv(rec, Path(tmp) / "night.csv")
         gz = generic.write_csv(rec, Path(tmp) / "night.csv.gz")
+        epoch = generic.write_csv(rec, Path(tmp) / "epoch.csv", time_format="epoch")
         ours = read(csv)[0]
         assert np.array_equal(ours.time_ns, rec.time_ns) and np.array_equal(ours.acc, rec.acc)
         base, hyp = peak_mb("from sensing.readers import read", f"read({str(csv)!r})")
@@ -85,7 +86,9 @@ def main() -> None:
             "cores": 1,
             "hypnic_csv_s": best_of(lambda: read(csv)),
             "hypnic_gz_s": best_of(lambda: read(gz), n=1),
+            "hypnic_epoch_csv_s": best_of(lambda: read(epoch)),
             "pandas_default_s": best_of(lambda: pd.read_csv(csv, comment="#")),
+            "pandas_epoch_csv_s": best_of(lambda: pd.read_csv(epoch, comment="#")),
             "pandas_parse_times_s": best_of(
                 lambda: pd.to_datetime(pd.read_csv(csv, comment="#")["time"], utc=True), n=1),
             "result_mb": round(len(rec) * 20 / 1e6, 1),
