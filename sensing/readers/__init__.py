@@ -114,6 +114,8 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     if unknown:
         raise FormatError(f"unknown read option(s) {', '.join(sorted(unknown))}; "
                           f"expected {', '.join(sorted(known))}")
+    if path.is_dir():
+        raise FormatError(f"{path} is a folder; give the recording file inside it")
     if not path.is_file():
         raise FormatError(f"no such file: {path}")
     if format != "auto" and format not in FORMATS:

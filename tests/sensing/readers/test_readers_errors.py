@@ -43,6 +43,8 @@ def test_forced_format_that_does_not_fit(tmp_path):
 def test_missing_file_unknown_option_and_empty_file(tmp_path):
     with pytest.raises(FormatError, match="no such file"):
         read(tmp_path / "nope.csv")
+    with pytest.raises(FormatError, match="is a folder"):
+        read(tmp_path)
     with pytest.raises(FormatError, match="unknown read option"):
         read(DATA / "generic_iso.csv", colour="red")
     (tmp_path / "empty.csv").write_text("")
