@@ -50,12 +50,15 @@ class ReadOptions:
     location : str or None
         Where the sensor was worn; overrides what the file says.
     units : str or None
-        Acceleration units when the column names do not say: ``"g"``, ``"mg"`` or
-        ``"m/s^2"``. Default None: from the names, else from the size of gravity.
+        Acceleration units of the values, ``"g"``, ``"mg"`` or ``"m/s^2"``, overriding
+        the column names. Default None: from the names, else from the size of gravity
+        (device layouts: their documented units).
     start : str or None
         Start time (ISO-8601) for files whose times are seconds since the start.
     fs : float or None
-        Nominal sampling rate in Hz, overriding the file (and the median sample step).
+        Nominal sampling rate in Hz, overriding the file. Default None: the file's, else
+        the median sample step. A rate the sample times contradict by more than 10 %
+        is replaced by the measured one (reported as ``rate-change``).
     max_reorder_s : float
         Samples that go back in time by at most this many seconds are sorted into
         place (late rows); a bigger backward jump is a clock jump and splits the
