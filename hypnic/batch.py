@@ -106,7 +106,8 @@ class BatchResult:
     skipped : list of (str, str)
         Nights already done in an earlier run (inputs unchanged).
     failures : DataFrame
-        One row per failed night (:data:`FAILURE_COLUMNS`).
+        One row per failed night, and per diary that could not be read (``night_id``
+        ``diary.csv``) (:data:`FAILURE_COLUMNS`).
     events, nights : DataFrame
         The gathered tables written to ``events.parquet`` and ``nights.parquet``.
     cohort : analysis.cohort.CohortEffects or None
@@ -307,13 +308,14 @@ def read_diary(path: Path) -> pd.DataFrame:
 
 
 def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -> tuple[
-        pd.DataFrame, pd.DataFrame, dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]]:
-    """Events and nights tables of the finished nights, and per participant its
-    (nights table indexed by night, jerk events, activity) for the report."""
+        pd.DataFrame, pd.DataFrame, dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], list[dict]]:
+    """Events and nights tables of the finished nights, per participant its (nights table
+    indexed by night, jerk events, activity) for the report, and the diaries that could
+    not be read (as failure records; those participants go on without a diary)."""
     from analysis.nights import SUMMARY_COLUMNS
 
     done = [t for t in tasks if is_done(out_dir, t)]
-    events, rows, per = [], [], {}
+    events, rows, per, problems = [], [], {}, []
     by_person: dict[str, list[NightTask]] = {}
     for t in done:
         by_person.setdefault(t.participant, []).append(t)
@@ -330,8 +332,14 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -
         nights = pd.DataFrame(p_rows)
         diary_path = Path(input_dir) / person / DIARY_NAME
         if diary_path.is_file():
-            diary = read_diary(diary_path)
-            nights = nights.merge(diary, left_on="night", right_index=True, how="left")
+            try:
+                diary = read_diary(diary_path)
+            except (HypnicError, ValueError, KeyError) as exc:
+                log.warning("%s: diary not used: %s", person, exc)
+                problems.append(dict(participant=person, night_id=DIARY_NAME, files=DIARY_NAME, ok=False,
+                                     attempts=1, error=f"{type(exc).__name__}: {exc}", seconds=0.0))
+            else:
+                nights = nights.merge(diary, left_on="night", right_index=True, how="left")
         rows.append(nights)
         ev = _concat(p_ev, KEY_COLUMNS)
         jerks = ev[ev["kind"] == "jerk"] if len(ev) else ev
@@ -339,7 +347,7 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -
         per[person] = (table, jerks, _concat(p_act, KEY_COLUMNS))
         events.append(ev)
     cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, "onset", "recordings"]
-    return _concat(events, KEY_COLUMNS), _concat(rows, cols), per
+    return _concat(events, KEY_COLUMNS), _concat(rows, cols), per, problems
 
 
 def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, events: pd.DataFrame,
@@ -443,10 +451,10 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     if progress:
         progress({"total": len(todo)})
     records = _run_nights(todo, out, cfg, client, progress) if todo else []
-    failures = pd.DataFrame([r for r in records if not r["ok"]], columns=FAILURE_COLUMNS)
+    events, nights, per, problems = gather(out, tasks, input_dir)
+    failures = pd.DataFrame([r for r in records if not r["ok"]] + problems, columns=FAILURE_COLUMNS)
     failures = failures.sort_values(["participant", "night_id"], ignore_index=True)
     failures.to_csv(out / "failures.csv", index=False)
-    events, nights, per = gather(out, tasks, input_dir)
     outputs = {"events": out / "events.parquet", "nights": out / "nights.parquet",
                "failures": out / "failures.csv"}
     _write_parquet(events, outputs["events"])

@@ -33,7 +33,7 @@ def batch(
 
     from rich.progress import Progress
 
-    from hypnic.batch import BatchConfig, run_batch
+    from hypnic.batch import DIARY_NAME, BatchConfig, run_batch
     from sensing.errors import HypnicError
 
     if scheduler and workers:
@@ -56,10 +56,15 @@ def batch(
                                        f"{rec['attempts']} attempts: {rec['error']}")
 
         result = run_batch(input_dir, out, config, progress=on_night)
+    diaries = result.failures[result.failures["night_id"] == DIARY_NAME]
+    for r in diaries.itertuples():
+        typer.echo(f"diary not used: {r.participant}/{DIARY_NAME}: {r.error}")
+    n_failed = len(result.failures) - len(diaries)
     typer.echo(f"{len(result.computed)} night(s) processed, {len(result.skipped)} already done, "
-               f"{len(result.failures)} failed, in {result.seconds:.1f} s")
+               f"{n_failed} failed, in {result.seconds:.1f} s")
     if result.cohort is not None:
         typer.echo(result.cohort.message)
     typer.echo(f"outputs: {out / 'events.parquet'}, {out / 'nights.parquet'}, {out / 'cohort.html'}")
     if len(result.failures):
-        raise HypnicError(f"{len(result.failures)} night(s) failed; see {out / 'failures.csv'}")
+        what = [f"{n_failed} night(s)"] * bool(n_failed) + [f"{len(diaries)} diary file(s)"] * bool(len(diaries))
+        raise HypnicError(f"{' and '.join(what)} failed; see {out / 'failures.csv'}")

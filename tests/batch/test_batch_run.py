@@ -170,3 +170,13 @@ def test_interrupted_run_resumes_where_it_stopped(cohort_dir, first_run, client,
     assert sorted(result.skipped + result.computed) == sorted(first_run[1].computed)
     pd.testing.assert_frame_equal(result.nights, first_run[1].nights)
     pd.testing.assert_frame_equal(result.events, first_run[1].events)
+
+
+def test_bad_diary_is_reported_and_the_nights_kept(cohort_copy, client, tmp_path):
+    (cohort_copy / "p01" / "diary.csv").write_text("night,stress\n2026-01-05,eleven\n")
+    result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
+    assert len(result.computed) == 8 and len(result.nights) == 8
+    bad = result.failures.set_index("participant").loc["p01"]
+    assert bad["night_id"] == "diary.csv" and "DiaryError" in bad["error"] and "line 2" in bad["error"]
+    p = result.nights.set_index("participant")["stress"]
+    assert p.loc["p01"].isna().all() and p.loc["p02"].notna().all()
