@@ -48,7 +48,7 @@ MIN_MEDIAN_G = 0.25
 
 
 def _iso(t_ns: int) -> str:
-    return str(np.datetime64(int(t_ns), "ns")) + "Z"
+    return "unknown" if t_ns == np.iinfo(np.int64).min else str(np.datetime64(int(t_ns), "ns")) + "Z"
 
 
 def make_issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
@@ -126,12 +126,10 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         if len(out) > 1:
             m["part"] = k
         recs.append(Recording(ts, acs, seg_fs, location, device, gaps, m))
-        serious = [x for x in seg_issues if x["kind"] != "gap"]
-        if serious:
-            log.warning("%s: %s", name, "; ".join(f"{x['kind']} at {x['time']}: {x['detail']}"
-                                                   for x in serious))
     if not recs:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
+    if issues:
+        log.warning("%s: %s", name, "; ".join(f"{x['kind']} at {x['time']}: {x['detail']}" for x in issues))
     return recs
 
 
