@@ -244,15 +244,16 @@ def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) 
         ``participant``, ``night_id``, ``files``, ``ok`` (bool), ``attempts`` and
         ``error`` (the last error message, "" when ok), ``seconds`` (s).
     """
-    rec = dict(participant=task.participant, night_id=task.night_id, files=";".join(
+    rec: dict[str, Any] = dict(participant=task.participant, night_id=task.night_id, files=";".join(
         Path(f).name for f in task.files), ok=False, attempts=0, error="", seconds=0.0)
     for attempt in range(1, retries + 2):
         rec["attempts"] = attempt
         t0 = time.perf_counter()
         try:
             night = process_task(task, tz)
-            rec["seconds"] = time.perf_counter() - t0
-            write_part(out_dir, task, night, rec["seconds"], tz)
+            seconds = time.perf_counter() - t0
+            write_part(out_dir, task, night, seconds, tz)
+            rec["seconds"] = seconds
         except Exception as exc:  # any failure of one night is reported, not fatal
             rec["error"] = f"{type(exc).__name__}: {exc}"
             log.warning("%s/%s attempt %d failed: %s", task.participant, task.night_id, attempt, rec["error"])
