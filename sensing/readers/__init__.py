@@ -194,8 +194,14 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
     except ImportError:
         raise FormatError(f"{path.name}: reading 'hypnic record' SQLite files needs "
                           "sensing.store, which this installation lacks") from None
+    import sqlite3
+
+    try:
+        recs = read_sqlite(path)
+    except sqlite3.DatabaseError as exc:
+        raise FormatError(f"{path.name}: damaged recording database ({exc})") from None
     return [replace(r, location=opts.location or r.location, meta={**r.meta, "format": "sqlite"})
-            for r in read_sqlite(path)]
+            for r in recs]
 
 
 _READERS = {

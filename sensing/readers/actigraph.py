@@ -78,6 +78,8 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
         raise FormatError(f"{path.name}: no samples after the ActiLife header")
     delim = guess_delimiter(body)
     fields = split_fields(body[0], delim)
+    if len(fields) < 3:
+        raise FormatError(f"{path.name}: line 11: expected x, y, z columns, got {body[0][:80]!r}")
     has_header = not re.match(r"^[+-]?[\d.]+$", fields[-1])
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
     layout = Layout(10, delim, names, has_header, None, (names[-3], names[-2], names[-1]), unit_scale(opts.units or "g"), "none",
