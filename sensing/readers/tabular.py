@@ -23,6 +23,7 @@ comma), optionally gzip-compressed.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import re
 import warnings
@@ -282,7 +283,8 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[s
 
 
 class _Source:
-    """A file-like wrapper for pyarrow: decompresses gzip and reports progress."""
+    """A file-like wrapper for pyarrow: decompresses gzip, reports progress, and replaces
+    bytes that are not UTF-8 (which pyarrow cannot show in a malformed row) by U+FFFD."""
 
     def __init__(self, path: Path, progress):
         self.raw = open(path, "rb")
@@ -292,14 +294,25 @@ class _Source:
         self.gz = gzip.GzipFile(fileobj=_Progressed(self.raw, self.total, progress),  # type: ignore[call-overload]
                                 mode="rb") if is_gzip(path) else None
         self.tail = b""
+        self.pending = b""
+        self.decoder: codecs.IncrementalDecoder | None = None
 
     def read(self, n=-1):
+        if 0 <= n <= len(self.pending):
+            data, self.pending = self.pending[:n], self.pending[n:]
+            return data
         if self.gz is not None:
             data = self._read_gz(n)
         else:
             data = self.raw.read(n)
             if self.progress:
                 self.progress(self.raw.tell(), self.total)
+        if self.decoder is not None or not data.isascii():
+            self.decoder = self.decoder or codecs.getincrementaldecoder("utf-8")("replace")
+            data = self.decoder.decode(data, final=not data).encode()
+        data, self.pending = self.pending + data, b""
+        if 0 <= n < len(data):
+            data, self.pending = data[:n], data[n:]
         if data:
             self.tail = (self.tail + data[-65536:])[-65536:]
         return data

@@ -221,3 +221,11 @@ def test_epoch_seconds_with_nanoseconds_are_exact(tmp_path):
     rows = [f"{ti // 10**9}.{ti % 10**9 // 1000:06d},0.1,0.2,0.95" for ti in t.tolist()]
     rec, = read(_csv(tmp_path / "us.csv", rows, header="unix_time,x,y,z"))
     np.testing.assert_array_equal(rec.time_ns, t // 1000 * 1000)
+
+
+def test_bytes_that_are_not_utf8_are_shown_not_crashed_on(tmp_path, capfd):
+    p = tmp_path / "latin.csv"
+    p.write_bytes(b"time,x,y,z\n1767652200,0,0,1\n1767652201,0,\xff\xfe\n1767652202,0,0,1\n")
+    with pytest.raises(FormatError, match="line 3: expected 4 columns"):
+        read(p, units="g")
+    assert "Traceback" not in capfd.readouterr().err
