@@ -236,8 +236,8 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
                           f"({value}); give the start time (start=... / --start)")
     ax = (axes["x"], axes["y"], axes["z"])
     scale = _scale(ax, opts, path, skip, delim, decimal)
-    col = names.index(time_col)
-    fractions = [f[col].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in body[1:200])
+    at = names.index(time_col)
+    fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in body[1:200])
                  if len(f) == len(names)]
     decimals = max((len(x) for x in fractions), default=0)
     fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
