@@ -427,7 +427,8 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     input_dir : path
         Cohort folder, one sub-folder per participant.
     out_dir : path
-        Output folder (created); re-running with the same one resumes.
+        Output folder (created); re-running with the same one resumes. One run per
+        output folder at a time.
     config : BatchConfig, optional
     client : distributed.Client, optional
         Use this client instead of the one ``config`` describes.
@@ -446,6 +447,8 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tasks = discover(input_dir)
+    for stale in (out / PARTS).glob("*/.tmp-*"):  # left by a run killed while writing
+        shutil.rmtree(stale, ignore_errors=True)
     todo = [t for t in tasks if not is_done(out, t)]
     skipped = [(t.participant, t.night_id) for t in tasks if t not in todo]
     log.info("batch: %d nights, %d already done, %d to process", len(tasks), len(skipped), len(todo))

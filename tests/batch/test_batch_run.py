@@ -92,12 +92,14 @@ def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp
     gone, changed = tasks[1], tasks[6]
     shutil.rmtree(part_dir(out, gone))
     # an interrupted write leaves only a temporary folder, which does not count as done
-    (part_dir(out, tasks[4]).parent / ".tmp-night-02-dead").mkdir()
+    dead = part_dir(out, tasks[4]).parent / ".tmp-night-02-dead"
+    dead.mkdir()
     os.utime(changed.files[0], ns=(1, 1))  # an input that changed since: redone too
     mtimes = {t: (part_dir(out, t) / "night.json").stat().st_mtime_ns for t in tasks if t is not gone}
     result = run_batch(cohort_dir, out, NO_REPORTS, client=client)
     assert result.computed == [(gone.participant, gone.night_id), (changed.participant, changed.night_id)]
     assert len(result.skipped) == len(tasks) - 2
+    assert not dead.exists()
     for t, m in mtimes.items():
         if t is not changed:
             assert (part_dir(out, t) / "night.json").stat().st_mtime_ns == m
