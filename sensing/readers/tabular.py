@@ -19,6 +19,7 @@ comma), optionally gzip-compressed.
   ignored.
 * Units: written in the axis names (``[mg]``, ``(m/s^2)``, ``_g``), or ``units=``;
   otherwise told from the size of gravity at rest (about 1, 1000 or 9.8).
+* Without a header row, exactly 4 columns are taken as time, x, y, z.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ _AXIS = re.compile(
     r"^(?:(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?([xyz])"
     r"|([xyz])(?:acc|accel|axis)?|axis([123])|([xyz])axis)$")
 _NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IGNORECASE)
+_ISO_START = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
@@ -206,9 +208,15 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
         raise FormatError("expected a header row and at least one data row")
     delim = guess_delimiter(body)
     names = split_fields(body[0], delim)
-    first = split_fields(body[1], delim)
-    if all(_NUMBER.match(f) for f in names if f):
-        raise FormatError("the first row holds numbers, not column names (no header row)")
+    header_row = not all(_NUMBER.match(f) or (i == 0 and _ISO_START.match(f)) for i, f in enumerate(names))
+    if not header_row:
+        if len(names) != 4:
+            raise FormatError("the first row holds numbers, not column names (no header row), "
+                              f"and {len(names)} columns, not the 4 of time,x,y,z")
+        names = ["time", "x", "y", "z"]  # a headerless file: columns by position
+        meta["columns"] = "by position (no header row)"
+    data = body[1:] if header_row else body
+    first = split_fields(data[0], delim)
     axes: dict[str, str] = {}
     time_col = None
     for col in names:
@@ -235,28 +243,37 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
                           f"({value}); give the start time (start=... / --start)")
     ax = (axes["x"], axes["y"], axes["z"])
-    scale = _scale(ax, opts, path, skip, delim, decimal)
+    scale = _scale([names.index(a) for a in ax], opts, path, skip + header_row, delim, decimal,
+                   tuple(units_from_name(a) for a in ax))
     at = names.index(time_col)
-    fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in body[1:200])
+    fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]
     decimals = max((len(x) for x in fractions), default=0)
     fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
-    return Layout(skip, delim, tuple(names), True, time_col, ax, scale, kind, decimal, start, fs, meta,
-                  decimals=decimals)
+    return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
+                  meta, decimals=decimals)
 
 
-def _scale(axes: tuple[str, str, str], opts: ReadOptions, path: Path, skip: int, delim: str,
-           decimal: str) -> float:
+def _scale(idx: list[int], opts: ReadOptions, path: Path, skip: int, delim: str,
+           decimal: str, named: tuple[str | None, ...]) -> float:
     if opts.units:
         return unit_scale(opts.units)
-    named = {units_from_name(a) for a in axes}
-    if len(named) == 1 and None not in named:
-        return unit_scale(str(named.pop()))
-    return gravity_scale(path, skip, delim, decimal, axes)
+    if len(set(named)) == 1 and named[0] is not None:
+        return unit_scale(named[0])
+    return gravity_scale(path, skip, delim, decimal, idx)
 
 
-def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[str, str, str]) -> float:
+def gravity_scale(path: Path, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
     """Units told from the size of gravity in the first rows: g, mg or m/s^2.
+
+    Parameters
+    ----------
+    path : Path
+    skip : int
+        Lines before the first data row.
+    delim, decimal : str
+    idx : list of int
+        Columns of x, y and z.
 
     Raises
     ------
@@ -265,8 +282,6 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, axes: tuple[s
     """
     lines = head_lines(path, 1 << 18)[skip:]
     rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
-    header = rows.pop(0) if rows else []
-    idx = [header.index(a) for a in axes if a in header]
     good = []
     for r in rows[:2000]:
         try:

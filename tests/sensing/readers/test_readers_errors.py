@@ -229,3 +229,15 @@ def test_bytes_that_are_not_utf8_are_shown_not_crashed_on(tmp_path, capfd):
     with pytest.raises(FormatError, match="line 3: expected 4 columns"):
         read(p, units="g")
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_headerless_time_x_y_z_by_position(tmp_path):
+    rows, t = _rows()
+    p = tmp_path / "plain.csv"
+    p.write_text("\n".join(rows) + "\n")
+    rec, = read(p)
+    np.testing.assert_array_equal(rec.time_ns, t)
+    assert rec.meta["format"] == "generic-csv"
+    p.write_text("\n".join(r + ",7" for r in rows) + "\n")
+    with pytest.raises(FormatError, match="not the 4 of time,x,y,z"):
+        read(p)
