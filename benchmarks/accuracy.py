@@ -32,9 +32,9 @@ LOCATION_SETS = (("wrist-left", "ankle-left", "trunk"), ("wrist-right", "ankle-r
 INF = 1e9
 ABLATIONS = {
     "all rules": {},
-    "no spike rule": dict(spike_max_samples=0),
+    "no spike rule": dict(spike_max_samples=1e-9, clipped_spike_max_samples=1e-9),
     "no rhythm rule": dict(rhythm_min_corr=INF),
-    "no duration rule": dict(jerk_max_s=INF, rhythm_min_s=INF),
+    "no duration rule": dict(jerk_max_s=INF),
     "no sustained-movement rule": dict(sustained_g=INF),
     "no PLM series": dict(plm_min_count=1_000_000),
     "fixed threshold": dict(threshold_factor=1e-6 * 2, extent_factor=1e-6),

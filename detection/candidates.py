@@ -1,23 +1,21 @@
 """Per-sensor candidates: brief high-acceleration bursts and what each one is.
 
-One function, :func:`scan`, turns a gap-free run of samples into a table of candidates
-with their features and kind. Batch detection calls it once per gap-free segment; the
-streaming detector calls it on its buffer. Everything a candidate depends on lies
-within a bounded window around it (the causal noise floor, the centred high-pass and the
-context windows), which is what makes streaming and batch give the same events.
+:func:`scan` turns a gap-free run of samples into a table of candidates with their
+features and kind; batch detection calls it once per gap-free segment. The streaming
+detector runs the same steps (:func:`highpass`, :func:`block_stats`,
+:func:`block_floors`, :func:`find`) on its buffer. Everything a candidate depends on
+lies within a bounded window around it (the causal noise floor, the centred high-pass
+and the context windows), which is what makes streaming and batch give the same events.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from detection.config import DetectionConfig
-
-log = logging.getLogger(__name__)
 
 #: Columns of the per-sensor candidate table (before night-level columns are added).
 CANDIDATE_COLUMNS = {

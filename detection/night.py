@@ -138,10 +138,10 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     Per sensor and gap-free segment: the high-passed magnitude (acceleration minus its
     0.25 s moving mean) is compared with an adaptive threshold (a multiple of the median
     magnitude of the preceding 30 s); candidates are classified as artefact (single-sample
-    spike), rhythmic (3-10 Hz autocorrelation), movement (too long, inside ongoing
-    movement, or followed by sustained movement or tilt) or jerk, and series of jerks and
-    movements with 5-90 s intervals become ``plm``. The sleep window is HDCZA on the
-    z-angle with jerks masked. Jerks on several sensors are grouped (``group_id``,
+    spike), rhythmic (3-10 Hz autocorrelation), movement (too long, or followed by a
+    sustained movement or tilt) or jerk; series with 5-90 s intervals holding at least 4
+    movements become ``plm``; a spike that coincides with a jerk on another sensor is a
+    jerk. The sleep window is HDCZA on the z-angle with jerks, artefacts and PLMs masked. Jerks on several sensors are grouped (``group_id``,
     ``distribution``, ``limbs``), grouped jerks form series (``series_id``), and each event
     gets ``rel_onset_s``, ``phase`` and ``stimulus``. See ``docs/detection.md``.
 
@@ -168,15 +168,16 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
 def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                 cfg: DetectionConfig) -> tuple[SleepWindow, pd.DataFrame]:
     """Sleep window and epoch activity of the night, with jerks and artefacts masked."""
-    recs = [r for r in recs if len(r)]
-    if not recs:
+    pairs = [(key, r) for key, r in zip(per_sensor, recs, strict=True) if len(r)]
+    if not pairs:
         return SleepWindow(), pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS})
+    recs = [r for _, r in pairs]
     ep_ns = int(round(cfg.epoch_s * 1e9))
     t0 = min(int(r.time_ns[0]) for r in recs) // ep_ns * ep_ns
     n_ep = (max(int(r.time_ns[-1]) for r in recs) - t0) // ep_ns + 1
     starts = pd.DatetimeIndex(t0 + np.arange(n_ep) * ep_ns, tz="UTC")
     changes, enmos = [], []
-    for key, r in zip(per_sensor, recs, strict=True):
+    for key, r in pairs:
         c = per_sensor[key]
         c = c[c["kind"].isin(MASKED_KINDS)]
         margin = int(MASK_MARGIN_S * 1e9)
@@ -196,7 +197,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             combined = np.fmax(combined, ch)
     window, asleep = sleep_window(starts, combined, cfg)
     activity = pd.DataFrame(dict(
-        start=np.tile(starts, len(recs)), location=np.repeat(list(per_sensor), n_ep),
+        start=np.tile(starts, len(recs)), location=np.repeat([key for key, _ in pairs], n_ep),
         angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
         asleep=np.tile(asleep, len(recs))))
     return window, activity

@@ -251,6 +251,7 @@ class StreamingDetector:
             if self._rows[i]["kind"] != "plm":
                 self._rows[i].update(kind="plm", rejected_reason="periodic limb movement series")
                 changed.append(i)
+                log.debug("%s: event %d revised to plm", self.location, i)
 
     def _result(self, before: int, changed: list[int]) -> pd.DataFrame:
         if before == len(self._rows) and not changed:

@@ -207,3 +207,13 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(threshold_factor=-1)
     with pytest.raises(HypnicError, match="low, high"):
         DetectionConfig(plm_interval_s=(90.0, 5.0))
+
+
+def test_an_empty_sensor_next_to_a_real_one(jerk_night):
+    wrist = jerk_night.recordings["wrist-left"]
+    empty = Recording(wrist.time_ns[:0], wrist.acc[:0], wrist.fs, "ankle-left")
+    result = detect_night([empty, wrist])
+    alone = detect_night(wrist)
+    assert result.jerks["start"].tolist() == alone.jerks["start"].tolist()
+    assert set(result.activity["location"]) == {"wrist-left"}
+    assert result.sleep == alone.sleep
