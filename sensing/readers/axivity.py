@@ -18,8 +18,11 @@ openmovementproject/openmovement; as read by openmovement-python's ``cwa_load``)
 * Packed samples: bits ``eezzzzzz zzzzyyyy yyyyyyxx xxxxxxxx``; each axis is a 10-bit
   signed value shifted left by ``e``.
 * Times are the device clock (set from the configuring computer: local time, ``tz``).
-  Sample ``i`` of a block is at T + (i - offset) / rate, T being the block timestamp
-  plus its fraction.
+  Each block timestamp T (plus its fraction) belongs to the sample ``offset`` of the
+  block. Samples are timed by straight lines between consecutive block timestamps (so
+  the real rate of the device, not the nominal one, spaces them, as in
+  openmovement-python); where two timestamps disagree with the nominal rate by more
+  than 10 % (a restart, a clock change) the sample is at T + (i - offset) / rate.
 
 Blocks with a bad checksum or header are skipped (reported as ``missing``); a cut last
 block raises :class:`~sensing.readers.TruncatedFileWarning`.
@@ -41,6 +44,10 @@ NAME = "axivity-cwa"
 EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
 
 BLOCK = 512
+#: Data blocks decoded at a time (bounds the temporaries on week-long files).
+CHUNK_BLOCKS = 20_000
+#: A link between block timestamps whose rate is off the nominal one by more than this is broken.
+RATE_TOLERANCE = 0.10
 BLOCK_DTYPE = np.dtype([
     ("header", "<u2"), ("length", "<u2"), ("fractional", "<u2"), ("session", "<u4"),
     ("sequence", "<u4"), ("timestamp", "<u4"), ("light", "<u2"), ("temperature", "<u2"),
@@ -65,6 +72,42 @@ def unpack_time(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     days = months.astype("datetime64[D]").astype(np.int64) + np.clip(day, 1, 31) - 1
     sec = days * 86400 + ((v >> 12) & 0x1F) * 3600 + ((v >> 6) & 0x3F) * 60 + (v & 0x3F)
     return sec, ok
+
+
+def _unpack(b: np.ndarray, channels: int, bps: int) -> np.ndarray:
+    """Accelerations in g, shape (blocks, samples per block, 3), of structured blocks."""
+    raw_bytes = np.frombuffer(b["data"].tobytes(), np.uint8).reshape(len(b), 480)
+    if bps == 0:
+        v = raw_bytes.view("<u4").astype(np.int32)
+        e = (v >> 30) & 0x03
+        raw = np.stack([((((v >> s) & 0x3FF) ^ 0x200) - 0x200) << e for s in (0, 10, 20)], axis=2)
+    else:
+        axis0 = 3 if channels >= 6 else 0
+        raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3]
+    unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float32)
+    return raw.astype(np.float32) / unit[:, None, None]
+
+
+def _links(anchor_idx: np.ndarray, anchor_ns: np.ndarray, freq: float) -> tuple[np.ndarray, np.ndarray]:
+    """ns per sample between consecutive block timestamps, and whether each link is steady
+    (within 10 % of the nominal rate; a restart or a clock change breaks the link)."""
+    d_idx = np.diff(anchor_idx).astype(np.float64)
+    d_t = np.diff(anchor_ns).astype(np.float64)
+    slope = np.divide(d_t, d_idx, out=np.zeros_like(d_t), where=d_idx > 0)
+    ok = (d_idx > 0) & (np.abs(slope * freq / 1e9 - 1) < RATE_TOLERANCE)
+    return slope, ok
+
+
+def _interpolate(g, blk, anchor_idx, anchor_ns, slope, link_ok, freq) -> np.ndarray:
+    """Sample times (ns) by straight lines between the block timestamps around each sample,
+    or at the nominal rate from the sample's own block timestamp where no steady link is."""
+    if len(anchor_idx) < 2:
+        return anchor_ns[blk] + np.round((g - anchor_idx[blk]) * (1e9 / freq)).astype(np.int64)
+    k = np.clip(np.where(g < anchor_idx[blk], blk - 1, blk), 0, len(anchor_idx) - 2)
+    ok = link_ok[k]
+    base = np.where(ok, k, blk)
+    step = np.where(ok, slope[k], 1e9 / freq)
+    return anchor_ns[base] + np.round((g - anchor_idx[base]) * step).astype(np.int64)
 
 
 def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
@@ -117,33 +160,33 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
         issues.append(make_issue("missing", int(sec[first]) * 1_000_000_000,
                              f"{bad} data block(s) with a bad header, checksum, date or format "
                              "skipped (left as gaps)"))
+    sector = np.flatnonzero(valid)  # position of each kept block in the file
     b = blocks[valid]
-    sec = sec[valid]
     channels, bps = int(fmt) >> 4, int(fmt) & 0x0F
-    freq = 3200.0 / (1 << (15 - (int(b["rate"][0]) & 0x0F)))
-    raw_bytes = np.frombuffer(b["data"].tobytes(), np.uint8).reshape(len(b), 480)
-    if bps == 0 and channels == 3:
-        v = raw_bytes.view("<u4").astype(np.int64)
-        e = v >> 30
-        raw = np.stack([((((v >> s) & 0x3FF) ^ 0x200) - 0x200) << e for s in (0, 10, 20)], axis=2)
-    elif bps == 2 and channels in (3, 6, 9):
-        axis0 = 3 if channels >= 6 else 0
-        raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3].astype(np.int64)
-    else:
+    if not ((bps == 0 and channels == 3) or (bps == 2 and channels in (3, 6, 9))):
         raise FormatError(f"{name}: unsupported sample packing 0x{int(fmt):02x}")
-    per_block = raw.shape[1]
+    per_block = 120 if bps == 0 else 480 // (2 * channels)
+    freq = 3200.0 / (1 << (15 - (int(b["rate"][0]) & 0x0F)))
     count = np.minimum(b["count"].astype(np.int64), per_block)
-    unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float64)
     frac = np.where(b["fractional"] & 0x8000, (b["fractional"].astype(np.int64) & 0x7FFF) << 1, 0)
-    offset = b["offset"].astype(np.int64) + ((frac * int(freq)) >> 16)
-    t_block = sec * 1_000_000_000 + (frac * 1_000_000_000 >> 16)
-    first_ns = t_block - np.round(offset * (1e9 / freq)).astype(np.int64)
+    anchor_ns = sec[valid] * 1_000_000_000 + (frac * 1_000_000_000 >> 16)
     if opts.tz:
-        first_ns = localize(first_ns, opts.tz)[0]
-    within = np.arange(per_block)
-    keep = within[None, :] < count[:, None]
-    t = (first_ns[:, None] + np.round(within * (1e9 / freq)).astype(np.int64)[None, :])[keep]
-    acc = (raw / unit[:, None, None])[keep].astype(np.float32)
+        anchor_ns = localize(anchor_ns, opts.tz)[0]
+    # index, counted over the whole file, of the sample each block timestamp belongs to
+    anchor_idx = sector * per_block + b["offset"].astype(np.int64) + ((frac * int(freq)) >> 16)
+    slope, link_ok = _links(anchor_idx, anchor_ns, freq)
+    ends = np.cumsum(count)
+    t = np.empty(int(ends[-1]), np.int64)
+    acc = np.empty((len(t), 3), np.float32)
+    for c0 in range(0, len(b), CHUNK_BLOCKS):  # bounded temporaries on week-long files
+        c1 = min(c0 + CHUNK_BLOCKS, len(b))
+        keep = np.arange(per_block)[None, :] < count[c0:c1, None]
+        i0 = int(ends[c0 - 1]) if c0 else 0
+        i1 = int(ends[c1 - 1])
+        acc[i0:i1] = _unpack(b[c0:c1], channels, bps)[keep]
+        blk = np.broadcast_to(np.arange(c0, c1)[:, None], keep.shape)[keep]
+        g = (sector[c0:c1, None] * per_block + np.arange(per_block)[None, :])[keep]
+        t[i0:i1] = _interpolate(g, blk, anchor_idx, anchor_ns, slope, link_ok, freq)
     meta = {"format": NAME, "device_id": device_id, "session_id": session,
             "hardware": "AX6" if data[4] == 0x64 else "AX3"}
     return build_recordings(t, acc, name=name, fs=opts.fs or freq, meta=meta,

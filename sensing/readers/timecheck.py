@@ -184,7 +184,7 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
 
 def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: list[dict]):
     """Parts of a sorted recording with a steady rate, as (t, acc, fs or None) tuples."""
-    n_blocks = len(t) // RATE_BLOCK
+    n_blocks = (len(t) - 1) // RATE_BLOCK  # blocks of RATE_BLOCK steps
     if n_blocks < 3:
         return [(t, a, None)]
     nominal = fs or infer_fs(t)

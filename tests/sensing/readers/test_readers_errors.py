@@ -241,3 +241,30 @@ def test_headerless_time_x_y_z_by_position(tmp_path):
     p.write_text("\n".join(r + ",7" for r in rows) + "\n")
     with pytest.raises(FormatError, match="not the 4 of time,x,y,z"):
         read(p)
+
+
+def test_cwa_samples_follow_the_device_clock_not_the_nominal_rate(tmp_path):
+    """A 50 Hz AX6 whose clock really runs at 50.5 Hz: samples are spaced by the block
+    timestamps, so no block overlaps the next (nominal spacing would step back 8 ms)."""
+    from reader_samples import cwa_block, cwa_header
+
+    per, n_blocks = 40, 6
+    q = [64 * round(b * per / 50.5 * 512) for b in range(n_blocks)]  # block starts, 1/32768 s units
+    starts = [START_NS + qi * 10**9 // 32768 for qi in q]
+    rng = np.random.default_rng(3)
+    blocks = [cwa_header(rate_code=0x49, hw=0x64)]
+    counts = []
+    for b, t0 in enumerate(starts):
+        c = np.round(np.array([0.1, -0.2, 0.97]) * 4096 + rng.normal(0, 50, (per, 3))).astype(np.int64)
+        counts.append(c)
+        blocks.append(cwa_block(b, t0, 0, np.concatenate([np.zeros((per, 3), np.int64), c], axis=1),
+                                fmt=0x62, rate_code=0x49, freq=50.0, scale_bits=4, fractional=True))
+    (tmp_path / "drift.cwa").write_bytes(b"".join(blocks))
+    rec, = read(tmp_path / "drift.cwa")
+    step = np.diff(starts) / per
+    truth = np.concatenate([starts[b] + np.round(np.arange(per) * step[min(b, n_blocks - 2)]).astype(np.int64)
+                            for b in range(n_blocks)])
+    np.testing.assert_array_equal(rec.time_ns, truth)
+    np.testing.assert_allclose(rec.acc, np.concatenate(counts) / 4096, rtol=2e-7)
+    assert not rec.meta["time_issues"]
+    assert abs(rec.fs - 50.0) < 1e-9

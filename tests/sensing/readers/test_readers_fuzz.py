@@ -85,3 +85,13 @@ def test_late_and_repeated_rows_are_put_back_exactly(swaps, dups, holes):
     np.testing.assert_array_equal(rec.time_ns, t[keep])
     np.testing.assert_array_equal(rec.acc, acc[keep])
     assert len(rec.gaps) == len({r for r in removed if r - 1 not in removed})
+
+
+@pytest.mark.parametrize("n", [255, 256, 257, 512, 513, 1024])
+def test_lengths_at_rate_block_edges(n):
+    from sensing.readers.timecheck import build_recordings
+
+    t = 1_767_652_200 * 10**9 + np.arange(n, dtype=np.int64) * 10_000_000
+    rec, = build_recordings(t, np.ones((n, 3), np.float32) * 0.577, name="x", fs=100.0,
+                            location="trunk", device="d")
+    assert len(rec) == n
