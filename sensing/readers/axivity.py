@@ -38,7 +38,7 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
-from sensing.readers.timecheck import build_recordings, make_issue
+from sensing.readers.timecheck import AnchoredClock, build_recordings, make_issue
 
 NAME = "axivity-cwa"
 EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
@@ -46,8 +46,6 @@ EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
 BLOCK = 512
 #: Data blocks decoded at a time (bounds the temporaries on week-long files).
 CHUNK_BLOCKS = 20_000
-#: A link between block timestamps whose rate is off the nominal one by more than this is broken.
-RATE_TOLERANCE = 0.10
 BLOCK_DTYPE = np.dtype([
     ("header", "<u2"), ("length", "<u2"), ("fractional", "<u2"), ("session", "<u4"),
     ("sequence", "<u4"), ("timestamp", "<u4"), ("light", "<u2"), ("temperature", "<u2"),
@@ -86,28 +84,6 @@ def _unpack(b: np.ndarray, channels: int, bps: int) -> np.ndarray:
         raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3]
     unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float32)
     return raw.astype(np.float32) / unit[:, None, None]
-
-
-def _links(anchor_idx: np.ndarray, anchor_ns: np.ndarray, freq: float) -> tuple[np.ndarray, np.ndarray]:
-    """ns per sample between consecutive block timestamps, and whether each link is steady
-    (within 10 % of the nominal rate; a restart or a clock change breaks the link)."""
-    d_idx = np.diff(anchor_idx).astype(np.float64)
-    d_t = np.diff(anchor_ns).astype(np.float64)
-    slope = np.divide(d_t, d_idx, out=np.zeros_like(d_t), where=d_idx > 0)
-    ok = (d_idx > 0) & (np.abs(slope * freq / 1e9 - 1) < RATE_TOLERANCE)
-    return slope, ok
-
-
-def _interpolate(g, blk, anchor_idx, anchor_ns, slope, link_ok, freq) -> np.ndarray:
-    """Sample times (ns) by straight lines between the block timestamps around each sample,
-    or at the nominal rate from the sample's own block timestamp where no steady link is."""
-    if len(anchor_idx) < 2:
-        return anchor_ns[blk] + np.round((g - anchor_idx[blk]) * (1e9 / freq)).astype(np.int64)
-    k = np.clip(np.where(g < anchor_idx[blk], blk - 1, blk), 0, len(anchor_idx) - 2)
-    ok = link_ok[k]
-    base = np.where(ok, k, blk)
-    step = np.where(ok, slope[k], 1e9 / freq)
-    return anchor_ns[base] + np.round((g - anchor_idx[base]) * step).astype(np.int64)
 
 
 def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
@@ -174,7 +150,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
         anchor_ns = localize(anchor_ns, opts.tz)[0]
     # index, counted over the whole file, of the sample each block timestamp belongs to
     anchor_idx = sector * per_block + b["offset"].astype(np.int64) + ((frac * int(freq)) >> 16)
-    slope, link_ok = _links(anchor_idx, anchor_ns, freq)
+    clock = AnchoredClock(anchor_idx, anchor_ns, freq)
     ends = np.cumsum(count)
     t = np.empty(int(ends[-1]), np.int64)
     acc = np.empty((len(t), 3), np.float32)
@@ -186,7 +162,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
         acc[i0:i1] = _unpack(b[c0:c1], channels, bps)[keep]
         blk = np.broadcast_to(np.arange(c0, c1)[:, None], keep.shape)[keep]
         g = (sector[c0:c1, None] * per_block + np.arange(per_block)[None, :])[keep]
-        t[i0:i1] = _interpolate(g, blk, anchor_idx, anchor_ns, slope, link_ok, freq)
+        t[i0:i1] = clock.times(g, blk)
     meta = {"format": NAME, "device_id": device_id, "session_id": session,
             "hardware": "AX6" if data[4] == 0x64 else "AX3"}
     return build_recordings(t, acc, name=name, fs=opts.fs or freq, meta=meta,

@@ -14,7 +14,9 @@ as read by GENEAread, GGIRread's GENEActivReader and actipy):
   ``Measurement Frequency:``, and one line of 300 samples x 12 hex digits.
 * Each sample is 48 bits: x, y, z as 12-bit two's complement, 10 bits light, 1 bit
   button, 1 reserved. In g: ``(raw * 100 - offset) / gain``.
-* Sample ``i`` of a page is at page time + i / rate.
+* Sample ``i`` of a page is at page time + i / rate, the rate being the one between
+  consecutive page times (the device's real rate) where it is within 10 % of the
+  nominal one (:class:`~sensing.readers.timecheck.AnchoredClock`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sensing.readers._common import (
     location_from_text,
     read_all_bytes,
 )
-from sensing.readers.timecheck import build_recordings, make_issue
+from sensing.readers.timecheck import AnchoredClock, build_recordings, make_issue
 
 NAME = "geneactiv-bin"
 EXPECTS = "a 'Device Identity' header with 'Calibration Data', then 'Recorded Data' pages"
@@ -145,9 +147,10 @@ def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False)
                    axis=1)
     raw = np.where(raw >= 2048, raw - 4096, raw)
     acc = ((raw * 100.0 - offset) / gain).astype(np.float32)
-    within = np.arange(int(counts.max()))
-    t = (page_ns[:, None] + np.round(within * (1e9 / fs)).astype(np.int64)[None, :])
-    t = t[within[None, :] < counts[:, None]]
+    keep = np.arange(int(counts.max()))[None, :] < counts[:, None]
+    blk = np.broadcast_to(np.arange(n_pages)[:, None], keep.shape)[keep]
+    g = (np.arange(n_pages)[:, None] * SAMPLES_PER_PAGE + np.arange(keep.shape[1])[None, :])[keep]
+    t = AnchoredClock(np.arange(n_pages) * SAMPLES_PER_PAGE, page_ns, fs).times(g, blk)
     declared = header.get("Number of Pages", "")
     if declared.isdigit() and int(declared) > n_pages and not truncated:
         issues.append(make_issue("missing", int(t[-1]), f"header declares {declared} pages, "

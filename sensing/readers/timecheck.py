@@ -219,3 +219,40 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
             issues.append(make_issue("rate-change", t[i0], f"rate changes to {seg_fs:g} Hz at sample "
                                  f"{i0}; a new recording starts there"))
     return parts
+
+
+class AnchoredClock:
+    """Sample times from timestamps that devices write once per block or page.
+
+    Each block's timestamp belongs to one sample (``anchor_idx``, counted over the
+    whole file). Samples are timed by straight lines between consecutive anchors, so
+    the device's real rate spaces them; where two anchors disagree with the nominal
+    rate by more than :data:`RATE_TOLERANCE` (a restart, a clock change) a sample is
+    timed at the nominal rate from its own block's anchor.
+
+    Parameters
+    ----------
+    anchor_idx : ndarray of int64
+        Sample index of each block's timestamp, increasing.
+    anchor_ns : ndarray of int64
+        The timestamps, ns.
+    fs : float
+        Nominal rate, Hz.
+    """
+
+    def __init__(self, anchor_idx: np.ndarray, anchor_ns: np.ndarray, fs: float):
+        self.idx, self.ns, self.period = anchor_idx, anchor_ns, 1e9 / fs
+        d_idx = np.diff(anchor_idx).astype(np.float64)
+        d_t = np.diff(anchor_ns).astype(np.float64)
+        self.slope = np.divide(d_t, d_idx, out=np.zeros_like(d_t), where=d_idx > 0)
+        self.ok = (d_idx > 0) & (np.abs(self.slope / self.period - 1) < RATE_TOLERANCE)
+
+    def times(self, g: np.ndarray, blk: np.ndarray) -> np.ndarray:
+        """Times (int64 ns) of samples with file-wide indices ``g`` in blocks ``blk``."""
+        if len(self.idx) < 2:
+            return self.ns[blk] + np.round((g - self.idx[blk]) * self.period).astype(np.int64)
+        k = np.clip(np.where(g < self.idx[blk], blk - 1, blk), 0, len(self.idx) - 2)
+        ok = self.ok[k]
+        base = np.where(ok, k, blk)
+        step = np.where(ok, self.slope[k], self.period)
+        return self.ns[base] + np.round((g - self.idx[base]) * step).astype(np.int64)
