@@ -158,7 +158,7 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     per_sensor = {r.location if r.location != "unknown" else f"unknown-{i}": sensor_candidates(r, cfg)
                   for i, r in enumerate(recs)}
     sleep, activity = night_sleep(recs, per_sensor, cfg)
-    worn = {r.body_part for r in recs}
+    worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
     events = assemble(per_sensor, sleep, worn, cfg, stimuli)
     log.info("detect_night: %d sensor(s), %d candidates, %d jerks", len(recs), len(events),
              int((events["kind"] == "jerk").sum()))

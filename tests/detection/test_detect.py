@@ -215,5 +215,6 @@ def test_an_empty_sensor_next_to_a_real_one(jerk_night):
     result = detect_night([empty, wrist])
     alone = detect_night(wrist)
     assert result.jerks["start"].tolist() == alone.jerks["start"].tolist()
+    assert result.jerks["distribution"].tolist() == alone.jerks["distribution"].tolist()
     assert set(result.activity["location"]) == {"wrist-left"}
     assert result.sleep == alone.sleep
