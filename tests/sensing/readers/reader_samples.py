@@ -168,8 +168,13 @@ GENEA_GAIN = (25548, 25600, 25400)
 GENEA_OFFSET = (-1250, 574, 300)
 
 
-def geneactiv_bytes(n_pages: int = 2, fs: float = 100.0, seed: int = 10) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """A GENEActiv .bin (CRLF lines) with ``n_pages`` pages; times local to GMT +01:00."""
+def geneactiv_bytes(n_pages: int = 2, fs: float = 100.0, seed: int = 10,
+                    clock_hz: float | None = None) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A GENEActiv .bin (CRLF lines) with ``n_pages`` pages; times local to GMT +01:00.
+
+    ``clock_hz``: the device's real rate (page times 300 / clock_hz s apart, to the ms);
+    the truth then spaces samples by the page times.
+    """
     n = 300 * n_pages
     rng = np.random.default_rng(seed)
     raw = np.clip(np.round(np.array([0.1, -0.2, 0.97]) * 256 + rng.normal(0, 6, (n, 3))), -2048, 2047)
@@ -240,9 +245,9 @@ Number of Pages:{n_pages}
 
 """.split("\n")[:-1]
     lines = list(head)
-    page_s = 300 / fs
+    page_ms = [int(round(p * 300 / (clock_hz or fs) * 1000)) for p in range(n_pages)]
     for p in range(n_pages):
-        t_local = np.datetime64("2026-01-05T23:30:00.000", "ms") + np.timedelta64(int(round(p * page_s * 1000)), "ms")
+        t_local = np.datetime64("2026-01-05T23:30:00.000", "ms") + np.timedelta64(page_ms[p], "ms")
         s = str(t_local).replace("T", " ")
         lines += ["Recorded Data", "Device Unique Serial Code:012345", f"Sequence Number:{p}",
                   f"Page Time:{s[:19]}:{s[20:23]}", "Unassigned:", "Temperature:26.5",
@@ -250,7 +255,13 @@ Number of Pages:{n_pages}
                   hexed[p * 3600:(p + 1) * 3600]]
     data = ("\r\n".join(lines) + "\r\n").encode()
     acc = ((raw * 100.0 - np.array(GENEA_OFFSET)) / np.array(GENEA_GAIN)).astype(np.float32)
-    return data, grid(n, fs), acc
+    if clock_hz is None:
+        return data, grid(n, fs), acc
+    start = START_NS + np.array(page_ms, np.int64) * 1_000_000
+    step = np.diff(start) / 300
+    t = np.concatenate([start[p] + np.round(np.arange(300) * step[min(p, n_pages - 2)]).astype(np.int64)
+                        for p in range(n_pages)])
+    return data, t, acc
 
 
 def make_geneactiv(path: Path):

@@ -268,3 +268,11 @@ def test_cwa_samples_follow_the_device_clock_not_the_nominal_rate(tmp_path):
     np.testing.assert_allclose(rec.acc, np.concatenate(counts) / 4096, rtol=2e-7)
     assert not rec.meta["time_issues"]
     assert abs(rec.fs - 50.0) < 1e-9
+
+
+def test_geneactiv_samples_follow_the_device_clock(tmp_path):
+    data, t, acc = geneactiv_bytes(n_pages=4, clock_hz=101.0)
+    (tmp_path / "fast.bin").write_bytes(data)
+    rec, = read(tmp_path / "fast.bin")
+    np.testing.assert_array_equal(rec.time_ns, t)
+    assert not rec.meta["time_issues"]
