@@ -44,10 +44,31 @@ EXPECTS = "a 'Device Identity' header with 'Calibration Data', then 'Recorded Da
 
 PAGE_LINES = 10
 SAMPLES_PER_PAGE = 300
+#: Pages decoded at a time (bounds the temporaries on week-long files).
+CHUNK_PAGES = 10_000
 _HEX = np.full(256, 255, np.uint8)
 _HEX[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10)
 _HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
 _HEX[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16)
+
+
+def _samples(hexbuf: bytes, gain: np.ndarray, offset: np.ndarray, first_page: int, name: str) -> np.ndarray:
+    """Calibrated x, y, z in g (float32, shape (n, 3)) from 12-hex-digit samples.
+
+    Raises
+    ------
+    FormatError
+        If a character is not hex (naming its page, counted from ``first_page``).
+    """
+    nib = _HEX[np.frombuffer(hexbuf, np.uint8)]
+    if (nib == 255).any():
+        page = first_page + int(np.flatnonzero(nib == 255)[0]) // 12 // SAMPLES_PER_PAGE
+        raise FormatError(f"{name}: page {page}: the data line holds a non-hex character")
+    nib = nib.reshape(-1, 12).astype(np.int32)
+    raw = np.stack([(nib[:, 3 * k] << 8) | (nib[:, 3 * k + 1] << 4) | nib[:, 3 * k + 2] for k in range(3)],
+                   axis=1)
+    raw = np.where(raw >= 2048, raw - 4096, raw)  # 12-bit two's complement
+    return ((raw * 100.0 - offset) / gain).astype(np.float32)
 
 
 def sniff(lines: list[str]) -> bool:
@@ -137,16 +158,12 @@ def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False)
     except pa.ArrowInvalid as exc:
         raise FormatError(f"{name}: page time: {exc}") from None
     page_ns = localize(local, opts.tz)[0] if opts.tz else local - (zone or 0)
-    hexbuf = np.frombuffer(b"".join(h[: 12 * c] for h, c in zip(hex_lines, counts, strict=True)), np.uint8)
-    nib = _HEX[hexbuf]
-    if (nib == 255).any():
-        i = int(np.flatnonzero(nib == 255)[0]) // 12 // SAMPLES_PER_PAGE
-        raise FormatError(f"{name}: page {i}: the data line holds a non-hex character")
-    nib = nib.reshape(-1, 12).astype(np.int32)
-    raw = np.stack([(nib[:, 3 * k] << 8) | (nib[:, 3 * k + 1] << 4) | nib[:, 3 * k + 2] for k in range(3)],
-                   axis=1)
-    raw = np.where(raw >= 2048, raw - 4096, raw)
-    acc = ((raw * 100.0 - offset) / gain).astype(np.float32)
+    ends = np.cumsum(counts)
+    acc = np.empty((int(ends[-1]), 3), np.float32)
+    for p0 in range(0, n_pages, CHUNK_PAGES):  # bounded temporaries on week-long files
+        p1 = min(p0 + CHUNK_PAGES, n_pages)
+        hexbuf = b"".join(h[: 12 * c] for h, c in zip(hex_lines[p0:p1], counts[p0:p1], strict=True))
+        acc[(ends[p0 - 1] if p0 else 0):ends[p1 - 1]] = _samples(hexbuf, gain, offset, p0, name)
     keep = np.arange(int(counts.max()))[None, :] < counts[:, None]
     blk = np.broadcast_to(np.arange(n_pages)[:, None], keep.shape)[keep]
     g = (np.arange(n_pages)[:, None] * SAMPLES_PER_PAGE + np.arange(keep.shape[1])[None, :])[keep]
