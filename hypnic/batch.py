@@ -365,10 +365,19 @@ def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, ev
 
 # -- the run ----------------------------------------------------------------------------
 
+def _distributed():
+    """The ``distributed`` module, or a clear error when Dask is not installed."""
+    try:
+        import distributed
+    except ImportError:
+        raise HypnicError("hypnic batch needs Dask: pip install 'dask[distributed]'") from None
+    return distributed
+
+
 @contextlib.contextmanager
 def dask_client(config: BatchConfig) -> Iterator[Any]:
     """A Dask client: to ``config.scheduler``, or to a new local cluster on 127.0.0.1."""
-    from distributed import Client, LocalCluster
+    Client, LocalCluster = _distributed().Client, _distributed().LocalCluster
 
     if config.scheduler:
         try:
@@ -393,8 +402,7 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
                 progress: Callable[[dict], None] | None) -> list[dict]:
     """Submit one task per night and collect their records as they finish."""
-    from distributed import as_completed
-
+    as_completed = _distributed().as_completed
     records = []
     with contextlib.nullcontext(client) if client is not None else dask_client(cfg) as cl:
         futures = {cl.submit(run_night, t, str(out), cfg.tz, cfg.retries, pure=False,

@@ -182,3 +182,11 @@ def test_bad_diary_is_reported_and_the_nights_kept(cohort_copy, client, tmp_path
     assert bad["night_id"] == "diary.csv" and "DiaryError" in bad["error"] and "line 2" in bad["error"]
     p = result.nights.set_index("participant")["stress"]
     assert p.loc["p01"].isna().all() and p.loc["p02"].notna().all()
+
+
+def test_without_dask_a_clear_error(cohort_dir, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(HypnicError, match=r"pip install 'dask\[distributed\]'"):
+        run_batch(cohort_dir, tmp_path / "out", NO_REPORTS)
