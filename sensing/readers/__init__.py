@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from pathlib import Path
 
-from sensing.errors import FormatError
+from sensing.errors import FormatError, HypnicError
 from sensing.readers._common import ReadOptions, TruncatedFileWarning, head_bytes, head_lines
 from sensing.recording import Recording
 
@@ -198,7 +198,9 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
 
     try:
         recs = read_sqlite(path)
-    except sqlite3.DatabaseError as exc:
+    except HypnicError:
+        raise
+    except (sqlite3.Error, UnicodeDecodeError, ValueError) as exc:  # a damaged database
         raise FormatError(f"{path.name}: damaged recording database ({exc})") from None
     return [replace(r, location=opts.location or r.location, meta={**r.meta, "format": "sqlite"})
             for r in recs]
