@@ -64,7 +64,9 @@ def batch(
                f"{n_failed} failed, in {result.seconds:.1f} s")
     if result.cohort is not None:
         typer.echo(result.cohort.message)
-    typer.echo(f"outputs: {out / 'events.parquet'}, {out / 'nights.parquet'}, {out / 'cohort.html'}")
+    names = [p.name for k, p in result.outputs.items() if not k.startswith("report:")]
+    names += ["reports/"] * any(k.startswith("report:") for k in result.outputs)
+    typer.echo(f"outputs in {out}: {', '.join(names)}")
     if len(result.failures):
         what = [f"{n_failed} night(s)"] * bool(n_failed) + [f"{len(diaries)} diary file(s)"] * bool(len(diaries))
         raise HypnicError(f"{' and '.join(what)} failed; see {out / 'failures.csv'}")
