@@ -532,6 +532,8 @@ def _times(col: pa.Array, layout: Layout) -> np.ndarray:
     nat = np.iinfo(np.int64).min
     if kind in ("iso", "iso-naive"):
         col = pc.utf8_trim_whitespace(col)
+        if layout.decimal_point == ",":  # "22:30:00,125" in a decimal-comma file
+            col = pc.replace_substring(col, ",", ".")
         try:
             if kind == "iso":
                 ts = pc.cast(col, pa.timestamp("ns", tz="UTC"))

@@ -276,3 +276,12 @@ def test_geneactiv_samples_follow_the_device_clock(tmp_path):
     rec, = read(tmp_path / "fast.bin")
     np.testing.assert_array_equal(rec.time_ns, t)
     assert not rec.meta["time_issues"]
+
+
+def test_decimal_comma_file_with_comma_in_the_times(tmp_path):
+    rows, t = _rows(n=50, fs=8.0)
+    text = np.datetime_as_string(t.astype("datetime64[ns]"), unit="ms")
+    lines = [f"{s.replace('T', ' ').replace('.', ',')};0,1;0,2;0,95" for s in text]
+    rec, = read(_csv(tmp_path / "eu.csv", lines, header="time;x;y;z"))
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_allclose(rec.acc[0], [0.1, 0.2, 0.95], rtol=1e-6)
