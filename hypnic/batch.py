@@ -457,8 +457,9 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     tasks = discover(input_dir)
     for stale in (out / PARTS).glob("*/.tmp-*"):  # left by a run killed while writing
         shutil.rmtree(stale, ignore_errors=True)
-    todo = [t for t in tasks if not is_done(out, t)]
-    skipped = [(t.participant, t.night_id) for t in tasks if t not in todo]
+    done = [is_done(out, t) for t in tasks]
+    todo = [t for t, d in zip(tasks, done, strict=True) if not d]
+    skipped = [(t.participant, t.night_id) for t, d in zip(tasks, done, strict=True) if d]
     log.info("batch: %d nights, %d already done, %d to process", len(tasks), len(skipped), len(todo))
     if progress:
         progress({"total": len(todo)})
