@@ -1,15 +1,17 @@
 """Entry point of the ``hypnic`` command.
 
 Each command lives in its own module under ``hypnic.commands`` and registers itself on
-:data:`hypnic.app.app` (every module there is imported); heavy libraries are imported inside the commands, so
-``hypnic --help`` starts fast. Errors a user can cause print one line and exit non-zero.
+:data:`hypnic.app.app` (every module there is imported); heavy libraries are imported
+inside the commands, so ``hypnic --help`` starts fast. Errors a user can cause print one line and exit non-zero.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
+import warnings
 
 try:  # typer >= 0.25 vendors its own copy of click
     from typer._click import exceptions as cx
@@ -28,11 +30,23 @@ EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 2, 1, 130
 _NO_ARGS = getattr(cx, "NoArgsIsHelpError", ())
 
 
+def _warn_one_line(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"hypnic: warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns (and exits with) the process exit code."""
+    """Run the CLI; returns (and exits with) the process exit code.
+
+    Library warnings (a truncated file, time problems in a recording) and logged
+    warnings print as one line each on stderr.
+    """
+    logging.basicConfig(level=logging.WARNING, format="hypnic: %(levelname)s: %(message)s")
     code = 0
     try:
-        result = app(args=argv, prog_name="hypnic", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _warn_one_line
+            result = app(args=argv, prog_name="hypnic", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except _NO_ARGS as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else "hypnic --help", err=True)
