@@ -151,8 +151,12 @@ def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataF
 
 
 def _onset_hist(groups: pd.DataFrame, dpi: int) -> str:
+    rel = groups["rel_onset_s"].to_numpy(float)
+    rel = rel[np.isfinite(rel)]  # NaN: no sleep onset was found that night
+    if rel.size == 0:
+        return '<p class="note">No sleep onset was found, so jerk times relative to it are unknown.</p>'
     fig, ax = _fig(6.5, 2.6, dpi)
-    m = np.clip(groups["rel_onset_s"].to_numpy(float) / 60, -60, 240)
+    m = np.clip(rel / 60, -60, 240)
     ax.hist(m, bins=np.arange(-60, 245, 5), color="#3a6ea5")
     ax.axvspan(-15, 15, color="#f2c14e", alpha=0.3, label="30 min around onset")
     ax.axvline(0, color="k", lw=1, ls="--")
