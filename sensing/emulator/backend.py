@@ -10,6 +10,7 @@ fire bleak's ``disconnected_callback``) are real bumble ATT traffic.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -105,7 +106,7 @@ class BumbleClientBackend(BaseBleakClient):
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
-                await conn.disconnect()
+                await asyncio.wait_for(conn.disconnect(), 2.0)
             except Exception as exc:  # the link may already be gone
                 log.debug("emulated disconnect: %r", exc)
 

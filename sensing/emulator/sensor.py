@@ -195,7 +195,7 @@ class EmulatedSensor:
                 await self._task
         if self._conn is not None:
             with contextlib.suppress(Exception):
-                await self._conn.disconnect()
+                await asyncio.wait_for(self._conn.disconnect(), 2.0)
 
     def _note(self, what: str) -> None:
         self.log.append((self._virtual_ns(), what))
@@ -271,4 +271,4 @@ class EmulatedSensor:
                 await self._device.stop_advertising()
             if self._conn is not None:
                 with contextlib.suppress(Exception):
-                    await self._conn.disconnect()
+                    await asyncio.wait_for(self._conn.disconnect(), 2.0)

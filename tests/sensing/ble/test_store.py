@@ -1,0 +1,91 @@
+"""Crash-safe SQLite store: round trip, gaps, events, full disk, foreign files."""
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sensing.errors import FormatError
+from sensing.store import RecordingStore, StorageError, StoreConfig, read_events, read_sqlite
+
+T0 = 1_767_652_200_000_000_000
+
+
+def chunks(n_chunks=5, n=40, fs=100.0, start=0):
+    for k in range(n_chunks):
+        i = start + k * n + np.arange(n)
+        yield T0 + (i * 1e9 / fs).astype(np.int64), np.stack(
+            [np.sin(i / 10), np.cos(i / 10), np.full(n, 1.0)], axis=1).astype(np.float32)
+
+
+def test_round_trip_with_gap_and_events(tmp_path):
+    path = tmp_path / "night.sqlite"
+    with RecordingStore(path) as store:
+        a = store.add_sensor("AA:BB", "Polar Sense 1", "polar", "wrist-left", 52.0, 8, T0)
+        b = store.add_sensor("CC:DD", "hypnic-1", "hypnic", "ankle-left", 100.0, 8, T0)
+        parts = list(chunks()) + list(chunks(2, start=400))
+        for t, acc in parts:
+            store.append(b, t, acc)
+        store.add_gap(b, parts[4][0][-1], parts[5][0][0], "loss")
+        store.add_event(b, T0 + 10**9, T0 + 12 * 10**8, 1.5, 0.9, {"series_id": -1})
+        store.append(a, *next(chunks(1, fs=52.0)))
+    recs = read_sqlite(path)
+    assert [r.location for r in recs] == ["wrist-left", "ankle-left"]
+    rec = recs[1]
+    t = np.concatenate([p[0] for p in parts])
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_array_equal(rec.acc, np.concatenate([p[1] for p in parts]))
+    assert rec.gaps.tolist() == [[int(parts[4][0][-1]), int(parts[5][0][0])]]
+    assert rec.fs == 100.0 and rec.meta["profile"] == "hypnic" and rec.device == "hypnic-1"
+    ev = read_events(path)
+    assert len(ev) == 1 and ev.loc[0, "location"] == "ankle-left"
+    assert ev.loc[0, "start"] == pd.Timestamp(T0 + 10**9, unit="ns", tz="UTC")
+    assert ev.loc[0, "duration_s"] == pytest.approx(0.2) and ev.loc[0, "series_id"] == -1
+
+
+def test_readable_while_open_and_commit_interval(tmp_path):
+    path = tmp_path / "live.sqlite"
+    store = RecordingStore(path, StoreConfig(commit_interval_s=3600))
+    sid = store.add_sensor("AA", "x", "polar", "trunk", 100.0, 8, T0)
+    t, acc = next(chunks())
+    store.append(sid, t, acc)
+    assert read_sqlite(path) == []          # buffered, not yet committed
+    store.commit()
+    assert len(read_sqlite(path)[0]) == 40  # committed data visible to another reader
+    store.close()
+
+
+def test_disk_full_is_a_clear_error_and_data_stays(tmp_path):
+    path = tmp_path / "full.sqlite"
+    store = RecordingStore(path)
+    sid = store.add_sensor("AA", "x", "polar", "trunk", 100.0, 8, T0)
+    t, acc = next(chunks())
+    store.append(sid, t, acc)
+    store.commit()
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages + 1}")  # the disk is now full
+    for t, acc in chunks(50, n=400, start=40):
+        store.append(sid, t, acc)
+    with pytest.raises(StorageError, match="full"):
+        store.commit()
+    store._db.close()
+    assert len(read_sqlite(path)[0]) == 40
+
+
+def test_not_a_recording(tmp_path):
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t(x)").connection.close()
+    with pytest.raises(FormatError, match="not a hypnic live recording"):
+        read_sqlite(other)
+    (tmp_path / "text.sqlite").write_text("hello")
+    with pytest.raises(FormatError):
+        read_sqlite(tmp_path / "text.sqlite")
+    with pytest.raises(FormatError, match="no such file"):
+        read_sqlite(tmp_path / "missing.sqlite")
+
+
+def test_unwritable_location(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StorageError, match="cannot write recording"):
+        RecordingStore(tmp_path / "a-file" / "night.sqlite")
