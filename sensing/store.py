@@ -17,8 +17,10 @@ Schema (version 1)
 ``gaps(sensor, start_ns, end_ns, reason)``
     Spans with no samples, ``[last sample before, first sample after]``; reason is
     ``loss``, ``reconnect``, ``reboot`` or ``stall``.
-``events(sensor, start_ns, end_ns, peak_g, score, detail)``
-    Jerks found live; ``detail`` is JSON with the detector's other columns.
+``events(sensor, event_id, kind, start_ns, end_ns, peak_g, score, detail)``
+    Events found live (``kind`` ``jerk`` or a look-alike such as ``plm``); a revised
+    event replaces the row with its ``event_id``; ``detail`` is JSON with the
+    detector's other columns and ``detected_ns``, when it was found.
 ``log(t_ns, sensor, kind, detail)``
     Link history: ``connect``, ``disconnect``, ``battery``, ``error`` ...
 """
@@ -53,8 +55,9 @@ CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, sensor INTEGER, t0_ns 
     t1_ns INTEGER, n INTEGER, time_ns BLOB, acc BLOB);
 CREATE TABLE IF NOT EXISTS gaps(id INTEGER PRIMARY KEY, sensor INTEGER, start_ns INTEGER,
     end_ns INTEGER, reason TEXT);
-CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, sensor INTEGER, start_ns INTEGER,
-    end_ns INTEGER, peak_g REAL, score REAL, detail TEXT);
+CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, sensor INTEGER, event_id INTEGER,
+    kind TEXT, start_ns INTEGER, end_ns INTEGER, peak_g REAL, score REAL, detail TEXT,
+    UNIQUE(sensor, event_id));
 CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY, t_ns INTEGER, sensor INTEGER,
     kind TEXT, detail TEXT);
 """
@@ -134,11 +137,11 @@ class RecordingStore:
         """Buffer a gap ``[start_ns, end_ns]`` (last sample before, first after)."""
         self._pending.append(("g", sensor, int(start_ns), int(end_ns), reason))
 
-    def add_event(self, sensor: int, start_ns: int, end_ns: int, peak_g: float, score: float,
-                  detail: dict) -> None:
-        """Buffer a detected event."""
-        self._pending.append(("e", sensor, int(start_ns), int(end_ns), float(peak_g),
-                              float(score), json.dumps(detail, default=str)))
+    def add_event(self, sensor: int, event_id: int, kind: str, start_ns: int, end_ns: int,
+                  peak_g: float, score: float, detail: dict) -> None:
+        """Buffer a detected event (replacing an earlier version with the same ``event_id``)."""
+        self._pending.append(("e", sensor, int(event_id), kind, int(start_ns), int(end_ns),
+                              float(peak_g), float(score), json.dumps(detail, default=str)))
 
     def log(self, sensor: int | None, kind: str, detail: str = "") -> None:
         """Buffer a link-history entry stamped now."""
@@ -167,8 +170,9 @@ class RecordingStore:
                                  "VALUES (?, ?, ?, ?, ?, ?)", rows["c"])
             self._db.executemany("INSERT INTO gaps(sensor, start_ns, end_ns, reason) "
                                  "VALUES (?, ?, ?, ?)", rows["g"])
-            self._db.executemany("INSERT INTO events(sensor, start_ns, end_ns, peak_g, score, "
-                                 "detail) VALUES (?, ?, ?, ?, ?, ?)", rows["e"])
+            self._db.executemany("INSERT OR REPLACE INTO events(sensor, event_id, kind, "
+                                 "start_ns, end_ns, peak_g, score, detail) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows["e"])
             self._db.executemany("INSERT INTO log(t_ns, sensor, kind, detail) VALUES (?, ?, ?, ?)",
                                  rows["l"])
             self._db.execute("COMMIT")
@@ -257,30 +261,30 @@ def read_sqlite(path: str | Path) -> list[Recording]:
 
 
 def read_events(path: str | Path) -> pd.DataFrame:
-    """Events detected live, one row per event.
+    """Events detected live, one row per event (latest version), in time order.
 
     Returns
     -------
     DataFrame
-        ``start``, ``end`` (UTC timestamps), ``duration_s``, ``peak_g``, ``score``,
-        ``location``, ``sensor_id`` and the detector's other columns.
+        ``start``, ``end`` (UTC timestamps), ``duration_s``, ``kind``, ``peak_g``,
+        ``score``, ``location``, ``sensor_id``, ``event_id``, ``detected_ns`` and the
+        detector's other columns.
     """
     import pandas as pd
 
     db = _connect_ro(path)
     try:
-        rows = db.execute("SELECT e.sensor, e.start_ns, e.end_ns, e.peak_g, e.score, e.detail, "
-                          "s.location FROM events e JOIN sensors s ON s.id = e.sensor "
-                          "ORDER BY e.start_ns").fetchall()
+        rows = db.execute("SELECT e.sensor, e.event_id, e.kind, e.start_ns, e.end_ns, e.peak_g, "
+                          "e.score, e.detail, s.location FROM events e "
+                          "JOIN sensors s ON s.id = e.sensor ORDER BY e.start_ns").fetchall()
     finally:
         db.close()
-    df = pd.DataFrame([{**json.loads(r[5]), "sensor_id": r[0], "start_ns": r[1], "end_ns": r[2],
-                        "peak_g": r[3], "score": r[4], "location": r[6]} for r in rows],
-                      columns=None if rows else ["sensor_id", "start_ns", "end_ns", "peak_g",
-                                                 "score", "location"])
-    df["start"] = pd.to_datetime(df.pop("start_ns"), unit="ns", utc=True)
-    df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
-    df["duration_s"] = (df["end"] - df["start"]).dt.total_seconds()
+    cols = ["sensor_id", "event_id", "kind", "start_ns", "end_ns", "peak_g", "score", "location"]
+    df = pd.DataFrame([{**json.loads(r[7]), **dict(zip(cols, r[:7] + (r[8],), strict=True))}
+                       for r in rows], columns=None if rows else cols)
+    df["start"] = pd.to_datetime(df["start_ns"], unit="ns", utc=True)
+    df["end"] = pd.to_datetime(df["end_ns"], unit="ns", utc=True)
+    df["duration_s"] = (df["end_ns"] - df["start_ns"]) / 1e9
     return df
 
 

@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from sensing.ble.clock import ClockConfig, SensorClock
 from sensing.ble.profiles import PROFILES, Profile, detect_profile, read_battery
 from sensing.errors import DeviceError, FormatError, HypnicError
@@ -157,6 +155,8 @@ class _Link:
         self.detector: Any = None
         self.last_rx = time.monotonic()
         self.connected_once = False
+        self._kinds: dict[int, str] = {}      # event_id -> kind, for revisions
+        self._detected: dict[int, int] = {}   # event_id -> host time it was first found
 
     def on_data(self, _char: Any, data: bytearray) -> None:
         """bleak notification callback: stamp and queue only."""
@@ -273,7 +273,9 @@ class _Link:
                                                    self.spec.location, p.fs_hz, p.range_g,
                                                    self.rec.now_ns())
         if self.rec.cfg.detect:
-            self.detector = _make_detector(p.fs_hz, self.spec.location)
+            from detection import StreamingDetector
+
+            self.detector = StreamingDetector(p.fs_hz, self.spec.location)
 
     def consume(self, host_ns: int | None, data: bytes) -> None:
         """Decode, time, store and detect one queued notification (consumer side)."""
@@ -302,28 +304,25 @@ class _Link:
             self._events(self.detector.push(placed.time_ns, block.samples_g))
 
     def _events(self, events: Any) -> None:
+        """Store new and revised events from the detector; count jerks."""
         if events is None or len(events) == 0:
             return
+        now = self.rec.now_ns()
+        skip = {"start", "end", "event_id", "kind", "start_ns", "end_ns", "peak_g", "score",
+                "location", "revised"}
         for ev in events.to_dict("records"):
-            start, end = (int(np.datetime64(ev[k].tz_convert(None), "ns").astype(np.int64))
-                          for k in ("start", "end"))
-            detail = {k: v for k, v in ev.items() if k not in ("start", "end", "peak_g", "score")}
-            self.rec.store.add_event(self.sensor_id, start, end, ev.get("peak_g", np.nan),
-                                     ev.get("score", np.nan), detail)
-            self.status.jerks += 1
+            eid, kind = int(ev["event_id"]), str(ev["kind"])
+            old = self._kinds.get(eid)
+            self.status.jerks += (kind == "jerk") - (old == "jerk")
+            self._kinds[eid] = kind
+            detail = {k: v for k, v in ev.items() if k not in skip}
+            detail["detected_ns"] = self._detected.setdefault(eid, now)
+            self.rec.store.add_event(self.sensor_id, eid, kind, ev["start_ns"], ev["end_ns"],
+                                     ev["peak_g"], ev["score"], detail)
 
     def finish(self) -> None:
         if self.detector is not None:
             self._events(self.detector.flush())
-
-
-def _make_detector(fs_hz: float, location: str) -> Any:
-    try:
-        from detection import StreamingDetector
-    except ImportError:
-        log.info("live detection unavailable (detection.StreamingDetector missing)")
-        return None
-    return StreamingDetector(fs_hz, location)
 
 
 class Recorder:

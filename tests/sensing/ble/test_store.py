@@ -28,7 +28,9 @@ def test_round_trip_with_gap_and_events(tmp_path):
         for t, acc in parts:
             store.append(b, t, acc)
         store.add_gap(b, parts[4][0][-1], parts[5][0][0], "loss")
-        store.add_event(b, T0 + 10**9, T0 + 12 * 10**8, 1.5, 0.9, {"series_id": -1})
+        store.add_event(b, 0, "jerk", T0 + 10**9, T0 + 12 * 10**8, 1.5, 0.9, {"axis": "x"})
+        store.add_event(b, 1, "jerk", T0 + 5 * 10**9, T0 + 52 * 10**8, 0.5, 0.4, {"axis": "y"})
+        store.add_event(b, 1, "plm", T0 + 5 * 10**9, T0 + 52 * 10**8, 0.5, 0.4, {"axis": "y"})
         store.append(a, *next(chunks(1, fs=52.0)))
     recs = read_sqlite(path)
     assert [r.location for r in recs] == ["wrist-left", "ankle-left"]
@@ -39,9 +41,10 @@ def test_round_trip_with_gap_and_events(tmp_path):
     assert rec.gaps.tolist() == [[int(parts[4][0][-1]), int(parts[5][0][0])]]
     assert rec.fs == 100.0 and rec.meta["profile"] == "hypnic" and rec.device == "hypnic-1"
     ev = read_events(path)
-    assert len(ev) == 1 and ev.loc[0, "location"] == "ankle-left"
+    assert ev["kind"].tolist() == ["jerk", "plm"]  # the revision replaced event 1
+    assert ev.loc[0, "location"] == "ankle-left" and ev.loc[0, "axis"] == "x"
     assert ev.loc[0, "start"] == pd.Timestamp(T0 + 10**9, unit="ns", tz="UTC")
-    assert ev.loc[0, "duration_s"] == pytest.approx(0.2) and ev.loc[0, "series_id"] == -1
+    assert ev.loc[0, "duration_s"] == pytest.approx(0.2)
 
 
 def test_readable_while_open_and_commit_interval(tmp_path):
