@@ -25,6 +25,7 @@ from sensing.recording import LOCATIONS
 from sensing.simulate import NightConfig, simulate_night
 
 RATES = (25.0, 50.0, 100.0, 200.0)
+NOISES_G = (0.004, 0.008, 0.015)  # sensor white noise, g RMS per axis (consumer range)
 LOCATION_SETS = (("wrist-left", "ankle-left", "trunk"), ("wrist-right", "ankle-right"),
                  ("wrist-left", "wrist-right", "ankle-left", "ankle-right"), ("ankle-left",),
                  ("wrist-left",))
@@ -35,6 +36,7 @@ ABLATIONS = {
     "no spike rule": dict(spike_max_samples=1e-9, clipped_spike_max_samples=1e-9),
     "no rhythm rule": dict(rhythm_min_corr=INF),
     "no duration rule": dict(jerk_max_s=INF),
+    "no rhythm and no duration rule": dict(rhythm_min_corr=INF, jerk_max_s=INF),
     "no sustained-movement rule": dict(sustained_g=INF),
     "no PLM series": dict(plm_min_count=1_000_000),
     "fixed threshold": dict(threshold_factor=1e-6 * 2, extent_factor=1e-6),
@@ -42,10 +44,10 @@ ABLATIONS = {
 
 
 def night_config(i: int, hours: float) -> NightConfig:
-    """Night i: rate and sensors cycle; every look-alike is present."""
+    """Night i: rate, sensors and noise cycle; every look-alike is present."""
     return NightConfig(fs=RATES[i % len(RATES)], locations=LOCATION_SETS[i % len(LOCATION_SETS)],
                        hours_in_bed=hours, expected_jerks=6.0, plm=True, n_scratch=3,
-                       n_tremor=2, n_knocks=3)
+                       n_tremor=2, n_knocks=3, noise_g=NOISES_G[i % len(NOISES_G)])
 
 
 def fp_kind(row, confounders: pd.DataFrame, sleep: dict) -> str:
@@ -127,7 +129,7 @@ def main() -> None:
             result = detect_night(list(night.recordings.values()), replace(DetectionConfig(), **change))
             t_det += time.perf_counter() - t
             rows[name].append(evaluate(night, result))
-    out = dict(nights=args.nights, hours=args.hours, rates_hz=list(RATES),
+    out = dict(nights=args.nights, hours=args.hours, rates_hz=list(RATES), noise_g=list(NOISES_G),
                location_sets=[list(s) for s in LOCATION_SETS], tolerance_s=0.5,
                true_sensor_jerks=n_true, **summary(rows["all rules"], args.nights),
                simulate_s=round(t_sim, 1), detect_s=round(t_det, 1))
