@@ -43,8 +43,33 @@ async def record(path: Path, sensors: list[tuple[str, Any, tuple]], real_s: floa
                                  air.now_ns).run(real_s)
     finally:
         store.close()
+        await stop_sensors(air)
         await air.close()
     return added, summary
+
+
+async def stop_sensors(air) -> int:
+    """Stop every emulated sensor's sample loop; returns how many needed more than one cancel.
+
+    Works around an emulator bug: ``EmulatedSensor.close`` cancels its loop once and awaits
+    it, but a cancel that lands inside a bumble call is sometimes swallowed, the loop goes
+    on, and ``close`` (and so ``hypnic record --emulate``) hangs for ever.
+    """
+    import asyncio
+
+    from reliability_figures import tally
+
+    stubborn = 0
+    for sensor in air.sensors.values():
+        task, cancels = sensor._task, 0
+        while task is not None and not task.done():
+            task.cancel()
+            cancels += 1
+            await asyncio.wait({task}, timeout=0.05)
+        sensor._task = None
+        stubborn += cancels > 1
+    tally("emulator", "close", runs=len(air.sensors), swallowed_cancel=stubborn)
+    return stubborn
 
 
 def codes(profile: str, acc: np.ndarray, range_g: int = 8) -> np.ndarray:
