@@ -84,8 +84,9 @@ def holes(idx: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.diff(idx) > 1)
 
 
-def compare(sensor, path: Path) -> dict[str, Any]:
-    """Delivered vs stored for one emulated sensor.
+def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
+    """Delivered vs stored for one emulated sensor (``last_session``: only the samples of
+    the last recording session of its address in the file, e.g. after a restart).
 
     Returns
     -------
@@ -97,6 +98,7 @@ def compare(sensor, path: Path) -> dict[str, Any]:
         around them).
     """
     recs = [r for r in read_sqlite(path) if r.meta["address"] == sensor.address]
+    recs = recs[-1:] if last_session else recs
     idx = np.flatnonzero(sensor.delivered)
     truth = codes(sensor.profile, sensor.recording.acc[idx])
     stored = codes(sensor.profile, np.concatenate([r.acc for r in recs])) if recs else truth[:0]
