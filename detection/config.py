@@ -104,8 +104,16 @@ class DetectionConfig:
         Gaps shorter than this between sleep blocks are bridged, s (HDCZA: 60 min).
         Default 3600.
     awakening_min_s : float
-        Shortest activity inside the sleep period that counts as a brief awakening, s.
-        Default 60.
+        Shortest activity inside the sleep period that counts as a brief awakening, and the
+        length of the rolling median used for awakenings and onset refinement, s. Default 60.
+    onset_refine_factor : float
+        Sleep onset is the start of the first ``onset_still_s`` whose minute-scale z-angle
+        change stays below this many times the night's median change while asleep (lying
+        still awake looks asleep to HDCZA's looser threshold). Default 2.
+    onset_still_s : float
+        Default 300 (5 min).
+    onset_refine_s : float
+        How far after HDCZA's onset the refinement looks, s. Default 1800.
     """
 
     highpass_window_s: float = 0.25
@@ -142,6 +150,9 @@ class DetectionConfig:
     min_sleep_block_s: float = 1800.0
     max_sleep_gap_s: float = 3600.0
     awakening_min_s: float = 60.0
+    onset_refine_factor: float = 2.0
+    onset_still_s: float = 300.0
+    onset_refine_s: float = 1800.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

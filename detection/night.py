@@ -30,7 +30,8 @@ EVENT_COLUMNS = {
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
 #: Candidates left out of the sleep analysis (so they do not wake the sleeper up in the
-#: algorithm), and the margin around them, s.
+#: algorithm; a PLM for ``plm_duration_s[1]`` after its start), and the margin around
+#: them, s.
 MASKED_KINDS = ("jerk", "artefact", "plm")
 MASK_MARGIN_S = 0.5
 
@@ -181,8 +182,12 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
         c = per_sensor[key]
         c = c[c["kind"].isin(MASKED_KINDS)]
         margin = int(MASK_MARGIN_S * 1e9)
+        end = c["end_ns"].to_numpy()
+        # a PLM may have been seen only by its brisk onset: mask the longest PLM after it
+        plm = (c["kind"] == "plm").to_numpy()
+        end = np.where(plm, np.maximum(end, c["start_ns"].to_numpy() + int(cfg.plm_duration_s[1] * 1e9)), end)
         lo = np.searchsorted(r.time_ns, c["start_ns"].to_numpy() - margin)
-        hi = np.searchsorted(r.time_ns, c["end_ns"].to_numpy() + margin, side="right")
+        hi = np.searchsorted(r.time_ns, end + margin, side="right")
         mark = np.zeros(len(r) + 1, np.int64)
         np.add.at(mark, lo, 1)
         np.add.at(mark, hi, -1)

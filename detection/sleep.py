@@ -1,7 +1,8 @@
 """Sleep onset, sleep period and brief awakenings from the accelerometer alone.
 
 The method is van Hees et al.'s HDCZA (2018) on the z-angle of 5 s epochs: the arm (or
-leg, or trunk) angle barely changes while asleep. Detected jerks and artefacts are masked
+leg, or trunk) angle barely changes while asleep. Its onset is then refined against the
+night's own still level (see :func:`sleep_window`). Detected jerks and artefacts are masked
 out of the epoch means, so the movements we look for do not wake the sleeper up in the
 algorithm. With several sensors the night is awake whenever any sensor moves (the
 largest rolling angle change across sensors is thresholded).
@@ -120,6 +121,13 @@ def sleep_window(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray,
                  cfg: DetectionConfig) -> tuple[SleepWindow, np.ndarray]:
     """HDCZA sleep period and brief awakenings from the epochs' z-angle change.
 
+    HDCZA: the 5 min rolling median of the change below ``sleep_threshold_factor`` x its
+    ``sleep_percentile`` (bounded to ``sleep_threshold_deg``) for at least
+    ``min_sleep_block_s``, blocks less than ``max_sleep_gap_s`` apart joined, the longest
+    kept. Onset refinement: the onset moves to the start of the first ``onset_still_s``
+    (within ``onset_refine_s`` after it) whose one-minute rolling median change stays
+    below ``onset_refine_factor`` x the median change inside the sleep period.
+
     Parameters
     ----------
     epoch_start : DatetimeIndex
@@ -154,9 +162,20 @@ def sleep_window(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray,
         else:
             merged.append([a, b])
     a0, a1 = max(merged, key=lambda ab: ab[1] - ab[0])
-    # brief awakenings: a minute-scale rolling median above the threshold inside the period
     per_aw = max(1, int(round(cfg.awakening_min_s / cfg.epoch_s)))
     roll_aw = pd.Series(angle_change).rolling(per_aw, center=True, min_periods=1).median().to_numpy()
+    # onset refinement: HDCZA's threshold is loose at sleep onset (lying still awake looks
+    # asleep), so onset moves to the start of the first onset_still_s of stillness (a minute
+    # rolling median below onset_refine_factor x this night's median change asleep) within
+    # onset_refine_s after HDCZA's onset
+    level = float(np.nanmedian(angle_change[a0:a1]))
+    stop = min(a1, a0 + int(round(cfg.onset_refine_s / cfg.epoch_s)))
+    calm = roll_aw[a0:stop] < cfg.onset_refine_factor * level
+    need = int(round(cfg.onset_still_s / cfg.epoch_s))
+    runs = [r0 for r0, r1 in _runs(calm) if r1 - r0 >= need]
+    if runs:
+        a0 += runs[0]
+    # brief awakenings: a minute-scale rolling median above the threshold inside the period
     active = np.zeros(n, bool)
     active[a0:a1] = roll_aw[a0:a1] >= thr
     awakenings = [(b0, b1) for b0, b1 in _runs(active) if (b1 - b0) * cfg.epoch_s >= cfg.awakening_min_s]
