@@ -88,8 +88,11 @@ class ReaderConfig:
         reconnected (zombie link or stalled stream), s.
     battery_every_s : float
         Battery level poll period, s.
+    stop_timeout_s : float
+        At the end, how long a sensor may take to stop and disconnect cleanly
+        before its connection attempt is abandoned, s.
     detect : bool
-        Run live jerk detection (``detection.StreamingDetector``) if available.
+        Run live jerk detection (``detection.StreamingDetector``).
     clock : ClockConfig
         Timing parameters.
     """
@@ -100,6 +103,7 @@ class ReaderConfig:
     backoff_max_s: float = 60.0
     watchdog_s: float = 10.0
     battery_every_s: float = 300.0
+    stop_timeout_s: float = 3.0
     detect: bool = True
     clock: ClockConfig = field(default_factory=ClockConfig)
 
@@ -431,6 +435,9 @@ class Recorder:
             waiter.cancel()
         finally:
             self.stopping.set()
+            _, late = await asyncio.wait(tasks, timeout=self.cfg.stop_timeout_s)
+            for task in late:  # e.g. a connect attempt in progress
+                task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
             error = error or next((r for r in results if isinstance(r, BaseException)
                                    and not isinstance(r, asyncio.CancelledError)), None)

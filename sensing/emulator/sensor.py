@@ -77,6 +77,7 @@ class EmulatedSensor:
         self._start_index = 0
         self._range_g = 8
         self._task: asyncio.Task | None = None
+        self._closing = False
         self._device = self._make_device()
 
     # -- GATT server ----------------------------------------------------------------------
@@ -188,14 +189,12 @@ class EmulatedSensor:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def close(self) -> None:
-        """Stop producing samples and drop the link."""
+        """Stop producing samples (the host side ends the link)."""
+        self._closing = True  # also ends the loop if a cancellation is swallowed
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._conn.disconnect(), 2.0)
 
     def _note(self, what: str) -> None:
         self.log.append((self._virtual_ns(), what))
@@ -208,7 +207,7 @@ class EmulatedSensor:
         t = self.recording.time_ns
         faults = list(self.faults)
         tick_s = max(0.005, 0.1 / self.air.speed)
-        while True:
+        while not self._closing:
             await asyncio.sleep(tick_s)
             now = self.air.now_ns()
             while faults and now >= t[0] + faults[0].at_s * 1e9:
