@@ -122,7 +122,7 @@ class RecordingStore:
             "INSERT INTO sensors(address, name, profile, location, fs_hz, range_g, started_ns) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (address, name, profile, location, fs_hz, range_g, started_ns))
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def append(self, sensor: int, time_ns: np.ndarray, acc: np.ndarray) -> None:
         """Buffer samples (int64 UTC ns, float32 (n, 3) g); committed within the interval."""

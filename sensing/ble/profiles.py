@@ -20,7 +20,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -56,7 +56,7 @@ class Block:
     counter: int | None = None
 
 
-def nearest(options: list[int] | tuple[int, ...], wanted: float) -> int:
+def nearest(options: Sequence[float], wanted: float) -> int:
     """The option closest to ``wanted`` (the larger one on a tie)."""
     return int(min(sorted(options, reverse=True), key=lambda o: abs(o - wanted)))
 
@@ -151,8 +151,8 @@ class PolarProfile(Profile):
         offered = pmd.parse_settings(answer.params)
         self.fs_hz = nearest(offered.get("sample_rate", [52]), fs_hz)
         self.range_g = nearest(offered.get("range", [8]), range_g)
-        start = pmd.start_command(self.fs_hz, max(offered.get("resolution", [16])),
-                                  self.range_g, max(offered.get("channels", [3])))
+        start = pmd.start_command(int(self.fs_hz), int(max(offered.get("resolution", [16]))),
+                                  self.range_g, int(max(offered.get("channels", [3]))))
         answer = await self._command(client, start)
         if answer.status == 6:  # already streaming (e.g. after a dropped link): restart it
             await self._command(client, pmd.stop_command())

@@ -175,6 +175,7 @@ class _Link:
             async for device, adv in scanner.advertisement_data():
                 if device.address.upper() == address:
                     return device, adv
+        return None
 
     async def run(self) -> None:
         cfg = self.rec.cfg
@@ -214,6 +215,8 @@ class _Link:
         self.status.link = "scanning"
         with bluetooth_errors(f"cannot scan for {self.spec.address}"):
             found = await asyncio.wait_for(self._scan(), cfg.scan_timeout_s)
+        if found is None:
+            raise asyncio.TimeoutError
         device, adv = found
         if self.profile is None:
             name = self.spec.profile or detect_profile(adv.local_name, adv.service_uuids)
@@ -272,6 +275,8 @@ class _Link:
 
     def _register(self, name: str) -> None:
         p = self.profile
+        if p is None:
+            raise DeviceError(f"{self.spec.address}: no profile chosen")
         self.clock = SensorClock(p.fs_hz, self.rec.cfg.clock)
         self.sensor_id = self.rec.store.add_sensor(self.spec.address, name, p.name,
                                                    self.spec.location, p.fs_hz, p.range_g,
@@ -286,6 +291,8 @@ class _Link:
         if host_ns is None:
             if self.clock is not None:
                 self.clock.reconnected()
+            return
+        if self.profile is None:
             return
         try:
             block = self.profile.decode(data)
@@ -356,7 +363,7 @@ class Recorder:
         self.store = store
         self.client_backend, self.scanner_backend, self.now_ns = (
             client_backend, scanner_backend, now_ns)
-        self.queue: asyncio.Queue[tuple[int, int | None, bytes]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[int, int | None, bytes] | None] = asyncio.Queue()
         self.stopping = asyncio.Event()
         self.links = [_Link(i, s, self) for i, s in enumerate(sensors)]
         self.started_ns = 0

@@ -74,7 +74,7 @@ class EmulatedAir:
 
     def now_ns(self) -> int:
         """Virtual UTC now, ns since the epoch (the host clock of an emulated run)."""
-        if self._mono0 is None:
+        if self._mono0 is None or self._start_ns is None:
             raise HypnicError("the emulated air has not been started")
         return self._start_ns + int((time.monotonic_ns() - self._mono0) * self.speed)
 

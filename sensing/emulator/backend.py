@@ -89,7 +89,8 @@ class BumbleClientBackend(BaseBleakClient):
             svc = BleakGATTService(service, service.handle, _uuid(service.uuid))
             collection.add_service(svc)
             for proxy in service.characteristics:
-                props = [n for bit, n in _PROPERTY_NAMES.items() if int(proxy.properties) & bit]
+                props: list[Any] = [n for bit, n in _PROPERTY_NAMES.items()
+                                    if int(proxy.properties) & bit]
                 collection.add_characteristic(BleakGATTCharacteristic(
                     proxy, proxy.handle, _uuid(proxy.uuid), props,
                     lambda: self.mtu_size - 3, svc))

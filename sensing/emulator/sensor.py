@@ -77,6 +77,8 @@ class EmulatedSensor:
         self._start_index = 0
         self._range_g = 8
         self._task: asyncio.Task | None = None
+        self._control: Any = None
+        self._data: Any = None
         self._closing = False
         self._device = self._make_device()
 
@@ -97,12 +99,13 @@ class EmulatedSensor:
         if self.profile == "polar":
             self._control = Characteristic(
                 pmd.CONTROL_UUID, props.READ | props.WRITE | props.INDICATE, rw,
-                CharacteristicValue(read=lambda _c: b"\x0f\x04\x00", write=self._on_pmd_write))
+                CharacteristicValue[Any](read=lambda _c: b"\x0f\x04\x00",
+                                         write=self._on_pmd_write))
             self._data = Characteristic(pmd.DATA_UUID, props.NOTIFY, Characteristic.READABLE, b"")
             service, ad = pmd.SERVICE_UUID, []
         else:
             self._control = Characteristic(hypnic_profile.CONTROL_UUID, props.WRITE, rw,
-                                           CharacteristicValue(write=self._on_hypnic_write))
+                                           CharacteristicValue[Any](write=self._on_hypnic_write))
             self._data = Characteristic(hypnic_profile.DATA_UUID, props.NOTIFY,
                                         Characteristic.READABLE, b"")
             service = hypnic_profile.SERVICE_UUID
