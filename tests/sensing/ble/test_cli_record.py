@@ -138,3 +138,10 @@ def test_sigkill_loses_at_most_two_seconds(tmp_path):
     # the child reported `received` at most 0.1 s before the kill; at most ~2 s is lost
     assert received - 200 <= len(rec) <= received + 100
     assert len(rec) > 0 and (np.diff(rec.time_ns) > 0).all()
+
+
+def test_detect_reads_the_live_recording(recorded, tmp_path):
+    out, _ = recorded
+    events = tmp_path / "events.csv"
+    assert main(["detect", str(out), "--out", str(events)]) == 0
+    assert events.read_text().startswith("start,end,")
