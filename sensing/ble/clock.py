@@ -52,6 +52,9 @@ class ClockConfig:
         Device seconds over which a refit correction is spread.
     max_rate_error_ppm : float
         Largest accepted deviation of the device clock rate from the host's, ppm.
+    host_clocked_rate_error_ppm : float
+        The same for host-clocked sensors, whose synthetic clock runs at the nominal
+        rate while the real output rate may be off by a few percent, ppm.
     max_jump_s : float
         A forward device-time jump longer than this is a clock reset, not a loss, s.
     host_late_s : float
@@ -64,6 +67,7 @@ class ClockConfig:
     refit_s: float = 10.0
     slew_horizon_s: float = 30.0
     max_rate_error_ppm: float = 500.0
+    host_clocked_rate_error_ppm: float = 50_000.0
     max_jump_s: float = 6 * 3600.0
     host_late_s: float = 1.0
     fit_points: int = 4000
@@ -119,6 +123,7 @@ class SensorClock:
         self._rate = 1.0
         self._last_refit_dev = 0.0
         self._fit: deque[tuple[float, float]] = deque(maxlen=self.cfg.fit_points)
+        self._host_clocked = False
 
     # -- public ---------------------------------------------------------------------
     def reconnected(self) -> None:
@@ -140,8 +145,9 @@ class SensorClock:
         counter : int, optional
             Device sample counter of the packet's first sample.
         """
+        self._host_clocked = device_last_ns is None
         if device_last_ns is None:
-            reason, missing, dev = self._host_clocked(n, int(host_ns))
+            reason, missing, dev = self._host_clocked_times(n, int(host_ns))
         else:
             reason, missing, dev = self._device_clocked(n, int(device_last_ns), counter)
         if reason in ("start", "reboot"):
@@ -195,7 +201,7 @@ class SensorClock:
             self.period_ns += 0.02 * (step - self.period_ns)
         return "", 0, prev + step * (k + 1)
 
-    def _host_clocked(self, n: int, host_ns: int):
+    def _host_clocked_times(self, n: int, host_ns: int):
         if self._dev_last is None or self._reconnected:
             return "start", 0, self._segment(n, host_ns)
         dev = self._dev_last + self.period_ns * np.arange(1, n + 1, dtype=np.float64)
@@ -219,7 +225,8 @@ class SensorClock:
         self._last_refit_dev = dev_now
         pts = np.asarray(self._fit)  # (device - origin, host - anchor_host) in ns
         d, h = pts[:, 0] - pts[0, 0], pts[:, 1]
-        limit = self.cfg.max_rate_error_ppm * 1e-6
+        limit = 1e-6 * (self.cfg.host_clocked_rate_error_ppm if self._host_clocked
+                        else self.cfg.max_rate_error_ppm)
         rate = self._rate
         if d[-1] > 0:
             rate = float(np.clip(np.polyfit(d, h - h[0], 1)[0], 1 - limit, 1 + limit))

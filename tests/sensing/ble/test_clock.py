@@ -89,3 +89,17 @@ def test_host_clocked_loss_reanchors():
     p = clock.place(1, T0 + 200 * 10_000_000)  # 100 samples never arrived
     assert p.reason == "reboot" and p.missing > 90
     assert p.gap == (times[-1], T0 + 200 * 10_000_000)
+
+
+def test_host_clocked_sensor_slower_than_nominal_is_tracked():
+    """A "100 Hz" sensor really sending 98 Hz: no invented gaps, times follow arrival."""
+    clock = SensorClock(FS, ClockConfig(refit_s=5, slew_horizon_s=5))
+    rng = np.random.default_rng(1)
+    real_period = 1e9 / 98.0
+    out = []
+    for k in range(98 * 600):  # 10 min, one sample per notification
+        true = T0 + int(k * real_period)
+        out.append((true, clock.place(1, true + int(rng.uniform(5e6, 40e6)))))
+    assert all(p.gap is None for _, p in out)
+    err_ms = np.array([(p.time_ns[0] - t) / 1e6 for t, p in out[-98 * 60:]])
+    assert np.abs(err_ms).max() < 300
