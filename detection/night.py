@@ -99,6 +99,12 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig) -> pd.DataFrame:
     return label_plm(cands.drop(columns=["i0", "i1"]), cfg)
 
 
+def sensor_key(rec: Recording, i: int) -> str:
+    """The ``location`` value of a sensor's events: its location, or ``unknown-<i>`` for
+    the i-th recording when the location is unknown (so unknown sensors stay apart)."""
+    return rec.location if rec.location != "unknown" else f"unknown-{i}"
+
+
 def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recording]:
     recs = [recordings] if isinstance(recordings, Recording) else list(recordings)
     if not recs:
@@ -156,8 +162,7 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     """
     cfg = config or DetectionConfig()
     recs = _as_recordings(recordings)
-    per_sensor = {r.location if r.location != "unknown" else f"unknown-{i}": sensor_candidates(r, cfg)
-                  for i, r in enumerate(recs)}
+    per_sensor = {sensor_key(r, i): sensor_candidates(r, cfg) for i, r in enumerate(recs)}
     sleep, activity = night_sleep(recs, per_sensor, cfg)
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
     events = assemble(per_sensor, sleep, worn, cfg, stimuli)

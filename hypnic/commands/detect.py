@@ -98,9 +98,12 @@ def _summary(console, result, recordings, out, sleep_out, table_cls) -> None:
     table.add_column("sensor")
     for k in ("jerk", "plm", "rhythmic", "artefact", "movement"):
         table.add_column(k, justify="right")
-    for rec in recordings:
-        e = ev[ev["location"] == rec.location]
-        table.add_row(f"{rec.location} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
+    from detection.night import sensor_key
+
+    for i, rec in enumerate(recordings):
+        key = sensor_key(rec, i)
+        e = ev[ev["location"] == key]
+        table.add_row(f"{key} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
                       *(str(int((e["kind"] == k).sum())) for k in ("jerk", "plm", "rhythmic", "artefact", "movement")))
     console.print(table)
     s = result.sleep
