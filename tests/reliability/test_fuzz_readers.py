@@ -161,9 +161,7 @@ def test_huge_lines(tmp_path, size, where):
     (1.0, None, 1.0),            # g, told from gravity
     (1000.0, None, 1e-3),        # mg, told from gravity
     (9.80665, None, 1 / 9.80665),  # m/s^2, told from gravity
-    pytest.param(1000.0, "g", None, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: sensing/readers/tabular.py accepts units='g' for values near 1000 "
-        "(median norm 1000 g, impossible for a worn sensor) instead of a FormatError"))),
+    (1000.0, "g", None),         # mg values declared as g: impossible, rejected (was a bug)
     (37.0, None, None),          # neither g, mg nor m/s^2: rejected
 ])
 def test_wrong_units(tmp_path, factor, units, expect):
