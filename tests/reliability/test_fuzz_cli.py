@@ -9,8 +9,9 @@ temporary folder with ``XDG_DATA_HOME`` pointing there, so no real diary is touc
 
 Commands that would run a whole simulated night or a cohort when given valid values
 (``demo``, ``simulate``, ``batch``) get a last option with an invalid value (the
-"brake"), so for them only argument checking is fuzzed; ``record`` and ``scan`` draw
-only short durations and timeouts and may run for real (emulated, < 1 s).
+"brake"), so for them only argument checking is fuzzed; ``scan`` always gets a 0.5 s
+timeout last and ``record`` draws only short durations, so both may run for real
+(emulated, about a second).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _commands(cmd, path=()):
 
 COMMANDS = {" ".join(p): c for p, c in _commands(typer.main.get_command(app))}
 #: Commands whose valid runs are long: a last invalid option keeps each example short.
-BRAKES = {"demo": ["--nights", "0"], "simulate": ["--fs", "1"], "batch": ["--workers", "0"]}
+BRAKES = {"demo": ["--nights", "0"], "simulate": ["--fs", "1"], "batch": ["--workers", "0"],
+          "scan": ["--timeout", "0.5"]}  # scan: valid, but never the 5 s default
 #: Values only these may take (short runs of the commands that run for real).
 SAFE = {"--duration": ["0", "1s", "0.2", "abc", "-1", "1h30x", "", "99999999999999999999h"],
         "--speed": ["1000", "0", "abc", "1e309"], "--timeout": ["0.5", "0", "-1", "x"],
@@ -132,15 +134,24 @@ def test_random_arguments(workspace, monkeypatch, command, data):
     monkeypatch.chdir(workspace)
     monkeypatch.setenv("XDG_DATA_HOME", str(workspace / "data-home"))
     cmd = COMMANDS[command]
-    options = [o for p in cmd.params for o in p.opts if o.startswith("-")] + ["--nope", "-Z"]
-    n_args = sum(1 for p in cmd.params if not any(o.startswith("-") for o in p.opts))
+    opts = [p for p in cmd.params if any(o.startswith("-") for o in p.opts)]
+    n_args = len(cmd.params) - len(opts)
     pool = JUNK + paths(workspace)
+    # half the examples are well formed (every required option, the right number of
+    # arguments, no unknown option) so that they get past click into the command itself
+    well_formed = data.draw(st.booleans(), label="well_formed")
+    names = [o for p in opts for o in p.opts if o.startswith("-")]
+    chosen = [p.opts[0] for p in opts if p.required] if well_formed else []
+    chosen += data.draw(st.lists(st.sampled_from(names + ([] if well_formed else ["--nope", "-Z"])),
+                                 max_size=5), label="options")
     tokens: list[str] = []
-    for _ in range(data.draw(st.integers(0, 6), label="n_options")):
-        opt = data.draw(st.sampled_from(options), label="option")
+    for opt in chosen:
+        param = next((p for p in opts if opt in p.opts), None)
         tokens.append(opt)
-        tokens.append(data.draw(st.sampled_from(SAFE.get(opt, pool)), label="value"))
-    args = data.draw(st.lists(st.sampled_from(pool), max_size=n_args + 1), label="arguments")
+        if param is None or not getattr(param, "is_flag", False):
+            tokens.append(data.draw(st.sampled_from(SAFE.get(opt, pool)), label=opt))
+    size = {"min_size": n_args, "max_size": n_args} if well_formed else {"max_size": n_args + 1}
+    args = data.draw(st.lists(st.sampled_from(pool), **size), label="arguments")
     argv = [*command.split(), *args, *tokens, *BRAKES.get(command, [])]
     check_cli(command, argv)
 
