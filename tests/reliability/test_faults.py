@@ -118,3 +118,31 @@ async def test_duplicated_notifications_are_stored_once(scenario, profile):
 async def test_out_of_order_notifications_are_put_back_in_order(scenario, profile):
     f = await scenario(f"out-of-order-{profile}")
     assert f["extra"] == 0 and f["in_order"] and f["gaps_marked"] == 0
+
+
+def _short_control_answers(air, sensors) -> None:
+    """Make the Polar sensor send a truncated control-point message (``F0``) before each
+    real answer: a malformed indication a buggy or noisy device could send."""
+    sensor = sensors[0]
+    original = sensor._device.indicate_subscribers
+
+    async def indicate(attribute, value=None, force=False):
+        if attribute is sensor._control:
+            await original(attribute, b"\xf0", force)
+        return await original(attribute, value, force)
+
+    sensor._device.indicate_subscribers = indicate
+
+
+@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
+    "BUG: sensing/ble/profiles.py PolarProfile._command reads data[1] of a control-point "
+    "message without checking its length: a 1-byte indication ends the recording with an "
+    "IndexError (should be ignored like other stray messages)"))
+async def test_truncated_control_point_message_is_ignored(tmp_path):
+    night = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",),
+                                       gaps_per_night=0), seed=3)
+    path = tmp_path / "n.sqlite"
+    (sensor,), summary = await record(path, [("polar", night.recordings["wrist-left"], ())],
+                                      1.5, prepare=_short_control_answers)
+    f = compare(sensor, path)
+    assert f["delivered"] > 500 and f["lost"] == 0
