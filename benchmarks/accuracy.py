@@ -82,10 +82,16 @@ def evaluate(night, result) -> dict:
     for d, t in zip(g.matched["detected"], g.matched["truth"], strict=True):
         parts = {LOCATIONS[loc] for loc in seen.loc[seen["jerk_id"] == obs["jerk_id"][t], "location"]}
         correct += groups["distribution"].iloc[d] == distribution(parts, worn)
+    # true PLMs seen as any candidate, and labelled plm
+    plm = night.confounders[(night.confounders["kind"] == "plm") & ~night.confounders["in_gap"]]
+    ev, pad = result.events, pd.Timedelta(seconds=0.5)
+    kinds = [ev.loc[(ev["location"] == c.location) & (ev["start"] <= c.end + pad)
+                    & (ev["end"] >= c.start - pad), "kind"] for c in plm.itertuples()]
     on = result.sleep.onset
     wk = result.sleep.wake
     return dict(tp=s.tp, fp=len(fps), fn=fn, fps=fps, g_tp=g.tp, g_fp=g.fp, g_fn=g.fn,
-                dist_ok=int(correct), dist_n=g.tp,
+                dist_ok=int(correct), dist_n=g.tp, plm_n=len(plm),
+                plm_seen=sum(len(k) > 0 for k in kinds), plm_labelled=sum((k == "plm").any() for k in kinds),
                 onset_err_min=abs((on - night.sleep["onset"]).total_seconds()) / 60 if on is not None else np.nan,
                 wake_err_min=abs((wk - night.sleep["wake"]).total_seconds()) / 60 if wk is not None else np.nan)
 
@@ -105,6 +111,9 @@ def summary(rows: list[dict], n_nights: int) -> dict:
         onset_p90_abs_error_min=float(np.nanpercentile([r["onset_err_min"] for r in rows], 90)),
         wake_median_abs_error_min=float(np.nanmedian([r["wake_err_min"] for r in rows])),
         distribution_accuracy=sum(r["dist_ok"] for r in rows) / max(sum(r["dist_n"] for r in rows), 1),
+        true_plm=sum(r["plm_n"] for r in rows),
+        plm_seen_fraction=sum(r["plm_seen"] for r in rows) / max(sum(r["plm_n"] for r in rows), 1),
+        plm_labelled_fraction=sum(r["plm_labelled"] for r in rows) / max(sum(r["plm_n"] for r in rows), 1),
     )
 
 
