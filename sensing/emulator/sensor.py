@@ -11,6 +11,8 @@ real device), and sends them in the device's real protocol bytes:
   like an H10.
 * ``hypnic``: the open profile (:mod:`sensing.ble.hypnic_profile`), counter from the
   START command and a free-running microsecond device clock from power-on.
+* ``witmotion``: one 20-byte ``55 61`` packet per sample while notifications are on,
+  no time and no counter (the rate command is accepted; the recording's rate is used).
 
 Both expose the standard Battery Service. Faults (:class:`~sensing.emulator.air.Fault`)
 are applied at their recording time. ``delivered`` marks every sample sent in a
@@ -27,7 +29,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sensing.ble import hypnic_profile, pmd
-from sensing.ble.profiles import BATTERY_LEVEL_UUID
+from sensing.ble.profiles import (
+    BATTERY_LEVEL_UUID,
+    WITMOTION_RATES,
+    WitMotionProfile,
+    encode_witmotion,
+)
 from sensing.errors import FormatError, HypnicError
 
 if TYPE_CHECKING:
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROFILES = ("polar", "hypnic")
+PROFILES = ("polar", "hypnic", "witmotion")
 #: Device clock error of the emulated Polar sensor, ns.
 POLAR_CLOCK_ERROR_NS = 1_500_000_000
 #: Device time an emulated Polar sensor restarts at after a reboot (2019-01-01), ns since 2000.
@@ -60,8 +67,9 @@ class EmulatedSensor:
         if profile not in PROFILES:
             raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {PROFILES}")
         self.air, self.profile, self.recording, self.address = air, profile, recording, address
-        self.name = name or (f"Polar Sense EMU{address[-5:].replace(':', '')}" if profile == "polar"
-                             else "hypnic-" + address[-2:])
+        tail = address[-5:].replace(":", "")
+        self.name = name or {"polar": f"Polar Sense EMU{tail}", "hypnic": f"hypnic-{tail}",
+                             "witmotion": f"WT901BLE{tail}"}[profile]
         self.faults = sorted(faults, key=lambda f: f.at_s)
         self.delivered = np.zeros(len(recording), bool)
         self.log: list[tuple[int, str]] = []
@@ -103,6 +111,13 @@ class EmulatedSensor:
                                          write=self._on_pmd_write))
             self._data = Characteristic(pmd.DATA_UUID, props.NOTIFY, Characteristic.READABLE, b"")
             service, ad = pmd.SERVICE_UUID, []
+        elif self.profile == "witmotion":  # streams whenever notifications are on
+            wit = WitMotionProfile
+            self._control = Characteristic(wit.write_uuid, props.WRITE | props.WRITE_WITHOUT_RESPONSE,
+                                           rw, CharacteristicValue[Any](write=self._on_wit_write))
+            self._data = Characteristic(wit.data_uuid, props.NOTIFY, Characteristic.READABLE, b"")
+            self._data.on("subscription", self._on_wit_subscription)
+            service, ad = wit.service_uuid, []
         else:
             self._control = Characteristic(hypnic_profile.CONTROL_UUID, props.WRITE, rw,
                                            CharacteristicValue[Any](write=self._on_hypnic_write))
@@ -172,6 +187,17 @@ class EmulatedSensor:
         elif cmd == "set_range":
             self._range_g = params["range_g"]
 
+    def _on_wit_write(self, _conn: Any, value: bytes) -> None:
+        if value[:3] == b"\xff\xaa\x03" and len(value) == 5:
+            rates = {code: hz for hz, code in WITMOTION_RATES.items()}
+            self._note(f"rate {rates.get(value[3], '?')} Hz")
+
+    def _on_wit_subscription(self, _conn: Any, notify: bool, _indicate: bool) -> None:
+        if notify:
+            self._start_stream()
+        else:
+            self._streaming = False
+
     def _start_stream(self) -> None:
         self._streaming, self._stalled = True, False
         self._start_index = self._pos
@@ -193,11 +219,12 @@ class EmulatedSensor:
 
     async def close(self) -> None:
         """Stop producing samples (the host side ends the link)."""
-        self._closing = True  # also ends the loop if a cancellation is swallowed
+        self._closing = True  # the loop ends after its current tick (never mid-send)
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), 2.0)
+            except asyncio.TimeoutError:
+                self._task.cancel()
 
     def _note(self, what: str) -> None:
         self.log.append((self._virtual_ns(), what))
@@ -235,6 +262,8 @@ class EmulatedSensor:
         mtu = self._conn.att_mtu if self._conn is not None else 23
         if self.profile == "polar":
             return max((mtu - 3 - 10) // 6, 1)
+        if self.profile == "witmotion":
+            return 1
         return hypnic_profile.samples_per_packet(mtu)
 
     async def _send(self, i0: int, i1: int) -> None:
@@ -248,13 +277,16 @@ class EmulatedSensor:
             value = pmd.encode_acc_frame(device_ns, mg)
             if len(value) > self._conn.att_mtu - 3:
                 value = pmd.encode_acc_frame(device_ns, mg, compressed=False)
+        elif self.profile == "witmotion":
+            value = encode_witmotion(acc)
         else:
             raw = np.clip(np.rint(acc * 32768 / self._range_g), -32768, 32767).astype(np.int16)
             value = hypnic_profile.pack_packet(i0 - self._start_index,
                                                (int(t[0]) - self._boot_ns) // 1000, raw,
                                                int(round(self.fs)), self._range_g)
+        connected = self._conn is not None  # sent before a disconnect: it arrives
         await self._device.notify_subscribers(self._data, value)
-        if self._conn is not None:
+        if connected:
             self.delivered[i0:i1] = True
 
     async def _fault(self, fault: Fault, now: int) -> None:
