@@ -59,7 +59,7 @@ def scan(
     timeout: float = typer.Option(5.0, "--timeout", "-t", min=0.5, help="Scan time, s."),
     show_all: bool = typer.Option(False, "--all", help="Also list unsupported devices."),
     emulate: bool = typer.Option(False, "--emulate",
-                                 help="Scan emulated sensors (one Polar, one hypnic) instead."),
+                                 help="Scan emulated sensors (Polar, hypnic, WitMotion) instead."),
 ) -> None:
     """List nearby supported sensors: name, address, RSSI and detected profile."""
     import asyncio
@@ -72,8 +72,8 @@ def scan(
 
         backend, air = None, None
         if emulate:
-            air = await _emulated_air(["polar", "hypnic"], ["wrist-left", "ankle-left"], 1.0,
-                                      60.0, (), 0)
+            air = await _emulated_air(["polar", "hypnic", "witmotion"],
+                                      ["wrist-left", "ankle-left", "trunk"], 1.0, 60.0, (), 0)
             backend = air.scanner_backend
         try:
             with bluetooth_errors("cannot scan"):
@@ -130,7 +130,7 @@ def record(
                                  help="Stop after this long (8h, 90m, 45s); default: Ctrl-C."),
     emulate: str = typer.Option(None, "--emulate",
                                 help="Record emulated sensor(s) speaking this profile "
-                                     "(polar or hypnic) playing a simulated night."),
+                                     "(polar, hypnic or witmotion) playing a simulated night."),
     speed: float = typer.Option(1.0, "--speed", min=0.1, max=1000,
                                 help="With --emulate: times faster than real time "
                                      "(--duration is then night time)."),
@@ -161,8 +161,8 @@ def record(
     if out.exists():
         raise HypnicError(f"{out} already exists; choose another --out (recordings are never "
                           "overwritten)")
-    if emulate and emulate not in ("polar", "hypnic"):
-        raise HypnicError(f"--emulate must be polar or hypnic, got {emulate!r}")
+    if emulate and emulate not in ("polar", "hypnic", "witmotion"):
+        raise HypnicError(f"--emulate must be polar, hypnic or witmotion, got {emulate!r}")
     if fault and not emulate:
         raise HypnicError("--fault needs --emulate")
     seconds = parse_duration(duration) if duration else None

@@ -58,13 +58,14 @@ def test_export_round_trip(recorded, tmp_path, suffix):
 def test_scan_emulated_lists_profiles(capsys):
     assert main(["scan", "--emulate", "--timeout", "1"]) == 0
     text = capsys.readouterr().out
-    assert " polar " in text and " hypnic " in text and "Polar Sense" in text
+    assert " polar " in text and " hypnic " in text and " witmotion " in text
+    assert "Polar Sense" in text and "WT901BLE" in text
 
 
 @pytest.mark.parametrize("args, message", [
     (["record", "--out", "{tmp}/a.sqlite"], "--device"),
     (["record", "--emulate", "fitbit", "--duration", "1m", "--out", "{tmp}/a.sqlite"],
-     "polar or hypnic"),
+     "polar, hypnic or witmotion"),
     (["record", "--emulate", "polar", "--out", "{tmp}/a.sqlite"], "--duration"),
     (["record", "--emulate", "polar", "--duration", "8 hours", "--out", "{tmp}/a.sqlite"],
      "cannot read duration"),
