@@ -231,27 +231,30 @@ class _Link:
         client = BleakClient(device, disconnected_callback=lambda _c: lost.set(),
                              timeout=cfg.connect_timeout_s, backend=self.rec.client_backend)
         with bluetooth_errors(f"cannot connect to {self.spec.address}"):
-            await client.connect()
-        try:
-            if self.connected_once:
-                self.rec.queue.put_nowait((self.index, None, b""))  # reconnect marker
-                self.status.reconnects += 1
-            await self.profile.start(client, self.on_data, self.spec.fs_hz, self.spec.range_g)
-            if not self.connected_once:
-                self._register(adv.local_name or device.name or self.spec.address)
-            self.connected_once = True
-            self.rec.store.log(self.sensor_id, "connect", "")
-            self.status.link = "streaming"
-            self.last_rx = time.monotonic()
-            await self._watch(client, lost)
-        finally:
-            if client.is_connected:
-                if self.rec.stopping.is_set():
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(self.profile.stop(client), 2.0)
-                with contextlib.suppress(Exception):
-                    await client.disconnect()
-            self.status.link = "disconnected"
+            async with client:
+                try:
+                    await self._stream(client, device, adv, lost)
+                finally:
+                    if client.is_connected and self.rec.stopping.is_set():
+                        with contextlib.suppress(Exception):  # H10s keep streaming otherwise
+                            await asyncio.wait_for(self.profile.stop(client), 2.0)
+                    self.status.link = "disconnected"
+
+    async def _stream(self, client: Any, device: Any, adv: Any, lost: asyncio.Event) -> None:
+        """Start the stream on a connected client and watch it until it ends."""
+        if self.profile is None:
+            return
+        if self.connected_once:
+            self.rec.queue.put_nowait((self.index, None, b""))  # reconnect marker
+            self.status.reconnects += 1
+        await self.profile.start(client, self.on_data, self.spec.fs_hz, self.spec.range_g)
+        if not self.connected_once:  # no await before: nothing queued is consumed unplaced
+            self._register(adv.local_name or device.name or self.spec.address)
+        self.connected_once = True
+        self.rec.store.log(self.sensor_id, "connect", "")
+        self.status.link = "streaming"
+        self.last_rx = time.monotonic()
+        await self._watch(client, lost)
 
     async def _watch(self, client: Any, lost: asyncio.Event) -> None:
         cfg = self.rec.cfg
