@@ -221,3 +221,27 @@ async def test_host_clocked_witmotion_reconnects(tmp_path):
     hole(idx)
     assert gap_reasons(path) == ["reconnect"] and summary["sensors"][0]["profile"] == "witmotion"
     assert rec.fs == 50
+
+
+async def test_disk_full_stops_with_a_clear_error_and_keeps_the_data(tmp_path, night):
+    from sensing.store import StorageError
+
+    air = EmulatedAir(speed=SPEED)
+    sensor = air.add_sensor("hypnic", night.recordings["wrist-left"])
+    await air.start()
+    path = tmp_path / "full.sqlite"
+    store = RecordingStore(path)
+    recorder = Recorder([SensorSpec(sensor.address, "wrist-left")], store, CFG,
+                        air.client_backend, air.scanner_backend, air.now_ns)
+    task = asyncio.create_task(recorder.run())
+    while recorder.statuses[0].samples < 1000:
+        await asyncio.sleep(0.05)
+    store.commit()
+    kept = len(read_sqlite(path)[0])
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full now
+    with pytest.raises(StorageError, match="full"):
+        await asyncio.wait_for(task, 15)
+    store._db.close()
+    await air.close()
+    assert len(read_sqlite(path)[0]) == kept > 0
