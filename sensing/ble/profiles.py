@@ -70,6 +70,9 @@ class Profile(abc.ABC):
         Nominal rate in force after :meth:`start`, Hz.
     range_g : int
         Full-scale range in force after :meth:`start`, g.
+    stopped_by_device : bool
+        Set when the sensor announces that it stopped the stream by itself (the
+        reader then restarts it at once instead of waiting for its watchdog).
     """
 
     name: ClassVar[str]
@@ -81,6 +84,7 @@ class Profile(abc.ABC):
     def __init__(self) -> None:
         self.fs_hz = 0.0
         self.range_g = 0
+        self.stopped_by_device = False
 
     @classmethod
     def matches(cls, name: str | None, service_uuids: list[str]) -> bool:
@@ -123,6 +127,10 @@ class PolarProfile(Profile):
         self._responses: asyncio.Queue[bytes] = asyncio.Queue()
 
     def _on_control(self, _char: Any, data: bytearray) -> None:
+        if data[:1] == b"\x01":  # device-initiated stop: 01 <measurement types>
+            log.info("Polar sensor stopped measurement(s) %s by itself", bytes(data[1:]).hex(" "))
+            self.stopped_by_device = True
+            return
         self._responses.put_nowait(bytes(data))
 
     async def _command(self, client: Any, command: bytes,
@@ -139,6 +147,7 @@ class PolarProfile(Profile):
 
     async def start(self, client: Any, on_data: NotifyCallback, fs_hz: float,
                     range_g: int) -> None:
+        self.stopped_by_device = False
         await client.start_notify(pmd.CONTROL_UUID, self._on_control)
         await client.start_notify(pmd.DATA_UUID, on_data)
         features = bytes(await client.read_gatt_char(pmd.CONTROL_UUID))

@@ -268,6 +268,9 @@ class _Link:
             if lost.is_set():
                 self.rec.store.log(self.sensor_id, "disconnect", "link lost")
                 return
+            if self.profile is not None and self.profile.stopped_by_device:
+                self.rec.store.log(self.sensor_id, "stall", "the sensor stopped the stream")
+                return
             if now - self.last_rx > cfg.watchdog_s:
                 self.rec.store.log(self.sensor_id, "stall", f"no data for {cfg.watchdog_s} s")
                 log.info("%s: no data for %.1f s: reconnecting", self.spec.address,

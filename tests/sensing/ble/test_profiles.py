@@ -91,3 +91,11 @@ def test_bluetooth_not_available_names_the_reason():
     with pytest.raises(DeviceError, match="powered_off"), bluetooth_errors("cannot scan"):
         raise BleakBluetoothNotAvailableError("Bluetooth is off",
                                               BleakBluetoothNotAvailableReason.POWERED_OFF)
+
+
+def test_polar_device_initiated_stop_is_noticed():
+    profile = PolarProfile()
+    profile._on_control(None, bytearray(b"\xf0\x02\x02\x00\x00"))
+    assert not profile.stopped_by_device and profile._responses.qsize() == 1
+    profile._on_control(None, bytearray(b"\x01\x02"))  # the sensor stopped ACC itself
+    assert profile.stopped_by_device and profile._responses.qsize() == 1
