@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -102,6 +103,9 @@ class RecordingStore:
         self._last_commit = time.monotonic()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only: the night's movements are personal (SQLite gives the -wal and
+            # -shm files the database file's permissions)
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

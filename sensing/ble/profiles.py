@@ -141,7 +141,7 @@ class PolarProfile(Profile):
                 data = await asyncio.wait_for(self._responses.get(), timeout_s)
             except asyncio.TimeoutError as exc:
                 raise DeviceError(f"Polar sensor did not answer command {command.hex(' ')}") from exc
-            if data[:1] == bytes([pmd.RESPONSE_CODE]) and data[1] == command[0]:
+            if len(data) >= 4 and data[0] == pmd.RESPONSE_CODE and data[1] == command[0]:
                 return pmd.parse_control_response(data)
             log.debug("ignoring control-point message %s", data.hex(" "))
 

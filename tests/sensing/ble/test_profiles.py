@@ -99,3 +99,15 @@ def test_polar_device_initiated_stop_is_noticed():
     assert not profile.stopped_by_device and profile._responses.qsize() == 1
     profile._on_control(None, bytearray(b"\x01\x02"))  # the sensor stopped ACC itself
     assert profile.stopped_by_device and profile._responses.qsize() == 1
+
+
+async def test_polar_command_skips_stray_control_messages():
+    class Client:
+        async def write_gatt_char(self, uuid, data, response):
+            for stray in (b"\xf0", b"\x01", b"\xf0\x01\x02\x00\x00"):  # short, stop, other op
+                profile._on_control(None, bytearray(stray))
+            profile._on_control(None, bytearray(b"\xf0\x02\x02\x00\x00"))
+
+    profile = PolarProfile()
+    answer = await profile._command(Client(), b"\x02\x02")
+    assert answer.ok and answer.opcode == 2

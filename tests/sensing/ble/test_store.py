@@ -92,3 +92,14 @@ def test_unwritable_location(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(StorageError, match="cannot write recording"):
         RecordingStore(tmp_path / "a-file" / "night.sqlite")
+
+
+def test_recording_files_are_owner_only(tmp_path):
+    path = tmp_path / "private.sqlite"
+    with RecordingStore(path) as store:
+        sid = store.add_sensor("AA", "x", "polar", "trunk", 100.0, 8, T0)
+        store.append(sid, *next(chunks()))
+        store.commit()
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert set(modes) >= {"private.sqlite", "private.sqlite-wal"}
+    assert set(modes.values()) == {0o600}, modes
