@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sensing.ble.clock import ClockConfig, SensorClock
-from sensing.ble.profiles import PROFILES, Profile, detect_profile, read_battery
+from sensing.ble.profiles import PROFILES, Block, Profile, detect_profile, read_battery
 from sensing.errors import DeviceError, FormatError, HypnicError
 from sensing.recording import LOCATIONS
 from sensing.store import RecordingStore
@@ -124,6 +124,8 @@ class SensorStatus:
     reconnects: int = 0
     jerks: int = 0
     bad_packets: int = 0
+    duplicates: int = 0
+    late_dropped: int = 0
 
     def summary(self) -> dict[str, Any]:
         """Machine-readable summary (JSON-ready)."""
@@ -147,6 +149,62 @@ def bluetooth_errors(what: str) -> Iterator[None]:
                           "(on Linux: is bluetoothd running?)") from exc
 
 
+class Sequencer:
+    """Drops repeated notifications and puts one that arrives a place late back in order.
+
+    Bluetooth LE delivers notifications in order and once, but a sensor's firmware may
+    resend one or a host stack may reorder; such packets would otherwise look like a
+    clock reset. Packets with a device time are keyed by it: the newest one is held
+    back until the next arrives (one notification of extra delay, ~0.4 s at 100 Hz);
+    a packet with the same device time as one already seen is a duplicate and is
+    dropped; one older than the held packet by less than ``window_ns`` is released
+    first. A packet older than the last released one cannot be put back; it is
+    dropped and counted. Host-clocked packets (no device time) pass straight through.
+
+    Parameters
+    ----------
+    window_ns : int
+        Largest device-time step back treated as reordering rather than a reboot, ns.
+    """
+
+    def __init__(self, window_ns: int = 2_000_000_000):
+        self.window_ns = window_ns
+        self.duplicates = 0
+        self.late = 0
+        self._held: tuple[int, Block] | None = None
+        self._last: int | None = None  # device time of the last packet released
+
+    def push(self, host_ns: int, block: Block) -> list[tuple[int, Block]]:
+        """Add a packet; returns the packets ready to be placed, in order."""
+        key = block.device_last_ns
+        if key is None:
+            return [*self.flush(), (host_ns, block)]
+        held = self._held
+        if key == self._last or (held is not None and key == held[1].device_last_ns):
+            self.duplicates += 1
+            return []
+        if self._last is not None and self._last - self.window_ns < key < self._last:
+            self.late += 1
+            log.warning("a notification arrived too late to be put back in order: dropped")
+            return []
+        if held is not None:
+            held_key = held[1].device_last_ns
+            if held_key is not None and held_key - self.window_ns < key < held_key:
+                self._last = key
+                return [(host_ns, block)]  # late by one place: goes before the held one
+        out = self.flush()
+        self._held = (host_ns, block)
+        return out
+
+    def flush(self) -> list[tuple[int, Block]]:
+        """Release the held packet (at a reconnect and at the end)."""
+        if self._held is None:
+            return []
+        held, self._held = self._held, None
+        self._last = held[1].device_last_ns
+        return [held]
+
+
 class _Link:
     """One sensor's connection loop."""
 
@@ -159,6 +217,7 @@ class _Link:
         self.detector: Any = None
         self.last_rx = time.monotonic()
         self.connected_once = False
+        self.sequencer = Sequencer()
         self._kinds: dict[int, str] = {}      # event_id -> kind, for revisions
         self._detected: dict[int, int] = {}   # event_id -> host time it was first found
 
@@ -293,8 +352,9 @@ class _Link:
             self.detector = StreamingDetector(p.fs_hz, self.spec.location)
 
     def consume(self, host_ns: int | None, data: bytes) -> None:
-        """Decode, time, store and detect one queued notification (consumer side)."""
-        if host_ns is None:
+        """Decode, order, time, store and detect one queued notification (consumer side)."""
+        if host_ns is None:  # reconnect marker: what came before is complete
+            self._place_all(self.sequencer.flush())
             if self.clock is not None:
                 self.clock.reconnected()
             return
@@ -306,9 +366,17 @@ class _Link:
             self.status.bad_packets += 1
             log.warning("%s: bad packet dropped: %s", self.spec.address, exc)
             return
-        n = len(block.samples_g)
-        if n == 0 or self.clock is None:
+        if len(block.samples_g):
+            self._place_all(self.sequencer.push(host_ns, block))
+
+    def _place_all(self, items: list[tuple[int, Block]]) -> None:
+        for host_ns, block in items:
+            self._place(host_ns, block)
+
+    def _place(self, host_ns: int, block: Block) -> None:
+        if self.clock is None:
             return
+        n = len(block.samples_g)
         placed = self.clock.place(n, host_ns, block.device_last_ns, block.counter)
         store = self.rec.store
         if placed.gap is not None:
@@ -338,6 +406,10 @@ class _Link:
                                      ev["peak_g"], ev["score"], detail)
 
     def finish(self) -> None:
+        """End of the recording: place what is held back and flush the detector."""
+        self._place_all(self.sequencer.flush())
+        self.status.duplicates = self.sequencer.duplicates
+        self.status.late_dropped = self.sequencer.late
         if self.detector is not None:
             self._events(self.detector.flush())
 

@@ -103,3 +103,32 @@ def test_host_clocked_sensor_slower_than_nominal_is_tracked():
     assert all(p.gap is None for _, p in out)
     err_ms = np.array([(p.time_ns[0] - t) / 1e6 for t, p in out[-98 * 60:]])
     assert np.abs(err_ms).max() < 300
+
+
+def _blocks(keys, n=4):
+    from sensing.ble.profiles import Block
+
+    return [Block(np.full((n, 3), k, np.float32), k) for k in keys]
+
+
+def test_sequencer_orders_dedupes_and_passes_host_clocked():
+    from sensing.ble.profiles import Block
+    from sensing.ble.reader import Sequencer
+
+    seq = Sequencer(window_ns=100)
+    out = []
+    for i, b in enumerate(_blocks([10, 30, 20, 20, 40, 40, 50, 35])):
+        out += seq.push(i, b)
+    out += seq.flush()
+    keys = [b.device_last_ns for _, b in out]
+    assert keys == [10, 20, 30, 40, 50]  # 20 put back, repeats dropped, 35 too late
+    assert seq.duplicates == 2 and seq.late == 1
+    # a reboot (device time far back) is not reordering
+    seq = Sequencer(window_ns=100)
+    out = []
+    for i, b in enumerate(_blocks([10_000, 20_000, 5])):
+        out += seq.push(i, b)
+    out += seq.flush()
+    assert [b.device_last_ns for _, b in out] == [10_000, 20_000, 5]
+    host = Block(np.zeros((1, 3), np.float32))
+    assert seq.push(7, host) == [(7, host)]
