@@ -37,6 +37,9 @@ class Samples:
     ctx: int
     gap: int
     cap: int
+    lag: int
+    move_merge: int
+    min_move: int
 
     @classmethod
     def of(cls, cfg: DetectionConfig, fs: float) -> Samples:
@@ -46,7 +49,8 @@ class Samples:
         return cls(hp=n(cfg.highpass_window_s) | 1, block=n(cfg.block_s),
                    floor_blocks=max(1, round(cfg.floor_window_s / cfg.block_s)),
                    merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
-                   cap=n(cfg.max_candidate_s))
+                   cap=n(cfg.max_candidate_s), lag=n(cfg.slow_lag_s), move_merge=n(cfg.move_merge_s),
+                   min_move=n(cfg.plm_duration_s[0]))
 
     @property
     def half(self) -> int:
@@ -56,7 +60,12 @@ class Samples:
     @property
     def lookahead(self) -> int:
         """Samples after a candidate's last sample that its kind depends on."""
-        return max(self.merge + 1, self.gap + self.ctx + self.hp) + self.half
+        return max(self.merge + 1, self.move_merge + 1, self.gap + self.ctx + self.hp) + self.half
+
+    @property
+    def lookback(self) -> int:
+        """Samples before a candidate's first sample that it depends on."""
+        return max(self.gap + self.ctx + self.hp, self.merge + 1, self.move_merge + 1) + self.half + self.lag
 
 
 def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
@@ -181,6 +190,8 @@ def _rhythm(hp: np.ndarray, fs: float, band: tuple[float, float]) -> float:
 
 
 AXES = np.array(["x", "y", "z"])
+#: ``rejected_reason`` of slow movements (found by :func:`slow_regions`).
+SLOW_REASON = "slow movement or tilt"
 
 
 def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +208,8 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     """
     high, low = thresholds(floor, cfg)
     s, e = regions(mag, high, low, ns.merge, ns.cap)
-    if len(s) == 0:
+    ms, me = slow_regions(lp, floor, cfg, ns, s, e)
+    if len(s) == 0 and len(ms) == 0:
         return []
     # samples near a strong burst (above the detection threshold, widened by the high-pass
     # window): left out of the context windows, so a neighbouring jerk is not taken for a
@@ -205,8 +217,38 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     c = np.r_[0, np.cumsum(mag > high)]
     i = np.arange(len(mag))
     busy = c[np.minimum(i + ns.hp + 1, len(mag))] - c[np.maximum(i - ns.hp, 0)] > 0
-    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, high, floor, fs, cfg, ns)
-            for i0, i1 in zip(s.tolist(), e.tolist(), strict=True)]
+    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, high, floor, fs, cfg, ns, slow)
+            for starts, ends, slow in ((s, e, False), (ms, me, True))
+            for i0, i1 in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def slow_change(lp: np.ndarray, lag: int) -> np.ndarray:
+    """Magnitude of the change of the low-passed acceleration over ``lag`` samples, g
+    (causal; 0 for the first ``lag`` samples)."""
+    d = np.zeros(lp.shape[1])
+    if lp.shape[1] > lag:
+        diff = lp[:, lag:] - lp[:, :-lag]
+        d[lag:] = np.sqrt(np.einsum("ij,ij->j", diff, diff))
+    return d
+
+
+def slow_regions(lp: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Samples,
+                 burst_s: np.ndarray, burst_e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slow limb movements (0.5 s or longer) that no burst candidate already covers.
+
+    Runs of :func:`slow_change` above ``min_move_g`` (and ``extent_factor`` x floor),
+    merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
+    the high-pass window of a burst candidate.
+    """
+    d = slow_change(lp, ns.lag)
+    thr = np.maximum(cfg.extent_factor * floor, cfg.min_move_g)
+    s, e = regions(d, thr, thr, ns.move_merge, ns.cap)
+    keep = (e - s) >= ns.min_move
+    if len(burst_s) and keep.any():
+        j = np.searchsorted(burst_s, e + ns.hp)  # bursts starting before this movement ends
+        prev_end = np.where(j > 0, burst_e[np.maximum(j - 1, 0)], -np.inf)
+        keep &= ~((j > 0) & (prev_end + ns.hp > s))
+    return s[keep], e[keep]
 
 
 def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig) -> pd.DataFrame:
@@ -254,8 +296,9 @@ def _empty() -> pd.DataFrame:
 
 
 def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs: float,
-              cfg: DetectionConfig, ns: Samples) -> dict:
-    """Features and kind of one candidate spanning samples [i0, i1)."""
+              cfg: DetectionConfig, ns: Samples, slow: bool = False) -> dict:
+    """Features and kind of one candidate spanning samples [i0, i1) (``slow``: a slow
+    movement, never a jerk)."""
     n = len(mag)
     seg = mag[i0:i1]
     k = i0 + int(np.argmax(seg))
@@ -285,7 +328,9 @@ def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs
     rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
     e2 = seg.astype(np.float64) ** 2
     width = float(e2.sum() ** 2 / (e2 ** 2).sum())
-    if width <= (cfg.clipped_spike_max_samples if clipped else cfg.spike_max_samples):
+    if slow:
+        kind, reason = "movement", SLOW_REASON
+    elif width <= (cfg.clipped_spike_max_samples if clipped else cfg.spike_max_samples):
         kind, reason = "artefact", "clipped spike" if clipped else "single-sample spike"
     elif rhythm >= cfg.rhythm_min_corr:
         kind, reason = "rhythmic", f"rhythmic {cfg.rhythm_band_hz[0]:g}-{cfg.rhythm_band_hz[1]:g} Hz"

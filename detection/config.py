@@ -69,6 +69,15 @@ class DetectionConfig:
         inside the band is rhythmic. Default 0.4.
     rhythm_min_s : float
         Shortest rhythmic candidate, s. Default 1.0.
+    slow_lag_s : float
+        Slow limb movements (a PLM without a brisk onset, a posture change) are found as a
+        change of the low-passed acceleration over this lag, s. Default 0.5 (keeps 0.5-1.5 Hz
+        leg movements and tilts).
+    min_move_g : float
+        ... a change larger than this (and than ``extent_factor`` x the noise floor), g
+        (0.05 g is a 2.9 degree tilt in half a second). Default 0.05.
+    move_merge_s : float
+        Slow-movement runs closer than this are one movement, s. Default 0.5.
     max_candidate_s : float
         Candidates are cut into pieces at most this long (bounds streaming memory), s.
         Default 30.
@@ -135,6 +144,9 @@ class DetectionConfig:
     rhythm_band_hz: tuple[float, float] = (3.0, 10.0)
     rhythm_min_corr: float = 0.4
     rhythm_min_s: float = 1.0
+    slow_lag_s: float = 0.5
+    min_move_g: float = 0.05
+    move_merge_s: float = 0.5
     max_candidate_s: float = 30.0
     plm_duration_s: tuple[float, float] = (0.5, 10.0)
     plm_interval_s: tuple[float, float] = (5.0, 90.0)

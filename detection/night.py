@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from detection import rules
-from detection.candidates import scan
+from detection.candidates import SLOW_REASON, scan
 from detection.config import DetectionConfig
 from detection.sleep import SleepWindow, epoch_activity, sleep_window
 from sensing.errors import InvalidRecordingError
@@ -33,6 +33,7 @@ ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"
 #: algorithm; a PLM for ``plm_duration_s[1]`` after its start), and the margin around
 #: them, s.
 MASKED_KINDS = ("jerk", "artefact", "plm")
+PLM_REASON = "periodic limb movement series"
 MASK_MARGIN_S = 0.5
 
 
@@ -76,17 +77,25 @@ def segments(time_ns: np.ndarray, fs: float) -> list[tuple[int, int]]:
 
 
 def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
-    """Relabel one sensor's candidates that form a PLM series as kind ``plm`` (sorted)."""
+    """Relabel one sensor's candidates that form a PLM series as kind ``plm`` (sorted).
+
+    Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
+    movement), so a PLM seen only by its brisk onset joins its series; (2) over all
+    movements including slow ones, which only relabels movements. Slow movements never
+    turn a jerk into a PLM (ordinary movement around a jerk while awake would).
+    """
     cands = cands.sort_values("start_ns", ignore_index=True)
     if cands.empty:
         return cands
-    plm = rules.plm_series(
-        cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy(),
-        cands["kind"].isin(rules.PLM_ELIGIBLE).to_numpy(),
-        (cands["kind"] == "movement").to_numpy(), cfg.plm_interval_s,
-        cfg.plm_duration_s[1], cfg.plm_min_count)
+    start, dur = cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy()
+    kind = cands["kind"].to_numpy()
+    slow = (cands["rejected_reason"] == SLOW_REASON).to_numpy()
+    move = kind == "movement"
+    args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
+    plm = rules.plm_series(start, dur, ((kind == "jerk") | move) & ~slow, move & ~slow, *args)
+    plm |= rules.plm_series(start, dur, move, move, *args)
     cands.loc[plm, "kind"] = "plm"
-    cands.loc[plm, "rejected_reason"] = "periodic limb movement series"
+    cands.loc[plm, "rejected_reason"] = np.where(slow[plm], PLM_REASON + "; " + SLOW_REASON, PLM_REASON)
     return cands
 
 
@@ -185,7 +194,9 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     changes, enmos = [], []
     for key, r in pairs:
         c = per_sensor[key]
-        c = c[c["kind"].isin(MASKED_KINDS)]
+        # slow movements are not masked: in a PLM series while asleep they are small, and
+        # while awake they are the wake movement the sleep analysis must see
+        c = c[c["kind"].isin(MASKED_KINDS) & ~c["rejected_reason"].str.endswith(SLOW_REASON)]
         margin = int(MASK_MARGIN_S * 1e9)
         end = c["end_ns"].to_numpy()
         # a PLM may have been seen only by its brisk onset: mask the longest PLM after it

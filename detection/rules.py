@@ -22,7 +22,6 @@ CONTIGUOUS = frozenset(frozenset(p) for p in (
     ("trunk", "arm-left"), ("trunk", "arm-right"), ("trunk", "leg-left"), ("trunk", "leg-right"),
     ("leg-left", "leg-right"), ("arm-left", "arm-right"), ("trunk", "head")))
 
-PLM_ELIGIBLE = ("jerk", "movement")
 
 
 def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray,

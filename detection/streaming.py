@@ -30,6 +30,7 @@ from detection.candidates import (
     block_floors,
     find,
     highpass,
+    slow_change,
     thresholds,
 )
 from detection.config import DetectionConfig
@@ -75,7 +76,8 @@ class StreamingDetector:
         self._step = max(1, round(PROCESS_EVERY_S * self.fs))
         self._last_t: int | None = None
         self._rows: list[dict] = []  # every emitted candidate (latest version)
-        self._kind0: list[str] = []  # kind of each before PLM relabelling
+        self._kind0: list[str] = []  # kind and reason of each before PLM relabelling
+        self._reason0: list[str] = []
         self._new_segment()
 
     # -- public -----------------------------------------------------------------------
@@ -199,15 +201,16 @@ class StreamingDetector:
         limit = min([known_end - need, *pending]) if not final else known_end
         if not final and limit > self._p:
             _, low = thresholds(floor, self.cfg)
-            above = mag[:m] > low
-            above[: exact_lo - off] = True  # not exact yet: never a quiet point
+            above = (mag[:m] > low) | (slow_change(lp[:, :m], ns.lag)
+                                       > np.maximum(self.cfg.extent_factor * floor, self.cfg.min_move_g))
+            above[: exact_lo + ns.lag - off] = True  # not exact yet: never a quiet point
             quiet = np.flatnonzero(~above[: max(0, limit - off)])
             q = self._quiet_point(quiet, off)
             if q is not None and q > self._p:
                 self._p = q
                 self._done_i0 = {i for i in self._done_i0 if i >= q}
         # trim: keep the margin before the done point and the samples of unfinished blocks
-        keep_from = min(self._p - (max(ns.gap + ns.ctx + ns.hp, ns.merge + 1) + ns.half),
+        keep_from = min(self._p - ns.lookback,
                         nb_known * ns.block - ns.half)
         keep_from = max(keep_from, off)
         if keep_from > off:
@@ -219,9 +222,9 @@ class StreamingDetector:
             self._stats_first = first_needed
 
     def _quiet_point(self, quiet: np.ndarray, off: int) -> int | None:
-        """Latest segment index preceded by merge+1 below-extent samples (``quiet`` are
-        buffer indices of below-extent samples). No candidate region crosses it."""
-        need = self.ns.merge + 1
+        """Latest segment index preceded by enough samples below both extent thresholds to
+        end any run (``quiet`` are their buffer indices). No candidate region crosses it."""
+        need = max(self.ns.merge, self.ns.move_merge) + 1
         if len(quiet) < need:
             return None
         # runs of consecutive quiet samples: the end of any run long enough is a quiet point
@@ -241,15 +244,18 @@ class StreamingDetector:
             del c["i1"]
             self._rows.append(dict(event_id=len(self._rows), location=self.location, **c))
             self._kind0.append(c["kind"])
+            self._reason0.append(c["rejected_reason"])
         # PLM series over everything emitted so far, on the kinds before relabelling
         # (a new movement can complete a series, and series only grow)
         frame = pd.DataFrame(dict(start_ns=[r["start_ns"] for r in self._rows],
                                   duration_s=[r["duration_s"] for r in self._rows],
-                                  kind=self._kind0, rejected_reason="", _id=range(len(self._rows))))
+                                  kind=self._kind0, rejected_reason=self._reason0,
+                                  _id=range(len(self._rows))))
         relabelled = label_plm(frame, self.cfg)
-        for i in relabelled.loc[relabelled["kind"] == "plm", "_id"].tolist():
+        plm = relabelled[relabelled["kind"] == "plm"]
+        for i, reason in zip(plm["_id"].tolist(), plm["rejected_reason"].tolist(), strict=True):
             if self._rows[i]["kind"] != "plm":
-                self._rows[i].update(kind="plm", rejected_reason="periodic limb movement series")
+                self._rows[i].update(kind="plm", rejected_reason=reason)
                 changed.append(i)
                 log.debug("%s: event %d revised to plm", self.location, i)
 
