@@ -83,6 +83,9 @@ class ReaderConfig:
         bleak connect timeout, s.
     backoff_initial_s, backoff_max_s : float
         First and longest wait between reconnect attempts (doubling), s.
+    first_connect_attempts : int
+        Connection failures tolerated before the first successful connect (a sensor
+        that is not found at all fails at once), then the error is reported.
     watchdog_s : float
         A connected link with no notification for this long is dropped and
         reconnected (zombie link or stalled stream), s.
@@ -101,6 +104,7 @@ class ReaderConfig:
     connect_timeout_s: float = 20.0
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 60.0
+    first_connect_attempts: int = 3
     watchdog_s: float = 10.0
     battery_every_s: float = 300.0
     stop_timeout_s: float = 3.0
@@ -239,6 +243,7 @@ class _Link:
     async def run(self) -> None:
         cfg = self.rec.cfg
         backoff = cfg.backoff_initial_s
+        attempts = 0
         while not self.rec.stopping.is_set():
             try:
                 await self._session()
@@ -255,7 +260,8 @@ class _Link:
             except Exception as exc:  # bleak's own errors: retry
                 if type(exc).__module__.split(".")[0] != "bleak":
                     raise
-                if not self.connected_once:
+                attempts += 1
+                if not self.connected_once and attempts >= cfg.first_connect_attempts:
                     raise DeviceError(f"cannot connect to {self.spec.address}: {exc}") from exc
                 log.info("%s: bleak error: %r", self.spec.address, exc)
             if self.rec.stopping.is_set():

@@ -245,3 +245,32 @@ async def test_disk_full_stops_with_a_clear_error_and_keeps_the_data(tmp_path, n
     store._db.close()
     await air.close()
     assert len(read_sqlite(path)[0]) == kept > 0
+
+
+@pytest.mark.parametrize("failures, ok", [(1, True), (5, False)])
+async def test_first_connect_is_retried_then_reported(tmp_path, night, failures, ok):
+    from bleak.exc import BleakError
+
+    air = EmulatedAir(speed=SPEED)
+    sensor = air.add_sensor("hypnic", night.recordings["wrist-left"])
+    calls = []
+
+    async def flaky_connect(self, pair, **kwargs):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise BleakError("le-connection-abort-by-local")
+        await air.client_backend.connect(self, pair, **kwargs)
+
+    flaky = type("Flaky", (air.client_backend,), {"connect": flaky_connect})
+    await air.start()
+    with RecordingStore(tmp_path / "x.sqlite") as store:
+        recorder = Recorder([SensorSpec(sensor.address, "wrist-left")], store, CFG, flaky,
+                            air.scanner_backend, air.now_ns)
+        if ok:
+            summary = await recorder.run(1.5)
+            assert summary["sensors"][0]["samples"] > 0 and len(calls) == 2
+        else:
+            with pytest.raises(DeviceError, match="cannot connect.*abort"):
+                await recorder.run(10)
+            assert len(calls) == CFG.first_connect_attempts
+    await air.close()
