@@ -16,6 +16,17 @@ FIGURES: dict[str, dict[str, dict[str, Any]]] = {}
 FIXED_BUGS = [
     "sensing/readers/tabular.py accepted units='g' for values near 1000 g (mg data declared "
     "as g) instead of a FormatError; guarded by test_fuzz_readers.py::test_wrong_units",
+    "sensing/ble/clock.py + reader.py stored a repeated notification again as a 'reboot' "
+    "segment (extra samples, spurious gap); guarded by "
+    "test_faults.py::test_duplicated_notifications_are_stored_once",
+    "sensing/ble/clock.py stored a late (out-of-order) notification after the next one with "
+    "wrong times and spurious gaps; guarded by "
+    "test_faults.py::test_out_of_order_notifications_are_put_back_in_order",
+    "sensing/ble/profiles.py PolarProfile._command crashed the recording with an IndexError "
+    "on a 1-byte control-point message; guarded by "
+    "test_faults.py::test_truncated_control_point_message_is_ignored",
+    "sensing/store.py created live recordings (and -wal/-shm) 0644, readable by every local "
+    "user; guarded by test_privacy.py::test_live_recording_is_owner_only",
 ]
 
 

@@ -102,18 +102,12 @@ async def test_tampered_streams_were_tampered(scenario, name):
     assert (await scenario(name))["faults_injected"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: sensing/ble/clock.py + reader.py store a repeated notification again (device time "
-    "or counter not advancing is taken for a reboot): extra samples and a spurious gap"))
 @pytest.mark.parametrize("profile", ["polar", "hypnic"])
 async def test_duplicated_notifications_are_stored_once(scenario, profile):
     f = await scenario(f"duplicated-notifications-{profile}")
     assert f["extra"] == 0 and f["gaps_marked"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: sensing/ble/clock.py places a late (out-of-order) packet after the next one as a "
-    "'reboot' segment: samples stored out of order with wrong times and spurious gaps"))
 @pytest.mark.parametrize("profile", ["polar", "hypnic"])
 async def test_out_of_order_notifications_are_put_back_in_order(scenario, profile):
     f = await scenario(f"out-of-order-{profile}")
@@ -134,10 +128,6 @@ def _short_control_answers(air, sensors) -> None:
     sensor._device.indicate_subscribers = indicate
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
-    "BUG: sensing/ble/profiles.py PolarProfile._command reads data[1] of a control-point "
-    "message without checking its length: a 1-byte indication ends the recording with an "
-    "IndexError (should be ignored like other stray messages)"))
 async def test_truncated_control_point_message_is_ignored(tmp_path):
     night = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",),
                                        gaps_per_night=0), seed=3)

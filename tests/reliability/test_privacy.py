@@ -48,10 +48,6 @@ def test_diary_database_is_owner_only(tmp_path):
     assert mode(db) == 0o600 and mode(db.parent) == 0o700
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: sensing/store.py RecordingStore creates the .sqlite (and its -wal/-shm) with the "
-    "process umask (0644: readable by every local user); create it 0600 like the diary "
-    "(os.open(path, O_CREAT, 0o600) before sqlite3.connect)"))
 def test_live_recording_is_owner_only(tmp_path, short_night):
     rec = short_night.recordings["wrist-left"]
     path = tmp_path / "night.sqlite"
