@@ -254,7 +254,7 @@ def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[
         ev.loc[jerk, "series_id"] = sid[gid]
         ev.loc[jerk, "distribution"] = np.asarray(dist, object)[gid]
         ev.loc[jerk, "limbs"] = np.asarray(limbs, object)[gid]
-    if sleep.onset is not None:
+    if sleep.onset is not None and sleep.wake is not None:
         t = start_ns / 1e9
         onset = sleep.onset.value / 1e9
         rel = t - onset

@@ -64,6 +64,11 @@ class StreamingDetector:
     >>> rest = det.flush()  # doctest: +SKIP
     """
 
+    _t: np.ndarray
+    _acc: np.ndarray
+    _n: int
+    _done_n: int
+
     def __init__(self, fs: float, location: str = "unknown", config: DetectionConfig | None = None):
         if not (np.isfinite(fs) and fs > 0):
             raise InvalidRecordingError(f"fs must be a positive number of Hz, got {fs!r}")
