@@ -174,8 +174,9 @@ def render(fig: dict) -> str:
                 ("commands", "commands (exit)"), ("delivered", "delivered"),
                 ("stored", "stored"), ("lost", "lost"), ("final_integrity", "final")]),
         "\n## 6. Emulator\n\n",
-        "Runs in which `EmulatedSensor.close` needed more than one cancel (its sample loop "
-        "swallowed the first; the test helper cancels until it stops): "
+        "Closing the emulated air after each run (it used to hang now and then: a lost "
+        "cancel of the sensor's sample loop, fixed in the emulator during this work; "
+        "watched with a 10 s deadline): "
         f"{_cell(fig.get('emulator', {}).get('close'))}.\n",
         "\n## 7. Bugs found (tracked by strict xfail tests)\n\n",
         "".join(f"- {b['reason']} — {len(b['tests'])} test(s): "

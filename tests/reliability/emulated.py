@@ -43,33 +43,31 @@ async def record(path: Path, sensors: list[tuple[str, Any, tuple]], real_s: floa
                                  air.now_ns).run(real_s)
     finally:
         store.close()
-        await stop_sensors(air)
-        await air.close()
+        closed = await close_air(air)
+    assert closed, "the emulated air did not close within 10 s"
     return added, summary
 
 
-async def stop_sensors(air) -> int:
-    """Stop every emulated sensor's sample loop; returns how many needed more than one cancel.
+async def close_air(air, deadline_s: float = 10.0) -> bool:
+    """Close the emulated air within ``deadline_s``; counts closes and hangs as figures.
 
-    Works around an emulator bug: ``EmulatedSensor.close`` cancels its loop once and awaits
-    it, but a cancel that lands inside a bumble call is sometimes swallowed, the loop goes
-    on, and ``close`` (and so ``hypnic record --emulate``) hangs for ever.
+    ``EmulatedSensor.close`` once cancelled its sample loop and awaited it, and the cancel
+    was sometimes lost (the loop went on and ``hypnic record --emulate`` hung at exit); this
+    keeps watching for that. Returns True if the close finished in time.
     """
     import asyncio
+    import time
 
     from reliability_figures import tally
 
-    stubborn = 0
-    for sensor in air.sensors.values():
-        task, cancels = sensor._task, 0
-        while task is not None and not task.done():
-            task.cancel()
-            cancels += 1
-            await asyncio.wait({task}, timeout=0.05)
-        sensor._task = None
-        stubborn += cancels > 1
-    tally("emulator", "close", runs=len(air.sensors), swallowed_cancel=stubborn)
-    return stubborn
+    t0 = time.monotonic()
+    try:
+        await asyncio.wait_for(air.close(), deadline_s)
+        ok = True
+    except asyncio.TimeoutError:
+        ok = False
+    tally("emulator", "close", closes=1, hung=int(not ok), total_close_s=time.monotonic() - t0)
+    return ok
 
 
 def codes(profile: str, acc: np.ndarray, range_g: int = 8) -> np.ndarray:

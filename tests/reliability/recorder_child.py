@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from emulated import CFG, compare, stop_sensors
+from emulated import CFG, close_air, compare
 
 from sensing.ble.reader import Recorder, SensorSpec
 from sensing.emulator import EmulatedAir
@@ -51,8 +51,7 @@ async def main(args) -> None:
                        ).run(args.night_s / args.speed)
     finally:
         store.close()
-        await stop_sensors(air)
-        await air.close()
+        await close_air(air)
     print(json.dumps(compare(sensor, Path(args.out), last_session=True)), flush=True)
 
 

@@ -154,11 +154,6 @@ def run_cli_with_deadline(argv: list[str], deadline_s: float) -> subprocess.Comp
         return None
 
 
-EMULATOR_HANG = ("BUG: sensing/emulator/sensor.py EmulatedSensor.close cancels its sample loop "
-                 "once and awaits it; the cancel is sometimes lost, so 'hypnic record --emulate' "
-                 "hangs at exit (here after the disk-full error)")
-
-
 def test_record_cli_on_a_full_disk_is_one_error_line(tmp_path):
     mnt = tmp_path / "tiny"
     if not _mount_tmpfs(mnt, "128k"):
@@ -172,7 +167,6 @@ def test_record_cli_on_a_full_disk_is_one_error_line(tmp_path):
     keep("disk-full", "record-cli", exit_code=None if p is None else p.returncode,
          stderr=None if p is None else p.stderr.strip()[:200], integrity=ok, hung=p is None)
     assert ok == "ok"
-    if p is None:
-        pytest.xfail(EMULATOR_HANG)
+    assert p is not None, "hypnic record --emulate hung after the disk-full error"
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
     assert "disk is full" in p.stderr
