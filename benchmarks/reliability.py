@@ -193,6 +193,8 @@ def _long_run(lr: dict) -> str:
     if not lr:
         return "Not run (slow tests left out).\n"
     (name, r), = lr.items()
+    if "aborted" in r:
+        return f"`{name}`: aborted this time: {r['aborted']}.\n"
     per = [{"sensor": k, **r[k]} for k in ("polar", "hypnic") if k in r]
     return (f"`{name}`: {r['night_h']} h night, {r['sensors']} sensors at {r['fs_hz']} Hz, "
             f"{r['faults_per_sensor']} faults per sensor, {r['speed']}x ({r['real_s']} s real). "
