@@ -29,6 +29,13 @@ FAULTS = (*(Fault("drop", 1800 * k + 600, duration_s=20) for k in range(16)),
           Fault("stall", 4.5 * 3600))
 
 
+async def _sample(samples: list[tuple[float, int]]) -> None:
+    """Append (RSS MB, open fds) every second until cancelled."""
+    while True:
+        samples.append((rss_mb(), open_fds()))
+        await asyncio.sleep(1.0)
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -43,28 +50,27 @@ async def test_eight_hour_night_two_sensors_with_faults(tmp_path):
     cfg = NightConfig(fs=FS, hours_in_bed=HOURS, locations=("wrist-left", "ankle-left"),
                       gaps_per_night=0)
     night = simulate_night(cfg, seed=8)
-    path = tmp_path / "night.sqlite"
-    samples: list[tuple[float, int]] = []
-
-    async def sampler():
-        while True:
-            samples.append((rss_mb(), open_fds()))
-            await asyncio.sleep(1.0)
-
-    task = asyncio.create_task(sampler())
+    sensors_in = [("polar", night.recordings["wrist-left"], FAULTS),
+                  ("hypnic", night.recordings["ankle-left"], FAULTS)]
     real_s = HOURS * 3600 / SPEED + 2
-    try:
-        sensors, summary = await record(
-            path, [("polar", night.recordings["wrist-left"], FAULTS),
-                   ("hypnic", night.recordings["ankle-left"], FAULTS)], real_s, SPEED)
-    except asyncio.CancelledError:
-        if asyncio.current_task().cancelling():
-            raise
-        keep("long-run", "8h-2-sensors", aborted="link lost during discovery (known bug)")
+    aborted = 0
+    for attempt in (1, 2):  # a second attempt if the known discovery bug aborts the first
+        path = tmp_path / f"night-{attempt}.sqlite"
+        samples: list[tuple[float, int]] = []
+        task = asyncio.create_task(_sample(samples))
+        try:
+            sensors, summary = await record(path, sensors_in, real_s, SPEED)
+            break
+        except asyncio.CancelledError:
+            if asyncio.current_task().cancelling():
+                raise
+            aborted += 1
+        finally:
+            task.cancel()
+    else:
+        keep("long-run", "8h-2-sensors", aborted="link lost during discovery (known bug), twice")
         pytest.xfail("known bug: a link lost during service discovery aborts the recording "
                      "(see test_faults.py::test_link_lost_during_discovery_is_retried)")
-    finally:
-        task.cancel()
     rss = np.array([s[0] for s in samples])
     fds = np.array([s[1] for s in samples])
     q = len(samples) // 4
@@ -73,7 +79,7 @@ async def test_eight_hour_night_two_sensors_with_faults(tmp_path):
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
     db.close()
     recs = read_sqlite(path)
-    figures = {"night_h": HOURS, "speed": SPEED, "fs_hz": FS, "sensors": 2,
+    figures = {"attempts_aborted_by_known_bug": aborted, "night_h": HOURS, "speed": SPEED, "fs_hz": FS, "sensors": 2,
                "faults_per_sensor": len(FAULTS), "real_s": round(real_s, 1),
                "rss_mb_start": round(float(rss[q]), 1), "rss_mb_end": round(float(rss[-1]), 1),
                "rss_growth_mb_2nd_to_4th_quarter": round(growth_mb, 1),
