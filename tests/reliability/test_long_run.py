@@ -98,8 +98,8 @@ async def test_eight_hour_night_two_sensors_with_faults(tmp_path):
     for name in ("polar", "hypnic"):
         f = figures[name]
         assert f["lost"] == 0 and f["extra"] == 0 and f["in_order"]
-        assert f["gaps_marked"] == f["gaps_real"] == f["gaps_exact"] >= 18
-        assert f["reconnects"] >= 18
+        assert f["gaps_marked"] == f["gaps_real"] == f["gaps_exact"] >= 16
+        assert f["reconnects"] >= 16  # faults landing in an outage merge with it
     assert min(figures["span_h"]) > HOURS / 2  # the rest is outages at 300x (see above)
     assert growth_mb < 25, figures
     assert fds[q:].max() - fds[q:].min() <= 2, figures
