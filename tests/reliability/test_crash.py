@@ -25,6 +25,7 @@ from recorder_child import night_recording
 from reliability_figures import record as keep
 from reliability_figures import tally
 
+from sensing.errors import HypnicError
 from sensing.store import RecordingStore, StorageError, read_sqlite
 
 CHILD = Path(__file__).with_name("recorder_child.py")
@@ -170,3 +171,31 @@ def test_record_cli_on_a_full_disk_is_one_error_line(tmp_path):
     assert p is not None, "hypnic record --emulate hung after the disk-full error"
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
     assert "disk is full" in p.stderr
+
+
+def test_sigkill_of_the_record_command(tmp_path):
+    """``hypnic record --emulate`` itself killed with SIGKILL: the file opens, is sound and
+    exports (the recovery path a user takes the next morning)."""
+    out = tmp_path / "n.sqlite"
+    hypnic = str(Path(sys.executable).with_name("hypnic"))
+    p = subprocess.Popen([hypnic, "record", "--emulate", "hypnic", "--speed", "20", "--duration",
+                          "10m", "--quiet", "--out", str(out)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and _stored(out) > 2000):
+        time.sleep(0.2)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    n = _stored(out)
+    exported = subprocess.run([hypnic, "export", str(out), "--out", str(tmp_path / "n.csv")],
+                              capture_output=True, text=True, timeout=120)
+    keep("sigkill", "record-command", stored=n, integrity=integrity(out),
+         export_exit=exported.returncode)
+    assert integrity(out) == "ok" and n > 2000 and exported.returncode == 0, exported.stderr
+
+
+def _stored(path: Path) -> int:
+    try:
+        return sum(len(r) for r in read_sqlite(path))
+    except (HypnicError, sqlite3.Error):  # the file may not have its tables yet
+        return 0
