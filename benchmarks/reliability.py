@@ -144,7 +144,8 @@ def render(fig: dict) -> str:
         "\n### SIGKILL mid-write, then restart on the same file\n\n",
         "The recorder runs as its own process; it is killed at the given real time after "
         "streaming starts. Lost tail = night time between the last stored sample and the "
-        "kill, in real seconds (commits are every 1 s).\n\n",
+        "kill, in real seconds (commits are every 1 s). `record-command`: the `hypnic record "
+        "--emulate` process itself killed, then `hypnic export` of its file.\n\n",
         _table([{"run": k, **v} for k, v in sorted(fig.get("sigkill", {}).items())
                 if k != "all"],
                [("run", "run"), ("produced_before_kill", "produced before kill"),
@@ -152,7 +153,8 @@ def render(fig: dict) -> str:
                 ("lost_tail_real_s", "lost tail (real s)"), ("integrity", "integrity"),
                 ("sessions", "sessions after restart"), ("restart_delivered",
                                                           "restart delivered"),
-                ("restart_stored", "restart stored"), ("restart_lost", "restart lost")]),
+                ("restart_stored", "restart stored"), ("restart_lost", "restart lost"),
+                ("export_exit", "export exit")]),
         "\n### Disk full\n\n",
         "`disk-full-tmpfs`: a real 256 KiB tmpfs (needs root; skipped otherwise); "
         "`disk-full-page-limit`: SQLite `PRAGMA max_page_count` on the store's connection "
