@@ -62,8 +62,12 @@ def fp_kind(row, confounders: pd.DataFrame, sleep: dict) -> str:
     return "wake movement" if awake else "unexplained"
 
 
-def evaluate(night, result) -> dict:
-    """Per-night counts for one detection result."""
+def evaluate(night, result, sync_s: float = DetectionConfig().sync_window_s) -> dict:
+    """Per-night counts for one detection result.
+
+    The expected distribution label is the rule applied to the sensors that truly show
+    the jerk and their true onsets, so it checks grouping and timing, not the rule.
+    """
     jerks = result.jerks
     truth = night.jerk_sensors
     s = score_events(jerks, truth, 0.5, by="location")
@@ -80,8 +84,11 @@ def evaluate(night, result) -> dict:
     seen = truth[~truth["in_gap"]]
     correct = 0
     for d, t in zip(g.matched["detected"], g.matched["truth"], strict=True):
-        parts = {LOCATIONS[loc] for loc in seen.loc[seen["jerk_id"] == obs["jerk_id"][t], "location"]}
-        correct += groups["distribution"].iloc[d] == distribution(parts, worn)
+        rows = seen[seen["jerk_id"] == obs["jerk_id"][t]]
+        parts = {LOCATIONS[loc] for loc in rows["location"]}
+        centre = rows["start"] + pd.to_timedelta(rows["duration_s"] / 2, unit="s")  # true bursts
+        spread = (centre.max() - centre.min()).total_seconds()
+        correct += groups["distribution"].iloc[d] == distribution(parts, worn, spread, sync_s)
     # true PLMs seen as any candidate, and labelled plm
     plm = night.confounders[(night.confounders["kind"] == "plm") & ~night.confounders["in_gap"]]
     ev, pad = result.events, pd.Timedelta(seconds=0.5)

@@ -94,6 +94,11 @@ class DetectionConfig:
     group_window_s : float
         Jerks on different sensors whose starts are within this are one group, s.
         Default 0.5.
+    sync_window_s : float
+        Body parts whose jerks (burst centres) lie within this move together (a
+        generalized jerk needs it; parts out of step are multifocal), s. Default 0.1: a
+        generalized jerk reaches the limbs within tens of ms, and at 25 Hz each time is
+        known to 40 ms.
     stimulus_window_s : float
         A jerk starting within this after a stimulus is stimulus-triggered, s. Default 1.0.
     epoch_s : float
@@ -153,6 +158,7 @@ class DetectionConfig:
     plm_min_count: int = 4
     series_gap_s: float = 30.0
     group_window_s: float = 0.5
+    sync_window_s: float = 0.1
     stimulus_window_s: float = 1.0
     epoch_s: float = 5.0
     sleep_median_s: float = 300.0

@@ -247,7 +247,9 @@ def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[
     jerk = np.flatnonzero(ev["kind"].to_numpy() == "jerk")
     if len(jerk):
         locs = ev["location"].to_numpy()[jerk].astype(str)
-        gid, dist, limbs = rules.group_jerks(start_ns[jerk], locs, cfg.group_window_s, worn)
+        gid, dist, limbs = rules.group_jerks(start_ns[jerk], locs, cfg.group_window_s, worn,
+                                             cfg.sync_window_s,
+                                             (ev["start_ns"] + ev["duration_s"] * 5e8).to_numpy()[jerk])
         g_start = np.array([start_ns[jerk][gid == k].min() for k in range(len(dist))])
         sid = rules.series_ids(g_start, cfg.series_gap_s)
         ev.loc[jerk, "group_id"] = gid

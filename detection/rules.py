@@ -107,14 +107,25 @@ def _connected(parts: set[str]) -> bool:
     return seen == parts
 
 
-def distribution(parts: set[str], worn: set[str]) -> str:
-    """Distribution of one jerk from the body parts that show it.
+UPPER, LOWER = {"arm-left", "arm-right", "head"}, {"leg-left", "leg-right"}
+
+
+def distribution(parts: set[str], worn: set[str], spread_s: float = 0.0,
+                 sync_s: float = 0.1) -> str:
+    """Distribution of one jerk from the body parts that show it and their timing.
 
     * ``focal``: one body part;
-    * ``generalized``: every worn body part, and at least three of them;
-    * ``segmental``: two or more contiguous body parts (they form one connected set under
-      :data:`CONTIGUOUS`), but not all;
-    * ``multifocal``: two or more body parts that are not all contiguous.
+    * ``generalized``: every worn body part moves together (burst times within
+      ``sync_s``), and they span the body: at least three parts, or an upper-body part
+      (arm, head) with a leg;
+    * ``segmental``: two or more contiguous body parts (one connected set under
+      :data:`CONTIGUOUS`), not generalized;
+    * ``multifocal``: two or more body parts that are not all contiguous, not
+      generalized (out of step, or not every worn part).
+
+    Multifocal myoclonus is asynchronous by definition; a synchronous jerk of an arm and
+    a leg is what a generalized jerk looks like to two sensors (they cannot show that
+    unworn parts moved too).
 
     Parameters
     ----------
@@ -122,17 +133,24 @@ def distribution(parts: set[str], worn: set[str]) -> str:
         Body parts (values of ``sensing.recording.LOCATIONS``) with the jerk.
     worn : set of str
         Body parts a sensor was worn on this night.
+    spread_s : float
+        Time from the first to the last burst among the parts (burst centres: an onset
+        found by a threshold moves with the amplitude, the centre much less), s.
+    sync_s : float
+        Largest onset spread of parts moving together, s.
     """
     parts = {p for p in parts if p != "unknown"} or set(parts)
     if len(parts) <= 1:
         return "focal"
-    if parts >= worn and len(worn) >= 3:
+    spans = len(parts) >= 3 or (bool(parts & UPPER) and bool(parts & LOWER))
+    if parts >= worn and spans and spread_s <= sync_s:
         return "generalized"
     return "segmental" if _connected(parts) else "multifocal"
 
 
 def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
-                worn: set[str]) -> tuple[np.ndarray, list[str], list[str]]:
+                worn: set[str], sync_s: float = 0.1,
+                centre_ns: np.ndarray | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Group near-simultaneous jerks across sensors.
 
     Jerks (sorted by start) join the current group while their start is within
@@ -143,7 +161,9 @@ def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
     group_id : ndarray of int
         One id per group, 0, 1, ... in time order.
     dist, limbs : list of str
-        Per group: its distribution and its ";"-joined body parts.
+        Per group: its distribution (see :func:`distribution`, with the spread of
+        ``centre_ns``, the jerks' centre times, or of their starts; ``sync_s`` in s) and
+        its ";"-joined body parts.
     """
     n = len(start_ns)
     gid = np.zeros(n, np.int64)
@@ -156,8 +176,10 @@ def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
         gid[i] = g
     dist, limbs = [], []
     for k in range(g + 1):
-        parts = sorted({LOCATIONS.get(loc, "unknown") for loc in location[gid == k]})
-        dist.append(distribution(set(parts), worn))
+        members = gid == k
+        parts = sorted({LOCATIONS.get(loc, "unknown") for loc in location[members]})
+        spread = float(np.ptp((start_ns if centre_ns is None else centre_ns)[members])) / 1e9
+        dist.append(distribution(set(parts), worn, spread, sync_s))
         limbs.append(";".join(parts))
     return gid, dist, limbs
 

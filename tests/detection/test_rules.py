@@ -23,22 +23,26 @@ def test_phase_rule_is_the_simulators():
     assert rules.AWAKENING_RETURN_S == simulate.AWAKENING_RETURN_S
 
 
-@pytest.mark.parametrize("parts, worn, expected", [
-    ({"arm-left"}, {"arm-left", "leg-left", "trunk"}, "focal"),
-    ({"arm-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, "segmental"),
-    ({"leg-left", "leg-right"}, {"leg-left", "leg-right", "arm-left", "arm-right"}, "segmental"),
-    ({"arm-left", "leg-left"}, {"arm-left", "leg-left", "trunk"}, "multifocal"),
-    ({"arm-left", "leg-right"}, {"arm-left", "leg-right"}, "multifocal"),
-    ({"arm-left", "leg-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, "generalized"),
+@pytest.mark.parametrize("parts, worn, spread_s, expected", [
+    ({"arm-left"}, {"arm-left", "leg-left", "trunk"}, 0.0, "focal"),
+    ({"arm-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, 0.0, "segmental"),
+    ({"leg-left", "leg-right"}, {"leg-left", "leg-right", "arm-left", "arm-right"}, 0.0, "segmental"),
+    ({"arm-left", "leg-left"}, {"arm-left", "leg-left", "trunk"}, 0.0, "multifocal"),
+    # two sensors, arm and leg: together = generalized, out of step = multifocal
+    ({"arm-left", "leg-right"}, {"arm-left", "leg-right"}, 0.03, "generalized"),
+    ({"arm-left", "leg-right"}, {"arm-left", "leg-right"}, 0.3, "multifocal"),
+    ({"arm-left", "leg-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, 0.04, "generalized"),
+    ({"arm-left", "leg-left", "trunk"}, {"arm-left", "leg-left", "trunk"}, 0.25, "segmental"),
     ({"arm-left", "arm-right", "leg-left", "leg-right"},
-     {"arm-left", "arm-right", "leg-left", "leg-right"}, "generalized"),
+     {"arm-left", "arm-right", "leg-left", "leg-right"}, 0.0, "generalized"),
     ({"arm-left", "arm-right", "leg-left"},  # the left leg touches neither arm
-     {"arm-left", "arm-right", "leg-left", "leg-right"}, "multifocal"),
-    ({"trunk", "arm-left", "arm-right"}, {"trunk", "arm-left", "arm-right", "leg-left"}, "segmental"),
-    ({"arm-left", "arm-right"}, {"arm-left", "arm-right"}, "segmental"),  # 2 worn: never generalized
+     {"arm-left", "arm-right", "leg-left", "leg-right"}, 0.0, "multifocal"),
+    ({"trunk", "arm-left", "arm-right"}, {"trunk", "arm-left", "arm-right", "leg-left"}, 0.0, "segmental"),
+    ({"arm-left", "arm-right"}, {"arm-left", "arm-right"}, 0.0, "segmental"),  # arms alone do not span the body
+    ({"arm-left", "trunk"}, {"arm-left", "trunk"}, 0.0, "segmental"),
 ])
-def test_distribution_rules(parts, worn, expected):
-    assert rules.distribution(parts, worn) == expected
+def test_distribution_rules(parts, worn, spread_s, expected):
+    assert rules.distribution(parts, worn, spread_s, sync_s=0.1) == expected
 
 
 def test_group_jerks_and_series():
@@ -48,7 +52,7 @@ def test_group_jerks_and_series():
     worn = {"trunk", "arm-left", "leg-left"}
     gid, dist, limbs = rules.group_jerks(start, loc, 0.5, worn)
     assert gid.tolist() == [0, 0, 0, 1, 1, 2]
-    assert dist == ["generalized", "multifocal", "focal"]
+    assert dist == ["generalized", "multifocal", "focal"]  # group 1: the trunk stayed still
     assert limbs == ["arm-left;leg-left;trunk", "arm-left;leg-left", "trunk"]
     group_start = np.array([0, 5 * s, 100 * s])
     assert rules.series_ids(group_start, 30).tolist() == [0, 0, -1]
