@@ -98,17 +98,29 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
     enmo_mg : ndarray
         Mean Euclidean norm minus one (floored at 0), mg (NaN for empty epochs).
     """
-    ep = ((time_ns - epoch0_ns) // int(round(epoch_s * 1e9))).astype(np.int64)
-    keep = (ep >= 0) & (ep < n_epochs)
-    ep, a, m = ep[keep], acc[keep].astype(np.float64), masked[keep]
-    count = np.bincount(ep[~m], minlength=n_epochs).astype(float)
-    sums = [np.bincount(ep[~m], weights=a[~m, k], minlength=n_epochs) for k in range(3)]
+    # memory: no boolean-indexed or float64 copies of ``acc``; masked samples weigh 0 and
+    # samples outside the epochs go to a spill bin (dropped), so the per-sample temporaries
+    # are one int64 epoch index and one float64 weight at a time
+    ep = time_ns - epoch0_ns
+    ep //= int(round(epoch_s * 1e9))
+    ep[(ep < 0) | (ep >= n_epochs)] = n_epochs
+    bins = n_epochs + 1
+
+    def total(weights=None) -> np.ndarray:
+        return np.bincount(ep, weights=weights, minlength=bins)[:n_epochs]
+
+    count = total(~masked)
+    sums = [total(np.where(masked, 0.0, acc[:, k])) for k in range(3)]
+    sq = np.square(acc[:, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
+    sq += np.square(acc[:, 1], dtype=np.float64)
+    sq += np.square(acc[:, 2], dtype=np.float64)
+    np.sqrt(sq, out=sq)
+    sq -= 1.0
+    np.maximum(sq, 0.0, out=sq)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my, mz = (s / count for s in sums)
         angle = np.degrees(np.arctan2(mz, np.hypot(mx, my)))
-        enmo = np.maximum(np.sqrt((a ** 2).sum(axis=1)) - 1.0, 0.0)
-        enmo_mg = 1000 * np.bincount(ep, weights=enmo, minlength=n_epochs) / np.bincount(
-            ep, minlength=n_epochs)
+        enmo_mg = 1000 * total(sq) / total()
     return angle, enmo_mg
 
 
