@@ -100,6 +100,7 @@ class RecordingStore:
         self.path = Path(path)
         self.cfg = config or StoreConfig()
         self._pending: list[tuple] = []
+        self._failed = False
         self._last_commit = time.monotonic()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,14 +184,22 @@ class RecordingStore:
         except sqlite3.Error as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+            self._failed = True
             raise StorageError(f"cannot write to {self.path} ({exc}); what was recorded up "
                                "to the previous second is kept") from exc
         self._pending.clear()
 
     def close(self) -> None:
-        """Commit what is buffered and close the file (checkpointing the WAL)."""
+        """Commit what is buffered and close the file (checkpointing the WAL).
+
+        A write error already reported by :meth:`commit` is not raised again.
+        """
         try:
             self.commit()
+        except StorageError:
+            if not self._failed:
+                raise
+            log.debug("closing %s: the last buffered data could not be written", self.path)
         finally:
             self._db.close()
 

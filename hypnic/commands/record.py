@@ -215,9 +215,11 @@ def record(
                         live.update(_status_table(recorder.statuses))
                 summary = task.result()
         finally:
-            store.close()
-            if air is not None:
-                await air.close()
+            try:
+                store.close()
+            finally:
+                if air is not None:
+                    await air.close()
         return summary
 
     try:

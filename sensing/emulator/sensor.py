@@ -104,20 +104,21 @@ class EmulatedSensor:
         host.controller = Controller(self.name, link=self.air.link)
         device = Device(self.name, address=Address(self.address), host=host)
         rw = Characteristic.READABLE | Characteristic.WRITEABLE
+        ad: list[Any] = []  # advertised service UUIDs (Polar and WitMotion send none)
         if self.profile == "polar":
             self._control = Characteristic(
                 pmd.CONTROL_UUID, props.READ | props.WRITE | props.INDICATE, rw,
                 CharacteristicValue[Any](read=lambda _c: b"\x0f\x04\x00",
                                          write=self._on_pmd_write))
             self._data = Characteristic(pmd.DATA_UUID, props.NOTIFY, Characteristic.READABLE, b"")
-            service, ad = pmd.SERVICE_UUID, []
+            service = pmd.SERVICE_UUID
         elif self.profile == "witmotion":  # streams whenever notifications are on
             wit = WitMotionProfile
             self._control = Characteristic(wit.write_uuid, props.WRITE | props.WRITE_WITHOUT_RESPONSE,
                                            rw, CharacteristicValue[Any](write=self._on_wit_write))
             self._data = Characteristic(wit.data_uuid, props.NOTIFY, Characteristic.READABLE, b"")
             self._data.on("subscription", self._on_wit_subscription)
-            service, ad = wit.service_uuid, []
+            service = wit.service_uuid
         else:
             self._control = Characteristic(hypnic_profile.CONTROL_UUID, props.WRITE, rw,
                                            CharacteristicValue[Any](write=self._on_hypnic_write))
@@ -237,7 +238,9 @@ class EmulatedSensor:
         t = self.recording.time_ns
         faults = list(self.faults)
         tick_s = max(0.005, 0.1 / self.air.speed)
-        while not self._closing:
+        task = asyncio.current_task()
+        # a cancel swallowed inside a bumble call (py3.11 wait_for) is still seen here
+        while not self._closing and not getattr(task, "cancelling", lambda: 0)():
             await asyncio.sleep(tick_s)
             now = self.air.now_ns()
             while faults and now >= t[0] + faults[0].at_s * 1e9:

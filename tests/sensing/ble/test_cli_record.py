@@ -146,3 +146,23 @@ def test_detect_reads_the_live_recording(recorded, tmp_path):
     events = tmp_path / "events.csv"
     assert main(["detect", str(out), "--out", str(events)]) == 0
     assert events.read_text().startswith("start,end,")
+
+
+def test_record_on_a_full_disk_is_one_line_and_exits(tmp_path, monkeypatch, capsys):
+    from sensing.store import RecordingStore
+
+    original = RecordingStore.__init__
+
+    def small_disk(self, path, config=None):
+        original(self, path, config)
+        self._db.execute("PRAGMA max_page_count = 60")
+
+    monkeypatch.setattr(RecordingStore, "__init__", small_disk)
+    out = tmp_path / "full.sqlite"
+    t0 = time.monotonic()
+    code = main(["record", "--emulate", "polar", "--speed", "50", "--duration", "10m",
+                 "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "disk is full" in err[0], err
+    assert time.monotonic() - t0 < 10  # stops at once, well before the 12 s of the night
+    assert len(read_sqlite(out)[0]) > 500  # what was committed before stays readable
