@@ -251,7 +251,23 @@ def slow_regions(lp: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Sa
     return s[keep], e[keep]
 
 
-def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig) -> pd.DataFrame:
+#: Batch detection scans a long gap-free segment in windows of about this much data, s.
+#: It bounds the memory of :func:`scan` (intermediate arrays of one window, not of the
+#: whole night); the candidates do not depend on it.
+SCAN_CHUNK_S = 1800.0
+
+
+def quiet_end(above: np.ndarray, need: int) -> int | None:
+    """Index just past the last run of at least ``need`` samples where ``above`` is False
+    (None if there is none). No candidate region crosses such a point when ``above`` marks
+    the samples over either extent threshold and ``need`` exceeds both merge gaps."""
+    s, e = _runs(~above)
+    ok = (e - s) >= need
+    return int(e[ok][-1]) if ok.any() else None
+
+
+def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
+         chunk_s: float | None = None) -> pd.DataFrame:
     """Candidates in one gap-free run of samples (a whole segment: batch detection).
 
     Parameters
@@ -263,6 +279,8 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig) 
     fs : float
         Sampling rate, Hz.
     cfg : DetectionConfig
+    chunk_s : float, optional
+        Length of the windows the segment is scanned in, s (default :data:`SCAN_CHUNK_S`).
 
     Returns
     -------
@@ -277,16 +295,63 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig) 
     run of samples above ``extent_factor`` x floor holding one above ``threshold_factor``
     x floor. :class:`detection.streaming.StreamingDetector` runs the same steps on its
     buffer.
+
+    A long segment is scanned in windows of about ``chunk_s``, so memory stays that of
+    one window whatever the recording's length. Each window starts ``Samples.lookback``
+    before the split point where the previous one stopped (and early enough to give the
+    next block's median exactly); it stops at the last quiet point (:func:`quiet_end`)
+    ``Samples.lookahead`` before its end, and is extended when it has none. Every
+    candidate depends only on samples within these margins, and block medians are carried
+    over, so the candidates are those of one scan over the whole segment (floats to
+    ~1e-9: the moving mean's running sum starts at each window).
     """
     ns = Samples.of(cfg, fs)
     n = len(acc)
     if n == 0:
         return _empty()
-    lp, hp, mag = highpass(acc, ns.hp)
-    stats = block_stats(mag, ns.block)
-    nb = -(-n // ns.block)
-    floor = np.repeat(block_floors(stats, 0, 0, nb, ns.floor_blocks), ns.block)[:n]
-    rows = find(time_ns, acc, lp, hp, mag, floor, fs, cfg, ns)
+    step = max(round((chunk_s or SCAN_CHUNK_S) * fs), 4 * (ns.lookback + ns.lookahead + ns.block))
+    need = max(ns.merge, ns.move_merge, ns.hp) + 1  # a quiet run no region or exclusion spans
+    stats = np.zeros(max(1, n // ns.block))  # block medians, filled window by window
+    known = 0  # blocks whose median is in ``stats``
+    rows: list[dict] = []
+    p, b = 0, 0  # samples before p are done; the window ends at b
+    while p < n:
+        b = min(n, max(b, p) + step)
+        a = max(0, min(p - ns.lookback, known * ns.block - ns.half))
+        lp, hp, mag = highpass(acc[a:b], ns.hp)
+        exact_end = b if b == n else b - ns.half  # mag is exact before this
+        if n < ns.block:  # no complete block: the partial one's median (as block_stats)
+            stats, known = block_stats(mag, ns.block), 1
+        else:
+            k1 = exact_end // ns.block
+            stats[known:k1] = block_stats(mag[known * ns.block - a:k1 * ns.block - a], ns.block)
+            known = max(known, k1)
+        end = min(exact_end, (known + 1) * ns.block)  # floor and mag known before this
+        k0 = a // ns.block
+        floor = np.repeat(block_floors(stats[:known], 0, k0, -(-end // ns.block), ns.floor_blocks),
+                          ns.block)[a - k0 * ns.block:end - k0 * ns.block]
+        m = end - a
+        if b == n:
+            q = n
+        else:
+            lo = max(p, a + ns.lag, a + ns.lookback) - a  # d (slow change) exact from here
+            hi = end - ns.lookahead - a  # candidates before hi have all they depend on
+            q = None
+            if hi - lo >= need:
+                _, low = thresholds(floor[lo:hi], cfg)
+                d = slow_change(lp[:, lo - ns.lag:hi], ns.lag)[ns.lag:]
+                above = (mag[lo:hi] > low) | (d > np.maximum(cfg.extent_factor * floor[lo:hi], cfg.min_move_g))
+                q = quiet_end(above, need)
+            if q is None or q + lo + a <= p:
+                continue  # no split point yet: extend the window
+            q += lo + a
+        cands = find(time_ns[a:end], acc[a:end], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns)
+        for c in cands:
+            c["i0"] += a
+            c["i1"] += a
+        rows += [c for c in cands if p <= c["i0"] < q]
+        p = q
+    rows.sort(key=lambda c: (c["kind"] == "movement" and c["rejected_reason"] == SLOW_REASON, c["i0"]))
     return pd.DataFrame(rows) if rows else _empty()
 
 
