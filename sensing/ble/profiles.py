@@ -148,6 +148,7 @@ class PolarProfile(Profile):
     async def start(self, client: Any, on_data: NotifyCallback, fs_hz: float,
                     range_g: int) -> None:
         self.stopped_by_device = False
+        self._responses = asyncio.Queue()  # nothing stale from an earlier connection
         await client.start_notify(pmd.CONTROL_UUID, self._on_control)
         await client.start_notify(pmd.DATA_UUID, on_data)
         features = bytes(await client.read_gatt_char(pmd.CONTROL_UUID))
