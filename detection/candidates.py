@@ -1,9 +1,10 @@
 """Per-sensor candidates: brief high-acceleration bursts and what each one is.
 
 :func:`scan` turns a gap-free run of samples into a table of candidates with their
-features and kind; batch detection calls it once per gap-free segment. The streaming
-detector runs the same steps (:func:`highpass`, :func:`block_stats`,
-:func:`block_floors`, :func:`find`) on its buffer. Everything a candidate depends on
+features and kind; batch detection calls it once per gap-free segment, which it scans in
+windows of :data:`SCAN_CHUNK_S` split at quiet points. The streaming detector runs the
+same steps (:func:`highpass`, :func:`block_stats`, :func:`block_floors`, :func:`find`,
+:func:`quiet_end`) on its buffer. Everything a candidate depends on
 lies within a bounded window around it (the causal noise floor, the centred high-pass
 and the context windows), which is what makes streaming and batch give the same events.
 """

@@ -30,6 +30,7 @@ from detection.candidates import (
     block_floors,
     find,
     highpass,
+    quiet_end,
     slow_change,
     thresholds,
 )
@@ -209,8 +210,8 @@ class StreamingDetector:
             above = (mag[:m] > low) | (slow_change(lp[:, :m], ns.lag)
                                        > np.maximum(self.cfg.extent_factor * floor, self.cfg.min_move_g))
             above[: exact_lo + ns.lag - off] = True  # not exact yet: never a quiet point
-            quiet = np.flatnonzero(~above[: max(0, limit - off)])
-            q = self._quiet_point(quiet, off)
+            q = quiet_end(above[: max(0, limit - off)], max(ns.merge, ns.move_merge) + 1)
+            q = None if q is None else q + off  # no candidate region crosses it
             if q is not None and q > self._p:
                 self._p = q
                 self._done_i0 = {i for i in self._done_i0 if i >= q}
@@ -225,21 +226,6 @@ class StreamingDetector:
         if first_needed > self._stats_first:
             self._stats = self._stats[first_needed - self._stats_first:]
             self._stats_first = first_needed
-
-    def _quiet_point(self, quiet: np.ndarray, off: int) -> int | None:
-        """Latest segment index preceded by enough samples below both extent thresholds to
-        end any run (``quiet`` are their buffer indices). No candidate region crosses it."""
-        need = max(self.ns.merge, self.ns.move_merge) + 1
-        if len(quiet) < need:
-            return None
-        # runs of consecutive quiet samples: the end of any run long enough is a quiet point
-        brk = np.flatnonzero(np.diff(quiet) != 1)
-        ends = np.r_[quiet[brk], quiet[-1]] + 1
-        starts = np.r_[quiet[0], quiet[brk + 1]]
-        ok = (ends - starts) >= need
-        if not ok.any():
-            return None
-        return int(ends[ok][-1] + off)
 
     def _emit(self, cands: list[dict], changed: list[int]) -> None:
         if not cands:
