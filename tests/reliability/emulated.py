@@ -71,7 +71,10 @@ async def close_air(air, deadline_s: float = 10.0) -> bool:
 
 
 def codes(profile: str, acc: np.ndarray, range_g: int = 8) -> np.ndarray:
-    """Exact sensor counts of samples in g (what went over the air), int64 (n, 3)."""
+    """Exact sensor counts of samples in g (what went over the air), int64 (n, 3): mg for
+    Polar, raw counts at ``range_g`` for the hypnic profile, at 16 g for WitMotion."""
+    if profile == "witmotion":  # fixed +-16 g, int16
+        range_g = 16
     scale = 1000.0 if profile == "polar" else 32768 / range_g
     limit = 1000 * range_g if profile == "polar" else 32767
     return np.clip(np.rint(np.asarray(acc, np.float64) * scale), -limit - 1, limit).astype(np.int64)
@@ -89,8 +92,9 @@ def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``delivered``, ``stored``, ``lost`` (delivered, not stored), ``extra`` (stored
-        more often than delivered), ``in_order`` (stored sequence == delivered sequence),
+        ``delivered``, ``stored``, ``lost`` (delivered, not stored, before the last stored
+        sample), ``in_flight_at_stop`` (delivered after it: notifications still on the
+        air when the recorder stopped), ``extra`` (stored more often than delivered), ``in_order`` (stored sequence == delivered sequence),
         ``gaps_real`` (holes in the delivered samples), ``gaps_marked`` (gaps in the file),
         ``gaps_exact`` (real holes whose marked gap spans exactly the stored samples
         around them).
@@ -100,7 +104,14 @@ def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
     idx = np.flatnonzero(sensor.delivered)
     truth = codes(sensor.profile, sensor.recording.acc[idx])
     stored = codes(sensor.profile, np.concatenate([r.acc for r in recs])) if recs else truth[:0]
-    want, got = Counter(map(tuple, truth)), Counter(map(tuple, stored))
+    got = Counter(map(tuple, stored))
+    # notifications still in flight when the recorder stopped listening (the user's stop,
+    # not a loss during the night): the delivered tail after the last stored sample
+    at_stop = 0
+    while at_stop < len(truth) and tuple(truth[len(truth) - 1 - at_stop]) not in got:
+        at_stop += 1
+    idx, truth = idx[:len(idx) - at_stop], truth[:len(truth) - at_stop]
+    want = Counter(map(tuple, truth))
     lost = sum((want - got).values())
     extra = sum((got - want).values())
     time_ns = np.concatenate([r.time_ns for r in recs]) if recs else np.zeros(0, np.int64)
@@ -109,7 +120,8 @@ def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
     if lost == 0 and extra == 0 and len(stored) == len(truth):
         for k in holes(idx):
             exact += (int(time_ns[k]), int(time_ns[k + 1])) in marked
-    return {"delivered": len(idx), "stored": len(stored), "lost": lost, "extra": extra,
+    return {"delivered": len(idx) + at_stop, "stored": len(stored), "lost": lost,
+            "in_flight_at_stop": at_stop, "extra": extra,
             "in_order": bool(len(stored) == len(truth) and (stored == truth).all()),
             "gaps_real": len(holes(idx)), "gaps_marked": len(marked), "gaps_exact": exact}
 

@@ -33,6 +33,10 @@ SCENARIOS = {
     "duplicated-notifications-hypnic": ("hypnic", (), 2.5, 20.0, "duplicate"),
     "out-of-order-polar": ("polar", (), 2.5, 20.0, "swap"),
     "out-of-order-hypnic": ("hypnic", (), 2.5, 20.0, "swap"),
+    "drop-witmotion": ("witmotion", tuple(Fault("drop", 8 + 8 * k, duration_s=2) for k in range(3)),
+                       4.0, 10.0, None),
+    "lost-notifications-witmotion": ("witmotion", tuple(Fault("lose", 8 + 5 * k, count=20)
+                                                        for k in range(4)), 3.0, 10.0, None),
 }
 
 
@@ -94,6 +98,22 @@ async def test_every_real_gap_is_marked_exactly(scenario, name, gaps, reconnects
     f = await scenario(name)
     assert f["extra"] == 0 and f["in_order"] and f["reconnects"] == reconnects
     assert f["gaps_real"] == gaps and f["gaps_marked"] == gaps and f["gaps_exact"] == gaps
+
+
+async def test_host_clocked_sensor_link_drops(scenario):
+    """WitMotion (host-clocked): every real gap is marked exactly; more marks are allowed,
+    re-anchorings when notifications bunch up (at 10x the 1 s lateness limit of the
+    clock is 0.1 s of real time)."""
+    f = await scenario("drop-witmotion")
+    assert f["extra"] == 0 and f["in_order"] and f["reconnects"] == 3
+    assert f["gaps_real"] == 3 and f["gaps_exact"] == 3 and f["gaps_marked"] >= 3
+
+
+async def test_host_clocked_sensor_short_losses(scenario):
+    """WitMotion sends no device time or counter: 20 lost samples (0.2 s of night, 20 ms
+    real) are only seen if they make the stream late; the figures show how many are."""
+    f = await scenario("lost-notifications-witmotion")
+    assert f["gaps_real"] == 4 and 0 <= f["gaps_marked"] <= 4 and f["extra"] == 0
 
 
 @pytest.mark.parametrize("name", ["duplicated-notifications-polar",
