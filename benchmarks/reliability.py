@@ -131,14 +131,16 @@ def render(fig: dict) -> str:
                [*fuzz_cols[:2], ("exits", "exit codes (code:count)"), fuzz_cols[4], fuzz_cols[5]]),
         "\n## 2. Faults during recording (bleak + bumble emulated sensor, end to end)\n\n",
         "Delivered = samples the emulated sensor sent in a notification; stored = samples in "
-        "the .sqlite; lost/extra are counted by the exact sensor counts of each sample. "
+        "the .sqlite; lost/extra are counted by the exact sensor counts of each sample; "
+        "in flight at stop = delivered after the last stored sample (notifications on the "
+        "air when the recorder was told to stop, not a loss during the night). "
         "Gaps real = holes in the delivered samples; exact = marked gap spans exactly the "
         "stored samples around the hole.\n\n",
         _table([{"scenario": k, **v} for k, v in sorted(fig.get("faults", {}).items())],
                [("scenario", "scenario"), ("profile", "profile"), ("night_s", "night s"),
                 ("speed", "speed x"), ("faults_injected", "faults"), ("delivered", "delivered"),
-                ("stored", "stored"), ("lost", "lost"), ("extra", "extra"),
-                ("in_order", "in order"), ("gaps_real", "gaps real"),
+                ("stored", "stored"), ("lost", "lost"), ("in_flight_at_stop", "in flight at stop"),
+                ("extra", "extra"), ("in_order", "in order"), ("gaps_real", "gaps real"),
                 ("gaps_marked", "gaps marked"), ("gaps_exact", "exact"),
                 ("reconnects", "reconnects"), ("integrity", "integrity")]),
         "\n### SIGKILL mid-write, then restart on the same file\n\n",
