@@ -337,15 +337,15 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
         else:
             lo = max(p, a + ns.lag, a + ns.lookback) - a  # d (slow change) exact from here
             hi = end - ns.lookahead - a  # candidates before hi have all they depend on
-            q = None
+            split = None
             if hi - lo >= need:
                 _, low = thresholds(floor[lo:hi], cfg)
                 d = slow_change(lp[:, lo - ns.lag:hi], ns.lag)[ns.lag:]
                 above = (mag[lo:hi] > low) | (d > np.maximum(cfg.extent_factor * floor[lo:hi], cfg.min_move_g))
-                q = quiet_end(above, need)
-            if q is None or q + lo + a <= p:
+                split = quiet_end(above, need)
+            if split is None or split + lo + a <= p:
                 continue  # no split point yet: extend the window
-            q += lo + a
+            q = split + lo + a
         cands = find(time_ns[a:end], acc[a:end], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns)
         for c in cands:
             c["i0"] += a
