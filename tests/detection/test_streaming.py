@@ -95,3 +95,18 @@ def test_nan_samples_become_a_gap(mixed_night):
     det.push(rec.time_ns[:5000], acc[:5000])
     det.flush()
     assert det.events["start_ns"].between(rec.time_ns[999], rec.time_ns[1100]).sum() == 0
+
+
+@pytest.mark.parametrize("chunk_s", [20.0, 60.0, 600.0])
+def test_batch_scan_in_windows_equals_one_pass(short_night, chunk_s):
+    """Scanning a segment in windows (bounded memory) finds exactly the one-pass candidates."""
+    from detection.candidates import scan
+
+    cfg = DetectionConfig()
+    rec = short_night.recordings["wrist-left"]
+    b = int(np.searchsorted(rec.time_ns, rec.time_ns[0] + 20 * 60 * 10**9))  # first 20 min
+    assert not (np.diff(rec.time_ns[:b]) > 2e9 / rec.fs).any()  # one gap-free segment
+    whole = scan(rec.time_ns[:b], rec.acc[:b], rec.fs, cfg, chunk_s=1e9)
+    windowed = scan(rec.time_ns[:b], rec.acc[:b], rec.fs, cfg, chunk_s=chunk_s)
+    assert len(whole) > 3
+    pd.testing.assert_frame_equal(whole.reset_index(drop=True), windowed.reset_index(drop=True))
