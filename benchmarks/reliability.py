@@ -48,9 +48,11 @@ def run_suite(fast: bool) -> dict:
         for case in ET.parse(junit).getroot().iter("testcase"):
             name = f"{case.get('classname', '').split('.')[-1]}::{case.get('name')}"
             skipped = case.find("skipped")
-            if case.find("failure") is not None or case.find("error") is not None:
+            problem = case.find("failure") if case.find("failure") is not None else case.find(
+                "error")
+            if problem is not None:
                 outcomes["failed"] += 1
-                failed.append(name)
+                failed.append(f"{name}: {problem.get('message', '')[:300]}")
             elif skipped is not None and skipped.get("type") == "pytest.xfail":
                 outcomes["xfailed"] += 1
                 bugs.setdefault(skipped.get("message", "").removeprefix("xfail: ")
