@@ -182,7 +182,8 @@ def render(fig: dict) -> str:
         "\n## 6. Emulator\n\n",
         "Closing the emulated air after each run (it used to hang now and then: a lost "
         "cancel of the sensor's sample loop, fixed in the emulator during this work; "
-        "watched with a 10 s deadline): "
+        "watched with a 10 s deadline; loop_errors = the emulator's sample loop failed, "
+        "e.g. its end-of-recording flush packing too many samples into one packet): "
         f"{_cell(fig.get('emulator', {}).get('close'))}.\n",
         "\n## 7. Bugs found (tracked by strict xfail tests)\n\n",
         "".join(f"- {b['reason']} — {len(b['tests'])} test(s): "
