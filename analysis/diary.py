@@ -38,6 +38,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -211,7 +212,9 @@ def parse_field(name: str, text: str) -> Any:
         try:
             v = float(text)
         except ValueError:
-            raise DiaryError(f"{name} must be a number from {lo:g} to {hi:g}, got {text!r}") from None
+            v = float("nan")
+        if not math.isfinite(v):
+            raise DiaryError(f"{name} must be a number from {lo:g} to {hi:g}, got {text!r}")
         return int(v) if integer and v == int(v) else v
     if name in TIME_FIELDS:
         return text
@@ -399,11 +402,13 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
         Listing every malformed row by its line number in the file (1 = header); no
         entry is returned if any row is bad.
     """
-    reader = csv.reader(io.StringIO(text))
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise DiaryError("the diary CSV is empty (expected a header line with 'night', ...)") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a lone carriage return inside a field
+        raise DiaryError(f"not a readable CSV file: {exc}") from None
+    if not rows:
+        raise DiaryError("the diary CSV is empty (expected a header line with 'night', ...)")
+    header = [h.strip() for h in rows[0]]
     unknown = [h for h in header if h not in FIELDS]
     if unknown or "night" not in header or len(set(header)) != len(header):
         raise DiaryError(f"line 1: the header must name distinct diary fields including 'night' "
@@ -411,8 +416,11 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
     entries: list[DiaryEntry] = []
     errors: list[str] = []
     seen: dict[dt.date, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    starts, line = [], 1  # line number of each row in the file (quoted fields may span lines)
+    for r in rows:
+        starts.append(line)
+        line += 1 + sum(c.count("\n") for c in r)
+    for line, cells in zip(starts[1:], rows[1:], strict=True):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):

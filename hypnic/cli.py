@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         typer.echo(f"hypnic: error: no such file: {exc.filename}", err=True)
         code = EXIT_ERROR
+    except OSError as exc:  # a folder given as a file, no permission, disk full, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"hypnic: error: {exc.strerror or exc}{where}", err=True)
+        code = EXIT_ERROR
     if argv is None:
         sys.exit(code)
     return code

@@ -150,9 +150,12 @@ def import_(file: Path = typer.Argument(..., help="Diary CSV: a header of field 
             replace: bool = typer.Option(False, "--replace", help="Overwrite nights already in the diary."),
             db: Path = DB) -> None:
     """Import a diary CSV (all rows or none; bad rows are listed by line number)."""
-    from analysis.diary import connect, import_csv
+    from analysis.diary import DiaryError, connect, import_csv
 
-    text = file.read_text(encoding="utf-8-sig")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DiaryError(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
     with connect(db) as con:
         n = import_csv(con, text, replace_existing=replace)
     typer.echo(f"imported {n} night(s) from {file}")

@@ -81,6 +81,18 @@ class BumbleClientBackend(BaseBleakClient):
         self._conn, self._closing = conn, False
         conn.on("disconnection", self._on_disconnection)
         self._peer = Peer(conn)
+        try:
+            self.services = await self._discover()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and getattr(task, "cancelling", lambda: 0)():
+                raise  # our own task is being cancelled
+            # bumble cancels pending ATT requests when the link drops; a real bleak
+            # backend reports that as a BleakError, so the reader retries it
+            raise BleakError(f"emulated link to {self.address} lost during discovery") from None
+
+    async def _discover(self) -> BleakGATTServiceCollection:
+        """MTU exchange and service discovery, as bleak's services."""
         await self._peer.request_mtu(MTU)
         await self._peer.discover_services()
         collection = BleakGATTServiceCollection()
@@ -95,7 +107,7 @@ class BumbleClientBackend(BaseBleakClient):
                     proxy, proxy.handle, _uuid(proxy.uuid), props,
                     lambda: self.mtu_size - 3, svc))
                 self._proxies[proxy.handle] = proxy
-        self.services = collection
+        return collection
 
     def _on_disconnection(self, reason: int) -> None:
         self._conn = None
