@@ -211,7 +211,7 @@ def _long_run(lr: dict) -> str:
             f"{r['span_h']} h.\n\n"
             + _table(per, [("sensor", "sensor"), ("produced", "produced"),
                            ("delivered", "delivered"), ("stored", "stored"), ("lost", "lost"),
-                           ("extra", "extra"), ("in_order", "in order"),
+                           ("in_flight_at_stop", "in flight at stop"), ("extra", "extra"), ("in_order", "in order"),
                            ("gaps_real", "gaps real"), ("gaps_marked", "marked"),
                            ("gaps_exact", "exact"), ("reconnects", "reconnects"),
                            ("offline_real_s_per_outage", "offline per outage (real s)")])
