@@ -185,7 +185,7 @@ def render(fig: dict) -> str:
         "watched with a 10 s deadline; loop_errors = the emulator's sample loop failed, "
         "e.g. its end-of-recording flush packing too many samples into one packet): "
         f"{_cell(fig.get('emulator', {}).get('close'))}.\n",
-        "\n## 7. Bugs found (tracked by strict xfail tests)\n\n",
+        "\n## 7. Bugs found and still open (tracked by xfail tests, strict where deterministic)\n\n",
         "".join(f"- {b['reason']} — {len(b['tests'])} test(s): "
                 f"`{b['tests'][0]}`{' ...' if len(b['tests']) > 1 else ''}\n"
                 for b in fig.get("bugs", [])) or "none\n",
