@@ -177,12 +177,6 @@ def _drop_during_discovery(air, sensors) -> None:
     sensor._device.on("connection", on_connection)
 
 
-@pytest.mark.xfail(strict=True, raises=asyncio.CancelledError, reason=(
-    "BUG: a link lost during connect/service discovery ends the whole recording with "
-    "asyncio.CancelledError: bumble cancels the pending ATT request, "
-    "sensing/emulator/backend.py BumbleClientBackend.connect lets the CancelledError out "
-    "(a real bleak backend raises BleakError) and sensing/ble/reader.py _Link.run does not "
-    "retry it; seen in the 8-hour long run"))
 async def test_link_lost_during_discovery_is_retried(tmp_path):
     night = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",),
                                        gaps_per_night=0), seed=3)
@@ -191,5 +185,7 @@ async def test_link_lost_during_discovery_is_retried(tmp_path):
         path, [("polar", night.recordings["wrist-left"], (Fault("drop", 10, duration_s=1),))],
         3.0, prepare=_drop_during_discovery)
     f = compare(sensor, path)
-    assert summary["sensors"][0]["reconnects"] >= 2
+    connections = sum(what == "connected" for _, what in sensor.log)
+    assert connections >= 3  # first, the one lost mid-discovery, the retry
+    assert summary["sensors"][0]["reconnects"] >= 1
     assert f["lost"] == 0 and f["gaps_marked"] == f["gaps_real"] >= 1

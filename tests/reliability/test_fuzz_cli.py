@@ -103,21 +103,12 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-#: Bugs found by this campaign and not fixed yet (strict xfail repros below): exception
-#: type -> bug id. The campaign counts them and goes on looking for other failures.
-KNOWN_BUGS = {UnicodeDecodeError: "cli-undecodable-file-escapes",
-              OSError: "cli-oserror-escapes"}  # IsADirectory, NotADirectory, FileExists ...
-
-
 def check_cli(command: str, argv: list[str]) -> None:
     tally("cli", command, inputs=1)
     try:
         code, _, err = run_main(argv)
-    except BaseException as exc:
-        bug = next((b for t, b in KNOWN_BUGS.items() if isinstance(exc, t)), None)
-        tally("cli", command, failures=1, **({f"known_bug:{bug}": 1} if bug else {}))
-        if bug:
-            return
+    except BaseException:
+        tally("cli", command, failures=1)
         raise
     tally("cli", command, **{f"exit_{code}": 1})
     assert "Traceback" not in err
@@ -177,9 +168,6 @@ def test_user_errors_in_a_real_process(workspace, argv):
     assert p.stderr.count("\n") == 1, p.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: hypnic/cli.py main catches FileNotFoundError but no other OSError: a folder given "
-    "as a file (IsADirectoryError) ends in a traceback"))
 @pytest.mark.parametrize("argv", [["diary", "import", "folder", "--db", "d3.sqlite"],
                                   ["diary", "export", "folder", "--db", "d3.sqlite"],
                                   ["report", "--out", "night.csv", "--db", "d3.sqlite"]])
@@ -190,9 +178,6 @@ def test_a_folder_given_as_a_file_is_one_error_line(workspace, argv):
     assert p.returncode == 1 and "Traceback" not in p.stderr and p.stderr.count("\n") == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: hypnic/commands/diary.py import_ reads the file with read_text(utf-8-sig): a latin-1 "
-    "diary CSV ends in a UnicodeDecodeError traceback instead of one error line"))
 def test_diary_import_of_a_latin1_file_is_one_error_line(workspace):
     env = {**os.environ, "XDG_DATA_HOME": str(workspace / "data-home")}
     p = subprocess.run([str(HYPNIC), "diary", "import", "latin1.csv", "--db", "d2.sqlite"],

@@ -39,12 +39,6 @@ def row_text(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-#: Bugs found by this campaign and not fixed yet (each has a strict xfail repro below):
-#: exception type -> bug id. The random campaigns count them and go on looking for others.
-KNOWN_BUGS = {ValueError: "diary-nan-in-integer-field", OverflowError: "diary-inf-in-integer-field",
-              csv.Error: "diary-csv-error-escapes"}
-
-
 def import_checked(db, text: str, kind: str):
     """Import ``text`` into a new diary ``db``; count it; only DiaryError may come out, and a
     refused import leaves the diary empty."""
@@ -57,11 +51,8 @@ def import_checked(db, text: str, kind: str):
         with connect(db) as con:
             assert list_entries(con) == []  # all or nothing
         return None
-    except Exception as exc:
-        bug = KNOWN_BUGS.get(type(exc))
-        tally("diary-import", "csv", failures=1, **({f"known_bug:{bug}": 1} if bug else {}))
-        if bug:
-            return None
+    except Exception:
+        tally("diary-import", "csv", failures=1)
         raise
     tally("diary-import", "csv", imported=1)
     with connect(db) as con:
@@ -92,14 +83,8 @@ def test_random_text(tmp_path_factory, text):
     import_checked(db, text, "random_text")
 
 
-_INT_BUG = pytest.mark.xfail(strict=True, raises=(ValueError, OverflowError), reason=(
-    "BUG: analysis/diary.py parse_field does int(v) on NaN/inf for integer fields "
-    "(ValueError/OverflowError instead of DiaryError)"))
-
-
-@pytest.mark.parametrize("name, value", [
-    pytest.param(n, v, marks=_INT_BUG if RANGES[n][2] and v != "-0.5" else ())
-    for n in RANGES for v in ("nan", "inf", "-inf", "1e309", "-0.5")])
+@pytest.mark.parametrize("name, value", [(n, v) for n in RANGES
+                                          for v in ("nan", "inf", "-inf", "1e309", "-0.5")])
 def test_out_of_range_numbers_are_refused(tmp_path, name, value):
     text = row_text(["night", name], [["2026-01-05", value]])
     with pytest.raises(HypnicError):
@@ -109,9 +94,6 @@ def test_out_of_range_numbers_are_refused(tmp_path, name, value):
         assert list_entries(con) == []
 
 
-@pytest.mark.xfail(strict=True, raises=csv.Error, reason=(
-    "BUG: analysis/diary.py read_csv lets csv.Error out (a lone CR in a field) instead of "
-    "DiaryError; 'hypnic diary import' shows a traceback"))
 @pytest.mark.parametrize("text", ["\r0", "night\n2026-01-05\rx\n"])
 def test_malformed_csv_quoting_is_a_diary_error(text):
     with pytest.raises(HypnicError):

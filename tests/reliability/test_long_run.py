@@ -53,24 +53,13 @@ async def test_eight_hour_night_two_sensors_with_faults(tmp_path):
     sensors_in = [("polar", night.recordings["wrist-left"], FAULTS),
                   ("hypnic", night.recordings["ankle-left"], FAULTS)]
     real_s = HOURS * 3600 / SPEED + 2
-    aborted = 0
-    for attempt in (1, 2):  # a second attempt if the known discovery bug aborts the first
-        path = tmp_path / f"night-{attempt}.sqlite"
-        samples: list[tuple[float, int]] = []
-        task = asyncio.create_task(_sample(samples))
-        try:
-            sensors, summary = await record(path, sensors_in, real_s, SPEED)
-            break
-        except asyncio.CancelledError:
-            if asyncio.current_task().cancelling():
-                raise
-            aborted += 1
-        finally:
-            task.cancel()
-    else:
-        keep("long-run", "8h-2-sensors", aborted="link lost during discovery (known bug), twice")
-        pytest.xfail("known bug: a link lost during service discovery aborts the recording "
-                     "(see test_faults.py::test_link_lost_during_discovery_is_retried)")
+    path = tmp_path / "night.sqlite"
+    samples: list[tuple[float, int]] = []
+    task = asyncio.create_task(_sample(samples))
+    try:
+        sensors, summary = await record(path, sensors_in, real_s, SPEED)
+    finally:
+        task.cancel()
     rss = np.array([s[0] for s in samples])
     fds = np.array([s[1] for s in samples])
     q = len(samples) // 4
@@ -79,7 +68,7 @@ async def test_eight_hour_night_two_sensors_with_faults(tmp_path):
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
     db.close()
     recs = read_sqlite(path)
-    figures = {"attempts_aborted_by_known_bug": aborted, "night_h": HOURS, "speed": SPEED, "fs_hz": FS, "sensors": 2,
+    figures = {"night_h": HOURS, "speed": SPEED, "fs_hz": FS, "sensors": 2,
                "faults_per_sensor": len(FAULTS), "real_s": round(real_s, 1),
                "rss_mb_start": round(float(rss[q]), 1), "rss_mb_end": round(float(rss[-1]), 1),
                "rss_growth_mb_2nd_to_4th_quarter": round(growth_mb, 1),
