@@ -257,9 +257,12 @@ class EmulatedSensor:
             while end - self._pos >= per and self._streaming and self._conn is not None:
                 await self._send(self._pos, self._pos + per)
                 self._pos += per
-            if end >= len(t) and self._pos < end and self._conn is not None:  # the recording is over: flush the rest
-                await self._send(self._pos, end)
-                self._pos = end
+            # the recording is over: flush the rest, one packet's worth at a time
+            while end >= len(t) and self._pos < end and self._streaming \
+                    and self._conn is not None:
+                stop = min(self._pos + per, end)
+                await self._send(self._pos, stop)
+                self._pos = stop
 
     def _per_packet(self) -> int:
         mtu = self._conn.att_mtu if self._conn is not None else 23
