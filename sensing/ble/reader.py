@@ -222,6 +222,8 @@ class _Link:
         self.last_rx = time.monotonic()
         self.connected_once = False
         self.sequencer = Sequencer()
+        self._name = spec.address             # device name, for the store at registration
+        self._early_log: list[tuple[str, str]] = []  # link events before registration
         self._kinds: dict[int, str] = {}      # event_id -> kind, for revisions
         self._detected: dict[int, int] = {}   # event_id -> host time it was first found
 
@@ -267,7 +269,7 @@ class _Link:
             if self.rec.stopping.is_set():
                 break
             self.status.link = f"reconnecting in {backoff:.0f} s"
-            self.rec.store.log(self.sensor_id, "backoff", f"{backoff:.2f}")
+            self._log("backoff", f"{backoff:.2f}")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.rec.stopping.wait(), backoff)
             backoff = min(backoff * 2, cfg.backoff_max_s)
@@ -312,11 +314,11 @@ class _Link:
         if self.connected_once:
             self.rec.queue.put_nowait((self.index, None, b""))  # reconnect marker
             self.status.reconnects += 1
+        if not self.connected_once:
+            self._name = adv.local_name or device.name or self.spec.address
         await self.profile.start(client, self.on_data, self.spec.fs_hz, self.spec.range_g)
-        if not self.connected_once:  # no await before: nothing queued is consumed unplaced
-            self._register(adv.local_name or device.name or self.spec.address)
         self.connected_once = True
-        self.rec.store.log(self.sensor_id, "connect", "")
+        self._log("connect")
         self.status.link = "streaming"
         self.last_rx = time.monotonic()
         await self._watch(client, lost)
@@ -331,27 +333,40 @@ class _Link:
                     self.status.battery = await read_battery(client)
                 next_battery = now + cfg.battery_every_s
             if lost.is_set():
-                self.rec.store.log(self.sensor_id, "disconnect", "link lost")
+                self._log("disconnect", "link lost")
                 return
             if self.profile is not None and self.profile.stopped_by_device:
-                self.rec.store.log(self.sensor_id, "stall", "the sensor stopped the stream")
+                self._log("stall", "the sensor stopped the stream")
                 return
             if now - self.last_rx > cfg.watchdog_s:
-                self.rec.store.log(self.sensor_id, "stall", f"no data for {cfg.watchdog_s} s")
+                self._log("stall", f"no data for {cfg.watchdog_s} s")
                 log.info("%s: no data for %.1f s: reconnecting", self.spec.address,
                          cfg.watchdog_s)
                 return
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(lost.wait(), min(0.25, cfg.watchdog_s / 4))
 
-    def _register(self, name: str) -> None:
+    def _log(self, kind: str, detail: str = "") -> None:
+        """Log a link event in the store (kept until the sensor is registered)."""
+        if self.clock is None and self.connected_once:
+            self._early_log.append((kind, detail))
+        else:
+            self.rec.store.log(self.sensor_id, kind, detail)
+
+    def _register(self) -> None:
+        """Add the sensor to the store and create its clock and detector: at the first
+        decoded packet, so that the rate a packet reports (hypnic profile) is the one
+        used, or at the end if none came."""
         p = self.profile
         if p is None:
             raise DeviceError(f"{self.spec.address}: no profile chosen")
         self.clock = SensorClock(p.fs_hz, self.rec.cfg.clock)
-        self.sensor_id = self.rec.store.add_sensor(self.spec.address, name, p.name,
+        self.sensor_id = self.rec.store.add_sensor(self.spec.address, self._name, p.name,
                                                    self.spec.location, p.fs_hz, p.range_g,
                                                    self.rec.now_ns())
+        for kind, detail in self._early_log:
+            self.rec.store.log(self.sensor_id, kind, detail)
+        self._early_log.clear()
         if self.rec.cfg.detect:
             from detection import StreamingDetector
 
@@ -373,6 +388,11 @@ class _Link:
             log.warning("%s: bad packet dropped: %s", self.spec.address, exc)
             return
         if len(block.samples_g):
+            if self.clock is None:
+                self._register()
+            elif self.profile.fs_hz != self.clock.fs_hz:
+                log.warning("%s: the sensor now reports %g Hz instead of %g Hz",
+                            self.spec.address, self.profile.fs_hz, self.clock.fs_hz)
             self._place_all(self.sequencer.push(host_ns, block))
 
     def _place_all(self, items: list[tuple[int, Block]]) -> None:
@@ -413,6 +433,8 @@ class _Link:
 
     def finish(self) -> None:
         """End of the recording: place what is held back and flush the detector."""
+        if self.clock is None and self.connected_once:  # connected, but no data came
+            self._register()
         self._place_all(self.sequencer.flush())
         self.status.duplicates = self.sequencer.duplicates
         self.status.late_dropped = self.sequencer.late

@@ -43,6 +43,15 @@ def test_hypnic_block_timing():
     np.testing.assert_allclose(block.samples_g[0], [2.0, 0.0, -2.0])
 
 
+def test_hypnic_decode_takes_the_rate_in_force():
+    profile = HypnicProfile()
+    profile.fs_hz = 100.0  # what was asked
+    raw = np.zeros((4, 3), np.int16)
+    block = profile.decode(hypnic_profile.pack_packet(0, 1_000_000, raw, 104, 8))
+    assert profile.fs_hz == 104.0
+    assert block.device_last_ns == 1_000_000_000 + round(3 * 1e9 / 104)
+
+
 def test_polar_block_uses_factor():
     from sensing.ble import pmd
 

@@ -274,3 +274,19 @@ async def test_first_connect_is_retried_then_reported(tmp_path, night, failures,
                 await recorder.run(10)
             assert len(calls) == CFG.first_connect_attempts
     await air.close()
+
+
+async def test_hypnic_rate_in_force_is_taken_from_the_packets(tmp_path):
+    """A hypnic-profile board runs at the nearest rate it has (104 Hz when 100 Hz is
+    asked); the emulated one answers at its recording's rate, whatever is asked."""
+    rec_in = simulate_night(NightConfig(fs=104.0, hours_in_bed=0.5, locations=("wrist-left",),
+                                        gaps_per_night=0), seed=5).recordings["wrist-left"]
+    air_sensor = ("hypnic", rec_in, (Fault("drop", 25, duration_s=3),))
+    (sensor,), (rec,), summary, path = await run(tmp_path, [air_sensor])
+    assert rec.fs == 104.0  # not the 100 Hz asked for
+    check_delivered(sensor, rec, 2.5e-4)
+    idx = np.flatnonzero(sensor.delivered)
+    cont = np.diff(idx) == 1
+    step_ms = np.diff(rec.time_ns)[cont] / 1e6
+    assert abs(np.median(step_ms) - 1000 / 104) < 0.05
+    assert summary["sensors"][0]["reconnects"] == 1 and len(rec.gaps) == 1
