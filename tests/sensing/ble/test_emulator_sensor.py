@@ -40,3 +40,31 @@ async def test_end_of_night_flush_is_sent_in_packets(profile, stop_after):
     assert len(sent) == stop_after if stop_after else sent[-1][1] == len(rec)
     assert all(b == c for (_, b), (c, _) in zip(sent[:-1], sent[1:], strict=True))  # contiguous
     assert max(i1 - i0 for i0, i1 in sent) <= per
+
+
+async def test_stop_mid_burst_sends_no_oversized_polar_frame():
+    """The long-run loss (3,908 Polar samples, one spurious gap): with the stream stopped
+    during the last burst of the night, the flush sent the rest (3,947 samples) as one raw
+    PMD frame; ATT cut it to MTU - 3 bytes, so the host decoded its first 39 samples
+    stamped with the device time of its last one (a 'loss' gap before them) while the
+    emulator counted all 3,947 as delivered."""
+    from sensing.ble import pmd
+
+    rec = simulate_night(NightConfig(fs=25.0, hours_in_bed=0.5, locations=("wrist-left",),
+                                     gaps_per_night=0), seed=3).recordings["wrist-left"]
+    air = EmulatedAir(speed=1.0)
+    sensor = air.add_sensor("polar", rec)
+    air.now_ns = lambda: int(rec.time_ns[-1]) + 1
+    sensor._conn, sensor._streaming = _Conn(), True
+    sensor._pos = len(rec) - 3947
+    values: list[bytes] = []
+
+    async def notify(_attribute, value):
+        values.append(bytes(value[:_Conn.att_mtu - 3]))  # what ATT lets through
+        sensor._streaming = False  # the host's stop arrives during the burst
+        sensor._closing = True
+
+    sensor._device.notify_subscribers = notify
+    await asyncio.wait_for(sensor._run(), 5)
+    received = sum(len(pmd.decode_acc_frame(v, 1.0).samples_g) for v in values)
+    assert received == sensor.delivered.sum() == 39  # delivered == what the host can decode
