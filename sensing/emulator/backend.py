@@ -11,8 +11,10 @@ fire bleak's ``disconnected_callback``) are real bumble ATT traffic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -81,15 +83,24 @@ class BumbleClientBackend(BaseBleakClient):
         self._conn, self._closing = conn, False
         conn.on("disconnection", self._on_disconnection)
         self._peer = Peer(conn)
-        try:
+        with self._link_lost("discovery"):
             self.services = await self._discover()
+
+    @contextlib.contextmanager
+    def _link_lost(self, what: str) -> Iterator[None]:
+        """Report a link lost during a GATT request as a BleakError.
+
+        bumble cancels its pending ATT requests when the link drops; a real bleak backend
+        raises BleakError instead, which the reader retries. A cancellation of our own
+        task (Python >= 3.11 tells them apart) is passed on.
+        """
+        try:
+            yield
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and getattr(task, "cancelling", lambda: 0)():
-                raise  # our own task is being cancelled
-            # bumble cancels pending ATT requests when the link drops; a real bleak
-            # backend reports that as a BleakError, so the reader retries it
-            raise BleakError(f"emulated link to {self.address} lost during discovery") from None
+                raise
+            raise BleakError(f"emulated link to {self.address} lost during {what}") from None
 
     async def _discover(self) -> BleakGATTServiceCollection:
         """MTU exchange and service discovery, as bleak's services."""
@@ -136,25 +147,29 @@ class BumbleClientBackend(BaseBleakClient):
 
     async def read_gatt_char(self, characteristic: BleakGATTCharacteristic, **kwargs: Any
                              ) -> bytearray:
-        return bytearray(await self._proxy(characteristic).read_value())
+        with self._link_lost("a read"):
+            return bytearray(await self._proxy(characteristic).read_value())
 
     async def read_gatt_descriptor(self, descriptor: Any, **kwargs: Any) -> bytearray:
         raise BleakError("emulated sensors have no readable descriptors")
 
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data: Any,
                               response: bool) -> None:
-        await self._proxy(characteristic).write_value(bytes(data), with_response=response)
+        with self._link_lost("a write"):
+            await self._proxy(characteristic).write_value(bytes(data), with_response=response)
 
     async def write_gatt_descriptor(self, descriptor: Any, data: Any) -> None:
         raise BleakError("use start_notify/stop_notify instead of writing descriptors")
 
     async def start_notify(self, characteristic: BleakGATTCharacteristic,
                            callback: NotifyCallback, **kwargs: Any) -> None:
-        await self._peer.subscribe(self._proxy(characteristic),
-                                   lambda value: callback(bytearray(value)))
+        with self._link_lost("subscribing"):
+            await self._peer.subscribe(self._proxy(characteristic),
+                                       lambda value: callback(bytearray(value)))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        await self._peer.unsubscribe(self._proxy(characteristic))
+        with self._link_lost("unsubscribing"):
+            await self._peer.unsubscribe(self._proxy(characteristic))
 
 
 class BumbleScannerBackend(BaseBleakScanner):
