@@ -2,8 +2,9 @@
 
 Replays a simulated night (100 Hz, one wrist sensor) as the notifications a real
 sensor sends (Polar PMD delta-compressed frames, or hypnic-profile packets, at MTU 247),
-through the same consumer code the BLE reader runs (profile decode, SensorClock,
-RecordingStore commit every second of data, StreamingDetector), as fast as possible.
+through the same consumer code the BLE reader runs (its SampleSink: profile decode,
+Sequencer, SensorClock, RecordingStore commit every second of data, live jerk
+detection), as fast as possible.
 Reports CPU seconds per second of recording (= fraction of one core at real time),
 memory (RSS) every hour of data, and the live-detection delay in data time.
 
@@ -22,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hypnic.workflows.record import live_jerks
 from sensing.ble import hypnic_profile, pmd
+from sensing.ble.clock import ClockConfig
 from sensing.ble.profiles import PROFILES
-from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
+from sensing.ble.reader import SampleSink, SensorSpec, SensorStatus
 from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore, StoreConfig, read_events
 
@@ -61,14 +64,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
         store = RecordingStore(path, StoreConfig(commit_interval_s=1e9))
-        recorder = Recorder([SensorSpec("BENCH", "wrist-left", args.profile)], store,
-                            ReaderConfig())
         now = [0]
-        recorder.now_ns = lambda: now[0]  # the data clock plays the host clock
-        link = recorder.links[0]
-        link.profile = PROFILES[args.profile]()
-        link.profile.fs_hz, link.profile.range_g = rec.fs, 8
-        link._register("bench")
+        spec = SensorSpec("BENCH", "wrist-left", args.profile)
+        # the data clock plays the host clock
+        sink = SampleSink(spec, SensorStatus(spec.address, spec.location), store,
+                          lambda: now[0], ClockConfig(), live=live_jerks)
+        sink.profile = PROFILES[args.profile]()
+        sink.profile.fs_hz, sink.profile.range_g = rec.fs, 8
         cpu = 0.0
         n_packets = 0
         next_commit = int(rec.time_ns[0]) + 10**9
@@ -77,7 +79,7 @@ def main() -> None:
         for host_ns, data, _ in packets(rec, args.profile, per):
             now[0] = host_ns
             c0 = time.process_time()
-            link.consume(host_ns, data)
+            sink.consume(host_ns, data)
             if host_ns >= next_commit:
                 store.commit()
                 next_commit += 10**9
@@ -87,7 +89,7 @@ def main() -> None:
                 rss.append(round(rss_mb(), 1))
                 next_hour += hour_ns
         c0 = time.process_time()
-        link.finish()
+        sink.finish(connected=True)
         store.close()
         cpu += time.process_time() - c0
         rss.append(round(rss_mb(), 1))

@@ -27,11 +27,14 @@ Schema (version 1)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,36 +92,78 @@ class RecordingStore:
     path : str or Path
         The ``.sqlite`` file; created if missing, appended to if it exists.
     config : StoreConfig, optional
+    clock : callable, optional
+        Seconds on the clock the commit interval is measured on (default: real time,
+        ``time.monotonic``; a test can pass a clock it controls).
+    exclusive : bool
+        Refuse an existing file (a new recording never writes into another one).
 
     Raises
     ------
     StorageError
-        If the file cannot be created or written.
+        If the file cannot be created or written, or exists and ``exclusive`` is set.
+
+    Notes
+    -----
+    A new file is made complete (tables and ``meta``) under a private temporary name in
+    the same folder and then linked into place, which fails if the name was taken in the
+    meantime: a reader never sees a half-made recording, and two recorders never share
+    one. It is owner-only (0600): the night's movements are personal (SQLite gives the
+    ``-wal`` and ``-shm`` files the database file's permissions).
     """
 
-    def __init__(self, path: str | Path, config: StoreConfig | None = None):
+    def __init__(self, path: str | Path, config: StoreConfig | None = None,
+                 clock: Callable[[], float] = time.monotonic, exclusive: bool = False):
         self.path = Path(path)
         self.cfg = config or StoreConfig()
+        self._clock = clock
         self._pending: list[tuple] = []
         self._failed = False
-        self._last_commit = time.monotonic()
+        self._last_commit = clock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # owner-only: the night's movements are personal (SQLite gives the -wal and
-            # -shm files the database file's permissions)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            if exclusive or not self.path.exists():
+                self._create(exclusive)
             self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_DDL)
-            from importlib.metadata import version
-
-            self._db.executemany(
-                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                [("schema", SCHEMA), ("hypnic_version", version("hypnic")),
-                 ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+            self._db.executescript(_DDL)  # a file of an older session may lack a table
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot write recording {self.path}: {exc}") from exc
+
+    def _create(self, exclusive: bool) -> None:
+        """Make a new, complete recording file at :attr:`path` (see the Notes)."""
+        from importlib.metadata import version
+
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
+                                   dir=self.path.parent)  # 0600
+        os.close(fd)
+        try:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:  # one small transaction, then WAL mode (a flag in the header) for recording
+                db.executescript(f"BEGIN; {_DDL} COMMIT;")
+                db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("schema", SCHEMA), ("hypnic_version", version("hypnic")),
+                     ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+                db.execute("PRAGMA journal_mode=WAL")
+            finally:
+                db.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                if exclusive:
+                    raise StorageError(f"{self.path} already exists; recordings are never "
+                                       "overwritten") from None
+            except OSError:  # no hard links here (FAT, some network shares): not atomic
+                if self.path.exists() and exclusive:
+                    raise StorageError(f"{self.path} already exists; recordings are never "
+                                       "overwritten") from None
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        finally:
+            for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm", f"{tmp}-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
 
     def add_sensor(self, address: str, name: str, profile: str, location: str,
                    fs_hz: float, range_g: float, started_ns: int) -> int:
@@ -148,13 +193,14 @@ class RecordingStore:
         self._pending.append(("e", sensor, int(event_id), kind, int(start_ns), int(end_ns),
                               float(peak_g), float(score), json.dumps(detail, default=str)))
 
-    def log(self, sensor: int | None, kind: str, detail: str = "") -> None:
-        """Buffer a link-history entry stamped now."""
-        self._pending.append(("l", time.time_ns(), sensor, kind, detail))
+    def log(self, sensor: int | None, kind: str, detail: str = "", t_ns: int | None = None) -> None:
+        """Buffer a link-history entry stamped ``t_ns`` (host clock, ns; default now)."""
+        self._pending.append(("l", time.time_ns() if t_ns is None else int(t_ns), sensor, kind,
+                              detail))
 
     def maybe_commit(self) -> None:
         """Commit if the commit interval has passed."""
-        if time.monotonic() - self._last_commit >= self.cfg.commit_interval_s:
+        if self._clock() - self._last_commit >= self.cfg.commit_interval_s:
             self.commit()
 
     def commit(self) -> None:
@@ -165,7 +211,7 @@ class RecordingStore:
         StorageError
             On a full disk or another write error; what was committed before stays.
         """
-        self._last_commit = time.monotonic()
+        self._last_commit = self._clock()
         if not self._pending:
             return
         rows = {k: [r[1:] for r in self._pending if r[0] == k] for k in "cgel"}

@@ -39,10 +39,37 @@ def _parse_fault(text: str):
     return Fault(kind, at, duration_s=float(extra or (2 if kind == "reboot" else 0)))
 
 
-def _status_table(statuses):
+class _Pace:
+    """How fast an emulated night runs against the asked ``speed`` (None: real sensors)."""
+
+    def __init__(self, speed: float | None):
+        from collections import deque
+
+        self.speed = speed
+        self._marks: deque[tuple[float, float]] = deque(maxlen=6)  # (loop s, real s)
+
+    def mark(self) -> None:
+        import asyncio
+        import time
+
+        self._marks.append((asyncio.get_running_loop().time(), time.monotonic()))
+
+    def warning(self) -> str:
+        """A warning when the emulator runs well below ``speed`` ("" otherwise)."""
+        if self.speed is None or len(self._marks) < 3:
+            return ""
+        (v0, r0), (v1, r1) = self._marks[0], self._marks[-1]
+        achieved = (v1 - v0) / max(r1 - r0, 1e-9)
+        if achieved >= 0.8 * self.speed:
+            return ""
+        return (f"the emulator runs at {achieved:.0f}x, not {self.speed:g}x: the machine is "
+                "busy; the night will be complete, it takes longer")
+
+
+def _status_table(statuses, warning: str = ""):
     from rich.table import Table
 
-    table = Table(box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False, caption=warning or None, caption_style="yellow")
     for col in ("sensor", "location", "profile", "link", "samples/s", "battery", "gaps",
                 "reconnects", "jerks"):
         table.add_column(col, justify="left" if col in ("sensor", "location", "profile",
@@ -67,24 +94,31 @@ def scan(
     from sensing.ble.profiles import detect_profile
     from sensing.ble.reader import bluetooth_errors
 
-    async def run():
+    async def run(air=None):
         from bleak import BleakScanner
 
-        backend, air = None, None
-        if emulate:
-            air = await _emulated_air(["polar", "hypnic", "witmotion"],
-                                      ["wrist-left", "ankle-left", "trunk"], 1.0, 60.0, (), 0)
-            backend = air.scanner_backend
+        if air is not None:
+            await air.start()
         try:
             with bluetooth_errors("cannot scan"):
-                found = await BleakScanner.discover(timeout=timeout, return_adv=True,
-                                                    backend=backend)
+                return await BleakScanner.discover(
+                    timeout=timeout, return_adv=True,
+                    backend=None if air is None else air.scanner_backend)
         finally:
             if air is not None:
                 await air.close()
-        return found
 
-    found = asyncio.run(run())
+    if emulate:
+        from hypnic.workflows.record import EMULATED_PROFILES, emulated_air
+        from sensing.emulator import run as run_emulated
+
+        async def run_air():
+            return await run(emulated_air(EMULATED_PROFILES,
+                                          ["wrist-left", "ankle-left", "trunk"], 60.0))
+
+        found = run_emulated(run_air())  # virtual time: the scan takes no real time
+    else:
+        found = asyncio.run(run())
     rows = []
     for device, adv in found.values():
         profile = detect_profile(adv.local_name, adv.service_uuids)
@@ -98,19 +132,6 @@ def scan(
     typer.echo(f"{'address':<38} {'rssi':>5}  {'profile':<9} name")
     for rssi, address, name, profile in sorted(rows, reverse=True):
         typer.echo(f"{address:<38} {rssi:>5}  {profile:<9} {name}")
-
-
-async def _emulated_air(profiles, locations, speed, seconds, faults, seed):
-    from sensing.emulator import EmulatedAir
-    from sensing.simulate import NightConfig, simulate_night
-
-    hours = min(max(seconds / 3600 + 0.05, 0.5), 16)
-    night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours), seed)
-    air = EmulatedAir(speed=speed)
-    for profile, loc in zip(profiles, locations, strict=True):
-        air.add_sensor(profile, night.recordings[loc], faults=faults)
-    await air.start()
-    return air
 
 
 @app.command()
@@ -132,8 +153,9 @@ def record(
                                 help="Record emulated sensor(s) speaking this profile "
                                      "(polar, hypnic or witmotion) playing a simulated night."),
     speed: float = typer.Option(1.0, "--speed", min=0.1, max=1000,
-                                help="With --emulate: times faster than real time "
-                                     "(--duration is then night time)."),
+                                help="With --emulate: times faster than real time at most "
+                                     "(--duration is night time: a busy machine makes the "
+                                     "night take longer, never shorter)."),
     fault: list[str] = typer.Option([], "--fault",
                                     help="With --emulate: inject KIND@SECONDS[:ARG] "
                                          "(drop@600:30, lose@900:3, reboot@1200, stall@1500)."),
@@ -150,19 +172,22 @@ def record(
     import json
     import signal
     import sys
+    import time
 
     from rich.console import Console
     from rich.live import Live
 
-    from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
+    from hypnic.workflows.record import EMULATED_PROFILES, emulated_air
+    from hypnic.workflows.record import record as record_workflow
+    from sensing.ble.reader import SensorSpec
     from sensing.errors import HypnicError
-    from sensing.store import RecordingStore
 
     if out.exists():
         raise HypnicError(f"{out} already exists; choose another --out (recordings are never "
                           "overwritten)")
-    if emulate and emulate not in ("polar", "hypnic", "witmotion"):
-        raise HypnicError(f"--emulate must be polar, hypnic or witmotion, got {emulate!r}")
+    if emulate and emulate not in EMULATED_PROFILES:
+        raise HypnicError(f"--emulate must be {', '.join(EMULATED_PROFILES[:-1])} or "
+                          f"{EMULATED_PROFILES[-1]}, got {emulate!r}")
     if fault and not emulate:
         raise HypnicError("--fault needs --emulate")
     seconds = parse_duration(duration) if duration else None
@@ -180,50 +205,46 @@ def record(
                           f"{len(locations)} location(s)")
     faults = tuple(_parse_fault(f) for f in fault)
     console = Console(stderr=True)
+    show = not quiet and sys.stderr.isatty()
+    pace = _Pace(speed if emulate else None)
 
-    async def run():
-        air, kwargs = None, {}
-        if emulate:
-            air = await _emulated_air([emulate] * n, locations, speed, seconds, faults, seed)
-            kwargs = {"client_backend": air.client_backend, "scanner_backend": air.scanner_backend,
-                      "now_ns": air.now_ns}
-        addresses = list(device) or list(air.sensors)
-        specs = [SensorSpec(a, loc, profile or emulate, rate, range_g)
-                 for a, loc in zip(addresses, locations, strict=True)]
-        store = RecordingStore(out)
-        config = ReaderConfig()
-        if emulate:  # waits are real time: shrink them with the emulated night
-            config = ReaderConfig(backoff_initial_s=max(1.0 / speed, 0.02),
-                                  backoff_max_s=max(60.0 / speed, 0.5),
-                                  watchdog_s=max(10.0 / speed, 1.0))
-        recorder = Recorder(specs, store, config, **kwargs)
+    recorders: list = []
+    t0 = [time.monotonic()]
+
+    def started(recorder) -> None:
+        recorders.append(recorder)
+        t0[0] = time.monotonic()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, recorder.stop)
             except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
                 pass
-        real_s = None if seconds is None else seconds / (speed if emulate else 1.0)
-        show = not quiet and sys.stderr.isatty()
-        try:
-            with Live(_status_table(recorder.statuses), console=console, refresh_per_second=1,
-                      transient=False) if show else _nothing() as live:
-                task = asyncio.create_task(recorder.run(real_s))
-                while not task.done():
-                    await asyncio.wait({task}, timeout=1.0)
-                    if live is not None:
-                        live.update(_status_table(recorder.statuses))
-                summary = task.result()
-        finally:
-            try:
-                store.close()
-            finally:
-                if air is not None:
-                    await air.close()
-        return summary
+
+    async def run():
+        air = emulated_air([emulate] * n, locations, seconds or 0.0, faults, seed) if emulate \
+            else None
+        addresses = list(device) or list(air.sensors if air is not None else [])
+        specs = [SensorSpec(a, loc, profile or emulate, rate, range_g)
+                 for a, loc in zip(addresses, locations, strict=True)]
+        with Live(_status_table([]), console=console, refresh_per_second=1,
+                  transient=False) if show else _nothing() as live:
+            task = asyncio.ensure_future(record_workflow(out, specs, seconds, air=air,
+                                                         started=started))
+            while not task.done():  # about once a real second (``speed`` night seconds)
+                await asyncio.wait({task}, timeout=pace.speed or 1.0)
+                pace.mark()
+                if live is not None and recorders:
+                    live.update(_status_table(recorders[0].statuses, pace.warning()))
+            return task.result()
 
     try:
-        summary = asyncio.run(run())
+        if emulate:
+            from sensing.emulator import run as run_emulated
+
+            summary = run_emulated(run(), speed=speed)
+        else:
+            summary = asyncio.run(run())
     except KeyboardInterrupt:  # platforms without loop signal handlers
         summary = None
     if summary is None:
@@ -231,12 +252,18 @@ def record(
         return
     summary["out"] = str(out)
     summary["jerks"] = sum(s["jerks"] for s in summary["sensors"])
+    if emulate:
+        summary["real_s"] = round(time.monotonic() - t0[0], 3)  # recording, not start-up
     if as_json:
         typer.echo(json.dumps(summary))
     else:
         for s in summary["sensors"]:
             typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples, "
                        f"{s['gaps']} gaps, {s['reconnects']} reconnects, {s['jerks']} jerks")
+        if emulate:
+            typer.echo(f"emulated {summary['duration_s']:.0f} s of night in {summary['real_s']:.1f} s"
+                       f" ({summary['duration_s'] / max(summary['real_s'], 1e-9):.0f}x real time;"
+                       f" asked {speed:g}x)")
         typer.echo(f"recorded to {out}")
 
 

@@ -3,15 +3,21 @@
 :class:`Recorder` connects to every sensor, configures it through its
 :class:`~sensing.ble.profiles.Profile`, and records until stopped:
 
-* The notification callback only stamps each value with the host clock and queues
-  the raw bytes; one consumer task decodes, places samples in time
-  (:class:`~sensing.ble.clock.SensorClock`), runs live detection and appends to the
-  crash-safe :class:`~sensing.store.RecordingStore` (committed every ~1 s).
-* A dropped link (disconnect callback), a link that stays up but delivers nothing for
-  ``watchdog_s`` (a zombie link or a stalled stream) and failed connects all lead to a
-  reconnect with exponential backoff, re-subscription and restart of the stream.
-  The gap is marked explicitly when the first samples arrive again.
-* Several sensors share one host time base (``now_ns``, UTC).
+* Per sensor, a :class:`_Connection` is the link's state machine: scan, connect,
+  start the stream, watch it; a dropped link (disconnect callback), a link that stays
+  up but delivers nothing for ``watchdog_s`` (a zombie link or a stalled stream) and
+  failed connects all lead to a reconnect with exponential backoff, re-subscription
+  and restart of the stream. Its notification callback only stamps each value with
+  the host clock and queues the raw bytes.
+* One consumer task hands each queued notification to the sensor's
+  :class:`SampleSink`, which decodes it, puts it in order (:class:`Sequencer`), places
+  its samples in time (:class:`~sensing.ble.clock.SensorClock`), appends them to the
+  crash-safe :class:`~sensing.store.RecordingStore` (committed every ~1 s), marks
+  every gap explicitly, and feeds the optional live-event hook (:data:`LiveHook`,
+  e.g. jerk detection, wired by the record workflow).
+* Several sensors share one host time base (``now_ns``, UTC). Every wait (timeouts,
+  backoff, watchdog, ``duration_s``) is on the event loop's clock, so an emulated
+  night on a virtual clock (:mod:`sensing.emulator`) is timed in night seconds.
 
 ``client_backend`` / ``scanner_backend`` are passed to bleak's ``backend=`` argument:
 None (the default) uses the platform's Bluetooth stack; :mod:`sensing.emulator`
@@ -26,7 +32,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+from bleak.exc import BleakError
 
 from sensing.ble.clock import ClockConfig, SensorClock
 from sensing.ble.profiles import PROFILES, Block, Profile, detect_profile, read_battery
@@ -94,8 +103,6 @@ class ReaderConfig:
     stop_timeout_s : float
         At the end, how long a sensor may take to stop and disconnect cleanly
         before its connection attempt is abandoned, s.
-    detect : bool
-        Run live jerk detection (``detection.StreamingDetector``).
     clock : ClockConfig
         Timing parameters.
     """
@@ -108,7 +115,6 @@ class ReaderConfig:
     watchdog_s: float = 10.0
     battery_every_s: float = 300.0
     stop_timeout_s: float = 3.0
-    detect: bool = True
     clock: ClockConfig = field(default_factory=ClockConfig)
 
 
@@ -134,6 +140,24 @@ class SensorStatus:
     def summary(self) -> dict[str, Any]:
         """Machine-readable summary (JSON-ready)."""
         return {k: v for k, v in self.__dict__.items() if k not in ("link", "rate_hz")}
+
+
+class LiveDetector(Protocol):
+    """Live processing of one sensor's samples (e.g. ``detection.StreamingDetector``).
+
+    ``push`` and ``flush`` return new or revised events as a table (one row per event
+    with at least ``event_id``, ``kind``, ``start_ns``, ``end_ns``, ``peak_g``,
+    ``score``; further columns are stored as detail), or None.
+    """
+
+    def push(self, time_ns: np.ndarray, acc: np.ndarray) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
+#: A live-event hook: called once per sensor with its location and rate (Hz) when its
+#: first samples arrive; returns the sensor's :class:`LiveDetector`.
+LiveHook = Callable[[str, float], LiveDetector]
 
 
 @contextlib.contextmanager
@@ -209,172 +233,64 @@ class Sequencer:
         return [held]
 
 
-class _Link:
-    """One sensor's connection loop."""
+class SampleSink:
+    """One sensor's samples on the consumer side: decode, order, time, store, live events.
 
-    def __init__(self, index: int, spec: SensorSpec, rec: Recorder):
-        self.index, self.spec, self.rec = index, spec, rec
-        self.status = SensorStatus(spec.address, spec.location, spec.profile or "")
-        self.profile: Profile | None = None
+    Parameters
+    ----------
+    spec : SensorSpec
+    status : SensorStatus
+        Updated as samples, gaps and events come.
+    store : RecordingStore
+    now_ns : callable
+        Host clock, ns since the epoch.
+    clock_config : ClockConfig
+    live : LiveHook, optional
+    """
+
+    def __init__(self, spec: SensorSpec, status: SensorStatus, store: RecordingStore,
+                 now_ns: Callable[[], int], clock_config: ClockConfig,
+                 live: LiveHook | None = None):
+        self.spec, self.status, self.store, self.now_ns = spec, status, store, now_ns
+        self.clock_config, self.live = clock_config, live
+        self.profile: Profile | None = None   # set by the connection when it is chosen
+        self.name = spec.address              # device name, for the store at registration
         self.clock: SensorClock | None = None
         self.sensor_id = -1
-        self.detector: Any = None
-        self.last_rx = time.monotonic()
-        self.connected_once = False
+        self.detector: LiveDetector | None = None
         self.sequencer = Sequencer()
-        self._name = spec.address             # device name, for the store at registration
-        self._early_log: list[tuple[str, str]] = []  # link events before registration
+        self._early_log: list[tuple[int, str, str]] = []  # link events before registration
         self._kinds: dict[int, str] = {}      # event_id -> kind, for revisions
         self._detected: dict[int, int] = {}   # event_id -> host time it was first found
 
-    def on_data(self, _char: Any, data: bytearray) -> None:
-        """bleak notification callback: stamp and queue only."""
-        self.last_rx = time.monotonic()
-        self.rec.queue.put_nowait((self.index, self.rec.now_ns(), bytes(data)))
-
-    async def _scan(self) -> tuple[Any, Any] | None:
-        from bleak import BleakScanner
-
-        address = self.spec.address.upper()
-        async with BleakScanner(backend=self.rec.scanner_backend) as scanner:
-            async for device, adv in scanner.advertisement_data():
-                if device.address.upper() == address:
-                    return device, adv
-        return None
-
-    async def run(self) -> None:
-        cfg = self.rec.cfg
-        backoff = cfg.backoff_initial_s
-        attempts = 0
-        while not self.rec.stopping.is_set():
-            try:
-                await self._session()
-                backoff = cfg.backoff_initial_s
-            except DeviceError:
-                if not self.connected_once:
-                    raise
-                log.warning("%s: device error", self.spec.address, exc_info=True)
-            except (asyncio.TimeoutError, OSError, EOFError, FormatError) as exc:
-                if not self.connected_once and isinstance(exc, asyncio.TimeoutError):
-                    raise DeviceError(f"sensor {self.spec.address} not found (is it on, "
-                                      "charged and not connected to a phone?)") from exc
-                log.info("%s: link error: %r", self.spec.address, exc)
-            except Exception as exc:  # bleak's own errors: retry
-                if type(exc).__module__.split(".")[0] != "bleak":
-                    raise
-                attempts += 1
-                if not self.connected_once and attempts >= cfg.first_connect_attempts:
-                    raise DeviceError(f"cannot connect to {self.spec.address}: {exc}") from exc
-                log.info("%s: bleak error: %r", self.spec.address, exc)
-            if self.rec.stopping.is_set():
-                break
-            self.status.link = f"reconnecting in {backoff:.0f} s"
-            self._log("backoff", f"{backoff:.2f}")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.rec.stopping.wait(), backoff)
-            backoff = min(backoff * 2, cfg.backoff_max_s)
-        self.status.link = "stopped"
-
-    async def _session(self) -> None:
-        from bleak import BleakClient
-
-        cfg = self.rec.cfg
-        self.status.link = "scanning"
-        with bluetooth_errors(f"cannot scan for {self.spec.address}"):
-            found = await asyncio.wait_for(self._scan(), cfg.scan_timeout_s)
-        if found is None:
-            raise asyncio.TimeoutError
-        device, adv = found
-        if self.profile is None:
-            name = self.spec.profile or detect_profile(adv.local_name, adv.service_uuids)
-            if name is None:
-                raise DeviceError(f"{self.spec.address} ({adv.local_name or 'no name'}) is not a "
-                                  f"supported sensor; supported: "
-                                  f"{', '.join(p.title for p in PROFILES.values())}")
-            self.profile = PROFILES[name]()
-            self.status.profile = name
-        self.status.link = "connecting"
-        lost = asyncio.Event()
-        client = BleakClient(device, disconnected_callback=lambda _c: lost.set(),
-                             timeout=cfg.connect_timeout_s, backend=self.rec.client_backend)
-        with bluetooth_errors(f"cannot connect to {self.spec.address}"):
-            async with client:
-                try:
-                    await self._stream(client, device, adv, lost)
-                finally:
-                    if client.is_connected and self.rec.stopping.is_set():
-                        with contextlib.suppress(Exception):  # H10s keep streaming otherwise
-                            await asyncio.wait_for(self.profile.stop(client), 2.0)
-                    self.status.link = "disconnected"
-
-    async def _stream(self, client: Any, device: Any, adv: Any, lost: asyncio.Event) -> None:
-        """Start the stream on a connected client and watch it until it ends."""
-        if self.profile is None:
-            return
-        if self.connected_once:
-            self.rec.queue.put_nowait((self.index, None, b""))  # reconnect marker
-            self.status.reconnects += 1
-        if not self.connected_once:
-            self._name = adv.local_name or device.name or self.spec.address
-        await self.profile.start(client, self.on_data, self.spec.fs_hz, self.spec.range_g)
-        self.connected_once = True
-        self._log("connect")
-        self.status.link = "streaming"
-        self.last_rx = time.monotonic()
-        await self._watch(client, lost)
-
-    async def _watch(self, client: Any, lost: asyncio.Event) -> None:
-        cfg = self.rec.cfg
-        next_battery = 0.0
-        while not self.rec.stopping.is_set():
-            now = time.monotonic()
-            if now >= next_battery:
-                with contextlib.suppress(Exception):
-                    self.status.battery = await read_battery(client)
-                next_battery = now + cfg.battery_every_s
-            if lost.is_set():
-                self._log("disconnect", "link lost")
-                return
-            if self.profile is not None and self.profile.stopped_by_device:
-                self._log("stall", "the sensor stopped the stream")
-                return
-            if now - self.last_rx > cfg.watchdog_s:
-                self._log("stall", f"no data for {cfg.watchdog_s} s")
-                log.info("%s: no data for %.1f s: reconnecting", self.spec.address,
-                         cfg.watchdog_s)
-                return
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(lost.wait(), min(0.25, cfg.watchdog_s / 4))
-
-    def _log(self, kind: str, detail: str = "") -> None:
-        """Log a link event in the store (kept until the sensor is registered)."""
-        if self.clock is None and self.connected_once:
-            self._early_log.append((kind, detail))
+    def log(self, kind: str, detail: str = "") -> None:
+        """Log a link event in the store, stamped now (kept until the sensor is registered)."""
+        if self.clock is None:
+            self._early_log.append((self.now_ns(), kind, detail))
         else:
-            self.rec.store.log(self.sensor_id, kind, detail)
+            self.store.log(self.sensor_id, kind, detail, self.now_ns())
 
     def _register(self) -> None:
-        """Add the sensor to the store and create its clock and detector: at the first
-        decoded packet, so that the rate a packet reports (hypnic profile) is the one
-        used, or at the end if none came."""
+        """Add the sensor to the store and create its clock and live detector: at the
+        first decoded packet, so that the rate a packet reports (hypnic profile) is the
+        one used, or at the end if none came."""
         p = self.profile
         if p is None:
             raise DeviceError(f"{self.spec.address}: no profile chosen")
-        self.clock = SensorClock(p.fs_hz, self.rec.cfg.clock)
-        self.sensor_id = self.rec.store.add_sensor(self.spec.address, self._name, p.name,
-                                                   self.spec.location, p.fs_hz, p.range_g,
-                                                   self.rec.now_ns())
-        for kind, detail in self._early_log:
-            self.rec.store.log(self.sensor_id, kind, detail)
+        self.clock = SensorClock(p.fs_hz, self.clock_config)
+        self.sensor_id = self.store.add_sensor(self.spec.address, self.name, p.name,
+                                               self.spec.location, p.fs_hz, p.range_g,
+                                               self.now_ns())
+        for host_ns, kind, detail in self._early_log:
+            self.store.log(self.sensor_id, kind, detail, host_ns)
         self._early_log.clear()
-        if self.rec.cfg.detect:
-            from detection import StreamingDetector
-
-            self.detector = StreamingDetector(p.fs_hz, self.spec.location)
+        if self.live is not None:
+            self.detector = self.live(self.spec.location, p.fs_hz)
 
     def consume(self, host_ns: int | None, data: bytes) -> None:
-        """Decode, order, time, store and detect one queued notification (consumer side)."""
-        if host_ns is None:  # reconnect marker: what came before is complete
+        """Decode, order, time, store and detect one queued notification (``host_ns``
+        None: the link was re-established, what came before is complete)."""
+        if host_ns is None:
             self._place_all(self.sequencer.flush())
             if self.clock is not None:
                 self.clock.reconnected()
@@ -404,21 +320,20 @@ class _Link:
             return
         n = len(block.samples_g)
         placed = self.clock.place(n, host_ns, block.device_last_ns, block.counter)
-        store = self.rec.store
         if placed.gap is not None:
-            store.add_gap(self.sensor_id, *placed.gap, placed.reason)
+            self.store.add_gap(self.sensor_id, *placed.gap, placed.reason)
             self.status.gaps += 1
             self.status.missing += max(placed.missing, 0)
-        store.append(self.sensor_id, placed.time_ns, block.samples_g)
+        self.store.append(self.sensor_id, placed.time_ns, block.samples_g)
         self.status.samples += n
         if self.detector is not None:
             self._events(self.detector.push(placed.time_ns, block.samples_g))
 
     def _events(self, events: Any) -> None:
-        """Store new and revised events from the detector; count jerks."""
+        """Store new and revised events from the live detector; count jerks."""
         if events is None or len(events) == 0:
             return
-        now = self.rec.now_ns()
+        now = self.now_ns()
         skip = {"start", "end", "event_id", "kind", "start_ns", "end_ns", "peak_g", "score",
                 "location", "revised"}
         for ev in events.to_dict("records"):
@@ -428,18 +343,160 @@ class _Link:
             self._kinds[eid] = kind
             detail = {k: v for k, v in ev.items() if k not in skip}
             detail["detected_ns"] = self._detected.setdefault(eid, now)
-            self.rec.store.add_event(self.sensor_id, eid, kind, ev["start_ns"], ev["end_ns"],
-                                     ev["peak_g"], ev["score"], detail)
+            self.store.add_event(self.sensor_id, eid, kind, ev["start_ns"], ev["end_ns"],
+                                 ev["peak_g"], ev["score"], detail)
 
-    def finish(self) -> None:
-        """End of the recording: place what is held back and flush the detector."""
-        if self.clock is None and self.connected_once:  # connected, but no data came
+    def finish(self, connected: bool) -> None:
+        """End of the recording: place what is held back and flush the live detector
+        (``connected``: the sensor was connected at some point, so it is registered
+        even if no data came)."""
+        if self.clock is None and connected:
             self._register()
         self._place_all(self.sequencer.flush())
         self.status.duplicates = self.sequencer.duplicates
         self.status.late_dropped = self.sequencer.late
         if self.detector is not None:
             self._events(self.detector.flush())
+
+
+#: How often a connection looks at its watchdog, battery and the recorder's stop, s.
+WATCH_S = 1.0
+
+
+class _Connection:
+    """One sensor's link: scan, connect, start the stream, watch it, reconnect."""
+
+    def __init__(self, index: int, spec: SensorSpec, rec: Recorder, sink: SampleSink):
+        self.index, self.spec, self.rec, self.sink = index, spec, rec, sink
+        self.status = sink.status
+        self.profile: Profile | None = None
+        self.last_rx = 0.0  # loop time of the last notification, s
+        self.connected_once = False
+
+    def on_data(self, _char: Any, data: bytearray) -> None:
+        """bleak notification callback: stamp and queue only."""
+        self.last_rx = self.rec.loop_time()
+        self.rec.queue.put_nowait((self.index, self.rec.now_ns(), bytes(data)))
+
+    async def _scan(self) -> tuple[Any, Any] | None:
+        from bleak import BleakScanner
+
+        address = self.spec.address.upper()
+        async with BleakScanner(backend=self.rec.scanner_backend) as scanner:
+            async for device, adv in scanner.advertisement_data():
+                if device.address.upper() == address:
+                    return device, adv
+        return None
+
+    async def run(self) -> None:
+        cfg = self.rec.cfg
+        backoff = cfg.backoff_initial_s
+        attempts = 0
+        while not self.rec.stopping.is_set():
+            try:
+                await self._session()
+                backoff = cfg.backoff_initial_s
+            except DeviceError:
+                if not self.connected_once:
+                    raise
+                log.warning("%s: device error", self.spec.address, exc_info=True)
+            except (asyncio.TimeoutError, OSError, EOFError, FormatError) as exc:
+                if not self.connected_once and isinstance(exc, asyncio.TimeoutError):
+                    raise DeviceError(f"sensor {self.spec.address} not found (is it on, "
+                                      "charged and not connected to a phone?)") from exc
+                log.info("%s: link error: %r", self.spec.address, exc)
+            except BleakError as exc:
+                attempts += 1
+                if not self.connected_once and attempts >= cfg.first_connect_attempts:
+                    raise DeviceError(f"cannot connect to {self.spec.address}: {exc}") from exc
+                log.info("%s: bleak error: %r", self.spec.address, exc)
+            if self.rec.stopping.is_set():
+                break
+            self.status.link = f"reconnecting in {backoff:.0f} s"
+            self._log("backoff", f"{backoff:.2f}")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.rec.stopping.wait(), backoff)
+            backoff = min(backoff * 2, cfg.backoff_max_s)
+        self.status.link = "stopped"
+
+    async def _session(self) -> None:
+        from bleak import BleakClient
+
+        cfg = self.rec.cfg
+        self.status.link = "scanning"
+        with bluetooth_errors(f"cannot scan for {self.spec.address}"):
+            found = await asyncio.wait_for(self._scan(), cfg.scan_timeout_s)
+        if found is None:
+            raise asyncio.TimeoutError
+        device, adv = found
+        if self.profile is None:
+            name = self.spec.profile or detect_profile(adv.local_name, adv.service_uuids)
+            if name is None:
+                raise DeviceError(f"{self.spec.address} ({adv.local_name or 'no name'}) is not a "
+                                  f"supported sensor; supported: "
+                                  f"{', '.join(p.title for p in PROFILES.values())}")
+            self.profile = self.sink.profile = PROFILES[name]()
+            self.status.profile = name
+        self.status.link = "connecting"
+        lost = asyncio.Event()
+        client = BleakClient(device, disconnected_callback=lambda _c: lost.set(),
+                             timeout=cfg.connect_timeout_s, backend=self.rec.client_backend)
+        with bluetooth_errors(f"cannot connect to {self.spec.address}"):
+            async with client:
+                try:
+                    await self._stream(client, device, adv, lost)
+                finally:
+                    if client.is_connected and self.rec.stopping.is_set():
+                        with contextlib.suppress(Exception):  # H10s keep streaming otherwise
+                            await asyncio.wait_for(self.profile.stop(client), 2.0)
+                    self.status.link = "disconnected"
+
+    async def _stream(self, client: Any, device: Any, adv: Any, lost: asyncio.Event) -> None:
+        """Start the stream on a connected client and watch it until it ends."""
+        if self.profile is None:
+            return
+        if self.connected_once:
+            self.rec.queue.put_nowait((self.index, None, b""))  # reconnect marker
+            self.status.reconnects += 1
+        else:
+            self.sink.name = adv.local_name or device.name or self.spec.address
+        await self.profile.start(client, self.on_data, self.spec.fs_hz, self.spec.range_g)
+        self.connected_once = True
+        self._log("connect")
+        self.status.link = "streaming"
+        self.last_rx = self.rec.loop_time()
+        await self._watch(client, lost)
+
+    async def _watch(self, client: Any, lost: asyncio.Event) -> None:
+        cfg = self.rec.cfg
+        next_battery = -float("inf")
+        while not self.rec.stopping.is_set():
+            now = self.rec.loop_time()
+            if now >= next_battery:
+                with contextlib.suppress(Exception):
+                    self.status.battery = await read_battery(client)
+                next_battery = now + cfg.battery_every_s
+            if lost.is_set():
+                self._log("disconnect", "link lost")
+                return
+            if self.profile is not None and self.profile.stopped_by_device:
+                self._log("stall", "the sensor stopped the stream")
+                return
+            if now - self.last_rx > cfg.watchdog_s:
+                self._log("stall", f"no data for {cfg.watchdog_s} s")
+                log.info("%s: no data for %.1f s: reconnecting", self.spec.address,
+                         cfg.watchdog_s)
+                return
+            with contextlib.suppress(asyncio.TimeoutError):  # a lost link wakes it at once
+                await asyncio.wait_for(lost.wait(), min(WATCH_S, cfg.watchdog_s / 4))
+
+    def _log(self, kind: str, detail: str = "") -> None:
+        """Log a link event: the sensor's own once it has connected, before that with no
+        sensor (it has no row in the file yet)."""
+        if self.connected_once:
+            self.sink.log(kind, detail)
+        else:
+            self.rec.store.log(None, kind, detail, self.rec.now_ns())
 
 
 class Recorder:
@@ -454,12 +511,15 @@ class Recorder:
         bleak backends (None: the platform's).
     now_ns : callable, optional
         Host clock, ns since the epoch (default ``time.time_ns``).
+    live : LiveHook, optional
+        Live processing of each sensor's samples (e.g. jerk detection); its events
+        are stored and jerks counted in the status.
     """
 
     def __init__(self, sensors: list[SensorSpec], store: RecordingStore,
                  config: ReaderConfig | None = None, client_backend: type | None = None,
                  scanner_backend: type | None = None,
-                 now_ns: Callable[[], int] = time.time_ns):
+                 now_ns: Callable[[], int] = time.time_ns, live: LiveHook | None = None):
         if not sensors:
             raise HypnicError("no sensor to record: give at least one --device")
         addresses = [s.address.upper() for s in sensors]
@@ -471,14 +531,22 @@ class Recorder:
             client_backend, scanner_backend, now_ns)
         self.queue: asyncio.Queue[tuple[int, int | None, bytes] | None] = asyncio.Queue()
         self.stopping = asyncio.Event()
-        self.links = [_Link(i, s, self) for i, s in enumerate(sensors)]
+        self.sinks = [SampleSink(s, SensorStatus(s.address, s.location, s.profile or ""), store,
+                                 now_ns, self.cfg.clock, live) for s in sensors]
+        self.links = [_Connection(i, s, self, sink)
+                      for i, (s, sink) in enumerate(zip(sensors, self.sinks, strict=True))]
         self.started_ns = 0
         self._fatal: BaseException | None = None
 
     @property
     def statuses(self) -> list[SensorStatus]:
         """Live status of every sensor."""
-        return [link.status for link in self.links]
+        return [sink.status for sink in self.sinks]
+
+    @staticmethod
+    def loop_time() -> float:
+        """The event loop's clock, s (every wait of the recorder is on it)."""
+        return asyncio.get_running_loop().time()
 
     async def _consume(self) -> None:
         while True:
@@ -487,14 +555,15 @@ class Recorder:
                 return
             index, host_ns, data = item
             try:
-                self.links[index].consume(host_ns, data)
+                self.sinks[index].consume(host_ns, data)
             except HypnicError as exc:  # e.g. disk full: stop, keeping what was committed
                 self._fatal = self._fatal or exc
                 self.stopping.set()
 
     async def _tick(self) -> None:
-        prev = [0] * len(self.links)
-        t_prev = time.monotonic()
+        statuses = self.statuses
+        prev = [0] * len(statuses)
+        t_prev = self.loop_time()
         while True:
             await asyncio.sleep(1.0)
             try:
@@ -502,14 +571,16 @@ class Recorder:
             except HypnicError as exc:
                 self._fatal = self._fatal or exc
                 self.stopping.set()
-            t = time.monotonic()
-            for i, link in enumerate(self.links):
-                link.status.rate_hz = (link.status.samples - prev[i]) / (t - t_prev)
-                prev[i] = link.status.samples
+            t = self.loop_time()
+            for i, status in enumerate(statuses):
+                status.rate_hz = (status.samples - prev[i]) / (t - t_prev)
+                prev[i] = status.samples
             t_prev = t
 
     async def run(self, duration_s: float | None = None) -> dict[str, Any]:
-        """Record until ``duration_s`` host seconds pass, :meth:`stop` or a fatal error.
+        """Record until ``duration_s`` seconds pass on the event loop's clock (real
+        seconds, or night seconds on an emulator's virtual clock), :meth:`stop` or a
+        fatal error.
 
         Returns
         -------
@@ -524,7 +595,7 @@ class Recorder:
             (what was recorded so far is committed first).
         """
         self.started_ns = self.now_ns()
-        t0 = time.monotonic()
+        t0 = self.loop_time()
         consumer = asyncio.create_task(self._consume())
         ticker = asyncio.create_task(self._tick())
         tasks = [asyncio.create_task(link.run()) for link in self.links]
@@ -534,14 +605,14 @@ class Recorder:
             pending = {*tasks, waiter}
             deadline = None if duration_s is None else t0 + duration_s
             while not self.stopping.is_set():
-                timeout = None if deadline is None else max(deadline - time.monotonic(), 0)
+                timeout = None if deadline is None else max(deadline - self.loop_time(), 0)
                 done, pending = await asyncio.wait(pending, timeout=timeout,
                                                    return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     if task is not waiter and task.exception() is not None:
                         error = task.exception()
                         self.stopping.set()
-                if deadline is not None and time.monotonic() >= deadline:
+                if deadline is not None and self.loop_time() >= deadline:
                     self.stopping.set()
                 if all(t.done() for t in tasks):
                     self.stopping.set()
@@ -559,14 +630,14 @@ class Recorder:
             ticker.cancel()
             try:
                 for link in self.links:
-                    link.finish()
+                    link.sink.finish(link.connected_once)
                 self.store.commit()
             except HypnicError as exc:
                 self._fatal = self._fatal or exc
         error = self._fatal or error
         if error is not None:
             raise error
-        return {"duration_s": (time.monotonic() - t0),
+        return {"duration_s": self.loop_time() - t0,
                 "sensors": [s.summary() for s in self.statuses]}
 
     def stop(self) -> None:

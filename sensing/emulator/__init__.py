@@ -2,25 +2,33 @@
 
 Nothing here is a mock of hypnic's own code: each :class:`EmulatedSensor` is a real
 bumble GATT peripheral speaking the device's protocol bytes (Polar PMD, the open
-hypnic profile), fed by a recording (e.g. from :mod:`sensing.simulate`), and the
+hypnic profile, WitMotion), fed by a recording (e.g. from :mod:`simulation`), and the
 bleak-facing reader talks to it through bleak's ``backend=`` hook with
 :class:`BumbleClientBackend` / :class:`BumbleScannerBackend`, small
 ``BaseBleakClient`` / ``BaseBleakScanner`` subclasses driving a bumble central on the
 same in-process ``LocalLink`` (the out-of-tree ``bleak-bumble`` package is not on PyPI).
 
-Typical use::
+Everything runs on the event loop's clock; :func:`run` runs a coroutine on a
+:class:`VirtualClockLoop`, so the night's time is virtual: deterministic and as fast as
+the processor allows, or paced at ``speed`` times real time. Typical use::
 
-    air = EmulatedAir(speed=20)
-    sensor = air.add_sensor("polar", night.recordings["wrist-left"])
-    await air.start()
-    recorder = Recorder([SensorSpec(sensor.address, "wrist-left")], store,
-                        client_backend=air.client_backend,
-                        scanner_backend=air.scanner_backend, now_ns=air.now_ns)
+    async def main():
+        air = EmulatedAir()
+        sensor = air.add_sensor("polar", night.recordings["wrist-left"])
+        await air.start()
+        recorder = Recorder([SensorSpec(sensor.address, "wrist-left")], store,
+                            client_backend=air.client_backend,
+                            scanner_backend=air.scanner_backend, now_ns=air.now_ns)
+        await recorder.run(duration_s=600)  # 10 min of night
+        await air.close()
+
+    run(main())
 """
 
-from sensing.emulator.air import EmulatedAir, Fault
+from sensing.emulator.air import EmulatedAir
 from sensing.emulator.backend import BumbleClientBackend, BumbleScannerBackend
-from sensing.emulator.sensor import EmulatedSensor
+from sensing.emulator.clock import VirtualClockLoop, run
+from sensing.emulator.sensor import EmulatedSensor, Fault
 
 __all__ = ["BumbleClientBackend", "BumbleScannerBackend", "EmulatedAir", "EmulatedSensor",
-           "Fault"]
+           "Fault", "VirtualClockLoop", "run"]

@@ -1,8 +1,8 @@
 """bleak backends over a bumble central: the seam the emulated sensors plug into.
 
 ``BleakClient(device, backend=air.client_backend)`` and
-``BleakScanner(backend=air.scanner_backend)`` (see
-:class:`sensing.emulator.air.EmulatedAir`) run bleak's public API unchanged against a
+``BleakScanner(backend=air.scanner_backend)`` (the subclasses an
+:class:`~sensing.emulator.air.EmulatedAir` makes, bound to it) run bleak's public API unchanged against a
 bumble central on the air's ``LocalLink``: GATT discovery, reads, writes with and
 without response, notifications and indications, and unsolicited disconnects (which
 fire bleak's ``disconnected_callback``) are real bumble ATT traffic.
@@ -15,16 +15,13 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
-
-if TYPE_CHECKING:
-    from sensing.emulator.air import EmulatedAir
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +33,17 @@ def _uuid(u: Any) -> str:
     return str(uuid.UUID(bytes=bytes(reversed(u.to_bytes(force_128=True)))))
 
 
+class Air(Protocol):
+    """What the backends need of the emulated air (:class:`sensing.emulator.air.EmulatedAir`)."""
+
+    sensors: dict[str, Any]
+    connect_lock: asyncio.Lock
+
+    async def central(self) -> Any: ...
+
+    async def scanning(self, change: int) -> None: ...
+
+
 _PROPERTY_NAMES = {0x02: "read", 0x04: "write-without-response", 0x08: "write",
                    0x10: "notify", 0x20: "indicate"}
 
@@ -44,7 +52,7 @@ class BumbleClientBackend(BaseBleakClient):
     """A ``BaseBleakClient`` driving the air's bumble central (bound to an air by
     :class:`~sensing.emulator.air.EmulatedAir`, which subclasses it with ``air`` set)."""
 
-    air: ClassVar[EmulatedAir]
+    air: ClassVar[Air]
 
     def __init__(self, address_or_ble_device: Any, **kwargs: Any):
         super().__init__(address_or_ble_device,
@@ -175,7 +183,7 @@ class BumbleClientBackend(BaseBleakClient):
 class BumbleScannerBackend(BaseBleakScanner):
     """A ``BaseBleakScanner`` listening to advertisements on the air's bumble central."""
 
-    air: ClassVar[EmulatedAir]
+    air: ClassVar[Air]
 
     def __init__(self, detection_callback: Any = None, service_uuids: Any = None,
                  scanning_mode: str = "active", **kwargs: Any):

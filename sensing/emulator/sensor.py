@@ -1,8 +1,9 @@
 """An emulated accelerometer: a bumble GATT peripheral playing a recording.
 
-The sensor produces samples on the air's virtual clock whether anyone listens or not
-(samples produced while the link is down or the stream is stopped are gone, as on a
-real device), and sends them in the device's real protocol bytes:
+The sensor produces samples on the host clock whether anyone listens or not (samples
+produced while the link is down or the stream is stopped are gone, as on a real
+device), and sends a notification as soon as a packet is full, in the device's real
+protocol bytes:
 
 * ``polar``: the PMD service (feature read, settings query, start/stop with responses
   as indications on the control point, delta-compressed ACC frames type 0x81 with the
@@ -14,9 +15,9 @@ real device), and sends them in the device's real protocol bytes:
 * ``witmotion``: one 20-byte ``55 61`` packet per sample while notifications are on,
   no time and no counter (the rate command is accepted; the recording's rate is used).
 
-Both expose the standard Battery Service. Faults (:class:`~sensing.emulator.air.Fault`)
-are applied at their recording time. ``delivered`` marks every sample sent in a
-notification, so tests can compare what was stored with what was delivered.
+All expose the standard Battery Service. Faults (:class:`Fault`) are applied at their
+recording time. ``delivered`` marks every sample sent in a notification, so tests can
+compare what was stored with what was delivered.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,10 +41,55 @@ from sensing.ble.profiles import (
 from sensing.errors import FormatError, HypnicError
 
 if TYPE_CHECKING:
-    from sensing.emulator.air import EmulatedAir, Fault
     from sensing.recording import Recording
 
 log = logging.getLogger(__name__)
+
+FAULT_KINDS = ("drop", "lose", "reboot", "stall")
+#: Link-layer payload, bytes: Data Length Extension (Bluetooth 4.2), as on current sensors
+#: and hosts (bumble's default of 27 splits every notification into ~10 packets).
+LL_PAYLOAD = 251
+#: While not streaming, the sensor looks at its faults and advertising this often, s.
+IDLE_POLL_S = 0.1
+
+
+def controller(name: str, link: Any) -> Any:
+    """A bumble controller on ``link`` with :data:`LL_PAYLOAD`-byte link-layer packets."""
+    from bumble.controller import Controller
+
+    ctrl = Controller(name, link=link)
+    ctrl.le_acl_data_packet_length = LL_PAYLOAD
+    return ctrl
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault injected into an emulated sensor.
+
+    Attributes
+    ----------
+    kind : str
+        ``drop``: the link drops and the sensor stays out of range for ``duration_s``;
+        ``lose``: ``count`` notifications are sent into the void (lost);
+        ``reboot``: the sensor restarts (device clock and counter restart, link drops);
+        ``stall``: the stream stops while the link stays up, until the host restarts it.
+    at_s : float
+        When, in recording seconds from the first sample, s.
+    duration_s : float
+        How long the sensor stays out of range (``drop``, ``reboot``), s.
+    count : int
+        Notifications lost (``lose``).
+    """
+
+    kind: str
+    at_s: float
+    duration_s: float = 0.0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise HypnicError(f"unknown fault {self.kind!r}; expected one of {FAULT_KINDS}")
+
 
 PROFILES = ("polar", "hypnic", "witmotion")
 #: Device clock error of the emulated Polar sensor, ns.
@@ -52,7 +100,16 @@ BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
 
 
 class EmulatedSensor:
-    """One emulated sensor; create it with :meth:`EmulatedAir.add_sensor`.
+    """One emulated sensor; create it with :meth:`sensing.emulator.EmulatedAir.add_sensor`.
+
+    Parameters
+    ----------
+    link : bumble.link.LocalLink
+        The radio it is on.
+    now_ns : callable
+        Host clock, ns since the epoch (the air's).
+    profile, recording, address, faults, name
+        See :meth:`sensing.emulator.EmulatedAir.add_sensor`.
 
     Attributes
     ----------
@@ -62,11 +119,12 @@ class EmulatedSensor:
         Recording-time ns and what happened (``connected``, ``drop``, ``reboot`` ...).
     """
 
-    def __init__(self, air: EmulatedAir, profile: str, recording: Recording, address: str,
-                 faults: tuple[Fault, ...] = (), name: str | None = None):
+    def __init__(self, link: Any, now_ns: Callable[[], int], profile: str, recording: Recording,
+                 address: str, faults: tuple[Fault, ...] = (), name: str | None = None):
         if profile not in PROFILES:
             raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {PROFILES}")
-        self.air, self.profile, self.recording, self.address = air, profile, recording, address
+        self.link, self.now_ns = link, now_ns
+        self.profile, self.recording, self.address = profile, recording, address
         tail = address[-5:].replace(":", "")
         self.name = name or {"polar": f"Polar Sense EMU{tail}", "hypnic": f"hypnic-{tail}",
                              "witmotion": f"WT901BLE{tail}"}[profile]
@@ -92,7 +150,6 @@ class EmulatedSensor:
 
     # -- GATT server ----------------------------------------------------------------------
     def _make_device(self) -> Any:
-        from bumble.controller import Controller
         from bumble.core import AdvertisingData
         from bumble.device import Device
         from bumble.gatt import Characteristic, CharacteristicValue, Service
@@ -101,7 +158,7 @@ class EmulatedSensor:
 
         props = Characteristic.Properties
         host = Host()
-        host.controller = Controller(self.name, link=self.air.link)
+        host.controller = controller(self.name, self.link)
         device = Device(self.name, address=Address(self.address), host=host)
         rw = Characteristic.READABLE | Characteristic.WRITEABLE
         ad: list[Any] = []  # advertised service UUIDs (Polar and WitMotion send none)
@@ -199,9 +256,13 @@ class EmulatedSensor:
         else:
             self._streaming = False
 
+    def _produced(self, now_ns: int) -> int:
+        """Number of samples the sensor has produced by ``now_ns``."""
+        return int(np.searchsorted(self.recording.time_ns, now_ns, "right"))
+
     def _start_stream(self) -> None:
         self._streaming, self._stalled = True, False
-        self._start_index = self._pos
+        self._pos = self._start_index = self._produced(self.now_ns())
         self._note("start")
 
     def _spawn(self, coro: Any) -> None:
@@ -228,41 +289,46 @@ class EmulatedSensor:
                 self._task.cancel()
 
     def _note(self, what: str) -> None:
-        self.log.append((self._virtual_ns(), what))
+        self.log.append((self.now_ns(), what))
         log.debug("%s: %s", self.name, what)
 
-    def _virtual_ns(self) -> int:
-        return self.air.now_ns() if self.air._mono0 is not None else int(self.recording.time_ns[0])
-
     async def _run(self) -> None:
+        """Produce samples and send each packet when it is full, on the host clock."""
         t = self.recording.time_ns
         faults = list(self.faults)
-        tick_s = max(0.005, 0.1 / self.air.speed)
         task = asyncio.current_task()
         # a cancel swallowed inside a bumble call (py3.11 wait_for) is still seen here
         while not self._closing and not getattr(task, "cancelling", lambda: 0)():
-            await asyncio.sleep(tick_s)
-            now = self.air.now_ns()
+            now = self.now_ns()
             while faults and now >= t[0] + faults[0].at_s * 1e9:
                 await self._fault(faults.pop(0), now)
-            end = int(np.searchsorted(t, now, "right"))
+            end = self._produced(now)
             if self._conn is None and now >= self._blackout_until \
                     and not self._device.is_advertising:
                 await self._device.start_advertising(
-                advertising_interval_min=20, advertising_interval_max=20)
-            if not (self._streaming and self._conn is not None) or self._stalled:
-                self._pos = end
-                continue
-            per = self._per_packet()
-            while end - self._pos >= per and self._streaming and self._conn is not None:
-                await self._send(self._pos, self._pos + per)
-                self._pos += per
-            # the recording is over: flush the rest, one packet's worth at a time
-            while end >= len(t) and self._pos < end and self._streaming \
-                    and self._conn is not None:
-                stop = min(self._pos + per, end)
-                await self._send(self._pos, stop)
-                self._pos = stop
+                    advertising_interval_min=20, advertising_interval_max=20)
+            wake = now + int(IDLE_POLL_S * 1e9)
+            if self._streaming and self._conn is not None and not self._stalled:
+                per = self._per_packet()
+                while end - self._pos >= per and self._streaming and self._conn is not None:
+                    await self._send(self._pos, self._pos + per)
+                    self._pos += per
+                # the recording is over: flush the rest, one packet's worth at a time
+                while end >= len(t) and self._pos < end and self._streaming \
+                        and self._conn is not None:
+                    stop = min(self._pos + per, end)
+                    await self._send(self._pos, stop)
+                    self._pos = stop
+                if self._pos + per <= len(t):  # the next packet is full at its last sample
+                    wake = int(t[self._pos + per - 1])
+            else:
+                self._pos = end  # produced, never sent
+            if faults:
+                wake = min(wake, int(t[0] + faults[0].at_s * 1e9))
+            if self._blackout_until > now:
+                wake = min(wake, self._blackout_until)
+            # 1 us past the moment, so that the loop's float clock has surely reached it
+            await asyncio.sleep(max(wake - now, 0) / 1e9 + 1e-6)
 
     def _per_packet(self) -> int:
         mtu = self._conn.att_mtu if self._conn is not None else 23

@@ -2,7 +2,9 @@
 
 Recording goes through the real stack: bleak's public API with the emulator's
 ``backend=``, bumble GATT/ATT over a ``LocalLink``, the profile decoders, the sensor
-clock and the SQLite store. :func:`compare` counts what the emulated sensor delivered
+clock and the SQLite store, on a virtual clock (:func:`sensing.emulator.run`): a fault
+at second 600 of the night happens at sample ``600 * fs`` whatever the machine's load,
+so every count below is exact and the same on every run. :func:`compare` counts what the emulated sensor delivered
 (its ``delivered`` mask) against what the file holds, by the exact sensor counts of
 each sample (mg for Polar, raw counts for the hypnic profile), so lost, duplicated and
 misordered samples are all seen.
@@ -10,6 +12,7 @@ misordered samples are all seen.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,29 +21,30 @@ import numpy as np
 
 from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
 from sensing.emulator import EmulatedAir
-from sensing.store import RecordingStore, read_sqlite
-
-#: Reader timing for emulated runs (the emulator's clock is accelerated).
-CFG = ReaderConfig(scan_timeout_s=3, backoff_initial_s=0.05, backoff_max_s=0.2, watchdog_s=0.6)
+from sensing.store import RecordingStore, StoreConfig, read_sqlite
 
 
-async def record(path: Path, sensors: list[tuple[str, Any, tuple]], real_s: float,
-                 speed: float = 20.0, config: ReaderConfig = CFG, prepare=None):
-    """Record emulated sensors ``[(profile, recording, faults)]`` into ``path``.
+async def record(path: Path, sensors: list[tuple[str, Any, tuple]], night_s: float,
+                 config: ReaderConfig | None = None, prepare=None,
+                 commit_interval_s: float = 1.0):
+    """Record emulated sensors ``[(profile, recording, faults)]`` into ``path`` for
+    ``night_s`` seconds of night (run it on a virtual clock), committing every
+    ``commit_interval_s`` of night.
 
     ``prepare(air, added)`` may tamper with the sensors before the air starts.
     Returns the emulated sensors and the recorder's summary.
     """
-    air = EmulatedAir(speed=speed)
+    air = EmulatedAir()
     added = [air.add_sensor(p, r, faults=f) for p, r, f in sensors]
     if prepare is not None:
         prepare(air, added)
     await air.start()
     specs = [SensorSpec(s.address, r.location) for s, (_, r, _) in zip(added, sensors, strict=True)]
-    store = RecordingStore(path)
+    store = RecordingStore(path, StoreConfig(commit_interval_s),
+                           clock=asyncio.get_running_loop().time)  # commits in night time
     try:
         summary = await Recorder(specs, store, config, air.client_backend, air.scanner_backend,
-                                 air.now_ns).run(real_s)
+                                 air.now_ns).run(night_s)
     finally:
         store.close()
         closed = await close_air(air)
@@ -60,13 +64,12 @@ async def close_air(air, deadline_s: float = 10.0) -> bool:
     finished in time.
     """
     import asyncio
-    import time
 
     from reliability_figures import tally
 
     from sensing.errors import HypnicError
 
-    t0 = time.monotonic()
+    t0 = asyncio.get_running_loop().time()
     error = 0
     try:
         await asyncio.wait_for(air.close(), deadline_s)
@@ -77,7 +80,7 @@ async def close_air(air, deadline_s: float = 10.0) -> bool:
         ok, error = True, 1
         tally("emulator", "close", last_error=str(exc)[:200])
     tally("emulator", "close", closes=1, hung=int(not ok), loop_errors=error,
-          total_close_s=time.monotonic() - t0)
+          total_close_s=asyncio.get_running_loop().time() - t0)
     return ok
 
 

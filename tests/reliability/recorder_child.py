@@ -2,11 +2,12 @@
 
 ``python recorder_child.py OUT.sqlite --speed 20 --night-s 200 [--profile polar]``
 records one emulated sensor playing a seeded simulated night into OUT (appending if it
-exists, as :class:`sensing.store.RecordingStore` does). It prints one JSON line when
-streaming starts, ``{"mono_ns", "virtual_ns", "speed"}`` (the emulated clock at a host
-``time.monotonic_ns``, so a parent can tell the night time of a SIGKILL), and, if not
-killed, one JSON line at the end with the delivered-vs-stored figures of
-:func:`emulated.compare`.
+exists, as :class:`sensing.store.RecordingStore` does), on a virtual clock paced at
+``speed`` times real time, committing every second of night. It prints one JSON line
+when streaming starts (``{"started": true}``), one after every commit
+(``{"committed": samples in the file so far, "last_ns": time of the last one}``), so a
+parent knows what is on disk when it kills the process, and, if not killed, one at the
+end with the delivered-vs-stored figures of :func:`emulated.compare`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from emulated import CFG, close_air, compare
+from emulated import close_air, compare
 
 from sensing.ble.reader import Recorder, SensorSpec
-from sensing.emulator import EmulatedAir
+from sensing.emulator import EmulatedAir, run
 from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore
 
@@ -37,18 +37,31 @@ def night_recording(night_s: float):
     return simulate_night(cfg, SEED).recordings["wrist-left"]
 
 
+class ReportingStore(RecordingStore):
+    """A store that prints what it has committed after every commit."""
+
+    committed = 0
+    last_ns = 0
+
+    def commit(self):
+        chunks = [r for r in self._pending if r[0] == "c"]  # ("c", sensor, t0, t1, n, ...)
+        super().commit()
+        if chunks:
+            self.committed += sum(r[4] for r in chunks)
+            self.last_ns = max(r[3] for r in chunks)
+            print(json.dumps({"committed": self.committed, "last_ns": self.last_ns}), flush=True)
+
+
 async def main(args) -> None:
     rec = night_recording(args.night_s)
-    air = EmulatedAir(speed=args.speed)
+    air = EmulatedAir()
     sensor = air.add_sensor(args.profile, rec)
     await air.start()
-    print(json.dumps({"mono_ns": time.monotonic_ns(), "virtual_ns": air.now_ns(),
-                      "speed": args.speed}), flush=True)
-    store = RecordingStore(args.out)
+    print(json.dumps({"started": True}), flush=True)
+    store = ReportingStore(args.out, clock=asyncio.get_running_loop().time)
     try:
-        await Recorder([SensorSpec(sensor.address, "wrist-left")], store, CFG,
-                       air.client_backend, air.scanner_backend, air.now_ns
-                       ).run(args.night_s / args.speed)
+        await Recorder([SensorSpec(sensor.address, "wrist-left")], store, None,
+                       air.client_backend, air.scanner_backend, air.now_ns).run(args.night_s)
     finally:
         store.close()
         await close_air(air)
@@ -61,4 +74,5 @@ if __name__ == "__main__":
     parser.add_argument("--speed", type=float, default=20.0)
     parser.add_argument("--night-s", type=float, default=200.0)
     parser.add_argument("--profile", default="polar")
-    asyncio.run(main(parser.parse_args()))
+    args = parser.parse_args()
+    run(main(args), speed=args.speed)

@@ -61,7 +61,7 @@ def test_readers_while_recording(tmp_path):
             continue
         reads += 1
         seen.append(sum(len(r) for r in recs))
-    final = json.loads(child.stdout.readline())
+    final = json.loads(child.stdout.read().splitlines()[-1])  # after one line per commit
     child.stdout.close()
     results = []
     for p in running:

