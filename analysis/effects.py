@@ -252,19 +252,6 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
 
 
-def simulated_true_rr(model) -> dict[str, float]:
-    """True rate ratio of each analysed factor under a simulator :class:`~sensing.simulate.RateModel`.
-
-    The simulator's ``sleep_debt_h`` is the debt entering the night (from the previous
-    night's sleep), i.e. this analysis's ``prev_sleep_debt_h``; the same night's debt has
-    no effect in the simulation (rate ratio 1).
-    """
-    rr = {f: model.rate_ratio.get(f, 1.0) for f in FACTORS}
-    rr["prev_sleep_debt_h"] = model.rate_ratio.get("sleep_debt_h", 1.0)
-    rr["sleep_debt_h"] = 1.0
-    return rr
-
-
 def _pct(rr: float) -> str:
     return f"{(rr - 1) * 100:+.0f}%"
 

@@ -37,10 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensing.body import ONSET_HALF_WINDOW_S
+
 log = logging.getLogger(__name__)
 
 DISTRIBUTIONS = ("focal", "segmental", "multifocal", "generalized")
-ONSET_HALF_WINDOW_S = 900.0  # the "30 min around sleep onset" is +-15 min
 #: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h).
 REFERENCE_SLEEP_H = 8.0
 

@@ -24,6 +24,7 @@ import pandas as pd
 from analysis.advice import Reason
 from analysis.effects import FACTORS, Effects, describe
 from analysis.nights import DISTRIBUTIONS
+from sensing.body import ONSET_HALF_WINDOW_S
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     summary = []
     if n_nights:
         per = rec["n_jerks"]
-        near = int((np.abs(groups["rel_onset_s"].to_numpy(float)) <= 900).sum()) if len(groups) else 0
+        near = int((np.abs(groups["rel_onset_s"].to_numpy(float)) <= ONSET_HALF_WINDOW_S).sum()) if len(groups) else 0
         summary.append(
             f"Over {n_nights} recorded night(s) from {rec.index.min()} to {rec.index.max()}, hypnic "
             f"counted {n_jerks} jerks: {per.mean():.1f} per night on average (from {per.min():.0f} "

@@ -25,8 +25,8 @@ import numpy as np
 from sensing.ble import hypnic_profile, pmd
 from sensing.ble.profiles import PROFILES
 from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore, StoreConfig, read_events
+from simulation import NightConfig, simulate_night
 
 
 def rss_mb() -> float:

@@ -36,8 +36,9 @@ from detection.candidates import (
 )
 from detection.config import DetectionConfig
 from detection.night import label_plm
+from sensing.body import LOCATIONS
 from sensing.errors import InvalidRecordingError
-from sensing.recording import GAP_FACTOR, LOCATIONS
+from sensing.recording import GAP_FACTOR
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class StreamingDetector:
     fs : float
         Nominal sampling rate, Hz.
     location : str
-        Where the sensor is worn (a key of ``sensing.recording.LOCATIONS``).
+        Where the sensor is worn (a key of ``sensing.body.LOCATIONS``).
     config : DetectionConfig, optional
 
     Examples

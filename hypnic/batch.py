@@ -292,7 +292,7 @@ def read_diary(path: Path) -> pd.DataFrame:
     """A participant's diary as :func:`analysis.diary.diary_frame` with sleep debt added.
 
     Accepts the hypnic diary CSV (:func:`analysis.diary.read_csv`) and the simulator's
-    ``diary.csv`` (:func:`sensing.simulate.simulate_diary` columns).
+    ``diary.csv`` (:func:`simulation.simulate_diary` columns).
     """
     from analysis.diary import FIELDS, diary_frame, entries_from_simulation, read_csv
     from analysis.nights import add_sleep_debt

@@ -1,7 +1,8 @@
-"""Getting samples in: the Recording type, files, devices, the night simulator."""
+"""Getting samples in: the Recording type, files, devices, storage, the emulated sensor."""
 
+from sensing.body import LOCATIONS
 from sensing.errors import DeviceError, FormatError, HypnicError, InvalidRecordingError
-from sensing.recording import LOCATIONS, Recording
+from sensing.recording import Recording
 
 __all__ = [
     "LOCATIONS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 @pytest.fixture(scope="session")

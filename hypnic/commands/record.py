@@ -102,7 +102,7 @@ def scan(
 
 async def _emulated_air(profiles, locations, speed, seconds, faults, seed):
     from sensing.emulator import EmulatedAir
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     hours = min(max(seconds / 3600 + 0.05, 0.5), 16)
     night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours), seed)

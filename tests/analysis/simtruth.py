@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.diary import add_entries, connect, entries_from_simulation
 from analysis.nights import StoredNight, hours_recorded, sleep_dict, store_night, summarise_night
-from sensing.simulate import NightConfig, SimulatedNight, simulate_nights
+from simulation import NightConfig, SimulatedNight, simulate_nights
 
 
 def truth_events(night: SimulatedNight) -> pd.DataFrame:

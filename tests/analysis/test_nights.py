@@ -20,7 +20,7 @@ from analysis.nights import (
     summarise_night,
 )
 from sensing.recording import Recording
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 ONSET = pd.Timestamp("2026-01-05T23:00:00Z")
 SLEEP = {"lights_out": ONSET - pd.Timedelta(minutes=20), "onset": ONSET,

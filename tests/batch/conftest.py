@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from sensing.generic import write_parquet
-from sensing.simulate import NightConfig, save_night, simulate_diary, simulate_night
+from simulation import NightConfig, save_night, simulate_diary, simulate_night
 
 HOURS = 0.75
 FS = 25.0

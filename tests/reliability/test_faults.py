@@ -17,7 +17,7 @@ from emulated import compare, record, tamper
 from reliability_figures import record as keep
 
 from sensing.emulator import Fault
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 DROPS = tuple(Fault("drop", 20 + 60 * k, duration_s=3) for k in range(9))
 #: name -> (profile, faults, real seconds, speed, tampering (mode) or None)

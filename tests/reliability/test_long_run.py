@@ -19,8 +19,8 @@ from emulated import compare, record
 from reliability_figures import record as keep
 
 from sensing.emulator import Fault
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import read_sqlite
+from simulation import NightConfig, simulate_night
 
 SPEED, HOURS, FS = 300.0, 8.0, 25.0
 FAULTS = (*(Fault("drop", 1800 * k + 600, duration_s=20) for k in range(16)),

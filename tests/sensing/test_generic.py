@@ -5,7 +5,7 @@ import pytest
 
 from sensing import FormatError, Recording
 from sensing.generic import read_csv, read_parquet, write_csv, write_parquet
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ CHILD = textwrap.dedent("""
     import asyncio, sys
     from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
     from sensing.emulator import EmulatedAir
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
     from sensing.store import RecordingStore
 
     async def main():

@@ -17,8 +17,8 @@ from sensing.ble.clock import ClockConfig
 from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
 from sensing.emulator import EmulatedAir, Fault
 from sensing.errors import DeviceError
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore, read_events, read_sqlite
+from simulation import NightConfig, simulate_night
 
 SPEED = 20.0
 CFG = ReaderConfig(scan_timeout_s=3, backoff_initial_s=0.05, backoff_max_s=0.2, watchdog_s=0.6)

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from sensing import HypnicError
-from sensing.recording import LOCATIONS
-from sensing.simulate import (
+from sensing.body import LOCATIONS
+from simulation import (
     NightConfig,
     RateModel,
     simulate_diary,
