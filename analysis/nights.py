@@ -32,12 +32,15 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sensing.body import ONSET_HALF_WINDOW_S
+
+if TYPE_CHECKING:
+    from detection import SleepWindow
 
 log = logging.getLogger(__name__)
 
@@ -178,11 +181,27 @@ def hours_recorded(recordings: Any) -> float:
 
 @dataclass(frozen=True)
 class StoredNight:
-    """One processed night as stored: its date, summary, sleep window, jerk rows, activity."""
+    """One processed night: its date, summary, sleep window, events and activity.
+
+    Attributes
+    ----------
+    night : date
+        The night, named by the local date its evening started.
+    summary : dict of str to float
+        The nightly summary (:data:`SUMMARY_COLUMNS`).
+    sleep : detection.SleepWindow
+        The sleep window.
+    events : DataFrame
+        Detection's events table (every kind; :func:`store_night` keeps the jerks).
+    activity : DataFrame
+        1-minute ``start``, ``location``, ``activity``, ``asleep``.
+    recordings : tuple of str
+        Names of the files the night came from.
+    """
 
     night: dt.date
     summary: dict[str, float]
-    sleep: dict[str, Any]
+    sleep: SleepWindow
     events: pd.DataFrame
     activity: pd.DataFrame
     recordings: tuple[str, ...] = ()
@@ -199,10 +218,7 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     table: ``start``, ``location``, ``activity`` (its activity measure) and ``asleep``.
     """
     key = night.night.isoformat()
-    s = night.sleep
-    sleep_json = json.dumps({
-        k: (s[k].isoformat() if s[k] is not None else None) for k in ("lights_out", "onset", "wake")
-    } | {"awakenings": [[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]]})
+    sleep_json = json.dumps(night.sleep.to_dict())
     con.execute("DELETE FROM events WHERE night = ?", (key,))
     con.execute("DELETE FROM activity WHERE night = ?", (key,))
     con.execute("INSERT OR REPLACE INTO nights VALUES (?, ?, ?, ?, ?)",

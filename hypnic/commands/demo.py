@@ -32,7 +32,7 @@ def demo(
     from analysis.diary import add_entries, connect, entries_from_simulation, write_csv
     from analysis.nights import store_night
     from analysis.report import ReportConfig, build_report
-    from hypnic.pipeline import process_night
+    from hypnic.workflows.night import process_night
     from simulation import NightConfig, RateModel, simulate_nights, simulated_true_rr
 
     model = RateModel(base_per_h=DEMO_BASE_PER_H)
