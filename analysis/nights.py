@@ -274,6 +274,27 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     """Nightly summaries joined with the diary (outer join on night; diary columns added).
 
     Sleep debt columns are added by :func:`add_sleep_debt`.
+
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        The hypnic database (:func:`analysis.diary.connect`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by night (date), oldest first: :data:`SUMMARY_COLUMNS`, ``onset``,
+        ``recordings``, the diary fields, ``sleep_debt_h`` and ``prev_sleep_debt_h``.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile, pathlib
+    >>> import hypnic
+    >>> with tempfile.TemporaryDirectory() as tmp, hypnic.connect(pathlib.Path(tmp) / "db.sqlite") as con:
+    ...     _ = hypnic.add_entries(con, [hypnic.DiaryEntry(night=dt.date(2026, 1, 5), hours_slept=6.5, stress=7)])
+    ...     table = nights_table(con)
+    >>> table.loc[dt.date(2026, 1, 5), ["stress", "sleep_debt_h"]].tolist()
+    [7.0, 1.5]
     """
     from analysis.diary import diary_frame, list_entries
 

@@ -414,12 +414,32 @@ def build_report(con, out_dir: str | Path, config: ReportConfig | None = None,
                  effects_config=None, advice_config=None) -> tuple[Path, Effects, list[Reason]]:
     """Load nights, diary, events and activity from the database and write the report.
 
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        The hypnic database (:func:`analysis.diary.connect`).
+    out_dir : path
+        Folder of the report (created).
+    config : ReportConfig, optional
+    effects_config : EffectsConfig, optional
+    advice_config : AdviceConfig, optional
+
     Returns
     -------
     path : Path
         The written ``index.html``.
     effects : Effects
     reasons : list of Reason
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import hypnic
+    >>> with tempfile.TemporaryDirectory() as tmp, hypnic.connect(pathlib.Path(tmp) / "db.sqlite") as con:
+    ...     path, effects, reasons = build_report(con, pathlib.Path(tmp) / "report")
+    ...     html = path.read_text()
+    >>> "No recorded nights yet" in html, effects.enough, reasons
+    (True, False, [])
     """
     from analysis.advice import doctor_reasons
     from analysis.effects import fit_effects

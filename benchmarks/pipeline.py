@@ -2,7 +2,7 @@
 
 Simulates one wrist night (simulation), writes it as a generic CSV with ISO-8601
 times (sensing.generic.write_csv) into a temporary folder, pins the process to one core
-and runs the stages of ``hypnic.pipeline.process_night`` one after the other:
+and runs the stages of ``hypnic.workflows.night.process_night`` one after the other:
 
 * ``load`` — ``sensing.readers.read`` (auto-detection, time checks),
 * ``detect`` — per-sensor jerk candidates (``detection.night.sensor_candidates``),
@@ -120,7 +120,7 @@ def whole(path: str, repeat: int) -> float:
     """Best wall time of read + process_night, s."""
     from zoneinfo import ZoneInfo
 
-    from hypnic.pipeline import process_night
+    from hypnic.workflows.night import process_night
     from sensing.readers import read
 
     best = float("inf")

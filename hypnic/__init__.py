@@ -22,6 +22,7 @@ from typing import Any
 
 #: Public name -> module that defines it (the one place the front door is listed).
 _API: dict[str, str] = {
+    "__version__": "hypnic._version",
     # getting samples in
     "read": "sensing.readers",
     "FORMATS": "sensing.readers",
@@ -70,22 +71,14 @@ _API: dict[str, str] = {
     "fit_cohort": "analysis.cohort",
 }
 
-__all__ = ["__version__", *_API]
+__all__ = list(_API)
 
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use (and keep it as a module attribute)."""
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            value: Any = version("hypnic")
-        except PackageNotFoundError:  # running from a source tree without installing
-            value = "0.0.0"
-    elif name in _API:
-        value = getattr(importlib.import_module(_API[name]), name)
-    else:
+    if name not in _API:
         raise AttributeError(f"module 'hypnic' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_API[name]), name)
     globals()[name] = value
     return value
 

@@ -73,6 +73,15 @@ class Recording:
     InvalidRecordingError
         If the arrays break the format: wrong shape, times not strictly increasing,
         non-finite accelerations, a non-positive rate or an unknown location.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rec = Recording(np.arange(5) * 40_000_000, np.zeros((5, 3)), fs=25.0, location="wrist-left")
+    >>> rec
+    Recording(wrist-left, unknown, n=5, fs=25 Hz, 0.00 h, 0 gaps)
+    >>> rec.body_part, rec.to_frame().columns.tolist()
+    ('arm-left', ['x', 'y', 'z'])
     """
 
     time_ns: np.ndarray

@@ -98,6 +98,20 @@ def simulate_nights(n_nights: int, seed: int = 0, config: NightConfig | None = N
     Each night uses ``config`` with the diary's start, time in bed and jerk count, and
     a seed derived from ``seed`` and the night's number. Nights are made one at a time
     so memory stays bounded.
+
+    Returns
+    -------
+    diary : DataFrame
+        :func:`simulate_diary`'s table, one row per night.
+    nights : iterator of SimulatedNight
+        The nights, in diary order.
+
+    Examples
+    --------
+    >>> diary, nights = simulate_nights(2, seed=1, config=NightConfig(fs=25, locations=("wrist-left",)))
+    >>> first = next(nights)
+    >>> len(first.jerks) == int(diary["n_jerks"].iloc[0])
+    True
     """
     base = config or NightConfig()
     diary = simulate_diary(n_nights, seed, model)

@@ -91,6 +91,15 @@ class NightConfig:
         Real rate = fs * (1 + drift_ppm * 1e-6); None draws it uniformly in +-40 ppm.
     gaps_per_night : float
         Mean number of data gaps per sensor (Poisson), each 0.5 s to 10 min long.
+
+    Examples
+    --------
+    >>> NightConfig(fs=50, locations=("wrist-left", "ankle-left")).hours_in_bed
+    8.0
+    >>> NightConfig(locations=("elbow",))
+    Traceback (most recent call last):
+    ...
+    sensing.errors.HypnicError: locations must be distinct names from wrist-left, wrist-right, upper-arm-left, upper-arm-right, ankle-left, ankle-right, thigh-left, thigh-right, trunk, head; got elbow
     """
 
     fs: float = 100.0

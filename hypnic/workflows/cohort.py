@@ -206,7 +206,7 @@ def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
 
 def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:
     """Write a processed night atomically (temporary folder renamed into place)."""
-    from hypnic import __version__
+    from hypnic._version import __version__
 
     final = part_dir(out_dir, task)
     final.parent.mkdir(parents=True, exist_ok=True)

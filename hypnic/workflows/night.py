@@ -204,7 +204,7 @@ def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path
                 locations: Sequence[str], config: DetectionConfig) -> Path:
     """Write a sleep window as JSON (:meth:`detection.SleepWindow.to_dict`) with provenance:
     input ``files``, sensor ``locations``, hypnic version, creation time and ``config``."""
-    from hypnic import __version__
+    from hypnic._version import __version__
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

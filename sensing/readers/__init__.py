@@ -84,6 +84,17 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     -----
     TruncatedFileWarning
         A file cut short: what was readable is returned.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import hypnic
+    >>> from sensing.generic import write_csv
+    >>> sim = hypnic.simulate_night(hypnic.NightConfig(fs=25, hours_in_bed=0.5, locations=("wrist-left",)), seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [rec] = read(write_csv(sim.recordings["wrist-left"], pathlib.Path(tmp) / "wrist.csv"))
+    >>> rec.location, rec.fs, rec.meta["format"]
+    ('wrist-left', 25.0, 'generic-csv')
     """
     path = Path(path)
     known = {f.name for f in fields(ReadOptions)} - {"tz", "location"}
