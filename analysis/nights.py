@@ -37,16 +37,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sensing.body import ONSET_HALF_WINDOW_S
+from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
 
 if TYPE_CHECKING:
     from detection import SleepWindow
 
 log = logging.getLogger(__name__)
 
-DISTRIBUTIONS = ("focal", "segmental", "multifocal", "generalized")
-#: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h).
-REFERENCE_SLEEP_H = 8.0
 
 SUMMARY_COLUMNS: dict[str, str] = {
     "hours_recorded": "time with samples from at least one sensor, h",
@@ -308,7 +305,7 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
 def add_sleep_debt(table: pd.DataFrame) -> pd.DataFrame:
     """Add ``sleep_debt_h`` and the lagged ``prev_sleep_debt_h`` to a table indexed by night.
 
-    ``sleep_debt_h`` is :data:`REFERENCE_SLEEP_H` minus ``hours_slept`` that night, floored
+    ``sleep_debt_h`` is :data:`sensing.body.REFERENCE_SLEEP_H` minus ``hours_slept`` that night, floored
     at 0, h; ``prev_sleep_debt_h`` is the value of the previous calendar night (NaN when
     that night is not in the table).
     """

@@ -23,8 +23,7 @@ import pandas as pd
 
 from analysis.advice import Reason
 from analysis.effects import FACTORS, Effects, describe
-from analysis.nights import DISTRIBUTIONS
-from sensing.body import ONSET_HALF_WINDOW_S
+from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Domain facts every layer shares: body parts, which of them touch, the phases of a night.
+"""Domain facts every layer shares: body parts, which of them touch, how a jerk is
+distributed over them, the phases of a night and the sleep need behind sleep debt.
 
 Each fact is defined once, here. :class:`sensing.recording.Recording` checks locations
 against :data:`LOCATIONS`; detection reasons about the distribution and phase of a jerk
@@ -41,6 +42,11 @@ CONTIGUOUS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: How a jerk spreads over the body: one part, contiguous parts, non-contiguous parts out
+#: of step, or every part together.
+DISTRIBUTIONS = ("focal", "segmental", "multifocal", "generalized")
+
+
 def contiguous(a: str, b: str) -> bool:
     """Whether body parts ``a`` and ``b`` touch (a pair of :data:`CONTIGUOUS`, either order)."""
     return (a, b) in CONTIGUOUS or (b, a) in CONTIGUOUS
@@ -55,6 +61,9 @@ AWAKENING_RETURN_S = 900.0
 #: Half-width of the "30 minutes around sleep onset" counted in nightly summaries and
 #: the report (15 min either side), s.
 ONSET_HALF_WINDOW_S = 900.0
+#: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h): the
+#: debt of a night is this minus the hours slept, floored at 0.
+REFERENCE_SLEEP_H = 8.0
 
 
 def phase_of(rel_s: np.ndarray, t_s: np.ndarray, onset_s: float, wake_s: float,

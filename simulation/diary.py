@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from sensing.body import REFERENCE_SLEEP_H
 from sensing.errors import HypnicError
 from simulation.night import NightConfig, SimulatedNight, simulate_night
 
@@ -30,7 +31,7 @@ class RateModel:
 
     ``expected jerks = hours_in_bed * base_per_h * prod(rate_ratio[f] ** x[f])`` and the
     count is Poisson with that mean. ``x`` is the factor's value: hours of sleep debt
-    (8 h minus the previous night's sleep, floored at 0), stress and tiredness (0-10),
+    (:data:`sensing.body.REFERENCE_SLEEP_H` minus the previous night's sleep, floored at 0), stress and tiredness (0-10),
     caffeinated drinks, alcoholic drinks, exercise (hours) and antidepressant (0/1).
     A rate ratio of 1 means no effect (tiredness, alcohol and exercise are null
     controls by default).
@@ -65,7 +66,7 @@ def simulate_diary(n_nights: int, seed: int = 0, model: RateModel | None = None,
     model = model or RateModel()
     r = np.random.default_rng([seed, 7919])
     slept = np.clip(r.normal(7.1, 1.0, n_nights + 1), 4.0, 9.5).round(1)
-    debt = np.clip(8.0 - slept[:-1], 0, None).round(1)
+    debt = np.clip(REFERENCE_SLEEP_H - slept[:-1], 0, None).round(1)
     start_on = int(r.integers(n_nights // 3, max(n_nights // 3 + 1, 2 * n_nights // 3 + 1)))
     on_ad = r.random() < antidepressant_prob and n_nights > 1
     drug = str(r.choice(ANTIDEPRESSANTS))

@@ -40,7 +40,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sensing.body import ARMS, BODY_PARTS, CONTIGUOUS, LEGS, LIMBS, LOCATIONS, contiguous, phase_of
+from sensing.body import (
+    ARMS,
+    BODY_PARTS,
+    CONTIGUOUS,
+    DISTRIBUTIONS,
+    LEGS,
+    LIMBS,
+    LOCATIONS,
+    contiguous,
+    phase_of,
+)
 from sensing.errors import HypnicError
 from sensing.recording import Recording
 
@@ -109,8 +119,8 @@ class NightConfig:
     expected_jerks: float = 4.0
     n_jerks: int | None = None
     series_prob: float = 0.25
-    pattern_probs: dict[str, float] = field(default_factory=lambda: {
-        "focal": 0.3, "segmental": 0.15, "multifocal": 0.05, "generalized": 0.5})
+    pattern_probs: dict[str, float] = field(default_factory=lambda: dict(
+        zip(DISTRIBUTIONS, (0.3, 0.15, 0.05, 0.5), strict=True)))
     plm: bool | None = None
     n_scratch: int | None = None
     n_tremor: int | None = None
