@@ -48,8 +48,9 @@ def detect(
     )
     from sensing.errors import FormatError
 
-    overrides: dict[str, Any] = dict(threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
-                     series_gap_s=series_gap_s, group_window_s=group_window_s)
+    overrides: dict[str, Any] = dict(
+        threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
+        series_gap_s=series_gap_s, group_window_s=group_window_s)
     config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
     recordings = read_files(files, fmt, tz, location)
     stim = read_stimuli(stimuli) if stimuli else None
