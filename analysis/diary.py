@@ -496,7 +496,7 @@ def diary_frame(entries: Iterable[DiaryEntry]):
 
 
 def entries_from_simulation(diary) -> list[DiaryEntry]:
-    """Diary entries for a simulated diary (:func:`sensing.simulate.simulate_diary`).
+    """Diary entries for a simulated diary (:func:`simulation.simulate_diary`).
 
     Times are written in UTC (the simulated sleeper lives in UTC). Bedtime is the
     recording start, wake time is bedtime plus the time in bed, the last caffeine is

@@ -194,6 +194,22 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     -------
     Effects
         See :class:`Effects`; the module docstring describes the method.
+
+    Examples
+    --------
+    Two months of a simulated diary whose true effects are known:
+
+    >>> import hypnic
+    >>> from analysis.diary import entries_from_simulation
+    >>> from analysis.nights import add_sleep_debt
+    >>> diary = hypnic.simulate_diary(60, seed=1, antidepressant_prob=1.0)
+    >>> nights = add_sleep_debt(hypnic.diary_frame(entries_from_simulation(diary)).assign(
+    ...     n_jerks=diary["n_jerks"].to_numpy(), hours_recorded=diary["hours_in_bed"].to_numpy()))
+    >>> effects = fit_effects(nights)
+    >>> effects.enough, effects.model, effects.n_nights
+    (True, 'poisson', 59)
+    >>> round(float(effects.table.set_index("factor").at["antidepressant", "rr"]), 1)
+    2.1
     """
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
@@ -250,19 +266,6 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
-
-
-def simulated_true_rr(model) -> dict[str, float]:
-    """True rate ratio of each analysed factor under a simulator :class:`~sensing.simulate.RateModel`.
-
-    The simulator's ``sleep_debt_h`` is the debt entering the night (from the previous
-    night's sleep), i.e. this analysis's ``prev_sleep_debt_h``; the same night's debt has
-    no effect in the simulation (rate ratio 1).
-    """
-    rr = {f: model.rate_ratio.get(f, 1.0) for f in FACTORS}
-    rr["prev_sleep_debt_h"] = model.rate_ratio.get("sleep_debt_h", 1.0)
-    rr["sleep_debt_h"] = 1.0
-    return rr
 
 
 def _pct(rr: float) -> str:

@@ -32,17 +32,18 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
+
+if TYPE_CHECKING:
+    from detection import SleepWindow
+
 log = logging.getLogger(__name__)
 
-DISTRIBUTIONS = ("focal", "segmental", "multifocal", "generalized")
-ONSET_HALF_WINDOW_S = 900.0  # the "30 min around sleep onset" is +-15 min
-#: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h).
-REFERENCE_SLEEP_H = 8.0
 
 SUMMARY_COLUMNS: dict[str, str] = {
     "hours_recorded": "time with samples from at least one sensor, h",
@@ -177,11 +178,27 @@ def hours_recorded(recordings: Any) -> float:
 
 @dataclass(frozen=True)
 class StoredNight:
-    """One processed night as stored: its date, summary, sleep window, jerk rows, activity."""
+    """One processed night: its date, summary, sleep window, events and activity.
+
+    Attributes
+    ----------
+    night : date
+        The night, named by the local date its evening started.
+    summary : dict of str to float
+        The nightly summary (:data:`SUMMARY_COLUMNS`).
+    sleep : detection.SleepWindow
+        The sleep window.
+    events : DataFrame
+        Detection's events table (every kind; :func:`store_night` keeps the jerks).
+    activity : DataFrame
+        1-minute ``start``, ``location``, ``activity``, ``asleep``.
+    recordings : tuple of str
+        Names of the files the night came from.
+    """
 
     night: dt.date
     summary: dict[str, float]
-    sleep: dict[str, Any]
+    sleep: SleepWindow
     events: pd.DataFrame
     activity: pd.DataFrame
     recordings: tuple[str, ...] = ()
@@ -198,10 +215,7 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     table: ``start``, ``location``, ``activity`` (its activity measure) and ``asleep``.
     """
     key = night.night.isoformat()
-    s = night.sleep
-    sleep_json = json.dumps({
-        k: (s[k].isoformat() if s[k] is not None else None) for k in ("lights_out", "onset", "wake")
-    } | {"awakenings": [[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]]})
+    sleep_json = json.dumps(night.sleep.to_dict())
     con.execute("DELETE FROM events WHERE night = ?", (key,))
     con.execute("DELETE FROM activity WHERE night = ?", (key,))
     con.execute("INSERT OR REPLACE INTO nights VALUES (?, ?, ?, ?, ?)",
@@ -257,6 +271,27 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     """Nightly summaries joined with the diary (outer join on night; diary columns added).
 
     Sleep debt columns are added by :func:`add_sleep_debt`.
+
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        The hypnic database (:func:`analysis.diary.connect`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by night (date), oldest first: :data:`SUMMARY_COLUMNS`, ``onset``,
+        ``recordings``, the diary fields, ``sleep_debt_h`` and ``prev_sleep_debt_h``.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile, pathlib
+    >>> import hypnic
+    >>> with tempfile.TemporaryDirectory() as tmp, hypnic.connect(pathlib.Path(tmp) / "db.sqlite") as con:
+    ...     _ = hypnic.add_entries(con, [hypnic.DiaryEntry(night=dt.date(2026, 1, 5), hours_slept=6.5, stress=7)])
+    ...     table = nights_table(con)
+    >>> table.loc[dt.date(2026, 1, 5), ["stress", "sleep_debt_h"]].tolist()
+    [7.0, 1.5]
     """
     from analysis.diary import diary_frame, list_entries
 
@@ -270,7 +305,7 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
 def add_sleep_debt(table: pd.DataFrame) -> pd.DataFrame:
     """Add ``sleep_debt_h`` and the lagged ``prev_sleep_debt_h`` to a table indexed by night.
 
-    ``sleep_debt_h`` is :data:`REFERENCE_SLEEP_H` minus ``hours_slept`` that night, floored
+    ``sleep_debt_h`` is :data:`sensing.body.REFERENCE_SLEEP_H` minus ``hours_slept`` that night, floored
     at 0, h; ``prev_sleep_debt_h`` is the value of the previous calendar night (NaN when
     that night is not in the table).
     """

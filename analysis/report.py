@@ -23,7 +23,7 @@ import pandas as pd
 
 from analysis.advice import Reason
 from analysis.effects import FACTORS, Effects, describe
-from analysis.nights import DISTRIBUTIONS
+from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     summary = []
     if n_nights:
         per = rec["n_jerks"]
-        near = int((np.abs(groups["rel_onset_s"].to_numpy(float)) <= 900).sum()) if len(groups) else 0
+        near = int((np.abs(groups["rel_onset_s"].to_numpy(float)) <= ONSET_HALF_WINDOW_S).sum()) if len(groups) else 0
         summary.append(
             f"Over {n_nights} recorded night(s) from {rec.index.min()} to {rec.index.max()}, hypnic "
             f"counted {n_jerks} jerks: {per.mean():.1f} per night on average (from {per.min():.0f} "
@@ -413,12 +413,32 @@ def build_report(con, out_dir: str | Path, config: ReportConfig | None = None,
                  effects_config=None, advice_config=None) -> tuple[Path, Effects, list[Reason]]:
     """Load nights, diary, events and activity from the database and write the report.
 
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        The hypnic database (:func:`analysis.diary.connect`).
+    out_dir : path
+        Folder of the report (created).
+    config : ReportConfig, optional
+    effects_config : EffectsConfig, optional
+    advice_config : AdviceConfig, optional
+
     Returns
     -------
     path : Path
         The written ``index.html``.
     effects : Effects
     reasons : list of Reason
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import hypnic
+    >>> with tempfile.TemporaryDirectory() as tmp, hypnic.connect(pathlib.Path(tmp) / "db.sqlite") as con:
+    ...     path, effects, reasons = build_report(con, pathlib.Path(tmp) / "report")
+    ...     html = path.read_text()
+    >>> "No recorded nights yet" in html, effects.enough, reasons
+    (True, False, [])
     """
     from analysis.advice import doctor_reasons
     from analysis.effects import fit_effects

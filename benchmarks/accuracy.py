@@ -21,8 +21,8 @@ import pandas as pd
 
 from detection import DetectionConfig, detect_night, score_events
 from detection.rules import distribution
-from sensing.recording import LOCATIONS
-from sensing.simulate import NightConfig, simulate_night
+from sensing.body import LOCATIONS
+from simulation import NightConfig, simulate_night
 
 RATES = (25.0, 50.0, 100.0, 200.0)
 NOISES_G = (0.004, 0.008, 0.015)  # sensor white noise, g RMS per axis (consumer range)

@@ -28,8 +28,8 @@ from sensing.ble import hypnic_profile, pmd
 from sensing.ble.clock import ClockConfig
 from sensing.ble.profiles import PROFILES
 from sensing.ble.reader import SampleSink, SensorSpec, SensorStatus
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore, StoreConfig, read_events
+from simulation import NightConfig, simulate_night
 
 
 def rss_mb() -> float:

@@ -16,7 +16,7 @@ import time
 
 from detection import DetectionConfig, StreamingDetector, detect_night
 from detection.night import sensor_candidates
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 def best(fn, repeat: int) -> float:

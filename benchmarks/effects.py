@@ -1,7 +1,7 @@
 """How well the factor analysis recovers known effects on simulated diaries.
 
-Simulates many 4-week diaries (:func:`sensing.simulate.simulate_diary`, true jerk counts
-from the documented :class:`sensing.simulate.RateModel`), runs
+Simulates many 4-week diaries (:func:`simulation.simulate_diary`, true jerk counts
+from the documented :class:`simulation.RateModel`), runs
 :func:`analysis.effects.fit_effects` on each, and reports per factor: how often the 95 %
 CI of the multivariable rate ratio covers the true one (target >= 0.90), the bias of
 the estimate (mean of log RR estimate minus log true RR, and the median RR), the same
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import diary_frame, entries_from_simulation
-from analysis.effects import fit_effects, simulated_true_rr
+from analysis.effects import fit_effects
 from analysis.nights import add_sleep_debt
-from sensing.simulate import RateModel, simulate_diary
+from simulation import RateModel, simulate_diary, simulated_true_rr
 
 
 def nights_from_diary(diary: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Loading an 8 h, 100 Hz recording from CSV: hypnic's readers vs pandas.read_csv defaults.
 
-Generates one simulated night (sensing.simulate), writes it with sensing.generic.write_csv
+Generates one simulated night (simulation), writes it with sensing.generic.write_csv
 (ISO-8601 times, plain and gzip; epoch seconds) into a temporary folder, pins the process to one core,
 and times (best of 3, after a warm-up):
 
@@ -67,7 +67,7 @@ def main() -> None:
     from sensing import generic
     from sensing.readers import read
     from sensing.recording import Recording
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     night = simulate_night(NightConfig(hours_in_bed=8.0, locations=("wrist-left",)), seed=7)
     rec = night.recordings["wrist-left"]

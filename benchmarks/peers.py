@@ -1,7 +1,7 @@
 """Side by side on the same 8 h, 100 Hz wrist file: hypnic vs pandas (loading) and vs
 scikit-digital-health (sleep period), as ratios.
 
-Simulates one wrist night with known sleep onset and wake (sensing.simulate), writes it
+Simulates one wrist night with known sleep onset and wake (simulation), writes it
 as a generic CSV (ISO-8601 times), pins the process to one core and times, best of
 ``--repeat`` after a warm-up:
 
@@ -133,7 +133,7 @@ def sleep(rec, truth: dict, repeat: int) -> dict:
 
 def main() -> None:
     from sensing.generic import write_csv
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--hours", type=float, default=8.0)

@@ -1,8 +1,8 @@
 """The night pipeline on an 8 h, 100 Hz, tri-axial CSV: wall time and peak memory per stage.
 
-Simulates one wrist night (sensing.simulate), writes it as a generic CSV with ISO-8601
+Simulates one wrist night (simulation), writes it as a generic CSV with ISO-8601
 times (sensing.generic.write_csv) into a temporary folder, pins the process to one core
-and runs the stages of ``hypnic.pipeline.process_night`` one after the other:
+and runs the stages of ``hypnic.workflows.night.process_night`` one after the other:
 
 * ``load`` — ``sensing.readers.read`` (auto-detection, time checks),
 * ``detect`` — per-sensor jerk candidates (``detection.night.sensor_candidates``),
@@ -57,7 +57,7 @@ def machine() -> dict:
 
 def make_night(hours: float, fs: float, seed: int = 1):
     """One simulated wrist recording of ``hours`` at ``fs`` Hz (a Recording)."""
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     cfg = NightConfig(fs=fs, hours_in_bed=hours, locations=("wrist-left",))
     return simulate_night(cfg, seed=seed).recordings["wrist-left"]
@@ -120,7 +120,7 @@ def whole(path: str, repeat: int) -> float:
     """Best wall time of read + process_night, s."""
     from zoneinfo import ZoneInfo
 
-    from hypnic.pipeline import process_night
+    from hypnic.workflows.night import process_night
     from sensing.readers import read
 
     best = float("inf")

@@ -1,9 +1,9 @@
 """How the night pipeline grows with recording length: 1, 8, 24 and 72 h at 100 Hz.
 
-Builds each length from one simulated 8 h wrist night (sensing.simulate): the first hour
+Builds each length from one simulated 8 h wrist night (simulation): the first hour
 for 1 h, and the night repeated back to back (times shifted, no gap) for 24 and 72 h,
 then pins the process to one core and runs ``detection.detect_night`` and
-``analysis.nights.summarise_night`` (the in-memory part of ``hypnic.pipeline.process_night``;
+``analysis.nights.summarise_night`` (the in-memory part of ``hypnic.workflows.night.process_night``;
 loading is measured by ``benchmarks/pipeline.py``) on it: best wall time of ``--repeat``
 runs and the peak extra traced memory (tracemalloc), also per hour and per sample.
 Growth must be linear: ``time_ratio_72_8`` and ``memory_ratio_72_8`` near 9. Prints one

@@ -12,7 +12,7 @@ import time
 
 import scipy.signal  # noqa: F401  (import cost is not simulation cost)
 
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 LOCS = ("wrist-left", "ankle-left", "trunk", "wrist-right")
 

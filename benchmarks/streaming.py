@@ -64,7 +64,7 @@ def stream(rec, chunk_s: float) -> dict:
 def main() -> None:
     from detection import DetectionConfig
     from detection.night import sensor_candidates
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--hours", type=float, default=1.0)

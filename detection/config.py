@@ -14,6 +14,17 @@ class DetectionConfig:
     Times are in seconds, accelerations in g, angles in degrees. The defaults are
     physiologically motivated (see ``docs/detection.md``), not fitted to one device.
 
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> cfg = replace(DetectionConfig(), min_peak_g=0.2)
+    >>> cfg.min_peak_g, cfg.threshold_factor
+    (0.2, 10.0)
+    >>> DetectionConfig(min_peak_g=-1)
+    Traceback (most recent call last):
+    ...
+    sensing.errors.HypnicError: DetectionConfig.min_peak_g must be positive, got -1
+
     Attributes
     ----------
     highpass_window_s : float

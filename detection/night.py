@@ -13,6 +13,7 @@ from detection import rules
 from detection.candidates import SLOW_REASON, scan
 from detection.config import DetectionConfig
 from detection.sleep import SleepWindow, epoch_activity, sleep_window
+from sensing.body import phase_of
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording
 
@@ -163,7 +164,7 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
 
     Examples
     --------
-    >>> from sensing.simulate import NightConfig, simulate_night
+    >>> from simulation import NightConfig, simulate_night
     >>> night = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",), n_jerks=2), seed=1)
     >>> result = detect_night(list(night.recordings.values()))
     >>> list(result.jerks.columns[:3])
@@ -262,7 +263,7 @@ def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[
         rel = t - onset
         aw = [(a.value / 1e9, b.value / 1e9) for a, b in sleep.awakenings]
         ev["rel_onset_s"] = rel
-        ev["phase"] = rules.phase_of(rel, t, onset, sleep.wake.value / 1e9, aw)
+        ev["phase"] = phase_of(rel, t, onset, sleep.wake.value / 1e9, aw)
     else:
         ev["rel_onset_s"] = np.nan
         ev["phase"] = "unknown"

@@ -1,7 +1,8 @@
-"""Night-level rules: PLM series, phases, jerk series, multi-sensor distribution, stimuli.
+"""Night-level rules: PLM series, jerk series, multi-sensor distribution, stimuli.
 
 Each rule is a small pure function on arrays or the events table, documented once here
-and in ``docs/detection.md``.
+and in ``docs/detection.md``. The phase of a jerk is a domain fact shared with the
+simulator's ground truth: :func:`sensing.body.phase_of`.
 """
 
 from __future__ import annotations
@@ -9,19 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensing.recording import LOCATIONS
-
-#: Phase windows relative to sleep, s. The simulator's ground truth
-#: (:func:`sensing.simulate.phase_of`) uses the same definition.
-ONSET_WINDOW_S = (-300.0, 900.0)
-AWAKENING_RETURN_S = 900.0
-
-#: Body parts that touch (a jerk in two of them is segmental): each limb joins the
-#: trunk, the legs join at the pelvis, the arms at the shoulders, the head sits on the trunk.
-CONTIGUOUS = frozenset(frozenset(p) for p in (
-    ("trunk", "arm-left"), ("trunk", "arm-right"), ("trunk", "leg-left"), ("trunk", "leg-right"),
-    ("leg-left", "leg-right"), ("arm-left", "arm-right"), ("trunk", "head")))
-
+from sensing.body import ARMS, LEGS, LOCATIONS, contiguous
 
 
 def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray,
@@ -68,46 +57,17 @@ def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray
     return out
 
 
-def phase_of(rel_s: np.ndarray, t_s: np.ndarray, onset_s: float, wake_s: float,
-             awakenings_s: list[tuple[float, float]]) -> np.ndarray:
-    """Phase of moments relative to the sleep window.
-
-    ``sleep-onset``: within [-5, +15] min of sleep onset; ``pre-sleep``: earlier;
-    ``awakening``: inside a brief awakening or up to 15 min after it ends (the return to
-    sleep); ``day``: after the final wake; ``sleep``: the rest. The same definition as
-    the simulator's ground truth.
-
-    Parameters
-    ----------
-    rel_s : ndarray
-        Times relative to sleep onset, s.
-    t_s : ndarray
-        The same times on a common clock, s.
-    onset_s, wake_s : float
-        Sleep onset and final wake on that clock, s.
-    awakenings_s : list of (float, float)
-        Brief awakenings on that clock, s.
-    """
-    phase = np.full(len(t_s), "sleep", dtype=object)
-    for a0, a1 in awakenings_s:
-        phase[(t_s >= a0) & (t_s < a1 + AWAKENING_RETURN_S)] = "awakening"
-    phase[(rel_s >= ONSET_WINDOW_S[0]) & (rel_s <= ONSET_WINDOW_S[1])] = "sleep-onset"
-    phase[rel_s < ONSET_WINDOW_S[0]] = "pre-sleep"
-    phase[t_s >= wake_s] = "day"
-    return phase
-
-
 def _connected(parts: set[str]) -> bool:
     parts = set(parts)
     seen, todo = set(), [next(iter(parts))]
     while todo:
         p = todo.pop()
         seen.add(p)
-        todo += [q for q in parts - seen if frozenset((p, q)) in CONTIGUOUS]
+        todo += [q for q in parts - seen if contiguous(p, q)]
     return seen == parts
 
 
-UPPER, LOWER = {"arm-left", "arm-right", "head"}, {"leg-left", "leg-right"}
+UPPER, LOWER = {*ARMS, "head"}, set(LEGS)
 
 
 def distribution(parts: set[str], worn: set[str], spread_s: float = 0.0,
@@ -119,7 +79,7 @@ def distribution(parts: set[str], worn: set[str], spread_s: float = 0.0,
       ``sync_s``), and they span the body: at least three parts, or an upper-body part
       (arm, head) with a leg;
     * ``segmental``: two or more contiguous body parts (one connected set under
-      :data:`CONTIGUOUS`), not generalized;
+      :data:`sensing.body.CONTIGUOUS`), not generalized;
     * ``multifocal``: two or more body parts that are not all contiguous, not
       generalized (out of step, or not every worn part).
 
@@ -130,7 +90,7 @@ def distribution(parts: set[str], worn: set[str], spread_s: float = 0.0,
     Parameters
     ----------
     parts : set of str
-        Body parts (values of ``sensing.recording.LOCATIONS``) with the jerk.
+        Body parts (values of ``sensing.body.LOCATIONS``) with the jerk.
     worn : set of str
         Body parts a sensor was worn on this night.
     spread_s : float

@@ -58,6 +58,14 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     Returns
     -------
     Score
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> truth = pd.DataFrame({"start": pd.to_datetime(["2026-01-05T23:00:00Z", "2026-01-05T23:10:00Z"])})
+    >>> found = pd.DataFrame({"start": pd.to_datetime(["2026-01-05T23:00:00.200Z", "2026-01-05T23:30:00.000Z"])})
+    >>> score_events(found, truth).as_dict()
+    {'tp': 1, 'fp': 1, 'fn': 1, 'precision': 0.5, 'recall': 0.5, 'f1': 0.5}
     """
     d_start = _ns(detected)
     t_start = _ns(truth)

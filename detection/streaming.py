@@ -36,8 +36,9 @@ from detection.candidates import (
 )
 from detection.config import DetectionConfig
 from detection.night import label_plm
+from sensing.body import LOCATIONS
 from sensing.errors import InvalidRecordingError
-from sensing.recording import GAP_FACTOR, LOCATIONS
+from sensing.recording import GAP_FACTOR
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,20 @@ class StreamingDetector:
     fs : float
         Nominal sampling rate, Hz.
     location : str
-        Where the sensor is worn (a key of ``sensing.recording.LOCATIONS``).
+        Where the sensor is worn (a key of ``sensing.body.LOCATIONS``).
     config : DetectionConfig, optional
 
     Examples
     --------
-    >>> det = StreamingDetector(fs=50, location="wrist-left")
-    >>> new = det.push(time_ns, acc)  # doctest: +SKIP
-    >>> rest = det.flush()  # doctest: +SKIP
+    >>> import hypnic
+    >>> sim = hypnic.simulate_night(hypnic.NightConfig(fs=25, hours_in_bed=0.5, locations=("wrist-left",), n_jerks=2), seed=1)
+    >>> rec = sim.recordings["wrist-left"]
+    >>> det = StreamingDetector(fs=rec.fs, location=rec.location)
+    >>> for i in range(0, len(rec), 1500):  # one minute of samples at a time
+    ...     new = det.push(rec.time_ns[i:i + 1500], rec.acc[i:i + 1500])
+    >>> rest = det.flush()
+    >>> int((det.events["kind"] == "jerk").sum())
+    2
     """
 
     _t: np.ndarray

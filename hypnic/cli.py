@@ -16,7 +16,7 @@ import warnings
 try:  # typer >= 0.25 vendors its own copy of click
     from typer._click import exceptions as cx
 except ImportError:  # pragma: no cover - older typer uses click itself
-    from click import exceptions as cx
+    from click import exceptions as cx  # type: ignore[no-redef]
 import typer
 
 import hypnic.commands

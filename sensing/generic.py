@@ -12,13 +12,13 @@ Generic CSV layout (version 1)
 * The optional first line starts with ``#`` and holds ``key=value`` pairs separated by
   ``;`` (``fs_hz``, ``location``, ``device``). Without it the rate is inferred from the
   median sample step and location/device are ``unknown``.
-* ``time`` is either ISO-8601 (``Z`` or an offset such as ``+01:00``; a time without a
-  zone is taken as UTC unless ``tz`` names its zone) or seconds since the Unix epoch
-  (a plain number, kept to the microsecond).
+* ``time`` is ISO-8601 UTC (:func:`write_csv` default) or seconds since the Unix epoch.
 * ``x``, ``y``, ``z`` are acceleration in g. The file may be gzip-compressed (``.gz``).
 
 Written files use ISO-8601 UTC with nanoseconds and the shortest decimal that reads
-back as the same float32, so a write/read round trip is exact.
+back as the same float32, so a write/read round trip is exact. Files are read back with
+:func:`sensing.readers.read` (layouts ``generic-csv`` and ``parquet``), which reads many
+more CSV layouts too (``docs/file-formats.md``).
 
 Parquet: columns ``time`` (timestamp[ns, UTC]) and float32 ``x``, ``y``, ``z`` in g;
 rate, location, device and gaps are kept in the schema metadata under ``hypnic``.
@@ -26,7 +26,6 @@ rate, location, device and gaps are kept in the schema metadata under ``hypnic``
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -36,24 +35,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from sensing.errors import FormatError, InvalidRecordingError
+from sensing.errors import FormatError
 from sensing.recording import Recording, find_gaps, infer_fs
 
 HEADER_PREFIX = "# hypnic generic CSV v1"
-
-
-def _open_text(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-
-
-def read_header(path: str | Path) -> dict[str, str]:
-    """The ``key=value`` pairs of a generic CSV's ``#`` line (empty if there is none)."""
-    with _open_text(Path(path)) as f:
-        first = f.readline().strip()
-    if not first.startswith("#"):
-        return {}
-    pairs = (p.split("=", 1) for p in first.lstrip("#").split(";") if "=" in p)
-    return {k.strip(): v.strip() for k, v in pairs}
 
 
 def iso_strings(time_ns: np.ndarray) -> pa.Array:
@@ -106,8 +91,9 @@ def write_csv(rec: Recording, path: str | Path, time_format: str = "iso") -> Pat
     return path
 
 
-def parse_time_column(col: pa.ChunkedArray | pa.Array, tz: str | None = None) -> np.ndarray:
-    """Sample times as int64 ns UTC from a text column of ISO-8601 or epoch seconds.
+def parse_time_column(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Sample times as int64 ns UTC from a text column of ISO-8601 (UTC without a zone) or
+    epoch seconds.
 
     Raises
     ------
@@ -128,69 +114,11 @@ def parse_time_column(col: pa.ChunkedArray | pa.Array, tz: str | None = None) ->
             sec = pc.cast(col, pa.float64()).to_numpy()
             return (np.round(sec * 1e6).astype(np.int64)) * 1000
         has_zone = first.endswith("Z") or first[-6:-5] in "+-" and first[-3:-2] == ":"
-        if has_zone:
-            ts = pc.cast(col, pa.timestamp("ns", tz="UTC"))
-        else:
-            ts = pc.cast(col, pa.timestamp("ns"))
-            if tz:
-                ts = pc.assume_timezone(ts, tz, ambiguous="earliest", nonexistent="earliest")
+        ts = pc.cast(col, pa.timestamp("ns", tz="UTC") if has_zone else pa.timestamp("ns"))
         return ts.to_numpy().view(np.int64) if not isinstance(ts, pa.ChunkedArray) else \
             ts.combine_chunks().to_numpy().view(np.int64)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise FormatError(f"time column: {exc}") from None
-
-
-def read_csv(path: str | Path, tz: str | None = None, location: str | None = None,
-             fs: float | None = None) -> Recording:
-    """Read a generic CSV (see the module docstring).
-
-    Parameters
-    ----------
-    path : str or Path
-    tz : str, optional
-        IANA zone of ISO times written without a zone (default: they are UTC).
-    location, fs : optional
-        Override the header's location and rate (Hz).
-
-    Raises
-    ------
-    FormatError
-        If the file is not a generic CSV: missing columns, unparsable times or values.
-    """
-    path = Path(path)
-    header = read_header(path)
-    skip = 1 if header or _first_line_is_comment(path) else 0
-    try:
-        table = pcsv.read_csv(
-            path,
-            read_options=pcsv.ReadOptions(skip_rows=skip),
-            convert_options=pcsv.ConvertOptions(
-                column_types={"time": pa.string(), "x": pa.float32(), "y": pa.float32(),
-                              "z": pa.float32()}),
-        )
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise FormatError(f"{path.name}: not a generic CSV ({_first_line(exc)})") from None
-    missing = [c for c in ("time", "x", "y", "z") if c not in table.column_names]
-    if missing:
-        raise FormatError(
-            f"{path.name}: missing column(s) {', '.join(missing)}; a generic CSV has "
-            f"time,x,y,z (found {', '.join(table.column_names)})")
-    try:
-        t = parse_time_column(table["time"], tz)
-    except FormatError as exc:
-        raise FormatError(f"{path.name}: {exc}") from None
-    acc = np.stack([table[c].to_numpy() for c in ("x", "y", "z")], axis=1).astype(np.float32)
-    fs = fs or (float(header["fs_hz"]) if "fs_hz" in header else infer_fs(t))
-    try:
-        return Recording(t, acc, fs, location or header.get("location", "unknown"),
-                         header.get("device", path.name))
-    except InvalidRecordingError as exc:
-        raise InvalidRecordingError(f"{path.name}: {exc}") from None
-
-
-def _first_line_is_comment(path: Path) -> bool:
-    with _open_text(path) as f:
-        return f.readline().startswith("#")
 
 
 def _first_line(exc: BaseException) -> str:

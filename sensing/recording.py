@@ -5,7 +5,7 @@ A recording is one sensor's tri-axial acceleration over a night.
 * ``time_ns`` — int64 nanoseconds since the Unix epoch, UTC, strictly increasing.
 * ``acc`` — float32 array of shape (n, 3), axes x, y, z in g (1 g = 9.80665 m/s^2).
 * ``fs`` — nominal sampling rate in Hz (the real rate may drift slightly from it).
-* ``location`` — where the sensor was worn, one of :data:`LOCATIONS` (or ``"unknown"``).
+* ``location`` — where the sensor was worn, one of :data:`sensing.body.LOCATIONS` (or ``"unknown"``).
 * ``device`` — free text naming the sensor or file it came from.
 * ``gaps`` — int64 array (k, 2) of [start_ns, end_ns) spans with no samples: the time
   of the last sample before the gap and of the first sample after it. Gaps are kept as
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sensing.body import LOCATIONS
 from sensing.errors import InvalidRecordingError
 
 if TYPE_CHECKING:
@@ -26,22 +27,6 @@ if TYPE_CHECKING:
 
 G = 9.80665
 """Standard gravity in m/s^2; 1 g."""
-
-#: Body part of each supported wearing location. Body parts are what the detection
-#: of the distribution of a jerk (focal, segmental, ...) reasons about.
-LOCATIONS: dict[str, str] = {
-    "wrist-left": "arm-left",
-    "wrist-right": "arm-right",
-    "upper-arm-left": "arm-left",
-    "upper-arm-right": "arm-right",
-    "ankle-left": "leg-left",
-    "ankle-right": "leg-right",
-    "thigh-left": "leg-left",
-    "thigh-right": "leg-right",
-    "trunk": "trunk",
-    "head": "head",
-    "unknown": "unknown",
-}
 
 #: A gap is any step between consecutive samples longer than this many nominal periods.
 GAP_FACTOR = 2.0
@@ -88,6 +73,15 @@ class Recording:
     InvalidRecordingError
         If the arrays break the format: wrong shape, times not strictly increasing,
         non-finite accelerations, a non-positive rate or an unknown location.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rec = Recording(np.arange(5) * 40_000_000, np.zeros((5, 3)), fs=25.0, location="wrist-left")
+    >>> rec
+    Recording(wrist-left, unknown, n=5, fs=25 Hz, 0.00 h, 0 gaps)
+    >>> rec.body_part, rec.to_frame().columns.tolist()
+    ('arm-left', ['x', 'y', 'z'])
     """
 
     time_ns: np.ndarray
@@ -160,7 +154,7 @@ class Recording:
 
     @property
     def body_part(self) -> str:
-        """Body part the sensor sits on (see :data:`LOCATIONS`)."""
+        """Body part the sensor sits on (see :data:`sensing.body.LOCATIONS`)."""
         return LOCATIONS[self.location]
 
     def slice_time(self, start_ns: int, end_ns: int) -> Recording:

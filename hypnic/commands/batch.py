@@ -33,7 +33,7 @@ def batch(
 
     from rich.progress import Progress
 
-    from hypnic.batch import DIARY_NAME, BatchConfig, run_batch
+    from hypnic.workflows.cohort import DIARY_NAME, BatchConfig, run_batch
     from sensing.errors import HypnicError
 
     if scheduler and workers:

@@ -30,11 +30,10 @@ def demo(
     from rich.table import Table
 
     from analysis.diary import add_entries, connect, entries_from_simulation, write_csv
-    from analysis.effects import simulated_true_rr
     from analysis.nights import store_night
     from analysis.report import ReportConfig, build_report
-    from hypnic.pipeline import process_night
-    from sensing.simulate import NightConfig, RateModel, simulate_nights
+    from hypnic.workflows.night import process_night
+    from simulation import NightConfig, RateModel, simulate_nights, simulated_true_rr
 
     model = RateModel(base_per_h=DEMO_BASE_PER_H)
     config = NightConfig(fs=50.0, locations=("wrist-left", "ankle-left"))

@@ -33,81 +33,56 @@ def detect(
     Every candidate is kept in the events CSV with its kind (jerk, plm, rhythmic,
     artefact, movement) and why it was rejected; times are ISO-8601 UTC.
     """
-    import json
-    from dataclasses import asdict, replace
-    from datetime import datetime, timezone
+    from dataclasses import replace
+    from typing import Any
 
-    import numpy as np
     from rich.console import Console
-    from rich.table import Table
 
-    import hypnic
-    from detection import DetectionConfig, detect_night
-    from sensing.errors import FormatError, HypnicError
-    from sensing.generic import iso_strings
-    from sensing.readers import read
-
-    if location and len(location) not in (1, len(files)) or (location and len(location) == 1 and len(files) > 1):
-        raise HypnicError(f"give one --location per file: {len(files)} file(s), {len(location)} location(s)")
-    overrides = dict(threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
-                     series_gap_s=series_gap_s, group_window_s=group_window_s)
-    config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
-    recordings = []
-    for i, path in enumerate(files):
-        recordings += read(path, format=fmt, tz=tz, location=location[i] if location else None)
-    stim = _read_stimuli(stimuli) if stimuli else None
-    try:
-        result = detect_night(recordings, config, stimuli=stim)
-    except ValueError as exc:  # e.g. unparseable stimulus times
-        raise FormatError(str(exc)) from exc
-    events = result.events.copy()
-    for col in ("start", "end"):
-        events[col] = np.asarray(iso_strings(events[col].to_numpy("datetime64[ns]").view(np.int64)))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    events.to_csv(out, index=False)
-    if sleep_out:
-        sleep_out.parent.mkdir(parents=True, exist_ok=True)
-        info = dict(result.sleep.to_dict(), files=[str(f) for f in files],
-                    locations=[r.location for r in recordings],
-                    hypnic_version=getattr(hypnic, "__version__", "unknown"),
-                    created=datetime.now(timezone.utc).isoformat(), config=asdict(config))
-        sleep_out.write_text(json.dumps(info, indent=2))
-    _summary(Console(), result, recordings, out, sleep_out, Table)
-
-
-def _read_stimuli(path: Path) -> list[str]:
-    import pandas as pd
-
+    from detection import DetectionConfig
+    from hypnic.workflows.night import (
+        process_night,
+        read_files,
+        read_stimuli,
+        write_events,
+        write_sleep,
+    )
     from sensing.errors import FormatError
 
+    overrides: dict[str, Any] = dict(
+        threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
+        series_gap_s=series_gap_s, group_window_s=group_window_s)
+    config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
+    recordings = read_files(files, fmt, tz, location)
+    stim = read_stimuli(stimuli) if stimuli else None
     try:
-        df = pd.read_csv(path, header=None, dtype=str, comment="#")
-    except (OSError, ValueError) as exc:
-        raise FormatError(f"{path}: cannot read stimulus times: {exc}") from exc
-    first = df.iloc[0].str.strip().str.lower().tolist() if len(df) else []
-    if "time" in first:
-        df = df.iloc[1:, first.index("time")]
-    else:
-        df = df.iloc[:, 0]
-    return df.str.strip().tolist()
+        night = process_night(recordings, config=config, files=[f.name for f in files], stimuli=stim)
+    except ValueError as exc:  # e.g. unparseable stimulus times
+        raise FormatError(str(exc)) from exc
+    write_events(night.events, out)
+    if sleep_out:
+        write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config)
+    _summary(Console(), night, recordings, out, sleep_out)
 
 
-def _summary(console, result, recordings, out, sleep_out, table_cls) -> None:
-    ev = result.events
-    table = table_cls(title="hypnic detect")
-    table.add_column("sensor")
-    for k in ("jerk", "plm", "rhythmic", "artefact", "movement"):
-        table.add_column(k, justify="right")
+def _summary(console, night, recordings, out, sleep_out) -> None:
+    from rich.table import Table
+
     from detection.night import sensor_key
 
+    kinds = ("jerk", "plm", "rhythmic", "artefact", "movement")
+    ev = night.events
+    table = Table(title="hypnic detect")
+    table.add_column("sensor")
+    for k in kinds:
+        table.add_column(k, justify="right")
     for i, rec in enumerate(recordings):
         key = sensor_key(rec, i)
         e = ev[ev["location"] == key]
         table.add_row(f"{key} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
-                      *(str(int((e["kind"] == k).sum())) for k in ("jerk", "plm", "rhythmic", "artefact", "movement")))
+                      *(str(int((e["kind"] == k).sum())) for k in kinds))
     console.print(table)
-    s = result.sleep
-    jerks = result.jerks
+    s = night.sleep
+    jerks = ev[ev["kind"] == "jerk"]
     n_jerks = jerks["group_id"].nunique() if len(jerks) else 0
     when = "no sleep found" if s.onset is None else (
         f"sleep {s.onset:%H:%M}-{s.wake:%H:%M} UTC, {len(s.awakenings)} awakening(s)")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hypnic.app import app
+
+if TYPE_CHECKING:
+    from analysis.diary import DiaryEntry
 
 diary_app = typer.Typer(help="Log and review the nightly diary (stress, sleep, caffeine, "
                         "medications, ...). Stored privately in your data folder unless --db.",
@@ -53,7 +57,7 @@ def _changes(**kw) -> dict:
     return out
 
 
-def _suggest(entry, explicit: bool | None) -> object:
+def _suggest(entry: DiaryEntry, explicit: bool | None) -> DiaryEntry:
     """Set the antidepressant flag from known medication names unless given; say so."""
     from dataclasses import replace
 

@@ -46,9 +46,9 @@ def nights(
 
     tzinfo = zone(tz)
     if add:
-        from hypnic.pipeline import process_files
+        from hypnic.workflows.night import add_night
 
-        night = process_files(add, db, tzinfo)
+        night = add_night(add, db, tzinfo)
         typer.echo(f"night {night.night}: {night.summary['n_jerks']} jerks stored")
     with connect(db) as con:
         t = nights_table(con)

@@ -32,7 +32,7 @@ def simulate(
     from rich.progress import Progress
 
     from sensing.errors import HypnicError
-    from sensing.simulate import NightConfig, RateModel, save_night, simulate_nights
+    from simulation import NightConfig, RateModel, save_night, simulate_nights
 
     if fmt not in ("csv", "parquet"):
         raise HypnicError(f"--format must be csv or parquet, got {fmt!r}")

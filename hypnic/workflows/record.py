@@ -41,7 +41,7 @@ def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: flo
         Simulator seed.
     """
     from sensing.emulator import EmulatedAir
-    from sensing.simulate import NightConfig, simulate_night
+    from simulation import NightConfig, simulate_night
 
     hours = min(max(night_s / 3600 + 0.05, 0.5), 16)
     night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours), seed)

@@ -39,8 +39,8 @@ from bleak.exc import BleakError
 
 from sensing.ble.clock import ClockConfig, SensorClock
 from sensing.ble.profiles import PROFILES, Block, Profile, detect_profile, read_battery
+from sensing.body import LOCATIONS
 from sensing.errors import DeviceError, FormatError, HypnicError
-from sensing.recording import LOCATIONS
 from sensing.store import RecordingStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class SensorSpec:
     address : str
         Bluetooth address (a UUID on macOS).
     location : str
-        Where it is worn (a key of :data:`sensing.recording.LOCATIONS`).
+        Where it is worn (a key of :data:`sensing.body.LOCATIONS`).
     profile : str or None
         A key of :data:`sensing.ble.profiles.PROFILES`; None detects it from the
         advertisement.

@@ -1,73 +1,50 @@
 """One entry point for every recorded file: :func:`read`.
 
 The layout is told from the file's first bytes (magic numbers, header lines, column
-names), never from its name alone; ``format=`` forces one. Supported layouts are
-listed in :data:`FORMATS` and documented in ``docs/file-formats.md``.
+names), never from its name alone; ``format=`` forces one. The start of the file is
+read once into a :class:`~sensing.readers._common.Probe` that every format's sniffer
+and reader receives. Supported layouts are the :class:`Format` entries of one registry
+(:data:`FORMATS` names them) and are documented in ``docs/file-formats.md``.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from sensing.errors import FormatError, HypnicError
-from sensing.readers._common import ReadOptions, TruncatedFileWarning, head_bytes, head_lines
+from sensing.readers import actigraph, axivity, empatica, geneactiv, phyphox, polar, tabular
+from sensing.readers._common import Probe, ReadOptions, TruncatedFileWarning
 from sensing.recording import Recording
 
-__all__ = ["FORMATS", "ReadOptions", "TruncatedFileWarning", "detect_format", "read"]
-
-#: Format name -> what a file of that format must look like (for messages).
-FORMATS: dict[str, str] = {
-    "axivity-cwa": "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks",
-    "geneactiv-bin": "a 'Device Identity' header with 'Calibration Data', then 'Recorded Data' pages",
-    "sqlite": "a SQLite database written by 'hypnic record'",
-    "parquet": "a Parquet file with time and x, y, z columns",
-    "actigraph-csv": "ActiLife's 10-line header ('------------ Data File Created By ActiGraph ...')",
-    "polar-sensor-logger": "a 'Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]' header",
-    "phyphox": "a 'Time (s)','Acceleration x (m/s^2)',... header",
-    "empatica-e4": "a start-time row (Unix s) and a rate row (Hz), 3 columns each, then x,y,z in 1/64 g",
-    "generic-csv": "a header row naming a time column and x, y, z axis columns (',' ';' or tab)",
-    "zip": "a .zip archive of files in these layouts (e.g. a phyphox export)",
-}
+__all__ = ["FORMATS", "Format", "ReadOptions", "TruncatedFileWarning", "detect_format", "read"]
 
 
-def detect_format(path: str | Path) -> str:
-    """Name of the layout of a file (a key of :data:`FORMATS`).
+@dataclass(frozen=True)
+class Format:
+    """One supported file layout.
 
-    Raises
-    ------
-    FormatError
-        If no layout fits, naming the formats tried and what each expects.
+    Attributes
+    ----------
+    name : str
+        What ``format=`` calls it.
+    expects : str
+        What a file of this layout looks like (for messages).
+    sniff : callable
+        ``sniff(probe) -> bool``: whether a file's start has this layout.
+    read : callable
+        ``read(probe, opts) -> list of Recording``.
+    checked : bool
+        Whether a forced ``format=`` must still pass ``sniff`` (text layouts whose
+        reader relies on its header; the others give their own message).
     """
-    from sensing.readers import actigraph, axivity, empatica, geneactiv, phyphox, polar
-    from sensing.readers.tabular import generic_layout
 
-    path = Path(path)
-    head = head_bytes(path, 4096)
-    if axivity.sniff(head):
-        return "axivity-cwa"
-    if head.startswith(b"SQLite format 3\x00"):
-        return "sqlite"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    lines = head_lines(path)
-    for name, module in (("geneactiv-bin", geneactiv), ("actigraph-csv", actigraph),
-                         ("polar-sensor-logger", polar), ("phyphox", phyphox), ("empatica-e4", empatica)):
-        if module.sniff(lines):
-            return name
-    try:
-        generic_layout(path, ReadOptions(start="0", units="g"), lines)
-        return "generic-csv"
-    except FormatError as exc:
-        reason = str(exc)
-    first = next((ln for ln in lines if ln.strip()), "")
-    if b"\x00" in head[:1024] and not head.startswith(b"MD"):
-        first = f"binary data {head[:16]!r}"
-    tried = "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
-    raise FormatError(f"{path.name}: unknown layout (generic CSV: {reason}). Tried: {tried}. "
-                      f"The file starts with {first[:120]!r}")
+    name: str
+    expects: str
+    sniff: Callable[[Probe], bool]
+    read: Callable[[Probe, ReadOptions], list[Recording]]
+    checked: bool = False
 
 
 def read(path: str | Path, format: str = "auto", tz: str | None = None,
@@ -107,6 +84,17 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     -----
     TruncatedFileWarning
         A file cut short: what was readable is returned.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import hypnic
+    >>> from sensing.generic import write_csv
+    >>> sim = hypnic.simulate_night(hypnic.NightConfig(fs=25, hours_in_bed=0.5, locations=("wrist-left",)), seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [rec] = read(write_csv(sim.recordings["wrist-left"], pathlib.Path(tmp) / "wrist.csv"))
+    >>> rec.location, rec.fs, rec.meta["format"]
+    ('wrist-left', 25.0, 'generic-csv')
     """
     path = Path(path)
     known = {f.name for f in fields(ReadOptions)} - {"tz", "location"}
@@ -121,49 +109,54 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     if format != "auto" and format not in FORMATS:
         raise FormatError(f"{path.name}: unknown format {format!r}; supported: auto, {', '.join(FORMATS)}")
     opts = ReadOptions(tz=tz, location=location, **options)
-    fmt = detect_format(path) if format == "auto" else format
-    return _READERS[fmt](path, opts)
+    probe = Probe.of(path)
+    if format == "auto":
+        fmt = _detect(probe)
+    else:
+        fmt = _BY_NAME[format]
+        if fmt.checked and not fmt.sniff(probe):
+            raise FormatError(f"{path.name}: not a {fmt.name} file: expected {fmt.expects}")
+    return fmt.read(probe, opts)
 
 
-def _read_text(module_name: str):
-    """Reader of a text layout: its header is checked even when the format is forced."""
-    def reader(path: Path, opts: ReadOptions) -> list[Recording]:
-        import importlib
+def detect_format(path: str | Path) -> str:
+    """Name of the layout of a file (a key of :data:`FORMATS`).
 
-        module = importlib.import_module(f"sensing.readers.{module_name}")
-        lines = head_lines(path)
-        if not module.sniff(lines):
-            raise FormatError(f"{path.name}: not a {module.NAME} file: expected {module.EXPECTS}")
-        return module.read(path, opts, lines)
-    return reader
+    Raises
+    ------
+    FormatError
+        If no layout fits, naming the formats tried and what each expects.
+    """
+    return _detect(Probe.of(Path(path))).name
 
 
-def _read_generic(path: Path, opts: ReadOptions) -> list[Recording]:
-    from sensing.readers.tabular import read_generic
+def _detect(probe: Probe) -> Format:
+    """The first registered format whose sniffer accepts the file (generic CSV last)."""
+    for fmt in _REGISTRY:
+        if fmt.sniff(probe):
+            return fmt
+    head = probe.head
+    first = next((ln for ln in probe.lines if ln.strip()), "")
+    if b"\x00" in head[:1024] and not head.startswith(b"MD"):
+        first = f"binary data {head[:16]!r}"
+    tried = "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
+    raise FormatError(f"{probe.path.name}: unknown layout (generic CSV: {tabular.not_generic(probe)}). "
+                      f"Tried: {tried}. The file starts with {first[:120]!r}")
 
-    return read_generic(path, opts)
 
-
-def _read_binary(module_name: str):
-    def reader(path: Path, opts: ReadOptions) -> list[Recording]:
-        import importlib
-
-        return importlib.import_module(f"sensing.readers.{module_name}").read(path, opts)
-    return reader
-
-
-def _read_parquet(path: Path, opts: ReadOptions) -> list[Recording]:
+def _read_parquet(probe: Probe, opts: ReadOptions) -> list[Recording]:
     from sensing import generic
 
-    rec = generic.read_parquet(path, location=opts.location, fs=opts.fs)
+    rec = generic.read_parquet(probe.path, location=opts.location, fs=opts.fs)
     return [replace(rec, meta={**rec.meta, "format": "parquet"})]
 
 
-def _read_zip(path: Path, opts: ReadOptions) -> list[Recording]:
+def _read_zip(probe: Probe, opts: ReadOptions) -> list[Recording]:
     """Every recording in a zip archive (phyphox exports; ``meta/`` folders are kept beside)."""
     import tempfile
     import zipfile
 
+    path = probe.path
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/")]
@@ -188,7 +181,8 @@ def _read_zip(path: Path, opts: ReadOptions) -> list[Recording]:
     return recs
 
 
-def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
+def _read_sqlite(probe: Probe, opts: ReadOptions) -> list[Recording]:
+    path = probe.path
     try:
         from sensing.store import read_sqlite
     except ImportError:
@@ -206,15 +200,32 @@ def _read_sqlite(path: Path, opts: ReadOptions) -> list[Recording]:
             for r in recs]
 
 
-_READERS = {
-    "axivity-cwa": _read_binary("axivity"),
-    "geneactiv-bin": _read_text("geneactiv"),
-    "sqlite": _read_sqlite,
-    "parquet": _read_parquet,
-    "actigraph-csv": _read_text("actigraph"),
-    "polar-sensor-logger": _read_text("polar"),
-    "phyphox": _read_text("phyphox"),
-    "empatica-e4": _read_text("empatica"),
-    "generic-csv": _read_generic,
-    "zip": _read_zip,
-}
+def _magic(prefix: bytes) -> Callable[[Probe], bool]:
+    def sniff(probe: Probe) -> bool:
+        return probe.head.startswith(prefix)
+    return sniff
+
+
+def _text(module) -> Format:
+    return Format(module.NAME, module.EXPECTS, module.sniff, module.read, checked=True)
+
+
+#: Every supported layout, in the order the sniffers are tried: binary layouts by their
+#: magic bytes, then text layouts by their header lines, the generic CSV last.
+_REGISTRY: tuple[Format, ...] = (
+    Format(axivity.NAME, axivity.EXPECTS, axivity.sniff, axivity.read),
+    Format("sqlite", "a SQLite database written by 'hypnic record'",
+           _magic(b"SQLite format 3\x00"), _read_sqlite),
+    Format("parquet", "a Parquet file with time and x, y, z columns", _magic(b"PAR1"), _read_parquet),
+    Format("zip", "a .zip archive of files in these layouts (e.g. a phyphox export)",
+           _magic(b"PK\x03\x04"), _read_zip),
+    _text(geneactiv),
+    _text(actigraph),
+    _text(polar),
+    _text(phyphox),
+    _text(empatica),
+    Format(tabular.NAME, tabular.EXPECTS, tabular.sniff, tabular.read),
+)
+_BY_NAME = {fmt.name: fmt for fmt in _REGISTRY}
+#: Format name -> what a file of that format must look like (for messages).
+FORMATS: dict[str, str] = {fmt.name: fmt.expects for fmt in _REGISTRY}

@@ -7,6 +7,7 @@ import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -129,14 +130,48 @@ def _read_what_you_can(f, n: int) -> bytes:
     return bytes(out)
 
 
-def head_lines(path: Path, n_bytes: int = 65536) -> list[str]:
-    """Complete text lines in the first ``n_bytes`` of a file (BOM and CR stripped)."""
-    raw = head_bytes(path, n_bytes)
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
-    lines = text.split("\n")
-    if len(raw) == n_bytes and len(lines) > 1:
-        lines = lines[:-1]  # the last one may be cut
-    return [ln.rstrip("\r") for ln in lines]
+#: Bytes of a file's start that are read (and decompressed) once, for every sniffer and layout.
+PROBE_BYTES = 1 << 18
+#: Bytes of the start whose complete lines the sniffers see (:attr:`Probe.lines`).
+HEAD_LINE_BYTES = 1 << 16
+
+
+@dataclass(frozen=True, eq=False)
+class Probe:
+    """The start of a file, read and decompressed once: what every format's sniffer, layout
+    and reader looks at before reading the whole file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    head : bytes
+        Its first :data:`PROBE_BYTES` bytes (fewer if the file is shorter), decompressed
+        if it is gzip.
+    """
+
+    path: Path
+    head: bytes
+
+    @classmethod
+    def of(cls, path: Path) -> Probe:
+        """Read the start of ``path`` (the only time it is read before the reader runs)."""
+        return cls(path, head_bytes(path, PROBE_BYTES))
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Complete text lines in the first :data:`HEAD_LINE_BYTES` bytes."""
+        return self.lines_in(HEAD_LINE_BYTES)
+
+    def lines_in(self, n_bytes: int) -> list[str]:
+        """Complete text lines in the first ``n_bytes`` bytes (at most :data:`PROBE_BYTES`;
+        BOM and CR stripped; a last line cut by the limit is left out)."""
+        raw = self.head[:n_bytes]
+        text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+        lines = text.split("\n")
+        if len(raw) == n_bytes and len(lines) > 1:
+            lines = lines[:-1]  # the last one may be cut
+        return [ln.rstrip("\r") for ln in lines]
 
 
 def open_binary(path: Path):

@@ -25,12 +25,11 @@ Layout (ActiLife 6 "RAW" CSV; as read by GGIR, read.gt3x and pygt3x users)::
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, unit_scale
+from sensing.readers._common import Probe, ReadOptions, unit_scale
 from sensing.readers.tabular import Layout, guess_delimiter, parse_start, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 
@@ -38,8 +37,9 @@ NAME = "actigraph-csv"
 EXPECTS = "ActiLife's 10-line header ('------------ Data File Created By ActiGraph ...')"
 
 
-def sniff(lines: list[str]) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for an ActiLife RAW CSV."""
+    lines = probe.lines
     return bool(lines) and "data file created by actigraph" in lines[0].lower()
 
 
@@ -63,8 +63,9 @@ def parse_date(text: str, fmt: str) -> str:
         raise FormatError(f"cannot read the date {text!r} in format {fmt!r}") from None
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read an ActiLife RAW CSV into Recordings (see the module docstring)."""
+    path, lines = probe.path, probe.lines
     first = lines[0]
     rate = re.search(r"at\s+(\d+(?:\.\d+)?)\s*Hz", first)
     fmt = re.search(r"date format\s+(\S+)", first)
@@ -84,7 +85,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
     layout = Layout(10, delim, names, has_header, None, (names[-3], names[-2], names[-1]), unit_scale(opts.units or "g"), "none",
                     start_ns=start_ns, fs=fs)
-    acc = read_table(path, layout, opts).acc
+    acc = read_table(probe, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
     serial = _field(lines, "Serial Number")
     return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial},

@@ -32,12 +32,17 @@ from __future__ import annotations
 
 import struct
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, TruncatedFileWarning, localize, read_all_bytes
+from sensing.readers._common import (
+    Probe,
+    ReadOptions,
+    TruncatedFileWarning,
+    localize,
+    read_all_bytes,
+)
 from sensing.readers.timecheck import AnchoredClock, build_recordings, make_issue
 
 NAME = "axivity-cwa"
@@ -54,8 +59,9 @@ BLOCK_DTYPE = np.dtype([
 ])
 
 
-def sniff(head: bytes) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for an Axivity .cwa file (header block, then an AX block)."""
+    head = probe.head
     return len(head) >= 1026 and head[:2] == b"MD" and head[1024:1026] == b"AX"
 
 
@@ -86,10 +92,10 @@ def _unpack(b: np.ndarray, channels: int, bps: int) -> np.ndarray:
     return raw.astype(np.float32) / unit[:, None, None]
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read an Axivity .cwa file (possibly gzip-compressed) into Recordings."""
-    data, cut = read_all_bytes(path)
-    return decode(data, opts, path.name, cut)
+    data, cut = read_all_bytes(probe.path)
+    return decode(data, opts, probe.path.name, cut)
 
 
 def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False) -> list:

@@ -13,12 +13,10 @@ Layout (Empatica's ``info.txt`` shipped with every session)::
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions, unit_scale
+from sensing.readers._common import Probe, ReadOptions, unit_scale
 from sensing.readers.tabular import Layout, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 
@@ -34,8 +32,9 @@ def _numbers(line: str) -> list[float] | None:
     return vals if len(vals) == 3 else None
 
 
-def sniff(lines: list[str]) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for an E4 ACC.csv: start row, rate row, then integer triples."""
+    lines = probe.lines
     if len(lines) < 3:
         return False
     start, rate, row = _numbers(lines[0]), _numbers(lines[1]), _numbers(lines[2])
@@ -44,8 +43,9 @@ def sniff(lines: list[str]) -> bool:
             and 0 < rate[0] <= 1000 and all(v.is_integer() for v in row))
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read an Empatica E4 ACC.csv into Recordings (see the module docstring)."""
+    path, lines = probe.path, probe.lines
     start, rate = _numbers(lines[0]), _numbers(lines[1])
     if start is None or rate is None:
         raise FormatError(f"{path.name}: {EXPECTS}")
@@ -54,7 +54,7 @@ def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
     scale = unit_scale(opts.units) if opts.units else unit_scale("1/64g")
     layout = Layout(2, ",", ("x", "y", "z"), False, None, ("x", "y", "z"), scale, "none",
                     start_ns=start_ns, fs=fs)
-    acc = read_table(path, layout, opts).acc
+    acc = read_table(probe, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
     return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME},
                             location=opts.location or "unknown", device=f"Empatica E4 ({path.name})",

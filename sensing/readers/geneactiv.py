@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +30,7 @@ import pyarrow.compute as pc
 
 from sensing.errors import FormatError
 from sensing.readers._common import (
+    Probe,
     ReadOptions,
     TruncatedFileWarning,
     localize,
@@ -71,8 +71,9 @@ def _samples(hexbuf: bytes, gain: np.ndarray, offset: np.ndarray, first_page: in
     return ((raw * 100.0 - offset) / gain).astype(np.float32)
 
 
-def sniff(lines: list[str]) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for a GENEActiv .bin file."""
+    lines = probe.lines
     return bool(lines) and lines[0].strip() == "Device Identity" and any(
         ln.startswith("Device Unique Serial Code") for ln in lines[1:4])
 
@@ -86,10 +87,10 @@ def _zone(text: str) -> int | None:
     return sign * (int(m.group(2)) * 3600 + int(m.group(3)) * 60) * 1_000_000_000
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a GENEActiv .bin file (possibly gzip-compressed) into Recordings."""
-    data, cut = read_all_bytes(path)
-    return decode(data, opts, path.name, cut)
+    data, cut = read_all_bytes(probe.path)
+    return decode(data, opts, probe.path.name, cut)
 
 
 def decode(data: bytes, opts: ReadOptions, name: str = "bin", cut: bool = False) -> list:

@@ -24,7 +24,7 @@ from typing import cast
 import numpy as np
 
 from sensing.errors import FormatError
-from sensing.readers._common import ReadOptions
+from sensing.readers._common import Probe, ReadOptions
 from sensing.readers.tabular import generic_layout, guess_delimiter, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 
@@ -32,8 +32,9 @@ NAME = "phyphox"
 EXPECTS = "a 'Time (s)','Acceleration x (m/s^2)',... header"
 
 
-def sniff(lines: list[str]) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for a phyphox acceleration export."""
+    lines = probe.lines
     head = lines[0].lower() if lines else ""
     return "time (s)" in head and "acceleration x (m/s^2)" in head
 
@@ -57,11 +58,12 @@ def starts(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     return (np.array(exp), np.array(sys)) if exp else None
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a phyphox export into Recordings (see the module docstring)."""
+    path = probe.path
     events = None if opts.start else starts(path)
-    layout = generic_layout(path, replace(opts, start=opts.start or "0"), lines)
-    t, acc, _, _ = read_table(path, layout, opts)
+    layout = generic_layout(probe, replace(opts, start=opts.start or "0"))
+    t, acc, _, _ = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # the layout has a time column
     if events is None and not opts.start:
         raise FormatError(f"{path.name}: phyphox times are seconds since the start and there "

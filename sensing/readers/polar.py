@@ -21,12 +21,11 @@ the longest steady stretch is used.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import cast
 
 import numpy as np
 
-from sensing.readers._common import ReadOptions, unit_scale
+from sensing.readers._common import Probe, ReadOptions, unit_scale
 from sensing.readers.tabular import Layout, read_table, split_fields, time_kind
 from sensing.readers.timecheck import build_recordings, make_issue
 
@@ -37,20 +36,22 @@ EXPECTS = "a 'Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]' header
 CLOCK_JUMP_S = 2.0
 
 
-def sniff(lines: list[str]) -> bool:
+def sniff(probe: Probe) -> bool:
     """True for a Polar Sensor Logger ACC export."""
+    lines = probe.lines
     return bool(lines) and lines[0].lower().replace(" ", "").startswith(
         "phonetimestamp;sensortimestamp[ns];x[mg];y[mg];z[mg]")
 
 
-def read(path: Path, opts: ReadOptions, lines: list[str]) -> list:
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a Polar Sensor Logger ACC export into Recordings (see the module docstring)."""
+    path, lines = probe.path, probe.lines
     names = split_fields(lines[0], ";")
     first = split_fields(lines[1], ";") if len(lines) > 1 else [""]
     layout = Layout(0, ";", tuple(names), True, names[1], (names[2], names[3], names[4]),
                     unit_scale(opts.units or "mg"), "epoch-ns", ref_col=names[0],
                     ref_kind=time_kind(names[0], first[0]) if first[0] else "iso-naive")
-    sensor, acc, phone, issues = read_table(path, layout, opts)
+    sensor, acc, phone, issues = read_table(probe, layout, opts)
     sensor, phone = cast(np.ndarray, sensor), cast(np.ndarray, phone)  # both columns are in the layout
     offset = phone - sensor
     good = (sensor != np.iinfo(np.int64).min) & (phone != np.iinfo(np.int64).min)

@@ -40,15 +40,18 @@ import pyarrow.csv as pcsv
 from sensing.errors import FormatError
 from sensing.readers._common import (
     GZIP_ERRORS,
+    Probe,
     ReadOptions,
     TruncatedFileWarning,
     find_line,
-    head_lines,
     is_gzip,
     localize,
     unit_scale,
     units_from_name,
 )
+
+NAME = "generic-csv"
+EXPECTS = "a header row naming a time column and x, y, z axis columns (',' ';' or tab)"
 
 #: Bytes per block of the streaming CSV reader (memory use is a few blocks; small blocks
 #: also keep the C heap from holding on to freed block buffers).
@@ -186,7 +189,7 @@ def time_kind(name: str, value: str) -> str:
     return "elapsed-s"
 
 
-def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None) -> Layout:
+def generic_layout(probe: Probe, opts: ReadOptions) -> Layout:
     """Work out the layout of a generic CSV from its first lines.
 
     Raises
@@ -194,7 +197,7 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
     FormatError
         If there is no header row naming a time column and x, y, z axes.
     """
-    lines = lines if lines is not None else head_lines(path)
+    lines = probe.lines
     skip, meta = 0, {}
     while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
         text = lines[skip].lstrip("# ")
@@ -243,7 +246,7 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
                           f"({value}); give the start time (start=... / --start)")
     ax = (axes["x"], axes["y"], axes["z"])
-    scale = _scale([names.index(a) for a in ax], opts, path, skip + header_row, delim, decimal,
+    scale = _scale([names.index(a) for a in ax], opts, probe, skip + header_row, delim, decimal,
                    tuple(units_from_name(a) for a in ax))
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
@@ -254,21 +257,22 @@ def generic_layout(path: Path, opts: ReadOptions, lines: list[str] | None = None
                   meta, decimals=decimals)
 
 
-def _scale(idx: list[int], opts: ReadOptions, path: Path, skip: int, delim: str,
+def _scale(idx: list[int], opts: ReadOptions, probe: Probe, skip: int, delim: str,
            decimal: str, named: tuple[str | None, ...]) -> float:
     if opts.units:
         return unit_scale(opts.units)
     if len(set(named)) == 1 and named[0] is not None:
         return unit_scale(named[0])
-    return gravity_scale(path, skip, delim, decimal, idx)
+    return gravity_scale(probe, skip, delim, decimal, idx)
 
 
-def gravity_scale(path: Path, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
+def gravity_scale(probe: Probe, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
     """Units told from the size of gravity in the first rows: g, mg or m/s^2.
 
     Parameters
     ----------
-    path : Path
+    probe : Probe
+        The start of the file.
     skip : int
         Lines before the first data row.
     delim, decimal : str
@@ -280,7 +284,7 @@ def gravity_scale(path: Path, skip: int, delim: str, decimal: str, idx: list[int
     FormatError
         If the median norm is not near 1, 1000 or 9.8.
     """
-    lines = head_lines(path, 1 << 18)[skip:]
+    lines = probe.lines_in(1 << 18)[skip:]
     rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
     good = []
     for r in rows[:2000]:
@@ -394,7 +398,7 @@ class Table(NamedTuple):
     issues: list
 
 
-def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
+def read_table(probe: Probe, layout: Layout, opts: ReadOptions) -> Table:
     """Stream a delimited file into times and accelerations (see :class:`Table`).
 
     Raises
@@ -423,8 +427,9 @@ def read_table(path: Path, layout: Layout, opts: ReadOptions) -> Table:
         invalid.append(row.text)
         return "skip"
 
+    path = probe.path
     src = _Source(path, opts.progress)
-    out = _Columns(_estimate_rows(path), layout)
+    out = _Columns(_estimate_rows(probe), layout)
     header_rows = 1 if layout.header_row else 0
     try:
         reader = pcsv.open_csv(
@@ -499,9 +504,9 @@ class _Columns:
         return self.acc[:n], None if self.t is None else self.t[:n], None if self.ref is None else self.ref[:n]
 
 
-def _estimate_rows(path: Path) -> int:
+def _estimate_rows(probe: Probe) -> int:
     """Rows in a text file, from its (uncompressed) size and the length of its first lines."""
-    lines = head_lines(path, 1 << 16)
+    path, lines = probe.path, probe.lines
     per_line = max(8.0, sum(len(ln) + 1 for ln in lines) / max(len(lines), 1))
     size = path.stat().st_size
     if is_gzip(path):
@@ -614,14 +619,29 @@ def _check_invalid(path: Path, layout: Layout, invalid: list[str], src: _Source,
                       + (f" ({len(invalid)} malformed rows)" if len(invalid) > 1 else ""))
 
 
-def read_generic(path: Path, opts: ReadOptions) -> list:
+def not_generic(probe: Probe) -> str | None:
+    """Why a file is not a generic CSV (None if it is one)."""
+    try:
+        generic_layout(probe, ReadOptions(start="0", units="g"))
+    except FormatError as exc:
+        return str(exc)
+    return None
+
+
+def sniff(probe: Probe) -> bool:
+    """True for a generic CSV (a header row naming a time column and x, y, z)."""
+    return not_generic(probe) is None
+
+
+def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a generic CSV (see the module docstring) into Recordings."""
     from sensing.readers.timecheck import build_recordings
 
-    layout = generic_layout(path, opts)
-    t, acc, _, issues = read_table(path, layout, opts)
+    path = probe.path
+    layout = generic_layout(probe, opts)
+    t, acc, _, issues = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # a generic CSV always has a time column
-    meta = {"format": "generic-csv", "time_kind": layout.time_kind, "scale_g": layout.scale}
+    meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
     return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
                             location=opts.location or layout.meta.get("location", "unknown"),
                             device=layout.meta.get("device", path.name),

@@ -12,10 +12,9 @@ from analysis.effects import (
     describe,
     fit_effects,
     overdispersion_test,
-    simulated_true_rr,
 )
 from analysis.nights import add_sleep_debt
-from sensing.simulate import RateModel, simulate_diary
+from simulation import RateModel, simulate_diary, simulated_true_rr
 
 
 def table_from(diary: pd.DataFrame, counts=None) -> pd.DataFrame:

@@ -19,8 +19,9 @@ from analysis.nights import (
     store_night,
     summarise_night,
 )
+from detection import SleepWindow
 from sensing.recording import Recording
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 ONSET = pd.Timestamp("2026-01-05T23:00:00Z")
 SLEEP = {"lights_out": ONSET - pd.Timedelta(minutes=20), "onset": ONSET,
@@ -107,9 +108,9 @@ def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):
     with connect(db) as con:
         for i in range(3):
             store_night(con, StoredNight(d0 + dt.timedelta(i), summarise_night(KNOWN, SLEEP, 8.0),
-                                         SLEEP, KNOWN, act, ("a.csv",)))
-        store_night(con, StoredNight(d0, summarise_night(KNOWN.iloc[:1], SLEEP, 7.0), SLEEP,
-                                     KNOWN.iloc[:1], act))  # re-processing replaces the night
+                                         SleepWindow(**SLEEP), KNOWN, act, ("a.csv",)))
+        store_night(con, StoredNight(d0, summarise_night(KNOWN.iloc[:1], SLEEP, 7.0),
+                                     SleepWindow(**SLEEP), KNOWN.iloc[:1], act))  # re-processing replaces the night
         add_entries(con, [DiaryEntry(night=d0, hours_slept=5.0),
                           DiaryEntry(night=d0 + dt.timedelta(1), bedtime="23:00", wake_time="06:00"),
                           DiaryEntry(night=d0 + dt.timedelta(5), hours_slept=9.0)])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from hypnic.cli import main
-from sensing.generic import read_csv
+from sensing.readers import read
 
 
 def test_simulate_writes_readable_files_whose_truth_matches_the_signal(tmp_path):
@@ -19,7 +19,7 @@ def test_simulate_writes_readable_files_whose_truth_matches_the_signal(tmp_path)
     assert json.loads((out / "model.json").read_text())["rate_ratio"]["antidepressant"] == 1.8
     for i, n_jerks in enumerate(diary.n_jerks, start=1):
         night = out / f"night-{i:02d}"
-        recs = {loc: read_csv(night / f"{loc}.csv") for loc in ("wrist-left", "ankle-left")}
+        recs = {loc: read(night / f"{loc}.csv")[0] for loc in ("wrist-left", "ankle-left")}
         assert all(r.fs == 25 and r.location == loc for loc, r in recs.items())
         jerks = pd.read_csv(night / "truth" / "jerks.csv", parse_dates=["start", "end"])
         assert len(jerks) == n_jerks

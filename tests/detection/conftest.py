@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 QUIET = dict(plm=False, n_scratch=0, n_tremor=0, n_knocks=0, gaps_per_night=0)
 

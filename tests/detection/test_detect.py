@@ -9,7 +9,7 @@ import pytest
 from detection import EVENT_COLUMNS, DetectionConfig, NightResult, detect_night, score_events
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 def overlaps(events: pd.DataFrame, conf: pd.DataFrame, pad_s: float = 0.5) -> np.ndarray:

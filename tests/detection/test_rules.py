@@ -7,20 +7,6 @@ import pandas as pd
 import pytest
 
 from detection import rules, score_events
-from sensing import simulate
-
-
-def test_phase_rule_is_the_simulators():
-    rng = np.random.default_rng(0)
-    t = np.sort(rng.uniform(0, 30000, 2000))
-    onset, wake = 1800.0, 27000.0
-    aw = [(9000.0, 9200.0), (15000.0, 15400.0)]
-    ours = rules.phase_of(t - onset, t, onset, wake, aw)
-    theirs = simulate.phase_of(t - onset, t, onset, wake, aw)
-    assert (ours == theirs).all()
-    assert set(ours) == {"pre-sleep", "sleep-onset", "sleep", "awakening", "day"}
-    assert rules.ONSET_WINDOW_S == simulate.ONSET_WINDOW_S
-    assert rules.AWAKENING_RETURN_S == simulate.AWAKENING_RETURN_S
 
 
 @pytest.mark.parametrize("parts, worn, spread_s, expected", [

@@ -8,7 +8,7 @@ import pytest
 
 from detection import DetectionConfig, detect_night
 from detection.sleep import sleep_window
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 @pytest.mark.parametrize("seed, locations", [(1, ("wrist-left",)), (3, ("wrist-left",)),

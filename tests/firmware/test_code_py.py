@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from sensing.ble import hypnic_profile as hp
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 CODE = Path(__file__).resolve().parents[2] / "firmware_notes" / "xiao-nrf52840-sense" / "code.py"
 ODR_HZ = {0b0010: 26, 0b0011: 52, 0b0100: 104, 0b0101: 208, 0b0110: 416}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 def _peak_kept(fs: float, seeds: range) -> np.ndarray:

@@ -24,8 +24,8 @@ from emulated import close_air, compare
 
 from sensing.ble.reader import Recorder, SensorSpec
 from sensing.emulator import EmulatedAir, run
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore
+from simulation import NightConfig, simulate_night
 
 SEED = 5
 

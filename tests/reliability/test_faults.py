@@ -19,7 +19,7 @@ from reliability_figures import record as keep
 from virtual_time import on_virtual_clock
 
 from sensing.emulator import Fault, run
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 DROPS = tuple(Fault("drop", 20 + 60 * k, duration_s=3) for k in range(9))
 #: name -> (profile, faults, night seconds, tampering (mode) or None)

@@ -21,8 +21,8 @@ from reliability_figures import record as keep
 from virtual_time import on_virtual_clock
 
 from sensing.emulator import Fault
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import read_sqlite
+from simulation import NightConfig, simulate_night
 
 HOURS, FS = 8.0, 25.0
 FAULTS = (*(Fault("drop", 1800 * k + 600, duration_s=20) for k in range(16)),

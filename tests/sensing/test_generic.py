@@ -1,11 +1,15 @@
+"""hypnic's own exchange formats (generic CSV, Parquet): written by sensing.generic,
+read back by sensing.readers.read."""
+
 import gzip
 
 import numpy as np
 import pytest
 
 from sensing import FormatError, Recording
-from sensing.generic import read_csv, read_parquet, write_csv, write_parquet
-from sensing.simulate import NightConfig, simulate_night
+from sensing.generic import write_csv, write_parquet
+from sensing.readers import read
+from simulation import NightConfig, simulate_night
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +22,7 @@ def rec():
 @pytest.mark.parametrize("name", ["r.csv", "r.csv.gz"])
 def test_csv_round_trip_is_exact(tmp_path, rec, name):
     path = write_csv(rec, tmp_path / name)
-    back = read_csv(path)
+    [back] = read(path)
     assert np.array_equal(back.time_ns, rec.time_ns)
     assert np.array_equal(back.acc, rec.acc)
     assert np.array_equal(back.gaps, rec.gaps)
@@ -37,7 +41,7 @@ def test_csv_layout_is_the_documented_one(tmp_path, rec):
 
 
 def test_epoch_seconds_round_trip_to_the_microsecond(tmp_path, rec):
-    back = read_csv(write_csv(rec, tmp_path / "e.csv", time_format="epoch"))
+    [back] = read(write_csv(rec, tmp_path / "e.csv", time_format="epoch"))
     assert np.abs(back.time_ns - rec.time_ns).max() < 1000
     assert np.array_equal(back.acc, rec.acc)
 
@@ -46,25 +50,26 @@ def test_csv_without_header_line_naive_and_offset_times(tmp_path):
     p = tmp_path / "plain.csv"
     p.write_text("time,x,y,z\n2026-03-01T23:00:00,0,0,1\n2026-03-01T23:00:00.04,0,0.5,1\n"
                  "2026-03-01T23:00:00.08,0,0,1\n")
-    r = read_csv(p)
+    [r] = read(p)
     assert r.fs == 25.0 and r.location == "unknown"
     assert r.time_ns[0] == np.datetime64("2026-03-01T23:00:00", "ns").astype(np.int64)
-    local = read_csv(p, tz="Europe/Berlin")
+    [local] = read(p, tz="Europe/Berlin")
     assert r.time_ns[0] - local.time_ns[0] == 3600 * 10**9
     p.write_text("time,x,y,z\n2026-03-01T23:00:00+01:00,0,0,1\n2026-03-01T23:00:01+01:00,0,0,1\n")
-    assert read_csv(p).time_ns[0] == local.time_ns[0]
+    assert read(p)[0].time_ns[0] == local.time_ns[0]
 
 
 @pytest.mark.parametrize("text, match", [
-    ("a,b\n1,2\n", "missing column"),
-    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "time column"),
-    ("time,x,y,z\n2026-03-01T23:00:00Z,zero,0,1\n", "not a generic CSV"),
+    ("a,b\n1,2\n", "unknown layout.*lacks axis x, axis y, axis z, a time column"),
+    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "expected an ISO-8601 time"),
+    ("time,x,y,z\n2026-03-01T23:00:00Z,0,0,1\n2026-03-01T23:00:01Z,zero,0,1\n",
+     "line 3: cannot read 'zero' \\(expected a number\\)"),
 ])
 def test_bad_csv_gives_format_error(tmp_path, text, match):
     p = tmp_path / "bad.csv"
     p.write_text(text)
     with pytest.raises(FormatError, match=match):
-        read_csv(p)
+        read(p)
 
 
 def test_gzip_is_really_compressed(tmp_path, rec):
@@ -74,7 +79,7 @@ def test_gzip_is_really_compressed(tmp_path, rec):
 
 
 def test_parquet_round_trip_is_exact(tmp_path, rec):
-    back = read_parquet(write_parquet(rec, tmp_path / "r.parquet"))
+    [back] = read(write_parquet(rec, tmp_path / "r.parquet"))
     assert np.array_equal(back.time_ns, rec.time_ns) and np.array_equal(back.acc, rec.acc)
     assert np.array_equal(back.gaps, rec.gaps)
     assert (back.fs, back.location, back.device) == (rec.fs, rec.location, rec.device)
@@ -84,8 +89,8 @@ def test_foreign_parquet_and_frame(tmp_path):
     rec = Recording(np.arange(100, dtype=np.int64) * 20_000_000, np.ones((100, 3)), 50)
     df = rec.to_frame().reset_index()
     df.to_parquet(tmp_path / "f.parquet")
-    back = read_parquet(tmp_path / "f.parquet")
+    [back] = read(tmp_path / "f.parquet")
     assert back.fs == 50 and np.array_equal(back.time_ns, rec.time_ns)
     (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(FormatError, match="not a readable Parquet"):
-        read_parquet(tmp_path / "junk.parquet")
+        read(tmp_path / "junk.parquet")

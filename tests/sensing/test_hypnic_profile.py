@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sensing.ble import hypnic_profile as hp
 from sensing.errors import FormatError
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "firmware_notes" / "hypnic-gatt-profile.md"

@@ -6,7 +6,7 @@ import pytest
 
 from sensing.ble import hypnic_profile
 from sensing.emulator import EmulatedAir
-from sensing.simulate import NightConfig, simulate_night
+from simulation import NightConfig, simulate_night
 
 
 class _Conn:

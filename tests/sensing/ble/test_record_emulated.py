@@ -17,8 +17,8 @@ from virtual_time import on_virtual_clock
 from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
 from sensing.emulator import EmulatedAir, Fault
 from sensing.errors import DeviceError
-from sensing.simulate import NightConfig, simulate_night
 from sensing.store import RecordingStore, read_events, read_sqlite
+from simulation import NightConfig, simulate_night
 
 CFG = ReaderConfig()
 

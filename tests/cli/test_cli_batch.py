@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hypnic.batch import discover
 from hypnic.cli import main
+from hypnic.workflows.cohort import discover
 
 
 def test_cli_batch_on_existing_scheduler_then_resume(cohort_copy, client, tmp_path, capsys):

@@ -16,9 +16,9 @@ Files and folders whose name starts with ``.`` or ``_`` are ignored, and so are 
 ending in ``.json``, ``.md``, ``.html``, ``.log``, ``.png`` or ``.pdf`` (notes, truth,
 reports).
 
-Each night is one Dask task (:func:`run_night`): read its files, run
-:func:`hypnic.pipeline.process_night` (the same call as processing the files one by
-one) and write the result atomically to ``OUT_DIR/parts/<participant>/<night_id>/``
+Each night is one Dask task (:func:`run_night`): read its files and process them with
+:func:`hypnic.workflows.night.process_files` (the same call as processing the files one
+by one) and write the result atomically to ``OUT_DIR/parts/<participant>/<night_id>/``
 (a temporary folder renamed into place). A night whose part exists and whose input
 files (names, sizes, modification times) are unchanged is not recomputed, so an
 interrupted run resumes where it stopped. A night that fails is retried once
@@ -46,6 +46,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.nights import StoredNight
+from hypnic.workflows.night import process_files
 from sensing.errors import HypnicError
 
 log = logging.getLogger(__name__)
@@ -194,25 +196,17 @@ def is_done(out_dir: str | Path, task: NightTask) -> bool:
 
 # -- one night (runs on a worker) -------------------------------------------------------
 
-def process_task(task: NightTask, tz: str = "UTC"):
-    """Read a night's files and process them: exactly what one-by-one processing does.
-
-    Returns
-    -------
-    analysis.nights.StoredNight
-    """
+def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
+    """Read a night's files and process them: exactly what one-by-one processing does
+    (:func:`hypnic.workflows.night.process_files`)."""
     from zoneinfo import ZoneInfo
 
-    from hypnic.pipeline import process_night
-    from sensing.readers import read
-
-    recordings = [rec for f in task.files for rec in read(f)]
-    return process_night(recordings, ZoneInfo(tz), files=[Path(f).name for f in task.files])
+    return process_files(task.files, ZoneInfo(tz))
 
 
-def write_part(out_dir: str | Path, task: NightTask, night, seconds: float, tz: str) -> Path:
+def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:
     """Write a processed night atomically (temporary folder renamed into place)."""
-    from hypnic import __version__
+    from hypnic._version import __version__
 
     final = part_dir(out_dir, task)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -220,13 +214,10 @@ def write_part(out_dir: str | Path, task: NightTask, night, seconds: float, tz: 
     tmp.mkdir()
     night.events.to_parquet(tmp / "events.parquet", index=False)
     night.activity.to_parquet(tmp / "activity.parquet", index=False)
-    s = night.sleep
     meta = dict(
         participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
         summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
-        sleep={k: (s[k].isoformat() if s[k] is not None else None) for k in ("lights_out", "onset", "wake")}
-        | {"awakenings": [[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]]},
-        tz=tz, seconds=round(seconds, 3), hypnic_version=__version__,
+        sleep=night.sleep.to_dict(), tz=tz, seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     (tmp / "night.json").write_text(json.dumps(meta, indent=1))
     if final.exists():  # a stale result (inputs changed)
@@ -235,32 +226,45 @@ def write_part(out_dir: str | Path, task: NightTask, night, seconds: float, tz: 
     return final
 
 
-def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) -> dict:
+def night_record(task: NightTask, *, ok: bool = False, attempts: int = 0,
+                 error: BaseException | None = None, seconds: float = 0.0) -> dict[str, Any]:
+    """One night's record in a run (and a diary's that could not be read: a task whose
+    only file is ``diary.csv``).
+
+    Returns
+    -------
+    dict
+        ``participant``, ``night_id``, ``files`` (";"-joined names), ``ok`` (bool),
+        ``attempts``, ``error`` (``"TypeName: message"`` of the last error, "" when ok)
+        and ``seconds`` (processing time, s).
+    """
+    return dict(participant=task.participant, night_id=task.night_id,
+                files=";".join(Path(f).name for f in task.files), ok=ok, attempts=attempts,
+                error="" if error is None else f"{type(error).__name__}: {error}", seconds=seconds)
+
+
+def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) -> dict[str, Any]:
     """Process one night and write its part; never raises.
 
     Returns
     -------
     dict
-        ``participant``, ``night_id``, ``files``, ``ok`` (bool), ``attempts`` and
-        ``error`` (the last error message, "" when ok), ``seconds`` (s).
+        The night's :func:`night_record`.
     """
-    rec: dict[str, Any] = dict(participant=task.participant, night_id=task.night_id, files=";".join(
-        Path(f).name for f in task.files), ok=False, attempts=0, error="", seconds=0.0)
+    error: Exception | None = None
     for attempt in range(1, retries + 2):
-        rec["attempts"] = attempt
         t0 = time.perf_counter()
         try:
             night = process_task(task, tz)
             seconds = time.perf_counter() - t0
             write_part(out_dir, task, night, seconds, tz)
-            rec["seconds"] = seconds
         except Exception as exc:  # any failure of one night is reported, not fatal
-            rec["error"] = f"{type(exc).__name__}: {exc}"
-            log.warning("%s/%s attempt %d failed: %s", task.participant, task.night_id, attempt, rec["error"])
+            error = exc
+            log.warning("%s/%s attempt %d failed: %s: %s", task.participant, task.night_id, attempt,
+                        type(exc).__name__, exc)
             continue
-        rec.update(ok=True, error="")
-        break
-    return rec
+        return night_record(task, ok=True, attempts=attempt, seconds=seconds)
+    return night_record(task, attempts=retries + 1, error=error)
 
 
 # -- gathering --------------------------------------------------------------------------
@@ -292,7 +296,7 @@ def read_diary(path: Path) -> pd.DataFrame:
     """A participant's diary as :func:`analysis.diary.diary_frame` with sleep debt added.
 
     Accepts the hypnic diary CSV (:func:`analysis.diary.read_csv`) and the simulator's
-    ``diary.csv`` (:func:`sensing.simulate.simulate_diary` columns).
+    ``diary.csv`` (:func:`simulation.simulate_diary` columns).
     """
     from analysis.diary import FIELDS, diary_frame, entries_from_simulation, read_csv
     from analysis.nights import add_sleep_debt
@@ -337,8 +341,8 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -
                 diary = read_diary(diary_path)
             except (HypnicError, ValueError, KeyError) as exc:
                 log.warning("%s: diary not used: %s", person, exc)
-                problems.append(dict(participant=person, night_id=DIARY_NAME, files=DIARY_NAME, ok=False,
-                                     attempts=1, error=f"{type(exc).__name__}: {exc}", seconds=0.0))
+                problems.append(night_record(NightTask(person, DIARY_NAME, (DIARY_NAME,)),
+                                             attempts=1, error=exc))
             else:
                 nights = nights.merge(diary, left_on="night", right_index=True, how="left")
         rows.append(nights)
@@ -414,9 +418,7 @@ def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
                 try:
                     rec = fut.result()
                 except Exception as exc:  # a lost worker fails this night only
-                    rec = dict(participant=t.participant, night_id=t.night_id,
-                               files=";".join(Path(f).name for f in t.files), ok=False,
-                               attempts=cfg.retries + 1, error=f"{type(exc).__name__}: {exc}", seconds=0.0)
+                    rec = night_record(t, attempts=cfg.retries + 1, error=exc)
                 records.append(rec)
                 if progress:
                     progress(rec)

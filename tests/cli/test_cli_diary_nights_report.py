@@ -66,7 +66,7 @@ def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     from analysis.diary import connect
     from analysis.nights import load_nights, summarise_night
     from detection import detect_night
-    from sensing.simulate import NightConfig, save_night, simulate_night
+    from simulation import NightConfig, save_night, simulate_night
 
     night = simulate_night(NightConfig(fs=25.0, locations=("wrist-left", "ankle-left"),
                                        hours_in_bed=1.0, n_jerks=5, start="2026-03-02T23:30:00Z"), seed=4)

@@ -9,7 +9,7 @@ import pytest
 
 from detection import score_events
 from hypnic.cli import main
-from sensing.simulate import NightConfig, save_night, simulate_night
+from simulation import NightConfig, save_night, simulate_night
 
 
 @pytest.fixture(scope="module")

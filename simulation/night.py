@@ -28,40 +28,41 @@ Timestamps are the true UTC times of the samples (what a recorder that corrects 
 sensor clock against the host clock stores), so truth times and sample times share
 one time base.
 
-:func:`simulate_nights` adds a diary: nightly factors that change the expected jerk
-count through the documented model in :class:`RateModel`.
+Several nights with a diary: :mod:`simulation.diary`; writing a night to files:
+:mod:`simulation.export`. Body parts, contiguity and phases come from
+:mod:`sensing.body`, the definitions detection uses.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sensing.errors import HypnicError
-from sensing.recording import LOCATIONS, Recording
-
-BODY_PARTS = ("trunk", "arm-left", "arm-right", "leg-left", "leg-right")
-#: Contiguous pairs of body parts (for segmental jerks): each limb joins the trunk,
-#: the two legs join at the pelvis (lumbosacral segments), the two arms at the shoulders.
-CONTIGUOUS = (
-    ("trunk", "arm-left"), ("trunk", "arm-right"), ("trunk", "leg-left"),
-    ("trunk", "leg-right"), ("leg-left", "leg-right"), ("arm-left", "arm-right"),
+from sensing.body import (
+    ARMS,
+    BODY_PARTS,
+    CONTIGUOUS,
+    DISTRIBUTIONS,
+    LEGS,
+    LIMBS,
+    LOCATIONS,
+    contiguous,
+    phase_of,
 )
+from sensing.errors import HypnicError
+from sensing.recording import Recording
+
+#: Contiguous pairs a segmental jerk is drawn from: the trunk and the limbs (a
+#: generalized jerk also moves the head).
+SEGMENTS = tuple(pair for pair in CONTIGUOUS if "head" not in pair)
 #: Propagation delay of a generalized jerk from the trunk to each part, s (range).
 SPREAD_DELAY_S = {"trunk": (0.0, 0.005), "arm-left": (0.005, 0.02), "arm-right": (0.005, 0.02),
                   "leg-left": (0.015, 0.04), "leg-right": (0.015, 0.04), "head": (0.0, 0.01)}
 #: Relative amplitude of ordinary wake movement by body part.
 WAKE_MOVEMENT = {"arm-left": 1.0, "arm-right": 1.0, "leg-left": 0.45, "leg-right": 0.45,
                  "trunk": 0.25, "head": 0.35, "unknown": 1.0}
-#: Windows defining a jerk's phase relative to sleep, s (see :func:`phase_of`).
-ONSET_WINDOW_S = (-300.0, 900.0)
-AWAKENING_RETURN_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class NightConfig:
     fs : float
         Nominal sampling rate, Hz.
     locations : tuple of str
-        Where sensors are worn (keys of :data:`sensing.recording.LOCATIONS`).
+        Where sensors are worn (keys of :data:`sensing.body.LOCATIONS`).
     hours_in_bed : float
         Length of the recording, h.
     start : str
@@ -100,6 +101,15 @@ class NightConfig:
         Real rate = fs * (1 + drift_ppm * 1e-6); None draws it uniformly in +-40 ppm.
     gaps_per_night : float
         Mean number of data gaps per sensor (Poisson), each 0.5 s to 10 min long.
+
+    Examples
+    --------
+    >>> NightConfig(fs=50, locations=("wrist-left", "ankle-left")).hours_in_bed
+    8.0
+    >>> NightConfig(locations=("elbow",))
+    Traceback (most recent call last):
+    ...
+    sensing.errors.HypnicError: locations must be distinct names from wrist-left, wrist-right, upper-arm-left, upper-arm-right, ankle-left, ankle-right, thigh-left, thigh-right, trunk, head; got elbow
     """
 
     fs: float = 100.0
@@ -109,8 +119,8 @@ class NightConfig:
     expected_jerks: float = 4.0
     n_jerks: int | None = None
     series_prob: float = 0.25
-    pattern_probs: dict[str, float] = field(default_factory=lambda: {
-        "focal": 0.3, "segmental": 0.15, "multifocal": 0.05, "generalized": 0.5})
+    pattern_probs: dict[str, float] = field(default_factory=lambda: dict(
+        zip(DISTRIBUTIONS, (0.3, 0.15, 0.05, 0.5), strict=True)))
     plm: bool | None = None
     n_scratch: int | None = None
     n_tremor: int | None = None
@@ -173,30 +183,6 @@ class SimulatedNight:
     gaps: dict[str, np.ndarray]
     config: NightConfig
     seed: int
-
-
-def phase_of(rel_s: np.ndarray, t_s: np.ndarray, onset_s: float, wake_s: float,
-             awakenings_s: list[tuple[float, float]]) -> np.ndarray:
-    """Phase of moments relative to a sleep window.
-
-    ``sleep-onset``: within [-5, +15] min of sleep onset; ``pre-sleep``: earlier;
-    ``awakening``: inside a brief awakening or up to 15 min after it ends (the return to
-    sleep); ``day``: after the final wake; ``sleep``: the rest of the sleep period.
-
-    Parameters
-    ----------
-    rel_s : ndarray
-        Times relative to sleep onset, s.
-    t_s, onset_s, wake_s, awakenings_s
-        The same times, onset, final wake and awakenings on one common clock, s.
-    """
-    phase = np.full(len(t_s), "sleep", dtype=object)
-    for a0, a1 in awakenings_s:
-        phase[(t_s >= a0) & (t_s < a1 + AWAKENING_RETURN_S)] = "awakening"
-    phase[(rel_s >= ONSET_WINDOW_S[0]) & (rel_s <= ONSET_WINDOW_S[1])] = "sleep-onset"
-    phase[rel_s < ONSET_WINDOW_S[0]] = "pre-sleep"
-    phase[t_s >= wake_s] = "day"
-    return phase
 
 
 class _Night:
@@ -302,17 +288,14 @@ class _Night:
     def _one_jerk(self, jid: int, t: float, pattern: str, series: int) -> dict:
         r = self.rng
         if pattern == "focal":
-            parts = [str(r.choice([p for p in BODY_PARTS if p != "trunk"] + ["trunk"],
-                                  p=[0.3, 0.3, 0.15, 0.15, 0.1]))]
+            parts = [str(r.choice([*LIMBS, "trunk"], p=[0.3, 0.3, 0.15, 0.15, 0.1]))]
         elif pattern == "segmental":
-            parts = list(CONTIGUOUS[r.integers(len(CONTIGUOUS))])
+            parts = list(SEGMENTS[r.integers(len(SEGMENTS))])
         elif pattern == "multifocal":
-            limbs = [p for p in BODY_PARTS if p != "trunk"]
-            pairs = [(a, b) for a in limbs for b in limbs if a < b and (a, b) not in CONTIGUOUS
-                     and (b, a) not in CONTIGUOUS]
+            pairs = [(a, b) for a in LIMBS for b in LIMBS if a < b and not contiguous(a, b)]
             parts = list(pairs[r.integers(len(pairs))])
         else:
-            parts = list(BODY_PARTS) + ["head"]
+            parts = list(BODY_PARTS)
         dur = float(r.uniform(0.04, 0.3))
         base_amp = float(np.exp(r.uniform(np.log(0.5), np.log(6.0))))
         starts, peaks = {}, {}
@@ -344,8 +327,8 @@ class _Night:
     def _confounders(self) -> None:
         r, cfg = self.rng, self.cfg
         locs = list(self.parts)
-        legs = [loc for loc in locs if self.parts[loc].startswith("leg")]
-        arms = [loc for loc in locs if self.parts[loc].startswith("arm")] or locs
+        legs = [loc for loc in locs if self.parts[loc] in LEGS]
+        arms = [loc for loc in locs if self.parts[loc] in ARMS] or locs
         # periodic limb movements: series in the first half of sleep, on the legs
         plm = cfg.plm if cfg.plm is not None else bool(r.random() < 0.35)
         if plm and legs:
@@ -614,136 +597,3 @@ def simulate_night(config: NightConfig | None = None, seed: int = 0) -> Simulate
     jerks, jerk_sensors, confounders = night.truth(gaps)
     return SimulatedNight(recordings, jerks, jerk_sensors, confounders, night.sleep_truth(),
                           gaps, cfg, seed)
-
-
-# -- several nights with a diary --------------------------------------------------------
-
-@dataclass(frozen=True)
-class RateModel:
-    """How diary factors change the expected number of jerks in a simulated night.
-
-    ``expected jerks = hours_in_bed * base_per_h * prod(rate_ratio[f] ** x[f])`` and the
-    count is Poisson with that mean. ``x`` is the factor's value: hours of sleep debt
-    (8 h minus the previous night's sleep, floored at 0), stress and tiredness (0-10),
-    caffeinated drinks, alcoholic drinks, exercise (hours) and antidepressant (0/1).
-    A rate ratio of 1 means no effect (tiredness, alcohol and exercise are null
-    controls by default).
-    """
-
-    base_per_h: float = 0.15
-    rate_ratio: dict[str, float] = field(default_factory=lambda: {
-        "sleep_debt_h": 1.30, "stress": 1.10, "tiredness": 1.0, "caffeine_drinks": 1.15,
-        "alcohol_drinks": 1.0, "exercise_h": 1.0, "antidepressant": 1.8})
-
-    def expected(self, diary: pd.DataFrame) -> np.ndarray:
-        """Expected jerk count per night (the Poisson mean) for diary rows."""
-        log_rr = sum(math.log(rr) * diary[f].to_numpy(float) for f, rr in self.rate_ratio.items())
-        return diary["hours_in_bed"].to_numpy(float) * self.base_per_h * np.exp(log_rr)
-
-
-ANTIDEPRESSANTS = ("sertraline", "escitalopram", "fluoxetine", "venlafaxine", "amitriptyline")
-
-
-def simulate_diary(n_nights: int, seed: int = 0, model: RateModel | None = None,
-                   start_date: str = "2026-01-05", antidepressant_prob: float = 0.5) -> pd.DataFrame:
-    """A sleeper's diary for consecutive nights, with the true jerk count of each.
-
-    Columns: ``night`` (date the night starts), ``start`` (recording start, UTC),
-    ``hours_slept``, ``hours_in_bed``, ``sleep_debt_h``, ``stress``, ``tiredness``,
-    ``caffeine_drinks``, ``caffeine_last_h`` (hours before bed), ``alcohol_drinks``,
-    ``exercise_h``, ``antidepressant`` (0/1, started mid-way for half the sleepers),
-    ``medications``, ``expected_jerks`` and ``n_jerks`` (Poisson draw).
-    """
-    if n_nights < 1:
-        raise HypnicError(f"the number of nights must be at least 1, got {n_nights}")
-    model = model or RateModel()
-    r = np.random.default_rng([seed, 7919])
-    slept = np.clip(r.normal(7.1, 1.0, n_nights + 1), 4.0, 9.5).round(1)
-    debt = np.clip(8.0 - slept[:-1], 0, None).round(1)
-    start_on = int(r.integers(n_nights // 3, max(n_nights // 3 + 1, 2 * n_nights // 3 + 1)))
-    on_ad = r.random() < antidepressant_prob and n_nights > 1
-    drug = str(r.choice(ANTIDEPRESSANTS))
-    ad = (np.arange(n_nights) >= start_on).astype(int) * on_ad
-    days = pd.date_range(start_date, periods=n_nights, freq="D")
-    diary = pd.DataFrame(dict(
-        night=days.date,
-        start=(days + pd.to_timedelta(r.normal(22.5, 0.5, n_nights).round(2), unit="h")).tz_localize("UTC"),
-        hours_slept=slept[1:],
-        hours_in_bed=(slept[1:] + r.uniform(0.3, 0.8, n_nights)).round(2),
-        sleep_debt_h=debt,
-        stress=np.clip(np.round(r.normal(4, 2.2, n_nights)), 0, 10).astype(int),
-        tiredness=np.clip(np.round(3 + 1.2 * debt + r.normal(0, 1.5, n_nights)), 0, 10).astype(int),
-        caffeine_drinks=np.clip(r.poisson(1.5, n_nights), 0, 6),
-        caffeine_last_h=r.uniform(3, 12, n_nights).round(1),
-        alcohol_drinks=np.clip(r.poisson(0.5, n_nights), 0, 6),
-        exercise_h=np.where(r.random(n_nights) < 0.4, r.uniform(0.3, 1.5, n_nights), 0).round(2),
-        antidepressant=ad,
-        medications=np.where(ad == 1, drug, ""),
-    ))
-    diary["expected_jerks"] = model.expected(diary)
-    diary["n_jerks"] = r.poisson(diary["expected_jerks"].to_numpy())
-    return diary
-
-
-def simulate_nights(n_nights: int, seed: int = 0, config: NightConfig | None = None,
-                    model: RateModel | None = None) -> tuple[pd.DataFrame, Iterator[SimulatedNight]]:
-    """Several nights of one sleeper: the diary and a lazy iterator of simulated nights.
-
-    Each night uses ``config`` with the diary's start, time in bed and jerk count, and
-    a seed derived from ``seed`` and the night's number. Nights are made one at a time
-    so memory stays bounded.
-    """
-    base = config or NightConfig()
-    diary = simulate_diary(n_nights, seed, model)
-
-    def nights() -> Iterator[SimulatedNight]:
-        for i, row in diary.iterrows():
-            cfg = NightConfig(**{**asdict(base), "start": row["start"].isoformat(),
-                                 "hours_in_bed": float(row["hours_in_bed"]),
-                                 "n_jerks": int(row["n_jerks"])})
-            yield simulate_night(cfg, seed=int(seed) * 10_000 + int(i))
-
-    return diary, nights()
-
-
-def save_night(night: SimulatedNight, out_dir: str | Path, fmt: str = "csv") -> Path:
-    """Write a simulated night: one file per sensor and the ground truth.
-
-    Layout of ``out_dir``: ``<location>.csv`` (generic CSV, or ``.parquet``),
-    ``truth/jerks.csv``, ``truth/jerk_sensors.csv``, ``truth/confounders.csv``,
-    ``truth/gaps.csv`` and ``truth/night.json`` (sleep window, config, seed). Times in
-    the CSVs are ISO-8601 UTC.
-    """
-    from sensing.generic import write_csv, write_parquet
-
-    out = Path(out_dir)
-    (out / "truth").mkdir(parents=True, exist_ok=True)
-    for loc, rec in night.recordings.items():
-        if fmt == "parquet":
-            write_parquet(rec, out / f"{loc}.parquet")
-        else:
-            write_csv(rec, out / f"{loc}.csv")
-    for name in ("jerks", "jerk_sensors", "confounders"):
-        _iso_csv(getattr(night, name), out / "truth" / f"{name}.csv")
-    gaps = pd.DataFrame(
-        [(loc, pd.Timestamp(a, tz="UTC"), pd.Timestamp(b, tz="UTC"))
-         for loc, g in night.gaps.items() for a, b in g], columns=["location", "start", "end"])
-    _iso_csv(gaps, out / "truth" / "gaps.csv")
-    s = night.sleep
-    info = dict(
-        lights_out=s["lights_out"].isoformat(), onset=s["onset"].isoformat(),
-        wake=s["wake"].isoformat(), awakenings=[[a.isoformat(), b.isoformat()] for a, b in s["awakenings"]],
-        seed=night.seed, config=asdict(night.config),
-        drift_ppm={loc: r.meta.get("drift_ppm") for loc, r in night.recordings.items()},
-    )
-    (out / "truth" / "night.json").write_text(json.dumps(info, indent=2, default=str))
-    return out
-
-
-def _iso_csv(df: pd.DataFrame, path: Path) -> None:
-    """CSV with every timestamp column as ISO-8601 UTC (``2026-01-05T22:42:07.471659518Z``)."""
-    out = df.copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
-            out[c] = [t.isoformat().replace("+00:00", "Z") for t in out[c]]
-    out.to_csv(path, index=False)

@@ -1,7 +1,7 @@
 """Events-shaped tables and databases built from the simulator's ground truth.
 
 These stand in for detection output in analysis unit tests only (the real pipeline in
-hypnic/pipeline.py always calls detection.detect_night).
+hypnic/workflows/night.py always calls detection.detect_night).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import add_entries, connect, entries_from_simulation
-from analysis.nights import StoredNight, hours_recorded, sleep_dict, store_night, summarise_night
-from sensing.simulate import NightConfig, SimulatedNight, simulate_nights
+from analysis.nights import StoredNight, hours_recorded, store_night, summarise_night
+from detection import SleepWindow
+from simulation import NightConfig, SimulatedNight, simulate_nights
 
 
 def truth_events(night: SimulatedNight) -> pd.DataFrame:
@@ -47,7 +48,7 @@ def truth_activity(night: SimulatedNight, epoch_s: float = 30.0) -> pd.DataFrame
 
 def truth_stored(night: SimulatedNight, date) -> StoredNight:
     ev = truth_events(night)
-    s = sleep_dict(night.sleep)
+    s = SleepWindow(**night.sleep)
     return StoredNight(date, summarise_night(ev, s, hours_recorded(night.recordings.values())),
                        s, ev, truth_activity(night), ("sim",))
 

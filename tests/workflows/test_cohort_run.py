@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from hypnic import batch as hb
-from hypnic.batch import BatchConfig, discover, part_dir, run_batch, run_night
-from hypnic.pipeline import process_night
+from hypnic.workflows import cohort as hb
+from hypnic.workflows.cohort import BatchConfig, discover, part_dir, run_batch, run_night
+from hypnic.workflows.night import process_night
 from sensing.errors import HypnicError
 from sensing.readers import read
 

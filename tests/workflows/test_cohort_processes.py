@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hypnic.batch import BatchConfig, run_batch
+from hypnic.workflows.cohort import BatchConfig, run_batch
 
 
 @pytest.mark.slow

@@ -1,0 +1,29 @@
+"""Synthetic nights and diaries with ground truth, for tests, benchmarks and the demo.
+
+Public API: one night (:class:`NightConfig`, :func:`simulate_night` returning a
+:class:`SimulatedNight`), several nights with a diary (:class:`RateModel`,
+:func:`simulate_diary`, :func:`simulate_nights`, :func:`simulated_true_rr`) and files
+(:func:`save_night`). See ``docs/simulator.md``. Detection never imports this package.
+"""
+
+from simulation.diary import (
+    DIARY_FACTORS,
+    RateModel,
+    simulate_diary,
+    simulate_nights,
+    simulated_true_rr,
+)
+from simulation.export import save_night
+from simulation.night import NightConfig, SimulatedNight, simulate_night
+
+__all__ = [
+    "DIARY_FACTORS",
+    "NightConfig",
+    "RateModel",
+    "SimulatedNight",
+    "save_night",
+    "simulate_diary",
+    "simulate_night",
+    "simulate_nights",
+    "simulated_true_rr",
+]

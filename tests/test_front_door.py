@@ -1,0 +1,41 @@
+"""``import hypnic``: the public API, loaded lazily, and a CLI that starts without numpy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import hypnic
+
+HEAVY = ("numpy", "pandas", "scipy")
+
+
+def _loaded_after(code: str) -> list[str]:
+    """Heavy libraries in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = res.stdout.rpartition("loaded:")[2].strip()
+    return [m for m in loaded.split(",") if m]
+
+
+def test_import_hypnic_and_help_load_no_numpy_pandas_scipy():
+    assert _loaded_after("import hypnic") == []
+    assert _loaded_after("from hypnic.cli import main\nassert main(['--help']) == 0") == []
+
+
+def test_every_public_name_resolves_to_its_module():
+    for name in hypnic.__all__:
+        assert getattr(hypnic, name) is not None, name
+    assert set(hypnic.__all__) <= set(dir(hypnic))
+    assert hypnic.read is __import__("sensing.readers", fromlist=["read"]).read
+    assert hypnic.process_night.__module__ == "hypnic.workflows.night"
+    assert isinstance(hypnic.__version__, str)
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    try:
+        hypnic.detect_nights  # noqa: B018
+    except AttributeError as exc:
+        assert "detect_nights" in str(exc)
+    else:
+        raise AssertionError("no AttributeError")

@@ -1,0 +1,98 @@
+"""The one-night workflow: the same result from ``hypnic detect``, ``hypnic nights --add``
+and a cohort task; one sleep-window serialiser; one record of a night in a cohort run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from hypnic.cli import main
+from hypnic.workflows.cohort import NightTask, night_record, process_task
+from hypnic.workflows.night import (
+    process_files,
+    process_night,
+    read_files,
+    read_stimuli,
+    write_events,
+    write_sleep,
+)
+from sensing.errors import HypnicError
+from simulation import NightConfig, save_night, simulate_night
+
+
+@pytest.fixture(scope="module")
+def night_files(tmp_path_factory):
+    """A 1 h, 25 Hz wrist + ankle night written as files, and its truth."""
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=1.0, locations=("wrist-left", "ankle-left"),
+                                       n_jerks=4, gaps_per_night=0), seed=3)
+    d = save_night(night, tmp_path_factory.mktemp("night"))
+    return night, [d / "wrist-left.csv", d / "ankle-left.csv"]
+
+
+def test_detect_nights_add_and_a_cohort_task_share_one_workflow(night_files, tmp_path, capsys):
+    _, files = night_files
+    utc = dt.timezone.utc
+    night = process_files(files, utc)
+    assert night.recordings == ("wrist-left.csv", "ankle-left.csv")
+    # hypnic detect writes exactly the workflow's events and sleep window
+    out, sleep = tmp_path / "e.csv", tmp_path / "s.json"
+    assert main(["detect", *map(str, files), "--out", str(out), "--sleep-out", str(sleep)]) == 0
+    assert out.read_bytes() == write_events(night.events, tmp_path / "mine.csv").read_bytes()
+    info = json.loads(sleep.read_text())
+    assert {k: info[k] for k in night.sleep.to_dict()} == json.loads(json.dumps(night.sleep.to_dict()))
+    # hypnic nights --add stores the same summary and sleep window
+    db = tmp_path / "db.sqlite"
+    assert main(["nights", "--add", str(files[0]), "--add", str(files[1]), "--db", str(db), "--tz", "UTC"]) == 0
+    with sqlite3.connect(db) as con:
+        summary, stored_sleep = con.execute("SELECT summary, sleep FROM nights").fetchone()
+    assert json.loads(summary) == pytest.approx(night.summary, nan_ok=True)
+    assert json.loads(stored_sleep) == json.loads(json.dumps(night.sleep.to_dict()))
+    # a cohort task is the same call
+    task = process_task(NightTask("p01", "night-01", tuple(map(str, files))), "UTC")
+    pd.testing.assert_frame_equal(task.events, night.events)
+    assert task.summary == pytest.approx(night.summary, nan_ok=True) and task.night == night.night
+    capsys.readouterr()
+
+
+def test_read_files_gives_one_location_per_file(night_files):
+    _, files = night_files
+    recs = read_files(files, locations=["wrist-right", "ankle-right"])
+    assert [r.location for r in recs] == ["wrist-right", "ankle-right"]
+    with pytest.raises(HypnicError, match="one --location per file: 2 file"):
+        read_files(files, locations=["trunk"])
+
+
+def test_stimuli_from_a_time_column_or_one_per_line(night_files, tmp_path):
+    night, files = night_files
+    first = night.jerks["start"].iloc[0] - pd.Timedelta(milliseconds=300)
+    (tmp_path / "col.csv").write_text(f"kind,time\nnoise,{first.isoformat()}\n")
+    (tmp_path / "plain.csv").write_text(f"# a comment\n{first.isoformat()}\n")
+    assert read_stimuli(tmp_path / "col.csv") == read_stimuli(tmp_path / "plain.csv") == [first.isoformat()]
+    stored = process_night(read_files(files), dt.timezone.utc, stimuli=read_stimuli(tmp_path / "col.csv"))
+    jerks = stored.events[stored.events["kind"] == "jerk"]
+    assert jerks["stimulus"].any() and not stored.events.loc[stored.events["kind"] != "jerk", "stimulus"].any()
+
+
+def test_sleep_json_is_the_sleep_window_with_provenance(night_files, tmp_path):
+    _, files = night_files
+    from detection import DetectionConfig
+
+    night = process_files(files)
+    path = write_sleep(night.sleep, tmp_path / "deep" / "s.json", files, ["wrist-left", "ankle-left"],
+                       DetectionConfig())
+    info = json.loads(path.read_text())
+    assert info["onset"].endswith("Z") and info["locations"] == ["wrist-left", "ankle-left"]
+    assert {"hypnic_version", "created", "config", "files", "latency_s", "period_s"} <= set(info)
+
+
+def test_one_record_for_a_night_and_for_an_unreadable_diary():
+    task = NightTask("p01", "night-01", ("/data/p01/night-01/wrist.csv", "/data/p01/night-01/ankle.csv"))
+    assert night_record(task, ok=True, attempts=1, seconds=2.5) == dict(
+        participant="p01", night_id="night-01", files="wrist.csv;ankle.csv", ok=True, attempts=1,
+        error="", seconds=2.5)
+    diary = night_record(NightTask("p02", "diary.csv", ("diary.csv",)), attempts=1, error=ValueError("line 2"))
+    assert (diary["files"], diary["ok"], diary["error"]) == ("diary.csv", False, "ValueError: line 2")
