@@ -29,6 +29,7 @@ class BiomechConfig:
     awakening_min : duration of a brief awakening, min.
     post_wake_min : recording after the final wake, min (getting up).
     nap_prob : probability of an afternoon nap on each full day; nap_min its sleep length.
+    night_period_h : hours between successive lights-outs (24; shorter only for tests).
     """
 
     start: str = "2024-03-04T21:40:00Z"
@@ -43,6 +44,7 @@ class BiomechConfig:
     post_wake_min: Range = (3.0, 12.0)
     nap_prob: float = 0.0
     nap_min: Range = (20.0, 80.0)
+    night_period_h: float = 24.0
 
     # --- body (anthropometry, Winter 2009) ---
     body_mass_kg: Range = (55.0, 95.0)

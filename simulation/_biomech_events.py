@@ -198,6 +198,13 @@ def _resolve_one(ep: Episode, spec: PartSpec, loc: str, body: Body, state: State
 # ======================================================================================
 # hypnic jerks
 # ======================================================================================
+#: Approximate maximal isometric joint torques of healthy adults, N m (elbow flexion
+#: 50-80, shoulder flexion 60-90, knee extension 150-250, hip flexion 100-200, trunk
+#: flexion 100-200, neck flexion 15-30); a jerk's torque is capped at these.
+MAX_TORQUE = {"elbow": 60.0, "shoulder": 70.0, "knee": 150.0, "hip": 150.0, "trunk": 150.0,
+              "neck": 25.0}
+
+
 def _draw_parts(rng: np.random.Generator, pattern: str) -> list[str]:
     side = rng.choice(["left", "right"])
     other = "right" if side == "left" else "left"
@@ -230,7 +237,8 @@ def _second_order(u: np.ndarray, f_hz: float, zeta: float, fs: float) -> np.ndar
 
 
 def jerk_theta(rng: np.random.Generator, cfg: BiomechConfig, emg_s: float, fs: float,
-               lever_m: float, peak_ms2: float, tilt_rad: float, ring: bool
+               lever_m: float, peak_ms2: float, tilt_rad: float, ring: bool,
+               inertia: float | None = None, max_torque: float | None = None
                ) -> tuple[Tabulated, dict]:
     """Joint angle (rad) of a segment driven by a brief muscle torque impulse.
 
@@ -261,17 +269,25 @@ def jerk_theta(rng: np.random.Generator, cfg: BiomechConfig, emg_s: float, fs: f
     th_u = _second_order(torque, f_n, zeta, fs)
     acc_u = np.gradient(np.gradient(th_u, 1 / fs), 1 / fs)
     scale = peak_ms2 / lever_m / max(np.abs(acc_u).max(), 1e-12)
+    # the muscles cannot exceed their maximal torque: scale the jerk down if needed
+    capped = False
+    if inertia is not None and max_torque is not None:
+        tq = scale * torque.max() * inertia
+        if tq > max_torque:
+            scale *= max_torque / tq
+            capped = True
     th_imp = scale * th_u
-    # resting point follows the excursion of the primary movement
-    exc = np.abs(th_imp) / max(np.abs(th_imp).max(), 1e-12)
-    i_pk = int(np.argmax(np.abs(th_imp)))
-    follow = np.maximum.accumulate(np.where(np.arange(n) <= i_pk, exc, 1.0))
-    w = 2 * np.pi * f_n
-    th_tilt = _second_order(w * w * tilt_rad * follow, f_n, max(zeta, 0.5), fs)
+    # The limb comes to rest tilt_rad away: it settles there along a smooth step that starts
+    # with the movement and is slow enough not to out-accelerate the jerk itself (a relaxed
+    # limb sinking into its new place on the mattress), 0.1-0.6 s.
+    a_imp = scale * np.abs(acc_u).max()
+    t_set = float(np.clip(np.sqrt(5.77 * abs(tilt_rad) / max(0.5 * a_imp, 1e-9)),
+                          max(emg_s, 0.1), 0.6))
+    th_tilt = tilt_rad * min_jerk(t, emd, t_set)
     theta = th_imp + th_tilt
     theta[-1] = tilt_rad  # settled
     info = dict(emd_ms=emd * 1000, activation_ms=tc * 1000, ring_hz=f_n, ring_zeta=zeta,
-                torque_scale=scale)
+                torque_scale=scale, torque_peak=float(scale * torque.max()), capped=capped)
     return Tabulated(t, theta), info
 
 
@@ -304,21 +320,23 @@ def jerk_episode(rng: np.random.Generator, cfg: BiomechConfig, body: Body, t: fl
         joint = str(rng.choice(PART_JOINTS[fam])) if fam in ("arm", "leg") else PART_JOINTS[fam][0]
         mult = 1.0 if k == 0 else rng.uniform(0.5, 1.2)
         if fam in ("trunk", "head"):
-            mult *= 0.5
+            mult *= 0.3
         peak_g = max(0.08, base_g * mult)
         _, lever = body.lever({"arm": "wrist-left", "leg": "ankle-left", "trunk": "trunk",
                                "head": "head"}[fam], joint)
         sign = 1.0 if rng.random() < 0.5 else -1.0
         tilt = np.radians(U(rng, cfg.tilt_deg) if tilt_on else rng.uniform(0, 1.0)) * sign
+        if fam in ("trunk", "head"):
+            tilt *= 0.3  # the axial segments are heavy: a few degrees at most
         th, info = jerk_theta(rng, cfg, emg_ms * rng.uniform(0.85, 1.15) / 1000, fine, lever,
-                              peak_g * G, tilt, ring)
+                              peak_g * G, tilt, ring, body.inertia(joint), MAX_TORQUE[joint])
         t0p = t + delays[p] - d0
         th_sh = Tabulated(th.t + t0p, th.v * sign)
         axis = SEG_Y if (fam != "arm" or rng.random() < 0.6) else SEG_Z
         specs.append(PartSpec(p, joint, rots=[(axis, "seg", th_sh)]))
         infos[p] = dict(info, joint=joint, emg_ms=emg_ms, target_g=peak_g,
                         tilt_deg=float(np.degrees(abs(tilt))), delay_ms=(delays[p] - d0) * 1000,
-                        torque_nm=info["torque_scale"] * body.inertia(joint))
+                        torque_nm=info["torque_peak"] * body.inertia(joint))
         t_end = max(t_end, float(th_sh.t[-1]))
     return Episode("jerk", t, t_end, specs, fine, series_id=series_id, jerk_id=jerk_id,
                    info=dict(pattern=pattern, parts=parts, per_part=infos, emg_ms=emg_ms),

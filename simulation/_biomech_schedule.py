@@ -63,14 +63,14 @@ def build_schedule(rng: np.random.Generator, cfg: BiomechConfig) -> Schedule:
             if end - get_up > 30:
                 days.append((get_up + 5.0, end))
             break
-        next_lo = lo + 24 * HOUR + rng.uniform(-40, 40) * MIN
+        next_lo = lo + cfg.night_period_h * HOUR + rng.uniform(-40, 40) * MIN * min(1.0, cfg.night_period_h / 24)
         day0 = get_up + 5.0
         if rng.random() < cfg.nap_prob:
-            n_lo = day0 + U(rng, (5.0, 8.0)) * HOUR
+            n_lo = day0 + U(rng, (0.25, 0.45)) * (next_lo - day0)
             n_on = n_lo + U(rng, (3.0, 15.0)) * MIN
             n_wk = n_on + U(rng, cfg.nap_min) * MIN
             n_up = n_wk + U(rng, (1.0, 3.0)) * MIN
-            if n_up < next_lo - 3 * HOUR:
+            if n_up < next_lo - 0.2 * (next_lo - day0):
                 days.append((day0, n_lo - 3 * MIN))
                 periods.append(Period("nap", n_lo, n_on, n_wk, [], n_up))
                 day0 = n_up + 5.0
