@@ -86,7 +86,8 @@ class PartSpec:
     rots: list[tuple[np.ndarray, str, Fn]] = field(default_factory=list)
     targets: list[tuple[TargetFn, Fn]] = field(default_factory=list)
     extra: list[tuple[Any, np.ndarray, str]] = field(default_factory=list)
-    """(scalar fn of t in m/s^2, direction, 'world'|'seg')."""
+    """(scalar fn of t in m/s^2, direction, 'world'|'seg'|'direct'); 'direct' acts on the
+    sensor mass itself (segment-frame direction), not on the limb under the strap."""
     lever_axis: str = "x"
     only_location: str | None = None
 
@@ -546,7 +547,7 @@ def knock_episode(rng: np.random.Generator, cfg: BiomechConfig, t: float, locati
     A = LU(rng, cfg.knock_g) * G
     pt = PulseTrain(np.array([t]), np.array([A]), 0.5 / dur, 0.0, EZ)
     d = _unit(EZ + 0.4 * rng.normal(size=3))
-    spec = PartSpec(LOCATIONS[location], "elbow", extra=[(_Scalar(pt), d, "seg")],
+    spec = PartSpec(LOCATIONS[location], "elbow", extra=[(_Scalar(pt), d, "direct")],
                     only_location=location)
     fine = max(20000.0, 20 / dur)
     return Episode("knock", t, t + dur, [spec], fine, info=dict(knock_ms=dur * 1000, span=(t, t + dur)), margin=0.2)

@@ -134,7 +134,8 @@ class Landing:
         imp = np.where((tau >= 0) & (tau <= self.T), self.A * np.sin(np.pi * tau / self.T), 0.0)
         tr = tau - self.T
         w = 2 * np.pi * self.f_reb
-        reb = np.where(tr > 0, -0.25 * self.A * np.exp(-0.35 * w * tr) * np.sin(w * tr), 0.0)
+        trc = np.clip(tr, 0.0, None)
+        reb = np.where(tr > 0, -0.25 * self.A * np.exp(-0.35 * w * trc) * np.sin(w * trc), 0.0)
         return (drop + imp + reb)[:, None] * self.direction[None, :]
 
 
@@ -164,7 +165,8 @@ class PulseTrain:
             jj = np.where(ok, j, 0)
             tau = t - self.times[jj]
             if self.decay > 0:
-                v = self.amps[jj] * np.exp(-tau / self.decay) * np.sin(2 * np.pi * self.freq * tau)
+                tc = np.clip(tau, 0.0, 50 * self.decay)
+                v = self.amps[jj] * np.exp(-tc / self.decay) * np.sin(2 * np.pi * self.freq * tc)
                 v = np.where(ok & (tau >= 0) & (tau < 8 * self.decay), v, 0.0)
             else:
                 half = 0.5 / self.freq
@@ -200,6 +202,8 @@ class LocMotion:
     fine_fs: float
     episode: int
     R1: np.ndarray = field(default=None)  # type: ignore[assignment]
+    direct: list[Fn] = field(default_factory=list)
+    """Accelerations of forces acting on the sensor itself (a knock on the case), world."""
 
     def orientation_at_end(self) -> np.ndarray:
         from simulation._biomech_body import rotmat
@@ -209,9 +213,10 @@ class LocMotion:
             R = rotmat(axis, float(th(np.array([self.t1 + 10.0]))[0])) @ R
         return R
 
-    def kinematics(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gravity direction (unit, segment frame) and linear acceleration (segment frame,
-        m/s^2) of the sensor point at times ``t`` (an evenly spaced grid)."""
+    def kinematics(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Gravity direction (unit, segment frame), linear acceleration of the sensor point
+        and direct acceleration of the sensor mass (segment frame, m/s^2; None if none) at
+        times ``t`` (an evenly spaced grid)."""
         n = len(t)
         h = t[1] - t[0] if n > 1 else 1e-3
         te = np.concatenate([[t[0] - h], t, [t[-1] + h]])
@@ -223,7 +228,14 @@ class LocMotion:
         for e in self.extra:
             a = a + e(t)
         g = np.broadcast_to(EZ, (n, 3)).copy()
+        d = None
+        if self.direct:
+            d = self.direct[0](t)
+            for e in self.direct[1:]:
+                d = d + e(t)
         for (axis, _), th in zip(self.rots, thetas_e):
             g = rotate(g, axis, -th[1:-1])
             a = rotate(a, axis, -th[1:-1])
-        return g @ self.R0, a @ self.R0
+            if d is not None:
+                d = rotate(d, axis, -th[1:-1])
+        return g @ self.R0, a @ self.R0, (None if d is None else d @ self.R0)

@@ -268,6 +268,14 @@ class Planner:
                     for e in eps:
                         self.place(e, force=True)
                     self.plm_series += 1
+        # phone use in bed after lights-out (long: placed first; shortened if it collides)
+        if rng.random() < cfg.phone_prob and p.kind == "night":
+            a, b = wake_bed[0]
+            if b - a > 3 * MIN:
+                for i in range(12):
+                    t = rng.uniform(a, a + 0.3 * (b - a))
+                    if self.place(ev.phone_episode(rng, cfg, t, nx(), (b - t - 60) * 0.8**i)):
+                        break
         r = cfg.restless
         for _ in range(rng.poisson(U(rng, cfg.rollovers_per_hour) * h_sleep)):
             self.place_random(lambda t: ev.rollover_episode(rng, cfg, t, nx()), sleep)
@@ -277,11 +285,6 @@ class Planner:
             self.place_random(lambda t: ev.reposition_episode(rng, cfg, t, nx()), sleep)
         for _ in range(rng.poisson(3.0 * r * h_wake)):
             self.place_random(lambda t: ev.reposition_episode(rng, cfg, t, nx()), wake_bed)
-        if rng.random() < cfg.phone_prob and p.kind == "night":
-            a, b = wake_bed[0]
-            if b - a > 3 * MIN:
-                self.place_random(lambda t: ev.phone_episode(rng, cfg, t, nx(), b - t - 5),
-                                  [(a, a + 0.3 * (b - a))])
         for a, b in p.awakenings:
             for _ in range(RI(rng, cfg.wake_moves_per_awakening)):
                 self.place_random(lambda t: ev.wake_episode(rng, cfg, t, nx()), [(a, b)])

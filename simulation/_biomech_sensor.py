@@ -176,6 +176,15 @@ def _strap_ba(f_hz: float, zeta: float, fs: float) -> tuple[np.ndarray, np.ndarr
     return b, a
 
 
+@lru_cache(maxsize=256)
+def _direct_ba(f_hz: float, zeta: float, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Force on the sensor mass -> its acceleration: s^2 / (s^2 + 2 zeta w s + w^2)."""
+    w = 2 * np.pi * f_hz
+    if f_hz >= fs / 2.2:
+        return np.array([1.0]), np.array([1.0])
+    return signal.bilinear([1.0, 0.0, 0.0], [1.0, 2 * zeta * w, w * w], fs=fs)
+
+
 @lru_cache(maxsize=64)
 def _frontend_filter(kind: str, fs: float, cut: float, order: int, fine: float):
     if kind == "lowpass":
@@ -219,19 +228,28 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
     mags = np.empty(n, dtype=np.float32)
     strap = None if sm.ideal else [_strap_ba(float(f), sm.strap_zeta, fine) for f in sm.strap_hz]
     zs = [np.zeros(len(b) - 1) for b, _ in strap] if strap else []
+    direct = None if sm.ideal else [_direct_ba(float(f), sm.strap_zeta, fine) for f in sm.strap_hz]
+    zd = [np.zeros(max(len(a), len(b)) - 1) for b, a in direct] if direct else []
     zfe: list = [None, None, None]
     prev_t, prev_f = None, None
     g_first = None
     for c0 in range(0, n, CHUNK):
         c1 = min(n, c0 + CHUNK)
         tc = w0 + np.arange(c0, c1) * h
-        g_seg, a_seg = lm.kinematics(tc)
+        g_seg, a_seg, d_seg = lm.kinematics(tc)
         g_s = g_seg @ sm.R_mount
         a_s = a_seg @ sm.R_mount
         if strap:
             for ax, (b, a) in enumerate(strap):
                 if len(a) > 1:
                     a_s[:, ax], zs[ax] = signal.lfilter(b, a, a_s[:, ax], zi=zs[ax])
+        if d_seg is not None:
+            d_s = d_seg @ sm.R_mount
+            if direct:
+                for ax, (b, a) in enumerate(direct):
+                    if len(a) > 1:
+                        d_s[:, ax], zd[ax] = signal.lfilter(b, a, d_s[:, ax], zi=zd[ax])
+            a_s = a_s + d_s
         mags[c0:c1] = np.linalg.norm(a_s, axis=1) / G
         f = a_s / G + g_s
         if g_first is None:
