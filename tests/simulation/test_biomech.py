@@ -326,6 +326,8 @@ def test_variants_are_configs_that_run():
         gaps = np.diff(np.sort(_ns(g.start))) / 1e9
         assert np.all((gaps > 1.0) & (gaps < 11.0)), gaps
     phone = simulate_biomech_night(replace(BIOMECH_VARIANTS["phone-in-bed"], sleep_hours=(0.3, 0.3),
-                                           fs=25.0, locations=("wrist-left",), awakenings=(0, 0)),
-                                   seed=2)
-    assert (phone.confounders.kind == "phone").any()
+                                           fs=25.0, locations=("wrist-left", "wrist-right"),
+                                           awakenings=(0, 0)), seed=2)
+    ph = phone.confounders[phone.confounders.kind == "phone"]
+    assert len(ph) >= 1 and (ph.duration_s > 60).all()
+    assert (ph.start >= phone.sleep["lights_out"]).all() and (ph.end < phone.sleep["onset"]).all()
