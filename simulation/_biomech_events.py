@@ -33,8 +33,8 @@ from simulation._biomech_body import (
 )
 from simulation._biomech_config import BiomechConfig
 from simulation._biomech_motion import (
-    G,
     Fn,
+    G,
     Landing,
     LocMotion,
     Oscillation,
@@ -83,8 +83,10 @@ class PartSpec:
 
     part: str
     joint: str
-    rots: list[tuple[np.ndarray, str, Fn]] = field(default_factory=list)
-    targets: list[tuple[TargetFn, Fn]] = field(default_factory=list)
+    rots: list[tuple[np.ndarray, str, Any]] = field(default_factory=list)
+    """(axis, 'seg'|'world', angle fn of t in rad)."""
+    targets: list[tuple[TargetFn, Any]] = field(default_factory=list)
+    """(new-pose fn, 0->1 profile fn of t): move along the geodesic to the new pose."""
     extra: list[tuple[Any, np.ndarray, str]] = field(default_factory=list)
     """(scalar fn of t in m/s^2, direction, 'world'|'seg'|'direct'); 'direct' acts on the
     sensor mass itself (segment-frame direction), not on the limb under the strap."""

@@ -46,7 +46,7 @@ class Steps:
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         out = np.zeros_like(t, dtype=float)
-        for a, d, v in zip(self.t0s, self.durs, self.deltas):
+        for a, d, v in zip(self.t0s, self.durs, self.deltas, strict=False):
             out += v * min_jerk(t, a, d)
         return out
 
@@ -75,7 +75,7 @@ class Oscillation:
         env = min_jerk(t, self.t0, ramp) - min_jerk(t, self.t1 - ramp, ramp)
         tt = t - self.t0
         s = np.zeros_like(t, dtype=float)
-        for f, w, p in zip(self.freqs, self.weights, self.phases):
+        for f, w, p in zip(self.freqs, self.weights, self.phases, strict=False):
             s += w * np.sin(2 * np.pi * f * tt + p)
         return self.amp * env * s
 
@@ -201,7 +201,7 @@ class LocMotion:
     extra: list[Fn]
     fine_fs: float
     episode: int
-    R1: np.ndarray = field(default=None)  # type: ignore[assignment]
+    R1: np.ndarray = field(default=None)  # type: ignore[arg-type]
     direct: list[Fn] = field(default_factory=list)
     """Accelerations of forces acting on the sensor itself (a knock on the case), world."""
 
@@ -222,7 +222,7 @@ class LocMotion:
         te = np.concatenate([[t[0] - h], t, [t[-1] + h]])
         thetas_e = [th(te) for _, th in self.rots]
         p = np.broadcast_to(self.r0, (n + 2, 3)).copy()
-        for (axis, _), th in zip(reversed(self.rots), reversed(thetas_e)):
+        for (axis, _), th in zip(reversed(self.rots), reversed(thetas_e), strict=False):
             p = rotate(p, axis, th)
         a = (p[2:] - 2 * p[1:-1] + p[:-2]) / (h * h)
         for e in self.extra:
@@ -233,7 +233,7 @@ class LocMotion:
             d = self.direct[0](t)
             for e in self.direct[1:]:
                 d = d + e(t)
-        for (axis, _), th in zip(self.rots, thetas_e):
+        for (axis, _), th in zip(self.rots, thetas_e, strict=False):
             g = rotate(g, axis, -th[1:-1])
             a = rotate(a, axis, -th[1:-1])
             if d is not None:

@@ -13,7 +13,7 @@ import numpy as np
 from simulation import _biomech_events as ev
 from simulation._biomech_body import Body
 from simulation._biomech_config import BiomechConfig
-from simulation._biomech_events import LU, RI, U, Episode
+from simulation._biomech_events import LU, RI, Episode, U
 
 MIN = 60.0
 HOUR = 3600.0

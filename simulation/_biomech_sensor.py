@@ -231,8 +231,10 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
     direct = None if sm.ideal else [_direct_ba(float(f), sm.strap_zeta, fine) for f in sm.strap_hz]
     zd = [np.zeros(max(len(a), len(b)) - 1) for b, a in direct] if direct else []
     zfe: list = [None, None, None]
-    prev_t, prev_f = None, None
-    g_first = None
+    prev_t: float | None = None
+    prev_f = np.zeros((1, 3))
+    g_first = np.zeros(3)
+    g_s = np.zeros((1, 3))
     for c0 in range(0, n, CHUNK):
         c1 = min(n, c0 + CHUNK)
         tc = w0 + np.arange(c0, c1) * h
@@ -252,7 +254,7 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
             a_s = a_s + d_s
         mags[c0:c1] = np.linalg.norm(a_s, axis=1) / G
         f = a_s / G + g_s
-        if g_first is None:
+        if c0 == 0:
             g_first = g_s[0].copy()
         if fe is not None:
             for ax in range(3):
@@ -264,7 +266,7 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
                     if zfe[ax] is None:
                         zfe[ax] = signal.sosfilt_zi(fe) * f[0, ax]
                     f[:, ax], zfe[ax] = signal.sosfilt(fe, f[:, ax], zi=zfe[ax])
-        if len(idx):
+        if len(idx) and t_samp is not None:
             if prev_t is not None:
                 tt = np.concatenate([[prev_t], tc])
                 ff = np.vstack([prev_f, f])

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 

@@ -232,7 +232,7 @@ def test_day_and_night_has_one_period_per_night_and_walking():
     night = simulate_biomech_night(cfg, seed=6)
     periods = night.sleep["periods"]
     assert [p["kind"] for p in periods] == ["night"] * 3
-    for a, b in zip(periods, periods[1:]):
+    for a, b in zip(periods, periods[1:], strict=False):
         assert a["wake"] < b["lights_out"]
     day = night.confounders[night.confounders.kind == "daytime"]
     assert len(day) > 0
