@@ -190,10 +190,12 @@ def _resolve_one(ep: Episode, spec: PartSpec, loc: str, body: Body, state: State
     R_dir = R0
     if spec.targets:
         R_dir = spec.targets[0][0](state, loc, R0)
+    direct: list[Fn] = []
     for fn, direction, fr in spec.extra:
-        dw = R_dir @ direction if fr == "seg" else np.asarray(direction, float)
-        extra.append(_Directed(fn, _unit(dw)))
-    lm = LocMotion(loc, ep.t0, ep.t1, R0, r0, rots, extra, ep.fine_fs, ep.info["episode"])
+        dw = R_dir @ direction if fr in ("seg", "direct") else np.asarray(direction, float)
+        (direct if fr == "direct" else extra).append(_Directed(fn, _unit(dw)))
+    lm = LocMotion(loc, ep.t0, ep.t1, R0, r0, rots, extra, ep.fine_fs, ep.info["episode"],
+                   direct=direct)
     lm.R1 = lm.orientation_at_end()
     return lm
 
