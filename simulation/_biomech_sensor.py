@@ -288,38 +288,46 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
 
 
 # --- background -----------------------------------------------------------------------
-def breathing_cardio(rng: np.random.Generator, sm: SensorModel, t: np.ndarray,
-                     g_s: np.ndarray, breathing: bool, cardio: bool) -> np.ndarray:
-    """Small additive specific force: chest-wall tilt with breathing, ballistocardiogram."""
-    out = np.zeros((len(t), 3))
+BLOCK = 1_000_000
+
+
+def add_breathing_cardio(rng: np.random.Generator, sm: SensorModel, t: np.ndarray,
+                         g_s: np.ndarray, f: np.ndarray, breathing: bool, cardio: bool) -> None:
+    """Add (in place, block by block) the chest-wall tilt of breathing and the
+    ballistocardiogram to the specific force ``f`` sampled at ``t``."""
     if len(t) == 0:
-        return out
-    if breathing and sm.breath_rad > 0:
-        f0 = U(rng, (12.0, 16.0)) / 60
-        per = U(rng, (300.0, 1200.0))
-        phase = 2 * np.pi * (f0 * t + 0.1 * f0 * per / (2 * np.pi) * np.sin(2 * np.pi * t / per))
-        th = sm.breath_rad * (np.sin(phase) + 0.2 * np.sin(2 * phase + 0.7))
-        u = sm.R_mount.T @ sm.breath_axis
-        out += th[:, None] * np.cross(u, g_s)
-    if cardio and sm.cardio_g > 0:
-        hr = U(rng, (50.0, 70.0)) / 60
-        nb = int(t[-1] * hr * 1.3) + 10
-        per = (1 / hr) * (1 + 0.05 * np.sin(2 * np.pi * 0.25 * np.arange(nb) / hr)
-                          + rng.normal(0, 0.02, nb))
-        beats = np.cumsum(per) - rng.uniform(0, 1 / hr)
-        j = np.clip(np.searchsorted(beats, t) - 1, 0, nb - 1)
-        tau = t - beats[j]
-        sig = 0.025
-        p = -(tau / sig) * np.exp(0.5 - tau**2 / (2 * sig**2))
-        out += sm.cardio_g * p[:, None] * sm.cardio_dir[None, :]
-    return out
+        return
+    f0 = U(rng, (12.0, 16.0)) / 60
+    per = U(rng, (300.0, 1200.0))
+    u = sm.R_mount.T @ sm.breath_axis
+    hr = U(rng, (50.0, 70.0)) / 60
+    nb = int(t[-1] * hr * 1.3) + 10
+    rr = (1 / hr) * (1 + 0.05 * np.sin(2 * np.pi * 0.25 * np.arange(nb) / hr)
+                     + rng.normal(0, 0.02, nb))
+    beats = np.cumsum(rr) - rng.uniform(0, 1 / hr)
+    for b0 in range(0, len(t), BLOCK):
+        tb = t[b0:b0 + BLOCK]
+        if breathing and sm.breath_rad > 0:
+            phase = 2 * np.pi * (f0 * tb + 0.1 * f0 * per / (2 * np.pi)
+                                 * np.sin(2 * np.pi * tb / per))
+            th = sm.breath_rad * (np.sin(phase) + 0.2 * np.sin(2 * phase + 0.7))
+            f[b0:b0 + BLOCK] += th[:, None] * np.cross(u, g_s[b0:b0 + BLOCK])
+        if cardio and sm.cardio_g > 0:
+            j = np.clip(np.searchsorted(beats, tb) - 1, 0, nb - 1)
+            tau = tb - beats[j]
+            sig = 0.025
+            p = -(tau / sig) * np.exp(0.5 - tau**2 / (2 * sig**2))
+            f[b0:b0 + BLOCK] += sm.cardio_g * p[:, None] * sm.cardio_dir[None, :]
 
 
 def finish(rng: np.random.Generator, sm: SensorModel, f: np.ndarray) -> np.ndarray:
-    """Gain/offset errors, noise, quantisation and clipping -> float32 g."""
-    y = f * sm.gain[None, :] + sm.offset[None, :]
-    y += rng.normal(0, sm.noise_g, y.shape)
+    """Gain/offset errors, noise, quantisation and clipping -> float32 g (block by block)."""
+    out = np.empty(f.shape, np.float32)
     lsb = sm.range_g / 2 ** (sm.bits - 1)
-    y = np.round(y / lsb) * lsb
-    np.clip(y, -sm.range_g, sm.range_g - lsb, out=y)
-    return y.astype(np.float32)
+    for b0 in range(0, len(f), BLOCK):
+        y = f[b0:b0 + BLOCK] * sm.gain[None, :] + sm.offset[None, :]
+        y += rng.normal(0, sm.noise_g, y.shape)
+        y = np.round(y / lsb) * lsb
+        np.clip(y, -sm.range_g, sm.range_g - lsb, out=y)
+        out[b0:b0 + BLOCK] = y
+    return out

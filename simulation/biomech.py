@@ -50,7 +50,7 @@ from simulation._biomech_events import U, initial_state, resolve
 from simulation._biomech_schedule import Planner, build_schedule, phase_of
 from simulation._biomech_sensor import (
     MotionTruth,
-    breathing_cardio,
+    add_breathing_cardio,
     draw_gaps,
     draw_sensor,
     finish,
@@ -221,20 +221,24 @@ def simulate_biomech_night_detailed(config: BiomechConfig | None = None, seed: i
             keep &= ~((t_all >= a) & (t_all < b))
         t = t_all[keep]
         k = k_all[keep]
+        del t_all, k_all, keep
         # background: piecewise-constant gravity between movements
         mlist = motions[loc]
         g_states = [sm.R_mount.T @ R_init[loc].T @ EZ] + [sm.R_mount.T @ m.R1.T @ EZ for m in mlist]
         g_states_arr = np.array(g_states)
         t0s = np.array([m.t0 for m in mlist])
         si = np.searchsorted(t0s, t, side="right")
-        g_bg = g_states_arr[si]
-        f = g_bg.copy()
+        f = g_states_arr[si]
+        del si
+        g_bg = f.copy()
         for m in mlist:
             idx, vals, tr = render_motion(m, sm, t)
             f[idx] = vals
             truths.append((tr, True))
-        f += breathing_cardio(r_bg, sm, t, g_bg, cfg.breathing, cfg.cardio)
+        add_breathing_cardio(r_bg, sm, t, g_bg, f, cfg.breathing, cfg.cardio)
+        del g_bg
         acc = finish(r_noise, sm, f)
+        del f
         ns_rel = stamps_ns(r_noise, sm, t, k)
         time_ns = start_ns + ns_rel
         brk = np.flatnonzero(np.diff(k) > 1)
