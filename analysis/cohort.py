@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.effects import FACTORS, EffectsConfig, fit_effects
+from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects
+from sensing.private import write_private
 
 log = logging.getLogger(__name__)
 
@@ -209,9 +210,9 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
         p_holm = multipletests(np.nan_to_num(p[1:], nan=1.0), method="holm")[1]
         for i, f in enumerate(usable, start=1):
             ind = individual[individual["factor"] == f]
-            label, unit, _ = FACTORS.get(f, (f, "per unit", ""))
+            info = factor_info(f)
             rows.append(dict(
-                factor=f, label=label, unit=unit, n_participants=n_p, n_nights=n,
+                factor=f, label=info.label, unit=info.unit, n_participants=n_p, n_nights=n,
                 rr=float(np.exp(params[i])), rr_low=float(np.exp(ci[i, 0])),
                 rr_high=float(np.exp(ci[i, 1])), p=float(p[i]), p_holm=float(p_holm[i - 1]),
                 finding=bool(enough and p_holm[i - 1] < 1 - cfg.level), n_individual=len(ind),
@@ -231,13 +232,12 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
 
 
 def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``cohort.json`` and a plain ``cohort.html`` table into ``out_dir``."""
+    """Write ``cohort.json`` and a plain ``cohort.html`` table into ``out_dir``, owner-only."""
     out = Path(out_dir)
-    js = out / "cohort.json"
-    js.write_text(json.dumps(cohort.to_dict(), indent=1), encoding="utf-8")
+    js = write_private(out / "cohort.json", json.dumps(cohort.to_dict(), indent=1))
     esc = html.escape
     t = cohort.table.drop(columns=["factor"]).round(3)
-    excluded = "".join(f"<li>{esc(FACTORS.get(f, (f,))[0])}: {esc(w)}</li>" for f, w in cohort.excluded.items())
+    excluded = "".join(f"<li>{esc(factor_info(f).label)}: {esc(w)}</li>" for f, w in cohort.excluded.items())
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>hypnic cohort summary</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
@@ -249,6 +249,4 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
         f"{t.to_html(index=False, na_rep='', escape=True)}"
         f"<h2>Per participant</h2>{cohort.individual.round(3).to_html(index=False, na_rep='', escape=True)}"
         f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}</body></html>")
-    page_path = out / "cohort.html"
-    page_path.write_text(page, encoding="utf-8")
-    return js, page_path
+    return js, write_private(out / "cohort.html", page)

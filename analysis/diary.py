@@ -10,7 +10,7 @@ Fields (all optional except ``night``; a missing value is stored as NULL):
 ========================  ========  ===========  =========================================
 field                     type      range        meaning
 ========================  ========  ===========  =========================================
-``night``                 date      --           date the evening started (YYYY-MM-DD)
+``night``                 date      2000-2099    date the evening started (YYYY-MM-DD)
 ``hours_slept``           float     0-24         hours of sleep that night, h
 ``bedtime``               HH:MM     --           local time of going to bed
 ``wake_time``             HH:MM     --           local time of getting up
@@ -25,11 +25,16 @@ field                     type      range        meaning
 ``bothersome``            int       0-10         how much the jerks bothered the sleeper
 ``lost_consciousness``    0/1       --           a loss of consciousness was noticed
 ``daytime_jerks``         0/1       --           jerks were noticed during the day
+``felt_jerks``            text      --           jerks felt last night: ``none``, ``a few``,
+                                               ``many`` or a count (0-500)
+``woke_by_jerk``          0/1       --           woke up from one
 ``notes``                 text      --           free notes
 ========================  ========  ===========  =========================================
 
 When ``hours_slept`` is missing but ``bedtime`` and ``wake_time`` are given, the hours
 are derived from them (:meth:`DiaryEntry.sleep_hours`), so sleep debt can be computed.
+Notes and medication names are kept without surrounding space and with ``\n`` line
+ends, so that a diary exported as CSV reads back exactly.
 """
 
 from __future__ import annotations
@@ -43,16 +48,17 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from sensing.errors import HypnicError
+from sensing.private import private_folder
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: diary.felt_jerks, diary.woke_by_jerk, nights.tz
 DB_NAME = "hypnic.sqlite"
 
 #: Common antidepressants by class, to suggest (or set) the antidepressant flag.
@@ -79,8 +85,14 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "exercise_h": (0.0, 24.0, False),
     "bothersome": (0, 10, True),
 }
+#: Nights a diary accepts: a date outside this range is a typo (9999-12-31, 0001-01-01)
+#: and would break date arithmetic downstream.
+FIRST_NIGHT, LAST_NIGHT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 TIME_FIELDS = ("bedtime", "wake_time", "caffeine_last")
-FLAG_FIELDS = ("antidepressant", "lost_consciousness", "daytime_jerks")
+FLAG_FIELDS = ("antidepressant", "lost_consciousness", "daytime_jerks", "woke_by_jerk")
+#: Words the morning self-report ``felt_jerks`` takes besides a count.
+FELT_WORDS = ("none", "a few", "many")
+FELT_MAX = 500
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -119,17 +131,25 @@ class DiaryEntry:
     bothersome: int | None = None
     lost_consciousness: bool = False
     daytime_jerks: bool = False
+    felt_jerks: str | None = None
+    woke_by_jerk: bool | None = None
     notes: str = ""
 
     def __post_init__(self) -> None:
+        # text is kept as a CSV file can hold it: no surrounding space, line ends as "\n"
+        object.__setattr__(self, "notes", _clean(self.notes))
+        object.__setattr__(self, "medications", tuple(_clean(m) for m in self.medications))
         if not isinstance(self.night, dt.date):
             raise DiaryError(f"night must be a date, got {self.night!r}")
+        if not FIRST_NIGHT <= self.night <= LAST_NIGHT:
+            raise DiaryError(f"night must be from {FIRST_NIGHT} to {LAST_NIGHT}, got {self.night}")
         for name, (lo, hi, integer) in RANGES.items():
             v = getattr(self, name)
             if v is None:
                 continue
             kind = "a whole number" if integer else "a number"
-            if isinstance(v, bool) or not isinstance(v, int | float) or (integer and v != int(v)):
+            if (isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+                    or (integer and v != int(v))):
                 raise DiaryError(f"{name} must be {kind} from {lo:g} to {hi:g}, got {v!r}")
             if not lo <= v <= hi:
                 raise DiaryError(f"{name} must be from {lo:g} to {hi:g}, got {v:g}")
@@ -137,6 +157,11 @@ class DiaryEntry:
             v = getattr(self, name)
             if v is not None and not _HHMM.match(v):
                 raise DiaryError(f"{name} must be a local time HH:MM (00:00-23:59), got {v!r}")
+        felt = self.felt_jerks
+        if felt is not None and felt not in FELT_WORDS and not (
+                felt.isdigit() and int(felt) <= FELT_MAX):
+            raise DiaryError(f"felt_jerks must be none, a few, many or a count 0-{FELT_MAX}, "
+                             f"got {felt!r}")
         if any(";" in m or not m.strip() for m in self.medications):
             raise DiaryError(f"medication names must be non-empty and contain no ';': {self.medications!r}")
 
@@ -155,6 +180,11 @@ class DiaryEntry:
 
 
 FIELDS = tuple(f.name for f in fields(DiaryEntry))
+
+
+def _clean(text: str) -> str:
+    """Free text without surrounding space and with "\n" line ends (no lone "\r")."""
+    return str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _minutes(hhmm: str) -> int:
@@ -198,6 +228,8 @@ def parse_field(name: str, text: str) -> Any:
         return tuple(m.strip() for m in text.split(";") if m.strip())
     if name == "notes":
         return text
+    if name == "felt_jerks":
+        return text.lower() or None
     if text == "":
         return False if name in ("lost_consciousness", "daytime_jerks") else None
     if name in FLAG_FIELDS:
@@ -231,8 +263,8 @@ def entry_to_row(e: DiaryEntry) -> dict[str, str]:
             out[k] = "; ".join(v)
         elif isinstance(v, bool):
             out[k] = "1" if v else "0"
-        elif isinstance(v, float):
-            out[k] = f"{v:g}"
+        elif isinstance(v, float):  # short, and exact: the value reads back as it was
+            out[k] = f"{v:g}" if float(f"{v:g}") == v else repr(v)
         else:
             out[k] = str(v)
     return out
@@ -255,10 +287,10 @@ CREATE TABLE IF NOT EXISTS diary (
     alcohol_drinks INTEGER, exercise_h REAL, medications TEXT NOT NULL DEFAULT '',
     antidepressant INTEGER, bothersome INTEGER,
     lost_consciousness INTEGER NOT NULL DEFAULT 0, daytime_jerks INTEGER NOT NULL DEFAULT 0,
-    notes TEXT NOT NULL DEFAULT '');
+    felt_jerks TEXT, woke_by_jerk INTEGER, notes TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS nights (
     night TEXT PRIMARY KEY, summary TEXT NOT NULL, sleep TEXT NOT NULL,
-    recordings TEXT NOT NULL, processed_at TEXT NOT NULL);
+    recordings TEXT NOT NULL, processed_at TEXT NOT NULL, tz TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS events (
     night TEXT NOT NULL, start_ns INTEGER NOT NULL, duration_s REAL, peak_g REAL,
     location TEXT, kind TEXT, series_id INTEGER, group_id INTEGER, distribution TEXT,
@@ -267,15 +299,45 @@ CREATE INDEX IF NOT EXISTS events_night ON events (night);
 CREATE TABLE IF NOT EXISTS activity (
     night TEXT NOT NULL, start_ns INTEGER NOT NULL, location TEXT, activity REAL, asleep INTEGER);
 CREATE INDEX IF NOT EXISTS activity_night ON activity (night);
+CREATE TABLE IF NOT EXISTS markers (
+    night TEXT NOT NULL, start_ns INTEGER NOT NULL, source TEXT);
+CREATE INDEX IF NOT EXISTS markers_night ON markers (night);
 """
+#: Columns added since schema 1 per table, with their SQL types (added to an older file
+#: on open; an older night's zone is '').
+_ADDED = {"diary": {"felt_jerks": "TEXT", "woke_by_jerk": "INTEGER"},
+          "nights": {"tz": "TEXT NOT NULL DEFAULT ''"}}
 
 
-def _private_file(path: Path) -> None:
-    """Create ``path`` (and its folder) readable and writable by the user alone."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+def _create_private(path: Path) -> None:
+    """Create an empty owner-only (0600) ``path``, in a 0700 folder if it is new; an
+    existing file is left as it is."""
+    private_folder(path.parent)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+
+
+def _schema_version(con: sqlite3.Connection, path: Path) -> int | None:
+    """The diary schema version of the database ``path`` open in ``con``; None for an
+    empty database (a new diary) or diary tables without a version yet.
+
+    Raises
+    ------
+    DiaryError
+        If the database holds anything but a hypnic diary (another application's
+        tables, a recording), or the file is not a database at all.
+    """
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return None
+        if "meta" in tables and tables & {"diary", "nights"}:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            return None if row is None else int(row[0])
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        pass
+    raise DiaryError(f"{path} is not a hypnic database; nothing was changed in it "
+                     "(choose another --db)")
 
 
 @contextmanager
@@ -285,27 +347,37 @@ def connect(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
     Parameters
     ----------
     path : str or Path, optional
-        Database file; default :func:`default_db_path`. Created with mode 0600.
+        Database file; default :func:`default_db_path`. A new file is created owner-only
+        (0600; a new folder 0700).
 
     Raises
     ------
     DiaryError
-        If the file is not a hypnic database or was written by a newer hypnic.
+        If the file is not a hypnic database (another application's database, a
+        recording, any other file: refused before anything is changed in it) or was
+        written by a newer hypnic.
     """
     p = Path(path) if path is not None else default_db_path()
-    _private_file(p)
-    con = sqlite3.connect(p)
+    _create_private(p)
     try:
-        try:
-            con.executescript(_SCHEMA)
-            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise DiaryError(f"{p} is not a hypnic database ({exc})") from None
-        if row is None:
-            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise DiaryError(f"{p} has schema version {row[0]}; this hypnic reads up to "
+        con = sqlite3.connect(p)
+    except sqlite3.Error as exc:  # e.g. a folder
+        raise DiaryError(f"cannot open {p} as a database ({exc})") from None
+    try:
+        version = _schema_version(con, p)
+        if version is not None and version > SCHEMA_VERSION:
+            raise DiaryError(f"{p} has schema version {version}; this hypnic reads up to "
                              f"{SCHEMA_VERSION}: upgrade hypnic")
+        con.executescript(_SCHEMA)
+        for table, added in _ADDED.items():  # an older database gains the new fields
+            have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+            for col, sql_type in added.items():
+                if col not in have:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {col} {sql_type}")
+        if version != SCHEMA_VERSION:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),))
+            con.commit()
         with con:
             yield con
     finally:
@@ -360,8 +432,32 @@ def get_entry(con: sqlite3.Connection, night: dt.date) -> DiaryEntry | None:
 
 
 def list_entries(con: sqlite3.Connection) -> list[DiaryEntry]:
-    """All entries, oldest night first."""
-    return [_from_db(r) for r in con.execute(f"SELECT {_COLS} FROM diary ORDER BY night")]
+    """All entries, oldest night first.
+
+    A stored entry that is no longer valid (e.g. a night of 9999-12-31 stored by an
+    older hypnic) is left out with a warning that says how to delete it.
+    """
+    entries = []
+    for row in con.execute(f"SELECT {_COLS} FROM diary ORDER BY night"):
+        try:
+            entries.append(_from_db(row))
+        except (DiaryError, ValueError) as exc:
+            log.warning("diary entry %r left out: %s (remove it: hypnic diary delete %s)",
+                        row[0], exc, row[0])
+    return entries
+
+
+def delete_entry(con: sqlite3.Connection, night: str | dt.date) -> None:
+    """Remove the entry of one night (as stored: any date, even one no longer valid).
+
+    Raises
+    ------
+    DiaryError
+        If the night has no entry.
+    """
+    key = night.isoformat() if isinstance(night, dt.date) else str(night).strip()
+    if con.execute("DELETE FROM diary WHERE night = ?", (key,)).rowcount == 0:
+        raise DiaryError(f"night {key} is not in the diary")
 
 
 def edit_entry(con: sqlite3.Connection, night: dt.date, **changes: Any) -> DiaryEntry:
@@ -473,8 +569,8 @@ def diary_frame(entries: Iterable[DiaryEntry]):
     Returns
     -------
     DataFrame
-        The :data:`FIELDS` columns (``medications`` ";"-joined; flags 0/1 floats, NaN
-        when unknown); ``hours_slept`` filled from bedtime/wake time when missing;
+        The :data:`FIELDS` columns (``medications`` ";"-joined, ``felt_jerks`` "" when not
+        given; flags 0/1 floats, NaN when unknown); ``hours_slept`` filled from bedtime/wake time when missing;
         ``antidepressant`` filled from the medication list when not given.
     """
     import pandas as pd
@@ -484,6 +580,7 @@ def diary_frame(entries: Iterable[DiaryEntry]):
         d = asdict(e)
         d["hours_slept"] = e.sleep_hours()
         d["medications"] = "; ".join(e.medications)
+        d["felt_jerks"] = e.felt_jerks or ""  # text columns hold "" for nothing, as notes
         if e.antidepressant is None:
             d["antidepressant"] = e.suggested_antidepressant() if e.medications else None
         rows.append(d)
@@ -495,25 +592,55 @@ def diary_frame(entries: Iterable[DiaryEntry]):
     return df.set_index("night")
 
 
+#: Columns of a simulated diary (:func:`simulation.simulate_diary`) that make its entries.
+SIMULATION_COLUMNS = ("night", "start", "hours_slept", "hours_in_bed", "stress", "tiredness",
+                      "caffeine_drinks", "caffeine_last_h", "alcohol_drinks", "exercise_h",
+                      "medications", "antidepressant")
+
+
 def entries_from_simulation(diary) -> list[DiaryEntry]:
     """Diary entries for a simulated diary (:func:`simulation.simulate_diary`).
 
     Times are written in UTC (the simulated sleeper lives in UTC). Bedtime is the
     recording start, wake time is bedtime plus the time in bed, the last caffeine is
     ``caffeine_last_h`` before bedtime; the antidepressant flag follows the simulation.
+
+    Raises
+    ------
+    DiaryError
+        If a column of :data:`SIMULATION_COLUMNS` is missing, or a row holds a value
+        that is not valid (a ``start`` without a time zone, a night out of range or
+        repeated, ...), naming its line as in a CSV file (1 = the header).
     """
     import pandas as pd
 
-    out = []
-    for r in diary.itertuples():
-        start = pd.Timestamp(r.start).tz_convert("UTC")
-        meds = tuple(m for m in str(r.medications).split(";") if m.strip())
-        out.append(DiaryEntry(
-            night=r.night, hours_slept=float(r.hours_slept),
-            bedtime=start.strftime("%H:%M"),
-            wake_time=(start + pd.Timedelta(hours=float(r.hours_in_bed))).strftime("%H:%M"),
-            stress=int(r.stress), tiredness=int(r.tiredness), caffeine_drinks=int(r.caffeine_drinks),
-            caffeine_last=(start - pd.Timedelta(hours=float(r.caffeine_last_h))).strftime("%H:%M"),
-            alcohol_drinks=int(r.alcohol_drinks), exercise_h=float(r.exercise_h),
-            medications=meds, antidepressant=bool(r.antidepressant)))
+    missing = [c for c in SIMULATION_COLUMNS if c not in diary.columns]
+    if missing:
+        raise DiaryError(f"a simulated diary needs the column(s) {', '.join(missing)}")
+    out: list[DiaryEntry] = []
+    seen: dict[dt.date, int] = {}
+    for line, r in enumerate(diary[list(SIMULATION_COLUMNS)].itertuples(index=False), start=2):
+        try:
+            start = pd.Timestamp(r.start)
+            if start.tzinfo is None:
+                raise DiaryError(f"start {r.start} has no time zone (write it as e.g. "
+                                 "2026-01-05 22:30:00+00:00)")
+            start = start.tz_convert("UTC")
+            values = {k: parse_field(k, str(getattr(r, k))) for k in (
+                "hours_slept", "stress", "tiredness", "caffeine_drinks", "alcohol_drinks",
+                "exercise_h")}
+            out.append(DiaryEntry(
+                night=r.night if isinstance(r.night, dt.date) else parse_field("night", str(r.night)),
+                bedtime=start.strftime("%H:%M"),
+                wake_time=(start + pd.Timedelta(hours=float(r.hours_in_bed))).strftime("%H:%M"),
+                caffeine_last=(start - pd.Timedelta(hours=float(r.caffeine_last_h))).strftime("%H:%M"),
+                medications=parse_field("medications", str(r.medications)),
+                # 0/1; a column with an empty cell is read as floats (1.0)
+                antidepressant=parse_field("antidepressant",
+                                           str(r.antidepressant).removesuffix(".0")), **values))
+        except (DiaryError, ValueError, TypeError, OverflowError) as exc:
+            raise DiaryError(f"line {line}: {exc}") from None
+        if out[-1].night in seen:
+            raise DiaryError(f"line {line}: night {out[-1].night} repeats line {seen[out[-1].night]}")
+        seen[out[-1].night] = line
     return out

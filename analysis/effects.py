@@ -29,26 +29,67 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
 
-#: Label, unit and "for each ..." phrase of each factor, for tables and sentences.
-FACTORS: dict[str, tuple[str, str, str]] = {
-    "prev_sleep_debt_h": ("sleep debt the night before", "per hour", "each hour of sleep debt the night before"),
-    "sleep_debt_h": ("sleep debt that night", "per hour", "each hour of sleep debt that night"),
-    "stress": ("stress", "per point (0-10)", "each point of stress (0-10)"),
-    "tiredness": ("tiredness", "per point (0-10)", "each point of tiredness (0-10)"),
-    "caffeine_drinks": ("caffeine", "per drink", "each caffeinated drink"),
-    "alcohol_drinks": ("alcohol", "per drink", "each alcoholic drink"),
-    "exercise_h": ("exercise", "per hour", "each hour of exercise"),
-    "antidepressant": ("antidepressant", "on vs off", "being on an antidepressant"),
+class Factor(NamedTuple):
+    """How a diary factor is named in tables, sentences and plots.
+
+    Attributes
+    ----------
+    label : str
+        Short name (``"stress"``).
+    unit : str
+        What one unit of the rate ratio is (``"per point (0-10)"``).
+    phrase : str
+        "for each ..." phrase of a sentence (``"each point of stress (0-10)"``).
+    axis : str
+        Axis label of a plot of the factor (``"stress, points (0-10)"``).
+    binary : bool
+        A yes/no factor (1 = yes), plotted as off/on.
+    """
+
+    label: str
+    unit: str
+    phrase: str
+    axis: str
+    binary: bool = False
+
+
+#: How each factor of the nights table is named (:class:`Factor`).
+FACTORS: dict[str, Factor] = {
+    "prev_sleep_debt_h": Factor("sleep debt the night before", "per hour",
+                                "each hour of sleep debt the night before",
+                                "sleep debt the night before, h"),
+    "sleep_debt_h": Factor("sleep debt that night", "per hour", "each hour of sleep debt that night",
+                           "sleep debt that night, h"),
+    "stress": Factor("stress", "per point (0-10)", "each point of stress (0-10)", "stress, points (0-10)"),
+    "tiredness": Factor("tiredness", "per point (0-10)", "each point of tiredness (0-10)",
+                        "tiredness, points (0-10)"),
+    "caffeine_drinks": Factor("caffeine", "per drink", "each caffeinated drink", "caffeinated drinks"),
+    "alcohol_drinks": Factor("alcohol", "per drink", "each alcoholic drink", "alcoholic drinks"),
+    "exercise_h": Factor("exercise", "per hour", "each hour of exercise", "exercise, h"),
+    "antidepressant": Factor("antidepressant", "on vs off", "being on an antidepressant",
+                             "antidepressant", binary=True),
 }
 
+
+def factor_info(name: str) -> Factor:
+    """How factor ``name`` is named (:data:`FACTORS`; a plain default for other columns)."""
+    return FACTORS.get(name) or Factor(name, "per unit", f"each unit of {name}", name)
+
+
+#: Verdict of a tested factor: the effect holds up after allowing for testing several
+#: factors (and there are enough nights); its interval excludes no effect but that is
+#: not confirmed; or no clear link.
+VERDICTS = ("finding", "unconfirmed", "no clear link")
+
 EFFECT_COLUMNS = ("factor", "label", "unit", "n_nights", "rho", "rho_p", "rr", "rr_low", "rr_high",
-                  "p", "p_holm", "rr_uni", "rr_uni_low", "rr_uni_high", "finding")
+                  "p", "p_holm", "rr_uni", "rr_uni_low", "rr_uni_high", "finding", "verdict")
 
 
 @dataclass(frozen=True)
@@ -93,7 +134,7 @@ class Effects:
         (Spearman with the rate per hour recorded), ``rr``/``rr_low``/``rr_high``/``p``
         (multivariable rate ratio per unit, CI, p), ``p_holm`` (Holm-adjusted),
         ``rr_uni*`` (univariable), ``finding`` (adjusted p below 1 - level and
-        enough nights).
+        enough nights) and ``verdict`` (one of :data:`VERDICTS`).
     model : str
         ``"poisson"``, ``"negative binomial"`` or ``"none"`` (nothing fitted).
     dispersion_p : float
@@ -244,28 +285,67 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
             x = data[f].to_numpy(float)
             rho, rho_p = stats.spearmanr(x, rate)
             up, uci, _, _, _ = _fit_counts(y, np.column_stack([np.ones(n), x]), expo, cfg)
-            label, unit, _ = FACTORS.get(f, (f, "per unit", f"each unit of {f}"))
+            info = factor_info(f)
+            finding = bool(enough and p_holm[i - 1] < 1 - cfg.level)
+            verdict = VERDICTS[0] if finding else VERDICTS[1] if p[i] < 1 - cfg.level else VERDICTS[2]
             rows.append(dict(
-                factor=f, label=label, unit=unit, n_nights=n, rho=float(rho), rho_p=float(rho_p),
+                factor=f, label=info.label, unit=info.unit, n_nights=n, rho=float(rho), rho_p=float(rho_p),
                 rr=float(np.exp(params[i])), rr_low=float(np.exp(ci[i, 0])), rr_high=float(np.exp(ci[i, 1])),
                 p=float(p[i]), p_holm=float(p_holm[i - 1]), rr_uni=float(np.exp(up[1])),
                 rr_uni_low=float(np.exp(uci[1, 0])), rr_uni_high=float(np.exp(uci[1, 1])),
-                finding=bool(enough and p_holm[i - 1] < 1 - cfg.level)))
+                finding=finding, verdict=verdict))
     elif usable:
         for f in usable:
             excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
     table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    if not enough:
-        message = (f"Too few nights for a conclusion: {n} night(s) with a complete diary and "
-                   f"{n_jerks} jerk(s); hypnic needs at least {cfg.min_nights} nights and "
-                   f"{cfg.min_jerks} jerks. Keep recording and logging.")
-    else:
-        message = (f"{n} nights and {n_jerks} jerks analysed; {len(usable)} factors tested "
-                   f"together ({model} model), p-values Holm-adjusted for testing "
-                   f"{len(usable)} factors.")
+    message = _message(base, data, present, usable, model, enough, cfg)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
+
+
+def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable: list[str],
+             model: str, enough: bool, cfg: EffectsConfig) -> str:
+    """What can be concluded, in plain words: which nights were used, and why any
+    recorded night was left out."""
+    n, n_jerks = len(data), int(data["n_jerks"].sum()) if len(data) else 0
+    if base.empty:
+        return ("No recorded nights yet: add a night's recording (hypnic nights --add) to see "
+                "what goes with more jerks.")
+    if not present or base[present].isna().all().all():
+        return (f"No diary entries for the {plural(len(base), 'recorded night')} yet: log each "
+                "night (hypnic diary add) to see what goes with more jerks.")
+    need = (f"hypnic needs at least {cfg.min_nights} nights and {cfg.min_jerks} jerks. Keep "
+            "recording and logging.")
+    if not usable:
+        if len(base) < cfg.min_nights:
+            return (f"Too few nights for a conclusion: {plural(len(base), 'recorded night')} and "
+                    f"{plural(n_jerks, 'jerk')}; {need}")
+        return (f"No diary factor varies enough yet (each needs {cfg.min_distinct} nights that "
+                "differ from its usual value): keep logging.")
+    left = len(base) - n
+    if not enough:
+        used = f"{n} of the {len(base)}" if left else str(n)
+        text = (f"Too few nights for a conclusion: {used} recorded {'night' if n == 1 and not left else 'nights'} "
+                f"with a complete diary, and {plural(n_jerks, 'jerk')}; {need}")
+    else:
+        used = f"{n} of the {len(base)} recorded nights" if left else f"All {n} recorded nights"
+        k = plural(len(usable), "factor")
+        text = (f"{used} analysed, with {n_jerks} jerks; {k} tested together ({model} model), "
+                f"p-values Holm-adjusted for testing {k}.")
+    if left:
+        why = "; ".join(
+            f"{int(base[f].isna().sum())} without {factor_info(f).label}"
+            + (", which needs the diary of the night before (a first night never has it)"
+               if f == "prev_sleep_debt_h" else "")
+            for f in usable if base[f].isna().any())
+        text += f" {plural(left, 'night')} left out: {why}."
+    return text
+
+
+def plural(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is 1 (``plural(2, "night")`` is "2 nights")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _pct(rr: float) -> str:
@@ -280,18 +360,20 @@ def describe(effects: Effects) -> list[str]:
     t = effects.table.sort_values(["finding", "p"], ascending=[False, True])
     for r in t.itertuples():
         ci = f"95% CI {r.rr_low:.2f} to {r.rr_high:.2f}"
-        if r.factor == "antidepressant":
-            size = f"{r.rr:.2f} times the jerk rate when on an antidepressant"
+        info = factor_info(r.factor)
+        if info.binary:
+            size = f"{r.rr:.2f} times the jerk rate when on vs off"
         else:
-            phrase = FACTORS.get(r.factor, (0, 0, f"each unit of {r.factor}"))[2]
-            size = f"{_pct(r.rr)} jerks for {phrase}"
-        if r.finding:
+            size = f"{_pct(r.rr)} jerks for {info.phrase}"
+        if r.verdict == "finding":
             out.append(f"{r.label.capitalize()}: {size} ({ci}). This holds up after allowing "
                        f"for testing several factors.")
-        elif r.p < 0.05:
+        elif r.verdict == "unconfirmed":
+            why = (f"with {len(effects.table)} factors tested this may be chance (adjusted "
+                   f"p = {r.p_holm:.2f})" if effects.enough else
+                   "there are too few nights to confirm it")
             out.append(f"{r.label.capitalize()}: possibly {size} ({ci}, p = {r.p:.3f}), but "
-                       f"with {len(effects.table)} factors tested this may be chance "
-                       f"(adjusted p = {r.p_holm:.2f}).")
+                       f"{why}; not confirmed.")
         else:
             out.append(f"{r.label.capitalize()}: no clear link ({size}, {ci}).")
     return out

@@ -22,7 +22,13 @@ column                         meaning (unit)
 ``n_awakenings``               brief awakenings after sleep onset
 ``waso_min``                   wake after sleep onset (sum of awakenings), min
 ``n_day_jerks``                jerks after the final wake (daytime), count
+``n_marks``                    the sleeper's felt-it marks (taps, keys, ``hypnic mark``)
+``n_marks_detected``           marks with a detected jerk within 15 s (NaN: no marks)
+``n_marks_missed``             marks with no detected jerk near them
+``n_jerks_unmarked``           detected jerks with no mark near them
 =============================  ==========================================================
+
+See :mod:`analysis.agreement` for the comparison with marks.
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from analysis.agreement import MARK_COLUMNS, compare_marks
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
 
 if TYPE_CHECKING:
@@ -59,6 +66,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "n_awakenings": "brief awakenings after sleep onset",
     "waso_min": "wake after sleep onset, min",
     "n_day_jerks": "jerks after the final wake",
+    **MARK_COLUMNS,
 }
 
 EVENT_COLUMNS = ("start", "duration_s", "peak_g", "location", "kind", "series_id", "group_id",
@@ -107,7 +115,8 @@ def jerk_groups(events: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("start").reset_index(drop=True)[cols]
 
 
-def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float) -> dict[str, float]:
+def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
+                    marks: pd.DataFrame | None = None) -> dict[str, float]:
     """The nightly summary (see :data:`SUMMARY_COLUMNS` for names and units).
 
     Parameters
@@ -118,6 +127,8 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float) -> 
         The night's sleep window (``lights_out``, ``onset``, ``wake``, ``awakenings``).
     hours_recorded : float
         Time covered by samples, h.
+    marks : DataFrame, optional
+        The sleeper's felt-it marks of the night (``start``, UTC).
     """
     s = sleep_dict(sleep)
     j = jerk_groups(events)
@@ -146,6 +157,7 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float) -> 
         "n_awakenings": len(s["awakenings"]),
         "waso_min": waso_s / 60,
         "n_day_jerks": int((j["phase"] == "day").sum()),
+        **compare_marks(j, marks if marks is not None else pd.DataFrame({"start": []})),
     }
     return out
 
@@ -176,6 +188,12 @@ def hours_recorded(recordings: Any) -> float:
 
 # -- storage ------------------------------------------------------------------------------
 
+def empty_marks() -> pd.DataFrame:
+    """A table of felt-it marks with no rows: ``start`` (UTC) and ``source``."""
+    return pd.DataFrame({"start": pd.Series(dtype="datetime64[ns, UTC]"),
+                         "source": pd.Series(dtype=object)})
+
+
 @dataclass(frozen=True)
 class StoredNight:
     """One processed night: its date, summary, sleep window, events and activity.
@@ -194,6 +212,12 @@ class StoredNight:
         1-minute ``start``, ``location``, ``activity``, ``asleep``.
     recordings : tuple of str
         Names of the files the night came from.
+    markers : DataFrame
+        The sleeper's felt-it marks: ``start`` (UTC), ``source`` (``tap``, ``key``,
+        ``file``).
+    tz : str
+        The sleeper's time zone that night (:func:`sensing.timezones.zone_name`), to show
+        its times in; '' when unknown (shown in the machine's zone).
     """
 
     night: dt.date
@@ -202,6 +226,8 @@ class StoredNight:
     events: pd.DataFrame
     activity: pd.DataFrame
     recordings: tuple[str, ...] = ()
+    markers: pd.DataFrame = field(default_factory=empty_marks)
+    tz: str = ""
 
 
 def _ns(t: Any) -> int:
@@ -218,9 +244,13 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     sleep_json = json.dumps(night.sleep.to_dict())
     con.execute("DELETE FROM events WHERE night = ?", (key,))
     con.execute("DELETE FROM activity WHERE night = ?", (key,))
-    con.execute("INSERT OR REPLACE INTO nights VALUES (?, ?, ?, ?, ?)",
+    con.execute("DELETE FROM markers WHERE night = ?", (key,))
+    con.executemany("INSERT INTO markers VALUES (?, ?, ?)",
+                    [(key, _ns(r.start), str(r.source)) for r in night.markers.itertuples()])
+    con.execute("INSERT OR REPLACE INTO nights (night, summary, sleep, recordings, processed_at, tz) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (key, json.dumps(night.summary), sleep_json, json.dumps(list(night.recordings)),
-                 dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+                 dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), night.tz))
     ev = night.events[night.events["kind"] == "jerk"] if len(night.events) else night.events
     con.executemany(
         "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -238,21 +268,32 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
 
 def load_nights(con: sqlite3.Connection) -> pd.DataFrame:
     """Stored nightly summaries, indexed by night (date), oldest first; with ``onset``
-    (UTC Timestamp or NaT) and ``recordings`` (";"-joined file names)."""
-    rows = con.execute("SELECT night, summary, sleep, recordings FROM nights ORDER BY night").fetchall()
+    (UTC Timestamp or NaT), ``recordings`` (";"-joined file names) and ``tz`` (the
+    sleeper's time zone that night, '' when unknown)."""
+    rows = con.execute("SELECT night, summary, sleep, recordings, tz FROM nights "
+                       "ORDER BY night").fetchall()
     recs = []
-    for night, summary, sleep, files in rows:
+    for night, summary, sleep, files, tz in rows:
         d = {"night": dt.date.fromisoformat(night), **json.loads(summary)}
         d["onset"] = pd.Timestamp(json.loads(sleep)["onset"]) if json.loads(sleep)["onset"] else pd.NaT
         d["recordings"] = ";".join(json.loads(files))
+        d["tz"] = tz
         recs.append(d)
-    cols = ["night", *SUMMARY_COLUMNS, "onset", "recordings"]
+    cols = ["night", *SUMMARY_COLUMNS, "onset", "recordings", "tz"]
     return pd.DataFrame(recs, columns=cols).set_index("night")
 
 
 def load_events(con: sqlite3.Connection) -> pd.DataFrame:
     """Stored jerk rows of every night, with a ``night`` (date) column."""
     df = pd.read_sql_query("SELECT * FROM events ORDER BY night, start_ns", con)
+    df["night"] = pd.to_datetime(df["night"]).dt.date
+    df.insert(1, "start", pd.to_datetime(df.pop("start_ns"), utc=True))
+    return df
+
+
+def load_markers(con: sqlite3.Connection) -> pd.DataFrame:
+    """Stored felt-it marks of every night, with a ``night`` (date) column."""
+    df = pd.read_sql_query("SELECT * FROM markers ORDER BY night, start_ns", con)
     df["night"] = pd.to_datetime(df["night"]).dt.date
     df.insert(1, "start", pd.to_datetime(df.pop("start_ns"), utc=True))
     return df
@@ -281,7 +322,7 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by night (date), oldest first: :data:`SUMMARY_COLUMNS`, ``onset``,
-        ``recordings``, the diary fields, ``sleep_debt_h`` and ``prev_sleep_debt_h``.
+        ``recordings``, ``tz``, the diary fields, ``sleep_debt_h`` and ``prev_sleep_debt_h``.
 
     Examples
     --------
@@ -300,6 +341,24 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     table = nights.join(diary, how="outer")
     table.index.name = "night"
     return add_sleep_debt(table)
+
+
+def night_zones(table: pd.DataFrame, tz: str | None = None) -> dict[dt.date, dt.tzinfo]:
+    """The zone each night's times are shown in: ``tz`` if given (an IANA name), else the
+    night's own (the ``tz`` column), else the machine's.
+
+    Raises
+    ------
+    HypnicError
+        If ``tz`` is not a known zone.
+    """
+    from sensing.timezones import local_zone, zone
+
+    if tz:
+        return dict.fromkeys(table.index, zone(tz))
+    names = table["tz"] if "tz" in table else pd.Series("", index=table.index)
+    here = local_zone()
+    return {n: zone(z) if isinstance(z, str) and z else here for n, z in names.items()}
 
 
 def add_sleep_debt(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,11 +1,20 @@
-"""The report: one self-contained static HTML page (plots embedded as PNG, no requests).
+"""The report: one self-contained static HTML page that reads well on a phone and a desktop.
 
 Sections: plain-language summary, when to see a doctor (only when
-:func:`analysis.advice.doctor_reasons` finds a reason), week-by-week overview, nights
-around sleep onset (activity and jerks), timing relative to onset, isolated vs series,
-body distribution, factor effects (rate against each factor with the fitted effect,
-forest plot of rate ratios, table), the nights table, and how to read the report.
-Every piece of user text (diary notes, medication names) is HTML-escaped.
+:func:`analysis.advice.doctor_reasons` finds a reason), week by week (jerks per night
+and a table), nights around sleep onset (movement and jerks), when jerks happen
+relative to onset, isolated vs series and body distribution, what goes with more jerks
+(forest plot of rate ratios, rate against each factor, table), the nights, and how to
+read the report.
+
+Layout: every figure (:mod:`analysis.plots`) is an SVG drawn twice, for a phone
+(:data:`analysis.plots.PHONE_IN`) and a desktop, in a ``<picture>`` that picks one by
+the screen width and scales it to the width; tables become one card per row on a
+phone. Counts come from the stored nightly summaries (:mod:`analysis.nights`). Times
+are shown in the sleeper's local time, each night in its own zone (``tz`` of the
+nights table) unless :attr:`ReportConfig.tz` names one, and the zone is named. No
+script and no request: the page works offline. Every piece of user text (diary notes,
+medication names) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -13,19 +22,29 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis import plots
 from analysis.advice import Reason
-from analysis.effects import FACTORS, Effects, describe
+from analysis.effects import Effects, describe, factor_info, plural
+from analysis.nights import jerk_groups, night_zones
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
+from sensing.private import write_private
+from sensing.timezones import clock, local_zone, zone, zone_name
 
 log = logging.getLogger(__name__)
+
+#: Widest screen, CSS px, that gets the phone layout (figures drawn for a phone, tables
+#: as cards).
+PHONE_MAX_PX = 700
+_NUMBER = re.compile(r"^-?[\d.]*$")  # right-aligned cells (empty ones too)
 
 
 @dataclass(frozen=True)
@@ -42,232 +61,138 @@ class ReportConfig:
         Minutes around sleep onset shown in the timeline (before, after).
     true_rr : dict of str to float
         Known rate ratios to mark on the forest plot (simulated data only).
-    dpi : int
-        Resolution of the embedded plots, dots per inch.
+    tz : str or None
+        Time zone to show every time in (IANA name); None: each night in its own zone
+        (the ``tz`` column of the nights table, else the machine's).
     """
 
     title: str = "hypnic report"
     timeline_nights: int = 28
     window_min: tuple[float, float] = (-60.0, 60.0)
     true_rr: dict[str, float] = field(default_factory=dict)
-    dpi: int = 100
+    tz: str | None = None
 
 
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
+def _figure(plot: Callable, *args, alt: str, caption: str = "", desktop_in: float = plots.DESKTOP_IN) -> str:
+    """A figure drawn for a phone and for a desktop; the browser shows the one that fits."""
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    def uri(width: float) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(plots.draw(plot, *args, width)).decode("ascii")
 
-
-def _img(fig, alt: str, wide: bool = False) -> str:
-    """An embedded PNG; ``wide`` plots scroll sideways on phones instead of shrinking."""
-    img = f'<img src="data:image/png;base64,{_png(fig)}" alt="{html.escape(alt)}">'
-    return f'<div class="scroll wide">{img}</div>' if wide else img
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return (f'<figure><picture><source media="(max-width: {PHONE_MAX_PX}px)" '
+            f'srcset="{uri(plots.PHONE_IN)}"><img src="{uri(desktop_in)}" '
+            f'alt="{html.escape(alt)}"></picture>{cap}</figure>')
 
 
-def _fig(w: float, h: float, dpi: int, **kw):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(w, h), dpi=dpi, **kw)
-
-
-def _weekly(table: pd.DataFrame) -> pd.DataFrame:
-    rec = table[table["n_jerks"].notna()]
-    if rec.empty:
-        return pd.DataFrame()
-    week = pd.to_datetime(pd.Series(rec.index, index=rec.index)).dt.to_period("W-SUN").dt.start_time.dt.date
-    g = rec.assign(week=week.to_numpy()).groupby("week")
-    cols = {"nights": g["n_jerks"].size(), "jerks": g["n_jerks"].sum(),
-            "per night": g["n_jerks"].mean(), "per h asleep": g["rate_per_h_sleep"].mean()}
-    if "bothersome" in rec and rec["bothersome"].notna().any():
-        cols["bothersome (0-10)"] = g["bothersome"].mean()
-    return pd.DataFrame(cols)
-
-
-def _overview_plot(table: pd.DataFrame, dpi: int) -> str:
-    rec = table[table["n_jerks"].notna()]
-    fig, ax = _fig(6.5, 2.6, dpi)
-    x = pd.to_datetime(pd.Series(rec.index))
-    weeks = x.dt.to_period("W-SUN").astype(str).to_numpy()
-    colors = np.where(pd.factorize(weeks)[0] % 2 == 0, "#3a6ea5", "#7fa7d1")
-    ax.bar(x, rec["n_jerks"].to_numpy(float), color=colors, width=0.8)
-    ax.set_ylabel("jerks per night")
-    ax.set_title("Jerks per night (shading alternates by week)")
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.autofmt_xdate()
-    return _img(fig, "jerks per night, week by week")
-
-
-def _timeline_plot(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFrame,
-                   cfg: ReportConfig) -> str | None:
-    nights = [n for n in table.index if pd.notna(table.at[n, "onset"])][-cfg.timeline_nights:]
-    if not nights:
-        return None
-    lo, hi = cfg.window_min
-    edges = np.arange(lo, hi + 1, 1.0)
-    grid = np.full((len(nights), len(edges) - 1), np.nan)
-    for i, n in enumerate(nights):
-        a = activity[activity["night"] == n]
-        if a.empty:
-            continue
-        rel = (a["start"] - pd.Timestamp(table.at[n, "onset"])).dt.total_seconds().to_numpy() / 60
-        k = np.digitize(rel, edges) - 1
-        ok = (k >= 0) & (k < len(edges) - 1)
-        sums = np.bincount(k[ok], a["activity"].to_numpy(float)[ok], len(edges) - 1)
-        counts = np.bincount(k[ok], minlength=len(edges) - 1)
-        grid[i] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    # movement above each night's resting level (sensor offsets differ between nights)
-    with np.errstate(all="ignore"):
-        rest = np.nanpercentile(np.where(np.isfinite(grid), grid, np.nan), 10, axis=1)
-    grid = np.clip(grid - np.nan_to_num(rest)[:, None], 0, None)
-    fig, ax = _fig(9, 0.9 + 0.22 * len(nights), cfg.dpi)
-    from matplotlib.colors import PowerNorm
-
-    top = float(np.nanpercentile(grid, 95)) if np.isfinite(grid).any() else 1.0
-    ax.set_facecolor("#dce6f2")  # no data
-    im = ax.imshow(grid, aspect="auto", cmap="Greys", norm=PowerNorm(0.5, vmin=0, vmax=max(top, 1e-9)),
-                   extent=(lo, hi, len(nights) - 0.5, -0.5), interpolation="nearest")
-    ev = events[events["night"].isin(nights)]
-    if len(ev):
-        first = ev.sort_values("start").groupby(["night", "group_id"]).first().reset_index()
-        row = first["night"].map({n: i for i, n in enumerate(nights)}).to_numpy()
-        ax.scatter(first["rel_onset_s"].to_numpy() / 60, row, marker="|", s=140, color="#d62728",
-                   linewidths=2, label="jerk", zorder=3)
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
-    ax.axvline(0, color="#1f77b4", lw=1, ls="--")
-    ax.set_yticks(range(len(nights)), [str(n) for n in nights], fontsize=7)
-    ax.set_xlim(lo, hi)
-    ax.set_xlabel("minutes from sleep onset (dashed line)")
-    ax.set_title("Movement (darker = more; blue = no data) and jerks (red) around sleep onset")
-    fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03).set_label("activity above resting level",
-                                                               fontsize=8)
-    return _img(fig, "activity and jerks around sleep onset, one row per night", wide=True)
-
-
-def _onset_hist(groups: pd.DataFrame, dpi: int) -> str:
-    rel = groups["rel_onset_s"].to_numpy(float)
-    rel = rel[np.isfinite(rel)]  # NaN: no sleep onset was found that night
-    if rel.size == 0:
-        return '<p class="note">No sleep onset was found, so jerk times relative to it are unknown.</p>'
-    fig, ax = _fig(6.5, 2.6, dpi)
-    m = np.clip(rel / 60, -60, 240)
-    ax.hist(m, bins=np.arange(-60, 245, 5), color="#3a6ea5")
-    ax.axvspan(-15, 15, color="#f2c14e", alpha=0.3, label="30 min around onset")
-    ax.axvline(0, color="k", lw=1, ls="--")
-    ax.set_xlabel("minutes from sleep onset (earlier/later values shown at the edges)")
-    ax.set_ylabel("jerks")
-    ax.legend(fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _img(fig, "histogram of jerk times relative to sleep onset")
-
-
-def _bars(counts: dict[str, int], title: str, dpi: int, color: str) -> str:
-    fig, ax = _fig(4.4, 0.9 + 0.35 * len(counts), dpi)
-    ax.barh(list(counts), list(counts.values()), color=color, height=0.6)
-    ax.invert_yaxis()
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("jerks")
-    ax.spines[["top", "right"]].set_visible(False)
-    return _img(fig, title)
-
-
-def _factor_plots(table: pd.DataFrame, effects: Effects, dpi: int) -> str | None:
-    t = effects.table
-    if t.empty:
-        return None
-    k = len(t)
-    ncol = 3 if k > 4 else 2
-    nrow = int(np.ceil(k / ncol))
-    fig, axes = _fig(9, 2.4 * nrow, dpi, nrows=nrow, ncols=ncol, squeeze=False)
-    data = table[table["n_jerks"].notna() & (table["hours_recorded"] > 0)]
-    rate = data["n_jerks"] / data["hours_recorded"]
-    for ax, r in zip(axes.ravel(), t.itertuples(), strict=False):
-        x = data[r.factor].to_numpy(float)
-        ok = np.isfinite(x)
-        jitter = 0.08 * (np.ptp(x[ok]) if ok.any() else 1) * (np.arange(ok.sum()) % 5 - 2) / 4
-        ax.scatter(x[ok] + jitter, rate[ok], s=12, color="#3a6ea5", alpha=0.7)
-        xs = np.linspace(np.nanmin(x), np.nanmax(x), 50) if ok.any() else np.zeros(0)
-        other = sum(effects.coef[f] * m for f, m in effects.means.items() if f != r.factor)
-        ax.plot(xs, np.exp(effects.coef["const"] + other + effects.coef[r.factor] * xs),
-                color="#d62728", lw=2)
-        ax.set_title(f"{r.label}: RR {r.rr:.2f} {r.unit}", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in axes.ravel()[k:]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("jerks per hour", fontsize=8)
-    fig.tight_layout()
-    return _img(fig, "jerk rate against each factor with the fitted effect", wide=True)
-
-
-def _forest(effects: Effects, true_rr: dict[str, float], dpi: int) -> str | None:
-    t = effects.table
-    if t.empty:
-        return None
-    fig, ax = _fig(9, 0.8 + 0.42 * len(t), dpi)
-    y = np.arange(len(t))
-    colors = np.where(t["finding"], "#d62728", "#3a6ea5")
-    ax.hlines(y, t["rr_low"], t["rr_high"], colors=list(colors), lw=2)
-    ax.scatter(t["rr"], y, color=colors, zorder=3, label="estimate with 95% CI")
-    truth = [true_rr.get(f, np.nan) for f in t["factor"]]
-    if true_rr:
-        ax.scatter(truth, y, marker="x", color="k", s=50, zorder=4, label="true (simulated)")
-    ax.axvline(1, color="grey", lw=1)
-    ax.set_xscale("log")
-    lo = min(0.25, float(t["rr_low"].min()) * 0.9)
-    hi = max(4.0, float(t["rr_high"].max()) * 1.1)
-    ax.set_xlim(max(lo, 0.05), min(hi, 20))
-    ticks = [v for v in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
-    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
-    ax.minorticks_off()
-    ax.set_yticks(y, [f"{r.label} ({r.unit})" for r in t.itertuples()], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("rate ratio (log scale; 1 = no effect, >1 = more jerks)")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.spines[["top", "right"]].set_visible(False)
-    return _img(fig, "forest plot of rate ratios", wide=True)
-
-
-def _table_html(df: pd.DataFrame, fmt: dict[str, str] | None = None) -> str:
-    fmt = fmt or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [df.index.name or "", *df.columns])
+def _table_html(df: pd.DataFrame, row_label: str) -> str:
+    """A table of text cells (the index names the rows); one card per row on a phone."""
+    esc = html.escape
+    head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in [row_label, *df.columns])
     body = []
     for idx, row in df.iterrows():
-        cells = [f"<th>{html.escape(str(idx))}</th>"]
-        for c, v in row.items():
-            if isinstance(v, float) and np.isnan(v):
-                s = ""
-            elif isinstance(v, float | np.floating):
-                s = format(v, fmt.get(str(c), ".1f"))
-            else:
-                s = str(v)
-            cells.append(f"<td>{html.escape(s)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+        cells = "".join(f'<td data-label="{esc(str(c))}"{"" if _NUMBER.match(str(v)) else " class=t"}>'
+                        f"{esc(str(v))}</td>" for c, v in row.items())
+        body.append(f'<tr><th scope="row">{esc(str(idx))}</th>{cells}</tr>')
+    return f'<table class="cards"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    """Numbers as text with ``spec``; missing values as empty text."""
+    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec))
+
+
+def _weekly(rec: pd.DataFrame) -> pd.DataFrame:
+    week = [n - dt.timedelta(days=n.weekday()) for n in rec.index]
+    g = rec.assign(week=week).groupby("week")
+    out = pd.DataFrame({"nights": _fmt(g["n_jerks"].size(), "d"),
+                        "jerks": _fmt(g["n_jerks"].sum(), ".0f"),
+                        "per night": _fmt(g["n_jerks"].mean(), ".1f"),
+                        "per hour asleep": _fmt(g["rate_per_h_sleep"].mean(), ".2f")})
+    if "bothersome" in rec and rec["bothersome"].notna().any():
+        out["bothersome (0-10)"] = _fmt(g["bothersome"].mean(), ".1f")
+    out.index = [plots.night_label(w) for w in out.index]
+    return out
+
+
+def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
+    recorded = table["n_jerks"].notna()
+    cols = {
+        "fell asleep": pd.Series([clock(table.at[n, "onset"], zones[n]) for n in table.index],
+                                 index=table.index),
+        "jerks": _fmt(table["n_jerks"], ".0f").where(recorded, "not recorded"),
+        "hours asleep": _fmt(table["hours_asleep"], ".1f"),
+        "per hour asleep": _fmt(table["rate_per_h_sleep"], ".2f"),
+        "near onset": _fmt(table["n_onset_30min"], ".0f"),
+        "minutes to fall asleep": _fmt(table["sleep_onset_latency_min"], ".0f"),
+    }
+    if len({zone_name(z) for z in zones.values()}) > 1:
+        cols["time zone"] = pd.Series([zone_name(zones[n]) for n in table.index], index=table.index)
+    diary = {"hours_slept": ("hours slept (diary)", ".1f"), "stress": ("stress", ".0f"),
+             "caffeine_drinks": ("caffeine", ".0f"), "bothersome": ("bothersome", ".0f"),
+             "medications": ("medications", ""), "notes": ("notes", "")}
+    for c, (name, spec) in diary.items():
+        if c in table and table[c].map(lambda v: pd.notna(v) and v != "").any():
+            cols[name] = _fmt(table[c], spec) if spec else table[c].fillna("").astype(str)
+    nt = pd.DataFrame(cols, index=table.index)
+    nt.index = [f"{plots.night_label(n)} {n.year}" for n in nt.index]
+    return _table_html(nt, "night")
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
-background:#f6f7f9;line-height:1.5}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
+background:#f6f7f9;-webkit-text-size-adjust:100%}
 main{max-width:960px;margin:0 auto;padding:16px}
 section{background:#fff;border-radius:8px;padding:12px 16px;margin:12px 0;
 box-shadow:0 1px 3px rgba(0,0,0,.08)}
-h1{font-size:1.6em;margin:.4em 0}h2{font-size:1.2em;margin:.3em 0}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85em;white-space:nowrap}
-td,th{border-bottom:1px solid #e3e3e3;padding:3px 8px;text-align:right}
-th:first-child,td.text{text-align:left}
-.doctor{border-left:6px solid #d62728}.note{color:#555;font-size:.9em}
-.wide img{min-width:600px}
-.pair{display:flex;flex-wrap:wrap;gap:8px}.pair img{flex:1 1 300px;min-width:0;max-width:100%}
+h1{font-size:1.6em;line-height:1.2;margin:.4em 0}h2{font-size:1.25em;margin:.3em 0}
+figure{margin:12px 0}figure img{display:block;max-width:100%;height:auto;margin:0 auto}
+figcaption,.note{color:#555;font-size:.875em}
+.pair{display:flex;flex-wrap:wrap;gap:8px 16px}.pair figure{flex:1 1 300px;min-width:0}
+table{border-collapse:collapse;font-size:.875em;width:100%}
+th,td{border-bottom:1px solid #e3e3e3;padding:3px 8px;text-align:right;vertical-align:top;
+overflow-wrap:anywhere}
+thead th{vertical-align:bottom}th:first-child,td.t{text-align:left}
+.doctor{border-left:6px solid #d62728}
+""" + f"@media (max-width:{PHONE_MAX_PX}px){{" + """
+main{padding:8px}section{padding:10px 12px;margin:8px 0}h1{font-size:1.4em}
+table.cards thead{display:none}
+table.cards,table.cards tbody,table.cards th,table.cards td{display:block}
+table.cards tr{display:grid;grid-template-columns:1fr 1fr;gap:0 12px;padding:6px 0;
+border-bottom:1px solid #d5d5d5}
+table.cards th,table.cards td{border:0;padding:1px 0;text-align:left}
+table.cards th{grid-column:1/-1}
+table.cards td::before{content:attr(data-label) ": ";color:#666}
+table.cards td:empty{display:none}
+}
 """
+
+
+def _marks_section(table: pd.DataFrame) -> str:
+    """Your own marks and morning self-report against the detections, night by night."""
+    from analysis.agreement import agreement
+
+    agree = agreement(table)
+    cols = {"n_marks": "marks", "n_jerks": "detected", "n_marks_detected": "marks with a jerk",
+            "n_marks_missed": "marks, no jerk", "n_jerks_unmarked": "jerks, no mark",
+            "felt_jerks": "felt (diary)", "woke_by_jerk": "woke by one"}
+    have = [c for c in cols if c in table.columns]
+    shown = table[have]
+    keep = shown.get("n_marks", pd.Series(0, index=shown.index)).fillna(0) > 0
+    if "felt_jerks" in shown:
+        keep |= shown["felt_jerks"].fillna("") != ""
+    rows = shown[keep].rename(columns=cols)
+    text = pd.DataFrame({c: _fmt(rows[c], ".0f") if rows[c].dtype.kind in "fiu" else rows[c].fillna("")
+                         for c in rows.columns}, index=rows.index)
+    if "woke by one" in rows:
+        text["woke by one"] = rows["woke by one"].map({1.0: "yes", 0.0: "no"}).fillna("")
+    body = _table_html(text, "night") if len(rows) else ""
+    return ('<section id="marks"><h2>Your own marks</h2>'
+            f"<p>{html.escape(agree.message)}</p>{body}"
+            '<p class="note">Marks: two firm taps on the sensor, Enter in hypnic record, or '
+            "hypnic mark. A mark and a detected jerk within 15 s of each other agree.</p>"
+            "</section>")
 
 
 def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFrame,
@@ -288,36 +213,44 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         Reasons to see a doctor (:func:`analysis.advice.doctor_reasons`).
     config : ReportConfig, optional
     """
-    from analysis.nights import jerk_groups
-
     cfg = config or ReportConfig()
     esc = html.escape
     rec = table[table["n_jerks"].notna()]
-    groups = (events.groupby("night", group_keys=False).apply(jerk_groups, include_groups=False)
-              if len(events) else jerk_groups(events))
-    n_nights, n_jerks = len(rec), int(rec["n_jerks"].sum()) if len(rec) else 0
+    zones = night_zones(table, cfg.tz)
+    names = sorted({zone_name(zones[n]) for n in (rec.index if len(rec) else table.index)})
+    here = zone(cfg.tz) if cfg.tz else (zones[rec.index[-1]] if len(rec) else local_zone())
+    now = dt.datetime.now(here)
+    if len(names) > 1:
+        where = f"Times are each night's local time ({', '.join(names)})."
+    else:
+        where = f"Times are local to {names[0] if names else zone_name(here)}."
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8>"
              f'<meta name="viewport" content="width=device-width,initial-scale=1">'
              f"<title>{esc(cfg.title)}</title><style>{CSS}</style></head><body><main>"
              f"<h1>{esc(cfg.title)}</h1>"
-             f'<p class="note">Made by hypnic on {dt.date.today().isoformat()}. '
-             "hypnic is not a medical device and does not diagnose.</p>"]
+             f'<p class="note">Made by hypnic on {plots.night_label(now.date())} {now.year} at '
+             f"{now:%H:%M}. {esc(where)} hypnic is not a medical device and does not "
+             "diagnose.</p>"]
 
     # summary
+    n_nights = len(rec)
+    n_jerks = int(rec["n_jerks"].sum()) if n_nights else 0
     summary = []
     if n_nights:
         per = rec["n_jerks"]
-        near = int((np.abs(groups["rel_onset_s"].to_numpy(float)) <= ONSET_HALF_WINDOW_S).sum()) if len(groups) else 0
-        summary.append(
-            f"Over {n_nights} recorded night(s) from {rec.index.min()} to {rec.index.max()}, hypnic "
-            f"counted {n_jerks} jerks: {per.mean():.1f} per night on average (from {per.min():.0f} "
-            f"to {per.max():.0f}).")
+        first, last = rec.index.min(), rec.index.max()
+        span = (f"on {plots.night_label(first)} {first.year}" if n_nights == 1 else
+                f"from {plots.night_label(first)} to {plots.night_label(last)} {last.year}")
+        summary.append(f"Over {plural(n_nights, 'recorded night')}, {span}, hypnic counted "
+                       f"{plural(n_jerks, 'jerk')}"
+                       + (f": {per.mean():.1f} per night on average (from {per.min():.0f} to "
+                          f"{per.max():.0f})." if n_nights > 1 else "."))
         if n_jerks:
-            summary.append(f"{100 * near / n_jerks:.0f}% of them came within 15 minutes of falling "
-                           f"asleep, the typical time for sleep starts.")
-    else:
-        summary.append("No recorded nights yet: record a night, then run the report again.")
-    summary.append(effects.message)
+            near = int(rec["n_onset_30min"].sum())
+            summary.append(f"{100 * near / n_jerks:.0f}% of them came within "
+                           f"{ONSET_HALF_WINDOW_S / 60:.0f} minutes of falling asleep, the "
+                           "typical time for sleep starts.")
+    summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'
                  f"{'<ul>' + items + '</ul>' if items else ''}"
@@ -336,59 +269,86 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
             "doctor.</p></section>")
 
     if n_nights:
-        weekly = _weekly(table)
-        weekly.index.name = "week from"
-        parts.append(f'<section id="overview"><h2>Week by week</h2>{_overview_plot(table, cfg.dpi)}'
-                     f"{_table_html(weekly, {'jerks': '.0f', 'nights': '.0f', 'per h asleep': '.2f'})}"
-                     "</section>")
-        tl = _timeline_plot(table, events, activity, cfg)
-        if tl:
-            parts.append(f'<section id="timeline"><h2>Nights around sleep onset</h2>{tl}</section>')
-    if len(groups):
-        parts.append(f'<section id="timing"><h2>When jerks happen</h2>{_onset_hist(groups, cfg.dpi)}'
-                     "</section>")
-        iso = {"isolated": int((groups["series_id"] < 0).sum()),
-               "in a series": int((groups["series_id"] >= 0).sum())}
-        dist = {d: int((groups["distribution"] == d).sum()) for d in DISTRIBUTIONS}
-        n_series = int(rec["n_series"].sum()) if "n_series" in rec else 0
         parts.append(
-            '<section id="series"><h2>Isolated jerks, series, and where in the body</h2>'
-            f'<div class="pair">{_bars(iso, f"Isolated vs in a series ({n_series} series)", cfg.dpi, "#3a6ea5")}'
-            f'{_bars(dist, "Body distribution", cfg.dpi, "#6a994e")}</div>'
-            '<p class="note">Focal: one body part; segmental: two neighbouring parts; '
+            '<section id="overview"><h2>Week by week</h2>'
+            + _figure(plots.nights_bars, table, alt="jerks per night",
+                      caption="Jerks per night; the shade changes with each week (Monday to "
+                              "Sunday). A night with no jerk shows 0; hatched grey: a night "
+                              "without a recording.")
+            + _table_html(_weekly(rec), "week from") + "</section>")
+        with_onset = [n for n in rec.index if pd.notna(rec.at[n, "onset"])][-cfg.timeline_nights:]
+        if with_onset:
+            parts.append(
+                '<section id="timeline"><h2>Nights around sleep onset</h2>'
+                + _figure(plots.onset_heatmap, with_onset, [rec.at[n, "onset"] for n in with_onset],
+                          events, activity, cfg.window_min,
+                          alt="movement and jerks around sleep onset, one row per night",
+                          caption="One row per night: movement (darker = more) and jerks (red) "
+                                  f"from {-cfg.window_min[0]:.0f} minutes before to "
+                                  f"{cfg.window_min[1]:.0f} minutes after falling asleep.")
+                + "</section>")
+    groups = (events.groupby("night", group_keys=False).apply(jerk_groups, include_groups=False)
+              if len(events) else jerk_groups(events))
+    rel = groups["rel_onset_s"].to_numpy(float) if len(groups) else np.zeros(0)
+    rel = rel[np.isfinite(rel)]  # NaN: no sleep onset was found that night
+    if n_jerks:
+        hist = (_figure(plots.onset_histogram, rel, alt="histogram of jerk times relative to sleep onset",
+                        caption="Jerks in 5-minute steps from sleep onset (dashed line). "
+                                "'earlier': more than an hour before; 'later': more than 4 "
+                                "hours after.")
+                if rel.size else
+                '<p class="note">No sleep onset was found, so jerk times relative to it are unknown.</p>')
+        parts.append(f'<section id="timing"><h2>When jerks happen</h2>{hist}</section>')
+        n_series = int(rec["n_series"].sum())
+        iso = {"isolated": int(rec["n_isolated"].sum()), "in a series": int(rec["n_in_series"].sum())}
+        dist = {d: int(rec[f"n_{d}"].sum()) for d in DISTRIBUTIONS}
+        parts.append(
+            '<section id="series"><h2>Isolated jerks, series, and where in the body</h2><div class="pair">'
+            + _figure(plots.count_bars, iso, plots.BLUE, alt="isolated jerks and jerks in a series",
+                      caption=f"Isolated jerks and jerks in a series ({n_series} series).",
+                      desktop_in=plots.HALF_IN)
+            + _figure(plots.count_bars, dist, plots.GREEN, alt="jerks by body distribution",
+                      caption="Jerks by body distribution.", desktop_in=plots.HALF_IN)
+            + '</div><p class="note">Focal: one body part; segmental: two neighbouring parts; '
             "multifocal: separate parts at slightly different times; generalized: the whole "
             "body at once. What can be seen depends on where sensors are worn.</p></section>")
 
-    fp = _factor_plots(table, effects, cfg.dpi)
-    fo = _forest(effects, cfg.true_rr, cfg.dpi)
-    eff = '<section id="effects"><h2>What goes with more jerks</h2>'
-    eff += f"<p>{esc(effects.message)}</p>"
-    if fo:
-        true_note = " Black crosses mark the true simulated effects." if cfg.true_rr else ""
-        eff += (f"{fo}<p class='note'>Rate ratio: how many times the jerk rate changes per unit of "
-                f"the factor, with the other factors held fixed; the bar is the 95% confidence "
-                f"interval. Red: holds up after adjusting for testing several factors.{true_note}</p>")
-    if fp:
-        eff += f"{fp}<p class='note'>Dots: nights; line: fitted effect with other factors at their average.</p>"
+    parts.append(_marks_section(table))
+
+    eff = f'<section id="effects"><h2>What goes with more jerks</h2><p>{esc(effects.message)}</p>'
     if not effects.table.empty:
-        t = effects.table.set_index("label")[["unit", "rr", "rr_low", "rr_high", "p", "p_holm", "rho"]]
-        t.columns = ["unit", "rate ratio", "95% CI low", "95% CI high", "p", "p (Holm)", "Spearman rho"]
-        t.index.name = "factor"
-        eff += _table_html(t, {c: ".2f" for c in t.columns} | {"p": ".3f", "p (Holm)": ".3f"})
+        true_note = " Black crosses mark the true simulated effects." if cfg.true_rr else ""
+        eff += _figure(plots.forest, effects, cfg.true_rr, alt="rate ratio of each factor",
+                       caption="Rate ratio: how many times the jerk rate changes per unit of the "
+                               "factor, the other factors held fixed; the bar is the 95% "
+                               "confidence interval. Red: holds up after allowing for testing "
+                               "several factors; orange: the interval excludes 1 (no effect) but "
+                               f"that is not confirmed; blue: no clear link.{true_note}")
+        eff += _figure(plots.factor_panels, table, effects, alt="jerk rate against each factor",
+                       caption="Dots: nights; line: the fitted effect with the other factors at "
+                               "their average.")
+        t = effects.table
+        et = pd.DataFrame({
+            "unit": t["unit"].to_numpy(),
+            "rate ratio": _fmt(t["rr"], ".2f").to_numpy(),
+            "95% interval": [f"{a:.2f} to {b:.2f}" for a, b in zip(t["rr_low"], t["rr_high"], strict=True)],
+            "p": _fmt(t["p"], ".3f").to_numpy(),
+            "p adjusted (Holm)": _fmt(t["p_holm"], ".3f").to_numpy(),
+            "verdict": t["verdict"].to_numpy()}, index=t["label"].to_numpy())
+        eff += _table_html(et, "factor")
+        eff += ('<p class="note">p adjusted (Holm): the p-value allowing for testing several '
+                "factors at once; a factor is a finding when it is below 0.05 and there are "
+                "enough nights.</p>")
     if effects.excluded:
-        ex = "; ".join(f"{FACTORS.get(f, (f,))[0]}: {why}" for f, why in effects.excluded.items())
+        ex = "; ".join(f"{factor_info(f).label}: {why}" for f, why in effects.excluded.items())
         eff += f"<p class='note'>Not tested: {esc(ex)}.</p>"
     parts.append(eff + "</section>")
 
     if len(table):
-        cols = {"n_jerks": "jerks", "hours_asleep": "h asleep", "rate_per_h_sleep": "per h",
-                "n_onset_30min": "near onset", "sleep_onset_latency_min": "latency min",
-                "hours_slept": "h slept (diary)", "stress": "stress", "caffeine_drinks": "caffeine",
-                "bothersome": "bothersome", "medications": "medications", "notes": "notes"}
-        nt = table[[c for c in cols if c in table.columns]].dropna(axis=1, how="all")
-        nt = nt.loc[:, [(nt[c] != "").any() for c in nt.columns]].rename(columns=cols)
-        parts.append(f'<section id="nights"><h2>Nights</h2>'
-                     f"{_table_html(nt, {'per h': '.2f', 'jerks': '.0f', 'near onset': '.0f', 'stress': '.0f', 'caffeine': '.0f', 'bothersome': '.0f'})}</section>")
+        parts.append(f'<section id="nights"><h2>Nights</h2>{_nights_html(table, zones)}'
+                     f'<p class="note">Near onset: jerks within {ONSET_HALF_WINDOW_S / 60:.0f} '
+                     "minutes of falling asleep. Stress and bothersome: 0-10 from the diary.</p>"
+                     "</section>")
     parts.append(
         '<section id="about"><h2>About this report</h2><p class="note">Jerks are detected from '
         "accelerometers on the wrist and/or ankle; a jerk seen by several sensors counts once. "
@@ -400,11 +360,9 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
 
 
 def write_report(out_dir: str | Path, html_text: str) -> Path:
-    """Write ``index.html`` into ``out_dir`` (created if missing); returns its path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "index.html"
-    path.write_text(html_text, encoding="utf-8")
+    """Write ``index.html`` into ``out_dir`` (created 0700 if missing), owner-only (0600:
+    it names medications); returns its path."""
+    path = write_private(Path(out_dir) / "index.html", html_text)
     log.info("report written to %s", path)
     return path
 

@@ -7,13 +7,14 @@ with ground truth. See ``docs/detection.md``.
 """
 
 from detection.config import DetectionConfig
-from detection.night import EVENT_COLUMNS, NightResult, detect_night
+from detection.night import EVENT_COLUMNS, JERK_SHAPED, NightResult, detect_night
 from detection.scoring import Score, score_events
 from detection.sleep import SleepWindow
 from detection.streaming import StreamingDetector
 
 __all__ = [
     "EVENT_COLUMNS",
+    "JERK_SHAPED",
     "DetectionConfig",
     "NightResult",
     "Score",

@@ -11,7 +11,7 @@ and the context windows), which is what makes streaming and batch give the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,9 @@ CANDIDATE_COLUMNS = {
     "start_ns": "int64", "end_ns": "int64", "duration_s": "float64", "peak_g": "float64",
     "peak_jerk_g_s": "float64", "axis": "object", "score": "float64", "kind": "object",
     "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
-    "pre_dev_g": "float64", "post_dev_g": "float64", "rhythm_corr": "float64",
+    "energy_s": "float64", "slow_ratio": "float64", "pre_dev_g": "float64", "post_dev_g": "float64",
+    "pre_move_g": "float64",
+    "rhythm_corr": "float64",
 }
 
 
@@ -41,6 +43,7 @@ class Samples:
     lag: int
     move_merge: int
     min_move: int
+    turn: int
 
     @classmethod
     def of(cls, cfg: DetectionConfig, fs: float) -> Samples:
@@ -51,7 +54,7 @@ class Samples:
                    floor_blocks=max(1, round(cfg.floor_window_s / cfg.block_s)),
                    merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
                    cap=n(cfg.max_candidate_s), lag=n(cfg.slow_lag_s), move_merge=n(cfg.move_merge_s),
-                   min_move=n(cfg.plm_duration_s[0]))
+                   min_move=n(cfg.plm_duration_s[0]), turn=n(cfg.turn_s))
 
     @property
     def half(self) -> int:
@@ -66,7 +69,48 @@ class Samples:
     @property
     def lookback(self) -> int:
         """Samples before a candidate's first sample that it depends on."""
-        return max(self.gap + self.ctx + self.hp, self.merge + 1, self.move_merge + 1) + self.half + self.lag
+        return max(self.gap + self.ctx + self.hp, self.merge + 1, self.move_merge + 1,
+                   self.turn + self.gap) + self.half + self.lag
+
+
+#: Fewest distinct values an axis needs for its steps to tell the resolution.
+MIN_DISTINCT = 32
+
+
+def resolution_g(acc: np.ndarray, max_samples: int = 200_000) -> float:
+    """The sensor's resolution: one step between its possible values, g.
+
+    The median spacing of neighbouring distinct values of the axis with the finest steps
+    (on at most ``max_samples`` evenly spread samples): one least significant bit for a
+    quantised sensor (0.03 g for an 8-bit sensor at +-4 g), negligible for a fine one
+    (0.24 mg for 16 bit at +-8 g). Without noise to dither it, a coarse step makes a still
+    limb's signal jump by that much.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> acc = np.round(rng.normal(0, 1.0, (1000, 3)) / 0.03) * 0.03  # 8 bit at +-4 g
+    >>> round(resolution_g(acc), 3)
+    0.03
+    """
+    if len(acc) < 2:
+        return 0.0
+    sub = acc[:: max(1, len(acc) // max_samples)]
+    values = [np.unique(sub[:, k]) for k in range(3)]
+    # an axis with few distinct values (a synthetic or a still constant signal) says nothing
+    steps = [float(np.median(np.diff(u))) for u in values if len(u) >= MIN_DISTINCT]
+    return min(steps) if steps else 0.0
+
+
+def for_resolution(cfg: DetectionConfig, res_g: float) -> DetectionConfig:
+    """``cfg`` with its absolute floors raised above a coarse sensor's steps: a movement
+    (``min_move_g``), a candidate's extent (``min_extent_g``) and its peak (``min_peak_g``,
+    twice that) must exceed ``resolution_factor`` steps of ``res_g`` g."""
+    floor = cfg.resolution_factor * res_g
+    return replace(cfg, min_move_g=max(cfg.min_move_g, floor),
+                   min_extent_g=max(cfg.min_extent_g, floor),
+                   min_peak_g=max(cfg.min_peak_g, 2 * floor))
 
 
 def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
@@ -218,7 +262,13 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     c = np.r_[0, np.cumsum(mag > high)]
     i = np.arange(len(mag))
     busy = c[np.minimum(i + ns.hp + 1, len(mag))] - c[np.maximum(i - ns.hp, 0)] > 0
-    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, high, floor, fs, cfg, ns, slow)
+    # samples a burst candidate's low-passed smear reaches: left out of the movement
+    # before a candidate (a jerk of a cluster is not the movement the next one comes from)
+    mark = np.zeros(len(mag) + 1, np.int64)
+    np.add.at(mark, np.clip(s - ns.hp, 0, len(mag)), 1)
+    np.add.at(mark, np.clip(e + ns.hp, 0, len(mag)), -1)
+    inburst = np.cumsum(mark[:-1]) > 0
+    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, inburst, high, floor, fs, cfg, ns, slow)
             for starts, ends, slow in ((s, e, False), (ms, me, True))
             for i0, i1 in zip(starts.tolist(), ends.tolist(), strict=True)]
 
@@ -356,12 +406,19 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
     return pd.DataFrame(rows) if rows else _empty()
 
 
+def _motion(lp: np.ndarray) -> float:
+    """Largest deviation of low-passed acceleration samples (m, 3) from their mean, g:
+    how much the limb moves within a context window (0 when it rests, whatever its
+    orientation)."""
+    return float(np.sqrt(((lp - lp.mean(axis=0)) ** 2).sum(axis=1)).max()) if len(lp) else 0.0
+
+
 def _empty() -> pd.DataFrame:
     cols = {"i0": "int64", "i1": "int64", **CANDIDATE_COLUMNS}
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
-def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs: float,
+def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, inburst, high, floor, fs: float,
               cfg: DetectionConfig, ns: Samples, slow: bool = False) -> dict:
     """Features and kind of one candidate spanning samples [i0, i1) (``slow``: a slow
     movement, never a jerk)."""
@@ -386,30 +443,50 @@ def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, high, floor, fs
     j0 = i0 + int(out[0]) if len(out) else i0
     out = np.flatnonzero(np.sqrt(((acc[k:i1] - after) ** 2).sum(axis=1)) > low)
     j1 = k + int(out[-1]) + 1 if len(out) else i1
-    pre_dev = float(np.sqrt(((pre - base) ** 2).sum(axis=1)).max()) if len(pre) else 0.0
-    post_dev = float(np.sqrt(((post - base) ** 2).sum(axis=1)).max()) if len(post) else 0.0
+    pre_dev = _motion(pre)
+    post_dev = _motion(post)
+    # slow movement in the seconds before, away from strong bursts (a rotation the burst
+    # ends, e.g. a landing, or a fidget under way; a jerk comes out of rest)
+    a, b = max(i0 - ns.gap - ns.turn, ns.lag), max(i0 - ns.gap, ns.lag)
+    quiet = ~(inburst[a:b] | inburst[a - ns.lag:b - ns.lag]) if b > a else np.zeros(0, bool)
+    lag_change = lp[:, a:b] - lp[:, a - ns.lag:b - ns.lag]
+    moved = np.sqrt(np.einsum("ij,ij->j", lag_change, lag_change))[quiet]
+    pre_move = float(moved.max()) if len(moved) else 0.0
     top = np.abs(acc[i0:i1]).max()
     clipped = bool(np.any(np.abs(top - np.asarray(cfg.clip_ranges_g)) <= 0.002 * np.asarray(cfg.clip_ranges_g)))
     dur = (int(time_ns[j1 - 1]) - int(time_ns[j0])) / 1e9 + 1.0 / fs
-    rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
     e2 = seg.astype(np.float64) ** 2
     width = float(e2.sum() ** 2 / (e2 ** 2).sum())
+    cum = np.cumsum(e2) / e2.sum()
+    energy_s = (int(np.searchsorted(cum, 0.95)) - int(np.searchsorted(cum, 0.05)) + 1) / fs
+    rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
+    # how slow the movement is: the largest change of the low-passed acceleration during
+    # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
+    # mostly below the high-pass's ~4 Hz)
+    ref = lp[:, max(i0 - ns.half, 0)]
+    moved = lp[:, i0:min(i1 + ns.half, n)] - ref[:, None]
+    slow_ratio = float(np.sqrt(np.einsum("ij,ij->j", moved, moved)).max()) / max(peak, 1e-12)
     if slow:
         kind, reason = "movement", SLOW_REASON
     elif width <= (cfg.clipped_spike_max_samples if clipped else cfg.spike_max_samples):
         kind, reason = "artefact", "clipped spike" if clipped else "single-sample spike"
     elif rhythm >= cfg.rhythm_min_corr:
         kind, reason = "rhythmic", f"rhythmic {cfg.rhythm_band_hz[0]:g}-{cfg.rhythm_band_hz[1]:g} Hz"
-    elif dur > cfg.jerk_max_s:
+    elif energy_s > cfg.jerk_max_s:
         kind, reason = "movement", f"longer than {cfg.jerk_max_s:g} s"
+    elif slow_ratio > cfg.max_slow_ratio:
+        kind, reason = "movement", "mostly slow (a voluntary movement)"
     elif post_dev > max(cfg.sustained_g, cfg.sustained_ratio * pre_dev):
-        kind, reason = "movement", "start of a sustained movement or tilt"
+        kind, reason = "movement", "the limb keeps moving after it"
+    elif pre_move > cfg.min_move_g:
+        kind, reason = "movement", "the limb was moving before it (not out of rest)"
     else:
         kind, reason = "jerk", ""
     return dict(
         i0=i0, i1=i1, start_ns=int(time_ns[j0]), end_ns=int(time_ns[j1 - 1]), duration_s=dur,
         peak_g=peak, peak_jerk_g_s=peak_jerk, axis=axis,
         score=float(np.clip(1.0 - high[k] / peak, 0.0, 1.0)), kind=kind,
-        rejected_reason=reason, clipped=clipped, width_samples=width, floor_g=float(floor[k]), pre_dev_g=pre_dev,
-        post_dev_g=post_dev, rhythm_corr=rhythm,
+        rejected_reason=reason, clipped=clipped, width_samples=width, floor_g=float(floor[k]),
+        energy_s=energy_s, slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
+        rhythm_corr=rhythm,
     )

@@ -6,6 +6,9 @@ from dataclasses import dataclass, fields
 
 from sensing.errors import HypnicError
 
+#: Fields that may be 0 (meaning "estimate it" or "no margin").
+ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s")
+
 
 @dataclass(frozen=True)
 class DetectionConfig:
@@ -40,6 +43,14 @@ class DetectionConfig:
         A candidate's peak must exceed ``threshold_factor`` times the noise floor. Default 10.
     min_peak_g : float
         ... and at least this high-passed magnitude, g. Default 0.15.
+    resolution_g : float
+        The sensor's resolution (one step of its values), g; 0 (the default) estimates it
+        from the samples (:func:`detection.candidates.resolution_g`). Set it for live
+        detection of a coarse (8-10 bit) sensor, so streaming uses the floors batch
+        detection finds.
+    resolution_factor : float
+        A movement, a candidate's extent and half its peak must exceed this many steps of
+        the resolution (a coarse sensor's steps are not movements). Default 3.
     extent_factor : float
         A candidate extends while the high-passed magnitude stays above ``extent_factor``
         times the floor (hysteresis), ... Default 4.
@@ -49,20 +60,36 @@ class DetectionConfig:
         Above-threshold runs closer than this are one candidate (a biphasic jerk crosses
         zero in its middle), s. Default 0.15.
     jerk_max_s : float
-        Longest jerk: longer candidates are movements (or rhythmic, or PLM), s. Default 0.5
-        (myoclonic bursts last 40-300 ms; margin for the sensor's smoothing).
+        Longest jerk: a candidate whose high-passed energy spans more than this (from 5 %
+        to 95 % of it) is a movement (or rhythmic, or PLM), s. Default 0.5 (myoclonic
+        bursts last 40-300 ms; the span leaves out a low ringing tail, which a limb
+        thrown by a jerk may have for 0.1-0.4 s).
     context_s : float
-        Length of the windows before a candidate and after it that show whether the limb was
-        already moving or keeps moving/stays tilted, s. Default 0.5.
+        Length of the windows before a candidate and after it that show whether the limb
+        was already moving or keeps moving, s. Default 0.5.
     context_gap_s : float
         Margin between a candidate and its context windows, s. Default 0.25.
+    max_slow_ratio : float
+        A candidate whose low-passed acceleration changes during it by more than this
+        many times its high-passed peak is mostly slow: a voluntary movement (a fidget,
+        a reach), not a twitch. The high-pass keeps what is faster than ~4 Hz; a
+        myoclonic burst (40-300 ms of muscle activity) is mostly that fast, a voluntary
+        movement (bell-shaped velocity over 0.4 s or more) mostly slower. Default 1.
     sustained_g : float
         A candidate is the start of a longer movement (kind ``movement``: a limb movement,
-        posture shift or PLM) if the low-passed acceleration after it deviates from its
-        mean before it by more than this (0.08 g is a 4.6 degree tilt), g. Default 0.08.
+        posture shift or PLM) if the low-passed acceleration keeps moving after it: it
+        deviates from its own mean in the window after the candidate by more than this
+        (0.04 g is a 2.3 degree swing), g. A limb thrown by a jerk often comes to rest a
+        few to more than 10 degrees away: that alone does not make a movement. Default 0.04.
     sustained_ratio : float
-        ... and by more than this many times it varied before the candidate (so drift while
-        awake is not taken for a sustained movement). Default 3.
+        ... and by more than this many times it moved in the window before the candidate
+        (so drift while awake is not taken for a sustained movement). Default 3.
+    turn_s : float
+        A candidate is a movement if its limb was moving in the ``turn_s`` before it
+        (the low-passed acceleration changing by more than ``min_move_g`` over
+        ``slow_lag_s``, away from other strong bursts): the impact of a rollover or arm
+        movement landing on the mattress, a fidget under way. A hypnic jerk comes out of
+        rest. s. Default 3.
     spike_max_samples : float
         A candidate whose high-passed energy sits in at most this many samples (participation
         ratio ``(sum e^2)^2 / sum e^4``) is a single-sample spike no limb makes (a knock on
@@ -126,19 +153,44 @@ class DetectionConfig:
     min_sleep_block_s : float
         Shortest block of inactivity that counts as sleep, s (HDCZA: 30 min). Default 1800.
     max_sleep_gap_s : float
-        Gaps shorter than this between sleep blocks are bridged, s (HDCZA: 60 min).
-        Default 3600.
+        Still blocks less than this apart are one sleep period, the stretch between them an
+        awakening followed by a return to sleep, s (HDCZA: 60 min). A longer time awake
+        splits the night into two periods (a sedentary evening joined to the night would
+        open its falling-asleep window hours early). Default 3600.
+    min_night_s : float
+        A sleep period at least this long is a night's main sleep; a shorter one is a nap
+        (unless no period of its run is longer), s. Default 10800 (3 h).
+    max_rest_s : float
+        Lights out (rest onset) lies at most this long before sleep onset, s. Default 3600.
+    epoch_join_gap_s : float
+        Data of the sensors with empty stretches shorter than this are analysed as one run
+        of epochs; longer ones split the recording (the sleep analysis never builds epochs
+        over long gaps), s. Default 3600.
+    onset_uncertainty_s : float
+        The falling-asleep phases of detected sleep (``sleep-onset`` up to 15 min after
+        the onset, ``awakening`` up to 15 min after it ends) last this much longer: the
+        onset is an estimate, and wrist actigraphy misplaces it by 15-20 min against
+        polysomnography (``docs/detection.md``), s. Default 900.
+    rest_lead_s : float
+        A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
+        candidate of the same sensor starts in the ``rest_lead_s`` before it (other jerks
+        may: jerks at sleep onset come in clusters), s. Default 30.
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.
     onset_refine_factor : float
-        Sleep onset is the start of the first ``onset_still_s`` whose minute-scale z-angle
-        change stays below this many times the night's median change while asleep (lying
-        still awake looks asleep to HDCZA's looser threshold). Default 2.
+        The limbs are still asleep when the minute-scale z-angle change stays below this
+        many times the period's median change (see :func:`detection.sleep.sleep_periods`).
+        Default 2.
     onset_still_s : float
-        Default 300 (5 min).
-    onset_refine_s : float
-        How far after HDCZA's onset the refinement looks, s. Default 1800.
+        ... for this long, s. Default 300 (5 min).
+    onset_rate_window_s : float
+        The rate of movements before and after a possible sleep onset is compared over
+        this long either side, s. Default 1800.
+    onset_search_before_s, onset_refine_s : float
+        Sleep onset is searched from this long before HDCZA's still block to this long
+        after its start (lying still awake looks asleep to HDCZA's rolling median, which
+        ignores the sparse movements of quiet wake), s. Defaults 1800 and 3600.
     """
 
     highpass_window_s: float = 0.25
@@ -146,14 +198,18 @@ class DetectionConfig:
     floor_window_s: float = 30.0
     threshold_factor: float = 10.0
     min_peak_g: float = 0.15
+    resolution_g: float = 0.0
+    resolution_factor: float = 3.0
     extent_factor: float = 4.0
     min_extent_g: float = 0.05
     merge_gap_s: float = 0.15
     jerk_max_s: float = 0.5
     context_s: float = 0.5
     context_gap_s: float = 0.25
-    sustained_g: float = 0.08
+    max_slow_ratio: float = 1.0
+    sustained_g: float = 0.04
     sustained_ratio: float = 3.0
+    turn_s: float = 3.0
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
     clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
@@ -178,17 +234,26 @@ class DetectionConfig:
     sleep_threshold_deg: tuple[float, float] = (0.13, 0.5)
     min_sleep_block_s: float = 1800.0
     max_sleep_gap_s: float = 3600.0
+    min_night_s: float = 10800.0
+    max_rest_s: float = 3600.0
+    epoch_join_gap_s: float = 3600.0
+    onset_uncertainty_s: float = 900.0
+    rest_lead_s: float = 30.0
     awakening_min_s: float = 60.0
     onset_refine_factor: float = 2.0
     onset_still_s: float = 300.0
-    onset_refine_s: float = 1800.0
+    onset_rate_window_s: float = 1800.0
+    onset_search_before_s: float = 1800.0
+    onset_refine_s: float = 3600.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
             vals = v if isinstance(v, tuple) else (v,)
-            if not all(isinstance(x, (int, float)) and x > 0 for x in vals):
-                raise HypnicError(f"DetectionConfig.{f.name} must be positive, got {v!r}")
+            low = 0 if f.name in ZERO_ALLOWED else 1e-300
+            if not all(isinstance(x, (int, float)) and x >= low for x in vals):
+                what = "zero or positive" if low == 0 else "positive"
+                raise HypnicError(f"DetectionConfig.{f.name} must be {what}, got {v!r}")
             if isinstance(v, tuple) and f.name != "clip_ranges_g" and not (len(v) == 2 and v[0] < v[1]):
                 raise HypnicError(f"DetectionConfig.{f.name} must be (low, high), got {v!r}")
         if self.threshold_factor <= self.extent_factor:

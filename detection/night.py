@@ -10,9 +10,17 @@ import numpy as np
 import pandas as pd
 
 from detection import rules
-from detection.candidates import SLOW_REASON, scan
+from detection.candidates import SLOW_REASON, for_resolution, resolution_g, scan
 from detection.config import DetectionConfig
-from detection.sleep import SleepWindow, epoch_activity, sleep_window
+from detection.markers import exclude_markers, find_markers
+from detection.sleep import (
+    SleepWindow,
+    epoch_activity,
+    epoch_runs,
+    rolling_median,
+    sleep_periods,
+    sleep_threshold,
+)
 from sensing.body import phase_of
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording
@@ -26,10 +34,17 @@ EVENT_COLUMNS = {
     "location": "object", "kind": "object", "rejected_reason": "object", "series_id": "int64",
     "group_id": "int64", "distribution": "object", "limbs": "object", "rel_onset_s": "float64",
     "phase": "object", "stimulus": "bool", "clipped": "bool", "width_samples": "float64",
-    "floor_g": "float64",
-    "pre_dev_g": "float64", "post_dev_g": "float64", "rhythm_corr": "float64",
+    "floor_g": "float64", "energy_s": "float64", "slow_ratio": "float64",
+    "pre_dev_g": "float64", "post_dev_g": "float64", "pre_move_g": "float64", "rhythm_corr": "float64",
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
+#: Kinds of jerk-shaped bursts (what a sensor's candidate rules call a jerk), by where
+#: they happen: ``jerk``, a sleep start of a night (the only kind counted); ``nap-jerk``,
+#: a sleep start at a nap; ``wake-burst``, while awake (up, or moving in the 30 s
+#: before); ``sleep-burst``, in established sleep.
+JERK_SHAPED = ("jerk", "nap-jerk", "wake-burst", "sleep-burst")
+#: Kinds of candidates that show the sleeper was moving before a burst (not at rest).
+MOVING_KINDS = ("movement", "rhythmic", "plm")
 #: Candidates left out of the sleep analysis (so they do not wake the sleeper up in the
 #: algorithm; a PLM for ``plm_duration_s[1]`` after its start), and the margin around
 #: them, s.
@@ -48,7 +63,9 @@ class NightResult:
         One row per sensor-level candidate (jerks and rejected look-alikes), sorted by
         start, with the columns of :data:`EVENT_COLUMNS` (see ``docs/detection.md`` for
         each one); empty with the same columns when nothing is found.
-    sleep : SleepWindow
+    periods : list of SleepWindow
+        Every sleep period found, in time order (nights and naps; none in a recording
+        without a rest period).
     activity : DataFrame
         One row per epoch per sensor: ``start`` (UTC), ``location``, ``angle_change_deg``
         (absolute z-angle change since the previous epoch, degrees), ``enmo_mg`` and
@@ -57,14 +74,30 @@ class NightResult:
     """
 
     events: pd.DataFrame
-    sleep: SleepWindow
+    periods: list[SleepWindow]
     activity: pd.DataFrame
     config: DetectionConfig
 
     @property
     def jerks(self) -> pd.DataFrame:
-        """The events of kind ``jerk``."""
+        """The events of kind ``jerk``: the sleep starts of the nights, what is counted."""
         return self.events[self.events["kind"] == "jerk"]
+
+    @property
+    def sleep(self) -> SleepWindow:
+        """The main sleep period: the longest night (an empty window if none)."""
+        nights = [p for p in self.periods if p.kind == "night"]
+        return max(nights, key=lambda p: p.period_s) if nights else SleepWindow()
+
+    @property
+    def day_s(self) -> float:
+        """Time with data outside every sleep period (awake and up: daytime), s."""
+        a = self.activity.drop_duplicates("start")
+        if a.empty:
+            return 0.0
+        t = a["start"].to_numpy("datetime64[ns]").view(np.int64) / 1e9
+        phase, _, _ = phase_of(t, [p.bounds_s() for p in self.periods])
+        return float((phase == "day").sum() * self.config.epoch_s)
 
 
 def segments(time_ns: np.ndarray, fs: float) -> list[tuple[int, int]]:
@@ -82,8 +115,10 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
 
     Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
-    movements including slow ones, which only relabels movements. Slow movements never
-    turn a jerk into a PLM (ordinary movement around a jerk while awake would).
+    movements including slow ones, which only relabels movements. Slow movements alone
+    never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
+    cluster of jerks look like a series); but a jerk-like burst inside a series found by
+    either pass (between its first and last movement) is one of its brisk onsets.
     """
     cands = cands.sort_values("start_ns", ignore_index=True)
     if cands.empty:
@@ -95,6 +130,7 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     plm = rules.plm_series(start, dur, ((kind == "jerk") | move) & ~slow, move & ~slow, *args)
     plm |= rules.plm_series(start, dur, move, move, *args)
+    plm |= (kind == "jerk") & rules.within_series(start, plm, cfg.plm_interval_s[1])
     cands.loc[plm, "kind"] = "plm"
     cands.loc[plm, "rejected_reason"] = np.where(slow[plm], PLM_REASON + "; " + SLOW_REASON, PLM_REASON)
     return cands
@@ -102,11 +138,14 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
 
 def sensor_candidates(rec: Recording, cfg: DetectionConfig) -> pd.DataFrame:
     """All candidates of one recording (each gap-free segment scanned on its own), with
-    PLM series labelled."""
+    the sleeper's double-tap markers relabelled (never jerks) and PLM series labelled; the
+    floors are raised above the sensor's resolution (``cfg.resolution_g``, or estimated
+    from the samples when it is 0)."""
+    cfg = for_resolution(cfg, cfg.resolution_g or resolution_g(rec.acc))
     parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
-    return label_plm(cands.drop(columns=["i0", "i1"]), cfg)
+    return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), find_markers(rec)), cfg)
 
 
 def sensor_key(rec: Recording, i: int) -> str:
@@ -173,56 +212,82 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     cfg = config or DetectionConfig()
     recs = _as_recordings(recordings)
     per_sensor = {sensor_key(r, i): sensor_candidates(r, cfg) for i, r in enumerate(recs)}
-    sleep, activity = night_sleep(recs, per_sensor, cfg)
+    periods, activity = night_sleep(recs, per_sensor, cfg)
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
-    events = assemble(per_sensor, sleep, worn, cfg, stimuli)
-    log.info("detect_night: %d sensor(s), %d candidates, %d jerks", len(recs), len(events),
-             int((events["kind"] == "jerk").sum()))
-    return NightResult(events, sleep, activity, cfg)
+    events = assemble(per_sensor, periods, worn, cfg, stimuli)
+    log.info("detect_night: %d sensor(s), %d candidates, %d jerks, %d sleep period(s)",
+             len(recs), len(events), int((events["kind"] == "jerk").sum()), len(periods))
+    return NightResult(events, periods, activity, cfg)
 
 
 def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
-                cfg: DetectionConfig) -> tuple[SleepWindow, pd.DataFrame]:
-    """Sleep window and epoch activity of the night, with jerks and artefacts masked."""
+                cfg: DetectionConfig) -> tuple[list[SleepWindow], pd.DataFrame]:
+    """Sleep periods and epoch activity, with jerks and artefacts masked.
+
+    Epochs are built per run of data (:func:`detection.sleep.epoch_runs`), so memory and
+    time follow the samples whatever the timestamps span; the HDCZA threshold is one for
+    the whole recording, floored at half a step of the coarsest sensor's resolution
+    (:func:`detection.candidates.resolution_g`, at 1 g).
+    """
     pairs = [(key, r) for key, r in zip(per_sensor, recs, strict=True) if len(r)]
     if not pairs:
-        return SleepWindow(), pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS})
-    recs = [r for _, r in pairs]
+        return [], pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS})
     ep_ns = int(round(cfg.epoch_s * 1e9))
-    t0 = min(int(r.time_ns[0]) for r in recs) // ep_ns * ep_ns
-    n_ep = (max(int(r.time_ns[-1]) for r in recs) - t0) // ep_ns + 1
-    starts = pd.DatetimeIndex(t0 + np.arange(n_ep) * ep_ns, tz="UTC")
-    changes, enmos = [], []
-    for key, r in pairs:
-        c = per_sensor[key]
-        # slow movements are not masked: in a PLM series while asleep they are small, and
-        # while awake they are the wake movement the sleep analysis must see
-        c = c[c["kind"].isin(MASKED_KINDS) & ~c["rejected_reason"].str.endswith(SLOW_REASON)]
-        margin = int(MASK_MARGIN_S * 1e9)
-        end = c["end_ns"].to_numpy()
-        # a PLM may have been seen only by its brisk onset: mask the longest PLM after it
-        plm = (c["kind"] == "plm").to_numpy()
-        end = np.where(plm, np.maximum(end, c["start_ns"].to_numpy() + int(cfg.plm_duration_s[1] * 1e9)), end)
-        lo = np.searchsorted(r.time_ns, c["start_ns"].to_numpy() - margin)
-        hi = np.searchsorted(r.time_ns, end + margin, side="right")
-        mark = np.zeros(len(r) + 1, np.int64)
-        np.add.at(mark, lo, 1)
-        np.add.at(mark, hi, -1)
-        masked = np.cumsum(mark[:-1]) > 0
-        angle, enmo = epoch_activity(r.time_ns, r.acc, masked, t0, n_ep, cfg.epoch_s)
-        changes.append(np.abs(np.diff(angle, prepend=np.nan)))
-        enmos.append(enmo)
-    change = np.vstack(changes)
-    combined = np.full(n_ep, np.nan)
-    with np.errstate(invalid="ignore"):
-        for ch in change:
-            combined = np.fmax(combined, ch)
-    window, asleep = sleep_window(starts, combined, cfg)
-    activity = pd.DataFrame(dict(
-        start=np.tile(starts, len(recs)), location=np.repeat([key for key, _ in pairs], n_ep),
-        angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
-        asleep=np.tile(asleep, len(recs))))
-    return window, activity
+    spans = [(int(r.time_ns[a]), int(r.time_ns[b - 1])) for _, r in pairs
+             for a, b in segments(r.time_ns, r.fs)]
+    runs = epoch_runs(spans, cfg.epoch_s, cfg.epoch_join_gap_s)
+    masks = [_masked(r, per_sensor[key], cfg) for key, r in pairs]
+    moves = pd.concat([per_sensor[key] for key, _ in pairs])
+    moves = moves[moves["kind"].isin(("movement", "rhythmic"))]
+    floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
+    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving)
+    for e0, e1 in runs:
+        n_ep = e1 - e0
+        changes, enmos = [], []
+        for (_, r), masked in zip(pairs, masks, strict=True):
+            i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
+            angle, enmo = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
+                                         e0 * ep_ns, n_ep, cfg.epoch_s)
+            changes.append(np.abs(np.diff(angle, prepend=np.nan)))
+            enmos.append(enmo)
+        change = np.vstack(changes)
+        with np.errstate(invalid="ignore"):
+            combined = np.fmax.reduce(change, axis=0)
+        edges = np.zeros(n_ep + 1, np.int64)  # epochs a movement overlaps, any sensor
+        np.add.at(edges, np.clip(moves["start_ns"].to_numpy() // ep_ns - e0, 0, n_ep), 1)
+        np.add.at(edges, np.clip(moves["end_ns"].to_numpy() // ep_ns - e0 + 1, 0, n_ep), -1)
+        per_run.append((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
+                        enmos, combined, np.cumsum(edges[:-1]) > 0))
+    roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
+    thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
+    periods, frames = [], []
+    for starts, change, enmos, combined, moving in per_run:
+        found, asleep = sleep_periods(starts, combined, moving, thr, cfg)
+        periods += found
+        frames.append(pd.DataFrame(dict(
+            start=np.tile(starts, len(pairs)),
+            location=np.repeat([key for key, _ in pairs], len(starts)),
+            angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
+            asleep=np.tile(asleep, len(pairs)))))
+    return periods, pd.concat(frames, ignore_index=True)
+
+
+def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarray:
+    """Samples of one sensor left out of its epoch angles: jerks, artefacts and PLMs
+    (slow movements are not: in a PLM series while asleep they are small, and while
+    awake they are the wake movement the sleep analysis must see)."""
+    c = cands[cands["kind"].isin(MASKED_KINDS) & ~cands["rejected_reason"].str.endswith(SLOW_REASON)]
+    margin = int(MASK_MARGIN_S * 1e9)
+    end = c["end_ns"].to_numpy()
+    # a PLM may have been seen only by its brisk onset: mask the longest PLM after it
+    plm = (c["kind"] == "plm").to_numpy()
+    end = np.where(plm, np.maximum(end, c["start_ns"].to_numpy() + int(cfg.plm_duration_s[1] * 1e9)), end)
+    lo = np.searchsorted(r.time_ns, c["start_ns"].to_numpy() - margin)
+    hi = np.searchsorted(r.time_ns, end + margin, side="right")
+    mark = np.zeros(len(r) + 1, np.int64)
+    np.add.at(mark, lo, 1)
+    np.add.at(mark, hi, -1)
+    return np.cumsum(mark[:-1]) > 0
 
 
 def empty_events() -> pd.DataFrame:
@@ -230,10 +295,11 @@ def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
 
 
-def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[str],
+def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], worn: set[str],
              cfg: DetectionConfig, stimuli=None) -> pd.DataFrame:
-    """The night's events table from per-sensor candidates: groups, distribution, series,
-    phase, onset-relative time and stimulus."""
+    """The night's events table from per-sensor candidates: groups, distribution, phase,
+    onset-relative time, where each jerk-shaped burst happens (its kind), series and
+    stimulus."""
     frames = [c.assign(location=loc) for loc, c in per_sensor.items() if not c.empty]
     if not frames:
         return empty_events()
@@ -243,6 +309,9 @@ def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[
                                   ev["rejected_reason"].to_numpy(), cfg.group_window_s)
     ev.loc[rescued, "kind"] = "jerk"
     ev.loc[rescued, "rejected_reason"] = ""
+    ev["phase"], ev["rel_onset_s"], period = phase_of(start_ns / 1e9, [p.bounds_s() for p in periods],
+                                                       cfg.onset_uncertainty_s)
+    period_kind = np.array([p.kind for p in periods] + [""], dtype=object)[period]
     ev["group_id"], ev["series_id"] = -1, -1
     ev["distribution"], ev["limbs"] = "", ""
     jerk = np.flatnonzero(ev["kind"].to_numpy() == "jerk")
@@ -252,23 +321,27 @@ def assemble(per_sensor: dict[str, pd.DataFrame], sleep: SleepWindow, worn: set[
                                              cfg.sync_window_s,
                                              (ev["start_ns"] + ev["duration_s"] * 5e8).to_numpy()[jerk])
         g_start = np.array([start_ns[jerk][gid == k].min() for k in range(len(dist))])
-        sid = rules.series_ids(g_start, cfg.series_gap_s)
+        # movements of any sensor, but those a jerk itself shows on another sensor (its
+        # tilt, seen as a slow movement)
+        moving = start_ns[ev["kind"].isin(MOVING_KINDS).to_numpy()]
+        near = np.searchsorted(g_start, moving)
+        window = int(cfg.group_window_s * 1e9)
+        own = ((near < len(g_start)) & (np.abs(g_start[np.minimum(near, len(g_start) - 1)] - moving) <= window)) | (
+            (near > 0) & (np.abs(g_start[np.maximum(near - 1, 0)] - moving) <= window))
+        first = jerk[np.unique(gid, return_index=True)[1]]  # each group's first member
+        kind, reason = rules.where_bursts(g_start, moving[~own], ev["phase"].to_numpy()[first],
+                                          period_kind[first], cfg.rest_lead_s)
+        counted = kind == "jerk"
+        sid = np.full(len(dist), -1)
+        sid[counted] = rules.series_ids(g_start[counted], cfg.series_gap_s)
+        ev.loc[jerk, "kind"] = kind[gid]
+        ev.loc[jerk, "rejected_reason"] = reason[gid]
         ev.loc[jerk, "group_id"] = gid
         ev.loc[jerk, "series_id"] = sid[gid]
         ev.loc[jerk, "distribution"] = np.asarray(dist, object)[gid]
         ev.loc[jerk, "limbs"] = np.asarray(limbs, object)[gid]
-    if sleep.onset is not None and sleep.wake is not None:
-        t = start_ns / 1e9
-        onset = sleep.onset.value / 1e9
-        rel = t - onset
-        aw = [(a.value / 1e9, b.value / 1e9) for a, b in sleep.awakenings]
-        ev["rel_onset_s"] = rel
-        ev["phase"] = phase_of(rel, t, onset, sleep.wake.value / 1e9, aw)
-    else:
-        ev["rel_onset_s"] = np.nan
-        ev["phase"] = "unknown"
     ev["stimulus"] = rules.stimulus_triggered(start_ns, rules.to_ns(stimuli), cfg.stimulus_window_s) & (
-        ev["kind"].to_numpy() == "jerk")
+        ev["kind"].isin(JERK_SHAPED).to_numpy())
     ev["start"] = pd.to_datetime(ev["start_ns"], utc=True)
     ev["end"] = pd.to_datetime(ev["end_ns"], utc=True)
     return ev[list(EVENT_COLUMNS)].astype({k: v for k, v in EVENT_COLUMNS.items() if k not in ("start", "end")})

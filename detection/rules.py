@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensing.body import ARMS, LEGS, LOCATIONS, contiguous
+from sensing.body import ARMS, FALLING_ASLEEP_PHASES, LEGS, LOCATIONS, contiguous
 
 
 def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray,
@@ -146,8 +146,8 @@ def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
 
 def rescue_spikes(start_ns: np.ndarray, location: np.ndarray, kind: np.ndarray,
                   reason: np.ndarray, window_s: float) -> np.ndarray:
-    """Single-sample spikes that are jerks after all: a jerk on another sensor starts
-    within ``window_s`` of them.
+    """Single-sample spikes that are jerks after all: a jerk, or another such spike, on
+    another sensor starts within ``window_s`` of them.
 
     At low rates (25-50 Hz) the shortest jerks (40-80 ms) fill one or two samples and look
     like a knock on the sensor; a knock, unlike a jerk, never shows on a second limb at
@@ -159,9 +159,10 @@ def rescue_spikes(start_ns: np.ndarray, location: np.ndarray, kind: np.ndarray,
         True for the spikes to relabel as jerks.
     """
     out = np.zeros(len(start_ns), bool)
-    jerk = np.flatnonzero(kind == "jerk")
-    for i in np.flatnonzero((kind == "artefact") & (reason == "single-sample spike")):
-        near = jerk[np.abs(start_ns[jerk] - start_ns[i]) <= window_s * 1e9]
+    spike = (kind == "artefact") & (reason == "single-sample spike")
+    other = np.flatnonzero((kind == "jerk") | spike)
+    for i in np.flatnonzero(spike):
+        near = other[np.abs(start_ns[other] - start_ns[i]) <= window_s * 1e9]
         out[i] = bool((location[near] != location[i]).any())
     return out
 
@@ -179,6 +180,48 @@ def series_ids(group_start_ns: np.ndarray, gap_s: float) -> np.ndarray:
     ids = np.full(n, -1, np.int64)
     ids[multi] = np.unique(run[multi], return_inverse=True)[1]
     return ids
+
+
+def where_bursts(start_ns: np.ndarray, moving_ns: np.ndarray, phase: np.ndarray,
+                 period_kind: np.ndarray, lead_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """What each jerk-shaped burst is, from where it happens: its kind and why.
+
+    A hypnic jerk is a sleep start: a sudden jerk out of rest at the transition into
+    sleep. So a burst is a ``jerk`` (counted) only in a falling-asleep phase
+    (:data:`sensing.body.FALLING_ASLEEP_PHASES`: from lights out to 15 min after sleep
+    onset, and a return to sleep after an awakening) and with no movement starting in
+    the ``lead_s`` before it (0.5 s excluded: the burst's own onset); a ``nap-jerk`` the
+    same at a nap. Elsewhere it is a ``sleep-burst`` (in established sleep) or a
+    ``wake-burst`` (awake: up, or moving just before).
+
+    Parameters
+    ----------
+    start_ns : ndarray of int64
+        Start of each burst (a multi-sensor group), ns.
+    moving_ns : ndarray of int64
+        Starts of the movements (movement, rhythmic and PLM candidates of any sensor), ns.
+    phase, period_kind : ndarray of str
+        Phase of each burst (:func:`sensing.body.phase_of`) and the kind of the sleep
+        period it lies in ("" outside them).
+    lead_s : float
+
+    Returns
+    -------
+    kind, reason : ndarray of object
+    """
+    moving_ns = np.sort(moving_ns)
+    lead = np.searchsorted(moving_ns, start_ns - int(lead_s * 1e9))
+    moved = np.searchsorted(moving_ns, start_ns - 500_000_000) > lead
+    window = np.isin(phase, FALLING_ASLEEP_PHASES)
+    kind = np.where(phase == "sleep", "sleep-burst", "wake-burst").astype(object)
+    reason = np.where(phase == "sleep", "in established sleep (over 15 min after sleep onset)",
+                      "awake and up (outside any rest period)").astype(object)
+    reason[window & moved] = f"moving in the {lead_s:g} s before (not out of rest)"
+    start = window & ~moved
+    nap = start & (period_kind == "nap")
+    kind[start], reason[start] = "jerk", ""
+    kind[nap], reason[nap] = "nap-jerk", "sleep start at a nap (not in the night's count)"
+    return kind, reason
 
 
 def stimulus_triggered(start_ns: np.ndarray, stimuli_ns: np.ndarray, window_s: float) -> np.ndarray:
@@ -201,3 +244,27 @@ def to_ns(times) -> np.ndarray:
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
     return pd.to_datetime(pd.Series(arr), utc=True).to_numpy("datetime64[ns]").view(np.int64)
+
+
+def within_series(start_s: np.ndarray, member: np.ndarray, max_interval_s: float) -> np.ndarray:
+    """Which candidates lie inside a series: between the first and the last member of a
+    run of members whose onsets are at most ``max_interval_s`` apart.
+
+    Parameters
+    ----------
+    start_s : ndarray
+        Onsets (any clock, s), sorted.
+    member : ndarray of bool
+        Members of the series (e.g. PLMs).
+    max_interval_s : float
+    """
+    out = np.zeros(len(start_s), bool)
+    t = start_s[member]
+    if len(t) < 2:
+        return out
+    cut = np.flatnonzero(np.diff(t) > max_interval_s)
+    first, last = t[np.r_[0, cut + 1]], t[np.r_[cut, len(t) - 1]]
+    k = np.searchsorted(first, start_s, side="right") - 1
+    ok = k >= 0
+    out[ok] = start_s[ok] <= last[k[ok]]
+    return out

@@ -1,11 +1,13 @@
-"""Sleep onset, sleep period and brief awakenings from the accelerometer alone.
+"""Rest and sleep periods, sleep onset and brief awakenings from the accelerometer alone.
 
 The method is van Hees et al.'s HDCZA (2018) on the z-angle of 5 s epochs: the arm (or
-leg, or trunk) angle barely changes while asleep. Its onset is then refined against the
-night's own still level (see :func:`sleep_window`). Detected jerks and artefacts are masked
-out of the epoch means, so the movements we look for do not wake the sleeper up in the
-algorithm. With several sensors the night is awake whenever any sensor moves (the
-largest rolling angle change across sensors is thresholded).
+leg, or trunk) angle barely changes while asleep. Still blocks of at least 30 min,
+joined over short interruptions, are sleep periods; a recording can hold several (an
+afternoon and a night, a week, naps). Each period's onset is refined against the
+night's own still level (see :func:`sleep_periods`). Detected jerks and artefacts are
+masked out of the epoch means, so the movements we look for do not wake the sleeper up
+in the algorithm. With several sensors the night is awake whenever any sensor moves
+(the largest rolling angle change across sensors is thresholded).
 
 References
 ----------
@@ -17,28 +19,36 @@ sleep diary. Sci Rep 8:12975.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from detection.config import DetectionConfig
 
+#: Movement candidates less than this apart are parts of one movement (a rollover and its
+#: landing), s.
+MOVEMENT_PARTS_S = 10.0
+#: Kinds of sleep period: the main sleep of a night, or a shorter nap.
+PERIOD_KINDS = ("night", "nap")
+
 
 @dataclass(frozen=True)
 class SleepWindow:
-    """The night's sleep as seen by the accelerometer.
+    """One sleep period as seen by the accelerometer.
 
     Attributes
     ----------
     lights_out : Timestamp or None
-        End of the last clearly active minute before sleep onset (UTC); a heuristic.
+        Rest onset: the end of the last clearly active minute before sleep onset (UTC).
     onset, wake : Timestamp or None
         Start and end of the sleep period (UTC); None if no sleep was found.
     awakenings : list of (Timestamp, Timestamp)
-        Brief awakenings inside the sleep period.
+        Awakenings inside the sleep period, each followed by a return to sleep.
     threshold_deg : float
         HDCZA threshold on the rolling z-angle change, degrees.
+    kind : str
+        ``night`` (a main sleep period) or ``nap`` (see :data:`PERIOD_KINDS`).
     """
 
     lights_out: pd.Timestamp | None = None
@@ -46,6 +56,7 @@ class SleepWindow:
     wake: pd.Timestamp | None = None
     awakenings: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
     threshold_deg: float = float("nan")
+    kind: str = "night"
 
     @property
     def latency_s(self) -> float:
@@ -61,6 +72,16 @@ class SleepWindow:
             return float("nan")
         return (self.wake - self.onset).total_seconds()
 
+    def bounds_s(self) -> tuple[float, float, float, list[tuple[float, float]]]:
+        """``(lights_out, onset, wake, awakenings)`` in s since the epoch, the form
+        :func:`sensing.body.phase_of` takes (a found period only)."""
+        if self.onset is None or self.wake is None:
+            raise ValueError("no sleep period was found")
+        onset = self.onset.value / 1e9
+        lights = self.lights_out.value / 1e9 if self.lights_out is not None else onset
+        return (lights, onset, self.wake.value / 1e9,
+                [(a.value / 1e9, b.value / 1e9) for a, b in self.awakenings])
+
     def to_dict(self) -> dict:
         """JSON-ready dict with ISO-8601 UTC times."""
         def iso(t):
@@ -70,7 +91,37 @@ class SleepWindow:
                     awakenings=[[iso(a), iso(b)] for a, b in self.awakenings],
                     latency_s=None if np.isnan(self.latency_s) else self.latency_s,
                     period_s=None if np.isnan(self.period_s) else self.period_s,
-                    threshold_deg=self.threshold_deg)
+                    threshold_deg=self.threshold_deg, kind=self.kind)
+
+
+def epoch_runs(spans_ns: list[tuple[int, int]], epoch_s: float,
+               join_gap_s: float) -> list[tuple[int, int]]:
+    """Runs of epochs that cover the data: ``[first, end)`` epoch numbers (epoch ``k``
+    starts at ``k * epoch_s`` since the epoch, UTC).
+
+    Data spans closer than ``join_gap_s`` share a run (the epochs between them are
+    empty); farther ones start a new run. Memory and time of the sleep analysis follow
+    the data, never the time a file's timestamps span.
+
+    Parameters
+    ----------
+    spans_ns : list of (int, int)
+        First and last sample time of each gap-free segment of every sensor, ns.
+    epoch_s, join_gap_s : float
+        Epoch length and the longest empty stretch inside a run, s.
+    """
+    ep = int(round(epoch_s * 1e9))
+    if not spans_ns:
+        return []
+    iv = sorted((a // ep, b // ep + 1) for a, b in spans_ns)
+    join = int(np.ceil(join_gap_s / epoch_s))
+    runs = [list(iv[0])]
+    for a, b in iv[1:]:
+        if a - runs[-1][1] <= join:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    return [(a, b) for a, b in runs]
 
 
 def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epoch0_ns: int,
@@ -124,83 +175,171 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
     return angle, enmo_mg
 
 
+def _close(mask: np.ndarray, gap: int) -> np.ndarray:
+    """``mask`` with its False stretches shorter than ``gap`` inside True ones filled."""
+    out = mask.copy()
+    runs = _runs(mask)
+    for (_, b), (c, _) in zip(runs[:-1], runs[1:], strict=True):
+        if c - b < gap:
+            out[b:c] = True
+    return out
+
+
+def _change_point(moving: np.ndarray, lo: int, hi: int, merge: int, window: int) -> int:
+    """Epoch in ``[lo, hi)`` where the rate of movement bouts drops: the end of the bout
+    (or ``lo``) with the largest likelihood-ratio statistic of two Poisson rates, higher
+    in the ``window`` epochs before it (from ``lo`` at most) than in the ``window``
+    after it, against one rate over both. Moving epochs less than ``merge`` apart are
+    one bout. ``lo`` if no drop explains the bouts better than one rate."""
+    end = min(len(moving), hi + window)
+    bouts = _runs(_close(moving[lo:end], merge))
+    starts = np.array([lo + a for a, _ in bouts], float)
+    best, where = 0.0, lo
+    for c in [lo, *(lo + b for _, b in bouts if lo + b < hi)]:
+        t1, t2 = min(window, c - lo), min(window, end - c)
+        n1 = float(((starts >= c - t1) & (starts < c)).sum())
+        n2 = float(((starts >= c) & (starts < c + t2)).sum())
+        if t2 <= 0 or (t1 > 0 and n2 / t2 >= n1 / t1) or t1 == 0:
+            continue
+        gain = sum(n * np.log(n / t) for n, t in ((n1, t1), (n2, t2)) if n > 0)
+        gain -= (n1 + n2) * np.log((n1 + n2) / (t1 + t2)) if n1 + n2 else 0.0
+        if gain > best:
+            best, where = gain, c
+    return where
+
+
+def _calm_onset(roll_aw: np.ndarray, lo: int, hi: int, level: float, need: int) -> int:
+    """Start of the first ``need`` epochs in ``[lo, hi)`` whose one-minute rolling median
+    angle change stays below ``level`` (``lo`` if there is none)."""
+    runs = [a for a, b in _runs(roll_aw[lo:hi] < level) if b - a >= need]
+    return lo + runs[0] if runs else lo
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     d = np.diff(mask.astype(np.int8), prepend=0, append=0)
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
-def sleep_window(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray,
-                 cfg: DetectionConfig) -> tuple[SleepWindow, np.ndarray]:
-    """HDCZA sleep period and brief awakenings from the epochs' z-angle change.
+def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median over ``window`` epochs (NaN ignored; shrinks at the edges)."""
+    return pd.Series(x).rolling(window, center=True, min_periods=1).median().to_numpy()
 
-    HDCZA: the 5 min rolling median of the change below ``sleep_threshold_factor`` x its
-    ``sleep_percentile`` (bounded to ``sleep_threshold_deg``) for at least
-    ``min_sleep_block_s``, blocks less than ``max_sleep_gap_s`` apart joined, the longest
-    kept. Onset refinement: the onset moves to the start of the first ``onset_still_s``
-    (within ``onset_refine_s`` after it) whose one-minute rolling median change stays
-    below ``onset_refine_factor`` x the median change inside the sleep period.
+
+def sleep_threshold(rolls: list[np.ndarray], cfg: DetectionConfig,
+                    floor_deg: float = 0.0) -> float:
+    """HDCZA threshold on the rolling angle change, degrees: ``sleep_threshold_factor`` x
+    the ``sleep_percentile`` of the rolling medians of every run, within
+    ``sleep_threshold_deg``, whose lower bound is raised to ``floor_deg`` (the angle a
+    coarse sensor's resolution alone produces)."""
+    allr = np.concatenate(rolls) if rolls else np.zeros(0)
+    if not np.isfinite(allr).any():
+        return float("nan")
+    lo, hi = cfg.sleep_threshold_deg
+    lo = max(lo, floor_deg)
+    return float(np.clip(cfg.sleep_threshold_factor * np.nanpercentile(allr, cfg.sleep_percentile),
+                         lo, max(hi, lo)))
+
+
+def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, moving: np.ndarray,
+                  thr: float, cfg: DetectionConfig) -> tuple[list[SleepWindow], np.ndarray]:
+    """Sleep periods of one run of epochs: nights, naps, their onsets and awakenings.
+
+    * **Still blocks** (HDCZA): the ``sleep_median_s`` rolling median of the angle change
+      below ``thr`` for at least ``min_sleep_block_s``.
+    * **Periods**: blocks less than ``max_sleep_gap_s`` apart are one period (the
+      stretch between them is an awakening); a period of at least ``min_night_s`` is a
+      ``night``, a shorter one a ``nap`` (the longest period of a run with no night is
+      its night).
+    * **Sleep onset**: HDCZA's rolling median is blind to the sparse movements of quiet
+      wake (lying still awake looks asleep), so the onset is refined with two signs of
+      sleep, and is the later of the two: (1) discrete movements (``moving``: movement
+      or rhythmic candidates of any sensor, bouts less than ``awakening_min_s`` apart)
+      become rarer: the change point of their rate between the ``onset_rate_window_s``
+      before and after it, searched from ``onset_search_before_s`` before the block to
+      ``onset_refine_s`` after its start;
+      (2) the limbs become stiller: the start of the first ``onset_still_s`` after the
+      block's start whose one-minute rolling median angle change stays below
+      ``onset_refine_factor`` x the period's median change (at least a tenth of
+      ``thr``).
+    * **Awakenings**: inside a period, bouts of movement (movements less than twice
+      ``awakening_min_s`` apart) that last at least ``awakening_min_s`` or hold two
+      distinct movements (more than :data:`MOVEMENT_PARTS_S` apart: a single
+      rollover in sleep is not an awakening), a one-minute rolling median at or above
+      ``thr`` for ``awakening_min_s``, and every stretch between joined blocks.
+    * **Lights out** (rest onset): the end of the last minute before onset whose
+      one-minute rolling median exceeds 10 x ``thr`` (clearly active), no earlier than
+      the previous period's wake and ``max_rest_s`` before onset.
 
     Parameters
     ----------
     epoch_start : DatetimeIndex
-        UTC start of each epoch.
+        UTC start of each epoch (one run: consecutive epochs).
     angle_change : ndarray, shape (n_epochs,)
         Largest absolute z-angle change since the previous epoch over the sensors,
         degrees (NaN where unknown).
+    moving : ndarray of bool, shape (n_epochs,)
+        Epochs with a movement of any sensor (not a jerk, a knock or a PLM).
+    thr : float
+        HDCZA threshold, degrees (:func:`sleep_threshold`).
     cfg : DetectionConfig
 
     Returns
     -------
-    window : SleepWindow
+    periods : list of SleepWindow
+        In time order.
     asleep : ndarray of bool
-        Whether each epoch is asleep (inside the sleep period, outside awakenings).
+        Whether each epoch is asleep (inside a period, outside awakenings).
     """
     n = len(angle_change)
     asleep = np.zeros(n, bool)
-    if n == 0 or np.isnan(angle_change).all():
-        return SleepWindow(), asleep
-    per = int(round(cfg.sleep_median_s / cfg.epoch_s))
-    roll = pd.Series(angle_change).rolling(per, center=True, min_periods=1).median().to_numpy()
-    lo, hi = cfg.sleep_threshold_deg
-    thr = float(np.clip(cfg.sleep_threshold_factor * np.nanpercentile(roll, cfg.sleep_percentile), lo, hi))
+    if n == 0 or not np.isfinite(thr) or np.isnan(angle_change).all():
+        return [], asleep
+    ep = cfg.epoch_s
+    roll = rolling_median(angle_change, int(round(cfg.sleep_median_s / ep)))
     still = roll < thr  # NaN (no data) counts as not still
-    blocks = [(a, b) for a, b in _runs(still) if (b - a) * cfg.epoch_s >= cfg.min_sleep_block_s]
-    if not blocks:
-        return SleepWindow(threshold_deg=thr), asleep
-    merged = [list(blocks[0])]
-    for a, b in blocks[1:]:
-        if (a - merged[-1][1]) * cfg.epoch_s < cfg.max_sleep_gap_s:
-            merged[-1][1] = b
+    blocks = [[a, b] for a, b in _runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
+    groups: list[list[list[int]]] = []
+    for blk in blocks:
+        if groups and (blk[0] - groups[-1][-1][1]) * ep < cfg.max_sleep_gap_s:
+            groups[-1].append(blk)
         else:
-            merged.append([a, b])
-    a0, a1 = max(merged, key=lambda ab: ab[1] - ab[0])
-    per_aw = max(1, int(round(cfg.awakening_min_s / cfg.epoch_s)))
-    roll_aw = pd.Series(angle_change).rolling(per_aw, center=True, min_periods=1).median().to_numpy()
-    # onset refinement: HDCZA's threshold is loose at sleep onset (lying still awake looks
-    # asleep), so onset moves to the start of the first onset_still_s of stillness (a minute
-    # rolling median below onset_refine_factor x this night's median change asleep) within
-    # onset_refine_s after HDCZA's onset
-    level = float(np.nanmedian(angle_change[a0:a1]))
-    stop = min(a1, a0 + int(round(cfg.onset_refine_s / cfg.epoch_s)))
-    calm = roll_aw[a0:stop] < cfg.onset_refine_factor * level
-    need = int(round(cfg.onset_still_s / cfg.epoch_s))
-    runs = [r0 for r0, r1 in _runs(calm) if r1 - r0 >= need]
-    if runs:
-        a0 += runs[0]
-    # brief awakenings: a minute-scale rolling median above the threshold inside the period
-    active = np.zeros(n, bool)
-    active[a0:a1] = roll_aw[a0:a1] >= thr
-    awakenings = [(b0, b1) for b0, b1 in _runs(active) if (b1 - b0) * cfg.epoch_s >= cfg.awakening_min_s]
-    asleep[a0:a1] = True
-    for b0, b1 in awakenings:
-        asleep[b0:b1] = False
-    # lights out: end of the last clearly active minute before onset
-    busy = np.flatnonzero(roll_aw[:a0] >= 10 * thr)
-    lights = epoch_start[busy[-1] + 1] if len(busy) else epoch_start[0]
-    step = pd.Timedelta(seconds=cfg.epoch_s)
-    wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
-    window = SleepWindow(
-        lights_out=lights, onset=epoch_start[a0], wake=wake,
-        awakenings=[(epoch_start[b0], epoch_start[b1 - 1] + step) for b0, b1 in awakenings],
-        threshold_deg=thr)
-    return window, asleep
+            groups.append([blk])
+    roll_aw = rolling_median(angle_change, max(1, int(round(cfg.awakening_min_s / ep))))
+    step = pd.Timedelta(seconds=ep)
+    periods, prev_wake = [], 0
+    for grp in groups:
+        a0, a1 = grp[0][0], grp[-1][1]
+        lo = max(prev_wake, a0 - int(round(cfg.onset_search_before_s / ep)))
+        hi = min(a1, a0 + int(round(cfg.onset_refine_s / ep)))
+        level = max(cfg.onset_refine_factor * float(np.nanmedian(angle_change[a0:a1])), 0.1 * thr)
+        onset = max(_change_point(moving, lo, hi, int(round(cfg.awakening_min_s / ep)),
+                                  int(round(cfg.onset_rate_window_s / ep))),
+                    _calm_onset(roll_aw, a0, hi, level, int(round(cfg.onset_still_s / ep))))
+        active = np.zeros(n, bool)
+        active[onset:a1] = roll_aw[onset:a1] >= thr
+        gap = int(round(cfg.awakening_min_s / ep))
+        parts = _close(moving[onset:a1], int(round(MOVEMENT_PARTS_S / ep)))  # one movement each
+        for b0, b1 in _runs(_close(parts, 2 * gap)):
+            if b1 - b0 >= gap or len(_runs(parts[b0:b1])) >= 2:
+                active[onset + b0:onset + b1] = True
+        for (_, b), (c, _) in zip(grp[:-1], grp[1:], strict=True):  # between joined blocks
+            active[b:c] = True
+        aw = [(b0, b1) for b0, b1 in _runs(active)
+              if (b1 - b0) * ep >= cfg.awakening_min_s and b1 < a1]
+        asleep[onset:a1] = True
+        for b0, b1 in aw:
+            asleep[b0:b1] = False
+        first = max(prev_wake, onset - int(round(cfg.max_rest_s / ep)))
+        busy = first + np.flatnonzero(roll_aw[first:onset] >= 10 * thr)
+        lights = busy[-1] + 1 if len(busy) else first
+        wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
+        kind = "night" if (a1 - onset) * ep >= cfg.min_night_s else "nap"
+        periods.append(SleepWindow(
+            lights_out=epoch_start[lights], onset=epoch_start[onset], wake=wake,
+            awakenings=[(epoch_start[b0], epoch_start[b1 - 1] + step) for b0, b1 in aw],
+            threshold_deg=thr, kind=kind))
+        prev_wake = a1
+    if periods and all(p.kind == "nap" for p in periods):
+        k = max(range(len(periods)), key=lambda i: periods[i].period_s)
+        periods[k] = replace(periods[k], kind="night")
+    return periods, asleep

@@ -9,10 +9,12 @@ command start fast: numpy, pandas and scipy load only when a name needs them.
 Examples
 --------
 >>> import hypnic
->>> night = hypnic.simulate_night(hypnic.NightConfig(fs=25, hours_in_bed=0.5, locations=("wrist-left",)), seed=1)
+>>> night = hypnic.simulate_night(hypnic.NightConfig(fs=25, hours_in_bed=2, locations=("wrist-left",)), seed=2)
 >>> result = hypnic.detect_night(list(night.recordings.values()))
->>> sorted(set(result.events["kind"]) - {"jerk", "plm", "rhythmic", "artefact", "movement"})
-[]
+>>> [p.kind for p in result.periods]
+['night']
+>>> set(result.jerks["phase"]) <= {"pre-sleep", "sleep-onset", "awakening"}
+True
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ _API: dict[str, str] = {
     "SleepWindow": "detection",
     "StreamingDetector": "detection",
     "score_events": "detection",
+    "JERK_SHAPED": "detection",
     # simulated nights and diaries with ground truth
     "simulate_night": "simulation",
     "NightConfig": "simulation",

@@ -5,6 +5,13 @@ A live recording appends decoded chunks as they arrive and commits at least ever
 process or a power cut loses at most the last uncommitted interval, and the file stays
 readable by :func:`read_sqlite` at any moment, even while recording.
 
+In WAL mode committed samples first go to the ``-wal`` file beside the recording and are
+copied into the ``.sqlite`` file itself at a checkpoint: every ``checkpoint_interval_s``
+(default 60 s) while recording, when a store opens the file, and when the last
+connection to it closes (a reader's too). After a crash, the ``-wal`` file holds the samples since the last
+checkpoint: copy the recording with its ``-wal`` file, or open it with hypnic first
+(``hypnic export``, ``hypnic detect``), which moves them into the ``.sqlite`` file.
+
 Schema (version 1)
 ------------------
 ``meta(key, value)``
@@ -23,16 +30,17 @@ Schema (version 1)
     detector's other columns and ``detected_ns``, when it was found.
 ``log(t_ns, sensor, kind, detail)``
     Link history: ``connect``, ``disconnect``, ``battery``, ``error`` ...
+``markers(t_ns, source, note)``
+    The sleeper's "I felt one" markers: ``key`` (a key pressed in ``hypnic record``'s
+    terminal), ``file`` (``hypnic mark``, a phone app's CSV of times). Double taps on
+    the sensor are found in the samples (:mod:`detection.markers`), not stored here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +50,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sensing.errors import FormatError, HypnicError
+from sensing.private import private_file, private_folder
 from sensing.recording import Recording
 
 if TYPE_CHECKING:
@@ -64,6 +73,8 @@ CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, sensor INTEGER, event_
     UNIQUE(sensor, event_id));
 CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY, t_ns INTEGER, sensor INTEGER,
     kind TEXT, detail TEXT);
+CREATE TABLE IF NOT EXISTS markers(id INTEGER PRIMARY KEY, t_ns INTEGER, source TEXT,
+    note TEXT);
 """
 
 
@@ -79,9 +90,13 @@ class StoreConfig:
     ----------
     commit_interval_s : float
         Longest time buffered samples wait before a commit, s (what a crash can lose).
+    checkpoint_interval_s : float
+        Longest time committed samples stay in the ``-wal`` file only, s (what copying
+        the ``.sqlite`` file without its ``-wal`` file after a crash can lose).
     """
 
     commit_interval_s: float = 1.0
+    checkpoint_interval_s: float = 60.0
 
 
 class RecordingStore:
@@ -96,7 +111,14 @@ class RecordingStore:
         Seconds on the clock the commit interval is measured on (default: real time,
         ``time.monotonic``; a test can pass a clock it controls).
     exclusive : bool
-        Refuse an existing file (a new recording never writes into another one).
+        A new recording: refuse an existing file (a recording never writes into another
+        one), and remove the file again at :meth:`close` if no sample was stored in it
+        (e.g. the sensor was never found): an empty file is no recording.
+
+    Attributes
+    ----------
+    samples : int
+        Samples committed by this store.
 
     Raises
     ------
@@ -109,7 +131,8 @@ class RecordingStore:
     the same folder and then linked into place, which fails if the name was taken in the
     meantime: a reader never sees a half-made recording, and two recorders never share
     one. It is owner-only (0600): the night's movements are personal (SQLite gives the
-    ``-wal`` and ``-shm`` files the database file's permissions).
+    ``-wal`` and ``-shm`` files the database file's permissions). An existing file is
+    checkpointed when opened (see the module docstring).
     """
 
     def __init__(self, path: str | Path, config: StoreConfig | None = None,
@@ -119,14 +142,17 @@ class RecordingStore:
         self._clock = clock
         self._pending: list[tuple] = []
         self._failed = False
-        self._last_commit = clock()
+        self._last_commit = self._last_checkpoint = clock()
+        self._remove_if_empty = exclusive
+        self.samples = 0
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             if exclusive or not self.path.exists():
                 self._create(exclusive)
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_DDL)  # a file of an older session may lack a table
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a crashed session's -wal
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot write recording {self.path}: {exc}") from exc
 
@@ -134,36 +160,22 @@ class RecordingStore:
         """Make a new, complete recording file at :attr:`path` (see the Notes)."""
         from importlib.metadata import version
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
-                                   dir=self.path.parent)  # 0600
-        os.close(fd)
         try:
-            db = sqlite3.connect(tmp, isolation_level=None)
-            try:  # one small transaction, then WAL mode (a flag in the header) for recording
-                db.executescript(f"BEGIN; {_DDL} COMMIT;")
-                db.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [("schema", SCHEMA), ("hypnic_version", version("hypnic")),
-                     ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
-                db.execute("PRAGMA journal_mode=WAL")
-            finally:
-                db.close()
-            try:
-                os.link(tmp, self.path)
-            except FileExistsError:
-                if exclusive:
-                    raise StorageError(f"{self.path} already exists; recordings are never "
-                                       "overwritten") from None
-            except OSError:  # no hard links here (FAT, some network shares): not atomic
-                if self.path.exists() and exclusive:
-                    raise StorageError(f"{self.path} already exists; recordings are never "
-                                       "overwritten") from None
-                if not self.path.exists():
-                    os.replace(tmp, self.path)
-        finally:
-            for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm", f"{tmp}-journal"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
+            with private_file(self.path, exclusive=True) as tmp:
+                db = sqlite3.connect(tmp, isolation_level=None)
+                try:  # one small transaction, then WAL mode (a header flag) for recording
+                    db.executescript(f"BEGIN; {_DDL} COMMIT;")
+                    db.executemany(
+                        "INSERT INTO meta VALUES (?, ?)",
+                        [("schema", SCHEMA), ("hypnic_version", version("hypnic")),
+                         ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+                    db.execute("PRAGMA journal_mode=WAL")
+                finally:
+                    db.close()
+        except FileExistsError:
+            if exclusive:
+                raise StorageError(f"{self.path} already exists; recordings are never "
+                                   "overwritten") from None
 
     def add_sensor(self, address: str, name: str, profile: str, location: str,
                    fs_hz: float, range_g: float, started_ns: int) -> int:
@@ -198,6 +210,10 @@ class RecordingStore:
         self._pending.append(("l", time.time_ns() if t_ns is None else int(t_ns), sensor, kind,
                               detail))
 
+    def add_marker(self, t_ns: int, source: str = "key", note: str = "") -> None:
+        """Buffer a felt-it marker at ``t_ns`` (UTC ns)."""
+        self._pending.append(("m", int(t_ns), source, note))
+
     def maybe_commit(self) -> None:
         """Commit if the commit interval has passed."""
         if self._clock() - self._last_commit >= self.cfg.commit_interval_s:
@@ -214,7 +230,7 @@ class RecordingStore:
         self._last_commit = self._clock()
         if not self._pending:
             return
-        rows = {k: [r[1:] for r in self._pending if r[0] == k] for k in "cgel"}
+        rows = {k: [r[1:] for r in self._pending if r[0] == k] for k in "cgelm"}
         try:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT INTO chunks(sensor, t0_ns, t1_ns, n, time_ns, acc) "
@@ -226,6 +242,8 @@ class RecordingStore:
                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows["e"])
             self._db.executemany("INSERT INTO log(t_ns, sensor, kind, detail) VALUES (?, ?, ?, ?)",
                                  rows["l"])
+            self._db.executemany("INSERT INTO markers(t_ns, source, note) VALUES (?, ?, ?)",
+                                 rows["m"])
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self._db.in_transaction:
@@ -233,10 +251,18 @@ class RecordingStore:
             self._failed = True
             raise StorageError(f"cannot write to {self.path} ({exc}); what was recorded up "
                                "to the previous second is kept") from exc
+        self.samples += sum(r[3] for r in rows["c"])
         self._pending.clear()
+        if self._clock() - self._last_checkpoint >= self.cfg.checkpoint_interval_s:
+            self._last_checkpoint = self._clock()
+            try:  # committed data are safe in the -wal file whatever happens here
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                log.info("checkpoint of %s put off: %s", self.path, exc)
 
     def close(self) -> None:
-        """Commit what is buffered and close the file (checkpointing the WAL).
+        """Commit what is buffered and close the file (checkpointing the WAL); a new
+        recording (``exclusive``) with no sample is removed.
 
         A write error already reported by :meth:`commit` is not raised again.
         """
@@ -248,6 +274,9 @@ class RecordingStore:
             log.debug("closing %s: the last buffered data could not be written", self.path)
         finally:
             self._db.close()
+            if self._remove_if_empty and not self.samples:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def _execute(self, sql: str, params: tuple) -> sqlite3.Cursor:
         try:
@@ -296,25 +325,38 @@ def read_sqlite(path: str | Path) -> list[Recording]:
     FormatError
         If the file is not a hypnic live recording.
     """
+    from sensing.recording import infer_fs
+
     db = _connect_ro(path)
+    name = Path(path).name
     try:
         out = []
-        for sid, address, name, profile, location, fs, range_g in db.execute(
+        for sid, address, label, profile, location, fs, range_g in db.execute(
                 "SELECT id, address, name, profile, location, fs_hz, range_g FROM sensors "
                 "ORDER BY id").fetchall():
             rows = db.execute("SELECT time_ns, acc FROM chunks WHERE sensor = ? ORDER BY id",
                               (sid,)).fetchall()
             if not rows:
                 continue
+            if not all(isinstance(r[0], bytes) and isinstance(r[1], bytes)
+                       and len(r[0]) % 8 == 0 and len(r[1]) == len(r[0]) // 8 * 12 for r in rows):
+                raise FormatError(f"{name}: sensor {sid}: a chunk of samples is not int64 times "
+                                  "with float32 x, y, z (a damaged or foreign file)")
             t = np.frombuffer(b"".join(r[0] for r in rows), "<i8").astype(np.int64)
             acc = np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(-1, 3)
+            if not (isinstance(fs, (int, float)) and np.isfinite(fs) and fs > 0):
+                log.warning("%s: sensor %s: the stored rate %r is not a rate; measured instead",
+                            name, sid, fs)
+                fs = infer_fs(t)
             gaps = np.array(db.execute("SELECT start_ns, end_ns FROM gaps WHERE sensor = ? "
                                        "ORDER BY start_ns", (sid,)).fetchall(),
                             np.int64).reshape(-1, 2)
-            out.append(Recording(t, acc, fs, location, name or address, gaps,
+            out.append(Recording(t, acc, fs, str(location), str(label or address), gaps,
                                  {"address": address, "profile": profile, "range_g": range_g,
                                   "sensor_id": sid}))
         return out
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise FormatError(f"{name}: damaged recording database ({str(exc)[:80]})") from None
     finally:
         db.close()
 
@@ -333,9 +375,15 @@ def read_events(path: str | Path) -> pd.DataFrame:
 
     db = _connect_ro(path)
     try:
-        rows = db.execute("SELECT e.sensor, e.event_id, e.kind, e.start_ns, e.end_ns, e.peak_g, "
+        columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+        # recordings of an earlier version stored jerks only, without event_id and kind
+        event_id = "e.event_id" if "event_id" in columns else "e.id"
+        kind = "e.kind" if "kind" in columns else "'jerk'"
+        rows = db.execute(f"SELECT e.sensor, {event_id}, {kind}, e.start_ns, e.end_ns, e.peak_g, "
                           "e.score, e.detail, s.location FROM events e "
                           "JOIN sensors s ON s.id = e.sensor ORDER BY e.start_ns").fetchall()
+    except sqlite3.Error as exc:
+        raise FormatError(f"{Path(path).name}: cannot read the events of this recording ({exc})") from None
     finally:
         db.close()
     cols = ["sensor_id", "event_id", "kind", "start_ns", "end_ns", "peak_g", "score", "location"]
@@ -354,3 +402,64 @@ def read_log(path: str | Path) -> list[tuple[int, int | None, str, str]]:
         return db.execute("SELECT t_ns, sensor, kind, detail FROM log ORDER BY id").fetchall()
     finally:
         db.close()
+
+
+def read_markers(path: str | Path) -> pd.DataFrame:
+    """The felt-it markers stored with a recording, in time order.
+
+    Returns
+    -------
+    DataFrame
+        ``start`` (UTC timestamp), ``source`` (``key`` or ``file``), ``note``.
+    """
+    import pandas as pd
+
+    db = _connect_ro(path)
+    try:
+        has = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'markers'").fetchone()
+        rows = db.execute("SELECT t_ns, source, note FROM markers ORDER BY t_ns").fetchall() \
+            if has else []
+    finally:
+        db.close()
+    df = pd.DataFrame(rows, columns=["t_ns", "source", "note"])
+    return pd.DataFrame({"start": pd.to_datetime(df["t_ns"].astype("int64"), utc=True),
+                         "source": df["source"].astype(object), "note": df["note"].astype(object)})
+
+
+def mark(path: str | Path, times_ns: list[int], source: str = "file", note: str = "") -> int:
+    """Add felt-it markers to a recording file, also while it is being recorded.
+
+    Parameters
+    ----------
+    path : path
+        A recording written by :class:`RecordingStore`.
+    times_ns : list of int
+        Marker times, UTC ns.
+    source, note : str
+
+    Returns
+    -------
+    int
+        Markers added.
+
+    Raises
+    ------
+    FormatError
+        If the file is not a hypnic recording.
+    StorageError
+        If it cannot be written.
+    """
+    _connect_ro(path).close()
+    try:
+        db = sqlite3.connect(path, timeout=10)
+        try:
+            with db:
+                db.execute("CREATE TABLE IF NOT EXISTS markers(id INTEGER PRIMARY KEY, "
+                           "t_ns INTEGER, source TEXT, note TEXT)")
+                db.executemany("INSERT INTO markers(t_ns, source, note) VALUES (?, ?, ?)",
+                               [(int(t), source, note) for t in times_ns])
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot add markers to {path}: {exc}") from exc
+    return len(times_ns)

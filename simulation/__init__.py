@@ -10,19 +10,22 @@ from simulation.diary import (
     DIARY_FACTORS,
     RateModel,
     simulate_diary,
+    simulate_diary_night,
     simulate_nights,
     simulated_true_rr,
 )
-from simulation.export import save_night
+from simulation.export import SAVE_FORMATS, save_night
 from simulation.night import NightConfig, SimulatedNight, simulate_night
 
 __all__ = [
     "DIARY_FACTORS",
+    "SAVE_FORMATS",
     "NightConfig",
     "RateModel",
     "SimulatedNight",
     "save_night",
     "simulate_diary",
+    "simulate_diary_night",
     "simulate_night",
     "simulate_nights",
     "simulated_true_rr",

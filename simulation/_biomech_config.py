@@ -125,11 +125,33 @@ class BiomechConfig:
     breathing: bool = True
     cardio: bool = True
 
-    # --- daytime ---
-    walk_share: float = 0.25
-    """Share of up-time spent walking (bouts of 0.5-8 min)."""
+    # --- awake and up (daytime, evenings, after the final wake; _biomech_day.py) ---
+    walk_share: float = 0.1
+    """Share of up-time spent walking: walking bouts are drawn until they take about this
+    share (adults: ~1-2 h of walking in ~16 h awake; sedentary ~55 % of waking time,
+    Matthews et al. 2008 NHANES)."""
+    walk_bout_s: Range = (8.0, 600.0)
+    """Walking bout duration, s: 80 % log-uniform in [lo, 60 s], 20 % in [60 s, hi]
+    (Orendurff et al. 2008: 60 % of free-living bouts last <= 30 s, 2 min bouts 1 %)."""
     walk_heel_g: Range = (1.0, 3.0)
     step_hz: Range = (1.6, 2.0)
+    sit_spell_min: Range = (2.0, 45.0)
+    """Time seated between a sit-down and the next stand-up, min (log-uniform; with the
+    standing spells ~2.5-3.5 sit-to-stand transitions per waking hour, Dall & Kerr 2010:
+    60 +- 22 per day)."""
+    up_spell_min: Range = (0.5, 20.0)
+    """Time on the feet (standing and walking bouts) before sitting down again, min
+    (log-uniform; with ``sit_spell_min`` ~30 % of up-time on the feet: sedentary time is
+    ~55-60 % of waking hours, Matthews et al. 2008)."""
+    stand_bout_min: Range = (0.3, 15.0)
+    """One standing bout (chores, kitchen, standing talk), min (log-uniform)."""
+    sit_weights: tuple[float, float, float, float] = (0.35, 0.3, 0.2, 0.15)
+    """Weights of the seated activities: rest (TV, reading, talk), desk (computer,
+    writing), phone, meal/handwork."""
+    day_activity: float = 1.0
+    """Multiplier of the rates of the continual gestures and postural adjustments while
+    up (the ``PROFILES`` table of ``_biomech_day.py``); 0 leaves up-time still between
+    the discrete episodes (posture changes, walking, typing)."""
 
     # --- sensor front end (drawn per sensor) ---
     fs: float | tuple[float, ...] = 100.0

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulation import _biomech_day as day
 from simulation import _biomech_events as ev
 from simulation._biomech_body import Body
 from simulation._biomech_config import BiomechConfig
@@ -17,6 +18,8 @@ from simulation._biomech_events import LU, RI, Episode, U
 
 MIN = 60.0
 HOUR = 3600.0
+#: Pause between a bout and the next discrete episode, s (> the two 1 s placement margins).
+GAP = (2.2, 4.0)
 
 
 @dataclass
@@ -96,24 +99,6 @@ def _awakenings(rng: np.random.Generator, cfg: BiomechConfig, onset: float,
     return sorted(out)
 
 
-def phase_of(t: float, periods: list[Period]) -> tuple[str, float]:
-    """Phase label and seconds from the sleep onset of its period (see the docs)."""
-    for p in periods:
-        if p.onset - 5 * MIN <= t <= p.onset + 15 * MIN:
-            return "sleep-onset", t - p.onset
-    for p in periods:
-        for a, b in p.awakenings:
-            if a <= t <= b + 15 * MIN:
-                return "awakening", t - p.onset
-    for p in periods:
-        if p.lights_out <= t < p.onset - 5 * MIN:
-            return "pre-sleep", t - p.onset
-        if p.onset + 15 * MIN < t <= p.wake:
-            return "sleep", t - p.onset
-    near = min(periods, key=lambda p: abs(t - p.onset))
-    return "day", t - near.onset
-
-
 @dataclass
 class Occupancy:
     """Non-overlapping reserved spans (with margins), sorted."""
@@ -143,6 +128,8 @@ class Planner:
         self.jerk_id = 0
         self.jerk_series = 0
         self.plm_series = 0
+        self.bouts: list[day.Bout] = []
+        self.lie_starts: list[float] = []
 
     def _next_idx(self) -> int:
         self.idx += 1
@@ -178,8 +165,10 @@ class Planner:
             need_lie = p.lights_out > 3 * MIN and (p.kind == "nap" or cfg.day_hours_before > 0
                                                    or p is not sch.periods[0])
             if need_lie:
-                self.place(ev.lie_down_episode(rng, cfg, p.lights_out - U(rng, (1.0, 2.5)) * MIN,
-                                               self._next_idx()), force=True)
+                lie = ev.lie_down_episode(rng, cfg, p.lights_out - U(rng, (1.0, 2.5)) * MIN,
+                                          self._next_idx())
+                self.place(lie, force=True)
+                self.lie_starts.append(lie.t0)
             if p.get_up < sch.end or p is not sch.periods[-1]:
                 self.place(ev.posture_change_episode(rng, cfg, p.get_up, self._next_idx(),
                                                      "sitting"), force=True)
@@ -305,36 +294,84 @@ class Planner:
             self.place_random(lambda t: ev.fidget_episode(rng, cfg, t), sleep, tries=5)
 
     def _day(self, a: float, b: float) -> None:
-        """Up-time: sitting with gestures/typing, standing up, walking bouts, sitting down."""
+        """Up-time: seated spells (1-3 activities each) and spells on the feet (standing
+        and walking bouts) joined by sit-to-stand / stand-to-sit episodes; the bouts are
+        kept for the continual movement layer (``_biomech_day``)."""
         rng, cfg = self.rng, self.cfg
-        t = a + U(rng, (5.0, 60.0))
+        # the subject stays up until the lie-down episode (placed first, 1-2.5 min before
+        # lights-out), not only until the end of the day span
+        nxt = [s for s in self.lie_starts if b <= s <= b + 4 * MIN]
+        b = min(nxt) - 1.0 if nxt else b
+        t = a
         posture = "sitting"
-        while t < b - 30:
-            if rng.random() < cfg.walk_share * 1.6:
-                if posture == "sitting":
-                    ep = ev.posture_change_episode(rng, cfg, t, self._next_idx(), "standing")
-                    if ep.t1 > b - 10 or not self.place(ep):
+        walked = 0.0
+        while b - t > 20:
+            if posture == "sitting":
+                D = min(LU(rng, cfg.sit_spell_min) * MIN, b - t)
+                if b - t - D < 90:
+                    D = b - t
+                for bt in day.sit_bouts(rng, cfg, t, t + D):
+                    self.bouts.append(bt)
+                    self._bout_episodes(bt)
+                t += D
+                if b - t < 20:
+                    break
+                ep = ev.posture_change_episode(rng, cfg, t + U(rng, GAP), self._next_idx(),
+                                               "standing")
+                if ep.t1 > b - 10 or not self.place(ep):
+                    break
+                posture = "standing"
+                t = ep.t1 + U(rng, GAP)
+                continue
+            spell_end = min(t + LU(rng, cfg.up_spell_min) * MIN, b)
+            first = True
+            while spell_end - t > 8:
+                deficit = walked < cfg.walk_share * (t - a + 120.0)
+                p_walk = (0.85 if deficit else 0.1) if cfg.walk_share > 0 else 0.0
+                if first:
+                    p_walk = min(1.0, p_walk * 1.1)
+                first = False
+                D = min(day.walk_bout_s(rng, cfg), spell_end - t)
+                if rng.random() < p_walk and D >= 8:
+                    ep = ev.walking_episode(rng, cfg, t, D)
+                    if not self.place(ep):
                         break
-                    t = ep.t1 + U(rng, (1.0, 5.0))
-                    posture = "standing"
-                D = min(LU(rng, (30.0, 480.0)), b - t - 15)
-                if D < 10:
-                    break
-                ep = ev.walking_episode(rng, cfg, t, D)
-                if not self.place(ep):
-                    break
-                t = ep.t1 + U(rng, (1.0, 10.0))
-                if rng.random() < 0.7:
-                    ep = ev.posture_change_episode(rng, cfg, t, self._next_idx(), "sitting")
-                    if ep.t1 > b - 10 or not self.place(ep):
-                        break
-                    posture = "sitting"
-                    t = ep.t1 + U(rng, (2.0, 30.0))
-            else:
-                ep = ev.gesture_episode(rng, cfg, t, typing=posture == "sitting" and rng.random() < 0.5)
-                if ep.t1 > b - 5 or not self.place(ep):
-                    break
-                t = ep.t1 + LU(rng, (10.0, 900.0))
-        if posture == "standing" and t < b - 10:
-            self.place(ev.posture_change_episode(rng, cfg, min(t, b - 8), self._next_idx(),
-                                                 "sitting"))
+                    self.bouts.append(day.Bout("walk", t, ep.t1))
+                    walked += D
+                    t = ep.t1 + U(rng, GAP)
+                else:
+                    D = min(LU(rng, cfg.stand_bout_min) * MIN, spell_end - t)
+                    bt = day.Bout("stand", t, t + D)
+                    self.bouts.append(bt)
+                    self._bout_episodes(bt)
+                    t += D
+            if b - t < 20:
+                break
+            ep = ev.posture_change_episode(rng, cfg, t + U(rng, GAP), self._next_idx(), "sitting")
+            if ep.t1 > b - 10 or not self.place(ep):
+                break
+            posture = "sitting"
+            t = ep.t1 + U(rng, GAP)
+        if t < b - 1 and posture == "standing":
+            self.bouts.append(day.Bout("stand", t, b))
+
+    def _bout_episodes(self, bt) -> None:
+        """Discrete, fully rendered hand use inside a bout: typing bursts (key taps) at the
+        desk, talking gestures elsewhere."""
+        rng, cfg = self.rng, self.cfg
+        D = bt.t1 - bt.t0
+        if D < 60:
+            return
+        if bt.kind == "sit-desk":
+            n = rng.poisson(0.8 + D / 900)
+            typing = True
+        elif bt.kind in ("sit-rest", "stand", "sit-meal"):
+            n = int(rng.random() < 0.25)
+            typing = False
+        else:
+            return
+        for _ in range(n):
+            t0 = rng.uniform(bt.t0 + 5, bt.t1 - 30)
+            ep = ev.gesture_episode(rng, cfg, t0, typing=typing)
+            if ep.t1 < bt.t1 - 5:
+                self.place(ep)

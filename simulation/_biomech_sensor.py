@@ -195,6 +195,15 @@ def _frontend_filter(kind: str, fs: float, cut: float, order: int, fine: float):
     return None
 
 
+@lru_cache(maxsize=64)
+def _frontend_zi(kind: str, fs: float, cut: float, order: int, fine: float) -> np.ndarray | None:
+    """Steady-state filter state for a unit input (scaled by the first sample per motion)."""
+    fe = _frontend_filter(kind, fs, cut, order, fine)
+    if fe is None:
+        return None
+    return signal.lfilter_zi(fe, [1.0]) if fe.ndim == 1 else signal.sosfilt_zi(fe)
+
+
 @dataclass
 class MotionTruth:
     episode: int
@@ -214,6 +223,7 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
     fine = lm.fine_fs
     h = 1.0 / fine
     fe = None if sm.ideal else _frontend_filter(sm.front_end, sm.fs, sm.lp_cut, sm.lp_order, fine)
+    zi1 = None if fe is None else _frontend_zi(sm.front_end, sm.fs, sm.lp_cut, sm.lp_order, fine)
     post = 0.6
     if sm.front_end == "lowpass" and not sm.ideal:
         post += 4.0 / sm.lp_cut
@@ -260,11 +270,11 @@ def render_motion(lm: LocMotion, sm: SensorModel, t_samp: np.ndarray | None,
             for ax in range(3):
                 if fe.ndim == 1:
                     if zfe[ax] is None:
-                        zfe[ax] = signal.lfilter_zi(fe, [1.0]) * f[0, ax]
+                        zfe[ax] = zi1 * f[0, ax]
                     f[:, ax], zfe[ax] = signal.lfilter(fe, [1.0], f[:, ax], zi=zfe[ax])
                 else:
                     if zfe[ax] is None:
-                        zfe[ax] = signal.sosfilt_zi(fe) * f[0, ax]
+                        zfe[ax] = zi1 * f[0, ax]
                     f[:, ax], zfe[ax] = signal.sosfilt(fe, f[:, ax], zi=zfe[ax])
         if len(idx) and t_samp is not None:
             if prev_t is not None:

@@ -18,8 +18,10 @@ the parameter ranges):
   sleep.
 * **Look-alikes.** Rollovers and limb repositioning with landing impacts, arm lifts,
   AASM periodic leg movements, fidgeting, scratching, phone use, restless wake, tremor,
-  breathing and ballistocardiogram, knocks shorter than a sample, walking and other
-  daytime activity, several nights and naps.
+  breathing and ballistocardiogram, knocks shorter than a sample, several nights and naps.
+* **Awake and up.** Seated, standing and walking bouts joined by sit-to-stand episodes;
+  in every bout each body part keeps moving (postural adjustments, reaches, hand use,
+  drift), calibrated on the wrist angle of real free-living days (``_biomech_day.py``).
 * **Front ends.** The physics is generated on a 1 kHz grid and then sampled per sensor
   by a point sampler (no anti-alias filter), an integrating or a low-pass front end, on a
   drifting clock with jittered timestamps, with noise, offset and gain errors,
@@ -37,6 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from sensing.body import phase_of
 from sensing.errors import HypnicError
 from sensing.recording import LOCATIONS, Recording
 from simulation._biomech_body import (
@@ -46,8 +49,9 @@ from simulation._biomech_body import (
     Body,
 )
 from simulation._biomech_config import BiomechConfig
+from simulation._biomech_day import DayLayer
 from simulation._biomech_events import U, initial_state, resolve
-from simulation._biomech_schedule import Planner, build_schedule, phase_of
+from simulation._biomech_schedule import Planner, build_schedule
 from simulation._biomech_sensor import (
     MotionTruth,
     add_breathing_cardio,
@@ -59,12 +63,12 @@ from simulation._biomech_sensor import (
     sample_times,
     stamps_ns,
 )
+from simulation.night import SimulatedNight
 
 __all__ = [
     "BIOMECH_VARIANTS",
     "BiomechConfig",
     "BiomechDetails",
-    "SimulatedNight",
     "simulate_biomech_night",
     "simulate_biomech_night_detailed",
 ]
@@ -75,47 +79,6 @@ JERK_SENSOR_COLUMNS = ["jerk_id", "location", "start", "end", "duration_s", "pea
 CONFOUNDER_COLUMNS = ["kind", "location", "start", "end", "duration_s", "peak_g", "series_id",
                       "in_gap"]
 DEVICE = "biomech-sim"
-
-
-@dataclass(frozen=True)
-class SimulatedNight:
-    """A simulated recording and its exact ground truth.
-
-    Attributes
-    ----------
-    recordings : dict of str to Recording
-        One per sensor location (``device="biomech-sim"``).
-    jerks : DataFrame
-        One row per hypnic jerk: ``jerk_id``, ``start``/``end`` (UTC; earliest/latest over
-        the involved body parts, where the linear acceleration exceeds 10 % of its peak),
-        ``duration_s``, ``peak_g`` (largest linear acceleration of the sensor point,
-        after the strap and before the front end, over the sensors that show it),
-        ``pattern``, ``parts``, ``series_id`` (-1 isolated), ``phase``,
-        ``rel_onset_s``, ``sensors``, ``observable``.
-    jerk_sensors : DataFrame
-        One row per jerk per sensor showing it: ``jerk_id``, ``location``, ``start``,
-        ``end``, ``duration_s``, ``peak_g``, ``in_gap``.
-    confounders : DataFrame
-        One row per look-alike per sensor that moves: ``kind``, ``location``, ``start``,
-        ``end``, ``duration_s``, ``peak_g``, ``series_id`` (PLM series, else -1),
-        ``in_gap``.
-    sleep : dict
-        ``lights_out``, ``onset``, ``wake``, ``awakenings`` of the first night, and
-        ``periods`` (one such dict per night or nap, with ``kind``).
-    gaps : dict of str to ndarray
-        int64 (k, 2) [last sample before, first sample after] per location, ns.
-    config : BiomechConfig
-    seed : int
-    """
-
-    recordings: dict[str, Recording]
-    jerks: pd.DataFrame
-    jerk_sensors: pd.DataFrame
-    confounders: pd.DataFrame
-    sleep: dict
-    gaps: dict[str, np.ndarray]
-    config: BiomechConfig
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -186,7 +149,7 @@ def simulate_biomech_night_detailed(config: BiomechConfig | None = None, seed: i
     cfg = config or BiomechConfig()
     _validate(cfg)
     ss = np.random.SeedSequence(seed)
-    r_plan, r_sens, r_noise, r_bg = (np.random.default_rng(s) for s in ss.spawn(4))
+    r_plan, r_sens, r_noise, r_bg, r_day = (np.random.default_rng(s) for s in ss.spawn(5))
     body = Body(U(r_plan, cfg.body_mass_kg), U(r_plan, cfg.height_m))
     sched = build_schedule(r_plan, cfg)
     sensor_locs = list(cfg.locations)
@@ -198,6 +161,8 @@ def simulate_biomech_night_detailed(config: BiomechConfig | None = None, seed: i
     state = initial_state(r_plan, all_locs, sched.initial_posture, seed)
     R_init = copy.deepcopy(state.R)
     motions = resolve(episodes, body, state, all_locs)
+    layer = DayLayer.build(r_day, cfg, planner.bouts, sorted({LOCATIONS[loc] for loc in sensor_locs}))
+    layer_rows: list[tuple[str, int, float]] = []
     ep_by_id = {ep.info["episode"]: ep for ep in episodes}
 
     start_ts = pd.Timestamp(cfg.start)
@@ -235,6 +200,9 @@ def simulate_biomech_night_detailed(config: BiomechConfig | None = None, seed: i
             idx, vals, tr = render_motion(m, sm, t)
             f[idx] = vals
             truths.append((tr, True))
+        # awake and up: continual gestures and postural adjustments (rotate, then add)
+        for bi, pk in layer.apply(loc, LOCATIONS[loc], sm, body.height_m, t, f, g_bg):
+            layer_rows.append((loc, bi, pk))
         add_breathing_cardio(r_bg, sm, t, g_bg, f, cfg.breathing, cfg.cardio)
         del g_bg
         acc = finish(r_noise, sm, f)
@@ -256,8 +224,8 @@ def simulate_biomech_night_detailed(config: BiomechConfig | None = None, seed: i
                 truths.append((tr, False))
 
     night = _assemble(cfg, seed, sched, episodes, truths, recordings, gaps_out, gap_spans,
-                      start_ns)
-    details = _details(episodes, truths, start_ns, sensors_desc, body)
+                      start_ns, layer.bouts, layer_rows)
+    details = _details(episodes, truths, start_ns, sensors_desc, body, layer.bouts, layer_rows)
     return night, details
 
 
@@ -271,7 +239,7 @@ def _in_gap(spans: list[tuple[float, float]], a: float, b: float) -> bool:
 
 
 def _assemble(cfg: BiomechConfig, seed: int, sched, episodes, truths, recordings, gaps_out,
-              gap_spans, start_ns: int) -> SimulatedNight:
+              gap_spans, start_ns: int, bouts, layer_rows) -> SimulatedNight:
     by_ep: dict[int, list[tuple[MotionTruth, bool]]] = {}
     for tr, is_sensor in truths:
         by_ep.setdefault(tr.episode, []).append((tr, is_sensor))
@@ -287,12 +255,13 @@ def _assemble(cfg: BiomechConfig, seed: int, sched, episodes, truths, recordings
             start = min(tr.start for tr, _ in trs)
             end = max(tr.end for tr, _ in trs)
             peaks = [tr.peak_g for tr, _ in sens] or [tr.peak_g for tr, _ in trs]
-            phase, rel = phase_of(start, sched.periods)
+            phases, rels, _ = phase_of(np.array([start]), [(p.lights_out, p.onset, p.wake,
+                                                             p.awakenings) for p in sched.periods])
             parts = [p for p in BODY_PARTS if p in ep.info["parts"]]
             jerks.append(dict(jerk_id=ep.jerk_id, start=_ts(start_ns, start), end=_ts(start_ns, end),
                               duration_s=end - start, peak_g=max(peaks), pattern=ep.info["pattern"],
-                              parts=";".join(parts), series_id=ep.series_id, phase=phase,
-                              rel_onset_s=rel,
+                              parts=";".join(parts), series_id=ep.series_id, phase=phases[0],
+                              rel_onset_s=float(rels[0]),
                               sensors=";".join(sorted(tr.location for tr, _ in sens)),
                               observable=any(not g for _, g in sens)))
             for tr, g in sens:
@@ -308,6 +277,11 @@ def _assemble(cfg: BiomechConfig, seed: int, sched, episodes, truths, recordings
                                  end=_ts(start_ns, b), duration_s=b - a, peak_g=tr.peak_g,
                                  series_id=ep.series_id if ep.kind == "plm" else -1,
                                  in_gap=_in_gap(gap_spans[tr.location], a, b)))
+    for loc, bi, pk in layer_rows:
+        bt = bouts[bi]
+        conf.append(dict(kind="daytime", location=loc, start=_ts(start_ns, bt.t0),
+                         end=_ts(start_ns, bt.t1), duration_s=bt.t1 - bt.t0, peak_g=pk,
+                         series_id=-1, in_gap=_in_gap(gap_spans[loc], bt.t0, bt.t1)))
     jerks_df = _frame(jerks, JERK_COLUMNS, {"jerk_id": "int64", "series_id": "int64",
                                             "observable": "bool"})
     if len(jerks_df):
@@ -342,14 +316,15 @@ def _frame(rows: list[dict], cols: list[str], dtypes: dict[str, str]) -> pd.Data
     return df
 
 
-def _details(episodes, truths, start_ns: int, sensors_desc: dict, body: Body) -> BiomechDetails:
-    by_key = {(tr.episode, tr.location): (tr, s) for tr, s in truths}
+def _details(episodes, truths, start_ns: int, sensors_desc: dict, body: Body, bouts,
+             layer_rows) -> BiomechDetails:
+    by_ep: dict[int, dict[str, tuple]] = {}
+    for tr, s in truths:
+        by_ep.setdefault(tr.episode, {})[tr.location] = (tr, s)
     rows = []
     for ep in episodes:
         eid = ep.info["episode"]
-        for (e, loc), (tr, is_sensor) in by_key.items():
-            if e != eid:
-                continue
+        for loc, (tr, is_sensor) in by_ep.get(eid, {}).items():
             part = LOCATIONS[loc]
             pp = ep.info.get("per_part", {}).get(part, {})
             imp = ep.info.get("impacts", {}).get(part, {})
@@ -368,6 +343,12 @@ def _details(episodes, truths, start_ns: int, sensors_desc: dict, body: Body) ->
                 target_g=pp.get("target_g", np.nan), torque_nm=pp.get("torque_nm", np.nan),
                 activity=ep.info.get("activity", ""), plm_duration_s=ep.info.get("duration_s", np.nan)
                 if ep.kind == "plm" else np.nan))
+    n_ep = len(episodes)
+    for loc, bi, pk in layer_rows:
+        bt = bouts[bi]
+        rows.append(dict(episode=n_ep + bi, kind="daytime", location=loc, is_sensor=True,
+                         part=LOCATIONS[loc], start=_ts(start_ns, bt.t0), end=_ts(start_ns, bt.t1),
+                         t0_s=bt.t0, peak_g=pk, jerk_id=-1, series_id=-1, activity=bt.kind))
     df = pd.DataFrame(rows)
     return BiomechDetails(df, sensors_desc, dict(mass_kg=body.mass_kg, height_m=body.height_m))
 

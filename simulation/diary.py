@@ -2,7 +2,8 @@
 
 :func:`simulate_diary` draws nightly factors (sleep debt, stress, caffeine, an
 antidepressant, ...); :class:`RateModel` turns them into the expected number of jerks of
-a night; :func:`simulate_nights` simulates each night with that count;
+a night; :func:`simulate_nights` simulates each night with that count (one night alone:
+:func:`simulate_diary_night`);
 :func:`simulated_true_rr` states the effects the analysis should recover.
 """
 
@@ -114,17 +115,22 @@ def simulate_nights(n_nights: int, seed: int = 0, config: NightConfig | None = N
     >>> len(first.jerks) == int(diary["n_jerks"].iloc[0])
     True
     """
-    base = config or NightConfig()
     diary = simulate_diary(n_nights, seed, model)
+    return diary, (simulate_diary_night(diary, i, seed, config) for i in range(len(diary)))
 
-    def nights() -> Iterator[SimulatedNight]:
-        for i, row in diary.iterrows():
-            cfg = NightConfig(**{**asdict(base), "start": row["start"].isoformat(),
-                                 "hours_in_bed": float(row["hours_in_bed"]),
-                                 "n_jerks": int(row["n_jerks"])})
-            yield simulate_night(cfg, seed=int(seed) * 10_000 + int(i))
 
-    return diary, nights()
+def simulate_diary_night(diary: pd.DataFrame, i: int, seed: int = 0,
+                         config: NightConfig | None = None) -> SimulatedNight:
+    """Night ``i`` of a simulated diary, exactly as :func:`simulate_nights` makes it (so
+    that nights can be simulated apart, in parallel).
+
+    ``config`` with the diary row's start, time in bed and jerk count; the seed is derived
+    from ``seed`` and ``i``.
+    """
+    row = diary.iloc[i]
+    cfg = NightConfig(**{**asdict(config or NightConfig()), "start": row["start"].isoformat(),
+                         "hours_in_bed": float(row["hours_in_bed"]), "n_jerks": int(row["n_jerks"])})
+    return simulate_night(cfg, seed=int(seed) * 10_000 + int(i))
 
 
 def simulated_true_rr(model: RateModel) -> dict[str, float]:

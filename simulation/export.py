@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -10,24 +11,32 @@ import pandas as pd
 
 from simulation.night import SimulatedNight
 
+#: File formats of the recordings :func:`save_night` writes (the file name's ending).
+SAVE_FORMATS = ("csv", "csv.gz", "parquet")
 
-def save_night(night: SimulatedNight, out_dir: str | Path, fmt: str = "csv") -> Path:
+
+def save_night(night: SimulatedNight, out_dir: str | Path, fmt: str = "csv",
+               progress: Callable[[str], None] | None = None) -> Path:
     """Write a simulated night: one file per sensor and the ground truth.
 
-    Layout of ``out_dir``: ``<location>.csv`` (generic CSV, or ``.parquet``),
-    ``truth/jerks.csv``, ``truth/jerk_sensors.csv``, ``truth/confounders.csv``,
-    ``truth/gaps.csv`` and ``truth/night.json`` (sleep window, config, seed). Times in
-    the CSVs are ISO-8601 UTC.
+    Layout of ``out_dir``: ``<location>.csv`` (generic CSV; or ``.csv.gz``, ``.parquet``
+    as ``fmt`` says, see :data:`SAVE_FORMATS`), ``truth/jerks.csv``, ``truth/jerk_sensors.csv``,
+    ``truth/confounders.csv``, ``truth/gaps.csv`` and ``truth/night.json`` (sleep window,
+    config, seed). Times in the CSVs are ISO-8601 UTC. ``progress(name)`` is called
+    before each recording file is written.
     """
+    from sensing.errors import HypnicError
     from sensing.generic import write_csv, write_parquet
 
+    if fmt not in SAVE_FORMATS:
+        raise HypnicError(f"format must be {', '.join(SAVE_FORMATS[:-1])} or {SAVE_FORMATS[-1]}, got {fmt!r}")
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     for loc, rec in night.recordings.items():
-        if fmt == "parquet":
-            write_parquet(rec, out / f"{loc}.parquet")
-        else:
-            write_csv(rec, out / f"{loc}.csv")
+        name = f"{loc}.{fmt}"
+        if progress:
+            progress(name)
+        (write_parquet if fmt == "parquet" else write_csv)(rec, out / name)
     for name in ("jerks", "jerk_sensors", "confounders"):
         _iso_csv(getattr(night, name), out / "truth" / f"{name}.csv")
     gaps = pd.DataFrame(

@@ -19,6 +19,9 @@ What a night contains (times are drawn per night, see :class:`NightConfig`):
   scratching (3-10 Hz, up to 1.5 g) and tremor-like rhythmic bursts (4-8 Hz, small), knocks
   on the sensor (one- or two-sample spikes of 2-16 g), posture shifts and ordinary
   movement while awake.
+* **The sleeper's own markers** (optional, ``n_markers``) — two firm taps on an arm
+  sensor a few seconds after a jerk the sleeper felt (:mod:`detection.markers`
+  finds them), never a jerk.
 * **Sensor reality** — white noise, calibration offset and gain error, a one-sample-period
   integrating front end (so short bursts lose peak at low rates, as on real sensors),
   clipping at the range, quantisation to the resolution, a real rate that differs from
@@ -36,6 +39,7 @@ Several nights with a diary: :mod:`simulation.diary`; writing a night to files:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,6 +105,10 @@ class NightConfig:
         Real rate = fs * (1 + drift_ppm * 1e-6); None draws it uniformly in +-40 ppm.
     gaps_per_night : float
         Mean number of data gaps per sensor (Poisson), each 0.5 s to 10 min long.
+    n_markers : int
+        Felt-it markers (two taps 0.2-0.45 s apart, 1.5-4 g) on the first arm sensor
+        (else the first sensor): 2-10 s after each of up to ``n_markers`` jerks that
+        sensor shows, the rest in the quiet wake before sleep onset; none by default.
 
     Examples
     --------
@@ -130,8 +138,11 @@ class NightConfig:
     resolution_bits: int = 16
     drift_ppm: float | None = None
     gaps_per_night: float = 1.0
+    n_markers: int = 0
 
     def __post_init__(self) -> None:
+        if self.n_markers < 0:
+            raise HypnicError(f"n_markers must be 0 or more, got {self.n_markers}")
         if not 10 <= self.fs <= 1000:
             raise HypnicError(f"fs must be 10-1000 Hz, got {self.fs}")
         if not 0.5 <= self.hours_in_bed <= 16:
@@ -171,8 +182,14 @@ class SimulatedNight:
         (list of (start, end) Timestamps).
     gaps : dict of str to ndarray
         True data gaps per location, int64 ns (k, 2).
-    config : NightConfig
+    config : NightConfig or BiomechConfig
+        What made it (:func:`simulate_night` or
+        :func:`simulation.biomech.simulate_biomech_night`, whose ``sleep`` also lists
+        ``periods``: one such dict per night or nap, with ``kind``).
     seed : int
+    markers : DataFrame
+        One row per felt-it marker: ``start`` (first tap, UTC), ``end`` (second tap),
+        ``location``, ``jerk_id`` (the jerk felt, -1 for none), ``in_gap``.
     """
 
     recordings: dict[str, Recording]
@@ -181,8 +198,10 @@ class SimulatedNight:
     confounders: pd.DataFrame
     sleep: dict
     gaps: dict[str, np.ndarray]
-    config: NightConfig
+    config: Any
     seed: int
+    markers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["start", "end", "location", "jerk_id", "in_gap"]))
 
 
 class _Night:
@@ -202,6 +221,9 @@ class _Night:
         self.confounders: list[dict] = []
         self._jerks()
         self._confounders()
+        self.markers: list[dict] = []
+        if cfg.n_markers:
+            self._markers()
 
     # -- timeline -----------------------------------------------------------------
     def _timeline(self) -> None:
@@ -250,15 +272,19 @@ class _Night:
 
     # -- jerks ----------------------------------------------------------------------
     def _jerk_times(self, n: int) -> np.ndarray:
-        """Episode times (s): mostly around sleep onset, some at returns to sleep."""
+        """Episode times (s): mostly around sleep onset, some at returns to sleep; never
+        while up and active (sleep starts come once the sleeper lies still: after lights
+        out, or after an awakening's movements)."""
         r = self.rng
         times = []
         for _ in range(n):
             if self.awakenings and r.random() < 0.3:
                 a0, a1 = self.awakenings[r.integers(len(self.awakenings))]
-                times.append(a1 + r.uniform(-120, 300))
+                times.append(a1 + r.uniform(60, 300))
             else:
-                times.append(self.onset + float(np.clip(r.normal(-60, 200), -600, 840)))
+                t = self.onset + float(np.clip(r.normal(-60, 200), -600, 840))
+                lo = self.lights_out + 120.0  # drowsiness takes a few minutes
+                times.append(t if t >= lo else lo + r.uniform(0, 300))
         return np.clip(np.array(times), 5.0, self.T - 5.0)
 
     def _jerks(self) -> None:
@@ -377,6 +403,31 @@ class _Night:
             for loc in locs:
                 self._confounder("posture", loc, t, dur, float("nan"))
 
+    def _markers(self) -> None:
+        """Double taps after felt jerks (then in quiet wake), each at least 1.5 s from any
+        other event on the sensor."""
+        r, cfg = self.rng, self.cfg
+        loc = next((lo for lo, part in self.parts.items() if part in ARMS), cfg.locations[0])
+        busy = [(e["t"], e["t"] + e["dur"]) for e in self.events if e["loc"] == loc]
+        felt = [e for e in self.events if e["kind"] == "jerk" and e["loc"] == loc]
+        picks = r.permutation(len(felt))[:cfg.n_markers]
+        wanted = [(felt[k]["t"] + felt[k]["dur"], felt[k]["jerk_id"]) for k in picks]
+        wanted += [(float(r.uniform(self.lights_out + 30, max(self.onset - 30, self.lights_out + 31))), -1)
+                   for _ in range(cfg.n_markers - len(wanted))]
+        for after, jid in wanted:
+            for _ in range(50):
+                t0 = after + float(r.uniform(2, 10))
+                gap = float(r.uniform(0.2, 0.45))
+                if 5 < t0 < self.T - 5 and all(t0 + gap + 1.5 < a or t0 - 1.5 > b for a, b in busy):
+                    break
+            else:
+                continue
+            for t in (t0, t0 + gap):
+                self.events.append(dict(kind="tap", loc=loc, t=t, dur=0.0,
+                                        amp=float(r.uniform(1.5, 4.0)), u=_unit(r.normal(size=3))))
+            busy.append((t0, t0 + gap))
+            self.markers.append(dict(t=t0, t_end=t0 + gap, location=loc, jerk_id=int(jid)))
+
     def _confounder(self, kind: str, loc: str, t: float, dur: float, amp: float,
                     series: int = -1) -> None:
         self.confounders.append(dict(kind=kind, location=loc, t=t, dur=dur, peak_g=amp,
@@ -463,7 +514,8 @@ class _Night:
         return out
 
     # -- truth tables -----------------------------------------------------------------
-    def truth(self, gaps: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def truth(self, gaps: dict[str, np.ndarray]
+              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         def ts(sec):
             return pd.to_datetime(self.t0_ns + np.round(np.asarray(sec, float) * 1e9).astype(np.int64),
                                   utc=True)
@@ -482,14 +534,14 @@ class _Night:
 
         jr = pd.DataFrame(self.jerk_rows, columns=["jerk_id", "t", "t_end", "peak_g", "pattern",
                                                    "parts", "series_id", "sensors"])
-        rel = jr.t.to_numpy(float) - self.onset
+        phase, rel, _ = phase_of(jr.t.to_numpy(float),
+                                 [(self.lights_out, self.onset, self.wake, self.awakenings)])
         visible = js.loc[~js.in_gap, "jerk_id"]
         jerks = pd.DataFrame(dict(
             jerk_id=jr.jerk_id.astype(int), start=ts(jr.t), end=ts(jr.t_end),
             duration_s=jr.t_end - jr.t, peak_g=jr.peak_g, pattern=jr.pattern, parts=jr.parts,
             series_id=jr.series_id.astype(int),
-            phase=phase_of(rel, jr.t.to_numpy(float), self.onset, self.wake, self.awakenings),
-            rel_onset_s=rel, sensors=jr.sensors, observable=jr.jerk_id.isin(visible)))
+            phase=phase, rel_onset_s=rel, sensors=jr.sensors, observable=jr.jerk_id.isin(visible)))
 
         cf = pd.DataFrame(self.confounders,
                           columns=["kind", "location", "t", "dur", "peak_g", "series_id"])
@@ -498,7 +550,12 @@ class _Night:
             duration_s=cf.dur, peak_g=cf.peak_g, series_id=cf.series_id.astype(int),
             in_gap=[in_gap(lo, a, a + d) for lo, a, d in zip(cf.location, cf.t, cf.dur, strict=True)]))
         confounders = confounders.sort_values(["start", "location"], ignore_index=True)
-        return jerks, jerk_sensors, confounders
+        mk = pd.DataFrame(self.markers, columns=["t", "t_end", "location", "jerk_id"])
+        markers = pd.DataFrame(dict(
+            start=ts(mk.t), end=ts(mk.t_end), location=mk.location,
+            jerk_id=mk.jerk_id.astype(int),
+            in_gap=[in_gap(lo, a, b) for lo, a, b in zip(mk.location, mk.t, mk.t_end, strict=True)]))
+        return jerks, jerk_sensors, confounders, markers.sort_values("start", ignore_index=True)
 
     def sleep_truth(self) -> dict:
         def ts(s):
@@ -521,7 +578,7 @@ def _render_event(acc: np.ndarray, t: np.ndarray, fs: float, ev: dict) -> None:
     front end integrates over the sampling interval (an anti-alias filter).
     """
     kind, t0, dur, amp, u = ev["kind"], ev["t"], ev["dur"], ev["amp"], ev["u"]
-    if kind == "knock":  # impact much shorter than a sample: one or two samples
+    if kind in ("knock", "tap"):  # impact much shorter than a sample: one or two samples
         i = int(np.searchsorted(t, t0))
         if i < len(t) - 1:
             acc[i] += amp * u
@@ -594,6 +651,6 @@ def simulate_night(config: NightConfig | None = None, seed: int = 0) -> Simulate
     recordings, gaps = {}, {}
     for loc in cfg.locations:
         recordings[loc], gaps[loc] = night.render(loc)
-    jerks, jerk_sensors, confounders = night.truth(gaps)
+    jerks, jerk_sensors, confounders, markers = night.truth(gaps)
     return SimulatedNight(recordings, jerks, jerk_sensors, confounders, night.sleep_truth(),
-                          gaps, cfg, seed)
+                          gaps, cfg, seed, markers)

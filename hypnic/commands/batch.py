@@ -18,7 +18,9 @@ def batch(
                                        "Default: a local cluster on this machine."),
     workers: int = typer.Option(None, "--workers", min=1,
                                 help="Worker processes of the local cluster (default: one per core)."),
-    tz: str = typer.Option("UTC", "--tz", help="Participants' IANA time zone, to name nights."),
+    tz: str = typer.Option("UTC", "--tz", metavar="ZONE",
+                           help="Participants' time zone (IANA name): names nights, reads file "
+                                "times written without a zone, and shows times in the reports."),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="Write a report per participant."),
 ) -> None:
     """Process every night of every participant in INPUT_DIR with Dask.
@@ -29,21 +31,17 @@ def batch(
     OUT/cohort.json and OUT/cohort.html, and OUT/failures.csv. Finished nights are kept:
     running again resumes; a failing night is retried once, then reported.
     """
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from rich.progress import Progress
-
-    from hypnic.workflows.cohort import DIARY_NAME, BatchConfig, run_batch
+    from analysis.effects import plural
+    from hypnic.commands._progress import bars
+    from hypnic.workflows.cohort import DIARY_NAME, REPORT_ID, BatchConfig, run_batch
     from sensing.errors import HypnicError
+    from sensing.timezones import zone
 
     if scheduler and workers:
         raise typer.BadParameter("--workers applies to the local cluster; omit it with --scheduler")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise HypnicError(f"unknown time zone {tz!r} (expected an IANA name such as Europe/Paris)") from None
+    zone(tz)  # an unknown zone is an error before any work
     config = BatchConfig(scheduler=scheduler, workers=workers, tz=tz, reports=reports)
-    with Progress(transient=True) as progress:
+    with bars() as progress:
         task = progress.add_task("nights", total=None)
 
         def on_night(rec: dict) -> None:
@@ -52,21 +50,25 @@ def batch(
                 return
             progress.advance(task)
             if not rec["ok"]:
-                progress.console.print(f"failed: {rec['participant']}/{rec['night_id']} after "
-                                       f"{rec['attempts']} attempts: {rec['error']}")
+                progress.console.print(f"hypnic: warning: {rec['participant']}/{rec['night_id']} "
+                                       f"failed after {rec['attempts']} attempts: {rec['error']}")
 
         result = run_batch(input_dir, out, config, progress=on_night)
-    diaries = result.failures[result.failures["night_id"] == DIARY_NAME]
-    for r in diaries.itertuples():
-        typer.echo(f"diary not used: {r.participant}/{DIARY_NAME}: {r.error}")
-    n_failed = len(result.failures) - len(diaries)
-    typer.echo(f"{len(result.computed)} night(s) processed, {len(result.skipped)} already done, "
-               f"{n_failed} failed, in {result.seconds:.1f} s")
+    kinds = result.failures["night_id"].map(
+        lambda n: {DIARY_NAME: "diary file", REPORT_ID: "report", "": "folder"}.get(n, "night"))
+    for r in result.failures[kinds != "night"].itertuples():
+        typer.echo(f"hypnic: warning: {r.participant}/{r.night_id or '(folder)'} failed: {r.error}",
+                   err=True)
+    n_failed = int((kinds == "night").sum())
+    typer.echo(f"{plural(len(result.computed), 'night')} processed, {len(result.skipped)} already "
+               f"done, {n_failed} failed, in {result.seconds:.1f} s")
     if result.cohort is not None:
         typer.echo(result.cohort.message)
     names = [p.name for k, p in result.outputs.items() if not k.startswith("report:")]
     names += ["reports/"] * any(k.startswith("report:") for k in result.outputs)
     typer.echo(f"outputs in {out}: {', '.join(names)}")
     if len(result.failures):
-        what = [f"{n_failed} night(s)"] * bool(n_failed) + [f"{len(diaries)} diary file(s)"] * bool(len(diaries))
+        counts = kinds.value_counts()
+        what = [plural(int(counts[k]), k) for k in ("night", "folder", "diary file", "report")
+                if k in counts]
         raise HypnicError(f"{' and '.join(what)} failed; see {out / 'failures.csv'}")

@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 
 from hypnic.app import app
+from sensing.body import LOCATIONS
+
+_WORN = ", ".join(LOCATIONS)
 
 
 @app.command()
@@ -15,8 +18,9 @@ def convert(
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .csv, .csv.gz or .parquet."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Input layout (default: detected); "
                             "see docs/file-formats.md."),
-    tz: str | None = typer.Option(None, "--tz", help="IANA zone of times written without a zone (default UTC)."),
-    location: str | None = typer.Option(None, "--location", help="Where the sensor was worn (wrist-left, ...)."),
+    tz: str | None = typer.Option(None, "--tz", metavar="ZONE",
+                                  help="IANA zone of times the file writes without a zone (default UTC); kept with the output."),
+    location: str | None = typer.Option(None, "--location", help=f"Where the sensor was worn: {_WORN}."),
     units: str | None = typer.Option(None, "--units", help="Acceleration units if the file does not say: g, mg, m/s^2."),
     start: str | None = typer.Option(None, "--start", help="Start time (ISO-8601) for times in seconds since the start."),
     fs: float | None = typer.Option(None, "--fs", help="Nominal sampling rate, Hz (default: from the file)."),
@@ -28,34 +32,39 @@ def convert(
     """
     import warnings
 
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from analysis.effects import plural
+    from hypnic.commands._progress import Reading, bars
     from sensing import generic
     from sensing.errors import HypnicError
     from sensing.readers import read
+    from sensing.timezones import zone
 
     name = out.name.lower()
     if not name.endswith((".csv", ".csv.gz", ".parquet")):
         raise HypnicError(f"--out must end in .csv, .csv.gz or .parquet, got {out.name!r}")
+    if tz:
+        zone(tz)  # an unknown zone is an error before any work
     options = {k: v for k, v in dict(units=units, start=start, fs=fs).items() if v is not None}
-    with Progress(TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), transient=True) as progress:
-        task = progress.add_task(source.name, total=source.stat().st_size if source.is_file() else None)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            recs = read(source, format=fmt, tz=tz, location=location,
-                        progress=lambda done, total: progress.update(task, completed=done, total=total),
-                        **options)
-    for w in caught:
-        typer.echo(f"hypnic: warning: {w.message}", err=True)
     suffix = ".csv.gz" if name.endswith(".csv.gz") else out.suffix
     stem = out.name[: -len(suffix)]
-    for k, rec in enumerate(recs, start=1):
-        target = out if len(recs) == 1 else out.with_name(f"{stem}-{k}{suffix}")
-        if suffix == ".parquet":
-            generic.write_parquet(rec, target)
-        else:
-            generic.write_csv(rec, target)
+    with bars() as progress, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        step = Reading(progress, [source], f"writing {out.name}")
+        recs = read(source, format=fmt, tz=tz, location=location,
+                    progress=lambda done, total: step(0, done, total), **options)
+        step(0, source.stat().st_size, source.stat().st_size)
+        targets = [out if len(recs) == 1 else out.with_name(f"{stem}-{k}{suffix}")
+                   for k in range(1, len(recs) + 1)]
+        for rec, target in zip(recs, targets, strict=True):
+            if tz:
+                rec.meta["tz"] = tz  # the sleeper's zone, kept for showing times
+            if suffix == ".parquet":
+                generic.write_parquet(rec, target)
+            else:
+                generic.write_csv(rec, target)
+    for w in caught:  # after the progress display is gone
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    for rec, target in zip(recs, targets, strict=True):
         issues = ", ".join(sorted({i["kind"] for i in rec.meta.get("time_issues", [])})) or "none"
         typer.echo(f"wrote {target}: {len(rec)} samples, {rec.fs:g} Hz, {rec.duration_s / 3600:.2f} h, "
-                   f"{len(rec.gaps)} gap(s); from {rec.meta.get('format', fmt)}; time issues: {issues}")
+                   f"{plural(len(rec.gaps), 'gap')}; from {rec.meta.get('format', fmt)}; time issues: {issues}")

@@ -6,32 +6,55 @@ from pathlib import Path
 
 import typer
 
-from hypnic.app import app
+from hypnic.app import Command, app, show_defaults
+from sensing.body import LOCATIONS
+
+_WORN = ", ".join(LOCATIONS)
+#: How each phase of a jerk reads in a sentence (:func:`sensing.body.phase_of`).
+PHASE_WORDS = {"pre-sleep": "before sleep onset", "sleep-onset": "at sleep onset",
+               "sleep": "during sleep", "awakening": "around an awakening",
+               "day": "while up"}
 
 
-@app.command()
+class _DetectCommand(Command):
+    """``detect`` shows the detection defaults of its tuning options in its help."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from detection import DetectionConfig
+
+        show_defaults(self, DetectionConfig())
+        super().format_help(ctx, formatter)
+
+
+@app.command(cls=_DetectCommand)
 def detect(
-    files: list[Path] = typer.Argument(..., help="Recorded files of ONE night (several = several sensors worn together)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Recorded files of ONE night (several = several sensors worn together)."),
     out: Path = typer.Option(..., "--out", "-o", help="Events CSV to write (one row per candidate; kind 'jerk' are the jerks)."),
     sleep_out: Path | None = typer.Option(None, "--sleep-out", help="Sleep JSON to write (onset, wake, awakenings, ISO-8601 UTC)."),
     location: list[str] | None = typer.Option(
         None, "--location", "-l",
-        help="Where each FILE was worn, in order (repeat the option; overrides the file's own)."),
+        help="Where each FILE was worn, in order (repeat the option; overrides the file's own): "
+             f"{_WORN}."),
     fmt: str = typer.Option("auto", "--format", help="File format: auto, generic-csv, parquet, ..."),
-    tz: str | None = typer.Option(None, "--tz", help="IANA zone of times written without a zone (default UTC)."),
+    tz: str | None = typer.Option(
+        None, "--tz", metavar="ZONE",
+        help="Your time zone (IANA name, e.g. Europe/Paris): times are shown in it and file "
+             "times written without a zone are local to it. Default: those are UTC, and times "
+             "are shown in the zone the files state, else this machine's."),
+    units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2."),
     stimuli: Path | None = typer.Option(
         None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line."),
     threshold_factor: float | None = typer.Option(
-        None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor [default: 10]."),
-    min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g [default: 0.15]."),
-    jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s [default: 0.5]."),
-    series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s [default: 30]."),
-    group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s [default: 0.5]."),
+        None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor."),
+    min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g."),
+    jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s."),
+    series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s."),
+    group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s."),
 ) -> None:
     """Detect hypnic jerks in FILE(s) of one night and write the events and sleep window.
 
     Every candidate is kept in the events CSV with its kind (jerk, plm, rhythmic,
-    artefact, movement) and why it was rejected; times are ISO-8601 UTC.
+    artefact, movement) and why it was rejected; times in files are ISO-8601 UTC.
     """
     from dataclasses import replace
     from typing import Any
@@ -39,39 +62,51 @@ def detect(
     from rich.console import Console
 
     from detection import DetectionConfig
+    from hypnic.commands._progress import Reading, bars
     from hypnic.workflows.night import (
         process_night,
         read_files,
-        read_stimuli,
+        read_times,
         write_events,
         write_sleep,
     )
     from sensing.errors import FormatError
+    from sensing.timezones import sleeper_zone, zone
 
+    if tz:
+        zone(tz)  # an unknown zone is an error before any work
     overrides: dict[str, Any] = dict(
         threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
         series_gap_s=series_gap_s, group_window_s=group_window_s)
     config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
-    recordings = read_files(files, fmt, tz, location)
-    stim = read_stimuli(stimuli) if stimuli else None
-    try:
-        night = process_night(recordings, config=config, files=[f.name for f in files], stimuli=stim)
-    except ValueError as exc:  # e.g. unparseable stimulus times
-        raise FormatError(str(exc)) from exc
+    stim = read_times(stimuli) if stimuli else None
+    with bars() as progress:
+        recordings = read_files(files, fmt, tz, location, units,  # checks every option first
+                                progress=Reading(progress, files, "finding jerks and sleep"))
+        here = sleeper_zone(tz, recordings)
+        try:
+            night = process_night(recordings, here, config=config, files=[f.name for f in files],
+                                  stimuli=stim)
+        except ValueError as exc:  # e.g. unparseable stimulus times
+            raise FormatError(str(exc)) from exc
     write_events(night.events, out)
     if sleep_out:
         write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config)
-    _summary(Console(), night, recordings, out, sleep_out)
+    _summary(Console(), night, recordings, here, out, sleep_out)
 
 
-def _summary(console, night, recordings, out, sleep_out) -> None:
+def _summary(console, night, recordings, here, out, sleep_out) -> None:
+    """A table of candidates by sensor and kind, and the night in two sentences."""
     from rich.table import Table
 
+    from analysis.effects import plural
+    from analysis.nights import jerk_groups
     from detection.night import sensor_key
+    from sensing.timezones import clock, zone_name
 
     kinds = ("jerk", "plm", "rhythmic", "artefact", "movement")
     ev = night.events
-    table = Table(title="hypnic detect")
+    table = Table(title="Candidates by sensor and kind")
     table.add_column("sensor")
     for k in kinds:
         table.add_column(k, justify="right")
@@ -81,11 +116,16 @@ def _summary(console, night, recordings, out, sleep_out) -> None:
         table.add_row(f"{key} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
                       *(str(int((e["kind"] == k).sum())) for k in kinds))
     console.print(table)
+    n = int(night.summary["n_jerks"])
+    phases = jerk_groups(ev)["phase"].value_counts()
+    where = ", ".join(f"{k} {PHASE_WORDS.get(str(p), p)}" for p, k in phases.items())
+    console.print(f"{plural(n, 'jerk')} (a jerk seen by several sensors counts once)"
+                  + (f": {where}." if n else "."))
     s = night.sleep
-    jerks = ev[ev["kind"] == "jerk"]
-    n_jerks = jerks["group_id"].nunique() if len(jerks) else 0
-    when = "no sleep found" if s.onset is None else (
-        f"sleep {s.onset:%H:%M}-{s.wake:%H:%M} UTC, {len(s.awakenings)} awakening(s)")
-    phases = jerks.drop_duplicates("group_id")["phase"].value_counts().to_dict() if n_jerks else {}
-    console.print(f"{n_jerks} jerk(s) across sensors; {when}; by phase: {phases or '-'}")
+    if s.onset is None:
+        console.print("No sleep was found in this recording.")
+    else:
+        console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep "
+                      f"{clock(s.onset, here)}, woke {clock(s.wake, here)} ({zone_name(here)}); "
+                      f"{plural(len(s.awakenings), 'awakening')}.")
     console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))

@@ -1,18 +1,19 @@
-"""``hypnic diary add|list|edit|import|export``: the sleeper's nightly diary."""
+"""``hypnic diary add|list|edit|delete|import|export``: the sleeper's nightly diary."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from hypnic.app import app
+from hypnic.app import Typer, app
 
 if TYPE_CHECKING:
     from analysis.diary import DiaryEntry
 
-diary_app = typer.Typer(help="Log and review the nightly diary (stress, sleep, caffeine, "
+diary_app = Typer(help="Log and review the nightly diary (stress, sleep, caffeine, "
                         "medications, ...). Stored privately in your data folder unless --db.",
                         no_args_is_help=True)
 app.add_typer(diary_app, name="diary")
@@ -36,6 +37,8 @@ BOTHER = typer.Option(None, "--bothersome", help="How much the jerks bothered yo
 LOC = typer.Option(None, "--lost-consciousness/--no-lost-consciousness",
                    help="You noticed a loss of consciousness.")
 DAY = typer.Option(None, "--daytime-jerks/--no-daytime-jerks", help="You noticed jerks during the day.")
+FELT = typer.Option(None, "--felt", help="Jerks you felt last night: none, 'a few', many or a count.")
+WOKE = typer.Option(None, "--woke/--not-woken", help="A jerk woke you up last night.")
 NOTES = typer.Option(None, "--notes", help="Free notes.")
 
 
@@ -77,8 +80,8 @@ def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: 
         stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
         caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
         med: list[str] = MED, antidepressant: bool = AD, bothersome: int = BOTHER,
-        lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, notes: str = NOTES,
-        db: Path = DB) -> None:
+        lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, felt: str = FELT,
+        woke: bool = WOKE, notes: str = NOTES, db: Path = DB) -> None:
     """Add the diary entry of one night."""
     from analysis.diary import DiaryEntry, add_entries, connect
 
@@ -86,7 +89,8 @@ def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: 
                       tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
                       alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
                       antidepressant=antidepressant, bothersome=bothersome,
-                      lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks, notes=notes)
+                      lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
+                      felt_jerks=felt and felt.strip().lower(), woke_by_jerk=woke, notes=notes)
     entry = _suggest(DiaryEntry(night=_night(night), **fields), antidepressant)
     with connect(db) as con:
         add_entries(con, [entry])
@@ -99,8 +103,8 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
          stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
          caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
          med: list[str] = MED, antidepressant: bool = AD, bothersome: int = BOTHER,
-         lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, notes: str = NOTES,
-         db: Path = DB) -> None:
+         lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, felt: str = FELT,
+         woke: bool = WOKE, notes: str = NOTES, db: Path = DB) -> None:
     """Change some fields of an existing night (only the options given)."""
     from analysis.diary import DiaryError, add_entries, connect, edit_entry
 
@@ -108,7 +112,8 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
                        tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
                        alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
                        antidepressant=antidepressant, bothersome=bothersome,
-                       lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks, notes=notes)
+                       lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
+                      felt_jerks=felt and felt.strip().lower(), woke_by_jerk=woke, notes=notes)
     if not changes:
         raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
     with connect(db) as con:
@@ -165,16 +170,39 @@ def import_(file: Path = typer.Argument(..., help="Diary CSV: a header of field 
     typer.echo(f"imported {n} night(s) from {file}")
 
 
+#: Characters a terminal may act on (C0 but tab and newline, DEL, C1): never printed raw.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 @diary_app.command("export")
 def export(file: Path = typer.Argument(..., help="CSV file to write ('-' for the terminal)."),
            db: Path = DB) -> None:
-    """Export the whole diary as CSV (readable back by 'hypnic diary import')."""
+    """Export the whole diary as CSV (readable back by 'hypnic diary import').
+
+    The file is readable by you alone. On the terminal ('-'), control characters in
+    notes (terminal escape codes) are shown as \\x1b-style escapes; a file keeps them.
+    """
     from analysis.diary import connect, list_entries, write_csv
+    from sensing.private import write_private
 
     with connect(db) as con:
-        text = write_csv(list_entries(con))
+        entries = list_entries(con)
+    text = write_csv(entries)
     if str(file) == "-":
-        typer.echo(text, nl=False)
+        typer.echo(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text),
+                   nl=False)
     else:
-        file.write_text(text, encoding="utf-8")
-        typer.echo(f"exported {text.count(chr(10)) - 1} night(s) to {file}")
+        write_private(file, text)
+        typer.echo(f"exported {len(entries)} night(s) to {file}")
+
+
+@diary_app.command("delete")
+def delete(night: str = typer.Argument(..., help="Night to remove, YYYY-MM-DD (as 'hypnic diary "
+                                       "list' or a warning shows it)."),
+           db: Path = DB) -> None:
+    """Remove the diary entry of one night (recorded nights are kept)."""
+    from analysis.diary import connect, delete_entry
+
+    with connect(db) as con:
+        delete_entry(con, night)
+    typer.echo(f"deleted night {night.strip()}")

@@ -9,26 +9,19 @@ import typer
 from hypnic.app import app
 
 
-def zone(name: str | None):
-    """The sleeper's time zone: an IANA name, or the machine's local zone when None."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from analysis.diary import DiaryError
-
-    if not name:
-        return dt.datetime.now().astimezone().tzinfo
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DiaryError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
-
-
 @app.command()
 def nights(
-    add: list[Path] = typer.Option(None, "--add", help="Recording file(s) of ONE night (one per sensor) "
-                                   "to detect jerks in and store; repeat for several sensors."),
-    tz: str = typer.Option(None, "--tz", help="Your time zone (IANA name), to name nights; default: this machine's."),
+    add: list[Path] = typer.Option(None, "--add", metavar="FILE",
+                                   help="Recording file(s) of ONE night (one per sensor) to detect "
+                                        "jerks in and store; repeat for several sensors."),
+    location: list[str] | None = typer.Option(
+        None, "--location", "-l",
+        help="With --add: where each file's sensor was worn, in order (repeat the option; "
+             "overrides the file's own)."),
+    tz: str = typer.Option(None, "--tz", metavar="ZONE",
+                           help="Your time zone (IANA name): names nights and shows times; with "
+                                "--add, file times written without a zone are local to it. "
+                                "Default: the zone the files state, else this machine's."),
     db: Path = typer.Option(None, "--db", help="Database file (default: in your user data folder)."),
 ) -> None:
     """List recorded nights with their jerk counts and diary entries.
@@ -42,32 +35,44 @@ def nights(
     from rich.text import Text
 
     from analysis.diary import connect
-    from analysis.nights import nights_table
+    from analysis.effects import plural
+    from analysis.nights import night_zones, nights_table
+    from sensing.errors import HypnicError
+    from sensing.timezones import clock, zone, zone_name
 
-    tzinfo = zone(tz)
+    if tz:
+        zone(tz)  # an unknown zone is an error before any work
+    if location and not add:
+        raise HypnicError("--location goes with --add (where each added file was worn)")
     if add:
+        from hypnic.commands._progress import Reading, bars
         from hypnic.workflows.night import add_night
 
-        night = add_night(add, db, tzinfo)
-        typer.echo(f"night {night.night}: {night.summary['n_jerks']} jerks stored")
+        with bars() as progress:
+            night = add_night(add, db, tz, location,
+                              progress=Reading(progress, add, "finding jerks and sleep"))
+        typer.echo(f"night {night.night} ({night.tz}): {plural(int(night.summary['n_jerks']), 'jerk')} stored")
     with connect(db) as con:
         t = nights_table(con)
+    zones = night_zones(t, tz)
+    names = sorted({zone_name(z) for n, z in zones.items() if t.at[n, "n_jerks"] == t.at[n, "n_jerks"]})
     table = Table(title=f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
-                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)"
+                  + (f"; times in {', '.join(names)}" if names else ""),
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
     cols = {"n_jerks": ("jerks", "{:.0f}"), "rate_per_h_sleep": ("/h", "{:.2f}"),
             "n_onset_30min": ("onset", "{:.0f}"), "sleep_onset_latency_min": ("lat", "{:.0f}"),
             "hours_asleep": ("asleep", "{:.1f}"), "n_awakenings": ("wakes", "{:.0f}"),
             "hours_slept": ("slept", "{:.1f}"), "stress": ("str", "{:.0f}"),
-            "bothersome": ("both", "{:.0f}"), "recordings": ("files", "{}")}
-    table.add_column("night", no_wrap=True)
-    for name, _ in cols.values():
-        table.add_column(name, overflow="fold", no_wrap=name != "files")
-    for night, row in t.iterrows():
-        cells = ["" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
-                 else f.format(row[c]) for c, (_, f) in cols.items()]
-        table.add_row(str(night), *map(Text, cells))
+            "bothersome": ("both", "{:.0f}")}
+    rows = [[str(night), clock(row["onset"], zones[night]),
+             *("" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
+               else f.format(row[c]) for c, (_, f) in cols.items())] for night, row in t.iterrows()]
+    for name in ["night", "at", *(name for name, _ in cols.values())]:
+        table.add_column(name, no_wrap=True, justify="left" if name in ("night", "at") else "right")
+    for r in rows:
+        table.add_row(*map(Text, r))
     Console().print(table)
-    typer.echo("/h: jerks per hour asleep; onset: jerks within 15 min of sleep onset; lat: "
-               "minutes to fall asleep; asleep, slept (diary): hours; wakes: awakenings; "
-               "str: stress 0-10; both: bothersome 0-10")
+    typer.echo("at: time of falling asleep; /h: jerks per hour asleep; onset: jerks within "
+               "15 min of sleep onset; lat: minutes to fall asleep; asleep, slept (diary): hours; "
+               "wakes: awakenings; str: stress 0-10; both: bothersome 0-10")

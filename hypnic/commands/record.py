@@ -66,10 +66,12 @@ class _Pace:
                 "busy; the night will be complete, it takes longer")
 
 
-def _status_table(statuses, warning: str = ""):
+def _status_table(statuses, warning: str = "", marks: int | None = None):
     from rich.table import Table
 
-    table = Table(box=None, pad_edge=False, caption=warning or None, caption_style="yellow")
+    caption = " ".join(x for x in (warning, "" if marks is None else
+                                   f"Enter = I felt one ({marks} marked)") if x)
+    table = Table(box=None, pad_edge=False, caption=caption or None, caption_style="yellow")
     for col in ("sensor", "location", "profile", "link", "samples/s", "battery", "gaps",
                 "reconnects", "jerks"):
         table.add_column(col, justify="left" if col in ("sensor", "location", "profile",
@@ -210,11 +212,21 @@ def record(
 
     recorders: list = []
     t0 = [time.monotonic()]
+    marks = [0]
+    keys = sys.stdin.isatty()
+
+    def felt_one() -> None:
+        """A key (Enter) pressed in the terminal: a felt-it marker, stamped now."""
+        sys.stdin.readline()
+        recorders[0].store.add_marker(recorders[0].now_ns(), "key")
+        marks[0] += 1
 
     def started(recorder) -> None:
         recorders.append(recorder)
         t0[0] = time.monotonic()
         loop = asyncio.get_running_loop()
+        if keys:
+            loop.add_reader(sys.stdin.fileno(), felt_one)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, recorder.stop)
@@ -235,7 +247,8 @@ def record(
                 await asyncio.wait({task}, timeout=pace.speed or 1.0)
                 pace.mark()
                 if live is not None and recorders:
-                    live.update(_status_table(recorders[0].statuses, pace.warning()))
+                    live.update(_status_table(recorders[0].statuses, pace.warning(),
+                                              marks[0] if keys else None))
             return task.result()
 
     try:
@@ -248,8 +261,11 @@ def record(
     except KeyboardInterrupt:  # platforms without loop signal handlers
         summary = None
     if summary is None:
-        typer.echo(f"interrupted; what was recorded is in {out}", err=True)
+        typer.echo(f"interrupted; what was recorded is in {out}" if out.exists() else
+                   "interrupted before the first sample; nothing was recorded", err=True)
         return
+    if not out.exists():  # the store removes a recording that got no sample
+        raise HypnicError(f"no sample arrived before the end; {out} was not created")
     summary["out"] = str(out)
     summary["jerks"] = sum(s["jerks"] for s in summary["sensors"])
     if emulate:
@@ -282,9 +298,13 @@ def export(
                              help="night.csv, night.csv.gz or night.parquet; with several "
                                   "sensors one file per sensor (night-wrist-left.csv ...)."),
 ) -> None:
-    """Export a live recording to generic CSV or Parquet (plus its live events as CSV)."""
+    """Export a live recording to generic CSV or Parquet (plus its live events as CSV).
+
+    Existing files are never overwritten; every file written is readable by you alone.
+    """
     from sensing import generic
     from sensing.errors import HypnicError
+    from sensing.private import write_private
     from sensing.store import read_events, read_sqlite
 
     name = out.name.lower()
@@ -297,16 +317,33 @@ def export(
     recordings = read_sqlite(path)
     if not recordings:
         raise HypnicError(f"{path} holds no samples yet")
-    stem = out.name[: -len(suffix)]
-    written = []
-    for rec in recordings:
-        target = out if len(recordings) == 1 else out.with_name(f"{stem}-{rec.location}{suffix}")
-        writer(rec, target)
-        written.append(target)
     events = read_events(path)
+    targets = export_names(out, suffix, [r.location for r in recordings])
+    events_target = out.with_name(f"{out.name[: -len(suffix)]}-events.csv")
+    taken = [t for t in [*targets, events_target] if t.exists()]
+    if taken:
+        raise HypnicError(f"{taken[0]} already exists; choose another --out (exports never "
+                          "overwrite a file)")
+    for rec, target in zip(recordings, targets, strict=True):
+        writer(rec, target)
+    written = list(targets)
     if len(events):
-        target = out.with_name(f"{stem}-events.csv")
-        events.assign(start=events["start"].map(lambda t: t.isoformat()),
-                      end=events["end"].map(lambda t: t.isoformat())).to_csv(target, index=False)
-        written.append(target)
+        table = events.assign(start=events["start"].map(lambda t: t.isoformat()),
+                              end=events["end"].map(lambda t: t.isoformat()))
+        written.append(write_private(events_target, table.to_csv(index=False)))
     typer.echo("wrote " + ", ".join(str(w) for w in written))
+
+
+def export_names(out: Path, suffix: str, locations: list[str]) -> list[Path]:
+    """One file per sensor: ``out`` itself for one sensor, else ``<stem>-<location>``
+    (``<stem>-<location>-<n>`` for the n-th of several sensors at one location)."""
+    if len(locations) == 1:
+        return [out]
+    stem = out.name[: -len(suffix)]
+    seen: dict[str, int] = {}
+    names = []
+    for loc in locations:
+        seen[loc] = seen.get(loc, 0) + 1
+        many = locations.count(loc) > 1
+        names.append(out.with_name(f"{stem}-{loc}{f'-{seen[loc]}' if many else ''}{suffix}"))
+    return names

@@ -14,7 +14,11 @@ Input layout (``INPUT_DIR``)::
 
 Files and folders whose name starts with ``.`` or ``_`` are ignored, and so are files
 ending in ``.json``, ``.md``, ``.html``, ``.log``, ``.png`` or ``.pdf`` (notes, truth,
-reports).
+reports), and the output folder when it lies inside ``INPUT_DIR``. Symbolic links are
+followed, but a file reached twice (``all -> .``, a link to another participant's
+folder) is one night, counted where it is reached without a link. A folder that cannot
+be read, or whose name is not valid UTF-8, is reported in ``failures.csv`` (its night
+id empty) and the rest goes on.
 
 Each night is one Dask task (:func:`run_night`): read its files and process them with
 :func:`hypnic.workflows.night.process_files` (the same call as processing the files one
@@ -26,7 +30,13 @@ interrupted run resumes where it stopped. A night that fails is retried once
 goes on. Finally the parts are gathered into ``OUT_DIR/events.parquet`` and
 ``OUT_DIR/nights.parquet``, each participant gets a report
 (``OUT_DIR/reports/<participant>/index.html``) and the cohort a summary
-(``OUT_DIR/cohort.json`` and ``cohort.html``, :mod:`analysis.cohort`).
+(``OUT_DIR/cohort.json`` and ``cohort.html``, :mod:`analysis.cohort`). A diary or a
+report that fails is recorded in ``failures.csv`` (night id ``diary.csv`` or
+``report``) against its participant; the participant's nights are kept.
+
+Every file written is owner-only (0600) and every folder created 0700
+(:mod:`sensing.private`); a local Dask cluster keeps its scratch files in a private
+temporary folder inside ``OUT_DIR``, not in the shared temporary folder.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,11 +60,14 @@ import pandas as pd
 from analysis.nights import StoredNight
 from hypnic.workflows.night import process_files
 from sensing.errors import HypnicError
+from sensing.private import private_file, private_folder, write_private
 
 log = logging.getLogger(__name__)
 
 IGNORED_SUFFIXES = (".json", ".md", ".html", ".log", ".png", ".pdf")
 DIARY_NAME = "diary.csv"
+#: Night id of a failure of a participant's report (``failures.csv``).
+REPORT_ID = "report"
 PARTS = "parts"
 #: Columns put first in the gathered tables.
 KEY_COLUMNS = ["participant", "night_id", "night"]
@@ -72,8 +86,9 @@ class BatchConfig:
     workers : int or None
         Worker processes of the local cluster (one thread each); None = number of cores.
     tz : str
-        IANA time zone of the participants, used to name nights (a night is the local
-        date its evening started). Default ``"UTC"``, so results do not depend on the
+        IANA time zone of the participants: it names nights (a night is the local date
+        its evening started), times the files write without a zone are local to it, and
+        the reports show times in it. Default ``"UTC"``, so results do not depend on the
         machine a task runs on.
     retries : int
         Further attempts of a failed night before it is reported (default 1).
@@ -108,8 +123,9 @@ class BatchResult:
     skipped : list of (str, str)
         Nights already done in an earlier run (inputs unchanged).
     failures : DataFrame
-        One row per failed night, and per diary that could not be read (``night_id``
-        ``diary.csv``) (:data:`FAILURE_COLUMNS`).
+        One row per failed night, per folder that could not be read (``night_id``
+        empty), per diary that could not be read (``night_id`` ``diary.csv``) and per
+        report that could not be written (``night_id`` ``report``) (:data:`FAILURE_COLUMNS`).
     events, nights : DataFrame
         The gathered tables written to ``events.parquet`` and ``nights.parquet``.
     cohort : analysis.cohort.CohortEffects or None
@@ -137,13 +153,39 @@ def _visible(p: Path) -> bool:
     return not p.name.startswith((".", "_"))
 
 
-def _recording_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and _visible(p) and p.name != DIARY_NAME
-                  and not p.name.lower().endswith(IGNORED_SUFFIXES))
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 written as ``\\xff`` escapes."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def discover(input_dir: str | Path) -> list[NightTask]:
-    """The nights of a cohort folder (layout in the module docstring), sorted.
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if _visible(p))
+
+
+def _is_recording(p: Path) -> bool:
+    return p.is_file() and p.name != DIARY_NAME and not p.name.lower().endswith(IGNORED_SUFFIXES)
+
+
+def discover(input_dir: str | Path, out_dir: str | Path | None = None) -> tuple[
+        list[NightTask], list[dict[str, Any]]]:
+    """The nights of a cohort folder (layout in the module docstring), sorted, and what
+    could not be read.
+
+    Parameters
+    ----------
+    input_dir : path
+        The cohort folder.
+    out_dir : path, optional
+        The output folder: left out when it lies inside ``input_dir``.
+
+    Returns
+    -------
+    tasks : list of NightTask
+        One per night; every recording file (symbolic links resolved) in one night only,
+        the one that reaches it without a link if any.
+    problems : list of dict
+        A failure record (:func:`night_record`) per folder that cannot be read or file
+        or folder whose name is not valid UTF-8 (``night_id`` empty for a participant).
 
     Raises
     ------
@@ -153,22 +195,58 @@ def discover(input_dir: str | Path) -> list[NightTask]:
     root = Path(input_dir)
     if not root.is_dir():
         raise HypnicError(f"no such cohort folder: {root}")
+    out = Path(out_dir).resolve() if out_dir is not None else None
+    # (participant, night id) -> its files, each with whether a symbolic link leads to it
+    found: dict[tuple[str, str], list[tuple[Path, bool]]] = {}
+    problems: list[dict[str, Any]] = []
+
+    def failed(person: str, night_id: str, error: BaseException) -> None:
+        log.warning("%s/%s left out: %s", person, night_id, error)
+        problems.append(night_record(NightTask(person, night_id, ()), attempts=1, error=error))
+
+    def named(p: Path, person: str, night_id: str = "") -> bool:
+        if shown_name(p.name) == p.name:
+            return True
+        failed(person, night_id, HypnicError(f"the name {shown_name(p.name)!r} is not valid "
+                                             "UTF-8; rename it"))
+        return False
+
+    for person in _entries(root):
+        name = shown_name(person.name)
+        if not person.is_dir() or person.resolve() == out or not named(person, name):
+            continue
+        linked = person.is_symlink()
+        try:
+            for e in _entries(person):
+                night_id = shown_name(e.name)
+                if _is_recording(e) and named(e, name, night_id):
+                    found[(name, e.name)] = [(e, linked or e.is_symlink())]
+                elif e.is_dir() and e.resolve() != out and named(e, name, night_id):
+                    try:
+                        found[(name, e.name)] = [
+                            (f, linked or e.is_symlink() or f.is_symlink())
+                            for f in _entries(e) if _is_recording(f) and named(f, name, night_id)]
+                    except OSError as exc:
+                        failed(name, e.name, exc)
+        except OSError as exc:
+            failed(name, "", exc)
+    # a file reached by several paths belongs to the first night that reaches it without
+    # a symbolic link (else the first night in name order)
+    owner: dict[Path, Path] = {}
+    for _, _, f in sorted((lk, key, f) for key, files in found.items() for f, lk in files):
+        owner.setdefault(f.resolve(), f)
     tasks = []
-    for person in sorted(p for p in root.iterdir() if p.is_dir() and _visible(p)):
-        for f in _recording_files(person):
-            tasks.append(NightTask(person.name, f.name, (str(f),)))
-        for night in sorted(p for p in person.iterdir() if p.is_dir() and _visible(p)):
-            files = _recording_files(night)
-            if files:
-                tasks.append(NightTask(person.name, night.name, tuple(map(str, files))))
+    for key, files in sorted(found.items()):
+        mine = [str(f) for f, _ in files if owner[f.resolve()] == f]
+        if len(mine) < len(files):
+            log.info("%s/%s: %d file(s) also reached through a symbolic link, counted once",
+                     *key, len(files) - len(mine))
+        if mine:
+            tasks.append(NightTask(*key, tuple(mine)))
     if not tasks:
         raise HypnicError(f"{root}: no nights found (expected INPUT_DIR/<participant>/<night>/<files> "
                           "or INPUT_DIR/<participant>/<file per night>)")
-    ids = [(t.participant, t.night_id) for t in tasks]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise HypnicError(f"night ids appear twice (a file and a folder of the same name): {dup[:5]}")
-    return tasks
+    return tasks, problems
 
 
 def fingerprint(task: NightTask) -> list[list]:
@@ -199,27 +277,24 @@ def is_done(out_dir: str | Path, task: NightTask) -> bool:
 def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
     """Read a night's files and process them: exactly what one-by-one processing does
     (:func:`hypnic.workflows.night.process_files`)."""
-    from zoneinfo import ZoneInfo
-
-    return process_files(task.files, ZoneInfo(tz))
+    return process_files(task.files, tz)
 
 
 def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:
-    """Write a processed night atomically (temporary folder renamed into place)."""
+    """Write a processed night atomically (a private temporary folder renamed into place)."""
     from hypnic._version import __version__
 
     final = part_dir(out_dir, task)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{task.night_id}-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    night.events.to_parquet(tmp / "events.parquet", index=False)
-    night.activity.to_parquet(tmp / "activity.parquet", index=False)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{task.night_id}-", dir=private_folder(final.parent)))
+    for name, table in (("events", night.events), ("activity", night.activity)):
+        with private_file(tmp / f"{name}.parquet") as part:
+            table.to_parquet(part, index=False)
     meta = dict(
         participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
         summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
         sleep=night.sleep.to_dict(), tz=tz, seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    (tmp / "night.json").write_text(json.dumps(meta, indent=1))
+    write_private(tmp / "night.json", json.dumps(meta, indent=1))
     if final.exists():  # a stale result (inputs changed)
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -238,9 +313,11 @@ def night_record(task: NightTask, *, ok: bool = False, attempts: int = 0,
         ``attempts``, ``error`` (``"TypeName: message"`` of the last error, "" when ok)
         and ``seconds`` (processing time, s).
     """
+    error_text = "" if error is None else f"{type(error).__name__}: {error}".encode(
+        "utf-8", "backslashreplace").decode("utf-8")  # a name that is not UTF-8 stays readable
     return dict(participant=task.participant, night_id=task.night_id,
                 files=";".join(Path(f).name for f in task.files), ok=ok, attempts=attempts,
-                error="" if error is None else f"{type(error).__name__}: {error}", seconds=seconds)
+                error=error_text, seconds=seconds)
 
 
 def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) -> dict[str, Any]:
@@ -297,15 +374,29 @@ def read_diary(path: Path) -> pd.DataFrame:
 
     Accepts the hypnic diary CSV (:func:`analysis.diary.read_csv`) and the simulator's
     ``diary.csv`` (:func:`simulation.simulate_diary` columns).
+
+    Raises
+    ------
+    DiaryError
+        If the file is not UTF-8 text or not a valid diary (the message says where).
+    OSError
+        If the file cannot be read.
     """
-    from analysis.diary import FIELDS, diary_frame, entries_from_simulation, read_csv
+    import io
+
+    from analysis.diary import FIELDS, DiaryError, diary_frame, entries_from_simulation, read_csv
     from analysis.nights import add_sleep_debt
 
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DiaryError(f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
     header = [h.strip() for h in text.split("\n", 1)[0].split(",")]
     if "start" in header and "hours_in_bed" in header and not set(header) <= set(FIELDS):
-        sim = pd.read_csv(path, parse_dates=["start"], converters={"medications": str})
-        sim["night"] = pd.to_datetime(sim["night"]).dt.date
+        try:
+            sim = pd.read_csv(io.StringIO(text), converters={"medications": str})
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DiaryError(f"not a readable CSV file: {exc}") from None
         entries = entries_from_simulation(sim)
     else:
         entries = read_csv(text)
@@ -331,15 +422,15 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -
             p_rows.append(dict(participant=person, night_id=t.night_id,
                                night=dt.date.fromisoformat(meta["night"]), **meta["summary"],
                                onset=pd.Timestamp(meta["sleep"]["onset"]) if meta["sleep"]["onset"] else pd.NaT,
-                               recordings=";".join(meta["files"])))
+                               recordings=";".join(meta["files"]), tz=meta.get("tz", "")))
             p_ev.append(ev)
             p_act.append(act)
         nights = pd.DataFrame(p_rows)
         diary_path = Path(input_dir) / person / DIARY_NAME
-        if diary_path.is_file():
+        if diary_path.exists():
             try:
                 diary = read_diary(diary_path)
-            except (HypnicError, ValueError, KeyError) as exc:
+            except Exception as exc:  # any diary problem is that participant's, not the run's
                 log.warning("%s: diary not used: %s", person, exc)
                 problems.append(night_record(NightTask(person, DIARY_NAME, (DIARY_NAME,)),
                                              attempts=1, error=exc))
@@ -351,13 +442,13 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -
         table = nights.drop_duplicates("night").set_index("night").sort_index()
         per[person] = (table, jerks, _concat(p_act, KEY_COLUMNS))
         events.append(ev)
-    cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, "onset", "recordings"]
+    cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, "onset", "recordings", "tz"]
     return _concat(events, KEY_COLUMNS), _concat(rows, cols), per, problems
 
 
 def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, events: pd.DataFrame,
                        activity: pd.DataFrame) -> Path:
-    """``OUT_DIR/reports/<participant>/index.html`` with :mod:`analysis.report`."""
+    """``OUT_DIR/reports/<participant>/index.html`` with :mod:`analysis.report` (owner-only)."""
     from analysis.advice import doctor_reasons
     from analysis.effects import fit_effects
     from analysis.report import ReportConfig, render_report, write_report
@@ -369,19 +460,20 @@ def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, ev
 
 # -- the run ----------------------------------------------------------------------------
 
-def _distributed():
-    """The ``distributed`` module, or a clear error when Dask is not installed."""
-    try:
-        import distributed
-    except ImportError:
-        raise HypnicError("hypnic batch needs Dask: pip install 'dask[distributed]'") from None
-    return distributed
-
-
 @contextlib.contextmanager
-def dask_client(config: BatchConfig) -> Iterator[Any]:
-    """A Dask client: to ``config.scheduler``, or to a new local cluster on 127.0.0.1."""
-    Client, LocalCluster = _distributed().Client, _distributed().LocalCluster
+def dask_client(config: BatchConfig, out_dir: str | Path) -> Iterator[Any]:
+    """A Dask client: to ``config.scheduler``, or to a new local cluster on 127.0.0.1
+    whose scratch files (and lock files) are in a private temporary folder inside
+    ``out_dir``, removed at the end (the shared ``$TMPDIR/dask-scratch-space`` could hold
+    another user's symbolic links).
+
+    Raises
+    ------
+    ModuleNotFoundError
+        Without the ``batch`` extra (Dask).
+    """
+    import dask
+    from distributed import Client, LocalCluster
 
     if config.scheduler:
         try:
@@ -392,23 +484,27 @@ def dask_client(config: BatchConfig) -> Iterator[Any]:
             yield client
         return
     n = config.workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+    with tempfile.TemporaryDirectory(prefix=".dask-", dir=private_folder(out_dir),
+                                     ignore_cleanup_errors=True) as scratch, \
+            dask.config.set({"temporary-directory": scratch}), \
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address="127.0.0.1:0", local_directory=scratch) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    with private_file(path) as tmp:
+        df.to_parquet(tmp, index=False)
 
 
 def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
                 progress: Callable[[dict], None] | None) -> list[dict]:
     """Submit one task per night and collect their records as they finish."""
-    as_completed = _distributed().as_completed
+    from distributed import as_completed
+
     records = []
-    with contextlib.nullcontext(client) if client is not None else dask_client(cfg) as cl:
+    with contextlib.nullcontext(client) if client is not None else dask_client(cfg, out) as cl:
         futures = {cl.submit(run_night, t, str(out), cfg.tz, cfg.retries, pure=False,
                              key=f"night-{t.participant}-{t.night_id}-{uuid.uuid4().hex[:8]}"): t
                    for t in todo}
@@ -454,9 +550,8 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
 
     cfg = config or BatchConfig()
     t_start = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tasks = discover(input_dir)
+    out = private_folder(out_dir)
+    tasks, unreadable = discover(input_dir, out)
     for stale in (out / PARTS).glob("*/.tmp-*"):  # left by a run killed while writing
         shutil.rmtree(stale, ignore_errors=True)
     done = [is_done(out, t) for t in tasks]
@@ -467,16 +562,21 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
         progress({"total": len(todo)})
     records = _run_nights(todo, out, cfg, client, progress) if todo else []
     events, nights, per, problems = gather(out, tasks, input_dir)
-    failures = pd.DataFrame([r for r in records if not r["ok"]] + problems, columns=FAILURE_COLUMNS)
-    failures = failures.sort_values(["participant", "night_id"], ignore_index=True)
-    failures.to_csv(out / "failures.csv", index=False)
     outputs = {"events": out / "events.parquet", "nights": out / "nights.parquet",
                "failures": out / "failures.csv"}
     _write_parquet(events, outputs["events"])
     _write_parquet(nights, outputs["nights"])
     if cfg.reports:
         for person, (table, jerks, activity) in per.items():
-            outputs[f"report:{person}"] = participant_report(out, person, table, jerks, activity)
+            try:
+                outputs[f"report:{person}"] = participant_report(out, person, table, jerks, activity)
+            except Exception as exc:  # one participant's report does not stop the others
+                log.warning("%s: report not written: %s", person, exc)
+                problems.append(night_record(NightTask(person, REPORT_ID, ()), attempts=1, error=exc))
+    failures = pd.DataFrame([r for r in records if not r["ok"]] + unreadable + problems,
+                            columns=FAILURE_COLUMNS)
+    failures = failures.sort_values(["participant", "night_id"], ignore_index=True)
+    write_private(outputs["failures"], failures.to_csv(index=False))
     cohort = None
     if len(nights):
         cohort = fit_cohort(nights)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis.diary import night_of
-from analysis.nights import StoredNight, hours_recorded, summarise_night
+from analysis.nights import StoredNight, empty_marks, hours_recorded, summarise_night
 from sensing.errors import FormatError, HypnicError
+from sensing.private import write_private
 from sensing.recording import Recording
+from sensing.timezones import sleeper_zone, zone_name
 
 if TYPE_CHECKING:
     from detection import DetectionConfig, SleepWindow
@@ -32,8 +34,13 @@ ACTIVITY_EPOCH = "60s"  # stored activity resolution (the report's timeline uses
 
 
 def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None = None,
-               locations: Sequence[str] | None = None) -> list[Recording]:
-    """The recordings of one night's files (several files are several sensors).
+               locations: Sequence[str] | None = None, units: str | None = None,
+               progress: Callable[[int, int, int], None] | None = None) -> list[Recording]:
+    """The recordings of one night's files, one per sensor (several files are several sensors).
+
+    Every option and every file's existence is checked before any file is read. The
+    parts a file was split into (a clock set back, a rate change) are one sensor
+    (:func:`sensing.readers.timecheck.join_parts`).
 
     Parameters
     ----------
@@ -45,25 +52,57 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         IANA zone of times written without a zone (default UTC).
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say.
+    units : str, optional
+        Acceleration units of files that do not say: ``g``, ``mg`` or ``m/s^2``.
+    progress : callable, optional
+        ``progress(i, done, total)``: bytes of file ``i`` read so far and its size, called
+        while it is read (text files) and once when it is done.
 
     Raises
     ------
     HypnicError
-        If ``locations`` does not give one location per file, or a file cannot be read.
+        If ``locations`` does not give one location per file, an option or a location
+        is unknown, a file is missing, cannot be read or holds no samples, or a sensor
+        samples more slowly than :data:`sensing.body.MIN_RATE_HZ` (too slow to show a
+        jerk).
     """
-    from sensing.readers import read
+    from itertools import groupby
+
+    from sensing.body import MIN_RATE_HZ
+    from sensing.readers import check_format, read, read_options
+    from sensing.readers.timecheck import join_parts
 
     if locations and len(locations) != len(paths):
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
                           f"{len(locations)} location(s)")
+    where = [read_options(location=loc).location for loc in locations] if locations else [None] * len(paths)
+    read_options(tz=tz, units=units)
+    check_format(format)
+    missing = [str(p) for p in paths if not Path(p).is_file()]
+    if missing:
+        raise FormatError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
     recordings = []
-    for i, path in enumerate(paths):
-        recordings += read(path, format=format, tz=tz, location=locations[i] if locations else None)
+    for i, (path, location) in enumerate(zip(paths, where, strict=True)):
+        step = (lambda done, total, i=i: progress(i, done, total)) if progress else None
+        recs = read(path, format=format, tz=tz, location=location, progress=step,
+                    **({"units": units} if units else {}))
+        if progress:
+            size = Path(path).stat().st_size
+            progress(i, size, size)
+        if not recs:  # e.g. a live recording whose sensor was never connected
+            raise FormatError(f"{path}: holds no samples")
+        for _, parts in groupby(recs, key=lambda r: (r.device, r.location)):  # a sensor's parts
+            rec = join_parts(list(parts), Path(path).name)
+            if rec.fs < MIN_RATE_HZ:
+                raise HypnicError(f"{Path(path).name}: {rec.fs:g} Hz is too slow to show a jerk (50-250 ms); "
+                                  f"hypnic needs {MIN_RATE_HZ:g} Hz or more")
+            recordings.append(rec)
     return recordings
 
 
-def read_stimuli(path: str | Path) -> list[str]:
-    """Stimulus times (noises, lights) from a CSV: a ``time`` column or one time per line.
+def read_times(path: str | Path) -> list[str]:
+    """Times from a CSV (stimuli such as noises and lights, or felt-it marks): a ``time``
+    column or one time per line.
 
     Raises
     ------
@@ -73,7 +112,7 @@ def read_stimuli(path: str | Path) -> list[str]:
     try:
         df = pd.read_csv(path, header=None, dtype=str, comment="#")
     except (OSError, ValueError) as exc:
-        raise FormatError(f"{path}: cannot read stimulus times: {exc}") from exc
+        raise FormatError(f"{path}: cannot read times: {' '.join(str(exc).split())}") from exc
     first = df.iloc[0].str.strip().str.lower().tolist() if len(df) else []
     if "time" in first:
         df = df.iloc[1:, first.index("time")]
@@ -104,7 +143,8 @@ def _activity(frame: Any) -> pd.DataFrame:
 
 def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
                   config: DetectionConfig | None = None, files: Sequence[str] = (),
-                  stimuli: Sequence[Any] | None = None) -> StoredNight:
+                  stimuli: Sequence[Any] | None = None,
+                  marks: pd.DataFrame | None = None) -> StoredNight:
     """Detect jerks in one night's recordings and summarise the night.
 
     Parameters
@@ -112,7 +152,8 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     recordings : sequence of Recording
         The sensors worn together that night.
     tz : tzinfo, optional
-        The sleeper's time zone, to name the night (default: the machine's).
+        The sleeper's time zone, to name the night and show its times in (default: the
+        zone the files state, else the machine's; :func:`sensing.timezones.sleeper_zone`).
     config : detection.DetectionConfig, optional
         Detection parameters.
     files : sequence of str
@@ -120,13 +161,16 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     stimuli : sequence, optional
         Times of stimuli (noises, lights) as ISO-8601 strings, Timestamps or int ns UTC;
         see :func:`detection.detect_night`.
+    marks : DataFrame, optional
+        Felt-it marks kept with the recordings (``start`` UTC, ``source``); the
+        double taps on the sensors are found here and added.
 
     Returns
     -------
     StoredNight
         The night's date, summary (:data:`analysis.nights.SUMMARY_COLUMNS`), sleep window,
-        every detected event (one row per sensor-level candidate, all kinds) and
-        1-minute activity; ready for :func:`analysis.nights.store_night`.
+        every detected event (one row per sensor-level candidate, all kinds),
+        1-minute activity and time zone; ready for :func:`analysis.nights.store_night`.
 
     Examples
     --------
@@ -134,38 +178,60 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     >>> from simulation import NightConfig, simulate_night
     >>> sim = simulate_night(NightConfig(hours_in_bed=0.5, locations=("wrist-left",), n_jerks=2), seed=1)
     >>> night = process_night(list(sim.recordings.values()), dt.timezone.utc)
-    >>> night.night
-    datetime.date(2026, 1, 5)
+    >>> night.night, night.tz
+    (datetime.date(2026, 1, 5), 'UTC')
     >>> sorted(night.summary)[:3]
     ['hours_asleep', 'hours_recorded', 'n_awakenings']
     """
     from detection import detect_night
+    from detection.markers import find_markers
 
+    tz = tz or sleeper_zone(None, recordings)
     result = detect_night(list(recordings), config, stimuli=stimuli)
-    summary = summarise_night(result.events, result.sleep, hours_recorded(recordings))
+    taps = [find_markers(r)[["start", "source"]] for r in recordings]
+    given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
+    found = [m for m in (*taps, *given) if len(m)]
+    all_marks = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
+                 if found else empty_marks())
+    summary = summarise_night(result.events, result.sleep, hours_recorded(recordings), all_marks)
     first_ns = min(int(r.time_ns[0]) for r in recordings)
     night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
     log.info("night %s: %d jerks", night, summary["n_jerks"])
     return StoredNight(night, summary, result.sleep, result.events, _activity(result.activity),
-                       tuple(files))
+                       tuple(files), all_marks, zone_name(tz))
 
 
-def process_files(paths: Sequence[str | Path], tz: dt.tzinfo | None = None) -> StoredNight:
+def process_files(paths: Sequence[str | Path], tz: str | None = None,
+                  locations: Sequence[str] | None = None,
+                  progress: Callable[[int, int, int], None] | None = None) -> StoredNight:
     """Read one night's files (one per sensor) and process the night (:func:`process_night`).
 
     Parameters
     ----------
     paths : sequence of path
         Recording files of the same night (any format :func:`sensing.readers.read` reads).
-    tz : tzinfo, optional
-        The sleeper's time zone, to name the night.
+    tz : str, optional
+        The sleeper's time zone (IANA name): it names the night, its times are shown in
+        it, and times the files write without a zone are local to it. Default: the zone
+        the files state, else the machine's (times without a zone are then UTC).
+    locations : sequence of str, optional
+        Where each file's sensor was worn, one per file, overriding what the files say.
+    progress : callable, optional
+        Reading progress, see :func:`read_files`.
     """
-    return process_night(read_files(paths), tz, files=[Path(p).name for p in paths])
+    from sensing.store import read_markers
+
+    recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
+    marks = [read_markers(p) for p in paths if Path(p).suffix.lower() == ".sqlite"]
+    return process_night(recordings, sleeper_zone(tz, recordings), files=[Path(p).name for p in paths],
+                         marks=pd.concat(marks, ignore_index=True) if marks else None)
 
 
-def add_night(paths: Sequence[str | Path], db: str | Path | None = None,
-              tz: dt.tzinfo | None = None) -> StoredNight:
-    """Process one night's files and store the night in the hypnic database.
+def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str | None = None,
+              locations: Sequence[str] | None = None,
+              progress: Callable[[int, int, int], None] | None = None) -> StoredNight:
+    """Process one night's files (:func:`process_files`) and store the night in the
+    hypnic database.
 
     Parameters
     ----------
@@ -173,20 +239,25 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None,
         Recording files of the same night.
     db : path, optional
         hypnic database (default: the user's).
-    tz : tzinfo, optional
-        The sleeper's time zone.
+    tz : str, optional
+        The sleeper's time zone (IANA name); see :func:`process_files`.
+    locations : sequence of str, optional
+        Where each file's sensor was worn, one per file.
+    progress : callable, optional
+        Reading progress, see :func:`read_files`.
     """
     from analysis.diary import connect
     from analysis.nights import store_night
 
-    night = process_files(paths, tz)
+    night = process_files(paths, tz, locations, progress)
     with connect(db) as con:
         store_night(con, night)
     return night
 
 
 def write_events(events: pd.DataFrame, path: str | Path) -> Path:
-    """Write an events table as CSV with ``start`` and ``end`` in ISO-8601 UTC (ns, ``Z``)."""
+    """Write an events table as CSV with ``start`` and ``end`` in ISO-8601 UTC (ns, ``Z``),
+    owner-only (:func:`sensing.private.write_private`)."""
     import numpy as np
 
     from sensing.generic import iso_strings
@@ -195,21 +266,17 @@ def write_events(events: pd.DataFrame, path: str | Path) -> Path:
     events = events.copy()
     for col in ("start", "end"):
         events[col] = np.asarray(iso_strings(events[col].to_numpy("datetime64[ns]").view(np.int64)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    events.to_csv(path, index=False)
-    return path
+    return write_private(path, events.to_csv(index=False))
 
 
 def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path],
                 locations: Sequence[str], config: DetectionConfig) -> Path:
     """Write a sleep window as JSON (:meth:`detection.SleepWindow.to_dict`) with provenance:
-    input ``files``, sensor ``locations``, hypnic version, creation time and ``config``."""
+    input ``files``, sensor ``locations``, hypnic version, creation time and ``config``;
+    owner-only (:func:`sensing.private.write_private`)."""
     from hypnic._version import __version__
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     info = dict(sleep.to_dict(), files=[str(f) for f in files], locations=list(locations),
                 hypnic_version=__version__, created=dt.datetime.now(dt.timezone.utc).isoformat(),
                 config=asdict(config))
-    path.write_text(json.dumps(info, indent=2))
-    return path
+    return write_private(path, json.dumps(info, indent=2))

@@ -38,7 +38,10 @@ DATA_UUID = "fb005c82" + _SUFFIX
 POLAR_EPOCH_NS = 946_684_800_000_000_000
 
 MEASUREMENT_ACC = 2
-OP_GET_SETTINGS, OP_START, OP_STOP = 1, 2, 3
+#: Recording-type bit of the measurement byte: the sensor records into its own memory
+#: (offline recording) instead of streaming.
+OFFLINE = 0x80
+OP_GET_SETTINGS, OP_START, OP_STOP, OP_GET_STATUS = 1, 2, 3, 5
 RESPONSE_CODE = 0xF0
 
 #: Setting type -> (name, bytes per value).
@@ -147,8 +150,9 @@ def query_settings_command(measurement: int = MEASUREMENT_ACC) -> bytes:
 
 
 def start_command(sample_rate_hz: int, resolution_bits: int = 16, range_g: int = 8,
-                  channels: int = 3) -> bytes:
-    """Control-point command starting ACC streaming.
+                  channels: int = 3, measurement: int = MEASUREMENT_ACC) -> bytes:
+    """Control-point command starting ACC streaming (or, with ``measurement`` ``MEASUREMENT_ACC
+    | OFFLINE``, an offline recording into the sensor's memory).
 
     Every setting is sent (the H10 rejects a start that omits one); ``channels`` is
     one byte (a 2-byte value is rejected by the Verity Sense).
@@ -157,8 +161,10 @@ def start_command(sample_rate_hz: int, resolution_bits: int = 16, range_g: int =
     --------
     >>> start_command(52).hex(" ")
     '02 02 00 01 34 00 01 01 10 00 02 01 08 00 04 01 03'
+    >>> start_command(52, measurement=MEASUREMENT_ACC | OFFLINE).hex(" ")[:5]
+    '02 82'
     """
-    return bytes([OP_START, MEASUREMENT_ACC]) + encode_settings(
+    return bytes([OP_START, measurement]) + encode_settings(
         {"sample_rate": sample_rate_hz, "resolution": resolution_bits, "range": range_g,
          "channels": channels})
 
@@ -166,6 +172,32 @@ def start_command(sample_rate_hz: int, resolution_bits: int = 16, range_g: int =
 def stop_command(measurement: int = MEASUREMENT_ACC) -> bytes:
     """Control-point command stopping a measurement."""
     return bytes([OP_STOP, measurement])
+
+
+def status_command() -> bytes:
+    """Control-point command asking which measurements run (streamed and/or recorded)."""
+    return bytes([OP_GET_STATUS])
+
+
+#: Measurement status (top two bits of each status byte).
+ACTIVE = {0: "idle", 1: "streaming", 2: "recording", 3: "streaming and recording"}
+
+
+def parse_status(params: bytes) -> dict[int, str]:
+    """Decode the parameters of a measurement-status response: one byte per measurement
+    type, its low 6 bits the type, its top 2 bits :data:`ACTIVE`.
+
+    Examples
+    --------
+    >>> parse_status(bytes([0x82, 0x00]))
+    {2: 'recording', 0: 'idle'}
+    """
+    return {b & 0x3F: ACTIVE[b >> 6] for b in bytes(params)}
+
+
+def encode_status(active: dict[int, int]) -> bytes:
+    """Measurement-status parameters (type -> :data:`ACTIVE` code; used by the emulator)."""
+    return bytes((code << 6) | meas for meas, code in active.items())
 
 
 def parse_control_response(data: bytes) -> ControlResponse:

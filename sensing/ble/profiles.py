@@ -133,8 +133,21 @@ class PolarProfile(Profile):
             return
         self._responses.put_nowait(bytes(data))
 
-    async def _command(self, client: Any, command: bytes,
-                       timeout_s: float = 5.0) -> pmd.ControlResponse:
+    async def open_control(self, client: Any) -> None:
+        """Subscribe to the control point's responses (before any :meth:`command`)."""
+        self.stopped_by_device = False
+        self._responses = asyncio.Queue()  # nothing stale from an earlier connection
+        await client.start_notify(pmd.CONTROL_UUID, self._on_control)
+
+    async def command(self, client: Any, command: bytes,
+                      timeout_s: float = 5.0) -> pmd.ControlResponse:
+        """Write a control-point command and wait for its response.
+
+        Raises
+        ------
+        DeviceError
+            If no response comes within ``timeout_s`` seconds.
+        """
         await client.write_gatt_char(pmd.CONTROL_UUID, command, response=True)
         while True:
             try:
@@ -147,15 +160,13 @@ class PolarProfile(Profile):
 
     async def start(self, client: Any, on_data: NotifyCallback, fs_hz: float,
                     range_g: int) -> None:
-        self.stopped_by_device = False
-        self._responses = asyncio.Queue()  # nothing stale from an earlier connection
-        await client.start_notify(pmd.CONTROL_UUID, self._on_control)
+        await self.open_control(client)
         await client.start_notify(pmd.DATA_UUID, on_data)
         features = bytes(await client.read_gatt_char(pmd.CONTROL_UUID))
         if len(features) < 2 or features[0] != 0x0F or not features[1] & 0x04:
             raise DeviceError("this Polar device does not offer accelerometer streaming "
                               f"(features {features.hex(' ')})")
-        answer = await self._command(client, pmd.query_settings_command())
+        answer = await self.command(client, pmd.query_settings_command())
         if not answer.ok:
             raise DeviceError(f"Polar sensor refused the settings query: {answer.message}")
         offered = pmd.parse_settings(answer.params)
@@ -163,10 +174,10 @@ class PolarProfile(Profile):
         self.range_g = nearest(offered.get("range", [8]), range_g)
         start = pmd.start_command(int(self.fs_hz), int(max(offered.get("resolution", [16]))),
                                   self.range_g, int(max(offered.get("channels", [3]))))
-        answer = await self._command(client, start)
+        answer = await self.command(client, start)
         if answer.status == 6:  # already streaming (e.g. after a dropped link): restart it
-            await self._command(client, pmd.stop_command())
-            answer = await self._command(client, start)
+            await self.command(client, pmd.stop_command())
+            answer = await self.command(client, start)
         if not answer.ok:
             raise DeviceError(f"Polar sensor refused to start the accelerometer at "
                               f"{self.fs_hz} Hz +-{self.range_g} g: {answer.message}")

@@ -177,6 +177,19 @@ def bluetooth_errors(what: str) -> Iterator[None]:
                           "(on Linux: is bluetoothd running?)") from exc
 
 
+async def scan_for(address: str, scanner_backend: type | None = None) -> tuple[Any, Any]:
+    """Scan until the sensor with ``address`` advertises; its bleak device and
+    advertisement data (bound it with a timeout)."""
+    from bleak import BleakScanner
+
+    address = address.upper()
+    async with BleakScanner(backend=scanner_backend) as scanner:
+        async for device, adv in scanner.advertisement_data():
+            if device.address.upper() == address:
+                return device, adv
+    raise asyncio.TimeoutError  # the scan ended without it
+
+
 class Sequencer:
     """Drops repeated notifications and puts one that arrives a place late back in order.
 
@@ -378,16 +391,6 @@ class _Connection:
         self.last_rx = self.rec.loop_time()
         self.rec.queue.put_nowait((self.index, self.rec.now_ns(), bytes(data)))
 
-    async def _scan(self) -> tuple[Any, Any] | None:
-        from bleak import BleakScanner
-
-        address = self.spec.address.upper()
-        async with BleakScanner(backend=self.rec.scanner_backend) as scanner:
-            async for device, adv in scanner.advertisement_data():
-                if device.address.upper() == address:
-                    return device, adv
-        return None
-
     async def run(self) -> None:
         cfg = self.rec.cfg
         backoff = cfg.backoff_initial_s
@@ -425,9 +428,8 @@ class _Connection:
         cfg = self.rec.cfg
         self.status.link = "scanning"
         with bluetooth_errors(f"cannot scan for {self.spec.address}"):
-            found = await asyncio.wait_for(self._scan(), cfg.scan_timeout_s)
-        if found is None:
-            raise asyncio.TimeoutError
+            found = await asyncio.wait_for(scan_for(self.spec.address, self.rec.scanner_backend),
+                                           cfg.scan_timeout_s)
         device, adv = found
         if self.profile is None:
             name = self.spec.profile or detect_profile(adv.local_name, adv.service_uuids)

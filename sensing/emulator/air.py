@@ -55,12 +55,15 @@ class EmulatedAir:
         return self._start_ns + round((asyncio.get_running_loop().time() - self._t0) * 1e9)
 
     def add_sensor(self, profile: str, recording: Recording, address: str | None = None,
-                   faults: tuple[Fault, ...] = (), name: str | None = None) -> EmulatedSensor:
+                   faults: tuple[Fault, ...] = (), name: str | None = None,
+                   clock_drift_ppm: float = 0.0, memory_bytes: int = 16_000_000
+                   ) -> EmulatedSensor:
         """Add a sensor playing ``recording`` over ``profile`` (``polar``, ``hypnic`` or
-        ``witmotion``)."""
+        ``witmotion``); a Polar sensor's clock drifts by ``clock_drift_ppm`` (ppm) and its
+        memory holds ``memory_bytes`` (bytes)."""
         address = address or f"F0:00:00:00:{len(self.sensors) // 256:02X}:{len(self.sensors) % 256:02X}"
         sensor = EmulatedSensor(self.link, self.now_ns, profile, recording, address.upper(),
-                                faults, name)
+                                faults, name, clock_drift_ppm, memory_bytes)
         self.sensors[sensor.address] = sensor
         return sensor
 

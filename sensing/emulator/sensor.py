@@ -8,8 +8,11 @@ protocol bytes:
 * ``polar``: the PMD service (feature read, settings query, start/stop with responses
   as indications on the control point, delta-compressed ACC frames type 0x81 with the
   device time of the last sample, raw type 0x01 when a frame would not fit the MTU);
-  the device clock is 1.5 s off true time and restarts at 2019-01-01 on a reboot,
-  like an H10.
+  the device clock is 1.5 s off true time until it is set, may drift, and restarts at
+  2019-01-01 on a reboot, like an H10. Like a Verity Sense it also records offline
+  into its memory (PMD measurement 0x82) and serves its files, clock and free memory
+  over Polar's file transfer (PSFTP; :mod:`sensing.emulator.polar_memory`); streaming
+  and offline recording of the accelerometer exclude each other, as on the device.
 * ``hypnic``: the open profile (:mod:`sensing.ble.hypnic_profile`), counter from the
   START command and a free-running microsecond device clock from power-on.
 * ``witmotion``: one 20-byte ``55 61`` packet per sample while notifications are on,
@@ -31,13 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sensing.ble import hypnic_profile, pmd
+from sensing.ble import hypnic_profile, pmd, psftp
 from sensing.ble.profiles import (
     BATTERY_LEVEL_UUID,
     WITMOTION_RATES,
     WitMotionProfile,
     encode_witmotion,
 )
+from sensing.emulator.polar_memory import PolarMemory
 from sensing.errors import FormatError, HypnicError
 
 if TYPE_CHECKING:
@@ -45,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FAULT_KINDS = ("drop", "lose", "reboot", "stall")
+FAULT_KINDS = ("drop", "lose", "reboot", "stall", "busy", "cut", "full")
 #: Link-layer payload, bytes: Data Length Extension (Bluetooth 4.2), as on current sensors
 #: and hosts (bumble's default of 27 splits every notification into ~10 packets).
 LL_PAYLOAD = 251
@@ -72,13 +76,19 @@ class Fault:
         ``drop``: the link drops and the sensor stays out of range for ``duration_s``;
         ``lose``: ``count`` notifications are sent into the void (lost);
         ``reboot``: the sensor restarts (device clock and counter restart, link drops);
-        ``stall``: the stream stops while the link stays up, until the host restarts it.
+        ``stall``: the stream stops while the link stays up, until the host restarts it;
+        Polar file transfer: ``busy``: for ``duration_s`` the sensor is in its own
+        exercise-recording mode and refuses file transfer with ``SYSTEM_BUSY``;
+        ``cut``: file downloads are cut once ``count`` more air packets of them have
+        gone (the link drops; out of range for ``duration_s``); ``full``: the memory is full (a
+        running offline recording stops, a start is refused).
     at_s : float
         When, in recording seconds from the first sample, s.
     duration_s : float
-        How long the sensor stays out of range (``drop``, ``reboot``), s.
+        How long the sensor stays out of range (``drop``, ``reboot``, ``cut``) or busy
+        (``busy``), s.
     count : int
-        Notifications lost (``lose``).
+        Notifications lost (``lose``); air packets sent before the cut (``cut``).
     """
 
     kind: str
@@ -115,12 +125,16 @@ class EmulatedSensor:
     ----------
     delivered : ndarray of bool
         Per recording sample: sent to the host in a notification.
+    memory : PolarMemory or None
+        A Polar sensor's memory (offline recordings and files; its ``recorded`` marks the
+        samples kept offline).
     log : list of (int, str)
         Recording-time ns and what happened (``connected``, ``drop``, ``reboot`` ...).
     """
 
     def __init__(self, link: Any, now_ns: Callable[[], int], profile: str, recording: Recording,
-                 address: str, faults: tuple[Fault, ...] = (), name: str | None = None):
+                 address: str, faults: tuple[Fault, ...] = (), name: str | None = None,
+                 clock_drift_ppm: float = 0.0, memory_bytes: int = 16_000_000):
         if profile not in PROFILES:
             raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {PROFILES}")
         self.link, self.now_ns = link, now_ns
@@ -140,6 +154,17 @@ class EmulatedSensor:
         self._blackout_until = 0    # recording ns before which the sensor is out of range
         self._boot_ns = int(recording.time_ns[0])
         self._clock_ns = POLAR_CLOCK_ERROR_NS - pmd.POLAR_EPOCH_NS  # PMD device time - UTC
+        self._clock_set_ns = int(recording.time_ns[0])  # UTC when it was set (drift origin)
+        self.drift_ppm = clock_drift_ppm
+        self.tz_min = 0             # time-zone offset the device clock was set with, min
+        self.memory = (PolarMemory(recording, self, memory_bytes) if profile == "polar"
+                       else None)
+        self._ftp: Any = None
+        self._ftp_in = psftp.Assembler()
+        self._ftp_cancel = False
+        self._cut: Fault | None = None
+        self._cut_left = 0
+        self._busy_until = 0
         self._start_index = 0
         self._range_g = 8
         self._task: asyncio.Task | None = None
@@ -147,6 +172,17 @@ class EmulatedSensor:
         self._data: Any = None
         self._closing = False
         self._device = self._make_device()
+
+    # -- device clock -----------------------------------------------------------------------
+    def device_ns(self, utc_ns: int) -> int:
+        """The device clock at UTC ``utc_ns``: ns since 2000-01-01 (in the local time it was
+        set to), off by the set error and drifting by ``drift_ppm``."""
+        return utc_ns + self._clock_ns + round((utc_ns - self._clock_set_ns) * self.drift_ppm * 1e-6)
+
+    def set_device(self, device_ns: int) -> None:
+        """Set the device clock to ``device_ns`` now."""
+        now = self.now_ns()
+        self._clock_ns, self._clock_set_ns = device_ns - now, now
 
     # -- GATT server ----------------------------------------------------------------------
     def _make_device(self) -> Any:
@@ -169,6 +205,14 @@ class EmulatedSensor:
                                          write=self._on_pmd_write))
             self._data = Characteristic(pmd.DATA_UUID, props.NOTIFY, Characteristic.READABLE, b"")
             service = pmd.SERVICE_UUID
+            self._ftp = Characteristic(
+                psftp.MTU_UUID, props.WRITE | props.WRITE_WITHOUT_RESPONSE | props.NOTIFY, rw,
+                CharacteristicValue[Any](write=self._on_ftp_write))
+            device.add_service(Service(psftp.SERVICE_UUID, [
+                self._ftp,
+                Characteristic(psftp.D2H_UUID, props.NOTIFY, Characteristic.READABLE, b""),
+                Characteristic(psftp.H2D_UUID, props.WRITE | props.WRITE_WITHOUT_RESPONSE, rw,
+                               CharacteristicValue[Any](write=lambda _c, _v: None))]))
         elif self.profile == "witmotion":  # streams whenever notifications are on
             wit = WitMotionProfile
             self._control = Characteristic(wit.write_uuid, props.WRITE | props.WRITE_WITHOUT_RESPONSE,
@@ -207,7 +251,12 @@ class EmulatedSensor:
     def _on_pmd_write(self, _conn: Any, value: bytes) -> None:
         op, meas = value[0], value[1] if len(value) > 1 else 0
         status, params = 0, b""
-        if meas != pmd.MEASUREMENT_ACC:
+        memory = self.memory
+        assert memory is not None
+        if op == pmd.OP_GET_STATUS:
+            meas = 0
+            params = pmd.encode_status({pmd.MEASUREMENT_ACC: self._streaming + 2 * memory.recording_on})
+        elif meas & 0x3F != pmd.MEASUREMENT_ACC:
             status = 3
         elif op == pmd.OP_GET_SETTINGS:
             params = pmd.encode_settings({"sample_rate": int(round(self.fs))})
@@ -219,18 +268,71 @@ class EmulatedSensor:
                 settings = pmd.parse_settings(value[2:])
             except FormatError:
                 settings, status = {}, 5
-            if status == 0 and self._streaming:
-                status = 6
+            range_g = int(settings.get("range", [8])[0])
+            if status == 0 and (self._streaming or memory.recording_on):
+                status = 6  # streaming and recording the accelerometer exclude each other
+            elif status == 0 and meas & pmd.OFFLINE:
+                now = self.now_ns()
+                status = memory.start(self._produced(now), now, range_g)
+                self._note("offline start" if status == 0 else f"offline start refused ({status})")
             elif status == 0:
-                self._range_g = int(settings.get("range", [8])[0])
+                self._range_g = range_g
                 self._start_stream()
                 params = pmd.encode_settings({"factor": 1.0})
         elif op == pmd.OP_STOP:
-            self._streaming = False
+            if meas & pmd.OFFLINE:
+                memory.stop(self._produced(self.now_ns()))
+                self._note("offline stop")
+            else:
+                self._streaming = False
         else:
             status = 1
         self._spawn(self._device.indicate_subscribers(
-            self._control, pmd.encode_control_response(op, status, params)))
+            self._control, pmd.encode_control_response(op, status, params, meas)))
+
+    def _on_ftp_write(self, _conn: Any, value: bytes) -> None:
+        """A PSFTP air packet from the host: assemble the message, answer it."""
+        if bytes(value) == psftp.CANCEL:
+            self._ftp_cancel = True
+            return
+        try:
+            message = self._ftp_in.push(value)
+        except HypnicError:
+            self._ftp_in = psftp.Assembler()
+            self._spawn(self._ftp_send([psftp.error_packet(101)], False))
+            return
+        if message is None:
+            return
+        self._ftp_in, self._ftp_cancel = psftp.Assembler(), False
+        assert self.memory is not None
+        now = self.now_ns()
+        file_get = False
+        try:
+            m = psftp.parse_message(message)
+            file_get = m.query is None and m.command == psftp.GET and not m.path.endswith("/")
+            answer = self.memory.answer(m, self._produced(now), now)
+            packets = ([psftp.error_packet(0)] if answer is None
+                       else psftp.packets(answer, self._conn.att_mtu - 3))
+        except psftp.PftpError as exc:
+            packets = [psftp.error_packet(exc.code)]
+        except FormatError:
+            packets = [psftp.error_packet(101)]
+        self._spawn(self._ftp_send(packets, file_get))
+
+    async def _ftp_send(self, packets: list[bytes], file_get: bool) -> None:
+        """Notify an answer's air packets; an armed ``cut`` fault drops the link once
+        ``count`` packets of file downloads have gone."""
+        for packet in packets:
+            if self._conn is None or self._ftp_cancel:
+                return
+            if file_get and self._cut is not None:
+                if self._cut_left == 0:
+                    self._note("download cut")
+                    duration, self._cut = self._cut.duration_s, None
+                    await self._go_away(self.now_ns(), duration)
+                    return
+                self._cut_left -= 1
+            await self._device.notify_subscribers(self._ftp, packet)
 
     def _on_hypnic_write(self, _conn: Any, value: bytes) -> None:
         try:
@@ -323,10 +425,13 @@ class EmulatedSensor:
                     wake = int(t[self._pos + per - 1])
             else:
                 self._pos = end  # produced, never sent
+            if self.memory is not None and self.memory.busy:
+                self.memory.busy = now < self._busy_until
+                wake = min(wake, self._busy_until) if self.memory.busy else wake
+            if self._blackout_until > now and self._conn is None:  # nothing happens till then
+                wake = self._blackout_until
             if faults:
                 wake = min(wake, int(t[0] + faults[0].at_s * 1e9))
-            if self._blackout_until > now:
-                wake = min(wake, self._blackout_until)
             # 1 us past the moment, so that the loop's float clock has surely reached it
             await asyncio.sleep(max(wake - now, 0) / 1e9 + 1e-6)
 
@@ -345,7 +450,7 @@ class EmulatedSensor:
         acc, t = self.recording.acc[i0:i1], self.recording.time_ns[i0:i1]
         if self.profile == "polar":
             mg = np.clip(np.rint(acc * 1000), -1000 * self._range_g, 1000 * self._range_g)
-            device_ns = int(t[-1]) + self._clock_ns
+            device_ns = self.device_ns(int(t[-1]))
             value = pmd.encode_acc_frame(device_ns, mg)
             if len(value) > self._conn.att_mtu - 3:
                 value = pmd.encode_acc_frame(device_ns, mg, compressed=False)
@@ -367,14 +472,28 @@ class EmulatedSensor:
             self._lose += fault.count
         elif fault.kind == "stall":
             self._stalled = True
-        else:
+        elif fault.kind == "cut":
+            self._cut, self._cut_left = fault, fault.count
+        elif fault.kind == "busy" and self.memory is not None:
+            self.memory.busy = True
+            self._busy_until = now + int(fault.duration_s * 1e9)
+        elif fault.kind == "full" and self.memory is not None:
+            self.memory.full = True
+            self.memory.stop(self._produced(now))
+        elif fault.kind in ("drop", "reboot"):
             if fault.kind == "reboot":
                 self._boot_ns = now
-                self._clock_ns = POLAR_RESET_NS - now
-            self._blackout_until = now + int(fault.duration_s * 1e9)
-            self._streaming = False
-            if self._device.is_advertising:
-                await self._device.stop_advertising()
-            if self._conn is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self._conn.disconnect(), 2.0)
+                self.set_device(POLAR_RESET_NS)
+                if self.memory is not None:
+                    self.memory.stop(self._produced(now))
+            await self._go_away(now, fault.duration_s)
+
+    async def _go_away(self, now: int, duration_s: float) -> None:
+        """Out of range for ``duration_s``: the link drops, no advertising."""
+        self._blackout_until = now + int(duration_s * 1e9)
+        self._streaming = False
+        if self._device.is_advertising:
+            await self._device.stop_advertising()
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._conn.disconnect(), 2.0)

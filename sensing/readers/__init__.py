@@ -9,16 +9,39 @@ and reader receives. Supported layouts are the :class:`Format` entries of one re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from sensing.body import parse_location
 from sensing.errors import FormatError, HypnicError
-from sensing.readers import actigraph, axivity, empatica, geneactiv, phyphox, polar, tabular
-from sensing.readers._common import Probe, ReadOptions, TruncatedFileWarning
+from sensing.readers import (
+    actigraph,
+    axivity,
+    empatica,
+    geneactiv,
+    gt3x,
+    parquet,
+    phyphox,
+    polar,
+    tabular,
+)
+from sensing.readers._common import (
+    Probe,
+    ReadOptions,
+    TruncatedFileWarning,
+    check_zone,
+    text_encoding,
+    transcode,
+    unit_scale,
+)
+from sensing.readers.identify import MESSAGE_CHARS, clip, describe
+from sensing.readers.timecheck import check_samples
 from sensing.recording import Recording
 
-__all__ = ["FORMATS", "Format", "ReadOptions", "TruncatedFileWarning", "detect_format", "read"]
+__all__ = ["FORMATS", "Format", "ReadOptions", "TruncatedFileWarning", "check_format", "detect_format",
+           "read", "read_options"]
 
 
 @dataclass(frozen=True)
@@ -75,10 +98,11 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     Raises
     ------
     FormatError
-        Unknown layout (naming the formats tried), a malformed row (with its line
-        number and content), an unknown option.
+        Unknown layout (saying what the file looks like), a malformed row (with its
+        line number), an unknown option, impossible times; one line each.
     InvalidRecordingError
-        Samples that cannot form a recording (fewer than two, ambiguous duplicates).
+        Samples that cannot form a recording (fewer than two, ambiguous duplicates),
+        an unknown location.
 
     Warns
     -----
@@ -96,27 +120,85 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     >>> rec.location, rec.fs, rec.meta["format"]
     ('wrist-left', 25.0, 'generic-csv')
     """
-    path = Path(path)
-    known = {f.name for f in fields(ReadOptions)} - {"tz", "location"}
+    opts = read_options(tz=tz, location=location, **options)
+    check_format(format)
+    return _read(Path(path), format, opts)
+
+
+def check_format(format: str) -> None:
+    """Refuse a ``format=`` that is neither ``"auto"`` nor a key of :data:`FORMATS`."""
+    if format != "auto" and format not in FORMATS:
+        raise FormatError(clip(f"unknown format {format!r}; one of auto, {', '.join(FORMATS)}", MESSAGE_CHARS))
+
+
+def read_options(**options) -> ReadOptions:
+    """Check read options and return them as :class:`ReadOptions` (before any file is read).
+
+    Location spellings are normalised (``left wrist`` is ``wrist-left``, see
+    :func:`sensing.body.parse_location`).
+
+    Raises
+    ------
+    FormatError
+        An unknown option, units, time zone or start time, or a rate that is not a
+        positive number.
+    InvalidRecordingError
+        An unknown location, or a limb without its side.
+    """
+    known = {f.name for f in fields(ReadOptions)}
     unknown = set(options) - known
     if unknown:
         raise FormatError(f"unknown read option(s) {', '.join(sorted(unknown))}; "
                           f"expected {', '.join(sorted(known))}")
+    opts = ReadOptions(**options)
+    if opts.location is not None:
+        opts = replace(opts, location=parse_location(opts.location))
+    if opts.units is not None:
+        unit_scale(opts.units)
+    if opts.tz is not None:
+        check_zone(opts.tz)
+    for name, value in (("fs", opts.fs), ("max_reorder_s", opts.max_reorder_s)):
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)
+                                      and value >= (0 if name == "max_reorder_s" else 1e-9)):
+            raise FormatError(f"{name}={value!r} is not a positive number")
+    if opts.start is not None:
+        tabular.parse_start(opts.start, opts.tz)
+    return opts
+
+
+def _read(path: Path, format: str, opts: ReadOptions) -> list[Recording]:
+    """:func:`read` with checked options; every error message one line."""
     if path.is_dir():
         raise FormatError(f"{path} is a folder; give the recording file inside it")
     if not path.is_file():
         raise FormatError(f"no such file: {path}")
-    if format != "auto" and format not in FORMATS:
-        raise FormatError(f"{path.name}: unknown format {format!r}; supported: auto, {', '.join(FORMATS)}")
-    opts = ReadOptions(tz=tz, location=location, **options)
-    probe = Probe.of(path)
-    if format == "auto":
-        fmt = _detect(probe)
-    else:
-        fmt = _BY_NAME[format]
-        if fmt.checked and not fmt.sniff(probe):
-            raise FormatError(f"{path.name}: not a {fmt.name} file: expected {fmt.expects}")
-    return fmt.read(probe, opts)
+    try:
+        probe = Probe.of(path)
+        encoding = text_encoding(probe.head)
+        if encoding:
+            return _read_transcoded(path, encoding, format, opts)
+        if format == "auto":
+            fmt = _detect(probe)
+        else:
+            fmt = _BY_NAME[format]
+            if fmt.checked and not fmt.sniff(probe):
+                raise FormatError(f"{path.name}: not a {fmt.name} file: expected {fmt.expects}")
+        return fmt.read(probe, opts)
+    except HypnicError as exc:
+        text = str(exc)
+        if "\n" in text or len(text) > MESSAGE_CHARS:
+            raise type(exc)(clip(text, MESSAGE_CHARS)) from None
+        raise
+
+
+def _read_transcoded(path: Path, encoding: str, format: str, opts: ReadOptions) -> list[Recording]:
+    """A UTF-16 or UTF-32 text file, read through a UTF-8 copy in a temporary folder."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = transcode(path, encoding, Path(tmp) / path.name.removesuffix(".gz"))
+        recs = _read(copy, format, opts)
+    return [replace(r, meta={**r.meta, "encoding": encoding}) for r in recs]
 
 
 def detect_format(path: str | Path) -> str:
@@ -125,59 +207,54 @@ def detect_format(path: str | Path) -> str:
     Raises
     ------
     FormatError
-        If no layout fits, naming the formats tried and what each expects.
+        If no layout fits, saying what the file looks like.
     """
     return _detect(Probe.of(Path(path))).name
 
 
 def _detect(probe: Probe) -> Format:
-    """The first registered format whose sniffer accepts the file (generic CSV last)."""
+    """The first registered format whose sniffer accepts the file (generic CSV last).
+
+    Raises
+    ------
+    FormatError
+        In one line: what the file looks like and what to do (:func:`identify.describe`).
+    """
     for fmt in _REGISTRY:
         if fmt.sniff(probe):
             return fmt
-    head = probe.head
-    first = next((ln for ln in probe.lines if ln.strip()), "")
-    if b"\x00" in head[:1024] and not head.startswith(b"MD"):
-        first = f"binary data {head[:16]!r}"
-    tried = "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
-    raise FormatError(f"{probe.path.name}: unknown layout (generic CSV: {tabular.not_generic(probe)}). "
-                      f"Tried: {tried}. The file starts with {first[:120]!r}")
-
-
-def _read_parquet(probe: Probe, opts: ReadOptions) -> list[Recording]:
-    from sensing import generic
-
-    rec = generic.read_parquet(probe.path, location=opts.location, fs=opts.fs)
-    return [replace(rec, meta={**rec.meta, "format": "parquet"})]
+    name = clip(probe.path.name, 60)
+    raise FormatError(clip(f"{name}: {describe(probe, tabular.not_generic(probe))}", MESSAGE_CHARS))
 
 
 def _read_zip(probe: Probe, opts: ReadOptions) -> list[Recording]:
     """Every recording in a zip archive (phyphox exports; ``meta/`` folders are kept beside)."""
     import tempfile
     import zipfile
+    import zlib
 
     path = probe.path
+    recs, reasons = [], []
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/")]
-            if {"log.bin", "info.txt"} <= set(names):
-                raise FormatError(f"{path.name}: an ActiGraph .gt3x file, which hypnic does not read; "
-                                  "export a RAW CSV from ActiLife instead")
+            if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+                raise FormatError(f"{path.name}: an Excel workbook; save the sheet as CSV "
+                                  "(a time column and x, y, z)")
             members = [n for n in names if "meta/" not in f"/{n}" and not n.startswith("__MACOSX")]
             with tempfile.TemporaryDirectory() as tmp:
                 archive.extractall(tmp)
-                recs, reasons = [], []
                 for name in members:
                     try:
-                        recs += read(Path(tmp) / name, tz=opts.tz, location=opts.location,
-                                     **{k: v for k, v in vars(opts).items() if k not in ("tz", "location")})
+                        recs += _read(Path(tmp) / name, "auto", opts)
                     except FormatError as exc:
-                        reasons.append(str(exc).split(". Tried:")[0])
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise FormatError(f"{path.name}: unreadable zip archive ({exc})") from None
+                        reasons.append(str(exc))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        raise FormatError(f"{path.name}: damaged zip archive ({clip(str(exc), 80)})") from None
     if not recs:
-        raise FormatError(f"{path.name}: no readable recording in the archive: "
-                          + ("; ".join(reasons) or "it is empty"))
+        listed = clip(", ".join(members), 60) if members else "nothing"
+        raise FormatError(f"{path.name}: a zip archive holding {listed}; no recording in it"
+                          + (f" ({reasons[0]})" if reasons else ""))
     return recs
 
 
@@ -190,14 +267,40 @@ def _read_sqlite(probe: Probe, opts: ReadOptions) -> list[Recording]:
                           "sensing.store, which this installation lacks") from None
     import sqlite3
 
+    foreign = _foreign_database(path)
+    if foreign:
+        raise FormatError(f"{path.name}: {foreign}")
     try:
         recs = read_sqlite(path)
     except HypnicError:
         raise
     except (sqlite3.Error, UnicodeDecodeError, ValueError) as exc:  # a damaged database
-        raise FormatError(f"{path.name}: damaged recording database ({exc})") from None
+        raise FormatError(f"{path.name}: damaged recording database ({clip(str(exc), 80)})") from None
+    for r in recs:
+        check_samples(r.time_ns, r.acc, path.name)
     return [replace(r, location=opts.location or r.location, meta={**r.meta, "format": "sqlite"})
             for r in recs]
+
+
+def _foreign_database(path: Path) -> str | None:
+    """What a SQLite file that is not a hypnic recording is (None if it is one, or if its
+    tables cannot be listed: reading it then says what is wrong)."""
+    import contextlib
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {row[0].lower() for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except (sqlite3.Error, ValueError):
+        return None
+    if {"chunks", "sensors"} <= tables:
+        return None
+    if {"data", "settings"} <= tables:
+        return ("an ActiGraph .agd/.agdc database (counts per epoch, not raw samples), which hypnic "
+                "does not read; export a RAW CSV or the .gt3x from ActiLife")
+    if {"diary", "nights"} <= tables:
+        return "a hypnic diary, not a recording"
+    return f"a SQLite database that is not a hypnic recording (tables: {clip(', '.join(sorted(tables)), 50) or 'none'})"
 
 
 def _magic(prefix: bytes) -> Callable[[Probe], bool]:
@@ -216,7 +319,8 @@ _REGISTRY: tuple[Format, ...] = (
     Format(axivity.NAME, axivity.EXPECTS, axivity.sniff, axivity.read),
     Format("sqlite", "a SQLite database written by 'hypnic record'",
            _magic(b"SQLite format 3\x00"), _read_sqlite),
-    Format("parquet", "a Parquet file with time and x, y, z columns", _magic(b"PAR1"), _read_parquet),
+    Format(parquet.NAME, parquet.EXPECTS, parquet.sniff, parquet.read),
+    Format(gt3x.NAME, gt3x.EXPECTS, gt3x.sniff, gt3x.read),
     Format("zip", "a .zip archive of files in these layouts (e.g. a phyphox export)",
            _magic(b"PK\x03\x04"), _read_zip),
     _text(geneactiv),

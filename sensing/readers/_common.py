@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import mmap
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +26,8 @@ UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / G, "1/64g": 1.0 
 _UNIT_ALIASES = {
     "g": "g", "mg": "mg", "millig": "mg", "milli-g": "mg",
     "m/s^2": "m/s^2", "m/s2": "m/s^2", "m/s²": "m/s^2", "ms^-2": "m/s^2", "ms-2": "m/s^2",
-    "mps2": "m/s^2", "1/64g": "1/64g",
+    "mps2": "m/s^2", "ms2": "m/s^2", "m/s/s": "m/s^2", "meterspersecondsquared": "m/s^2",
+    "meterpersecondsquared": "m/s^2", "metrespersecondsquared": "m/s^2", "1/64g": "1/64g",
 }
 
 
@@ -77,25 +80,56 @@ class ReadOptions:
     progress: Progress | None = None
 
 
+def unit_name(text: str) -> str | None:
+    """The key of :data:`UNITS` that ``text`` spells (``m/s2``, ``ms^-2``, ``millig`` ...), or None."""
+    return _UNIT_ALIASES.get(text.strip().lower().replace(" ", "").replace("_", ""))
+
+
 def unit_scale(units: str) -> float:
     """Size in g of one unit named ``units`` (``g``, ``mg``, ``m/s^2`` and spellings)."""
-    key = _UNIT_ALIASES.get(units.strip().lower().replace(" ", ""))
+    key = unit_name(units)
     if key is None:
         raise FormatError(f"unknown acceleration units {units!r}; expected g, mg or m/s^2")
     return UNITS[key]
 
 
-_UNIT_IN_NAME = re.compile(r"[\[(]\s*([^\])]+?)\s*[\])]\s*$|_(mg|g|ms2|mps2)$", re.IGNORECASE)
+def check_zone(tz: str) -> None:
+    """Refuse a time zone that is not an IANA name (``Europe/London``)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise FormatError(f"unknown time zone {str(tz)[:40]!r}; give an IANA zone such as Europe/London") from None
 
 
-def units_from_name(name: str) -> str | None:
-    """Acceleration units written in a column name (``X [mg]``, ``acc_x (m/s^2)``, ``ax_g``)."""
-    m = _UNIT_IN_NAME.search(name.strip())
-    if not m:
-        return None
-    text = (m.group(1) or m.group(2)).replace(" ", "").lower()
-    key = _UNIT_ALIASES.get(text)
-    return key
+def text_encoding(head: bytes) -> str | None:
+    """``"utf-16"`` or ``"utf-32"`` (with byte order if there is no BOM) when the start of a
+    file is text in one of them; None for anything else (UTF-8 text, binary)."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[:1024]
+    text = set(range(32, 127)) | {9, 10, 13}
+    for order, chars, zeros in (("utf-16-le", sample[0::2], sample[1::2]),
+                                ("utf-16-be", sample[1::2], sample[0::2])):
+        if len(sample) >= 16 and not any(zeros) and set(chars) <= text:
+            return order
+    return None
+
+
+def transcode(path: Path, encoding: str, target: Path) -> Path:
+    """Write the text of ``path`` (in ``encoding``, maybe gzip) to ``target`` as UTF-8."""
+    import codecs
+    import shutil
+
+    with open_binary(path) as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        try:
+            shutil.copyfileobj(codecs.getreader(encoding)(src, "replace"), dst, 1 << 20)
+        except GZIP_ERRORS:
+            pass  # a cut compressed stream: what came before the cut
+    return target
 
 
 def is_gzip(path: Path) -> bool:
@@ -115,6 +149,18 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
                 return _read_what_you_can(f, n)
     with open(path, "rb") as f:
         return f.read(n)
+
+
+def uncompressed_size(path: Path) -> int:
+    """Size of a file's content in bytes: its size, or for gzip the size the trailer
+    states (modulo 4 GiB; six times the compressed size where that is less)."""
+    size = path.stat().st_size
+    if not is_gzip(path):
+        return size
+    with open(path, "rb") as f:
+        f.seek(max(size - 4, 0))
+        stated = int.from_bytes(f.read(4), "little")
+    return stated if stated >= size else size * 6
 
 
 def _read_what_you_can(f, n: int) -> bytes:
@@ -177,6 +223,22 @@ class Probe:
 def open_binary(path: Path):
     """A binary file object, transparently decompressing gzip."""
     return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+@contextlib.contextmanager
+def whole_file(path: Path) -> Iterator[tuple[bytes | mmap.mmap, bool]]:
+    """The content of a file and whether it was cut short: memory-mapped for a plain file
+    (no copy in memory), decompressed for gzip (:func:`read_all_bytes`)."""
+    if is_gzip(path) or path.stat().st_size == 0:
+        yield read_all_bytes(path)
+        return
+    with open(path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            yield mapped, False
+        finally:
+            with contextlib.suppress(BufferError):  # views held by an error's traceback:
+                mapped.close()  # unmapped when they are collected
 
 
 def read_all_bytes(path: Path) -> tuple[bytes, bool]:
@@ -245,8 +307,6 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
 
 def location_from_text(text: str) -> str | None:
     """A hypnic location from a device's free-text body location (``left wrist``, ``R ankle``)."""
-    import re
-
     words = set(re.findall(r"[a-z]+", text.lower()))
     side = "left" if words & {"left", "l", "lt"} else "right" if words & {"right", "r", "rt"} else None
     for part, names in (("wrist", {"wrist"}), ("ankle", {"ankle"}), ("thigh", {"thigh"}),

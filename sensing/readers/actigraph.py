@@ -18,8 +18,12 @@ Layout (ActiLife 6 "RAW" CSV; as read by GGIR, read.gt3x and pygt3x users)::
 * Ten header lines; the first gives the date format (``M/d/yyyy``, ``dd/MM/yyyy`` ...)
   and the rate; ``Start Time`` and ``Start Date`` are the device's local time (``tz``).
 * Then an optional column row (``Accelerometer X,...``, with an optional leading
-  ``Timestamp`` column) and one row per sample in g.
-* Sample ``i`` is at start + i / rate (ActiLife writes the samples on that grid).
+  ``Timestamp`` column; IMU exports add temperature, gyroscope and magnetometer columns)
+  and one row per sample, in g or, exported as such, in raw counts (LSB; told from the
+  size of gravity and scaled by the serial's nominal LSB per g, :func:`lsb_per_g`).
+* Sample ``i`` is at start + i / rate (ActiLife writes the samples on that grid); the
+  start is the first ``Timestamp`` when there is one (an export of part of a
+  recording), else the header's start.
 """
 
 from __future__ import annotations
@@ -30,7 +34,16 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import Probe, ReadOptions, unit_scale
-from sensing.readers.tabular import Layout, guess_delimiter, parse_start, read_table, split_fields
+from sensing.readers.tabular import (
+    Layout,
+    axis_columns,
+    guess_delimiter,
+    is_time_name,
+    median_norm,
+    parse_start,
+    read_table,
+    split_fields,
+)
 from sensing.readers.timecheck import build_recordings
 
 NAME = "actigraph-csv"
@@ -63,6 +76,13 @@ def parse_date(text: str, fmt: str) -> str:
         raise FormatError(f"cannot read the date {text!r} in format {fmt!r}") from None
 
 
+def lsb_per_g(serial: str) -> float:
+    """ActiGraph's nominal accelerometer scale, LSB per g, from a device serial number:
+    341 for NEO, CLE and MRA devices (GT3X+, wGT3X+, ActiSleep+; +-6 g), 256 for the
+    others (wGT3X-BT, GT9X Link, ...; +-8 g), as ActiGraph's .gt3x specification gives."""
+    return 341.0 if serial.strip()[:3].upper() in ("NEO", "CLE", "MRA") else 256.0
+
+
 def read(probe: Probe, opts: ReadOptions) -> list:
     """Read an ActiLife RAW CSV into Recordings (see the module docstring)."""
     path, lines = probe.path, probe.lines
@@ -70,24 +90,49 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     rate = re.search(r"at\s+(\d+(?:\.\d+)?)\s*Hz", first)
     fmt = re.search(r"date format\s+(\S+)", first)
     if not rate or not fmt:
-        raise FormatError(f"{path.name}: first line lacks 'date format ...' or 'at N Hz': {first!r}")
+        raise FormatError(f"{path.name}: the first line lacks 'date format ...' or 'at N Hz'")
     fs = opts.fs or float(rate.group(1))
-    day = parse_date(_field(lines, "Start Date"), fmt.group(1))
-    start_ns = parse_start(f"{day}T{_field(lines, 'Start Time')}", opts.tz)
+    if not fs > 0:
+        raise FormatError(f"{path.name}: the ActiLife header says 'at {rate.group(1)} Hz', not a rate; "
+                          "give the rate (fs=)")
     body = [ln for ln in lines[10:] if ln.strip()]
     if not body:
         raise FormatError(f"{path.name}: no samples after the ActiLife header")
     delim = guess_delimiter(body)
     fields = split_fields(body[0], delim)
-    if len(fields) < 3:
-        raise FormatError(f"{path.name}: line 11: expected x, y, z columns, got {body[0][:80]!r}")
     has_header = not re.match(r"^[+-]?[\d.]+$", fields[-1])
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
-    layout = Layout(10, delim, names, has_header, None, (names[-3], names[-2], names[-1]), unit_scale(opts.units or "g"), "none",
-                    start_ns=start_ns, fs=fs)
+    axes = axis_columns(names) if has_header else {}
+    if len(names) < 3:
+        raise FormatError(f"{path.name}: line 11 has {len(names)} columns, not x, y, z")
+    ax = (axes["x"][0], axes["y"][0], axes["z"][0]) if len(axes) == 3 else (names[-3], names[-2], names[-1])
+    stamp = next((c for c in names if has_header and is_time_name(c)), None)
+    if stamp:  # a Timestamp column: the samples start at its first value
+        value = split_fields(body[1], delim)[names.index(stamp)] if len(body) > 1 else ""
+        day, _, clock = value.replace("T", " ").partition(" ")
+        day = day if "-" in day else parse_date(day, fmt.group(1))
+        start_ns = parse_start(f"{day}T{clock}", opts.tz)
+    else:
+        day = parse_date(_field(lines, "Start Date"), fmt.group(1))
+        start_ns = parse_start(f"{day}T{_field(lines, 'Start Time')}", opts.tz)
+    serial = _field(lines, "Serial Number")
+    idx = [names.index(a) for a in ax]
+    scale, meta = _units(opts, probe, delim, idx, has_header, serial, path.name)
+    layout = Layout(10, delim, names, has_header, None, ax, scale, "none", start_ns=start_ns, fs=fs)
     acc = read_table(probe, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
-    serial = _field(lines, "Serial Number")
-    return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial},
+    return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial, **meta},
                             location=opts.location or "unknown", device=f"ActiGraph {serial}",
                             max_reorder_s=opts.max_reorder_s)
+
+
+def _units(opts: ReadOptions, probe: Probe, delim: str, idx: list[int], has_header: bool,
+           serial: str, name: str) -> tuple[float, dict]:
+    """Scale of the values (g per unit): g, or raw counts (LSB) told from the size of gravity."""
+    if opts.units:
+        return unit_scale(opts.units), {}
+    norm = median_norm(probe, 10 + has_header, delim, ".", idx)
+    if norm > 50:  # raw counts: about 256 or 341 LSB per g
+        lsb = lsb_per_g(serial)
+        return 1 / lsb, {"units": f"raw counts, {lsb:g} LSB per g (serial {serial})"}
+    return 1.0, {}

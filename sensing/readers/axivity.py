@@ -22,7 +22,7 @@ openmovementproject/openmovement; as read by openmovement-python's ``cwa_load``)
   block. Samples are timed by straight lines between consecutive block timestamps (so
   the real rate of the device, not the nominal one, spaces them, as in
   openmovement-python); where two timestamps disagree with the nominal rate by more
-  than 10 % (a restart, a clock change) the sample is at T + (i - offset) / rate.
+  than 3 % (a gap, a restart, a clock change) the sample is at T + (i - offset) / rate.
 
 Blocks with a bad checksum or header are skipped (reported as ``missing``); a cut last
 block raises :class:`~sensing.readers.TruncatedFileWarning`.
@@ -30,6 +30,7 @@ block raises :class:`~sensing.readers.TruncatedFileWarning`.
 
 from __future__ import annotations
 
+import mmap
 import struct
 import warnings
 
@@ -41,7 +42,7 @@ from sensing.readers._common import (
     ReadOptions,
     TruncatedFileWarning,
     localize,
-    read_all_bytes,
+    whole_file,
 )
 from sensing.readers.timecheck import AnchoredClock, build_recordings, make_issue
 
@@ -50,7 +51,7 @@ EXPECTS = "a 1024-byte 'MD' header block followed by 512-byte 'AX' data blocks"
 
 BLOCK = 512
 #: Data blocks decoded at a time (bounds the temporaries on week-long files).
-CHUNK_BLOCKS = 20_000
+CHUNK_BLOCKS = 128
 BLOCK_DTYPE = np.dtype([
     ("header", "<u2"), ("length", "<u2"), ("fractional", "<u2"), ("session", "<u4"),
     ("sequence", "<u4"), ("timestamp", "<u4"), ("light", "<u2"), ("temperature", "<u2"),
@@ -78,32 +79,39 @@ def unpack_time(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sec, ok
 
 
-def _unpack(b: np.ndarray, channels: int, bps: int) -> np.ndarray:
-    """Accelerations in g, shape (blocks, samples per block, 3), of structured blocks."""
-    raw_bytes = np.frombuffer(b["data"].tobytes(), np.uint8).reshape(len(b), 480)
+def _unpack(body: memoryview, at: np.ndarray, light: np.ndarray, channels: int, bps: int,
+            out: np.ndarray) -> None:
+    """Accelerations in g of the blocks starting at byte offsets ``at`` of ``body``, into
+    ``out`` (shape (blocks, samples per block, 3))."""
+    unit = np.float32(1) / (1 << (8 + ((light.astype(np.int64) >> 13) & 0x07))).astype(np.float32)
     if bps == 0:
-        v = raw_bytes.view("<u4").astype(np.int32)
-        e = (v >> 30) & 0x03
-        raw = np.stack([((((v >> s) & 0x3FF) ^ 0x200) - 0x200) << e for s in (0, 10, 20)], axis=2)
+        words = np.ndarray((len(body) // BLOCK, 120), "<i4", body, 30, (BLOCK, 4))  # unaligned view
+        v = words[at // BLOCK]
+        e = (v >> 30) & 0x03  # values beyond 10 bits are stored shifted right by e
+        scale = np.exp2(e.astype(np.float32)) * unit[:, None] if e.any() else unit[:, None]
+        for k, shift in enumerate((0, 10, 20)):
+            x = v << (22 - shift)  # the axis's 10 bits at the top ...
+            x >>= 22  # ... and back: sign-extended
+            np.multiply(x, scale, out=out[:, :, k], casting="unsafe")
     else:
         axis0 = 3 if channels >= 6 else 0
-        raw = raw_bytes.view("<i2").reshape(len(b), -1, channels)[:, :, axis0:axis0 + 3]
-    unit = (1 << (8 + ((b["light"].astype(np.int64) >> 13) & 0x07))).astype(np.float32)
-    return raw.astype(np.float32) / unit[:, None, None]
+        values = np.ndarray((len(body) // BLOCK, 240 // channels, channels), "<i2", body, 30,
+                            (BLOCK, 2 * channels, 2))[at // BLOCK, :, axis0:axis0 + 3]
+        np.multiply(values, unit[:, None, None], out=out, casting="unsafe")
 
 
 def read(probe: Probe, opts: ReadOptions) -> list:
     """Read an Axivity .cwa file (possibly gzip-compressed) into Recordings."""
-    data, cut = read_all_bytes(probe.path)
-    return decode(data, opts, probe.path.name, cut)
+    with whole_file(probe.path) as (data, cut):
+        return decode(data, opts, probe.path.name, cut)
 
 
-def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False) -> list:
+def decode(data: bytes | mmap.mmap, opts: ReadOptions, name: str = "cwa", cut: bool = False) -> list:
     """Decode the bytes of a .cwa file into Recordings (see the module docstring).
 
     Parameters
     ----------
-    data : bytes
+    data : bytes or mmap
         The whole file.
     opts : ReadOptions
     name : str
@@ -125,12 +133,13 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
                       f"{n} whole blocks before the cut", TruncatedFileWarning, stacklevel=3)
     if n <= 0:
         raise FormatError(f"{name}: no data blocks after the header")
-    body = data[start:start + n * BLOCK]
+    body = memoryview(data)[start:start + n * BLOCK]
     blocks = np.frombuffer(body, BLOCK_DTYPE, n)
     words = np.frombuffer(body, "<u2").reshape(n, BLOCK // 2)
     sec, date_ok = unpack_time(blocks["timestamp"])
     valid = ((blocks["header"] == 0x5841) & (blocks["length"] == 508)
-             & (words.sum(axis=1, dtype=np.uint64) % 65536 == 0) & date_ok & (blocks["rate"] != 0))
+             & (words.sum(axis=1, dtype=np.uint16) == 0)  # 16-bit sums wrap: the checksum
+             & date_ok & (blocks["rate"] != 0))
     if not valid.any():
         raise FormatError(f"{name}: no valid data block (bad headers or checksums)")
     first = int(np.flatnonzero(valid)[0])
@@ -143,7 +152,7 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
                              f"{bad} data block(s) with a bad header, checksum, date or format "
                              "skipped (left as gaps)"))
     sector = np.flatnonzero(valid)  # position of each kept block in the file
-    b = blocks[valid]
+    b = {k: blocks[k][sector] for k in ("rate", "count", "fractional", "offset")}
     channels, bps = int(fmt) >> 4, int(fmt) & 0x0F
     if not ((bps == 0 and channels == 3) or (bps == 2 and channels in (3, 6, 9))):
         raise FormatError(f"{name}: unsupported sample packing 0x{int(fmt):02x}")
@@ -160,15 +169,20 @@ def decode(data: bytes, opts: ReadOptions, name: str = "cwa", cut: bool = False)
     ends = np.cumsum(count)
     t = np.empty(int(ends[-1]), np.int64)
     acc = np.empty((len(t), 3), np.float32)
-    for c0 in range(0, len(b), CHUNK_BLOCKS):  # bounded temporaries on week-long files
-        c1 = min(c0 + CHUNK_BLOCKS, len(b))
-        keep = np.arange(per_block)[None, :] < count[c0:c1, None]
-        i0 = int(ends[c0 - 1]) if c0 else 0
-        i1 = int(ends[c1 - 1])
-        acc[i0:i1] = _unpack(b[c0:c1], channels, bps)[keep]
-        blk = np.broadcast_to(np.arange(c0, c1)[:, None], keep.shape)[keep]
-        g = (sector[c0:c1, None] * per_block + np.arange(per_block)[None, :])[keep]
-        t[i0:i1] = clock.times(g, blk)
+    grid = np.empty((CHUNK_BLOCKS, per_block, 3), np.float32)
+    for c0 in range(0, len(sector), CHUNK_BLOCKS):  # small temporaries, reused
+        c1 = min(c0 + CHUNK_BLOCKS, len(sector))
+        i0, i1 = (int(ends[c0 - 1]) if c0 else 0), int(ends[c1 - 1])
+        full = i1 - i0 == (c1 - c0) * per_block  # all but a last block, usually
+        out = acc[i0:i1].reshape(c1 - c0, per_block, 3) if full else grid[: c1 - c0]
+        _unpack(body, sector[c0:c1] * BLOCK, blocks["light"][sector[c0:c1]], channels, bps, out)
+        times = clock.times(np.arange(c0, c1), sector[c0:c1] * per_block, per_block)
+        if full:
+            t[i0:i1] = times.ravel()
+        else:
+            keep = np.arange(per_block)[None, :] < count[c0:c1, None]
+            acc[i0:i1] = out[keep]
+            t[i0:i1] = times[keep]
     meta = {"format": NAME, "device_id": device_id, "session_id": session,
             "hardware": "AX6" if data[4] == 0x64 else "AX3"}
     return build_recordings(t, acc, name=name, fs=opts.fs or freq, meta=meta,

@@ -18,7 +18,7 @@ import numpy as np
 from sensing.errors import FormatError
 from sensing.readers._common import Probe, ReadOptions, unit_scale
 from sensing.readers.tabular import Layout, read_table, split_fields
-from sensing.readers.timecheck import build_recordings
+from sensing.readers.timecheck import build_recordings, epoch_ns
 
 NAME = "empatica-e4"
 EXPECTS = "a start-time row (Unix s) and a rate row (Hz), 3 columns each, then x,y,z in 1/64 g"
@@ -50,7 +50,9 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     if start is None or rate is None:
         raise FormatError(f"{path.name}: {EXPECTS}")
     fs = opts.fs or rate[0]
-    start_ns = int(round(start[0] * 1e6)) * 1000
+    if not (np.isfinite(fs) and fs > 0):
+        raise FormatError(f"{path.name}: row 2 gives the rate {rate[0]:g} Hz, not a rate; give it (fs=)")
+    start_ns = epoch_ns(start[0], f"{path.name}: row 1 (the start)")
     scale = unit_scale(opts.units) if opts.units else unit_scale("1/64g")
     layout = Layout(2, ",", ("x", "y", "z"), False, None, ("x", "y", "z"), scale, "none",
                     start_ns=start_ns, fs=fs)

@@ -17,7 +17,6 @@ Layout (phyphox, RWTH Aachen; the export sets of the "Acceleration (without g)" 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
@@ -62,7 +61,7 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a phyphox export into Recordings (see the module docstring)."""
     path = probe.path
     events = None if opts.start else starts(path)
-    layout = generic_layout(probe, replace(opts, start=opts.start or "0"))
+    layout = generic_layout(probe, opts, elapsed_from=0)
     t, acc, _, _ = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # the layout has a time column
     if events is None and not opts.start:

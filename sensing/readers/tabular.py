@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import logging
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -46,16 +47,27 @@ from sensing.readers._common import (
     find_line,
     is_gzip,
     localize,
+    uncompressed_size,
+    unit_name,
     unit_scale,
-    units_from_name,
 )
+from sensing.readers.identify import clip
+from sensing.recording import median, norms
+from sensing.timezones import offset_zone
+
+log = logging.getLogger(__name__)
 
 NAME = "generic-csv"
 EXPECTS = "a header row naming a time column and x, y, z axis columns (',' ';' or tab)"
 
 #: Bytes per block of the streaming CSV reader (memory use is a few blocks; small blocks
 #: also keep the C heap from holding on to freed block buffers).
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 22
+
+#: Column names of files without a header row, by their number of columns: time, x, y, z
+#: (units told from gravity), and Axivity's CSV export of an AX6 (x, y, z in g, then the
+#: gyroscope in deg/s).
+HEADERLESS = {4: ("time", "x", "y", "z"), 7: ("time", "x [g]", "y [g]", "z [g]", "gx", "gy", "gz")}
 
 TIME_KINDS = ("iso", "iso-naive", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns", "elapsed-s",
               "elapsed-ms", "none")
@@ -65,9 +77,17 @@ _TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime"
                "datetimeutc", "localtime", "phonetimestamp", "sensortimestamp", "timestampms",
                "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp"}
 _TIME_PREFIXES = ("time", "timestamp", "epoch", "unix", "datetime", "utc")
-_AXIS = re.compile(
-    r"^(?:(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?([xyz])"
-    r"|([xyz])(?:acc|accel|axis)?|axis([123])|([xyz])axis)$")
+#: Axis column names once their units, case and separators are taken out: an optional
+#: sensor word, the axis letter (or number), an optional axis word. ``acc_x``, ``ax``,
+#: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``.
+_AXIS = re.compile(r"^(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?(?:axis)?"
+                   r"([xyz123])(?:axis|acc|accel|acceleration)?$")
+#: The units part at the end of a column name: bracketed (``X [mg]``, ``x (m/s^2)``) or a
+#: suffix after ``_``, ``-`` or a space (``acc_x_ms2``, ``ax_g``, ``x mg``).
+_UNIT_PART = re.compile(r"\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$"
+                        r"|[_\s-]+(mg|g|ms2|mps2|m_s2|ms\^?-2|m/s\^?2|m/s²|met(?:er|re)s?_per_second_squared)$",
+                        re.IGNORECASE)
+#: Columns of other sensors (gyroscope, magnetometer, orientation ...), never axes.
 _NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
@@ -136,6 +156,27 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name)
 
 
+def axis_of(name: str) -> tuple[str, str | None] | None:
+    """The axis (``"x"``, ``"y"``, ``"z"``) a column name stands for and the acceleration
+    units it states (None if it states none), or None if it is not an acceleration axis.
+
+    Examples
+    --------
+    >>> [axis_of(n) for n in ("acc_x_ms2", "X [mg]", "AccY", "accelerometer_z", "gyro_x", "time")]
+    [('x', 'm/s^2'), ('x', 'mg'), ('y', None), ('z', None), None, None]
+    """
+    name = name.strip().strip('"\'')
+    if _NOT_ACC.search(name):
+        return None
+    units = None
+    part = _UNIT_PART.search(name)
+    if part:
+        units = unit_name(part.group(1) if part.group(1) is not None else part.group(2))
+        name = name[:part.start()]
+    m = _AXIS.match(re.sub(r"[^a-z0-9]", "", name.lower()))
+    return ("xyz"["xyz123".index(m.group(1)) % 3], units) if m else None
+
+
 def split_fields(line: str, delimiter: str) -> list[str]:
     """Fields of one line, stripped of blanks and quotes."""
     return [f.strip().strip('"\'').strip() for f in line.split(delimiter)]
@@ -153,10 +194,12 @@ def guess_delimiter(lines: list[str]) -> str:
 
 def parse_start(text: str, tz: str | None = None) -> int:
     """ISO-8601 text (or epoch seconds) as ns UTC; naive times are local to ``tz`` (else UTC)."""
+    from sensing.readers.timecheck import check_times, epoch_ns
+
     text = text.strip()
+    if _NUMBER.match(text):
+        return epoch_ns(float(text.replace(",", ".")), f"start time {clip(text, 30)}")
     try:
-        if _NUMBER.match(text):
-            return int(round(float(text) * 1e9))
         has_zone = bool(_ISO_ZONE.search(text))
         arr = pa.array([text])
         if has_zone:
@@ -165,9 +208,12 @@ def parse_start(text: str, tz: str | None = None) -> int:
             ts = pc.cast(arr, pa.timestamp("ns"))
             if tz:
                 ts = pc.assume_timezone(ts, tz, ambiguous="earliest", nonexistent="earliest")
-        return int(ts.cast(pa.int64())[0].as_py())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-        raise FormatError(f"cannot read start time {text!r} as ISO-8601 ({exc})") from None
+        start = int(ts.cast(pa.int64())[0].as_py())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, OverflowError):
+        raise FormatError(f"cannot read the start time {clip(text, 40)!r} as ISO-8601 "
+                          "(e.g. 2026-01-05T22:30:00+01:00)") from None
+    check_times(np.array([start]), f"start time {clip(text, 40)}")
+    return start
 
 
 def time_kind(name: str, value: str) -> str:
@@ -189,8 +235,30 @@ def time_kind(name: str, value: str) -> str:
     return "elapsed-s"
 
 
-def generic_layout(probe: Probe, opts: ReadOptions) -> Layout:
+def axis_columns(names: list[str] | tuple[str, ...]) -> dict[str, tuple[str, str | None]]:
+    """The first column of each axis among ``names``: axis -> (column name, units or None)."""
+    axes: dict[str, tuple[str, str | None]] = {}
+    for col in names:
+        axis = axis_of(col)
+        if axis:
+            axes.setdefault(axis[0], (col, axis[1]))
+    return axes
+
+
+def is_time_name(name: str) -> bool:
+    """Whether a column name names sample times (``time``, ``timestamp [ns]``, ``epoch_ms``, ...)."""
+    if _NOT_ACC.search(name):
+        return False
+    key = normalise(name)
+    time_key = normalise(re.sub(r"[_\s](ns|us|µs|ms|s|sec|secs|seconds)$", "", name.strip().lower()))
+    return time_key in _TIME_NAMES or key.startswith(_TIME_PREFIXES) or time_key.endswith(("time", "timestamp"))
+
+
+def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = None) -> Layout:
     """Work out the layout of a generic CSV from its first lines.
+
+    Times in seconds since the start count from ``opts.start``, else from
+    ``elapsed_from`` (ns; phyphox's experiment time counts from 0).
 
     Raises
     ------
@@ -213,57 +281,99 @@ def generic_layout(probe: Probe, opts: ReadOptions) -> Layout:
     names = split_fields(body[0], delim)
     header_row = not all(_NUMBER.match(f) or (i == 0 and _ISO_START.match(f)) for i, f in enumerate(names))
     if not header_row:
-        if len(names) != 4:
-            raise FormatError("the first row holds numbers, not column names (no header row), "
-                              f"and {len(names)} columns, not the 4 of time,x,y,z")
-        names = ["time", "x", "y", "z"]  # a headerless file: columns by position
+        if len(names) not in HEADERLESS:
+            raise FormatError(f"no header row and {len(names)} columns; without one, 4 columns are read "
+                              "as time,x,y,z and 7 as time,x,y,z (g),gx,gy,gz")
+        names = list(HEADERLESS[len(names)])  # a headerless file: columns by position
         meta["columns"] = "by position (no header row)"
     data = body[1:] if header_row else body
     first = split_fields(data[0], delim)
-    axes: dict[str, str] = {}
-    time_col = None
-    for col in names:
-        key = normalise(col)
-        time_key = normalise(re.sub(r"[_\s](ns|us|µs|ms|s|sec|secs|seconds)$", "", col.strip().lower()))
-        if _NOT_ACC.search(col):
-            continue
-        m = _AXIS.match(key)
-        if m:
-            letter = m.group(1) or m.group(2) or m.group(4) or "xyz"[int(m.group(3) or 1) - 1]
-            axes.setdefault(letter, col)
-        elif time_col is None and (time_key in _TIME_NAMES or key.startswith(_TIME_PREFIXES)
-                                   or time_key.endswith(("time", "timestamp"))):
-            time_col = col
+    axes = axis_columns(names)
+    time_col = next((c for c in names if c not in {a for a, _ in axes.values()} and is_time_name(c)), None)
     missing = [a for a in "xyz" if a not in axes]
     if missing or time_col is None:
-        what = ", ".join([*(f"axis {a}" for a in missing), *(["a time column"] if time_col is None else [])])
-        raise FormatError(f"header {', '.join(names)!r} lacks {what}")
+        what = " or ".join([*([f"axis {', '.join(missing)}"] if missing else []),
+                            *(["time"] if time_col is None else [])])
+        raise FormatError(f"header {clip(','.join(names), 50)!r} has no {what} column; "
+                          "name them like time,x,y,z")
     decimal = "," if delim == ";" and any("," in f for f in first) else "."
     value = first[names.index(time_col)] if len(first) == len(names) else ""
     kind = time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
-    start = parse_start(opts.start, opts.tz) if opts.start else None
+    start = parse_start(opts.start, opts.tz) if opts.start else elapsed_from
     if kind.startswith("elapsed") and start is None:
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
                           f"({value}); give the start time (start=... / --start)")
-    ax = (axes["x"], axes["y"], axes["z"])
+    ax = (axes["x"][0], axes["y"][0], axes["z"][0])
     scale = _scale([names.index(a) for a in ax], opts, probe, skip + header_row, delim, decimal,
-                   tuple(units_from_name(a) for a in ax))
+                   tuple(axes[a][1] for a in "xyz"))
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]
     decimals = max((len(x) for x in fractions), default=0)
-    fs = opts.fs or (float(meta["fs_hz"]) if "fs_hz" in meta else None)
+    fs = opts.fs or (_rate(meta["fs_hz"]) if "fs_hz" in meta else None)
+    stated = _ISO_ZONE.search(value) if kind == "iso" else None
+    if "tz" not in meta and stated and stated.group(3) != "Z" and stated.group(3).strip("+-0:"):
+        meta["tz"] = str(offset_zone(_offset_s(stated.group(3))))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
                   meta, decimals=decimals)
 
 
+def _rate(text: str) -> float:
+    """A rate in Hz from a header comment (``fs_hz=100``)."""
+    try:
+        fs = float(text)
+    except ValueError:
+        fs = float("nan")
+    if not (np.isfinite(fs) and fs > 0):
+        raise FormatError(f"the comment line says fs_hz={text[:20]}, not a rate in Hz; fix it or give fs=")
+    return fs
+
+
+def _offset_s(text: str) -> float:
+    """Seconds east of UTC of an ISO-8601 offset such as ``+01:00`` or ``-0530``."""
+    digits = text[1:].replace(":", "")
+    return (-1 if text[0] == "-" else 1) * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+
+
 def _scale(idx: list[int], opts: ReadOptions, probe: Probe, skip: int, delim: str,
            decimal: str, named: tuple[str | None, ...]) -> float:
+    """Size in g of the axis values: ``units=``, else the units the names give (unless
+    gravity plainly contradicts them: logged, gravity wins), else gravity."""
     if opts.units:
         return unit_scale(opts.units)
     if len(set(named)) == 1 and named[0] is not None:
-        return unit_scale(named[0])
+        scale = unit_scale(named[0])
+        norm = median_norm(probe, skip, delim, decimal, idx)
+        told = units_of_norm(norm)
+        if told is None or told == named[0] or 0.5 <= norm * scale <= 2.0:
+            return scale
+        log.warning("%s: the column names say %s but gravity says %s; read as %s (units= says otherwise)",
+                    probe.path.name, named[0], told, told)
+        return unit_scale(told)
     return gravity_scale(probe, skip, delim, decimal, idx)
+
+
+#: Units told from the median norm of accelerations at rest (gravity): (units, low, high).
+GRAVITY_NORMS = (("g", 0.5, 2.0), ("mg", 500.0, 2000.0), ("m/s^2", 5.0, 15.0))
+
+
+def units_of_norm(norm: float) -> str | None:
+    """The units in which gravity has the median norm ``norm`` (:data:`GRAVITY_NORMS`), or None."""
+    return next((units for units, lo, hi in GRAVITY_NORMS if lo <= norm <= hi), None)
+
+
+def median_norm(probe: Probe, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
+    """Median norm of the columns ``idx`` over the first rows after ``skip`` lines (0 if none reads)."""
+    rows = [split_fields(ln, delim) for ln in probe.lines[skip:skip + 500] if ln.strip()]
+    good = []
+    for r in rows:
+        try:
+            good.append([float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx])
+        except (ValueError, IndexError):
+            continue  # a bad row is reported with its line number when the file is read
+    vals = np.array(good, float).reshape(-1, len(idx))
+    finite = vals[np.isfinite(vals).all(axis=1)]
+    return float(median(norms(finite))) if len(finite) else 0.0
 
 
 def gravity_scale(probe: Probe, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
@@ -284,19 +394,10 @@ def gravity_scale(probe: Probe, skip: int, delim: str, decimal: str, idx: list[i
     FormatError
         If the median norm is not near 1, 1000 or 9.8.
     """
-    lines = probe.lines_in(1 << 18)[skip:]
-    rows = [split_fields(ln, delim) for ln in lines if ln.strip()]
-    good = []
-    for r in rows[:2000]:
-        try:
-            good.append([float(r[i].replace(",", ".") if decimal == "," else r[i]) for i in idx])
-        except (ValueError, IndexError):
-            continue  # a bad row is reported with its line number when the file is read
-    vals = np.array(good, float).reshape(-1, len(idx))
-    norm = float(np.median(np.linalg.norm(vals, axis=1))) if len(vals) else 0.0
-    for units, lo, hi in (("g", 0.5, 2.0), ("mg", 500.0, 2000.0), ("m/s^2", 5.0, 15.0)):
-        if lo <= norm <= hi:
-            return unit_scale(units)
+    norm = median_norm(probe, skip, delim, decimal, idx)
+    units = units_of_norm(norm)
+    if units:
+        return unit_scale(units)
     raise FormatError(f"cannot tell the acceleration units (median norm {norm:.3g}); "
                       "give them (units=g|mg|m/s^2)")
 
@@ -412,49 +513,10 @@ def read_table(probe: Probe, layout: Layout, opts: ReadOptions) -> Table:
         If the last row (or the compressed stream) is cut short; the rows before it
         are returned.
     """
-    cols = list(layout.axes) + [c for c in (layout.time_col, layout.ref_col) if c]
-    types = {a: pa.float32() for a in layout.axes}
-    if layout.time_col:
-        exact_int = layout.time_kind in ("epoch-ns", "epoch-us", "epoch-ms")
-        as_text = layout.time_kind.startswith("iso") or (layout.time_kind == "epoch-s"
-                                                         and layout.decimals > 6)
-        types[layout.time_col] = pa.int64() if exact_int else pa.string() if as_text else pa.float64()
-    if layout.ref_col:
-        types[layout.ref_col] = pa.string()
-    invalid: list[str] = []
-
-    def on_invalid(row) -> str:
-        invalid.append(row.text)
-        return "skip"
-
-    path = probe.path
-    src = _Source(path, opts.progress)
-    out = _Columns(_estimate_rows(probe), layout)
-    header_rows = 1 if layout.header_row else 0
     try:
-        reader = pcsv.open_csv(
-            pa.PythonFile(src, mode="r"),
-            read_options=pcsv.ReadOptions(skip_rows=layout.skip_rows + header_rows,
-                                          block_size=BLOCK_BYTES, column_names=list(layout.names),
-                                          use_threads=False),
-            parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid),
-            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=cols,
-                                                decimal_point=layout.decimal_point,
-                                                strings_can_be_null=True, quoted_strings_can_be_null=True),
-        )
-        for batch in reader:
-            out.append(batch)
-    except pa.ArrowInvalid as exc:
-        raise _locate(path, layout, exc, header_rows) from None
-    except (pa.ArrowKeyError, KeyError) as exc:
-        raise FormatError(f"{path.name}: a column is missing ({exc})") from None
-    finally:
-        src.close()
-    if invalid:
-        _check_invalid(path, layout, invalid, src, header_rows)
-    if src.cut:
-        warnings.warn(f"{path.name}: the compressed stream ends early; returning the "
-                      "rows before the cut", TruncatedFileWarning, stacklevel=3)
+        out = _stream(probe, layout, opts, fast=True)
+    except _Retry:  # a malformed row, a value that does not read, a cut stream: say which
+        out = _stream(probe, layout, opts, fast=False)
     acc, t, ref = out.arrays()
     if layout.scale != 1:
         acc *= np.float32(layout.scale)
@@ -466,11 +528,95 @@ def read_table(probe: Probe, layout: Layout, opts: ReadOptions) -> Table:
     return Table(t, acc, ref, issues)
 
 
+class _Retry(Exception):
+    """The fast read met something only the careful read reports well."""
+
+
+def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Columns:
+    """The columns of a delimited file, block by block.
+
+    ``fast``: pyarrow reads the file itself on all cores (the whole table at once unless
+    progress is reported), parsing ISO-8601 times as it converts; anything unusual raises
+    :class:`_Retry`. Otherwise a Python source
+    decompresses, replaces bytes that are not UTF-8 and keeps the tail, and malformed
+    rows are collected, so that errors name their line and a cut last row is a warning.
+    """
+    cols = list(layout.axes) + [c for c in (layout.time_col, layout.ref_col) if c]
+    types = {a: pa.float64() for a in layout.axes}  # parsed faster than float32, stored as float32
+    if layout.time_col:
+        types[layout.time_col] = _column_type(layout.time_kind, layout)
+    if layout.ref_col:
+        types[layout.ref_col] = _column_type(layout.ref_kind, layout)
+    invalid: list[str] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    path = probe.path
+    header_rows = 1 if layout.header_row else 0
+    out = _Columns(_estimate_rows(probe), layout)
+    if fast:
+        raw = pa.OSFile(str(path))
+        source = pa.CompressedInputStream(raw, "gzip") if is_gzip(path) else raw
+    else:
+        src = _Source(path, opts.progress)
+        source = pa.PythonFile(src, mode="r")
+    total = path.stat().st_size
+    per_row = total / max(out.capacity, 1)
+    options = (
+        pcsv.ReadOptions(skip_rows=layout.skip_rows + header_rows, block_size=BLOCK_BYTES,
+                         column_names=list(layout.names), use_threads=fast),
+        pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=None if fast else on_invalid),
+        pcsv.ConvertOptions(column_types=types, include_columns=cols, decimal_point=layout.decimal_point,
+                            strings_can_be_null=True, quoted_strings_can_be_null=True),
+    )
+    try:
+        if fast and not opts.progress:  # the whole file at once: its blocks parsed on all cores
+            batches = pcsv.read_csv(source, *options).to_batches()
+        else:  # block by block: progress reported, a few blocks in memory
+            batches = pcsv.open_csv(source, *options)
+        for batch in batches:
+            out.append(batch)
+            if fast and opts.progress:
+                opts.progress(min(int(out.n * per_row), total), total)
+    except (pa.ArrowInvalid, OSError) as exc:
+        if fast:
+            raise _Retry from None
+        raise _locate(path, layout, exc, header_rows) from None
+    except (pa.ArrowKeyError, KeyError) as exc:
+        raise FormatError(f"{path.name}: a column is missing ({exc})") from None
+    finally:
+        source.close()
+    if fast:
+        if opts.progress:
+            opts.progress(total, total)
+        return out
+    if invalid:
+        _check_invalid(path, layout, invalid, src, header_rows)
+    if src.cut:
+        warnings.warn(f"{path.name}: the compressed stream ends early; returning the "
+                      "rows before the cut", TruncatedFileWarning, stacklevel=4)
+    return out
+
+
+def _column_type(kind: str, layout: Layout) -> pa.DataType:
+    """The type pyarrow converts a time column of ``kind`` to (ISO-8601 times are parsed
+    as they are read, except with a decimal comma)."""
+    if kind in ("epoch-ns", "epoch-us", "epoch-ms"):
+        return pa.int64()
+    if kind.startswith("iso"):
+        if layout.decimal_point == ",":
+            return pa.string()
+        return pa.timestamp("ns", tz="UTC") if kind == "iso" else pa.timestamp("ns")
+    return pa.string() if kind == "epoch-s" and layout.decimals > 6 else pa.float64()
+
+
 class _Columns:
     """Growable output arrays filled block by block (no copy of the whole at the end)."""
 
     def __init__(self, capacity: int, layout: Layout):
-        self.layout, self.n = layout, 0
+        self.layout, self.n, self.capacity = layout, 0, capacity
         self.acc = np.empty((capacity, 3), np.float32)
         self.t = np.empty(capacity, np.int64) if layout.time_col else None
         self.ref = np.empty(capacity, np.int64) if layout.ref_col else None
@@ -492,8 +638,10 @@ class _Columns:
         for i, a in enumerate(self.layout.axes):
             acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
         if self.t is not None:
-            t = self.t[i0:i0 + m] = _times(batch.column(self.layout.time_col), self.layout)
-            acc[t == np.iinfo(np.int64).min] = np.nan
+            col = batch.column(self.layout.time_col)
+            t = self.t[i0:i0 + m] = _times(col, self.layout)
+            if col.null_count or not pa.types.is_timestamp(col.type):  # a time that did not read
+                acc[t == np.iinfo(np.int64).min] = np.nan
         if self.ref is not None:
             self.ref[i0:i0 + m] = _times(batch.column(self.layout.ref_col),
                                          replace(self.layout, time_kind=self.layout.ref_kind))
@@ -506,15 +654,9 @@ class _Columns:
 
 def _estimate_rows(probe: Probe) -> int:
     """Rows in a text file, from its (uncompressed) size and the length of its first lines."""
-    path, lines = probe.path, probe.lines
+    lines = probe.lines
     per_line = max(8.0, sum(len(ln) + 1 for ln in lines) / max(len(lines), 1))
-    size = path.stat().st_size
-    if is_gzip(path):
-        with open(path, "rb") as f:
-            f.seek(max(size - 4, 0))
-            isize = int.from_bytes(f.read(4), "little")  # uncompressed size mod 2^32
-        size = isize if isize >= size else size * 6
-    return int(size / per_line * 1.02) + 1024
+    return int(uncompressed_size(probe.path) / per_line * 1.02) + 1024
 
 
 def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.ndarray:
@@ -535,17 +677,18 @@ def _times(col: pa.Array, layout: Layout) -> np.ndarray:
     """One block's times as int64 ns UTC, or wall-clock for ``iso-naive`` (INT64_MIN where missing)."""
     kind = layout.time_kind
     nat = np.iinfo(np.int64).min
+    if pa.types.is_timestamp(col.type):  # ISO-8601, parsed by the CSV reader
+        return col.cast(pa.int64()).fill_null(nat).to_numpy()
     if kind in ("iso", "iso-naive"):
         col = pc.utf8_trim_whitespace(col)
         if layout.decimal_point == ",":  # "22:30:00,125" in a decimal-comma file
             col = pc.replace_substring(col, ",", ".")
+        target = pa.timestamp("ns", tz="UTC") if kind == "iso" else pa.timestamp("ns")  # naive: local
         try:
-            if kind == "iso":
-                ts = pc.cast(col, pa.timestamp("ns", tz="UTC"))
-            else:  # wall-clock times, localized once the whole column is read
-                ts = pc.cast(col, pa.timestamp("ns"))
-        except pa.ArrowInvalid as exc:
-            raise pa.ArrowInvalid(f"time column: {exc}") from None
+            ts = pc.cast(col, target)
+        except pa.ArrowInvalid:
+            bad = next(v for v in col.to_pylist() if v is not None and not _casts(v, target))
+            raise pa.ArrowInvalid(f"time column: Failed to parse string: '{bad}'") from None
         return ts.cast(pa.int64()).fill_null(nat).to_numpy()
     if kind in ("epoch-ns", "epoch-us", "epoch-ms"):
         mult = {"epoch-ns": 1, "epoch-us": 1_000, "epoch-ms": 1_000_000}[kind]
@@ -564,6 +707,15 @@ def _times(col: pa.Array, layout: Layout) -> np.ndarray:
     if kind.startswith("elapsed"):
         ns = np.where(ns == nat, nat, ns + layout.start_ns)
     return ns
+
+
+def _casts(text: str, target: pa.DataType) -> bool:
+    """Whether one value casts to ``target``."""
+    try:
+        pc.cast(pa.array([text]), target)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _decimal_seconds(col: pa.Array) -> np.ndarray:
@@ -589,18 +741,20 @@ _BAD_VALUE = re.compile(r"column #(\d+): .*invalid value '([^']*)'|string: '([^'
 
 
 def _locate(path: Path, layout: Layout, exc: Exception, header_rows: int) -> FormatError:
-    """A FormatError naming the line and content of the value pyarrow could not read."""
+    """A FormatError naming the line, column and value pyarrow could not read."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     m = _BAD_VALUE.search(msg)
     if m:
         value = next(g for g in m.groups()[1:] if g is not None)
+        column = layout.names[int(m.group(1))] if m.group(1) and int(m.group(1)) < len(layout.names) \
+            else layout.time_col if "time" in msg else None
         found = find_line(path, lambda ln: value in split_fields(ln, layout.delimiter),
                           skip=layout.skip_rows + header_rows)
-        if found:
-            number, line = found
-            return FormatError(f"{path.name}: line {number}: cannot read {value!r} "
-                               f"(expected {'an ISO-8601 time' if 'time' in msg else 'a number'}): {line[:200]!r}")
-    return FormatError(f"{path.name}: {msg}")
+        where = f"line {found[0]}" if found else "a row"
+        what = "an ISO-8601 time" if column == layout.time_col else "a number"
+        return FormatError(f"{path.name}: {where}, column {clip(str(column), 30)!r}: "
+                           f"{clip(value, 40)!r} is not {what}")
+    return FormatError(f"{path.name}: {clip(msg, 120)}")
 
 
 def _check_invalid(path: Path, layout: Layout, invalid: list[str], src: _Source, header_rows: int) -> None:
@@ -615,14 +769,14 @@ def _check_invalid(path: Path, layout: Layout, invalid: list[str], src: _Source,
     where = f"line {found[0]}" if found else "a row"
     expect = f"{len(layout.names)} columns" + (" like the header" if layout.header_row else "")
     raise FormatError(f"{path.name}: {where}: expected {expect}, got "
-                      f"{len(bad.split(layout.delimiter))}: {bad[:200]!r}"
-                      + (f" ({len(invalid)} malformed rows)" if len(invalid) > 1 else ""))
+                      f"{len(bad.split(layout.delimiter))}: {clip(bad, 50)!r}"
+                      + (f" ({len(invalid)} such rows)" if len(invalid) > 1 else ""))
 
 
 def not_generic(probe: Probe) -> str | None:
     """Why a file is not a generic CSV (None if it is one)."""
     try:
-        generic_layout(probe, ReadOptions(start="0", units="g"))
+        generic_layout(probe, ReadOptions(units="g"), elapsed_from=0)
     except FormatError as exc:
         return str(exc)
     return None
@@ -638,10 +792,15 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     from sensing.readers.timecheck import build_recordings
 
     path = probe.path
-    layout = generic_layout(probe, opts)
+    try:
+        layout = generic_layout(probe, opts)
+    except FormatError as exc:
+        raise FormatError(f"{path.name}: {exc}") from None
     t, acc, _, issues = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # a generic CSV always has a time column
     meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
+    if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
+        meta["tz"] = layout.meta["tz"]
     return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
                             location=opts.location or layout.meta.get("location", "unknown"),
                             device=layout.meta.get("device", path.name),

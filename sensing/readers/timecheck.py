@@ -15,25 +15,42 @@ Policy (documented in docs/file-formats.md):
 * **Gaps** — steps longer than 2 nominal periods stay gaps (``Recording.gaps``);
   samples are never invented. Reported as ``gap``.
 * **Units** — a median acceleration above 4 g cannot come from a worn sensor and
-  raises :class:`~sensing.errors.FormatError` (wrong units); below 0.25 g (no gravity)
-  a warning is logged.
-* **Rate changes** — blocks of 256 samples whose median step differs from the nominal
-  rate by more than 10 % for at least two blocks in a row start a new Recording with
-  its own rate. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
+  raises :class:`~sensing.errors.FormatError` (wrong units); so does a stretch of
+  :data:`UNITS_BLOCK` samples whose median is above 4 g, or 9.8 or 1000 times below the
+  file's (units switching half-way). Below 0.25 g (no gravity) a warning is logged.
+* **Impossible times** — samples dated before 2000, more than a day in the future, or
+  spanning more than :data:`MAX_SPAN_DAYS` days in one file, are a time error
+  (:class:`~sensing.errors.FormatError` naming the sample): no sensor records that.
+* **Rate changes** — blocks of 256 samples whose mean step (gaps left out) differs from
+  the nominal rate by more than 10 % for at least two blocks in a row start a new
+  Recording with its own rate. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
   the sample times contradict by more than 10 % (the measured rate is used).
 
 Each issue is a dict ``{"kind", "time" (ISO-8601 UTC), "detail"}`` in the Recording's
-``meta["time_issues"]``; a summary is logged as a warning.
+``meta["time_issues"]``; each kind is logged as a one-line warning (gaps only when one
+lasts :data:`LOG_GAP_S` or more).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 
 from sensing.errors import FormatError, InvalidRecordingError
-from sensing.recording import GAP_FACTOR, Recording, find_gaps, infer_fs
+from sensing.readers.identify import clip
+from sensing.recording import (
+    GAP_FACTOR,
+    Recording,
+    all_finite,
+    find_gaps,
+    infer_fs,
+    median,
+    norms,
+    steps_where,
+)
+from sensing.recording import G as G_IN_MS2
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +58,77 @@ log = logging.getLogger(__name__)
 RATE_BLOCK = 256
 #: Relative change of the sampling rate that counts as a rate change.
 RATE_TOLERANCE = 0.10
+#: Largest relative difference between a device's real rate (between two of its block or
+#: page timestamps) and its nominal rate that is taken as the real rate: device crystals
+#: drift well under 1 % and Axivity's nominal rates are within about 2 % of the real ones;
+#: a bigger difference is a gap or a restart, not a rate.
+CLOCK_TOLERANCE = 0.03
 #: A median acceleration above this (g) cannot come from a worn sensor: wrong units.
 MAX_MEDIAN_G = 4.0
 #: Below this (g) the signal lacks gravity (logged, not refused).
 MIN_MEDIAN_G = 0.25
+#: Samples per stretch whose median acceleration is compared with the file's (units
+#: that switch half-way).
+UNITS_BLOCK = 4096
+#: Earliest sample time accepted, ns (2000-01-01 UTC): an earlier date is an unset clock.
+EARLIEST_NS = 946_684_800 * 10**9
+#: Longest span of one file, days: no wearable records longer in one go.
+MAX_SPAN_DAYS = 100
+#: A gap at least this long (s) is logged as a warning, not only listed in the issues.
+LOG_GAP_S = 60.0
+
+
+def check_times(t_ns: np.ndarray, name: str) -> None:
+    """Refuse times no sensor can have recorded (see the module docstring).
+
+    Parameters
+    ----------
+    t_ns : ndarray of int64
+        Sample times, ns UTC.
+    name : str
+        What they are, for messages (a file name, or ``start time ...`` for one time).
+
+    Raises
+    ------
+    FormatError
+        Naming the first impossible sample (its index and date) and why.
+    """
+    if not len(t_ns):
+        return
+    latest = time.time_ns() + 86_400 * 10**9
+    lo, hi = int(np.argmin(t_ns)), int(np.argmax(t_ns))
+
+    def which(i: int) -> str:
+        return name if len(t_ns) == 1 else f"{name}: sample {i}"
+
+    if t_ns[lo] < EARLIEST_NS:
+        raise FormatError(f"{which(lo)} is dated {_day(t_ns[lo])}, before 2000: a time error "
+                          "(an unset device clock?); fix the times or give start=")
+    if t_ns[hi] > latest:
+        raise FormatError(f"{which(hi)} is dated {_day(t_ns[hi])}, in the future: a time error "
+                          "(a mistyped year?); fix the times")
+    span = (int(t_ns[hi]) - int(t_ns[lo])) / 86_400e9
+    if span > MAX_SPAN_DAYS:
+        raise FormatError(f"{name}: the samples span {span:.0f} days ({_day(t_ns[lo])} to "
+                          f"{_day(t_ns[hi])}): a time error (a mistyped date?); no sensor records that long")
+
+
+def epoch_ns(seconds: float, what: str) -> int:
+    """Seconds since the epoch (a file's or an option's start time) as int ns.
+
+    Raises
+    ------
+    FormatError
+        For a value that is not a time a sensor can have recorded (see :func:`check_times`).
+    """
+    if not (np.isfinite(seconds) and EARLIEST_NS / 1e9 <= seconds <= time.time() + 86_400):
+        raise FormatError(f"{what}: {seconds:.6g} s since 1970 is not a time a sensor recorded "
+                          "(before 2000 or in the future)")
+    return int(round(seconds * 1e6)) * 1000
+
+
+def _day(t_ns: int) -> str:
+    return str(np.datetime64(int(t_ns), "ns").astype("datetime64[D]"))
 
 
 def _iso(t_ns: int) -> str:
@@ -87,15 +171,15 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     t = np.asarray(time_ns, np.int64)
     a = np.asarray(acc, np.float32)
     issues = list(issues or [])
-    ok = np.isfinite(a).all(axis=1)
-    if not ok.all():
+    if not all_finite(a):
+        ok = np.isfinite(a).all(axis=1)
         bad = np.flatnonzero(~ok)
         issues.append(make_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "
                              "non-finite value dropped (left as gaps)"))
         t, a = t[ok], a[ok]
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
-    _check_units(a, name)
+    check_samples(t, a, name)
     if fs:
         measured = infer_fs(np.sort(t[: 100_000]))
         if abs(measured / fs - 1) > RATE_TOLERANCE:
@@ -103,24 +187,29 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
                                  f"come at {measured:g} Hz; the measured rate is used"))
             fs = None
 
-    pieces = _split_backward_jumps(t, int(max_reorder_s * 1e9), issues)
-    out: list[tuple[np.ndarray, np.ndarray, float | None]] = []
+    back = steps_where(t, lambda d: d <= 0)  # one pass finds every step back or in place
+    pieces = _split_backward_jumps(t, back, int(max_reorder_s * 1e9), issues)
+    out: list[tuple[np.ndarray, np.ndarray, float | None, np.ndarray | None]] = []
     for i0, i1 in pieces:
-        ts, acs = _sort_dedupe(t[i0:i1], a[i0:i1], name, issues)
+        inside = back[(back >= i0) & (back < i1 - 1)] - i0
+        ts, acs = _sort_dedupe(t[i0:i1], a[i0:i1], inside, name, issues)
         out.extend(_split_rate_changes(ts, acs, fs, issues))
-    recs = []
-    for k, (ts, acs, own) in enumerate(out):
+    recs, logged = [], list(issues)
+    for k, (ts, acs, own, gap) in enumerate(out):
         if len(ts) < 2:
             continue
         seg_fs = own or fs or infer_fs(ts)
-        gaps = find_gaps(ts, seg_fs)
+        gaps = np.stack([ts[gap], ts[gap + 1]], axis=1) if gap is not None else find_gaps(ts, seg_fs)
         seg_issues = list(issues)
         if len(gaps):
-            longest = int(np.argmax(gaps[:, 1] - gaps[:, 0]))
+            length = gaps[:, 1] - gaps[:, 0]
+            longest = int(np.argmax(length))
             seg_issues.append(make_issue(
                 "gap", gaps[longest, 0],
                 f"{len(gaps)} gap(s) longer than {GAP_FACTOR:g} periods; longest "
-                f"{(gaps[longest, 1] - gaps[longest, 0]) / 1e9:.3f} s (kept as gaps)"))
+                f"{duration(length[longest] / 1e9)} (kept as gaps)"))
+            if length[longest] >= LOG_GAP_S * 1e9:
+                logged.append(seg_issues[-1])
         m = dict(meta or {})
         m["time_issues"] = seg_issues
         if len(out) > 1:
@@ -128,28 +217,106 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         recs.append(Recording(ts, acs, seg_fs, location, device, gaps, m))
     if not recs:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
-    if issues:
-        log.warning("%s: %s", name, "; ".join(f"{x['kind']} at {x['time']}: {x['detail']}" for x in issues))
+    for kind in dict.fromkeys(x["kind"] for x in logged):  # one line per kind
+        first = next(x for x in logged if x["kind"] == kind)
+        more = sum(x["kind"] == kind for x in logged) - 1
+        log.warning("%s", clip(f"{name}: {kind} at {first['time'][:19]}: {first['detail']}"
+                               + (f" (and {more} more)" if more else ""), 180))
     return recs
 
 
+def join_parts(parts: list[Recording], name: str) -> Recording:
+    """One sensor's Recording from the parts a file was split into (:func:`build_recordings`).
+
+    Parts that follow one another in time at the same rate (within
+    :data:`RATE_TOLERANCE`) are joined, the time between them a gap. Parts that overlap
+    in time (a clock set back) or run at another rate cannot share one time line: the
+    longest run of joinable parts is kept and the rest reported in a logged warning.
+
+    Parameters
+    ----------
+    parts : list of Recording
+        The parts of one sensor, in file order.
+    name : str
+        File name, for messages.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    runs: list[list[Recording]] = [[parts[0]]]
+    for part in parts[1:]:
+        last = runs[-1][-1]
+        if part.time_ns[0] > last.time_ns[-1] and abs(part.fs / last.fs - 1) <= RATE_TOLERANCE:
+            runs[-1].append(part)
+        else:
+            runs.append([part])
+    best = max(runs, key=lambda run: sum(len(r) for r in run))
+    first = best[0]
+    t = np.concatenate([r.time_ns for r in best])
+    fs = max(best, key=len).fs
+    issues = [x for r in best for x in r.meta.get("time_issues", [])]
+    meta = {**first.meta, "time_issues": list({(x["kind"], x["time"]): x for x in issues}.values())}
+    meta.pop("part", None)
+    if len(runs) > 1:
+        left = sum(len(r) for run in runs if run is not best for r in run)
+        log.warning("%s", clip(f"{name}: its clock goes back or its rate changes, so its parts cannot "
+                               f"share one time line; the longest ({duration((t[-1] - t[0]) / 1e9)}) "
+                               f"is used, {left} samples are left out (a DST change? give tz)", 180))
+    return Recording(t, np.concatenate([r.acc for r in best]), fs, first.location, first.device,
+                     find_gaps(t, fs), meta)
+
+
+def duration(seconds: float) -> str:
+    """A duration for people: ``0.520 s``, ``12.5 min``, ``3.2 h``, ``2.1 days``."""
+    for unit, size in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.3f} s"
+
+
+def check_samples(t_ns: np.ndarray, acc: np.ndarray, name: str) -> None:
+    """The checks every file's samples pass: possible times (:func:`check_times`) and
+    accelerations in g throughout (units).
+
+    Raises
+    ------
+    FormatError
+    """
+    check_times(t_ns, name)
+    _check_units(acc, name)
+
+
 def _check_units(a: np.ndarray, name: str) -> None:
-    """Refuse accelerations whose typical size cannot be in g (wrong units)."""
+    """Refuse accelerations whose typical size cannot be in g (wrong units), in the whole
+    file or in a stretch of it (units that switch half-way)."""
     sample = a[:: max(1, len(a) // 100_000)]
-    med = float(np.median(np.linalg.norm(sample, axis=1)))
+    med = float(median(norms(sample)))
     if med > MAX_MEDIAN_G:
         raise FormatError(f"{name}: the median acceleration is {med:.4g} g, impossible for a worn "
                           "sensor; the units are wrong (give units=g|mg|m/s^2)")
+    n_blocks = len(a) // UNITS_BLOCK
+    if n_blocks < 2:
+        return
+    every = a[: n_blocks * UNITS_BLOCK: 8]  # 1 in 8 samples
+    block = median(norms(every).reshape(n_blocks, UNITS_BLOCK // 8), axis=1)
+    ratio = np.maximum(med, 1e-12) / np.maximum(block, 1e-12)
+    ratio = np.maximum(ratio, 1 / ratio)  # how many times bigger or smaller than the file's
+    switched = (block > MAX_MEDIAN_G) | (np.abs(ratio / G_IN_MS2 - 1) < 0.2) | (np.abs(ratio / 1000 - 1) < 0.2)
+    if switched.any():
+        i = int(np.flatnonzero(switched)[0])
+        raise FormatError(f"{name}: the units change near sample {i * UNITS_BLOCK}: the median there is "
+                          f"{block[i]:.3g} against {med:.3g} overall, impossible for a worn sensor in "
+                          "one unit; the file mixes g, mg or m/s^2")
     if med < MIN_MEDIAN_G:
         log.warning("%s: the median acceleration is %.3g g: no gravity in the signal "
                     "(linear acceleration?); detection expects it", name, med)
 
 
-def _split_backward_jumps(t: np.ndarray, max_back_ns: int, issues: list[dict]) -> list[tuple[int, int]]:
-    step = np.diff(t)
-    jumps = np.flatnonzero(step < -max_back_ns)
+def _split_backward_jumps(t: np.ndarray, back: np.ndarray, max_back_ns: int,
+                          issues: list[dict]) -> list[tuple[int, int]]:
+    """Parts between steps back (``back``: the indices of steps <= 0) of more than ``max_back_ns``."""
+    jumps = back[t[back] - t[back + 1] > max_back_ns]
     for j in jumps[:20]:
-        issues.append(make_issue("clock-jump", t[j + 1], f"time goes back {-step[j] / 1e9:.3f} s "
+        issues.append(make_issue("clock-jump", t[j + 1], f"time goes back {(t[j] - t[j + 1]) / 1e9:.3f} s "
                              f"after sample {j}; recording split there"))
     if len(jumps) > 20:
         issues.append(make_issue("clock-jump", t[jumps[20] + 1], f"{len(jumps) - 20} more backward jumps"))
@@ -157,16 +324,17 @@ def _split_backward_jumps(t: np.ndarray, max_back_ns: int, issues: list[dict]) -
     return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
 
 
-def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
-    step = np.diff(t)
-    back = np.flatnonzero(step < 0)
+def _sort_dedupe(t: np.ndarray, a: np.ndarray, nonpos: np.ndarray, name: str, issues: list[dict]):
+    """Late rows sorted into place, exact duplicates dropped: (t, acc). ``nonpos``: the
+    indices of the steps <= 0 of ``t``."""
+    back = nonpos[t[nonpos + 1] < t[nonpos]]
+    dup = nonpos[t[nonpos + 1] == t[nonpos]]
     if back.size:
         issues.append(make_issue("unsorted", t[back[0] + 1], f"{back.size} sample(s) earlier than the "
                              "one before (late rows); sorted into place"))
         order = np.argsort(t, kind="stable")
         t, a = t[order], a[order]
-        step = np.diff(t)
-    dup = np.flatnonzero(step == 0)
+        dup = steps_where(t, lambda d: d == 0)
     if dup.size:
         same = (a[dup] == a[dup + 1]).all(axis=1)
         if not same.all():
@@ -183,21 +351,26 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, name: str, issues: list[dict]):
 
 
 def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: list[dict]):
-    """Parts of a sorted recording with a steady rate, as (t, acc, fs or None) tuples."""
+    """Parts of a sorted recording with a steady rate, as (t, acc, fs or None, gaps)
+    tuples; ``gaps`` (the indices of the steps that are gaps) for a part that keeps the
+    nominal rate, None for the others."""
     n_blocks = (len(t) - 1) // RATE_BLOCK  # blocks of RATE_BLOCK steps
     if n_blocks < 3:
-        return [(t, a, None)]
+        return [(t, a, None, None)]
     nominal = fs or infer_fs(t)
-    step = np.diff(t[: n_blocks * RATE_BLOCK + 1]).astype(np.float64).reshape(n_blocks, RATE_BLOCK)
-    # gaps (steps longer than 4 gap lengths) are not rate changes: count them as nominal steps
-    step[step > GAP_FACTOR * 4e9 / nominal] = 1e9 / nominal
-    med = np.median(step, axis=1)
-    ratio = np.log(1e9 / med / nominal)
+    gap = steps_where(t, lambda d: d > GAP_FACTOR * 1e9 / nominal)  # the gaps at the nominal rate
+    # mean step per block, from the block's first and last times; gaps (steps longer than
+    # 4 gap lengths) are not rate changes: they count as nominal steps
+    span = (t[RATE_BLOCK: n_blocks * RATE_BLOCK + 1: RATE_BLOCK] - t[: n_blocks * RATE_BLOCK: RATE_BLOCK])
+    big = gap[(t[gap + 1] - t[gap] > GAP_FACTOR * 4e9 / nominal) & (gap < n_blocks * RATE_BLOCK)]
+    excess = np.bincount(big // RATE_BLOCK, weights=t[big + 1] - t[big] - 1e9 / nominal, minlength=n_blocks)
+    mean = (span - excess) / RATE_BLOCK
+    ratio = np.log(1e9 / mean / nominal)
     bucket = np.where(np.abs(ratio) < np.log1p(RATE_TOLERANCE), 0,
                       np.round(ratio / np.log1p(RATE_TOLERANCE)).astype(int))
     change = np.flatnonzero(np.diff(bucket) != 0) + 1
     if not change.size:
-        return [(t, a, None)]
+        return [(t, a, None, gap)]
     # a run must last two blocks to count; shorter runs belong to the run before
     starts = np.r_[0, change]
     lengths = np.diff(np.r_[starts, n_blocks])
@@ -209,12 +382,12 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
             cuts.append(s * RATE_BLOCK)
             prev = bucket[s]
     if not cuts:
-        return [(t, a, None)]
+        return [(t, a, None, gap)]
     edges = [0, *cuts, len(t)]
     parts = []
     for i0, i1 in zip(edges[:-1], edges[1:], strict=True):
         seg_fs = infer_fs(t[i0:i1])
-        parts.append((t[i0:i1], a[i0:i1], seg_fs))
+        parts.append((t[i0:i1], a[i0:i1], seg_fs, None))
         if i0:
             issues.append(make_issue("rate-change", t[i0], f"rate changes to {seg_fs:g} Hz at sample "
                                  f"{i0}; a new recording starts there"))
@@ -227,8 +400,9 @@ class AnchoredClock:
     Each block's timestamp belongs to one sample (``anchor_idx``, counted over the
     whole file). Samples are timed by straight lines between consecutive anchors, so
     the device's real rate spaces them; where two anchors disagree with the nominal
-    rate by more than :data:`RATE_TOLERANCE` (a restart, a clock change) a sample is
-    timed at the nominal rate from its own block's anchor.
+    rate by more than :data:`CLOCK_TOLERANCE` (a gap, a restart, a clock change) a sample
+    is timed at the nominal rate from its own block's anchor, so the difference shows as
+    a gap (or a step back) instead of stretching the samples.
 
     Parameters
     ----------
@@ -245,14 +419,32 @@ class AnchoredClock:
         d_idx = np.diff(anchor_idx).astype(np.float64)
         d_t = np.diff(anchor_ns).astype(np.float64)
         self.slope = np.divide(d_t, d_idx, out=np.zeros_like(d_t), where=d_idx > 0)
-        self.ok = (d_idx > 0) & (np.abs(self.slope / self.period - 1) < RATE_TOLERANCE)
+        self.ok = (d_idx > 0) & (np.abs(self.slope / self.period - 1) < CLOCK_TOLERANCE)
 
-    def times(self, g: np.ndarray, blk: np.ndarray) -> np.ndarray:
-        """Times (int64 ns) of samples with file-wide indices ``g`` in blocks ``blk``."""
+    def times(self, blk: np.ndarray, first: np.ndarray, per_block: int) -> np.ndarray:
+        """Times (int64 ns, shape (blocks, per_block)) of samples ``first[j] + i`` (file-wide
+        indices) of blocks ``blk[j]``, computed per block and broadcast (no per-sample
+        index arrays)."""
+        i = np.arange(per_block)
+        ns, offset, step = self._line(blk, blk, first)
+        out = ns[:, None] + np.round((offset[:, None] + i) * step[:, None]).astype(np.int64)
+        before = self.idx[blk] - first  # samples of a block before its anchor: the interval before
+        if (before > 0).any():
+            ns, offset, step = self._line(blk - 1, blk, first)
+            early = ns[:, None] + np.round((offset[:, None] + i) * step[:, None]).astype(np.int64)
+            out = np.where(i[None, :] < before[:, None], early, out)
+        return out
+
+    def _line(self, k: np.ndarray, blk: np.ndarray, first: np.ndarray):
+        """Per block: the anchor time, the index of its first sample from that anchor and
+        the step (ns per sample) of interval ``k`` (its own anchor at the nominal rate where
+        the interval disagrees with it)."""
         if len(self.idx) < 2:
-            return self.ns[blk] + np.round((g - self.idx[blk]) * self.period).astype(np.int64)
-        k = np.clip(np.where(g < self.idx[blk], blk - 1, blk), 0, len(self.idx) - 2)
-        ok = self.ok[k]
+            ok = np.zeros(len(k), bool)
+            k = blk
+        else:
+            k = np.clip(k, 0, len(self.idx) - 2)
+            ok = self.ok[k]
         base = np.where(ok, k, blk)
-        step = np.where(ok, self.slope[k], self.period)
-        return self.ns[base] + np.round((g - self.idx[base]) * step).astype(np.int64)
+        step = np.where(ok, self.slope[k] if len(self.idx) > 1 else 0.0, self.period)
+        return self.ns[base], first - self.idx[base], step

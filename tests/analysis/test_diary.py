@@ -152,3 +152,34 @@ def test_import_refuses_nights_already_present_unless_replace(tmp_path):
         assert len(list_entries(con)) == 1
         assert import_csv(con, text, replace_existing=True) == 2
         assert [e.stress for e in list_entries(con)] == [5, 6]
+
+
+def test_morning_self_report_and_an_older_database(tmp_path):
+    import sqlite3
+
+    from analysis.diary import DiaryEntry, DiaryError, add_entries, connect, get_entry, parse_field
+
+    night = dt.date(2026, 1, 5)
+    for felt in ("none", "a few", "many", "3"):
+        assert DiaryEntry(night=night, felt_jerks=felt).felt_jerks == felt
+    for bad in ("lots", "-1", "501"):
+        with pytest.raises(DiaryError, match="felt_jerks"):
+            DiaryEntry(night=night, felt_jerks=bad)
+    assert parse_field("felt_jerks", " A few ") == "a few" and parse_field("woke_by_jerk", "yes")
+    old = tmp_path / "old.sqlite"  # a schema-1 file: no self-report columns
+    with sqlite3.connect(old) as con:
+        con.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                          "INSERT INTO meta VALUES ('schema_version', '1');"
+                          "CREATE TABLE diary (night TEXT PRIMARY KEY, hours_slept REAL, bedtime TEXT,"
+                          " wake_time TEXT, stress INTEGER, tiredness INTEGER, caffeine_drinks INTEGER,"
+                          " caffeine_last TEXT, alcohol_drinks INTEGER, exercise_h REAL,"
+                          " medications TEXT NOT NULL DEFAULT '', antidepressant INTEGER,"
+                          " bothersome INTEGER, lost_consciousness INTEGER NOT NULL DEFAULT 0,"
+                          " daytime_jerks INTEGER NOT NULL DEFAULT 0, notes TEXT NOT NULL DEFAULT '');"
+                          "INSERT INTO diary (night, stress) VALUES ('2026-01-04', 3);")
+    with connect(old) as con:
+        assert get_entry(con, dt.date(2026, 1, 4)).stress == 3
+        add_entries(con, [DiaryEntry(night=night, felt_jerks="2", woke_by_jerk=True)])
+    with connect(old) as con:
+        e = get_entry(con, night)
+    assert (e.felt_jerks, e.woke_by_jerk) == ("2", True)

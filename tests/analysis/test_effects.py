@@ -49,9 +49,41 @@ def test_too_few_nights_says_so():
     diary = simulate_diary(10, seed=2)
     eff = fit_effects(table_from(diary))
     assert not eff.enough and not eff.table["finding"].any()
-    assert eff.message.startswith("Too few nights for a conclusion: 9 night(s)")
-    assert "at least 14 nights" in eff.message
+    assert eff.message == (
+        "Too few nights for a conclusion: 9 of the 10 recorded nights with a complete diary, and "
+        f"{eff.n_jerks} jerks; hypnic needs at least 14 nights and 10 jerks. Keep recording and "
+        "logging. 1 night left out: 1 without sleep debt the night before, which needs the "
+        "diary of the night before (a first night never has it).")
     assert describe(fit_effects(table_from(diary).iloc[:3]))[0].startswith("Too few nights")
+
+
+def test_message_says_why_nights_are_left_out_and_when_there_is_no_diary():
+    diary = simulate_diary(28, seed=8, antidepressant_prob=1.0)
+    eff = fit_effects(table_from(diary))
+    assert eff.message.startswith(f"27 of the 28 recorded nights analysed, with {eff.n_jerks} jerks; "
+                                  "8 factors tested together (poisson model)")
+    assert eff.message.endswith("1 night left out: 1 without sleep debt the night before, which "
+                                "needs the diary of the night before (a first night never has it).")
+    t = table_from(diary)
+    t.loc[t.index[[5, 9]], "stress"] = np.nan
+    assert fit_effects(t).message.endswith(
+        "3 nights left out: 1 without sleep debt the night before, which needs the diary of the "
+        "night before (a first night never has it); 2 without stress.")
+    empty = t.assign(**{c: np.nan for c in t.columns if c not in ("n_jerks", "hours_recorded")})
+    one = fit_effects(empty.iloc[:1])
+    assert one.message == ("No diary entries for the 1 recorded night yet: log each night "
+                           "(hypnic diary add) to see what goes with more jerks.")
+    assert "night(s)" not in one.message and one.table.empty
+
+
+def test_an_interval_excluding_one_but_not_confirmed_is_unconfirmed():
+    eff = fit_effects(table_from(simulate_diary(28, seed=9, antidepressant_prob=1.0)))
+    t = eff.table.set_index("factor")
+    assert t.at["stress", "verdict"] == "unconfirmed" and not t.at["stress", "finding"]
+    assert t.at["stress", "rr_low"] > 1 and t.at["stress", "p_holm"] >= 0.05
+    line = next(s for s in describe(eff) if s.startswith("Stress:"))
+    assert line.startswith("Stress: possibly +") and line.endswith("; not confirmed.")
+    assert set(t["verdict"]) <= {"finding", "unconfirmed", "no clear link"}
 
 
 def test_constant_factors_are_excluded_not_fitted():

@@ -124,3 +124,26 @@ def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):
     assert np.isnan(table["prev_sleep_debt_h"].iloc[0])
     assert table["prev_sleep_debt_h"].iloc[1:3].tolist() == [3.0, 1.0]
     assert table.loc[d0 + dt.timedelta(5), "sleep_debt_h"] == 0.0
+
+
+def test_a_database_of_schema_1_gains_the_time_zone_of_each_night(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE nights (night TEXT PRIMARY KEY, summary TEXT NOT NULL, sleep TEXT NOT NULL,"
+        " recordings TEXT NOT NULL, processed_at TEXT NOT NULL);"
+        "INSERT INTO nights VALUES ('2026-01-05', '{\"n_jerks\": 3}', '{\"onset\": null}', '[]', 'x');")
+    con.close()
+    d0 = dt.date(2026, 1, 6)
+    with connect(db) as con:
+        store_night(con, StoredNight(d0, summarise_night(KNOWN, SLEEP, 8.0), SleepWindow(**SLEEP),
+                                     KNOWN, pd.DataFrame(columns=["start", "location", "activity", "asleep"]),
+                                     tz="Europe/Paris"))
+        nights = load_nights(con)
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert nights["tz"].tolist() == ["", "Europe/Paris"] and version == "2"
+    assert nights["n_jerks"].tolist() == [3, 5]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import re
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from browser import Browser, chromium
 
 from analysis.diary import DiaryEntry, add_entries, connect, edit_entry
 from analysis.report import ReportConfig, build_report
@@ -35,11 +37,45 @@ def test_sections_and_numbers(report, sim_db):
         assert f'id="{s}"' in text
     assert 'id="doctor"' not in text and reasons == []
     diary = sim_db[1]
-    assert f"Over {len(diary)} recorded night(s)" in text
-    assert f"{effects.n_nights} nights and {effects.n_jerks} jerks analysed" in text
-    assert text.count("data:image/png;base64,") >= 7
+    assert f"Over {len(diary)} recorded nights, from " in text and "night(s)" not in text
+    assert f"{effects.n_nights} of the {len(diary)} recorded nights analysed, with {effects.n_jerks} jerks" in text
+    assert "1 night left out: 1 without sleep debt the night before, which needs the diary" in text
+    # every figure twice (phone and desktop), as SVG
+    assert text.count("<figure>") == 7 and text.count("data:image/svg+xml;base64,") == 14
     assert "not a medical device" in text and "usually harmless" in text
-    assert "true (simulated)" not in text or "Black crosses" in text
+    assert "Spearman" not in text and "verdict" in text
+    assert "Black crosses mark the true simulated effects." in text
+
+
+@pytest.fixture(scope="module")
+def one_night(tmp_path_factory):
+    """A report of one night recorded in Paris, with an empty diary."""
+    from simtruth import truth_stored
+
+    from analysis.nights import store_night
+    from simulation import NightConfig, simulate_night
+
+    sim = simulate_night(NightConfig(fs=25.0, locations=("wrist-left",), hours_in_bed=2.0, n_jerks=5,
+                                     start="2026-01-05T22:10:00Z", gaps_per_night=0), seed=2)
+    night = dataclasses.replace(truth_stored(sim, dt.date(2026, 1, 5)), tz="Europe/Paris")
+    folder = tmp_path_factory.mktemp("one")
+    with connect(folder / "h.sqlite") as con:
+        store_night(con, night)
+        out, effects, _ = build_report(con, folder / "out")
+    return out, out.read_text(encoding="utf-8"), night
+
+
+def test_one_night_with_an_empty_diary_reads_right(one_night):
+    _, text, night = one_night
+    n = int(night.summary["n_jerks"])
+    assert f"Over 1 recorded night, on Mon 5 Jan 2026, hypnic counted {n} jerks." in text
+    assert "No diary entries for the 1 recorded night yet" in text and "night(s)" not in text
+    assert "complete diary" not in text
+    # times in the night's own zone, named
+    assert "Times are local to Europe/Paris." in text
+    onset = night.sleep.onset.tz_convert("Europe/Paris")
+    assert re.search(f'<td data-label="fell asleep"[^>]*>{onset:%H:%M}</td>', text)
+    assert 'id="effects"' in text and text.count("<figure>") == 5  # no factor plots without a diary
 
 
 def test_self_contained_and_user_text_escaped(report):
@@ -64,26 +100,33 @@ def test_doctor_section_only_when_warranted(report, tmp_path):
     assert 'id="doctor"' in text and "does not diagnose" in text and "epilepsy" in text
 
 
-def _chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (apt-get install chromium)")
-@pytest.mark.parametrize(("width", "height"), [(1280, 2400), (390, 2400)])
-def test_screenshot_in_headless_chromium(report, tmp_path, width, height):
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed (apt-get install chromium)")
+def test_report_fits_a_phone_and_a_desktop_in_chromium(report, one_night, tmp_path):
+    """The report in a real browser: on a phone (390 px, 3x) and a desktop (1280 px) no
+    element is wider than the screen, every figure is shown whole at its natural size
+    (the phone variant on the phone: text >= 12 px), and all text is >= 12 px."""
     from PIL import Image
 
-    out = report[0]
-    png = tmp_path / f"report-{width}.png"
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--hide-scrollbars", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           f"--window-size={width},{height}", f"--screenshot={png}", out.resolve().as_uri()]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    img = np.asarray(Image.open(png).convert("L"), float)
-    assert img.shape == (height, width)
-    # the page is drawn: text and plots give dark pixels in the top part, cards are lighter
-    top = img[: height // 2]
-    assert (top < 100).mean() > 0.005 and top.std() > 20
-    # nothing overflows sideways: the right-most 10 px column is background
-    assert img[:, -10:].std() < 25
+    from analysis.plots import DESKTOP_IN, FONT_PT, HALF_IN, PHONE_IN
+
+    pages = [(report[0], 7), (one_night[0], 5)]
+    with Browser(tmp_path / "profile") as browser:
+        for (path, n_figures), (width, height, mobile) in itertools.product(
+                pages, ((390, 844, True), (1280, 800, False))):
+            page, png = browser.look(path, width, height, mobile)
+            (tmp_path / f"report-{n_figures}-{width}.png").write_bytes(png)
+            assert page["vw"] == width and page["page"] == width, page["page"]
+            assert page["wide"] == [] and page["small"] == []
+            assert len(page["figures"]) == n_figures
+            for fig in page["figures"]:
+                assert fig["complete"] and fig["shown"] and fig["height"] > 100, fig
+                assert 0 <= fig["left"] and fig["right"] <= width, fig
+                assert fig["width"] == pytest.approx(fig["natural"], abs=1), fig  # not shrunk
+                if mobile:
+                    assert fig["natural"] == round(PHONE_IN * 96), fig
+                    assert FONT_PT * 96 / 72 * fig["width"] / fig["natural"] >= 12
+                else:
+                    assert fig["natural"] in (round(DESKTOP_IN * 96), round(HALF_IN * 96)), fig
+            img = np.asarray(Image.open(tmp_path / f"report-{n_figures}-{width}.png").convert("L"), float)
+            assert img.shape[1] == width and img.shape[0] > 2 * height  # the whole page
+            assert (img < 100).mean() > 0.005 and img.std() > 20  # text and figures drawn

@@ -33,3 +33,20 @@ def test_convert_reports_errors_and_truncation_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("hypnic: warning:") and "cut short" in err
     assert len(read(tmp_path / "y.parquet")[0]) == 3
+
+
+def test_warnings_and_logged_problems_share_one_style(tmp_path):
+    """A file without gravity (a logged problem) and with a cut last row (a warning): every
+    line on stderr reads 'hypnic: warning: ...', in a real process (the CLI's own logging)."""
+    import subprocess
+    import sys
+
+    rows = [f"{1767652200 + i * 0.04:.2f},0,0,0.01" for i in range(100)]
+    p = tmp_path / "jump.csv"
+    p.write_text("time,x,y,z\n" + "\n".join(rows) + "\n17676")
+    res = subprocess.run([sys.executable, "-m", "hypnic", "convert", str(p), "--out",
+                          str(tmp_path / "o.csv"), "--units", "g"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) >= 2 and all(line.startswith("hypnic: warning: ") for line in lines), lines
+    assert any("cut short" in line for line in lines) and any("no gravity" in line for line in lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -20,7 +21,8 @@ def night_dir(tmp_path_factory):
     return night, save_night(night, tmp_path_factory.mktemp("night"))
 
 
-def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys):
+def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the machine's zone: times are shown in it
     night, d = night_dir
     out, sleep = tmp_path / "events.csv", tmp_path / "sleep.json"
     code = main(["detect", str(d / "wrist-left.csv"), str(d / "ankle-left.csv"), "--out", str(out),
@@ -38,8 +40,28 @@ def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys):
     assert {"onset", "wake", "awakenings", "lights_out", "config"} <= set(info)
     assert info["onset"].endswith("Z")
     assert abs((pd.Timestamp(info["onset"]) - night.sleep["onset"]).total_seconds()) < 600
-    printed = capsys.readouterr().out
-    assert "jerk(s)" in printed and "wrist-left" in printed
+    printed = " ".join(capsys.readouterr().out.split())
+    n = ev[ev["kind"] == "jerk"]["group_id"].nunique()
+    assert f"{n} jerks (a jerk seen by several sensors counts once): " in printed
+    assert "{" not in printed and "wrist-left" in printed
+    onset = pd.Timestamp(info["onset"]).tz_convert("Asia/Tokyo")
+    assert f"fell asleep {onset:%H:%M}, " in printed and "(Asia/Tokyo)" in printed
+
+
+def test_detect_shows_times_in_the_zone_asked_and_refuses_an_unknown_one(night_dir, tmp_path, capsys):
+    _, d = night_dir
+    out = tmp_path / "e.csv"
+    assert main(["detect", str(d / "wrist-left.csv"), "--out", str(out), "--tz", "America/New_York"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "(America/New_York)" in printed
+    assert pd.read_csv(out)["start"].str.endswith("Z").all()  # files keep UTC
+    for args in (["detect", str(d / "wrist-left.csv"), "--out", str(out)], ["nights"], ["report"],
+                 ["convert", str(d / "wrist-left.csv"), "--out", str(tmp_path / "c.csv")]):
+        assert main([*args, "--tz", "Mars/Olympus", "--db", str(tmp_path / "db.sqlite")]
+                    if args[0] in ("nights", "report") else [*args, "--tz", "Mars/Olympus"]) == 1
+        err = capsys.readouterr().err
+        assert err == ("hypnic: error: unknown time zone 'Mars/Olympus' (use an IANA name such as "
+                       "Europe/Paris, or UTC)\n"), args
 
 
 def test_detect_options_and_location_override(night_dir, tmp_path):
@@ -69,14 +91,54 @@ def test_detect_errors_are_one_line(night_dir, tmp_path, capsys):
     assert code == 1 and "elbow" in capsys.readouterr().err
 
 
-def test_cli_help_defaults_match_the_config():
+def test_help_reads_plainly_with_defaults_in_workflow_order(capsys, monkeypatch):
+    """No value placeholder on flags, the tuning defaults of DetectionConfig, plain usage
+    lines, and the commands in the order people use them."""
     from detection import DetectionConfig
-    from hypnic.commands import detect
+    from hypnic.app import ORDER
 
-    src = open(detect.__file__).read()
+    monkeypatch.setenv("COLUMNS", "200")
     cfg = DetectionConfig()
-    for name, text in [("threshold_factor", "[default: 10]"), ("min_peak_g", "[default: 0.15]"),
-                       ("jerk_max_s", "[default: 0.5]"), ("series_gap_s", "[default: 30]"),
-                       ("group_window_s", "[default: 0.5]")]:
-        assert text in src
-        assert f"{getattr(cfg, name):g}" == text.split(": ")[1].rstrip("]")
+    helps = {}
+    for cmd in ([], ["detect"], ["nights"], ["simulate"], ["diary", "add"], ["record"], ["report"]):
+        assert main([*cmd, "--help"]) == 0
+        helps[" ".join(cmd)] = text = capsys.readouterr().out
+        assert not re.search(r"<[A-Za-z]", text) and "{" not in text, cmd  # no <bool>, <list[Path]>
+    detect = " ".join(helps["detect"].split())
+    assert "Usage: hypnic detect [OPTIONS] FILE..." in detect
+    for name in ("threshold_factor", "min_peak_g", "jerk_max_s", "series_gap_s", "group_window_s"):
+        option = "--" + name.replace("_", "-")
+        assert f"[default: {getattr(cfg, name)}]" in detect.split(option, 1)[1].split("--", 1)[0], name
+    assert not re.search(r"\w \.", detect)  # no help text cut before its full stop
+    assert "Usage: hypnic diary add [OPTIONS] [NIGHT]" in helps["diary add"]
+    listed = [line.split()[1] for line in helps[""].splitlines()
+              if line.startswith("│ ") and len(line.split()) > 2 and line.split()[1] in ORDER]
+    assert listed == list(ORDER)
+
+
+def test_long_commands_show_reading_bars_then_what_follows(night_dir, tmp_path, progress_log):
+    """detect, nights --add and convert: a bar per file that ends full, then a spinner
+    (work of unknown length) for what comes after the reading."""
+    _, d = night_dir
+    files = [d / "wrist-left.csv", d / "ankle-left.csv"]
+    runs = [(["detect", *map(str, files), "--out", str(tmp_path / "e.csv")], files, "finding jerks and sleep"),
+            (["nights", "--add", str(files[0]), "--add", str(files[1]), "--db", str(tmp_path / "h.sqlite"),
+              "--tz", "UTC"], files, "finding jerks and sleep"),
+            (["convert", str(files[0]), "--out", str(tmp_path / "c.parquet")], files[:1], "writing c.parquet")]
+    for args, read_files, then in runs:
+        progress_log.tasks.clear()
+        assert main(args) == 0
+        *bars, last = progress_log.tasks
+        assert [b["description"] for b in bars] == [f"reading {f.name}" for f in read_files]
+        assert all(b["completed"] == b["total"] == f.stat().st_size for b, f in zip(bars, read_files, strict=True))
+        assert last == dict(description=then, total=None, completed=0), args
+
+
+def test_ctrl_c_says_interrupted_in_one_line(night_dir, tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hypnic.workflows.night.read_files", interrupted)
+    _, d = night_dir
+    assert main(["detect", str(d / "wrist-left.csv"), "--out", str(tmp_path / "e.csv")]) == 130
+    assert capsys.readouterr().err == "hypnic: interrupted\n"

@@ -33,7 +33,7 @@ def test_diary_add_edit_list_export_import(tmp_path, capsys, monkeypatch):
     csv_path = tmp_path / "diary.csv"
     assert run(capsys, "diary", "export", str(csv_path), "--db", db)[0] == 0
     lines = csv_path.read_text().splitlines()
-    assert lines[1].startswith("2026-01-05,6.5,") and ",Sertraline; melatonin,1,4,0,0,[b]x" in lines[1]
+    assert lines[1].startswith("2026-01-05,6.5,") and ",Sertraline; melatonin,1,4,0,0,,,[b]x" in lines[1]
     db2 = str(tmp_path / "d2.sqlite")
     code, out, _ = run(capsys, "diary", "import", str(csv_path), "--db", db2)
     assert code == 0 and "imported 1 night(s)" in out
@@ -53,13 +53,22 @@ def test_diary_import_bad_rows_exit_1_with_line_numbers(tmp_path, capsys):
 
 def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
     db, diary = sim_db
-    code, out, _ = run(capsys, "nights", "--db", str(db))
+    code, out, _ = run(capsys, "nights", "--db", str(db), "--tz", "Asia/Tokyo")
     assert code == 0 and f"Nights ({len(diary)} recorded" in out and str(diary.night.iloc[0]) in out
-    code, out, _ = run(capsys, "report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert "times in Asia/Tokyo" in out
+    from analysis.diary import connect
+    from analysis.nights import load_nights
+
+    with connect(db) as con:
+        onset = load_nights(con)["onset"].iloc[0]
+    first = next(line for line in out.splitlines() if str(diary.night.iloc[0]) in line)
+    assert first.split()[1] == f"{onset.tz_convert('Asia/Tokyo'):%H:%M}"  # local time of falling asleep
+    code, out, _ = run(capsys, "report", "--db", str(db), "--out", str(tmp_path / "r"), "--tz", "Asia/Tokyo")
     assert code == 0 and (tmp_path / "r" / "index.html").exists()
-    assert "nights and" in out and "report:" in out
+    assert "recorded nights analysed" in out and "report:" in out
+    assert "Times are local to Asia/Tokyo." in (tmp_path / "r" / "index.html").read_text()
     code, _, err = run(capsys, "nights", "--db", str(db), "--tz", "Mars/Olympus")
-    assert code == 1 and "unknown time zone" in err
+    assert code == 1 and "unknown time zone" in err and err.count("\n") == 1
 
 
 def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
@@ -73,20 +82,26 @@ def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     folder = save_night(night, tmp_path / "n")
     db = str(tmp_path / "h.sqlite")
     code, out, _ = run(capsys, "nights", "--add", str(folder / "wrist-left.csv"),
-                       "--add", str(folder / "ankle-left.csv"), "--tz", "UTC", "--db", db)
+                       "--add", str(folder / "ankle-left.csv"), "--tz", "UTC", "--db", db,
+                       "--location", "wrist-right", "--location", "ankle-right")
     from sensing.readers import read
-    recs = [r for p in ("wrist-left.csv", "ankle-left.csv") for r in read(folder / p)]
+    recs = [r for p, loc in (("wrist-left.csv", "wrist-right"), ("ankle-left.csv", "ankle-right"))
+            for r in read(folder / p, location=loc)]
     result = detect_night(recs)
     expected = summarise_night(result.events, result.sleep, 1.0)["n_jerks"]
-    assert code == 0 and f"night 2026-03-02: {expected} jerks stored" in out
+    assert code == 0 and f"night 2026-03-02 (UTC): {expected} jerks stored" in out
     with connect(db) as con:
         stored = load_nights(con)
+        locations = {r[0] for r in con.execute("SELECT location FROM events")}
     assert stored["recordings"].tolist() == ["wrist-left.csv;ankle-left.csv"]
-    assert stored["n_jerks"].tolist() == [expected]
+    assert stored["n_jerks"].tolist() == [expected] and stored["tz"].tolist() == ["UTC"]
+    assert locations <= {"wrist-right", "ankle-right"} and locations  # --location reached the night
+    code, _, err = run(capsys, "nights", "--location", "trunk", "--db", db)
+    assert code == 1 and err == "hypnic: error: --location goes with --add (where each added file was worn)\n"
 
 
 def test_report_on_an_empty_database(tmp_path, capsys):
     code, out, _ = run(capsys, "report", "--db", str(tmp_path / "e.sqlite"), "--out", str(tmp_path / "r"))
     text = (tmp_path / "r" / "index.html").read_text()
-    assert code == 0 and "Too few nights" in out
+    assert code == 0 and "No recorded nights yet" in out
     assert "No recorded nights yet" in text and 'id="doctor"' not in text

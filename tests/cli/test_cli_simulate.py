@@ -35,6 +35,32 @@ def test_simulate_writes_readable_files_whose_truth_matches_the_signal(tmp_path)
         assert (night / "truth" / "confounders.csv").exists() and (night / "truth" / "gaps.csv").exists()
 
 
+def test_simulate_says_how_much_it_writes_offers_smaller_formats_and_shows_progress(
+        tmp_path, capsys, progress_log):
+    out = tmp_path / "d"
+    args = ["simulate", "--nights", "2", "--seed", "1", "--locations", "wrist-left,ankle-left",
+            "--fs", "25", "--out"]
+    assert main([*args, str(out)]) == 0
+    said = capsys.readouterr().err
+    diary = pd.read_csv(out / "diary.csv")
+    samples = diary["hours_in_bed"].sum() * 3600 * 25 * 2
+    written = sum(f.stat().st_size for f in out.glob("night-*/*.csv"))
+    assert said.startswith(f"writing about {round(samples * 64 / 1e6)} MB of csv to {out}")
+    assert "--format parquet or csv.gz" in said
+    assert 0.8 < written / (samples * 64) < 1.2  # the estimate is right
+    # the progress reaches its end, step by step: each night simulated, then each file written
+    [task] = progress_log.tasks
+    assert task["total"] == 2 * 3 and task["completed"] == 6
+    steps = [(c[2], c[3]) for c in progress_log.calls if c[0] == "update"]
+    assert steps[:4] == [("simulating night 1", 0), ("writing night 1: wrist-left.csv", 1),
+                         ("writing night 1: ankle-left.csv", 2), ("writing night 1: ankle-left.csv", 3)]
+    gz = tmp_path / "gz"
+    assert main([*args, str(gz), "--format", "csv.gz"]) == 0
+    assert "of csv.gz" in capsys.readouterr().err
+    recs = read(gz / "night-01" / "wrist-left.csv.gz")
+    assert recs[0].fs == 25 and sum(f.stat().st_size for f in gz.glob("night-*/*.gz")) < written / 3
+
+
 def test_bad_arguments_give_one_line_and_nonzero_exit(capsys):
     assert main(["simulate", "--nights", "0", "--out", "x"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

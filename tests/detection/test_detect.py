@@ -1,4 +1,5 @@
-"""Batch detection against simulated ground truth: jerks found, look-alikes rejected."""
+"""Batch detection against simulated ground truth: jerk-shaped bursts found, look-alikes
+rejected (where a burst counts as a sleep start is tested in ``test_windows.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detection import EVENT_COLUMNS, DetectionConfig, NightResult, detect_night, score_events
+from detection import (
+    EVENT_COLUMNS,
+    JERK_SHAPED,
+    DetectionConfig,
+    NightResult,
+    detect_night,
+    score_events,
+)
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
+
+
+def bursts(result: NightResult) -> pd.DataFrame:
+    """The jerk-shaped bursts of a result, wherever they happen (counted or not)."""
+    return result.events[result.events["kind"].isin(JERK_SHAPED)]
 
 
 def overlaps(events: pd.DataFrame, conf: pd.DataFrame, pad_s: float = 0.5) -> np.ndarray:
@@ -22,13 +35,13 @@ def overlaps(events: pd.DataFrame, conf: pd.DataFrame, pad_s: float = 0.5) -> np
 def test_known_jerks_found_at_their_time_and_limb(jerk_night):
     result = detect_night(list(jerk_night.recordings.values()))
     truth = jerk_night.jerk_sensors
-    score = score_events(result.jerks, truth, tolerance_s=0.5, by="location")
-    assert len(truth) == 16
+    score = score_events(bursts(result), truth, tolerance_s=0.5, by="location")
+    assert len(truth) >= 10
     assert score.fp == 0
-    assert score.recall >= 14 / 16
+    assert score.recall >= 0.85
     # every matched detection is on the sensor that shows the jerk, within 0.5 s
     m = score.matched
-    det, tru = result.jerks.iloc[m["detected"]], truth.iloc[m["truth"]]
+    det, tru = bursts(result).iloc[m["detected"]], truth.iloc[m["truth"]]
     assert (det["location"].to_numpy() == tru["location"].to_numpy()).all()
     assert (np.abs((det["start"].to_numpy() - tru["start"].to_numpy()) / np.timedelta64(1, "s")) <= 0.5).all()
     # peaks are of the right size (the sensor front end loses some at the edges)
@@ -43,12 +56,12 @@ def test_events_table_contract(jerk_night):
     assert list(ev.columns) == list(EVENT_COLUMNS)
     assert str(ev["start"].dtype) == "datetime64[ns, UTC]"
     assert ev["start"].is_monotonic_increasing
-    assert set(ev["kind"]) <= {"jerk", "plm", "rhythmic", "artefact", "movement"}
+    assert set(ev["kind"]) <= {*JERK_SHAPED, "plm", "rhythmic", "artefact", "movement"}
     assert (ev.loc[ev["kind"] == "jerk", "rejected_reason"] == "").all()
     assert (ev.loc[ev["kind"] != "jerk", "rejected_reason"] != "").all()
     assert ev["score"].between(0, 1).all()
     assert ev["axis"].str.fullmatch(r"[+-][xyz]").all()
-    assert set(result.jerks["phase"]) <= {"pre-sleep", "sleep-onset", "sleep", "awakening", "day"}
+    assert set(ev["phase"]) <= {"pre-sleep", "sleep-onset", "sleep", "awakening", "day"}
     assert (result.activity.columns.tolist() == ["start", "location", "angle_change_deg", "enmo_mg", "asleep"])
     assert len(result.activity) % 3 == 0
 
@@ -57,8 +70,8 @@ def test_generalized_jerks_are_grouped_across_sensors(jerk_night):
     result = detect_night(list(jerk_night.recordings.values()))
     truth = jerk_night.jerks
     gen = truth[truth["pattern"] == "generalized"]
-    assert len(gen) >= 3
-    jerks = result.jerks
+    assert len(gen) >= 2
+    jerks = bursts(result)
     hits = 0
     for t in gen.itertuples():
         near = jerks[(jerks["start"] - t.start).abs() <= pd.Timedelta(seconds=0.5)]
@@ -80,7 +93,7 @@ def test_plm_series_are_labelled_not_counted(plm_night):
     result = detect_night(list(plm_night.recordings.values()))
     plm = plm_night.confounders[plm_night.confounders["kind"] == "plm"]
     assert len(plm) >= 20
-    assert len(result.jerks) == 0
+    assert len(bursts(result)) == 0
     seen = overlaps(result.events, plm)
     assert seen.mean() >= 0.9  # PLMs are found ...
     labelled = result.events[result.events["kind"] == "plm"]
@@ -90,7 +103,7 @@ def test_plm_series_are_labelled_not_counted(plm_night):
 
 def test_scratching_tremor_and_knocks_are_not_jerks(lookalike_night):
     result = detect_night(list(lookalike_night.recordings.values()))
-    assert len(result.jerks) == 0
+    assert len(bursts(result)) == 0
     conf = lookalike_night.confounders
     ev = result.events
     scratch = conf[conf["kind"] == "scratch"]
@@ -105,7 +118,7 @@ def test_rules_off_let_look_alikes_through(lookalike_night):
     recs = list(lookalike_night.recordings.values())
     off = DetectionConfig(spike_max_samples=1e-3, clipped_spike_max_samples=1e-3,
                           rhythm_min_corr=1e9, jerk_max_s=1e9, rhythm_min_s=1e9)
-    assert len(detect_night(recs, off).jerks) >= 4
+    assert len(bursts(detect_night(recs, off))) >= 4
 
 
 def test_clipped_jerks_stay_jerks_and_clipped_knocks_are_artefacts():
@@ -113,10 +126,10 @@ def test_clipped_jerks_stay_jerks_and_clipped_knocks_are_artefacts():
                       n_scratch=0, n_tremor=0, n_knocks=4, gaps_per_night=0, range_g=2.0)
     night = simulate_night(cfg, seed=21)
     result = detect_night(list(night.recordings.values()))
-    score = score_events(result.jerks, night.jerk_sensors)
+    score = score_events(bursts(result), night.jerk_sensors)
     # two of the true jerks start within 10 ms on this wrist: one detection for both
     assert score.tp >= len(night.jerk_sensors) - 1 and score.fp == 0
-    assert result.jerks["clipped"].any()  # some jerks exceed +-2 g and are kept
+    assert bursts(result)["clipped"].any()  # some jerks exceed +-2 g and are kept
     knocks = night.confounders[night.confounders["kind"] == "knock"]
     art = result.events[result.events["kind"] == "artefact"]
     assert overlaps(art, knocks).all()
@@ -129,7 +142,7 @@ def test_jerks_found_at_low_and_high_rates(fs):
                       plm=False, n_scratch=0, n_tremor=0, n_knocks=2, gaps_per_night=0)
     night = simulate_night(cfg, seed=31)
     result = detect_night(list(night.recordings.values()))
-    score = score_events(result.jerks, night.jerk_sensors)
+    score = score_events(bursts(result), night.jerk_sensors)
     assert score.fp == 0
     assert score.recall >= 0.8
 
@@ -139,14 +152,14 @@ def test_stimulus_triggered_jerks(jerk_night):
     first = jerk_night.jerks["start"].iloc[3]
     stimuli = [first - pd.Timedelta(seconds=0.3), jerk_night.jerks["start"].iloc[0] + pd.Timedelta(seconds=2)]
     result = detect_night(recs, stimuli=stimuli)
-    jerks = result.jerks
+    jerks = bursts(result)
     near = (jerks["start"] - first).abs() <= pd.Timedelta(seconds=0.2)
     assert near.any()
     assert jerks.loc[near, "stimulus"].all()
     assert not jerks.loc[~near, "stimulus"].any()
     # stimuli as int ns give the same
     as_ns = [s.value for s in stimuli]
-    assert detect_night(recs, stimuli=as_ns).jerks["stimulus"].tolist() == jerks["stimulus"].tolist()
+    assert bursts(detect_night(recs, stimuli=as_ns))["stimulus"].tolist() == jerks["stimulus"].tolist()
 
 
 def test_jerk_after_a_gap_is_found_and_gaps_make_no_events(jerk_night):
@@ -159,7 +172,7 @@ def test_jerk_after_a_gap_is_found_and_gaps_make_no_events(jerk_night):
     cut = Recording(rec.time_ns[keep], acc[keep], rec.fs, rec.location)
     assert len(cut.gaps) == 1
     result = detect_night(cut)
-    starts = result.jerks["start"].astype("int64").to_numpy()
+    starts = bursts(result)["start"].astype("int64").to_numpy()
     assert (np.abs(starts - t0) < 5e8).any()
     gap_end = cut.gaps[0, 1]
     near_gap = np.abs(result.events["start"].astype("int64").to_numpy() - gap_end) < 1e9
@@ -185,8 +198,8 @@ def test_a_single_burst_in_a_short_recording_is_found():
     t = np.arange(8) / 50
     acc[100:108, 0] += (2 * np.sin(np.pi * t / 0.16) ** 2 * np.sin(2 * np.pi * t / 0.16)).astype(np.float32)
     result = detect_night(_rec(200, acc=acc))
-    assert len(result.jerks) == 1
-    assert result.jerks["start"].iloc[0].value == pytest.approx(_rec(200).time_ns[100], abs=4e7)
+    assert len(bursts(result)) == 1
+    assert bursts(result)["start"].iloc[0].value == pytest.approx(_rec(200).time_ns[100], abs=4e7)
 
 
 def test_nan_samples_are_refused_with_a_clear_error():
@@ -214,7 +227,7 @@ def test_an_empty_sensor_next_to_a_real_one(jerk_night):
     empty = Recording(wrist.time_ns[:0], wrist.acc[:0], wrist.fs, "ankle-left")
     result = detect_night([empty, wrist])
     alone = detect_night(wrist)
-    assert result.jerks["start"].tolist() == alone.jerks["start"].tolist()
-    assert result.jerks["distribution"].tolist() == alone.jerks["distribution"].tolist()
+    assert bursts(result)["start"].tolist() == bursts(alone)["start"].tolist()
+    assert bursts(result)["distribution"].tolist() == bursts(alone)["distribution"].tolist()
     assert set(result.activity["location"]) == {"wrist-left"}
     assert result.sleep == alone.sleep

@@ -219,3 +219,60 @@ def _stored(path: Path) -> int:
         return sum(len(r) for r in read_sqlite(path))
     except (HypnicError, sqlite3.Error):  # the file may not have its tables yet
         return 0
+
+
+# -- the -wal file: copying only the .sqlite after a crash --------------------------------
+
+def _copy_of_sqlite_alone(path: Path, dest: Path) -> int:
+    """Samples in a copy of ``path`` made without its -wal file (what a user copying
+    only night.sqlite after a crash would keep)."""
+    import shutil
+
+    dest.mkdir()
+    shutil.copy(path, dest / path.name)
+    return sum(len(r) for r in read_sqlite(dest / path.name))
+
+
+def test_the_sqlite_file_alone_lags_at_most_a_checkpoint_interval(tmp_path):
+    """Committed samples reach the .sqlite file itself (not only its -wal) at least every
+    ``checkpoint_interval_s`` (60 s) on the store's clock; before, about 28 minutes of a
+    100 Hz sensor could live in the -wal file only."""
+    now = [0.0]
+    store = RecordingStore(tmp_path / "n.sqlite", clock=lambda: now[0])
+    sid = store.add_sensor("AA", "x", "polar", "wrist-left", 100.0, 8, 0)
+    in_copy = []
+    for second in range(1, 181):  # 3 minutes of 100 Hz, one commit a second
+        now[0] = float(second)
+        t = np.arange((second - 1) * 100, second * 100, dtype=np.int64) * 10**7
+        store.append(sid, t, np.zeros((100, 3), np.float32))
+        if second % 30 == 0:  # the process is never closed: as after a SIGKILL
+            in_copy.append(_copy_of_sqlite_alone(store.path, tmp_path / f"copy{second}"))
+    keep("sigkill", "wal-copy-sqlite-only", samples_at_30s_steps=in_copy)
+    store.close()
+    assert in_copy == [0, 6000, 6000, 12000, 12000, 18000]  # the last checkpoint's samples
+
+
+def test_reopening_a_crashed_recording_moves_its_wal_into_the_file(tmp_path):
+    """After a SIGKILL the samples live in the -wal file; a recorder restarted on the file
+    checkpoints at open, so from then on a copy of the .sqlite file alone holds them."""
+    path = tmp_path / "n.sqlite"
+    child = ("import sys, time, numpy as np\n"
+             "from sensing.store import RecordingStore\n"
+             "s = RecordingStore(sys.argv[1])\n"
+             "sid = s.add_sensor('AA', 'x', 'polar', 'wrist-left', 100.0, 8, 0)\n"
+             "s.append(sid, np.arange(5000, dtype=np.int64) * 10**7, np.zeros((5000, 3), np.float32))\n"
+             "s.commit()\n"
+             "print('committed', flush=True)\n"
+             "time.sleep(60)\n")
+    p = subprocess.Popen([sys.executable, "-c", child, str(path)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "committed"
+    p.kill()
+    p.wait()
+    p.stdout.close()
+    assert Path(f"{path}-wal").stat().st_size > 0
+    assert _copy_of_sqlite_alone(path, tmp_path / "before") == 0  # all in the -wal file
+    store = RecordingStore(path)  # restart: appends to the same file
+    after = _copy_of_sqlite_alone(path, tmp_path / "after")
+    store.close()
+    keep("sigkill", "wal-restart", copy_before_restart=0, copy_after_restart=after)
+    assert after == 5000

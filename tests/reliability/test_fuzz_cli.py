@@ -16,22 +16,19 @@ timeout last and ``record`` draws only short durations, so both may run for real
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 import typer
+from cli_run import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_figures import tally
 
 from hypnic.app import app
-from hypnic.cli import main
 
 BUDGET = 50
 FUZZ = settings(max_examples=BUDGET, derandomize=True, deadline=None, database=None,
@@ -92,15 +89,6 @@ def paths(root: Path) -> list[str]:
     return [str(root / n) for n in ("night.csv", "live.sqlite", "junk.csv", "latin1.csv",
                                     "diary.csv", "folder", "empty.csv", "missing.csv",
                                     "new.sqlite", "out.parquet", "out.csv", "folder/x/y.csv")]
-
-
-def run_main(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the CLI's users see warnings, not errors
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def check_cli(command: str, argv: list[str]) -> None:
@@ -168,7 +156,8 @@ def test_user_errors_in_a_real_process(workspace, argv):
     assert p.stderr.count("\n") == 1, p.stderr
 
 
-@pytest.mark.parametrize("argv", [["diary", "import", "folder", "--db", "d3.sqlite"],
+@pytest.mark.parametrize("argv", [["diary", "list", "--db", "folder"],
+                                  ["diary", "import", "folder", "--db", "d3.sqlite"],
                                   ["diary", "export", "folder", "--db", "d3.sqlite"],
                                   ["report", "--out", "night.csv", "--db", "d3.sqlite"]])
 def test_a_folder_given_as_a_file_is_one_error_line(workspace, argv):
@@ -183,3 +172,62 @@ def test_diary_import_of_a_latin1_file_is_one_error_line(workspace):
     p = subprocess.run([str(HYPNIC), "diary", "import", "latin1.csv", "--db", "d2.sqlite"],
                        cwd=workspace, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "Traceback" not in p.stderr and p.stderr.count("\n") == 1
+
+
+# -- campaign: structured diary sessions (typed values, then report and nights) ----------
+
+SESSION_BUDGET = 50
+SESSION = settings(max_examples=SESSION_BUDGET, derandomize=True, deadline=None, database=None,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+NIGHT_TEXT = st.one_of(st.dates().map(str), st.sampled_from(
+    ["2026-01-05", "2026-01-06", "9999-12-31", "0001-01-01", "2026-02-30", "26-01-05", "", "today"]))
+NUMBER_TEXT = st.one_of(st.integers(-5, 40).map(str), st.floats(allow_nan=True).map(repr),
+                        st.sampled_from(["", "1e309", "-0", "0x1f", "seven", "7,5"]))
+TIME_TEXT = st.one_of(st.times().map(lambda t: t.strftime("%H:%M")),
+                      st.sampled_from(["24:00", "7:5", "12:60", "noon", ""]))
+FREE_TEXT = st.one_of(st.text(max_size=20), st.sampled_from(
+    ["\x1b[2J\x1b[31mred", "\x1b]0;title\x07", "'); DROP TABLE diary;--", "<script>x</script>",
+     "a;b", "\u202eevil", "line\nbreak", "cr\ronly"]))
+OPTION_VALUES = {"--slept": NUMBER_TEXT, "--stress": NUMBER_TEXT, "--tiredness": NUMBER_TEXT,
+                 "--caffeine": NUMBER_TEXT, "--alcohol": NUMBER_TEXT, "--exercise": NUMBER_TEXT,
+                 "--bothersome": NUMBER_TEXT, "--bedtime": TIME_TEXT, "--wake": TIME_TEXT,
+                 "--caffeine-last": TIME_TEXT, "--med": FREE_TEXT, "--notes": FREE_TEXT}
+STEP = st.tuples(st.sampled_from(["add", "edit", "delete"]), NIGHT_TEXT,
+                 st.dictionaries(st.sampled_from(sorted(OPTION_VALUES)), st.none(), max_size=4))
+
+
+@SESSION
+@given(data=st.data(), steps=st.lists(STEP, min_size=1, max_size=6))
+def test_structured_diary_sessions(tmp_path_factory, monkeypatch, data, steps):
+    """A sleeper's session: add, edit and delete nights with typed values (any date, any
+    number, any text), then list, export, ``nights`` and ``report``: every command ends
+    in 0, 1 or 2 with one line for an error, and a diary that took the entries always
+    lists, exports and reports (nothing stored can break the later commands; one session
+    in ten writes the report, which takes about a second)."""
+    root = tmp_path_factory.mktemp("session")
+    monkeypatch.chdir(root)
+    db = str(root / "d.sqlite")
+    for command, night, options in steps:
+        argv = ["diary", command, night]
+        for opt in options if command != "delete" else {}:
+            argv += [opt, data.draw(OPTION_VALUES[opt], label=opt)]
+        check_cli(f"diary-session {command}", [*argv, "--db", db])
+    report = data.draw(st.integers(0, 9), label="report") == 0  # a report takes a second
+    for argv in (["diary", "list"], ["diary", "export", "-"], ["nights"],
+                 *[["report", "--out", str(root / "rep")]] * report):
+        tally("cli", f"diary-session {argv[1] if argv[0] == 'diary' else argv[0]}", inputs=1)
+        code, out, err = run_main([*argv, "--db", db])
+        assert (code, err) == (0, ""), (argv, err)
+        assert "\x1b" not in out
+
+
+@pytest.mark.parametrize("argv", [["diary", "add", "2026-01-05", "--notes", "x\udc9b"],
+                                  ["diary", "add", "2026-01-05", "--med", "\udcff"]])
+def test_text_that_is_not_utf8_is_one_error_line(workspace, monkeypatch, argv):
+    """A terminal not set to UTF-8 passes bytes Python keeps as surrogate escapes; storing
+    them was a UnicodeEncodeError traceback."""
+    monkeypatch.chdir(workspace)
+    code, _, err = run_main([*argv, "--db", "d4.sqlite"])
+    tally("cli", "not-utf8-text", inputs=1, **{f"exit_{code}": 1})
+    assert code == 1 and err.startswith("hypnic: error: text that is not valid UTF-8: ")
+    assert err.count("\n") == 1 and "\\x" in err

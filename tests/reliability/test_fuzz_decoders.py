@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from reliability_figures import tally
 
 from sensing.ble import hypnic_profile, pmd
@@ -37,21 +38,23 @@ DECODERS = {
 }
 
 
-def check(target: str, kind: str, data: bytes) -> None:
-    """Decode ``data``; count the input; fail on anything but a decode or a HypnicError."""
-    tally("decoders", target, **{"inputs": 1, kind: 1})
+def check(target: str, kind: str, data: bytes, counted_as: str | None = None) -> None:
+    """Decode ``data``; count the input (under ``counted_as``, default ``target``); fail
+    on anything but a decode or a HypnicError."""
+    name = counted_as or target
+    tally("decoders", name, **{"inputs": 1, kind: 1})
     try:
         block = DECODERS[target](data)
     except HypnicError:
-        tally("decoders", target, rejected=1)
+        tally("decoders", name, rejected=1)
         return
     except Exception:
-        tally("decoders", target, failures=1)
+        tally("decoders", name, failures=1)
         raise
     s = block.samples_g
     assert s.dtype == np.float32 and s.ndim == 2 and s.shape[1] == 3
     assert np.isfinite(s).all()
-    tally("decoders", target, decoded=1)
+    tally("decoders", name, decoded=1)
 
 
 @pytest.mark.parametrize("target", sorted(REAL))
@@ -118,3 +121,63 @@ def test_control_messages(target, data):
     except Exception:
         tally("decoders", target, failures=1)
         raise
+
+
+# -- campaign: structured frames (real encoders, then one field changed) -----------------
+
+STRUCT_BUDGET = 600
+STRUCT = settings(max_examples=STRUCT_BUDGET, derandomize=True, deadline=None, database=None)
+#: Byte offsets of each frame's structural fields (type, frame type, block width and
+#: count, version, range, rate, packet headers): the fields a decoder must check.
+FIELDS = {
+    "polar-pmd-delta": (0, 9, 10, 16, 17),
+    "polar-pmd-raw": (0, 9, 10),
+    "hypnic-profile": (0, 1, 2, 3, 4, 8),
+    "witmotion": (0, 1, 20, 21),
+}
+MAX_N = {"polar-pmd-delta": 600, "polar-pmd-raw": 80, "hypnic-profile": 83, "witmotion": 12}
+
+
+def encode(target: str, counts: np.ndarray, stamp: int, range_g: int, fs_hz: int):
+    """A real frame of ``counts`` (int16 x, y, z) and the samples (g) it must decode to."""
+    if target.startswith("polar"):
+        frame = pmd.encode_acc_frame(stamp, counts, compressed=target == "polar-pmd-delta")
+        return frame, (counts * (1.0 / 1000.0)).astype(np.float32)
+    if target == "hypnic-profile":
+        frame = hypnic_profile.pack_packet(stamp, stamp // 3, counts, fs_hz, range_g)
+        return frame, counts.astype(np.float32) * np.float32(range_g / 32768)
+    return encode_witmotion(counts * (16 / 32768)), counts.astype(np.float32) * np.float32(16 / 32768)
+
+
+@pytest.mark.parametrize("target", sorted(REAL))
+@STRUCT
+@given(data=st.data(), stamp=st.integers(0, 2**63 - 1), range_g=st.sampled_from([2, 4, 8, 16]),
+       fs_hz=st.integers(1, 65535),
+       change=st.one_of(st.none(), st.tuples(st.integers(0, 5), st.integers(0, 255)),
+                        st.tuples(st.just(-1), st.integers(0, 40))))
+def test_structured_frames_decode_exactly_or_are_refused(target, data, stamp, range_g, fs_hz, change):
+    """Frames built by the real encoders from random samples (any int16, any jump between
+    samples, any count, rate, range and time) decode to exactly those samples; with one
+    structural field set to any value, or cut at any length, the decoder gives valid
+    samples or a HypnicError."""
+    n = data.draw(st.integers(1, MAX_N[target]), label="n")
+    counts = data.draw(arrays(np.int64, (n, 3), elements=st.integers(-32768, 32767)),
+                       label="counts")
+    frame, expected = encode(target, counts, stamp, range_g, fs_hz)
+    if change is None:
+        tally("decoders", f"structured-{target}", inputs=1, round_trip=1)
+        block = DECODERS[target](frame)
+        np.testing.assert_array_equal(block.samples_g, expected)
+        if target.startswith("polar"):
+            assert block.device_last_ns == stamp
+        elif target == "hypnic-profile":
+            assert block.counter == stamp % 2**32
+        tally("decoders", f"structured-{target}", decoded=1)
+        return
+    field, value = change
+    if field < 0:  # cut at a field boundary or just after
+        cut = bytes(frame[: sorted(FIELDS[target])[value % len(FIELDS[target])] + value // 8])
+    else:
+        at = FIELDS[target][field % len(FIELDS[target])]
+        cut = bytes(frame[:at]) + bytes([value]) + bytes(frame[at + 1:]) if at < len(frame) else frame
+    check(target, "field_changed", cut, counted_as=f"structured-{target}")

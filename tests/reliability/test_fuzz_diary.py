@@ -8,9 +8,11 @@ when they hold SQL or HTML) or refused with a :class:`~analysis.diary.DiaryError
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
+from cli_run import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_figures import tally
@@ -123,3 +125,97 @@ def test_read_csv_lists_every_bad_line():
                     [["2026-01-05", "11", "7"], ["2026-01-06", "3", "25"], ["2026-01-07", "3", "7"]])
     with pytest.raises(HypnicError, match=r"2 bad row\(s\).*line 2: stress.*line 3: hours_slept"):
         read_csv(text)
+
+
+# -- nights out of range, deleting an entry, notes on the terminal -----------------------
+
+@pytest.mark.parametrize("night", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_a_night_out_of_range_is_refused(tmp_path, night):
+    """9999-12-31 used to be stored, then broke ``report`` and ``nights`` for good
+    (OverflowError computing the previous night's sleep debt)."""
+    db = tmp_path / "d.sqlite"
+    code, _, err = run_main(["diary", "add", night, "--slept", "6", "--db", db])
+    assert code == 1 and err.count("\n") == 1 and "from 2000-01-01 to 2099-12-31" in err, err
+    with pytest.raises(HypnicError, match="2099-12-31"):
+        read_csv(f"night,stress\n{night},3\n")
+    code, _, err = run_main(["diary", "add", "2099-12-31", "--slept", "6", "--db", db])
+    assert code == 0, err
+
+
+def test_a_stored_night_out_of_range_breaks_nothing_and_can_be_deleted(tmp_path, caplog):
+    """A diary written by an older hypnic may hold 9999-12-31: report and nights work
+    (the entry is left out with a warning saying how to delete it), and
+    ``hypnic diary delete`` removes it."""
+    import sqlite3
+
+    db = tmp_path / "d.sqlite"
+    assert run_main(["diary", "add", "2026-01-05", "--slept", "6", "--stress", "4", "--db", db])[0] == 0
+    with sqlite3.connect(db) as con:
+        con.execute("INSERT INTO diary (night, hours_slept) VALUES ('9999-12-31', 5)")
+    con.close()
+    for argv in (["report", "--out", tmp_path / "rep"], ["nights"], ["diary", "list"]):
+        caplog.clear()
+        code, _, err = run_main([*argv, "--db", db])
+        assert code == 0, (argv, err)
+        assert "(remove it: hypnic diary delete 9999-12-31)" in caplog.text  # a warning line
+    assert "No recorded nights yet" in (tmp_path / "rep" / "index.html").read_text()
+    code, out, err = run_main(["diary", "delete", "9999-12-31", "--db", db])
+    assert (code, out, err) == (0, "deleted night 9999-12-31\n", "")
+    code, out, err = run_main(["diary", "export", "-", "--db", db])
+    assert code == 0 and err == "" and out.count("\n") == 2 and "2026-01-05" in out
+    code, _, err = run_main(["diary", "delete", "2026-01-06", "--db", db])
+    assert code == 1 and err == "hypnic: error: night 2026-01-06 is not in the diary\n"
+
+
+@pytest.mark.parametrize("note", ["\x1b[2J\x1b[31mred", "\x1b]0;title\x07", "\x9b31m", "\x00\x08\x7f"])
+def test_diary_export_to_the_terminal_never_prints_control_codes(tmp_path, note):
+    db = tmp_path / "d.sqlite"
+    assert run_main(["diary", "add", "2026-01-05", "--notes", f"a{note}b", "--db", db])[0] == 0
+    code, out, _ = run_main(["diary", "export", "-", "--db", db])
+    assert code == 0 and "a" in out
+    assert not any(c in out for c in "\x00\x07\x08\x1b\x7f\x9b"), repr(out)
+    assert note.encode("unicode_escape").decode() in out
+    assert run_main(["diary", "export", tmp_path / "d.csv", "--db", db])[0] == 0  # a file keeps them
+    assert read_csv((tmp_path / "d.csv").read_text())[0].notes == f"a{note}b"
+
+
+# -- campaign: structured entries (every field over its whole type) ----------------------
+
+ENTRY_BUDGET = 1500
+ENTRY_FUZZ = settings(max_examples=ENTRY_BUDGET, derandomize=True, deadline=None, database=None)
+NIGHTS = st.one_of(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)), st.dates())
+TIMES = st.one_of(st.none(), st.sampled_from(["00:00", "23:59", "24:00", "7:05", "12:60", "", "x"]),
+                  st.times().map(lambda t: t.strftime("%H:%M")))
+NUMBERS = st.one_of(st.none(), st.integers(0, 10), st.floats(0, 24), st.integers(-10**6, 10**6),
+                    st.floats(allow_nan=True, allow_infinity=True))
+
+
+@ENTRY_FUZZ
+@given(nights=st.lists(NIGHTS, min_size=1, max_size=4, unique=True),
+       values=st.fixed_dictionaries({name: NUMBERS for name in RANGES}),
+       times=st.fixed_dictionaries({"bedtime": TIMES, "wake_time": TIMES, "caffeine_last": TIMES}),
+       meds=st.lists(st.text(max_size=8), max_size=3), notes=st.text(max_size=30),
+       flags=st.lists(st.one_of(st.none(), st.booleans()), min_size=3, max_size=3))
+def test_structured_entries_are_valid_or_refused_and_round_trip(nights, values, times, meds,
+                                                               notes, flags):
+    """Every field over its whole type (any date, any number, any text): an entry is a
+    DiaryError or valid; valid entries give a nights table (sleep debt of the night
+    before included) and come back from a CSV export as they were."""
+    from analysis.diary import DiaryEntry, diary_frame, write_csv
+    from analysis.nights import add_sleep_debt
+
+    tally("diary-import", "structured-entries", inputs=1)
+    try:
+        entries = [DiaryEntry(night=n, **values, **times, medications=tuple(meds), notes=notes,
+                              antidepressant=flags[0], lost_consciousness=bool(flags[1]),
+                              daytime_jerks=bool(flags[2])) for n in nights]
+    except HypnicError:
+        tally("diary-import", "structured-entries", rejected=1)
+        return
+    except Exception:
+        tally("diary-import", "structured-entries", failures=1)
+        raise
+    tally("diary-import", "structured-entries", imported=1)
+    table = add_sleep_debt(diary_frame(entries))
+    assert len(table) == len(nights) and (table["sleep_debt_h"].dropna() >= 0).all()
+    assert read_csv(write_csv(entries)) == entries

@@ -5,21 +5,19 @@ escaped user text in reports, parameterised SQL (checked by behaviour, not by gr
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import socket
 import stat
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pytest
+from cli_run import run_main
 from reliability_figures import record as keep
 
 from analysis.diary import DiaryEntry, add_entries, connect, list_entries
-from hypnic.cli import main
 from sensing import generic
 from sensing.recording import Recording
 from sensing.store import RecordingStore, read_sqlite
@@ -40,7 +38,15 @@ def usual_umask():
     os.umask(old)
 
 
-def test_diary_database_is_owner_only(tmp_path):
+@pytest.fixture(params=[0o022, 0o077], ids=["umask-022", "umask-077"])
+def any_umask(request):
+    """The usual umask and a strict one: owner-only must not depend on it."""
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_diary_database_is_owner_only(tmp_path, any_umask):
     db = tmp_path / "new-folder" / "hypnic.sqlite"
     with connect(db) as con:
         add_entries(con, [DiaryEntry(night=__import__("datetime").date(2026, 1, 5), notes="x")])
@@ -48,7 +54,7 @@ def test_diary_database_is_owner_only(tmp_path):
     assert mode(db) == 0o600 and mode(db.parent) == 0o700
 
 
-def test_live_recording_is_owner_only(tmp_path, short_night):
+def test_live_recording_is_owner_only(tmp_path, short_night, any_umask):
     rec = short_night.recordings["wrist-left"]
     path = tmp_path / "night.sqlite"
     store = RecordingStore(path)
@@ -61,29 +67,48 @@ def test_live_recording_is_owner_only(tmp_path, short_night):
     assert all(m == "0o600" for m in modes.values()), modes
 
 
-def test_exported_files_and_report_modes_are_reported(tmp_path, short_night):
-    """Figures only: the mode of what hypnic writes besides the diary and recordings."""
+def modes_under(root: Path) -> dict[str, str]:
+    """Mode of every file and folder below ``root`` (relative names; folders end in /)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            out[str(Path(dirpath, name).relative_to(root)) + "/"] = oct(mode(Path(dirpath, name)))
+        for name in filenames:
+            out[str(Path(dirpath, name).relative_to(root))] = oct(mode(Path(dirpath, name)))
+    return out
+
+
+def test_every_output_with_personal_data_is_owner_only(tmp_path, short_night, any_umask):
+    """Exports, events, sleep JSON, diary export and reports: 0600, new folders 0700,
+    whatever the umask (before: 0644 with the usual 022)."""
     rec = short_night.recordings["wrist-left"]
-    small = Recording(rec.time_ns[:500], rec.acc[:500], rec.fs, rec.location, rec.device)
-    generic.write_csv(small, tmp_path / "n.csv")
-    with connect(tmp_path / "d.sqlite") as con:
-        add_entries(con, [DiaryEntry(night=__import__("datetime").date(2026, 1, 5))])
-    code, _, _ = run_main(["report", "--db", str(tmp_path / "d.sqlite"), "--out",
-                           str(tmp_path / "rep")])
-    assert code == 0
-    found = {"export-csv": oct(mode(tmp_path / "n.csv")),
-             "report-html": oct(mode(tmp_path / "rep" / "index.html"))}
-    keep("privacy", "other-outputs", **found)
-    assert set(found.values()) <= {"0o600", "0o644"}
-
-
-def run_main(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+    small = Recording(rec.time_ns[:30000], rec.acc[:30000], rec.fs, rec.location, rec.device)
+    src = tmp_path / "src"
+    src.mkdir()
+    generic.write_csv(small, src / "night.csv")
+    with RecordingStore(src / "live.sqlite") as store:
+        sid = store.add_sensor("AA", "Polar", "polar", "wrist-left", rec.fs, 8, int(rec.time_ns[0]))
+        store.append(sid, small.time_ns[:2000], small.acc[:2000])
+        store.add_event(sid, 1, "jerk", int(small.time_ns[5]), int(small.time_ns[9]), 0.4, 1.0, {})
+    db, out = src / "diary.sqlite", tmp_path / "out"
+    runs = [["diary", "add", "2026-01-05", "--med", "sertraline", "--db", db],
+            ["detect", src / "night.csv", "--out", out / "events" / "events.csv",
+             "--sleep-out", out / "events" / "sleep.json"],
+            ["convert", src / "night.csv", "--out", out / "convert" / "night.parquet"],
+            ["convert", src / "night.csv", "--out", out / "convert" / "night.csv.gz"],
+            ["export", src / "live.sqlite", "--out", out / "export" / "night.csv"],
+            ["export", src / "live.sqlite", "--out", out / "export2" / "night.parquet"],
+            ["diary", "export", out / "diary" / "diary.csv", "--db", db],
+            ["nights", "--add", src / "night.csv", "--tz", "UTC", "--db", db],
+            ["report", "--out", out / "report", "--db", db]]
+    for argv in runs:
+        code, _, err = run_main([str(a) for a in argv])
+        assert code == 0, (argv, err)
+    modes = modes_under(out)
+    keep("privacy", f"outputs-umask-{any_umask:03o}", files=sum(not k.endswith("/") for k in modes),
+         folders=sum(k.endswith("/") for k in modes), modes=sorted(set(modes.values())))
+    assert len(modes) == 16, modes  # 6 folders, 10 files (2 exports of samples + events, ...)
+    assert {k: v for k, v in modes.items() if v != ("0o700" if k.endswith("/") else "0o600")} == {}
 
 
 def test_report_escapes_user_text(tmp_path):

@@ -60,10 +60,10 @@ def test_csv_without_header_line_naive_and_offset_times(tmp_path):
 
 
 @pytest.mark.parametrize("text, match", [
-    ("a,b\n1,2\n", "unknown layout.*lacks axis x, axis y, axis z, a time column"),
-    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "expected an ISO-8601 time"),
+    ("a,b\n1,2\n", "header 'a,b' has no axis x, y, z or time column"),
+    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "line 2, column 'time': 'not-a-time' is not an ISO-8601 time"),
     ("time,x,y,z\n2026-03-01T23:00:00Z,0,0,1\n2026-03-01T23:00:01Z,zero,0,1\n",
-     "line 3: cannot read 'zero' \\(expected a number\\)"),
+     "line 3, column 'x': 'zero' is not a number"),
 ])
 def test_bad_csv_gives_format_error(tmp_path, text, match):
     p = tmp_path / "bad.csv"
@@ -86,11 +86,12 @@ def test_parquet_round_trip_is_exact(tmp_path, rec):
 
 
 def test_foreign_parquet_and_frame(tmp_path):
-    rec = Recording(np.arange(100, dtype=np.int64) * 20_000_000, np.ones((100, 3)), 50)
+    rec = Recording(1_767_652_200 * 10**9 + np.arange(100, dtype=np.int64) * 20_000_000,
+                    np.ones((100, 3)) * 0.577, 50)
     df = rec.to_frame().reset_index()
     df.to_parquet(tmp_path / "f.parquet")
     [back] = read(tmp_path / "f.parquet")
     assert back.fs == 50 and np.array_equal(back.time_ns, rec.time_ns)
     (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
-    with pytest.raises(FormatError, match="not a readable Parquet"):
+    with pytest.raises(FormatError, match="junk.parquet: not a readable Parquet file"):
         read(tmp_path / "junk.parquet")

@@ -10,10 +10,10 @@ import pytest
 
 from sensing.errors import HypnicError
 from sensing.recording import LOCATIONS, Recording
+from simulation import SimulatedNight
 from simulation.biomech import (
     BIOMECH_VARIANTS,
     BiomechConfig,
-    SimulatedNight,
     simulate_biomech_night,
     simulate_biomech_night_detailed,
 )
@@ -56,7 +56,8 @@ def test_same_seed_same_output_and_contract():
     b = simulate_biomech_night(cfg, seed=7)
     c = simulate_biomech_night(cfg, seed=8)
     assert [f.name for f in fields(a)] == ["recordings", "jerks", "jerk_sensors", "confounders",
-                                           "sleep", "gaps", "config", "seed"]
+                                           "sleep", "gaps", "config", "seed", "markers"]
+    assert a.markers.empty  # the biomechanical model has no felt-it marks
     for loc in cfg.locations:
         ra, rb = a.recordings[loc], b.recordings[loc]
         np.testing.assert_array_equal(ra.time_ns, rb.time_ns)
@@ -341,3 +342,152 @@ def test_variants_are_configs_that_run():
     ph = phone.confounders[phone.confounders.kind == "phone"]
     assert len(ph) >= 1 and (ph.duration_s > 60).all()
     assert (ph.start >= phone.sleep["lights_out"]).all() and (ph.end < phone.sleep["onset"]).all()
+
+
+# --- awake and up -------------------------------------------------------------------------
+# Calibration targets (see docs/simulator-biomech.md): two real free-living ActiGraph wrist
+# days (13.6 h and 9.3 h at 30 Hz), 5 s epochs, |change of the epoch z-angle|: medians 0.23
+# and 0.41 deg (0.71-1.41 deg outside idle-sleep-mode stretches), 90th percentiles 13.8 and
+# 6.3 deg, 64-65 % of the epochs below 1 deg.
+DAY = replace(BIOMECH_VARIANTS["day-and-night"], day_hours_before=3.0, sleep_hours=(1.0, 1.0),
+              awakenings=(0, 0), fs=25.0, gaps_per_night=(0, 0))
+
+
+def _angle_changes(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch starts (ns) and |change| of the z-angle of consecutive 5 s epoch means (deg)."""
+    ep = 5_000_000_000
+    e0 = rec.time_ns[0] // ep * ep
+    idx = (rec.time_ns - e0) // ep
+    n = int(idx[-1]) + 1
+    cnt = np.bincount(idx, minlength=n)
+    m = [np.bincount(idx, rec.acc[:, k].astype(float), n) / np.maximum(cnt, 1) for k in range(3)]
+    ang = np.degrees(np.arctan2(m[2], np.hypot(m[0], m[1])))
+    ang[cnt == 0] = np.nan
+    return e0 + np.arange(n) * ep, np.abs(np.diff(ang, prepend=np.nan))
+
+
+def _up_sleep_masks(st: np.ndarray, periods: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Up: away from every lie-down..get-up span; sleep: onset + 15 min .. wake."""
+    up = np.ones(len(st), bool)
+    sl = np.zeros(len(st), bool)
+    for p in periods:
+        up &= ~((st >= p["lights_out"].value - 200e9) & (st <= p["wake"].value + 400e9))
+        sl |= (st >= p["onset"].value + 900e9) & (st < p["wake"].value)
+    return up, sl
+
+
+@pytest.fixture(scope="module")
+def day_nights() -> dict:
+    return {seed: simulate_biomech_night_detailed(DAY, seed) for seed in (1, 2, 3)}
+
+
+def test_up_time_wrist_moves_like_real_free_living_days_and_sleep_stays_still(day_nights):
+    pooled = []
+    for seed, (night, _) in day_nights.items():
+        st, ch = _angle_changes(night.recordings["wrist-left"])
+        up, sl = _up_sleep_masks(st, night.sleep["periods"])
+        u, s = ch[up & np.isfinite(ch)], ch[sl & np.isfinite(ch)]
+        assert len(u) > 1500 and len(s) > 400
+        med, p90 = np.median(u), np.percentile(u, 90)
+        assert 0.15 <= med <= 1.0, (seed, med)
+        assert 4.0 <= p90 <= 15.0, (seed, p90)
+        # continual: hardly any 5 min stretch of up-time without movement
+        roll = np.convolve((u > 0.5).astype(float), np.ones(60), "valid")
+        assert np.mean(roll == 0) < 0.15, seed
+        # sleep is as still as before: noise, breathing and the odd movement
+        assert np.median(s) < 0.1, (seed, np.median(s))
+        pooled.append(u)
+    u = np.concatenate(pooled)
+    assert 0.2 <= np.median(u) <= 0.8, np.median(u)
+    assert 5.0 <= np.percentile(u, 90) <= 13.0, np.percentile(u, 90)
+    assert 25.0 <= np.percentile(u, 99) <= 60.0, np.percentile(u, 99)
+    assert 0.55 <= np.mean(u < 1.0) <= 0.78
+    assert 0.15 <= np.mean(u < 0.1) <= 0.45
+
+
+def test_up_time_posture_is_upright_and_trunk_and_ankle_move_more_than_asleep(day_nights):
+    for seed, (night, _) in day_nights.items():
+        trunk = night.recordings["trunk"]
+        t = trunk.time_ns
+        up_s = np.ones(len(t), bool)
+        lying = np.zeros(len(t), bool)
+        for p in night.sleep["periods"]:
+            up_s &= ~((t >= p["lights_out"].value - 200e9) & (t <= p["wake"].value + 400e9))
+            lying |= (t >= p["lights_out"].value) & (t <= p["wake"].value)
+        # the trunk's long axis (sensor x, within the 12 deg mounting error) is near vertical
+        # while up (seated recline 0-25 deg, leans <= 15 deg, bends are brief) and near
+        # horizontal in bed
+        assert np.median(trunk.acc[up_s, 0]) > 0.85, seed
+        assert np.mean(trunk.acc[up_s, 0] > 0.7) > 0.95, seed
+        assert np.median(np.abs(trunk.acc[lying, 0])) < 0.5, seed
+        ankle = night.recordings["ankle-right"]
+        up_a = np.ones(len(ankle.time_ns), bool)
+        for p in night.sleep["periods"]:
+            up_a &= ~((ankle.time_ns >= p["lights_out"].value - 200e9)
+                      & (ankle.time_ns <= p["wake"].value + 400e9))
+        assert np.median(ankle.acc[up_a, 0]) < -0.8, seed   # shank hangs / stands vertical
+        for loc in ("trunk", "ankle-right"):
+            st, ch = _angle_changes(night.recordings[loc])
+            up, sl = _up_sleep_masks(st, night.sleep["periods"])
+            u, s = ch[up & np.isfinite(ch)], ch[sl & np.isfinite(ch)]
+            assert np.median(s) < 0.1, (seed, loc)
+            assert np.median(u) > 1.5 * np.median(s), (seed, loc, np.median(u), np.median(s))
+            assert np.percentile(u, 90) > 0.4, (seed, loc)
+
+
+def test_up_time_bouts_are_in_the_truth_and_walking_takes_its_share(day_nights):
+    for seed, (night, det) in day_nights.items():
+        e = det.episodes
+        bouts = e[(e.kind == "daytime") & (e.location == "wrist-left")
+                  & e.activity.isin(["sit-rest", "sit-desk", "sit-phone", "sit-meal", "stand",
+                                     "walk"])].sort_values("start")
+        assert set(bouts.activity) >= {"stand", "walk"}
+        assert bouts.activity.str.startswith("sit").any()
+        assert np.all(bouts.start.to_numpy()[1:] >= bouts.end.to_numpy()[:-1])  # no overlap
+        span = (night.sleep["lights_out"].value - night.recordings["trunk"].time_ns[0]) / 1e9
+        dur = (bouts.end - bouts.start).dt.total_seconds()
+        assert dur.sum() > 0.85 * span, seed      # the up-time is filled with activity
+        walk = dur[bouts.activity == "walk"].sum() / dur.sum()
+        assert 0.03 <= walk <= 0.2, (seed, walk)  # walk_share 0.1
+        # the truth lists each bout once per sensor, as a daytime look-alike with its peak
+        conf = night.confounders
+        rows = conf[(conf.kind == "daytime") & (conf.location == "wrist-left")]
+        assert set(zip(bouts.start, bouts.end, strict=True)) <= set(zip(rows.start, rows.end, strict=True))
+        assert (bouts.peak_g > 0).all() and (bouts.peak_g < 3.0).all()
+        # sit-to-stand transitions: ~3-6 per waking hour (Dall & Kerr 2010: 60 +- 22 a day)
+        sts = (e.activity == "to-standing") & (e.location == "trunk")
+        assert 1.5 <= sts.sum() / (span / 3600) <= 8.0, (seed, sts.sum())
+
+
+def test_day_activity_zero_leaves_up_time_still():
+    cfg = replace(DAY, day_hours_before=1.0, day_activity=0.0, locations=("wrist-left",),
+                  fs=12.5, walk_share=0.0)
+    night = simulate_biomech_night(cfg, seed=4)
+    st, ch = _angle_changes(night.recordings["wrist-left"])
+    up, _ = _up_sleep_masks(st, night.sleep["periods"])
+    assert np.median(ch[up & np.isfinite(ch)]) < 0.1
+
+
+def test_day_layer_kinematics_match_a_rotation_about_the_joint():
+    """One minimum-jerk elbow flexion of the layer: the reading rotates by the angle and the
+    linear acceleration is |r| sqrt(th''^2 + th'^4) (tangential + centripetal)."""
+    from simulation._biomech_day import Bout, DayLayer, PartPlan
+    from simulation._biomech_sensor import ideal_sensor
+
+    A, T, t0, H = np.radians(60.0), 0.8, 10.0, 1.75
+    plan = PartPlan(np.array([t0]), np.array([T]), np.array([[0.0, -A, 0.0]]), np.zeros((1, 3)))
+    layer = DayLayer([Bout("sit-desk", 0.0, 20.0)], {"arm-left": plan})
+    t = np.arange(5.0, 15.0, 0.001)
+    f = np.tile([0.0, 0.0, 1.0], (len(t), 1))
+    g = f.copy()
+    [(bi, peak)] = layer.apply("wrist-left", "arm-left", ideal_sensor("wrist-left"), H, t, f, g)
+    assert bi == 0
+    assert np.degrees(np.arccos(g[-1] @ [0.0, 0.0, 1.0])) == pytest.approx(60.0, abs=0.01)
+    s = np.clip((t - t0) / T, 0, 1)
+    d1 = A * 30 * s**2 * (1 - s) ** 2 / T
+    d2 = A * 60 * s * (1 - s) * (1 - 2 * s) / T**2
+    r = np.hypot(0.20 * H, 0.03)
+    expect = r * np.sqrt(d2**2 + d1**4) / 9.80665
+    lin = np.linalg.norm(f - g, axis=1)
+    assert peak == pytest.approx(expect.max(), rel=0.01)
+    assert np.abs(lin - expect).max() < 0.002

@@ -29,7 +29,7 @@ def first_run(cohort_dir, client, tmp_path_factory):
 
 
 def test_discover_layouts(cohort_dir):
-    tasks = discover(cohort_dir)
+    tasks, _ = discover(cohort_dir)
     assert [(t.participant, t.night_id) for t in tasks] == [
         ("p01", "night-01"), ("p01", "night-02"), ("p01", "night-03"),
         ("p02", "night-01"), ("p02", "night-02"), ("p02", "night-03"),
@@ -40,7 +40,7 @@ def test_discover_layouts(cohort_dir):
 
 def test_batch_equals_one_by_one(cohort_dir, first_run):
     out, result = first_run
-    tasks = discover(cohort_dir)
+    tasks, _ = discover(cohort_dir)
     assert result.failures.empty
     assert result.computed == sorted((t.participant, t.night_id) for t in tasks)
     assert len(result.nights) == len(tasks)
@@ -88,7 +88,7 @@ def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp
     out0, first = first_run
     out = tmp_path / "out"
     shutil.copytree(out0, out)
-    tasks = discover(cohort_dir)
+    tasks, _ = discover(cohort_dir)
     gone, changed = tasks[1], tasks[6]
     shutil.rmtree(part_dir(out, gone))
     # an interrupted write leaves only a temporary folder, which does not count as done
@@ -130,7 +130,7 @@ def test_retry_once_recovers_a_transient_failure(cohort_dir, monkeypatch, tmp_pa
         return real(task, tz)
 
     monkeypatch.setattr(hb, "process_task", flaky)
-    task = discover(cohort_dir)[0]
+    task = discover(cohort_dir)[0][0]
     rec = run_night(task, str(tmp_path), retries=1)
     assert rec["ok"] and rec["attempts"] == 2 and calls == [task.night_id] * 2
     assert hb.is_done(tmp_path, task)
@@ -164,7 +164,7 @@ def test_interrupted_run_resumes_where_it_stopped(cohort_dir, first_run, client,
     deadline = time.monotonic() + 60
     while any(client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.1)  # let nights already running on the workers finish
-    n = len(discover(cohort_dir))
+    n = len(discover(cohort_dir)[0])
     assert not (out / "nights.parquet").exists()
     result = run_batch(cohort_dir, out, NO_REPORTS, client=client)
     assert set(seen) <= set(result.skipped)
@@ -184,9 +184,14 @@ def test_bad_diary_is_reported_and_the_nights_kept(cohort_copy, client, tmp_path
     assert p.loc["p01"].isna().all() and p.loc["p02"].notna().all()
 
 
-def test_without_dask_a_clear_error(cohort_dir, tmp_path, monkeypatch):
+def test_without_dask_one_line_names_the_extra(cohort_dir, tmp_path, monkeypatch, capsys):
     import sys
 
+    from hypnic.cli import main
+
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
-    with pytest.raises(HypnicError, match=r"pip install 'dask\[distributed\]'"):
+    with pytest.raises(ModuleNotFoundError):
         run_batch(cohort_dir, tmp_path / "out", NO_REPORTS)
+    assert main(["batch", str(cohort_dir), "--out", str(tmp_path / "out2")]) == 1
+    assert capsys.readouterr().err == ("hypnic: error: this needs the 'batch' extra (distributed "
+                                       "is not installed): pip install 'hypnic[batch]'\n")

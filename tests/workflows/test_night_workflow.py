@@ -10,13 +10,14 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from detection import JERK_SHAPED
 from hypnic.cli import main
 from hypnic.workflows.cohort import NightTask, night_record, process_task
 from hypnic.workflows.night import (
     process_files,
     process_night,
     read_files,
-    read_stimuli,
+    read_times,
     write_events,
     write_sleep,
 )
@@ -35,8 +36,7 @@ def night_files(tmp_path_factory):
 
 def test_detect_nights_add_and_a_cohort_task_share_one_workflow(night_files, tmp_path, capsys):
     _, files = night_files
-    utc = dt.timezone.utc
-    night = process_files(files, utc)
+    night = process_files(files, "UTC")
     assert night.recordings == ("wrist-left.csv", "ankle-left.csv")
     # hypnic detect writes exactly the workflow's events and sleep window
     out, sleep = tmp_path / "e.csv", tmp_path / "s.json"
@@ -71,10 +71,10 @@ def test_stimuli_from_a_time_column_or_one_per_line(night_files, tmp_path):
     first = night.jerks["start"].iloc[0] - pd.Timedelta(milliseconds=300)
     (tmp_path / "col.csv").write_text(f"kind,time\nnoise,{first.isoformat()}\n")
     (tmp_path / "plain.csv").write_text(f"# a comment\n{first.isoformat()}\n")
-    assert read_stimuli(tmp_path / "col.csv") == read_stimuli(tmp_path / "plain.csv") == [first.isoformat()]
-    stored = process_night(read_files(files), dt.timezone.utc, stimuli=read_stimuli(tmp_path / "col.csv"))
-    jerks = stored.events[stored.events["kind"] == "jerk"]
-    assert jerks["stimulus"].any() and not stored.events.loc[stored.events["kind"] != "jerk", "stimulus"].any()
+    assert read_times(tmp_path / "col.csv") == read_times(tmp_path / "plain.csv") == [first.isoformat()]
+    stored = process_night(read_files(files), dt.timezone.utc, stimuli=read_times(tmp_path / "col.csv"))
+    shaped = stored.events["kind"].isin(JERK_SHAPED)
+    assert stored.events.loc[shaped, "stimulus"].any() and not stored.events.loc[~shaped, "stimulus"].any()
 
 
 def test_sleep_json_is_the_sleep_window_with_provenance(night_files, tmp_path):

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from virtual_time import on_virtual_clock
 
 from hypnic.cli import main
 from sensing.readers import read
@@ -80,13 +81,14 @@ def test_user_errors_are_one_line(tmp_path, capsys, args, message):
 
 
 def test_no_bluetooth_is_one_clear_line(tmp_path, capsys):
-    """This machine has no Bluetooth: a real --device fails with one line, file readable."""
+    """This machine has no Bluetooth: a real --device fails with one line and leaves no
+    empty recording behind (so the same command works once the sensor is there)."""
     out = tmp_path / "real.sqlite"
     code = main(["record", "--device", "AA:BB:CC:DD:EE:FF", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert "Bluetooth" in err[0] or "not found" in err[0], err
-    assert read_sqlite(out) == []  # the (empty) recording stays readable
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_detect_reads_the_live_recording(recorded, tmp_path):
@@ -113,3 +115,65 @@ def test_record_on_a_full_disk_is_one_line_and_exits(tmp_path, monkeypatch, caps
     assert code == 1 and len(err) == 1 and "disk is full" in err[0], err
     stored = len(read_sqlite(out)[0])
     assert 500 < stored < 3 * 60 * 100  # what was committed stays; stopped within 3 of 10 min
+
+
+@on_virtual_clock
+async def test_a_sensor_never_found_leaves_no_file_and_the_rerun_works(tmp_path):
+    """A recording that ends before its first sample (the sensor is never found) used to
+    leave an empty .sqlite: the rerun then refused to overwrite it."""
+    from hypnic.workflows.record import emulated_air, record
+    from sensing.ble.reader import SensorSpec
+    from sensing.errors import DeviceError
+
+    out = tmp_path / "n.sqlite"
+    air = emulated_air(["polar"], ["wrist-left"], 60.0)
+    with pytest.raises(DeviceError, match="not found"):
+        await record(out, [SensorSpec("F0:00:00:00:99:99", "wrist-left")], 30.0, air=air)
+    assert list(tmp_path.iterdir()) == []
+    air = emulated_air(["polar"], ["wrist-left"], 60.0)
+    summary = await record(out, [SensorSpec(next(iter(air.sensors)), "wrist-left")], 30.0, air=air)
+    (rec,) = read_sqlite(out)
+    assert len(rec) == summary["sensors"][0]["samples"] > 2000
+
+
+def test_a_recording_without_samples_is_one_clear_line_for_detect(tmp_path, capsys):
+    """No internal wording ("detect_night needs at least one Recording") reaches a user."""
+    from sensing.store import RecordingStore
+
+    path = tmp_path / "empty.sqlite"
+    with RecordingStore(path) as store:
+        store.add_sensor("AA", "Polar", "polar", "wrist-left", 100.0, 8, 0)
+    assert main(["detect", str(path), "--out", str(tmp_path / "e.csv")]) == 1
+    assert capsys.readouterr().err == f"hypnic: error: {path}: holds no samples\n"
+
+
+MISSING = ("import sys; sys.modules[{module!r}] = None; from hypnic.cli import main; "
+           "sys.exit(main({argv!r}))")
+
+
+@pytest.mark.parametrize("module, extra, argv", [
+    ("bumble", "emulate", ["record", "--emulate", "polar", "--duration", "5s", "--out", "{tmp}/n.sqlite"]),
+    ("bumble", "emulate", ["scan", "--emulate"]),
+    ("distributed", "batch", ["batch", "{tmp}", "--out", "{tmp}/out"]),
+])
+def test_a_missing_extra_is_one_line_naming_it(tmp_path, module, extra, argv):
+    """Without the extra: one line naming it (was a ModuleNotFoundError traceback)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "p01").mkdir()
+    (tmp_path / "p01" / "n.csv").write_text("time,x,y,z\n")
+    code = MISSING.format(module=module, argv=[a.replace("{tmp}", str(tmp_path)) for a in argv])
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert p.stderr == (f"hypnic: error: this needs the '{extra}' extra ({module} is not "
+                        f"installed): pip install 'hypnic[{extra}]'\n")
+    assert not (tmp_path / "n.sqlite").exists()
+
+
+def test_the_extras_named_exist():
+    from importlib.metadata import metadata
+
+    from hypnic.cli import EXTRAS
+
+    assert set(EXTRAS.values()) <= set(metadata("hypnic").get_all("Provides-Extra"))

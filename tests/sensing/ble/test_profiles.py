@@ -118,5 +118,5 @@ async def test_polar_command_skips_stray_control_messages():
             profile._on_control(None, bytearray(b"\xf0\x02\x02\x00\x00"))
 
     profile = PolarProfile()
-    answer = await profile._command(Client(), b"\x02\x02")
+    answer = await profile.command(Client(), b"\x02\x02")
     assert answer.ok and answer.opcode == 2

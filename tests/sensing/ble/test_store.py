@@ -103,3 +103,25 @@ def test_recording_files_are_owner_only(tmp_path):
         modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
     assert set(modes) >= {"private.sqlite", "private.sqlite-wal"}
     assert set(modes.values()) == {0o600}, modes
+
+
+def test_felt_it_markers_are_stored_with_the_recording(tmp_path, capsys):
+    from hypnic.cli import main
+    from sensing.store import mark, read_markers
+
+    path = tmp_path / "night.sqlite"
+    with RecordingStore(path) as store:
+        store.add_marker(1_767_652_200_000_000_000, "key")
+    assert mark(path, [1_767_652_260_000_000_000], "file", "phone") == 1
+    assert main(["mark", str(path), "--at", "2026-01-05T23:35:00+01:00"]) == 0
+    m = read_markers(path)
+    assert m["source"].tolist() == ["key", "file", "file"]
+    assert m["start"].astype("int64").tolist() == [1_767_652_200_000_000_000,
+                                                   1_767_652_260_000_000_000,
+                                                   1_767_652_500_000_000_000]
+    bad = tmp_path / "taps.csv"
+    bad.write_text("time\n1\nx,y,z\n")
+    for argv in (["--at", "yesterday"], ["--at=-1"], ["--csv", str(bad)]):  # -1: year -1
+        assert main(["mark", str(path), *argv]) == 1
+        assert capsys.readouterr().err.count("\n") == 1
+    assert main(["mark", str(tmp_path / "missing.sqlite")]) == 1

@@ -264,6 +264,34 @@ Number of Pages:{n_pages}
     return data, t, acc
 
 
+def write_long_geneactiv(path: Path, hours: float, fs: float = 100.0, seed: int = 11) -> int:
+    """A GENEActiv .bin of ``hours`` at ``fs`` Hz (the header of :func:`geneactiv_bytes`,
+    random readings near 1 g), written page block by page block; returns the sample count."""
+    head = geneactiv_bytes(n_pages=1, fs=fs)[0]
+    head = head[: head.index(b"Recorded Data")].replace(b"Number of Pages:1", b"Number of Pages:%d" % 0)
+    n_pages = int(hours * 3600 * fs) // 300
+    head = head.replace(b"Number of Pages:0", b"Number of Pages:%d" % n_pages)
+    rng = np.random.default_rng(seed)
+    digits = np.frombuffer(b"0123456789ABCDEF", np.uint8)
+    start = np.datetime64("2026-01-05T23:30:00.000", "ms")
+    with open(path, "wb") as f:
+        f.write(head)
+        for p0 in range(0, n_pages, 1000):
+            pages = min(1000, n_pages - p0)
+            raw = np.round(np.array([0.1, -0.2, 0.97]) * 256 + rng.normal(0, 6, (pages * 300, 3))).astype(np.int64)
+            words = ((raw[:, 0] & 0xFFF) << 36) | ((raw[:, 1] & 0xFFF) << 24) | ((raw[:, 2] & 0xFFF) << 12)
+            hexed = digits[(words[:, None] >> np.arange(44, -1, -4)) & 0xF].reshape(pages, 3600)
+            for k in range(pages):
+                p = p0 + k
+                s = str(start + np.timedelta64(int(round(p * 300 / fs * 1000)), "ms")).replace("T", " ")
+                f.write(f"Recorded Data\r\nDevice Unique Serial Code:012345\r\nSequence Number:{p}\r\n"
+                        f"Page Time:{s[:19]}:{s[20:23]}\r\nUnassigned:\r\nTemperature:26.5\r\n"
+                        f"Battery voltage:4.1000\r\nDevice Status:Recording\r\n"
+                        f"Measurement Frequency:{fs:.1f}\r\n".encode())
+                f.write(hexed[k].tobytes() + b"\r\n")
+    return n_pages * 300
+
+
 def make_geneactiv(path: Path):
     data, t, acc = geneactiv_bytes()
     path.write_bytes(data)
@@ -348,6 +376,41 @@ def cwa_bytes(kind: str = "packed", n_blocks: int = 3):
     return b"".join(blocks), t_ns, (acc_counts / unit).astype(np.float32)
 
 
+def write_long_cwa(path: Path, hours: float, fs: float = 100.0, seed: int = 15) -> int:
+    """An AX3 .cwa of ``hours`` (packed samples, 120 per block, the device clock 0.5 %
+    fast), written a few thousand blocks at a time; returns the sample count."""
+    from sensing.readers.axivity import BLOCK_DTYPE
+
+    per = 120
+    n_blocks = int(hours * 3600 * fs) // per
+    rng = np.random.default_rng(seed)
+    start = int(np.datetime64("2026-01-05T22:30:00", "s").astype(np.int64))
+    with open(path, "wb") as f:
+        f.write(cwa_header(rate_code=0x4A))
+        for b0 in range(0, n_blocks, 5000):
+            b = np.zeros(min(5000, n_blocks - b0), BLOCK_DTYPE)
+            k = np.arange(b0, b0 + len(b))
+            t = start + k * per / (fs * 1.005)  # reference: each block's first sample, s
+            sec = np.floor(t).astype(np.int64)
+            frac = np.round((t - sec) * 32768).astype(np.int64)  # 15-bit fraction
+            sec += frac >> 15
+            frac &= 0x7FFF
+            d = sec.astype("datetime64[s]").astype(object)
+            b["header"], b["length"], b["session"], b["sequence"] = 0x5841, 508, 777, k
+            b["timestamp"] = [((x.year - 2000) << 26) | (x.month << 22) | (x.day << 17) | (x.hour << 12)
+                              | (x.minute << 6) | x.second for x in d]
+            b["fractional"] = 0x8000 | frac
+            b["offset"] = -((frac * 2 * int(fs)) >> 16)  # sample 0 at the timestamp (cwa_load's shim)
+            b["light"], b["rate"], b["axes_bps"], b["count"] = 321, 0x4A, 0x30, per
+            v = np.round(np.array([0.1, -0.2, 0.97]) * 256 + rng.normal(0, 6, (len(b), per, 3))).astype(np.int64)
+            packed = (v[..., 0] & 0x3FF) | ((v[..., 1] & 0x3FF) << 10) | ((v[..., 2] & 0x3FF) << 20)
+            b["data"] = np.ascontiguousarray(packed.astype("<u4")).view("V480").ravel()
+            words = b.view("<u2").reshape(len(b), 256)
+            b["checksum"] = (-words[:, :255].sum(axis=1, dtype=np.uint64)) & 0xFFFF
+            f.write(b.tobytes())
+    return n_blocks * per
+
+
 def make_cwa_packed(path: Path):
     data, t, acc = cwa_bytes("packed")
     path.write_bytes(data)
@@ -358,6 +421,123 @@ def make_cwa_ax6(path: Path):
     data, t, acc = cwa_bytes("ax6")
     path.write_bytes(data)
     return t, acc
+
+
+# ---------------------------------------------------------------- ActiGraph .gt3x
+TICKS_AT_EPOCH = 621_355_968_000_000_000
+
+
+def gt3x_record(kind: int, ts: int, payload: bytes) -> bytes:
+    """One log.bin record: separator, type, timestamp (s), size, payload, checksum."""
+    head = struct.pack("<BBIH", 0x1E, kind, ts, len(payload))
+    check = 0
+    for b in head + payload:
+        check ^= b
+    return head + payload + bytes([~check & 0xFF])
+
+
+def pack12(values: np.ndarray) -> bytes:
+    """12-bit two's complement values, big-endian bit-packed (two values in three bytes)."""
+    v = (np.asarray(values, np.int64) & 0xFFF).tolist()
+    if len(v) % 2:
+        v.append(0)
+    out = bytearray()
+    for a, b in zip(v[0::2], v[1::2], strict=True):
+        out += bytes([a >> 4, ((a & 0xF) << 4) | (b >> 8), b & 0xFF])
+    return bytes(out[: (len(values) * 12 + 7) // 8])
+
+
+def gt3x_counts(n: int, scale: int, seed: int = 14) -> np.ndarray:
+    """Integer x, y, z readings near 1 g at rest, within 12 bits."""
+    rng = np.random.default_rng(seed)
+    c = np.round(np.array([0.1, -0.2, 0.97]) * scale + rng.normal(0, 6, (n, 3)))
+    c[n // 2] = [2000, -2000, 5]
+    return np.clip(c, -2047, 2047).astype(np.int64)
+
+
+def write_long_gt3x(path: Path, hours: float, fs: int = 100, seed: int = 16) -> int:
+    """A .gt3x of ``hours`` of 12-bit ACTIVITY records (one per second) with a battery
+    record every minute, built with numpy; returns the sample count."""
+    import zipfile
+
+    seconds = int(hours * 3600)
+    width = (36 * fs + 7) // 8
+    rng = np.random.default_rng(seed)
+    start = int(np.datetime64("2026-01-05T23:30:00", "s").astype(np.int64))
+    info = (f"Serial Number: MOS2E12345678\r\nFirmware: 1.9.2\r\nSample Rate: {fs}\r\n"
+            f"Start Date: {start * 10**7 + TICKS_AT_EPOCH}\r\nTimeZone: 01:00:00\r\n"
+            "Acceleration Scale: 256.0\r\n")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("info.txt", info)
+        with z.open("log.bin", "w", force_zip64=True) as log:
+            for s0 in range(0, seconds, 3600):
+                n = min(3600, seconds - s0)
+                yxz = np.round(np.array([-0.2, 0.1, 0.97]) * 256 + rng.normal(0, 6, (n, fs, 3)))
+                v = (yxz.astype(np.int64) & 0xFFF).reshape(n, -1, 2)  # pairs of 12-bit values
+                three = np.stack([v[..., 0] >> 4, ((v[..., 0] & 0xF) << 4) | (v[..., 1] >> 8), v[..., 1] & 0xFF],
+                                 axis=-1).astype(np.uint8).reshape(n, -1)[:, :width]
+                rec = np.zeros((n, 9 + width), np.uint8)
+                rec[:, 0], rec[:, 1] = 0x1E, 0x00
+                rec[:, 2:6] = np.frombuffer((start + s0 + np.arange(n)).astype("<u4").tobytes(), np.uint8).reshape(n, 4)
+                rec[:, 6:8] = np.frombuffer(np.full(n, width, "<u2").tobytes(), np.uint8).reshape(n, 2)
+                rec[:, 8:-1] = three
+                rec[:, -1] = ~np.bitwise_xor.reduce(rec[:, :-1], axis=1)
+                for m0 in range(0, n, 60):  # a battery record after each minute
+                    log.write(rec[m0:m0 + 60].tobytes())
+                    log.write(gt3x_record(0x02, start + s0 + m0 + 59, b"\x10\x0f"))
+    return seconds * fs
+
+
+def gt3x_bytes(kind: str = "activity", seconds: int = 6, fs: int = 30, idle=(), *,
+               serial: str = "MOS2E12345678", firmware: str = "1.9.2", zone: str = "-05:00:00",
+               scale_in_info: bool = True) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A .gt3x archive: ``activity`` (12-bit ACTIVITY records), ``activity2`` (int16
+    ACTIVITY2 records) or ``nhanes`` (older activity.bin). ``idle``: seconds (from the
+    start) with no activity record (idle sleep mode). Returns (zip bytes, UTC ns, g)."""
+    import io
+    import zipfile
+
+    start_local = int(np.datetime64("2026-01-05T23:30:00", "s").astype(np.int64))
+    offset_s = (-1 if zone.startswith("-") else 1) * sum(
+        int(p) * m for p, m in zip(zone.lstrip("+-").split(":"), (3600, 60, 1), strict=True))
+    scale = 341 if serial[:3] in ("NEO", "CLE", "MRA") else 256
+    counts = gt3x_counts(seconds * fs, scale)
+    local = start_local * 10**9 + np.round(np.arange(seconds * fs) * (1e9 / fs)).astype(np.int64)
+    info = [f"Serial Number: {serial}", "Device Type: wGT3XBT", f"Firmware: {firmware}",
+            f"Sample Rate: {fs}", f"Start Date: {start_local * 10**7 + TICKS_AT_EPOCH}",
+            f"TimeZone: {zone}", "Limb: Wrist", "Side: Left"]
+    if scale_in_info:
+        info.append(f"Acceleration Scale: {scale}.0")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("info.txt", "\r\n".join(info) + "\r\n")
+        if kind == "nhanes":
+            z.writestr("activity.bin", pack12(counts[:, [1, 0, 2]].ravel()))
+            keep = np.ones(len(local), bool)
+        else:
+            params = struct.pack("<HHI", 1, 10, fs)  # SAMPLE_RATE
+            if not scale_in_info:  # ACCEL_SCALE as an SSP float: 256 = 0.5 * 2^9
+                params += struct.pack("<HHI", 0, 55, (9 << 24) | 0x400000)
+            log = [gt3x_record(0x06, start_local, b'{"MetadataType":"Bio"}'),
+                   gt3x_record(0x15, start_local, params)]
+            keep = np.ones(len(local), bool)
+            for sec in range(seconds):
+                rows = counts[sec * fs:(sec + 1) * fs]
+                if sec in idle:
+                    keep[sec * fs:(sec + 1) * fs] = False
+                    if sec - 1 not in idle:
+                        log.append(gt3x_record(0x03, start_local + sec, b"\x08"))
+                    continue
+                if sec - 1 in idle:
+                    log.append(gt3x_record(0x03, start_local + sec, b"\x09"))
+                payload = (pack12(rows[:, [1, 0, 2]].ravel()) if kind == "activity"
+                           else rows.astype("<i2").tobytes())
+                log.append(gt3x_record(0x00 if kind == "activity" else 0x1A, start_local + sec, payload))
+                if sec % 4 == 3:
+                    log.append(gt3x_record(0x02, start_local + sec, b"\x10\x0f"))  # battery
+            z.writestr("log.bin", b"".join(log))
+    t = local - offset_s * 10**9
+    return archive.getvalue(), t[keep], (counts[keep] / scale).astype(np.float32)
 
 
 # ---------------------------------------------------------------- hypnic's own files

@@ -94,7 +94,7 @@ def test_actilife_variants(tmp_path, variant):
     t, acc = build("actigraph_RAW.csv", tmp_path)
     lines = (tmp_path / "actigraph_RAW.csv").read_text().splitlines()
     if variant == "timestamp-column":
-        stamps = np.datetime_as_string((t + 3600 * 10**9).astype("datetime64[ms]"))
+        stamps = np.datetime_as_string((t + 3600 * 10**9).astype("datetime64[ns]"), unit="ms")
         lines[10] = "Timestamp," + lines[10]
         lines[11:] = [f"{s[8:10]}/{s[5:7]}/{s[:4]} {s[11:]},{row}" for s, row in zip(stamps, lines[11:], strict=True)]
     elif variant == "no-column-row":

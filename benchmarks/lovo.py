@@ -1,0 +1,74 @@
+"""Leave one variant out: do the thresholds set by looking at the family generalise?
+
+A few thresholds of the candidate rules were set with the signal-model family in view
+(``max_slow_ratio``, ``sustained_g``, ``rest_lead_s``). For each variant of the family
+(see ``benchmarks/accuracy.py``), this picks, among the defaults and each of those
+thresholds moved one step down or up, the setting with the best worst-case F1 on all
+the *other* variants (mean F1 breaks ties), and scores it on the variant left out. A
+left-out F1 close to the defaults' F1 on that variant means the defaults are not tuned
+to it. Prints one JSON object.
+
+Usage: python benchmarks/lovo.py [--nights 3] [--variants a,b] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+
+from accuracy import evaluate, simulate, summarise, variants
+
+from detection import DetectionConfig, detect_night
+
+#: Thresholds set with the family in view, and the steps tried around each default.
+GRID = {"max_slow_ratio": (0.7, 1.4), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0)}
+
+
+def settings() -> dict[str, dict]:
+    """Name -> overrides: the defaults and each threshold moved one step."""
+    out: dict[str, dict] = {"defaults": {}}
+    for name, values in GRID.items():
+        for v in values:
+            out[f"{name}={v:g}"] = {name: v}
+    return out
+
+
+def run_night(args: tuple[str, int, int]) -> tuple[str, dict[str, dict]]:
+    variant, i, seed = args
+    night = simulate(variant, i, seed)
+    recs = list(night.recordings.values())
+    return variant, {name: evaluate(night, detect_night(recs, replace(DetectionConfig(), **over)), 0.5)
+                     for name, over in settings().items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nights", type=int, default=3)
+    ap.add_argument("--variants", default="")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args()
+    names = [v for v in args.variants.split(",") if v] or [v for v in variants() if v != "biomech:week"]
+    rows: dict[str, dict[str, list]] = {v: {s: [] for s in settings()} for v in names}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for variant, by_setting in pool.map(run_night, [(v, i, args.seed) for v in names
+                                                        for i in range(args.nights)]):
+            for s, row in by_setting.items():
+                rows[variant][s].append(row)
+    f1 = {v: {s: summarise(r)["f1"] for s, r in by.items()} for v, by in rows.items()}
+    out = {}
+    for left in names:
+        others = [v for v in names if v != left]
+        best = max(settings(), key=lambda s: (min(f1[v][s] for v in others),
+                                              sum(f1[v][s] for v in others)))
+        out[left] = dict(chosen=best, f1_left_out=f1[left][best], f1_defaults=f1[left]["defaults"])
+    print(json.dumps(dict(nights_per_variant=args.nights, grid=GRID, per_variant=out,
+                          worst_left_out_f1=min(o["f1_left_out"] for o in out.values()),
+                          worst_defaults_f1=min(o["f1_defaults"] for o in out.values())),
+                     indent=1))
+
+
+if __name__ == "__main__":
+    main()

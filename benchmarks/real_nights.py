@@ -1,0 +1,101 @@
+"""Detection on real sleep-lab nights: sleep onset against polysomnography, and counts.
+
+The ICHI14 data set (Borazio et al., "Towards Benchmarked Sleep Detection with Inertial
+Wrist-worn Sensing Units", IEEE ICHI 2014, TU Darmstadt): 42 sleep-lab patients (mostly
+sleep apnoea; some insomnia, RLS, healthy), one night each (a few two), a wrist data
+logger at 100 Hz, 8 bit, with the polysomnographic stage of every sample. Its terms ask
+for citation and give no licence, so it is not part of this repository: get
+``ICHI14_dataset/data/p*.npy`` (e.g. from GitHub ``Vitalinsh/Sleep-Analysis-with-
+accelerometer``) and pass the folder.
+
+Per night: the recording span, PSG sleep onset (first non-wake scored sample) and the
+detected onset (the main night), their difference (min), the counted jerks and the
+other jerk-shaped bursts. There are no jerk labels: the counts are what hypnic says of
+real nights (most are apnoea patients, whose arousals make brief movements), not an
+accuracy. Prints one JSON object with the per-night rows and the median and 90th
+percentile absolute onset error.
+
+Usage: python benchmarks/real_nights.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from detection import JERK_SHAPED, detect_night
+from sensing.recording import Recording
+
+DATENUM_UNIX0 = 719163.0  # Matlab/matplotlib datenum of 1970-01-01
+FS = 100.0
+SLEEP_STAGES = (1, 2, 3, 5)  # N3, N2, N1, REM (6 wake, 7 movement, 0 not scored)
+
+
+def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
+    """One ICHI14 night: a Recording (g, per-night sphere-fitted calibration of the 8-bit
+    counts; the lab's local clock taken as UTC) and the PSG label of each sample.
+
+    The files are run-length encoded records (``t`` datenum of the run start, ``d`` run
+    length, ``x``, ``y``, ``z`` counts, ``gt`` label).
+    """
+    from scipy.optimize import least_squares
+
+    d = np.load(path)
+    n = d["d"].astype(np.int64)
+    t_run = (d["t"] - DATENUM_UNIX0) * 86400.0
+    nxt = np.append(t_run[1:], t_run[-1] + n[-1] / FS)
+    step = np.where(n > 0, (nxt - t_run) / np.maximum(n, 1), 1 / FS)
+    idx = np.repeat(np.arange(len(n)), n)
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    t_ns = np.round((t_run[idx] + within * step[idx]) * 1e9).astype(np.int64)
+    xyz = np.stack([d["x"], d["y"], d["z"]], 1).astype(float)
+    still = np.unique(xyz[n >= 50], axis=0)  # values held >= 0.5 s: at rest
+    still = still[(still > 2).all(1) & (still < 253).all(1)]
+    fit = least_squares(lambda p: np.linalg.norm((still - p[:3]) / p[3], axis=1) - 1,
+                        [128.0, 128.0, 128.0, 32.0])
+    acc = ((xyz - fit.x[:3]) / fit.x[3]).astype(np.float32)[idx]
+    keep = np.r_[True, np.diff(t_ns) > 0]
+    rec = Recording(t_ns[keep], acc[keep], FS, "wrist-left", f"ichi14 {path.stem}")
+    return rec, d["gt"].astype(np.int8)[idx][keep]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ichi14", type=Path, required=True, help="folder of p*.npy files")
+    ap.add_argument("--nights", type=int, default=0, help="only the first N nights")
+    args = ap.parse_args()
+    files = sorted(p for p in args.ichi14.glob("p*.npy") if p.stem != "pat_inf")
+    rows = []
+    for path in files[: args.nights or None]:
+        rec, label = load_ichi14(path)
+        asleep = np.flatnonzero(np.isin(label, SLEEP_STAGES))
+        if not len(asleep):
+            continue  # a night without PSG labels
+        t = time.perf_counter()
+        result = detect_night(rec)
+        psg = int(rec.time_ns[asleep[0]])
+        onset = result.sleep.onset
+        kinds = result.events["kind"].value_counts()
+        rows.append(dict(
+            night=path.stem, hours=round((rec.time_ns[-1] - rec.time_ns[0]) / 3.6e12, 2),
+            psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
+            onset_error_min=None if onset is None else round((onset.value - psg) / 6e10, 1),
+            jerks=int(kinds.get("jerk", 0)),
+            other_jerk_shaped=int(sum(kinds.get(k, 0) for k in JERK_SHAPED if k != "jerk")),
+            detect_s=round(time.perf_counter() - t, 2)))
+    errors = np.abs([r["onset_error_min"] for r in rows if r["onset_error_min"] is not None])
+    print(json.dumps(dict(
+        data="ICHI14 (Borazio et al. 2014), wrist, 100 Hz, 8 bit, PSG-scored",
+        nights=len(rows), nights_with_onset=int(len(errors)),
+        onset_median_abs_error_min=float(np.median(errors)) if len(errors) else None,
+        onset_p90_abs_error_min=float(np.percentile(errors, 90)) if len(errors) else None,
+        jerks_per_night_median=float(np.median([r["jerks"] for r in rows])) if rows else None,
+        rows=rows), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The sleeper's own "I felt one" marker: two firm taps on the sensor.
+
+A tap of a finger on the sensor is an impact much shorter than any limb movement: the
+high-passed acceleration jumps above ``min_tap_g`` for at most ``tap_max_s``. A marker
+is two such taps ``tap_gap_s`` apart, with the sensor otherwise still for ``quiet_s``
+before the first and after the second (so scratching, tremor or a restless limb, which
+make many peaks, are never taken for a marker, and a single knock is not one either).
+
+:func:`find_markers` is a pure function on a :class:`~sensing.recording.Recording`
+returning one row per marker; :func:`exclude_markers` is the hook by which jerk
+detection (:func:`detection.night.sensor_candidates`) relabels the candidates the taps
+made as kind ``marker``, so a marker is never counted as a jerk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from sensing.errors import HypnicError
+from sensing.recording import Recording
+
+MARKER_COLUMNS = {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]",
+                  "location": "object", "source": "object", "peak_g": "float64"}
+#: Kind and reason given to the jerk candidates a marker's taps made.
+MARKER_KIND = "marker"
+MARKER_REASON = "felt-it marker (double tap on the sensor)"
+
+
+@dataclass(frozen=True)
+class MarkerConfig:
+    """Parameters of the double-tap marker.
+
+    Attributes
+    ----------
+    highpass_window_s : float
+        Moving median subtracted from each axis (removes gravity and slow movement), s.
+        Default 0.25.
+    min_tap_g : float
+        A tap's high-passed magnitude reaches at least this, g. Default 1.0.
+    quiet_fraction : float
+        The sensor counts as moving while the magnitude exceeds this fraction of
+        ``min_tap_g``. Default 0.4.
+    tap_max_s : float
+        Longest tap (time above the moving level), s, or one sample period if that is
+        longer. Default 0.03: a finger's impact lasts 10-30 ms, a limb's jerk 40-300 ms
+        (whose two lobes must not pass for two taps).
+    merge_s : float
+        Moving samples closer than this belong to one movement, s. Default 0.05.
+    tap_gap_s : tuple of float
+        Shortest and longest time from the first tap to the second, s. Default
+        (0.15, 0.6): two deliberate taps, slower than a bounce, within about half a second.
+    between_s : float
+        The sensor is quiet for at least this long between the two taps, s. Default 0.1
+        (the lobes of one jerk follow each other at once).
+    quiet_s : float
+        No movement this long before the first tap and after the second, s. Default 1.0.
+    margin_s : float
+        Jerk candidates starting within this of a marker's taps are the taps, s.
+        Default 0.3.
+    """
+
+    highpass_window_s: float = 0.25
+    min_tap_g: float = 1.0
+    quiet_fraction: float = 0.4
+    tap_max_s: float = 0.08
+    merge_s: float = 0.05
+    tap_gap_s: tuple[float, float] = (0.15, 0.6)
+    between_s: float = 0.1
+    quiet_s: float = 1.0
+    margin_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not all(x > 0 for x in (v if isinstance(v, tuple) else (v,))):
+                raise HypnicError(f"MarkerConfig.{f.name} must be positive, got {v!r}")
+        if not self.tap_gap_s[0] < self.tap_gap_s[1]:
+            raise HypnicError(f"MarkerConfig.tap_gap_s must be (low, high), got {self.tap_gap_s}")
+
+
+def empty_markers() -> pd.DataFrame:
+    """A marker table with no rows and the columns of :data:`MARKER_COLUMNS`."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in MARKER_COLUMNS.items()})
+
+
+def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataFrame:
+    """Double taps on one sensor.
+
+    Parameters
+    ----------
+    rec : Recording
+    config : MarkerConfig, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per marker: ``start`` (first tap, UTC), ``end`` (second tap, UTC),
+        ``location``, ``source`` (``tap``), ``peak_g`` (the firmer tap's high-passed
+        magnitude, g); empty with these columns when there is none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(500) * 20_000_000  # 10 s at 50 Hz
+    >>> acc = np.tile([0.0, 0.0, 1.0], (500, 1))
+    >>> acc[200, 0] = acc[215, 0] = 3.0  # two taps 0.3 s apart
+    >>> find_markers(Recording(t, acc, 50.0, "wrist-left"))[["location", "source"]].values.tolist()
+    [['wrist-left', 'tap']]
+    """
+    from scipy.ndimage import median_filter, uniform_filter1d
+
+    cfg = config or MarkerConfig()
+    if len(rec) < 3:
+        return empty_markers()
+    k = max(int(round(cfg.highpass_window_s * rec.fs)), 3)
+    acc = rec.acc.astype(np.float64)
+    # cheap pass: where a tap may be (a moving mean lets a spike through nearly whole)
+    rough = np.linalg.norm(acc - uniform_filter1d(acc, k, axis=0, mode="nearest"), axis=1)
+    cand = np.flatnonzero(rough > 0.5 * cfg.min_tap_g)
+    if not len(cand):
+        return empty_markers()
+    pad = int((cfg.quiet_s + cfg.tap_gap_s[1] + cfg.highpass_window_s) * rec.fs) + k
+    cut = np.flatnonzero(np.diff(cand) > 2 * pad) + 1
+    rows = []
+    for a, b in zip(cand[np.r_[0, cut]], cand[np.r_[cut - 1, len(cand) - 1]], strict=True):
+        lo, hi = max(a - pad, 0), min(b + pad + 1, len(rec))
+        seg = acc[lo:hi]
+        # a moving median leaves a tap whole and its neighbours untouched
+        hp = seg - np.stack([median_filter(seg[:, j], size=k, mode="nearest") for j in range(3)],
+                            axis=1)
+        rows += _double_taps(rec.time_ns[lo:hi], np.linalg.norm(hp, axis=1), cfg, rec.fs)
+    out = pd.DataFrame(rows, columns=["start", "end", "peak_g"])
+    if out.empty:
+        return empty_markers()
+    out = out.assign(start=pd.to_datetime(out["start"], utc=True),
+                     end=pd.to_datetime(out["end"], utc=True), location=rec.location,
+                     source="tap")
+    return out[list(MARKER_COLUMNS)].astype(MARKER_COLUMNS)
+
+
+def _double_taps(t: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
+                 fs: float) -> list[tuple[int, int, float]]:
+    """(first tap ns, second tap ns, peak g) of the double taps in one stretch (``fs`` Hz)."""
+    moving = np.flatnonzero(mag > cfg.min_tap_g * cfg.quiet_fraction)
+    if len(moving) < 2:
+        return []
+    first = np.r_[0, np.flatnonzero(np.diff(t[moving]) > cfg.merge_s * 1e9) + 1]
+    last = np.r_[first[1:] - 1, len(moving) - 1]
+    t0, t1 = t[moving[first]], t[moving[last]]
+    peak = np.maximum.reduceat(mag[moving], first)
+    tap = (peak >= cfg.min_tap_g) & ((t1 - t0) <= max(cfg.tap_max_s, 1.0 / fs) * 1e9)
+    gap = (t0[1:] - t0[:-1]) / 1e9
+    between = (t0[1:] - t1[:-1]) / 1e9
+    quiet = cfg.quiet_s * 1e9
+    before = np.r_[True, t0[1:-1] - t1[:-2] > quiet]       # for the pair (i, i + 1)
+    after = np.r_[t0[2:] - t1[1:-1] > quiet, True]
+    pair = (tap[:-1] & tap[1:] & (gap >= cfg.tap_gap_s[0]) & (gap <= cfg.tap_gap_s[1])
+            & (between >= cfg.between_s) & before & after)
+    return [(int(t0[i]), int(t1[i + 1]), float(max(peak[i], peak[i + 1])))
+            for i in np.flatnonzero(pair)]
+
+
+def exclude_markers(cands: pd.DataFrame, markers: pd.DataFrame,
+                    config: MarkerConfig | None = None) -> pd.DataFrame:
+    """Relabel the candidates that are a marker's taps as kind :data:`MARKER_KIND`.
+
+    Parameters
+    ----------
+    cands : DataFrame
+        One sensor's candidates (``start_ns``, ``kind``, ``rejected_reason``).
+    markers : DataFrame
+        That sensor's markers (:func:`find_markers`).
+    config : MarkerConfig, optional
+
+    Returns
+    -------
+    DataFrame
+        ``cands`` with the taps relabelled (a copy when any is).
+    """
+    if cands.empty or markers.empty:
+        return cands
+    margin = int((config or MarkerConfig()).margin_s * 1e9)
+    lo = markers["start"].to_numpy("datetime64[ns]").view(np.int64) - margin
+    hi = markers["end"].to_numpy("datetime64[ns]").view(np.int64) + margin
+    s = cands["start_ns"].to_numpy(np.int64)
+    tap = ((s[:, None] >= lo[None, :]) & (s[:, None] <= hi[None, :])).any(axis=1)
+    if not tap.any():
+        return cands
+    cands = cands.copy()
+    cands.loc[tap, "kind"] = MARKER_KIND
+    cands.loc[tap, "rejected_reason"] = MARKER_REASON
+    return cands

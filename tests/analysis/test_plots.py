@@ -1,0 +1,120 @@
+"""The report's figures: zero and unrecorded nights, whole-number count axes, a date axis
+of whole nights, explicit earlier/later bins, legends clear of the data, labelled axes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import plots
+from analysis.effects import fit_effects
+
+D = dt.date(2026, 1, 5)  # a Monday
+
+
+def drawn(plot, *args):
+    with plots._style():
+        fig = plot(*args)
+        fig.draw_without_rendering()
+    return fig
+
+
+def labels(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def whole(ticks) -> bool:
+    return bool(np.all(np.asarray(ticks) == np.round(ticks)))
+
+
+def above(legend, ax) -> bool:
+    """The legend sits above the axes, off the data."""
+    return legend.get_window_extent().y0 >= ax.get_window_extent().y1 - 1
+
+
+@pytest.fixture(scope="module")
+def effects_and_table():
+    import hypnic
+    from analysis.diary import entries_from_simulation
+    from analysis.nights import add_sleep_debt
+
+    diary = hypnic.simulate_diary(40, seed=1, antidepressant_prob=1.0)
+    table = add_sleep_debt(hypnic.diary_frame(entries_from_simulation(diary)).assign(
+        n_jerks=diary["n_jerks"].to_numpy(), hours_recorded=diary["hours_in_bed"].to_numpy()))
+    return fit_effects(table), table
+
+
+def test_nights_show_zero_and_unrecorded_nights_with_whole_counts():
+    table = pd.DataFrame({"n_jerks": [3.0, 0.0, np.nan, 2.0]},
+                         index=[D, D + dt.timedelta(1), D + dt.timedelta(2), D + dt.timedelta(4)])
+    fig = drawn(plots.nights_bars, table, plots.DESKTOP_IN)
+    ax = fig.axes[0]
+    bars = [p for c in ax.containers for p in c]
+    assert [b.get_height() for b in bars] == [3, 0, 2]  # the three recorded nights
+    assert [t.get_position()[0] for t in ax.texts if t.get_text() == "0"] == [1]
+    hatched = [p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_hatch()]
+    assert hatched == pytest.approx([2, 3])  # the diary-only night and the missing calendar night
+    assert ax.get_legend().get_texts()[0].get_text() == "not recorded" and above(ax.get_legend(), ax)
+    assert whole(ax.get_yticks())
+    assert labels(ax.xaxis)[0] == "Mon 5 Jan"
+
+
+def test_a_single_night_gets_its_own_date_and_whole_ticks():
+    fig = drawn(plots.nights_bars, pd.DataFrame({"n_jerks": [5.0]}, index=[D]), plots.PHONE_IN)
+    ax = fig.axes[0]
+    assert labels(ax.xaxis) == ["5 Jan"]
+    assert whole(ax.get_yticks()) and ax.get_legend() is None
+
+
+def test_onset_histogram_has_earlier_and_later_bins():
+    rel = np.array([-3 * 3600, -120, 0, 60, 600, 5 * 3600, 9 * 3600], float)
+    fig = drawn(plots.onset_histogram, rel, plots.PHONE_IN)
+    ax = fig.axes[0]
+    heights = {round(p.get_x()): p.get_height() for c in ax.containers for p in c}
+    assert heights[int(plots.ONSET_BINS_MIN[0] - 20)] == 1 and heights[int(plots.ONSET_BINS_MIN[-1] + 15)] == 2
+    assert sum(heights.values()) == len(rel)  # nothing piled into the edge bins
+    assert labels(ax.xaxis)[0] == "earlier" and labels(ax.xaxis)[-1] == "later"
+    assert whole(ax.get_yticks()) and above(ax.get_legend(), ax)
+
+
+def test_count_bars_have_whole_ticks():
+    fig = drawn(plots.count_bars, {"isolated": 2, "in a series": 3}, plots.BLUE, plots.PHONE_IN)
+    assert whole(fig.axes[0].get_xticks())
+    assert [t.get_text() for t in fig.axes[0].texts] == ["2", "3"]
+
+
+def test_forest_keeps_legend_and_names_off_the_intervals(effects_and_table):
+    effects, _ = effects_and_table
+    for width in (plots.PHONE_IN, plots.DESKTOP_IN):
+        fig = drawn(plots.forest, effects, {"antidepressant": 1.8}, width)
+        ax = fig.axes[0]
+        assert above(ax.get_legend(), ax)
+        lo, hi = ax.get_xlim()
+        t = effects.table
+        assert lo <= t["rr_low"].min() and hi >= t["rr_high"].max()  # every interval shown
+        assert [a.get_text() for a in ax.texts][-1] == "antidepressant, on vs off"
+
+
+def test_factor_panels_label_axes_and_draw_yes_no_as_off_on(effects_and_table):
+    effects, table = effects_and_table
+    fig = drawn(plots.factor_panels, table, effects, plots.PHONE_IN)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == len(effects.table)
+    assert all(ax.get_xlabel() for ax in shown)
+    binary = shown[list(effects.table["factor"]).index("antidepressant")]
+    assert labels(binary.xaxis) == ["off", "on"]
+
+
+def test_heatmap_colour_bar_has_a_unit_and_the_legend_sits_above():
+    onset = pd.Timestamp("2026-01-05T23:00:00Z")
+    start = onset + pd.to_timedelta(np.arange(-30, 30), unit="min")
+    activity = pd.DataFrame({"night": D, "start": start, "activity": np.linspace(0, 50, 60)})
+    events = pd.DataFrame({"night": [D], "start": [onset], "group_id": [1], "rel_onset_s": [0.0]})
+    fig = drawn(plots.onset_heatmap, [D], [onset], events, activity, (-60.0, 60.0), plots.PHONE_IN)
+    ax, bar = fig.axes
+    assert bar.get_xlabel().endswith(", mg")
+    assert above(ax.get_legend(), ax)
+    assert labels(ax.yaxis) == ["5 Jan"]

@@ -1,0 +1,78 @@
+"""The sleeper's double-tap marker: found exactly on simulated nights, never a jerk, and
+not made up by look-alikes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detection import detect_night
+from detection.markers import MarkerConfig, exclude_markers, find_markers
+from sensing.errors import HypnicError
+from sensing.recording import Recording
+from simulation import NightConfig, simulate_night
+
+
+@pytest.mark.parametrize("fs, seed", [(25, 0), (50, 1), (100, 2)])
+def test_simulated_markers_come_back_exactly_and_are_never_jerks(fs, seed):
+    night = simulate_night(NightConfig(fs=fs, hours_in_bed=2, n_markers=4,
+                                       locations=("wrist-left", "ankle-left"), gaps_per_night=0),
+                           seed=seed)
+    truth = night.markers
+    assert len(truth) == 4 and (truth["jerk_id"] >= 0).sum() >= 1
+    found = pd.concat([find_markers(r) for r in night.recordings.values()], ignore_index=True)
+    assert len(found) == len(truth)
+    err_s = (found["start"].to_numpy() - truth["start"].to_numpy()) / np.timedelta64(1, "s")
+    assert np.abs(err_s).max() <= 1 / fs  # the first tap's sample
+    assert (found["location"] == truth["location"]).all() and (found["source"] == "tap").all()
+    ev = detect_night(list(night.recordings.values())).events
+    for m in truth.itertuples():
+        near = ev[(ev["location"] == m.location)
+                  & (ev["start"] >= m.start - pd.Timedelta(seconds=0.3))
+                  & (ev["start"] <= m.end + pd.Timedelta(seconds=0.3))]
+        assert len(near) >= 1 and (near["kind"] == "marker").all()
+
+
+def test_look_alikes_make_no_marker():
+    n_found = 0
+    for seed in range(4):
+        night = simulate_night(NightConfig(fs=(25, 50, 100, 50)[seed], hours_in_bed=1,
+                                           expected_jerks=6, plm=True, n_scratch=3, n_tremor=2,
+                                           n_knocks=3), seed=100 + seed)
+        n_found += sum(len(find_markers(r)) for r in night.recordings.values())
+    assert n_found == 0
+
+
+def taps(gaps_s, amp=3.0, fs=50.0, n=1000):
+    t = np.arange(n) * int(1e9 / fs)
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1))
+    i = 300
+    acc[i, 0] = amp
+    for g in gaps_s:
+        i += int(round(g * fs))
+        acc[i, 0] = amp
+    return Recording(t, acc, fs, "wrist-left")
+
+
+@pytest.mark.parametrize("gaps_s, amp, expected", [
+    ([0.3], 3.0, 1),        # a double tap
+    ([], 3.0, 0),           # a single knock
+    ([0.3, 0.3], 3.0, 0),   # three taps: not a deliberate double tap
+    ([0.8], 3.0, 0),        # too slow
+    ([0.3], 0.8, 0),        # too soft
+])
+def test_double_tap_rules(gaps_s, amp, expected):
+    assert len(find_markers(taps(gaps_s, amp))) == expected
+
+
+def test_exclude_markers_relabels_only_the_taps():
+    rec = taps([0.3])
+    m = find_markers(rec)
+    t0 = int(m["start"].iloc[0].value)
+    cands = pd.DataFrame({"start_ns": [t0, t0 + 300_000_000, t0 + 5_000_000_000],
+                          "kind": ["artefact", "jerk", "jerk"], "rejected_reason": ["x", "", ""]})
+    out = exclude_markers(cands, m)
+    assert out["kind"].tolist() == ["marker", "marker", "jerk"]
+    assert cands["kind"].tolist() == ["artefact", "jerk", "jerk"]  # not changed in place
+    assert find_markers(Recording(np.arange(2), np.zeros((2, 3)), 1.0)).empty
+    with pytest.raises(HypnicError, match="tap_gap_s"):
+        MarkerConfig(tap_gap_s=(0.6, 0.2))

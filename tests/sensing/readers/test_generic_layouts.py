@@ -1,0 +1,124 @@
+"""Generic CSV headers as people write them, one test per layout: axis names with
+prefixes and unit suffixes, units from the names or from gravity, epoch units from the
+size of the numbers, headerless files; and ActiLife CSV variants (counts, IMU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from reader_samples import START_NS, G, counts, grid
+
+from sensing.readers import read
+from sensing.readers.tabular import axis_of
+
+N, FS = 60, 25.0
+T = grid(N, FS)
+ACC = (counts(N, 21, 1000) / 1000).astype(np.float64)  # g, mg resolution
+
+
+def _epoch(unit: str) -> list[str]:
+    scale = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1}[unit]
+    return [f"{ti / 1e9:.3f}" if unit == "s" else str(int(ti // scale)) for ti in T.tolist()]
+
+
+@pytest.mark.parametrize("header, times, factor, sep", [
+    ("time,acc_x_ms2,acc_y_ms2,acc_z_ms2", "s", G, ","),          # units in the names
+    ("timestamp,accel_x,accel_y,accel_z", "ms", 1.0, ","),         # g, told from gravity
+    ("t;ax;ay;az", "us", 1000.0, ";"),                             # mg, told from gravity
+    ("Time\tAccX\tAccY\tAccZ", "ns", G, "\t"),                     # m/s^2, told from gravity
+    ("epoch,accelerometer_x,accelerometer_y,accelerometer_z", "s", 1.0, ","),
+    ("time,X [mg],Y [mg],Z [mg]", "ms", 1000.0, ","),
+    ("unix_time,x (m/s^2),y (m/s^2),z (m/s^2)", "s", G, ","),
+    ("time,x_ms2,y_ms2,z_ms2,gyro_x,gyro_y,gyro_z", "ms", G, ","),  # gyroscope left out
+    ("Timestamp,Acceleration X,Acceleration Y,Acceleration Z,Magnetometer X", "ms", 1.0, ","),
+])
+def test_header_layouts(tmp_path, header, times, factor, sep):
+    extra = header.count(sep) - 3
+    rows = [sep.join([ti, *(f"{v * factor:.6f}" for v in a), *["7"] * extra])
+            for ti, a in zip(_epoch(times), ACC.tolist(), strict=True)]
+    path = tmp_path / "a.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+
+
+@pytest.mark.parametrize("columns", [4, 7])
+def test_headerless_files(tmp_path, columns):
+    """time,x,y,z; and Axivity's export of an AX6: time,x,y,z (g),gx,gy,gz (deg/s)."""
+    iso = np.datetime_as_string(T.astype("datetime64[ns]"), unit="ms")
+    rows = [",".join([s.replace("T", " "), *(f"{v:.6f}" for v in a), *["12.5"] * (columns - 4)])
+            for s, a in zip(iso, ACC.tolist(), strict=True)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    assert rec.meta["scale_g"] == 1.0
+
+
+@pytest.mark.parametrize("name, axis, units", [
+    ("acc_x_ms2", "x", "m/s^2"), ("X [mg]", "x", "mg"), ("AccY", "y", None), ("ax (g)", "x", "g"),
+    ("accelerometer_z", "z", None), ("Accelerometer X", "x", None), ("x_axis", "x", None),
+    ("axis2", "y", None), ("acc_z_g", "z", "g"), ("z-m/s^2", "z", "m/s^2"),
+])
+def test_axis_names(name, axis, units):
+    assert axis_of(name) == (axis, units)
+
+
+@pytest.mark.parametrize("name", ["gyro_x", "Gx", "mag_y", "time", "angle_z", "temperature", "battery"])
+def test_names_that_are_not_axes(name):
+    assert axis_of(name) is None
+
+
+def _actilife(serial: str, rows: list[str], column_row: str) -> str:
+    return "\n".join([
+        "------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v1.7.2 "
+        "date format M/d/yyyy at 25 Hz  Filter Normal -----------",
+        f"Serial Number: {serial}", "Start Time 22:30:00", "Start Date 1/5/2026",
+        "Epoch Period (hh:mm:ss) 00:00:00", "Download Time 08:00:00", "Download Date 1/6/2026",
+        "Current Memory Address: 0", "Current Battery Voltage: 4.12     Mode = 12",
+        "--------------------------------------------------", column_row, *rows]) + "\n"
+
+
+@pytest.mark.parametrize("serial, lsb", [("MOS2E12345678", 256), ("NEO1C12345678", 341)])
+def test_actilife_csv_in_raw_counts(tmp_path, serial, lsb):
+    raw = np.round(ACC * lsb).astype(int)
+    rows = [f"{x},{y},{z}" for x, y, z in raw.tolist()]
+    path = tmp_path / "counts.csv"
+    path.write_text(_actilife(serial, rows, "Accelerometer X,Accelerometer Y,Accelerometer Z"))
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, raw / lsb, rtol=1e-6)
+    assert rec.meta["units"] == f"raw counts, {lsb} LSB per g (serial {serial})"
+
+
+def test_actilife_imu_csv_picks_the_accelerometer_and_its_timestamps(tmp_path):
+    stamps = np.datetime_as_string((T + 1800 * 10**9).astype("datetime64[ns]"), unit="ms")
+    rows = [f"{s},{x:.6f},{y:.6f},{z:.6f},31.5,0.1,0.2,0.3,28.5,15.6,8.6"
+            for s, (x, y, z) in zip(stamps, ACC.tolist(), strict=True)]
+    header = ("Timestamp,Accelerometer X,Accelerometer Y,Accelerometer Z,Temperature,Gyroscope X,"
+              "Gyroscope Y,Gyroscope Z,Magnetometer X,Magnetometer Y,Magnetometer Z")
+    path = tmp_path / "imu.csv"
+    path.write_text(_actilife("TAS1E12345678", rows, header))
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T + 1800 * 10**9)  # from the Timestamp column
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    assert START_NS == T[0]
+
+
+def test_names_that_gravity_contradicts(tmp_path, caplog):
+    """MIMSunit's sample data is named in m/s^2 but holds g: gravity wins, and says so."""
+    header = "HEADER_TIME_STAMP,X_ACCELERATION_METERS_PER_SECOND_SQUARED,Y_ACCELERATION_METERS_PER_SECOND_SQUARED," \
+             "Z_ACCELERATION_METERS_PER_SECOND_SQUARED"
+    iso = np.datetime_as_string(T.astype("datetime64[ns]"), unit="ms")
+    rows = [",".join([s.replace("T", " "), *(f"{v:.6f}" for v in a)]) for s, a in zip(iso, ACC.tolist(), strict=True)]
+    path = tmp_path / "mhealth.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    assert "the column names say m/s^2 but gravity says g" in caplog.text
+    path.write_text(header + "\n" + "\n".join(",".join([r.split(",")[0], *(f"{float(v) * 9.80665:.6f}" for v in r.split(",")[1:])])
+                                              for r in rows) + "\n")
+    rec, = read(path)  # named right: read as named
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
