@@ -34,10 +34,6 @@ class AdviceConfig:
         Share of the window's nights that must meet a criterion (0.5: half the nights).
     bothersome_rating : int
         Diary rating (0-10) counted as bothersome (7: "a lot").
-    daytime_nights : int
-        Nights with detected jerks after the final wake that trigger advice (3; a
-        single daytime detection may be a false alarm, and the sleeper's own report of
-        daytime jerks triggers it at once).
     long_latency_min : float
         Median sleep-onset latency counted as long, min (30: the usual research
         threshold for sleep-onset insomnia). Wrist sensors tend to under-estimate it, so
@@ -52,7 +48,6 @@ class AdviceConfig:
     frequent_per_night: float = 10.0
     sustained_share: float = 0.5
     bothersome_rating: int = 7
-    daytime_nights: int = 3
     long_latency_min: float = 30.0
     waso_min: float = 30.0
 
@@ -90,12 +85,11 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
         nights = ", ".join(str(n) for n in table.index[_col(table, "lost_consciousness") == 1][:5])
         out.append(Reason("consciousness", f"You noted a loss of consciousness ({nights}). "
                           "This is not part of ordinary sleep starts: please see a doctor soon."))
-    day_reported = _col(table, "daytime_jerks") == 1
-    day_detected = _col(table, "n_day_jerks").fillna(0) > 0
-    if day_reported.any() or day_detected.sum() >= cfg.daytime_nights:
-        how = ("you noted jerks during the day" if day_reported.any()
-               else f"jerks were detected after waking on {int(day_detected.sum())} nights")
-        out.append(Reason("daytime", f"Jerks are not limited to falling asleep: {how}."))
+    # Daytime jerks come from the diary only: a sensor cannot tell a myoclonic jerk while
+    # awake from everyday movement (the jerk-shaped bursts while up, n_day_bursts).
+    if (_col(table, "daytime_jerks") == 1).any():
+        out.append(Reason("daytime", "Jerks are not limited to falling asleep: you noted "
+                                     "jerks during the day."))
     recent = table.tail(cfg.recent_nights)
     n = _col(recent, "n_jerks").dropna()
     if len(n) >= cfg.min_nights and (n >= cfg.frequent_per_night).mean() >= cfg.sustained_share:

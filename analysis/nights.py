@@ -21,7 +21,9 @@ column                         meaning (unit)
 ``n_focal`` ... ``n_generalized``  jerks by body distribution
 ``n_awakenings``               brief awakenings after sleep onset
 ``waso_min``                   wake after sleep onset (sum of awakenings), min
-``n_day_jerks``                jerks after the final wake (daytime), count
+``hours_day``                  time with data outside every sleep period (awake and up), h
+``n_day_bursts``               jerk-shaped bursts while awake and up (everyday movement,
+                               never counted as jerks; shown apart), count
 ``n_marks``                    the sleeper's felt-it marks (taps, keys, ``hypnic mark``)
 ``n_marks_detected``           marks with a detected jerk within 15 s (NaN: no marks)
 ``n_marks_missed``             marks with no detected jerk near them
@@ -65,9 +67,14 @@ SUMMARY_COLUMNS: dict[str, str] = {
     **{f"n_{d}": f"{d} jerks" for d in DISTRIBUTIONS},
     "n_awakenings": "brief awakenings after sleep onset",
     "waso_min": "wake after sleep onset, min",
-    "n_day_jerks": "jerks after the final wake",
+    "hours_day": "time recorded while awake and up (outside every sleep period), h",
+    "n_day_bursts": "jerk-shaped bursts while awake and up (not counted as jerks)",
     **MARK_COLUMNS,
 }
+
+#: A recording with at least this much time awake and up (``hours_day``) holds daytime,
+#: and the CLI and report say so, h.
+DAYTIME_MIN_H = 0.25
 
 EVENT_COLUMNS = ("start", "duration_s", "peak_g", "location", "kind", "series_id", "group_id",
                  "distribution", "rel_onset_s", "phase")
@@ -86,13 +93,16 @@ def sleep_dict(sleep: Any) -> dict[str, Any]:
     return out
 
 
-def jerk_groups(events: pd.DataFrame) -> pd.DataFrame:
+def jerk_groups(events: pd.DataFrame, kind: str = "jerk") -> pd.DataFrame:
     """One row per jerk: the ``kind == "jerk"`` rows grouped by ``group_id``.
 
     Parameters
     ----------
     events : DataFrame
         Detection's event table (one row per sensor-level candidate).
+    kind : str
+        The kind to group (default the counted jerks; e.g. ``"wake-burst"`` for the
+        jerk-shaped bursts while awake).
 
     Returns
     -------
@@ -103,7 +113,7 @@ def jerk_groups(events: pd.DataFrame) -> pd.DataFrame:
         there are no jerks.
     """
     cols = ["start", "rel_onset_s", "phase", "series_id", "distribution", "peak_g", "locations"]
-    jerks = events[events["kind"] == "jerk"] if len(events) else events
+    jerks = events[events["kind"] == kind] if len(events) else events
     if not len(jerks):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     jerks = jerks.sort_values("start")
@@ -116,7 +126,8 @@ def jerk_groups(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
-                    marks: pd.DataFrame | None = None) -> dict[str, float]:
+                    marks: pd.DataFrame | None = None,
+                    hours_day: float = float("nan")) -> dict[str, float]:
     """The nightly summary (see :data:`SUMMARY_COLUMNS` for names and units).
 
     Parameters
@@ -129,6 +140,9 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
         Time covered by samples, h.
     marks : DataFrame, optional
         The sleeper's felt-it marks of the night (``start``, UTC).
+    hours_day : float, optional
+        Time with data outside every sleep period, h (``NightResult.day_s / 3600``;
+        NaN when not known).
     """
     s = sleep_dict(sleep)
     j = jerk_groups(events)
@@ -156,7 +170,8 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
         **{f"n_{d}": int((dist == d).sum()) for d in DISTRIBUTIONS},
         "n_awakenings": len(s["awakenings"]),
         "waso_min": waso_s / 60,
-        "n_day_jerks": int((j["phase"] == "day").sum()),
+        "hours_day": float(hours_day),
+        "n_day_bursts": int((jerk_groups(events, "wake-burst")["phase"] == "day").sum()),
         **compare_marks(j, marks if marks is not None else pd.DataFrame({"start": []})),
     }
     return out

@@ -34,7 +34,7 @@ import pandas as pd
 from analysis import plots
 from analysis.advice import Reason
 from analysis.effects import Effects, describe, factor_info, plural
-from analysis.nights import jerk_groups, night_zones
+from analysis.nights import DAYTIME_MIN_H, jerk_groups, night_zones
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
 from sensing.timezones import clock, local_zone, zone, zone_name
@@ -250,6 +250,15 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
             summary.append(f"{100 * near / n_jerks:.0f}% of them came within "
                            f"{ONSET_HALF_WINDOW_S / 60:.0f} minutes of falling asleep, the "
                            "typical time for sleep starts.")
+        day_h = rec["hours_day"].fillna(0) if "hours_day" in rec else pd.Series(0.0, rec.index)
+        with_day = day_h >= DAYTIME_MIN_H
+        if with_day.any():
+            bursts = int(rec.loc[with_day, "n_day_bursts"].fillna(0).sum())
+            summary.append(
+                f"{plural(int(with_day.sum()), 'recording')} also held daytime "
+                f"({day_h[with_day].sum():.1f} h awake and up in all): only sleep starts are "
+                f"counted, so {plural(bursts, 'jerk-shaped burst')} while up (everyday "
+                "movement) stayed out of these counts.")
     summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'

@@ -50,6 +50,7 @@ MOVING_KINDS = ("movement", "rhythmic", "plm")
 #: them, s.
 MASKED_KINDS = ("jerk", "artefact", "plm")
 PLM_REASON = "periodic limb movement series"
+UP_PLM_REASON = "periodic movements while awake and up (PLMs are scored in bed)"
 MASK_MARGIN_S = 0.5
 
 
@@ -312,6 +313,10 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
     ev["phase"], ev["rel_onset_s"], period = phase_of(start_ns / 1e9, [p.bounds_s() for p in periods],
                                                        cfg.onset_uncertainty_s)
     period_kind = np.array([p.kind for p in periods] + [""], dtype=object)[period]
+    # PLMs are a sleep (and rest) finding: periodic movements while up are everyday activity
+    up = (ev["kind"] == "plm").to_numpy() & (ev["phase"].to_numpy() == "day")
+    ev.loc[up, "kind"] = "movement"
+    ev.loc[up, "rejected_reason"] = UP_PLM_REASON
     ev["group_id"], ev["series_id"] = -1, -1
     ev["distribution"], ev["limbs"] = "", ""
     jerk = np.flatnonzero(ev["kind"].to_numpy() == "jerk")

@@ -12,8 +12,14 @@ from sensing.body import LOCATIONS
 _WORN = ", ".join(LOCATIONS)
 #: How each phase of a jerk reads in a sentence (:func:`sensing.body.phase_of`).
 PHASE_WORDS = {"pre-sleep": "before sleep onset", "sleep-onset": "at sleep onset",
-               "sleep": "during sleep", "awakening": "around an awakening",
-               "day": "while up"}
+               "sleep": "during sleep", "awakening": "around an awakening"}
+
+
+#: The table's columns: the counted jerks, jerk-shaped bursts elsewhere (not counted),
+#: then the look-alikes (event kinds, ``docs/detection.md``).
+_COLUMNS = {"jerk": ("jerk",), "not counted": ("nap-jerk", "wake-burst", "sleep-burst"),
+            "plm": ("plm",), "rhythmic": ("rhythmic",), "artefact": ("artefact",),
+            "movement": ("movement",)}
 
 
 class _DetectCommand(Command):
@@ -53,8 +59,10 @@ def detect(
 ) -> None:
     """Detect hypnic jerks in FILE(s) of one night and write the events and sleep window.
 
-    Every candidate is kept in the events CSV with its kind (jerk, plm, rhythmic,
-    artefact, movement) and why it was rejected; times in files are ISO-8601 UTC.
+    Only sleep starts count as jerks: bursts while awake and up, in established sleep or
+    at a nap keep their own kind (wake-burst, sleep-burst, nap-jerk). Every candidate is
+    kept in the events CSV with its kind (also plm, rhythmic, artefact, movement) and why
+    it was rejected; times in files are ISO-8601 UTC.
     """
     from dataclasses import replace
     from typing import Any
@@ -100,27 +108,33 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
     from rich.table import Table
 
     from analysis.effects import plural
-    from analysis.nights import jerk_groups
+    from analysis.nights import DAYTIME_MIN_H, jerk_groups
     from detection.night import sensor_key
     from sensing.timezones import clock, zone_name
 
-    kinds = ("jerk", "plm", "rhythmic", "artefact", "movement")
     ev = night.events
     table = Table(title="Candidates by sensor and kind")
     table.add_column("sensor")
-    for k in kinds:
+    for k in _COLUMNS:
         table.add_column(k, justify="right")
     for i, rec in enumerate(recordings):
         key = sensor_key(rec, i)
         e = ev[ev["location"] == key]
         table.add_row(f"{key} ({rec.fs:g} Hz, {rec.duration_s / 3600:.1f} h)",
-                      *(str(int((e["kind"] == k).sum())) for k in kinds))
+                      *(str(int(e["kind"].isin(ks).sum())) for ks in _COLUMNS.values()))
     console.print(table)
     n = int(night.summary["n_jerks"])
     phases = jerk_groups(ev)["phase"].value_counts()
     where = ", ".join(f"{k} {PHASE_WORDS.get(str(p), p)}" for p, k in phases.items())
     console.print(f"{plural(n, 'jerk')} (a jerk seen by several sensors counts once)"
                   + (f": {where}." if n else "."))
+    day_h = night.summary["hours_day"]
+    if day_h >= DAYTIME_MIN_H:
+        bursts = int(night.summary["n_day_bursts"])
+        console.print(f"This recording holds {day_h:.1f} h of daytime (awake and up): only sleep "
+                      f"starts count, so {plural(bursts, 'jerk-shaped burst')} while up "
+                      "(everyday movement) stayed out of the count (kind wake-burst in the "
+                      "events).")
     s = night.sleep
     if s.onset is None:
         console.print("No sleep was found in this recording.")

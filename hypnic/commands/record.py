@@ -73,7 +73,7 @@ def _status_table(statuses, warning: str = "", marks: int | None = None):
                                    f"Enter = I felt one ({marks} marked)") if x)
     table = Table(box=None, pad_edge=False, caption=caption or None, caption_style="yellow")
     for col in ("sensor", "location", "profile", "link", "samples/s", "battery", "gaps",
-                "reconnects", "jerks"):
+                "reconnects", "bursts"):
         table.add_column(col, justify="left" if col in ("sensor", "location", "profile",
                                                         "link") else "right")
     for s in statuses:
@@ -168,7 +168,9 @@ def record(
     """Record one or more BLE accelerometers into a crash-safe SQLite file.
 
     Reconnects automatically, marks every gap, commits every second (a crash loses at
-    most ~1 s) and detects jerks live. Stop with Ctrl-C or --duration.
+    most ~1 s) and counts jerk-shaped bursts live (the night's jerk count, sleep starts
+    only, comes from 'hypnic nights --add' on the recording). Stop with Ctrl-C or
+    --duration.
     """
     import asyncio
     import json
@@ -275,12 +277,14 @@ def record(
     else:
         for s in summary["sensors"]:
             typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples, "
-                       f"{s['gaps']} gaps, {s['reconnects']} reconnects, {s['jerks']} jerks")
+                       f"{s['gaps']} gaps, {s['reconnects']} reconnects, "
+                       f"{s['jerks']} jerk-shaped bursts")
         if emulate:
             typer.echo(f"emulated {summary['duration_s']:.0f} s of night in {summary['real_s']:.1f} s"
                        f" ({summary['duration_s'] / max(summary['real_s'], 1e-9):.0f}x real time;"
                        f" asked {speed:g}x)")
-        typer.echo(f"recorded to {out}")
+        typer.echo(f"recorded to {out}; the night's jerks (sleep starts only): "
+                   f"hypnic nights --add {out}")
 
 
 class _nothing:

@@ -193,7 +193,8 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     found = [m for m in (*taps, *given) if len(m)]
     all_marks = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
                  if found else empty_marks())
-    summary = summarise_night(result.events, result.sleep, hours_recorded(recordings), all_marks)
+    summary = summarise_night(result.events, result.sleep, hours_recorded(recordings), all_marks,
+                              hours_day=result.day_s / 3600)
     first_ns = min(int(r.time_ns[0]) for r in recordings)
     night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
     log.info("night %s: %d jerks", night, summary["n_jerks"])

@@ -293,6 +293,9 @@ def _check_units(a: np.ndarray, name: str) -> None:
     if med > MAX_MEDIAN_G:
         raise FormatError(f"{name}: the median acceleration is {med:.4g} g, impossible for a worn "
                           "sensor; the units are wrong (give units=g|mg|m/s^2)")
+    if med < MIN_MEDIAN_G:
+        log.warning("%s: the median acceleration is %.3g g: no gravity in the signal "
+                    "(linear acceleration?); detection expects it", name, med)
     n_blocks = len(a) // UNITS_BLOCK
     if n_blocks < 2:
         return
@@ -306,9 +309,6 @@ def _check_units(a: np.ndarray, name: str) -> None:
         raise FormatError(f"{name}: the units change near sample {i * UNITS_BLOCK}: the median there is "
                           f"{block[i]:.3g} against {med:.3g} overall, impossible for a worn sensor in "
                           "one unit; the file mixes g, mg or m/s^2")
-    if med < MIN_MEDIAN_G:
-        log.warning("%s: the median acceleration is %.3g g: no gravity in the signal "
-                    "(linear acceleration?); detection expects it", name, med)
 
 
 def _split_backward_jumps(t: np.ndarray, back: np.ndarray, max_back_ns: int,

@@ -13,7 +13,7 @@ from analysis.advice import AdviceConfig, doctor_reasons
 def table(n=14, **cols) -> pd.DataFrame:
     idx = [dt.date(2026, 1, 1) + dt.timedelta(i) for i in range(n)]
     base = dict(n_jerks=np.full(n, 3.0), bothersome=np.full(n, 2.0), lost_consciousness=np.zeros(n),
-                daytime_jerks=np.zeros(n), n_day_jerks=np.zeros(n),
+                daytime_jerks=np.zeros(n), n_day_bursts=np.zeros(n),
                 sleep_onset_latency_min=np.full(n, 15.0), waso_min=np.full(n, 10.0))
     base.update(cols)
     return pd.DataFrame(base, index=idx)
@@ -41,15 +41,12 @@ def test_each_threshold():
     assert [r.key for r in reasons] == ["consciousness"] and "2026-01-04" in reasons[0].text
 
 
-def test_daytime_jerks_reported_at_once_detected_only_when_repeated():
+def test_daytime_jerks_come_from_the_diary_not_from_bursts_while_up():
     rep = np.zeros(14)
     rep[0] = 1
     assert keys(table(daytime_jerks=rep)) == ["daytime"]
-    det = np.zeros(14)
-    det[:2] = 1
-    assert keys(table(n_day_jerks=det)) == []
-    det[:3] = 1
-    assert keys(table(n_day_jerks=det)) == ["daytime"]
+    # jerk-shaped bursts while awake and up are everyday movement, never advice
+    assert keys(table(n_day_bursts=np.full(14, 40.0), hours_day=np.full(14, 10.0))) == []
 
 
 def test_sustained_criteria_need_enough_nights_and_look_at_recent_ones():

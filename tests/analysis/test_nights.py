@@ -48,26 +48,27 @@ KNOWN = events([
     (1200.0, "ankle-left", "jerk", -1, 3, "multifocal", "sleep"),
     (1500.0, "ankle-left", "plm", -1, 4, "focal", "sleep"),  # not a jerk
     (1600.0, "wrist-left", "artefact", -1, 5, "focal", "sleep"),  # not a jerk
-    (7.2 * 3600, "wrist-left", "jerk", -1, 6, "focal", "day"),
+    (7.2 * 3600, "wrist-left", "wake-burst", -1, 6, "focal", "day"),  # while up: not a jerk
 ])
 
 
 def test_summary_counts_groups_and_windows():
     s = summarise_night(KNOWN, SLEEP, hours_recorded=8.0)
-    assert s["n_jerks"] == 5
+    assert s["n_jerks"] == 4
     assert s["n_onset_30min"] == 3
-    assert s["n_isolated"] == 3 and s["n_in_series"] == 2 and s["n_series"] == 1
-    assert (s["n_focal"], s["n_segmental"], s["n_multifocal"], s["n_generalized"]) == (3, 0, 1, 1)
-    assert s["n_day_jerks"] == 1
+    assert s["n_isolated"] == 2 and s["n_in_series"] == 2 and s["n_series"] == 1
+    assert (s["n_focal"], s["n_segmental"], s["n_multifocal"], s["n_generalized"]) == (2, 0, 1, 1)
+    assert s["n_day_bursts"] == 1 and np.isnan(s["hours_day"])
+    assert summarise_night(KNOWN, SLEEP, 8.0, hours_day=1.5)["hours_day"] == 1.5
     assert s["sleep_onset_latency_min"] == pytest.approx(20.0)
     assert s["n_awakenings"] == 2 and s["waso_min"] == pytest.approx(30.0)
     assert s["hours_asleep"] == pytest.approx(6.5)
-    assert s["rate_per_h_sleep"] == pytest.approx(5 / 6.5)
+    assert s["rate_per_h_sleep"] == pytest.approx(4 / 6.5)
 
 
 def test_jerk_groups_merge_sensors_and_empty_nights():
     g = jerk_groups(KNOWN)
-    assert len(g) == 5
+    assert len(g) == 4
     assert g.loc[0, "locations"] == "ankle-left;wrist-left"
     assert g.loc[0, "rel_onset_s"] == -120.0
     empty = summarise_night(KNOWN.iloc[:0], {"lights_out": None, "onset": None, "wake": None,
@@ -117,8 +118,8 @@ def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):
         nights = load_nights(con)
         ev = load_events(con)
         table = nights_table(con)
-    assert nights["n_jerks"].tolist() == [1, 5, 5]
-    assert len(ev) == 1 + 2 * 6 and set(ev["kind"]) == {"jerk"}
+    assert nights["n_jerks"].tolist() == [1, 4, 4]
+    assert len(ev) == 1 + 2 * 5 and set(ev["kind"]) == {"jerk"}
     assert len(table) == 4  # 3 recorded nights + a diary-only night
     assert table["sleep_debt_h"].tolist()[:2] == [3.0, 1.0]
     assert np.isnan(table["prev_sleep_debt_h"].iloc[0])
@@ -146,4 +147,4 @@ def test_a_database_of_schema_1_gains_the_time_zone_of_each_night(tmp_path):
         nights = load_nights(con)
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     assert nights["tz"].tolist() == ["", "Europe/Paris"] and version == "2"
-    assert nights["n_jerks"].tolist() == [3, 5]
+    assert nights["n_jerks"].tolist() == [3, 4]

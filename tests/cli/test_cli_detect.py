@@ -142,3 +142,36 @@ def test_ctrl_c_says_interrupted_in_one_line(night_dir, tmp_path, capsys, monkey
     _, d = night_dir
     assert main(["detect", str(d / "wrist-left.csv"), "--out", str(tmp_path / "e.csv")]) == 130
     assert capsys.readouterr().err == "hypnic: interrupted\n"
+
+
+def test_detect_on_a_day_and_night_file_counts_only_sleep_starts_and_says_it_holds_daytime(
+        tmp_path, capsys):
+    """An afternoon up and about, then a night (the independent biomechanical model):
+    the bursts while up are shown apart, and ``nights`` files the same count."""
+    from dataclasses import replace
+
+    from analysis.diary import connect
+    from analysis.nights import load_nights
+    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+
+    night = simulate_biomech_night(replace(BIOMECH_VARIANTS["day-and-night"], day_hours_before=2.0,
+                                           locations=("wrist-left",), fs=25.0,
+                                           jerks_per_night=(3, 5)), seed=3)
+    f = save_night(night, tmp_path / "night") / "wrist-left.csv"
+    out = tmp_path / "events.csv"
+    assert main(["detect", str(f), "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    ev = pd.read_csv(out)
+    n = ev.loc[ev["kind"] == "jerk", "group_id"].nunique()
+    bursts = int(((ev["kind"] == "wake-burst") & (ev["phase"] == "day")).sum())
+    assert (ev["phase"] == "day").sum() >= 50 and n >= 1  # a busy afternoon, then sleep starts
+    assert ev.loc[ev["kind"] == "jerk", "phase"].isin(["pre-sleep", "sleep-onset", "awakening", "sleep"]).all()
+    hours = re.search(r"This recording holds (\d+\.\d) h of daytime \(awake and up\): only sleep "
+                      rf"starts count, so {bursts} jerk-shaped bursts? while up", printed)
+    assert hours and 1.5 <= float(hours.group(1)) <= 2.5, printed
+    assert f"{n} jerk" in printed
+    db = tmp_path / "h.sqlite"
+    assert main(["nights", "--add", str(f), "--db", str(db)]) == 0
+    with connect(db) as con:
+        stored = load_nights(con)
+    assert stored["n_jerks"].tolist() == [n] and stored["n_day_bursts"].tolist() == [bursts]
