@@ -4,22 +4,41 @@ Public API: :class:`DetectionConfig`, :func:`detect_night` returning a
 :class:`NightResult` (events table, :class:`SleepWindow`, epoch activity),
 :class:`StreamingDetector` for live data, and :func:`score_events` to compare detections
 with ground truth. See ``docs/detection.md``.
+
+:class:`DetectionConfig` loads with the package; the rest (numpy, pandas, scipy) on first
+use, so a command's ``--help`` can show the detection defaults without them.
 """
 
-from detection.config import DetectionConfig
-from detection.night import EVENT_COLUMNS, JERK_SHAPED, NightResult, detect_night
-from detection.scoring import Score, score_events
-from detection.sleep import SleepWindow
-from detection.streaming import StreamingDetector
+from __future__ import annotations
 
-__all__ = [
-    "EVENT_COLUMNS",
-    "JERK_SHAPED",
-    "DetectionConfig",
-    "NightResult",
-    "Score",
-    "SleepWindow",
-    "StreamingDetector",
-    "detect_night",
-    "score_events",
-]
+import importlib
+from typing import Any
+
+from detection.config import DetectionConfig
+
+#: Public name -> the module that defines it (imported on first use).
+_LAZY = {
+    "EVENT_COLUMNS": "detection.night",
+    "JERK_SHAPED": "detection.night",
+    "NightResult": "detection.night",
+    "detect_night": "detection.night",
+    "Score": "detection.scoring",
+    "score_events": "detection.scoring",
+    "SleepWindow": "detection.sleep",
+    "StreamingDetector": "detection.streaming",
+}
+
+__all__ = ["DetectionConfig", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (and keep it as a module attribute)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'detection' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
