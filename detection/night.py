@@ -90,6 +90,39 @@ class NightResult:
         nights = [p for p in self.periods if p.kind == "night"]
         return max(nights, key=lambda p: p.period_s) if nights else SleepWindow()
 
+    def between(self, start_ns: int, end_ns: int) -> NightResult:
+        """The part of the result from ``start_ns`` (inclusive) to ``end_ns`` (exclusive),
+        ns since the epoch UTC: events that start in it, its epochs and the sleep periods
+        whose onset (else lights out) lies in it."""
+        def inside(times: pd.Series) -> np.ndarray:
+            t = times.to_numpy("datetime64[ns]").view(np.int64)
+            return (t >= start_ns) & (t < end_ns)
+
+        def starts(p: SleepWindow) -> int:
+            t = p.onset if p.onset is not None else p.lights_out
+            return -1 if t is None else int(t.value)
+
+        return NightResult(self.events[inside(self.events["start"])].reset_index(drop=True),
+                           [p for p in self.periods if start_ns <= starts(p) < end_ns],
+                           self.activity[inside(self.activity["start"])].reset_index(drop=True),
+                           self.config)
+
+    def by_night(self) -> list[NightResult]:
+        """The result cut into one part per night (sleep period of kind ``night``), in
+        time order; ``[self]`` when it holds at most one night.
+
+        Two nights are cut halfway between the first's final wake and the second's lights
+        out (else onset), so each part holds its night, the naps and daytime around it,
+        and the events of both."""
+        nights = [p for p in self.periods if p.kind == "night" and p.onset is not None
+                  and p.wake is not None]
+        if len(nights) < 2:
+            return [self]
+        cuts = [(int(a.wake.value) + int((b.lights_out or b.onset).value)) // 2
+                for a, b in zip(nights[:-1], nights[1:], strict=True)]
+        edges = [np.iinfo(np.int64).min, *cuts, np.iinfo(np.int64).max]
+        return [self.between(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
     @property
     def day_s(self) -> float:
         """Time with data outside every sleep period (awake and up: daytime), s."""
@@ -316,7 +349,8 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
     # PLMs are a sleep (and rest) finding: periodic movements while up are everyday activity
     up = (ev["kind"] == "plm").to_numpy() & (ev["phase"].to_numpy() == "day")
     ev.loc[up, "kind"] = "movement"
-    ev.loc[up, "rejected_reason"] = UP_PLM_REASON
+    ev.loc[up, "rejected_reason"] = ev.loc[up, "rejected_reason"].str.replace(
+        PLM_REASON, UP_PLM_REASON, regex=False)  # a slow movement stays one
     ev["group_id"], ev["series_id"] = -1, -1
     ev["distribution"], ev["limbs"] = "", ""
     jerk = np.flatnonzero(ev["kind"].to_numpy() == "jerk")

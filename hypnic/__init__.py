@@ -50,6 +50,7 @@ _API: dict[str, str] = {
     "save_night": "simulation",
     # one night: files -> detection -> summary
     "process_night": "hypnic.workflows.night",
+    "process_nights": "hypnic.workflows.night",
     "process_files": "hypnic.workflows.night",
     "add_night": "hypnic.workflows.night",
     # the diary and the nights

@@ -49,9 +49,11 @@ def nights(
         from hypnic.workflows.night import add_night
 
         with bars() as progress:
-            night = add_night(add, db, tz, location,
+            added = add_night(add, db, tz, location,
                               progress=Reading(progress, add, "finding jerks and sleep"))
-        typer.echo(f"night {night.night} ({night.tz}): {plural(int(night.summary['n_jerks']), 'jerk')} stored")
+        for night in added:
+            typer.echo(f"night {night.night} ({night.tz}): "
+                       f"{plural(int(night.summary['n_jerks']), 'jerk')} stored")
     with connect(db) as con:
         t = nights_table(con)
     zones = night_zones(t, tz)

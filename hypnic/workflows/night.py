@@ -141,11 +141,61 @@ def _activity(frame: Any) -> pd.DataFrame:
     return out.assign(asleep=out["asleep"] >= 0.5)[cols]
 
 
+def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
+                   config: DetectionConfig | None = None, files: Sequence[str] = (),
+                   stimuli: Sequence[Any] | None = None,
+                   marks: pd.DataFrame | None = None) -> list[StoredNight]:
+    """Detect jerks in recordings and summarise each night they hold.
+
+    Detection runs once over the whole recording; a recording of several nights (a
+    week) is then cut into one night each (:meth:`detection.NightResult.by_night`:
+    halfway between a night's final wake and the next lights out), each with its own
+    summary, events, activity and marks. Parameters as :func:`process_night`.
+
+    Returns
+    -------
+    list of StoredNight
+        One per night, in time order (one for a recording with at most one night).
+    """
+    from detection import detect_night
+    from detection.markers import find_markers
+
+    tz = tz or sleeper_zone(None, recordings)
+    result = detect_night(list(recordings), config, stimuli=stimuli)
+    taps = [find_markers(r)[["start", "source"]] for r in recordings]
+    given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
+    found = [m for m in (*taps, *given) if len(m)]
+    all_marks = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
+                 if found else empty_marks())
+    parts = result.by_night()
+    out = []
+    for part in parts:
+        recs, part_marks = recordings, all_marks
+        if len(parts) > 1:  # the part's own samples and marks
+            t = part.activity["start"].to_numpy("datetime64[ns]").view("int64")
+            lo, hi = int(t.min()), int(t.max()) + int(part.config.epoch_s * 1e9)
+            recs = [s for s in (r.slice_time(lo, hi) for r in recordings) if len(s)]
+            m = all_marks["start"]
+            part_marks = all_marks[(m >= pd.Timestamp(lo, tz="UTC")) & (m < pd.Timestamp(hi, tz="UTC"))]
+        summary = summarise_night(part.events, part.sleep, hours_recorded(recs), part_marks,
+                                  hours_day=part.day_s / 3600)
+        first = part.sleep.onset if part.sleep.onset is not None else pd.Timestamp(
+            min(int(r.time_ns[0]) for r in recs), tz="UTC")
+        night = night_of(first.to_pydatetime(), tz)
+        log.info("night %s: %d jerks", night, summary["n_jerks"])
+        out.append(StoredNight(night, summary, part.sleep, part.events, _activity(part.activity),
+                               tuple(files), part_marks.reset_index(drop=True), zone_name(tz)))
+    return out
+
+
 def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
                   config: DetectionConfig | None = None, files: Sequence[str] = (),
                   stimuli: Sequence[Any] | None = None,
                   marks: pd.DataFrame | None = None) -> StoredNight:
     """Detect jerks in one night's recordings and summarise the night.
+
+    A recording that holds several nights gives its main night (the longest) with a
+    warning: :func:`process_nights` gives each.
 
     Parameters
     ----------
@@ -154,6 +204,8 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     tz : tzinfo, optional
         The sleeper's time zone, to name the night and show its times in (default: the
         zone the files state, else the machine's; :func:`sensing.timezones.sleeper_zone`).
+        The night is named by the local date of its sleep onset (of the first sample
+        without one) minus 12 h (:func:`analysis.diary.night_of`).
     config : detection.DetectionConfig, optional
         Detection parameters.
     files : sequence of str
@@ -183,23 +235,27 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     >>> sorted(night.summary)[:3]
     ['hours_asleep', 'hours_recorded', 'n_awakenings']
     """
-    from detection import detect_night
-    from detection.markers import find_markers
+    nights = process_nights(recordings, tz, config, files, stimuli, marks)
+    main = max(nights, key=lambda n: n.sleep.period_s if n.sleep.onset is not None else -1.0)
+    if len(nights) > 1:
+        log.warning("the recording holds %d nights (%s); only the longest, %s, is summarised "
+                    "here: 'hypnic nights --add' files each", len(nights),
+                    ", ".join(str(n.night) for n in nights), main.night)
+    return main
 
-    tz = tz or sleeper_zone(None, recordings)
-    result = detect_night(list(recordings), config, stimuli=stimuli)
-    taps = [find_markers(r)[["start", "source"]] for r in recordings]
-    given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
-    found = [m for m in (*taps, *given) if len(m)]
-    all_marks = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
-                 if found else empty_marks())
-    summary = summarise_night(result.events, result.sleep, hours_recorded(recordings), all_marks,
-                              hours_day=result.day_s / 3600)
-    first_ns = min(int(r.time_ns[0]) for r in recordings)
-    night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
-    log.info("night %s: %d jerks", night, summary["n_jerks"])
-    return StoredNight(night, summary, result.sleep, result.events, _activity(result.activity),
-                       tuple(files), all_marks, zone_name(tz))
+
+def _night_files(paths: Sequence[str | Path], tz: str | None,
+                 locations: Sequence[str] | None,
+                 progress: Callable[[int, int, int], None] | None) -> dict[str, Any]:
+    """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`:
+    the recordings, the sleeper's zone, the file names and the marks kept in recordings."""
+    from sensing.store import read_markers
+
+    recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
+    marks = [read_markers(p) for p in paths if Path(p).suffix.lower() == ".sqlite"]
+    return dict(recordings=recordings, tz=sleeper_zone(tz, recordings),
+                files=[Path(p).name for p in paths],
+                marks=pd.concat(marks, ignore_index=True) if marks else None)
 
 
 def process_files(paths: Sequence[str | Path], tz: str | None = None,
@@ -220,24 +276,19 @@ def process_files(paths: Sequence[str | Path], tz: str | None = None,
     progress : callable, optional
         Reading progress, see :func:`read_files`.
     """
-    from sensing.store import read_markers
-
-    recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
-    marks = [read_markers(p) for p in paths if Path(p).suffix.lower() == ".sqlite"]
-    return process_night(recordings, sleeper_zone(tz, recordings), files=[Path(p).name for p in paths],
-                         marks=pd.concat(marks, ignore_index=True) if marks else None)
+    return process_night(**_night_files(paths, tz, locations, progress))
 
 
 def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str | None = None,
               locations: Sequence[str] | None = None,
-              progress: Callable[[int, int, int], None] | None = None) -> StoredNight:
-    """Process one night's files (:func:`process_files`) and store the night in the
-    hypnic database.
+              progress: Callable[[int, int, int], None] | None = None) -> list[StoredNight]:
+    """Process files (one per sensor, of one night or several: :func:`process_nights`)
+    and store each night in the hypnic database.
 
     Parameters
     ----------
     paths : sequence of path
-        Recording files of the same night.
+        Recording files worn together.
     db : path, optional
         hypnic database (default: the user's).
     tz : str, optional
@@ -246,14 +297,20 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
         Where each file's sensor was worn, one per file.
     progress : callable, optional
         Reading progress, see :func:`read_files`.
+
+    Returns
+    -------
+    list of StoredNight
+        The nights stored, in time order.
     """
     from analysis.diary import connect
     from analysis.nights import store_night
 
-    night = process_files(paths, tz, locations, progress)
+    nights = process_nights(**_night_files(paths, tz, locations, progress))
     with connect(db) as con:
-        store_night(con, night)
-    return night
+        for night in nights:
+            store_night(con, night)
+    return nights
 
 
 def write_events(events: pd.DataFrame, path: str | Path) -> Path:

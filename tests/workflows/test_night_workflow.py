@@ -10,12 +10,13 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from detection import JERK_SHAPED
+from detection import JERK_SHAPED, detect_night
 from hypnic.cli import main
 from hypnic.workflows.cohort import NightTask, night_record, process_task
 from hypnic.workflows.night import (
     process_files,
     process_night,
+    process_nights,
     read_files,
     read_times,
     write_events,
@@ -56,6 +57,32 @@ def test_detect_nights_add_and_a_cohort_task_share_one_workflow(night_files, tmp
     pd.testing.assert_frame_equal(task.events, night.events)
     assert task.summary == pytest.approx(night.summary, nan_ok=True) and task.night == night.night
     capsys.readouterr()
+
+
+def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(caplog):
+    """Two days and nights on one wrist (the biomechanical model's week, cut short): each
+    night is named by its own evening and counts only its own sleep starts."""
+    from dataclasses import replace
+
+    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+
+    sim = simulate_biomech_night(replace(BIOMECH_VARIANTS["week"], n_nights=2, jerks_per_night=(3, 5)),
+                                 seed=1)
+    recs = list(sim.recordings.values())
+    nights = process_nights(recs, dt.timezone.utc)
+    true_onsets = [p["onset"] for p in sim.sleep["periods"] if p["kind"] == "night"]
+    assert [n.night for n in nights] == [t.date() for t in true_onsets]  # evenings, not mornings
+    for n, onset in zip(nights, true_onsets, strict=True):
+        assert abs((n.sleep.onset - onset).total_seconds()) < 3600
+        groups = n.events.loc[n.events["kind"] == "jerk", "group_id"].nunique()
+        assert n.summary["n_jerks"] == groups  # its own jerks only
+        assert 5 < n.summary["hours_day"] < 10 and n.summary["hours_recorded"] < 17
+    whole = detect_night(recs).jerks["group_id"].nunique()  # no jerk lost or counted twice
+    assert sum(n.summary["n_jerks"] for n in nights) == whole
+    # the one-night workflow gives the longest night and says the rest are left out
+    with caplog.at_level("WARNING"):
+        one = process_night(recs, dt.timezone.utc)
+    assert one.night in [n.night for n in nights] and "holds 2 nights" in caplog.text
 
 
 def test_read_files_gives_one_location_per_file(night_files):
