@@ -112,13 +112,13 @@ class NightResult:
         time order; ``[self]`` when it holds at most one night.
 
         Two nights are cut halfway between the first's final wake and the second's lights
-        out (else onset), so each part holds its night, the naps and daytime around it,
-        and the events of both."""
+        out (else onset), so each part holds its night and the naps and daytime around
+        it."""
         nights = [p for p in self.periods if p.kind == "night" and p.onset is not None
                   and p.wake is not None]
         if len(nights) < 2:
             return [self]
-        cuts = [(int(a.wake.value) + int((b.lights_out or b.onset).value)) // 2
+        cuts = [(pd.Timestamp(a.wake).value + pd.Timestamp(b.lights_out or b.onset).value) // 2
                 for a, b in zip(nights[:-1], nights[1:], strict=True)]
         edges = [np.iinfo(np.int64).min, *cuts, np.iinfo(np.int64).max]
         return [self.between(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
