@@ -171,6 +171,19 @@ class DetectionConfig:
         the onset, ``awakening`` up to 15 min after it ends) last this much longer: the
         onset is an estimate, and wrist actigraphy misplaces it by 15-20 min against
         polysomnography (``docs/detection.md``), s. Default 900.
+    upright_active_mg : float
+        Epochs of a trunk or leg sensor with at least this ENMO are brisk activity
+        (walking), which happens upright, mg. Default 80.
+    upright_min_active_s : float
+        A trunk or leg sensor's upright direction is learnt only from at least this much
+        brisk activity, s. Default 600 (a night in bed has far less).
+    upright_min_resultant : float
+        ... and only if the gravity directions of that activity agree: the length of
+        their mean unit vector is at least this (1: all the same). Default 0.9.
+    upright_max_deg : float
+        An epoch in which a trunk or leg sensor is within this angle of its upright
+        direction is awake (sitting or standing: a trunk or a shank lies near horizontal
+        in bed), degrees. Default 45.
     rest_lead_s : float
         A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
         candidate of the same sensor starts in the ``rest_lead_s`` before it (other jerks
@@ -238,6 +251,10 @@ class DetectionConfig:
     max_rest_s: float = 3600.0
     epoch_join_gap_s: float = 3600.0
     onset_uncertainty_s: float = 900.0
+    upright_active_mg: float = 80.0
+    upright_min_active_s: float = 600.0
+    upright_min_resultant: float = 0.9
+    upright_max_deg: float = 45.0
     rest_lead_s: float = 30.0
     awakening_min_s: float = 60.0
     onset_refine_factor: float = 2.0

@@ -20,6 +20,8 @@ from detection.sleep import (
     rolling_median,
     sleep_periods,
     sleep_threshold,
+    upright_epochs,
+    upright_reference,
 )
 from sensing.body import phase_of
 from sensing.errors import InvalidRecordingError
@@ -275,15 +277,18 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     moves = moves[moves["kind"].isin(("movement", "rhythmic"))]
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
     per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving)
+    gravities = []  # per run, per sensor: (n, 3) gravity directions
     for e0, e1 in runs:
         n_ep = e1 - e0
-        changes, enmos = [], []
+        changes, enmos, gravity = [], [], []
         for (_, r), masked in zip(pairs, masks, strict=True):
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
-            angle, enmo = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
-                                         e0 * ep_ns, n_ep, cfg.epoch_s)
+            angle, enmo, g = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
+                                            e0 * ep_ns, n_ep, cfg.epoch_s)
             changes.append(np.abs(np.diff(angle, prepend=np.nan)))
             enmos.append(enmo)
+            gravity.append(g)
+        gravities.append(gravity)
         change = np.vstack(changes)
         with np.errstate(invalid="ignore"):
             combined = np.fmax.reduce(change, axis=0)
@@ -294,8 +299,15 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                         enmos, combined, np.cumsum(edges[:-1]) > 0))
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
+    # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
+    refs = {k: upright_reference(np.vstack([g[k] for g in gravities]),
+                                 np.concatenate([run[2][k] for run in per_run]), cfg)
+            for k, (_, r) in enumerate(pairs) if r.body_part.startswith(("trunk", "leg"))}
     periods, frames = [], []
-    for starts, change, enmos, combined, moving in per_run:
+    for (starts, change, enmos, combined, moving), gravity in zip(per_run, gravities, strict=True):
+        for k, ref in refs.items():
+            if ref is not None:
+                combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
         found, asleep = sleep_periods(starts, combined, moving, thr, cfg)
         periods += found
         frames.append(pd.DataFrame(dict(

@@ -125,8 +125,8 @@ def epoch_runs(spans_ns: list[tuple[int, int]], epoch_s: float,
 
 
 def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epoch0_ns: int,
-                   n_epochs: int, epoch_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """z-angle and ENMO of each epoch of one sensor.
+                   n_epochs: int, epoch_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """z-angle, ENMO and gravity direction of each epoch of one sensor.
 
     Parameters
     ----------
@@ -148,6 +148,8 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
         z-angle of the mean acceleration of each epoch, degrees (NaN for empty epochs).
     enmo_mg : ndarray
         Mean Euclidean norm minus one (floored at 0), mg (NaN for empty epochs).
+    gravity : ndarray, shape (n_epochs, 3)
+        Unit vector of the mean acceleration (NaN for empty epochs).
     """
     # memory: no boolean-indexed or float64 copies of ``acc``; masked samples weigh 0 and
     # samples outside the epochs go to a spill bin (dropped), so the per-sample temporaries
@@ -172,7 +174,47 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
         mx, my, mz = (s / count for s in sums)
         angle = np.degrees(np.arctan2(mz, np.hypot(mx, my)))
         enmo_mg = 1000 * total(sq) / total()
-    return angle, enmo_mg
+        gravity = np.column_stack([mx, my, mz])
+        gravity /= np.linalg.norm(gravity, axis=1, keepdims=True)
+    return angle, enmo_mg, gravity
+
+
+def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, cfg: DetectionConfig
+                      ) -> np.ndarray | None:
+    """The direction gravity takes in a trunk or leg sensor when its wearer is upright,
+    learnt from the recording itself: the mean direction over the epochs of brisk
+    activity (walking), if there are enough of them and they agree.
+
+    Parameters
+    ----------
+    gravity : ndarray, shape (n, 3)
+        Unit gravity direction of each epoch of one sensor (:func:`epoch_activity`).
+    enmo_mg : ndarray, shape (n,)
+        ENMO of each epoch, mg.
+    cfg : DetectionConfig
+        ``upright_active_mg``, ``upright_min_active_s`` and ``upright_min_resultant``.
+
+    Returns
+    -------
+    ndarray of shape (3,) or None
+        Unit vector; None when the recording shows too little brisk activity in one
+        orientation (a night in bed: its movements are rollovers, in many orientations).
+    """
+    with np.errstate(invalid="ignore"):
+        active = (enmo_mg >= cfg.upright_active_mg) & np.isfinite(gravity).all(axis=1)
+    if active.sum() * cfg.epoch_s < cfg.upright_min_active_s:
+        return None
+    mean = gravity[active].mean(axis=0)
+    r = float(np.linalg.norm(mean))
+    return mean / r if r >= cfg.upright_min_resultant else None
+
+
+def upright_epochs(gravity: np.ndarray, reference: np.ndarray, cfg: DetectionConfig) -> np.ndarray:
+    """Epochs in which a trunk or leg sensor is within ``upright_max_deg`` of its upright
+    direction (:func:`upright_reference`): the wearer sits or stands, so is not asleep in
+    bed (a shank or a trunk lies near horizontal in bed)."""
+    with np.errstate(invalid="ignore"):
+        return gravity @ reference >= np.cos(np.radians(cfg.upright_max_deg))
 
 
 def _close(mask: np.ndarray, gap: int) -> np.ndarray:

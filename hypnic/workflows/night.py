@@ -179,9 +179,9 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
             part_marks = all_marks[(m >= pd.Timestamp(lo, tz="UTC")) & (m < pd.Timestamp(hi, tz="UTC"))]
         summary = summarise_night(part.events, part.sleep, hours_recorded(recs), part_marks,
                                   hours_day=part.day_s / 3600)
-        first = part.sleep.onset if part.sleep.onset is not None else pd.Timestamp(
-            min(int(r.time_ns[0]) for r in recs), tz="UTC")
-        night = night_of(first.to_pydatetime(), tz)
+        first_ns = (part.sleep.onset.value if part.sleep.onset is not None
+                    else min(int(r.time_ns[0]) for r in recs))
+        night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
         log.info("night %s: %d jerks", night, summary["n_jerks"])
         out.append(StoredNight(night, summary, part.sleep, part.events, _activity(part.activity),
                                tuple(files), part_marks.reset_index(drop=True), zone_name(tz)))
@@ -233,7 +233,7 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     >>> night.night, night.tz
     (datetime.date(2026, 1, 5), 'UTC')
     >>> sorted(night.summary)[:3]
-    ['hours_asleep', 'hours_recorded', 'n_awakenings']
+    ['hours_asleep', 'hours_day', 'hours_recorded']
     """
     nights = process_nights(recordings, tz, config, files, stimuli, marks)
     main = max(nights, key=lambda n: n.sleep.period_s if n.sleep.onset is not None else -1.0)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from detection import DetectionConfig, detect_night
-from detection.sleep import epoch_runs, sleep_periods
+from detection.sleep import epoch_runs, sleep_periods, upright_epochs, upright_reference
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
 
@@ -106,3 +106,25 @@ def test_epochs_follow_the_data_not_the_span_of_its_timestamps():
     acc = np.tile(np.float32([0, 0, 1]), (n, 1))
     result = detect_night(Recording(t, acc, fs, "wrist-left"))
     assert len(result.activity) < 300 and result.periods == []
+
+
+def test_the_upright_direction_is_learnt_from_brisk_activity_in_one_orientation():
+    cfg = DetectionConfig()
+    rng = np.random.default_rng(0)
+    n_walk = int(cfg.upright_min_active_s / cfg.epoch_s) + 10
+    up = np.array([0.8, 0.0, 0.6])  # a sensor mounted at an angle: learnt, not assumed
+    walk = up + 0.1 * rng.standard_normal((n_walk, 3))
+    walk /= np.linalg.norm(walk, axis=1, keepdims=True)
+    still = np.tile([0.0, 1.0, 0.0], (500, 1))  # lying
+    gravity = np.vstack([walk, still])
+    enmo = np.r_[np.full(n_walk, 150.0), np.full(500, 2.0)]
+    ref = upright_reference(gravity, enmo, cfg)
+    assert ref is not None and np.degrees(np.arccos(ref @ up)) < 3
+    upright = upright_epochs(gravity, ref, cfg)
+    assert upright[:n_walk].mean() > 0.95 and not upright[n_walk:].any()
+    # too little brisk activity (a night in bed): no reference, nothing gated
+    assert upright_reference(gravity[n_walk - 20:], enmo[n_walk - 20:], cfg) is None
+    # brisk movements in many orientations (rollovers, not walking): no reference
+    spread = rng.standard_normal((n_walk, 3))
+    spread /= np.linalg.norm(spread, axis=1, keepdims=True)
+    assert upright_reference(spread, np.full(n_walk, 150.0), cfg) is None

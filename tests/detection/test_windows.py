@@ -85,3 +85,21 @@ def test_where_a_burst_happens_decides_its_kind():
     # a movement more than 30 s before, or within the burst's own first 0.5 s, does not count
     kind, _ = where_bursts(start[:1], np.array([60, 99.8]) * s, phase[:1], period[:1], 30.0)
     assert kind.tolist() == ["jerk"]
+
+
+def test_an_evening_sitting_still_is_not_sleep_when_the_trunk_shows_the_wearer_upright():
+    """Hours of quiet evening (the biomechanical model's sedentary day) look like sleep
+    to the limbs' stillness (HDCZA put this night's onset 4 h early, with 8 evening
+    bursts counted), but the trunk and the ankle are upright, so the night starts when
+    the wearer lies down, and no evening burst is counted."""
+    night = simulate_biomech_night(BIOMECH_VARIANTS["day-and-night"], seed=5)
+    true = night.sleep["periods"][0]
+    result = detect_night(list(night.recordings.values()))
+    assert [p.kind for p in result.periods] == ["night"]
+    assert abs((result.sleep.lights_out - true["lights_out"]).total_seconds()) < 10 * 60
+    assert abs((result.sleep.onset - true["onset"]).total_seconds()) < 15 * 60
+    counted = result.jerks["start"]
+    assert (counted >= true["lights_out"] - pd.Timedelta(minutes=5)).all()
+    off = replace(result.config, upright_max_deg=1e-9)  # without the posture cue
+    early = detect_night(list(night.recordings.values()), off)
+    assert early.sleep.onset < true["lights_out"] - pd.Timedelta(hours=1)
