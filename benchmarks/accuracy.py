@@ -9,7 +9,8 @@ jitter, PLM series, knocks, an afternoon + night, a week).
 
 Per jerk (a detected multi-sensor group vs a true jerk on any sensor, starts within
 ``--tolerance`` s): only jerks the detector counts (kind ``jerk``) and only true jerks
-in a falling-asleep phase (``sensing.body.FALLING_ASLEEP_PHASES``) are scored:
+in a falling-asleep phase (``sensing.body.FALLING_ASLEEP_PHASES``) of a night (not of a
+nap: the detector shows those apart, kind ``nap-jerk``) are scored:
 
 * ``tp``: a counted jerk matching a true sleep-start jerk;
 * ``fn``: a true sleep-start jerk (visible: not in a data gap) with no counted jerk;
@@ -44,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from detection import DetectionConfig, detect_night, score_events
-from sensing.body import FALLING_ASLEEP_PHASES
+from sensing.body import FALLING_ASLEEP_PHASES, phase_of
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 
@@ -87,7 +88,16 @@ def fell_on(row, confounders: pd.DataFrame) -> str:
 def evaluate(night, result, tolerance_s: float) -> dict:
     """Counts of one night (see the module docstring)."""
     truth = night.jerks[night.jerks["observable"]].reset_index(drop=True)
-    sleep_start = truth["phase"].isin(FALLING_ASLEEP_PHASES).to_numpy()
+    # the nightly count's sleep starts: at the transition into a night's sleep (a nap's
+    # are shown apart as nap-jerk, as the detector does)
+    periods = night.sleep.get("periods") or [dict(night.sleep, kind="night")]
+    _, _, period = phase_of(truth["start"].astype("int64").to_numpy() / 1e9,
+                            [(p["lights_out"].value / 1e9, p["onset"].value / 1e9,
+                              p["wake"].value / 1e9,
+                              [(a.value / 1e9, b.value / 1e9) for a, b in p["awakenings"]])
+                             for p in periods])
+    kinds = np.array([p.get("kind", "night") for p in periods] + [""], dtype=object)[period]
+    sleep_start = (truth["phase"].isin(FALLING_ASLEEP_PHASES).to_numpy() & (kinds == "night"))
     ev = result.events
     groups = (ev[ev["kind"] == "jerk"].groupby("group_id", as_index=False)
               .agg(start=("start", "min")))

@@ -567,15 +567,19 @@ def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Col
     options = (
         pcsv.ReadOptions(skip_rows=layout.skip_rows + header_rows, block_size=BLOCK_BYTES,
                          column_names=list(layout.names), use_threads=fast),
-        pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=None if fast else on_invalid),
+        # malformed rows are collected, never raised: an exception in the middle of a
+        # parallel read can leave Arrow threads running into the end of a short process
+        # (an abort at exit, apache/arrow#34314)
+        pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid),
         pcsv.ConvertOptions(column_types=types, include_columns=cols, decimal_point=layout.decimal_point,
                             strings_can_be_null=True, quoted_strings_can_be_null=True),
     )
+    reader = None
     try:
         if fast and not opts.progress:  # the whole file at once: its blocks parsed on all cores
             batches = pcsv.read_csv(source, *options).to_batches()
         else:  # block by block: progress reported, a few blocks in memory
-            batches = pcsv.open_csv(source, *options)
+            batches = reader = pcsv.open_csv(source, *options)
         for batch in batches:
             out.append(batch)
             if fast and opts.progress:
@@ -587,8 +591,12 @@ def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Col
     except (pa.ArrowKeyError, KeyError) as exc:
         raise FormatError(f"{path.name}: a column is missing ({exc})") from None
     finally:
+        if reader is not None:
+            reader.close()  # its read-ahead thread ends here, not at exit
         source.close()
     if fast:
+        if invalid:  # read again by the slow path, which says where
+            raise _Retry
         if opts.progress:
             opts.progress(total, total)
         return out
