@@ -23,7 +23,7 @@ from accuracy import evaluate, simulate, summarise, variants
 from detection import DetectionConfig, detect_night
 
 #: Thresholds set with the family in view, and the steps tried around each default.
-GRID = {"max_slow_ratio": (0.7, 1.4), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0)}
+GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0)}
 
 
 def settings() -> dict[str, dict]:

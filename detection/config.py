@@ -74,7 +74,9 @@ class DetectionConfig:
         many times its high-passed peak is mostly slow: a voluntary movement (a fidget,
         a reach), not a twitch. The high-pass keeps what is faster than ~4 Hz; a
         myoclonic burst (40-300 ms of muscle activity) is mostly that fast, a voluntary
-        movement (bell-shaped velocity over 0.4 s or more) mostly slower. Default 1.
+        movement (bell-shaped velocity over 0.4 s or more) mostly slower. Default 0.7:
+        chosen by leaving each signal model out in turn (``benchmarks/lovo.py``) and
+        confirmed on nights none of that choice saw (``docs/detection.md``).
     sustained_g : float
         A candidate is the start of a longer movement (kind ``movement``: a limb movement,
         posture shift or PLM) if the low-passed acceleration keeps moving after it: it
@@ -219,7 +221,7 @@ class DetectionConfig:
     jerk_max_s: float = 0.5
     context_s: float = 0.5
     context_gap_s: float = 0.25
-    max_slow_ratio: float = 1.0
+    max_slow_ratio: float = 0.7
     sustained_g: float = 0.04
     sustained_ratio: float = 3.0
     turn_s: float = 3.0
