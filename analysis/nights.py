@@ -94,7 +94,7 @@ def sleep_dict(sleep: Any) -> dict[str, Any]:
 
 
 def jerk_groups(events: pd.DataFrame, kind: str = "jerk") -> pd.DataFrame:
-    """One row per jerk: the ``kind == "jerk"`` rows grouped by ``group_id``.
+    """One row per jerk: the rows of one kind (the counted ``jerk``) grouped by ``group_id``.
 
     Parameters
     ----------
