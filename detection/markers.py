@@ -116,10 +116,14 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     if len(rec) < 3:
         return empty_markers()
     k = max(int(round(cfg.highpass_window_s * rec.fs)), 3)
-    acc = rec.acc.astype(np.float64)
-    # cheap pass: where a tap may be (a moving mean lets a spike through nearly whole)
-    rough = np.linalg.norm(acc - uniform_filter1d(acc, k, axis=0, mode="nearest"), axis=1)
-    cand = np.flatnonzero(rough > 0.5 * cfg.min_tap_g)
+    # cheap pass: where a tap may be (a moving mean lets a spike through nearly whole);
+    # axis by axis in float32, so it holds about one raw array more (its threshold, half
+    # a tap, leaves a wide margin to float32 rounding)
+    rough = np.zeros(len(rec), np.float32)
+    for j in range(3):
+        d = rec.acc[:, j] - uniform_filter1d(rec.acc[:, j], k, mode="nearest")
+        rough += d * d
+    cand = np.flatnonzero(rough > (0.5 * cfg.min_tap_g) ** 2)
     if not len(cand):
         return empty_markers()
     pad = int((cfg.quiet_s + cfg.tap_gap_s[1] + cfg.highpass_window_s) * rec.fs) + k
@@ -127,7 +131,7 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     rows = []
     for a, b in zip(cand[np.r_[0, cut]], cand[np.r_[cut - 1, len(cand) - 1]], strict=True):
         lo, hi = max(a - pad, 0), min(b + pad + 1, len(rec))
-        seg = acc[lo:hi]
+        seg = rec.acc[lo:hi].astype(np.float64)
         # a moving median leaves a tap whole and its neighbours untouched
         hp = seg - np.stack([median_filter(seg[:, j], size=k, mode="nearest") for j in range(3)],
                             axis=1)
