@@ -154,8 +154,8 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
     movements including slow ones, which only relabels movements. Slow movements alone
     never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
     cluster of jerks look like a series); but a jerk-like burst inside a series found by
-    either pass (between its first and last movement, or up to one interval before or
-    after them) is one of its brisk onsets.
+    either pass (between its first and last movement, or up to one interval before the
+    first) is one of its brisk onsets.
     """
     cands = cands.sort_values("start_ns", ignore_index=True)
     if cands.empty:
@@ -167,9 +167,10 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     plm = rules.plm_series(start, dur, ((kind == "jerk") | move) & ~slow, move & ~slow, *args)
     plm |= rules.plm_series(start, dur, move, move, *args)
-    # a jerk-like burst inside a series, or one interval before its first movement or
-    # after its last, is a PLM seen only by its brisk onset (AASM: a series' first and
-    # last PLM are those 5-90 s from their neighbour)
+    # a jerk-like burst inside a series, or up to one interval before its first movement,
+    # is a PLM seen only by its brisk onset (AASM: a series' first PLM is the one 5-90 s
+    # before the next). Not after its last: the jerks of falling asleep come after the
+    # movements of wake stop.
     plm |= (kind == "jerk") & rules.within_series(start, plm, cfg.plm_interval_s[1],
                                                   cfg.plm_interval_s[1])
     cands.loc[plm, "kind"] = "plm"

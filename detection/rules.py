@@ -247,10 +247,10 @@ def to_ns(times) -> np.ndarray:
 
 
 def within_series(start_s: np.ndarray, member: np.ndarray, max_interval_s: float,
-                  extend_s: float = 0.0) -> np.ndarray:
+                  lead_s: float = 0.0) -> np.ndarray:
     """Which candidates lie inside a series: between the first and the last member of a
-    run of members whose onsets are at most ``max_interval_s`` apart, the run widened by
-    ``extend_s`` on both sides.
+    run of members whose onsets are at most ``max_interval_s`` apart, or up to
+    ``lead_s`` before the first.
 
     Parameters
     ----------
@@ -259,10 +259,9 @@ def within_series(start_s: np.ndarray, member: np.ndarray, max_interval_s: float
     member : ndarray of bool
         Members of the series (e.g. PLMs).
     max_interval_s : float
-    extend_s : float
-        How far before the first member and after the last a candidate still belongs
-        (e.g. the series' largest interval: its first or last movement, seen only as a
-        brief burst), s.
+    lead_s : float
+        How far before the first member a candidate still belongs (e.g. the series'
+        largest interval: its first movement, seen only as a brief burst), s.
     """
     out = np.zeros(len(start_s), bool)
     t = start_s[member]
@@ -270,7 +269,7 @@ def within_series(start_s: np.ndarray, member: np.ndarray, max_interval_s: float
         return out
     cut = np.flatnonzero(np.diff(t) > max_interval_s)
     first, last = t[np.r_[0, cut + 1]], t[np.r_[cut, len(t) - 1]]
-    first, last = first - extend_s, last + extend_s
+    first = first - lead_s
     k = np.searchsorted(first, start_s, side="right") - 1
     ok = k >= 0
     out[ok] = start_s[ok] <= last[k[ok]]

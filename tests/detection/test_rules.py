@@ -66,13 +66,13 @@ def test_plm_series_needs_four_movements_at_5_to_90_s():
     assert not rules.plm_series(close, long, np.ones(5, bool), np.ones(5, bool), (5, 90), 10, 4).any()
 
 
-def test_a_burst_one_interval_before_or_after_a_series_belongs_to_it():
+def test_a_burst_one_interval_before_a_series_belongs_to_it():
     onset = np.array([0.0, 25, 50, 75, 100, 140, 400])  # a series from 25 s to 100 s
     member = np.array([False, True, True, True, True, False, False])
     assert rules.within_series(onset, member, 90).tolist() == [False] + [True] * 4 + [False] * 2
-    # its first PLM seen only as a burst (25 s before), its last 40 s after; not 300 s after
-    widened = rules.within_series(onset, member, 90, extend_s=90)
-    assert widened.tolist() == [True] * 6 + [False]
+    # its first PLM seen only as a burst 25 s before it; never a burst after the series
+    widened = rules.within_series(onset, member, 90, lead_s=90)
+    assert widened.tolist() == [True] * 5 + [False] * 2
 
 
 def test_stimulus_window():
