@@ -3,10 +3,11 @@
 Prints one JSON object: seconds for the per-sensor candidate scan, for the whole of
 ``detect_night`` (scan + sleep + night-level rules), for three sensors, and for the
 streaming detector fed 1 s chunks; best of ``--repeat`` runs. ``busy``: does the cost
-follow how busy a night is? One wrist at 100 Hz from the biomechanical model's quiet
+follow how busy a night is? One wrist at ``--fs`` from the biomechanical model's quiet
 night (``typical``) and its busy ones (restless wake before sleep, PLM series, an
-afternoon up and about before the night): candidates, seconds, seconds per 8 h, and the
-ratio to the quiet night per 8 h.
+afternoon up and about before the night), each cut to its first ``--hours`` (the same
+length, so only the busyness differs: time per hour also grows a little with length):
+candidates, seconds, seconds per 8 h, and the ratio to the quiet night per 8 h.
 
 Usage: python benchmarks/detect_speed.py [--hours 8] [--fs 100] [--repeat 3]
 """
@@ -35,7 +36,7 @@ def best(fn, repeat: int) -> float:
     return round(min(times), 3)
 
 
-def busy_nights(fs: float, repeat: int, cfg: DetectionConfig) -> dict[str, dict]:
+def busy_nights(hours: float, fs: float, repeat: int, cfg: DetectionConfig) -> dict[str, dict]:
     """Detection of one wrist on the quiet and busy variants (see the module docstring)."""
     from dataclasses import replace
 
@@ -44,10 +45,12 @@ def busy_nights(fs: float, repeat: int, cfg: DetectionConfig) -> dict[str, dict]
         night = simulate_biomech_night(replace(BIOMECH_VARIANTS[name], fs=fs,
                                                locations=("wrist-left",)), seed=1)
         rec = night.recordings["wrist-left"]
+        t0 = int(rec.time_ns[0])
+        rec = rec.slice_time(t0, t0 + int(hours * 3600e9))
         seconds = best(lambda rec=rec: detect_night(rec, cfg), repeat)
-        hours = rec.duration_s / 3600
-        out[name] = dict(hours=round(hours, 2), candidates=len(sensor_candidates(rec, cfg)),
-                         detect_s=seconds, s_per_8h=round(seconds * 8 / hours, 3))
+        length_h = rec.duration_s / 3600
+        out[name] = dict(hours=round(length_h, 2), candidates=len(sensor_candidates(rec, cfg)),
+                         detect_s=seconds, s_per_8h=round(seconds * 8 / length_h, 3))
     quiet = out[BUSY[0]]["s_per_8h"]
     for row in out.values():
         row["ratio_to_quiet"] = round(row["s_per_8h"] / quiet, 2)
@@ -78,7 +81,7 @@ def main() -> None:
         detect_night_one_sensor_s=best(lambda: detect_night(one, cfg), args.repeat),
         detect_night_three_sensors_s=best(lambda: detect_night(recs, cfg), args.repeat),
         streaming_one_sensor_1s_chunks_s=best(streaming, 1),
-        busy=busy_nights(args.fs, args.repeat, cfg),
+        busy=busy_nights(args.hours, args.fs, args.repeat, cfg),
     )
     print(json.dumps(out))
 

@@ -219,21 +219,6 @@ def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
     return s[hit], e[hit]
 
 
-def _rhythm(hp: np.ndarray, fs: float, band: tuple[float, float]) -> float:
-    """Peak normalised autocorrelation of the main movement axis at periods in ``band``."""
-    x = hp - hp.mean(axis=0)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    p = x @ vt[0]
-    lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
-    if len(p) < 2 * hi:
-        return 0.0
-    spec = np.fft.rfft(p, 2 * len(p))
-    ac = np.fft.irfft(spec * np.conj(spec))[: hi + 1]
-    if ac[0] <= 0:
-        return 0.0
-    return float(ac[lo:hi + 1].max() / ac[0] * len(p) / (len(p) - hi))
-
-
 AXES = np.array(["x", "y", "z"])
 #: ``rejected_reason`` of slow movements (found by :func:`slow_regions`).
 SLOW_REASON = "slow movement or tilt"
@@ -246,16 +231,19 @@ def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.
 
 
 def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, mag: np.ndarray,
-         floor: np.ndarray, fs: float, cfg: DetectionConfig, ns: Samples) -> list[dict]:
-    """Candidate regions of ``mag`` over its floor, with features and kind.
+         floor: np.ndarray, fs: float, cfg: DetectionConfig, ns: Samples) -> dict[str, np.ndarray]:
+    """Candidate regions of ``mag`` over its floor, with features and kind: columns
+    ``i0``, ``i1`` and those of :data:`CANDIDATE_COLUMNS`, one value per candidate
+    (bursts, then slow movements).
 
     All arrays cover the same samples; ``i0``/``i1`` of each candidate index into them.
     """
     high, low = thresholds(floor, cfg)
     s, e = regions(mag, high, low, ns.merge, ns.cap)
-    ms, me = slow_regions(lp, floor, cfg, ns, s, e)
+    d = slow_change(lp, ns.lag)
+    ms, me = slow_regions(d, floor, cfg, ns, s, e)
     if len(s) == 0 and len(ms) == 0:
-        return []
+        return {"i0": s, "i1": e}  # no candidate (callers read no other column then)
     # samples near a strong burst (above the detection threshold, widened by the high-pass
     # window): left out of the context windows, so a neighbouring jerk is not taken for a
     # sustained movement
@@ -268,9 +256,9 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     np.add.at(mark, np.clip(s - ns.hp, 0, len(mag)), 1)
     np.add.at(mark, np.clip(e + ns.hp, 0, len(mag)), -1)
     inburst = np.cumsum(mark[:-1]) > 0
-    return [_features(i0, i1, time_ns, acc, lp, hp, mag, busy, inburst, high, floor, fs, cfg, ns, slow)
-            for starts, ends, slow in ((s, e, False), (ms, me, True))
-            for i0, i1 in zip(starts.tolist(), ends.tolist(), strict=True)]
+    slow = np.r_[np.zeros(len(s), bool), np.ones(len(ms), bool)]
+    return features(np.r_[s, ms], np.r_[e, me], slow, time_ns, acc, lp, hp, mag, d, busy, inburst,
+                    high, floor, fs, cfg, ns)
 
 
 def slow_change(lp: np.ndarray, lag: int) -> np.ndarray:
@@ -283,15 +271,14 @@ def slow_change(lp: np.ndarray, lag: int) -> np.ndarray:
     return d
 
 
-def slow_regions(lp: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Samples,
+def slow_regions(d: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Samples,
                  burst_s: np.ndarray, burst_e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slow limb movements (0.5 s or longer) that no burst candidate already covers.
 
-    Runs of :func:`slow_change` above ``min_move_g`` (and ``extent_factor`` x floor),
+    Runs of ``d`` (:func:`slow_change` over ``ns.lag``) above ``min_move_g`` (and ``extent_factor`` x floor),
     merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
     the high-pass window of a burst candidate.
     """
-    d = slow_change(lp, ns.lag)
     thr = np.maximum(cfg.extent_factor * floor, cfg.min_move_g)
     s, e = regions(d, thr, thr, ns.move_merge, ns.cap)
     keep = (e - s) >= ns.min_move
@@ -364,7 +351,7 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
     need = max(ns.merge, ns.move_merge, ns.hp) + 1  # a quiet run no region or exclusion spans
     stats = np.zeros(max(1, n // ns.block))  # block medians, filled window by window
     known = 0  # blocks whose median is in ``stats``
-    rows: list[dict] = []
+    frames: list[dict[str, np.ndarray]] = []
     p, b = 0, 0  # samples before p are done; the window ends at b
     while p < n:
         b = min(n, max(b, p) + step)
@@ -397,20 +384,17 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
                 continue  # no split point yet: extend the window
             q = split + lo + a
         cands = find(time_ns[a:end], acc[a:end], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns)
-        for c in cands:
-            c["i0"] += a
-            c["i1"] += a
-        rows += [c for c in cands if p <= c["i0"] < q]
+        i0 = cands["i0"] + a
+        keep = (i0 >= p) & (i0 < q)
+        if keep.any():
+            cands["i0"], cands["i1"] = i0, cands["i1"] + a
+            frames.append({c: v[keep] for c, v in cands.items()})
         p = q
-    rows.sort(key=lambda c: (c["kind"] == "movement" and c["rejected_reason"] == SLOW_REASON, c["i0"]))
-    return pd.DataFrame(rows) if rows else _empty()
-
-
-def _motion(lp: np.ndarray) -> float:
-    """Largest deviation of low-passed acceleration samples (m, 3) from their mean, g:
-    how much the limb moves within a context window (0 when it rests, whatever its
-    orientation)."""
-    return float(np.sqrt(((lp - lp.mean(axis=0)) ** 2).sum(axis=1)).max()) if len(lp) else 0.0
+    if not frames:
+        return _empty()
+    cols = {c: np.concatenate([f[c] for f in frames]) for c in frames[0]}
+    order = np.lexsort((cols["i0"], cols["rejected_reason"] == SLOW_REASON))
+    return pd.DataFrame({c: v[order] for c, v in cols.items()})
 
 
 def _empty() -> pd.DataFrame:
@@ -418,75 +402,188 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
-def _features(i0: int, i1: int, time_ns, acc, lp, hp, mag, busy, inburst, high, floor, fs: float,
-              cfg: DetectionConfig, ns: Samples, slow: bool = False) -> dict:
-    """Features and kind of one candidate spanning samples [i0, i1) (``slow``: a slow
-    movement, never a jerk)."""
-    n = len(mag)
-    seg = mag[i0:i1]
-    k = i0 + int(np.argmax(seg))
-    peak = float(mag[k])
-    ax = int(np.argmax(np.abs(hp[:, k])))
-    axis = ("+" if hp[ax, k] >= 0 else "-") + AXES[ax]
-    d = np.diff(acc[max(i0 - 1, 0):i1], axis=0)
-    peak_jerk = float(np.sqrt((d.astype(np.float64) ** 2).sum(axis=1)).max()) * fs if len(d) else 0.0
-    a, b = max(i0 - ns.gap - ns.ctx, 0), max(i0 - ns.gap, 0)
-    pre = lp[:, a:b].T[~busy[a:b]]
-    a, b = min(i1 + ns.gap, n), min(i1 + ns.gap + ns.ctx, n)
-    post = lp[:, a:b].T[~busy[a:b]]
-    base = pre.mean(axis=0) if len(pre) else lp[:, i0]
-    after = post.mean(axis=0) if len(post) else base
+class _Ranges:
+    """Sample indices of several ranges laid end to end (ragged arrays without a Python
+    loop per range): ``idx`` the sample index, ``seg`` the range it belongs to, ``first``
+    where each range starts in ``idx`` and ``n`` its length."""
+
+    def __init__(self, idx: np.ndarray, seg: np.ndarray, count: int):
+        self.idx, self.seg = idx, seg
+        self.n = np.bincount(seg, minlength=count)
+        self.first = np.cumsum(self.n) - self.n
+
+    @classmethod
+    def span(cls, a: np.ndarray, b: np.ndarray) -> _Ranges:
+        """The ranges [a, b) (empty where ``b <= a``)."""
+        n = np.maximum(b - a, 0)
+        seg = np.repeat(np.arange(len(n)), n)
+        first = np.cumsum(n) - n
+        return cls(np.arange(len(seg)) - first[seg] + a[seg], seg, len(n))
+
+    def where(self, keep: np.ndarray) -> _Ranges:
+        """The same ranges with only the samples where ``keep`` (aligned with ``idx``)."""
+        return _Ranges(self.idx[keep], self.seg[keep], len(self.n))
+
+    def reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: float) -> np.ndarray:
+        """``ufunc`` reduced over each range of ``values`` (aligned with ``idx``, first
+        axis); ``empty`` for an empty range."""
+        out = np.full((len(self.n), *values.shape[1:]), empty, dtype=np.result_type(values.dtype, type(empty)))
+        ok = self.n > 0
+        if ok.any():
+            out[ok] = ufunc.reduceat(values, self.first[ok], axis=0)
+        return out
+
+    def mean(self, values: np.ndarray, default: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` (aligned with ``idx``) over each range; ``default`` where empty."""
+        total = self.reduce(np.add, values, 0.0)
+        n = self.n.reshape(-1, *([1] * (values.ndim - 1)))
+        return np.where(n > 0, total / np.maximum(n, 1), default)
+
+
+def _spare(n: int) -> np.ndarray:
+    """Zeros for a per-sample value of ``n`` samples, with one spare at the end (for
+    :func:`_span_reduce`)."""
+    return np.zeros(n + 1)
+
+
+def _span_reduce(ufunc: np.ufunc, values: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 empty: float) -> np.ndarray:
+    """``ufunc`` reduced over ``values[a:b]`` for each pair of ``a``, ``b`` (``empty``
+    where ``b <= a``), without gathering the samples. ``values`` holds a spare element
+    after the last sample (:func:`_spare`): no index may be its length."""
+    idx = np.empty(2 * len(a), np.int64)
+    idx[0::2], idx[1::2] = a, b
+    out = ufunc.reduceat(values, idx)[0::2] if len(idx) else np.zeros(0)
+    return np.where(b > a, out, empty)
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row of ``v`` (k, 3), float64 (column by column: numpy
+    reduces a short last axis slowly)."""
+    out = np.square(v[:, 0], dtype=np.float64)
+    out += np.square(v[:, 1], dtype=np.float64)
+    out += np.square(v[:, 2], dtype=np.float64)
+    return np.sqrt(out, out=out)
+
+
+def _motion(r: _Ranges, lp: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Largest deviation of each range's low-passed acceleration samples from their mean,
+    g: how much the limb moves within a context window (0 when it rests, whatever its
+    orientation, and for an empty range)."""
+    return r.reduce(np.maximum, _norm(lp[:, r.idx].T - mean[r.seg]), 0.0)
+
+
+#: Candidates whose rhythm is computed in one batch of FFTs (bounds the padded array).
+RHYTHM_BATCH = 256
+
+
+def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
+            band: tuple[float, float]) -> np.ndarray:
+    """Peak normalised autocorrelation of each range's main movement axis (its first
+    principal component) at periods in ``band``; 0 for a range shorter than twice the
+    longest period. Ranges of similar length share one batch of FFTs."""
+    out = np.zeros(len(s))
+    lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
+    todo = np.flatnonzero(e - s >= 2 * hi)
+    todo = todo[np.argsort(e[todo] - s[todo], kind="stable")]
+    for c in np.array_split(todo, -(-len(todo) // RHYTHM_BATCH)) if len(todo) else ():
+        r = _Ranges.span(s[c], e[c])
+        x = hp[:, r.idx].T
+        x = x - r.mean(x, 0.0)[r.seg]
+        upper = r.reduce(np.add, x[:, [0, 0, 0, 1, 1, 2]] * x[:, [0, 1, 2, 1, 2, 2]], 0.0)
+        cov = upper[:, [0, 1, 2, 1, 3, 4, 2, 4, 5]].reshape(-1, 3, 3)  # symmetric
+        axis = np.linalg.eigh(cov)[1][:, :, -1]  # eigenvector of the largest eigenvalue
+        size = 1 << int(2 * r.n.max() - 1).bit_length()  # linear autocorrelation: >= 2n - 1
+        p = np.zeros((len(c), size))
+        p[r.seg, r.idx - s[c][r.seg]] = np.einsum("ij,ij->i", x, axis[r.seg])
+        spec = np.fft.rfft(p, axis=1)
+        ac = np.fft.irfft(spec * np.conj(spec), size, axis=1)[:, : hi + 1]
+        n = r.n
+        val = ac[:, lo:hi + 1].max(axis=1) / np.where(ac[:, 0] > 0, ac[:, 0], 1.0) * n / (n - hi)
+        out[c] = np.where(ac[:, 0] > 0, val, 0.0)
+    return out
+
+
+def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, hp, mag, d, busy,
+             inburst, high, floor, fs: float, cfg: DetectionConfig, ns: Samples) -> dict[str, np.ndarray]:
+    """Features and kind of the candidates spanning samples [s, e) (``slow``: a slow
+    movement, never a jerk), all at once: the columns of :func:`find`, in the order given."""
+    n, m = len(mag), len(s)
+    r = _Ranges.span(s, e)
+    seg_mag = mag[r.idx]
+    peak = r.reduce(np.maximum, seg_mag, -np.inf)
+    k = r.reduce(np.minimum, np.where(seg_mag == peak[r.seg], r.idx, n), n).astype(np.int64)
+    hpk = hp[:, k]
+    ax = np.argmax(np.abs(hpk), axis=0)
+    axis = np.char.add(np.where(hpk[ax, np.arange(m)] >= 0, "+", "-"), AXES[ax])
+    rj = _Ranges.span(np.maximum(s - 1, 0) + 1, e)
+    peak_jerk = rj.reduce(np.maximum, _norm(acc[rj.idx] - acc[rj.idx - 1]), 0.0) * fs
+    # context before and after, away from strong bursts
+    pre = _Ranges.span(np.maximum(s - ns.gap - ns.ctx, 0), np.maximum(s - ns.gap, 0))
+    pre = pre.where(~busy[pre.idx])
+    base = pre.mean(lp[:, pre.idx].T, lp[:, s].T)
+    post = _Ranges.span(np.minimum(e + ns.gap, n), np.minimum(e + ns.gap + ns.ctx, n))
+    post = post.where(~busy[post.idx])
+    after = post.mean(lp[:, post.idx].T, base)
+    pre_dev, post_dev = _motion(pre, lp, base), _motion(post, lp, after)
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
-    low = max(cfg.extent_factor * float(floor[k]), cfg.min_extent_g)
-    out = np.flatnonzero(np.sqrt(((acc[i0:k + 1] - base) ** 2).sum(axis=1)) > low)
-    j0 = i0 + int(out[0]) if len(out) else i0
-    out = np.flatnonzero(np.sqrt(((acc[k:i1] - after) ** 2).sum(axis=1)) > low)
-    j1 = k + int(out[-1]) + 1 if len(out) else i1
-    pre_dev = _motion(pre)
-    post_dev = _motion(post)
+    low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
+    rs = _Ranges.span(s, k + 1)
+    out = _norm(acc[rs.idx] - base[rs.seg]) > low[rs.seg]
+    j0 = rs.reduce(np.minimum, np.where(out, rs.idx, n), n).astype(np.int64)
+    j0 = np.where(j0 < n, j0, s)
+    re = _Ranges.span(k, e)
+    out = _norm(acc[re.idx] - after[re.seg]) > low[re.seg]
+    j1 = re.reduce(np.maximum, np.where(out, re.idx, -1), -1).astype(np.int64)
+    j1 = np.where(j1 >= 0, j1 + 1, e)
     # slow movement in the seconds before, away from strong bursts (a rotation the burst
     # ends, e.g. a landing, or a fidget under way; a jerk comes out of rest)
-    a, b = max(i0 - ns.gap - ns.turn, ns.lag), max(i0 - ns.gap, ns.lag)
-    quiet = ~(inburst[a:b] | inburst[a - ns.lag:b - ns.lag]) if b > a else np.zeros(0, bool)
-    lag_change = lp[:, a:b] - lp[:, a - ns.lag:b - ns.lag]
-    moved = np.sqrt(np.einsum("ij,ij->j", lag_change, lag_change))[quiet]
-    pre_move = float(moved.max()) if len(moved) else 0.0
-    top = np.abs(acc[i0:i1]).max()
-    clipped = bool(np.any(np.abs(top - np.asarray(cfg.clip_ranges_g)) <= 0.002 * np.asarray(cfg.clip_ranges_g)))
-    dur = (int(time_ns[j1 - 1]) - int(time_ns[j0])) / 1e9 + 1.0 / fs
-    e2 = seg.astype(np.float64) ** 2
-    width = float(e2.sum() ** 2 / (e2 ** 2).sum())
-    cum = np.cumsum(e2) / e2.sum()
-    energy_s = (int(np.searchsorted(cum, 0.95)) - int(np.searchsorted(cum, 0.05)) + 1) / fs
-    rhythm = _rhythm(hp[:, i0:i1].T, fs, cfg.rhythm_band_hz) if dur >= cfg.rhythm_min_s else 0.0
+    moved = _spare(n)  # slow change, where neither end is near a burst
+    moved[ns.lag:n] = np.where(inburst[ns.lag:] | inburst[:n - ns.lag], 0.0, d[ns.lag:])
+    pre_move = _span_reduce(np.maximum, moved, np.maximum(s - ns.gap - ns.turn, ns.lag),
+                            np.maximum(s - ns.gap, ns.lag), 0.0)
+    a = np.abs(acc[r.idx])
+    top = r.reduce(np.maximum, np.maximum(np.maximum(a[:, 0], a[:, 1]), a[:, 2]), 0.0)
+    ranges = np.asarray(cfg.clip_ranges_g, dtype=np.float64)
+    clipped = (np.abs(top[:, None] - ranges) <= 0.002 * ranges).any(axis=1)
+    dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
+    e2 = seg_mag.astype(np.float64) ** 2
+    total = r.reduce(np.add, e2, 0.0)
+    width = total ** 2 / r.reduce(np.add, e2 ** 2, 0.0)
+    cum = np.cumsum(e2)
+    frac = (cum - (cum[r.first] - e2[r.first])[r.seg]) / total[r.seg]  # cumulative share in its range
+    energy_s = (np.bincount(r.seg[frac < 0.95], minlength=m)
+                - np.bincount(r.seg[frac < 0.05], minlength=m) + 1) / fs
+    rhythm = np.zeros(m)
+    long = dur >= cfg.rhythm_min_s
+    rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)
     # how slow the movement is: the largest change of the low-passed acceleration during
     # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
     # mostly below the high-pass's ~4 Hz)
-    ref = lp[:, max(i0 - ns.half, 0)]
-    moved = lp[:, i0:min(i1 + ns.half, n)] - ref[:, None]
-    slow_ratio = float(np.sqrt(np.einsum("ij,ij->j", moved, moved)).max()) / max(peak, 1e-12)
-    if slow:
-        kind, reason = "movement", SLOW_REASON
-    elif width <= (cfg.clipped_spike_max_samples if clipped else cfg.spike_max_samples):
-        kind, reason = "artefact", "clipped spike" if clipped else "single-sample spike"
-    elif rhythm >= cfg.rhythm_min_corr:
-        kind, reason = "rhythmic", f"rhythmic {cfg.rhythm_band_hz[0]:g}-{cfg.rhythm_band_hz[1]:g} Hz"
-    elif energy_s > cfg.jerk_max_s:
-        kind, reason = "movement", f"longer than {cfg.jerk_max_s:g} s"
-    elif slow_ratio > cfg.max_slow_ratio:
-        kind, reason = "movement", "mostly slow (a voluntary movement)"
-    elif post_dev > max(cfg.sustained_g, cfg.sustained_ratio * pre_dev):
-        kind, reason = "movement", "the limb keeps moving after it"
-    elif pre_move > cfg.min_move_g:
-        kind, reason = "movement", "the limb was moving before it (not out of rest)"
-    else:
-        kind, reason = "jerk", ""
+    ref = lp[:, np.maximum(s - ns.half, 0)].T
+    rm = _Ranges.span(s, np.minimum(e + ns.half, n))
+    slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
+    lo_hz, hi_hz = cfg.rhythm_band_hz
+    rules = [  # (applies, kind, reason), first that applies wins
+        (slow, "movement", SLOW_REASON),
+        (clipped & (width <= cfg.clipped_spike_max_samples), "artefact", "clipped spike"),
+        (~clipped & (width <= cfg.spike_max_samples), "artefact", "single-sample spike"),
+        (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
+        (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
+        (slow_ratio > cfg.max_slow_ratio, "movement", "mostly slow (a voluntary movement)"),
+        (post_dev > np.maximum(cfg.sustained_g, cfg.sustained_ratio * pre_dev), "movement",
+         "the limb keeps moving after it"),
+        (pre_move > cfg.min_move_g, "movement", "the limb was moving before it (not out of rest)"),
+    ]
+    conds = [c for c, _, _ in rules]
+    kind = np.select(conds, [kd for _, kd, _ in rules], "jerk")
+    reason = np.select(conds, [rs_ for _, _, rs_ in rules], "")
     return dict(
-        i0=i0, i1=i1, start_ns=int(time_ns[j0]), end_ns=int(time_ns[j1 - 1]), duration_s=dur,
-        peak_g=peak, peak_jerk_g_s=peak_jerk, axis=axis,
-        score=float(np.clip(1.0 - high[k] / peak, 0.0, 1.0)), kind=kind,
-        rejected_reason=reason, clipped=clipped, width_samples=width, floor_g=float(floor[k]),
-        energy_s=energy_s, slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
+        i0=s, i1=e, start_ns=time_ns[j0], end_ns=time_ns[j1 - 1], duration_s=dur,
+        peak_g=peak.astype(np.float64), peak_jerk_g_s=peak_jerk, axis=axis,
+        score=np.clip(1.0 - high[k] / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
+        clipped=clipped, width_samples=width, floor_g=floor[k].astype(np.float64), energy_s=energy_s,
+        slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
         rhythm_corr=rhythm,
     )

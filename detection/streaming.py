@@ -202,6 +202,7 @@ class StreamingDetector:
         m = known_end - off
         cands = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], floor, self.fs,
                      self.cfg, ns)
+        cands = [dict(zip(cands, row, strict=True)) for row in zip(*(v.tolist() for v in cands.values()))]
         for c in cands:
             c["i0"] += off
             c["i1"] += off
