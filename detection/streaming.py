@@ -200,9 +200,10 @@ class StreamingDetector:
         floor_b = block_floors(self._stats, self._stats_first, k0, k1, ns.floor_blocks)
         floor = np.repeat(floor_b, ns.block)[off - k0 * ns.block:known_end - k0 * ns.block]
         m = known_end - off
-        cands = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], floor, self.fs,
-                     self.cfg, ns)
-        cands = [dict(zip(cands, row, strict=True)) for row in zip(*(v.tolist() for v in cands.values()))]
+        cols = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], floor, self.fs,
+                    self.cfg, ns)
+        cands = [dict(zip(cols, row, strict=True))
+                 for row in zip(*(v.tolist() for v in cols.values()), strict=True)]
         for c in cands:
             c["i0"] += off
             c["i1"] += off
