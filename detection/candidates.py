@@ -433,7 +433,7 @@ class _Ranges:
             out[ok] = ufunc.reduceat(values, self.first[ok], axis=0)
         return out
 
-    def mean(self, values: np.ndarray, default: np.ndarray) -> np.ndarray:
+    def mean(self, values: np.ndarray, default: np.ndarray | float) -> np.ndarray:
         """Mean of ``values`` (aligned with ``idx``) over each range; ``default`` where empty."""
         total = self.reduce(np.add, values, 0.0)
         n = self.n.reshape(-1, *([1] * (values.ndim - 1)))
