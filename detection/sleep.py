@@ -151,29 +151,40 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
     gravity : ndarray, shape (n_epochs, 3)
         Unit vector of the mean acceleration (NaN for empty epochs).
     """
-    # memory: no boolean-indexed or float64 copies of ``acc``; masked samples weigh 0 and
-    # samples outside the epochs go to a spill bin (dropped), so the per-sample temporaries
-    # are one int64 epoch index and one float64 weight at a time
-    ep = time_ns - epoch0_ns
-    ep //= int(round(epoch_s * 1e9))
-    ep[(ep < 0) | (ep >= n_epochs)] = n_epochs
-    bins = n_epochs + 1
+    # sample times are sorted, so each epoch is one slice of the samples: sums are
+    # np.add.reduceat over the slices (in float64, without a float64 copy of ``acc``), and
+    # the masked samples (few) are taken back out of them
+    ep_ns = int(round(epoch_s * 1e9))
+    edges = np.searchsorted(time_ns, epoch0_ns + np.arange(n_epochs + 1, dtype=np.int64) * ep_ns)
+    lo, hi = int(edges[0]), int(edges[-1])
+    n = np.diff(edges)
+    filled = n > 0
+    starts = edges[:-1][filled] - lo
 
-    def total(weights=None) -> np.ndarray:
-        return np.bincount(ep, weights=weights, minlength=bins)[:n_epochs]
+    def total(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_epochs)
+        if len(starts):
+            out[filled] = np.add.reduceat(x, starts, dtype=np.float64)
+        return out
 
-    count = total(~masked)
-    sums = [total(np.where(masked, 0.0, acc[:, k])) for k in range(3)]
-    sq = np.square(acc[:, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
-    sq += np.square(acc[:, 1], dtype=np.float64)
-    sq += np.square(acc[:, 2], dtype=np.float64)
+    out_idx = lo + np.flatnonzero(masked[lo:hi])
+    out_ep = np.searchsorted(edges, out_idx, side="right") - 1
+
+    def total_kept(x: np.ndarray) -> np.ndarray:
+        return total(x[lo:hi]) - np.bincount(out_ep, weights=x[out_idx], minlength=n_epochs)
+
+    count = n - np.bincount(out_ep, minlength=n_epochs)
+    sums = [total_kept(acc[:, k]) for k in range(3)]
+    sq = np.square(acc[lo:hi, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
+    sq += np.square(acc[lo:hi, 1], dtype=np.float64)
+    sq += np.square(acc[lo:hi, 2], dtype=np.float64)
     np.sqrt(sq, out=sq)
     sq -= 1.0
     np.maximum(sq, 0.0, out=sq)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx, my, mz = (s / count for s in sums)
+        mx, my, mz = (np.where(count > 0, s / count, np.nan) for s in sums)
         angle = np.degrees(np.arctan2(mz, np.hypot(mx, my)))
-        enmo_mg = 1000 * total(sq) / total()
+        enmo_mg = 1000 * total(sq) / n
         gravity = np.column_stack([mx, my, mz])
         gravity /= np.linalg.norm(gravity, axis=1, keepdims=True)
     return angle, enmo_mg, gravity
