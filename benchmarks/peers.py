@@ -132,8 +132,9 @@ def ours_sleep(rec):
     from detection.night import night_sleep, sensor_candidates
 
     cfg = DetectionConfig()
-    window, _ = night_sleep([rec], {rec.location: sensor_candidates(rec, cfg)}, cfg)
-    return window
+    periods, _ = night_sleep([rec], {rec.location: sensor_candidates(rec, cfg)}, cfg)
+    nights = [p for p in periods if p.kind == "night"]
+    return max(nights, key=lambda p: p.wake - p.onset) if nights else None  # the main night
 
 
 def peer_sleep(rec):
@@ -158,8 +159,8 @@ def peer_sleep(rec):
 def sleep(rec, truth: dict, repeat: int) -> dict:
     ours_s, w = best_of(lambda: ours_sleep(rec), repeat)
     out = {"hypnic_s": round(ours_s, 3),
-           "hypnic_onset_error_min": minutes(w.onset, truth["onset"]),
-           "hypnic_end_error_min": minutes(w.wake, truth["wake"])}
+           "hypnic_onset_error_min": minutes(w and w.onset, truth["onset"]),
+           "hypnic_end_error_min": minutes(w and w.wake, truth["wake"])}
     if importlib.util.find_spec(PEER) is None:
         out["peer"] = {"name": "scikit-digital-health", "installed": False,
                        "skipped": "pip install scikit-digital-health to compare"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ import pandas as pd
 from detection import rules
 from detection.candidates import SLOW_REASON, for_resolution, resolution_g, scan
 from detection.config import DetectionConfig
-from detection.markers import exclude_markers, find_markers
+from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
     SleepWindow,
     epoch_activity,
@@ -74,12 +74,16 @@ class NightResult:
         (absolute z-angle change since the previous epoch, degrees), ``enmo_mg`` and
         ``asleep`` (the night-level sleep state of the epoch).
     config : DetectionConfig
+    markers : DataFrame
+        The sleeper's double taps on every sensor (:func:`detection.markers.find_markers`),
+        by start.
     """
 
     events: pd.DataFrame
     periods: list[SleepWindow]
     activity: pd.DataFrame
     config: DetectionConfig
+    markers: pd.DataFrame = field(default_factory=empty_markers)
 
     @property
     def jerks(self) -> pd.DataFrame:
@@ -107,7 +111,7 @@ class NightResult:
         return NightResult(self.events[inside(self.events["start"])].reset_index(drop=True),
                            [p for p in self.periods if start_ns <= starts(p) < end_ns],
                            self.activity[inside(self.activity["start"])].reset_index(drop=True),
-                           self.config)
+                           self.config, self.markers[inside(self.markers["start"])].reset_index(drop=True))
 
     def by_night(self) -> list[NightResult]:
         """The result cut into one part per night (sleep period of kind ``night``), in
@@ -178,16 +182,19 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
     return cands
 
 
-def sensor_candidates(rec: Recording, cfg: DetectionConfig) -> pd.DataFrame:
+def sensor_candidates(rec: Recording, cfg: DetectionConfig,
+                      markers: pd.DataFrame | None = None) -> pd.DataFrame:
     """All candidates of one recording (each gap-free segment scanned on its own), with
     the sleeper's double-tap markers relabelled (never jerks) and PLM series labelled; the
     floors are raised above the sensor's resolution (``cfg.resolution_g``, or estimated
-    from the samples when it is 0)."""
+    from the samples when it is 0). ``markers``: the recording's double taps, when they
+    are already found (:func:`detection.markers.find_markers`)."""
     cfg = for_resolution(cfg, cfg.resolution_g or resolution_g(rec.acc))
     parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
-    return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), find_markers(rec)), cfg)
+    taps = find_markers(rec) if markers is None else markers
+    return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), taps), cfg)
 
 
 def sensor_key(rec: Recording, i: int) -> str:
@@ -253,13 +260,18 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     """
     cfg = config or DetectionConfig()
     recs = _as_recordings(recordings)
-    per_sensor = {sensor_key(r, i): sensor_candidates(r, cfg) for i, r in enumerate(recs)}
+    taps = [find_markers(r) for r in recs]
+    per_sensor = {sensor_key(r, i): sensor_candidates(r, cfg, t)
+                  for i, (r, t) in enumerate(zip(recs, taps, strict=True))}
     periods, activity = night_sleep(recs, per_sensor, cfg)
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
     events = assemble(per_sensor, periods, worn, cfg, stimuli)
     log.info("detect_night: %d sensor(s), %d candidates, %d jerks, %d sleep period(s)",
              len(recs), len(events), int((events["kind"] == "jerk").sum()), len(periods))
-    return NightResult(events, periods, activity, cfg)
+    found = [t for t in taps if len(t)]
+    markers = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
+               if found else empty_markers())
+    return NightResult(events, periods, activity, cfg, markers)
 
 
 def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],

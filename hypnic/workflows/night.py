@@ -158,13 +158,11 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
         One per night, in time order (one for a recording with at most one night).
     """
     from detection import detect_night
-    from detection.markers import find_markers
 
     tz = tz or sleeper_zone(None, recordings)
     result = detect_night(list(recordings), config, stimuli=stimuli)
-    taps = [find_markers(r)[["start", "source"]] for r in recordings]
     given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
-    found = [m for m in (*taps, *given) if len(m)]
+    found = [m for m in (result.markers[["start", "source"]], *given) if len(m)]
     all_marks = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
                  if found else empty_marks())
     parts = result.by_night()
