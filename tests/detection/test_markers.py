@@ -24,7 +24,9 @@ def test_simulated_markers_come_back_exactly_and_are_never_jerks(fs, seed):
     err_s = (found["start"].to_numpy() - truth["start"].to_numpy()) / np.timedelta64(1, "s")
     assert np.abs(err_s).max() <= 1 / fs  # the first tap's sample
     assert (found["location"] == truth["location"]).all() and (found["source"] == "tap").all()
-    ev = detect_night(list(night.recordings.values())).events
+    result = detect_night(list(night.recordings.values()))
+    pd.testing.assert_frame_equal(result.markers, found.sort_values("start", ignore_index=True))
+    ev = result.events
     for m in truth.itertuples():
         near = ev[(ev["location"] == m.location)
                   & (ev["start"] >= m.start - pd.Timedelta(seconds=0.3))

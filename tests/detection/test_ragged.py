@@ -1,0 +1,74 @@
+"""Per-candidate features are computed for all candidates at once over ragged ranges of
+samples; each ragged helper equals the plain per-range computation it replaces."""
+
+import numpy as np
+import pytest
+
+from detection.candidates import _Ranges, _rhythm, _span_reduce, _spare
+
+
+def _random_ranges(rng, n, m):
+    a = rng.integers(0, n, m)
+    b = np.minimum(a + rng.integers(-3, 40, m), n)  # some empty (b <= a), some ending at n
+    b[:3] = a[:3]
+    a[-1], b[-1] = n - 5, n
+    return a, b
+
+
+def test_ranges_reduce_and_mean_equal_a_loop_over_ranges():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 3))
+    a, b = _random_ranges(rng, len(x), 60)
+    r = _Ranges.span(a, b)
+    peak = r.reduce(np.maximum, x[r.idx, 0], -np.inf)
+    mean = r.mean(x[r.idx], np.full((len(a), 3), -7.0))
+    for i, (lo, hi) in enumerate(zip(a, b, strict=True)):
+        if hi > lo:
+            assert peak[i] == x[lo:hi, 0].max()
+            np.testing.assert_allclose(mean[i], x[lo:hi].mean(axis=0), rtol=1e-12)
+        else:
+            assert peak[i] == -np.inf and (mean[i] == -7.0).all()
+    keep = x[r.idx, 1] > 0
+    kept = r.where(keep).reduce(np.add, x[r.idx[keep], 2], 0.0)
+    for i, (lo, hi) in enumerate(zip(a, b, strict=True)):
+        seg = x[lo:hi]
+        np.testing.assert_allclose(kept[i], seg[seg[:, 1] > 0, 2].sum(), rtol=1e-12, atol=1e-12)
+
+
+def test_span_reduce_equals_a_loop_over_ranges_including_the_last_sample():
+    rng = np.random.default_rng(1)
+    n = 400
+    v = _spare(n)
+    v[:n] = rng.random(n)
+    a, b = _random_ranges(rng, n, 80)
+    got = _span_reduce(np.maximum, v, a, b, 0.0)
+    want = [v[lo:hi].max() if hi > lo else 0.0 for lo, hi in zip(a, b, strict=True)]
+    np.testing.assert_array_equal(got, want)
+    assert len(_span_reduce(np.maximum, v, a[:0], b[:0], 0.0)) == 0
+
+
+def _rhythm_one(hp, fs, band):
+    """Peak normalised autocorrelation of the first principal axis of one range (the
+    per-candidate definition)."""
+    x = hp - hp.mean(axis=0)
+    p = x @ np.linalg.svd(x, full_matrices=False)[2][0]
+    lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
+    if len(p) < 2 * hi:
+        return 0.0
+    ac = np.correlate(p, p, "full")[len(p) - 1:len(p) + hi]
+    return float(ac[lo:hi + 1].max() / ac[0] * len(p) / (len(p) - hi)) if ac[0] > 0 else 0.0
+
+
+@pytest.mark.parametrize("fs", [25.0, 100.0])
+def test_batched_rhythm_equals_one_range_at_a_time(fs):
+    rng = np.random.default_rng(2)
+    n = int(600 * fs)
+    t = np.arange(n) / fs
+    hp = 0.01 * rng.normal(size=(3, n))
+    hp += np.outer([0.3, -0.2, 0.1], np.sin(2 * np.pi * 5.0 * t) * (t % 60 < 20))  # tremor bouts
+    a = rng.integers(0, n - int(40 * fs), 300)
+    b = a + rng.integers(1, int(30 * fs), 300)
+    got = _rhythm(hp, a, b, fs, (3.0, 10.0))
+    want = [_rhythm_one(hp[:, lo:hi].T, fs, (3.0, 10.0)) for lo, hi in zip(a, b, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    assert (np.asarray(want) > 0.4).sum() >= 50 and (np.asarray(want) == 0.0).sum() >= 5
