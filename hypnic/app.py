@@ -35,6 +35,15 @@ class _Argument(TyperArgument):
 
 
 class _Option(TyperOption):
+    def get_runtime_param(self) -> Any:
+        # a flag's value is already a bool (or None when not given): typer 0.29 would build a
+        # pydantic adapter for it, importing pydantic (0.13 s) before any --help is shown
+        if self.is_flag and self.type_descriptor.annotation is bool:
+            from typer._coercion import PassThroughRuntimeParam
+
+            return PassThroughRuntimeParam(annotation=bool, parameter_info=self.type_descriptor.parameter_info)
+        return super().get_runtime_param()
+
     def display_type_rich(self, ctx: Any) -> str | None:
         if self.is_flag:
             return None

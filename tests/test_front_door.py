@@ -7,7 +7,7 @@ import sys
 
 import hypnic
 
-HEAVY = ("numpy", "pandas", "scipy")
+HEAVY = ("numpy", "pandas", "scipy", "pydantic")  # pydantic: typer 0.29's option coercion
 
 
 def _loaded_after(code: str) -> list[str]:
@@ -18,7 +18,7 @@ def _loaded_after(code: str) -> list[str]:
     return [m for m in loaded.split(",") if m]
 
 
-def test_import_hypnic_and_help_load_no_numpy_pandas_scipy():
+def test_import_hypnic_and_help_load_no_numpy_pandas_scipy_pydantic():
     assert _loaded_after("import hypnic") == []
     assert _loaded_after("from hypnic.cli import main\nassert main(['--help']) == 0") == []
     # a command's help shows the detection defaults without the signal processing
