@@ -278,8 +278,8 @@ def slow_regions(d: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Sam
                  burst_s: np.ndarray, burst_e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slow limb movements (0.5 s or longer) that no burst candidate already covers.
 
-    Runs of ``d`` (:func:`slow_change` over ``ns.lag``) above ``min_move_g`` (and ``extent_factor`` x floor),
-    merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
+    Runs of ``d`` (:func:`slow_change` over ``ns.lag``, g) above ``min_move_g`` (and
+    ``extent_factor`` x floor), merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
     the high-pass window of a burst candidate.
     """
     thr = np.maximum(cfg.extent_factor * floor, cfg.min_move_g)
@@ -510,7 +510,15 @@ def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
 def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, hp, mag, d, busy,
              inburst, high, floor, fs: float, cfg: DetectionConfig, ns: Samples) -> dict[str, np.ndarray]:
     """Features and kind of the candidates spanning samples [s, e) (``slow``: a slow
-    movement, never a jerk), all at once: the columns of :func:`find`, in the order given."""
+    movement, never a jerk), all at once: the columns of :func:`find`, in the order given.
+
+    The arrays are those of :func:`find` (acceleration, low- and high-passed, g; shape
+    (3, n) for ``lp`` and ``hp``), with ``d`` the slow change (:func:`slow_change`, g),
+    ``busy`` the samples near a strong burst and ``inburst`` those a burst's smear
+    reaches; ``high`` and ``floor`` per sample, g. Each feature is one array operation
+    over all candidates (ranges of samples laid end to end, :class:`_Ranges`), never a
+    Python call per candidate.
+    """
     n, m = len(mag), len(s)
     r = _Ranges.span(s, e)
     seg_mag = mag[r.idx]
