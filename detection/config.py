@@ -193,6 +193,12 @@ class DetectionConfig:
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.
+    awakening_move_s : float
+        A single bout of movement inside the sleep period (movements less than 10 s apart)
+        that lasts at least this long is a brief awakening on its own, s. Default 15: half
+        a 30 s epoch, the AASM manual's major body movement (scored wake when alpha rhythm
+        shows or wake precedes or follows it); the movements of sleep last a median 4 s
+        (Montini et al. 2024, 50 video-PSGs), a rollover 1-4 s.
     onset_refine_factor : float
         The limbs are still asleep when the minute-scale z-angle change stays below this
         many times the period's median change (see :func:`detection.sleep.sleep_periods`).
@@ -259,6 +265,7 @@ class DetectionConfig:
     upright_max_deg: float = 45.0
     rest_lead_s: float = 30.0
     awakening_min_s: float = 60.0
+    awakening_move_s: float = 15.0
     onset_refine_factor: float = 2.0
     onset_still_s: float = 300.0
     onset_rate_window_s: float = 1800.0

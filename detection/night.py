@@ -17,6 +17,7 @@ from detection.sleep import (
     SleepWindow,
     epoch_activity,
     epoch_runs,
+    long_bouts,
     rolling_median,
     sleep_periods,
     sleep_threshold,
@@ -293,8 +294,10 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     masks = [_masked(r, per_sensor[key], cfg) for key, r in pairs]
     moves = pd.concat([per_sensor[key] for key, _ in pairs])
     moves = moves[moves["kind"].isin(("movement", "rhythmic"))]
+    long_s, long_e = long_bouts(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(),
+                                cfg.awakening_move_s)
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
-    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving)
+    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long)
     gravities = []  # per run, per sensor: (n, 3) gravity directions
     for e0, e1 in runs:
         n_ep = e1 - e0
@@ -310,11 +313,9 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
         change = np.vstack(changes)
         with np.errstate(invalid="ignore"):
             combined = np.fmax.reduce(change, axis=0)
-        edges = np.zeros(n_ep + 1, np.int64)  # epochs a movement overlaps, any sensor
-        np.add.at(edges, np.clip(moves["start_ns"].to_numpy() // ep_ns - e0, 0, n_ep), 1)
-        np.add.at(edges, np.clip(moves["end_ns"].to_numpy() // ep_ns - e0 + 1, 0, n_ep), -1)
+        moving = _overlapped(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)
         per_run.append((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
-                        enmos, combined, np.cumsum(edges[:-1]) > 0))
+                        enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns)))
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
@@ -322,11 +323,12 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                                  np.concatenate([run[2][k] for run in per_run]), cfg)
             for k, (_, r) in enumerate(pairs) if r.body_part.startswith(("trunk", "leg"))}
     periods, frames = [], []
-    for (starts, change, enmos, combined, moving), gravity in zip(per_run, gravities, strict=True):
+    for (starts, change, enmos, combined, moving, long_moving), gravity in zip(per_run, gravities,
+                                                                             strict=True):
         for k, ref in refs.items():
             if ref is not None:
                 combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
-        found, asleep = sleep_periods(starts, combined, moving, thr, cfg)
+        found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving)
         periods += found
         frames.append(pd.DataFrame(dict(
             start=np.tile(starts, len(pairs)),
@@ -334,6 +336,15 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
             asleep=np.tile(asleep, len(pairs)))))
     return periods, pd.concat(frames, ignore_index=True)
+
+
+def _overlapped(start_ns: np.ndarray, end_ns: np.ndarray, e0: int, n_ep: int, ep_ns: int) -> np.ndarray:
+    """Which of the epochs ``e0 .. e0 + n_ep - 1`` (``ep_ns`` long) the spans
+    ``[start_ns, end_ns]`` overlap, as a boolean array."""
+    edges = np.zeros(n_ep + 1, np.int64)
+    np.add.at(edges, np.clip(start_ns // ep_ns - e0, 0, n_ep), 1)
+    np.add.at(edges, np.clip(end_ns // ep_ns - e0 + 1, 0, n_ep), -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarray:

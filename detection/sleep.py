@@ -261,6 +261,26 @@ def _change_point(moving: np.ndarray, lo: int, hi: int, merge: int, window: int)
     return where
 
 
+def long_bouts(start_ns: np.ndarray, end_ns: np.ndarray, min_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bouts of movement at least ``min_s`` long: movements (any sensor, ``start_ns`` and
+    ``end_ns`` in ns) less than :data:`MOVEMENT_PARTS_S` apart are one bout.
+
+    Returns
+    -------
+    start, end : ndarray of int64
+        First and last ns of each such bout.
+    """
+    if len(start_ns) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(start_ns, kind="stable")
+    a, b = start_ns[order], np.maximum.accumulate(end_ns[order])
+    first = np.r_[True, a[1:] - b[:-1] > MOVEMENT_PARTS_S * 1e9]
+    k = np.flatnonzero(first)
+    bs, be = a[k], b[np.r_[k[1:] - 1, len(a) - 1]]
+    keep = be - bs >= min_s * 1e9
+    return bs[keep], be[keep]
+
+
 def _calm_onset(roll_aw: np.ndarray, lo: int, hi: int, level: float, need: int) -> int:
     """Start of the first ``need`` epochs in ``[lo, hi)`` whose one-minute rolling median
     angle change stays below ``level`` (``lo`` if there is none)."""
@@ -294,7 +314,8 @@ def sleep_threshold(rolls: list[np.ndarray], cfg: DetectionConfig,
 
 
 def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, moving: np.ndarray,
-                  thr: float, cfg: DetectionConfig) -> tuple[list[SleepWindow], np.ndarray]:
+                  thr: float, cfg: DetectionConfig, long_moving: np.ndarray | None = None
+                  ) -> tuple[list[SleepWindow], np.ndarray]:
     """Sleep periods of one run of epochs: nights, naps, their onsets and awakenings.
 
     * **Still blocks** (HDCZA): the ``sleep_median_s`` rolling median of the angle change
@@ -318,7 +339,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
       ``awakening_min_s`` apart) that last at least ``awakening_min_s`` or hold two
       distinct movements (more than :data:`MOVEMENT_PARTS_S` apart: a single
       rollover in sleep is not an awakening), a one-minute rolling median at or above
-      ``thr`` for ``awakening_min_s``, and every stretch between joined blocks.
+      ``thr`` for ``awakening_min_s``, and every stretch between joined blocks; and,
+      however brief, every bout of movement of at least ``awakening_move_s``
+      (``long_moving``: the movements of sleep are briefer).
     * **Lights out** (rest onset): the end of the last minute before onset whose
       one-minute rolling median exceeds 10 x ``thr`` (clearly active), no earlier than
       the previous period's wake and ``max_rest_s`` before onset.
@@ -335,6 +358,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     thr : float
         HDCZA threshold, degrees (:func:`sleep_threshold`).
     cfg : DetectionConfig
+    long_moving : ndarray of bool, shape (n_epochs,), optional
+        Epochs of a bout of movement of at least ``awakening_move_s`` (:func:`long_bouts`);
+        none if not given.
 
     Returns
     -------
@@ -377,8 +403,10 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
                 active[onset + b0:onset + b1] = True
         for (_, b), (c, _) in zip(grp[:-1], grp[1:], strict=True):  # between joined blocks
             active[b:c] = True
+        long = np.zeros(n, bool) if long_moving is None else long_moving
+        active[onset:a1] |= long[onset:a1]
         aw = [(b0, b1) for b0, b1 in _runs(active)
-              if (b1 - b0) * ep >= cfg.awakening_min_s and b1 < a1]
+              if ((b1 - b0) * ep >= cfg.awakening_min_s or long[b0:b1].any()) and b1 < a1]
         asleep[onset:a1] = True
         for b0, b1 in aw:
             asleep[b0:b1] = False

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from detection import DetectionConfig, detect_night
-from detection.sleep import epoch_runs, sleep_periods, upright_epochs, upright_reference
+from detection.sleep import (
+    epoch_runs,
+    long_bouts,
+    sleep_periods,
+    upright_epochs,
+    upright_reference,
+)
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
 
@@ -83,6 +89,32 @@ def test_an_awakening_stays_in_its_night_and_a_long_time_up_splits_it():
     starts, change = _epochs([(1, 3.0), (3.5, 0.01), (1.5, 3.0), (3.5, 0.01), (1, 3.0)])
     periods, _ = sleep_periods(starts, change, np.zeros(len(change), bool), 0.3, CFG)
     assert [p.kind for p in periods] == ["night", "night"]
+
+
+def test_movements_less_than_10_s_apart_are_one_bout():
+    s = np.array([0, 8, 25, 60, 30]) * 10**9
+    e = np.array([3, 12, 31, 62, 40]) * 10**9
+    bs, be = long_bouts(s, e, 15.0)
+    assert bs.tolist() == [25 * 10**9] and be.tolist() == [40 * 10**9]
+    assert long_bouts(s, e, 12.0)[0].tolist() == [0, 25 * 10**9]  # 0-12 s is 12 s long
+
+
+def test_one_long_bout_of_movement_in_sleep_is_an_awakening_a_rollover_is_not():
+    """A single 20 s bout (sitting up, reaching) inside a still night is a brief awakening;
+    a rollover (one 5 s epoch of movement) is not, and neither is anything without
+    ``long_moving``."""
+    starts, change = _epochs([(1, 3.0), (6, 0.01), (1, 3.0)])
+    moving = np.zeros(len(change), bool)
+    long_moving = np.zeros(len(change), bool)
+    rollover, sit_up = 720 + 2 * 720, 720 + 4 * 720
+    moving[rollover] = True
+    moving[sit_up:sit_up + 4] = long_moving[sit_up:sit_up + 4] = True
+    periods, asleep = sleep_periods(starts, change, moving, 0.3, CFG, long_moving)
+    (a0, a1), = periods[0].awakenings
+    assert a0 == starts[sit_up] and a1 == starts[sit_up + 4]
+    assert asleep[rollover] and not asleep[sit_up:sit_up + 4].any()
+    periods, _ = sleep_periods(starts, change, moving, 0.3, CFG)
+    assert periods[0].awakenings == []
 
 
 def test_movements_make_sleep_onset_later_than_stillness_alone():
