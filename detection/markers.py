@@ -110,19 +110,20 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     >>> find_markers(Recording(t, acc, 50.0, "wrist-left"))[["location", "source"]].values.tolist()
     [['wrist-left', 'tap']]
     """
-    from scipy.ndimage import median_filter, uniform_filter1d
-
     cfg = config or MarkerConfig()
     if len(rec) < 3:
         return empty_markers()
     k = max(int(round(cfg.highpass_window_s * rec.fs)), 3)
-    # cheap pass: where a tap may be (a moving mean lets a spike through nearly whole);
-    # axis by axis in float32, so it holds about one raw array more (its threshold, half
-    # a tap, leaves a wide margin to float32 rounding)
-    rough = np.zeros(len(rec), np.float32)
-    for j in range(3):
-        d = rec.acc[:, j] - uniform_filter1d(rec.acc[:, j], k, mode="nearest")
-        rough += d * d
+    # cheap pass: where a tap may be. The mean of each block of k samples lets a spike
+    # through nearly whole (a tap of up to a third of the block moves it by a third at
+    # most; the threshold is half a tap); in float32, holding about one raw array more
+    n = len(rec)
+    first = np.arange(0, n, k)
+    level = np.add.reduceat(rec.acc, first, axis=0) / np.diff(np.r_[first, n])[:, None]
+    dev = np.repeat(level.astype(np.float32), k, axis=0)[:n]
+    np.subtract(rec.acc, dev, out=dev)
+    rough = np.einsum("ij,ij->i", dev, dev)
+    del dev
     cand = np.flatnonzero(rough > (0.5 * cfg.min_tap_g) ** 2)
     if not len(cand):
         return empty_markers()
@@ -133,8 +134,7 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
         lo, hi = max(a - pad, 0), min(b + pad + 1, len(rec))
         seg = rec.acc[lo:hi].astype(np.float64)
         # a moving median leaves a tap whole and its neighbours untouched
-        hp = seg - np.stack([median_filter(seg[:, j], size=k, mode="nearest") for j in range(3)],
-                            axis=1)
+        hp = seg - np.stack([_moving_median(seg[:, j], k) for j in range(3)], axis=1)
         rows += _double_taps(rec.time_ns[lo:hi], np.linalg.norm(hp, axis=1), cfg, rec.fs)
     out = pd.DataFrame(rows, columns=["start", "end", "peak_g"])
     if out.empty:
@@ -143,6 +143,27 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
                      end=pd.to_datetime(out["end"], utc=True), location=rec.location,
                      source="tap")
     return out[list(MARKER_COLUMNS)].astype(MARKER_COLUMNS)
+
+
+def _edge_padded(x: np.ndarray, k: int) -> np.ndarray:
+    """``x`` with its first and last values repeated so that a window of ``k`` samples
+    fits around every sample (``k // 2`` before it, ``(k - 1) // 2`` after it)."""
+    return np.concatenate([np.full(k // 2, x[0]), x, np.full((k - 1) // 2, x[-1])])
+
+
+#: Samples whose moving median is computed at once (bounds the window copies: 16 MB at
+#: k = 25 in float64).
+MEDIAN_CHUNK = 1 << 16
+
+
+def _moving_median(x: np.ndarray, k: int) -> np.ndarray:
+    """Moving median over ``k`` samples around each sample (edges repeated; for an even
+    ``k`` the upper of the two middle values, as ``scipy.ndimage.median_filter``)."""
+    w = np.lib.stride_tricks.sliding_window_view(_edge_padded(x, k), k)
+    out = np.empty(len(x), dtype=x.dtype)
+    for i in range(0, len(x), MEDIAN_CHUNK):
+        out[i:i + MEDIAN_CHUNK] = np.partition(w[i:i + MEDIAN_CHUNK], k // 2, axis=1)[:, k // 2]
+    return out
 
 
 def _double_taps(t: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -262,9 +262,10 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     cfg = config or DetectionConfig()
     recs = _as_recordings(recordings)
     taps = [find_markers(r) for r in recs]
-    per_sensor = {sensor_key(r, i): sensor_candidates(r, cfg, t)
-                  for i, (r, t) in enumerate(zip(recs, taps, strict=True))}
-    periods, activity = night_sleep(recs, per_sensor, cfg)
+    steps = [cfg.resolution_g or resolution_g(r.acc) for r in recs]  # estimated once
+    per_sensor = {sensor_key(r, i): sensor_candidates(r, replace(cfg, resolution_g=g), t)
+                  for i, (r, t, g) in enumerate(zip(recs, taps, steps, strict=True))}
+    periods, activity = night_sleep(recs, per_sensor, replace(cfg, resolution_g=max(steps)))
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
     events = assemble(per_sensor, periods, worn, cfg, stimuli)
     log.info("detect_night: %d sensor(s), %d candidates, %d jerks, %d sleep period(s)",

@@ -25,6 +25,17 @@ def test_import_hypnic_and_help_load_no_numpy_pandas_scipy_pydantic():
     assert _loaded_after("from hypnic.cli import main\nassert main(['detect', '--help']) == 0") == []
 
 
+def test_detecting_a_night_needs_no_scipy():
+    """scipy (0.1-0.25 s to import its ndimage) is for analysis and simulation; reading
+    and detecting a night, double taps included, use numpy and pandas alone."""
+    code = ("import numpy as np\nfrom detection import detect_night\n"
+            "from sensing.recording import Recording\n"
+            "t = np.arange(6000) * 10_000_000\nacc = np.tile([0.0, 0.0, 1.0], (6000, 1))\n"
+            "acc[3000, 0] = acc[3030, 1] = 2.0\n"
+            "assert len(detect_night(Recording(t, acc, 100.0, 'wrist-left')).markers) == 1")
+    assert _loaded_after(code) == ["numpy", "pandas"]
+
+
 def test_help_imports_few_modules():
     """Start-up time is the modules imported: ``hypnic --help`` stays a few hundred
     (326 with Python 3.11, typer and rich; importing numpy adds about 140)."""

@@ -78,3 +78,30 @@ def test_exclude_markers_relabels_only_the_taps():
     assert find_markers(Recording(np.arange(2), np.zeros((2, 3)), 1.0)).empty
     with pytest.raises(HypnicError, match="tap_gap_s"):
         MarkerConfig(tap_gap_s=(0.6, 0.2))
+
+
+def test_the_moving_median_is_scipys_median_filter(monkeypatch):
+    """The tap detector's own moving median (no scipy.ndimage import) gives what
+    ``scipy.ndimage.median_filter(mode="nearest")`` gives, across its chunks too."""
+    from scipy.ndimage import median_filter
+
+    import detection.markers as markers
+
+    monkeypatch.setattr(markers, "MEDIAN_CHUNK", 7)
+    rng = np.random.default_rng(0)
+    for k in (3, 4, 12, 25):
+        for n in (1, 6, 50, 301):
+            x = np.round(rng.normal(size=n), 1)  # ties too
+            np.testing.assert_array_equal(markers._moving_median(x, k),
+                                          median_filter(x, size=k, mode="nearest"))
+
+
+@pytest.mark.parametrize("offset", range(0, 25, 3))
+def test_a_double_tap_is_found_wherever_it_falls_in_the_cheap_pass_blocks(offset):
+    fs = 100.0
+    t = np.arange(2000) * 10_000_000
+    acc = np.tile([0.0, 0.0, 1.0], (2000, 1))
+    acc[1000 + offset, 0] = acc[1030 + offset, 1] = 2.0  # two taps 0.3 s apart
+    found = find_markers(Recording(t, acc, fs, "wrist-left"))
+    assert len(found) == 1
+    assert found["start"].iloc[0] == pd.Timestamp(t[1000 + offset], tz="UTC")
