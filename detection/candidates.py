@@ -509,7 +509,8 @@ def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
         upper = r.reduce(np.add, x[:, [0, 0, 0, 1, 1, 2]] * x[:, [0, 1, 2, 1, 2, 2]], 0.0)
         cov = upper[:, [0, 1, 2, 1, 3, 4, 2, 4, 5]].reshape(-1, 3, 3)  # symmetric
         axis = np.linalg.eigh(cov)[1][:, :, -1]  # eigenvector of the largest eigenvalue
-        size = 1 << int(2 * r.n.max() - 1).bit_length()  # linear autocorrelation: >= 2n - 1
+        # lags up to hi only: padding to n + hi keeps the circular wrap off them
+        size = 1 << int(r.n.max() + hi - 1).bit_length()
         p = np.zeros((len(c), size))
         p[r.seg, r.idx - s[c][r.seg]] = np.einsum("ij,ij->i", x, axis[r.seg])
         spec = np.fft.rfft(p, axis=1)
