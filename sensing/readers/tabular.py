@@ -1,8 +1,9 @@
 """The delimited-text engine under every CSV-like reader, and the generic CSV layout.
 
 A :class:`Layout` says where the columns are and what they mean; :func:`read_table`
-streams the file through pyarrow's CSV reader in blocks (bounded memory, a progress
-callback), parses times vectorised per block and returns int64 ns and (n, 3) g.
+reads the file with pyarrow's CSV reader (a night's file whole on all cores, a longer one
+block by block; a progress callback), parses times vectorised per block and returns
+int64 ns and (n, 3) g.
 
 Generic CSV (``generic-csv``): optional ``#`` comment lines (hypnic's own
 ``# hypnic generic CSV v1; fs_hz=...`` line among them), then a header row naming a
@@ -63,6 +64,11 @@ EXPECTS = "a header row naming a time column and x, y, z axis columns (',' ';' o
 #: Bytes per block of the streaming CSV reader (memory use is a few blocks; small blocks
 #: also keep the C heap from holding on to freed block buffers).
 BLOCK_BYTES = 1 << 22
+
+#: Rows up to which a text file is parsed whole, its blocks on all cores (its Arrow
+#: table, about 32 bytes a row, is held until converted: 1 GB at this size, 93 h at
+#: 100 Hz); a longer file streams block by block, a few blocks in memory.
+WHOLE_ROWS = 1 << 25
 
 #: Column names of files without a header row, by their number of columns: time, x, y, z
 #: (units told from gravity), and Axivity's CSV export of an AX6 (x, y, z in g, then the
@@ -467,6 +473,8 @@ class _Source:
 
 
 class _Progressed:
+    """A binary file that reports ``progress(bytes read, total)`` as it is read."""
+
     def __init__(self, raw, total, progress):
         self.raw, self.total, self.progress = raw, total, progress
 
@@ -475,6 +483,13 @@ class _Progressed:
         if self.progress:
             self.progress(self.raw.tell(), self.total)
         return data
+
+    @property
+    def closed(self) -> bool:
+        return self.raw.closed
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 class Table(NamedTuple):
@@ -535,9 +550,10 @@ class _Retry(Exception):
 def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Columns:
     """The columns of a delimited file, block by block.
 
-    ``fast``: pyarrow reads the file itself on all cores (the whole table at once unless
-    progress is reported), parsing ISO-8601 times as it converts; anything unusual raises
-    :class:`_Retry`. Otherwise a Python source
+    ``fast``: pyarrow reads the file itself on all cores (the whole table at once up to
+    :data:`WHOLE_ROWS` rows, else block by block), parsing ISO-8601 times as it converts,
+    progress counted in bytes read (from pyarrow's reading thread); anything unusual
+    raises :class:`_Retry`. Otherwise a Python source
     decompresses, replaces bytes that are not UTF-8 and keeps the tail, and malformed
     rows are collected, so that errors name their line and a cut last row is a warning.
     """
@@ -556,14 +572,14 @@ def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Col
     path = probe.path
     header_rows = 1 if layout.header_row else 0
     out = _Columns(_estimate_rows(probe), layout)
+    total = path.stat().st_size
     if fast:
-        raw = pa.OSFile(str(path))
+        raw = (pa.PythonFile(_Progressed(open(path, "rb"), total, opts.progress), mode="r")
+               if opts.progress else pa.OSFile(str(path)))
         source = pa.CompressedInputStream(raw, "gzip") if is_gzip(path) else raw
     else:
         src = _Source(path, opts.progress)
         source = pa.PythonFile(src, mode="r")
-    total = path.stat().st_size
-    per_row = total / max(out.capacity, 1)
     options = (
         pcsv.ReadOptions(skip_rows=layout.skip_rows + header_rows, block_size=BLOCK_BYTES,
                          column_names=list(layout.names), use_threads=fast),
@@ -576,14 +592,12 @@ def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Col
     )
     reader = None
     try:
-        if fast and not opts.progress:  # the whole file at once: its blocks parsed on all cores
+        if fast and out.capacity <= WHOLE_ROWS:  # the whole file at once: its blocks parsed on all cores
             batches = pcsv.read_csv(source, *options).to_batches()
-        else:  # block by block: progress reported, a few blocks in memory
+        else:  # block by block, a few blocks in memory
             batches = reader = pcsv.open_csv(source, *options)
         for batch in batches:
             out.append(batch)
-            if fast and opts.progress:
-                opts.progress(min(int(out.n * per_row), total), total)
     except (pa.ArrowInvalid, OSError) as exc:
         if fast:
             raise _Retry from None

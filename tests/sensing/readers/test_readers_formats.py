@@ -143,7 +143,28 @@ def test_zip_archive_of_a_phyphox_export(tmp_path):
 @pytest.mark.parametrize("name", ["generic_iso.csv", "generic_elapsed.csv.gz"])
 def test_progress_reports_bytes_read(name):
     calls = []
-    read(DATA / name, progress=lambda done, total: calls.append((done, total)), **SAMPLES[name][2])
+    got = read(DATA / name, progress=lambda done, total: calls.append((done, total)), **SAMPLES[name][2])
     size = (DATA / name).stat().st_size
     assert calls and calls[-1] == (size, size)
     assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))
+    # reporting progress reads the same samples (the same parallel read, counted)
+    plain = read(DATA / name, **SAMPLES[name][2])
+    assert [len(r) for r in got] == [len(r) for r in plain]
+    for a, b in zip(got, plain, strict=True):
+        np.testing.assert_array_equal(a.time_ns, b.time_ns)
+        np.testing.assert_array_equal(a.acc, b.acc)
+
+
+def test_long_text_files_stream_block_by_block(monkeypatch):
+    """Past ``WHOLE_ROWS`` rows a text file is read block by block: the same samples."""
+    from sensing.readers import tabular
+
+    name = "generic_iso.csv"
+    whole = read(DATA / name, **SAMPLES[name][2])
+    monkeypatch.setattr(tabular, "WHOLE_ROWS", 0)
+    calls = []
+    streamed = read(DATA / name, progress=lambda done, total: calls.append(done), **SAMPLES[name][2])
+    assert calls[-1] == (DATA / name).stat().st_size
+    for a, b in zip(streamed, whole, strict=True):
+        np.testing.assert_array_equal(a.time_ns, b.time_ns)
+        np.testing.assert_array_equal(a.acc, b.acc)
