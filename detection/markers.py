@@ -132,12 +132,9 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     rows = []
     for a, b in zip(cand[np.r_[0, cut]], cand[np.r_[cut - 1, len(cand) - 1]], strict=True):
         lo, hi = max(a - pad, 0), min(b + pad + 1, len(rec))
-        seg = rec.acc[lo:hi]
-        # a moving median leaves a tap whole and its neighbours untouched; it picks one of
-        # the samples, so it is taken in their own type (float32: half the memory traffic)
-        # and the difference in float64
-        med = np.stack([_moving_median(seg[:, j], k) for j in range(3)], axis=1)
-        hp = seg.astype(np.float64) - med
+        seg = rec.acc[lo:hi].astype(np.float64)
+        # a moving median leaves a tap whole and its neighbours untouched
+        hp = seg - np.stack([_moving_median(seg[:, j], k) for j in range(3)], axis=1)
         rows += _double_taps(rec.time_ns[lo:hi], np.linalg.norm(hp, axis=1), cfg, rec.fs)
     out = pd.DataFrame(rows, columns=["start", "end", "peak_g"])
     if out.empty:
