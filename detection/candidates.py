@@ -580,8 +580,9 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     frac = (cum - (cum[r.first] - e2[r.first])[r.seg]) / total[r.seg]  # cumulative share in its range
     energy_s = (np.bincount(r.seg[frac < 0.95], minlength=m)
                 - np.bincount(r.seg[frac < 0.05], minlength=m) + 1) / fs
-    rhythm = np.zeros(m)
-    long = dur >= cfg.rhythm_min_s
+    # a slow movement is a movement whatever its rhythm (the first rule): not measured
+    rhythm = np.where(slow, np.nan, 0.0)
+    long = (dur >= cfg.rhythm_min_s) & ~slow
     rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)
     # how slow the movement is: the largest change of the low-passed acceleration during
     # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
