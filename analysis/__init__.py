@@ -7,27 +7,42 @@ See ``docs/analysis.md``. Heavy libraries (statsmodels, matplotlib) are imported
 they are used.
 """
 
-from analysis.advice import AdviceConfig, Reason, doctor_reasons
-from analysis.diary import DiaryEntry, DiaryError, connect, night_of
-from analysis.effects import Effects, EffectsConfig, fit_effects
-from analysis.nights import StoredNight, nights_table, store_night, summarise_night
-from analysis.report import ReportConfig, build_report
+from __future__ import annotations
 
-__all__ = [
-    "AdviceConfig",
-    "DiaryEntry",
-    "DiaryError",
-    "Effects",
-    "EffectsConfig",
-    "ReportConfig",
-    "Reason",
-    "StoredNight",
-    "build_report",
-    "connect",
-    "doctor_reasons",
-    "fit_effects",
-    "night_of",
-    "nights_table",
-    "store_night",
-    "summarise_night",
-]
+import importlib
+from typing import Any
+
+#: Public name -> module that defines it; each is imported on first use, so a command
+#: that needs the nights alone does not load the statistics and the report.
+_API: dict[str, str] = {
+    "AdviceConfig": "analysis.advice",
+    "Reason": "analysis.advice",
+    "doctor_reasons": "analysis.advice",
+    "DiaryEntry": "analysis.diary",
+    "DiaryError": "analysis.diary",
+    "connect": "analysis.diary",
+    "night_of": "analysis.diary",
+    "Effects": "analysis.effects",
+    "EffectsConfig": "analysis.effects",
+    "fit_effects": "analysis.effects",
+    "StoredNight": "analysis.nights",
+    "nights_table": "analysis.nights",
+    "store_night": "analysis.nights",
+    "summarise_night": "analysis.nights",
+    "ReportConfig": "analysis.report",
+    "build_report": "analysis.report",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_API[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -36,6 +36,21 @@ def test_detecting_a_night_needs_no_scipy():
     assert _loaded_after(code) == ["numpy", "pandas"]
 
 
+def test_one_night_workflow_loads_no_statistics_or_report():
+    """``hypnic detect`` needs the nights and the diary of ``analysis``, not its
+    statistics, report and plots (``analysis`` loads its names on first use)."""
+    probe = ("import sys\nimport hypnic.workflows.night\nimport analysis\n"
+             "assert analysis.summarise_night and analysis.night_of\n"
+             "print('loaded:' + ','.join(m for m in ('analysis.effects', 'analysis.report', "
+             "'analysis.plots', 'analysis.advice') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert res.stdout.rpartition("loaded:")[2].strip() == ""
+    import analysis
+
+    assert set(analysis.__all__) <= set(dir(analysis))
+    assert analysis.build_report.__module__ == "analysis.report"
+
+
 def test_help_imports_few_modules():
     """Start-up time is the modules imported: ``hypnic --help`` stays a few hundred
     (326 with Python 3.11, typer and rich; importing numpy adds about 140)."""
