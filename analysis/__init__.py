@@ -9,8 +9,7 @@ they are used.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sensing.lazy import lazy_names
 
 #: Public name -> module that defines it; each is imported on first use, so a command
 #: that needs the nights alone does not load the statistics and the report.
@@ -36,13 +35,4 @@ _API: dict[str, str] = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _API:
-        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_API[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _API)

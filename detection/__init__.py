@@ -11,10 +11,8 @@ use, so a command's ``--help`` can show the detection defaults without them.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from detection.config import DetectionConfig
+from sensing.lazy import lazy_names
 
 #: Public name -> the module that defines it (imported on first use).
 _LAZY = {
@@ -31,14 +29,4 @@ _LAZY = {
 __all__ = ["DetectionConfig", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use (and keep it as a module attribute)."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'detection' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -19,8 +19,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sensing.lazy import lazy_names
 
 #: Public name -> module that defines it (the one place the front door is listed).
 _API: dict[str, str] = {
@@ -78,14 +77,4 @@ _API: dict[str, str] = {
 __all__ = list(_API)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use (and keep it as a module attribute)."""
-    if name not in _API:
-        raise AttributeError(f"module 'hypnic' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_API[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _API)

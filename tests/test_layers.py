@@ -4,7 +4,8 @@ Every import of every module of the five packages is read with ``ast``, includin
 imports inside functions and ``TYPE_CHECKING`` blocks. Layers, bottom to top:
 
 * ``domain``: ``sensing.errors``, ``sensing.body``, ``sensing.recording`` (domain facts
-  and the sample type; ``sensing.recording`` checks locations against ``sensing.body``);
+  and the sample type; ``sensing.recording`` checks locations against ``sensing.body``)
+  and ``sensing.lazy`` (how a package loads its public names on first use);
 * ``sensing`` (the rest: readers, BLE, storage, emulator, exchange formats) and beside it
   ``simulation``, which may import sensing but never detection, analysis or hypnic;
 * ``detection``: only the domain modules of sensing, never sensing I/O or analysis;
@@ -24,7 +25,7 @@ PACKAGES = ("sensing", "simulation", "detection", "analysis", "hypnic")
 
 #: Layer -> its rank and the module prefixes in it (the longest prefix decides).
 LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "domain": (0, ("sensing.errors", "sensing.body", "sensing.recording")),
+    "domain": (0, ("sensing.errors", "sensing.body", "sensing.recording", "sensing.lazy")),
     "sensing": (1, ("sensing",)),
     "simulation": (1, ("simulation",)),
     "detection": (2, ("detection",)),
