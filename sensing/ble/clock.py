@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -122,7 +123,10 @@ class SensorClock:
         self._anchor_host = 0
         self._rate = 1.0
         self._last_refit_dev = 0.0
+        # (device time, host time - anchor + _shifted) of recent packets, ns: refits move the
+        # anchor by whole ns, counted in _shifted rather than by rewriting every point
         self._fit: deque[tuple[float, float]] = deque(maxlen=self.cfg.fit_points)
+        self._shifted = 0
         self._host_clocked = False
 
     # -- public ---------------------------------------------------------------------
@@ -154,7 +158,7 @@ class SensorClock:
             self._anchor(dev[-1], int(host_ns))
         else:
             self._maybe_refit(dev[-1])
-        self._fit.append((dev[-1], float(host_ns - self._anchor_host)))
+        self._fit.append((dev[-1], float(host_ns - self._anchor_host + self._shifted)))
         times = self._anchor_host + np.rint(self._rate * (dev - self._anchor_dev)).astype(np.int64)
         if self._last_out is not None and times[0] <= self._last_out:
             shift = self._last_out + 1 - int(times[0])
@@ -218,13 +222,14 @@ class SensorClock:
         self._anchor_dev, self._anchor_host, self._rate = dev, host, 1.0
         self._last_refit_dev = dev
         self._fit.clear()
+        self._shifted = 0
 
     def _maybe_refit(self, dev_now: float) -> None:
         if dev_now - self._last_refit_dev < self.cfg.refit_s * 1e9 or len(self._fit) < 4:
             return
         self._last_refit_dev = dev_now
-        pts = np.asarray(self._fit)  # (device - origin, host - anchor_host) in ns
-        d, h = pts[:, 0] - pts[0, 0], pts[:, 1]
+        pts = np.fromiter(chain.from_iterable(self._fit), np.float64, 2 * len(self._fit)).reshape(-1, 2)
+        d, h = pts[:, 0] - pts[0, 0], pts[:, 1] - self._shifted  # host - anchor_host, ns
         limit = 1e-6 * (self.cfg.host_clocked_rate_error_ppm if self._host_clocked
                         else self.cfg.max_rate_error_ppm)
         rate = self._rate
@@ -238,4 +243,4 @@ class SensorClock:
         shift = int(round(now))
         self._anchor_dev, self._rate = dev_now, new_rate
         self._anchor_host += shift
-        self._fit = deque(((dv, hv - shift) for dv, hv in self._fit), maxlen=self.cfg.fit_points)
+        self._shifted += shift
