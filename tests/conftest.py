@@ -9,8 +9,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from hypothesis import settings
 
 from simulation import NightConfig, save_night, simulate_diary, simulate_night
+
+# Every property-based test draws the same examples on every run and machine (no example
+# database, no deadline): a test that fails once in ten runs is a bug.
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None)
+settings.load_profile("deterministic")
 
 #: Length (h) and rate (Hz) of the cohort's nights.
 COHORT_HOURS, COHORT_FS = 0.75, 25.0
