@@ -532,8 +532,15 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     reaches; ``high`` and ``floor`` per sample, g. Each feature is one array operation
     over all candidates (ranges of samples laid end to end, :class:`_Ranges`), never a
     Python call per candidate.
+
+    A slow movement is a movement whatever its shape (the first rule), so the features
+    that describe a burst's shape (``peak_jerk_g_s``, ``width_samples``, ``energy_s``,
+    ``slow_ratio``, ``pre_dev_g``, ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``) are
+    not measured for it: NaN. Its ranges are left empty (``brisk_end``), which keeps the
+    cost of a night of long daytime movements close to that of a quiet one.
     """
     n, m = len(mag), len(s)
+    brisk_end = np.where(slow, s, e)  # the bursts' ranges; empty for slow movements
     r = _Ranges.span(s, e)
     seg_mag = mag[r.idx]
     peak = r.reduce(np.maximum, seg_mag, -np.inf)
@@ -541,7 +548,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     hpk = hp[:, k]
     ax = np.argmax(np.abs(hpk), axis=0)
     axis = np.char.add(np.where(hpk[ax, np.arange(m)] >= 0, "+", "-"), AXES[ax])
-    rj = _Ranges.span(np.maximum(s - 1, 0) + 1, e)
+    rj = _Ranges.span(np.minimum(np.maximum(s - 1, 0) + 1, brisk_end), brisk_end)
     peak_jerk = rj.reduce(np.maximum, _norm(acc[rj.idx] - acc[rj.idx - 1]), 0.0) * fs
     # context before and after, away from strong bursts
     pre = _Ranges.span(np.maximum(s - ns.gap - ns.ctx, 0), np.maximum(s - ns.gap, 0))
@@ -550,7 +557,8 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     post = _Ranges.span(np.minimum(e + ns.gap, n), np.minimum(e + ns.gap + ns.ctx, n))
     post = post.where(~busy[post.idx])
     after = post.mean(lp[:, post.idx].T, base)
-    pre_dev, post_dev = _motion(pre, lp, base), _motion(post, lp, after)
+    pre_dev = _motion(pre.where(~slow[pre.seg]), lp, base)
+    post_dev = _motion(post.where(~slow[post.seg]), lp, after)
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
     low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
@@ -573,23 +581,26 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     ranges = np.asarray(cfg.clip_ranges_g, dtype=np.float64)
     clipped = (np.abs(top[:, None] - ranges) <= 0.002 * ranges).any(axis=1)
     dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
-    e2 = seg_mag.astype(np.float64) ** 2
-    total = r.reduce(np.add, e2, 0.0)
-    width = total ** 2 / r.reduce(np.add, e2 ** 2, 0.0)
+    rb = _Ranges.span(s, brisk_end)
+    e2 = mag[rb.idx].astype(np.float64) ** 2
+    total = rb.reduce(np.add, e2, 0.0)
+    width = total ** 2 / np.where(slow, 1.0, rb.reduce(np.add, e2 ** 2, 0.0))
     cum = np.cumsum(e2)
-    frac = (cum - (cum[r.first] - e2[r.first])[r.seg]) / total[r.seg]  # cumulative share in its range
-    energy_s = (np.bincount(r.seg[frac < 0.95], minlength=m)
-                - np.bincount(r.seg[frac < 0.05], minlength=m) + 1) / fs
-    # a slow movement is a movement whatever its rhythm (the first rule): not measured
-    rhythm = np.where(slow, np.nan, 0.0)
+    before = np.r_[0.0, cum][rb.first]  # the sum of the ranges before each one
+    frac = (cum - before[rb.seg]) / total[rb.seg]  # cumulative share in its range
+    energy_s = (np.bincount(rb.seg[frac < 0.95], minlength=m)
+                - np.bincount(rb.seg[frac < 0.05], minlength=m) + 1) / fs
+    rhythm = np.zeros(m)
     long = (dur >= cfg.rhythm_min_s) & ~slow
     rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)
     # how slow the movement is: the largest change of the low-passed acceleration during
     # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
     # mostly below the high-pass's ~4 Hz)
     ref = lp[:, np.maximum(s - ns.half, 0)].T
-    rm = _Ranges.span(s, np.minimum(e + ns.half, n))
+    rm = _Ranges.span(s, np.where(slow, s, np.minimum(e + ns.half, n)))
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
+    for shape in (peak_jerk, width, energy_s, rhythm, slow_ratio, pre_dev, post_dev, pre_move):
+        shape[slow] = np.nan  # not measured (see above)
     lo_hz, hi_hz = cfg.rhythm_band_hz
     rules = [  # (applies, kind, reason), first that applies wins
         (slow, "movement", SLOW_REASON),
