@@ -200,9 +200,13 @@ def block_floors(stats: np.ndarray, first: int, k0: int, k1: int, window: int) -
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """[start, end) of the runs of True."""
-    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    """[start, end) of the runs of True of a boolean array."""
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1  # where a run starts or ends
+    if len(mask) and mask[0]:
+        edges = np.r_[0, edges]
+    if len(mask) and mask[-1]:
+        edges = np.r_[edges, len(mask)]
+    return edges[0::2], edges[1::2]
 
 
 def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
