@@ -209,6 +209,15 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2], edges[1::2]
 
 
+def covered(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which of ``n`` samples lie in any of the ranges [a, b) (clipped to 0 .. n), as a
+    boolean array; the ranges may overlap."""
+    mark = np.zeros(n + 1, np.int32)
+    np.add.at(mark, np.clip(a, 0, n), 1)
+    np.add.at(mark, np.clip(b, 0, n), -1)
+    return np.cumsum(mark[:-1], dtype=np.int32) > 0
+
+
 def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
             cap: int) -> tuple[np.ndarray, np.ndarray]:
     """Hysteresis regions: runs of ``mag > low`` (merged over gaps shorter than ``merge``
@@ -266,15 +275,11 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
     # samples near a strong burst (above the detection threshold, widened by the high-pass
     # window): left out of the context windows, so a neighbouring jerk is not taken for a
     # sustained movement
-    c = np.r_[0, np.cumsum(mag > high)]
-    i = np.arange(len(mag))
-    busy = c[np.minimum(i + ns.hp + 1, len(mag))] - c[np.maximum(i - ns.hp, 0)] > 0
+    a, b = _runs(mag > high)
+    busy = covered(len(mag), a - ns.hp, b + ns.hp)
     # samples a burst candidate's low-passed smear reaches: left out of the movement
     # before a candidate (a jerk of a cluster is not the movement the next one comes from)
-    mark = np.zeros(len(mag) + 1, np.int64)
-    np.add.at(mark, np.clip(s - ns.hp, 0, len(mag)), 1)
-    np.add.at(mark, np.clip(e + ns.hp, 0, len(mag)), -1)
-    inburst = np.cumsum(mark[:-1]) > 0
+    inburst = covered(len(mag), s - ns.hp, e + ns.hp)
     slow = np.r_[np.zeros(len(s), bool), np.ones(len(ms), bool)]
     return features(np.r_[s, ms], np.r_[e, me], slow, time_ns, acc, lp, hp, mag, d, busy, inburst,
                     high, floor, fs, cfg, ns)

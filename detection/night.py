@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from detection import rules
-from detection.candidates import SLOW_REASON, for_resolution, resolution_g, scan
+from detection.candidates import SLOW_REASON, covered, for_resolution, resolution_g, scan
 from detection.config import DetectionConfig
 from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
@@ -342,10 +342,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
 def _overlapped(start_ns: np.ndarray, end_ns: np.ndarray, e0: int, n_ep: int, ep_ns: int) -> np.ndarray:
     """Which of the epochs ``e0 .. e0 + n_ep - 1`` (``ep_ns`` long) the spans
     ``[start_ns, end_ns]`` overlap, as a boolean array."""
-    edges = np.zeros(n_ep + 1, np.int64)
-    np.add.at(edges, np.clip(start_ns // ep_ns - e0, 0, n_ep), 1)
-    np.add.at(edges, np.clip(end_ns // ep_ns - e0 + 1, 0, n_ep), -1)
-    return np.cumsum(edges[:-1]) > 0
+    return covered(n_ep, start_ns // ep_ns - e0, end_ns // ep_ns - e0 + 1)
 
 
 def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarray:
@@ -360,10 +357,7 @@ def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarr
     end = np.where(plm, np.maximum(end, c["start_ns"].to_numpy() + int(cfg.plm_duration_s[1] * 1e9)), end)
     lo = np.searchsorted(r.time_ns, c["start_ns"].to_numpy() - margin)
     hi = np.searchsorted(r.time_ns, end + margin, side="right")
-    mark = np.zeros(len(r) + 1, np.int64)
-    np.add.at(mark, lo, 1)
-    np.add.at(mark, hi, -1)
-    return np.cumsum(mark[:-1]) > 0
+    return covered(len(r), lo, hi)
 
 
 def empty_events() -> pd.DataFrame:
