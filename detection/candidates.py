@@ -211,10 +211,10 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def covered(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which of ``n`` samples lie in any of the ranges [a, b) (clipped to 0 .. n), as a
-    boolean array; the ranges may overlap."""
+    boolean array; the ranges may overlap or be empty (``b <= a``)."""
     mark = np.zeros(n + 1, np.int32)
     np.add.at(mark, np.clip(a, 0, n), 1)
-    np.add.at(mark, np.clip(b, 0, n), -1)
+    np.add.at(mark, np.clip(np.maximum(a, b), 0, n), -1)
     return np.cumsum(mark[:-1], dtype=np.int32) > 0
 
 

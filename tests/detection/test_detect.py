@@ -15,6 +15,7 @@ from detection import (
     detect_night,
     score_events,
 )
+from detection.candidates import SLOW_REASON
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
@@ -64,6 +65,15 @@ def test_events_table_contract(jerk_night):
     assert set(ev["phase"]) <= {"pre-sleep", "sleep-onset", "sleep", "awakening", "day"}
     assert (result.activity.columns.tolist() == ["start", "location", "angle_change_deg", "enmo_mg", "asleep"])
     assert len(result.activity) % 3 == 0
+    # a slow movement is a movement whatever its shape: its shape is not measured (NaN),
+    # every burst's is; both have a time, a duration, a peak and a floor
+    shape = ["peak_jerk_g_s", "width_samples", "energy_s", "slow_ratio", "pre_dev_g", "post_dev_g",
+             "pre_move_g", "rhythm_corr"]
+    slow = ev["rejected_reason"].str.contains(SLOW_REASON, regex=False)
+    assert 10 < slow.sum() < len(ev)
+    assert ev.loc[slow, shape].isna().all().all()
+    assert np.isfinite(ev.loc[~slow, shape].to_numpy()).all()
+    assert np.isfinite(ev[["duration_s", "peak_g", "floor_g", "score"]].to_numpy()).all()
 
 
 def test_generalized_jerks_are_grouped_across_sensors(jerk_night):

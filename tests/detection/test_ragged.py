@@ -4,7 +4,7 @@ samples; each ragged helper equals the plain per-range computation it replaces."
 import numpy as np
 import pytest
 
-from detection.candidates import _Ranges, _rhythm, _span_reduce, _spare
+from detection.candidates import _Ranges, _rhythm, _runs, _span_reduce, _spare, covered
 
 
 def _random_ranges(rng, n, m):
@@ -72,3 +72,26 @@ def test_batched_rhythm_equals_one_range_at_a_time(fs):
     want = [_rhythm_one(hp[:, lo:hi].T, fs, (3.0, 10.0)) for lo, hi in zip(a, b, strict=True)]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
     assert (np.asarray(want) > 0.4).sum() >= 50 and (np.asarray(want) == 0.0).sum() >= 5
+
+
+def test_covered_equals_a_loop_over_overlapping_and_clipped_ranges():
+    rng = np.random.default_rng(3)
+    n = 300
+    a = rng.integers(-20, n + 20, 80)
+    b = a + rng.integers(-5, 30, 80)  # some empty, some overlapping, some past either end
+    want = np.zeros(n, bool)
+    for lo, hi in zip(a, b, strict=True):
+        want[max(lo, 0):max(min(hi, n), 0)] = True
+    np.testing.assert_array_equal(covered(n, a, b), want)
+    assert not covered(n, a[:0], b[:0]).any()
+
+
+@pytest.mark.parametrize("p", [0.0, 0.01, 0.5, 0.99, 1.0])
+def test_runs_of_a_mask_equal_a_loop(p):
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 257):
+        mask = rng.random(n) < p
+        starts, ends = _runs(mask)
+        want = [(i, j) for i in range(n) if mask[i] and (i == 0 or not mask[i - 1])
+                for j in [next((k for k in range(i, n) if not mask[k]), n)]]
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == want
