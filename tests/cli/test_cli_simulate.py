@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hypnic.cli import main
 from sensing.readers import read
@@ -35,6 +36,7 @@ def test_simulate_writes_readable_files_whose_truth_matches_the_signal(tmp_path)
         assert (night / "truth" / "confounders.csv").exists() and (night / "truth" / "gaps.csv").exists()
 
 
+@pytest.mark.slow
 def test_simulate_says_how_much_it_writes_offers_smaller_formats_and_shows_progress(
         tmp_path, capsys, progress_log):
     out = tmp_path / "d"

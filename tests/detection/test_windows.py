@@ -87,6 +87,7 @@ def test_where_a_burst_happens_decides_its_kind():
     assert kind.tolist() == ["jerk"]
 
 
+@pytest.mark.slow
 def test_an_evening_sitting_still_is_not_sleep_when_the_trunk_shows_the_wearer_upright():
     """Hours of quiet evening (the biomechanical model's sedentary day) look like sleep
     to the limbs' stillness (HDCZA put this night's onset 4 h early, with 8 evening

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from reliability_figures import record as keep
 
 from sensing.store import read_sqlite
@@ -33,6 +34,7 @@ def integrity_ro(path: Path) -> str:
         db.close()
 
 
+@pytest.mark.slow
 def test_readers_while_recording(tmp_path):
     out = tmp_path / "live.sqlite"
     child = subprocess.Popen([sys.executable, str(CHILD), str(out), "--speed", "20",

@@ -196,6 +196,7 @@ STEP = st.tuples(st.sampled_from(["add", "edit", "delete"]), NIGHT_TEXT,
                  st.dictionaries(st.sampled_from(sorted(OPTION_VALUES)), st.none(), max_size=4))
 
 
+@pytest.mark.slow
 @SESSION
 @given(data=st.data(), steps=st.lists(STEP, min_size=1, max_size=6))
 def test_structured_diary_sessions(tmp_path_factory, monkeypatch, data, steps):
