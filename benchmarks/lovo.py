@@ -1,7 +1,7 @@
 """Leave one variant out: do the thresholds set by looking at the family generalise?
 
 A few thresholds of the candidate rules were set with the signal-model family in view
-(``max_slow_ratio``, ``sustained_g``, ``rest_lead_s``). For each variant of the family
+(``max_slow_ratio``, ``sustained_g``, ``rest_lead_s``, ``impact_min_hz``). For each variant of the family
 (see ``benchmarks/accuracy.py``), this picks, among the defaults and each of those
 thresholds moved one step down or up, the setting with the best worst-case F1 on all
 the *other* variants (mean F1 breaks ties), and scores it on the variant left out. A
@@ -23,7 +23,8 @@ from accuracy import evaluate, simulate, summarise, variants
 from detection import DetectionConfig, detect_night
 
 #: Thresholds set with the family in view, and the steps tried around each default.
-GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0)}
+GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0),
+        "impact_min_hz": (12.0, 20.0)}
 
 
 def settings() -> dict[str, dict]:

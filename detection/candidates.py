@@ -21,7 +21,7 @@ from detection.config import DetectionConfig
 #: Columns of the per-sensor candidate table (before night-level columns are added).
 CANDIDATE_COLUMNS = {
     "start_ns": "int64", "end_ns": "int64", "duration_s": "float64", "peak_g": "float64",
-    "peak_jerk_g_s": "float64", "axis": "object", "score": "float64", "kind": "object",
+    "peak_jerk_g_s": "float64", "freq_hz": "float64", "axis": "object", "score": "float64", "kind": "object",
     "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
     "energy_s": "float64", "slow_ratio": "float64", "pre_dev_g": "float64", "post_dev_g": "float64",
     "pre_move_g": "float64",
@@ -248,6 +248,8 @@ def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
 AXES = np.array(["x", "y", "z"])
 #: ``rejected_reason`` of slow movements (found by :func:`slow_regions`).
 SLOW_REASON = "slow movement or tilt"
+#: ``rejected_reason`` of a burst faster than a limb moves (``impact_min_hz``).
+IMPACT_REASON = "faster than a limb moves (an impact)"
 
 
 def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -543,7 +545,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     Python call per candidate.
 
     A slow movement is a movement whatever its shape (the first rule), so the features
-    that describe a burst's shape (``peak_jerk_g_s``, ``width_samples``, ``energy_s``,
+    that describe a burst's shape (``peak_jerk_g_s``, ``freq_hz``, ``width_samples``, ``energy_s``,
     ``slow_ratio``, ``pre_dev_g``, ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``) are
     not measured for it: NaN. Its ranges are left empty (``brisk_end``), which keeps the
     cost of a night of long daytime movements close to that of a quiet one.
@@ -559,6 +561,11 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     axis = np.char.add(np.where(hpk[ax, np.arange(m)] >= 0, "+", "-"), AXES[ax])
     rj = _Ranges.span(np.minimum(np.maximum(s - 1, 0) + 1, brisk_end), brisk_end)
     peak_jerk = rj.reduce(np.maximum, _norm(acc[rj.idx] - acc[rj.idx - 1]), 0.0) * fs
+    # RMS frequency of the high-passed acceleration: fs / 2 pi x the RMS of its change
+    # between samples over its RMS (f for a sinusoid of f Hz well below fs / 2)
+    change = rj.reduce(np.add, _norm(hp[:, rj.idx].T - hp[:, rj.idx - 1].T) ** 2, 0.0)
+    power = rj.reduce(np.add, _norm(hp[:, rj.idx].T) ** 2, 0.0)
+    freq = fs / (2 * np.pi) * np.sqrt(change / np.where(power > 0, power, 1.0))
     # context before and after, away from strong bursts
     pre = _Ranges.span(np.maximum(s - ns.gap - ns.ctx, 0), np.maximum(s - ns.gap, 0))
     pre = pre.where(~busy[pre.idx])
@@ -608,13 +615,14 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     ref = lp[:, np.maximum(s - ns.half, 0)].T
     rm = _Ranges.span(s, np.where(slow, s, np.minimum(e + ns.half, n)))
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
-    for shape in (peak_jerk, width, energy_s, rhythm, slow_ratio, pre_dev, post_dev, pre_move):
+    for shape in (peak_jerk, freq, width, energy_s, rhythm, slow_ratio, pre_dev, post_dev, pre_move):
         shape[slow] = np.nan  # not measured (see above)
     lo_hz, hi_hz = cfg.rhythm_band_hz
     rules = [  # (applies, kind, reason), first that applies wins
         (slow, "movement", SLOW_REASON),
         (clipped & (width <= cfg.clipped_spike_max_samples), "artefact", "clipped spike"),
         (~clipped & (width <= cfg.spike_max_samples), "artefact", "single-sample spike"),
+        (~clipped & (freq > cfg.impact_min_hz), "artefact", IMPACT_REASON),
         (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
         (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
         (slow_ratio > cfg.max_slow_ratio, "movement", "mostly slow (a voluntary movement)"),
@@ -627,7 +635,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     reason = np.select(conds, [rs_ for _, _, rs_ in rules], "")
     return dict(
         i0=s, i1=e, start_ns=time_ns[j0], end_ns=time_ns[j1 - 1], duration_s=dur,
-        peak_g=peak.astype(np.float64), peak_jerk_g_s=peak_jerk, axis=axis,
+        peak_g=peak.astype(np.float64), peak_jerk_g_s=peak_jerk, freq_hz=freq, axis=axis,
         score=np.clip(1.0 - high[k] / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
         clipped=clipped, width_samples=width, floor_g=floor[k].astype(np.float64), energy_s=energy_s,
         slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,

@@ -99,6 +99,14 @@ class DetectionConfig:
     clipped_spike_max_samples : float
         The same limit for a candidate that reaches the sensor's range (clipping flattens
         a spike's top, spreading it). Default 2.5.
+    impact_min_hz : float
+        A candidate (not clipped) whose high-passed acceleration has an RMS frequency
+        (``freq_hz``) above this is an impact ringing the sensor on its strap (12-35 Hz),
+        not a limb: kind ``artefact``. A limb's acceleration follows the muscle's torque,
+        an EMG burst of at least 40 ms per lobe smoothed by the twitch and the limb's
+        inertia, which keeps it below about 12.5 Hz. Takes effect from about 70 Hz
+        sampling up (the RMS frequency of samples stays below 0.23 x the rate). Hz.
+        Default 15.
     clip_ranges_g : tuple of float
         Full-scale ranges of accelerometers, g; a sample within 0.2 % of one is clipped.
         Default (2, 4, 8, 16).
@@ -233,6 +241,7 @@ class DetectionConfig:
     turn_s: float = 3.0
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
+    impact_min_hz: float = 15.0
     clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
     rhythm_band_hz: tuple[float, float] = (3.0, 10.0)
     rhythm_min_corr: float = 0.4

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: Columns of :attr:`NightResult.events`, in order, with their dtypes.
 EVENT_COLUMNS = {
     "start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]", "duration_s": "float64",
-    "peak_g": "float64", "peak_jerk_g_s": "float64", "axis": "object", "score": "float64",
+    "peak_g": "float64", "peak_jerk_g_s": "float64", "freq_hz": "float64", "axis": "object", "score": "float64",
     "location": "object", "kind": "object", "rejected_reason": "object", "series_id": "int64",
     "group_id": "int64", "distribution": "object", "limbs": "object", "rel_onset_s": "float64",
     "phase": "object", "stimulus": "bool", "clipped": "bool", "width_samples": "float64",

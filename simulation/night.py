@@ -9,7 +9,7 @@ What a night contains (times are drawn per night, see :class:`NightConfig`):
 * **Sleep structure** — awake in bed with ordinary movement, lights out, a quiet wake
   period before sleep onset, sleep with rare posture shifts (roll-overs that change
   every sensor's orientation) and a few brief awakenings, a final awakening.
-* **Hypnic jerks** — brief (40-300 ms) biphasic bursts of 0.3-6 g, clustered around
+* **Hypnic jerks** — brief (100-300 ms) biphasic bursts of 0.3-6 g, clustered around
   sleep onset and around the return to sleep after an awakening; isolated or in short
   series; focal (one body part), segmental (two contiguous parts), multifocal (two or
   more non-contiguous parts, asynchronous) or generalized (every part within tens of ms,
@@ -64,6 +64,10 @@ SEGMENTS = tuple(pair for pair in CONTIGUOUS if "head" not in pair)
 #: Propagation delay of a generalized jerk from the trunk to each part, s (range).
 SPREAD_DELAY_S = {"trunk": (0.0, 0.005), "arm-left": (0.005, 0.02), "arm-right": (0.005, 0.02),
                   "leg-left": (0.015, 0.04), "leg-right": (0.015, 0.04), "head": (0.0, 0.01)}
+#: Shortest lobe of a jerk's biphasic acceleration, s: the limb's acceleration follows
+#: the muscle's torque, an EMG burst of at least 40 ms (75-250 ms as a rule) with the
+#: twitch's rise, so a 1-cycle burst lasts at least 0.1 s and a 1.5-cycle one 0.15 s.
+MIN_JERK_LOBE_S = 0.05
 #: Relative amplitude of ordinary wake movement by body part.
 WAKE_MOVEMENT = {"arm-left": 1.0, "arm-right": 1.0, "leg-left": 0.45, "leg-right": 0.45,
                  "trunk": 0.25, "head": 0.35, "unknown": 1.0}
@@ -322,7 +326,7 @@ class _Night:
             parts = list(pairs[r.integers(len(pairs))])
         else:
             parts = list(BODY_PARTS)
-        dur = float(r.uniform(0.04, 0.3))
+        dur = float(r.uniform(2 * MIN_JERK_LOBE_S, 0.3))
         base_amp = float(np.exp(r.uniform(np.log(0.5), np.log(6.0))))
         starts, peaks = {}, {}
         for i, p in enumerate(parts):
@@ -339,10 +343,12 @@ class _Night:
             if part not in parts:
                 continue
             u = _unit(r.normal(size=3))
-            pd_ = float(np.clip(dur * r.uniform(0.85, 1.15), 0.04, 0.3))
+            pd_ = float(np.clip(dur * r.uniform(0.85, 1.15), 2 * MIN_JERK_LOBE_S, 0.3))
+            cycles = float(r.choice([1.0, 1.5]))
+            if pd_ < 2 * cycles * MIN_JERK_LOBE_S:
+                cycles = 1.0  # too brief for three lobes
             self.events.append(dict(kind="jerk", loc=loc, t=starts[part], dur=pd_,
-                                    amp=peaks[part], u=u, cycles=float(r.choice([1.0, 1.5])),
-                                    jerk_id=jid))
+                                    amp=peaks[part], u=u, cycles=cycles, jerk_id=jid))
             sensors.append(loc)
         t_start = min(starts.values())
         return dict(jerk_id=jid, t=t_start, t_end=max(starts[p] for p in parts) + dur,

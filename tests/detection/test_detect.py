@@ -15,7 +15,7 @@ from detection import (
     detect_night,
     score_events,
 )
-from detection.candidates import SLOW_REASON
+from detection.candidates import IMPACT_REASON, SLOW_REASON
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
@@ -67,7 +67,7 @@ def test_events_table_contract(jerk_night):
     assert len(result.activity) % 3 == 0
     # a slow movement is a movement whatever its shape: its shape is not measured (NaN),
     # every burst's is; both have a time, a duration, a peak and a floor
-    shape = ["peak_jerk_g_s", "width_samples", "energy_s", "slow_ratio", "pre_dev_g", "post_dev_g",
+    shape = ["peak_jerk_g_s", "freq_hz", "width_samples", "energy_s", "slow_ratio", "pre_dev_g", "post_dev_g",
              "pre_move_g", "rhythm_corr"]
     slow = ev["rejected_reason"].str.contains(SLOW_REASON, regex=False)
     assert 10 < slow.sum() < len(ev)
@@ -241,3 +241,71 @@ def test_an_empty_sensor_next_to_a_real_one(jerk_night):
     assert bursts(result)["distribution"].tolist() == bursts(alone)["distribution"].tolist()
     assert set(result.activity["location"]) == {"wrist-left"}
     assert result.sleep == alone.sleep
+
+
+def _still_wrist(fs: float, seconds: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample times (ns) and acceleration (g) of a wrist lying still, 5 mg noise."""
+    n = int(seconds * fs)
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1)) + np.random.default_rng(seed).normal(0, 0.005, (n, 3))
+    return (np.arange(n) * (1e9 / fs)).astype(np.int64), acc
+
+
+def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not():
+    """RMS frequency: a 25 Hz ring decaying over ~30 ms (a knock on a sensor on its
+    strap) against a 1-cycle 0.15 s burst (a limb thrown by a muscle: ~8 Hz)."""
+    fs = 100.0
+    t_ns, acc = _still_wrist(fs, 300, seed=4)
+    t = np.arange(40) / fs
+    acc[10_000:10_040, 0] += 1.5 * np.exp(-2 * np.pi * 25 * 0.2 * t) * np.sin(2 * np.pi * 25 * t)
+    x = np.arange(15) / 15
+    acc[20_000:20_015, 0] += 1.5 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    rec = Recording(t_ns, acc.astype(np.float32), fs, "wrist-left")
+    ev = detect_night(rec).events
+    ring = ev[(ev["start"] - pd.Timestamp(100, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+    limb = ev[(ev["start"] - pd.Timestamp(200, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+    assert len(ring) == 1 and len(limb) == 1
+    assert ring["kind"].iloc[0] == "artefact" and ring["rejected_reason"].iloc[0] == IMPACT_REASON
+    assert ring["freq_hz"].iloc[0] == pytest.approx(25, abs=3)
+    assert ring["width_samples"].iloc[0] > DetectionConfig().spike_max_samples  # not a spike
+    assert limb["kind"].iloc[0] in JERK_SHAPED
+    assert limb["freq_hz"].iloc[0] == pytest.approx(1.25 / 0.15, abs=1.5)
+    # the rule is what rejects the ring
+    off = detect_night(rec, DetectionConfig(impact_min_hz=1e9)).events
+    assert off["kind"].isin(JERK_SHAPED).sum() == 2
+
+
+def _biomech_hour(**kw):
+    from dataclasses import replace
+
+    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+
+    cfg = replace(BIOMECH_VARIANTS["typical"], locations=("wrist-left",), fs=100.0,
+                  sleep_hours=(1.0, 1.0), **kw)
+    return simulate_biomech_night(cfg, seed=3)
+
+
+@pytest.mark.parametrize("front_end", ["point", "integrate", "lowpass"])
+def test_knocks_of_the_biomechanical_model_are_not_jerks(front_end):
+    """The independent model's knocks (a sub-sample half-sine ringing the strap at
+    12-35 Hz) are artefacts at 100 Hz through every front end; without the impact rule
+    most of them pass for jerks."""
+    night = _biomech_hour(knocks_per_night=(10, 10), jerks_per_night=(0, 0), front_end=front_end)
+    recs = list(night.recordings.values())
+    ev = detect_night(recs).events
+    knocks = night.confounders[night.confounders["kind"] == "knock"]
+    assert len(knocks) == 10
+    assert not ev["kind"].isin(JERK_SHAPED).any()
+    assert (ev["rejected_reason"] == IMPACT_REASON).sum() >= 6
+    assert detect_night(recs, DetectionConfig(impact_min_hz=1e9)).events["kind"].isin(JERK_SHAPED).sum() >= 6
+
+
+def test_jerks_of_the_biomechanical_model_are_slower_than_impacts():
+    night = _biomech_hour(knocks_per_night=(0, 0), jerks_per_night=(8, 8), front_end="point")
+    result = detect_night(list(night.recordings.values()))
+    found = bursts(result)
+    score = score_events(found, night.jerk_sensors, by="location")
+    assert score.tp == len(night.jerk_sensors) >= 4
+    assert (found["freq_hz"].iloc[score.matched["detected"]] < 12.5).all()
+    impacts = result.events[result.events["rejected_reason"] == IMPACT_REASON]
+    near = [(impacts["start"] - t).abs().min() for t in night.jerk_sensors["start"]] if len(impacts) else []
+    assert all(d > pd.Timedelta(seconds=1) for d in near)  # (a landing's impact may be one)
