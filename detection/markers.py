@@ -5,6 +5,9 @@ high-passed acceleration jumps above ``min_tap_g`` for at most ``tap_max_s``. A 
 is two such taps ``tap_gap_s`` apart, with the sensor otherwise still for ``quiet_s``
 before the first and after the second (so scratching, tremor or a restless limb, which
 make many peaks, are never taken for a marker, and a single knock is not one either).
+A tap knocks the sensor, not the limb: the limb lies as it did before (a strong jerk
+with a rebound also makes two brief peaks, but it usually leaves the limb some degrees
+away).
 
 :func:`find_markers` is a pure function on a :class:`~sensing.recording.Recording`
 returning one row per marker; :func:`exclude_markers` is the hook by which jerk
@@ -45,8 +48,8 @@ class MarkerConfig:
         ``min_tap_g``. Default 0.4.
     tap_max_s : float
         Longest tap (time above the moving level), s, or one sample period if that is
-        longer. Default 0.03: a finger's impact lasts 10-30 ms, a limb's jerk 40-300 ms
-        (whose two lobes must not pass for two taps).
+        longer. Default 0.08: a finger's impact lasts 10-30 ms, and rings the sensor on
+        its strap (12-35 Hz) for some tens of ms more.
     merge_s : float
         Moving samples closer than this belong to one movement, s. Default 0.05.
     tap_gap_s : tuple of float
@@ -57,6 +60,11 @@ class MarkerConfig:
         (the lobes of one jerk follow each other at once).
     quiet_s : float
         No movement this long before the first tap and after the second, s. Default 1.0.
+    max_tilt_deg : float
+        The limb's orientation (mean acceleration over the ``quiet_s`` before the first
+        tap and after the second) turns by at most this, degrees. Default 5: a tap does not
+        move the limb; a hypnic jerk leaves it a few to more than 10 degrees away in most
+        cases (the biomechanical model: 2-15 degrees after 70 % of its jerks).
     margin_s : float
         Jerk candidates starting within this of a marker's taps are the taps, s.
         Default 0.3.
@@ -70,6 +78,7 @@ class MarkerConfig:
     tap_gap_s: tuple[float, float] = (0.15, 0.6)
     between_s: float = 0.1
     quiet_s: float = 1.0
+    max_tilt_deg: float = 5.0
     margin_s: float = 0.3
 
     def __post_init__(self) -> None:
@@ -135,7 +144,7 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
         seg = rec.acc[lo:hi].astype(np.float64)
         # a moving median leaves a tap whole and its neighbours untouched
         hp = seg - np.stack([_moving_median(seg[:, j], k) for j in range(3)], axis=1)
-        rows += _double_taps(rec.time_ns[lo:hi], np.linalg.norm(hp, axis=1), cfg, rec.fs)
+        rows += _double_taps(rec.time_ns[lo:hi], seg, np.linalg.norm(hp, axis=1), cfg, rec.fs)
     out = pd.DataFrame(rows, columns=["start", "end", "peak_g"])
     if out.empty:
         return empty_markers()
@@ -166,9 +175,10 @@ def _moving_median(x: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _double_taps(t: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
+def _double_taps(t: np.ndarray, acc: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
                  fs: float) -> list[tuple[int, int, float]]:
-    """(first tap ns, second tap ns, peak g) of the double taps in one stretch (``fs`` Hz)."""
+    """(first tap ns, second tap ns, peak g) of the double taps in one stretch (``fs``
+    Hz; ``acc`` its acceleration, g, ``mag`` its high-passed magnitude)."""
     moving = np.flatnonzero(mag > cfg.min_tap_g * cfg.quiet_fraction)
     if len(moving) < 2:
         return []
@@ -185,7 +195,21 @@ def _double_taps(t: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
     pair = (tap[:-1] & tap[1:] & (gap >= cfg.tap_gap_s[0]) & (gap <= cfg.tap_gap_s[1])
             & (between >= cfg.between_s) & before & after)
     return [(int(t0[i]), int(t1[i + 1]), float(max(peak[i], peak[i + 1])))
-            for i in np.flatnonzero(pair)]
+            for i in np.flatnonzero(pair)
+            if _tilt_deg(t, acc, int(t0[i]), int(t1[i + 1]), cfg.quiet_s) <= cfg.max_tilt_deg]
+
+
+def _tilt_deg(t: np.ndarray, acc: np.ndarray, first_ns: int, last_ns: int, quiet_s: float) -> float:
+    """Angle between the mean acceleration over the ``quiet_s`` before ``first_ns`` and
+    over the ``quiet_s`` after ``last_ns`` (ns), degrees (0 when either side has no
+    sample)."""
+    q = int(quiet_s * 1e9)
+    a0, a1, b0, b1 = np.searchsorted(t, [first_ns - q, first_ns, last_ns + 1, last_ns + 1 + q])
+    if a1 <= a0 or b1 <= b0:
+        return 0.0
+    u, v = acc[a0:a1].mean(axis=0), acc[b0:b1].mean(axis=0)
+    cos = float(u @ v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-12)
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
 def exclude_markers(cands: pd.DataFrame, markers: pd.DataFrame,
