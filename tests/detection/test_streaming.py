@@ -11,7 +11,7 @@ from detection.night import sensor_candidates
 from sensing.errors import InvalidRecordingError
 
 COLS = ["start_ns", "end_ns", "kind", "rejected_reason", "axis", "clipped"]
-NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "score", "post_dev_g", "pre_dev_g", "rhythm_corr"]
+NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "rhythm_corr"]
 
 
 def stream(rec, chunks, cfg=None):
@@ -114,3 +114,18 @@ def test_batch_scan_in_windows_equals_one_pass(short_night, chunk_s):
     windowed = scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg, chunk_s=chunk_s)
     assert len(whole) > 3
     pd.testing.assert_frame_equal(whole.reset_index(drop=True), windowed.reset_index(drop=True))
+
+
+def test_stream_equals_batch_on_strap_ringing_knocks():
+    """The impact rule (100 Hz, the biomechanical model's knocks) decides the same live."""
+    from dataclasses import replace
+
+    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+
+    cfg = replace(BIOMECH_VARIANTS["typical"], locations=("wrist-left",), fs=100.0,
+                  sleep_hours=(1.0, 1.0), knocks_per_night=(10, 10), front_end="point")
+    rec = simulate_biomech_night(cfg, seed=3).recordings["wrist-left"]
+    batch = sensor_candidates(rec, DetectionConfig())
+    assert (batch["rejected_reason"] == "faster than a limb moves (an impact)").sum() >= 6
+    det, _, _, _ = stream(rec, [997, 3, 5000])
+    assert_same(det.events, batch)
