@@ -125,26 +125,42 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     k = max(int(round(cfg.highpass_window_s * rec.fs)), 3)
     # cheap pass: where a tap may be. The mean of each block of k samples lets a spike
     # through nearly whole (a tap of up to a third of the block moves it by a third at
-    # most; the threshold is half a tap); in float32, holding about one raw array more
-    n = len(rec)
+    # most; the threshold is half a tap); only in the blocks whose range allows a
+    # sample that far from their mean (a tenth to spare for rounding), in float32
+    n, thr = len(rec), (0.5 * cfg.min_tap_g) ** 2
     first = np.arange(0, n, k)
-    level = np.add.reduceat(rec.acc, first, axis=0) / np.diff(np.r_[first, n])[:, None]
-    dev = np.repeat(level.astype(np.float32), k, axis=0)[:n]
-    np.subtract(rec.acc, dev, out=dev)
-    rough = np.einsum("ij,ij->i", dev, dev)
-    del dev
-    cand = np.flatnonzero(rough > (0.5 * cfg.min_tap_g) ** 2)
+    span = np.maximum.reduceat(rec.acc, first, axis=0) - np.minimum.reduceat(rec.acc, first, axis=0)
+    busy = np.flatnonzero(np.einsum("ij,ij->i", span, span) > 0.9 * thr)
+    if not len(busy):
+        return empty_markers()
+    size = np.diff(np.r_[first, n])[busy]
+    idx = _stretches(first[busy], first[busy] + size)
+    level = np.add.reduceat(rec.acc[idx], np.cumsum(size) - size, axis=0) / size[:, None]
+    dev = rec.acc[idx] - np.repeat(level.astype(np.float32), size, axis=0)
+    cand = idx[np.einsum("ij,ij->i", dev, dev) > thr]
+    if not len(cand):
+        return empty_markers()
+    # two taps stand alone, apart by at least between_s: a bout of such deviations
+    # (parts less than quiet_s apart) shorter than that is one tap, and one longer than
+    # two taps and their gap, plus a block's smear, is movement, not a marker (an
+    # afternoon of activity would otherwise be median-filtered whole)
+    cut = np.flatnonzero(np.diff(cand) > cfg.quiet_s * rec.fs) + 1
+    a, b = cand[np.r_[0, cut]], cand[np.r_[cut - 1, len(cand) - 1]]
+    keep = ((b - a >= cfg.between_s * rec.fs - 1)
+            & (b - a <= (cfg.tap_gap_s[1] + max(cfg.tap_max_s, 1.0 / rec.fs)) * rec.fs + k))
+    cand = np.sort(np.r_[a[keep], b[keep]])
     if not len(cand):
         return empty_markers()
     pad = int((cfg.quiet_s + cfg.tap_gap_s[1] + cfg.highpass_window_s) * rec.fs) + k
     cut = np.flatnonzero(np.diff(cand) > 2 * pad) + 1
-    rows = []
-    for a, b in zip(cand[np.r_[0, cut]], cand[np.r_[cut - 1, len(cand) - 1]], strict=True):
-        lo, hi = max(a - pad, 0), min(b + pad + 1, len(rec))
-        seg = rec.acc[lo:hi].astype(np.float64)
-        # a moving median leaves a tap whole and its neighbours untouched
-        hp = seg - np.stack([_moving_median(seg[:, j], k) for j in range(3)], axis=1)
-        rows += _double_taps(rec.time_ns[lo:hi], seg, np.linalg.norm(hp, axis=1), cfg, rec.fs)
+    lo = np.maximum(cand[np.r_[0, cut]] - pad, 0)
+    hi = np.minimum(cand[np.r_[cut - 1, len(cand) - 1]] + pad + 1, n)
+    # the stretches around them, all at once: a moving median leaves a tap whole and its
+    # neighbours untouched
+    idx = _stretches(lo, hi)
+    hp = rec.acc[idx].astype(np.float64) - _moving_median(rec.acc, k, lo, hi)
+    rows = _double_taps(rec.time_ns[idx], np.repeat(np.arange(len(lo)), hi - lo),
+                        np.linalg.norm(hp, axis=1), cfg, rec)
     out = pd.DataFrame(rows, columns=["start", "end", "peak_g"])
     if out.empty:
         return empty_markers()
@@ -154,49 +170,60 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     return out[list(MARKER_COLUMNS)].astype(MARKER_COLUMNS)
 
 
-def _edge_padded(x: np.ndarray, k: int) -> np.ndarray:
-    """``x`` with its first and last values repeated so that a window of ``k`` samples
-    fits around every sample (``k // 2`` before it, ``(k - 1) // 2`` after it)."""
-    return np.concatenate([np.full(k // 2, x[0]), x, np.full((k - 1) // 2, x[-1])])
+def _stretches(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The indices ``lo[0]:hi[0]``, ``lo[1]:hi[1]``, ... concatenated."""
+    n = hi - lo
+    return np.arange(n.sum()) - np.repeat(np.cumsum(n) - n - lo, n)
 
 
-#: Samples whose moving median is computed at once (bounds the window copies: 16 MB at
-#: k = 25 in float64).
-MEDIAN_CHUNK = 1 << 16
+#: Samples whose moving median is computed at once (bounds the window copies: 15 MB at
+#: k = 25 in float64, three axes).
+MEDIAN_CHUNK = 1 << 14
 
 
-def _moving_median(x: np.ndarray, k: int) -> np.ndarray:
-    """Moving median over ``k`` samples around each sample (edges repeated; for an even
-    ``k`` the upper of the two middle values, as ``scipy.ndimage.median_filter``)."""
-    w = np.lib.stride_tricks.sliding_window_view(_edge_padded(x, k), k)
-    out = np.empty(len(x), dtype=x.dtype)
-    for i in range(0, len(x), MEDIAN_CHUNK):
-        out[i:i + MEDIAN_CHUNK] = np.partition(w[i:i + MEDIAN_CHUNK], k // 2, axis=1)[:, k // 2]
-    return out
+def _moving_median(x: np.ndarray, k: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Moving median over ``k`` samples around each sample of the stretches
+    ``x[lo[i]:hi[i]]``, each with its edges repeated, concatenated (float64, rows of
+    ``x``; for an even ``k`` the upper of the two middle values, as
+    ``scipy.ndimage.median_filter(mode="nearest")``)."""
+    # each stretch with its edges repeated, end to end: the windows across a joint are
+    # computed and dropped
+    n = hi - lo
+    padded = np.clip(_stretches(lo - k // 2, hi + (k - 1) // 2), np.repeat(lo, n + k - 1),
+                     np.repeat(hi - 1, n + k - 1))
+    w = np.lib.stride_tricks.sliding_window_view(x[padded], k, axis=0)
+    med = np.empty(w.shape[:-1])
+    for i in range(0, len(w), MEDIAN_CHUNK):
+        med[i:i + MEDIAN_CHUNK] = np.partition(w[i:i + MEDIAN_CHUNK], k // 2, axis=-1)[..., k // 2]
+    return med[_stretches(np.cumsum(n + k - 1) - (n + k - 1), np.cumsum(n + k - 1) - (k - 1))]
 
 
-def _double_taps(t: np.ndarray, acc: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
-                 fs: float) -> list[tuple[int, int, float]]:
-    """(first tap ns, second tap ns, peak g) of the double taps in one stretch (``fs``
-    Hz; ``acc`` its acceleration, g, ``mag`` its high-passed magnitude)."""
+def _double_taps(t: np.ndarray, stretch: np.ndarray, mag: np.ndarray, cfg: MarkerConfig,
+                 rec: Recording) -> list[tuple[int, int, float]]:
+    """(first tap ns, second tap ns, peak g) of the double taps in stretches of ``rec``
+    (``t`` their sample times, ns; ``stretch`` the stretch of each sample; ``mag`` the
+    high-passed magnitude, g)."""
     moving = np.flatnonzero(mag > cfg.min_tap_g * cfg.quiet_fraction)
     if len(moving) < 2:
         return []
-    first = np.r_[0, np.flatnonzero(np.diff(t[moving]) > cfg.merge_s * 1e9) + 1]
+    first = np.r_[0, np.flatnonzero((np.diff(t[moving]) > cfg.merge_s * 1e9)
+                                    | (np.diff(stretch[moving]) != 0)) + 1]
     last = np.r_[first[1:] - 1, len(moving) - 1]
     t0, t1 = t[moving[first]], t[moving[last]]
+    apart = stretch[moving[first]][1:] != stretch[moving[first]][:-1]  # runs (i, i + 1)
     peak = np.maximum.reduceat(mag[moving], first)
-    tap = (peak >= cfg.min_tap_g) & ((t1 - t0) <= max(cfg.tap_max_s, 1.0 / fs) * 1e9)
+    tap = (peak >= cfg.min_tap_g) & ((t1 - t0) <= max(cfg.tap_max_s, 1.0 / rec.fs) * 1e9)
     gap = (t0[1:] - t0[:-1]) / 1e9
     between = (t0[1:] - t1[:-1]) / 1e9
     quiet = cfg.quiet_s * 1e9
-    before = np.r_[True, t0[1:-1] - t1[:-2] > quiet]       # for the pair (i, i + 1)
-    after = np.r_[t0[2:] - t1[1:-1] > quiet, True]
-    pair = (tap[:-1] & tap[1:] & (gap >= cfg.tap_gap_s[0]) & (gap <= cfg.tap_gap_s[1])
+    before = np.r_[True, (t0[1:-1] - t1[:-2] > quiet) | apart[:-1]]  # for the pair (i, i + 1)
+    after = np.r_[(t0[2:] - t1[1:-1] > quiet) | apart[1:], True]
+    pair = (tap[:-1] & tap[1:] & ~apart & (gap >= cfg.tap_gap_s[0]) & (gap <= cfg.tap_gap_s[1])
             & (between >= cfg.between_s) & before & after)
     return [(int(t0[i]), int(t1[i + 1]), float(max(peak[i], peak[i + 1])))
             for i in np.flatnonzero(pair)
-            if _tilt_deg(t, acc, int(t0[i]), int(t1[i + 1]), cfg.quiet_s) <= cfg.max_tilt_deg]
+            if _tilt_deg(rec.time_ns, rec.acc, int(t0[i]), int(t1[i + 1]), cfg.quiet_s)
+            <= cfg.max_tilt_deg]
 
 
 def _tilt_deg(t: np.ndarray, acc: np.ndarray, first_ns: int, last_ns: int, quiet_s: float) -> float:

@@ -66,6 +66,26 @@ def test_double_tap_rules(gaps_s, amp, expected):
     assert len(find_markers(taps(gaps_s, amp))) == expected
 
 
+@pytest.mark.parametrize("fs", [25.0, 100.0])
+@pytest.mark.parametrize("gap_s", [0.16, 0.32, 0.44, 0.56])
+def test_double_taps_across_the_allowed_gaps_and_rates(fs, gap_s):
+    """The cheap pass keeps every bout as long as two taps and their gap (0.15-0.6 s)."""
+    assert len(find_markers(taps([gap_s], fs=fs, n=int(20 * fs)))) == 1
+
+
+@pytest.mark.parametrize("after_s, expected", [(0.5, 0), (1.5, 1)])
+def test_two_taps_inside_movement_are_no_marker(after_s, expected):
+    """Two taps within a second of a bout of brisk movement are part of it (the bout is
+    left out by the cheap pass); a second and a half after it they stand alone."""
+    fs = 50.0
+    rec = taps([0.3], fs=fs)  # taps at samples 300 and 315
+    acc = rec.acc.copy()
+    end = 300 - int(after_s * fs)
+    i = np.arange(end - 100, end)
+    acc[i, 1] = 0.8 * np.sign(np.sin(2 * np.pi * 3 * i / fs))  # 2 s of 3 Hz shaking
+    assert len(find_markers(Recording(rec.time_ns, acc, fs, rec.location))) == expected
+
+
 @pytest.mark.parametrize("tilt_deg, expected", [(0.0, 1), (3.0, 1), (9.0, 0), (20.0, 0)])
 def test_two_peaks_that_leave_the_limb_elsewhere_are_a_jerk_not_a_marker(tilt_deg, expected):
     """A tap knocks the sensor, not the limb: the same two peaks are a marker when the
@@ -104,8 +124,15 @@ def test_the_moving_median_is_scipys_median_filter(monkeypatch):
     for k in (3, 4, 12, 25):
         for n in (1, 6, 50, 301):
             x = np.round(rng.normal(size=n), 1)  # ties too
-            np.testing.assert_array_equal(markers._moving_median(x, k),
+            np.testing.assert_array_equal(markers._moving_median(x, k, np.r_[0], np.r_[n]),
                                           median_filter(x, size=k, mode="nearest"))
+            # stretches of it, each with its own edges, and three axes at once
+            lo, hi = np.r_[0, n // 3], np.r_[n // 3, n]
+            xyz = np.stack([x, -x, 2 * x], axis=1)
+            np.testing.assert_array_equal(
+                markers._moving_median(xyz, k, lo, hi),
+                np.concatenate([median_filter(xyz[a:b], size=(k, 1), mode="nearest")
+                                for a, b in zip(lo, hi, strict=True) if b > a]))
 
 
 @pytest.mark.parametrize("offset", range(0, 25, 3))
