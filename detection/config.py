@@ -196,8 +196,9 @@ class DetectionConfig:
         in bed), degrees. Default 45.
     rest_lead_s : float
         A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
-        candidate of the same sensor starts in the ``rest_lead_s`` before it (other jerks
-        may: jerks at sleep onset come in clusters), s. Default 30.
+        candidate of any sensor (but the jerk's own tilt, seen on another sensor) starts
+        in the ``rest_lead_s`` before it (other jerks may: jerks at sleep onset come in
+        clusters), s. Default 30.
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.

@@ -151,7 +151,9 @@ def find_markers(rec: Recording, config: MarkerConfig | None = None) -> pd.DataF
     cand = np.sort(np.r_[a[keep], b[keep]])
     if not len(cand):
         return empty_markers()
-    pad = int((cfg.quiet_s + cfg.tap_gap_s[1] + cfg.highpass_window_s) * rec.fs) + k
+    # around each bout (which holds both taps), the quiet second either side of them and
+    # the filter's reach
+    pad = int(np.ceil((cfg.quiet_s + max(cfg.tap_max_s, 1.0 / rec.fs)) * rec.fs)) + k
     cut = np.flatnonzero(np.diff(cand) > 2 * pad) + 1
     lo = np.maximum(cand[np.r_[0, cut]] - pad, 0)
     hi = np.minimum(cand[np.r_[cut - 1, len(cand) - 1]] + pad + 1, n)
