@@ -182,8 +182,11 @@ class DetectionConfig:
         onset is an estimate, and wrist actigraphy misplaces it by 15-20 min against
         polysomnography (``docs/detection.md``), s. Default 900.
     upright_active_mg : float
-        Epochs of a trunk or leg sensor with at least this ENMO are brisk activity
-        (walking), which happens upright, mg. Default 80.
+        Epochs of a trunk or leg sensor with at least this ENMO and this standard
+        deviation of the acceleration's norm are brisk activity (walking), which happens
+        upright, mg. Default 80. ENMO alone is not enough: a consumer sensor's
+        calibration offset (20-80 mg) lifts it while the sensor lies still, in some
+        orientations over 80 mg, and that posture would be learnt as upright.
     upright_min_active_s : float
         A trunk or leg sensor's upright direction is learnt only from at least this much
         brisk activity, s. Default 600 (a night in bed has far less).

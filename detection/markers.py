@@ -178,8 +178,8 @@ def _stretches(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.arange(n.sum()) - np.repeat(np.cumsum(n) - n - lo, n)
 
 
-#: Samples whose moving median is computed at once (bounds the window copies: 15 MB at
-#: k = 25 in float64, three axes).
+#: Samples whose moving median is computed at once (bounds the window copies: 5 MB at
+#: k = 25, three float32 axes).
 MEDIAN_CHUNK = 1 << 14
 
 

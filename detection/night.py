@@ -299,18 +299,20 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                                 cfg.awakening_move_s)
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
     per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long)
-    gravities = []  # per run, per sensor: (n, 3) gravity directions
+    gravities, spreads = [], []  # per run, per sensor: (n, 3) gravity directions, (n,) spread
     for e0, e1 in runs:
         n_ep = e1 - e0
-        changes, enmos, gravity = [], [], []
+        changes, enmos, gravity, spread = [], [], [], []
         for (_, r), masked in zip(pairs, masks, strict=True):
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
-            angle, enmo, g = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
-                                            e0 * ep_ns, n_ep, cfg.epoch_s)
+            angle, enmo, g, sd = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
+                                                e0 * ep_ns, n_ep, cfg.epoch_s)
             changes.append(np.abs(np.diff(angle, prepend=np.nan)))
             enmos.append(enmo)
             gravity.append(g)
+            spread.append(sd)
         gravities.append(gravity)
+        spreads.append(spread)
         change = np.vstack(changes)
         with np.errstate(invalid="ignore"):
             combined = np.fmax.reduce(change, axis=0)
@@ -321,7 +323,8 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
     refs = {k: upright_reference(np.vstack([g[k] for g in gravities]),
-                                 np.concatenate([run[2][k] for run in per_run]), cfg)
+                                 np.concatenate([run[2][k] for run in per_run]),
+                                 np.concatenate([sd[k] for sd in spreads]), cfg)
             for k, (_, r) in enumerate(pairs) if r.body_part.startswith(("trunk", "leg"))}
     periods, frames = [], []
     for (starts, change, enmos, combined, moving, long_moving), gravity in zip(per_run, gravities,

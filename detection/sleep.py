@@ -125,8 +125,10 @@ def epoch_runs(spans_ns: list[tuple[int, int]], epoch_s: float,
 
 
 def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epoch0_ns: int,
-                   n_epochs: int, epoch_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """z-angle, ENMO and gravity direction of each epoch of one sensor.
+                   n_epochs: int, epoch_s: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """z-angle, ENMO, gravity direction and spread of the magnitude of each epoch of one
+    sensor.
 
     Parameters
     ----------
@@ -150,6 +152,10 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
         Mean Euclidean norm minus one (floored at 0), mg (NaN for empty epochs).
     gravity : ndarray, shape (n_epochs, 3)
         Unit vector of the mean acceleration (NaN for empty epochs).
+    spread_mg : ndarray
+        Standard deviation of the Euclidean norm, mg (NaN for empty epochs): movement,
+        which a sensor's calibration offset (tens of mg on consumer sensors, enough to
+        lift ENMO while it lies still) does not change.
     """
     # sample times are sorted, so each epoch is one slice of the samples: sums are
     # np.add.reduceat over the slices (in float64, without a float64 copy of ``acc``), and
@@ -178,20 +184,23 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
     sq = np.square(acc[lo:hi, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
     sq += np.square(acc[lo:hi, 1], dtype=np.float64)
     sq += np.square(acc[lo:hi, 2], dtype=np.float64)
+    norm_sq = total(sq)
     np.sqrt(sq, out=sq)
+    norm = total(sq)
     sq -= 1.0
     np.maximum(sq, 0.0, out=sq)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my, mz = (np.where(count > 0, s / count, np.nan) for s in sums)
         angle = np.degrees(np.arctan2(mz, np.hypot(mx, my)))
         enmo_mg = 1000 * total(sq) / n
+        spread_mg = 1000 * np.sqrt(np.maximum(norm_sq / n - (norm / n) ** 2, 0.0))
         gravity = np.column_stack([mx, my, mz])
         gravity /= np.linalg.norm(gravity, axis=1, keepdims=True)
-    return angle, enmo_mg, gravity
+    return angle, enmo_mg, gravity, spread_mg
 
 
-def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, cfg: DetectionConfig
-                      ) -> np.ndarray | None:
+def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, spread_mg: np.ndarray,
+                      cfg: DetectionConfig) -> np.ndarray | None:
     """The direction gravity takes in a trunk or leg sensor when its wearer is upright,
     learnt from the recording itself: the mean direction over the epochs of brisk
     activity (walking), if there are enough of them and they agree.
@@ -200,8 +209,10 @@ def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, cfg: DetectionCo
     ----------
     gravity : ndarray, shape (n, 3)
         Unit gravity direction of each epoch of one sensor (:func:`epoch_activity`).
-    enmo_mg : ndarray, shape (n,)
-        ENMO of each epoch, mg.
+    enmo_mg, spread_mg : ndarray, shape (n,)
+        ENMO and standard deviation of the acceleration's norm in each epoch, mg
+        (:func:`epoch_activity`): brisk activity has both over ``upright_active_mg``
+        (a calibration offset lifts ENMO alone, a rollover in bed the spread alone).
     cfg : DetectionConfig
         ``upright_active_mg``, ``upright_min_active_s`` and ``upright_min_resultant``.
 
@@ -212,7 +223,8 @@ def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, cfg: DetectionCo
         orientation (a night in bed: its movements are rollovers, in many orientations).
     """
     with np.errstate(invalid="ignore"):
-        active = (enmo_mg >= cfg.upright_active_mg) & np.isfinite(gravity).all(axis=1)
+        active = ((enmo_mg >= cfg.upright_active_mg) & (spread_mg >= cfg.upright_active_mg)
+                  & np.isfinite(gravity).all(axis=1))
     if active.sum() * cfg.epoch_s < cfg.upright_min_active_s:
         return None
     mean = gravity[active].mean(axis=0)

@@ -8,6 +8,7 @@ import pytest
 
 from detection import DetectionConfig, detect_night
 from detection.sleep import (
+    epoch_activity,
     epoch_runs,
     long_bouts,
     sleep_periods,
@@ -150,13 +151,33 @@ def test_the_upright_direction_is_learnt_from_brisk_activity_in_one_orientation(
     still = np.tile([0.0, 1.0, 0.0], (500, 1))  # lying
     gravity = np.vstack([walk, still])
     enmo = np.r_[np.full(n_walk, 150.0), np.full(500, 2.0)]
-    ref = upright_reference(gravity, enmo, cfg)
+    ref = upright_reference(gravity, enmo, enmo, cfg)
     assert ref is not None and np.degrees(np.arccos(ref @ up)) < 3
     upright = upright_epochs(gravity, ref, cfg)
     assert upright[:n_walk].mean() > 0.95 and not upright[n_walk:].any()
     # too little brisk activity (a night in bed): no reference, nothing gated
-    assert upright_reference(gravity[n_walk - 20:], enmo[n_walk - 20:], cfg) is None
+    assert upright_reference(gravity[n_walk - 20:], enmo[n_walk - 20:], enmo[n_walk - 20:], cfg) is None
     # brisk movements in many orientations (rollovers, not walking): no reference
     spread = rng.standard_normal((n_walk, 3))
     spread /= np.linalg.norm(spread, axis=1, keepdims=True)
-    assert upright_reference(spread, np.full(n_walk, 150.0), cfg) is None
+    assert upright_reference(spread, np.full(n_walk, 150.0), np.full(n_walk, 150.0), cfg) is None
+
+
+def test_a_calibration_offset_is_not_brisk_activity():
+    """A consumer sensor lying still with an offset of 80 mg along gravity and 15 mg of
+    noise has an ENMO over 80 mg, yet does not move: 20 min of it teach no upright
+    direction (it would call that lying posture awake). 20 min of walking (2 Hz heel
+    strikes of 1 g) do."""
+    cfg = DetectionConfig()
+    fs, n_ep = 100.0, 240  # 20 min of 5 s epochs
+    t = np.arange(int(n_ep * cfg.epoch_s * fs)) * int(1e9 / fs)
+    rng = np.random.default_rng(3)
+    lying = np.tile([0.0, 1.08, 0.0], (len(t), 1)) + 0.015 * rng.standard_normal((len(t), 3))
+    steps = np.tile([0.0, 0.0, 1.0], (len(t), 1))
+    steps[np.arange(len(t)) % int(fs / 2) < 5, 2] += 1.0  # a 50 ms heel strike every 0.5 s
+    for acc, learnt in ((lying, False), (steps, True)):
+        _, enmo, gravity, spread = epoch_activity(t, acc.astype(np.float32), np.zeros(len(t), bool),
+                                                  0, n_ep, cfg.epoch_s)
+        if not learnt:
+            assert np.median(enmo) > cfg.upright_active_mg and np.median(spread) < 30
+        assert (upright_reference(gravity, enmo, spread, cfg) is not None) == learnt
