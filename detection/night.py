@@ -322,16 +322,20 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
-    refs = {k: upright_reference(np.vstack([g[k] for g in gravities]),
-                                 np.concatenate([run[2][k] for run in per_run]),
-                                 np.concatenate([sd[k] for sd in spreads]), cfg)
-            for k, (_, r) in enumerate(pairs) if r.body_part.startswith(("trunk", "leg"))}
+    learnt = {k: upright_reference(np.vstack([g[k] for g in gravities]),
+                                   np.concatenate([run[2][k] for run in per_run]),
+                                   np.concatenate([sd[k] for sd in spreads]), cfg)
+              for k, (_, r) in enumerate(pairs) if r.body_part.startswith(("trunk", "leg"))}
+    refs = {k: ref for k, ref in learnt.items() if ref is not None}
+    # lying is the trunk's posture: a shank can stand steep in bed (knees drawn up), so
+    # the legs speak only when no trunk sensor knows its upright direction
+    trunk = {k: ref for k, ref in refs.items() if pairs[k][1].body_part.startswith("trunk")}
+    refs = trunk or refs
     periods, frames = [], []
     for (starts, change, enmos, combined, moving, long_moving), gravity in zip(per_run, gravities,
                                                                              strict=True):
         for k, ref in refs.items():
-            if ref is not None:
-                combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
+            combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
         found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving)
         periods += found
         frames.append(pd.DataFrame(dict(

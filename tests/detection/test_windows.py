@@ -104,3 +104,19 @@ def test_an_evening_sitting_still_is_not_sleep_when_the_trunk_shows_the_wearer_u
     off = replace(result.config, upright_max_deg=1e-9)  # without the posture cue
     early = detect_night(list(night.recordings.values()), off)
     assert early.sleep.onset < true["lights_out"] - pd.Timedelta(hours=1)
+
+
+@pytest.mark.slow
+def test_the_trunk_lying_down_outweighs_a_steep_shank():
+    """Lying is the trunk's posture. On this night (the biomechanical model, seed 2002)
+    the sleeper lay with the knees drawn up for hours: the shank stood 21-31 degrees from
+    its upright direction while the trunk lay 88 degrees from its own. With the trunk
+    sensor the night is one, from lying down to getting up; the ankle alone calls those
+    hours awake and cuts the night in two."""
+    night = simulate_biomech_night(BIOMECH_VARIANTS["day-and-night"], seed=2002)
+    true = night.sleep["periods"][0]
+    result = detect_night(list(night.recordings.values()))
+    assert [p.kind for p in result.periods] == ["night"]
+    assert abs((result.sleep.wake - true["wake"]).total_seconds()) < 15 * 60
+    legs_only = detect_night([night.recordings[k] for k in ("wrist-left", "ankle-right")])
+    assert abs((legs_only.sleep.wake - true["wake"]).total_seconds()) > 3600
