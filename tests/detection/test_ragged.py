@@ -4,7 +4,7 @@ samples; each ragged helper equals the plain per-range computation it replaces."
 import numpy as np
 import pytest
 
-from detection.candidates import _Ranges, _rhythm, _runs, _span_reduce, _spare, covered
+from detection.candidates import _clipped, _first_out, _Ranges, _rhythm, _runs, covered
 
 
 def _random_ranges(rng, n, m):
@@ -35,16 +35,36 @@ def test_ranges_reduce_and_mean_equal_a_loop_over_ranges():
         np.testing.assert_allclose(kept[i], seg[seg[:, 1] > 0, 2].sum(), rtol=1e-12, atol=1e-12)
 
 
-def test_span_reduce_equals_a_loop_over_ranges_including_the_last_sample():
+@pytest.mark.parametrize("last", [False, True])
+@pytest.mark.parametrize("bands", [(), (1,), (4, 16), (16, 64), (100,)])
+def test_first_out_equals_a_loop_over_ranges_whatever_the_bands(last, bands):
     rng = np.random.default_rng(1)
     n = 400
-    v = _spare(n)
-    v[:n] = rng.random(n)
+    acc = rng.normal(0, 0.05, (n, 3))
+    acc[rng.random(n) < 0.03] += 1.0  # samples that leave the reference
     a, b = _random_ranges(rng, n, 80)
-    got = _span_reduce(np.maximum, v, a, b, 0.0)
-    want = [v[lo:hi].max() if hi > lo else 0.0 for lo, hi in zip(a, b, strict=True)]
+    ref, low = rng.normal(0, 0.01, (80, 3)), rng.uniform(0.2, 0.8, 80)
+    got = _first_out(acc, ref, low, a, b, last=last, bands=bands)
+    want = []
+    for i, (lo, hi) in enumerate(zip(a, b, strict=True)):
+        out = lo + np.flatnonzero(np.linalg.norm(acc[lo:hi] - ref[i], axis=1) > low[i])
+        want.append((out[-1] if last else out[0]) if len(out) else -1)
     np.testing.assert_array_equal(got, want)
-    assert len(_span_reduce(np.maximum, v, a[:0], b[:0], 0.0)) == 0
+    assert 0 < (got >= 0).sum() < len(a)  # both outcomes occur
+
+
+def test_clipped_equals_a_loop_over_ranges():
+    rng = np.random.default_rng(2)
+    acc = rng.normal(0, 0.5, (400, 3))
+    a, b = _random_ranges(rng, len(acc), 80)
+    r = _Ranges.span(a, b)
+    assert not _clipped(acc, r, (2.0, 4.0)).any()  # no sample near 2 g: not looked at
+    acc[rng.integers(0, 400, 12), rng.integers(0, 3, 12)] = rng.choice([-4.0, 2.0, 3.0], 12)
+    got = _clipped(acc, r, (2.0, 4.0))
+    want = [hi > lo and any(abs(np.abs(acc[lo:hi]).max() - g) <= 0.002 * g for g in (2.0, 4.0))
+            for lo, hi in zip(a, b, strict=True)]
+    np.testing.assert_array_equal(got, want)
+    assert 0 < got.sum() < len(a)
 
 
 def _rhythm_one(hp, fs, band):
