@@ -104,9 +104,9 @@ class DetectionConfig:
         (``freq_hz``) above this is an impact ringing the sensor on its strap (12-35 Hz),
         not a limb: kind ``artefact``. A limb's acceleration follows the muscle's torque,
         an EMG burst of at least 40 ms per lobe smoothed by the twitch and the limb's
-        inertia, which keeps it below about 12.5 Hz. Takes effect from about 70 Hz
-        sampling up (the RMS frequency of samples stays below 0.23 x the rate). Hz.
-        Default 15.
+        inertia, which keeps it below about 12.5 Hz. Takes effect from about 40 Hz
+        sampling up (no frequency over half the rate shows, and an anti-alias filter
+        keeps less). Hz. Default 15.
     clip_ranges_g : tuple of float
         Full-scale ranges of accelerometers, g; a sample within 0.2 % of one is clipped.
         Default (2, 4, 8, 16).
