@@ -614,7 +614,8 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     # slow movement in the seconds before, away from strong bursts (a rotation the burst
     # ends, e.g. a landing, or a fidget under way; a jerk comes out of rest): the slow
     # change where neither end of its lag is near a burst
-    rt = _Ranges.span(np.maximum(s - ns.gap - ns.turn, ns.lag), np.maximum(s - ns.gap, ns.lag))
+    rt_end = np.maximum(s - ns.gap, ns.lag)
+    rt = _Ranges.span(np.where(slow, rt_end, np.maximum(s - ns.gap - ns.turn, ns.lag)), rt_end)
     moved = np.where(inburst[rt.idx] | inburst[rt.idx - ns.lag], 0.0, d[rt.idx])
     pre_move = rt.reduce(np.maximum, moved, 0.0)
     clipped = _clipped(acc, r, cfg.clip_ranges_g)

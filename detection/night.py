@@ -339,7 +339,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
         found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving)
         periods += found
         frames.append(pd.DataFrame(dict(
-            start=np.tile(starts, len(pairs)),
+            start=starts[np.tile(np.arange(len(starts)), len(pairs))],
             location=np.repeat([key for key, _ in pairs], len(starts)),
             angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
             asleep=np.tile(asleep, len(pairs)))))
