@@ -170,6 +170,11 @@ class DetectionConfig:
     min_night_s : float
         A sleep period at least this long is a night's main sleep; a shorter one is a nap
         (unless no period of its run is longer), s. Default 10800 (3 h).
+    min_night_spacing_s : float
+        The onsets of two nights lie at least this far apart: of two periods of
+        ``min_night_s`` or more whose onsets are closer, the shorter is a nap, s (one main
+        sleep a day, as GGIR's one sleep period time window per day; a quiet day on a
+        wrist alone can look like hours of sleep). Default 43200 (12 h).
     max_rest_s : float
         Lights out (rest onset) lies at most this long before sleep onset, s. Default 3600.
     epoch_join_gap_s : float
@@ -269,6 +274,7 @@ class DetectionConfig:
     min_sleep_block_s: float = 1800.0
     max_sleep_gap_s: float = 3600.0
     min_night_s: float = 10800.0
+    min_night_spacing_s: float = 43200.0
     max_rest_s: float = 3600.0
     epoch_join_gap_s: float = 3600.0
     onset_uncertainty_s: float = 900.0

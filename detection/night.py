@@ -18,6 +18,7 @@ from detection.sleep import (
     epoch_activity,
     epoch_runs,
     long_bouts,
+    one_night_a_day,
     rolling_median,
     sleep_periods,
     sleep_threshold,
@@ -343,7 +344,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             location=np.repeat([key for key, _ in pairs], len(starts)),
             angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
             asleep=np.tile(asleep, len(pairs)))))
-    return periods, pd.concat(frames, ignore_index=True)
+    return one_night_a_day(periods, cfg), pd.concat(frames, ignore_index=True)
 
 
 def _overlapped(start_ns: np.ndarray, end_ns: np.ndarray, e0: int, n_ep: int, ep_ns: int) -> np.ndarray:

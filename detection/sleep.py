@@ -300,6 +300,22 @@ def _calm_onset(roll_aw: np.ndarray, lo: int, hi: int, level: float, need: int) 
     return lo + runs[0] if runs else lo
 
 
+def one_night_a_day(periods: list[SleepWindow], cfg: DetectionConfig) -> list[SleepWindow]:
+    """``periods`` (in time order) with each night whose onset lies within
+    ``min_night_spacing_s`` of a longer night's onset made a nap (one main sleep a day)."""
+    nights = sorted((i for i, p in enumerate(periods) if p.kind == "night"),
+                    key=lambda i: -periods[i].period_s)
+    onset_s = [np.nan if p.onset is None else p.onset.value / 1e9 for p in periods]
+    kept: list[int] = []
+    out = list(periods)
+    for i in nights:
+        if any(abs(onset_s[i] - onset_s[k]) < cfg.min_night_spacing_s for k in kept):
+            out[i] = replace(periods[i], kind="nap")
+        else:
+            kept.append(i)
+    return out
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     d = np.diff(mask.astype(np.int8), prepend=0, append=0)
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
@@ -414,7 +430,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
             if b1 - b0 >= gap or len(_runs(parts[b0:b1])) >= 2:
                 active[onset + b0:onset + b1] = True
         for (_, b), (c, _) in zip(grp[:-1], grp[1:], strict=True):  # between joined blocks
-            active[b:c] = True
+            active[max(b, onset):max(c, onset)] = True  # (after the onset: before it is wake)
         long = np.zeros(n, bool) if long_moving is None else long_moving
         active[onset:a1] |= long[onset:a1]
         aw = [(b0, b1) for b0, b1 in _runs(active)

@@ -8,9 +8,11 @@ import pytest
 
 from detection import DetectionConfig, detect_night
 from detection.sleep import (
+    SleepWindow,
     epoch_activity,
     epoch_runs,
     long_bouts,
+    one_night_a_day,
     sleep_periods,
     upright_epochs,
     upright_reference,
@@ -128,6 +130,20 @@ def test_movements_make_sleep_onset_later_than_stillness_alone():
     assert periods[0].onset == starts[720 + 20 * 12 + 1]
 
 
+def test_no_awakening_before_the_sleep_onset():
+    """Quiet wake with fidgets (a still block, then 20 min up), then the night: the
+    onset follows the fidgets, and the time up before it is wake, not an awakening
+    (HDCZA's stretch between joined blocks is one only after the onset)."""
+    starts, change = _epochs([(2, 3.0), (0.75, 0.01), (20 / 60, 3.0), (7, 0.01), (1, 3.0)])
+    up = int((2.75 + 20 / 60) * 720)  # back in bed
+    moving = np.zeros(len(change), bool)
+    moving[2 * 720:up:24] = True  # a fidget every 2 min
+    periods, _ = sleep_periods(starts, change, moving, 0.3, CFG)
+    night = periods[0]
+    assert night.onset > starts[int(2.75 * 720)]  # after the still block
+    assert all(a >= night.onset for a, _ in night.awakenings)
+
+
 def test_epochs_follow_the_data_not_the_span_of_its_timestamps():
     spans = [(0, 600 * 10**9), (365 * 86400 * 10**9, (365 * 86400 + 600) * 10**9)]
     runs = epoch_runs(spans, 5.0, 3600.0)
@@ -181,3 +197,20 @@ def test_a_calibration_offset_is_not_brisk_activity():
         if not learnt:
             assert np.median(enmo) > cfg.upright_active_mg and np.median(spread) < 30
         assert (upright_reference(gravity, enmo, spread, cfg) is not None) == learnt
+
+
+def test_one_night_a_day():
+    """A quiet day on a wrist alone can hold hours of stillness: of two periods of 3 h
+    or more whose onsets are less than 12 h apart, the shorter is a nap; nights a day
+    apart stay nights."""
+    t = pd.Timestamp("2026-01-05T22:00Z")
+    h = pd.Timedelta(hours=1)
+
+    def period(onset_h, hours):
+        return SleepWindow(onset=t + onset_h * h, wake=t + (onset_h + hours) * h, kind="night")
+
+    periods = [period(0, 8), period(10, 4), period(24, 7.5), period(48, 3.5)]
+    assert [p.kind for p in one_night_a_day(periods, CFG)] == ["night", "nap", "night", "night"]
+    # the longer of the two keeps the night, whichever comes first
+    periods = [period(0, 3.5), period(8, 9)]
+    assert [p.kind for p in one_night_a_day(periods, CFG)] == ["nap", "night"]
