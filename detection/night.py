@@ -25,7 +25,7 @@ from detection.sleep import (
     upright_epochs,
     upright_reference,
 )
-from sensing.body import phase_of
+from sensing.body import LOCATIONS, phase_of
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording
 
@@ -152,8 +152,15 @@ def segments(time_ns: np.ndarray, fs: float) -> list[tuple[int, int]]:
     return list(zip(b[:-1].tolist(), b[1:].tolist(), strict=True))
 
 
-def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
-    """Relabel one sensor's candidates that form a PLM series as kind ``plm`` (sorted).
+def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.DataFrame:
+    """Relabel the candidates of one sensor at ``location`` that form a PLM series as kind
+    ``plm`` (sorted).
+
+    Only a leg's: periodic limb movements are the legs' (the AASM scores them on the
+    anterior tibialis EMG), and an arm's or the trunk's periodic movements are ordinary
+    movement, which shows the sleeper awake (labelled ``plm`` it was masked and hidden
+    from the sleep analysis: a wrist-only week had 1 398 of them). An unknown location
+    is not taken for a leg.
 
     Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
@@ -164,7 +171,7 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig) -> pd.DataFrame:
     first) is one of its brisk onsets.
     """
     cands = cands.sort_values("start_ns", ignore_index=True)
-    if cands.empty:
+    if cands.empty or not LOCATIONS[location].startswith("leg"):
         return cands
     start, dur = cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy()
     kind = cands["kind"].to_numpy()
@@ -196,7 +203,7 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig,
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
     taps = find_markers(rec) if markers is None else markers
-    return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), taps), cfg)
+    return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), taps), cfg, rec.location)
 
 
 def sensor_key(rec: Recording, i: int) -> str:

@@ -251,7 +251,7 @@ class StreamingDetector:
                                   duration_s=[r["duration_s"] for r in self._rows],
                                   kind=self._kind0, rejected_reason=self._reason0,
                                   _id=range(len(self._rows))))
-        relabelled = label_plm(frame, self.cfg)
+        relabelled = label_plm(frame, self.cfg, self.location)
         plm = relabelled[relabelled["kind"] == "plm"]
         for i, reason in zip(plm["_id"].tolist(), plm["rejected_reason"].tolist(), strict=True):
             if self._rows[i]["kind"] != "plm":

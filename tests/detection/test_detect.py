@@ -111,6 +111,19 @@ def test_plm_series_are_labelled_not_counted(plm_night):
     assert labelled["rejected_reason"].str.startswith("periodic limb movement series").all()
 
 
+def test_only_a_legs_periodic_movements_are_plms(plm_night):
+    """The AASM scores PLMs on the legs: the same samples worn on a wrist (or at an
+    unknown place) are ordinary movements, which show the sleeper awake."""
+    ankle = plm_night.recordings["ankle-left"]
+    as_ankle = detect_night(ankle).events
+    assert (as_ankle["kind"] == "plm").sum() >= 10
+    for place in ("wrist-left", "unknown"):
+        moved = Recording(ankle.time_ns, ankle.acc, ankle.fs, place)
+        ev = detect_night(moved).events
+        assert not (ev["kind"] == "plm").any()
+        assert (ev["kind"] == "movement").sum() >= (as_ankle["kind"] == "plm").sum()
+
+
 def test_scratching_tremor_and_knocks_are_not_jerks(lookalike_night):
     result = detect_night(list(lookalike_night.recordings.values()))
     assert len(bursts(result)) == 0

@@ -91,8 +91,9 @@ def test_where_a_burst_happens_decides_its_kind():
 def test_an_evening_sitting_still_is_not_sleep_when_the_trunk_shows_the_wearer_upright():
     """Hours of quiet evening (the biomechanical model's sedentary day) look like sleep
     to the limbs' stillness (HDCZA put this night's onset 4 h early, with 8 evening
-    bursts counted), but the trunk and the ankle are upright, so the night starts when
-    the wearer lies down, and no evening burst is counted."""
+    bursts counted, before an arm's periodic movements showed wake; without the cue the
+    evening still holds two naps), but the trunk and the ankle are upright, so the night
+    starts when the wearer lies down, and no evening burst is counted."""
     night = simulate_biomech_night(BIOMECH_VARIANTS["day-and-night"], seed=5)
     true = night.sleep["periods"][0]
     result = detect_night(list(night.recordings.values()))
@@ -103,7 +104,10 @@ def test_an_evening_sitting_still_is_not_sleep_when_the_trunk_shows_the_wearer_u
     assert (counted >= true["lights_out"] - pd.Timedelta(minutes=5)).all()
     off = replace(result.config, upright_max_deg=1e-9)  # without the posture cue
     early = detect_night(list(night.recordings.values()), off)
-    assert early.sleep.onset < true["lights_out"] - pd.Timedelta(hours=1)
+    evening = true["lights_out"] - pd.Timedelta(minutes=10)
+    for r, naps in ((result, 0), (early, 2)):
+        assert sum(p.kind == "nap" and p.onset < evening for p in r.periods) == naps
+    assert not result.activity.loc[result.activity["start"] < evening, "asleep"].any()
 
 
 @pytest.mark.slow
