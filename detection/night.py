@@ -291,7 +291,8 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     Epochs are built per run of data (:func:`detection.sleep.epoch_runs`), so memory and
     time follow the samples whatever the timestamps span; the HDCZA threshold is one for
     the whole recording, floored at half a step of the coarsest sensor's resolution
-    (:func:`detection.candidates.resolution_g`, at 1 g).
+    (:func:`detection.candidates.resolution_g`, at 1 g); one night a day over all runs
+    (:func:`detection.sleep.one_night_a_day`).
     """
     pairs = [(key, r) for key, r in zip(per_sensor, recs, strict=True) if len(r)]
     if not pairs:
