@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from detection.config import DetectionConfig
+from sensing.body import LOCATIONS
 
 #: Columns of the per-sensor candidate table (before night-level columns are added).
 CANDIDATE_COLUMNS = {
@@ -111,6 +112,14 @@ def for_resolution(cfg: DetectionConfig, res_g: float) -> DetectionConfig:
     return replace(cfg, min_move_g=max(cfg.min_move_g, floor),
                    min_extent_g=max(cfg.min_extent_g, floor),
                    min_peak_g=max(cfg.min_peak_g, 2 * floor))
+
+
+def for_location(cfg: DetectionConfig, location: str) -> DetectionConfig:
+    """``cfg`` for a sensor worn at ``location`` (a key of :data:`sensing.body.LOCATIONS`):
+    on the trunk ``min_peak_g`` is ``trunk_peak_factor`` of the limbs'."""
+    if LOCATIONS.get(location) != "trunk":
+        return cfg
+    return replace(cfg, min_peak_g=cfg.trunk_peak_factor * cfg.min_peak_g)
 
 
 def moving_mean(x: np.ndarray, width: int) -> np.ndarray:

@@ -43,6 +43,12 @@ class DetectionConfig:
         A candidate's peak must exceed ``threshold_factor`` times the noise floor. Default 10.
     min_peak_g : float
         ... and at least this high-passed magnitude, g. Default 0.15.
+    trunk_peak_factor : float
+        On a trunk sensor ``min_peak_g`` is this fraction of the limbs': the trunk's mass
+        lets the same muscle impulse accelerate it less than a distal limb (adults' hip
+        activity cut-points are 1.4-1.7x below the non-dominant wrist's for the same
+        activities: moderate 69.1 vs 100.6 mg, vigorous 258.7 vs 428.8 mg, ActiGraph;
+        Hildebrand et al. 2014/2016). Default 0.67 (0.10 g).
     resolution_g : float
         The sensor's resolution (one step of its values), g; 0 (the default) estimates it
         from the samples (:func:`detection.candidates.resolution_g`). Set it for live
@@ -236,6 +242,7 @@ class DetectionConfig:
     floor_window_s: float = 30.0
     threshold_factor: float = 10.0
     min_peak_g: float = 0.15
+    trunk_peak_factor: float = 0.67
     resolution_g: float = 0.0
     resolution_factor: float = 3.0
     extent_factor: float = 4.0

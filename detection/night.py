@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 
 from detection import rules
-from detection.candidates import SLOW_REASON, covered, for_resolution, resolution_g, scan
+from detection.candidates import (
+    SLOW_REASON,
+    covered,
+    for_location,
+    for_resolution,
+    resolution_g,
+    scan,
+)
 from detection.config import DetectionConfig
 from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
@@ -196,9 +203,10 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig,
     """All candidates of one recording (each gap-free segment scanned on its own), with
     the sleeper's double-tap markers relabelled (never jerks) and PLM series labelled; the
     floors are raised above the sensor's resolution (``cfg.resolution_g``, or estimated
-    from the samples when it is 0). ``markers``: the recording's double taps, when they
-    are already found (:func:`detection.markers.find_markers`)."""
-    cfg = for_resolution(cfg, cfg.resolution_g or resolution_g(rec.acc))
+    from the samples when it is 0), and fitted to where the sensor is worn
+    (:func:`detection.candidates.for_location`). ``markers``: the recording's double taps,
+    when they are already found (:func:`detection.markers.find_markers`)."""
+    cfg = for_resolution(for_location(cfg, rec.location), cfg.resolution_g or resolution_g(rec.acc))
     parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)

@@ -29,6 +29,7 @@ from detection.candidates import (
     Samples,
     block_floors,
     find,
+    for_location,
     highpass,
     quiet_end,
     slow_change,
@@ -83,7 +84,7 @@ class StreamingDetector:
         if location not in LOCATIONS:
             raise InvalidRecordingError(f"unknown location {location!r}; expected one of {', '.join(LOCATIONS)}")
         self.fs, self.location = float(fs), location
-        self.cfg = config or DetectionConfig()
+        self.cfg = for_location(config or DetectionConfig(), location)
         self.ns = Samples.of(self.cfg, self.fs)
         self._gap_ns = GAP_FACTOR * 1e9 / self.fs
         self._step = max(1, round(PROCESS_EVERY_S * self.fs))

@@ -12,10 +12,12 @@ from detection import (
     JERK_SHAPED,
     DetectionConfig,
     NightResult,
+    StreamingDetector,
     detect_night,
     score_events,
 )
 from detection.candidates import IMPACT_REASON, SLOW_REASON
+from detection.night import sensor_candidates
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
@@ -336,3 +338,27 @@ def test_jerks_of_the_biomechanical_model_are_slower_than_impacts(fs, front_end)
     impacts = result.events[result.events["rejected_reason"] == IMPACT_REASON]
     near = [(impacts["start"] - t).abs().min() for t in night.jerk_sensors["start"]] if len(impacts) else []
     assert all(d > pd.Timedelta(seconds=1) for d in near)  # (a landing's impact may be one)
+
+
+def test_a_small_jerk_is_a_candidate_on_the_trunk_only():
+    """The trunk's peak floor is ``trunk_peak_factor`` of the limbs' (its mass moves less
+    for the same impulse): a 0.12 g jerk is a candidate there and below a wrist's floor;
+    streaming finds what batch does."""
+    fs, n = 50.0, 3000
+    rng = np.random.default_rng(3)
+    acc = (np.float32([0, 0, 1]) + rng.normal(0, 0.003, (n, 3))).astype(np.float32)
+    t = np.arange(8) / fs
+    acc[1500:1508, 0] += (0.12 * np.sin(2 * np.pi * t / 0.16)).astype(np.float32)
+    wrist = _rec(n, fs, acc)
+    trunk = Recording(wrist.time_ns, acc, fs, "trunk")
+    cfg = DetectionConfig()
+    assert cfg.trunk_peak_factor * cfg.min_peak_g < 0.11 < cfg.min_peak_g
+    assert len(sensor_candidates(wrist, cfg)) == 0
+    found = sensor_candidates(trunk, cfg)
+    assert len(found) == 1 and found["kind"].iloc[0] == "jerk"
+    assert found["start_ns"].iloc[0] == pytest.approx(wrist.time_ns[1500], abs=4e7)
+    det = StreamingDetector(fs, "trunk")
+    live = pd.concat([det.push(trunk.time_ns[i:i + 100], trunk.acc[i:i + 100]) for i in range(0, n, 100)]
+                     + [det.flush()])
+    assert live["start_ns"].tolist() == found["start_ns"].tolist()
+    assert live["kind"].tolist() == found["kind"].tolist()
