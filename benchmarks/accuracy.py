@@ -29,7 +29,14 @@ with double-tap marks after some jerks, or real nights given with ``--recordings
 marks with a detected jerk within 15 s, their share with a 95 % Wilson interval, and
 detected jerks with no mark; on simulated nights also how many true marks were found.
 
+``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
+source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only detects
+(``--nights 6 --jobs 2``: about 1 min instead of 5); ``--set NAME=VALUE`` changes a
+``DetectionConfig`` threshold for the run (repeatable), to try one before changing its
+default.
+
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0] [--jobs 2]
+                                     [--cache DIR] [--set NAME=VALUE ...]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -37,15 +44,21 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
+import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from detection import DetectionConfig, detect_night, score_events
 from sensing.body import FALLING_ASLEEP_PHASES, phase_of
+from sensing.errors import HypnicError
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 
@@ -62,8 +75,42 @@ def variants() -> list[str]:
     return ["hypnic-sim", *(f"biomech:{name}" for name in BIOMECH_VARIANTS)]
 
 
-def simulate(variant: str, i: int, seed: int):
-    """Night ``i`` of a variant (seeded)."""
+#: The repository (the simulators' source is under it).
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def simulator_version(root: Path = ROOT) -> str:
+    """Fingerprint of the simulators' source (every ``.py`` of ``simulation`` and
+    ``sensing`` under ``root``) and of numpy's version: a cached night of other code is
+    not reused."""
+    h = hashlib.sha256(np.__version__.encode())
+    for path in sorted([*(root / "simulation").rglob("*.py"), *(root / "sensing").rglob("*.py")]):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def simulate(variant: str, i: int, seed: int, cache: Path | None = None):
+    """Night ``i`` of a variant (seeded); with ``cache`` (a folder), read from a pickle
+    there when one of the same simulators' source exists, else simulated and written
+    (:func:`simulator_version`)."""
+    if cache is None:
+        return _simulate(variant, i, seed)
+    path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}-{simulator_version()}.pkl"
+    if path.exists():
+        with path.open("rb") as f:
+            return pickle.load(f)
+    night = _simulate(variant, i, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    with part.open("wb") as f:
+        pickle.dump(night, f, protocol=pickle.HIGHEST_PROTOCOL)
+    part.replace(path)  # whole or absent, whatever else runs
+    return night
+
+
+def _simulate(variant: str, i: int, seed: int):
     if variant == "hypnic-sim":
         cfg = NightConfig(fs=RATES[i % len(RATES)], locations=LOCATION_SETS[i % len(LOCATION_SETS)],
                           expected_jerks=6.0, plm=True, n_scratch=3, n_tremor=2, n_knocks=3,
@@ -121,13 +168,13 @@ def evaluate(night, result, tolerance_s: float) -> dict:
                 onset_err_min=errs, nights=len(true_nights(night)))
 
 
-def run_one(args: tuple[str, int, int, float]) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s = args
+def run_one(args: tuple[str, int, int, float, Path | None, dict]) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides = args
     t = time.perf_counter()
-    night = simulate(variant, i, seed)
+    night = simulate(variant, i, seed, cache)
     t_sim = time.perf_counter() - t
     t = time.perf_counter()
-    result = detect_night(list(night.recordings.values()), DetectionConfig())
+    result = detect_night(list(night.recordings.values()), replace(DetectionConfig(), **overrides))
     return variant, evaluate(night, result, tolerance_s), t_sim, time.perf_counter() - t
 
 
@@ -149,7 +196,6 @@ def summarise(rows: list[dict]) -> dict:
 def against_marks(nights: int, seed: int, recordings: list[str]) -> dict:
     """Detections scored against felt-it marks (see the module docstring)."""
     import datetime as dt
-    from dataclasses import replace
 
     from analysis.agreement import MARK_WINDOW_S, agreement
     from detection.markers import find_markers
@@ -176,6 +222,27 @@ def against_marks(nights: int, seed: int, recordings: list[str]) -> dict:
     return out
 
 
+def config_overrides(items: list[str], ap: argparse.ArgumentParser) -> dict:
+    """``NAME=VALUE`` items as DetectionConfig overrides (numbers, of the field's type)."""
+    numeric = {f.name: type(f.default) for f in fields(DetectionConfig)
+               if isinstance(f.default, (int, float)) and not isinstance(f.default, bool)}
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in numeric:
+            ap.error(f"--set {item}: {name!r} is not a numeric DetectionConfig field "
+                     f"({', '.join(sorted(numeric))})")
+        try:
+            out[name] = numeric[name](value)
+        except ValueError:
+            ap.error(f"--set {item}: {value!r} is not a number")
+    try:
+        replace(DetectionConfig(), **out)
+    except HypnicError as e:
+        ap.error(f"--set: {e}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nights", type=int, default=4, help="nights per variant")
@@ -186,13 +253,18 @@ def main() -> None:
     ap.add_argument("--against", choices=("truth", "marks"), default="truth")
     ap.add_argument("--recordings", nargs="*", default=[],
                     help="real nights (one file each) scored against their marks")
+    ap.add_argument("--cache", type=Path, help="folder to keep the simulated nights in")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
+    overrides = config_overrides(args.set, ap)
     if args.against == "marks" or args.recordings:
         print(json.dumps(against_marks(args.nights, args.seed, args.recordings), indent=1,
                          default=float))
         return
     names = [v for v in args.variants.split(",") if v] or variants()
-    tasks = [(v, i, args.seed, args.tolerance) for v in names for i in range(args.nights)]
+    tasks = [(v, i, args.seed, args.tolerance, args.cache, overrides)
+             for v in names for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
     with ProcessPoolExecutor(args.jobs) as pool:
@@ -208,6 +280,7 @@ def main() -> None:
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seed=args.seed, tolerance_s=args.tolerance,
+                          config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1]) for k, v in worst.items()},
                           all_variants=summarise([r for rs in rows.values() for r in rs]),
                           per_variant=per, simulate_s=round(t_sim, 1), detect_s=round(t_det, 1)),

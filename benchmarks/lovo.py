@@ -10,7 +10,7 @@ the *other* variants (mean F1 breaks ties), and scores it on the variant left ou
 left-out F1 close to the defaults' F1 on that variant means the defaults are not tuned
 to it. Prints one JSON object.
 
-Usage: python benchmarks/lovo.py [--nights 3] [--variants a,b] [--jobs 2]
+Usage: python benchmarks/lovo.py [--nights 3] [--variants a,b] [--jobs 2] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 from accuracy import evaluate, simulate, summarise, variants
 
@@ -38,9 +39,9 @@ def settings() -> dict[str, dict]:
     return out
 
 
-def run_night(args: tuple[str, int, int]) -> tuple[str, dict[str, dict]]:
-    variant, i, seed = args
-    night = simulate(variant, i, seed)
+def run_night(args: tuple[str, int, int, Path | None]) -> tuple[str, dict[str, dict]]:
+    variant, i, seed, cache = args
+    night = simulate(variant, i, seed, cache)
     recs = list(night.recordings.values())
     return variant, {name: evaluate(night, detect_night(recs, replace(DetectionConfig(), **over)), 0.5)
                      for name, over in settings().items()}
@@ -52,11 +53,12 @@ def main() -> None:
     ap.add_argument("--variants", default="")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--cache", type=Path, help="folder to keep the simulated nights in (accuracy.py)")
     args = ap.parse_args()
     names = [v for v in args.variants.split(",") if v] or [v for v in variants() if v != "biomech:week"]
     rows: dict[str, dict[str, list]] = {v: {s: [] for s in settings()} for v in names}
     with ProcessPoolExecutor(args.jobs) as pool:
-        for variant, by_setting in pool.map(run_night, [(v, i, args.seed) for v in names
+        for variant, by_setting in pool.map(run_night, [(v, i, args.seed, args.cache) for v in names
                                                         for i in range(args.nights)]):
             for s, row in by_setting.items():
                 rows[variant][s].append(row)

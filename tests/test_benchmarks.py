@@ -1,0 +1,59 @@
+"""``benchmarks/accuracy.py``'s cache of simulated nights and its threshold overrides
+(the tools that make a detection experiment take a minute instead of five)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def accuracy(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    return importlib.import_module("accuracy")
+
+
+def test_a_cached_night_is_simulated_once_per_simulator_source(accuracy, monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(accuracy, "_simulate", lambda v, i, s: calls.append((v, i, s)) or {"night": (v, i, s)})
+    first = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
+    again = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
+    assert first == again == {"night": ("biomech:typical", 1, 2)}
+    assert len(calls) == 1
+    assert len(list(tmp_path.glob("*.pkl"))) == 1 and not list(tmp_path.glob("*.part"))
+    accuracy.simulate("biomech:typical", 2, 2, tmp_path)  # another night
+    assert len(calls) == 2
+    monkeypatch.setattr(accuracy, "simulator_version", lambda: "other-source")
+    accuracy.simulate("biomech:typical", 1, 2, tmp_path)  # other simulator code: not reused
+    assert len(calls) == 3
+    accuracy.simulate("biomech:typical", 1, 2)  # no cache: always simulated
+    assert len(calls) == 4
+
+
+def test_the_simulator_fingerprint_follows_its_source(accuracy, tmp_path):
+    for name in ("simulation/night.py", "sensing/readers/csv.py", "detection/night.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    before = accuracy.simulator_version(tmp_path)
+    accuracy.simulator_version.cache_clear()
+    assert accuracy.simulator_version(tmp_path) == before and len(before) == 16
+    (tmp_path / "detection/night.py").write_text("x = 2\n")  # detection is not the simulator
+    accuracy.simulator_version.cache_clear()
+    assert accuracy.simulator_version(tmp_path) == before
+    (tmp_path / "sensing/readers/csv.py").write_text("x = 2\n")
+    accuracy.simulator_version.cache_clear()
+    assert accuracy.simulator_version(tmp_path) != before
+
+
+def test_threshold_overrides_are_checked_numbers(accuracy):
+    ap = argparse.ArgumentParser()
+    assert accuracy.config_overrides(["min_peak_g=0.1", "plm_min_count=5"], ap) == {
+        "min_peak_g": 0.1, "plm_min_count": 5}
+    for bad in ("bogus=1", "min_peak_g=abc", "min_peak_g=-1", "sleep_threshold_deg=1"):
+        with pytest.raises(SystemExit):
+            accuracy.config_overrides([bad], ap)
