@@ -259,6 +259,8 @@ def main() -> None:
     args = ap.parse_args()
     overrides = config_overrides(args.set, ap)
     if args.against == "marks" or args.recordings:
+        if overrides or args.cache:
+            ap.error("--set and --cache are for the scoring against truth, not against marks")
         print(json.dumps(against_marks(args.nights, args.seed, args.recordings), indent=1,
                          default=float))
         return
