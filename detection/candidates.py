@@ -583,7 +583,11 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     that describe a burst's shape (``peak_jerk_g_s``, ``freq_hz``, ``width_samples``, ``energy_s``,
     ``slow_ratio``, ``pre_dev_g``, ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``) are
     not measured for it: NaN. Its ranges are left empty (``brisk_end``), which keeps the
-    cost of a night of long daytime movements close to that of a quiet one.
+    cost of a night of long daytime movements close to that of a quiet one. In the same
+    way a burst its shape alone decides (a spike, an impact: the next rules) is not
+    measured for what only the later rules read (``slow_ratio``, ``pre_dev_g``,
+    ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``: NaN), which keeps an afternoon's
+    steps and bumps cheap.
     """
     n, m = len(mag), len(s)
     brisk_end = np.where(slow, s, e)  # the bursts' ranges; empty for slow movements
@@ -604,6 +608,22 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     power = rj.reduce(np.add, _norm(hp[:, rj.idx].T) ** 2, 0.0)
     ratio = np.sqrt(change / np.where(power > 0, power, 1.0))
     freq = fs / np.pi * np.arcsin(np.minimum(ratio / 2, 1.0))
+    clipped = _clipped(acc, r, cfg.clip_ranges_g)
+    rb = _Ranges.span(s, brisk_end)
+    e2 = mag[rb.idx].astype(np.float64) ** 2
+    total = rb.reduce(np.add, e2, 0.0)
+    width = total ** 2 / np.where(slow, 1.0, rb.reduce(np.add, e2 ** 2, 0.0))
+    cum = np.cumsum(e2)
+    before = np.r_[0.0, cum][rb.first]  # the sum of the ranges before each one
+    frac = (cum - before[rb.seg]) / total[rb.seg]  # cumulative share in its range
+    energy_s = (np.bincount(rb.seg[frac < 0.95], minlength=m)
+                - np.bincount(rb.seg[frac < 0.05], minlength=m) + 1) / fs
+    # what the shape alone tells (the first rules below): such a burst is not measured for
+    # its context either (as a slow movement is not for its shape)
+    clipped_spike = clipped & (width <= cfg.clipped_spike_max_samples)
+    spike = ~clipped & (width <= cfg.spike_max_samples)
+    impact = ~clipped & (freq > cfg.impact_min_hz)
+    shaped = slow | clipped_spike | spike | impact
     # context before and after, away from strong bursts
     pre = _Ranges.span(np.maximum(s - ns.gap - ns.ctx, 0), np.maximum(s - ns.gap, 0))
     pre = pre.where(~busy[pre.idx])
@@ -611,8 +631,8 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     post = _Ranges.span(np.minimum(e + ns.gap, n), np.minimum(e + ns.gap + ns.ctx, n))
     post = post.where(~busy[post.idx])
     after = post.mean(lp[:, post.idx].T, base)
-    pre_dev = _motion(pre.where(~slow[pre.seg]), lp, base)
-    post_dev = _motion(post.where(~slow[post.seg]), lp, after)
+    pre_dev = _motion(pre.where(~shaped[pre.seg]), lp, base)
+    post_dev = _motion(post.where(~shaped[post.seg]), lp, after)
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
     low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
@@ -624,37 +644,29 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     # ends, e.g. a landing, or a fidget under way; a jerk comes out of rest): the slow
     # change where neither end of its lag is near a burst
     rt_end = np.maximum(s - ns.gap, ns.lag)
-    rt = _Ranges.span(np.where(slow, rt_end, np.maximum(s - ns.gap - ns.turn, ns.lag)), rt_end)
+    rt = _Ranges.span(np.where(shaped, rt_end, np.maximum(s - ns.gap - ns.turn, ns.lag)), rt_end)
     moved = np.where(inburst[rt.idx] | inburst[rt.idx - ns.lag], 0.0, d[rt.idx])
     pre_move = rt.reduce(np.maximum, moved, 0.0)
-    clipped = _clipped(acc, r, cfg.clip_ranges_g)
     dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
-    rb = _Ranges.span(s, brisk_end)
-    e2 = mag[rb.idx].astype(np.float64) ** 2
-    total = rb.reduce(np.add, e2, 0.0)
-    width = total ** 2 / np.where(slow, 1.0, rb.reduce(np.add, e2 ** 2, 0.0))
-    cum = np.cumsum(e2)
-    before = np.r_[0.0, cum][rb.first]  # the sum of the ranges before each one
-    frac = (cum - before[rb.seg]) / total[rb.seg]  # cumulative share in its range
-    energy_s = (np.bincount(rb.seg[frac < 0.95], minlength=m)
-                - np.bincount(rb.seg[frac < 0.05], minlength=m) + 1) / fs
     rhythm = np.zeros(m)
-    long = (dur >= cfg.rhythm_min_s) & ~slow
+    long = (dur >= cfg.rhythm_min_s) & ~shaped
     rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)
     # how slow the movement is: the largest change of the low-passed acceleration during
     # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
     # mostly below the high-pass's ~4 Hz)
     ref = lp[:, np.maximum(s - ns.half, 0)].T
-    rm = _Ranges.span(s, np.where(slow, s, np.minimum(e + ns.half, n)))
+    rm = _Ranges.span(s, np.where(shaped, s, np.minimum(e + ns.half, n)))
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
-    for shape in (peak_jerk, freq, width, energy_s, rhythm, slow_ratio, pre_dev, post_dev, pre_move):
+    for shape in (peak_jerk, freq, width, energy_s):
         shape[slow] = np.nan  # not measured (see above)
+    for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move):
+        context[shaped] = np.nan
     lo_hz, hi_hz = cfg.rhythm_band_hz
     rules = [  # (applies, kind, reason), first that applies wins
         (slow, "movement", SLOW_REASON),
-        (clipped & (width <= cfg.clipped_spike_max_samples), "artefact", "clipped spike"),
-        (~clipped & (width <= cfg.spike_max_samples), "artefact", "single-sample spike"),
-        (~clipped & (freq > cfg.impact_min_hz), "artefact", IMPACT_REASON),
+        (clipped_spike, "artefact", "clipped spike"),
+        (spike, "artefact", "single-sample spike"),
+        (impact, "artefact", IMPACT_REASON),
         (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
         (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
         (slow_ratio > cfg.max_slow_ratio, "movement", "mostly slow (a voluntary movement)"),

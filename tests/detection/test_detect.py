@@ -282,6 +282,9 @@ def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not(
     assert ring["kind"].iloc[0] == "artefact" and ring["rejected_reason"].iloc[0] == IMPACT_REASON
     assert ring["freq_hz"].iloc[0] == pytest.approx(25, abs=3)
     assert ring["width_samples"].iloc[0] > DetectionConfig().spike_max_samples  # not a spike
+    # its shape decides it, so what only the later rules read is not measured
+    context = ["slow_ratio", "pre_dev_g", "post_dev_g", "pre_move_g", "rhythm_corr"]
+    assert ring[context].isna().all().all() and np.isfinite(limb[context].to_numpy()).all()
     assert limb["kind"].iloc[0] in JERK_SHAPED
     assert limb["freq_hz"].iloc[0] == pytest.approx(1.25 / 0.15, abs=1.5)
     # the rule is what rejects the ring
