@@ -894,6 +894,9 @@ def _truth(night: _Night, recs, gaps, kept, noise, config, seed) -> SimulatedNig
     jerks = pd.DataFrame(js, columns=["jerk_id", "start", "end", "duration_s", "peak_g",
                                       "pattern", "parts", "series_id", "sensors",
                                       "observable", "_t"])
+    # typed even when empty (a night without jerks): a boolean mask, times in UTC
+    jerks = jerks.astype({"observable": bool, "series_id": np.int64, "_t": float,
+                          "start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]"})
     ph, rel, _ = phase_of(jerks["_t"].to_numpy(float), periods)
     jerks.insert(8, "phase", ph)
     jerks.insert(9, "rel_onset_s", rel)
