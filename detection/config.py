@@ -203,7 +203,12 @@ class DetectionConfig:
         brisk activity, s. Default 600 (a night in bed has far less).
     upright_min_resultant : float
         ... and only if the gravity directions of that activity agree: the length of
-        their mean unit vector is at least this (1: all the same). Default 0.9.
+        their mean unit vector is at least this (1: all the same). Default 0.8: the
+        directions then lie within about 37 degrees of their mean, inside the
+        ``upright_max_deg`` cone that gates sleep. Walking on slopes and stairs spreads a
+        shank's epochs by 20-30 degrees (the rigid-body model's day before the night:
+        resultant 0.88, which 0.9 refused, so its afternoon was taken for sleep);
+        rollovers in bed, half a turn about the body's long axis, give 0.64.
     upright_max_deg : float
         An epoch in which a trunk or leg sensor is within this angle of its upright
         direction is awake (sitting or standing: a trunk or a shank lies near horizontal
@@ -287,7 +292,7 @@ class DetectionConfig:
     onset_uncertainty_s: float = 900.0
     upright_active_mg: float = 80.0
     upright_min_active_s: float = 600.0
-    upright_min_resultant: float = 0.9
+    upright_min_resultant: float = 0.8
     upright_max_deg: float = 45.0
     rest_lead_s: float = 30.0
     awakening_min_s: float = 60.0
