@@ -169,7 +169,9 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     from the sleep analysis: a wrist-only week had 1 398 of them). An unknown location
     is not taken for a leg.
 
-    Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
+    Two brisk bursts a PLM's duration apart (``plm_duration_s``) are the two ends of
+    one movement (:func:`rules.burst_pairs`: the foot out and back, its slow middle
+    unseen). Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
     movements including slow ones, which only relabels movements. Slow movements alone
     never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
@@ -185,8 +187,12 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     slow = (cands["rejected_reason"] == SLOW_REASON).to_numpy()
     move = kind == "movement"
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
-    plm = rules.plm_series(start, dur, ((kind == "jerk") | move) & ~slow, move & ~slow, *args)
-    plm |= rules.plm_series(start, dur, move, move, *args)
+    brisk = ((kind == "jerk") | move) & ~slow
+    # two brisk bursts a PLM's duration apart are its two ends (the foot out and back),
+    # one limb movement, whose slow middle the high-pass does not show
+    ends = rules.burst_pairs(start, brisk, cfg.plm_duration_s)
+    plm = rules.plm_series(start, dur, brisk, (move & ~slow) | ends, *args)
+    plm |= rules.plm_series(start, dur, move | ends, move | ends, *args)
     # a jerk-like burst inside a series, or up to one interval before its first movement,
     # is a PLM seen only by its brisk onset (AASM: a series' first PLM is the one 5-90 s
     # before the next). Not after its last: the jerks of falling asleep come after the

@@ -246,6 +246,27 @@ def to_ns(times) -> np.ndarray:
     return pd.to_datetime(pd.Series(arr), utc=True).to_numpy("datetime64[ns]").view(np.int64)
 
 
+def burst_pairs(start_s: np.ndarray, brisk: np.ndarray, span_s: tuple[float, float]) -> np.ndarray:
+    """Which brisk bursts have another brisk burst of the same sensor starting
+    ``span_s`` (s, inclusive) before or after them: the two ends of one limb movement
+    (out and back) whose slow middle shows nothing, e.g. a PLM of 0.5-10 s (AASM).
+
+    Parameters
+    ----------
+    start_s : ndarray
+        Onsets (any clock, s), sorted.
+    brisk : ndarray of bool
+    span_s : (float, float)
+    """
+    out = np.zeros(len(start_s), bool)
+    idx = np.flatnonzero(brisk)
+    gap = np.diff(start_s[idx])
+    ok = (gap >= span_s[0]) & (gap <= span_s[1])
+    out[idx[:-1][ok]] = True
+    out[idx[1:][ok]] = True
+    return out
+
+
 def within_series(start_s: np.ndarray, member: np.ndarray, max_interval_s: float,
                   lead_s: float = 0.0) -> np.ndarray:
     """Which candidates lie inside a series: between the first and the last member of a

@@ -66,6 +66,26 @@ def test_plm_series_needs_four_movements_at_5_to_90_s():
     assert not rules.plm_series(close, long, np.ones(5, bool), np.ones(5, bool), (5, 90), 10, 4).any()
 
 
+def test_a_plm_seen_only_by_its_two_brisk_ends_is_one_movement():
+    """A PLM whose foot goes out and back briskly, its slow middle unseen: two brisk
+    bursts 0.5-10 s apart on a leg (AASM: a limb movement lasts 0.5-10 s). Six of them
+    every 20 s are a PLM series; a cluster of three sleep starts 3 s apart on the same
+    leg, or jerk pairs on a wrist, are not."""
+    from detection import DetectionConfig
+    from detection.night import label_plm
+
+    ends = np.ravel([[t, t + 1.5] for t in 600.0 + 20 * np.arange(6)])  # out and back
+    cluster = np.array([1800.0, 1803.0, 1806.0])
+    start = np.r_[ends, cluster]
+    cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": 0.25,
+                          "kind": "jerk", "rejected_reason": ""})
+    assert rules.burst_pairs(start, np.ones(len(start), bool), (0.5, 10.0))[:12].all()
+    out = label_plm(cands, DetectionConfig(), "ankle-left")
+    assert (out["kind"].iloc[:12] == "plm").all()
+    assert (out["kind"].iloc[12:] == "jerk").all()
+    assert (label_plm(cands, DetectionConfig(), "wrist-left")["kind"] == "jerk").all()
+
+
 def test_a_burst_one_interval_before_a_series_belongs_to_it():
     onset = np.array([0.0, 25, 50, 75, 100, 140, 400])  # a series from 25 s to 100 s
     member = np.array([False, True, True, True, True, False, False])
