@@ -45,10 +45,13 @@ class DetectionConfig:
         ... and at least this high-passed magnitude, g. Default 0.15.
     trunk_peak_factor : float
         On a trunk sensor ``min_peak_g`` is this fraction of the limbs': the trunk's mass
-        lets the same muscle impulse accelerate it less than a distal limb (adults' hip
-        activity cut-points are 1.4-1.7x below the non-dominant wrist's for the same
-        activities: moderate 69.1 vs 100.6 mg, vigorous 258.7 vs 428.8 mg, ActiGraph;
-        Hildebrand et al. 2014/2016). Default 0.67 (0.10 g).
+        lets the same muscle impulse accelerate it less than a distal limb. Default 0.4
+        (0.06 g). Even in whole-body activity, where the trunk carries the body, adults'
+        hip cut-points sit 1.4-1.7x below the non-dominant wrist's (moderate 69.1 vs
+        100.6 mg, vigorous 258.7 vs 428.8 mg, ActiGraph; Hildebrand et al. 2014/2016);
+        a jerk is a brief torque, and a torso of ~30 kg turns far less than a forearm
+        for it: both independent signal models put trunk-only jerks at 0.05-0.16 g
+        against 0.3-3 g on the limbs (``docs/detection.md``).
     resolution_g : float
         The sensor's resolution (one step of its values), g; 0 (the default) estimates it
         from the samples (:func:`detection.candidates.resolution_g`). Set it for live
@@ -247,7 +250,7 @@ class DetectionConfig:
     floor_window_s: float = 30.0
     threshold_factor: float = 10.0
     min_peak_g: float = 0.15
-    trunk_peak_factor: float = 0.67
+    trunk_peak_factor: float = 0.4
     resolution_g: float = 0.0
     resolution_factor: float = 3.0
     extent_factor: float = 4.0
