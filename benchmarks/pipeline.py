@@ -67,7 +67,7 @@ def stages(path: str):
     """The pipeline as (name, function of the previous state) pairs."""
     from analysis.nights import hours_recorded, sleep_dict, summarise_night
     from detection import DetectionConfig
-    from detection.night import assemble, night_sleep, sensor_candidates
+    from detection.night import assemble, night_sleep, sensor_candidates, sensor_config
     from sensing.readers import read
 
     cfg = DetectionConfig()
@@ -83,7 +83,8 @@ def stages(path: str):
         return s | {"sleep": window, "activity": activity}
 
     def summarise(s):
-        events = assemble(s["per_sensor"], s["sleep"], {r.body_part for r in s["recs"]}, cfg)
+        signals = {r.location: (r, sensor_config(r, cfg)) for r in s["recs"]}
+        events = assemble(s["per_sensor"], s["sleep"], {r.body_part for r in s["recs"]}, cfg, None, signals)
         summary = summarise_night(events, sleep_dict(s["sleep"]), hours_recorded(s["recs"]))
         return s | {"events": events, "summary": summary}
 

@@ -297,6 +297,46 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
                     high, floor, fs, cfg, ns)
 
 
+def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.ndarray,
+                     floor_g: np.ndarray, cfg: DetectionConfig, window_s: float,
+                     skip_s: float) -> np.ndarray:
+    """How many brisk movements of a sensor start near each of a few moments.
+
+    A brisk movement is a run of the high-passed magnitude above the extent level a
+    candidate at that moment has (:func:`thresholds` of its ``floor_g``), runs less than
+    a block (``block_s``) apart being one; it is counted when it starts within
+    ``window_s`` either side of the moment but not within ``skip_s`` of it.
+
+    Parameters
+    ----------
+    time_ns, acc, fs :
+        The sensor's samples (ns, g of shape (n, 3)) and rate, Hz.
+    at_ns : ndarray of int64
+        The moments, ns (a few a night: it high-passes ``2 * window_s`` around each).
+    floor_g : ndarray
+        The noise floor at each moment, g.
+    cfg : DetectionConfig
+        The sensor's config (:func:`for_location`, :func:`for_resolution`).
+    window_s, skip_s : float
+        s.
+
+    Returns
+    -------
+    ndarray of int
+    """
+    ns = Samples.of(cfg, fs)
+    out = np.zeros(len(at_ns), np.int64)
+    for k, (t, fl) in enumerate(zip(at_ns, floor_g, strict=True)):
+        a, b = np.searchsorted(time_ns, [t - int(window_s * 1e9), t + int(window_s * 1e9)])
+        if b - a < ns.hp:
+            continue
+        _, _, mag = highpass(acc[a:b].astype(np.float64, copy=False), ns.hp)
+        low = thresholds(np.array([fl]), cfg)[1][0]
+        s, _ = regions(mag, low, low, ns.block, len(mag))
+        out[k] = int((np.abs(time_ns[a:b][s] - t) > skip_s * 1e9).sum())
+    return out
+
+
 def slow_change(lp: np.ndarray, lag: int) -> np.ndarray:
     """Magnitude of the change of the low-passed acceleration over ``lag`` samples, g
     (causal; 0 for the first ``lag`` samples)."""

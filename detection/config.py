@@ -221,6 +221,22 @@ class DetectionConfig:
         candidate of any sensor (but the jerk's own tilt, seen on another sensor) starts
         in the ``rest_lead_s`` before it (other jerks may: jerks at sleep onset come in
         clusters), s. Default 30.
+    restless_window_s : float
+        ... and a small one seen on one sensor alone (below ``restless_peak_factor`` x
+        its detection threshold) only out of rest over minutes too: fewer than
+        ``restless_min_moves`` brisk movements of its sensor (runs above the extent level
+        a candidate there has, runs less than ``block_s`` apart being one) start within
+        this either side of it, s. Default 300. Sleep onset quiets the body; a
+        small burst amid ongoing small movements is phasic twitching (REM sleep's twitches
+        of the hands and feet come in runs over minutes) or restless limbs, not a sudden
+        jerk out of rest. The ``series_gap_s`` around it (its own series) is left out.
+    restless_min_moves : int
+        Default 6: true sleep starts of each of the three signal-model families have a
+        median 1-3 such movements around them, the REM twitches counted before this rule
+        a median 7 (``docs/detection.md``).
+    restless_peak_factor : float
+        Default 2: a burst twice its detection threshold (``score`` 0.5) or more counts
+        whatever the limb did around it.
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.
@@ -298,6 +314,9 @@ class DetectionConfig:
     upright_min_resultant: float = 0.8
     upright_max_deg: float = 45.0
     rest_lead_s: float = 30.0
+    restless_window_s: float = 300.0
+    restless_min_moves: int = 6
+    restless_peak_factor: float = 2.0
     awakening_min_s: float = 60.0
     awakening_move_s: float = 15.0
     onset_refine_factor: float = 2.0

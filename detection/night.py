@@ -12,6 +12,7 @@ import pandas as pd
 from detection import rules
 from detection.candidates import (
     SLOW_REASON,
+    brisk_moves_near,
     covered,
     for_location,
     for_resolution,
@@ -204,6 +205,12 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     return cands
 
 
+def sensor_config(rec: Recording, cfg: DetectionConfig) -> DetectionConfig:
+    """``cfg`` fitted to where ``rec`` is worn and to its resolution (``cfg.resolution_g``,
+    or estimated from the samples when it is 0)."""
+    return for_resolution(for_location(cfg, rec.location), cfg.resolution_g or resolution_g(rec.acc))
+
+
 def sensor_candidates(rec: Recording, cfg: DetectionConfig,
                       markers: pd.DataFrame | None = None) -> pd.DataFrame:
     """All candidates of one recording (each gap-free segment scanned on its own), with
@@ -212,7 +219,7 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig,
     from the samples when it is 0), and fitted to where the sensor is worn
     (:func:`detection.candidates.for_location`). ``markers``: the recording's double taps,
     when they are already found (:func:`detection.markers.find_markers`)."""
-    cfg = for_resolution(for_location(cfg, rec.location), cfg.resolution_g or resolution_g(rec.acc))
+    cfg = sensor_config(rec, cfg)
     parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
@@ -289,7 +296,9 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
                   for i, (r, t, g) in enumerate(zip(recs, taps, steps, strict=True))}
     periods, activity = night_sleep(recs, per_sensor, replace(cfg, resolution_g=max(steps)))
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
-    events = assemble(per_sensor, periods, worn, cfg, stimuli)
+    signals = {sensor_key(r, i): (r, sensor_config(r, replace(cfg, resolution_g=g)))
+               for i, (r, g) in enumerate(zip(recs, steps, strict=True))}
+    events = assemble(per_sensor, periods, worn, cfg, stimuli, signals)
     log.info("detect_night: %d sensor(s), %d candidates, %d jerks, %d sleep period(s)",
              len(recs), len(events), int((events["kind"] == "jerk").sum()), len(periods))
     found = [t for t in taps if len(t)]
@@ -390,16 +399,61 @@ def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarr
     return covered(len(r), lo, hi)
 
 
+def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray,
+             signals: dict[str, tuple[Recording, DetectionConfig]],
+             cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Which sleep starts are small bursts amid ongoing brisk movements of their limb.
+
+    A sleep start (kind ``jerk`` or ``nap-jerk``) seen on one sensor alone (``alone``),
+    whose peak is below ``restless_peak_factor`` x its detection threshold, is one when
+    at least ``restless_min_moves`` brisk movements of its sensor start within
+    ``restless_window_s`` either side of it (its own series, ``series_gap_s``, left out):
+    see :class:`detection.config.DetectionConfig`.
+
+    Parameters
+    ----------
+    first : DataFrame
+        One candidate row per group (its first member), with ``location``, ``start_ns``,
+        ``score`` and ``floor_g``.
+    alone, kind : ndarray
+        Per group: seen on one sensor only; its kind so far.
+    signals : dict
+        Each sensor's recording and config, by location key.
+    cfg : DetectionConfig
+
+    Returns
+    -------
+    busy : ndarray of bool
+        Per group.
+    moves : ndarray of int
+        Per group: the brisk movements counted (0 where not judged).
+    """
+    small = first["score"].to_numpy() < 1 - 1 / cfg.restless_peak_factor
+    judge = np.isin(kind, ("jerk", "nap-jerk")) & alone & small
+    moves = np.zeros(len(first), np.int64)
+    loc = first["location"].to_numpy()
+    for key in np.unique(loc[judge]):
+        k = np.flatnonzero(judge & (loc == key))
+        rec, scfg = signals[key]
+        moves[k] = brisk_moves_near(rec.time_ns, rec.acc, rec.fs, first["start_ns"].to_numpy()[k],
+                                    first["floor_g"].to_numpy()[k], scfg, cfg.restless_window_s,
+                                    cfg.series_gap_s)
+    return judge & (moves >= cfg.restless_min_moves), moves
+
+
 def empty_events() -> pd.DataFrame:
     """An events table with no rows and the columns of :data:`EVENT_COLUMNS`."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
 
 
 def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], worn: set[str],
-             cfg: DetectionConfig, stimuli=None) -> pd.DataFrame:
+             cfg: DetectionConfig, stimuli=None,
+             signals: dict[str, tuple[Recording, DetectionConfig]] | None = None) -> pd.DataFrame:
     """The night's events table from per-sensor candidates: groups, distribution, phase,
     onset-relative time, where each jerk-shaped burst happens (its kind), series and
-    stimulus."""
+    stimulus. ``signals``: each sensor's recording and config (:func:`sensor_config`),
+    by the keys of ``per_sensor``, to tell small sleep starts from restless limbs
+    (:func:`restless`); without them no burst is judged so."""
     frames = [c.assign(location=loc) for loc, c in per_sensor.items() if not c.empty]
     if not frames:
         return empty_events()
@@ -436,6 +490,11 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         first = jerk[np.unique(gid, return_index=True)[1]]  # each group's first member
         kind, reason = rules.where_bursts(g_start, moving[~own], ev["phase"].to_numpy()[first],
                                           period_kind[first], cfg.rest_lead_s)
+        if signals:
+            busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, signals, cfg)
+            kind[busy] = np.where(ev["phase"].to_numpy()[first][busy] == "pre-sleep", "wake-burst", "sleep-burst")
+            reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
+                            "min either side (restless or twitching, not out of rest)" for m in moves[busy]]
         counted = kind == "jerk"
         sid = np.full(len(dist), -1)
         sid[counted] = rules.series_ids(g_start[counted], cfg.series_gap_s)

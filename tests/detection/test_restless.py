@@ -1,0 +1,96 @@
+"""Small sleep starts amid ongoing brisk movements of their limb (REM twitching, restless
+limbs) are not counted: ``DetectionConfig.restless_*``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detection import DetectionConfig, detect_night, score_events
+from detection.candidates import brisk_moves_near
+from detection.night import restless
+from sensing.body import FALLING_ASLEEP_PHASES
+from sensing.recording import Recording
+from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
+
+FS = 50.0
+S = 10**9
+#: Offsets of the brisk movements around the moment at 600 s, s: one inside its own
+#: series' 30 s, six counted, one beyond the 5 min, and a pair 0.4 s apart (one movement).
+OFFSETS = [20.0, -45.0, 60.0, 130.0, -200.0, 280.0, -100.0, -99.6, 320.0]
+
+
+def twitchy_wrist(offsets=OFFSETS, seconds: float = 1200.0) -> Recording:
+    """A wrist lying still (5 mg noise) with 0.1 g one-cycle 0.1 s twitches at 600 s +
+    ``offsets``."""
+    n = int(seconds * FS)
+    rng = np.random.default_rng(7)
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1)) + rng.normal(0, 0.005, (n, 3))
+    x = np.arange(5) / 5
+    for off in offsets:
+        i = int((600 + off) * FS)
+        acc[i:i + 5, 1] += 0.1 * np.sin(2 * np.pi * x)
+    return Recording((np.arange(n) * (S / FS)).astype(np.int64), acc.astype(np.float32), FS, "wrist-left")
+
+
+def test_brisk_movements_are_counted_around_a_moment_but_not_its_own_series():
+    rec = twitchy_wrist()
+    cfg = DetectionConfig()
+    # around 600 s: six (20 s is its own series, 320 s too far, the pair is one);
+    # around 1100 s: those at 880 and 920 s
+    at = np.array([600 * S, 1100 * S])
+    n = brisk_moves_near(rec.time_ns, rec.acc, rec.fs, at, np.full(2, 0.008), cfg, 300.0, 30.0)
+    assert n.tolist() == [6, 2]
+    # a floor whose extent level (4x) is above the twitches counts none
+    assert brisk_moves_near(rec.time_ns, rec.acc, rec.fs, at, np.full(2, 0.03), cfg, 300.0,
+                            30.0).tolist() == [0, 0]
+
+
+def test_only_small_sleep_starts_of_one_sensor_amid_brisk_movements_are_restless():
+    busy, quiet = twitchy_wrist(), twitchy_wrist(offsets=[])
+    cfg = DetectionConfig()
+    first = pd.DataFrame({"location": "wrist-left", "start_ns": 600 * S, "floor_g": 0.008,
+                          "score": [0.3, 0.6, 0.3, 0.3, 0.3]})
+    alone = np.array([True, True, False, True, True])
+    kind = np.array(["jerk", "jerk", "jerk", "nap-jerk", "sleep-burst"], dtype=object)
+    out, moves = restless(first, alone, kind, {"wrist-left": (busy, cfg)}, cfg)
+    # judged: small, alone and counted so far; a burst twice its threshold, one seen on
+    # several sensors and one already not a sleep start are not
+    assert out.tolist() == [True, False, False, True, False]
+    assert moves.tolist() == [6, 0, 0, 6, 0]
+    out, moves = restless(first, alone, kind, {"wrist-left": (quiet, cfg)}, cfg)
+    assert not out.any() and moves.tolist() == [0, 0, 0, 0, 0]
+    # one movement fewer than restless_min_moves is still out of rest
+    out, _ = restless(first, alone, kind, {"wrist-left": (busy, cfg)},
+                      replace(cfg, restless_min_moves=7))
+    assert not out.any()
+
+
+@pytest.fixture(scope="module")
+def rem_night():
+    """A night of the rigid-body model with REM twitches at 6 a minute (wrist and ankle),
+    detected with the rule and without it."""
+    cfg = replace(KINEMATIC_VARIANTS["rem-twitches"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
+    night = simulate_kinematic_night(cfg, seed=4)
+    recs = list(night.recordings.values())
+    return night, detect_night(recs), detect_night(recs, DetectionConfig(restless_min_moves=10**6))
+
+
+def test_rem_twitches_are_not_counted_and_sleep_starts_still_are(rem_night):
+    night, on, off = rem_night
+    twitches = night.confounders[night.confounders["kind"] == "rem-twitch"]["start"]
+
+    def on_twitch(jerks: pd.DataFrame) -> int:
+        return sum(bool(((twitches - s).abs() <= pd.Timedelta(seconds=1)).any()) for s in jerks["start"])
+
+    assert on_twitch(off.jerks) >= 8  # without the rule, REM twitches are counted
+    assert on_twitch(on.jerks) == 0
+    truth = night.jerks[night.jerks["observable"] & night.jerks["phase"].isin(FALLING_ASLEEP_PHASES)]
+    found = [len(score_events(r.jerks.groupby("group_id", as_index=False).agg(start=("start", "min")),
+                              truth, 0.5, by=None).matched) for r in (on, off)]
+    assert found[0] == found[1] >= 3
+    relabelled = on.events[on.events["rejected_reason"].str.startswith("amid ")]
+    assert len(relabelled) >= 8 and relabelled["kind"].isin(["sleep-burst", "wake-burst"]).all()
