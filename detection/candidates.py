@@ -299,13 +299,14 @@ def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, m
 
 def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.ndarray,
                      floor_g: np.ndarray, cfg: DetectionConfig, window_s: float,
-                     skip_s: float) -> np.ndarray:
+                     skip_s: float, ignore_ns: np.ndarray | None = None) -> np.ndarray:
     """How many brisk movements of a sensor start near each of a few moments.
 
     A brisk movement is a run of the high-passed magnitude above the extent level a
     candidate at that moment has (:func:`thresholds` of its ``floor_g``), runs less than
     a block (``block_s``) apart being one; it is counted when it starts within
-    ``window_s`` either side of the moment but not within ``skip_s`` of it.
+    ``window_s`` either side of the moment but not within ``skip_s`` of it, and holds
+    none of the moments of ``ignore_ns`` (sorted, ns; from a block before its start).
 
     Parameters
     ----------
@@ -332,8 +333,13 @@ def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.
             continue
         _, _, mag = highpass(acc[a:b].astype(np.float64, copy=False), ns.hp)
         low = thresholds(np.array([fl]), cfg)[1][0]
-        s, _ = regions(mag, low, low, ns.block, len(mag))
-        out[k] = int((np.abs(time_ns[a:b][s] - t) > skip_s * 1e9).sum())
+        s, e = regions(mag, low, low, ns.block, len(mag))
+        t0, t1 = time_ns[a:b][s], time_ns[a:b][e - 1]
+        keep = np.abs(t0 - t) > skip_s * 1e9
+        if ignore_ns is not None and len(ignore_ns):
+            block_ns = int(cfg.block_s * 1e9)
+            keep &= np.searchsorted(ignore_ns, t1, side="right") == np.searchsorted(ignore_ns, t0 - block_ns)
+        out[k] = int(keep.sum())
     return out
 
 

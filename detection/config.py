@@ -222,23 +222,26 @@ class DetectionConfig:
         in the ``rest_lead_s`` before it (other jerks may: jerks at sleep onset come in
         clusters), s. Default 30.
     restless_window_s : float
-        ... and a small one seen on one sensor alone (below ``restless_peak_factor`` x
-        its detection threshold) only out of rest over minutes too: fewer than
-        ``restless_min_moves`` brisk movements of its sensor (runs above the extent level
-        a candidate there has, runs less than ``block_s`` apart being one) start within
-        this either side of it, s. Default 300. Sleep onset quiets the body; a
-        small burst amid ongoing small movements is phasic twitching (REM sleep's twitches
-        of the hands and feet come in runs over minutes) or restless limbs, not a sudden
-        jerk out of rest. The ``series_gap_s`` around it (its own series) is left out.
+        ... and a small one in a return to sleep after an awakening, seen on one sensor
+        alone (below ``restless_peak_factor`` x its detection threshold), only out of
+        rest over minutes too: fewer than ``restless_min_moves`` brisk movements of its
+        sensor (runs above the extent level a candidate there has, runs less than
+        ``block_s`` apart being one, none holding a large jerk-shaped burst) start within
+        this either side of it, s. Default 300. Its own series (``series_gap_s`` around
+        it) is left out. After an awakening sleep can go straight back into REM, whose
+        twitches of the hands and feet come in runs over minutes; a small burst amid such
+        a run is a twitch, not a sudden jerk out of rest. Not at the night's (or a nap's)
+        sleep onset: REM comes 70-120 min after it in a healthy sleeper (within 15 min
+        only in narcolepsy), and a run of small sleep starts there is a sleeper with very
+        frequent ones.
     restless_min_moves : int
-        Default 4: true sleep starts of each of the three signal-model families have a
-        median 1-3 such movements around them, the REM twitches counted before this rule
-        a median 7 (quartiles 4-11); 4 was chosen over 5 and 6 on four seeds of the
-        accuracy benchmark and in 20 of 21 leave-one-variant-out folds
+        Default 2 (a run of movements, not one): chosen on four seeds of the accuracy
+        benchmark over 1, 3, 4, 5 and 6, and kept by leave-one-variant-out
         (``docs/detection.md``).
     restless_peak_factor : float
         Default 2: a burst twice its detection threshold (``score`` 0.5) or more counts
-        whatever the limb did around it.
+        whatever the limb did around it, and is not one of the movements counted (a run
+        of sleep starts is not restlessness).
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.
@@ -317,7 +320,7 @@ class DetectionConfig:
     upright_max_deg: float = 45.0
     rest_lead_s: float = 30.0
     restless_window_s: float = 300.0
-    restless_min_moves: int = 4
+    restless_min_moves: int = 2
     restless_peak_factor: float = 2.0
     awakening_min_s: float = 60.0
     awakening_move_s: float = 15.0

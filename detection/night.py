@@ -399,24 +399,31 @@ def _masked(r: Recording, cands: pd.DataFrame, cfg: DetectionConfig) -> np.ndarr
     return covered(len(r), lo, hi)
 
 
-def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray,
+def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: pd.DataFrame,
              signals: dict[str, tuple[Recording, DetectionConfig]],
              cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
     """Which sleep starts are small bursts amid ongoing brisk movements of their limb.
 
-    A sleep start (kind ``jerk`` or ``nap-jerk``) seen on one sensor alone (``alone``),
-    whose peak is below ``restless_peak_factor`` x its detection threshold, is one when
-    at least ``restless_min_moves`` brisk movements of its sensor start within
+    A sleep start (kind ``jerk`` or ``nap-jerk``) in a return to sleep after an awakening
+    (phase ``awakening``), seen on one sensor alone (``alone``), whose peak is below
+    ``restless_peak_factor`` x its detection threshold, is one when at least
+    ``restless_min_moves`` brisk movements of its sensor start within
     ``restless_window_s`` either side of it (its own series, ``series_gap_s``, left out):
-    see :class:`detection.config.DetectionConfig`.
+    see :class:`detection.config.DetectionConfig`. The sensor's large jerk-shaped bursts
+    (``restless_peak_factor`` x their threshold or more) are not among those movements:
+    a run of sleep starts is not restlessness, and a sleeper with very frequent ones
+    keeps the small ones among them.
 
     Parameters
     ----------
     first : DataFrame
         One candidate row per group (its first member), with ``location``, ``start_ns``,
-        ``score`` and ``floor_g``.
+        ``score``, ``floor_g`` and ``phase``.
     alone, kind : ndarray
         Per group: seen on one sensor only; its kind so far.
+    bursts : DataFrame
+        Every jerk-shaped burst of the night, with ``location``, ``start_ns`` and
+        ``score``.
     signals : dict
         Each sensor's recording and config, by location key.
     cfg : DetectionConfig
@@ -428,16 +435,19 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray,
     moves : ndarray of int
         Per group: the brisk movements counted (0 where not judged).
     """
-    small = first["score"].to_numpy() < 1 - 1 / cfg.restless_peak_factor
-    judge = np.isin(kind, ("jerk", "nap-jerk")) & alone & small
+    cut = 1 - 1 / cfg.restless_peak_factor
+    judge = (np.isin(kind, ("jerk", "nap-jerk")) & alone & (first["score"].to_numpy() < cut)
+             & (first["phase"].to_numpy() == "awakening"))
     moves = np.zeros(len(first), np.int64)
     loc = first["location"].to_numpy()
+    large = bursts[bursts["score"] >= cut]
     for key in np.unique(loc[judge]):
         k = np.flatnonzero(judge & (loc == key))
         rec, scfg = signals[key]
         moves[k] = brisk_moves_near(rec.time_ns, rec.acc, rec.fs, first["start_ns"].to_numpy()[k],
                                     first["floor_g"].to_numpy()[k], scfg, cfg.restless_window_s,
-                                    cfg.series_gap_s)
+                                    cfg.series_gap_s,
+                                    np.sort(large.loc[large["location"] == key, "start_ns"].to_numpy()))
     return judge & (moves >= cfg.restless_min_moves), moves
 
 
@@ -452,7 +462,7 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
     """The night's events table from per-sensor candidates: groups, distribution, phase,
     onset-relative time, where each jerk-shaped burst happens (its kind), series and
     stimulus. ``signals``: each sensor's recording and config (:func:`sensor_config`),
-    by the keys of ``per_sensor``, to tell small sleep starts from restless limbs
+    by the keys of ``per_sensor``, to tell small returns to sleep from REM twitching
     (:func:`restless`); without them no burst is judged so."""
     frames = [c.assign(location=loc) for loc, c in per_sensor.items() if not c.empty]
     if not frames:
@@ -491,8 +501,8 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         kind, reason = rules.where_bursts(g_start, moving[~own], ev["phase"].to_numpy()[first],
                                           period_kind[first], cfg.rest_lead_s)
         if signals:
-            busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, signals, cfg)
-            kind[busy] = np.where(ev["phase"].to_numpy()[first][busy] == "pre-sleep", "wake-burst", "sleep-burst")
+            busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, ev.iloc[jerk], signals, cfg)
+            kind[busy] = "sleep-burst"
             reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
                             "min either side (restless or twitching, not out of rest)" for m in moves[busy]]
         counted = kind == "jerk"

@@ -1,5 +1,6 @@
-"""Small sleep starts amid ongoing brisk movements of their limb (REM twitching, restless
-limbs) are not counted: ``DetectionConfig.restless_*``."""
+"""Small bursts in a return to sleep amid ongoing brisk movements of their limb (REM
+twitching) are not counted, and a sleeper's very frequent sleep starts still are:
+``DetectionConfig.restless_*``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from detection.candidates import brisk_moves_near
 from detection.night import restless
 from sensing.body import FALLING_ASLEEP_PHASES
 from sensing.recording import Recording
+from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
 
 FS = 50.0
@@ -47,26 +49,44 @@ def test_brisk_movements_are_counted_around_a_moment_but_not_its_own_series():
     # a floor whose extent level (4x) is above the twitches counts none
     assert brisk_moves_near(rec.time_ns, rec.acc, rec.fs, at, np.full(2, 0.03), cfg, 300.0,
                             30.0).tolist() == [0, 0]
+    # movements holding a moment to ignore (a large sleep start), or starting less than a
+    # block after it, are not counted: here those at 660 and 880 s
+    big = np.array([659_500_000_000, 880 * S + S // 20])
+    assert brisk_moves_near(rec.time_ns, rec.acc, rec.fs, at, np.full(2, 0.008), cfg, 300.0, 30.0,
+                            big).tolist() == [4, 1]
 
 
-def test_only_small_sleep_starts_of_one_sensor_amid_brisk_movements_are_restless():
+def test_only_small_returns_to_sleep_of_one_sensor_amid_brisk_movements_are_restless():
     busy, quiet = twitchy_wrist(), twitchy_wrist(offsets=[])
     cfg = DetectionConfig()
     first = pd.DataFrame({"location": "wrist-left", "start_ns": 600 * S, "floor_g": 0.008,
-                          "score": [0.3, 0.6, 0.3, 0.3, 0.3]})
-    alone = np.array([True, True, False, True, True])
-    kind = np.array(["jerk", "jerk", "jerk", "nap-jerk", "sleep-burst"], dtype=object)
-    out, moves = restless(first, alone, kind, {"wrist-left": (busy, cfg)}, cfg)
-    # judged: small, alone and counted so far; a burst twice its threshold, one seen on
-    # several sensors and one already not a sleep start are not
-    assert out.tolist() == [True, False, False, True, False]
-    assert moves.tolist() == [6, 0, 0, 6, 0]
-    out, moves = restless(first, alone, kind, {"wrist-left": (quiet, cfg)}, cfg)
-    assert not out.any() and moves.tolist() == [0, 0, 0, 0, 0]
+                          "score": [0.3, 0.6, 0.3, 0.3, 0.3, 0.3],
+                          "phase": ["awakening"] * 5 + ["sleep-onset"]})
+    alone = np.array([True, True, False, True, True, True])
+    kind = np.array(["jerk", "jerk", "jerk", "nap-jerk", "sleep-burst", "jerk"], dtype=object)
+    none = pd.DataFrame({"location": ["wrist-left"], "start_ns": [0], "score": [0.9]})
+    out, moves = restless(first, alone, kind, none, {"wrist-left": (busy, cfg)}, cfg)
+    # judged: small, alone, counted so far and after an awakening; a burst twice its
+    # threshold, one seen on several sensors, one already not a sleep start and one at
+    # the night's sleep onset (REM, with its twitches, never starts there) are not
+    assert out.tolist() == [True, False, False, True, False, False]
+    assert moves.tolist() == [6, 0, 0, 6, 0, 0]
+    out, moves = restless(first, alone, kind, none, {"wrist-left": (quiet, cfg)}, cfg)
+    assert not out.any() and moves.tolist() == [0] * 6
     # one movement fewer than restless_min_moves is still out of rest
-    out, _ = restless(first, alone, kind, {"wrist-left": (busy, cfg)},
+    out, _ = restless(first, alone, kind, none, {"wrist-left": (busy, cfg)},
                       replace(cfg, restless_min_moves=7))
     assert not out.any()
+    # large jerk-shaped bursts of the sensor are sleep starts, not restlessness: with five
+    # of the six movements large ones, one is left, under restless_min_moves
+    large = pd.DataFrame({"location": "wrist-left", "start_ns": np.array([400, 555, 660, 730, 880]) * S,
+                          "score": [0.5, 0.8, 0.7, 0.9, 0.6]})
+    assert cfg.restless_min_moves == 2
+    out, moves = restless(first, alone, kind, large, {"wrist-left": (busy, cfg)}, cfg)
+    assert not out.any() and moves.tolist() == [1, 0, 0, 1, 0, 0]
+    # small ones are movements like any other
+    out, moves = restless(first, alone, kind, large.assign(score=0.4), {"wrist-left": (busy, cfg)}, cfg)
+    assert out.tolist() == [True, False, False, True, False, False]
 
 
 @pytest.fixture(scope="module")
@@ -93,4 +113,18 @@ def test_rem_twitches_are_not_counted_and_sleep_starts_still_are(rem_night):
                               truth, 0.5, by=None).matched) for r in (on, off)]
     assert found[0] == found[1] >= 3
     relabelled = on.events[on.events["rejected_reason"].str.startswith("amid ")]
-    assert len(relabelled) >= 8 and relabelled["kind"].isin(["sleep-burst", "wake-burst"]).all()
+    assert len(relabelled) >= 8 and (relabelled["kind"] == "sleep-burst").all()
+    assert (relabelled["phase"] == "awakening").all()
+
+
+def test_a_sleeper_with_very_frequent_sleep_starts_keeps_the_small_ones():
+    """15-25 sleep starts a night (biomechanical model, one wrist): each small one has
+    many others around it, yet none is taken for restlessness."""
+    night = simulate_biomech_night(replace(BIOMECH_VARIANTS["typical"], jerks_per_night=(15, 25)),
+                                   seed=2001)
+    recs = list(night.recordings.values())
+    on, off = detect_night(recs), detect_night(recs, DetectionConfig(restless_min_moves=10**6))
+    assert len(on.jerks) >= 15
+    assert on.jerks["start"].tolist() == off.jerks["start"].tolist()
+    small = on.jerks[on.jerks["score"] < 0.5]
+    assert len(small) >= 3
