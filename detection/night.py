@@ -504,7 +504,7 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
             busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, ev.iloc[jerk], signals, cfg)
             kind[busy] = "sleep-burst"
             reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
-                            "min either side (restless or twitching, not out of rest)" for m in moves[busy]]
+                            "min either side (twitching after an awakening, not out of rest)" for m in moves[busy]]
         counted = kind == "jerk"
         sid = np.full(len(dist), -1)
         sid[counted] = rules.series_ids(g_start[counted], cfg.series_gap_s)
