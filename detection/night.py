@@ -178,7 +178,9 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
     cluster of jerks look like a series); but a jerk-like burst inside a series found by
     either pass (between its first and last movement, or up to one interval before the
-    first) is one of its brisk onsets.
+    first) is one of its brisk onsets. A jerk-like burst whose energy spans the AASM's
+    shortest limb movement (``plm_duration_s``, 0.5 s; ``jerk_max_s`` allows a jerk's
+    ringing beyond it) counts as a movement of a series.
     """
     cands = cands.sort_values("start_ns", ignore_index=True)
     if cands.empty or not LOCATIONS[location].startswith("leg"):
@@ -186,7 +188,8 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     start, dur = cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy()
     kind = cands["kind"].to_numpy()
     slow = (cands["rejected_reason"] == SLOW_REASON).to_numpy()
-    move = kind == "movement"
+    # a movement, or a jerk-like burst as long as the AASM's shortest limb movement
+    move = (kind == "movement") | ((kind == "jerk") & (cands["energy_s"].to_numpy() >= cfg.plm_duration_s[0]))
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     brisk = ((kind == "jerk") | move) & ~slow
     # two brisk bursts a PLM's duration apart are its two ends (the foot out and back),

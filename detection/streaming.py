@@ -250,6 +250,7 @@ class StreamingDetector:
         # (a new movement can complete a series, and series only grow)
         frame = pd.DataFrame(dict(start_ns=[r["start_ns"] for r in self._rows],
                                   duration_s=[r["duration_s"] for r in self._rows],
+                                  energy_s=[r["energy_s"] for r in self._rows],
                                   kind=self._kind0, rejected_reason=self._reason0,
                                   _id=range(len(self._rows))))
         relabelled = label_plm(frame, self.cfg, self.location)

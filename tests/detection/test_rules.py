@@ -78,12 +78,28 @@ def test_a_plm_seen_only_by_its_two_brisk_ends_is_one_movement():
     cluster = np.array([1800.0, 1803.0, 1806.0])
     start = np.r_[ends, cluster]
     cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": 0.25,
-                          "kind": "jerk", "rejected_reason": ""})
+                          "energy_s": 0.2, "kind": "jerk", "rejected_reason": ""})
     assert rules.burst_pairs(start, np.ones(len(start), bool), (0.5, 10.0))[:12].all()
     out = label_plm(cands, DetectionConfig(), "ankle-left")
     assert (out["kind"].iloc[:12] == "plm").all()
     assert (out["kind"].iloc[12:] == "jerk").all()
     assert (label_plm(cands, DetectionConfig(), "wrist-left")["kind"] == "jerk").all()
+
+
+def test_jerk_like_bursts_as_long_as_a_limb_movement_make_a_plm_series():
+    """``jerk_max_s`` (0.6 s) lets a jerk's ringing through; a jerk-like burst whose energy
+    spans the AASM's shortest limb movement (0.5 s) is still a movement of a series."""
+    from detection import DetectionConfig
+    from detection.night import label_plm
+
+    start = 600.0 + 20 * np.arange(6)
+    cfg = DetectionConfig()
+    assert cfg.plm_duration_s[0] < cfg.jerk_max_s
+    for energy, kind in ((0.55, "plm"), (0.3, "jerk")):
+        cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": energy + 0.1,
+                              "energy_s": energy, "kind": "jerk", "rejected_reason": ""})
+        assert (label_plm(cands, cfg, "ankle-left")["kind"] == kind).all()
+        assert (label_plm(cands, cfg, "wrist-left")["kind"] == "jerk").all()
 
 
 def test_a_burst_one_interval_before_a_series_belongs_to_it():
