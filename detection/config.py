@@ -220,6 +220,17 @@ class DetectionConfig:
         An epoch in which a trunk or leg sensor is within this angle of its upright
         direction is awake (sitting or standing: a trunk or a shank lies near horizontal
         in bed), degrees. Default 45.
+    awake_motion_factor : float
+        An epoch is awake when the one-minute rolling median of its acceleration's
+        spread (the standard deviation of the vector, any sensor) exceeds this multiple
+        of the sensor's quiet level (the 10th percentile over the recording: its noise,
+        or a chest strap's breathing), ``awake_motion_mg`` and ``resolution_factor``
+        steps of its resolution, for at least ``sleep_median_s``: continuous movement too
+        quick for the angle of 5 s means, like a phone held in the hand
+        (``detection.sleep.busy_epochs``). Default 3.
+    awake_motion_mg : float
+        ... and at least this, mg. Default 20: over the 3-6 mg of breathing on a chest
+        strap and the 4-15 mg noise of consumer sensors.
     rest_lead_s : float
         A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
         candidate of any sensor (but the jerk's own tilt, seen on another sensor) starts
@@ -322,6 +333,8 @@ class DetectionConfig:
     upright_min_active_s: float = 600.0
     upright_min_resultant: float = 0.8
     upright_max_deg: float = 45.0
+    awake_motion_factor: float = 3.0
+    awake_motion_mg: float = 20.0
     rest_lead_s: float = 30.0
     restless_window_s: float = 300.0
     restless_min_moves: int = 2

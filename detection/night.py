@@ -23,6 +23,7 @@ from detection.config import DetectionConfig
 from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
     SleepWindow,
+    busy_epochs,
     epoch_activity,
     epoch_runs,
     long_bouts,
@@ -334,20 +335,22 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                                 cfg.awakening_move_s)
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
     per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long)
-    gravities, spreads = [], []  # per run, per sensor: (n, 3) gravity directions, (n,) spread
+    gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
     for e0, e1 in runs:
         n_ep = e1 - e0
-        changes, enmos, gravity, spread = [], [], [], []
+        changes, enmos, gravity, spread, motion = [], [], [], [], []
         for (_, r), masked in zip(pairs, masks, strict=True):
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
-            angle, enmo, g, sd = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
-                                                e0 * ep_ns, n_ep, cfg.epoch_s)
+            angle, enmo, g, sd, mo = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
+                                                    e0 * ep_ns, n_ep, cfg.epoch_s)
             changes.append(np.abs(np.diff(angle, prepend=np.nan)))
             enmos.append(enmo)
             gravity.append(g)
             spread.append(sd)
+            motion.append(mo)
         gravities.append(gravity)
         spreads.append(spread)
+        motions.append(motion)
         change = np.vstack(changes)
         with np.errstate(invalid="ignore"):
             combined = np.fmax.reduce(change, axis=0)
@@ -366,12 +369,18 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     # the legs speak only when no trunk sensor knows its upright direction
     trunk = {k: ref for k, ref in refs.items() if pairs[k][1].body_part.startswith("trunk")}
     refs = trunk or refs
+    # continuous movement too quick for the angle of 5 s means (a phone in the hand) says awake
+    quiet = [_quiet_mg(np.concatenate([m[k] for m in motions])) for k in range(len(pairs))]
+    step = [cfg.resolution_g or resolution_g(r.acc) for _, r in pairs]
     periods, frames = [], []
-    for (starts, change, enmos, combined, moving, long_moving), gravity in zip(per_run, gravities,
-                                                                             strict=True):
+    for (starts, change, enmos, combined, moving, long_moving), gravity, motion in zip(
+            per_run, gravities, motions, strict=True):
         for k, ref in refs.items():
             combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
-        found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving)
+        busy = np.zeros(len(starts), bool)
+        for k in range(len(pairs)):
+            busy |= busy_epochs(motion[k], quiet[k], step[k], cfg)
+        found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving, busy)
         periods += found
         frames.append(pd.DataFrame(dict(
             start=starts[np.tile(np.arange(len(starts)), len(pairs))],
@@ -379,6 +388,13 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
             asleep=np.tile(asleep, len(pairs)))))
     return one_night_a_day(periods, cfg), pd.concat(frames, ignore_index=True)
+
+
+def _quiet_mg(motion_mg: np.ndarray) -> float:
+    """A sensor's motion when still: the 10th percentile of its epochs' motion, mg (0
+    without data)."""
+    finite = motion_mg[np.isfinite(motion_mg)]
+    return float(np.percentile(finite, 10)) if len(finite) else 0.0
 
 
 def _overlapped(start_ns: np.ndarray, end_ns: np.ndarray, e0: int, n_ep: int, ep_ns: int) -> np.ndarray:

@@ -126,9 +126,9 @@ def epoch_runs(spans_ns: list[tuple[int, int]], epoch_s: float,
 
 def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epoch0_ns: int,
                    n_epochs: int, epoch_s: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """z-angle, ENMO, gravity direction and spread of the magnitude of each epoch of one
-    sensor.
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """z-angle, ENMO, gravity direction, spread of the magnitude and motion of each epoch
+    of one sensor.
 
     Parameters
     ----------
@@ -156,6 +156,10 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
         Standard deviation of the Euclidean norm, mg (NaN for empty epochs): movement,
         which a sensor's calibration offset (tens of mg on consumer sensors, enough to
         lift ENMO while it lies still) does not change.
+    motion_mg : ndarray
+        Standard deviation of the acceleration vector (the root of the summed variances
+        of x, y and z), mg (NaN for empty epochs): any movement in the epoch, rotation
+        included, which the norm's spread does not see; masked samples left out.
     """
     # sample times are sorted, so each epoch is one slice of the samples: sums are
     # np.add.reduceat over the slices (in float64, without a float64 copy of ``acc``), and
@@ -181,6 +185,7 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
 
     count = n - np.bincount(out_ep, minlength=n_epochs)
     sums = [total_kept(acc[:, k]) for k in range(3)]
+    squares = sum(total_kept(np.square(acc[:, k], dtype=np.float64)) for k in range(3))
     sq = np.square(acc[lo:hi, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
     sq += np.square(acc[lo:hi, 1], dtype=np.float64)
     sq += np.square(acc[lo:hi, 2], dtype=np.float64)
@@ -195,8 +200,10 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
         enmo_mg = 1000 * total(sq) / n
         spread_mg = 1000 * np.sqrt(np.maximum(norm_sq / n - (norm / n) ** 2, 0.0))
         gravity = np.column_stack([mx, my, mz])
+        motion_mg = 1000 * np.sqrt(np.maximum(np.where(count > 0, squares / count, np.nan)
+                                              - mx ** 2 - my ** 2 - mz ** 2, 0.0))
         gravity /= np.linalg.norm(gravity, axis=1, keepdims=True)
-    return angle, enmo_mg, gravity, spread_mg
+    return angle, enmo_mg, gravity, spread_mg, motion_mg
 
 
 def upright_reference(gravity: np.ndarray, enmo_mg: np.ndarray, spread_mg: np.ndarray,
@@ -238,6 +245,45 @@ def upright_epochs(gravity: np.ndarray, reference: np.ndarray, cfg: DetectionCon
     bed (a shank or a trunk lies near horizontal in bed)."""
     with np.errstate(invalid="ignore"):
         return gravity @ reference >= np.cos(np.radians(cfg.upright_max_deg))
+
+
+def busy_epochs(motion_mg: np.ndarray, quiet_mg: float, step_g: float, cfg: DetectionConfig
+                ) -> np.ndarray:
+    """Epochs of one sensor in the midst of continuous movement: awake.
+
+    HDCZA reads the angle of 5 s means, which a limb moving to and fro within seconds
+    (a phone held in the hand, a restless hand) leaves unchanged; the spread of the
+    acceleration inside each epoch sees it. An epoch is busy when the one-minute
+    (``awakening_min_s``) rolling median of its motion exceeds ``awake_motion_factor`` x
+    the sensor's quiet level, ``awake_motion_mg`` and ``resolution_factor`` steps of its
+    resolution, for at least HDCZA's own ``sleep_median_s`` (5 min): most of every
+    minute moving for minutes on end, which no movement of sleep (a twitch, a scratch, a
+    rollover of a few seconds) and no brief restlessness in bed is.
+
+    Parameters
+    ----------
+    motion_mg : ndarray, shape (n,)
+        Standard deviation of the acceleration vector in each epoch, mg
+        (:func:`epoch_activity`; NaN where no data).
+    quiet_mg : float
+        The sensor's motion when still: the 10th percentile of ``motion_mg`` over the
+        recording, mg (its noise, or the breathing a chest strap feels).
+    step_g : float
+        The sensor's resolution, g (:func:`detection.candidates.resolution_g`).
+    cfg : DetectionConfig
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    limit = max(cfg.awake_motion_factor * quiet_mg, cfg.awake_motion_mg,
+                1000 * cfg.resolution_factor * step_g)
+    minute = max(1, int(round(cfg.awakening_min_s / cfg.epoch_s)))
+    with np.errstate(invalid="ignore"):
+        busy = rolling_median(motion_mg, minute) > limit
+    for a, b in _runs(busy):
+        busy[a:b] = (b - a) * cfg.epoch_s >= cfg.sleep_median_s
+    return busy
 
 
 def _close(mask: np.ndarray, gap: int) -> np.ndarray:
@@ -342,8 +388,8 @@ def sleep_threshold(rolls: list[np.ndarray], cfg: DetectionConfig,
 
 
 def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, moving: np.ndarray,
-                  thr: float, cfg: DetectionConfig, long_moving: np.ndarray | None = None
-                  ) -> tuple[list[SleepWindow], np.ndarray]:
+                  thr: float, cfg: DetectionConfig, long_moving: np.ndarray | None = None,
+                  awake: np.ndarray | None = None) -> tuple[list[SleepWindow], np.ndarray]:
     """Sleep periods of one run of epochs: nights, naps, their onsets and awakenings.
 
     * **Still blocks** (HDCZA): the ``sleep_median_s`` rolling median of the angle change
@@ -389,6 +435,10 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     long_moving : ndarray of bool, shape (n_epochs,), optional
         Epochs of a bout of movement of at least ``awakening_move_s`` (:func:`long_bouts`);
         none if not given.
+    awake : ndarray of bool, shape (n_epochs,), optional
+        Epochs known to be awake whatever the angle says (:func:`busy_epochs`): never
+        still or calm, part of an awakening inside a period, clearly active for lights
+        out; none if not given.
 
     Returns
     -------
@@ -402,8 +452,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     if n == 0 or not np.isfinite(thr) or np.isnan(angle_change).all():
         return [], asleep
     ep = cfg.epoch_s
+    awake = np.zeros(n, bool) if awake is None else awake
     roll = rolling_median(angle_change, int(round(cfg.sleep_median_s / ep)))
-    still = roll < thr  # NaN (no data) counts as not still
+    still = (roll < thr) & ~awake  # NaN (no data) counts as not still
     blocks = [[a, b] for a, b in _runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
     groups: list[list[list[int]]] = []
     for blk in blocks:
@@ -411,7 +462,8 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
             groups[-1].append(blk)
         else:
             groups.append([blk])
-    roll_aw = rolling_median(angle_change, max(1, int(round(cfg.awakening_min_s / ep))))
+    # (awake epochs are never calm, and active enough for an awakening and for lights out)
+    roll_aw = np.where(awake, np.inf, rolling_median(angle_change, max(1, int(round(cfg.awakening_min_s / ep)))))
     step = pd.Timedelta(seconds=ep)
     periods, prev_wake = [], 0
     for grp in groups:

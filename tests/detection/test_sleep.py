@@ -9,6 +9,7 @@ import pytest
 from detection import DetectionConfig, detect_night
 from detection.sleep import (
     SleepWindow,
+    busy_epochs,
     epoch_activity,
     epoch_runs,
     long_bouts,
@@ -213,7 +214,7 @@ def test_a_calibration_offset_is_not_brisk_activity():
     steps = np.tile([0.0, 0.0, 1.0], (len(t), 1))
     steps[np.arange(len(t)) % int(fs / 2) < 5, 2] += 1.0  # a 50 ms heel strike every 0.5 s
     for acc, learnt in ((lying, False), (steps, True)):
-        _, enmo, gravity, spread = epoch_activity(t, acc.astype(np.float32), np.zeros(len(t), bool),
+        _, enmo, gravity, spread, _ = epoch_activity(t, acc.astype(np.float32), np.zeros(len(t), bool),
                                                   0, n_ep, cfg.epoch_s)
         if not learnt:
             assert np.median(enmo) > cfg.upright_active_mg and np.median(spread) < 30
@@ -235,3 +236,76 @@ def test_one_night_a_day():
     # the longer of the two keeps the night, whichever comes first
     periods = [period(0, 3.5), period(8, 9)]
     assert [p.kind for p in one_night_a_day(periods, CFG)] == ["nap", "night"]
+
+
+def _phone_then_still(phone_min: float = 30.0, still_h: float = 4.0, fs: float = 50.0) -> Recording:
+    """A wrist held up with a phone (turning to and fro by 0.5-3 degrees at 0.3-2 Hz,
+    quick enough to leave the angle of 5 s means nearly unchanged), then lying still
+    for ``still_h`` h; 6 mg noise. The phone ends at ``phone_min``."""
+    rng = np.random.default_rng(11)
+    n_phone, n = int(phone_min * 60 * fs), int((phone_min * 60 + still_h * 3600) * fs)
+    x = np.arange(n_phone) / fs
+    theta = sum(np.radians(a) * np.sin(2 * np.pi * f * x + p)
+                for a, f, p in ((3.0, 0.4, 0.0), (2.0, 1.1, 1.0), (1.0, 1.9, 2.0), (0.5, 0.7, 3.0)))
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1)) + rng.normal(0, 0.006, (n, 3))
+    acc[:n_phone, 1] += np.sin(theta)
+    acc[:n_phone, 2] += np.cos(theta) - 1
+    t = (np.arange(n) * (1e9 / fs)).astype(np.int64) + 1_767_650_000_000_000_000
+    return Recording(t, acc.astype(np.float32), fs, "wrist-left")
+
+
+def test_an_epochs_motion_is_the_spread_of_the_acceleration_vector():
+    """The root of the summed variances of x, y and z, masked samples left out: a 2 Hz
+    swing of 50 mg on y is 35 mg (its RMS), 6 mg of noise on each axis 10 mg."""
+    fs = 100.0
+    t = np.arange(int(10 * fs)) * int(1e9 / fs)
+    acc = np.tile([0.0, 0.0, 1.0], (len(t), 1))
+    acc[:500, 1] += 0.05 * np.sin(2 * np.pi * 2 * np.arange(500) / fs)
+    acc[500:] += np.random.default_rng(0).normal(0, 0.006, (500, 3))
+    masked = np.zeros(len(t), bool)
+    *_, motion = epoch_activity(t, acc.astype(np.float32), masked, 0, 2, 5.0)
+    assert motion[0] == pytest.approx(50 / np.sqrt(2), rel=0.01)
+    assert motion[1] == pytest.approx(6 * np.sqrt(3), rel=0.1)
+    masked[:500] = True  # a masked epoch has no motion to show
+    assert np.isnan(epoch_activity(t, acc.astype(np.float32), masked, 0, 2, 5.0)[4][0])
+
+
+def test_only_minutes_of_continuous_movement_are_busy():
+    """Over 3x the quiet level, 20 mg and 3 resolution steps, for at least HDCZA's 5 min
+    (1 min rolling medians): 10 min of 60 mg are busy; 3 min of it (a minute or two of
+    restlessness in bed), 40 s (a scratch) and a stretch under the limit are not; a
+    coarse sensor's steps raise the limit."""
+    motion = np.full(720, 6.0)
+    motion[100:220] = 60.0   # 10 min
+    motion[300:336] = 60.0   # 3 min
+    motion[400:408] = 60.0   # 40 s
+    motion[500:620] = 17.0   # under 3 x 6 mg and 20 mg
+    busy = busy_epochs(motion, 6.0, 0.004, CFG)
+    assert busy[106:214].all() and not busy[:100].any() and not busy[230:].any()
+    assert not busy_epochs(motion, 25.0, 0.004, CFG)[100:220].any()  # 3 x 25 mg = 75 mg
+    assert not busy_epochs(motion, 6.0, 0.031, CFG)[100:220].any()  # 8-bit: 3 x 31 mg
+
+
+def test_busy_epochs_are_awake():
+    """Given as ``awake``, busy epochs that the angle calls still are not sleep: the
+    night begins after them."""
+    starts, change = _epochs([(0.5, 0.01), (6, 0.01), (1, 3.0)])
+    moving = np.zeros(len(change), bool)
+    awake = np.zeros(len(change), bool)
+    awake[:360] = True
+    periods, asleep = sleep_periods(starts, change, moving, 0.3, CFG, awake=awake)
+    assert periods[0].onset >= starts[360] and periods[0].lights_out == starts[360]
+    assert not asleep[:360].any()
+    assert sleep_periods(starts, change, moving, 0.3, CFG)[0][0].onset < starts[360]
+
+
+def test_a_phone_in_the_hand_is_not_sleep():
+    """Half an hour of a phone held in the hand before lying still: lights out (rest
+    onset) comes at its end, not at its start (the angle of 5 s means alone took it for
+    rest), and the sleep onset after it."""
+    rec = _phone_then_still()
+    end = pd.Timestamp(int(rec.time_ns[0]) + 30 * 60 * 10**9, tz="UTC")
+    s = detect_night(rec).sleep
+    assert abs((s.lights_out - end).total_seconds()) <= 60 and s.onset >= s.lights_out
+    off = DetectionConfig(awake_motion_mg=1e6)
+    assert detect_night(rec, off).sleep.lights_out < end - pd.Timedelta(minutes=20)
