@@ -185,11 +185,11 @@ def epoch_activity(time_ns: np.ndarray, acc: np.ndarray, masked: np.ndarray, epo
 
     count = n - np.bincount(out_ep, minlength=n_epochs)
     sums = [total_kept(acc[:, k]) for k in range(3)]
-    squares = sum(total_kept(np.square(acc[:, k], dtype=np.float64)) for k in range(3))
     sq = np.square(acc[lo:hi, 0], dtype=np.float64)  # ENMO in float64, summed x, y, z in order
     sq += np.square(acc[lo:hi, 1], dtype=np.float64)
     sq += np.square(acc[lo:hi, 2], dtype=np.float64)
     norm_sq = total(sq)
+    squares = norm_sq - np.bincount(out_ep, weights=sq[out_idx - lo], minlength=n_epochs)  # kept
     np.sqrt(sq, out=sq)
     norm = total(sq)
     sq -= 1.0
