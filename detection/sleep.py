@@ -437,8 +437,8 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         none if not given.
     awake : ndarray of bool, shape (n_epochs,), optional
         Epochs known to be awake whatever the angle says (:func:`busy_epochs`): never
-        still or calm, part of an awakening inside a period, clearly active for lights
-        out; none if not given.
+        still or calm, part of an awakening inside a period; none if not given. Lights
+        out stays the angle's: a sleep start just before picking up a phone is one.
 
     Returns
     -------
@@ -462,8 +462,8 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
             groups[-1].append(blk)
         else:
             groups.append([blk])
-    # (awake epochs are never calm, and active enough for an awakening and for lights out)
-    roll_aw = np.where(awake, np.inf, rolling_median(angle_change, max(1, int(round(cfg.awakening_min_s / ep)))))
+    roll_move = rolling_median(angle_change, max(1, int(round(cfg.awakening_min_s / ep))))
+    roll_aw = np.where(awake, np.inf, roll_move)  # awake epochs are never calm, always active
     step = pd.Timedelta(seconds=ep)
     periods, prev_wake = [], 0
     for grp in groups:
@@ -491,7 +491,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         for b0, b1 in aw:
             asleep[b0:b1] = False
         first = max(prev_wake, onset - int(round(cfg.max_rest_s / ep)))
-        busy = first + np.flatnonzero(roll_aw[first:onset] >= 10 * thr)
+        busy = first + np.flatnonzero(roll_move[first:onset] >= 10 * thr)
         lights = busy[-1] + 1 if len(busy) else first
         wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
         kind = "night" if (a1 - onset) * ep >= cfg.min_night_s else "nap"
