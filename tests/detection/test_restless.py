@@ -60,14 +60,14 @@ def test_only_small_returns_to_sleep_of_one_sensor_amid_brisk_movements_are_rest
     busy, quiet = twitchy_wrist(), twitchy_wrist(offsets=[])
     cfg = DetectionConfig()
     first = pd.DataFrame({"location": "wrist-left", "start_ns": 600 * S, "floor_g": 0.008,
-                          "score": [0.3, 0.6, 0.3, 0.3, 0.3, 0.3],
+                          "score": [0.3, 0.7, 0.3, 0.3, 0.3, 0.3],
                           "phase": ["awakening"] * 5 + ["sleep-onset"]})
     alone = np.array([True, True, False, True, True, True])
     kind = np.array(["jerk", "jerk", "jerk", "nap-jerk", "sleep-burst", "jerk"], dtype=object)
     none = pd.DataFrame({"location": ["wrist-left"], "start_ns": [0], "score": [0.9]})
     out, moves = restless(first, alone, kind, none, {"wrist-left": (busy, cfg)}, cfg)
-    # judged: small, alone, counted so far and after an awakening; a burst twice its
-    # threshold, one seen on several sensors, one already not a sleep start and one at
+    # judged: small, alone, counted so far and after an awakening; a burst three times
+    # its threshold, one seen on several sensors, one already not a sleep start and one at
     # the night's sleep onset (REM, with its twitches, never starts there) are not
     assert out.tolist() == [True, False, False, True, False, False]
     assert moves.tolist() == [6, 0, 0, 6, 0, 0]
@@ -80,7 +80,7 @@ def test_only_small_returns_to_sleep_of_one_sensor_amid_brisk_movements_are_rest
     # large jerk-shaped bursts of the sensor are sleep starts, not restlessness: with five
     # of the six movements large ones, one is left, under restless_min_moves
     large = pd.DataFrame({"location": "wrist-left", "start_ns": np.array([400, 555, 660, 730, 880]) * S,
-                          "score": [0.5, 0.8, 0.7, 0.9, 0.6]})
+                          "score": [0.7, 0.8, 0.7, 0.9, 0.75]})
     assert cfg.restless_min_moves == 2
     out, moves = restless(first, alone, kind, large, {"wrist-left": (busy, cfg)}, cfg)
     assert not out.any() and moves.tolist() == [1, 0, 0, 1, 0, 0]
@@ -126,5 +126,26 @@ def test_a_sleeper_with_very_frequent_sleep_starts_keeps_the_small_ones():
     on, off = detect_night(recs), detect_night(recs, DetectionConfig(restless_min_moves=10**6))
     assert len(on.jerks) >= 15
     assert on.jerks["start"].tolist() == off.jerks["start"].tolist()
-    small = on.jerks[on.jerks["score"] < 0.5]
+    small = on.jerks[on.jerks["score"] < 1 - 1 / DetectionConfig().restless_peak_factor]
     assert len(small) >= 3
+
+
+def test_rem_twitches_sampled_without_an_anti_alias_filter_are_not_counted():
+    """A wrist sampled at 26 Hz without an anti-alias filter keeps a REM twitch's full
+    peak (0.31-0.39 g here, over twice the 0.15 g threshold): with the old factor of 2
+    five twitches after awakenings were counted; with 3, none, and the same sleep starts
+    are found."""
+    cfg = replace(KINEMATIC_VARIANTS["wrist-26hz-lis2dh"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
+    night = simulate_kinematic_night(cfg, seed=3)
+    recs = list(night.recordings.values())
+    twitches = night.confounders[night.confounders["kind"] == "rem-twitch"]["start"]
+    truth = night.jerks[night.jerks["observable"] & night.jerks["phase"].isin(FALLING_ASLEEP_PHASES)]
+    counted, found = [], []
+    for factor in (DetectionConfig().restless_peak_factor, 2.0):
+        jerks = detect_night(recs, DetectionConfig(restless_peak_factor=factor)).jerks
+        counted.append(sum(bool(((twitches - s).abs() <= pd.Timedelta(seconds=1)).any())
+                           for s in jerks["start"]))
+        found.append(len(score_events(jerks.groupby("group_id", as_index=False).agg(start=("start", "min")),
+                                      truth, 0.5, by=None).matched))
+    assert counted[0] == 0 and counted[1] >= 4
+    assert found[0] == found[1] >= 2
