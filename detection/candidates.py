@@ -686,13 +686,18 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     j0 = np.where(j0 >= 0, j0, s)
     j1 = _first_out(acc, after, low, k, e, last=True)
     j1 = np.where(j1 >= 0, j1 + 1, e)
-    # slow movement in the seconds before, away from strong bursts (a rotation the burst
-    # ends, e.g. a landing, or a fidget under way; a jerk comes out of rest): the slow
-    # change where neither end of its lag is near a burst
+    # movement in the seconds before, away from bursts (a rotation the burst ends, e.g. a
+    # landing, or a fidget under way; a jerk comes out of rest): the larger of the slow
+    # change where neither end of its lag is near a burst (a brisk movement) and the
+    # largest deviation of the low-passed acceleration from its mean since the previous
+    # burst's smear (a slow turn; a jerk of a cluster may leave the limb tilted, which is
+    # not a movement the next one comes from). Bursts come first and in order.
     rt_end = np.maximum(s - ns.gap, ns.lag)
     rt = _Ranges.span(np.where(shaped, rt_end, np.maximum(s - ns.gap - ns.turn, ns.lag)), rt_end)
     moved = np.where(inburst[rt.idx] | inburst[rt.idx - ns.lag], 0.0, d[rt.idx])
-    pre_move = rt.reduce(np.maximum, moved, 0.0)
+    since = np.clip(np.maximum(s - ns.gap - ns.turn, np.r_[0, e[:-1] + ns.hp][:m]), 0, rt_end)
+    rs = _Ranges.span(np.where(shaped, rt_end, since), rt_end)
+    pre_move = np.maximum(rt.reduce(np.maximum, moved, 0.0), _motion(rs, lp, rs.mean(lp[:, rs.idx].T, 0.0)))
     dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
     rhythm = np.zeros(m)
     long = (dur >= cfg.rhythm_min_s) & ~shaped

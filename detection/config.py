@@ -100,11 +100,13 @@ class DetectionConfig:
         ... and by more than this many times it moved in the window before the candidate
         (so drift while awake is not taken for a sustained movement). Default 3.
     turn_s : float
-        A candidate is a movement if its limb was moving in the ``turn_s`` before it
-        (the low-passed acceleration changing by more than ``min_move_g`` over
-        ``slow_lag_s``, away from other strong bursts): the impact of a rollover or arm
-        movement landing on the mattress, a fidget under way. A hypnic jerk comes out of
-        rest. s. Default 3.
+        A candidate is a movement if its limb was moving in the ``turn_s`` before it:
+        the low-passed acceleration changing by more than ``min_move_g`` over
+        ``slow_lag_s`` away from other bursts (a brisk movement), or deviating from its
+        mean by more than that since the previous burst (a slow turn: a few degrees in
+        1-4 s change the angle by under 2 degrees in half a second). The impact of a
+        rollover or arm movement landing on the mattress, a fidget under way; a hypnic
+        jerk comes out of rest. s. Default 3.
     spike_max_samples : float
         A candidate whose high-passed energy sits in at most this many samples (participation
         ratio ``(sum e^2)^2 / sum e^4``) is a single-sample spike no limb makes (a knock on
@@ -136,7 +138,8 @@ class DetectionConfig:
         leg movements and tilts).
     min_move_g : float
         ... a change larger than this (and than ``extent_factor`` x the noise floor), g
-        (0.05 g is a 2.9 degree tilt in half a second). Default 0.05.
+        (0.05 g is a 2.9 degree tilt in half a second); the same limit for the movement
+        before a candidate (``turn_s``). Default 0.05.
     move_merge_s : float
         Slow-movement runs closer than this are one movement, s. Default 0.5.
     max_candidate_s : float

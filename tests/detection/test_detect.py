@@ -292,6 +292,49 @@ def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not(
     assert off["kind"].isin(JERK_SHAPED).sum() == 2
 
 
+def _tilt_x(acc: np.ndarray, i0: int, angle_deg: np.ndarray) -> None:
+    """Turn the gravity a still wrist feels about its x axis from sample ``i0`` on, by
+    ``angle_deg`` (one angle per sample, the last held to the end), in place."""
+    th = np.radians(np.r_[angle_deg, np.full(len(acc) - i0 - len(angle_deg), angle_deg[-1])])
+    acc[i0:, 1] += np.sin(th)
+    acc[i0:, 2] += np.cos(th) - 1.0
+
+
+def test_a_burst_that_ends_a_slow_turn_is_a_movement_and_a_tilted_cluster_is_not():
+    """A limb turned slowly by 8 degrees over 3.5 s (a minimum-jerk profile) and landing
+    with a brisk 0.15 s burst: a movement, though the turn changes the angle by less
+    than 2.2 degrees in any half second (under ``min_move_g`` that way). The same burst
+    out of rest is jerk-shaped, and so is a jerk 3 s after one that left the limb
+    12 degrees away (the earlier jerk's tilt is not a movement the next one comes from)."""
+    fs = 100.0
+    t_ns, acc = _still_wrist(fs, 300, seed=5)
+    x = np.arange(15) / 15
+    burst = 0.6 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    u = np.arange(350) / 350  # the slow turn, 3.5 s, ending where the landing starts
+    turn = 8.0 * (10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5)
+    _tilt_x(acc, 6_650, turn)
+    acc[7_000:7_015, 0] += burst  # landing at 70 s
+    acc[15_000:15_015, 0] += burst  # out of rest at 150 s
+    _tilt_x(acc, 22_000, np.linspace(0, 12, 20))  # a jerk at 220 s that tilts the limb
+    acc[22_000:22_015, 0] += burst
+    acc[22_300:22_315, 0] += burst  # the next jerk of the cluster, 3 s later
+    assert (turn[50:] - turn[:-50]).max() < 2.2  # degrees in half a second
+    assert 2 * np.sin(np.radians(2.2 / 2)) < DetectionConfig().min_move_g  # (a chord, g)
+    ev = detect_night(Recording(t_ns, acc.astype(np.float32), fs, "wrist-left")).events
+
+    def at(s: float) -> pd.Series:
+        near = ev[(ev["start"] - pd.Timestamp(s, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+        assert len(near) == 1
+        return near.iloc[0]
+
+    landing = at(70)
+    assert landing["kind"] == "movement" and "moving before" in landing["rejected_reason"]
+    assert landing["pre_move_g"] > DetectionConfig().min_move_g
+    for s in (150, 220, 223):
+        assert at(s)["kind"] in JERK_SHAPED
+        assert at(s)["pre_move_g"] < 0.02
+
+
 def _biomech_hour(fs: float = 100.0, **kw):
     from dataclasses import replace
 
