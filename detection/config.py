@@ -119,9 +119,11 @@ class DetectionConfig:
         (``freq_hz``) above this is an impact ringing the sensor on its strap (12-35 Hz),
         not a limb: kind ``artefact``. A limb's acceleration follows the muscle's torque,
         an EMG burst of at least 40 ms per lobe smoothed by the twitch and the limb's
-        inertia, which keeps it below about 12.5 Hz. Takes effect from about 40 Hz
-        sampling up (no frequency over half the rate shows, and an anti-alias filter
-        keeps less). Hz. Default 15.
+        inertia, which keeps it below about 12.5 Hz (a 1-cycle burst of 0.1 s). Takes
+        effect from about 40 Hz sampling up (no frequency over half the rate shows, and
+        an anti-alias filter keeps less); behind a 50 Hz front end's low-pass, knocks
+        read 9-16 Hz, so the limit is the limb's own, with no margin. Hz. Default 12.5
+        (15 before the tenth session).
     clip_ranges_g : tuple of float
         Full-scale ranges of accelerometers, g; a sample within 0.2 % of one is clipped.
         Default (2, 4, 8, 16).
@@ -307,7 +309,7 @@ class DetectionConfig:
     turn_s: float = 3.0
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
-    impact_min_hz: float = 15.0
+    impact_min_hz: float = 12.5
     clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
     rhythm_band_hz: tuple[float, float] = (3.0, 10.0)
     rhythm_min_corr: float = 0.4

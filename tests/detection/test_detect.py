@@ -373,6 +373,31 @@ def test_knocks_at_50_hz_are_artefacts_too(front_end):
     assert detect_night(recs, DetectionConfig(impact_min_hz=1e9)).events["kind"].isin(JERK_SHAPED).sum() >= 3
 
 
+def test_knocks_behind_a_50_hz_anti_alias_filter_are_impacts_above_12_5_hz():
+    """The rigid-body model's strap knocks (a 15-40 Hz ring) behind a consumer front end's
+    low-pass at a quarter of 50 Hz read 7-16 Hz, piled up near the filter's edge: above
+    the 12.5 Hz a limb's acceleration stays under (``impact_min_hz``), half of those
+    that pass 15 Hz (15 of 27) are impacts. The same model's jerks read under 7 Hz there."""
+    from simulation.kinematic import KinematicConfig, simulate_kinematic_night
+
+    cfg = KinematicConfig(night_h=(1.5, 1.5), knock_per_h=20.0, jerks_per_onset=0.0,
+                          no_jerk_night_prob=1.0, posture_per_h=0.0, scratch_per_h=0.0,
+                          plm_prob=0.0, rem_twitch_per_min=0.0, fidget_prob=0.0, phone_prob=0.0,
+                          gaps_per_night=0.0, awakenings_per_h=0.0)
+    assert (cfg.odr_hz, cfg.lowpass) == (50.0, "odr/4")
+    night = simulate_kinematic_night(cfg, seed=1)
+    recs = list(night.recordings.values())
+    knocks = night.confounders[night.confounders["kind"] == "knock"]
+    assert len(knocks) >= 40
+
+    def shaped(hz: float) -> int:
+        found = bursts(detect_night(recs, DetectionConfig(impact_min_hz=hz)))
+        return int(overlaps(found, knocks).sum())
+
+    assert DetectionConfig().impact_min_hz == 12.5
+    assert shaped(12.5) <= 0.25 * len(knocks) and shaped(15.0) >= shaped(12.5) + 8
+
+
 @pytest.mark.parametrize("fs, front_end", [(100.0, "point"), (50.0, "lowpass")])
 def test_jerks_of_the_biomechanical_model_are_slower_than_impacts(fs, front_end):
     night = _biomech_hour(fs=fs, knocks_per_night=(0, 0), jerks_per_night=(8, 8), front_end=front_end)
