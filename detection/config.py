@@ -122,8 +122,9 @@ class DetectionConfig:
         inertia, which keeps it below about 12.5 Hz (a 1-cycle burst of 0.1 s). Takes
         effect from about 40 Hz sampling up (no frequency over half the rate shows, and
         an anti-alias filter keeps less); behind a 50 Hz front end's low-pass, knocks
-        read 9-16 Hz, so the limit is the limb's own, with no margin. Hz. Default 12.5
-        (15 before the tenth session).
+        read 9-16 Hz, so the limit is the limb's own, with no margin: the shortest jerks
+        read up to 13.7 Hz at 100-200 Hz (their harmonics), and one seen by a single
+        sensor can be filed as an impact. Hz. Default 12.5 (15 before the tenth session).
     clip_ranges_g : tuple of float
         Full-scale ranges of accelerometers, g; a sample within 0.2 % of one is clipped.
         Default (2, 4, 8, 16).
