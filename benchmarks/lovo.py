@@ -6,7 +6,7 @@ A few thresholds of the candidate rules were set with the signal-model family in
 simulators' physics but which was tried on the family first, and ``upright_min_resultant``,
 moved for the rigid-body model's walking; the restless rule's, ``jerk_max_s``, and
 ``awake_motion_factor`` and ``awake_motion_mg``, set with the rigid-body model's phone in
-view). For each variant of the family
+view; ``return_peak_factor``, set with its REM twitches in view). For each variant of the family
 (see ``benchmarks/accuracy.py``), this picks, among the defaults and each of those
 thresholds moved one step down or up, the setting with the best worst-case F1 on all
 the *other* variants (mean F1 breaks ties), and scores it on the variant left out. A
@@ -33,7 +33,8 @@ GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s"
         "impact_min_hz": (11.0, 15.0), "trunk_peak_factor": (0.25, 0.67),
         "upright_min_resultant": (0.7, 0.9), "restless_min_moves": (1, 3),
         "restless_peak_factor": (2.0, 4.0), "jerk_max_s": (0.5, 0.7),
-        "awake_motion_factor": (2.0, 4.0), "awake_motion_mg": (10.0, 40.0)}
+        "awake_motion_factor": (2.0, 4.0), "awake_motion_mg": (10.0, 40.0),
+        "return_peak_factor": (1.25, 2.0)}
 
 
 def settings() -> dict[str, dict]:

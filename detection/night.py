@@ -333,8 +333,10 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     moves = moves[moves["kind"].isin(("movement", "rhythmic"))]
     long_s, long_e = long_bouts(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(),
                                 cfg.awakening_move_s)
+    # movements of at least the AASM's shortest limb movement: two make an awakening
+    last = moves[moves["end_ns"] - moves["start_ns"] >= cfg.plm_duration_s[0] * 1e9]
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
-    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long)
+    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long, lasting)
     gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
     for e0, e1 in runs:
         n_ep = e1 - e0
@@ -356,7 +358,9 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             combined = np.fmax.reduce(change, axis=0)
         moving = _overlapped(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)
         per_run.append((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
-                        enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns)))
+                        enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns),
+                        _overlapped(last["start_ns"].to_numpy(), last["end_ns"].to_numpy(), e0,
+                                    n_ep, ep_ns)))
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
@@ -373,14 +377,15 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     quiet = [_quiet_mg(np.concatenate([m[k] for m in motions])) for k in range(len(pairs))]
     step = [cfg.resolution_g or resolution_g(r.acc) for _, r in pairs]
     periods, frames = [], []
-    for (starts, change, enmos, combined, moving, long_moving), gravity, motion in zip(
+    for (starts, change, enmos, combined, moving, long_moving, lasting), gravity, motion in zip(
             per_run, gravities, motions, strict=True):
         for k, ref in refs.items():
             combined = np.where(upright_epochs(gravity[k], ref, cfg), np.inf, combined)
         busy = np.zeros(len(starts), bool)
         for k in range(len(pairs)):
             busy |= busy_epochs(motion[k], quiet[k], step[k], cfg)
-        found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving, busy)
+        found, asleep = sleep_periods(starts, combined, moving, thr, cfg, long_moving, busy,
+                                      lasting)
         periods += found
         frames.append(pd.DataFrame(dict(
             start=starts[np.tile(np.arange(len(starts)), len(pairs))],
@@ -524,6 +529,13 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
             kind[busy] = "sleep-burst"
             reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
                             "min either side (twitching after an awakening, not out of rest)" for m in moves[busy]]
+        best = np.zeros(len(dist))
+        np.maximum.at(best, gid, ev["score"].to_numpy()[jerk])
+        faint = rules.faint_returns(kind, ev["phase"].to_numpy()[first], best, np.asarray(limbs, object),
+                                    cfg.return_peak_factor)
+        kind[faint] = "sleep-burst"
+        reason[faint] = (f"under {cfg.return_peak_factor:g}x its detection threshold in a return to sleep, "
+                         "on a limb (as likely a REM twitch as a sleep start)")
         counted = kind == "jerk"
         sid = np.full(len(dist), -1)
         sid[counted] = rules.series_ids(g_start[counted], cfg.series_gap_s)

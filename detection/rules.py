@@ -224,6 +224,28 @@ def where_bursts(start_ns: np.ndarray, moving_ns: np.ndarray, phase: np.ndarray,
     return kind, reason
 
 
+def faint_returns(kind: np.ndarray, phase: np.ndarray, score: np.ndarray, parts: np.ndarray,
+                  peak_factor: float) -> np.ndarray:
+    """Which sleep starts are too faint to count in a return to sleep: kind ``jerk`` or
+    ``nap-jerk``, phase ``awakening``, shown by limb sensors only and peaking under
+    ``peak_factor`` x the detection threshold (``score`` under 1 - 1 / ``peak_factor``):
+    as likely a REM twitch (see ``DetectionConfig.return_peak_factor``).
+
+    Parameters
+    ----------
+    kind, phase : ndarray of str
+        Per burst (a multi-sensor group): its kind so far and its phase.
+    score : ndarray
+        Per burst: the largest ``score`` of its sensors.
+    parts : ndarray of str
+        Per burst: the ``;``-joined body parts that show it (``limbs`` column).
+    peak_factor : float
+    """
+    trunk = np.array(["trunk" in str(p).split(";") for p in parts], bool)
+    return (np.isin(kind, ("jerk", "nap-jerk")) & (phase == "awakening") & ~trunk
+            & (score < 1 - 1 / peak_factor))
+
+
 def stimulus_triggered(start_ns: np.ndarray, stimuli_ns: np.ndarray, window_s: float) -> np.ndarray:
     """True where a jerk starts within ``window_s`` after a stimulus (at or after it)."""
     if len(stimuli_ns) == 0 or len(start_ns) == 0:

@@ -389,7 +389,8 @@ def sleep_threshold(rolls: list[np.ndarray], cfg: DetectionConfig,
 
 def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, moving: np.ndarray,
                   thr: float, cfg: DetectionConfig, long_moving: np.ndarray | None = None,
-                  awake: np.ndarray | None = None) -> tuple[list[SleepWindow], np.ndarray]:
+                  awake: np.ndarray | None = None, lasting: np.ndarray | None = None
+                  ) -> tuple[list[SleepWindow], np.ndarray]:
     """Sleep periods of one run of epochs: nights, naps, their onsets and awakenings.
 
     * **Still blocks** (HDCZA): the ``sleep_median_s`` rolling median of the angle change
@@ -415,7 +416,10 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
       rollover in sleep is not an awakening), a one-minute rolling median at or above
       ``thr`` for ``awakening_min_s``, and every stretch between joined blocks; and,
       however brief, every bout of movement of at least ``awakening_move_s``
-      (``long_moving``: the movements of sleep are briefer).
+      (``long_moving``: the movements of sleep are briefer) and every bout holding two
+      distinct movements of at least 0.5 s (``lasting``: a turn and a reposition,
+      sitting half up and lying back; a rollover of sleep is one movement, and its
+      landing, a twitch or a jerk is briefer).
     * **Lights out** (rest onset): the end of the last minute before onset whose
       one-minute rolling median exceeds 10 x ``thr`` (clearly active), no earlier than
       the previous period's wake and ``max_rest_s`` before onset.
@@ -439,6 +443,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         Epochs known to be awake whatever the angle says (:func:`busy_epochs`): never
         still or calm, part of an awakening inside a period; none if not given. Lights
         out stays the angle's: a sleep start just before picking up a phone is one.
+    lasting : ndarray of bool, shape (n_epochs,), optional
+        Epochs with a movement of any sensor of at least the AASM's shortest limb
+        movement (``plm_duration_s[0]``, 0.5 s); none if not given.
 
     Returns
     -------
@@ -481,12 +488,19 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         for b0, b1 in _runs(_close(parts, 2 * gap)):
             if b1 - b0 >= gap or len(_runs(parts[b0:b1])) >= 2:
                 active[onset + b0:onset + b1] = True
+        distinct = np.zeros(n, bool)
+        if lasting is not None:
+            parts = _close(lasting[onset:a1], int(round(MOVEMENT_PARTS_S / ep)))
+            for b0, b1 in _runs(_close(parts, 2 * gap)):
+                if len(_runs(parts[b0:b1])) >= 2:
+                    active[onset + b0:onset + b1] = distinct[onset + b0:onset + b1] = True
         for (_, b), (c, _) in zip(grp[:-1], grp[1:], strict=True):  # between joined blocks
             active[max(b, onset):max(c, onset)] = True  # (after the onset: before it is wake)
         long = np.zeros(n, bool) if long_moving is None else long_moving
         active[onset:a1] |= long[onset:a1]
         aw = [(b0, b1) for b0, b1 in _runs(active)
-              if ((b1 - b0) * ep >= cfg.awakening_min_s or long[b0:b1].any()) and b1 < a1]
+              if ((b1 - b0) * ep >= cfg.awakening_min_s or long[b0:b1].any()
+                  or distinct[b0:b1].any()) and b1 < a1]
         asleep[onset:a1] = True
         for b0, b1 in aw:
             asleep[b0:b1] = False

@@ -1,6 +1,6 @@
 """Small bursts in a return to sleep amid ongoing brisk movements of their limb (REM
 twitching) are not counted, and a sleeper's very frequent sleep starts still are:
-``DetectionConfig.restless_*``."""
+``DetectionConfig.restless_*``; nor are faint ones on a limb (``return_peak_factor``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from detection import DetectionConfig, detect_night, score_events
 from detection.candidates import brisk_moves_near
 from detection.night import restless
+from detection.rules import faint_returns
 from sensing.body import FALLING_ASLEEP_PHASES
 from sensing.recording import Recording
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
@@ -92,11 +93,13 @@ def test_only_small_returns_to_sleep_of_one_sensor_amid_brisk_movements_are_rest
 @pytest.fixture(scope="module")
 def rem_night():
     """A night of the rigid-body model with REM twitches at 6 a minute (wrist and ankle),
-    detected with the rule and without it."""
+    detected with the rule and without it (and without the faint-return rule, which
+    would take most of them too)."""
     cfg = replace(KINEMATIC_VARIANTS["rem-twitches"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
     night = simulate_kinematic_night(cfg, seed=4)
     recs = list(night.recordings.values())
-    return night, detect_night(recs), detect_night(recs, DetectionConfig(restless_min_moves=10**6))
+    return night, detect_night(recs), detect_night(recs, DetectionConfig(restless_min_moves=10**6,
+                                                                         return_peak_factor=1.0))
 
 
 def test_rem_twitches_are_not_counted_and_sleep_starts_still_are(rem_night):
@@ -149,3 +152,38 @@ def test_rem_twitches_sampled_without_an_anti_alias_filter_are_not_counted():
                                       truth, 0.5, by=None).matched))
     assert counted[0] == 0 and counted[1] >= 4
     assert found[0] == found[1] >= 2
+
+
+def test_faint_limb_bursts_in_a_return_to_sleep_are_the_ones_not_counted():
+    kind = np.array(["jerk", "jerk", "jerk", "jerk", "sleep-burst", "nap-jerk", "jerk"], dtype=object)
+    phase = np.array(["awakening", "sleep-onset", "awakening", "awakening", "awakening",
+                      "awakening", "pre-sleep"], dtype=object)
+    score = np.array([0.3, 0.3, 0.3, 0.34, 0.1, 0.2, 0.1])
+    parts = np.array(["arm-left", "arm-left", "arm-left;trunk", "leg-right", "arm-left",
+                      "leg-left;leg-right", "arm-left"], dtype=object)
+    # faint (under 1.5x the threshold: score under 1/3), counted so far, in a return to
+    # sleep, limbs only; not at the night's onset or before it, not with the trunk
+    assert faint_returns(kind, phase, score, parts, 1.5).tolist() == [
+        True, False, False, False, False, True, False]
+    assert not faint_returns(kind, phase, score, parts, 1.0).any()
+
+
+def test_faint_twitches_after_awakenings_are_not_counted_and_sleep_starts_still_are():
+    """A rigid-body night (seed 2001 of ``benchmarks/accuracy.py``'s seed 2) on which three
+    REM twitches and knocks after awakenings were counted, each barely over its threshold
+    on one limb, none with a run of twitches around that the restless rule sees."""
+    cfg = replace(KINEMATIC_VARIANTS["typical"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
+    night = simulate_kinematic_night(cfg, seed=2001)
+    recs = list(night.recordings.values())
+    on, off = detect_night(recs), detect_night(recs, DetectionConfig(return_peak_factor=1.0))
+    look = night.confounders[night.confounders["kind"].isin(["rem-twitch", "knock"])]["start"]
+    counted = [sum(bool(((look - s).abs() <= pd.Timedelta(seconds=1)).any()) for s in r.jerks["start"])
+               for r in (on, off)]
+    assert counted == [0, 3]
+    truth = night.jerks[night.jerks["observable"] & night.jerks["phase"].isin(FALLING_ASLEEP_PHASES)]
+    found = [len(score_events(r.jerks.groupby("group_id", as_index=False).agg(start=("start", "min")),
+                              truth, 0.5, by=None).matched) for r in (on, off)]
+    assert found[0] == found[1] == 4
+    faint = on.events[on.events["rejected_reason"].str.startswith("under 1.5x")]
+    assert len(faint) >= 3 and (faint["kind"] == "sleep-burst").all()
+    assert (faint["phase"] == "awakening").all() and (faint["score"] < 1 / 3).all()

@@ -124,6 +124,27 @@ def test_one_long_bout_of_movement_in_sleep_is_an_awakening_a_rollover_is_not():
     assert periods[0].awakenings == []
 
 
+def test_two_lasting_movements_in_sleep_are_an_awakening_however_brief():
+    """A turn and a reposition 30 s apart (movements of at least 0.5 s: ``lasting``) are
+    a brief awakening, even with under a minute of movement; one lasting movement, or
+    two brief bursts (``moving`` alone: landings, twitches), are not."""
+    starts, change = _epochs([(1, 3.0), (6, 0.01), (1, 3.0)])
+    turn, reposition, lone = 720 + 3 * 720, 720 + 3 * 720 + 6, 720 + 5 * 720
+    moving = np.zeros(len(change), bool)
+    moving[[turn, reposition, lone]] = True
+    lasting = moving.copy()
+    periods, asleep = sleep_periods(starts, change, moving, 0.3, CFG, lasting=lasting)
+    (a0, a1), = periods[0].awakenings
+    assert a0 == starts[turn] and a1 == starts[reposition] + pd.Timedelta(seconds=5)
+    assert not asleep[turn:reposition + 1].any() and asleep[lone]
+    for only in (None, np.zeros(len(change), bool)):  # brief bursts only
+        assert sleep_periods(starts, change, moving, 0.3, CFG, lasting=only)[0][0].awakenings == []
+    far = moving.copy()  # two movements more than two minutes apart are two rollovers
+    far[reposition] = False
+    far[turn + 30] = True
+    assert sleep_periods(starts, change, far, 0.3, CFG, lasting=far)[0][0].awakenings == []
+
+
 def test_movements_make_sleep_onset_later_than_stillness_alone():
     """Lying still awake looks asleep; the onset follows the last movement of quiet wake."""
     starts, change = _epochs([(1, 3.0), (4, 0.01)])
