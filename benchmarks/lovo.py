@@ -34,7 +34,7 @@ GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s"
         "upright_min_resultant": (0.7, 0.9), "restless_min_moves": (1, 3),
         "restless_peak_factor": (2.0, 4.0), "jerk_max_s": (0.5, 0.7),
         "awake_motion_factor": (2.0, 4.0), "awake_motion_mg": (10.0, 40.0),
-        "return_peak_factor": (1.25, 2.0)}
+        "return_peak_factor": (1.5, 2.5)}
 
 
 def settings() -> dict[str, dict]:

@@ -275,9 +275,10 @@ class DetectionConfig:
         the restless rule sees no run, and the one that crosses it barely does. A hypnic
         jerk moves the whole limb. A burst the trunk shows counts whatever its size (the
         axial muscles are atonic in REM), and so does any at the night's sleep onset,
-        where REM does not come. Default 1.5: on the accuracy benchmark's seeds 0-3 it
-        removed 15 false jerks (REM twitches and knocks after awakenings) for 2 sleep
-        starts (``docs/detection.md``).
+        where REM does not come. Default 2 (``score`` 0.5): on the accuracy benchmark's
+        seeds 0-3 it removed 30 false jerks (REM twitches and knocks after awakenings)
+        for 8 sleep starts; 1.5, tried first, 23 for 3; leave one variant out chose 2
+        in 19 of 20 folds, and with 2 in moved it in none (``docs/detection.md``).
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.
@@ -360,7 +361,7 @@ class DetectionConfig:
     restless_window_s: float = 300.0
     restless_min_moves: int = 2
     restless_peak_factor: float = 3.0
-    return_peak_factor: float = 1.5
+    return_peak_factor: float = 2.0
     awakening_min_s: float = 60.0
     awakening_move_s: float = 15.0
     onset_refine_factor: float = 2.0

@@ -184,6 +184,6 @@ def test_faint_twitches_after_awakenings_are_not_counted_and_sleep_starts_still_
     found = [len(score_events(r.jerks.groupby("group_id", as_index=False).agg(start=("start", "min")),
                               truth, 0.5, by=None).matched) for r in (on, off)]
     assert found[0] == found[1] == 4
-    faint = on.events[on.events["rejected_reason"].str.startswith("under 1.5x")]
+    faint = on.events[on.events["rejected_reason"].str.startswith("under 2x")]
     assert len(faint) >= 3 and (faint["kind"] == "sleep-burst").all()
-    assert (faint["phase"] == "awakening").all() and (faint["score"] < 1 / 3).all()
+    assert (faint["phase"] == "awakening").all() and (faint["score"] < 0.5).all()
