@@ -334,7 +334,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     long_s, long_e = long_bouts(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(),
                                 cfg.awakening_move_s)
     # movements of at least the AASM's shortest limb movement: two make an awakening
-    last = moves[moves["end_ns"] - moves["start_ns"] >= cfg.plm_duration_s[0] * 1e9]
+    lasting_moves = moves[moves["end_ns"] - moves["start_ns"] >= cfg.plm_duration_s[0] * 1e9]
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
     per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long, lasting)
     gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
@@ -359,8 +359,8 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
         moving = _overlapped(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)
         per_run.append((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
                         enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns),
-                        _overlapped(last["start_ns"].to_numpy(), last["end_ns"].to_numpy(), e0,
-                                    n_ep, ep_ns)))
+                        _overlapped(lasting_moves["start_ns"].to_numpy(),
+                                    lasting_moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)))
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake

@@ -227,7 +227,7 @@ def where_bursts(start_ns: np.ndarray, moving_ns: np.ndarray, phase: np.ndarray,
 def faint_returns(kind: np.ndarray, phase: np.ndarray, score: np.ndarray, parts: np.ndarray,
                   peak_factor: float) -> np.ndarray:
     """Which sleep starts are too faint to count in a return to sleep: kind ``jerk`` or
-    ``nap-jerk``, phase ``awakening``, shown by limb sensors only and peaking under
+    ``nap-jerk``, phase ``awakening``, shown by limb sensors only (arms, legs) and peaking under
     ``peak_factor`` x the detection threshold (``score`` under 1 - 1 / ``peak_factor``):
     as likely a REM twitch (see ``DetectionConfig.return_peak_factor``).
 
@@ -241,8 +241,8 @@ def faint_returns(kind: np.ndarray, phase: np.ndarray, score: np.ndarray, parts:
         Per burst: the ``;``-joined body parts that show it (``limbs`` column).
     peak_factor : float
     """
-    trunk = np.array(["trunk" in str(p).split(";") for p in parts], bool)
-    return (np.isin(kind, ("jerk", "nap-jerk")) & (phase == "awakening") & ~trunk
+    limbs_only = np.array([set(str(p).split(";")) <= {*ARMS, *LEGS} for p in parts], bool)
+    return (np.isin(kind, ("jerk", "nap-jerk")) & (phase == "awakening") & limbs_only
             & (score < 1 - 1 / peak_factor))
 
 

@@ -155,16 +155,20 @@ def test_rem_twitches_sampled_without_an_anti_alias_filter_are_not_counted():
 
 
 def test_faint_limb_bursts_in_a_return_to_sleep_are_the_ones_not_counted():
-    kind = np.array(["jerk", "jerk", "jerk", "jerk", "sleep-burst", "nap-jerk", "jerk"], dtype=object)
+    kind = np.array(["jerk", "jerk", "jerk", "jerk", "jerk", "sleep-burst", "nap-jerk", "jerk"],
+                    dtype=object)
     phase = np.array(["awakening", "sleep-onset", "awakening", "awakening", "awakening",
-                      "awakening", "pre-sleep"], dtype=object)
-    score = np.array([0.3, 0.3, 0.3, 0.34, 0.1, 0.2, 0.1])
-    parts = np.array(["arm-left", "arm-left", "arm-left;trunk", "leg-right", "arm-left",
+                      "awakening", "awakening", "pre-sleep"], dtype=object)
+    score = np.array([0.3, 0.3, 0.3, 0.34, 0.1, 0.1, 0.2, 0.1])
+    parts = np.array(["arm-left", "arm-left", "arm-left;trunk", "leg-right", "head", "arm-left",
                       "leg-left;leg-right", "arm-left"], dtype=object)
     # faint (under 1.5x the threshold: score under 1/3), counted so far, in a return to
-    # sleep, limbs only; not at the night's onset or before it, not with the trunk
+    # sleep, on arms or legs only; not at the night's onset or before it, not with the
+    # trunk or the head, not one already kept out of the count
     assert faint_returns(kind, phase, score, parts, 1.5).tolist() == [
-        True, False, False, False, False, True, False]
+        True, False, False, False, False, False, True, False]
+    assert faint_returns(kind, phase, score, parts, 2.0).tolist() == [
+        True, False, False, True, False, False, True, False]
     assert not faint_returns(kind, phase, score, parts, 1.0).any()
 
 
