@@ -10,10 +10,12 @@ accelerometer``) and pass the folder.
 
 Per night: the recording span, PSG sleep onset (first non-wake scored sample) and the
 detected onset (the main night), their difference (min), the counted jerks and the
-other jerk-shaped bursts. There are no jerk labels: the counts are what hypnic says of
-real nights (most are apnoea patients, whose arousals make brief movements), not an
-accuracy. Prints one JSON object with the per-night rows and the median and 90th
-percentile absolute onset error.
+other jerk-shaped bursts, and the detected awakenings (every period's) with how many
+hold a PSG wake or movement epoch within 30 s (``AWAKENING_CHECK_S``). There are no jerk
+labels: the counts are what hypnic says of real nights (most are apnoea patients, whose
+arousals make brief movements), not an accuracy. Prints one JSON object with the
+per-night rows, the median and 90th percentile absolute onset error, and the share of
+awakenings the PSG confirms.
 
 Usage: python benchmarks/real_nights.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
 """
@@ -33,6 +35,10 @@ from sensing.recording import Recording
 DATENUM_UNIX0 = 719163.0  # Matlab/matplotlib datenum of 1970-01-01
 FS = 100.0
 SLEEP_STAGES = (1, 2, 3, 5)  # N3, N2, N1, REM (6 wake, 7 movement, 0 not scored)
+WAKE_OR_MOVEMENT = (6, 7)
+#: A detected awakening is confirmed by the PSG when a wake or movement epoch is scored
+#: within this of it (either side), s.
+AWAKENING_CHECK_S = 30.0
 
 
 def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
@@ -63,6 +69,15 @@ def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
     return rec, d["gt"].astype(np.int8)[idx][keep]
 
 
+def confirmed(time_ns: np.ndarray, label: np.ndarray, spans: list[tuple[int, int]]) -> int:
+    """How many awakenings (``(start, end)`` ns) hold a PSG wake or movement sample
+    within ``AWAKENING_CHECK_S`` of them."""
+    woke = time_ns[np.isin(label, WAKE_OR_MOVEMENT)]
+    pad = int(AWAKENING_CHECK_S * 1e9)
+    return sum(int(np.searchsorted(woke, b + pad, side="right") > np.searchsorted(woke, a - pad))
+               for a, b in spans)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ichi14", type=Path, required=True, help="folder of p*.npy files")
@@ -80,12 +95,15 @@ def main() -> None:
         psg = int(rec.time_ns[asleep[0]])
         onset = result.sleep.onset
         kinds = result.events["kind"].value_counts()
+        awakenings = [(a.value, b.value) for p in result.periods for a, b in p.awakenings]
         rows.append(dict(
             night=path.stem, hours=round((rec.time_ns[-1] - rec.time_ns[0]) / 3.6e12, 2),
             psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
             onset_error_min=None if onset is None else round((onset.value - psg) / 6e10, 1),
             jerks=int(kinds.get("jerk", 0)),
             other_jerk_shaped=int(sum(kinds.get(k, 0) for k in JERK_SHAPED if k != "jerk")),
+            awakenings=len(awakenings),
+            awakenings_psg_confirmed=confirmed(rec.time_ns, label, awakenings),
             detect_s=round(time.perf_counter() - t, 2)))
     errors = np.abs([r["onset_error_min"] for r in rows if r["onset_error_min"] is not None])
     print(json.dumps(dict(
@@ -94,6 +112,9 @@ def main() -> None:
         onset_median_abs_error_min=float(np.median(errors)) if len(errors) else None,
         onset_p90_abs_error_min=float(np.percentile(errors, 90)) if len(errors) else None,
         jerks_per_night_median=float(np.median([r["jerks"] for r in rows])) if rows else None,
+        awakenings=sum(r["awakenings"] for r in rows),
+        awakenings_psg_confirmed_share=(sum(r["awakenings_psg_confirmed"] for r in rows)
+                                        / max(sum(r["awakenings"] for r in rows), 1)),
         rows=rows), indent=1))
 
 

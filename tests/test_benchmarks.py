@@ -1,5 +1,6 @@
 """``benchmarks/accuracy.py``'s cache of simulated nights and its threshold overrides
-(the tools that make a detection experiment take a minute instead of five)."""
+(the tools that make a detection experiment take a minute instead of five), and
+``benchmarks/real_nights.py``'s check of awakenings against the PSG."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import importlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +59,19 @@ def test_threshold_overrides_are_checked_numbers(accuracy):
     for bad in ("bogus=1", "min_peak_g=abc", "min_peak_g=-1", "sleep_threshold_deg=1"):
         with pytest.raises(SystemExit):
             accuracy.config_overrides([bad], ap)
+
+
+def test_an_awakening_is_confirmed_by_a_psg_wake_or_movement_epoch_within_30_s(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    real_nights = importlib.import_module("real_nights")
+    s = 10**9
+    t = np.arange(0, 3600, 1) * s  # one label a second
+    label = np.full(len(t), 2)  # N2
+    label[1000:1010] = 6  # wake
+    label[2000] = 7  # a movement epoch's sample
+    spans = [(1035 * s, 1100 * s),  # 25 s after the wake: confirmed
+             (900 * s, 969 * s),  # wake 31 s after its end: not
+             (1960 * s, 1970 * s),  # movement 30 s after its end: confirmed
+             (3000 * s, 3100 * s)]  # N2 throughout: not
+    assert real_nights.confirmed(t, label, spans) == 2
+    assert real_nights.confirmed(t, label, []) == 0
