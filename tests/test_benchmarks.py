@@ -1,6 +1,7 @@
 """``benchmarks/accuracy.py``'s cache of simulated nights and its threshold overrides
 (the tools that make a detection experiment take a minute instead of five), and
-``benchmarks/real_nights.py``'s check of awakenings against the PSG."""
+``benchmarks/real_nights.py``'s check of awakenings against the PSG; the recall ceiling
+of sleep starts after motionless awakenings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import importlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,3 +77,26 @@ def test_an_awakening_is_confirmed_by_a_psg_wake_or_movement_epoch_within_30_s(m
              (3000 * s, 3100 * s)]  # N2 throughout: not
     assert real_nights.confirmed(t, label, spans) == 2
     assert real_nights.confirmed(t, label, []) == 0
+
+
+def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
+    t0 = pd.Timestamp("2026-01-01 23:00", tz="UTC")
+
+    def at(s: float) -> pd.Timestamp:
+        return t0 + pd.Timedelta(seconds=s)
+
+    periods = [dict(awakenings=[(at(1000), at(1100)), (at(3000), at(3100))])]
+    moves = pd.DataFrame(dict(start=[at(3098)], end=[at(3101)], kind=["rollover"]))
+    still = accuracy.after_motionless_awakening
+    assert still(at(1050), periods, moves)  # inside the still awakening
+    assert still(at(1100 + 899), periods, moves)  # in its return to sleep
+    assert not still(at(1100 + 901), periods, moves)  # after it: established sleep
+    assert not still(at(3200), periods, moves)  # after one with a rollover in it
+    assert not still(at(500), periods, moves)  # before every awakening
+    near = moves.assign(start=[at(1103)], end=[at(1104)])  # within 5 s of its end
+    assert not still(at(1050), periods, near)
+    row = dict(tp=6, fn=4, false=0, misplaced=0, unseen=2, nights=1, false_on=[], missed_as=[],
+               onset_err_min=[1.0])
+    s = accuracy.summarise([row])
+    assert s["recall_ceiling"] == pytest.approx(0.8)
+    assert s["f1_ceiling"] == pytest.approx(2 * 0.8 / 1.8)
