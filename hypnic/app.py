@@ -2,12 +2,14 @@
 
 Help is written for people: flags show no value placeholder, options show a plain
 value name (``PATH``, ``NUMBER``, or their own ``metavar``), usage lines read
-``hypnic detect [OPTIONS] FILE...``, and the commands are listed in the order a
-sleeper, an analyst, a researcher and a developer use them (:data:`ORDER`).
+``hypnic detect [OPTIONS] FILE...``, a command's description wraps to the terminal's
+width, and the commands are listed in the order a sleeper, an analyst, a researcher and
+a developer use them (:data:`ORDER`).
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import typer
@@ -66,8 +68,21 @@ def _plain_help(params: list) -> list:
     return params
 
 
+def _paragraphs(text: str | None) -> str | None:
+    """``text`` with each paragraph on one line, for the terminal to wrap: typer keeps a
+    docstring's line breaks, which in an 80-column terminal break each of its lines again
+    a word before its end."""
+    if not text:
+        return text
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
 class Command(TyperCommand):
     """A command whose help reads plainly (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.help = _paragraphs(self.help)
 
     def get_params(self, ctx: Any) -> list:
         return _plain_help(super().get_params(ctx))
@@ -75,6 +90,10 @@ class Command(TyperCommand):
 
 class Group(TyperGroup):
     """A command group with plain help; the top one lists its commands in :data:`ORDER`."""
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.help = _paragraphs(self.help)
 
     def get_params(self, ctx: Any) -> list:
         return _plain_help(super().get_params(ctx))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from hypnic.app import app
+from hypnic.app import Typer, app
 
-sensor_app = typer.Typer(help="Record a night in a Polar Verity Sense's own memory (offline "
+sensor_app = Typer(help="Record a night in a Polar Verity Sense's own memory (offline "
                          "recording): no link needed overnight; download it in the morning.",
                          no_args_is_help=True)
 app.add_typer(sensor_app, name="sensor")

@@ -93,14 +93,18 @@ def test_detect_errors_are_one_line(night_dir, tmp_path, capsys):
 
 def test_help_reads_plainly_with_defaults_in_workflow_order(capsys, monkeypatch):
     """No value placeholder on flags, the tuning defaults of DetectionConfig, plain usage
-    lines, and the commands in the order people use them."""
+    lines, descriptions that wrap to the terminal, and the commands in the order people
+    use them."""
+    from typer.main import get_command
+
     from detection import DetectionConfig
-    from hypnic.app import ORDER
+    from hypnic.app import ORDER, app
 
     monkeypatch.setenv("COLUMNS", "200")
     cfg = DetectionConfig()
     helps = {}
-    for cmd in ([], ["detect"], ["nights"], ["simulate"], ["diary", "add"], ["record"], ["report"]):
+    for cmd in ([], ["detect"], ["nights"], ["simulate"], ["diary", "add"], ["record"], ["report"],
+                ["sensor", "start"]):
         assert main([*cmd, "--help"]) == 0
         helps[" ".join(cmd)] = text = capsys.readouterr().out
         assert not re.search(r"<[A-Za-z]", text) and "{" not in text, cmd  # no <bool>, <list[Path]>
@@ -114,6 +118,14 @@ def test_help_reads_plainly_with_defaults_in_workflow_order(capsys, monkeypatch)
     listed = [line.split()[1] for line in helps[""].splitlines()
               if line.startswith("│ ") and len(line.split()) > 2 and line.split()[1] in ORDER]
     assert listed == list(ORDER)
+    groups, described = [get_command(app)], 0
+    while groups:  # every description: paragraphs on one line each, for the terminal to wrap
+        group = groups.pop()
+        for command in [group, *getattr(group, "commands", {}).values()]:
+            assert command.help and all("\n" not in p for p in command.help.split("\n\n")), command.name
+            described += 1
+        groups += [c for c in group.commands.values() if hasattr(c, "commands")]
+    assert described > len(ORDER)
 
 
 def test_long_commands_show_reading_bars_then_what_follows(night_dir, tmp_path, progress_log):
