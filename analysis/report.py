@@ -35,6 +35,7 @@ from analysis import plots
 from analysis.advice import Reason
 from analysis.effects import Effects, describe, factor_info, plural
 from analysis.nights import DAYTIME_MIN_H, jerk_groups, night_zones
+from detection.scoring import MEASURED, Measured
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
 from sensing.timezones import clock, local_zone, zone, zone_name
@@ -361,11 +362,22 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     parts.append(
         '<section id="about"><h2>About this report</h2><p class="note">Jerks are detected from '
         "accelerometers on the wrist and/or ankle; a jerk seen by several sensors counts once. "
-        "Detection is imperfect: some jerks are missed and some other brief movements are counted. "
+        f"{esc(how_sure())} "
         "Effects are associations in your own nights, not proof of cause. hypnic is not a "
         "medical device and does not diagnose; if you are worried, see a doctor.</p></section>"
         "</main></body></html>")
     return "".join(parts)
+
+
+def how_sure(m: Measured = MEASURED) -> str:
+    """What detection's measured accuracy means for a reader, naming the data it holds on."""
+    return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
+            f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
+            "and lying still while awake looks like sleep to the sensor. On "
+            f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
+            f"at falling asleep, and a false one about once in {1 / m.false_per_night:.0f} "
+            "nights; no real recording with its jerks marked by an expert was available to "
+            "check this on.")
 
 
 def write_report(out_dir: str | Path, html_text: str) -> Path:

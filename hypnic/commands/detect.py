@@ -139,7 +139,7 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
     if s.onset is None:
         console.print("No sleep was found in this recording.")
     else:
-        console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep "
+        console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep about "
                       f"{clock(s.onset, here)}, woke {clock(s.wake, here)} ({zone_name(here)}); "
                       f"{plural(len(s.awakenings), 'awakening')}.")
     console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))

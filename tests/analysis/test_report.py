@@ -78,6 +78,21 @@ def test_one_night_with_an_empty_diary_reads_right(one_night):
     assert 'id="effects"' in text and text.count("<figure>") == 5  # no factor plots without a diary
 
 
+def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
+    from analysis.report import how_sure
+    from detection.scoring import Measured
+
+    text = one_night[1]
+    about = text[text.index('id="about"'):]
+    assert "46 real sleep-lab nights" in about and "a median 14 minutes off" in about
+    assert "162 simulated nights" in about and "counted 83% of the jerks" in about
+    assert "about once in 11 nights" in about and "not a medical device" in about
+    other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 8, "simulated nights"))
+    assert "on 10 real nights it was a median 4 minutes off" in other
+    assert "On 8 simulated nights, hypnic counted 50% of the jerks" in other
+    assert "about once in 4 nights" in other
+
+
 def test_self_contained_and_user_text_escaped(report):
     _, text, *_ = report
     assert not re.search(r'(src|href)="(https?:)?//', text)

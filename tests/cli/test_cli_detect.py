@@ -45,7 +45,7 @@ def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys, monkeypatch
     assert f"{n} jerks (a jerk seen by several sensors counts once): " in printed
     assert "{" not in printed and "wrist-left" in printed
     onset = pd.Timestamp(info["onset"]).tz_convert("Asia/Tokyo")
-    assert f"fell asleep {onset:%H:%M}, " in printed and "(Asia/Tokyo)" in printed
+    assert f"fell asleep about {onset:%H:%M}, " in printed and "(Asia/Tokyo)" in printed
 
 
 def test_detect_shows_times_in_the_zone_asked_and_refuses_an_unknown_one(night_dir, tmp_path, capsys):
