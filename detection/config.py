@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from sensing.errors import HypnicError
 
 #: Fields that may be 0 (meaning "estimate it" or "no margin").
-ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s")
+ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s", "onset_reach_s")
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,16 @@ class DetectionConfig:
         the onset, ``awakening`` up to 15 min after it ends) last this much longer: the
         onset is an estimate, and wrist actigraphy misplaces it by 15-20 min against
         polysomnography (``docs/detection.md``), s. Default 900.
+    onset_reach_s : float
+        A burst in what looks like established sleep up to this long after the detected
+        sleep onset is still in its ``sleep-onset`` phase, which otherwise ends
+        ``onset_uncertainty_s`` after the phase's 15 min: a detected onset is early when
+        the sleeper lay still awake, on the real ICHI14 nights by up to 28 min on 9 of
+        10 (a median 14 min off either way), and the sleep starts then come after it.
+        REM, whose twitches established sleep holds, mostly comes later (the first REM a
+        median 72 min after sleep onset there). A detected awakening's return keeps its
+        own phase, and past the usual window small bursts amid a run are judged as in a
+        return (``restless_window_s``). s. Default 2700 (45 min: the 15 min plus 30).
     upright_active_mg : float
         Epochs of a trunk or leg sensor with at least this ENMO and this standard
         deviation of the acceleration's norm are brisk activity (walking), which happens
@@ -251,10 +261,11 @@ class DetectionConfig:
         this either side of it, s. Default 300. Its own series (``series_gap_s`` around
         it) is left out. After an awakening sleep can go straight back into REM, whose
         twitches of the hands and feet come in runs over minutes; a small burst amid such
-        a run is a twitch, not a sudden jerk out of rest. Not at the night's (or a nap's)
-        sleep onset: REM comes 70-120 min after it in a healthy sleeper (within 15 min
-        only in narcolepsy), and a run of small sleep starts there is a sleeper with very
-        frequent ones.
+        a run is a twitch, not a sudden jerk out of rest. The same in the reach of a
+        sleep onset past its usual window (``onset_reach_s``), where the sleeper is more
+        likely asleep already. Not at the night's (or a nap's) sleep onset: REM comes
+        70-120 min after it in a healthy sleeper (within 15 min only in narcolepsy), and a
+        run of small sleep starts there is a sleeper with very frequent ones.
     restless_min_moves : int
         Default 2 (a run of movements, not one): chosen on four seeds of the accuracy
         benchmark over 1, 3, 4, 5 and 6, and kept by leave-one-variant-out
@@ -351,6 +362,7 @@ class DetectionConfig:
     max_rest_s: float = 3600.0
     epoch_join_gap_s: float = 3600.0
     onset_uncertainty_s: float = 900.0
+    onset_reach_s: float = 2700.0
     upright_active_mg: float = 80.0
     upright_min_active_s: float = 600.0
     upright_min_resultant: float = 0.8

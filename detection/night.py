@@ -34,7 +34,7 @@ from detection.sleep import (
     upright_epochs,
     upright_reference,
 )
-from sensing.body import LOCATIONS, phase_of
+from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording
 
@@ -429,7 +429,9 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
     """Which sleep starts are small bursts amid ongoing brisk movements of their limb.
 
     A sleep start (kind ``jerk`` or ``nap-jerk``) in a return to sleep after an awakening
-    (phase ``awakening``), seen on one sensor alone (``alone``), whose peak is below
+    (phase ``awakening``) or in the reach of a sleep onset that may have been early, past
+    its usual window (``onset_reach_s``: by then the sleeper is more likely asleep), seen
+    on one sensor alone (``alone``), whose peak is below
     ``restless_peak_factor`` x its detection threshold, is one when at least
     ``restless_min_moves`` brisk movements of its sensor start within
     ``restless_window_s`` either side of it (its own series, ``series_gap_s``, left out):
@@ -460,8 +462,11 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
         Per group: the brisk movements counted (0 where not judged).
     """
     cut = 1 - 1 / cfg.restless_peak_factor
+    phase = first["phase"].to_numpy()
+    late_s = ONSET_WINDOW_S[1] + cfg.onset_uncertainty_s  # where the onset's usual window ends
     judge = (np.isin(kind, ("jerk", "nap-jerk")) & alone & (first["score"].to_numpy() < cut)
-             & (first["phase"].to_numpy() == "awakening"))
+             & ((phase == "awakening")
+                | ((phase == "sleep-onset") & (first["rel_onset_s"].to_numpy() > late_s))))
     moves = np.zeros(len(first), np.int64)
     loc = first["location"].to_numpy()
     large = bursts[bursts["score"] >= cut]
@@ -499,6 +504,8 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
     ev.loc[rescued, "rejected_reason"] = ""
     ev["phase"], ev["rel_onset_s"], period = phase_of(start_ns / 1e9, [p.bounds_s() for p in periods],
                                                        cfg.onset_uncertainty_s)
+    early = (ev["phase"] == "sleep") & (ev["rel_onset_s"] <= cfg.onset_reach_s)  # the onset may be early
+    ev.loc[early, "phase"] = "sleep-onset"
     period_kind = np.array([p.kind for p in periods] + [""], dtype=object)[period]
     # PLMs are a sleep (and rest) finding: periodic movements while up are everyday activity
     up = (ev["kind"] == "plm").to_numpy() & (ev["phase"].to_numpy() == "day")
@@ -527,8 +534,11 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         if signals:
             busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, ev.iloc[jerk], signals, cfg)
             kind[busy] = "sleep-burst"
+            after = np.where(ev["phase"].to_numpy()[first] == "awakening", "after an awakening",
+                             "well after the estimated sleep onset")
             reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
-                            "min either side (twitching after an awakening, not out of rest)" for m in moves[busy]]
+                            f"min either side (twitching {a}, not out of rest)"
+                            for m, a in zip(moves[busy], after[busy], strict=True)]
         best = np.zeros(len(dist))
         np.maximum.at(best, gid, ev["score"].to_numpy()[jerk])
         faint = rules.faint_returns(kind, ev["phase"].to_numpy()[first], best, np.asarray(limbs, object),

@@ -313,15 +313,18 @@ def test_a_phone_in_the_hand_is_not_sleep():
     wrist turning by 0.5-3 degrees at 0.3-2 Hz, which 5 s means average away) and falls
     asleep 37 min later; a wrist at 26 Hz, 10 bit. Taken for sleep, the phone put the
     onset 37 min early and the night's two sleep starts 38-41 min after it, outside the
-    falling-asleep window; seen as wake, the onset is within 5 min and both count."""
+    falling-asleep window but for its reach after an onset that may be early
+    (``onset_reach_s``); seen as wake, the onset is within 5 min and both count."""
     cfg = replace(KINEMATIC_VARIANTS["wrist-26hz-lis2dh"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
     night = simulate_kinematic_night(cfg, seed=0)
     rec = list(night.recordings.values())
     onset = night.sleep["onset"]
     at_onset = night.jerks[(night.jerks["phase"] == "sleep-onset") & night.jerks["observable"]]
     assert len(at_onset) == 2
+    phone_as_sleep = DetectionConfig(awake_motion_mg=1e6)
     for result, error_min, found in ((detect_night(rec), (-5, 5), 2),
-                                     (detect_night(rec, DetectionConfig(awake_motion_mg=1e6)), (-40, -30), 0)):
+                                     (detect_night(rec, phone_as_sleep), (-40, -30), 2),
+                                     (detect_night(rec, replace(phone_as_sleep, onset_reach_s=0.0)), (-40, -30), 0)):
         assert error_min[0] <= (result.sleep.onset - onset).total_seconds() / 60 <= error_min[1]
         matched = score_events(result.jerks, at_onset, 0.5, by=None).matched
         assert len(matched) == found
