@@ -375,9 +375,11 @@ def how_sure(m: Measured = MEASURED) -> str:
             f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
-            f"at falling asleep, and a false one about once in {1 / m.false_per_night:.0f} "
-            "nights; no real recording with its jerks marked by an expert was available to "
-            "check this on.")
+            "at falling asleep, and "
+            + (f"a false one about once in {1 / m.false_per_night:.0f} nights" if m.false_per_night
+               else "no false one")
+            + "; no real recording with its jerks marked by an expert was available to check "
+            "this on.")
 
 
 def write_report(out_dir: str | Path, html_text: str) -> Path:

@@ -444,7 +444,7 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
     ----------
     first : DataFrame
         One candidate row per group (its first member), with ``location``, ``start_ns``,
-        ``score``, ``floor_g`` and ``phase``.
+        ``score``, ``floor_g``, ``phase`` and ``rel_onset_s``.
     alone, kind : ndarray
         Per group: seen on one sensor only; its kind so far.
     bursts : DataFrame

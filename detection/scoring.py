@@ -18,16 +18,14 @@ class Measured:
     ----------
     onset_error_min : float
         Median absolute error of the detected sleep onset against polysomnography, min.
-    onset_nights : int
-    onset_data : str
-        The nights it was measured on.
+    onset_nights, onset_data : int, str
+        How many nights it was measured on, and which.
     recall : float
         Share of the true jerks at falling asleep that were counted.
     false_per_night : float
         Counted jerks that were none (or not at falling asleep) per night.
-    jerk_nights : int
-    jerk_data : str
-        The nights those two were measured on.
+    jerk_nights, jerk_data : int, str
+        How many nights those two were measured on, and which.
     """
 
     onset_error_min: float

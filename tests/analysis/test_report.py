@@ -91,6 +91,7 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     assert "on 10 real nights it was a median 4 minutes off" in other
     assert "On 8 simulated nights, hypnic counted 50% of the jerks" in other
     assert "about once in 4 nights" in other
+    assert "and no false one;" in how_sure(Measured(4.2, 10, "real nights", 0.5, 0.0, 8, "simulated nights"))
 
 
 def test_self_contained_and_user_text_escaped(report):
