@@ -86,7 +86,7 @@ def test_only_small_returns_to_sleep_of_one_sensor_amid_brisk_movements_are_rest
     # of the six movements large ones, one is left, under restless_min_moves
     large = pd.DataFrame({"location": "wrist-left", "start_ns": np.array([400, 555, 660, 730, 880]) * S,
                           "score": [0.7, 0.8, 0.7, 0.9, 0.75]})
-    assert cfg.restless_min_moves == 2
+    cfg = replace(cfg, restless_min_moves=2)
     out, moves = restless(first, alone, kind, large, {"wrist-left": (busy, cfg)}, cfg)
     assert not out.any() and moves.tolist() == [1, 0, 0, 1, 0, 0, 1]
     # small ones are movements like any other
