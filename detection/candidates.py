@@ -25,8 +25,7 @@ CANDIDATE_COLUMNS = {
     "peak_jerk_g_s": "float64", "freq_hz": "float64", "axis": "object", "score": "float64", "kind": "object",
     "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
     "energy_s": "float64", "slow_ratio": "float64", "pre_dev_g": "float64", "post_dev_g": "float64",
-    "pre_move_g": "float64",
-    "rhythm_corr": "float64",
+    "pre_move_g": "float64", "rhythm_corr": "float64", "held_s": "float64",
 }
 
 
@@ -44,6 +43,7 @@ class Samples:
     lag: int
     move_merge: int
     min_move: int
+    max_move: int
     turn: int
 
     @classmethod
@@ -55,7 +55,8 @@ class Samples:
                    floor_blocks=max(1, round(cfg.floor_window_s / cfg.block_s)),
                    merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
                    cap=n(cfg.max_candidate_s), lag=n(cfg.slow_lag_s), move_merge=n(cfg.move_merge_s),
-                   min_move=n(cfg.plm_duration_s[0]), turn=n(cfg.turn_s))
+                   min_move=n(cfg.plm_duration_s[0]), max_move=n(cfg.plm_duration_s[1]),
+                   turn=n(cfg.turn_s))
 
     @property
     def half(self) -> int:
@@ -340,6 +341,65 @@ def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.
             block_ns = int(cfg.block_s * 1e9)
             keep &= np.searchsorted(ignore_ns, t1, side="right") == np.searchsorted(ignore_ns, t0 - block_ns)
         out[k] = int(keep.sum())
+    return out
+
+
+def held_s(time_ns: np.ndarray, acc: np.ndarray, fs: float, i0: np.ndarray, i1: np.ndarray,
+           cfg: DetectionConfig) -> np.ndarray:
+    """How long each burst of samples [i0, i1) held its limb away before the limb came
+    back, s: the duration of a limb movement held and released (AASM: a leg movement
+    lasts 0.5-10 s from its onset to its offset), which the high-pass shows only by its
+    brisk onset when the release is slow.
+
+    Away: the mean acceleration over ``context_s`` from ``context_gap_s`` after the burst
+    differs from the mean over the ``context_s`` ending ``context_gap_s`` before it by at
+    least ``held_min_g``. Back: a later ``context_s`` mean
+    within half of that difference of the level before, starting before
+    ``plm_duration_s[1]`` after the burst's start. The time is to the middle of that
+    window. A jerk leaves its limb where it lands, tilted or not; a brisk voluntary
+    movement is followed by more movement, not by a return to where it started.
+
+    Depends on the samples from ``context_gap_s + context_s`` before ``i0`` to
+    ``plm_duration_s[1] + context_s`` after it (``Samples.max_move + ctx``); NaN where
+    the limb did not move away, did not come back in time, or the samples end first.
+
+    Parameters
+    ----------
+    time_ns : ndarray of int64, shape (n,)
+        Sample times, ns.
+    acc : ndarray, shape (n, 3)
+        Acceleration, g (one gap-free run).
+    fs : float
+        Sampling rate, Hz.
+    i0, i1 : ndarray of int
+        First and one-past-last sample of each burst.
+    cfg : DetectionConfig
+
+    Returns
+    -------
+    ndarray of float
+    """
+    ns = Samples.of(cfg, fs)
+    i0, i1 = np.asarray(i0, np.int64), np.asarray(i1, np.int64)
+    out = np.full(len(i0), np.nan)
+    a = i1 + ns.gap  # the first window after the burst: [a, a + ctx)
+    b = np.minimum(i0 + ns.max_move, len(acc) - ns.ctx + 1)  # one past the last window's start
+    ok = np.flatnonzero((i0 - ns.gap - ns.ctx >= 0) & (b > a))
+    if not len(ok):
+        return out
+    pre = _Ranges.span(i0[ok] - ns.gap - ns.ctx, i0[ok] - ns.gap)
+    base = pre.mean(acc[pre.idx].astype(np.float64), 0.0)
+    r = _Ranges.span(a[ok], b[ok] + ns.ctx - 1)  # the samples of every window
+    cum = np.cumsum(np.r_[np.zeros((1, 3)), acc[r.idx].astype(np.float64)], axis=0)
+    start = np.flatnonzero(np.arange(len(r.idx)) - r.first[r.seg] < (b - a)[ok][r.seg])
+    dev = _norm((cum[start + ns.ctx] - cum[start]) / ns.ctx - base[r.seg[start]])
+    w = _Ranges(r.idx[start], r.seg[start], len(ok))  # one entry per window
+    away = dev[w.first]  # each burst's first window
+    back = (dev <= 0.5 * away[w.seg]) & (away[w.seg] >= cfg.held_min_g)
+    none = np.iinfo(np.int64).max
+    hit = w.reduce(np.minimum, np.where(back, w.idx, none), none)
+    found = hit < none
+    out[ok[found]] = (time_ns[hit[found]] - time_ns[i0[ok][found]]) / 1e9 + 0.5 * ns.ctx / fs
     return out
 
 
@@ -734,5 +794,5 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
         score=np.clip(1.0 - high[k] / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
         clipped=clipped, width_samples=width, floor_g=floor[k].astype(np.float64), energy_s=energy_s,
         slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
-        rhythm_corr=rhythm,
+        rhythm_corr=rhythm, held_s=np.full(m, np.nan),  # a leg's jerks': measured later (held_s)
     )

@@ -143,6 +143,12 @@ class DetectionConfig:
         ... a change larger than this (and than ``extent_factor`` x the noise floor), g
         (0.05 g is a 2.9 degree tilt in half a second); the same limit for the movement
         before a candidate (``turn_s``). Default 0.05.
+    held_min_g : float
+        A leg held away after a jerk-like burst and let back (``held_s``, a limb movement
+        whose slow release the high-pass does not show) moved at least this far: the
+        half-second mean of its acceleration after the burst differs by this much from
+        the one before it, g (0.03 g is a 1.7 degree tilt; half-second means of 15 mg noise
+        sampled at 25 Hz differ by about 10 mg). Default 0.03.
     move_merge_s : float
         Slow-movement runs closer than this are one movement, s. Default 0.5.
     max_candidate_s : float
@@ -343,6 +349,7 @@ class DetectionConfig:
     rhythm_min_s: float = 1.0
     slow_lag_s: float = 0.5
     min_move_g: float = 0.05
+    held_min_g: float = 0.03
     move_merge_s: float = 0.5
     max_candidate_s: float = 30.0
     plm_duration_s: tuple[float, float] = (0.5, 10.0)

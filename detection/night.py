@@ -16,6 +16,7 @@ from detection.candidates import (
     covered,
     for_location,
     for_resolution,
+    held_s,
     resolution_g,
     scan,
 )
@@ -49,6 +50,7 @@ EVENT_COLUMNS = {
     "phase": "object", "stimulus": "bool", "clipped": "bool", "width_samples": "float64",
     "floor_g": "float64", "energy_s": "float64", "slow_ratio": "float64",
     "pre_dev_g": "float64", "post_dev_g": "float64", "pre_move_g": "float64", "rhythm_corr": "float64",
+    "held_s": "float64",
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
 #: Kinds of jerk-shaped bursts (what a sensor's candidate rules call a jerk), by where
@@ -173,7 +175,9 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
 
     Two brisk bursts a PLM's duration apart (``plm_duration_s``) are the two ends of
     one movement (:func:`rules.burst_pairs`: the foot out and back, its slow middle
-    unseen). Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
+    unseen), and a jerk-like burst that held the leg away for such a duration and let it
+    back (``held_s``, :func:`detection.candidates.held_s`: its slow release unseen) is a
+    movement of that duration. Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
     movements including slow ones, which only relabels movements. Slow movements alone
     never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
@@ -184,13 +188,18 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     ringing beyond it) counts as a movement of a series.
     """
     cands = cands.sort_values("start_ns", ignore_index=True)
-    if cands.empty or not LOCATIONS[location].startswith("leg"):
+    if cands.empty or not is_leg(location):
         return cands
     start, dur = cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy()
     kind = cands["kind"].to_numpy()
     slow = (cands["rejected_reason"] == SLOW_REASON).to_numpy()
-    # a movement, or a jerk-like burst as long as the AASM's shortest limb movement
-    move = (kind == "movement") | ((kind == "jerk") & (cands["energy_s"].to_numpy() >= cfg.plm_duration_s[0]))
+    # a movement, or a jerk-like burst as long as the AASM's shortest limb movement, or
+    # one that held its leg away and let it back (its slow release unseen by the high-pass)
+    held = cands["held_s"].to_numpy()
+    released = (kind == "jerk") & (held >= cfg.plm_duration_s[0]) & (held <= cfg.plm_duration_s[1])
+    dur = np.where(released, held, dur)
+    move = ((kind == "movement") | released
+            | ((kind == "jerk") & (cands["energy_s"].to_numpy() >= cfg.plm_duration_s[0])))
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     brisk = ((kind == "jerk") | move) & ~slow
     # two brisk bursts a PLM's duration apart are its two ends (the foot out and back),
@@ -224,11 +233,29 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig,
     (:func:`detection.candidates.for_location`). ``markers``: the recording's double taps,
     when they are already found (:func:`detection.markers.find_markers`)."""
     cfg = sensor_config(rec, cfg)
-    parts = [scan(rec.time_ns[a:b], rec.acc[a:b], rec.fs, cfg) for a, b in segments(rec.time_ns, rec.fs)]
+    parts = [_scan_held(rec.time_ns[a:b], rec.acc[a:b], rec.fs, rec.location, cfg)
+             for a, b in segments(rec.time_ns, rec.fs)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
     taps = find_markers(rec) if markers is None else markers
     return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), taps), cfg, rec.location)
+
+
+def _scan_held(time_ns: np.ndarray, acc: np.ndarray, fs: float, location: str,
+               cfg: DetectionConfig) -> pd.DataFrame:
+    """:func:`scan` of one gap-free run, with ``held_s`` measured for a leg's jerks (what
+    :func:`label_plm` reads)."""
+    cands = scan(time_ns, acc, fs, cfg)
+    if is_leg(location):
+        jerk = (cands["kind"] == "jerk").to_numpy()
+        cands.loc[jerk, "held_s"] = held_s(time_ns, acc, fs, cands["i0"].to_numpy()[jerk],
+                                           cands["i1"].to_numpy()[jerk], cfg)
+    return cands
+
+
+def is_leg(location: str) -> bool:
+    """Whether a sensor at ``location`` is on a leg (where PLMs are scored)."""
+    return LOCATIONS[location].startswith("leg")
 
 
 def sensor_key(rec: Recording, i: int) -> str:

@@ -3,8 +3,9 @@
 It runs the batch steps of :mod:`detection.candidates` on a short buffer and emits a
 candidate as soon as everything it depends on has arrived: its last sample plus
 ``DetectionConfig.lookahead_s`` (about 1 s). The buffer keeps only the samples still
-needed (the margin the high-pass and the context windows look back over, and any
-candidate still open), and the noise floor keeps the last ``floor_window_s`` of block
+needed (the margin the high-pass and the context windows look back over, any
+candidate still open, and a leg's last 11 s while a jerk there waits for its
+``held_s``), and the noise floor keeps the last ``floor_window_s`` of block
 medians, so memory stays bounded.
 
 Same events as batch: after :meth:`StreamingDetector.flush`, :attr:`StreamingDetector.events`
@@ -13,8 +14,12 @@ equals the per-sensor candidates of :func:`detection.detect_night` on the same s
 periodic limb movement series is only recognised when its fourth movement arrives, so
 earlier members first come out with their own kind (``jerk`` or ``movement``) and are
 emitted again, with the same ``event_id`` and kind ``plm``, when the series is
-recognised. Night-level columns (groups across sensors, series, sleep phase) need the
-whole night and are left to :func:`detection.detect_night`.
+recognised. A leg's jerk-like burst also waits for its ``held_s`` (whether the leg was
+held away and let back, which makes it a limb movement of a series): it comes out with
+NaN there, and its value is in :attr:`StreamingDetector.events` ``plm_duration_s[1]``
+(10 s) later, when a revision follows only if the kind changes. Night-level columns
+(groups across sensors, series, sleep phase) need the whole night and are left to
+:func:`detection.detect_night`.
 """
 
 from __future__ import annotations
@@ -30,13 +35,14 @@ from detection.candidates import (
     block_floors,
     find,
     for_location,
+    held_s,
     highpass,
     quiet_end,
     slow_change,
     thresholds,
 )
 from detection.config import DetectionConfig
-from detection.night import label_plm
+from detection.night import is_leg, label_plm
 from sensing.body import LOCATIONS
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR
@@ -85,6 +91,7 @@ class StreamingDetector:
             raise InvalidRecordingError(f"unknown location {location!r}; expected one of {', '.join(LOCATIONS)}")
         self.fs, self.location = float(fs), location
         self.cfg = for_location(config or DetectionConfig(), location)
+        self._leg = is_leg(location)
         self.ns = Samples.of(self.cfg, self.fs)
         self._gap_ns = GAP_FACTOR * 1e9 / self.fs
         self._step = max(1, round(PROCESS_EVERY_S * self.fs))
@@ -175,6 +182,8 @@ class StreamingDetector:
         self._stats_first = 0
         self._p = 0  # candidates starting before this segment index are done
         self._done_i0: set[int] = set()  # emitted candidates starting at or after _p
+        # a leg's emitted jerks whose held_s waits for its samples: (row, i0, i1)
+        self._held_todo: list[tuple[int, int, int]] = []
 
     def _process(self, final: bool, changed: list[int]) -> None:
         ns, off, n = self.ns, self._off, self._n
@@ -213,6 +222,7 @@ class StreamingDetector:
         done = [c for c in cands if final or c["i1"] + need <= known_end]
         pending = [c["i0"] for c in cands if not (final or c["i1"] + need <= known_end)]
         self._emit(done, changed)
+        self._measure_held(final, changed)
         # advance the done point to a quiet stretch before anything still pending
         limit = min([known_end - need, *pending]) if not final else known_end
         if not final and limit > self._p:
@@ -227,7 +237,8 @@ class StreamingDetector:
                 self._done_i0 = {i for i in self._done_i0 if i >= q}
         # trim: keep the margin before the done point and the samples of unfinished blocks
         keep_from = min(self._p - ns.lookback,
-                        nb_known * ns.block - ns.half)
+                        nb_known * ns.block - ns.half,
+                        *(i0 - ns.gap - ns.ctx for _, i0, _ in self._held_todo))
         keep_from = max(keep_from, off)
         if keep_from > off:
             self._t, self._acc = self._t[keep_from - off:], self._acc[keep_from - off:]
@@ -241,16 +252,37 @@ class StreamingDetector:
         if not cands:
             return
         for c in cands:
-            self._done_i0.add(c.pop("i0"))
-            del c["i1"]
+            i0, i1 = c.pop("i0"), c.pop("i1")
+            self._done_i0.add(i0)
+            if self._leg and c["kind"] == "jerk":
+                self._held_todo.append((len(self._rows), i0, i1))
             self._rows.append(dict(event_id=len(self._rows), location=self.location, **c))
             self._kind0.append(c["kind"])
             self._reason0.append(c["rejected_reason"])
+        self._relabel(changed)
+
+    def _measure_held(self, final: bool, changed: list[int]) -> None:
+        """``held_s`` of the leg's emitted jerks whose samples have all arrived (at the end
+        of a segment: all, with the samples there are, as batch), then the PLM series again."""
+        reach = self.ns.max_move + self.ns.ctx - 1  # samples after i0 that held_s reads
+        ready = [h for h in self._held_todo if final or self._n >= h[1] + reach]
+        if not ready:
+            return
+        self._held_todo = [h for h in self._held_todo if not (final or self._n >= h[1] + reach)]
+        rows, i0, i1 = (np.array(v, np.int64) for v in zip(*ready, strict=True))
+        values = held_s(self._t, self._acc, self.fs, i0 - self._off, i1 - self._off, self.cfg)
+        for i, v in zip(rows.tolist(), values.tolist(), strict=True):
+            self._rows[i]["held_s"] = v
+        if np.isfinite(values).any():
+            self._relabel(changed)
+
+    def _relabel(self, changed: list[int]) -> None:
         # PLM series over everything emitted so far, on the kinds before relabelling
         # (a new movement can complete a series, and series only grow)
         frame = pd.DataFrame(dict(start_ns=[r["start_ns"] for r in self._rows],
                                   duration_s=[r["duration_s"] for r in self._rows],
                                   energy_s=[r["energy_s"] for r in self._rows],
+                                  held_s=[r["held_s"] for r in self._rows],
                                   kind=self._kind0, rejected_reason=self._reason0,
                                   _id=range(len(self._rows))))
         relabelled = label_plm(frame, self.cfg, self.location)

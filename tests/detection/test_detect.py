@@ -335,6 +335,63 @@ def test_a_burst_that_ends_a_slow_turn_is_a_movement_and_a_tilted_cluster_is_not
         assert at(s)["pre_move_g"] < 0.02
 
 
+def _held_leg(fs: float, onsets_s: list[float], hold_s: float | None, seed: int = 6,
+              location: str = "ankle-left") -> Recording:
+    """A leg lying still for 400 s that at each onset is thrown 4 degrees by a brisk
+    0.15 s burst, held there ``hold_s`` and let back over 0.8 s (a minimum-jerk turn),
+    or left where it landed (``hold_s`` None)."""
+    t_ns, acc = _still_wrist(fs, 400, seed=seed)
+    x = np.arange(round(0.15 * fs)) / round(0.15 * fs)
+    burst = 0.5 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    u = np.arange(round(0.8 * fs)) / round(0.8 * fs)
+    back = 4.0 * (1 - (10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5))
+    for t in onsets_s:
+        i0 = round(t * fs)
+        angle = np.linspace(0, 4.0, len(x))
+        if hold_s is not None:
+            angle = np.r_[angle, np.full(round(hold_s * fs), 4.0), back, 0.0]
+        _tilt_x(acc, i0, angle)
+        acc[i0:i0 + len(x), 0] += burst
+    return Recording(t_ns, acc.astype(np.float32), fs, location)
+
+
+@pytest.mark.parametrize("fs", [25.0, 100.0])
+def test_held_s_is_how_long_a_leg_stayed_away_before_it_came_back(fs):
+    """``held_s`` of a jerk-like burst on a leg: from its start to the middle of the first
+    half second back near where the leg was (4 degrees away, held 2 s, back over 0.8 s:
+    about 2.6 s); NaN for a leg left where it landed, or held longer than the longest
+    limb movement (10 s). A wrist's bursts are not measured."""
+    cfg = DetectionConfig()
+    for hold, lo, hi in ((2.0, 2.3, 3.0), (0.5, 0.8, 1.5)):
+        c = sensor_candidates(_held_leg(fs, [100.0], hold), cfg)
+        jerk = c[c["kind"] == "jerk"]
+        assert len(jerk) == 1 and lo <= jerk["held_s"].iloc[0] <= hi
+    for hold in (None, 12.0):
+        c = sensor_candidates(_held_leg(fs, [100.0], hold), cfg)
+        assert (c["kind"] == "jerk").sum() == 1 and c["held_s"].isna().all()
+    c = sensor_candidates(_held_leg(fs, [100.0], 2.0, location="wrist-left"), cfg)
+    assert (c["kind"] == "jerk").sum() == 1 and c["held_s"].isna().all()
+
+
+def test_a_series_of_legs_held_and_let_back_is_a_plm_series_live_and_in_batch():
+    """Six such movements 25 s apart on an ankle are a PLM series (their slow releases
+    unseen by the high-pass), in batch and live; left where they landed they stay
+    jerk-shaped bursts."""
+    onsets = [100.0 + 25 * k for k in range(6)]
+    rec = _held_leg(50.0, onsets, 2.0)
+    batch = sensor_candidates(rec, DetectionConfig())
+    assert (batch["kind"] == "plm").sum() == 6 and batch["held_s"].between(2.0, 3.0).sum() == 6
+    det = StreamingDetector(rec.fs, rec.location)
+    for i in range(0, len(rec), 333):
+        det.push(rec.time_ns[i:i + 333], rec.acc[i:i + 333])
+    det.flush()
+    live = det.events
+    assert live["kind"].tolist() == batch["kind"].tolist()
+    np.testing.assert_allclose(live["held_s"], batch["held_s"], rtol=1e-9)
+    landed = sensor_candidates(_held_leg(50.0, onsets, None), DetectionConfig())
+    assert (landed["kind"] == "jerk").sum() == 6
+
+
 def _biomech_hour(fs: float = 100.0, **kw):
     from dataclasses import replace
 

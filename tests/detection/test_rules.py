@@ -78,7 +78,7 @@ def test_a_plm_seen_only_by_its_two_brisk_ends_is_one_movement():
     cluster = np.array([1800.0, 1803.0, 1806.0])
     start = np.r_[ends, cluster]
     cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": 0.25,
-                          "energy_s": 0.2, "kind": "jerk", "rejected_reason": ""})
+                          "energy_s": 0.2, "held_s": np.nan, "kind": "jerk", "rejected_reason": ""})
     assert rules.burst_pairs(start, np.ones(len(start), bool), (0.5, 10.0))[:12].all()
     out = label_plm(cands, DetectionConfig(), "ankle-left")
     assert (out["kind"].iloc[:12] == "plm").all()
@@ -97,9 +97,35 @@ def test_jerk_like_bursts_as_long_as_a_limb_movement_make_a_plm_series():
     assert cfg.plm_duration_s[0] < cfg.jerk_max_s
     for energy, kind in ((0.55, "plm"), (0.3, "jerk")):
         cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": energy + 0.1,
-                              "energy_s": energy, "kind": "jerk", "rejected_reason": ""})
+                              "energy_s": energy, "held_s": np.nan, "kind": "jerk", "rejected_reason": ""})
         assert (label_plm(cands, cfg, "ankle-left")["kind"] == kind).all()
         assert (label_plm(cands, cfg, "wrist-left")["kind"] == "jerk").all()
+
+
+def test_a_plm_seen_only_by_its_brisk_onset_is_a_movement_when_the_leg_came_back():
+    """A PLM whose foot goes out briskly and comes back slowly shows only its onset to the
+    high-pass: a jerk-like burst. ``held_s`` (the foot held away 0.5-10 s and back) makes
+    it a limb movement (AASM: 0.5-10 s). Six every 25 s are a PLM series; the same bursts
+    leaving the foot where it landed (``held_s`` NaN), held too long (12 s), or a cluster
+    of sleep starts 3 s apart that came back are not, and a wrist's never are."""
+    from detection import DetectionConfig
+    from detection.night import label_plm
+
+    cfg = DetectionConfig()
+    series = 600.0 + 25 * np.arange(6)
+    cluster = 1800.0 + 3 * np.arange(4)
+
+    def kinds(start, held, location="ankle-left"):
+        cands = pd.DataFrame({"start_ns": (np.asarray(start) * 1e9).astype(np.int64), "duration_s": 0.25,
+                              "energy_s": 0.2, "held_s": held, "kind": "jerk", "rejected_reason": ""})
+        return set(label_plm(cands, cfg, location)["kind"])
+
+    assert kinds(series, 2.0) == {"plm"}
+    assert kinds(series, cfg.plm_duration_s[0]) == {"plm"}
+    for held in (np.nan, 12.0, 0.4):
+        assert kinds(series, held) == {"jerk"}
+    assert kinds(cluster, 2.0) == {"jerk"}
+    assert kinds(series, 2.0, "wrist-left") == {"jerk"}
 
 
 def test_a_burst_one_interval_before_a_series_belongs_to_it():

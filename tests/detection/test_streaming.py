@@ -11,7 +11,8 @@ from detection.night import sensor_candidates
 from sensing.errors import InvalidRecordingError
 
 COLS = ["start_ns", "end_ns", "kind", "rejected_reason", "axis", "clipped"]
-NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "rhythm_corr"]
+NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "rhythm_corr",
+       "held_s"]
 
 
 def stream(rec, chunks, cfg=None):
@@ -52,7 +53,7 @@ def test_one_sample_chunks_equal_batch(mixed_night):
     assert_same(det.events, batch)
     lookahead = DetectionConfig().lookahead_s
     assert delays.max() <= lookahead + 0.3  # ~1 s after the end of the event
-    assert max_buffer < 10 * short.fs
+    assert max_buffer < 12 * short.fs  # a leg's jerk keeps the 10 s its held_s reads
 
 
 @pytest.mark.parametrize("chunks", [[3600 * 50], [7, 1, 250, 33, 4000], [512]])
