@@ -221,6 +221,15 @@ class DetectionConfig:
         median 72 min after sleep onset there). A detected awakening's return keeps its
         own phase, and past the usual window small bursts amid a run are judged as in a
         return (``restless_window_s``). s. Default 2700 (45 min: the 15 min plus 30).
+    evening_busy_s : float
+        A still block (``min_sleep_block_s``) that would begin a sleep period is a period
+        of its own (a nap, or the rest of an evening) when the time until the next block
+        is longer than it and holds at least this much continuous movement (the busy
+        epochs of ``awake_motion_factor``: a phone or a book in the hands, chores), s.
+        HDCZA joins still blocks less than ``max_sleep_gap_s`` apart, so a sedentary
+        evening an hour before bed became the start of the night (onsets up to 2 h
+        early on a simulated week). Default 600. In a sleep lab (ICHI14) no such gap
+        holds any.
     upright_active_mg : float
         Epochs of a trunk or leg sensor with at least this ENMO and this standard
         deviation of the acceleration's norm are brisk activity (walking), which happens
@@ -372,6 +381,7 @@ class DetectionConfig:
     epoch_join_gap_s: float = 3600.0
     onset_uncertainty_s: float = 900.0
     onset_reach_s: float = 2700.0
+    evening_busy_s: float = 600.0
     upright_active_mg: float = 80.0
     upright_min_active_s: float = 600.0
     upright_min_resultant: float = 0.8

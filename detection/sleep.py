@@ -398,7 +398,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     * **Periods**: blocks less than ``max_sleep_gap_s`` apart are one period (the
       stretch between them is an awakening); a period of at least ``min_night_s`` is a
       ``night``, a shorter one a ``nap`` (the longest period of a run with no night is
-      its night).
+      its night). But a period's first block is a period of its own when the stretch
+      after it is longer than it and holds ``evening_busy_s`` of continuous movement
+      (``awake``): an evening's rest on the sofa, then up and about, then bed.
     * **Sleep onset**: HDCZA's rolling median is blind to the sparse movements of quiet
       wake (lying still awake looks asleep), so the onset is refined with two signs of
       sleep, and is the later of the two: (1) discrete movements (``moving``: movement
@@ -465,7 +467,11 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     blocks = [[a, b] for a, b in _runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
     groups: list[list[list[int]]] = []
     for blk in blocks:
-        if groups and (blk[0] - groups[-1][-1][1]) * ep < cfg.max_sleep_gap_s:
+        gap = blk[0] - groups[-1][-1][1] if groups else 0
+        # a still spell before a longer time up and busy is an evening's rest, not bedtime
+        evening = (len(groups[-1]) == 1 and gap > groups[-1][0][1] - groups[-1][0][0]
+                   and awake[groups[-1][0][1]:blk[0]].sum() * ep >= cfg.evening_busy_s) if groups else False
+        if groups and gap * ep < cfg.max_sleep_gap_s and not evening:
             groups[-1].append(blk)
         else:
             groups.append([blk])

@@ -98,6 +98,31 @@ def test_an_awakening_stays_in_its_night_and_a_long_time_up_splits_it():
     assert [p.kind for p in periods] == ["night", "night"]
 
 
+def test_an_evening_on_the_sofa_before_an_hour_up_and_busy_is_not_the_nights_start():
+    """40 min still on the sofa, 50 min up with 20 min of continuous movement (chores, a
+    phone), then an 8 h night: HDCZA's gap of under an hour would make the sofa the
+    night's start. Busy for longer than ``evening_busy_s`` in a gap longer than the
+    still spell, it is a period of its own; without the busy minutes, or after a still
+    spell longer than the gap, the night starts on the sofa as before."""
+    starts, change = _epochs([(2, 3.0), (2 / 3, 0.01), (5 / 6, 3.0), (8, 0.01), (1, 3.0)])
+    sofa, bed = 2 * 720, int((2 + 2 / 3 + 5 / 6) * 720)
+    busy = np.zeros(len(change), bool)
+    busy[sofa + 480 + 120:sofa + 480 + 120 + 240] = True  # 20 min of the 50
+    minute = pd.Timedelta(minutes=1)
+    periods, _ = sleep_periods(starts, change, np.zeros(len(change), bool), 0.3, CFG, awake=busy)
+    assert [p.kind for p in periods] == ["nap", "night"]
+    assert abs(periods[1].onset - starts[bed]) <= minute and periods[1].awakenings == []
+    for awake in (np.zeros(len(change), bool), busy & (np.arange(len(change)) < sofa + 480 + 120 + 96)):
+        periods, _ = sleep_periods(starts, change, np.zeros(len(change), bool), 0.3, CFG, awake=awake)
+        assert [p.kind for p in periods] == ["night"]  # 8 busy minutes: not enough
+        assert abs(periods[0].onset - starts[sofa]) <= minute
+    starts, change = _epochs([(2, 3.0), (1, 0.01), (5 / 6, 3.0), (8, 0.01), (1, 3.0)])  # 60 min still
+    busy = np.zeros(len(change), bool)
+    busy[2 * 720 + 720 + 120:2 * 720 + 720 + 360] = True
+    periods, _ = sleep_periods(starts, change, np.zeros(len(change), bool), 0.3, CFG, awake=busy)
+    assert [p.kind for p in periods] == ["night"] and abs(periods[0].onset - starts[2 * 720]) <= minute
+
+
 def test_movements_less_than_10_s_apart_are_one_bout():
     s = np.array([0, 8, 25, 60, 30]) * 10**9
     e = np.array([3, 12, 31, 62, 40]) * 10**9
