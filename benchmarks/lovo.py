@@ -36,7 +36,7 @@ GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s"
         "restless_peak_factor": (2.0, 4.0), "jerk_max_s": (0.5, 0.7),
         "awake_motion_factor": (2.0, 4.0), "awake_motion_mg": (10.0, 40.0),
         "return_peak_factor": (1.5, 2.5), "onset_reach_s": (1800.0, 3600.0),
-        "held_min_g": (0.02, 0.05)}
+        "held_min_g": (0.02, 0.05), "evening_busy_s": (300.0, 1200.0)}
 
 
 def settings() -> dict[str, dict]:
