@@ -467,11 +467,15 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     blocks = [[a, b] for a, b in _runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
     groups: list[list[list[int]]] = []
     for blk in blocks:
-        gap = blk[0] - groups[-1][-1][1] if groups else 0
-        # a still spell before a longer time up and busy is an evening's rest, not bedtime
-        evening = (len(groups[-1]) == 1 and gap > groups[-1][0][1] - groups[-1][0][0]
-                   and awake[groups[-1][0][1]:blk[0]].sum() * ep >= cfg.evening_busy_s) if groups else False
-        if groups and gap * ep < cfg.max_sleep_gap_s and not evening:
+        if not groups:
+            groups.append([blk])
+            continue
+        last = groups[-1][-1]
+        gap = blk[0] - last[1]
+        # a lone still spell before a longer time up and busy is an evening's rest, not bedtime
+        evening = (len(groups[-1]) == 1 and gap > last[1] - last[0]
+                   and awake[last[1]:blk[0]].sum() * ep >= cfg.evening_busy_s)
+        if gap * ep < cfg.max_sleep_gap_s and not evening:
             groups[-1].append(blk)
         else:
             groups.append([blk])
