@@ -33,7 +33,11 @@ variant's ``unseen`` and ``unseen_found``. Sleep onset: each
 true night's onset against the detected night with the nearest onset (median and 90th
 percentile absolute error, min; nights with none found count as 24 h off). The worst
 case is taken over variants for every figure (lowest F1, most false jerks per night,
-largest onset error), never the average.
+largest onset error), never the average. F1 and false jerks per night come with a 95 %
+interval (``*_ci95``): the percentile bootstrap over the variant's recordings (a night,
+or a week), which says how much the figure rests on the few nights drawn. ``--seed``
+takes several seeds (``0-4`` or ``0,2``): their nights are pooled, ``--nights`` of each,
+so the worst case rests on more nights than one seed gives.
 
 With ``--against marks`` the detections are scored against the sleeper's own felt-it
 marks instead, by the same scorer and the same code as the report (simulated nights
@@ -47,7 +51,7 @@ source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only de
 ``DetectionConfig`` threshold for the run (repeatable), to try one before changing its
 default.
 
-Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0] [--jobs 2]
+Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--cache DIR] [--set NAME=VALUE ...]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
@@ -84,6 +88,9 @@ LOCATION_SETS = (("wrist-left", "ankle-left", "trunk"), ("wrist-right", "ankle-r
 #: quarter of nights without any, leaves too few to score).
 KINEMATIC_JERKS_PER_ONSET = 3.0
 NO_ONSET_MIN = 24 * 60.0  # onset error of a true night with no detected night, min
+#: What the worst case shows of its variant beside the figure itself.
+WORST_DETAIL = {"f1": ("f1_ci95", "unseen", "unseen_found"),
+                "false_jerks_per_night": ("false_jerks_per_night_ci95",)}
 
 
 def variants() -> list[str]:
@@ -235,6 +242,34 @@ def summarise(rows: list[dict]) -> dict:
         onset_p90_abs_error_min=float(np.percentile(errs, 90)) if errs else float("nan"))
 
 
+def intervals(rows: list[dict], draws: int = 2000) -> dict:
+    """95 % percentile-bootstrap intervals of F1 and false jerks per night: ``draws``
+    resamples of the recordings (rows of :func:`evaluate`) with replacement, from a fixed
+    random seed so that a run repeats."""
+    c = np.array([[r["tp"], r["fn"], r["false"] + r["misplaced"], r["nights"]] for r in rows], float)
+    idx = np.random.default_rng(0).integers(0, len(c), (draws, len(c)))
+    tp, fn, wrong, nights = c[idx].sum(axis=1).T
+    f1 = 2 * tp / np.maximum(2 * tp + fn + wrong, 1)
+    return dict(f1_ci95=[float(v) for v in np.percentile(f1, [2.5, 97.5])],
+                false_jerks_per_night_ci95=[float(v) for v in np.percentile(wrong / np.maximum(nights, 1),
+                                                                              [2.5, 97.5])])
+
+
+def seeds(text: str) -> list[int]:
+    """``--seed``'s value: ``3``, ``0-4`` or ``0,2,5``."""
+    out: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            out += list(range(int(first), int(last) + 1)) if dash else [int(first)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: give a seed (3), a range (0-4) or a list (0,2,5)") from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"{text!r}: a range holds no seed")
+    return out
+
+
 def against_marks(nights: int, seed: int, recordings: list[str]) -> dict:
     """Detections scored against felt-it marks (see the module docstring)."""
     import datetime as dt
@@ -289,7 +324,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nights", type=int, default=4, help="nights per variant")
     ap.add_argument("--variants", default="", help="comma-separated subset (default: all)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seeds, default=[0], help="a seed, a range (0-4) or a list (0,2,5)")
     ap.add_argument("--tolerance", type=float, default=0.5)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--against", choices=("truth", "marks"), default="truth")
@@ -303,19 +338,21 @@ def main() -> None:
     if args.against == "marks" or args.recordings:
         if overrides or args.cache:
             ap.error("--set and --cache are for the scoring against truth, not against marks")
-        print(json.dumps(against_marks(args.nights, args.seed, args.recordings), indent=1,
+        if len(args.seed) > 1:
+            ap.error("--against marks takes one seed")
+        print(json.dumps(against_marks(args.nights, args.seed[0], args.recordings), indent=1,
                          default=float))
         return
     names = [v for v in args.variants.split(",") if v] or variants()
-    tasks = [(v, i, args.seed, args.tolerance, args.cache, overrides)
-             for v in names for i in range(args.nights)]
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides)
+             for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
     with ProcessPoolExecutor(args.jobs) as pool:
         for variant, row, ts, td in pool.map(run_one, tasks):
             rows[variant].append(row)
             t_sim, t_det = t_sim + ts, t_det + td
-    per = {v: summarise(r) for v, r in rows.items()}
+    per = {v: summarise(r) | intervals(r) for v, r in rows.items()}
     worst = dict(
         f1=min((p["f1"], v) for v, p in per.items()),
         recall=min((p["recall"], v) for v, p in per.items()),
@@ -323,10 +360,10 @@ def main() -> None:
         false_jerks_per_night=max((p["false_jerks_per_night"], v) for v, p in per.items()),
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
-    print(json.dumps(dict(nights_per_variant=args.nights, seed=args.seed, tolerance_s=args.tolerance,
+    print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, tolerance_s=args.tolerance,
                           config_overrides=overrides,
-                          worst_case={k: dict(value=v[0], variant=v[1],
-                                              **({n: per[v[1]][n] for n in ("unseen", "unseen_found")} if k == "f1" else {}))
+                          worst_case={k: dict(value=v[0], variant=v[1], **{
+                                      n: per[v[1]][n] for n in WORST_DETAIL.get(k, ())})
                                       for k, v in worst.items()},
                           all_variants=summarise([r for rs in rows.values() for r in rs]),
                           per_variant=per, simulate_s=round(t_sim, 1), detect_s=round(t_det, 1)),

@@ -74,7 +74,7 @@ class DetectionConfig:
         bursts last 40-300 ms, and a limb thrown by a jerk may ring for 0.1-0.4 s after
         it, whose first cycles the span holds (0.5 until the eighth session: the
         rigid-body model's sleep starts span up to 0.6 s, and 45 more of them were found
-        on four seeds for 2 false jerks fewer, ``docs/detection.md``). Longer than the
+        on four seeds for 2 false jerks fewer, ``docs/detection-history.md``). Longer than the
         AASM's shortest limb movement (0.5 s), so a jerk-like burst spanning that counts
         as a movement of a PLM series.
     context_s : float
@@ -89,7 +89,7 @@ class DetectionConfig:
         myoclonic burst (40-300 ms of muscle activity) is mostly that fast, a voluntary
         movement (bell-shaped velocity over 0.4 s or more) mostly slower. Default 0.7:
         chosen by leaving each signal model out in turn (``benchmarks/lovo.py``) and
-        confirmed on nights none of that choice saw (``docs/detection.md``).
+        confirmed on nights none of that choice saw (``docs/detection-history.md``).
     sustained_g : float
         A candidate is the start of a longer movement (kind ``movement``: a limb movement,
         posture shift or PLM) if the low-passed acceleration keeps moving after it: it
@@ -286,14 +286,14 @@ class DetectionConfig:
         (chosen then on four seeds of the accuracy benchmark over 1, 3, 4, 5 and 6); with
         the onset's reach, leave-one-variant-out on seed 2 chose 3 in 19 of 20 folds, and
         on seeds 0-4 it found 7 sleep starts more for 1 misplaced jerk more, no worst
-        figure worse (``docs/detection.md``).
+        figure worse (``docs/detection-history.md``).
     restless_peak_factor : float
         Default 3: a burst three times its detection threshold (``score`` 0.67) or more
         counts whatever the limb did around it, and is not one of the movements counted
         (a run of sleep starts is not restlessness). 2 until the ninth session: a front
         end that samples without an anti-alias filter keeps a REM twitch's full peak,
         0.31-0.39 g on a 26 Hz wrist, over twice the 0.15 g threshold
-        (``docs/detection.md``).
+        (``docs/detection-history.md``).
     return_peak_factor : float
         A sleep start in a return to sleep after an awakening (phase ``awakening``) seen
         on limb sensors only must peak at least this many times its detection threshold
@@ -306,7 +306,7 @@ class DetectionConfig:
         where REM does not come. Default 2 (``score`` 0.5): on the accuracy benchmark's
         seeds 0-3 it removed 30 false jerks (REM twitches and knocks after awakenings)
         for 8 sleep starts; 1.5, tried first, 23 for 3; leave one variant out chose 2
-        in 19 of 20 folds, and with 2 in moved it in none (``docs/detection.md``).
+        in 19 of 20 folds, and with 2 in moved it in none (``docs/detection-history.md``).
     awakening_min_s : float
         Shortest activity inside the sleep period that counts as a brief awakening, and the
         length of the rolling median used for awakenings and onset refinement, s. Default 60.

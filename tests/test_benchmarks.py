@@ -100,3 +100,27 @@ def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
     s = accuracy.summarise([row, row])
     assert (s["unseen"], s["unseen_found"], s["recall"]) == (6, 2, 0.6)
     assert s["recall_seen"] == pytest.approx(10 / 14)
+
+
+def test_the_worst_case_comes_with_how_much_it_rests_on_the_nights_drawn(accuracy):
+    night = dict(tp=4, fn=1, false=0, misplaced=0, nights=1)
+    same = accuracy.intervals([night] * 6)
+    assert same["f1_ci95"] == [pytest.approx(8 / 9)] * 2  # every resample alike: no spread
+    assert same["false_jerks_per_night_ci95"] == [0.0, 0.0]
+    bad = dict(tp=0, fn=3, false=2, misplaced=1, nights=1)
+    ci = accuracy.intervals([night] * 5 + [bad])
+    f1 = 2 * 20 / (2 * 20 + 8 + 3)
+    assert ci["f1_ci95"][0] < f1 < ci["f1_ci95"][1] <= 8 / 9
+    assert ci["false_jerks_per_night_ci95"][0] == 0.0 and 0.5 <= ci["false_jerks_per_night_ci95"][1] <= 1.5
+    assert accuracy.intervals([night] * 5 + [bad]) == ci  # a fixed random seed: a run repeats
+    week = dict(tp=8, fn=2, false=1, misplaced=0, nights=7)  # a recording of seven nights
+    assert accuracy.intervals([week])["false_jerks_per_night_ci95"] == [1 / 7, 1 / 7]
+
+
+def test_several_seeds_are_a_range_or_a_list(accuracy):
+    assert accuracy.seeds("3") == [3]
+    assert accuracy.seeds("0-4") == [0, 1, 2, 3, 4]
+    assert accuracy.seeds("0, 2,5") == [0, 2, 5]
+    for bad in ("a", "4-2", "1-x", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            accuracy.seeds(bad)
