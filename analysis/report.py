@@ -370,16 +370,18 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
 
 
 def how_sure(m: Measured = MEASURED) -> str:
-    """What detection's measured accuracy means for a reader, naming the data it holds on."""
+    """What detection's measured accuracy means for a reader, naming the data it holds on:
+    the figures over all those nights and on the hardest kind of night among them."""
+    def false(per_night: float) -> str:
+        return f"a false one about once in {1 / per_night:.0f} nights" if per_night else "no false one"
+
     return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
             f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
-            "at falling asleep, and "
-            + (f"a false one about once in {1 / m.false_per_night:.0f} nights" if m.false_per_night
-               else "no false one")
-            + "; no real recording with its jerks marked by an expert was available to check "
-            "this on.")
+            f"at falling asleep, and {false(m.false_per_night)}; on the hardest kind of night "
+            f"among them, {100 * m.worst_recall:.0f}% and {false(m.worst_false_per_night)}. No real "
+            "recording with its jerks marked by an expert was available to check this on.")
 
 
 def write_report(out_dir: str | Path, html_text: str) -> Path:

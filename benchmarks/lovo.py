@@ -14,7 +14,9 @@ the *other* variants (mean F1 breaks ties), and scores it on the variant left ou
 left-out F1 close to the defaults' F1 on that variant means the defaults are not tuned
 to it. Prints one JSON object.
 
-Usage: python benchmarks/lovo.py [--nights 3] [--variants a,b] [--jobs 2] [--cache DIR]
+Usage: python benchmarks/lovo.py [--nights 3] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2] [--cache DIR]
+
+Several seeds pool their nights (``--nights`` of each), as in ``accuracy.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from accuracy import evaluate, simulate, summarise, variants
+from accuracy import evaluate, seeds, simulate, summarise, variants
 
 from detection import DetectionConfig, detect_night
 
@@ -60,15 +62,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nights", type=int, default=3)
     ap.add_argument("--variants", default="")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seeds, default=[0], help="a seed, a range (0-4) or a list (0,2,5)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", type=Path, help="folder to keep the simulated nights in (accuracy.py)")
     args = ap.parse_args()
     names = [v for v in args.variants.split(",") if v] or [v for v in variants() if v != "biomech:week"]
     rows: dict[str, dict[str, list]] = {v: {s: [] for s in settings()} for v in names}
     with ProcessPoolExecutor(args.jobs) as pool:
-        for variant, by_setting in pool.map(run_night, [(v, i, args.seed, args.cache) for v in names
-                                                        for i in range(args.nights)]):
+        for variant, by_setting in pool.map(run_night, [(v, i, seed, args.cache) for v in names
+                                                        for seed in args.seed for i in range(args.nights)]):
             for s, row in by_setting.items():
                 rows[variant][s].append(row)
     f1 = {v: {s: summarise(r)["f1"] for s, r in by.items()} for v, by in rows.items()}
@@ -78,7 +80,7 @@ def main() -> None:
         best = max(settings(), key=lambda s: (min(f1[v][s] for v in others),
                                               sum(f1[v][s] for v in others)))
         out[left] = dict(chosen=best, f1_left_out=f1[left][best], f1_defaults=f1[left]["defaults"])
-    print(json.dumps(dict(nights_per_variant=args.nights, grid=GRID, per_variant=out,
+    print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, grid=GRID, per_variant=out,
                           worst_left_out_f1=min(o["f1_left_out"] for o in out.values()),
                           worst_defaults_f1=min(o["f1_defaults"] for o in out.values())),
                      indent=1))

@@ -110,6 +110,7 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
     from analysis.effects import plural
     from analysis.nights import DAYTIME_MIN_H, jerk_groups
     from detection.night import sensor_key
+    from detection.scoring import MEASURED
     from sensing.timezones import clock, zone_name
 
     ev = night.events
@@ -141,5 +142,7 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
     else:
         console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep about "
                       f"{clock(s.onset, here)}, woke {clock(s.wake, here)} ({zone_name(here)}); "
-                      f"{plural(len(s.awakenings), 'awakening')}.")
+                      f"{plural(len(s.awakenings), 'awakening')}. Sleep onset from movement alone was "
+                      f"a median {MEASURED.onset_error_min:.0f} min off on {MEASURED.onset_nights} real "
+                      "sleep-lab nights.")
     console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))

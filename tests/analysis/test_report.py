@@ -85,13 +85,16 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     text = one_night[1]
     about = text[text.index('id="about"'):]
     assert "46 real sleep-lab nights" in about and "a median 14 minutes off" in about
-    assert "594 simulated nights" in about and "counted 81% of the jerks" in about
+    assert "540 simulated nights" in about and "counted 80% of the jerks" in about
     assert "about once in 6 nights" in about and "not a medical device" in about
-    other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 8, "simulated nights"))
+    assert "on the hardest kind of night among them, 63% and a false one about once in 2 nights" in about
+    other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 0.3, 0.5, 8, "simulated nights"))
     assert "on 10 real nights it was a median 4 minutes off" in other
     assert "On 8 simulated nights, hypnic counted 50% of the jerks" in other
-    assert "about once in 4 nights" in other
-    assert "and no false one;" in how_sure(Measured(4.2, 10, "real nights", 0.5, 0.0, 8, "simulated nights"))
+    assert "and a false one about once in 4 nights; on the hardest kind of night among them, 30% " \
+        "and a false one about once in 2 nights." in other
+    none = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.0, 0.4, 0.0, 8, "simulated nights"))
+    assert "and no false one; on the hardest kind of night among them, 40% and no false one." in none
 
 
 def test_self_contained_and_user_text_escaped(report):
