@@ -261,6 +261,10 @@ AXES = np.array(["x", "y", "z"])
 SLOW_REASON = "slow movement or tilt"
 #: ``rejected_reason`` of a burst faster than a limb moves (``impact_min_hz``).
 IMPACT_REASON = "faster than a limb moves (an impact)"
+#: ``rejected_reason`` of a single-sample spike out of rest (one amid movement adds why),
+#: which another sensor's jerk at the same moment can make a jerk
+#: (:func:`detection.rules.rescue_spikes`).
+SPIKE_REASON = "single-sample spike"
 
 
 def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -690,10 +694,13 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     ``slow_ratio``, ``pre_dev_g``, ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``) are
     not measured for it: NaN. Its ranges are left empty (``brisk_end``), which keeps the
     cost of a night of long daytime movements close to that of a quiet one. In the same
-    way a burst its shape alone decides (a spike, an impact: the next rules) is not
-    measured for what only the later rules read (``slow_ratio``, ``pre_dev_g``,
+    way a burst its shape alone decides (a clipped spike, an impact: the next rules) is
+    not measured for what only the later rules read (``slow_ratio``, ``pre_dev_g``,
     ``post_dev_g``, ``pre_move_g``, ``rhythm_corr``: NaN), which keeps an afternoon's
-    steps and bumps cheap.
+    steps and bumps cheap. A single-sample spike is measured: on two sensors at once it
+    may be a jerk after all (:func:`detection.rules.rescue_spikes`), but only one out of
+    rest, so a spike the context rules would make a movement (a limb landing at the end
+    of a turn, sampled at 25 Hz) says so in its reason and is never rescued.
     """
     n, m = len(mag), len(s)
     brisk_end = np.where(slow, s, e)  # the bursts' ranges; empty for slow movements
@@ -729,7 +736,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     clipped_spike = clipped & (width <= cfg.clipped_spike_max_samples)
     spike = ~clipped & (width <= cfg.spike_max_samples)
     impact = ~clipped & (freq > cfg.impact_min_hz)
-    shaped = slow | clipped_spike | spike | impact
+    shaped = slow | clipped_spike | impact  # decided by shape, context not measured
     # context before and after, away from strong bursts
     pre = _Ranges.span(np.maximum(s - ns.gap - ns.ctx, 0), np.maximum(s - ns.gap, 0))
     pre = pre.where(~busy[pre.idx])
@@ -773,21 +780,24 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move):
         context[shaped] = np.nan
     lo_hz, hi_hz = cfg.rhythm_band_hz
+    # what the context says: a limb's burst inside a movement, not out of rest
+    moving = [(slow_ratio > cfg.max_slow_ratio, "mostly slow (a voluntary movement)"),
+              (post_dev > np.maximum(cfg.sustained_g, cfg.sustained_ratio * pre_dev),
+               "the limb keeps moving after it"),
+              (pre_move > cfg.min_move_g, "the limb was moving before it (not out of rest)")]
+    amid = np.select([c for c, _ in moving], [f"{SPIKE_REASON}, {r}" for _, r in moving], SPIKE_REASON)
     rules = [  # (applies, kind, reason), first that applies wins
         (slow, "movement", SLOW_REASON),
         (clipped_spike, "artefact", "clipped spike"),
-        (spike, "artefact", "single-sample spike"),
+        (spike, "artefact", amid),
         (impact, "artefact", IMPACT_REASON),
         (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
         (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
-        (slow_ratio > cfg.max_slow_ratio, "movement", "mostly slow (a voluntary movement)"),
-        (post_dev > np.maximum(cfg.sustained_g, cfg.sustained_ratio * pre_dev), "movement",
-         "the limb keeps moving after it"),
-        (pre_move > cfg.min_move_g, "movement", "the limb was moving before it (not out of rest)"),
+        *[(c, "movement", r) for c, r in moving],
     ]
     conds = [c for c, _, _ in rules]
     kind = np.select(conds, [kd for _, kd, _ in rules], "jerk")
-    reason = np.select(conds, [rs_ for _, _, rs_ in rules], "")
+    reason = np.select(conds, [np.broadcast_to(np.asarray(rs_, dtype=str), (m,)) for _, _, rs_ in rules], "")
     return dict(
         i0=s, i1=e, start_ns=time_ns[j0], end_ns=time_ns[j1 - 1], duration_s=dur,
         peak_g=peak.astype(np.float64), peak_jerk_g_s=peak_jerk, freq_hz=freq, axis=axis,

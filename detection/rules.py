@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detection.candidates import SPIKE_REASON
 from sensing.body import ARMS, FALLING_ASLEEP_PHASES, LEGS, LOCATIONS, contiguous
 
 
@@ -146,12 +147,14 @@ def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,
 
 def rescue_spikes(start_ns: np.ndarray, location: np.ndarray, kind: np.ndarray,
                   reason: np.ndarray, window_s: float) -> np.ndarray:
-    """Single-sample spikes that are jerks after all: a jerk, or another such spike, on
-    another sensor starts within ``window_s`` of them.
+    """Single-sample spikes out of rest (reason :data:`~detection.candidates.SPIKE_REASON`
+    alone) that are jerks after all: a jerk, or another such spike, on another sensor
+    starts within ``window_s`` of them.
 
     At low rates (25-50 Hz) the shortest jerks (40-80 ms) fill one or two samples and look
     like a knock on the sensor; a knock, unlike a jerk, never shows on a second limb at
-    the same moment.
+    the same moment. A spike amid movement (its reason says which) is not rescued: a
+    limb landing at the end of a turn shows on several sensors at once too.
 
     Returns
     -------
@@ -159,7 +162,7 @@ def rescue_spikes(start_ns: np.ndarray, location: np.ndarray, kind: np.ndarray,
         True for the spikes to relabel as jerks.
     """
     out = np.zeros(len(start_ns), bool)
-    spike = (kind == "artefact") & (reason == "single-sample spike")
+    spike = (kind == "artefact") & (reason == SPIKE_REASON)
     other = np.flatnonzero((kind == "jerk") | spike)
     for i in np.flatnonzero(spike):
         near = other[np.abs(start_ns[other] - start_ns[i]) <= window_s * 1e9]

@@ -87,7 +87,7 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     assert "46 real sleep-lab nights" in about and "a median 14 minutes off" in about
     assert "540 simulated nights" in about and "counted 80% of the jerks" in about
     assert "about once in 6 nights" in about and "not a medical device" in about
-    assert "on the hardest kind of night among them, 63% and a false one about once in 2 nights" in about
+    assert "on the hardest kind of night among them, 63% and a false one about once in 3 nights" in about
     other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 0.3, 0.5, 8, "simulated nights"))
     assert "on 10 real nights it was a median 4 minutes off" in other
     assert "On 8 simulated nights, hypnic counted 50% of the jerks" in other

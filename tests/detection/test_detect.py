@@ -335,6 +335,37 @@ def test_a_burst_that_ends_a_slow_turn_is_a_movement_and_a_tilted_cluster_is_not
         assert at(s)["pre_move_g"] < 0.02
 
 
+def test_spikes_on_two_limbs_are_a_jerk_out_of_rest_and_a_landing_at_the_end_of_a_turn():
+    """At 25 Hz a brisk burst can fill one sample on each limb: alone a knock, on two
+    limbs at once a jerk (``rescue_spikes``), but only out of rest. The same two spikes
+    ending a 3 s turn of both limbs (a posture shift landing) stay artefacts, and the
+    reason says why."""
+    fs, recs = 25.0, []
+    for k, loc in enumerate(("wrist-left", "ankle-left")):
+        t_ns, acc = _still_wrist(fs, 300, seed=7 + k)
+        u = np.arange(75) / 75  # the turn, 3 s, ending where the landing is
+        _tilt_x(acc, 70 * 25 - 75, 15.0 * (10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5))
+        for i in (70 * 25, 150 * 25):  # the landing at 70 s; out of rest at 150 s
+            acc[i, 0] += 0.8
+        recs.append(Recording(t_ns, acc.astype(np.float32), fs, loc))
+    ev = detect_night(recs).events
+
+    def at(s: float) -> pd.DataFrame:
+        near = ev[(ev["start"] - pd.Timestamp(s, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+        assert sorted(near["location"]) == ["ankle-left", "wrist-left"]
+        return near
+
+    assert (at(150)["kind"] == "wake-burst").all()  # a jerk (no rest period: not counted)
+    assert (at(150)["width_samples"] <= DetectionConfig().spike_max_samples).all()
+    landing = at(70)
+    assert (landing["kind"] == "artefact").all()
+    assert (landing["rejected_reason"] == "single-sample spike, the limb was moving before it "
+            "(not out of rest)").all()
+    assert (landing["pre_move_g"] > DetectionConfig().min_move_g).all()
+    alone = detect_night(recs[:1]).events  # one limb: a knock either way
+    assert (alone.loc[alone["kind"] != "movement", "kind"] == "artefact").all()
+
+
 def _held_leg(fs: float, onsets_s: list[float], hold_s: float | None, seed: int = 6,
               location: str = "ankle-left") -> Recording:
     """A leg lying still for 400 s that at each onset is thrown 4 degrees by a brisk

@@ -153,6 +153,12 @@ def test_rescued_spikes_need_a_jerk_on_another_sensor():
     kind = np.array(["jerk", "artefact", "jerk", "artefact"], dtype=object)
     reason = np.array(["", "single-sample spike", "", "single-sample spike"], dtype=object)
     assert rules.rescue_spikes(start, loc, kind, reason, 0.5).tolist() == [False, True, False, False]
+    # two spikes on two limbs at once confirm each other, but not amid movement
+    kind = np.array(["artefact"] * 4, dtype=object)
+    amid = "single-sample spike, the limb was moving before it (not out of rest)"
+    reason = np.array(["single-sample spike", "single-sample spike", amid, "single-sample spike"], dtype=object)
+    loc = np.array(["trunk", "wrist-left", "trunk", "wrist-left"])
+    assert rules.rescue_spikes(start, loc, kind, reason, 0.5).tolist() == [True, True, False, False]
 
 
 def frame(times_s, loc="wrist-left"):
