@@ -78,6 +78,27 @@ def test_one_night_with_an_empty_diary_reads_right(one_night):
     assert 'id="effects"' in text and text.count("<figure>") == 5  # no factor plots without a diary
 
 
+def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
+    """An hour or more awake and up is daytime; the minutes before bed of a night
+    recording are not (the demo's nights hold a median 0.3 h)."""
+    from analysis.nights import DAYTIME_MIN_H, store_night
+
+    night = one_night[2]
+
+    def summary(hours_day: float) -> str:
+        stored = dataclasses.replace(night, summary={**night.summary, "hours_day": hours_day,
+                                                     "n_day_bursts": 2})
+        with connect(tmp_path / f"{hours_day}.sqlite") as con:
+            store_night(con, stored)
+            out, _, _ = build_report(con, tmp_path / f"out{hours_day}")
+        text = out.read_text(encoding="utf-8")
+        return text[text.index('id="summary"'):text.index('id="overview"')]
+
+    assert DAYTIME_MIN_H == 1.0 and "daytime" not in summary(0.4)
+    assert ("1 recording also held daytime (1.5 h awake and up in all): only sleep starts are "
+            "counted, so 2 jerk-shaped bursts while up") in summary(1.5)
+
+
 def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     from analysis.report import how_sure
     from detection.scoring import Measured
