@@ -95,7 +95,8 @@ def _table_html(df: pd.DataFrame, row_label: str) -> str:
         cells = "".join(f'<td data-label="{esc(str(c))}"{"" if _NUMBER.match(str(v)) else " class=t"}>'
                         f"{esc(str(v))}</td>" for c, v in row.items())
         body.append(f'<tr><th scope="row">{esc(str(idx))}</th>{cells}</tr>')
-    return f'<table class="cards"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="wide"><table class="cards"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _fmt(values: pd.Series, spec: str) -> pd.Series:
@@ -152,9 +153,10 @@ figure{margin:12px 0}figure img{display:block;max-width:100%;height:auto;margin:
 figcaption,.note{color:#555;font-size:.875em}
 .pair{display:flex;flex-wrap:wrap;gap:8px 16px}.pair figure{flex:1 1 300px;min-width:0}
 table{border-collapse:collapse;font-size:.875em;width:100%}
+.wide{overflow-x:auto}
 th,td{border-bottom:1px solid #e3e3e3;padding:3px 8px;text-align:right;vertical-align:top;
-overflow-wrap:anywhere}
-thead th{vertical-align:bottom}th:first-child,td.t{text-align:left}
+overflow-wrap:break-word}
+thead th{vertical-align:bottom}th:first-child,td.t{text-align:left}tbody th{white-space:nowrap}
 .doctor{border-left:6px solid #d62728}
 """ + f"@media (max-width:{PHONE_MAX_PX}px){{" + """
 main{padding:8px}section{padding:10px 12px;margin:8px 0}h1{font-size:1.4em}

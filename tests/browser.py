@@ -20,10 +20,16 @@ from typing import Any
 #: Seconds a single DevTools answer may take before the test fails (a hung browser).
 TIMEOUT_S = 120.0
 
+#: A word of a table at most this wide (CSS px) fits a column on a phone's card and on
+#: a desktop, so it is never to be split over two lines.
+SHORT_WORD_PX = 150
+
 #: Measures the laid-out page: viewport width, page width, elements sticking out
-#: sideways, visible text smaller than 12 px, and each figure's image (natural and
-#: shown size, position, whether it is displayed).
-MEASURE_JS = """(() => {
+#: sideways, visible text smaller than 12 px, words of a table narrower than
+#: :data:`SHORT_WORD_PX` yet broken across lines (a word whose range has more than one
+#: line box), and each figure's image (natural and shown size, position, whether it is
+#: displayed).
+MEASURE_JS = f"(() => {{ const SHORT_WORD_PX = {SHORT_WORD_PX};" + """
   const vw = document.documentElement.clientWidth;
   const wide = [], small = [];
   for (const el of document.body.querySelectorAll("*")) {
@@ -38,13 +44,26 @@ MEASURE_JS = """(() => {
     if (walk.currentNode.textContent.trim() && el.getClientRects().length && size < 12)
       small.push(`${el.tagName} ${size}px: ${walk.currentNode.textContent.trim().slice(0, 40)}`);
   }
+  const broken = [], ctx = document.createElement("canvas").getContext("2d");
+  for (const cell of document.querySelectorAll("th, td")) {
+    const text = cell.firstChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE || !cell.getClientRects().length) continue;
+    for (const m of text.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, m.index);
+      range.setEnd(text, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      ctx.font = getComputedStyle(cell).font;
+      if (lines.size > 1 && ctx.measureText(m[0]).width <= SHORT_WORD_PX) broken.push(m[0]);
+    }
+  }
   const figures = [...document.querySelectorAll("figure")].map(f => {
     const img = f.querySelector("img"), r = img.getBoundingClientRect(), cs = getComputedStyle(img);
     return {alt: img.alt, natural: img.naturalWidth, width: r.width, height: r.height,
             left: r.left, right: r.right, complete: img.complete,
             shown: cs.display !== "none" && cs.visibility !== "hidden" && cs.opacity !== "0"};
   });
-  return {vw, page: document.documentElement.scrollWidth, wide, small, figures};
+  return {vw, page: document.documentElement.scrollWidth, wide, small, broken, figures};
 })()"""
 
 

@@ -144,7 +144,8 @@ def test_doctor_section_only_when_warranted(report, tmp_path):
 def test_report_fits_a_phone_and_a_desktop_in_chromium(report, one_night, tmp_path):
     """The report in a real browser: on a phone (390 px, 3x) and a desktop (1280 px) no
     element is wider than the screen, every figure is shown whole at its natural size
-    (the phone variant on the phone: text >= 12 px), and all text is >= 12 px."""
+    (the phone variant on the phone: text >= 12 px), all text is >= 12 px, and no word
+    of a table is split over two lines."""
     from PIL import Image
 
     from analysis.plots import DESKTOP_IN, FONT_PT, HALF_IN, PHONE_IN
@@ -157,6 +158,7 @@ def test_report_fits_a_phone_and_a_desktop_in_chromium(report, one_night, tmp_pa
             (tmp_path / f"report-{n_figures}-{width}.png").write_bytes(png)
             assert page["vw"] == width and page["page"] == width, page["page"]
             assert page["wide"] == [] and page["small"] == []
+            assert page["broken"] == []  # no table word split over two lines
             assert len(page["figures"]) == n_figures
             for fig in page["figures"]:
                 assert fig["complete"] and fig["shown"] and fig["height"] > 100, fig
