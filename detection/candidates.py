@@ -716,9 +716,15 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     # RMS frequency of the high-passed acceleration from the RMS of its change between
     # samples over its RMS, which is 2 sin(pi f / fs) for a sinusoid of f Hz: inverted,
     # f at any rate up to fs / 2 (fs / 2 pi x that ratio, its value well below fs / 2,
-    # reads a 15 Hz ring as 12.9 Hz at 50 Hz)
-    change = rj.reduce(np.add, _norm(hp[:, rj.idx].T - hp[:, rj.idx - 1].T) ** 2, 0.0)
-    power = rj.reduce(np.add, _norm(hp[:, rj.idx].T) ** 2, 0.0)
+    # reads a 15 Hz ring as 12.9 Hz at 50 Hz); on a sensor faster than `freq_rate_hz`,
+    # of the acceleration averaged over w samples, as a sensor that fast sees it
+    w = max(1, int(round(fs / cfg.freq_rate_hz)))
+    band, before = hp[:, rj.idx], hp[:, rj.idx - 1]
+    if w > 1:
+        band = sum(hp[:, np.maximum(rj.idx - j, 0)] for j in range(w)) / w
+        before = band - (hp[:, rj.idx] - hp[:, np.maximum(rj.idx - w, 0)]) / w  # a sample earlier
+    change = rj.reduce(np.add, _norm(band.T - before.T) ** 2, 0.0)
+    power = rj.reduce(np.add, _norm(band.T) ** 2, 0.0)
     ratio = np.sqrt(change / np.where(power > 0, power, 1.0))
     freq = fs / np.pi * np.arcsin(np.minimum(ratio / 2, 1.0))
     clipped = _clipped(acc, r, cfg.clip_ranges_g)

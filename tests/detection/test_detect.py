@@ -292,6 +292,31 @@ def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not(
     assert off["kind"].isin(JERK_SHAPED).sum() == 2
 
 
+@pytest.mark.parametrize("fs", [100.0, 200.0, 400.0])
+def test_a_burst_reads_the_same_frequency_at_any_rate(fs):
+    """``freq_hz`` is measured as a 100 Hz sensor sees a burst (``freq_rate_hz``): a
+    faster sensor adds noise up to half its rate (white noise reads fs / 4), which lifted
+    small limb bursts over the impact limit at 400 Hz. A 1-cycle 0.15 s limb burst of
+    0.2 g reads about 8 Hz at every rate and is jerk-shaped; a 25 Hz ring stays an
+    impact."""
+    t_ns, acc = _still_wrist(fs, 300, seed=5)
+    # the same noise density at every rate: 5 mg at 100 Hz, 10 mg at 400 Hz
+    acc += np.random.default_rng(6).normal(0, 0.005 * np.sqrt(fs / 100 - 1), acc.shape)
+    t = np.arange(int(0.4 * fs)) / fs
+    i = int(100 * fs)
+    acc[i:i + len(t), 0] += 0.8 * np.exp(-2 * np.pi * 25 * 0.2 * t) * np.sin(2 * np.pi * 25 * t)
+    x = np.arange(int(0.15 * fs)) / (0.15 * fs)
+    i = int(200 * fs)
+    acc[i:i + len(x), 0] += 0.2 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    ev = detect_night(Recording(t_ns, acc.astype(np.float32), fs, "wrist-left")).events
+    ring = ev[(ev["start"] - pd.Timestamp(100, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+    limb = ev[(ev["start"] - pd.Timestamp(200, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+    assert len(ring) == 1 and len(limb) == 1
+    assert ring["rejected_reason"].iloc[0] == IMPACT_REASON and ring["freq_hz"].iloc[0] > 20
+    assert limb["kind"].iloc[0] in JERK_SHAPED
+    assert limb["freq_hz"].iloc[0] == pytest.approx(1.25 / 0.15, abs=1.5)
+
+
 def _tilt_x(acc: np.ndarray, i0: int, angle_deg: np.ndarray) -> None:
     """Turn the gravity a still wrist feels about its x axis from sample ``i0`` on, by
     ``angle_deg`` (one angle per sample, the last held to the end), in place."""
