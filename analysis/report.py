@@ -226,7 +226,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     if len(names) > 1:
         where = f"Times are each night's local time ({', '.join(names)})."
     else:
-        where = f"Times are local to {names[0] if names else zone_name(here)}."
+        where = f"Times are shown in {names[0] if names else zone_name(here)} time."
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8>"
              f'<meta name="viewport" content="width=device-width,initial-scale=1">'
              f"<title>{esc(cfg.title)}</title><style>{CSS}</style></head><body><main>"

@@ -72,7 +72,7 @@ def test_one_night_with_an_empty_diary_reads_right(one_night):
     assert "No diary entries for the 1 recorded night yet" in text and "night(s)" not in text
     assert "complete diary" not in text
     # times in the night's own zone, named
-    assert "Times are local to Europe/Paris." in text
+    assert "Times are shown in Europe/Paris time." in text
     onset = night.sleep.onset.tz_convert("Europe/Paris")
     assert re.search(f'<td data-label="fell asleep"[^>]*>{onset:%H:%M}</td>', text)
     assert 'id="effects"' in text and text.count("<figure>") == 5  # no factor plots without a diary

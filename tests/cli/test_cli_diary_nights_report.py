@@ -66,7 +66,7 @@ def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
     code, out, _ = run(capsys, "report", "--db", str(db), "--out", str(tmp_path / "r"), "--tz", "Asia/Tokyo")
     assert code == 0 and (tmp_path / "r" / "index.html").exists()
     assert "recorded nights analysed" in out and "report:" in out
-    assert "Times are local to Asia/Tokyo." in (tmp_path / "r" / "index.html").read_text()
+    assert "Times are shown in Asia/Tokyo time." in (tmp_path / "r" / "index.html").read_text()
     code, _, err = run(capsys, "nights", "--db", str(db), "--tz", "Mars/Olympus")
     assert code == 1 and "unknown time zone" in err and err.count("\n") == 1
 
