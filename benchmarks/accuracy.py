@@ -45,6 +45,10 @@ with double-tap marks after some jerks, or real nights given with ``--recordings
 marks with a detected jerk within 15 s, their share with a 95 % Wilson interval, and
 detected jerks with no mark; on simulated nights also how many true marks were found.
 
+``--fs HZ`` samples every simulated sensor at HZ instead of its variant's own rate (and
+its front end's filter with it), to see whether detection holds at rates outside the
+family's 25-200 Hz.
+
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only detects
 (``--nights 6 --jobs 2``: about 1 min instead of 5); ``--set NAME=VALUE`` changes a
@@ -52,7 +56,7 @@ source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only de
 default.
 
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
-                                     [--cache DIR] [--set NAME=VALUE ...]
+                                     [--fs HZ] [--cache DIR] [--set NAME=VALUE ...]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -115,17 +119,19 @@ def simulator_version(root: Path = ROOT) -> str:
     return h.hexdigest()[:16]
 
 
-def simulate(variant: str, i: int, seed: int, cache: Path | None = None):
-    """Night ``i`` of a variant (seeded); with ``cache`` (a folder), read from a pickle
-    there when one of the same simulators' source exists, else simulated and written
+def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: float | None = None):
+    """Night ``i`` of a variant (seeded), every sensor at ``fs`` Hz if given (else the
+    variant's own rates); with ``cache`` (a folder), read from a pickle there when one of
+    the same simulators' source exists, else simulated and written
     (:func:`simulator_version`)."""
     if cache is None:
-        return _simulate(variant, i, seed)
-    path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}-{simulator_version()}.pkl"
+        return _simulate(variant, i, seed, fs)
+    rate = "" if fs is None else f"-{fs:g}Hz"
+    path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}{rate}-{simulator_version()}.pkl"
     if path.exists():
         with path.open("rb") as f:
             return pickle.load(f)
-    night = _simulate(variant, i, seed)
+    night = _simulate(variant, i, seed, fs)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
     with part.open("wb") as f:
@@ -134,18 +140,23 @@ def simulate(variant: str, i: int, seed: int, cache: Path | None = None):
     return night
 
 
-def _simulate(variant: str, i: int, seed: int):
+def _simulate(variant: str, i: int, seed: int, fs: float | None = None):
     if variant == "hypnic-sim":
-        cfg = NightConfig(fs=RATES[i % len(RATES)], locations=LOCATION_SETS[i % len(LOCATION_SETS)],
+        cfg = NightConfig(fs=fs or RATES[i % len(RATES)], locations=LOCATION_SETS[i % len(LOCATION_SETS)],
                           expected_jerks=6.0, plm=True, n_scratch=3, n_tremor=2, n_knocks=3,
                           noise_g=NOISES_G[i % len(NOISES_G)])
         return simulate_night(cfg, seed=seed * 1000 + i)
     model, name = variant.split(":", 1)
     if model == "kinematic":  # more sleep starts than its realistic mix, as hypnic-sim's
-        cfg = replace(KINEMATIC_VARIANTS[name], jerks_per_onset=KINEMATIC_JERKS_PER_ONSET,
-                      no_jerk_night_prob=0.0)
-        return simulate_kinematic_night(cfg, seed=seed * 1000 + i)
-    return simulate_biomech_night(BIOMECH_VARIANTS[name], seed=seed * 1000 + i)
+        kcfg = replace(KINEMATIC_VARIANTS[name], jerks_per_onset=KINEMATIC_JERKS_PER_ONSET,
+                       no_jerk_night_prob=0.0)
+        if fs:
+            kcfg = replace(kcfg, odr_hz=fs)
+        return simulate_kinematic_night(kcfg, seed=seed * 1000 + i)
+    bcfg = BIOMECH_VARIANTS[name]
+    if fs:  # its physics is integrated at least 4x faster than any sensor samples
+        bcfg = replace(bcfg, fs=fs, fine_fs=max(bcfg.fine_fs, 4 * fs), day_fine_fs=max(bcfg.day_fine_fs, 4 * fs))
+    return simulate_biomech_night(bcfg, seed=seed * 1000 + i)
 
 
 def true_nights(night) -> list[dict]:
@@ -214,10 +225,11 @@ def evaluate(night, result, tolerance_s: float) -> dict:
                 onset_err_min=errs, nights=len(true_nights(night)))
 
 
-def run_one(args: tuple[str, int, int, float, Path | None, dict]) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides = args
+def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None]
+            ) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides, fs = args
     t = time.perf_counter()
-    night = simulate(variant, i, seed, cache)
+    night = simulate(variant, i, seed, cache, fs)
     t_sim = time.perf_counter() - t
     t = time.perf_counter()
     result = detect_night(list(night.recordings.values()), replace(DetectionConfig(), **overrides))
@@ -327,6 +339,7 @@ def main() -> None:
     ap.add_argument("--seed", type=seeds, default=[0], help="a seed, a range (0-4) or a list (0,2,5)")
     ap.add_argument("--tolerance", type=float, default=0.5)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--fs", type=float, help="sample every simulated sensor at this rate, Hz")
     ap.add_argument("--against", choices=("truth", "marks"), default="truth")
     ap.add_argument("--recordings", nargs="*", default=[],
                     help="real nights (one file each) scored against their marks")
@@ -336,15 +349,17 @@ def main() -> None:
     args = ap.parse_args()
     overrides = config_overrides(args.set, ap)
     if args.against == "marks" or args.recordings:
-        if overrides or args.cache:
-            ap.error("--set and --cache are for the scoring against truth, not against marks")
+        if overrides or args.cache or args.fs:
+            ap.error("--set, --fs and --cache are for the scoring against truth, not against marks")
         if len(args.seed) > 1:
             ap.error("--against marks takes one seed")
         print(json.dumps(against_marks(args.nights, args.seed[0], args.recordings), indent=1,
                          default=float))
         return
     names = [v for v in args.variants.split(",") if v] or variants()
-    tasks = [(v, i, seed, args.tolerance, args.cache, overrides)
+    if args.fs is not None and args.fs <= 0:
+        ap.error(f"--fs must be a rate above 0 Hz, got {args.fs:g}")
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -360,7 +375,8 @@ def main() -> None:
         false_jerks_per_night=max((p["false_jerks_per_night"], v) for v, p in per.items()),
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
-    print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, tolerance_s=args.tolerance,
+    print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
+                          tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{
                                       n: per[v[1]][n] for n in WORST_DETAIL.get(k, ())})
