@@ -30,6 +30,11 @@ class Measured:
         is what the figures are judged by, not the average).
     jerk_nights, jerk_data : int, str
         How many nights those four were measured on, and which.
+    lowest_rate_hz : float
+        The slowest sampling those nights had, Hz: the figures hold from it up.
+    slow_rate_hz, slow_recall : float
+        A slower rate and the recall measured there (every sensor of some variants at
+        that rate): what a slower sensor misses.
     """
 
     onset_error_min: float
@@ -41,19 +46,25 @@ class Measured:
     worst_false_per_night: float
     jerk_nights: int
     jerk_data: str
+    lowest_rate_hz: float
+    slow_rate_hz: float
+    slow_recall: float
 
 
 #: ``python benchmarks/real_nights.py --ichi14 PATH`` (2026-12-04, thirteenth session) and
 #: ``python benchmarks/accuracy.py --nights 4 --seed 0-4 --jobs 2`` (2026-12-05, fourteenth
 #: session, the same detection code): ``all_variants`` and ``worst_case`` (the lowest
 #: recall, ``kinematic:chest-strap``; the most false jerks per night,
-#: ``biomech:restless-wake``).
+#: ``biomech:restless-wake``); the slow rate's recall: ``accuracy.py --nights 4 --seed 0
+#: --fs 12.5`` on 8 variants (2026-12-05, fifteenth session: 47 of 101 sleep starts; 92 of
+#: 102 with ``--fs 25``).
 MEASURED = Measured(
     onset_error_min=13.85, onset_nights=46,
     onset_data="real sleep-lab nights (ICHI14: a wrist sensor against polysomnography)",
     recall=0.80, false_per_night=0.16, worst_recall=0.63, worst_false_per_night=0.35,
     jerk_nights=540,
-    jerk_data="simulated nights from three independently written models of the body and sensor")
+    jerk_data="simulated nights from three independently written models of the body and sensor",
+    lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.47)
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,12 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         If ``locations`` does not give one location per file, an option or a location
         is unknown, a file is missing, cannot be read or holds no samples, or a sensor
         samples more slowly than :data:`sensing.body.MIN_RATE_HZ` (too slow to show a
-        jerk).
+        jerk). A sensor slower than the accuracy was measured at
+        (:data:`detection.scoring.MEASURED`, 25 Hz) is read, with a logged warning.
     """
     from itertools import groupby
 
+    from detection.scoring import MEASURED
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
@@ -96,6 +98,13 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
             if rec.fs < MIN_RATE_HZ:
                 raise HypnicError(f"{Path(path).name}: {rec.fs:g} Hz is too slow to show a jerk (50-250 ms); "
                                   f"hypnic needs {MIN_RATE_HZ:g} Hz or more")
+            if rec.fs < MEASURED.lowest_rate_hz:
+                log.warning("%s: %s samples at %g Hz, under the %g Hz that detection's accuracy was "
+                            "measured from: a jerk of 50-250 ms is 1-3 samples there and many fall "
+                            "between them (at %g Hz, %.0f%% of the sleep starts of simulated nights "
+                            "were counted); take its counts as a lower bound",
+                            Path(path).name, rec.location, rec.fs, MEASURED.lowest_rate_hz,
+                            MEASURED.slow_rate_hz, 100 * MEASURED.slow_recall)
             recordings.append(rec)
     return recordings
 

@@ -225,7 +225,8 @@ def test_units_switching_half_way_are_refused(tmp_path):
         read(_csv(tmp_path / "a.csv", t, acc))
 
 
-def test_detect_says_so_for_gaps_of_days_and_refuses_slow_rates(tmp_path, capsys, caplog):
+def test_detect_says_so_for_gaps_of_days_refuses_slow_rates_and_warns_of_rates_under_25_hz(
+        tmp_path, capsys, caplog):
     t, acc = _rows(2000, fs=25.0)
     t[1000:] += 2 * 86_400 * 10**9  # two days without samples
     p = _csv(tmp_path / "gap.csv", t, acc)
@@ -236,6 +237,19 @@ def test_detect_says_so_for_gaps_of_days_and_refuses_slow_rates(tmp_path, capsys
     err = _one_line_error(["detect", str(_csv(tmp_path / "slow.csv", t, acc)), "--out",
                            str(tmp_path / "e.csv")], capsys)
     assert "1 Hz is too slow to show a jerk" in err and "Warning" not in err
+    t, acc = _rows(2000, fs=12.5)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        main(["detect", str(_csv(tmp_path / "s12.csv", t, acc)), "--out", str(tmp_path / "e.csv"),
+              "--location", "wrist-left"])
+    assert ("s12.csv: wrist-left samples at 12.5 Hz, under the 25 Hz that detection's accuracy "
+            "was measured from" in caplog.text and "47% of the sleep starts" in caplog.text
+            and "lower bound" in caplog.text)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        main(["detect", str(_csv(tmp_path / "s25.csv", *_rows(2000, fs=25.0))), "--out",
+              str(tmp_path / "e.csv"), "--location", "wrist-left"])
+    assert "under the 25 Hz" not in caplog.text
 
 
 # ---------------------------------------------------------------- item 9: parts of one file
