@@ -47,7 +47,8 @@ detected jerks with no mark; on simulated nights also how many true marks were f
 
 ``--fs HZ`` samples every simulated sensor at HZ instead of its variant's own rate (and
 its front end's filter with it), to see whether detection holds at rates outside the
-family's 25-200 Hz.
+family's 25-200 Hz; ``--location LOC`` puts one sensor at LOC (e.g. ``upper-arm-left``)
+in place of each variant's sensors, to see what a placement shows.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only detects
@@ -56,7 +57,7 @@ source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only de
 default.
 
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
-                                     [--fs HZ] [--cache DIR] [--set NAME=VALUE ...]
+                                     [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -77,7 +78,7 @@ import numpy as np
 import pandas as pd
 
 from detection import DetectionConfig, detect_night, score_events
-from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, phase_of
+from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
@@ -119,19 +120,21 @@ def simulator_version(root: Path = ROOT) -> str:
     return h.hexdigest()[:16]
 
 
-def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: float | None = None):
+def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: float | None = None,
+             location: str | None = None):
     """Night ``i`` of a variant (seeded), every sensor at ``fs`` Hz if given (else the
-    variant's own rates); with ``cache`` (a folder), read from a pickle there when one of
-    the same simulators' source exists, else simulated and written
-    (:func:`simulator_version`)."""
+    variant's own rates), one sensor at ``location`` if given (else the variant's own);
+    with ``cache`` (a folder), read from a pickle there when one of the same simulators'
+    source exists, else simulated and written (:func:`simulator_version`)."""
     if cache is None:
-        return _simulate(variant, i, seed, fs)
+        return _simulate(variant, i, seed, fs, location)
     rate = "" if fs is None else f"-{fs:g}Hz"
-    path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}{rate}-{simulator_version()}.pkl"
+    place = "" if location is None else f"-{location}"
+    path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}{rate}{place}-{simulator_version()}.pkl"
     if path.exists():
         with path.open("rb") as f:
             return pickle.load(f)
-    night = _simulate(variant, i, seed, fs)
+    night = _simulate(variant, i, seed, fs, location)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
     with part.open("wb") as f:
@@ -140,9 +143,10 @@ def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: flo
     return night
 
 
-def _simulate(variant: str, i: int, seed: int, fs: float | None = None):
+def _simulate(variant: str, i: int, seed: int, fs: float | None = None, location: str | None = None):
+    places = None if location is None else (location,)
     if variant == "hypnic-sim":
-        cfg = NightConfig(fs=fs or RATES[i % len(RATES)], locations=LOCATION_SETS[i % len(LOCATION_SETS)],
+        cfg = NightConfig(fs=fs or RATES[i % len(RATES)], locations=places or LOCATION_SETS[i % len(LOCATION_SETS)],
                           expected_jerks=6.0, plm=True, n_scratch=3, n_tremor=2, n_knocks=3,
                           noise_g=NOISES_G[i % len(NOISES_G)])
         return simulate_night(cfg, seed=seed * 1000 + i)
@@ -152,10 +156,14 @@ def _simulate(variant: str, i: int, seed: int, fs: float | None = None):
                        no_jerk_night_prob=0.0)
         if fs:
             kcfg = replace(kcfg, odr_hz=fs)
+        if places:
+            kcfg = replace(kcfg, locations=places)
         return simulate_kinematic_night(kcfg, seed=seed * 1000 + i)
     bcfg = BIOMECH_VARIANTS[name]
     if fs:  # its physics is integrated at least 4x faster than any sensor samples
         bcfg = replace(bcfg, fs=fs, fine_fs=max(bcfg.fine_fs, 4 * fs), day_fine_fs=max(bcfg.day_fine_fs, 4 * fs))
+    if places:
+        bcfg = replace(bcfg, locations=places)
     return simulate_biomech_night(bcfg, seed=seed * 1000 + i)
 
 
@@ -225,11 +233,11 @@ def evaluate(night, result, tolerance_s: float) -> dict:
                 onset_err_min=errs, nights=len(true_nights(night)))
 
 
-def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None]
+def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None]
             ) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs = args
+    variant, i, seed, tolerance_s, cache, overrides, fs, location = args
     t = time.perf_counter()
-    night = simulate(variant, i, seed, cache, fs)
+    night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
     t = time.perf_counter()
     result = detect_night(list(night.recordings.values()), replace(DetectionConfig(), **overrides))
@@ -340,6 +348,7 @@ def main() -> None:
     ap.add_argument("--tolerance", type=float, default=0.5)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--fs", type=float, help="sample every simulated sensor at this rate, Hz")
+    ap.add_argument("--location", type=parse_location, help="one sensor there instead of each variant's")
     ap.add_argument("--against", choices=("truth", "marks"), default="truth")
     ap.add_argument("--recordings", nargs="*", default=[],
                     help="real nights (one file each) scored against their marks")
@@ -349,8 +358,9 @@ def main() -> None:
     args = ap.parse_args()
     overrides = config_overrides(args.set, ap)
     if args.against == "marks" or args.recordings:
-        if overrides or args.cache or args.fs:
-            ap.error("--set, --fs and --cache are for the scoring against truth, not against marks")
+        if overrides or args.cache or args.fs or args.location:
+            ap.error("--set, --fs, --location and --cache are for the scoring against truth, "
+                     "not against marks")
         if len(args.seed) > 1:
             ap.error("--against marks takes one seed")
         print(json.dumps(against_marks(args.nights, args.seed[0], args.recordings), indent=1,
@@ -359,7 +369,7 @@ def main() -> None:
     names = [v for v in args.variants.split(",") if v] or variants()
     if args.fs is not None and args.fs <= 0:
         ap.error(f"--fs must be a rate above 0 Hz, got {args.fs:g}")
-    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs)
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -376,6 +386,7 @@ def main() -> None:
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
+                          location=args.location,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

@@ -25,7 +25,7 @@ def accuracy(monkeypatch):
 def test_a_cached_night_is_simulated_once_per_simulator_source(accuracy, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(accuracy, "_simulate",
-                        lambda v, i, s, fs=None: calls.append((v, i, s)) or {"night": (v, i, s)})
+                        lambda v, i, s, fs=None, location=None: calls.append((v, i, s)) or {"night": (v, i, s)})
     first = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
     again = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
     assert first == again == {"night": ("biomech:typical", 1, 2)}
@@ -40,19 +40,25 @@ def test_a_cached_night_is_simulated_once_per_simulator_source(accuracy, monkeyp
     assert len(calls) == 4
     accuracy.simulate("biomech:typical", 1, 2, tmp_path, fs=400.0)  # another rate: another night
     assert len(calls) == 5
+    accuracy.simulate("biomech:typical", 1, 2, tmp_path, location="thigh-left")  # another placement
+    assert len(calls) == 6
 
 
-def test_every_model_can_sample_at_a_rate_outside_the_family(accuracy, monkeypatch):
-    """``--fs``: each model's sensors at the rate asked for (the biomechanical model's
-    physics integrated fast enough for it); the simulators are stubbed to their configs."""
+def test_every_model_can_sample_at_a_rate_and_a_placement_outside_the_family(accuracy, monkeypatch):
+    """``--fs`` and ``--location``: each model's sensors at the rate asked for (the
+    biomechanical model's physics integrated fast enough for it) and one sensor where
+    asked; the simulators are stubbed to their configs."""
     seen = {}
-    monkeypatch.setattr(accuracy, "simulate_night", lambda cfg, seed: seen.setdefault("hypnic-sim", cfg.fs))
-    monkeypatch.setattr(accuracy, "simulate_kinematic_night", lambda cfg, seed: seen.setdefault("kinematic", cfg.odr_hz))
-    monkeypatch.setattr(accuracy, "simulate_biomech_night",
-                        lambda cfg, seed: seen.setdefault("biomech", (cfg.fs, cfg.fine_fs >= 4 * cfg.fs)))
+    monkeypatch.setattr(accuracy, "simulate_night",
+                        lambda cfg, seed: seen.setdefault("hypnic-sim", (cfg.fs, cfg.locations)))
+    monkeypatch.setattr(accuracy, "simulate_kinematic_night",
+                        lambda cfg, seed: seen.setdefault("kinematic", (cfg.odr_hz, cfg.locations)))
+    monkeypatch.setattr(accuracy, "simulate_biomech_night", lambda cfg, seed: seen.setdefault(
+        "biomech", (cfg.fs, cfg.locations, cfg.fine_fs >= 4 * cfg.fs)))
     for v in ("hypnic-sim", "kinematic:chest-strap", "biomech:week"):
-        accuracy._simulate(v, 0, 0, 400.0)
-    assert seen == {"hypnic-sim": 400.0, "kinematic": 400.0, "biomech": (400.0, True)}
+        accuracy._simulate(v, 0, 0, 400.0, "thigh-left")
+    assert seen == {"hypnic-sim": (400.0, ("thigh-left",)), "kinematic": (400.0, ("thigh-left",)),
+                    "biomech": (400.0, ("thigh-left",), True)}
 
 
 def test_the_simulator_fingerprint_follows_its_source(accuracy, tmp_path):
