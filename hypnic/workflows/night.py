@@ -65,11 +65,13 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         is unknown, a file is missing, cannot be read or holds no samples, or a sensor
         samples more slowly than :data:`sensing.body.MIN_RATE_HZ` (too slow to show a
         jerk). A sensor slower than the accuracy was measured at
-        (:data:`detection.scoring.MEASURED`, 25 Hz) is read, with a logged warning.
+        (:data:`detection.scoring.MEASURED`, 25 Hz) is read, with a logged warning; so
+        are sensors only where few jerks show (the upper arm, the thigh:
+        :func:`detection.scoring.weak_placements`).
     """
     from itertools import groupby
 
-    from detection.scoring import MEASURED
+    from detection.scoring import MEASURED, PLACEMENT_RECALL, weak_placements
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
@@ -106,6 +108,15 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                             Path(path).name, rec.location, rec.fs, MEASURED.lowest_rate_hz,
                             MEASURED.slow_rate_hz, 100 * MEASURED.slow_recall)
             recordings.append(rec)
+    weak = weak_placements([r.location for r in recordings])
+    if weak:
+        log.warning("sensors only on the %s: on simulated nights hypnic counted %s of the sleep starts "
+                    "from one sensor there, against %.0f%% from a wrist (a jerk turns a segment near "
+                    "the body's core little, and its sensor feels mostly the tilt); take the counts "
+                    "as a lower bound, and wear a sensor on a wrist or an ankle "
+                    "(firmware_notes/README.md)", " and ".join(weak),
+                    " and ".join(f"{100 * PLACEMENT_RECALL[p]:.0f}%" for p in weak),
+                    100 * PLACEMENT_RECALL["wrist"])
     return recordings
 
 

@@ -252,6 +252,26 @@ def test_detect_says_so_for_gaps_of_days_refuses_slow_rates_and_warns_of_rates_u
     assert "under the 25 Hz" not in caplog.text
 
 
+def test_sensors_only_on_the_upper_arm_or_thigh_are_read_with_a_warning(tmp_path, caplog):
+    """Both independent models show few jerks there (``PLACEMENT_RECALL``): the counts are
+    a lower bound. A wrist among them is enough, and an unknown location says nothing."""
+    from detection.scoring import weak_placements
+    from hypnic.workflows.night import read_files
+
+    files = {loc: _csv(tmp_path / f"{loc}.csv", *_rows(2000, fs=25.0))
+             for loc in ("thigh-left", "upper-arm-right", "wrist-left")}
+    with caplog.at_level(logging.WARNING):
+        read_files([files["thigh-left"], files["upper-arm-right"]],
+                        locations=["thigh-left", "upper-arm-right"])
+    assert ("sensors only on the thigh and upper-arm: on simulated nights hypnic counted 1% and 18% of "
+            "the sleep starts from one sensor there, against 72% from a wrist" in caplog.text)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        read_files([files["thigh-left"], files["wrist-left"]], locations=["thigh-left", "wrist-left"])
+    assert "sensors only on" not in caplog.text
+    assert weak_placements(["unknown"]) == [] and weak_placements(["head"]) == []
+
+
 # ---------------------------------------------------------------- item 9: parts of one file
 def test_parts_of_one_file_are_one_sensor(tmp_path, caplog):
     """One row an hour back splits the file; detect still takes it as the one wrist sensor."""
