@@ -35,7 +35,7 @@ from analysis import plots
 from analysis.advice import Reason
 from analysis.effects import Effects, describe, factor_info, plural
 from analysis.nights import DAYTIME_MIN_H, jerk_groups, night_zones
-from detection.scoring import MEASURED, Measured
+from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
 from sensing.timezones import clock, local_zone, zone, zone_name
@@ -262,6 +262,13 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 f"({day_h[with_day].sum():.1f} h awake and up in all): only sleep starts are "
                 f"counted, so {plural(bursts, 'jerk-shaped burst')} while up (everyday "
                 "movement) stayed out of these counts.")
+        placed = activity[activity["night"].isin(rec.index)].groupby("night")["location"].unique()
+        weak = {n: w for n, w in ((n, weak_placements(list(locs))) for n, locs in placed.items()) if w}
+        if weak:
+            summary.append(
+                f"On {plural(len(weak), 'night')} every sensor was on "
+                f"{weak_placements_text(sorted({p for w in weak.values() for p in w}))}: the "
+                "counts of those nights are a lower bound (a wrist or an ankle shows far more).")
     summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'

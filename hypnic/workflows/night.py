@@ -71,7 +71,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     """
     from itertools import groupby
 
-    from detection.scoring import MEASURED, PLACEMENT_RECALL, weak_placements
+    from detection.scoring import MEASURED, weak_placements, weak_placements_text
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
@@ -110,13 +110,10 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
             recordings.append(rec)
     weak = weak_placements([r.location for r in recordings])
     if weak:
-        log.warning("sensors only on the %s: on simulated nights hypnic counted %s of the sleep starts "
-                    "from one sensor there, against %.0f%% from a wrist (a jerk turns a segment near "
-                    "the body's core little, and its sensor feels mostly the tilt); take the counts "
-                    "as a lower bound, and wear a sensor on a wrist or an ankle "
-                    "(firmware_notes/README.md)", " and ".join(weak),
-                    " and ".join(f"{100 * PLACEMENT_RECALL[p]:.0f}%" for p in weak),
-                    100 * PLACEMENT_RECALL["wrist"])
+        log.warning("sensors only on %s (a jerk turns a segment near the body's core little, and its "
+                    "sensor feels mostly the tilt); take the counts as a lower bound, and wear a "
+                    "sensor on a wrist or an ankle (firmware_notes/README.md)",
+                    weak_placements_text(weak))
     return recordings
 
 

@@ -99,6 +99,30 @@ def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
             "counted, so 2 jerk-shaped bursts while up") in summary(1.5)
 
 
+def test_the_report_says_when_every_sensor_of_a_night_was_where_few_jerks_show(one_night, tmp_path):
+    """A night whose sensors were all on the thigh or upper arm: its count is a lower
+    bound (``detection.scoring.PLACEMENT_RECALL``); a wrist among them is enough."""
+    from analysis.nights import store_night
+
+    night = one_night[2]
+
+    def summary(places: dict[str, str]) -> str:
+        activity = night.activity.assign(location=night.activity["location"].map(places))
+        name = "-".join(sorted(set(places.values())))
+        with connect(tmp_path / f"{name}.sqlite") as con:
+            store_night(con, dataclasses.replace(night, activity=activity))
+            out, _, _ = build_report(con, tmp_path / f"out-{name}")
+        text = out.read_text(encoding="utf-8")
+        return text[text.index('id="summary"'):text.index('id="overview"')]
+
+    assert list(night.activity["location"].unique()) == ["wrist-left"]
+    assert ("On 1 night every sensor was on the thigh, where hypnic counted 1% of the sleep starts "
+            "of simulated nights from one sensor, against 72% from a wrist: the counts of those "
+            "nights are a lower bound") in summary({"wrist-left": "thigh-left"})
+    assert "every sensor was on" not in summary({"wrist-left": "head"})
+    assert "every sensor was on" not in summary({"wrist-left": "wrist-left"})
+
+
 def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     from analysis.report import how_sure
     from detection.scoring import Measured

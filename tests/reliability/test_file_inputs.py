@@ -263,8 +263,8 @@ def test_sensors_only_on_the_upper_arm_or_thigh_are_read_with_a_warning(tmp_path
     with caplog.at_level(logging.WARNING):
         read_files([files["thigh-left"], files["upper-arm-right"]],
                         locations=["thigh-left", "upper-arm-right"])
-    assert ("sensors only on the thigh and upper-arm: on simulated nights hypnic counted 1% and 18% of "
-            "the sleep starts from one sensor there, against 72% from a wrist" in caplog.text)
+    assert ("sensors only on the thigh and upper arm, where hypnic counted 1% and 18% of the sleep "
+            "starts of simulated nights from one sensor, against 72% from a wrist" in caplog.text)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         read_files([files["thigh-left"], files["wrist-left"]], locations=["thigh-left", "wrist-left"])
