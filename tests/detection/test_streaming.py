@@ -130,3 +130,25 @@ def test_stream_equals_batch_on_strap_ringing_knocks():
     assert (batch["rejected_reason"] == "faster than a limb moves (an impact)").sum() >= 6
     det, _, _, _ = stream(rec, [997, 3, 5000])
     assert_same(det.events, batch)
+
+
+def test_stream_equals_batch_at_400_hz():
+    """On a sensor faster than ``freq_rate_hz`` a burst's frequency is read from samples
+    averaged with the ones before them; live, in chunks of any size, it is the same."""
+    from sensing.recording import Recording
+
+    fs, rng = 400.0, np.random.default_rng(8)
+    n = int(120 * fs)
+    acc = np.tile([0.0, 0.0, 1.0], (n, 1)) + rng.normal(0, 0.01, (n, 3))
+    t = np.arange(int(0.4 * fs)) / fs
+    for i in (int(30 * fs), int(31.003 * fs)):  # a knock ringing its strap, twice
+        acc[i:i + len(t), 0] += 0.8 * np.exp(-2 * np.pi * 25 * 0.2 * t) * np.sin(2 * np.pi * 25 * t)
+    x = np.arange(int(0.15 * fs)) / (0.15 * fs)
+    for i in (int(60 * fs), int(90.5 * fs)):  # a limb thrown by a muscle
+        acc[i:i + len(x), 1] += 0.3 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    rec = Recording((np.arange(n) * (1e9 / fs)).astype(np.int64), acc.astype(np.float32), fs, "wrist-left")
+    batch = sensor_candidates(rec, DetectionConfig())
+    assert {"jerk", "artefact"} <= set(batch["kind"])
+    for chunks in ([7, 1, 250, 33, 4000], [3]):
+        det, _, _, _ = stream(rec, chunks)
+        assert_same(det.events, batch)
