@@ -136,6 +136,27 @@ def scan(
         typer.echo(f"{address:<38} {rssi:>5}  {profile:<9} {name}")
 
 
+def _warn_before_the_night(locations: list[str], rate: float) -> None:
+    """Say before a night is spent what will make its counts a lower bound: sensors
+    (``locations``: keys of ``sensing.body.LOCATIONS``) only where few jerks show, or a
+    rate (Hz) under the one detection was measured from (the same warnings ``hypnic
+    detect`` gives on the files)."""
+    import logging
+
+    from detection.scoring import MEASURED, weak_placements, weak_placements_text
+
+    log = logging.getLogger(__name__)
+    weak = weak_placements(locations)
+    if weak:
+        log.warning("sensors only on %s; wear one on a wrist or an ankle (firmware_notes/README.md)",
+                    weak_placements_text(weak))
+    if rate < MEASURED.lowest_rate_hz:
+        log.warning("--rate %g Hz is under the %g Hz that detection's accuracy was measured from "
+                    "(at %g Hz, %.0f%% of the sleep starts of simulated nights were counted); ask "
+                    "for %g Hz or more", rate, MEASURED.lowest_rate_hz, MEASURED.slow_rate_hz,
+                    100 * MEASURED.slow_recall, MEASURED.lowest_rate_hz)
+
+
 @app.command()
 def record(
     out: Path = typer.Option(..., "--out", "-o", help="Recording file to create (.sqlite)."),
@@ -184,6 +205,7 @@ def record(
     from hypnic.workflows.record import EMULATED_PROFILES, emulated_air
     from hypnic.workflows.record import record as record_workflow
     from sensing.ble.reader import SensorSpec
+    from sensing.body import parse_location
     from sensing.errors import HypnicError
 
     if out.exists():
@@ -207,6 +229,8 @@ def record(
     if len(locations) != n:
         raise HypnicError(f"give one --location per sensor: {n} sensor(s), "
                           f"{len(locations)} location(s)")
+    locations = [parse_location(loc) for loc in locations]  # "Left wrist" is wrist-left
+    _warn_before_the_night(locations, rate)
     faults = tuple(_parse_fault(f) for f in fault)
     console = Console(stderr=True)
     show = not quiet and sys.stderr.isatty()

@@ -177,3 +177,20 @@ def test_the_extras_named_exist():
     from hypnic.cli import EXTRAS
 
     assert set(EXTRAS.values()) <= set(metadata("hypnic").get_all("Provides-Extra"))
+
+
+def test_record_warns_before_the_night_of_a_weak_placement_or_rate(tmp_path, caplog):
+    """The warnings ``hypnic detect`` gives on the files, given before a night is spent:
+    sensors only on the thigh, a rate under 25 Hz."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        assert main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "5s", "--quiet",
+                     "--location", "Left thigh", "--rate", "12.5", "--out", str(tmp_path / "a.sqlite")]) == 0
+    assert "sensors only on the thigh, where hypnic counted 1% of the sleep starts" in caplog.text
+    assert "--rate 12.5 Hz is under the 25 Hz" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "5s", "--quiet",
+                     "--out", str(tmp_path / "b.sqlite")]) == 0
+    assert "sensors only on" not in caplog.text and "is under the" not in caplog.text
