@@ -69,6 +69,15 @@ MEASURED = Measured(
     lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.47)
 
 
+def slow_rate_text(rate_hz: float) -> str:
+    """Why a sensor sampling at ``rate_hz`` (under ``MEASURED.lowest_rate_hz``) counts
+    fewer jerks, in words for a person."""
+    m = MEASURED
+    return (f"{rate_hz:g} Hz, under the {m.lowest_rate_hz:g} Hz that detection's accuracy was "
+            f"measured from (at {m.slow_rate_hz:g} Hz, {100 * m.slow_recall:.0f}% of the sleep "
+            "starts of simulated nights were counted)")
+
+
 #: Share of the sleep starts counted from one sensor at each placement (a location
 #: without its side), on the independently written models' nights: ``python
 #: benchmarks/accuracy.py --nights 4 --seed 0 --location LOC --variants biomech:typical,

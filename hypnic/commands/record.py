@@ -143,7 +143,7 @@ def _warn_before_the_night(locations: list[str], rate: float) -> None:
     detect`` gives on the files)."""
     import logging
 
-    from detection.scoring import MEASURED, weak_placements, weak_placements_text
+    from detection.scoring import MEASURED, slow_rate_text, weak_placements, weak_placements_text
 
     log = logging.getLogger(__name__)
     weak = weak_placements(locations)
@@ -151,10 +151,7 @@ def _warn_before_the_night(locations: list[str], rate: float) -> None:
         log.warning("sensors only on %s; wear one on a wrist or an ankle (firmware_notes/README.md)",
                     weak_placements_text(weak))
     if rate < MEASURED.lowest_rate_hz:
-        log.warning("--rate %g Hz is under the %g Hz that detection's accuracy was measured from "
-                    "(at %g Hz, %.0f%% of the sleep starts of simulated nights were counted); ask "
-                    "for %g Hz or more", rate, MEASURED.lowest_rate_hz, MEASURED.slow_rate_hz,
-                    100 * MEASURED.slow_recall, MEASURED.lowest_rate_hz)
+        log.warning("--rate %s; ask for %g Hz or more", slow_rate_text(rate), MEASURED.lowest_rate_hz)
 
 
 @app.command()

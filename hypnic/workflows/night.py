@@ -71,7 +71,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     """
     from itertools import groupby
 
-    from detection.scoring import MEASURED, weak_placements, weak_placements_text
+    from detection.scoring import MEASURED, slow_rate_text, weak_placements, weak_placements_text
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
@@ -101,12 +101,9 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                 raise HypnicError(f"{Path(path).name}: {rec.fs:g} Hz is too slow to show a jerk (50-250 ms); "
                                   f"hypnic needs {MIN_RATE_HZ:g} Hz or more")
             if rec.fs < MEASURED.lowest_rate_hz:
-                log.warning("%s: %s samples at %g Hz, under the %g Hz that detection's accuracy was "
-                            "measured from: a jerk of 50-250 ms is 1-3 samples there and many fall "
-                            "between them (at %g Hz, %.0f%% of the sleep starts of simulated nights "
-                            "were counted); take its counts as a lower bound",
-                            Path(path).name, rec.location, rec.fs, MEASURED.lowest_rate_hz,
-                            MEASURED.slow_rate_hz, 100 * MEASURED.slow_recall)
+                log.warning("%s: %s samples at %s: a jerk of 50-250 ms is 1-3 samples there and "
+                            "many fall between them; take its counts as a lower bound",
+                            Path(path).name, rec.location, slow_rate_text(rec.fs))
             recordings.append(rec)
     weak = weak_placements([r.location for r in recordings])
     if weak:
