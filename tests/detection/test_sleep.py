@@ -353,3 +353,19 @@ def test_a_phone_in_the_hand_is_not_sleep():
         assert error_min[0] <= (result.sleep.onset - onset).total_seconds() / 60 <= error_min[1]
         matched = score_events(result.jerks, at_onset, 0.5, by=None).matched
         assert len(matched) == found
+
+
+def test_how_a_sensor_is_strapped_on_changes_nothing(short_night):
+    """Mounting each sensor turned any way (a fixed rotation of its axes) finds the same
+    jerks and the same sleep: the rules read magnitudes and changes of the gravity
+    direction, not one axis (``firmware_notes/README.md``: orientation does not matter)."""
+    from scipy.spatial.transform import Rotation
+
+    recs = list(short_night.recordings.values())
+    turned = [replace(r, acc=(r.acc.astype(np.float64) @ Rotation.random(random_state=k).as_matrix().T
+                              ).astype(r.acc.dtype)) for k, r in enumerate(recs)]
+    a, b = detect_night(recs), detect_night(turned)
+    assert a.sleep.onset is not None and b.sleep.onset is not None
+    assert abs((a.sleep.onset - b.sleep.onset).total_seconds()) <= 60
+    assert len(a.jerks) == len(b.jerks) > 0
+    assert abs(len(a.events) - len(b.events)) <= 0.05 * len(a.events)
