@@ -51,8 +51,8 @@ family's 25-200 Hz; ``--location LOC`` puts one sensor at LOC (e.g. ``upper-arm-
 in place of each variant's sensors, to see what a placement shows.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
-source; about 150 MB a night, 12 GB for ``--nights 6``), so a second run only detects
-(``--nights 6 --jobs 2``: about 1 min instead of 5); ``--set NAME=VALUE`` changes a
+source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
+400``), so a second run only detects (``--nights 6 --jobs 2``: about 1 min instead of 5); ``--set NAME=VALUE`` changes a
 ``DetectionConfig`` threshold for the run (repeatable), to try one before changing its
 default.
 
