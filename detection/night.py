@@ -173,9 +173,11 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     from the sleep analysis: a wrist-only week had 1 398 of them). An unknown location
     is not taken for a leg.
 
-    Two brisk bursts a PLM's duration apart (``plm_duration_s``) are the two ends of
-    one movement (:func:`rules.burst_pairs`: the foot out and back, its slow middle
-    unseen), and a jerk-like burst that held the leg away for such a duration and let it
+    Two brisk bursts at least a PLM's shortest duration (``plm_duration_s[0]``) and
+    less than a series' shortest interval (``plm_interval_s[0]``) apart are the two ends
+    of one movement (:func:`rules.burst_pairs`: the foot out and back, its slow middle
+    unseen; further apart they would be two movements of a series, and a cluster of
+    sleep starts 5-10 s apart would make one), and a jerk-like burst that held the leg away for such a duration and let it
     back (``held_s``, :func:`detection.candidates.held_s`: its slow release unseen) is a
     movement of that duration. Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
@@ -202,9 +204,10 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
             | ((kind == "jerk") & (cands["energy_s"].to_numpy() >= cfg.plm_duration_s[0])))
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     brisk = ((kind == "jerk") | move) & ~slow
-    # two brisk bursts a PLM's duration apart are its two ends (the foot out and back),
-    # one limb movement, whose slow middle the high-pass does not show
-    ends = rules.burst_pairs(start, brisk, cfg.plm_duration_s)
+    # two brisk bursts closer than a series' shortest interval, and at least a PLM's
+    # shortest duration apart, are its two ends (the foot out and back): one limb
+    # movement, whose slow middle the high-pass does not show
+    ends = rules.burst_pairs(start, brisk, (cfg.plm_duration_s[0], cfg.plm_interval_s[0]))
     plm = rules.plm_series(start, dur, brisk, (move & ~slow) | ends, *args)
     plm |= rules.plm_series(start, dur, move | ends, move | ends, *args)
     # a jerk-like burst inside a series, or up to one interval before its first movement,

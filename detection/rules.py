@@ -272,9 +272,10 @@ def to_ns(times) -> np.ndarray:
 
 
 def burst_pairs(start_s: np.ndarray, brisk: np.ndarray, span_s: tuple[float, float]) -> np.ndarray:
-    """Which brisk bursts have another brisk burst of the same sensor starting
-    ``span_s`` (s, inclusive) before or after them: the two ends of one limb movement
-    (out and back) whose slow middle shows nothing, e.g. a PLM of 0.5-10 s (AASM).
+    """Which brisk bursts have another brisk burst of the same sensor starting at least
+    ``span_s[0]`` and less than ``span_s[1]`` s before or after them: the two ends of one
+    limb movement (out and back) whose slow middle shows nothing, e.g. a PLM (AASM: at
+    least 0.5 s) shorter than a series' shortest interval (5 s).
 
     Parameters
     ----------
@@ -286,7 +287,7 @@ def burst_pairs(start_s: np.ndarray, brisk: np.ndarray, span_s: tuple[float, flo
     out = np.zeros(len(start_s), bool)
     idx = np.flatnonzero(brisk)
     gap = np.diff(start_s[idx])
-    ok = (gap >= span_s[0]) & (gap <= span_s[1])
+    ok = (gap >= span_s[0]) & (gap < span_s[1])
     out[idx[:-1][ok]] = True
     out[idx[1:][ok]] = True
     return out

@@ -68,9 +68,10 @@ def test_plm_series_needs_four_movements_at_5_to_90_s():
 
 def test_a_plm_seen_only_by_its_two_brisk_ends_is_one_movement():
     """A PLM whose foot goes out and back briskly, its slow middle unseen: two brisk
-    bursts 0.5-10 s apart on a leg (AASM: a limb movement lasts 0.5-10 s). Six of them
-    every 20 s are a PLM series; a cluster of three sleep starts 3 s apart on the same
-    leg, or jerk pairs on a wrist, are not."""
+    bursts 0.5-5 s apart on a leg (AASM: a limb movement lasts at least 0.5 s; bursts 5 s
+    or more apart would be two movements of a series). Six of them every 20 s are a PLM
+    series; a cluster of three sleep starts 3 s apart on the same leg, or jerk pairs on
+    a wrist, are not."""
     from detection import DetectionConfig
     from detection.night import label_plm
 
@@ -79,11 +80,29 @@ def test_a_plm_seen_only_by_its_two_brisk_ends_is_one_movement():
     start = np.r_[ends, cluster]
     cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64), "duration_s": 0.25,
                           "energy_s": 0.2, "held_s": np.nan, "kind": "jerk", "rejected_reason": ""})
-    assert rules.burst_pairs(start, np.ones(len(start), bool), (0.5, 10.0))[:12].all()
+    assert rules.burst_pairs(start, np.ones(len(start), bool), (0.5, 5.0))[:12].all()
     out = label_plm(cands, DetectionConfig(), "ankle-left")
     assert (out["kind"].iloc[:12] == "plm").all()
     assert (out["kind"].iloc[12:] == "jerk").all()
     assert (label_plm(cands, DetectionConfig(), "wrist-left")["kind"] == "jerk").all()
+
+
+def test_sleep_starts_5_to_10_s_apart_then_a_movement_are_not_a_plm_series():
+    """Jerks at sleep onset come in clusters 2-10 s apart. Three of them 8 and 5 s apart
+    on an ankle, and a posture shift 27 s after the last, are one movement among brisk
+    bursts, not four movements at 5-90 s (seen on the rigid-body model with one ankle
+    sensor): bursts 5 s or more apart are not the two ends of one PLM."""
+    from detection import DetectionConfig
+    from detection.night import label_plm
+
+    start = np.array([1800.0, 1808.0, 1813.1, 1840.0])
+    cands = pd.DataFrame({"start_ns": (start * 1e9).astype(np.int64),
+                          "duration_s": [0.6, 0.5, 0.7, 0.8], "energy_s": [0.3, 0.25, 0.35, 0.8],
+                          "held_s": np.nan, "kind": ["jerk"] * 3 + ["movement"],
+                          "rejected_reason": ""})
+    assert not rules.burst_pairs(start, np.ones(4, bool), (0.5, 5.0)).any()
+    out = label_plm(cands, DetectionConfig(), "ankle-left")
+    assert out["kind"].tolist() == ["jerk"] * 3 + ["movement"]
 
 
 def test_jerk_like_bursts_as_long_as_a_limb_movement_make_a_plm_series():
