@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.diary import night_of
@@ -85,7 +86,8 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise FormatError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    recordings = []
+    recordings: list[Recording] = []
+    spans: list[tuple[str, int, int]] = []  # each file's name, first and last sample, ns
     for i, (path, location) in enumerate(zip(paths, where, strict=True)):
         step = (lambda done, total, i=i: progress(i, done, total)) if progress else None
         recs = read(path, format=format, tz=tz, location=location, progress=step,
@@ -105,6 +107,9 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                             "many fall between them; take its counts as a lower bound",
                             Path(path).name, rec.location, slow_rate_text(rec.fs))
             recordings.append(rec)
+        spans.append((Path(path).name, min(int(r.time_ns[0]) for r in recs),
+                      max(int(r.time_ns[-1]) for r in recs)))
+    _warn_apart(spans, sleeper_zone(tz, recordings))
     weak = weak_placements([r.location for r in recordings])
     if weak:
         log.warning("sensors only on %s (a jerk turns a segment near the body's core little, and its "
@@ -112,6 +117,33 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                     "sensor on a wrist or an ankle (firmware_notes/README.md)",
                     weak_placements_text(weak))
     return recordings
+
+
+def _warn_apart(spans: Sequence[tuple[str, int, int]], tz: dt.tzinfo) -> None:
+    """Log a warning for each file whose samples overlap no other file's in time:
+    several files are read as sensors worn together on one night.
+
+    Parameters
+    ----------
+    spans : sequence of (str, int, int)
+        Each file's name, first and last sample time, ns since the epoch (UTC).
+    tz : tzinfo
+        The zone the times are shown in.
+    """
+    if len(spans) < 2:
+        return
+    start = np.array([s[1] for s in spans])
+    end = np.array([s[2] for s in spans])
+    overlaps = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
+    alone = overlaps.sum(axis=1) == 1  # itself only
+
+    def when(ns: int) -> str:
+        return pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+    for (name, t0, t1) in (s for s, a in zip(spans, alone, strict=True) if a):
+        log.warning("%s (%s to %s, %s) overlaps no other file in time: hypnic reads several "
+                    "files as sensors worn together on one night; give one night's files, "
+                    "one per sensor", name, when(t0), when(t1), zone_name(tz))
 
 
 def read_times(path: str | Path) -> list[str]:

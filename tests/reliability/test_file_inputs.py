@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -271,6 +272,29 @@ def test_sensors_only_on_the_upper_arm_or_thigh_are_read_with_a_warning(tmp_path
         read_files([files["thigh-left"], files["wrist-left"]], locations=["thigh-left", "wrist-left"])
     assert "sensors only on" not in caplog.text
     assert weak_placements(["unknown"]) == [] and weak_placements(["head"]) == []
+
+
+def test_files_that_overlap_no_other_in_time_are_read_with_a_warning(tmp_path, caplog):
+    """Several files are sensors worn together on one night; one recorded on another day
+    (here a month before) overlaps none of them, and the warning names it and its times in
+    the sleeper's zone. Files that overlap say nothing, nor does one file alone."""
+    from hypnic.workflows.night import read_files
+
+    month = 30 * 86400 * 10**9
+    wrist = _csv(tmp_path / "wrist.csv", *_rows(2000))
+    ankle = _csv(tmp_path / "ankle.csv", *_rows(2000, start=START + 10**9))
+    earlier = _csv(tmp_path / "earlier.csv", *_rows(2000, start=START - month))
+    with caplog.at_level(logging.WARNING):
+        read_files([wrist, ankle])
+        read_files([earlier])
+    assert "overlaps no other file" not in caplog.text
+    with caplog.at_level(logging.WARNING):
+        read_files([wrist, ankle, earlier], tz="Europe/Paris")
+    lines = [r.getMessage() for r in caplog.records if "overlaps no other file" in r.getMessage()]
+    first = pd.Timestamp(START - month, unit="ns", tz="UTC").tz_convert("Europe/Paris")
+    assert lines == [f"earlier.csv ({first:%Y-%m-%d %H:%M} to {first + pd.Timedelta(seconds=80):%Y-%m-%d %H:%M}, "
+                     "Europe/Paris) overlaps no other file in time: hypnic reads several files as "
+                     "sensors worn together on one night; give one night's files, one per sensor"]
 
 
 # ---------------------------------------------------------------- item 9: parts of one file
