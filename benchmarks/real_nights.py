@@ -18,6 +18,7 @@ per-night rows, the median and 90th percentile absolute onset error, and the sha
 awakenings the PSG confirms.
 
 Usage: python benchmarks/real_nights.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
+                                        [--set NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from accuracy import config_overrides
 
-from detection import JERK_SHAPED, detect_night
+from detection import JERK_SHAPED, DetectionConfig, detect_night
 from sensing.recording import Recording
 
 DATENUM_UNIX0 = 719163.0  # Matlab/matplotlib datenum of 1970-01-01
@@ -82,7 +85,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ichi14", type=Path, required=True, help="folder of p*.npy files")
     ap.add_argument("--nights", type=int, default=0, help="only the first N nights")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
+    cfg = replace(DetectionConfig(), **config_overrides(args.set, ap))
     files = sorted(p for p in args.ichi14.glob("p*.npy") if p.stem != "pat_inf")
     rows = []
     for path in files[: args.nights or None]:
@@ -91,7 +97,7 @@ def main() -> None:
         if not len(asleep):
             continue  # a night without PSG labels
         t = time.perf_counter()
-        result = detect_night(rec)
+        result = detect_night(rec, cfg)
         psg = int(rec.time_ns[asleep[0]])
         onset = result.sleep.onset
         kinds = result.events["kind"].value_counts()

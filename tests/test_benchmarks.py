@@ -146,3 +146,55 @@ def test_several_seeds_are_a_range_or_a_list(accuracy):
     for bad in ("a", "4-2", "1-x", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             accuracy.seeds(bad)
+
+
+@pytest.fixture
+def injected(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    return importlib.import_module("injected")
+
+
+def test_an_injected_jerk_is_turned_to_the_real_gravity_and_put_on_the_grid(injected):
+    """A simulated jerk (gravity +z, a 1 g burst along x, then the limb tilted 10 degrees
+    about x) put into a real night whose wrist lies another way: the night is unchanged
+    before it, on its 8-bit grid after it, the burst keeps its size, and the rest of the
+    night is turned by the jerk's 10 degrees."""
+    step = np.full(3, 1 / 64)
+    g_real = np.round(np.array([0.0, 0.6, 0.8]) / step) * step
+    acc = np.tile(g_real, (3000, 1))
+    tilt = np.deg2rad(10.0)
+    g_after = np.array([0.0, -np.sin(tilt), np.cos(tilt)])
+    jerk = np.tile([0.0, 0.0, 1.0], (200, 1))  # 2 s at 100 Hz: 0.5 s before, the burst, after
+    jerk[50:60, 0] += 1.0
+    jerk[60:] = g_after
+    out = injected.inject(acc, 1000, jerk, step)
+    assert (out[:1000] == acc[:1000]).all()
+    assert np.allclose(out / step, np.round(out / step))
+    burst = np.linalg.norm(out[1050:1060] - g_real, axis=1)
+    assert np.allclose(burst, 1.0, atol=np.linalg.norm(step))
+    rest = out[1200:].mean(axis=0)
+    turned = np.degrees(np.arccos(rest @ g_real / np.linalg.norm(rest) / np.linalg.norm(g_real)))
+    assert turned == pytest.approx(10.0, abs=1.0)
+    assert np.linalg.norm(rest) == pytest.approx(1.0, abs=0.02)
+    r = injected.rotation_between(np.array([1.0, 0, 0]), np.array([0, 2.0, 0]))
+    assert np.allclose(r @ [1, 0, 0], [0, 1, 0]) and np.allclose(r @ r.T, np.eye(3))
+
+
+def test_sleep_starts_go_at_the_psg_onset_and_after_two_minutes_of_wake(injected):
+    """Transitions into sleep from the PSG labels: the first sleep epoch, and the first
+    after a wake bout of 2 min or more (a 90 s bout is not one); whether the wrist moved
+    in that bout."""
+    s = 10**9
+    t = np.arange(0, 3600 * 100) * (s // 100)  # 100 Hz, 1 h
+    label = np.full(len(t), 6, np.int8)  # wake
+    label[600 * 100:] = 2  # N2 from 600 s
+    label[1000 * 100:1090 * 100] = 6  # 90 s of wake
+    label[2000 * 100:2200 * 100] = 6  # 200 s of wake
+    assert injected.transitions(label, t) == [("onset", 600 * s, 0), ("return", 2200 * s, 2000 * s)]
+    step = np.full(3, 1 / 64)
+    acc = np.tile([0.0, 0.0, 1.0], (len(t), 1))
+    acc[2100 * 100:2100 * 100 + 50, 0] += 5 * step[0]  # a half-second movement
+    assert injected.moved(acc, 2000 * 100, 2200 * 100, 100.0, step)
+    assert not injected.moved(acc, 1000 * 100, 1090 * 100, 100.0, step)
+    assert injected.quiet_at(acc, 1500 * 100, 3000, step)
+    assert not injected.quiet_at(acc, 2110 * 100, 3000, step)
