@@ -389,7 +389,11 @@ def how_sure(m: Measured = MEASURED) -> str:
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
             f"at falling asleep, and {false(m.false_per_night)}; on the hardest kind of night "
-            f"among them, {100 * m.worst_recall:.0f}% and {false(m.worst_false_per_night)}. No real "
+            f"among them, {100 * m.worst_recall:.0f}% and {false(m.worst_false_per_night)}. With "
+            f"such jerks put into the {m.onset_nights} real nights where the sleep recording "
+            f"showed the sleeper falling asleep, it counted {100 * m.put_in_onset_recall:.0f}% "
+            f"of those at the first falling asleep of the night and {100 * m.put_in_return_recall:.0f}% of "
+            "those after waking in the night, which the sensor often cannot see. No real "
             "recording with its jerks marked by an expert was available to check this on.")
 
 
