@@ -393,7 +393,8 @@ def how_sure(m: Measured = MEASURED) -> str:
             f"such jerks put into the {m.onset_nights} real nights where the sleep recording "
             f"showed the sleeper falling asleep, it counted {100 * m.put_in_onset_recall:.0f}% "
             f"of those at the first falling asleep of the night and {100 * m.put_in_return_recall:.0f}% of "
-            "those after waking in the night, which the sensor often cannot see. No real "
+            "those when falling asleep again after waking in the night; the sensor often misses "
+            "such a waking. No real "
             "recording with its jerks marked by an expert was available to check this on.")
 
 

@@ -134,8 +134,8 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     assert "about once in 6 nights" in about and "not a medical device" in about
     assert "on the hardest kind of night among them, 65% and a false one about once in 3 nights" in about
     assert ("put into the 46 real nights where the sleep recording showed the sleeper falling "
-            "asleep, it counted 87% of those at the first falling asleep of the night and 61% of those after "
-            "waking in the night") in about
+            "asleep, it counted 87% of those at the first falling asleep of the night and 61% of those when "
+            "falling asleep again after waking in the night") in about
     other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 0.3, 0.5, 8, "simulated nights",
                               25.0, 12.5, 0.4, 0.9, 0.55))
     assert "on 10 real nights it was a median 4 minutes off" in other
@@ -143,7 +143,7 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     assert "and a false one about once in 4 nights; on the hardest kind of night among them, 30% " \
         "and a false one about once in 2 nights." in other
     assert "put into the 10 real nights" in other and "counted 90% of those at the first falling " \
-        "asleep of the night and 55% of those after waking" in other
+        "asleep of the night and 55% of those when falling asleep again" in other
     none = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.0, 0.4, 0.0, 8, "simulated nights",
                              25.0, 12.5, 0.4, 0.9, 0.55))
     assert "and no false one; on the hardest kind of night among them, 40% and no false one." in none
