@@ -177,9 +177,10 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     less than a series' shortest interval (``plm_interval_s[0]``) apart are the two ends
     of one movement (:func:`rules.burst_pairs`: the foot out and back, its slow middle
     unseen; further apart they would be two movements of a series, and a cluster of
-    sleep starts 5-10 s apart would make one), and a jerk-like burst that held the leg away for such a duration and let it
-    back (``held_s``, :func:`detection.candidates.held_s`: its slow release unseen) is a
-    movement of that duration. Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
+    sleep starts 5-10 s apart would make one), and a jerk-like burst that held the leg
+    away for such a duration and let it back (``held_s``,
+    :func:`detection.candidates.held_s`: its slow release unseen) is a movement of that
+    duration. Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
     movements including slow ones, which only relabels movements. Slow movements alone
     never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a

@@ -68,7 +68,8 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         jerk). A sensor slower than the accuracy was measured at
         (:data:`detection.scoring.MEASURED`, 25 Hz) is read, with a logged warning; so
         are sensors only where few jerks show (the upper arm, the thigh:
-        :func:`detection.scoring.weak_placements`).
+        :func:`detection.scoring.weak_placements`), and a file whose samples overlap no
+        other file's in time (another day's: several files are one night's sensors).
     """
     from itertools import groupby
 
