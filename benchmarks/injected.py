@@ -17,21 +17,20 @@ falling asleep.
 Where (``--seed`` draws them): one jerk from 5 min before to 10 min after the PSG sleep
 onset (the first sleep epoch), and one from 2 min before to 5 min after each of up to
 ``MAX_RETURNS`` returns to sleep (the first sleep epoch after at least ``WAKE_BOUT_S``
-of PSG wake), at a
-moment with no movement within ``QUIET_S`` either side (every axis within
-``QUIET_STEPS`` steps of the 8-bit grid): sleep starts come as the sleeper lies still,
-and a burst amid movement is not a sleep start to detection either (``rest_lead_s``).
-A transition with no such moment is skipped and counted.
+of PSG wake), at a moment with no movement within ``QUIET_S`` either side (every axis
+within ``QUIET_STEPS`` steps of the 8-bit grid): sleep starts come as the sleeper lies
+still, and a burst amid movement is not a sleep start to detection either
+(``rest_lead_s``). A transition with no such moment is skipped and counted.
 
 Scored per injected jerk: found when a counted jerk (kind ``jerk``) starts within
 ``--tolerance`` s of it, else what detection called the burst there (``sleep-burst``,
-``wake-burst``, ``movement``, ...) or ``undetected``, and the reason it gave (``rejected_reason``). Counted jerks that are neither
-injected nor counted on the night without injections are ``added_false``;
-``counted_real`` is the jerks counted on the nights without injections (one row per
-sensor's burst; no label says what they were). Returns to
-sleep are split by whether the wrist moved while the PSG scored the wake before them
-(``MOVE_STEPS``): after a still wake no reader of the wrist's movement can know the
-sleeper woke (the simulated families' ``unseen``). Prints one JSON object: recall at
+``wake-burst``, ``movement``, ...) or ``undetected``, and the reason it gave
+(``rejected_reason``). Counted jerks that are neither injected nor counted on the
+night without injections are ``added_false``; ``counted_real`` is the jerks counted on
+the nights without injections (one row per sensor's burst; no label says what they
+were). Returns to sleep are split by whether the wrist moved while the PSG scored the
+wake before them (``MOVE_STEPS``): after a still wake no reader of the wrist's
+movement can know the sleeper woke (the simulated families' ``unseen``). Prints one JSON object: recall at
 the onset and at returns, how the misses were filed, and per night the injected, found
 and skipped.
 
@@ -51,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from accuracy import config_overrides, simulate
-from real_nights import load_ichi14
+from real_nights import FS, SLEEP_STAGES, load_ichi14
 
 from detection import DetectionConfig, detect_night
 from sensing.recording import Recording
@@ -75,18 +74,17 @@ MOVE_STEPS = 4
 CUT_S = (0.5, 1.5)
 #: Look-alikes or other jerks this close to a simulated jerk leave it out of the pool, s.
 CLEAR_S = 3.0
-SLEEP_STAGES = (1, 2, 3, 5)  # as real_nights.py: N3, N2, N1, REM
-WAKE_OR_MOVEMENT = (6, 7)
 
 
 def jerk_pool(nights: int = 8, seed: int = 0) -> list[np.ndarray]:
-    """Wrist jerks of the two independent models at 100 Hz: one array (n, 3) g each,
+    """Wrist jerks of the two independent models at ``FS`` (the logger's 100 Hz): one
+    array (n, 3) g each,
     from ``CUT_S[0]`` before the jerk to ``CUT_S[1]`` after it, left out when another
     jerk or a look-alike is within ``CLEAR_S``."""
     pool = []
     for variant in ("biomech:typical", "kinematic:typical"):
         for i in range(nights):
-            night = simulate(variant, i, seed, fs=100.0, location="wrist-left")
+            night = simulate(variant, i, seed, fs=FS, location="wrist-left")
             rec = night.recordings["wrist-left"]
             js = night.jerk_sensors[(night.jerk_sensors["location"] == "wrist-left") & ~night.jerk_sensors["in_gap"]]
             look = np.r_[night.confounders["start"].astype("int64").to_numpy(),
@@ -110,8 +108,12 @@ def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
     axis, c = np.cross(u, v), float(u @ v)
     s = np.linalg.norm(axis)
-    if s < 1e-9:
-        return np.eye(3) if c > 0 else -np.eye(3)
+    if s < 1e-9:  # the same direction, or the opposite: half a turn about a normal
+        if c > 0:
+            return np.eye(3)
+        k = np.cross(u, np.eye(3)[np.argmin(np.abs(u))])
+        k /= np.linalg.norm(k)
+        return 2 * np.outer(k, k) - np.eye(3)
     k = axis / s
     kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + s * kx + (1 - c) * kx @ kx
@@ -124,8 +126,8 @@ def grid_steps(acc: np.ndarray) -> np.ndarray:
 
 
 def inject(acc: np.ndarray, at: int, jerk: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """``acc`` (n, 3) with ``jerk`` (m, 3, a simulated wrist's samples from
-    ``CUT_S[0]`` before the jerk) put in from sample ``at``.
+    """``acc`` (n, 3, at ``FS``) with ``jerk`` (m, 3, a simulated wrist's samples at
+    ``FS`` from ``CUT_S[0]`` before the jerk) put in from sample ``at``.
 
     The jerk is turned so that its gravity before it (its first ``CUT_S[0] - 0.1`` s)
     is ``acc``'s before ``at``, and its change from there is added. The tilt it leaves
@@ -134,8 +136,8 @@ def inject(acc: np.ndarray, at: int, jerk: np.ndarray, step: np.ndarray) -> np.n
     grid (steps ``step``) and clipped to the range of an 8-bit logger centred on 0 g
     (or the night's own, if wider).
     """
-    pre = int(round((CUT_S[0] - 0.1) * 100))
-    g_sim, g_end = jerk[:pre].mean(axis=0), jerk[-30:].mean(axis=0)
+    pre = int(round((CUT_S[0] - 0.1) * FS))
+    g_sim, g_end = jerk[:pre].mean(axis=0), jerk[-int(0.3 * FS):].mean(axis=0)
     g_real = acc[max(at - pre, 0):at].mean(axis=0)
     align = rotation_between(g_sim, g_real)
     tilt = align @ rotation_between(g_sim, g_end) @ align.T

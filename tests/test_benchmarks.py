@@ -176,8 +176,10 @@ def test_an_injected_jerk_is_turned_to_the_real_gravity_and_put_on_the_grid(inje
     turned = np.degrees(np.arccos(rest @ g_real / np.linalg.norm(rest) / np.linalg.norm(g_real)))
     assert turned == pytest.approx(10.0, abs=1.0)
     assert np.linalg.norm(rest) == pytest.approx(1.0, abs=0.02)
-    r = injected.rotation_between(np.array([1.0, 0, 0]), np.array([0, 2.0, 0]))
-    assert np.allclose(r @ [1, 0, 0], [0, 1, 0]) and np.allclose(r @ r.T, np.eye(3))
+    for u, v in (([1.0, 0, 0], [0, 2.0, 0]), ([0, 0, 1.0], [0, 0, -1.0]), ([0.6, 0.8, 0], [0.6, 0.8, 0])):
+        r = injected.rotation_between(np.array(u), np.array(v))
+        assert np.allclose(r @ u, np.array(v) / np.linalg.norm(v))
+        assert np.allclose(r @ r.T, np.eye(3)) and np.linalg.det(r) == pytest.approx(1.0)
 
 
 def test_sleep_starts_go_at_the_psg_onset_and_after_two_minutes_of_wake(injected):
