@@ -22,6 +22,9 @@ within ``QUIET_STEPS`` steps of the 8-bit grid): sleep starts come as the sleepe
 still, and a burst amid movement is not a sleep start to detection either
 (``rest_lead_s``). A transition with no such moment is skipped and counted.
 
+With ``--cluster-share P`` a share P of the put-ins are a cluster of 2-3 jerks 2-10 s
+apart (``CLUSTER_GAP_S``) instead of one, each jerk scored on its own.
+
 Scored per injected jerk: found when a counted jerk (kind ``jerk``) starts within
 ``--tolerance`` s of it, else what detection called the burst there (``sleep-burst``,
 ``wake-burst``, ``movement``, ...) or ``undetected``, and the reason it gave
@@ -35,7 +38,8 @@ the onset and at returns, how the misses were filed, and per night the injected,
 and skipped.
 
 Usage: python benchmarks/injected.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
-                                     [--seed 0] [--jobs 2] [--set NAME=VALUE ...]
+                                     [--seed 0] [--jobs 2] [--cluster-share 0.3]
+                                     [--set NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ MAX_RETURNS = 3
 #: The wrist moved in a PSG wake bout when some axis spans more than this many steps of
 #: the 8-bit grid within a second (4 steps: about 0.12 g).
 MOVE_STEPS = 4
+#: The gap between the jerks of a cluster (``--cluster-share``), s: jerks at sleep
+#: onset often come a few seconds apart.
+CLUSTER_GAP_S = (2.0, 10.0)
 #: A jerk's cut: from this long before its start to this long after its end, s.
 CUT_S = (0.5, 1.5)
 #: Look-alikes or other jerks this close to a simulated jerk leave it out of the pool, s.
@@ -210,17 +217,31 @@ def place(rec: Recording, label: np.ndarray, rng: np.random.Generator,
     return placed, skipped
 
 
-def night_run(args: tuple[Path, int, list[np.ndarray], float, dict]) -> dict:
+def clusters(placed: list[tuple[str, int, bool]], share: float, fs: float,
+             rng: np.random.Generator) -> list[tuple[str, int, bool, bool]]:
+    """Each placed jerk, or with probability ``share`` a cluster of 2-3 jerks
+    ``CLUSTER_GAP_S`` apart starting there: ``(kind, sample, moved, in_cluster)``. Draws
+    nothing when ``share`` is 0, so the single jerks stay as they were."""
+    out = []
+    for kind, at, woke_moving in placed:
+        n = int(rng.integers(2, 4)) if share and rng.random() < share else 1
+        at_s = at + np.r_[0, np.cumsum(rng.uniform(*CLUSTER_GAP_S, n - 1))] * fs
+        out += [(kind, int(round(a)), woke_moving, n > 1) for a in at_s]
+    return out
+
+
+def night_run(args: tuple[Path, int, list[np.ndarray], float, dict, float]) -> dict:
     """Inject, detect, score one night (see the module docstring)."""
-    path, seed, pool, tol_s, overrides = args
+    path, seed, pool, tol_s, overrides, cluster_share = args
     cfg = replace(DetectionConfig(), **overrides)
     rec, label = load_ichi14(path)
     rng = np.random.default_rng([seed, int.from_bytes(path.stem.encode(), "little") % 2**32])
     step = grid_steps(rec.acc)
     placed, skipped = place(rec, label, rng, step)
+    jerks = clusters(placed, cluster_share, rec.fs, rng)
     acc = rec.acc.astype(np.float64)
     cut = int(round(CUT_S[0] * rec.fs))
-    for _, at, _ in placed:
+    for _, at, _, _ in jerks:
         acc = inject(acc, at - cut, pool[rng.integers(len(pool))], step)
     base = detect_night(rec, cfg).events
     ev = detect_night(Recording(rec.time_ns, acc.astype(np.float32), rec.fs, rec.location, rec.device), cfg).events
@@ -228,13 +249,13 @@ def night_run(args: tuple[Path, int, list[np.ndarray], float, dict]) -> dict:
     counted = ev["kind"].to_numpy() == "jerk"
     rows = []
     used = np.zeros(len(ev), bool)
-    for kind, at, woke_moving in placed:
+    for kind, at, woke_moving, in_cluster in jerks:
         t = rec.time_ns[at] / 1e9
         near = np.flatnonzero(np.abs(start_s - t) <= tol_s)
         hit = near[counted[near]]
         used[near] = True
         why = "" if len(hit) or not len(near) else str(ev["rejected_reason"].iloc[near[0]])
-        rows.append(dict(kind=kind, moved=woke_moving, found=bool(len(hit)),
+        rows.append(dict(kind=kind, moved=woke_moving, cluster=in_cluster, found=bool(len(hit)),
                          filed_as=("jerk" if len(hit) else str(ev["kind"].iloc[near[0]]) if len(near) else "undetected"),
                          because=re.sub(r"\d+", "N", why.split(" (")[0])))
     base_s = base.loc[base["kind"] == "jerk", "start"].astype("int64").to_numpy() / 1e9
@@ -250,13 +271,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="where the jerks go, and which")
     ap.add_argument("--tolerance", type=float, default=0.5, help="s")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--cluster-share", type=float, default=0.0, metavar="P",
+                    help="share of the put-ins that are a cluster of 2-3 jerks 2-10 s apart")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
     overrides = config_overrides(args.set, ap)
     files = sorted(p for p in args.ichi14.glob("p*.npy") if p.stem != "pat_inf")[: args.nights or None]
     pool = jerk_pool(seed=args.seed)
-    work = [(p, args.seed, pool, args.tolerance, overrides) for p in files]
+    if not 0 <= args.cluster_share <= 1:
+        ap.error(f"--cluster-share {args.cluster_share:g}: give a share from 0 to 1")
+    work = [(p, args.seed, pool, args.tolerance, overrides, args.cluster_share) for p in files]
     with ProcessPoolExecutor(args.jobs) as ex:
         nights = list(ex.map(night_run, work))
     placed = pd.DataFrame([dict(r, night=n["night"]) for n in nights for r in n["placed"]])
@@ -275,6 +300,7 @@ def main() -> None:
         jerk_pool=len(pool), all=recall(placed), onset=recall(placed[placed["kind"] == "onset"]),
         returns=recall(returns), returns_after_moving=recall(returns[returns["moved"]]),
         returns_after_still=recall(returns[~returns["moved"]]),
+        in_clusters=recall(placed[placed["cluster"]]),
         skipped_no_quiet_moment=sum(n["skipped"] for n in nights),
         added_false=sum(n["added_false"] for n in nights),
         counted_real=sum(n["counted_real"] for n in nights),

@@ -200,3 +200,21 @@ def test_sleep_starts_go_at_the_psg_onset_and_after_two_minutes_of_wake(injected
     assert not injected.moved(acc, 1000 * 100, 1090 * 100, 100.0, step)
     assert injected.quiet_at(acc, 1500 * 100, 3000, step)
     assert not injected.quiet_at(acc, 2110 * 100, 3000, step)
+
+
+def test_a_put_in_cluster_is_two_or_three_jerks_2_to_10_s_apart(injected):
+    """``--cluster-share 1`` makes every put-in a cluster; 0 leaves the single jerks and
+    draws nothing from the generator (so the figures of single jerks repeat)."""
+    placed = [("onset", 10_000, False), ("return", 500_000, True)]
+    rng = np.random.default_rng(3)
+    out = injected.clusters(placed, 1.0, 100.0, rng)
+    for kind, first, moved in placed:
+        members = [o for o in out if o[0] == kind]
+        assert 2 <= len(members) <= 3 and members[0][1] == first
+        assert all(o[2] == moved and o[3] for o in members)
+        gaps = np.diff([o[1] for o in members]) / 100.0
+        assert ((gaps >= 2.0) & (gaps <= 10.0)).all()
+    rng = np.random.default_rng(3)
+    before = rng.bit_generator.state
+    assert injected.clusters(placed, 0.0, 100.0, rng) == [(k, a, m, False) for k, a, m in placed]
+    assert rng.bit_generator.state == before
