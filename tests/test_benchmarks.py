@@ -218,3 +218,24 @@ def test_a_put_in_cluster_is_two_or_three_jerks_2_to_10_s_apart(injected):
     before = rng.bit_generator.state
     assert injected.clusters(placed, 0.0, 100.0, rng) == [(k, a, m, False) for k, a, m in placed]
     assert rng.bit_generator.state == before
+
+
+def test_the_stillness_before_onset_runs_from_the_sleepers_last_movement(monkeypatch):
+    """From the end of the sleeper's last movement in lights out .. onset to the onset; a
+    partner's movement or a knock is not the sleeper's; no movement: the whole latency."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    stillness = importlib.import_module("onset_stillness")
+    t = pd.Timestamp("2024-01-01 22:00", tz="UTC")
+    m = pd.Timedelta(minutes=1)
+
+    def night(moves):
+        conf = pd.DataFrame(moves, columns=["kind", "start", "end"])
+        sleep = dict(lights_out=t, onset=t + 30 * m, wake=t + 8 * 60 * m, awakenings=[])
+        return argparse.Namespace(confounders=conf, sleep=sleep)
+
+    moves = [("fidget", t + 5 * m, t + 5.5 * m), ("reposition", t + 12 * m, t + 12.1 * m),
+             ("partner", t + 25 * m, t + 26 * m), ("knock", t + 28 * m, t + 28.01 * m),
+             ("posture", t + 90 * m, t + 90.1 * m)]
+    [(still, latency)] = stillness.still_before_onset(night(moves))
+    assert still == pytest.approx(30 - 12.1) and latency == pytest.approx(30.0)
+    assert stillness.still_before_onset(night([]))[0] == pytest.approx((30.0, 30.0))
