@@ -35,7 +35,10 @@ class _DetectCommand(Command):
 @app.command(cls=_DetectCommand)
 def detect(
     files: list[Path] = typer.Argument(..., metavar="FILE", help="Recorded files of ONE night (several = several sensors worn together)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Events CSV to write (one row per candidate; kind 'jerk' are the jerks)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o",
+        help="Events CSV to write (one row per candidate; kind 'jerk' are the jerks). "
+             "Default: NAME.events.csv in the current folder, NAME from the first FILE."),
     sleep_out: Path | None = typer.Option(None, "--sleep-out", help="Sleep JSON to write (onset, wake, awakenings, ISO-8601 UTC)."),
     location: list[str] | None = typer.Option(
         None, "--location", "-l",
@@ -97,10 +100,18 @@ def detect(
                                   stimuli=stim)
         except ValueError as exc:  # e.g. unparseable stimulus times
             raise FormatError(str(exc)) from exc
+    out = out or default_events_path(files[0])
     write_events(night.events, out)
     if sleep_out:
         write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config)
     _summary(Console(), night, recordings, here, out, sleep_out)
+
+
+def default_events_path(first: Path) -> Path:
+    """``night.events.csv`` in the current folder for ``night.csv``, ``night.csv.gz``,
+    ``night.cwa``, ...: a recording's folder may be read-only, and the current one is
+    where the user looks."""
+    return Path(Path(first.name.removesuffix(".gz")).stem + ".events.csv")
 
 
 def _summary(console, night, recordings, here, out, sleep_out) -> None:

@@ -33,6 +33,7 @@ lasts :data:`LOG_GAP_S` or more).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -135,6 +136,18 @@ def _iso(t_ns: int) -> str:
     return "unknown" if t_ns == np.iinfo(np.int64).min else str(np.datetime64(int(t_ns), "ns")) + "Z"
 
 
+def _shown(iso: str, tz: str | None) -> str:
+    """An issue's time for a person: in the zone the file states (``tz``), else UTC,
+    with the zone named."""
+    if iso == "unknown":
+        return iso
+    from sensing.timezones import zone, zone_name
+
+    t = dt.datetime.fromisoformat(iso[:26].rstrip("Z")).replace(tzinfo=dt.timezone.utc)
+    return (f"{t:%Y-%m-%d %H:%M:%S} UTC" if not tz else
+            f"{t.astimezone(zone(tz)):%Y-%m-%d %H:%M:%S} ({zone_name(zone(tz))})")
+
+
 def make_issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
     """One ``meta["time_issues"]`` entry: kind, time (ISO-8601 UTC) and a sentence."""
     return {"kind": kind, "time": _iso(t_ns), "detail": detail}
@@ -220,7 +233,8 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     for kind in dict.fromkeys(x["kind"] for x in logged):  # one line per kind
         first = next(x for x in logged if x["kind"] == kind)
         more = sum(x["kind"] == kind for x in logged) - 1
-        log.warning("%s", clip(f"{name}: {kind} at {first['time'][:19]}: {first['detail']}"
+        log.warning("%s", clip(f"{name}: {kind} at {_shown(first['time'], (meta or {}).get('tz'))}: "
+                               f"{first['detail']}"
                                + (f" (and {more} more)" if more else ""), 180))
     return recs
 

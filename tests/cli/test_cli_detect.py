@@ -79,6 +79,23 @@ def test_detect_options_and_location_override(night_dir, tmp_path):
     assert (bursts["peak_g"] > 1000 * bursts["floor_g"]).all()  # the option reached the detector
 
 
+def test_detect_without_out_writes_the_events_beside_the_user(night_dir, tmp_path, capsys, monkeypatch):
+    """No ``--out``: the first file's name with ``.events.csv``, in the current folder
+    (the recording's own folder may be read-only); a ``.gz`` is not part of the name."""
+    _, d = night_dir
+    gz = tmp_path / "rec" / "wrist-left.csv.gz"
+    gz.parent.mkdir()
+    import gzip
+    gz.write_bytes(gzip.compress((d / "wrist-left.csv").read_bytes()))
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["detect", str(gz), str(d / "ankle-left.csv")]) == 0
+    assert [p.name for p in here.iterdir()] == ["wrist-left.events.csv"]
+    assert len(pd.read_csv(here / "wrist-left.events.csv")) > 0
+    assert "wrote wrist-left.events.csv" in " ".join(capsys.readouterr().out.split())
+
+
 def test_detect_errors_are_one_line(night_dir, tmp_path, capsys):
     _, d = night_dir
     code = main(["detect", str(d / "wrist-left.csv"), str(d / "ankle-left.csv"), "--out",

@@ -233,7 +233,17 @@ def test_detect_says_so_for_gaps_of_days_refuses_slow_rates_and_warns_of_rates_u
     p = _csv(tmp_path / "gap.csv", t, acc)
     with caplog.at_level(logging.WARNING):  # the CLI prints logged warnings as one line each
         main(["detect", str(p), "--out", str(tmp_path / "e.csv"), "--location", "wrist-left"])
-    assert "gap.csv: gap at 2026-01-05T22:30:39: 1 gap(s)" in caplog.text and "longest 2.0 days" in caplog.text
+    assert "gap.csv: gap at 2026-01-05 22:30:39 UTC: 1 gap(s)" in caplog.text and "longest 2.0 days" in caplog.text
+    caplog.clear()
+    t, acc = _rows(2000, fs=25.0)
+    acc[500, 0] = np.nan
+    local = pd.to_datetime(t, utc=True).tz_convert("UTC+01:00").strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+    p.write_text("time,x,y,z\n" + "\n".join(f"{ti},{x},{y},{z}" for ti, (x, y, z)
+                                             in zip(local, acc.tolist(), strict=True)) + "\n")
+    with caplog.at_level(logging.WARNING):  # a file that states its zone: the time in it
+        main(["detect", str(p), "--out", str(tmp_path / "e.csv"), "--location", "wrist-left"])
+    shown = pd.Timestamp(t[500], tz="UTC").tz_convert("UTC+01:00")
+    assert f"gap.csv: missing at {shown:%Y-%m-%d %H:%M:%S} (UTC+01:00): 1 rows" in caplog.text
     t, acc = _rows(600, fs=1.0)
     err = _one_line_error(["detect", str(_csv(tmp_path / "slow.csv", t, acc)), "--out",
                            str(tmp_path / "e.csv")], capsys)
