@@ -56,6 +56,10 @@ def nights(
                        f"{plural(int(night.summary['n_jerks']), 'jerk')} stored")
     with connect(db) as con:
         t = nights_table(con)
+    if not len(t):
+        typer.echo("No nights yet: add a night's recording with hypnic nights --add FILE "
+                   "(or try hypnic demo).")
+        return
     zones = night_zones(t, tz)
     names = sorted({zone_name(z) for n, z in zones.items() if t.at[n, "n_jerks"] == t.at[n, "n_jerks"]})
     table = Table(title=f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "

@@ -105,3 +105,9 @@ def test_report_on_an_empty_database(tmp_path, capsys):
     text = (tmp_path / "r" / "index.html").read_text()
     assert code == 0 and "No recorded nights yet" in out
     assert "No recorded nights yet" in text and 'id="doctor"' not in text
+
+
+def test_nights_on_an_empty_database_says_how_to_add_one(tmp_path, capsys):
+    code, out, _ = run(capsys, "nights", "--db", str(tmp_path / "e.sqlite"))
+    assert code == 0 and out == ("No nights yet: add a night's recording with hypnic nights --add "
+                                 "FILE (or try hypnic demo).\n")
