@@ -65,6 +65,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import ast
 import functools
 import hashlib
 import json
@@ -110,14 +111,43 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @functools.cache
 def simulator_version(root: Path = ROOT) -> str:
-    """Fingerprint of the simulators' source (every ``.py`` of ``simulation`` and
-    ``sensing`` under ``root``) and of numpy's version: a cached night of other code is
-    not reused."""
+    """Fingerprint of the simulators' source (every ``.py`` of ``simulation`` under
+    ``root`` and the ``sensing`` modules they import, :func:`simulator_sources`) and of
+    numpy's version: a cached night of other code is not reused, and a change to the
+    file readers does not re-simulate 48 GB of nights."""
     h = hashlib.sha256(np.__version__.encode())
-    for path in sorted([*(root / "simulation").rglob("*.py"), *(root / "sensing").rglob("*.py")]):
+    for path in simulator_sources(root):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def simulator_sources(root: Path = ROOT) -> list[Path]:
+    """Every ``.py`` of ``simulation`` under ``root`` and every ``sensing`` module they
+    import, at any depth and inside functions too (with the packages' ``__init__``), in
+    path order."""
+
+    def module(name: str) -> Path | None:
+        p = root.joinpath(*name.split("."))
+        return next((c for c in (p.with_suffix(".py"), p / "__init__.py") if c.exists()), None)
+
+    todo = sorted((root / "simulation").rglob("*.py"))
+    seen = set(todo)
+    while todo:
+        for node in ast.walk(ast.parse(todo.pop().read_bytes())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in (n for n in names if n.split(".")[0] == "sensing"):
+                parts = name.split(".")
+                for path in filter(None, (module(".".join(parts[:k])) for k in range(1, len(parts) + 1))):
+                    if path not in seen:
+                        seen.add(path)
+                        todo.append(path)
+    return sorted(seen)
 
 
 def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: float | None = None,

@@ -62,16 +62,25 @@ def test_every_model_can_sample_at_a_rate_and_a_placement_outside_the_family(acc
 
 
 def test_the_simulator_fingerprint_follows_its_source(accuracy, tmp_path):
-    for name in ("simulation/night.py", "sensing/readers/csv.py", "detection/night.py"):
+    """The simulators and the sensing modules they import (inside a function, through
+    another sensing module) make the fingerprint; detection and the file readers do not."""
+    files = {"simulation/night.py": "def f():\n    from sensing.recording import R\n",
+             "sensing/__init__.py": "", "sensing/recording.py": "import sensing.body\n",
+             "sensing/body.py": "x = 1\n", "sensing/readers/csv.py": "x = 1\n",
+             "detection/night.py": "x = 1\n"}
+    for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x = 1\n")
+        (tmp_path / name).write_text(text)
+    assert [p.relative_to(tmp_path).as_posix() for p in accuracy.simulator_sources(tmp_path)] == [
+        "sensing/__init__.py", "sensing/body.py", "sensing/recording.py", "simulation/night.py"]
     before = accuracy.simulator_version(tmp_path)
     accuracy.simulator_version.cache_clear()
     assert accuracy.simulator_version(tmp_path) == before and len(before) == 16
-    (tmp_path / "detection/night.py").write_text("x = 2\n")  # detection is not the simulator
-    accuracy.simulator_version.cache_clear()
-    assert accuracy.simulator_version(tmp_path) == before
-    (tmp_path / "sensing/readers/csv.py").write_text("x = 2\n")
+    for name in ("detection/night.py", "sensing/readers/csv.py"):  # not the simulators'
+        (tmp_path / name).write_text("x = 2\n")
+        accuracy.simulator_version.cache_clear()
+        assert accuracy.simulator_version(tmp_path) == before
+    (tmp_path / "sensing/body.py").write_text("x = 2\n")
     accuracy.simulator_version.cache_clear()
     assert accuracy.simulator_version(tmp_path) != before
 
