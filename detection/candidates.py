@@ -765,7 +765,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     # largest deviation of the low-passed acceleration from its mean since the previous
     # burst's smear (a slow turn; a jerk of a cluster may leave the limb tilted, which is
     # not a movement the next one comes from). Bursts come first and in order.
-    rt_end = np.maximum(s - ns.gap, ns.lag)
+    rt_end = np.maximum(s - ns.gap, 0)  # (rt itself starts at ns.lag or later: empty before)
     rt = _Ranges.span(np.where(shaped, rt_end, np.maximum(s - ns.gap - ns.turn, ns.lag)), rt_end)
     moved = np.where(inburst[rt.idx] | inburst[rt.idx - ns.lag], 0.0, d[rt.idx])
     since = np.clip(np.maximum(s - ns.gap - ns.turn, np.r_[0, e[:-1] + ns.hp][:m]), 0, rt_end)
