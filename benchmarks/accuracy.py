@@ -48,7 +48,10 @@ detected jerks with no mark; on simulated nights also how many true marks were f
 ``--fs HZ`` samples every simulated sensor at HZ instead of its variant's own rate (and
 its front end's filter with it), to see whether detection holds at rates outside the
 family's 25-200 Hz; ``--location LOC`` puts one sensor at LOC (e.g. ``upper-arm-left``)
-in place of each variant's sensors, to see what a placement shows.
+in place of each variant's sensors, to see what a placement shows. ``--packet-loss
+SHARE`` loses that share of each sensor's radio packets (``--packet-samples`` samples
+each, 28 by default) at random, as a live link does: the jerks in lost packets count as
+missed.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -58,6 +61,7 @@ default.
 
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
+                                     [--packet-loss SHARE] [--packet-samples N]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -81,6 +85,7 @@ import pandas as pd
 from detection import DetectionConfig, detect_night, score_events
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
+from sensing.recording import Recording
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
@@ -263,14 +268,25 @@ def evaluate(night, result, tolerance_s: float) -> dict:
                 onset_err_min=errs, nights=len(true_nights(night)))
 
 
-def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None]
-            ) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location = args
+def lose_packets(rec: Recording, share: float, samples: int, rng: np.random.Generator) -> Recording:
+    """``rec`` as a live radio link delivers it when it loses a ``share`` of its packets
+    of ``samples`` samples each, at random: the lost samples are gaps."""
+    keep = np.repeat(rng.random(len(rec) // samples + 1) >= share, samples)[:len(rec)]
+    return Recording(rec.time_ns[keep], rec.acc[keep], rec.fs, rec.location, rec.device,
+                     meta=dict(rec.meta))
+
+
+def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
+                        tuple[float, int] | None]) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
+    recs = list(night.recordings.values())
+    if loss:  # the same packets lost on every run of a night
+        recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
     t = time.perf_counter()
-    result = detect_night(list(night.recordings.values()), replace(DetectionConfig(), **overrides))
+    result = detect_night(recs, replace(DetectionConfig(), **overrides))
     return variant, evaluate(night, result, tolerance_s), t_sim, time.perf_counter() - t
 
 
@@ -383,6 +399,10 @@ def main() -> None:
     ap.add_argument("--recordings", nargs="*", default=[],
                     help="real nights (one file each) scored against their marks")
     ap.add_argument("--cache", type=Path, help="folder to keep the simulated nights in")
+    ap.add_argument("--packet-loss", type=float, default=0.0, metavar="SHARE",
+                    help="lose this share of each sensor's radio packets, at random (0-1)")
+    ap.add_argument("--packet-samples", type=int, default=28, metavar="N",
+                    help="samples per radio packet (28: 185-byte MTU, firmware_notes)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -399,7 +419,10 @@ def main() -> None:
     names = [v for v in args.variants.split(",") if v] or variants()
     if args.fs is not None and args.fs <= 0:
         ap.error(f"--fs must be a rate above 0 Hz, got {args.fs:g}")
-    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location)
+    if not 0 <= args.packet_loss < 1 or args.packet_samples < 1:
+        ap.error("--packet-loss is a share from 0 to under 1, --packet-samples at least 1")
+    loss = (args.packet_loss, args.packet_samples) if args.packet_loss else None
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -416,7 +439,7 @@ def main() -> None:
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
-                          location=args.location,
+                          location=args.location, packet_loss=loss,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

@@ -11,6 +11,7 @@ and the context windows), which is what makes streaming and batch give the same 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -168,6 +169,16 @@ def row_medians(x: np.ndarray) -> np.ndarray:
     return upper if x.shape[1] % 2 else (p[:, :h].max(axis=1) + upper) / 2
 
 
+def _nan_row_medians(x: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(x, axis=1)`` of rows with at least one number, in one sort (numpy's
+    own goes row by row through masked arrays for small rows: thousands of short
+    segments, each starting its floor afresh, made it most of detection's time)."""
+    srt = np.sort(x, axis=1)  # NaN sorts last
+    c = (~np.isnan(x)).sum(axis=1)
+    rows = np.arange(len(x))
+    return (srt[rows, (c - 1) // 2] + srt[rows, c // 2]) / 2
+
+
 def block_stats(mag: np.ndarray, block: int) -> np.ndarray:
     """Median of ``mag`` in each complete block of ``block`` samples (the last partial
     block too when there is no complete one)."""
@@ -204,7 +215,7 @@ def block_floors(stats: np.ndarray, first: int, k0: int, k1: int, window: int) -
     if whole.any():
         out[whole] = row_medians(win[whole])
     if (prev & ~whole).any():
-        out[prev & ~whole] = np.nanmedian(win[prev & ~whole], axis=1)
+        out[prev & ~whole] = _nan_row_medians(win[prev & ~whole])
     if (~prev).any():
         out[~prev] = stats[0 - first]
     return out
@@ -545,6 +556,11 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
 
 
 def _empty() -> pd.DataFrame:
+    return _EMPTY().copy()  # a fresh frame: callers may add columns
+
+
+@functools.cache
+def _EMPTY() -> pd.DataFrame:
     cols = {"i0": "int64", "i1": "int64", **CANDIDATE_COLUMNS}
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 

@@ -248,3 +248,21 @@ def test_the_stillness_before_onset_runs_from_the_sleepers_last_movement(monkeyp
     [(still, latency)] = stillness.still_before_onset(night(moves))
     assert still == pytest.approx(30 - 12.1) and latency == pytest.approx(30.0)
     assert stillness.still_before_onset(night([]))[0] == pytest.approx((30.0, 30.0))
+
+
+def test_lost_packets_are_whole_packets_and_leave_gaps(accuracy):
+    """``--packet-loss``: whole packets of N samples go, about the share asked, the rest
+    is untouched and the lost time is a gap."""
+    from sensing.recording import Recording
+
+    t = 1_767_650_000_000_000_000 + np.arange(28_000) * 20_000_000  # 50 Hz
+    acc = np.tile(np.float32([0, 0, 1]), (len(t), 1))
+    rec = Recording(t, acc, 50.0, "wrist-left")
+    out = accuracy.lose_packets(rec, 0.1, 28, np.random.default_rng(0))
+    lost = ~np.isin(t, out.time_ns)
+    assert 0.08 < lost.mean() < 0.12
+    assert (lost.reshape(-1, 28).all(axis=1) | ~lost.reshape(-1, 28).any(axis=1)).all()
+    starts = np.flatnonzero(np.diff(lost.astype(int)) == 1)  # a kept sample, then a lost one
+    inside = starts[starts < np.flatnonzero(~lost).max()]  # with kept samples after it
+    assert len(out.gaps) == len(inside)
+    assert out.location == "wrist-left" and out.fs == 50.0

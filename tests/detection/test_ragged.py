@@ -4,7 +4,15 @@ samples; each ragged helper equals the plain per-range computation it replaces."
 import numpy as np
 import pytest
 
-from detection.candidates import _clipped, _first_out, _Ranges, _rhythm, _runs, covered
+from detection.candidates import (
+    _clipped,
+    _first_out,
+    _nan_row_medians,
+    _Ranges,
+    _rhythm,
+    _runs,
+    covered,
+)
 
 
 def _random_ranges(rng, n, m):
@@ -115,3 +123,13 @@ def test_runs_of_a_mask_equal_a_loop(p):
         want = [(i, j) for i in range(n) if mask[i] and (i == 0 or not mask[i - 1])
                 for j in [next((k for k in range(i, n) if not mask[k]), n)]]
         assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == want
+
+
+def test_nan_row_medians_equal_numpys_to_the_bit():
+    """The young noise floors (fewer than a window of block medians, NaN-padded)."""
+    rng = np.random.default_rng(1)
+    for width in (1, 2, 7, 30):
+        x = rng.random((200, width))
+        x[rng.random(x.shape) < 0.4] = np.nan
+        x[:, -1] = rng.random(200)  # every row holds a number
+        assert np.array_equal(_nan_row_medians(x), np.nanmedian(x, axis=1))
