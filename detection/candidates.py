@@ -556,11 +556,11 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
 
 
 def _empty() -> pd.DataFrame:
-    return _EMPTY().copy()  # a fresh frame: callers may add columns
+    return _empty_template().copy()  # a fresh frame: callers may add columns
 
 
 @functools.cache
-def _EMPTY() -> pd.DataFrame:
+def _empty_template() -> pd.DataFrame:
     cols = {"i0": "int64", "i1": "int64", **CANDIDATE_COLUMNS}
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
