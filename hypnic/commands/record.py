@@ -83,6 +83,9 @@ def _status_table(statuses, warning: str = "", marks: int | None = None):
     return table
 
 
+#: Share of a sensor's samples lost on the radio from which the summary gives advice.
+LOST_SHARE_HINT = 0.01
+
 @app.command()
 def scan(
     timeout: float = typer.Option(5.0, "--timeout", "-t", min=0.5, help="Scan time, s."),
@@ -296,10 +299,22 @@ def record(
     if as_json:
         typer.echo(json.dumps(summary))
     else:
+        from analysis.effects import plural
+
+        lossy = False
         for s in summary["sensors"]:
-            typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples, "
-                       f"{s['gaps']} gaps, {s['reconnects']} reconnects, "
-                       f"{s['jerks']} jerk-shaped bursts")
+            share = s["missing"] / max(s["samples"] + s["missing"], 1)
+            lossy |= share >= LOST_SHARE_HINT
+            lost = f" ({s['missing']} lost on the radio, {100 * share:.1f} %)" if s["missing"] else ""
+            typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples{lost}, "
+                       f"{plural(s['gaps'], 'gap')}, {plural(s['reconnects'], 'reconnect')}, "
+                       f"{plural(s['jerks'], 'jerk-shaped burst')}")
+        if lossy:
+            typer.echo(f"{100 * LOST_SHARE_HINT:g} % or more of a sensor's samples were lost on the radio. "
+                       "Each loss is a gap, and a signal cut by gaps gives detection less to go "
+                       "on (at 5 % lost, about 0.07 more false jerks a night: docs/detection.md). "
+                       "Next time keep the sensor within a few metres of the computer, with "
+                       "nothing in between.")
         if emulate:
             typer.echo(f"emulated {summary['duration_s']:.0f} s of night in {summary['real_s']:.1f} s"
                        f" ({summary['duration_s'] / max(summary['real_s'], 1e-9):.0f}x real time;"

@@ -38,6 +38,23 @@ def test_record_json_output(tmp_path, capsys):
     assert summary["out"] == str(out) and "jerks" in summary
 
 
+def test_the_summary_says_how_much_was_lost_on_the_radio_and_what_to_do(tmp_path, capsys):
+    """Two lost notifications of 38 samples in 45 s at 100 Hz: 1.7 %, over the 1 % from
+    which the summary advises; a link that lost nothing gets no advice."""
+    out = tmp_path / "n.sqlite"
+    assert main(["record", "--emulate", "hypnic", "--speed", "1000", "--duration", "45s",
+                 "--out", str(out), "--quiet", "--fault", "lose@30:2"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    (rec,) = read_sqlite(out)
+    share = 76 / (len(rec) + 76)
+    assert f"{len(rec)} samples (76 lost on the radio, {100 * share:.1f} %), 1 gap, 0 reconnects," in text
+    assert "1 % or more of a sensor's samples were lost on the radio." in text
+    assert main(["record", "--emulate", "hypnic", "--speed", "1000", "--duration", "45s",
+                 "--out", str(tmp_path / "m.sqlite"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "lost on the radio" not in text and " 0 gaps," in text
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_export_round_trip(recorded, tmp_path, suffix):
     out, _ = recorded
