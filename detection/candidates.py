@@ -277,6 +277,53 @@ IMPACT_REASON = "faster than a limb moves (an impact)"
 #: (:func:`detection.rules.rescue_spikes`).
 SPIKE_REASON = "single-sample spike"
 
+#: ``rejected_reason`` of a jerk-shaped burst part of which was lost with a radio packet
+#: (its shape is not known; see :func:`bridge`).
+LOST_REASON = "part of it lost on the radio"
+
+
+def bridge(t_prev: int, a_prev: np.ndarray, t_next: int, a_next: np.ndarray,
+           fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Samples laid over a short gap (a lost radio packet) so that the scan reads across
+    it: times at the nominal period (evenly spread between the samples either side) and
+    the acceleration linear between them. They only carry the filters, the noise floor
+    and the context over the gap: a candidate that holds any of them is not a jerk
+    (:data:`LOST_REASON`), and the recording keeps its gap.
+
+    Parameters
+    ----------
+    t_prev, t_next : int
+        Times of the real samples before and after the gap, ns.
+    a_prev, a_next : ndarray, shape (3,)
+        Their acceleration, g.
+    fs : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    time_ns : ndarray of int64, shape (m,)
+    acc : ndarray of float32, shape (m, 3)
+    """
+    m = max(int(round((t_next - t_prev) * fs / 1e9)) - 1, 0)
+    k = np.arange(1, m + 1)
+    t = t_prev + (k * (t_next - t_prev)) // (m + 1)
+    w = (k / (m + 1))[:, None]
+    a = np.asarray(a_prev, np.float64) + w * (np.asarray(a_next, np.float64) - np.asarray(a_prev, np.float64))
+    return t.astype(np.int64), a.astype(np.float32)
+
+
+def lost_on_radio(kind: np.ndarray, reason: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray,
+                  bridged: np.ndarray) -> None:
+    """Make each jerk-shaped candidate (kind ``jerk``) from ``start_ns`` to ``end_ns``
+    that reaches into a bridged gap (``bridged``: (k, 2) times of the real samples either
+    side, ns, in order; :func:`bridge`) an ``artefact`` (:data:`LOST_REASON`), in place."""
+    if not len(bridged) or not len(kind):
+        return
+    j = np.minimum(np.searchsorted(bridged[:, 1], start_ns, side="right"), len(bridged) - 1)
+    hit = (kind == "jerk") & (bridged[j, 0] < end_ns) & (bridged[j, 1] > start_ns)
+    kind[hit] = "artefact"
+    reason[hit] = LOST_REASON
+
 
 def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
     """Detection (high) and extent (low) thresholds from the noise floor, g."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from sensing.errors import HypnicError
 
 #: Fields that may be 0 (meaning "estimate it" or "no margin").
-ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s", "onset_reach_s")
+ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s", "onset_reach_s", "bridge_gap_s")
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,11 @@ class DetectionConfig:
     max_candidate_s : float
         Candidates are cut into pieces at most this long (bounds streaming memory), s.
         Default 30.
+    bridge_gap_s : float
+        Gaps up to this long (a lost radio packet: 1-83 samples) are bridged for the
+        scan, which reads the noise floor and the seconds before a burst across them; a
+        burst that holds bridged samples is not a jerk (``detection.candidates.bridge``),
+        s. 0 scans every gap-free piece on its own. Default 1.
     plm_duration_s : tuple of float
         Duration of a periodic limb movement (AASM: 0.5-10 s), s. Default (0.5, 10).
     plm_interval_s : tuple of float
@@ -377,6 +382,7 @@ class DetectionConfig:
     held_min_g: float = 0.03
     move_merge_s: float = 0.5
     max_candidate_s: float = 30.0
+    bridge_gap_s: float = 1.0
     plm_duration_s: tuple[float, float] = (0.5, 10.0)
     plm_interval_s: tuple[float, float] = (5.0, 90.0)
     plm_min_count: int = 4

@@ -12,11 +12,13 @@ import pandas as pd
 from detection import rules
 from detection.candidates import (
     SLOW_REASON,
+    bridge,
     brisk_moves_near,
     covered,
     for_location,
     for_resolution,
     held_s,
+    lost_on_radio,
     resolution_g,
     scan,
 )
@@ -237,19 +239,54 @@ def sensor_candidates(rec: Recording, cfg: DetectionConfig,
     (:func:`detection.candidates.for_location`). ``markers``: the recording's double taps,
     when they are already found (:func:`detection.markers.find_markers`)."""
     cfg = sensor_config(rec, cfg)
-    parts = [_scan_held(rec.time_ns[a:b], rec.acc[a:b], rec.fs, rec.location, cfg)
-             for a, b in segments(rec.time_ns, rec.fs)]
+    parts = [_scan_bridged(rec, run, cfg) for run in bridged_runs(rec.time_ns, rec.fs, cfg.bridge_gap_s)]
     parts = [p for p in parts if not p.empty]
     cands = pd.concat(parts, ignore_index=True) if parts else scan(rec.time_ns[:0], rec.acc[:0], rec.fs, cfg)
     taps = find_markers(rec) if markers is None else markers
     return label_plm(exclude_markers(cands.drop(columns=["i0", "i1"]), taps), cfg, rec.location)
 
 
+def bridged_runs(time_ns: np.ndarray, fs: float, bridge_s: float) -> list[list[tuple[int, int]]]:
+    """The gap-free runs (:func:`segments`) grouped where the gaps between them last at
+    most ``bridge_s`` (lost radio packets; ``DetectionConfig.bridge_gap_s``)."""
+    runs: list[list[tuple[int, int]]] = []
+    for a, b in segments(time_ns, fs):
+        if runs and time_ns[a] - time_ns[runs[-1][-1][1] - 1] <= bridge_s * 1e9:
+            runs[-1].append((a, b))
+        else:
+            runs.append([(a, b)])
+    return runs
+
+
+def _scan_bridged(rec: Recording, run: list[tuple[int, int]], cfg: DetectionConfig) -> pd.DataFrame:
+    """:func:`_scan_held` of gap-free runs with their short gaps bridged
+    (:func:`detection.candidates.bridge`): jerk-shaped bursts holding bridged samples are
+    artefacts, and the rows' sample indices are the bridged signal's."""
+    if len(run) == 1:
+        a, b = run[0]
+        return _scan_held(rec.time_ns[a:b], rec.acc[a:b], rec.fs, rec.location, cfg)
+    ts, accs = [], []
+    for k, (a, b) in enumerate(run):
+        if k:
+            t, acc = bridge(int(rec.time_ns[a - 1]), rec.acc[a - 1], int(rec.time_ns[a]), rec.acc[a], rec.fs)
+            ts.append(t)
+            accs.append(acc)
+        ts.append(rec.time_ns[a:b])
+        accs.append(rec.acc[a:b])
+    gaps = np.array([(rec.time_ns[a - 1], rec.time_ns[a]) for a, _ in run[1:]], np.int64)
+    return _scan_held(np.concatenate(ts), np.concatenate(accs), rec.fs, rec.location, cfg, gaps)
+
+
 def _scan_held(time_ns: np.ndarray, acc: np.ndarray, fs: float, location: str,
-               cfg: DetectionConfig) -> pd.DataFrame:
-    """:func:`scan` of one gap-free run, with ``held_s`` measured for a leg's jerks (what
-    :func:`label_plm` reads)."""
+               cfg: DetectionConfig, bridged: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`scan` of one gap-free run (``bridged``: the times either side of the gaps
+    bridged in it), with ``held_s`` measured for a leg's jerks (what :func:`label_plm`
+    reads)."""
     cands = scan(time_ns, acc, fs, cfg)
+    if bridged is not None and len(cands):
+        kind, reason = cands["kind"].to_numpy(copy=True), cands["rejected_reason"].to_numpy(copy=True)
+        lost_on_radio(kind, reason, cands["start_ns"].to_numpy(), cands["end_ns"].to_numpy(), bridged)
+        cands = cands.assign(kind=kind, rejected_reason=reason)
     if is_leg(location):
         jerk = (cands["kind"] == "jerk").to_numpy()
         cands.loc[jerk, "held_s"] = held_s(time_ns, acc, fs, cands["i0"].to_numpy()[jerk],

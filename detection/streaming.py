@@ -33,10 +33,12 @@ from detection.candidates import (
     CANDIDATE_COLUMNS,
     Samples,
     block_floors,
+    bridge,
     find,
     for_location,
     held_s,
     highpass,
+    lost_on_radio,
     quiet_end,
     slow_change,
     thresholds,
@@ -94,6 +96,7 @@ class StreamingDetector:
         self._leg = is_leg(location)
         self.ns = Samples.of(self.cfg, self.fs)
         self._gap_ns = GAP_FACTOR * 1e9 / self.fs
+        self._bridge_ns = self.cfg.bridge_gap_s * 1e9
         self._step = max(1, round(PROCESS_EVERY_S * self.fs))
         self._last_t: int | None = None
         self._rows: list[dict] = []  # every emitted candidate (latest version)
@@ -150,11 +153,18 @@ class StreamingDetector:
         starts = np.flatnonzero(steps > self._gap_ns)  # a new segment starts at these samples
         if self._last_t is None:
             starts = starts[starts > 0]
-        bounds = np.r_[0, starts, len(t)]
+        bounds = np.unique(np.r_[0, starts, len(t)])  # a gap before the chunk's first sample: once
         for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True):
             if c0 in starts:
-                self._process(final=True, changed=changed)
-                self._new_segment()
+                t_prev = int(t[c0 - 1]) if c0 else int(prev)
+                if len(self._t) and t[c0] - t_prev <= self._bridge_ns:  # a lost packet: bridged
+                    fill_t, fill_a = bridge(t_prev, self._acc[-1], int(t[c0]), a[c0], self.fs)
+                    self._t, self._acc = np.r_[self._t, fill_t], np.r_[self._acc, fill_a]
+                    self._n += len(fill_t)
+                    self._bridged.append((t_prev, int(t[c0])))
+                else:
+                    self._process(final=True, changed=changed)
+                    self._new_segment()
             self._t = np.r_[self._t, t[c0:c1]]
             self._acc = np.r_[self._acc, a[c0:c1]]
             self._n += c1 - c0
@@ -184,6 +194,7 @@ class StreamingDetector:
         self._done_i0: set[int] = set()  # emitted candidates starting at or after _p
         # a leg's emitted jerks whose held_s waits for its samples: (row, i0, i1)
         self._held_todo: list[tuple[int, int, int]] = []
+        self._bridged: list[tuple[int, int]] = []  # times either side of each bridged gap, ns
 
     def _process(self, final: bool, changed: list[int]) -> None:
         ns, off, n = self.ns, self._off, self._n
@@ -243,6 +254,8 @@ class StreamingDetector:
         if keep_from > off:
             self._t, self._acc = self._t[keep_from - off:], self._acc[keep_from - off:]
             self._off = keep_from
+            if len(self._t):  # no candidate starts before the buffer any more
+                self._bridged = [g for g in self._bridged if g[1] > self._t[0]]
         first_needed = max(0, self._off // ns.block - ns.floor_blocks - 1)
         if first_needed > self._stats_first:
             self._stats = self._stats[first_needed - self._stats_first:]
@@ -251,6 +264,13 @@ class StreamingDetector:
     def _emit(self, cands: list[dict], changed: list[int]) -> None:
         if not cands:
             return
+        if self._bridged:
+            kind = np.array([c["kind"] for c in cands], object)
+            reason = np.array([c["rejected_reason"] for c in cands], object)
+            lost_on_radio(kind, reason, np.array([c["start_ns"] for c in cands], np.int64),
+                          np.array([c["end_ns"] for c in cands], np.int64), np.array(self._bridged, np.int64))
+            for c, k, r in zip(cands, kind.tolist(), reason.tolist(), strict=True):
+                c["kind"], c["rejected_reason"] = k, r
         for c in cands:
             i0, i1 = c.pop("i0"), c.pop("i1")
             self._done_i0.add(i0)

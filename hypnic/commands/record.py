@@ -311,10 +311,9 @@ def record(
                        f"{plural(s['jerks'], 'jerk-shaped burst')}")
         if lossy:
             typer.echo(f"{100 * LOST_SHARE_HINT:g} % or more of a sensor's samples were lost on the radio. "
-                       "Each loss is a gap, and a signal cut by gaps gives detection less to go "
-                       "on (at 5 % lost, about 0.07 more false jerks a night: docs/detection.md). "
-                       "Next time keep the sensor within a few metres of the computer, with "
-                       "nothing in between.")
+                       "A jerk in a lost packet is lost with it (docs/detection.md, \"Lost radio "
+                       "packets\"). Next time keep the sensor within a few metres of the "
+                       "computer, with nothing in between.")
         if emulate:
             typer.echo(f"emulated {summary['duration_s']:.0f} s of night in {summary['real_s']:.1f} s"
                        f" ({summary['duration_s'] / max(summary['real_s'], 1e-9):.0f}x real time;"

@@ -219,6 +219,31 @@ def test_lost_radio_packets_leave_short_pieces_and_the_jerks_are_still_found(jer
     assert len(kept) >= 4 and all((np.abs(found - t) < 1e8).any() for t in kept)
 
 
+def test_a_burst_cut_by_a_lost_packet_is_not_a_jerk_and_one_after_it_is(jerk_night):
+    """A packet lost inside a jerk leaves a burst of unknown shape: not a jerk. A packet
+    lost two seconds before one is bridged, and the jerk stays a jerk; with
+    ``bridge_gap_s`` 0 the piece after the loss is scanned on its own, as before."""
+    from dataclasses import replace
+
+    rec = jerk_night.recordings["wrist-left"]
+    whole = bursts(detect_night(rec))
+    t0 = whole["start"].iloc[0].value
+    k = int(np.searchsorted(rec.time_ns, t0))
+
+    def lose(a, b):
+        keep = np.ones(len(rec), bool)
+        keep[a:b] = False
+        return Recording(rec.time_ns[keep], rec.acc[keep], rec.fs, rec.location)
+
+    cut = detect_night(lose(k + 5, k + 25)).events  # 0.2 s lost inside the burst
+    near = cut[(cut["start"] - whole["start"].iloc[0]).abs() < pd.Timedelta(seconds=0.3)]
+    assert len(near) and (near["kind"] != "jerk").all()
+    before = lose(k - 220, k - 200)  # 0.2 s lost 2 s before it
+    for cfg in (DetectionConfig(), replace(DetectionConfig(), bridge_gap_s=0.0)):
+        found = bursts(detect_night(before, cfg))["start"].astype("int64").to_numpy()
+        assert (np.abs(found - t0) < 1e8).any()
+
+
 def _rec(n, fs=50.0, acc=None, start=1_767_650_000_000_000_000):
     t = start + (np.arange(n) * 1e9 / fs).astype(np.int64)
     a = np.tile(np.float32([0, 0, 1]), (n, 1)) if acc is None else acc

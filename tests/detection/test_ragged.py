@@ -5,13 +5,16 @@ import numpy as np
 import pytest
 
 from detection.candidates import (
+    LOST_REASON,
     _clipped,
     _first_out,
     _nan_row_medians,
     _Ranges,
     _rhythm,
     _runs,
+    bridge,
     covered,
+    lost_on_radio,
 )
 
 
@@ -133,3 +136,16 @@ def test_nan_row_medians_equal_numpys_to_the_bit():
         x[rng.random(x.shape) < 0.4] = np.nan
         x[:, -1] = rng.random(200)  # every row holds a number
         assert np.array_equal(_nan_row_medians(x), np.nanmedian(x, axis=1))
+
+
+def test_a_bridge_is_a_line_at_the_nominal_rate_and_a_jerk_reaching_into_one_is_lost():
+    t, a = bridge(1_000_000_000, np.float32([0, 0, 1]), 1_100_000_000, np.float32([0.5, 0, 1]), 50.0)
+    assert t.tolist() == [1_020_000_000, 1_040_000_000, 1_060_000_000, 1_080_000_000]
+    np.testing.assert_allclose(a[:, 0], [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
+    assert a.dtype == np.float32 and (a[:, 2] == 1).all()
+    kind = np.array(["jerk", "jerk", "movement", "jerk"], object)
+    reason = np.array(["", "", "slow", ""], object)
+    gaps = np.array([[100, 200], [500, 600]], np.int64)  # real samples either side, ns
+    lost_on_radio(kind, reason, np.array([50, 150, 150, 600]), np.array([100, 170, 170, 650]), gaps)
+    assert kind.tolist() == ["jerk", "artefact", "movement", "jerk"]  # touching is not reaching
+    assert reason.tolist() == ["", LOST_REASON, "slow", ""]
