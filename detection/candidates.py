@@ -280,6 +280,10 @@ SPIKE_REASON = "single-sample spike"
 #: ``rejected_reason`` of a jerk-shaped burst part of which was lost with a radio packet
 #: (its shape is not known; see :func:`bridge`).
 LOST_REASON = "part of it lost on the radio"
+#: ``rejected_reason`` of a burst that starts too soon after the start of a gap-free piece
+#: (the recording's start, a gap of more than ``bridge_gap_s``, a device's idle sleep) for
+#: the seconds before it to show whether the limb was at rest.
+UNSEEN_REASON = "too soon after a gap to see what came before it"
 
 
 def bridge(t_prev: int, a_prev: np.ndarray, t_next: int, a_next: np.ndarray,
@@ -834,6 +838,9 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     since = np.clip(np.maximum(s - ns.gap - ns.turn, np.r_[0, e[:-1] + ns.hp][:m]), 0, rt_end)
     rs = _Ranges.span(np.where(shaped, rt_end, since), rt_end)
     pre_move = np.maximum(rt.reduce(np.maximum, moved, 0.0), _motion(rs, lp, rs.mean(lp[:, rs.idx].T, 0.0)))
+    # those seconds cut by the start of the samples: only at a gap-free piece's start, as
+    # :func:`scan` and the streaming buffer keep ``Samples.lookback`` before a candidate
+    unseen = s - ns.gap - ns.turn < ns.lag
     dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
     rhythm = np.zeros(m)
     long = (dur >= cfg.rhythm_min_s) & ~shaped
@@ -862,7 +869,9 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
         (impact, "artefact", IMPACT_REASON),
         (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
         (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
-        *[(c, "movement", r) for c, r in moving],
+        *[(c, "movement", r) for c, r in moving[:2]],
+        (unseen, "artefact", UNSEEN_REASON),  # moving before it: not known
+        *[(c, "movement", r) for c, r in moving[2:]],
     ]
     conds = [c for c, _, _ in rules]
     kind = np.select(conds, [kd for _, kd, _ in rules], "jerk")

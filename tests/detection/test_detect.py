@@ -16,7 +16,7 @@ from detection import (
     detect_night,
     score_events,
 )
-from detection.candidates import IMPACT_REASON, SLOW_REASON
+from detection.candidates import IMPACT_REASON, SLOW_REASON, UNSEEN_REASON
 from detection.night import sensor_candidates
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
@@ -187,14 +187,20 @@ def test_stimulus_triggered_jerks(jerk_night):
     assert bursts(detect_night(recs, stimuli=as_ns))["stimulus"].tolist() == jerks["stimulus"].tolist()
 
 
+def cut_before(rec: Recording, t0: int, lead_s: float) -> Recording:
+    """``rec`` with 60 s cut out, ending ``lead_s`` before ``t0``, and the sensor turned
+    upside down after the gap."""
+    resume = t0 - int(lead_s * 1e9)
+    keep = (rec.time_ns < resume - int(60e9)) | (rec.time_ns >= resume)
+    acc = rec.acc.copy()
+    acc[rec.time_ns >= resume] *= -1
+    return Recording(rec.time_ns[keep], acc[keep], rec.fs, rec.location)
+
+
 def test_jerk_after_a_gap_is_found_and_gaps_make_no_events(jerk_night):
     rec = jerk_night.recordings["wrist-left"]
     t0 = jerk_night.jerk_sensors.query("location == 'wrist-left'")["start"].iloc[-1].value
-    # cut 60 s out, ending 3 s before a jerk, and turn the sensor upside down after the gap
-    keep = (rec.time_ns < t0 - int(63e9)) | (rec.time_ns >= t0 - int(3e9))
-    acc = rec.acc.copy()
-    acc[rec.time_ns >= t0 - int(3e9)] *= -1
-    cut = Recording(rec.time_ns[keep], acc[keep], rec.fs, rec.location)
+    cut = cut_before(rec, t0, 5.0)
     assert len(cut.gaps) == 1
     result = detect_night(cut)
     starts = bursts(result)["start"].astype("int64").to_numpy()
@@ -202,6 +208,28 @@ def test_jerk_after_a_gap_is_found_and_gaps_make_no_events(jerk_night):
     gap_end = cut.gaps[0, 1]
     near_gap = np.abs(result.events["start"].astype("int64").to_numpy() - gap_end) < 1e9
     assert not near_gap.any()
+
+
+@pytest.mark.parametrize("lead_s", [0.0, 1.0, 3.0])
+def test_a_burst_too_soon_after_a_gap_is_not_judged_a_jerk(jerk_night, lead_s):
+    """The 3.75 s before a burst (``context_gap_s`` + ``turn_s`` + ``slow_lag_s``) show
+    whether the limb was at rest; a burst whose samples resume less than that before it
+    (a device waking from idle sleep on a movement, a link back after a dropout) may be
+    the end of a movement: an artefact, live as in batch."""
+    rec = jerk_night.recordings["wrist-left"]
+    t0 = jerk_night.jerk_sensors.query("location == 'wrist-left'")["start"].iloc[-1].value
+    cut = cut_before(rec, t0, lead_s)
+    ev = detect_night(cut).events
+    near = ev[(ev["start"].astype("int64") - t0).abs() < 5e8]
+    assert len(near) == 1
+    assert near["kind"].tolist() == ["artefact"]
+    assert near["rejected_reason"].tolist() == [UNSEEN_REASON]
+    det = StreamingDetector(cut.fs, cut.location)
+    for a in range(0, len(cut.time_ns), 997):
+        det.push(cut.time_ns[a:a + 997], cut.acc[a:a + 997])
+    det.flush()
+    live = det.events
+    assert live.loc[(live["start"].astype("int64") - t0).abs() < 5e8, "rejected_reason"].tolist() == [UNSEEN_REASON]
 
 
 def test_lost_radio_packets_leave_short_pieces_and_the_jerks_are_still_found(jerk_night):
@@ -222,7 +250,8 @@ def test_lost_radio_packets_leave_short_pieces_and_the_jerks_are_still_found(jer
 def test_a_burst_cut_by_a_lost_packet_is_not_a_jerk_and_one_after_it_is(jerk_night):
     """A packet lost inside a jerk leaves a burst of unknown shape: not a jerk. A packet
     lost two seconds before one is bridged, and the jerk stays a jerk; with
-    ``bridge_gap_s`` 0 the piece after the loss is scanned on its own, as before."""
+    ``bridge_gap_s`` 0 the piece after the loss is scanned on its own, and the jerk 2 s
+    into it is too soon after its start to be judged."""
     from dataclasses import replace
 
     rec = jerk_night.recordings["wrist-left"]
@@ -239,9 +268,11 @@ def test_a_burst_cut_by_a_lost_packet_is_not_a_jerk_and_one_after_it_is(jerk_nig
     near = cut[(cut["start"] - whole["start"].iloc[0]).abs() < pd.Timedelta(seconds=0.3)]
     assert len(near) and (near["kind"] != "jerk").all()
     before = lose(k - 220, k - 200)  # 0.2 s lost 2 s before it
-    for cfg in (DetectionConfig(), replace(DetectionConfig(), bridge_gap_s=0.0)):
-        found = bursts(detect_night(before, cfg))["start"].astype("int64").to_numpy()
-        assert (np.abs(found - t0) < 1e8).any()
+    found = bursts(detect_night(before))["start"].astype("int64").to_numpy()
+    assert (np.abs(found - t0) < 1e8).any()
+    alone = detect_night(before, replace(DetectionConfig(), bridge_gap_s=0.0)).events
+    at = (alone["start"].astype("int64") - t0).abs() < 1e8
+    assert alone.loc[at, "rejected_reason"].tolist() == [UNSEEN_REASON]
 
 
 def _rec(n, fs=50.0, acc=None, start=1_767_650_000_000_000_000):
@@ -259,12 +290,12 @@ def test_empty_short_and_constant_recordings_give_empty_tables(n):
 
 
 def test_a_single_burst_in_a_short_recording_is_found():
-    acc = np.tile(np.float32([0, 0, 1]), (200, 1))
+    acc = np.tile(np.float32([0, 0, 1]), (300, 1))
     t = np.arange(8) / 50
-    acc[100:108, 0] += (2 * np.sin(np.pi * t / 0.16) ** 2 * np.sin(2 * np.pi * t / 0.16)).astype(np.float32)
-    result = detect_night(_rec(200, acc=acc))
+    acc[200:208, 0] += (2 * np.sin(np.pi * t / 0.16) ** 2 * np.sin(2 * np.pi * t / 0.16)).astype(np.float32)
+    result = detect_night(_rec(300, acc=acc))
     assert len(bursts(result)) == 1
-    assert bursts(result)["start"].iloc[0].value == pytest.approx(_rec(200).time_ns[100], abs=4e7)
+    assert bursts(result)["start"].iloc[0].value == pytest.approx(_rec(300).time_ns[200], abs=4e7)
 
 
 def test_nan_samples_are_refused_with_a_clear_error():
