@@ -51,7 +51,9 @@ family's 25-200 Hz; ``--location LOC`` puts one sensor at LOC (e.g. ``upper-arm-
 in place of each variant's sensors, to see what a placement shows. ``--packet-loss
 SHARE`` loses that share of each sensor's radio packets (``--packet-samples`` samples
 each, 28 by default) at random, as a live link does: the jerks in lost packets count as
-missed.
+missed. ``--idle-sleep G`` writes every sensor as an ActiGraph in idle sleep mode does:
+nothing after 10 s without a sample G or more from its 1 s mean, in whole seconds, with
+the spans it wrote nothing in ``meta["still_spans_ns"]``.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -61,7 +63,7 @@ default.
 
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
-                                     [--packet-loss SHARE] [--packet-samples N]
+                                     [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -81,11 +83,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import uniform_filter1d
 
 from detection import DetectionConfig, detect_night, score_events
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
-from sensing.recording import Recording
+from sensing.recording import STILL_SPANS, Recording
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
@@ -276,15 +279,41 @@ def lose_packets(rec: Recording, share: float, samples: int, rng: np.random.Gene
                      meta=dict(rec.meta))
 
 
+def idle_sleep(rec: Recording, move_g: float, still_s: float = 10.0) -> Recording:
+    """``rec`` as an ActiGraph in idle sleep mode writes it (ActiGraph's support note
+    "Idle Sleep Mode Explained": asleep after 10 s with no fluctuation over +-40 mg, it
+    checks for movement once a second): in whole seconds, those less than ``still_s``
+    after one holding a sample ``move_g`` or more from its 1 s moving mean (from the
+    start, awake), so a movement out of stillness is written from the second after it
+    began; the spans it wrote nothing are its ``meta[STILL_SPANS]``."""
+    fs = rec.fs
+    w = max(1, round(fs))
+    a = rec.acc.astype(np.float64)
+    mean = np.column_stack([uniform_filter1d(a[:, k], w, mode="nearest") for k in range(3)])
+    second = (rec.time_ns - rec.time_ns[0]) // 10**9
+    moved = np.bincount(second, np.linalg.norm(a - mean, axis=1) >= move_g, second[-1] + 1) > 0
+    moved[0] = True  # it starts awake
+    last = np.maximum.accumulate(np.where(moved, np.arange(len(moved)), -(10**9)))
+    keep = (np.arange(len(moved)) - np.r_[0, last[:-1]] <= still_s)[second]  # moved before
+    step = np.diff(keep.astype(np.int8))
+    into, out = np.flatnonzero(step < 0) + 1, np.flatnonzero(step > 0) + 1  # first sample left, kept
+    j = np.searchsorted(out, into)
+    spans = np.column_stack([rec.time_ns[into[j < len(out)]], rec.time_ns[out[j[j < len(out)]]]])
+    return Recording(rec.time_ns[keep], rec.acc[keep], fs, rec.location, rec.device,
+                     meta={**rec.meta, STILL_SPANS: spans})
+
+
 def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
-                        tuple[float, int] | None]) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss = args
+                        tuple[float, int] | None, float | None]) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
     recs = list(night.recordings.values())
     if loss:  # the same packets lost on every run of a night
         recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
+    if idle:
+        recs = [idle_sleep(r, idle) for r in recs]
     t = time.perf_counter()
     result = detect_night(recs, replace(DetectionConfig(), **overrides))
     return variant, evaluate(night, result, tolerance_s), t_sim, time.perf_counter() - t
@@ -403,6 +432,9 @@ def main() -> None:
                     help="lose this share of each sensor's radio packets, at random (0-1)")
     ap.add_argument("--packet-samples", type=int, default=28, metavar="N",
                     help="samples per radio packet (28: 185-byte MTU, firmware_notes)")
+    ap.add_argument("--idle-sleep", type=float, default=0.0, metavar="G",
+                    help="write as an ActiGraph in idle sleep mode: nothing after 10 s without "
+                         "a sample G from its 1 s mean")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -422,7 +454,8 @@ def main() -> None:
     if not 0 <= args.packet_loss < 1 or args.packet_samples < 1:
         ap.error("--packet-loss is a share from 0 to under 1, --packet-samples at least 1")
     loss = (args.packet_loss, args.packet_samples) if args.packet_loss else None
-    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss)
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss,
+              args.idle_sleep or None)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -439,7 +472,7 @@ def main() -> None:
         onset_median_abs_error_min=max((p["onset_median_abs_error_min"], v) for v, p in per.items()),
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
-                          location=args.location, packet_loss=loss,
+                          location=args.location, packet_loss=loss, idle_sleep_g=args.idle_sleep or None,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

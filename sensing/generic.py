@@ -38,7 +38,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from sensing.private import private_file
-from sensing.recording import Recording
+from sensing.recording import STILL_SPANS, Recording
 
 HEADER_PREFIX = "# hypnic generic CSV v1"
 
@@ -101,7 +101,8 @@ def write_parquet(rec: Recording, path: str | Path) -> Path:
     path = Path(path)
     meta = dict(fs_hz=rec.fs, location=rec.location, device=rec.device,
                 gaps_ns=rec.gaps.tolist(), format="hypnic recording v1",
-                **({"tz": rec.meta["tz"]} if rec.meta.get("tz") else {}))
+                **({"tz": rec.meta["tz"]} if rec.meta.get("tz") else {}),
+                **({STILL_SPANS: np.asarray(rec.meta[STILL_SPANS]).tolist()} if STILL_SPANS in rec.meta else {}))
     table = pa.table({
         "time": pa.array(rec.time_ns, pa.timestamp("ns", tz="UTC")),
         "x": rec.acc[:, 0], "y": rec.acc[:, 1], "z": rec.acc[:, 2],

@@ -10,6 +10,9 @@ A recording is one sensor's tri-axial acceleration over a night.
 * ``gaps`` — int64 array (k, 2) of [start_ns, end_ns) spans with no samples: the time
   of the last sample before the gap and of the first sample after it. Gaps are kept as
   gaps; samples are never invented to fill them.
+* ``meta`` — what the source says besides the samples: ``format``, ``tz`` (the zone the
+  file states), ``time_issues``, and :data:`STILL_SPANS` where the device wrote nothing
+  because it lay still.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ G = 9.80665
 
 #: A gap is any step between consecutive samples longer than this many nominal periods.
 GAP_FACTOR = 2.0
+
+#: ``meta`` key of the spans a device wrote no samples because it lay still (an ActiGraph
+#: in idle sleep mode): int64 array (k, 2) of [start_ns, end_ns]. Its gaps there are
+#: stillness, not missing data (``detection.night.night_sleep`` reads them so).
+STILL_SPANS = "still_spans_ns"
 
 
 #: Samples a check over a whole recording looks at a time: its temporaries stay small

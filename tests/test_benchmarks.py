@@ -266,3 +266,39 @@ def test_lost_packets_are_whole_packets_and_leave_gaps(accuracy):
     inside = starts[starts < np.flatnonzero(~lost).max()]  # with kept samples after it
     assert len(out.gaps) == len(inside)
     assert out.location == "wrist-left" and out.fs == 50.0
+
+
+def test_idle_sleep_writes_whole_seconds_while_moving_and_names_its_still_spans(accuracy):
+    """``--idle-sleep``: nothing after 10 s without a sample that moves, in whole seconds,
+    back from the second after a movement, and each span written nothing in is in
+    ``meta[STILL_SPANS]``."""
+    from sensing.recording import STILL_SPANS, Recording
+
+    fs = 25.0
+    t = 1_767_650_000_000_000_000 + np.arange(int(60 * fs)) * 40_000_000
+    acc = np.tile(np.float32([0, 0, 1]), (len(t), 1))
+    acc[int(30.5 * fs), 0] = 0.5  # one movement, half way through second 30
+    out = accuracy.idle_sleep(Recording(t, acc, fs, "wrist-left"), 0.05)
+    second = (out.time_ns - t[0]) // 10**9
+    # awake at the start until 10 s still, then from the second after the movement for 10 s
+    assert sorted(set(second.tolist())) == list(range(11)) + list(range(31, 41))
+    assert out.meta[STILL_SPANS].tolist() == [[t[0] + 11 * 10**9, t[0] + 31 * 10**9]]
+
+
+def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
+    """A wrist in idle sleep mode writes 6-7 % of a night. Its still spans read as still
+    epochs, sleep onset and wake are found as on the whole night; without them no sleep
+    is found at all."""
+    from detection import detect_night
+    from sensing.recording import STILL_SPANS, Recording
+    from simulation import NightConfig, simulate_night
+
+    for seed in (1, 3):
+        night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=seed)
+        idle = accuracy.idle_sleep(night.recordings["wrist-left"], 0.05)
+        assert len(idle) < 0.1 * len(night.recordings["wrist-left"])
+        s = detect_night(idle).sleep
+        assert abs((s.onset - night.sleep["onset"]).total_seconds()) <= 10 * 60
+        assert abs((s.wake - night.sleep["wake"]).total_seconds()) <= 5 * 60
+        bare = Recording(idle.time_ns, idle.acc, idle.fs, idle.location)
+        assert STILL_SPANS not in bare.meta and detect_night(bare).sleep.onset is None

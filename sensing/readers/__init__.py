@@ -28,6 +28,7 @@ from sensing.readers import (
     tabular,
 )
 from sensing.readers._common import (
+    IdleSleepWarning,
     Probe,
     ReadOptions,
     TruncatedFileWarning,
@@ -40,7 +41,7 @@ from sensing.readers.identify import MESSAGE_CHARS, clip, describe
 from sensing.readers.timecheck import check_samples
 from sensing.recording import Recording
 
-__all__ = ["FORMATS", "Format", "ReadOptions", "TruncatedFileWarning", "check_format", "detect_format",
+__all__ = ["FORMATS", "Format", "IdleSleepWarning", "ReadOptions", "TruncatedFileWarning", "check_format", "detect_format",
            "read", "read_options"]
 
 
@@ -108,6 +109,9 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     -----
     TruncatedFileWarning
         A file cut short: what was readable is returned.
+    IdleSleepWarning
+        A device that wrote nothing while it lay still (an ActiGraph's idle sleep mode):
+        a jerk out of stillness is over before it writes again.
 
     Examples
     --------

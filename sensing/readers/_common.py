@@ -42,6 +42,11 @@ class TruncatedFileWarning(UserWarning):
     """A file ended early (cut-off last row, page or block); what was readable is returned."""
 
 
+class IdleSleepWarning(UserWarning):
+    """A device wrote no samples while it lay still (an ActiGraph's idle sleep mode): a
+    brief movement out of stillness, a jerk, is over before it writes again."""
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """Options every reader understands. All are optional.

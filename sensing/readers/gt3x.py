@@ -14,7 +14,8 @@ current generation and ``actigraph/NHANES-GT3X-File-Format`` for the older one):
   bit-packed; ``ACTIVITY2`` (0x1A) one second as little-endian int16 in X, Y, Z order.
   Sample ``i`` of a record is at ``ts + i / rate``. A 1-byte activity payload is a USB
   event, not samples. ``PARAMETERS`` (0x15) may give ``ACCEL_SCALE``; ``EVENT`` (0x03)
-  payload 0x08 / 0x09 marks entering / leaving idle sleep mode.
+  payload 0x08 / 0x09 marks entering / leaving idle sleep mode: those spans are in
+  ``meta["still_spans_ns"]`` (:data:`sensing.recording.STILL_SPANS`).
 * **Older generation** (NHANES-era GT3X+ and ActiSleep+, serials NEO/MRA, firmware
   2.5.0 and earlier): ``activity.bin``, one continuous stream of 12-bit Y, X, Z samples
   starting at ``Start Date``; sample ``i`` is at start + i / rate.
@@ -41,6 +42,7 @@ import numpy as np
 
 from sensing.errors import FormatError
 from sensing.readers._common import (
+    IdleSleepWarning,
     Probe,
     ReadOptions,
     TruncatedFileWarning,
@@ -49,6 +51,8 @@ from sensing.readers._common import (
 )
 from sensing.readers.actigraph import lsb_per_g
 from sensing.readers.timecheck import build_recordings, epoch_ns, make_issue
+from sensing.recording import STILL_SPANS
+from sensing.timezones import offset_zone
 
 NAME = "actigraph-gt3x"
 EXPECTS = "a zip archive with info.txt and log.bin (or activity.bin)"
@@ -197,6 +201,24 @@ def _parameters(log: bytes, starts: np.ndarray, types: np.ndarray) -> dict[tuple
     return {(a, i): v for a, i, v in struct.iter_unpack("<HHI", body)}
 
 
+def _seconds(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The device clock of each record starting at ``starts``, whole seconds (int64)."""
+    return (buf[starts + 2].astype(np.int64) | (buf[starts + 3].astype(np.int64) << 8)
+            | (buf[starts + 4].astype(np.int64) << 16) | (buf[starts + 5].astype(np.int64) << 24))
+
+
+def idle_spans(log: bytes, starts: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Local times (int64 ns, shape (k, 2)) from each entering of idle sleep mode (``EVENT``
+    0x08) to the leaving after it (0x09): the device lay still and wrote no samples. A
+    spell the file ends in is left out (no sample follows it)."""
+    buf = np.frombuffer(log, np.uint8)
+    at = starts[types == EVENT]
+    code, sec = buf[at + 8], _seconds(buf, at)
+    on, off = sec[code == 0x08], sec[code == 0x09]
+    j = np.searchsorted(off, on)  # the first leaving at or after each entering
+    return np.column_stack([on[j < len(off)], off[j[j < len(off)]]]) * 10**9
+
+
 def _activity(log: bytes, starts: np.ndarray, types: np.ndarray, fs: float,
               scale: float) -> tuple[np.ndarray, np.ndarray]:
     """Local times (int64 ns) and accelerations (float32 g) of the activity records."""
@@ -208,8 +230,7 @@ def _activity(log: bytes, starts: np.ndarray, types: np.ndarray, fs: float,
     starts, size, count, packed = starts[keep], size[keep], count[keep], packed[keep]
     if not len(starts):
         return np.zeros(0, np.int64), np.zeros((0, 3), np.float32)
-    ts = (buf[starts + 2].astype(np.int64) | (buf[starts + 3].astype(np.int64) << 8)
-          | (buf[starts + 4].astype(np.int64) << 16) | (buf[starts + 5].astype(np.int64) << 24))
+    ts = _seconds(buf, starts)
     ends = np.cumsum(count)
     total = int(ends[-1]) if len(ends) else 0
     t = np.empty(total, np.int64)
@@ -290,14 +311,26 @@ def decode(info_txt: bytes, data: bytes, opts: ReadOptions, name: str = "gt3x",
                                      "skipped (left as gaps)"))
         if serial.upper().startswith("MOS") and info.get("Firmware", "").strip() == "1.6.0":
             acc = np.stack([acc[:, 1], -acc[:, 0], acc[:, 2]], axis=1)
-        events = np.frombuffer(data, np.uint8)[starts[types == EVENT] + 8] if len(starts) else []
-        meta["idle_sleep_periods"] = int(np.sum(np.asarray(events) == 0x08))
+        still = idle_spans(data, starts, types)
     zone = zone_offset_ns(info.get("TimeZone", ""))
     if opts.tz:
         local = localize(local, opts.tz)[0]
     else:
         local -= zone or 0  # in place: the array is as long as the file
+    if not old:
+        still = localize(still.ravel(), opts.tz)[0].reshape(-1, 2) if opts.tz else still - (zone or 0)
+        meta[STILL_SPANS] = still
+        if len(still):
+            warnings.warn(f"{name}: recorded in idle sleep mode ({len(still)} spell"
+                          f"{'s' * (len(still) != 1)}, "
+                          f"{np.sum(np.diff(still, axis=1)) / 3.6e12:.1f} h): the device writes "
+                          "nothing while it lies still and looks for movement once a second, so a "
+                          "jerk out of stillness is over before it is written and few sleep starts "
+                          "can be counted; turn idle sleep mode off (ActiLife) to record jerks",
+                          IdleSleepWarning, stacklevel=3)
     meta["scale_lsb_per_g"] = scale
+    if zone is not None:  # the zone the device was set to: the sleeper's, for display
+        meta["tz"] = str(offset_zone(zone / 1e9))
     worn = location_from_text(f"{info.get('Side', '')} {info.get('Limb', '')}")
     return build_recordings(local, acc, name=name, fs=fs, meta=meta,
                             location=opts.location or worn or "unknown",

@@ -23,7 +23,7 @@ from sensing.readers._common import Probe, ReadOptions, unit_scale
 from sensing.readers.identify import clip
 from sensing.readers.tabular import axis_columns, is_time_name, time_kind, units_of_norm
 from sensing.readers.timecheck import build_recordings
-from sensing.recording import median, norms
+from sensing.recording import STILL_SPANS, median, norms
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,12 @@ def read(probe: Probe, opts: ReadOptions) -> list:
         except HypnicError:
             log.warning("%s: the metadata's location %s is unknown; left out", name, clip(repr(meta["location"]), 30))
     fs = opts.fs or meta.get("fs_hz")
-    stated = {"tz": str(meta["tz"])} if isinstance(meta.get("tz"), str) and meta["tz"] else {}
+    stated: dict[str, object] = {"tz": str(meta["tz"])} if isinstance(meta.get("tz"), str) and meta["tz"] else {}
+    if STILL_SPANS in meta:
+        try:
+            stated[STILL_SPANS] = np.asarray(meta[STILL_SPANS], np.int64).reshape(-1, 2)
+        except (TypeError, ValueError, OverflowError):
+            log.warning("%s: the metadata's %s are not pairs of times in ns; left out", name, STILL_SPANS)
     return build_recordings(t, acc, name=name, fs=fs, meta={"format": NAME, **stated},
                             location=location or "unknown", device=str(meta.get("device", name)),
                             max_reorder_s=opts.max_reorder_s)

@@ -9,6 +9,7 @@ import pytest
 from sensing import FormatError, Recording
 from sensing.generic import write_csv, write_parquet
 from sensing.readers import read
+from sensing.recording import STILL_SPANS
 from simulation import NightConfig, simulate_night
 
 
@@ -27,6 +28,16 @@ def test_csv_round_trip_is_exact(tmp_path, rec, name):
     assert np.array_equal(back.acc, rec.acc)
     assert np.array_equal(back.gaps, rec.gaps)
     assert (back.fs, back.location, back.device) == (rec.fs, rec.location, rec.device)
+    assert STILL_SPANS not in back.meta
+
+
+def test_parquet_keeps_the_spans_a_device_lay_still(tmp_path, rec):
+    """An idle-sleep ActiGraph converted to Parquet keeps what tells its sleep from missing data."""
+    spans = rec.gaps[:2]
+    still = Recording(rec.time_ns, rec.acc, rec.fs, rec.location, meta={STILL_SPANS: spans})
+    [back] = read(write_parquet(still, tmp_path / "r.parquet"))
+    assert back.meta[STILL_SPANS].dtype == np.int64
+    assert np.array_equal(back.meta[STILL_SPANS], spans)
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from reader_samples import gt3x_bytes, gt3x_record
 
 from sensing.errors import FormatError, HypnicError
-from sensing.readers import ReadOptions, TruncatedFileWarning, detect_format, gt3x, read
+from sensing.readers import (
+    IdleSleepWarning,
+    ReadOptions,
+    TruncatedFileWarning,
+    detect_format,
+    gt3x,
+    read,
+)
+from sensing.recording import STILL_SPANS
 
 
 def _write(tmp_path, data: bytes, name: str = "night.gt3x"):
@@ -40,17 +48,21 @@ def test_zone_is_taken_from_info_and_tz_overrides_it(tmp_path):
     data, t, _ = gt3x_bytes(zone="02:00:00")
     path = _write(tmp_path, data)
     assert read(path)[0].time_ns[0] == t[0]
+    assert read(path)[0].meta["tz"] == "UTC+02:00"  # times are shown to the wearer in it
     stored = read(path, tz="UTC")[0].time_ns
     np.testing.assert_array_equal(stored - t, 2 * 3600 * 10**9)
 
 
 def test_idle_sleep_is_a_gap_never_repeated_values(tmp_path):
     data, t, acc = gt3x_bytes(seconds=20, idle=range(5, 15))
-    rec, = read(_write(tmp_path, data))
+    with pytest.warns(IdleSleepWarning, match=r"idle sleep mode \(1 spell, 0\.0 h\): .* "
+                      "turn idle sleep mode off"):
+        rec, = read(_write(tmp_path, data))
     np.testing.assert_array_equal(rec.time_ns, t)
     assert len(rec) == 10 * 30
     assert rec.gaps.tolist() == [[t[149], t[150]]]
-    assert rec.meta["idle_sleep_periods"] == 1
+    # the spell from its entering event to its leaving one, in UTC as the samples
+    assert rec.meta[STILL_SPANS].tolist() == [[t[150] - 10 * 10**9, t[150]]]
 
 
 def test_scale_from_the_parameters_record(tmp_path):
