@@ -13,7 +13,8 @@ Policy (documented in docs/file-formats.md):
   (``duplicate``). The same time with different values cannot be resolved and raises
   :class:`~sensing.errors.InvalidRecordingError`.
 * **Gaps** — steps longer than 2 nominal periods stay gaps (``Recording.gaps``);
-  samples are never invented. Reported as ``gap``.
+  samples are never invented. Reported as ``gap``, but for those a device's idle sleep
+  explains (``meta[STILL_SPANS]``, :func:`still_through`).
 * **Units** — a median acceleration above 4 g cannot come from a worn sensor and
   raises :class:`~sensing.errors.FormatError` (wrong units); so does a stretch of
   :data:`UNITS_BLOCK` samples whose median is above 4 g, or 9.8 or 1000 times below the
@@ -43,6 +44,7 @@ from sensing.errors import FormatError, InvalidRecordingError
 from sensing.readers.identify import clip
 from sensing.recording import (
     GAP_FACTOR,
+    STILL_SPANS,
     Recording,
     all_finite,
     find_gaps,
@@ -153,6 +155,18 @@ def make_issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
     return {"kind": kind, "time": _iso(t_ns), "detail": detail}
 
 
+def still_through(gaps: np.ndarray, still: np.ndarray | None) -> np.ndarray:
+    """Which ``gaps`` ((k, 2) ns) a span the device said it lay still in covers, to within
+    2 s at either end (an ActiGraph writes whole seconds, and the second before a spell
+    may hold a sample or all; ``still``: :data:`sensing.recording.STILL_SPANS`)."""
+    if still is None or not len(still) or not len(gaps):
+        return np.zeros(len(gaps), bool)
+    still = np.asarray(still, np.int64).reshape(-1, 2)
+    slack = 2 * 10**9
+    j = np.clip(np.searchsorted(still[:, 1], gaps[:, 1] - slack), 0, len(still) - 1)
+    return (still[j, 0] <= gaps[:, 0] + slack) & (still[j, 1] >= gaps[:, 1] - slack)
+
+
 def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: float | None,
                      location: str, device: str, meta: dict | None = None,
                      max_reorder_s: float = 1.0, issues: list[dict] | None = None) -> list[Recording]:
@@ -214,12 +228,13 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         seg_fs = own or fs or infer_fs(ts)
         gaps = np.stack([ts[gap], ts[gap + 1]], axis=1) if gap is not None else find_gaps(ts, seg_fs)
         seg_issues = list(issues)
-        if len(gaps):
-            length = gaps[:, 1] - gaps[:, 0]
+        odd = gaps[~still_through(gaps, (meta or {}).get(STILL_SPANS))]  # not the device's idle sleep
+        if len(odd):
+            length = odd[:, 1] - odd[:, 0]
             longest = int(np.argmax(length))
             seg_issues.append(make_issue(
-                "gap", gaps[longest, 0],
-                f"{len(gaps)} gap(s) longer than {GAP_FACTOR:g} periods; longest "
+                "gap", odd[longest, 0],
+                f"{len(odd)} gap(s) longer than {GAP_FACTOR:g} periods; longest "
                 f"{duration(length[longest] / 1e9)} (kept as gaps)"))
             if length[longest] >= LOG_GAP_S * 1e9:
                 logged.append(seg_issues[-1])

@@ -63,6 +63,7 @@ def test_idle_sleep_is_a_gap_never_repeated_values(tmp_path):
     assert rec.gaps.tolist() == [[t[149], t[150]]]
     # the spell from its entering event to its leaving one, in UTC as the samples
     assert rec.meta[STILL_SPANS].tolist() == [[t[150] - 10 * 10**9, t[150]]]
+    assert rec.meta["time_issues"] == []  # a gap the device explains is no time issue
 
 
 def test_scale_from_the_parameters_record(tmp_path):
