@@ -24,6 +24,8 @@ column                         meaning (unit)
 ``hours_day``                  time with data outside every sleep period (awake and up), h
 ``n_day_bursts``               jerk-shaped bursts while awake and up (everyday movement,
                                never counted as jerks; shown apart), count
+``hours_still``                time a sensor wrote nothing because it lay still (an
+                               ActiGraph's idle sleep mode: its jerks are mostly lost), h
 ``n_marks``                    the sleeper's felt-it marks (taps, keys, ``hypnic mark``)
 ``n_marks_detected``           marks with a detected jerk within 15 s (NaN: no marks)
 ``n_marks_missed``             marks with no detected jerk near them
@@ -47,6 +49,7 @@ import pandas as pd
 
 from analysis.agreement import MARK_COLUMNS, compare_marks
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
+from sensing.recording import STILL_SPANS
 
 if TYPE_CHECKING:
     from detection import SleepWindow
@@ -69,6 +72,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "waso_min": "wake after sleep onset, min",
     "hours_day": "time recorded while awake and up (outside every sleep period), h",
     "n_day_bursts": "jerk-shaped bursts while awake and up (not counted as jerks)",
+    "hours_still": "time a sensor wrote nothing because it lay still (idle sleep mode), h",
     **MARK_COLUMNS,
 }
 
@@ -129,7 +133,7 @@ def jerk_groups(events: pd.DataFrame, kind: str = "jerk") -> pd.DataFrame:
 
 def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
                     marks: pd.DataFrame | None = None,
-                    hours_day: float = float("nan")) -> dict[str, float]:
+                    hours_day: float = float("nan"), hours_still: float = 0.0) -> dict[str, float]:
     """The nightly summary (see :data:`SUMMARY_COLUMNS` for names and units).
 
     Parameters
@@ -145,6 +149,8 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
     hours_day : float, optional
         Time with data outside every sleep period, h (``NightResult.day_s / 3600``;
         NaN when not known).
+    hours_still : float, optional
+        Time a sensor wrote nothing because it lay still, h (:func:`hours_still`).
     """
     s = sleep_dict(sleep)
     j = jerk_groups(events)
@@ -174,13 +180,15 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
         "waso_min": waso_s / 60,
         "hours_day": float(hours_day),
         "n_day_bursts": int((jerk_groups(events, "wake-burst")["phase"] == "day").sum()),
+        "hours_still": float(hours_still),
         **compare_marks(j, marks if marks is not None else pd.DataFrame({"start": []})),
     }
     return out
 
 
 def hours_recorded(recordings: Any) -> float:
-    """Hours covered by samples of at least one sensor (gaps removed), h.
+    """Hours covered by samples of at least one sensor (gaps removed, but for those the
+    device said it lay still in: :data:`sensing.recording.STILL_SPANS`), h.
 
     Parameters
     ----------
@@ -190,10 +198,27 @@ def hours_recorded(recordings: Any) -> float:
     for r in recordings:
         t0, t1 = int(r.time_ns[0]), int(r.time_ns[-1])
         cuts = [t0, *np.asarray(r.gaps, np.int64).ravel().tolist(), t1]
-        spans += list(zip(cuts[0::2], cuts[1::2], strict=True))
-    spans.sort()
+        spans += list(zip(cuts[0::2], cuts[1::2], strict=True)) + _still(r)
+    return _union_h(spans)
+
+
+def hours_still(recordings: Any) -> float:
+    """Hours in which a sensor wrote nothing because it lay still (an ActiGraph's idle
+    sleep mode, :data:`sensing.recording.STILL_SPANS`), h: a jerk out of stillness is
+    over before such a sensor writes again."""
+    return _union_h([s for r in recordings for s in _still(r)])
+
+
+def _still(r: Any) -> list[tuple[int, int]]:
+    """The spans ``r`` says it lay still in, within its samples' time, ns."""
+    t0, t1 = int(r.time_ns[0]), int(r.time_ns[-1])
+    return [(max(int(a), t0), min(int(b), t1)) for a, b in r.meta.get(STILL_SPANS, []) if b > t0 and a < t1]
+
+
+def _union_h(spans: list[tuple[int, int]]) -> float:
+    """Length of the union of ``[a, b]`` spans in ns, h."""
     total, end = 0, None
-    for a, b in spans:  # union of intervals; a handful per sensor
+    for a, b in sorted(spans):  # a handful per sensor
         if end is None or a > end:
             total += b - a
             end = b

@@ -262,6 +262,15 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 f"({day_h[with_day].sum():.1f} h awake and up in all): only sleep starts are "
                 f"counted, so {plural(bursts, 'jerk-shaped burst')} while up (everyday "
                 "movement) stayed out of these counts.")
+        still = rec["hours_still"].fillna(0) > 0 if "hours_still" in rec else pd.Series(False, rec.index)
+        if still.any():
+            one = int(still.sum()) == 1
+            summary.append(
+                f"On {plural(int(still.sum()), 'night')} a sensor was in idle sleep mode (it "
+                "writes nothing while it lies still and looks for movement once a second): a "
+                "jerk out of stillness is over before it writes again, so "
+                f"{'its count misses' if one else 'the counts of those nights miss'} most sleep "
+                "starts. Turn idle sleep mode off to record jerks.")
         placed = activity[activity["night"].isin(rec.index)].groupby("night")["location"].unique()
         weak = {n: w for n, w in ((n, weak_placements(list(locs))) for n, locs in placed.items()) if w}
         if weak:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import night_of
-from analysis.nights import StoredNight, empty_marks, hours_recorded, summarise_night
+from analysis.nights import StoredNight, empty_marks, hours_recorded, hours_still, summarise_night
 from sensing.errors import FormatError, HypnicError
 from sensing.private import write_private
 from sensing.recording import Recording
@@ -223,7 +223,7 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
             m = all_marks["start"]
             part_marks = all_marks[(m >= pd.Timestamp(lo, tz="UTC")) & (m < pd.Timestamp(hi, tz="UTC"))]
         summary = summarise_night(part.events, part.sleep, hours_recorded(recs), part_marks,
-                                  hours_day=part.day_s / 3600)
+                                  hours_day=part.day_s / 3600, hours_still=hours_still(recs))
         first_ns = (part.sleep.onset.value if part.sleep.onset is not None
                     else min(int(r.time_ns[0]) for r in recs))
         night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)

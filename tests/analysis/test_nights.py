@@ -12,6 +12,7 @@ from analysis.diary import DiaryEntry, add_entries, connect
 from analysis.nights import (
     StoredNight,
     hours_recorded,
+    hours_still,
     jerk_groups,
     load_events,
     load_nights,
@@ -20,7 +21,7 @@ from analysis.nights import (
     summarise_night,
 )
 from detection import SleepWindow
-from sensing.recording import Recording
+from sensing.recording import STILL_SPANS, Recording
 from simulation import NightConfig, simulate_night
 
 ONSET = pd.Timestamp("2026-01-05T23:00:00Z")
@@ -99,6 +100,19 @@ def test_hours_recorded_removes_gaps_and_overlaps():
     b = Recording(t0 + np.arange(360_000, dtype=np.int64) * step, np.zeros((360_000, 3), np.float32),
                   100.0, "ankle-left")
     assert hours_recorded([a, b]) == pytest.approx(1.0, abs=1e-4)
+    assert hours_still([a, b]) == 0
+
+
+def test_time_a_sensor_lay_still_in_idle_sleep_is_recorded_time():
+    """An ActiGraph in idle sleep mode writes nothing while still: that time is recorded
+    (the exposure of the diary's rates), and is counted apart, within the samples' time."""
+    t0 = 1_700_000_000_000_000_000
+    t = t0 + np.arange(360_000, dtype=np.int64) * 10_000_000  # 1 h at 100 Hz
+    t = np.concatenate([t[:100_000], t[136_000:]])  # 6 min not written
+    spans = np.array([[t[99_999] + 10_000_000, t[100_000]], [t0 - 10**12, t0 - 10**11]])  # one before
+    a = Recording(t, np.zeros((len(t), 3), np.float32), 100.0, "wrist-left", meta={STILL_SPANS: spans})
+    assert hours_recorded([a]) == pytest.approx(1.0, abs=1e-4)
+    assert hours_still([a]) == pytest.approx(6 / 60, abs=1e-4)
 
 
 def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):

@@ -99,6 +99,30 @@ def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
             "counted, so 2 jerk-shaped bursts while up") in summary(1.5)
 
 
+def test_the_report_says_when_a_sensor_was_in_idle_sleep_mode(one_night, tmp_path):
+    """A night whose sensor wrote nothing while still (``hours_still``) misses most sleep
+    starts; one stored before the column existed says nothing."""
+    from analysis.nights import store_night
+
+    night = one_night[2]
+
+    def summary(**extra: float) -> str:
+        stored = dataclasses.replace(night, summary={k: v for k, v in {**night.summary, **extra}.items()
+                                                     if k != "hours_still" or extra})
+        name = "-".join(f"{k}{v}" for k, v in extra.items()) or "old"
+        with connect(tmp_path / f"{name}.sqlite") as con:
+            store_night(con, stored)
+            out, _, _ = build_report(con, tmp_path / f"out-{name}")
+        text = out.read_text(encoding="utf-8")
+        return text[text.index('id="summary"'):text.index('id="overview"')]
+
+    assert ("On 1 night a sensor was in idle sleep mode (it writes nothing while it lies still "
+            "and looks for movement once a second): a jerk out of stillness is over before it "
+            "writes again, so its count misses most sleep starts.") in summary(hours_still=5.5)
+    assert "idle sleep" not in summary(hours_still=0.0)
+    assert "idle sleep" not in summary()
+
+
 def test_the_report_says_when_every_sensor_of_a_night_was_where_few_jerks_show(one_night, tmp_path):
     """A night whose sensors were all on the thigh or upper arm: its count is a lower
     bound (``detection.scoring.PLACEMENT_RECALL``); a wrist among them is enough."""
