@@ -49,7 +49,6 @@ import pandas as pd
 
 from analysis.agreement import MARK_COLUMNS, compare_marks
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
-from sensing.recording import STILL_SPANS
 
 if TYPE_CHECKING:
     from detection import SleepWindow
@@ -188,7 +187,7 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
 
 def hours_recorded(recordings: Any) -> float:
     """Hours covered by samples of at least one sensor (gaps removed, but for those the
-    device said it lay still in: :data:`sensing.recording.STILL_SPANS`), h.
+    device said it lay still in: :attr:`sensing.recording.Recording.still_spans`), h.
 
     Parameters
     ----------
@@ -198,21 +197,15 @@ def hours_recorded(recordings: Any) -> float:
     for r in recordings:
         t0, t1 = int(r.time_ns[0]), int(r.time_ns[-1])
         cuts = [t0, *np.asarray(r.gaps, np.int64).ravel().tolist(), t1]
-        spans += list(zip(cuts[0::2], cuts[1::2], strict=True)) + _still(r)
+        spans += list(zip(cuts[0::2], cuts[1::2], strict=True)) + [tuple(x) for x in r.still_spans.tolist()]
     return _union_h(spans)
 
 
 def hours_still(recordings: Any) -> float:
     """Hours in which a sensor wrote nothing because it lay still (an ActiGraph's idle
-    sleep mode, :data:`sensing.recording.STILL_SPANS`), h: a jerk out of stillness is
+    sleep mode, :attr:`sensing.recording.Recording.still_spans`), h: a jerk out of stillness is
     over before such a sensor writes again."""
-    return _union_h([s for r in recordings for s in _still(r)])
-
-
-def _still(r: Any) -> list[tuple[int, int]]:
-    """The spans ``r`` says it lay still in, within its samples' time, ns."""
-    t0, t1 = int(r.time_ns[0]), int(r.time_ns[-1])
-    return [(max(int(a), t0), min(int(b), t1)) for a, b in r.meta.get(STILL_SPANS, []) if b > t0 and a < t1]
+    return _union_h([tuple(s) for r in recordings for s in r.still_spans.tolist()])
 
 
 def _union_h(spans: list[tuple[int, int]]) -> float:

@@ -39,7 +39,7 @@ from detection.sleep import (
 )
 from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of
 from sensing.errors import InvalidRecordingError
-from sensing.recording import GAP_FACTOR, STILL_SPANS, Recording
+from sensing.recording import GAP_FACTOR, Recording
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +395,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     ep_ns = int(round(cfg.epoch_s * 1e9))
     spans = [(int(r.time_ns[a]), int(r.time_ns[b - 1])) for _, r in pairs
              for a, b in segments(r.time_ns, r.fs)]
-    spans += [(int(a), int(b)) for _, r in pairs for a, b in r.meta.get(STILL_SPANS, [])]  # known still
+    spans += [(int(a), int(b)) for _, r in pairs for a, b in r.still_spans]  # known still
     runs = epoch_runs(spans, cfg.epoch_s, cfg.epoch_join_gap_s)
     masks = [_masked(r, per_sensor[key], cfg) for key, r in pairs]
     moves = pd.concat([per_sensor[key] for key, _ in pairs])
@@ -414,8 +414,8 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
             angle, enmo, g, sd, mo = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
                                                     e0 * ep_ns, n_ep, cfg.epoch_s)
-            if STILL_SPANS in r.meta:
-                angle, enmo, g, sd, mo = still_filled(r.meta[STILL_SPANS], e0, n_ep, ep_ns,
+            if len(r.still_spans):
+                angle, enmo, g, sd, mo = still_filled(r.still_spans, e0, n_ep, ep_ns,
                                                       angle, enmo, g, sd, mo)
             changes.append(np.abs(np.diff(angle, prepend=np.nan)))
             enmos.append(enmo)
@@ -471,11 +471,10 @@ def still_filled(spans: np.ndarray, e0: int, n_ep: int, ep_ns: int, angle: np.nd
                  gravity: np.ndarray, spread: np.ndarray, motion: np.ndarray) -> tuple[np.ndarray, ...]:
     """:func:`detection.sleep.epoch_activity` of epochs ``e0 ..`` with the empty ones that
     a span the device lay still overlaps (``spans``: (k, 2) ns,
-    :data:`sensing.recording.STILL_SPANS`) read as still: the angle and gravity of the
-    epoch before, no movement, as GGIR and ActiLife fill an ActiGraph's idle sleep with
-    its last sample. Without this a device that writes only while it moves shows its
+    :attr:`sensing.recording.Recording.still_spans`) read as still: the angle and gravity
+    of the epoch before, no movement, as GGIR and ActiLife fill an ActiGraph's idle sleep
+    with its last sample. Without this a device that writes only while it moves shows its
     sleep as a few epochs of movement, and no sleep is found."""
-    spans = np.asarray(spans, np.int64).reshape(-1, 2)
     still = np.isnan(angle) & _overlapped(spans[:, 0], spans[:, 1], e0, n_ep, ep_ns)
     src = np.maximum.accumulate(np.where(still, 0, np.arange(n_ep)))  # the last epoch with data
     quiet = [np.where(still, 0.0, x) for x in (enmo, spread, motion)]

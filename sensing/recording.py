@@ -215,6 +215,16 @@ class Recording:
         """Body part the sensor sits on (see :data:`sensing.body.LOCATIONS`)."""
         return LOCATIONS[self.location]
 
+    @property
+    def still_spans(self) -> np.ndarray:
+        """The spans the device said it lay still and wrote nothing in (``meta``
+        :data:`STILL_SPANS`), within the samples' time: int64 (k, 2), ns."""
+        spans = np.asarray(self.meta.get(STILL_SPANS, np.zeros((0, 2))), np.int64).reshape(-1, 2)
+        if not len(self.time_ns):
+            return spans[:0]
+        t0, t1 = int(self.time_ns[0]), int(self.time_ns[-1])
+        return np.clip(spans[(spans[:, 1] > t0) & (spans[:, 0] < t1)], t0, t1)
+
     def slice_time(self, start_ns: int, end_ns: int) -> Recording:
         """Samples with ``start_ns <= time_ns < end_ns``, as a new Recording."""
         i0, i1 = np.searchsorted(self.time_ns, [start_ns, end_ns])

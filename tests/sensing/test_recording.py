@@ -89,3 +89,17 @@ def test_slice_time_keeps_overlapping_gaps():
     s = r.slice_time(t[50], t[150])
     assert len(s) == 100 and len(s.gaps) == 1
     assert len(r.slice_time(t[0], t[10]).gaps) == 0
+
+
+def test_still_spans_are_those_within_the_samples_time():
+    """A slice keeps its device's still spans within its own time only (a slice of an
+    afternoon must not take the night's stillness for its own)."""
+    from sensing.recording import STILL_SPANS
+
+    t = 1_700_000_000_000_000_000 + np.arange(100, dtype=np.int64) * 10**9
+    spans = np.array([[t[0] - 5 * 10**9, t[3]], [t[10], t[20]], [t[99] - 10**9, t[99] + 10**12],
+                      [t[99] + 10**9, t[99] + 10**12]])
+    rec = Recording(t, np.zeros((100, 3)), 1.0, meta={STILL_SPANS: spans})
+    assert rec.still_spans.tolist() == [[t[0], t[3]], [t[10], t[20]], [t[99] - 10**9, t[99]]]
+    assert rec.slice_time(int(t[30]), int(t[90])).still_spans.tolist() == []
+    assert Recording(t, np.zeros((100, 3)), 1.0).still_spans.shape == (0, 2)
