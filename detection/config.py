@@ -54,7 +54,7 @@ class DetectionConfig:
         against 0.3-3 g on the limbs (``docs/detection.md``).
     resolution_g : float
         The sensor's resolution (one step of its values), g; 0 (the default) estimates it
-        from the samples (:func:`detection.candidates.resolution_g`). Set it for live
+        from the samples (:func:`sensing.recording.resolution_g`). Set it for live
         detection of a coarse (8-10 bit) sensor, so streaming uses the floors batch
         detection finds.
     resolution_factor : float

@@ -19,7 +19,6 @@ from detection.candidates import (
     for_resolution,
     held_s,
     lost_on_radio,
-    resolution_g,
     scan,
 )
 from detection.config import DetectionConfig
@@ -39,7 +38,7 @@ from detection.sleep import (
 )
 from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of
 from sensing.errors import InvalidRecordingError
-from sensing.recording import GAP_FACTOR, Recording
+from sensing.recording import GAP_FACTOR, Recording, resolution_g
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +385,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     Epochs are built per run of data (:func:`detection.sleep.epoch_runs`), so memory and
     time follow the samples whatever the timestamps span; the HDCZA threshold is one for
     the whole recording, floored at half a step of the coarsest sensor's resolution
-    (:func:`detection.candidates.resolution_g`, at 1 g); one night a day over all runs
+    (:func:`sensing.recording.resolution_g`, at 1 g); one night a day over all runs
     (:func:`detection.sleep.one_night_a_day`).
     """
     pairs = [(key, r) for key, r in zip(per_sensor, recs, strict=True) if len(r)]

@@ -269,7 +269,7 @@ def busy_epochs(motion_mg: np.ndarray, quiet_mg: float, step_g: float, cfg: Dete
         The sensor's motion when still: the 10th percentile of ``motion_mg`` over the
         recording, mg (its noise, or the breathing a chest strap feels).
     step_g : float
-        The sensor's resolution, g (:func:`detection.candidates.resolution_g`).
+        The sensor's resolution, g (:func:`sensing.recording.resolution_g`).
     cfg : DetectionConfig
 
     Returns

@@ -122,6 +122,36 @@ def infer_fs(time_ns: np.ndarray) -> float:
     return float(f"{1e9 / step:.3g}")
 
 
+#: Fewest distinct values an axis needs for its steps to tell the resolution.
+MIN_DISTINCT = 32
+
+
+def resolution_g(acc: np.ndarray, max_samples: int = 50_000) -> float:
+    """The sensor's resolution: one step between its possible values, g.
+
+    The median spacing of neighbouring distinct values of the axis with the finest steps
+    (on at most ``max_samples`` evenly spread samples): one least significant bit for a
+    quantised sensor (0.03 g for an 8-bit sensor at +-4 g), negligible for a fine one
+    (0.24 mg for 16 bit at +-8 g). Without noise to dither it, a coarse step makes a still
+    limb's signal jump by that much.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> acc = np.round(rng.normal(0, 1.0, (1000, 3)) / 0.03) * 0.03  # 8 bit at +-4 g
+    >>> round(resolution_g(acc), 3)
+    0.03
+    """
+    if len(acc) < 2:
+        return 0.0
+    sub = acc[:: max(1, len(acc) // max_samples)]
+    values = [np.unique(sub[:, k]) for k in range(3)]
+    # an axis with few distinct values (a synthetic or a still constant signal) says nothing
+    steps = [float(np.median(np.diff(u))) for u in values if len(u) >= MIN_DISTINCT]
+    return min(steps) if steps else 0.0
+
+
 @dataclass(frozen=True, eq=False)
 class Recording:
     """One sensor's samples. See the module docstring for the format and units.

@@ -12,6 +12,10 @@ Policy (documented in docs/file-formats.md):
 * **Duplicates** — a sample repeated with the same time and the same values is dropped
   (``duplicate``). The same time with different values cannot be resolved and raises
   :class:`~sensing.errors.InvalidRecordingError`.
+* **Held samples** — one sample repeated exactly for :data:`HELD_MIN_S` or more on a
+  fine sensor is an ActiGraph's idle sleep filled in on export: the repeats are left
+  out (gaps) and their spans are ``meta[STILL_SPANS]``, as the native file's
+  (:func:`unheld`; warns :class:`~sensing.readers.IdleSleepWarning`).
 * **Gaps** — steps longer than 2 nominal periods stay gaps (``Recording.gaps``);
   samples are never invented. Reported as ``gap``, but for those a device's idle sleep
   explains (``meta[STILL_SPANS]``, :func:`still_through`).
@@ -37,10 +41,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import warnings
 
 import numpy as np
 
 from sensing.errors import FormatError, InvalidRecordingError
+from sensing.readers._common import IdleSleepWarning
 from sensing.readers.identify import clip
 from sensing.recording import (
     GAP_FACTOR,
@@ -51,6 +57,7 @@ from sensing.recording import (
     infer_fs,
     median,
     norms,
+    resolution_g,
     steps_where,
 )
 from sensing.recording import G as G_IN_MS2
@@ -79,6 +86,14 @@ EARLIEST_NS = 946_684_800 * 10**9
 MAX_SPAN_DAYS = 100
 #: A gap at least this long (s) is logged as a warning, not only listed in the issues.
 LOG_GAP_S = 60.0
+#: One sample repeated exactly for this long (s) on a sensor whose noise dithers its
+#: steps is not samples but a device's idle sleep filled in with its last sample (as
+#: ActiLife's RAW CSV export and pygt3x do): real 12-bit devices repeat a sample for at
+#: most 0.2 s, lying on a table too (the files of tests/data/real).
+HELD_MIN_S = 5.0
+#: ... on a sensor whose steps are at most this, g (one lying still with coarser steps
+#: repeats its value for real: an 8-bit wrist logger for minutes).
+HELD_MAX_STEP_G = 0.01
 
 
 def check_times(t_ns: np.ndarray, name: str) -> None:
@@ -167,6 +182,29 @@ def still_through(gaps: np.ndarray, still: np.ndarray | None) -> np.ndarray:
     return (still[j, 0] <= gaps[:, 0] + slack) & (still[j, 1] >= gaps[:, 1] - slack)
 
 
+def unheld(t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``t``, ``a`` without the repeats of each sample held :data:`HELD_MIN_S` or more on a
+    sensor of steps up to :data:`HELD_MAX_STEP_G` (the first of each run, a real sample,
+    stays), and the spans they filled: int64 (k, 2), from the first repeat to the next
+    new sample, ns (:data:`sensing.recording.STILL_SPANS`)."""
+    none = np.zeros((0, 2), np.int64)
+    if not 0 < resolution_g(a) <= HELD_MAX_STEP_G:
+        return t, a, none
+    same = (a[1:, 0] == a[:-1, 0]) & (a[1:, 1] == a[:-1, 1]) & (a[1:, 2] == a[:-1, 2])
+    edges = np.flatnonzero(np.diff(np.r_[False, same, False]))
+    s, e = edges[0::2], edges[1::2]  # samples s .. e are one sample held
+    long = t[e] - t[s] >= HELD_MIN_S * 1e9
+    s, e = s[long], e[long]
+    if not len(s):
+        return t, a, none
+    drop = np.zeros(len(t) + 1, np.int32)
+    np.add.at(drop, s + 1, 1)
+    np.add.at(drop, e + 1, -1)
+    keep = np.cumsum(drop[:-1]) == 0
+    spans = np.stack([t[s + 1], t[np.minimum(e + 1, len(t) - 1)]], axis=1)
+    return t[keep], a[keep], spans
+
+
 def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: float | None,
                      location: str, device: str, meta: dict | None = None,
                      max_reorder_s: float = 1.0, issues: list[dict] | None = None) -> list[Recording]:
@@ -207,6 +245,17 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")
     check_samples(t, a, name)
+    t, a, held = unheld(t, a)
+    if len(held):
+        warnings.warn(f"{name}: {len(held)} spell{'s' * (len(held) != 1)} of one sample repeated "
+                      f"for {HELD_MIN_S:g} s or more ({np.sum(np.diff(held, axis=1)) / 3.6e12:.1f} h), "
+                      "an ActiGraph's idle sleep filled in on export: read as the device lying "
+                      "still, its samples left out. It looks for movement once a second, so a jerk "
+                      "out of stillness is over before it writes again and few sleep starts can be "
+                      "counted; turn idle sleep mode off (ActiLife) to record jerks",
+                      IdleSleepWarning, stacklevel=3)
+        known = np.asarray((meta or {}).get(STILL_SPANS, np.zeros((0, 2))), np.int64).reshape(-1, 2)
+        meta = {**(meta or {}), STILL_SPANS: np.sort(np.r_[known, held], axis=0)}
     if fs:
         measured = infer_fs(np.sort(t[: 100_000]))
         if abs(measured / fs - 1) > RATE_TOLERANCE:

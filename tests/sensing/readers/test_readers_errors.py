@@ -303,3 +303,34 @@ def test_decimal_comma_file_with_comma_in_the_times(tmp_path):
     rec, = read(_csv(tmp_path / "eu.csv", lines, header="time;x;y;z"))
     np.testing.assert_array_equal(rec.time_ns, t)
     np.testing.assert_allclose(rec.acc[0], [0.1, 0.2, 0.95], rtol=1e-6)
+
+
+def test_a_sample_held_for_seconds_is_an_exported_idle_sleep_not_samples():
+    """ActiLife's RAW CSV export and pygt3x fill an ActiGraph's idle sleep with its last
+    sample. A fine sensor's noise never repeats a sample 5 s (real 12-bit devices: at
+    most 0.23 s), so such a run is read as the device lying still: the repeats are left
+    out, their span is a still span, and reading warns; a coarse sensor that reads one
+    value for minutes while still keeps its samples."""
+    from sensing.readers import IdleSleepWarning
+    from sensing.readers.timecheck import build_recordings
+    from sensing.recording import STILL_SPANS
+
+    fs, n = 30.0, 3000
+    t = START_NS + (np.arange(n) * 1e9 / fs).astype(np.int64)
+    rng = np.random.default_rng(1)
+    moving = rng.normal([0, 0, 1], 0.004, (n, 3)) + 0.3 * np.sin(np.arange(n) / fs)[:, None]
+    acc = (np.round(moving * 256) / 256).astype(np.float32)  # 12 bit
+    acc[1000:1600] = acc[999]  # held 20 s: idle sleep filled in
+    acc[2000:2060] = acc[1999]  # held 2 s: not recognised (a spell under 5 s)
+    with pytest.warns(IdleSleepWarning, match=r"x: 1 spell of one sample repeated for 5 s or more "
+                      r"\(0\.0 h\).* turn idle sleep mode off"):
+        rec, = build_recordings(t, acc, name="x", fs=fs, location="wrist-left", device="d")
+    assert len(rec) == n - 600 and rec.time_ns[999] == t[999] and rec.time_ns[1000] == t[1600]
+    assert rec.meta[STILL_SPANS].tolist() == [[t[1000], t[1600]]]
+    assert rec.gaps.tolist() == [[t[999], t[1600]]]
+    assert rec.meta["time_issues"] == []  # the gap is explained
+    coarse = np.round(acc / 0.0313) * 0.0313  # 8 bit at +-4 g: reads one value while still
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rec, = build_recordings(t, coarse, name="x", fs=fs, location="wrist-left", device="d")
+    assert len(rec) == n and STILL_SPANS not in rec.meta
