@@ -36,7 +36,7 @@ def convert(
     from hypnic.commands._progress import Reading, bars
     from sensing import generic
     from sensing.errors import HypnicError
-    from sensing.readers import read
+    from sensing.readers import IdleSleepWarning, read
     from sensing.timezones import zone
 
     name = out.name.lower()
@@ -62,6 +62,11 @@ def convert(
                 generic.write_parquet(rec, target)
             else:
                 generic.write_csv(rec, target)
+                if len(rec.still_spans):
+                    warnings.warn(f"{target.name} cannot keep the {plural(len(rec.still_spans), 'spell')} "
+                                  "the device lay still in idle sleep mode: read back, its sleep is "
+                                  "found from the samples alone, often not at all; write .parquet "
+                                  "to keep them", IdleSleepWarning, stacklevel=1)
     for w in caught:  # after the progress display is gone
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for rec, target in zip(recs, targets, strict=True):

@@ -50,3 +50,17 @@ def test_warnings_and_logged_problems_share_one_style(tmp_path):
     lines = res.stderr.strip().splitlines()
     assert len(lines) >= 2 and all(line.startswith("hypnic: warning: ") for line in lines), lines
     assert any("cut short" in line for line in lines) and any("no gravity" in line for line in lines)
+
+
+def test_converting_an_idle_sleep_actigraph_to_csv_says_what_is_lost(tmp_path, capsys):
+    """The generic CSV has no place for the spells an ActiGraph lay still in idle sleep
+    mode; Parquet keeps them, and says nothing."""
+    src = DATA.parent / "real" / "ggir" / "actigraph_testfile.gt3x"  # 23 idle spells
+    assert main(["convert", str(src), "--out", str(tmp_path / "a.csv")]) == 0
+    err = capsys.readouterr().err
+    assert ("hypnic: warning: a.csv cannot keep the 23 spells the device lay still in idle sleep "
+            "mode: read back, its sleep is found from the samples alone, often not at all; write "
+            ".parquet to keep them") in err
+    assert main(["convert", str(src), "--out", str(tmp_path / "a.parquet")]) == 0
+    assert "cannot keep" not in capsys.readouterr().err
+    assert len(read(tmp_path / "a.parquet")[0].still_spans) == 23
