@@ -53,7 +53,9 @@ SHARE`` loses that share of each sensor's radio packets (``--packet-samples`` sa
 each, 28 by default) at random, as a live link does: the jerks in lost packets count as
 missed. ``--idle-sleep G`` writes every sensor as an ActiGraph in idle sleep mode does:
 nothing after 10 s without a sample G or more from its 1 s mean, in whole seconds, with
-the spans it wrote nothing in ``meta["still_spans_ns"]``.
+the spans it wrote nothing in ``meta["still_spans_ns"]``; with ``--exported``, each
+spell filled with the last sample as ActiLife's RAW CSV export gives it, read back
+through the time checks a file goes through.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -63,7 +65,7 @@ default.
 
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
-                                     [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G]
+                                     [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G [--exported]]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -77,6 +79,7 @@ import hashlib
 import json
 import pickle
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields, replace
 from pathlib import Path
@@ -88,6 +91,7 @@ from scipy.ndimage import uniform_filter1d
 from detection import DetectionConfig, detect_night, score_events
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
+from sensing.readers.timecheck import build_recordings
 from sensing.recording import STILL_SPANS, Recording
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
@@ -303,16 +307,30 @@ def idle_sleep(rec: Recording, move_g: float, still_s: float = 10.0) -> Recordin
                      meta={**rec.meta, STILL_SPANS: spans})
 
 
+def idle_export(rec: Recording, move_g: float) -> list[Recording]:
+    """``rec`` in idle sleep mode (:func:`idle_sleep`) as ActiLife's RAW CSV export and
+    pygt3x give it, each spell filled with the last sample, read back through the time
+    checks every file goes through (``sensing.readers.timecheck``)."""
+    kept = np.isin(rec.time_ns, idle_sleep(rec, move_g).time_ns)
+    last = np.maximum.accumulate(np.where(kept, np.arange(len(rec)), 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the held samples' warning, once a night
+        return build_recordings(rec.time_ns, rec.acc[last], name=rec.device, fs=rec.fs,
+                                location=rec.location, device=rec.device)
+
+
 def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
-                        tuple[float, int] | None, float | None]) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle = args
+                        tuple[float, int] | None, float | None, bool]) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
     recs = list(night.recordings.values())
     if loss:  # the same packets lost on every run of a night
         recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
-    if idle:
+    if idle and export:
+        recs = [part for r in recs for part in idle_export(r, idle)]
+    elif idle:
         recs = [idle_sleep(r, idle) for r in recs]
     t = time.perf_counter()
     result = detect_night(recs, replace(DetectionConfig(), **overrides))
@@ -435,6 +453,9 @@ def main() -> None:
     ap.add_argument("--idle-sleep", type=float, default=0.0, metavar="G",
                     help="write as an ActiGraph in idle sleep mode: nothing after 10 s without "
                          "a sample G from its 1 s mean")
+    ap.add_argument("--exported", action="store_true",
+                    help="with --idle-sleep: each spell filled with the last sample, as "
+                         "ActiLife's RAW CSV export gives it, read back as a file")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -454,8 +475,10 @@ def main() -> None:
     if not 0 <= args.packet_loss < 1 or args.packet_samples < 1:
         ap.error("--packet-loss is a share from 0 to under 1, --packet-samples at least 1")
     loss = (args.packet_loss, args.packet_samples) if args.packet_loss else None
+    if args.exported and not args.idle_sleep:
+        ap.error("--exported is for --idle-sleep G")
     tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss,
-              args.idle_sleep or None)
+              args.idle_sleep or None, args.exported)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -473,6 +496,7 @@ def main() -> None:
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
                           location=args.location, packet_loss=loss, idle_sleep_g=args.idle_sleep or None,
+                          idle_sleep_exported=args.exported,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

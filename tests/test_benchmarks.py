@@ -302,3 +302,21 @@ def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
         assert abs((s.wake - night.sleep["wake"]).total_seconds()) <= 5 * 60
         bare = Recording(idle.time_ns, idle.acc, idle.fs, idle.location)
         assert STILL_SPANS not in bare.meta and detect_night(bare).sleep.onset is None
+
+
+def test_an_exported_idle_night_is_read_back_as_the_device_file(accuracy):
+    """``--idle-sleep G --exported``: each spell filled with the last sample, as ActiLife
+    exports it, and read back through the time checks, gives the spells back."""
+    from sensing.recording import Recording
+
+    fs = 25.0
+    n = int(60 * fs)
+    t = 1_767_650_000_000_000_000 + np.arange(n) * 40_000_000
+    rng = np.random.default_rng(0)
+    slow = 0.5 * np.arange(n) / n  # a slow drift, not movement, that shows the 12-bit steps
+    acc = np.round((rng.normal([0, 0, 1], 0.004, (n, 3)) + slow[:, None]) * 256) / 256
+    acc[int(30.5 * fs), 0] += 0.5  # one movement, half way through second 30
+    rec = Recording(t, acc.astype(np.float32), fs, "wrist-left")
+    [back] = accuracy.idle_export(rec, 0.05)
+    assert back.still_spans.tolist() == [[t[0] + 11 * 10**9, t[0] + 31 * 10**9]]
+    assert np.array_equal(back.time_ns, accuracy.idle_sleep(rec, 0.05).time_ns)
