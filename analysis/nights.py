@@ -9,7 +9,8 @@ Nightly summary columns (:data:`SUMMARY_COLUMNS`):
 =============================  ==========================================================
 column                         meaning (unit)
 =============================  ==========================================================
-``hours_recorded``             time with samples from at least one sensor, h (the exposure)
+``hours_recorded``             time with samples from at least one sensor worn, h (the
+                               exposure)
 ``hours_asleep``               sleep onset to final wake minus awakenings, h
 ``n_jerks``                    jerks (multi-sensor groups count once)
 ``rate_per_h_sleep``           n_jerks / hours_asleep, 1/h
@@ -26,6 +27,8 @@ column                         meaning (unit)
                                never counted as jerks; shown apart), count
 ``hours_still``                time a sensor wrote nothing because it lay still (an
                                ActiGraph's idle sleep mode: its jerks are mostly lost), h
+``hours_off``                  time no sensor was worn (lying motionless off the body,
+                               left out of the sleep analysis and of ``hours_recorded``), h
 ``n_marks``                    the sleeper's felt-it marks (taps, keys, ``hypnic mark``)
 ``n_marks_detected``           marks with a detected jerk within 15 s (NaN: no marks)
 ``n_marks_missed``             marks with no detected jerk near them
@@ -57,7 +60,7 @@ log = logging.getLogger(__name__)
 
 
 SUMMARY_COLUMNS: dict[str, str] = {
-    "hours_recorded": "time with samples from at least one sensor, h",
+    "hours_recorded": "time with samples from at least one sensor worn, h",
     "hours_asleep": "sleep onset to final wake minus awakenings, h",
     "n_jerks": "jerks (a multi-sensor group counts once)",
     "rate_per_h_sleep": "jerks per hour asleep, 1/h",
@@ -72,6 +75,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "hours_day": "time recorded while awake and up (outside every sleep period), h",
     "n_day_bursts": "jerk-shaped bursts while awake and up (not counted as jerks)",
     "hours_still": "time a sensor wrote nothing because it lay still (idle sleep mode), h",
+    "hours_off": "time no sensor was worn (lying motionless off the body), h",
     **MARK_COLUMNS,
 }
 
@@ -132,7 +136,8 @@ def jerk_groups(events: pd.DataFrame, kind: str = "jerk") -> pd.DataFrame:
 
 def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
                     marks: pd.DataFrame | None = None,
-                    hours_day: float = float("nan"), hours_still: float = 0.0) -> dict[str, float]:
+                    hours_day: float = float("nan"), hours_still: float = 0.0,
+                    hours_off: float = 0.0) -> dict[str, float]:
     """The nightly summary (see :data:`SUMMARY_COLUMNS` for names and units).
 
     Parameters
@@ -142,7 +147,7 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
     sleep : SleepWindow or dict
         The night's sleep window (``lights_out``, ``onset``, ``wake``, ``awakenings``).
     hours_recorded : float
-        Time covered by samples, h.
+        Time covered by samples of a sensor worn, h.
     marks : DataFrame, optional
         The sleeper's felt-it marks of the night (``start``, UTC).
     hours_day : float, optional
@@ -150,6 +155,8 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
         NaN when not known).
     hours_still : float, optional
         Time a sensor wrote nothing because it lay still, h (:func:`hours_still`).
+    hours_off : float, optional
+        Time no sensor was worn, h (``NightResult.off_body_s / 3600``).
     """
     s = sleep_dict(sleep)
     j = jerk_groups(events)
@@ -180,6 +187,7 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
         "hours_day": float(hours_day),
         "n_day_bursts": int((jerk_groups(events, "wake-burst")["phase"] == "day").sum()),
         "hours_still": float(hours_still),
+        "hours_off": float(hours_off),
         **compare_marks(j, marks if marks is not None else pd.DataFrame({"start": []})),
     }
     return out

@@ -271,6 +271,12 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 "jerk out of stillness is over before it writes again, so "
                 f"{'its count misses' if one else 'the counts of those nights miss'} most sleep "
                 "starts. Turn idle sleep mode off to record jerks.")
+        off = rec["hours_off"].fillna(0) if "hours_off" in rec else pd.Series(0.0, rec.index)
+        if (off > 0).any():
+            summary.append(
+                f"On {plural(int((off > 0).sum()), 'night')} no sensor was worn for part of the "
+                f"recording ({off.sum():.1f} h in all, lying motionless off the body): that "
+                "time is left out of sleep and of the hours recorded.")
         placed = activity[activity["night"].isin(rec.index)].groupby("night")["location"].unique()
         weak = {n: w for n, w in ((n, weak_placements(list(locs))) for n, locs in placed.items()) if w}
         if weak:

@@ -55,7 +55,9 @@ missed. ``--idle-sleep G`` writes every sensor as an ActiGraph in idle sleep mod
 nothing after 10 s without a sample G or more from its 1 s mean, in whole seconds, with
 the spans it wrote nothing in ``meta["still_spans_ns"]``; with ``--exported``, each
 spell filled with the last sample as ActiLife's RAW CSV export gives it, read back
-through the time checks a file goes through.
+through the time checks a file goes through. ``--nightstand MIN`` takes every sensor
+off the body for MIN minutes before each night's bed time and after its final wake: it
+lies flat on a nightstand, motionless (a logger started before it is put on).
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -66,6 +68,7 @@ default.
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
                                      [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G [--exported]]
+                                     [--nightstand MIN]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -92,7 +95,7 @@ from detection import DetectionConfig, detect_night, score_events
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
 from sensing.readers.timecheck import build_recordings
-from sensing.recording import STILL_SPANS, Recording
+from sensing.recording import STILL_SPANS, Recording, resolution_g
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
@@ -319,15 +322,45 @@ def idle_export(rec: Recording, move_g: float) -> list[Recording]:
                                 location=rec.location, device=rec.device)
 
 
+def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
+                  rng: np.random.Generator) -> Recording:
+    """``rec`` with its sensor off the body, lying flat on a nightstand (gravity on its z
+    axis, 4 mg of noise, at its rate and resolution), for ``minutes`` before each true
+    night's lights out less 3 min (put on, then to bed) and for ``minutes`` from 10 min
+    after its final wake (taken off): its samples there are replaced, and the recording
+    begins sooner or ends later where it must."""
+    step_ns = int(round(1e9 / rec.fs))
+    spans = [s for p in periods for s in (
+        (p["lights_out"].value - int((minutes + 3) * 60e9), p["lights_out"].value - int(180e9)),
+        (p["wake"].value + int(600e9), p["wake"].value + int((minutes + 10) * 60e9)))]
+    keep = np.ones(len(rec), bool)
+    for a, b in spans:
+        keep[np.searchsorted(rec.time_ns, a):np.searchsorted(rec.time_ns, b)] = False
+    lying = np.concatenate([np.arange(a, b, step_ns, dtype=np.int64) for a, b in spans])
+    flat = np.array([0.02, -0.03, 0.999]) * rng.choice([-1.0, 1.0])
+    table = flat + rng.normal(0.0, 0.004, (len(lying), 3))
+    res = resolution_g(rec.acc)
+    if res > 0:
+        table = np.round(table / res) * res
+    t = np.concatenate([rec.time_ns[keep], lying])
+    order = np.argsort(t, kind="stable")
+    acc = np.vstack([rec.acc[keep], table.astype(rec.acc.dtype)])[order]
+    return Recording(t[order], acc, rec.fs, rec.location, rec.device, meta=dict(rec.meta))
+
+
 def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
-                        tuple[float, int] | None, float | None, bool]) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export = args
+                        tuple[float, int] | None, float | None, bool, float | None]
+            ) -> tuple[str, dict, float, float]:
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export, stand = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
     recs = list(night.recordings.values())
     if loss:  # the same packets lost on every run of a night
         recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
+    if stand:  # the same nightstand on every run of a night
+        recs = [on_nightstand(r, true_nights(night), stand, np.random.default_rng([seed, i, k]))
+                for k, r in enumerate(recs)]
     if idle and export:
         recs = [part for r in recs for part in idle_export(r, idle)]
     elif idle:
@@ -456,6 +489,9 @@ def main() -> None:
     ap.add_argument("--exported", action="store_true",
                     help="with --idle-sleep: each spell filled with the last sample, as "
                          "ActiLife's RAW CSV export gives it, read back as a file")
+    ap.add_argument("--nightstand", type=float, default=0.0, metavar="MIN",
+                    help="the sensors lie off the body on a nightstand for MIN minutes before "
+                         "bed and after getting up")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -475,10 +511,12 @@ def main() -> None:
     if not 0 <= args.packet_loss < 1 or args.packet_samples < 1:
         ap.error("--packet-loss is a share from 0 to under 1, --packet-samples at least 1")
     loss = (args.packet_loss, args.packet_samples) if args.packet_loss else None
+    if args.nightstand < 0:
+        ap.error(f"--nightstand is minutes, 0 or more, got {args.nightstand:g}")
     if args.exported and not args.idle_sleep:
         ap.error("--exported is for --idle-sleep G")
     tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss,
-              args.idle_sleep or None, args.exported)
+              args.idle_sleep or None, args.exported, args.nightstand or None)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -496,7 +534,7 @@ def main() -> None:
         onset_p90_abs_error_min=max((p["onset_p90_abs_error_min"], v) for v, p in per.items()))
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
                           location=args.location, packet_loss=loss, idle_sleep_g=args.idle_sleep or None,
-                          idle_sleep_exported=args.exported,
+                          idle_sleep_exported=args.exported, nightstand_min=args.nightstand or None,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

@@ -148,7 +148,7 @@ def ours_sleep(rec):
     from detection.night import night_sleep, sensor_candidates
 
     cfg = DetectionConfig()
-    periods, _ = night_sleep([rec], {rec.location: sensor_candidates(rec, cfg)}, cfg)
+    periods, _, _ = night_sleep([rec], {rec.location: sensor_candidates(rec, cfg)}, cfg)
     nights = [p for p in periods if p.kind == "night"]
     return max(nights, key=lambda p: p.wake - p.onset) if nights else None  # the main night
 

@@ -79,7 +79,7 @@ def stages(path: str):
         return s | {"per_sensor": {r.location: sensor_candidates(r, cfg) for r in s["recs"]}}
 
     def sleep(s):
-        window, activity = night_sleep(s["recs"], s["per_sensor"], cfg)
+        window, activity, _ = night_sleep(s["recs"], s["per_sensor"], cfg)
         return s | {"sleep": window, "activity": activity}
 
     def summarise(s):

@@ -276,6 +276,31 @@ class DetectionConfig:
     awake_motion_mg : float
         ... and at least this, mg. Default 20: over the 3-6 mg of breathing on a chest
         strap and the 4-15 mg noise of consumer sensors.
+    off_body_edge_s : float
+        A sensor is off the body (lying on a table or a nightstand, not worn) through a
+        motionless stretch at least this long that begins a run of data or ends one
+        (within ``off_body_grace_s``): a logger started on the desk, put on at bedtime,
+        taken off in the morning. Motionless: on every sensor with data, the gravity
+        direction turns less than ``off_body_turn_deg`` from one epoch to the next, the
+        spread of the acceleration (``awake_motion_factor``'s) stays within twice the
+        sensor's quiet level plus 1 mg, and no candidate but an artefact falls in the
+        epoch. Those epochs are left out of the sleep analysis
+        (``detection.sleep.off_body``), s. Default 7200. Real sleepers keep moving: in
+        the 47 real ICHI14 wrist recordings the longest motionless stretch is 25 min, and
+        GGIR's non-wear window is 1 h (van Hees et al. 2011, 2013); but the simulated
+        sleepers of ``benchmarks/accuracy.py`` lie motionless for 1.3 h or more, some
+        awake at a recording's edge, and must keep their sleep (``docs/simulator.md``).
+    off_body_s : float
+        ... and a motionless stretch at least this long anywhere, s. Default 28800 (8 h,
+        a night on the desk): the simulated sleepers lie motionless for up to 6 h. A
+        shorter spell off the body in mid-recording (an evening on the desk) reads as
+        rest.
+    off_body_turn_deg : float
+        See ``off_body_edge_s``, degrees. Default 1: a device at rest turns by its noise
+        (typically 0.15 degrees between the 5 s means of a 15 mg, 25 Hz sensor).
+    off_body_grace_s : float
+        See ``off_body_edge_s``: the handling at the start or end of a recording (setting
+        the device down, picking it up), s. Default 600.
     rest_lead_s : float
         A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
         candidate of any sensor (but the jerk's own tilt, seen on another sensor) starts
@@ -410,6 +435,10 @@ class DetectionConfig:
     upright_max_deg: float = 45.0
     awake_motion_factor: float = 3.0
     awake_motion_mg: float = 20.0
+    off_body_edge_s: float = 7200.0
+    off_body_s: float = 28800.0
+    off_body_turn_deg: float = 1.0
+    off_body_grace_s: float = 600.0
     rest_lead_s: float = 30.0
     restless_window_s: float = 300.0
     restless_min_moves: int = 3

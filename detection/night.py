@@ -29,10 +29,12 @@ from detection.sleep import (
     epoch_activity,
     epoch_runs,
     long_bouts,
+    off_body,
     one_night_a_day,
     rolling_median,
     sleep_periods,
     sleep_threshold,
+    true_runs,
     upright_epochs,
     upright_reference,
 )
@@ -91,6 +93,9 @@ class NightResult:
     markers : DataFrame
         The sleeper's double taps on every sensor (:func:`detection.markers.find_markers`),
         by start.
+    off_body : DataFrame
+        The spans no sensor was worn in (lying still on a table: ``start``, ``end``, UTC;
+        :func:`detection.sleep.off_body`), left out of ``activity`` and the sleep periods.
     """
 
     events: pd.DataFrame
@@ -98,6 +103,7 @@ class NightResult:
     activity: pd.DataFrame
     config: DetectionConfig
     markers: pd.DataFrame = field(default_factory=empty_markers)
+    off_body: pd.DataFrame = field(default_factory=lambda: off_body_frame([]))
 
     @property
     def jerks(self) -> pd.DataFrame:
@@ -112,8 +118,8 @@ class NightResult:
 
     def between(self, start_ns: int, end_ns: int) -> NightResult:
         """The part of the result from ``start_ns`` (inclusive) to ``end_ns`` (exclusive),
-        ns since the epoch UTC: events that start in it, its epochs and the sleep periods
-        whose onset (else lights out) lies in it."""
+        ns since the epoch UTC: events, epochs and spans off the body that start in it, and
+        the sleep periods whose onset (else lights out) lies in it."""
         def inside(times: pd.Series) -> np.ndarray:
             t = times.to_numpy("datetime64[ns]").view(np.int64)
             return (t >= start_ns) & (t < end_ns)
@@ -125,7 +131,8 @@ class NightResult:
         return NightResult(self.events[inside(self.events["start"])].reset_index(drop=True),
                            [p for p in self.periods if start_ns <= starts(p) < end_ns],
                            self.activity[inside(self.activity["start"])].reset_index(drop=True),
-                           self.config, self.markers[inside(self.markers["start"])].reset_index(drop=True))
+                           self.config, self.markers[inside(self.markers["start"])].reset_index(drop=True),
+                           self.off_body[inside(self.off_body["start"])].reset_index(drop=True))
 
     def by_night(self) -> list[NightResult]:
         """The result cut into one part per night (sleep period of kind ``night``), in
@@ -142,6 +149,11 @@ class NightResult:
                 for a, b in zip(nights[:-1], nights[1:], strict=True)]
         edges = [np.iinfo(np.int64).min, *cuts, np.iinfo(np.int64).max]
         return [self.between(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+    @property
+    def off_body_s(self) -> float:
+        """Time no sensor was worn (:attr:`off_body`), s."""
+        return float((self.off_body["end"] - self.off_body["start"]).dt.total_seconds().sum())
 
     @property
     def day_s(self) -> float:
@@ -365,7 +377,7 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     steps = [cfg.resolution_g or resolution_g(r.acc) for r in recs]  # estimated once
     per_sensor = {sensor_key(r, i): sensor_candidates(r, replace(cfg, resolution_g=g), t)
                   for i, (r, t, g) in enumerate(zip(recs, taps, steps, strict=True))}
-    periods, activity = night_sleep(recs, per_sensor, replace(cfg, resolution_g=max(steps)))
+    periods, activity, off = night_sleep(recs, per_sensor, replace(cfg, resolution_g=max(steps)))
     worn = {r.body_part for r in recs if len(r)}  # a sensor without samples shows nothing
     signals = {sensor_key(r, i): (r, sensor_config(r, replace(cfg, resolution_g=g)))
                for i, (r, g) in enumerate(zip(recs, steps, strict=True))}
@@ -375,12 +387,13 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     found = [t for t in taps if len(t)]
     markers = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
                if found else empty_markers())
-    return NightResult(events, periods, activity, cfg, markers)
+    return NightResult(events, periods, activity, cfg, markers, off)
 
 
 def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
-                cfg: DetectionConfig) -> tuple[list[SleepWindow], pd.DataFrame]:
-    """Sleep periods and epoch activity, with jerks and artefacts masked.
+                cfg: DetectionConfig) -> tuple[list[SleepWindow], pd.DataFrame, pd.DataFrame]:
+    """Sleep periods, epoch activity (jerks and artefacts masked) and the spans no sensor
+    was worn in (:func:`off_body_frame`; their epochs are left out of the others).
 
     Epochs are built per run of data (:func:`detection.sleep.epoch_runs`), so memory and
     time follow the samples whatever the timestamps span; the HDCZA threshold is one for
@@ -390,23 +403,25 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     """
     pairs = [(key, r) for key, r in zip(per_sensor, recs, strict=True) if len(r)]
     if not pairs:
-        return [], pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS})
+        return [], pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS}), off_body_frame([])
     ep_ns = int(round(cfg.epoch_s * 1e9))
     spans = [(int(r.time_ns[a]), int(r.time_ns[b - 1])) for _, r in pairs
              for a, b in segments(r.time_ns, r.fs)]
     spans += [(int(a), int(b)) for _, r in pairs for a, b in r.still_spans]  # known still
     runs = epoch_runs(spans, cfg.epoch_s, cfg.epoch_join_gap_s)
     masks = [_masked(r, per_sensor[key], cfg) for key, r in pairs]
-    moves = pd.concat([per_sensor[key] for key, _ in pairs])
-    moves = moves[moves["kind"].isin(("movement", "rhythmic"))]
+    cands = pd.concat([per_sensor[key] for key, _ in pairs])
+    moves = cands[cands["kind"].isin(("movement", "rhythmic"))]
+    worn = cands[cands["kind"] != "artefact"]  # a limb's own movement: a table only gets knocked
     long_s, long_e = long_bouts(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(),
                                 cfg.awakening_move_s)
     # movements of at least the AASM's shortest limb movement: two make an awakening
     lasting_moves = moves[moves["end_ns"] - moves["start_ns"] >= cfg.plm_duration_s[0] * 1e9]
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
-    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long, lasting)
-    gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
-    for e0, e1 in runs:
+
+    def activity(e0: int, e1: int) -> tuple[tuple, list, list, list]:
+        """The epochs ``e0 .. e1 - 1``: (starts, change per sensor (k, n), enmo per sensor,
+        combined, moving, long, lasting), and per sensor gravity, spread and motion."""
         n_ep = e1 - e0
         changes, enmos, gravity, spread, motion = [], [], [], [], []
         for (_, r), masked in zip(pairs, masks, strict=True):
@@ -421,17 +436,33 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             gravity.append(g)
             spread.append(sd)
             motion.append(mo)
-        gravities.append(gravity)
-        spreads.append(spread)
-        motions.append(motion)
         change = np.vstack(changes)
         with np.errstate(invalid="ignore"):
             combined = np.fmax.reduce(change, axis=0)
         moving = _overlapped(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)
-        per_run.append((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
-                        enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns),
-                        _overlapped(lasting_moves["start_ns"].to_numpy(),
-                                    lasting_moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)))
+        return ((pd.DatetimeIndex((e0 + np.arange(n_ep)) * ep_ns, tz="UTC"), change,
+                 enmos, combined, moving, _overlapped(long_s, long_e, e0, n_ep, ep_ns),
+                 _overlapped(lasting_moves["start_ns"].to_numpy(),
+                             lasting_moves["end_ns"].to_numpy(), e0, n_ep, ep_ns)),
+                gravity, spread, motion)
+
+    per_run = []  # (starts, change per sensor (k, n), enmo per sensor, combined, moving, long, lasting)
+    gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
+    off_spans = []  # epochs no sensor was worn in, [first, end) ns
+    for e0, e1 in runs:
+        parts = [activity(e0, e1)]
+        off = off_body(parts[0][1], parts[0][3], cfg,
+                       _overlapped(worn["start_ns"].to_numpy(), worn["end_ns"].to_numpy(), e0, e1 - e0, ep_ns))
+        if off.any():  # those epochs are left out: each stretch worn is a run of its own
+            off_spans += [((e0 + a) * ep_ns, (e0 + b) * ep_ns) for a, b in true_runs(off)]
+            parts = [activity(e0 + a, e0 + b) for a, b in true_runs(~off)]
+        for run, gravity, spread, motion in parts:
+            per_run.append(run)
+            gravities.append(gravity)
+            spreads.append(spread)
+            motions.append(motion)
+    if not per_run:  # never worn
+        return [], pd.DataFrame({c: [] for c in ACTIVITY_COLUMNS}), off_body_frame(off_spans)
     roll_n = int(round(cfg.sleep_median_s / cfg.epoch_s))
     thr = sleep_threshold([rolling_median(run[3], roll_n) for run in per_run], cfg, floor)
     # a trunk or leg sensor that shows its wearer upright (sitting, standing) says awake
@@ -463,7 +494,14 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
             location=np.repeat([key for key, _ in pairs], len(starts)),
             angle_change_deg=change.ravel(), enmo_mg=np.concatenate(enmos),
             asleep=np.tile(asleep, len(pairs)))))
-    return one_night_a_day(periods, cfg), pd.concat(frames, ignore_index=True)
+    return one_night_a_day(periods, cfg), pd.concat(frames, ignore_index=True), off_body_frame(off_spans)
+
+
+def off_body_frame(spans_ns: list[tuple[int, int]]) -> pd.DataFrame:
+    """The spans no sensor was worn in (:func:`detection.sleep.off_body`), ``[start, end)``
+    ns, as a table of ``start`` and ``end`` (UTC)."""
+    return pd.DataFrame({"start": pd.to_datetime([a for a, _ in spans_ns], utc=True),
+                         "end": pd.to_datetime([b for _, b in spans_ns], utc=True)})
 
 
 def still_filled(spans: np.ndarray, e0: int, n_ep: int, ep_ns: int, angle: np.ndarray, enmo: np.ndarray,

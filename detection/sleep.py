@@ -281,15 +281,57 @@ def busy_epochs(motion_mg: np.ndarray, quiet_mg: float, step_g: float, cfg: Dete
     minute = max(1, int(round(cfg.awakening_min_s / cfg.epoch_s)))
     with np.errstate(invalid="ignore"):
         busy = rolling_median(motion_mg, minute) > limit
-    for a, b in _runs(busy):
+    for a, b in true_runs(busy):
         busy[a:b] = (b - a) * cfg.epoch_s >= cfg.sleep_median_s
     return busy
+
+
+def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: DetectionConfig,
+             burst: np.ndarray | None = None) -> np.ndarray:
+    """Epochs of one run of epochs in which no sensor was worn (``off_body_edge_s``): a
+    motionless stretch of every sensor with data, with no burst of a limb's own, at least
+    ``off_body_edge_s`` long and beginning or ending the run (within
+    ``off_body_grace_s``), or ``off_body_s`` long anywhere. Worn, a limb or a trunk never
+    lies that still for that long: breathing, twitches and turns move it.
+
+    Parameters
+    ----------
+    gravity : list of ndarray, shape (n_epochs, 3)
+        Per sensor, the unit vector of each epoch's mean acceleration (NaN: no data).
+    motion : list of ndarray, shape (n_epochs,)
+        Per sensor, each epoch's spread of the acceleration vector, mg (NaN: no data).
+    cfg : DetectionConfig
+    burst : ndarray of bool, shape (n_epochs,), optional
+        Epochs with a candidate of any sensor that is not an artefact (a jerk, a
+        movement: a knock on a table is an artefact), whose samples the epochs' motion
+        leaves out.
+    """
+    n = len(motion[0])
+    still = np.ones(n, bool) if burst is None else ~burst  # an epoch without data does not break it
+    for g, m in zip(gravity, motion, strict=True):
+        has = np.isfinite(m)
+        if not has.any():
+            continue
+        quiet = float(np.percentile(m[has], 10))
+        last = np.maximum.accumulate(np.where(has, np.arange(n), 0))  # the last epoch with data
+        cos = np.einsum("ij,ij->i", g, g[np.r_[0, last[:-1]]])  # against the one before
+        with np.errstate(invalid="ignore"):
+            turned = cos < np.cos(np.radians(cfg.off_body_turn_deg))
+            moved = m > 2 * quiet + 1.0
+        still &= ~(moved | turned)
+    out = np.zeros(n, bool)
+    ep, grace = cfg.epoch_s, int(cfg.off_body_grace_s / cfg.epoch_s)
+    for a, b in true_runs(still):
+        edge = a <= grace or b >= n - grace
+        if (b - a) * ep >= (cfg.off_body_edge_s if edge else cfg.off_body_s):
+            out[a:b] = True
+    return out
 
 
 def _close(mask: np.ndarray, gap: int) -> np.ndarray:
     """``mask`` with its False stretches shorter than ``gap`` inside True ones filled."""
     out = mask.copy()
-    runs = _runs(mask)
+    runs = true_runs(mask)
     for (_, b), (c, _) in zip(runs[:-1], runs[1:], strict=True):
         if c - b < gap:
             out[b:c] = True
@@ -303,7 +345,7 @@ def _change_point(moving: np.ndarray, lo: int, hi: int, merge: int, window: int)
     after it, against one rate over both. Moving epochs less than ``merge`` apart are
     one bout. ``lo`` if no drop explains the bouts better than one rate."""
     end = min(len(moving), hi + window)
-    bouts = _runs(_close(moving[lo:end], merge))
+    bouts = true_runs(_close(moving[lo:end], merge))
     starts = np.array([lo + a for a, _ in bouts], float)
     best, where = 0.0, lo
     for c in [lo, *(lo + b for _, b in bouts if lo + b < hi)]:
@@ -342,7 +384,7 @@ def long_bouts(start_ns: np.ndarray, end_ns: np.ndarray, min_s: float) -> tuple[
 def _calm_onset(roll_aw: np.ndarray, lo: int, hi: int, level: float, need: int) -> int:
     """Start of the first ``need`` epochs in ``[lo, hi)`` whose one-minute rolling median
     angle change stays below ``level`` (``lo`` if there is none)."""
-    runs = [a for a, b in _runs(roll_aw[lo:hi] < level) if b - a >= need]
+    runs = [a for a, b in true_runs(roll_aw[lo:hi] < level) if b - a >= need]
     return lo + runs[0] if runs else lo
 
 
@@ -362,7 +404,8 @@ def one_night_a_day(periods: list[SleepWindow], cfg: DetectionConfig) -> list[Sl
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, end)`` of each stretch of True in a boolean array."""
     d = np.diff(mask.astype(np.int8), prepend=0, append=0)
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
@@ -464,7 +507,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
     awake = np.zeros(n, bool) if awake is None else awake
     roll = rolling_median(angle_change, int(round(cfg.sleep_median_s / ep)))
     still = (roll < thr) & ~awake  # NaN (no data) counts as not still
-    blocks = [[a, b] for a, b in _runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
+    blocks = [[a, b] for a, b in true_runs(still) if (b - a) * ep >= cfg.min_sleep_block_s]
     groups: list[list[list[int]]] = []
     for blk in blocks:
         if not groups:
@@ -495,20 +538,20 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         active[onset:a1] = roll_aw[onset:a1] >= thr
         gap = int(round(cfg.awakening_min_s / ep))
         parts = _close(moving[onset:a1], int(round(MOVEMENT_PARTS_S / ep)))  # one movement each
-        for b0, b1 in _runs(_close(parts, 2 * gap)):
-            if b1 - b0 >= gap or len(_runs(parts[b0:b1])) >= 2:
+        for b0, b1 in true_runs(_close(parts, 2 * gap)):
+            if b1 - b0 >= gap or len(true_runs(parts[b0:b1])) >= 2:
                 active[onset + b0:onset + b1] = True
         distinct = np.zeros(n, bool)
         if lasting is not None:
             parts = _close(lasting[onset:a1], int(round(MOVEMENT_PARTS_S / ep)))
-            for b0, b1 in _runs(_close(parts, 2 * gap)):
-                if len(_runs(parts[b0:b1])) >= 2:
+            for b0, b1 in true_runs(_close(parts, 2 * gap)):
+                if len(true_runs(parts[b0:b1])) >= 2:
                     active[onset + b0:onset + b1] = distinct[onset + b0:onset + b1] = True
         for (_, b), (c, _) in zip(grp[:-1], grp[1:], strict=True):  # between joined blocks
             active[max(b, onset):max(c, onset)] = True  # (after the onset: before it is wake)
         long = np.zeros(n, bool) if long_moving is None else long_moving
         active[onset:a1] |= long[onset:a1]
-        aw = [(b0, b1) for b0, b1 in _runs(active)
+        aw = [(b0, b1) for b0, b1 in true_runs(active)
               if ((b1 - b0) * ep >= cfg.awakening_min_s or long[b0:b1].any()
                   or distinct[b0:b1].any()) and b1 < a1]
         asleep[onset:a1] = True

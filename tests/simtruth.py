@@ -1,7 +1,8 @@
-"""Events-shaped tables and databases built from the simulator's ground truth.
+"""Events-shaped tables and databases built from the simulator's ground truth, and
+simulated recordings changed as a sleeper's habits change them.
 
-These stand in for detection output in analysis unit tests only (the real pipeline in
-hypnic/workflows/night.py always calls detection.detect_night).
+The tables stand in for detection output in analysis unit tests only (the real pipeline
+in hypnic/workflows/night.py always calls detection.detect_night).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 from analysis.diary import add_entries, connect, entries_from_simulation
 from analysis.nights import StoredNight, hours_recorded, store_night, summarise_night
 from detection import SleepWindow
+from sensing.recording import Recording
 from simulation import NightConfig, SimulatedNight, simulate_nights
 
 
@@ -62,3 +64,13 @@ def make_db(path, n_nights: int = 16, seed: int = 1, hours: float | None = None)
         for row, night in zip(diary.itertuples(), nights, strict=True):
             store_night(con, truth_stored(night, row.night))
     return diary
+
+
+def put_on_later(rec: Recording, hours: float, seed: int = 1) -> Recording:
+    """``rec`` preceded by ``hours`` of its sensor lying flat on a nightstand (4 mg of
+    noise): a logger started before it was put on."""
+    n = int(hours * 3600 * rec.fs)
+    table = np.array([0.02, -0.03, 0.999]) + np.random.default_rng(seed).normal(0, 0.004, (n, 3))
+    t = rec.time_ns[0] - (np.arange(n, 0, -1) * 1e9 / rec.fs).astype(np.int64)
+    return Recording(np.r_[t, rec.time_ns], np.vstack([table, rec.acc]).astype(rec.acc.dtype),
+                     rec.fs, rec.location)

@@ -285,6 +285,25 @@ def test_idle_sleep_writes_whole_seconds_while_moving_and_names_its_still_spans(
     assert out.meta[STILL_SPANS].tolist() == [[t[0] + 11 * 10**9, t[0] + 31 * 10**9]]
 
 
+def test_on_nightstand_lays_the_sensor_flat_before_bed_and_after_getting_up(accuracy):
+    """``--nightstand MIN``: flat and motionless for MIN minutes up to 3 min before lights
+    out and from 10 min after the final wake, at the sensor's rate; worn elsewhere."""
+    from sensing.recording import Recording
+
+    fs, t0, minute = 25.0, 1_767_650_000_000_000_000, 60 * 10**9
+    t = t0 + np.arange(int(3600 * fs), dtype=np.int64) * 40_000_000  # 1 h, moving
+    acc = np.random.default_rng(0).normal(0, 0.3, (len(t), 3)).astype(np.float32)
+    night = [dict(lights_out=pd.Timestamp(t0 + 30 * minute, tz="UTC"),
+                  wake=pd.Timestamp(t0 + 50 * minute, tz="UTC"))]
+    out = accuracy.on_nightstand(Recording(t, acc, fs, "wrist-left"), night, 20, np.random.default_rng(1))
+    off = ((out.time_ns >= t0 + 7 * minute) & (out.time_ns < t0 + 27 * minute)
+           | (out.time_ns >= t0 + 60 * minute))
+    assert out.time_ns[-1] == t0 + 80 * minute - 40_000_000  # it lay there 20 min past the end
+    assert np.all(np.diff(out.time_ns) == 40_000_000) and out.fs == fs
+    assert np.abs(np.abs(out.acc[off, 2]) - 0.999).max() < 0.03 and out.acc[off].std(axis=0).max() < 0.005
+    assert np.array_equal(out.acc[~off], acc[~off[:len(t)]])
+
+
 def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
     """A wrist in idle sleep mode writes 6-7 % of a night. Its still spans read as still
     epochs, sleep onset and wake are found as on the whole night; without them no sleep

@@ -147,6 +147,10 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
                       f"starts count, so {plural(bursts, 'jerk-shaped burst')} while up "
                       "(everyday movement) stayed out of the count (kind wake-burst in the "
                       "events).")
+    off_h = night.summary["hours_off"]
+    if off_h > 0:
+        console.print(f"No sensor was worn for {off_h:.1f} h (lying motionless off the body, on "
+                      "a table or a nightstand): that time is left out of the sleep analysis.")
     s = night.sleep
     if s.onset is None:
         console.print("No sleep was found in this recording.")

@@ -62,15 +62,20 @@ def nights(
         return
     zones = night_zones(t, tz)
     names = sorted({zone_name(z) for n, z in zones.items() if t.at[n, "n_jerks"] == t.at[n, "n_jerks"]})
-    table = Table(title=f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
-                  f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)"
-                  + (f"; times in {', '.join(names)}" if names else ""),
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    title = (f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
+             f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)"
+             + (f"; times in {', '.join(names)}" if names else ""))
+    table = Table(title=title, min_width=len(title),  # the title on one line where it fits
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
     cols = {"n_jerks": ("jerks", "{:.0f}"), "rate_per_h_sleep": ("/h", "{:.2f}"),
             "n_onset_30min": ("onset", "{:.0f}"), "sleep_onset_latency_min": ("lat", "{:.0f}"),
             "hours_asleep": ("asleep", "{:.1f}"), "n_awakenings": ("wakes", "{:.0f}"),
             "hours_slept": ("slept", "{:.1f}"), "stress": ("str", "{:.0f}"),
             "bothersome": ("both", "{:.0f}")}
+    # hours a sensor lay still unwritten (idle sleep mode) or off the body, where any night has them
+    shown = {c: w for c, w in (("hours_still", ("idle", "{:.1f}")), ("hours_off", ("off", "{:.1f}")))
+             if c in t and (t[c].fillna(0) > 0).any()}
+    cols |= shown
     rows = [[str(night), clock(row["onset"], zones[night]),
              *("" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
                else f.format(row[c]) for c, (_, f) in cols.items())] for night, row in t.iterrows()]
@@ -81,4 +86,7 @@ def nights(
     Console().print(table)
     typer.echo("at: time of falling asleep; /h: jerks per hour asleep; onset: jerks within "
                "15 min of sleep onset; lat: minutes to fall asleep; asleep, slept (diary): hours; "
-               "wakes: awakenings; str: stress 0-10; both: bothersome 0-10")
+               "wakes: awakenings; str: stress 0-10; both: bothersome 0-10"
+               + ("; idle: hours a sensor lay still in idle sleep mode, writing nothing"
+                  if "hours_still" in shown else "")
+               + ("; off: hours no sensor was worn" if "hours_off" in shown else ""))

@@ -222,8 +222,10 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
             recs = [s for s in (r.slice_time(lo, hi) for r in recordings) if len(s)]
             m = all_marks["start"]
             part_marks = all_marks[(m >= pd.Timestamp(lo, tz="UTC")) & (m < pd.Timestamp(hi, tz="UTC"))]
-        summary = summarise_night(part.events, part.sleep, hours_recorded(recs), part_marks,
-                                  hours_day=part.day_s / 3600, hours_still=hours_still(recs))
+        off_h = part.off_body_s / 3600
+        summary = summarise_night(part.events, part.sleep, hours_recorded(recs) - off_h, part_marks,
+                                  hours_day=part.day_s / 3600, hours_still=hours_still(recs),
+                                  hours_off=off_h)
         first_ns = (part.sleep.onset.value if part.sleep.onset is not None
                     else min(int(r.time_ns[0]) for r in recs))
         night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
@@ -278,7 +280,7 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     >>> night.night, night.tz
     (datetime.date(2026, 1, 5), 'UTC')
     >>> sorted(night.summary)[:3]
-    ['hours_asleep', 'hours_day', 'hours_recorded']
+    ['hours_asleep', 'hours_day', 'hours_off']
     """
     nights = process_nights(recordings, tz, config, files, stimuli, marks)
     main = max(nights, key=lambda n: n.sleep.period_s if n.sleep.onset is not None else -1.0)

@@ -99,28 +99,42 @@ def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
             "counted, so 2 jerk-shaped bursts while up") in summary(1.5)
 
 
+def _summary_section(night, tmp_path, **columns: float | None) -> str:
+    """The report's summary section of one stored ``night`` whose nightly summary has
+    ``columns`` set (None: left out, as in a night stored before the column existed)."""
+    from analysis.nights import store_night
+
+    values = {**night.summary, **columns}
+    stored = dataclasses.replace(night, summary={k: v for k, v in values.items() if v is not None})
+    name = "-".join(f"{k}{v}" for k, v in columns.items())
+    with connect(tmp_path / f"{name}.sqlite") as con:
+        store_night(con, stored)
+        out, _, _ = build_report(con, tmp_path / f"out-{name}")
+    text = out.read_text(encoding="utf-8")
+    return text[text.index('id="summary"'):text.index('id="overview"')]
+
+
 def test_the_report_says_when_a_sensor_was_in_idle_sleep_mode(one_night, tmp_path):
     """A night whose sensor wrote nothing while still (``hours_still``) misses most sleep
     starts; one stored before the column existed says nothing."""
-    from analysis.nights import store_night
-
     night = one_night[2]
-
-    def summary(**extra: float) -> str:
-        stored = dataclasses.replace(night, summary={k: v for k, v in {**night.summary, **extra}.items()
-                                                     if k != "hours_still" or extra})
-        name = "-".join(f"{k}{v}" for k, v in extra.items()) or "old"
-        with connect(tmp_path / f"{name}.sqlite") as con:
-            store_night(con, stored)
-            out, _, _ = build_report(con, tmp_path / f"out-{name}")
-        text = out.read_text(encoding="utf-8")
-        return text[text.index('id="summary"'):text.index('id="overview"')]
-
     assert ("On 1 night a sensor was in idle sleep mode (it writes nothing while it lies still "
             "and looks for movement once a second): a jerk out of stillness is over before it "
-            "writes again, so its count misses most sleep starts.") in summary(hours_still=5.5)
-    assert "idle sleep" not in summary(hours_still=0.0)
-    assert "idle sleep" not in summary()
+            "writes again, so its count misses most sleep starts."
+            ) in _summary_section(night, tmp_path, hours_still=5.5)
+    assert "idle sleep" not in _summary_section(night, tmp_path, hours_still=0.0)
+    assert "idle sleep" not in _summary_section(night, tmp_path, hours_still=None)
+
+
+def test_the_report_says_when_no_sensor_was_worn(one_night, tmp_path):
+    """Time off the body (``hours_off``) is said; a night stored before the column
+    existed says nothing."""
+    night = one_night[2]
+    assert ("On 1 night no sensor was worn for part of the recording (2.5 h in all, lying "
+            "motionless off the body): that time is left out of sleep and of the hours "
+            "recorded.") in _summary_section(night, tmp_path, hours_off=2.5)
+    assert "no sensor was worn" not in _summary_section(night, tmp_path, hours_off=0.0)
+    assert "no sensor was worn" not in _summary_section(night, tmp_path, hours_off=None)
 
 
 def test_the_report_says_when_every_sensor_of_a_night_was_where_few_jerks_show(one_night, tmp_path):

@@ -205,3 +205,30 @@ def test_detect_on_a_day_and_night_file_counts_only_sleep_starts_and_says_it_hol
     with connect(db) as con:
         stored = load_nights(con)
     assert stored["n_jerks"].tolist() == [n] and stored["n_day_bursts"].tolist() == [bursts]
+
+
+def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, capsys):
+    """A logger started on the nightstand 2.5 h before it was put on: ``detect`` says so,
+    and ``nights`` files those hours apart from the hours recorded."""
+    from simtruth import put_on_later
+
+    from analysis.diary import connect
+    from analysis.nights import load_nights
+    from sensing.generic import write_csv
+
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
+    f = write_csv(put_on_later(night.recordings["wrist-left"], 2.5), tmp_path / "wrist-left.csv")
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert ("No sensor was worn for 2.5 h (lying motionless off the body, on a table or a "
+            "nightstand): that time is left out of the sleep analysis.") in printed
+    db = tmp_path / "h.sqlite"
+    assert main(["nights", "--add", str(f), "--db", str(db)]) == 0
+    with connect(db) as con:
+        stored = load_nights(con).iloc[0]
+    assert stored["hours_off"] == pytest.approx(2.5, abs=0.02)
+    assert stored["hours_recorded"] == pytest.approx(3.0, abs=0.05)  # worn
+    listed = capsys.readouterr().out
+    header = next(line for line in listed.splitlines() if line.split()[:2] == ["night", "at"])
+    assert header.split()[-1] == "off" and "off: hours no sensor was worn" in " ".join(listed.split())
+    assert "idle" not in header.split()

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from simtruth import put_on_later
 
 from detection import DetectionConfig, detect_night, score_events
 from detection.sleep import (
@@ -15,6 +16,7 @@ from detection.sleep import (
     epoch_activity,
     epoch_runs,
     long_bouts,
+    off_body,
     one_night_a_day,
     sleep_periods,
     upright_epochs,
@@ -369,3 +371,68 @@ def test_how_a_sensor_is_strapped_on_changes_nothing(short_night):
     assert abs((a.sleep.onset - b.sleep.onset).total_seconds()) <= 60
     assert len(a.jerks) == len(b.jerks) > 0
     assert abs(len(a.events) - len(b.events)) <= 0.05 * len(a.events)
+
+
+def _lying(minutes: float, epochs: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One sensor's epochs (5 s): motionless for ``minutes`` from epoch ``epochs``, and
+    moving (a degree or more of turn and 30 mg of spread) every epoch around that."""
+    n = 10 * 720  # 10 h
+    rng = np.random.default_rng(0)
+    turn = np.radians(np.cumsum(rng.uniform(2, 4, n)))
+    g = np.column_stack([np.cos(turn), np.sin(turn), np.zeros(n)])
+    m = np.full(n, 30.0)
+    still = slice(epochs, epochs + int(minutes * 12))
+    g[still] = g[max(epochs - 1, 0)]  # come to rest at the end of the epoch before
+    m[still] = rng.uniform(3, 5, still.stop - still.start)  # the sensor's noise
+    return [g], [m]
+
+
+@pytest.mark.parametrize("minutes, at, off", [
+    (125, 0, True),  # put on at bedtime: 2 h on the nightstand from the start
+    (125, 60, True),  # ... after the handling of the first 5 min (off_body_grace_s)
+    (125, 300, False),  # the same stillness in mid-recording is read as rest
+    (100, 0, False),  # under off_body_edge_s
+    (8 * 60 + 5, 300, True),  # a whole night on the desk (off_body_s)
+])
+def test_a_sensor_lying_motionless_for_hours_is_off_the_body(minutes, at, off):
+    g, m = _lying(minutes, at)
+    found = off_body(g, m, CFG)
+    assert found[at:at + minutes * 12].all() == off
+    assert found.sum() == (minutes * 12 if off else 0)
+
+
+def test_a_turn_a_movement_or_a_jerk_breaks_the_stillness_a_gap_does_not():
+    g, m = _lying(125)
+    g[0][700] = [0.999, 0.04, 0]  # the device turned 2.3 degrees an hour in
+    assert not off_body(g, m, CFG).any()
+    g, m = _lying(125)
+    m[0][700] = 50.0  # or moved
+    assert not off_body(g, m, CFG).any()
+    g, m = _lying(125)
+    jerk = np.zeros(len(m[0]), bool)
+    jerk[700] = True  # a jerk (left out of the epochs' motion, as the detector does)
+    assert not off_body(g, m, CFG, jerk).any()
+    g[0][700:760], m[0][700:760] = np.nan, np.nan  # 5 min without data: still lying there
+    assert off_body(g, m, CFG)[:1500].all()
+    other_g, other_m = _lying(0)  # a second sensor, worn and moving, says someone wore one
+    assert not off_body(g + other_g, m + other_m, CFG).any()
+
+
+def test_a_sensor_put_on_at_bedtime_is_not_read_as_asleep_on_the_nightstand():
+    """A logger started on the nightstand and put on at bedtime: without ``off_body`` its
+    hours on the nightstand are the night's first sleep, the onset hours early."""
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
+    rec = night.recordings["wrist-left"]
+    worn_later = put_on_later(rec, 2.5)
+    truth = night.sleep["onset"]
+    result = detect_night(worn_later)
+    assert len(result.off_body) == 1
+    assert abs(result.off_body["start"][0].value - worn_later.time_ns[0]) < 5e9
+    assert abs(result.off_body["end"][0].value - rec.time_ns[0]) < 60e9  # to the minute
+    assert abs((result.sleep.onset - truth).total_seconds()) <= 5 * 60
+    assert result.sleep.lights_out >= result.off_body["end"][0]
+    assert result.off_body_s == pytest.approx(2.5 * 3600, abs=60)
+    assert not result.activity["start"].lt(result.off_body["end"][0]).any()
+    blind = detect_night(worn_later, replace(CFG, off_body_edge_s=1e9))
+    assert blind.off_body.empty
+    assert (blind.sleep.onset - truth).total_seconds() < -3600
