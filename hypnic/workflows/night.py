@@ -218,7 +218,9 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
         recs, part_marks = recordings, all_marks
         if len(parts) > 1:  # the part's own samples and marks
             t = part.activity["start"].to_numpy("datetime64[ns]").view("int64")
-            lo, hi = int(t.min()), int(t.max()) + int(part.config.epoch_s * 1e9)
+            off = part.off_body[["start", "end"]].to_numpy("datetime64[ns]").view("int64")
+            lo = int(min(t.min(), off.min(initial=t.min())))  # with the time off the body
+            hi = int(max(t.max() + int(part.config.epoch_s * 1e9), off.max(initial=0)))
             recs = [s for s in (r.slice_time(lo, hi) for r in recordings) if len(s)]
             m = all_marks["start"]
             part_marks = all_marks[(m >= pd.Timestamp(lo, tz="UTC")) & (m < pd.Timestamp(hi, tz="UTC"))]

@@ -85,6 +85,26 @@ def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(capl
     assert one.night in [n.night for n in nights] and "holds 2 nights" in caplog.text
 
 
+def test_time_off_the_body_is_filed_with_its_night_and_not_as_recorded_time():
+    """Two days and nights whose logger lay 2.5 h on the desk before it was put on: the
+    first night files those hours as off the body, neither night as recorded."""
+    from dataclasses import replace
+
+    from simtruth import put_on_later
+
+    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+
+    sim = simulate_biomech_night(replace(BIOMECH_VARIANTS["week"], n_nights=2, jerks_per_night=(3, 5)),
+                                 seed=1)
+    worn = process_nights(list(sim.recordings.values()), dt.timezone.utc)
+    later = process_nights([put_on_later(r, 2.5) for r in sim.recordings.values()], dt.timezone.utc)
+    assert [n.night for n in later] == [n.night for n in worn]
+    assert [n.summary["hours_off"] for n in later] == [pytest.approx(2.5, abs=0.02), 0.0]
+    for a, b in zip(worn, later, strict=True):
+        assert b.summary["hours_recorded"] == pytest.approx(a.summary["hours_recorded"], abs=0.02)
+        assert b.summary["n_jerks"] == a.summary["n_jerks"]
+
+
 def test_read_files_gives_one_location_per_file(night_files):
     _, files = night_files
     recs = read_files(files, locations=["wrist-right", "ankle-right"])
