@@ -325,7 +325,8 @@ def idle_export(rec: Recording, move_g: float) -> list[Recording]:
 def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
                   rng: np.random.Generator) -> Recording:
     """``rec`` with its sensor off the body, lying flat on a nightstand (gravity on its z
-    axis, 4 mg of noise, at its rate and resolution), for ``minutes`` before each true
+    axis, with its own noise: the lower quartile of the standard deviation of its 10 s
+    blocks, per axis; at its rate and resolution), for ``minutes`` before each true
     night's lights out less 3 min (put on, then to bed) and for ``minutes`` from 10 min
     after its final wake (taken off): its samples there are replaced, and the recording
     begins sooner or ends later where it must."""
@@ -337,8 +338,11 @@ def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
     for a, b in spans:
         keep[np.searchsorted(rec.time_ns, a):np.searchsorted(rec.time_ns, b)] = False
     lying = np.concatenate([np.arange(a, b, step_ns, dtype=np.int64) for a, b in spans])
+    w = max(1, round(10 * rec.fs))
+    blocks = rec.acc[:len(rec) // w * w].reshape(-1, w, 3)
+    noise = np.percentile(blocks.std(axis=1, dtype=np.float64), 25, axis=0)
     flat = np.array([0.02, -0.03, 0.999]) * rng.choice([-1.0, 1.0])
-    table = flat + rng.normal(0.0, 0.004, (len(lying), 3))
+    table = flat + rng.normal(0.0, 1.0, (len(lying), 3)) * noise
     res = resolution_g(rec.acc)
     if res > 0:
         table = np.round(table / res) * res
