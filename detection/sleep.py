@@ -343,12 +343,14 @@ def _change_point(moving: np.ndarray, lo: int, hi: int, merge: int, window: int)
     (or ``lo``) with the largest likelihood-ratio statistic of two Poisson rates, higher
     in the ``window`` epochs before it (from ``lo`` at most) than in the ``window``
     after it, against one rate over both. Moving epochs less than ``merge`` apart are
-    one bout. ``lo`` if no drop explains the bouts better than one rate."""
+    one bout. ``lo`` if no drop explains the bouts better than one rate. When ``lo`` is
+    the first epoch of the data, a bout ending less than ``merge`` after it is not a
+    candidate: its rate rests on a bout the recording's start cut (putting the sensor on)."""
     end = min(len(moving), hi + window)
     bouts = true_runs(_close(moving[lo:end], merge))
     starts = np.array([lo + a for a, _ in bouts], float)
     best, where = 0.0, lo
-    for c in [lo, *(lo + b for _, b in bouts if lo + b < hi)]:
+    for c in [lo, *(lo + b for _, b in bouts if lo + b < hi and (b >= merge or lo > 0))]:
         t1, t2 = min(window, c - lo), min(window, end - c)
         n1 = float(((starts >= c - t1) & (starts < c)).sum())
         n2 = float(((starts >= c) & (starts < c + t2)).sum())

@@ -436,3 +436,15 @@ def test_a_sensor_put_on_at_bedtime_is_not_read_as_asleep_on_the_nightstand():
     blind = detect_night(worn_later, replace(CFG, off_body_edge_s=1e9))
     assert blind.off_body.empty
     assert (blind.sleep.onset - truth).total_seconds() < -3600
+
+
+def test_putting_the_sensor_on_is_not_the_last_movement_before_sleep():
+    """A recording begun as the sensor is put on: the handling is cut by its start, so
+    the rate of movement before the first seconds is unknown, and the onset is where the
+    quiet wake's few movements stop (21 min in), not right after the handling."""
+    n = 4 * 720
+    start = pd.DatetimeIndex(pd.Timestamp("2026-01-05 22:00", tz="UTC") + pd.to_timedelta(np.arange(n) * 5, "s"))
+    moving = np.zeros(n, bool)
+    moving[[0, 1, 2, 100, 250, 800, 1500, 2200]] = True  # on; two in quiet wake; turns asleep
+    [period], _ = sleep_periods(start, np.full(n, 0.05), moving, 0.3, CFG)
+    assert period.onset == start[251]
