@@ -412,7 +412,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     masks = [_masked(r, per_sensor[key], cfg) for key, r in pairs]
     cands = pd.concat([per_sensor[key] for key, _ in pairs])
     moves = cands[cands["kind"].isin(("movement", "rhythmic"))]
-    worn = cands[cands["kind"] != "artefact"]  # a limb's own movement: a table only gets knocked
+    bursts = cands[cands["kind"] != "artefact"]  # a limb's own movement: a table only gets knocked
     long_s, long_e = long_bouts(moves["start_ns"].to_numpy(), moves["end_ns"].to_numpy(),
                                 cfg.awakening_move_s)
     # movements of at least the AASM's shortest limb movement: two make an awakening
@@ -452,7 +452,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     for e0, e1 in runs:
         parts = [activity(e0, e1)]
         off = off_body(parts[0][1], parts[0][3], cfg,
-                       _overlapped(worn["start_ns"].to_numpy(), worn["end_ns"].to_numpy(), e0, e1 - e0, ep_ns))
+                       _overlapped(bursts["start_ns"].to_numpy(), bursts["end_ns"].to_numpy(), e0, e1 - e0, ep_ns))
         if off.any():  # those epochs are left out: each stretch worn is a run of its own
             off_spans += [((e0 + a) * ep_ns, (e0 + b) * ep_ns) for a, b in true_runs(off)]
             parts = [activity(e0 + a, e0 + b) for a, b in true_runs(~off)]
