@@ -278,9 +278,11 @@ class DetectionConfig:
         strap and the 4-15 mg noise of consumer sensors.
     off_body_edge_s : float
         A sensor is off the body (lying on a table or a nightstand, not worn) through a
-        motionless stretch at least this long that begins a run of data or ends one
-        (within ``off_body_grace_s``): a logger started on the desk, put on at bedtime,
-        taken off in the morning. Motionless: on every sensor with data, the gravity
+        motionless stretch at least this long that begins a run of data or ends one, or
+        begins after brisk activity (walking: ENMO and the spread of the norm at least
+        ``upright_active_mg`` on a sensor), within ``off_body_grace_s``: a logger started
+        on the desk and put on at bedtime, taken off in the morning, or set down on
+        coming home. Motionless: on every sensor with data, the gravity
         direction turns less than ``off_body_turn_deg`` from one epoch to the next, the
         spread of the acceleration (``awake_motion_factor``'s) stays within twice the
         sensor's quiet level plus 1 mg, and no candidate but an artefact falls in the

@@ -451,8 +451,13 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     off_spans = []  # epochs no sensor was worn in, [first, end) ns
     for e0, e1 in runs:
         parts = [activity(e0, e1)]
-        off = off_body(parts[0][1], parts[0][3], cfg,
-                       _overlapped(bursts["start_ns"].to_numpy(), bursts["end_ns"].to_numpy(), e0, e1 - e0, ep_ns))
+        (_, _, enmos, *_), _, spread, motion = parts[0]
+        with np.errstate(invalid="ignore"):  # walking, as upright_reference learns it
+            brisk = np.any([(e >= cfg.upright_active_mg) & (sd >= cfg.upright_active_mg)
+                            for e, sd in zip(enmos, spread, strict=True)], axis=0)
+        off = off_body(parts[0][1], motion, cfg,
+                       _overlapped(bursts["start_ns"].to_numpy(), bursts["end_ns"].to_numpy(), e0, e1 - e0, ep_ns),
+                       brisk)
         if off.any():  # those epochs are left out: each stretch worn is a run of its own
             off_spans += [((e0 + a) * ep_ns, (e0 + b) * ep_ns) for a, b in true_runs(off)]
             parts = [activity(e0 + a, e0 + b) for a, b in true_runs(~off)]

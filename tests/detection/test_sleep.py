@@ -401,6 +401,17 @@ def test_a_sensor_lying_motionless_for_hours_is_off_the_body(minutes, at, off):
     assert found.sum() == (minutes * 12 if off else 0)
 
 
+def test_a_sensor_set_down_after_walking_is_off_the_body_in_mid_recording():
+    """An evening on the desk: 2 h motionless in mid-recording are off the body when they
+    begin within 10 min of brisk activity (walking home), not otherwise."""
+    g, m = _lying(125, 300)
+    walked = np.zeros(len(m[0]), bool)
+    walked[170:180] = True  # 10-11 min before
+    assert not off_body(g, m, CFG, brisk=walked).any()
+    walked[290:295] = True  # 1 min before
+    assert off_body(g, m, CFG, brisk=walked)[300:300 + 125 * 12].all()
+
+
 def test_a_turn_a_movement_or_a_jerk_breaks_the_stillness_a_gap_does_not():
     g, m = _lying(125)
     g[0][700] = [0.999, 0.04, 0]  # the device turned 2.3 degrees an hour in
