@@ -295,8 +295,8 @@ class DetectionConfig:
     off_body_s : float
         ... and a motionless stretch at least this long anywhere, s. Default 28800 (8 h,
         a night on the desk): the simulated sleepers lie motionless for up to 6 h. A
-        shorter spell off the body in mid-recording (an evening on the desk) reads as
-        rest.
+        shorter spell off the body in mid-recording (an evening on the desk) not begun
+        after brisk activity reads as rest.
     off_body_turn_deg : float
         See ``off_body_edge_s``, degrees. Default 1: a device at rest turns by its noise
         (typically 0.15 degrees between the 5 s means of a 15 mg, 25 Hz sensor).
