@@ -58,7 +58,7 @@ from sensing.private import private_folder
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: diary.felt_jerks, diary.woke_by_jerk, nights.tz
+SCHEMA_VERSION = 3  # 2: diary.felt_jerks, diary.woke_by_jerk, nights.tz; 3: activity.worn
 DB_NAME = "hypnic.sqlite"
 
 #: Common antidepressants by class, to suggest (or set) the antidepressant flag.
@@ -297,7 +297,8 @@ CREATE TABLE IF NOT EXISTS events (
     rel_onset_s REAL, phase TEXT);
 CREATE INDEX IF NOT EXISTS events_night ON events (night);
 CREATE TABLE IF NOT EXISTS activity (
-    night TEXT NOT NULL, start_ns INTEGER NOT NULL, location TEXT, activity REAL, asleep INTEGER);
+    night TEXT NOT NULL, start_ns INTEGER NOT NULL, location TEXT, activity REAL, asleep INTEGER,
+    worn INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS activity_night ON activity (night);
 CREATE TABLE IF NOT EXISTS markers (
     night TEXT NOT NULL, start_ns INTEGER NOT NULL, source TEXT);
@@ -306,7 +307,8 @@ CREATE INDEX IF NOT EXISTS markers_night ON markers (night);
 #: Columns added since schema 1 per table, with their SQL types (added to an older file
 #: on open; an older night's zone is '').
 _ADDED = {"diary": {"felt_jerks": "TEXT", "woke_by_jerk": "INTEGER"},
-          "nights": {"tz": "TEXT NOT NULL DEFAULT ''"}}
+          "nights": {"tz": "TEXT NOT NULL DEFAULT ''"},
+          "activity": {"worn": "INTEGER NOT NULL DEFAULT 1"}}
 
 
 def _create_private(path: Path) -> None:

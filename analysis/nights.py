@@ -252,7 +252,8 @@ class StoredNight:
     events : DataFrame
         Detection's events table (every kind; :func:`store_night` keeps the jerks).
     activity : DataFrame
-        1-minute ``start``, ``location``, ``activity``, ``asleep``.
+        1-minute ``start``, ``location``, ``activity``, ``asleep`` and ``worn`` (False: a
+        minute off the body, activity NaN; a table without it was worn throughout).
     recordings : tuple of str
         Names of the files the night came from.
     markers : DataFrame
@@ -261,6 +262,9 @@ class StoredNight:
     tz : str
         The sleeper's time zone that night (:func:`sensing.timezones.zone_name`), to show
         its times in; '' when unknown (shown in the machine's zone).
+    off_body : DataFrame
+        The spans no sensor was worn in, ``start`` and ``end`` (UTC; the detector's
+        ``NightResult.off_body``). The store keeps them as activity rows (``worn`` False).
     """
 
     night: dt.date
@@ -271,6 +275,8 @@ class StoredNight:
     recordings: tuple[str, ...] = ()
     markers: pd.DataFrame = field(default_factory=empty_marks)
     tz: str = ""
+    off_body: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"start": pd.Series(dtype="datetime64[ns, UTC]"), "end": pd.Series(dtype="datetime64[ns, UTC]")}))
 
 
 def _ns(t: Any) -> int:
@@ -281,7 +287,8 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     """Write (or replace) a processed night: summary, sleep window, jerk rows and activity.
 
     Only ``kind == "jerk"`` event rows are stored. Activity is the detector's epoch
-    table: ``start``, ``location``, ``activity`` (its activity measure) and ``asleep``.
+    table: ``start``, ``location``, ``activity`` (its activity measure), ``asleep`` and
+    ``worn`` (True when absent).
     """
     key = night.night.isoformat()
     sleep_json = json.dumps(night.sleep.to_dict())
@@ -303,10 +310,12 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     a = night.activity
     if len(a):
         con.executemany(
-            "INSERT INTO activity VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO activity VALUES (?, ?, ?, ?, ?, ?)",
             zip([key] * len(a), pd.to_datetime(a["start"], utc=True).astype("int64").tolist(),
                 a["location"].astype(str).tolist(), a["activity"].astype(float).tolist(),
-                a["asleep"].astype(int).tolist(), strict=True))
+                a["asleep"].astype(int).tolist(),
+                (a["worn"] if "worn" in a else pd.Series(True, a.index)).astype(int).tolist(),
+                strict=True))
 
 
 def load_nights(con: sqlite3.Connection) -> pd.DataFrame:
@@ -343,11 +352,13 @@ def load_markers(con: sqlite3.Connection) -> pd.DataFrame:
 
 
 def load_activity(con: sqlite3.Connection) -> pd.DataFrame:
-    """Stored activity epochs of every night, with a ``night`` (date) column."""
+    """Stored activity epochs of every night, with a ``night`` (date) column; ``worn``
+    False marks a minute no sensor was worn."""
     df = pd.read_sql_query("SELECT * FROM activity ORDER BY night, start_ns", con)
     df["night"] = pd.to_datetime(df["night"]).dt.date
     df.insert(1, "start", pd.to_datetime(df.pop("start_ns"), utc=True))
     df["asleep"] = df["asleep"].astype(bool)
+    df["worn"] = df["worn"].astype(bool)
     return df
 
 

@@ -36,6 +36,7 @@ HALF_IN = 4.3
 
 BLUE, LIGHT_BLUE, RED, ORANGE, GREEN, GREY = "#3a6ea5", "#7fa7d1", "#d62728", "#e08a1e", "#6a994e", "#9a9a9a"
 NO_DATA = "#dce6f2"
+NOT_WORN = "#f1e2c6"
 
 #: Bins of the "when jerks happen" histogram, minutes from sleep onset; times outside
 #: go to an explicit "earlier" or "later" bin.
@@ -140,29 +141,33 @@ def onset_heatmap(nights: Sequence[dt.date], onsets: Sequence[pd.Timestamp], eve
     events : DataFrame
         Jerk rows with ``night``, ``start``, ``group_id`` and ``rel_onset_s`` (s).
     activity : DataFrame
-        Epochs with ``night``, ``start`` and ``activity`` (ENMO, mg).
+        Epochs with ``night``, ``start`` and ``activity`` (ENMO, mg); rows with ``worn``
+        False are minutes no sensor was worn (drawn apart from minutes with no data).
     window_min : (float, float)
         Minutes before and after onset shown.
     width : float
         Figure width, in.
     """
-    from matplotlib.colors import PowerNorm
+    from matplotlib.colors import ListedColormap, PowerNorm
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     lo, hi = window_min
     edges = np.arange(lo, hi + 1, 1.0)
     grid = np.full((len(nights), len(edges) - 1), np.nan)
+    off = np.zeros(grid.shape, bool)  # not worn: no data but minutes off the body
     for i, (night, onset) in enumerate(zip(nights, onsets, strict=True)):
         a = activity[activity["night"] == night]
         if a.empty:
             continue
+        worn = a["worn"].to_numpy(bool) if "worn" in a else np.ones(len(a), bool)
         rel = (a["start"] - onset).dt.total_seconds().to_numpy() / 60
         k = np.digitize(rel, edges) - 1
         ok = (k >= 0) & (k < len(edges) - 1)
-        sums = np.bincount(k[ok], a["activity"].to_numpy(float)[ok], len(edges) - 1)
-        counts = np.bincount(k[ok], minlength=len(edges) - 1)
+        sums = np.bincount(k[ok & worn], a["activity"].to_numpy(float)[ok & worn], len(edges) - 1)
+        counts = np.bincount(k[ok & worn], minlength=len(edges) - 1)
         grid[i] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        off[i] = (counts == 0) & (np.bincount(k[ok & ~worn], minlength=len(edges) - 1) > 0)
     # movement above each night's resting level (sensor offsets differ between nights)
     with np.errstate(all="ignore"):
         rest = np.nanpercentile(grid, 10, axis=1) if np.isfinite(grid).any() else np.zeros(len(grid))
@@ -174,6 +179,9 @@ def onset_heatmap(nights: Sequence[dt.date], onsets: Sequence[pd.Timestamp], eve
     im = ax.imshow(grid, aspect="auto", cmap="Greys", interpolation="none",
                    norm=PowerNorm(0.5, vmin=0, vmax=max(top, 1e-9)),  # shows small movements
                    extent=(lo, hi, len(nights) - 0.5, -0.5))
+    if off.any():
+        ax.imshow(np.where(off, 1.0, np.nan), aspect="auto", interpolation="none",
+                  cmap=ListedColormap([NOT_WORN]), extent=(lo, hi, len(nights) - 0.5, -0.5))
     row = {n: i for i, n in enumerate(nights)}
     ev = events[events["night"].isin(row)]
     if len(ev):
@@ -187,8 +195,10 @@ def onset_heatmap(nights: Sequence[dt.date], onsets: Sequence[pd.Timestamp], eve
     ax.set_xlabel("minutes from sleep onset")
     ax.legend(handles=[Line2D([], [], color=RED, marker="|", ls="", markersize=9, mew=2, label="jerk"),
                        Line2D([], [], color=BLUE, ls="--", label="sleep onset"),
-                       Patch(color=NO_DATA, label="no data")],
-              loc="lower left", bbox_to_anchor=(0, 1), ncol=3, borderaxespad=0.2,
+                       Patch(color=NO_DATA, label="no data"),
+                       *([Patch(color=NOT_WORN, label="not worn")] if off.any() else [])],
+              loc="lower left", bbox_to_anchor=(0, 1), ncol=4 if off.any() and not short else 3,
+              borderaxespad=0.2,
               handlelength=1.2, columnspacing=1.0)
     bar = fig.colorbar(im, ax=ax, orientation="horizontal", fraction=0.05 if len(nights) > 8 else 0.12,
                        aspect=40)

@@ -39,7 +39,7 @@ def detect(
         None, "--out", "-o",
         help="Events CSV to write (one row per candidate; kind 'jerk' are the jerks). "
              "Default: NAME.events.csv in the current folder, NAME from the first FILE."),
-    sleep_out: Path | None = typer.Option(None, "--sleep-out", help="Sleep JSON to write (onset, wake, awakenings, ISO-8601 UTC)."),
+    sleep_out: Path | None = typer.Option(None, "--sleep-out", help="Sleep JSON to write (onset, wake, awakenings, spans off the body; ISO-8601 UTC)."),
     location: list[str] | None = typer.Option(
         None, "--location", "-l",
         help="Where each FILE was worn, in order (repeat the option; overrides the file's own): "
@@ -103,7 +103,8 @@ def detect(
     out = out or default_events_path(files[0])
     write_events(night.events, out)
     if sleep_out:
-        write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config)
+        write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config,
+                    night.off_body)
     _summary(Console(), night, recordings, here, out, sleep_out)
 
 

@@ -168,13 +168,16 @@ def read_times(path: str | Path) -> list[str]:
     return df.str.strip().tolist()
 
 
-def _activity(frame: Any) -> pd.DataFrame:
-    """Detection's epoch table as 1-minute ``start``, ``location``, ``activity``, ``asleep``.
+def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Detection's epoch table as 1-minute ``start``, ``location``, ``activity``,
+    ``asleep``, ``worn``.
 
     The activity measure is the first of ``activity``, ``enmo_mg`` (movement, mg) and
-    ``angle_change_deg`` that the table has.
+    ``angle_change_deg`` that the table has. Each minute a span of ``off_body`` (``start``,
+    ``end``, UTC) covers and the epochs leave empty is a row with ``worn`` False (activity
+    NaN, per location), so the report can tell time off the body from no data.
     """
-    cols = ["start", "location", "activity", "asleep"]
+    cols = ["start", "location", "activity", "asleep", "worn"]
     if frame is None or not len(frame):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     df = frame.reset_index() if "start" not in frame.columns else frame
@@ -185,7 +188,17 @@ def _activity(frame: Any) -> pd.DataFrame:
     df = df.assign(start=pd.to_datetime(df["start"], utc=True).dt.floor(ACTIVITY_EPOCH),
                    asleep=df["asleep"].astype(float))
     out = df.groupby(["start", "location"], as_index=False)[["activity", "asleep"]].mean()
-    return out.assign(asleep=out["asleep"] >= 0.5)[cols]
+    out = out.assign(asleep=out["asleep"] >= 0.5, worn=True)
+    if off_body is not None and len(off_body):
+        spans = [pd.date_range(a.floor(ACTIVITY_EPOCH), b, freq=ACTIVITY_EPOCH, inclusive="left")
+                 for a, b in zip(off_body["start"], off_body["end"], strict=True)]
+        minutes = spans[0].append(spans[1:]).unique().difference(pd.DatetimeIndex(out["start"]))
+        off = pd.MultiIndex.from_product([minutes, out["location"].unique()],
+                                         names=["start", "location"]).to_frame(index=False)
+        off = off.assign(activity=np.nan, asleep=False, worn=False)
+        out = pd.concat([out, off], ignore_index=True).sort_values(["start", "location"],
+                                                                  ignore_index=True)
+    return out[cols]
 
 
 def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
@@ -232,8 +245,9 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
                     else min(int(r.time_ns[0]) for r in recs))
         night = night_of(dt.datetime.fromtimestamp(first_ns / 1e9, dt.timezone.utc), tz)
         log.info("night %s: %d jerks", night, summary["n_jerks"])
-        out.append(StoredNight(night, summary, part.sleep, part.events, _activity(part.activity),
-                               tuple(files), part_marks.reset_index(drop=True), zone_name(tz)))
+        out.append(StoredNight(night, summary, part.sleep, part.events,
+                               _activity(part.activity, part.off_body), tuple(files),
+                               part_marks.reset_index(drop=True), zone_name(tz), part.off_body))
     return out
 
 
@@ -377,13 +391,20 @@ def write_events(events: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path],
-                locations: Sequence[str], config: DetectionConfig) -> Path:
+                locations: Sequence[str], config: DetectionConfig,
+                off_body: pd.DataFrame | None = None) -> Path:
     """Write a sleep window as JSON (:meth:`detection.SleepWindow.to_dict`) with provenance:
     input ``files``, sensor ``locations``, hypnic version, creation time and ``config``;
-    owner-only (:func:`sensing.private.write_private`)."""
+    owner-only (:func:`sensing.private.write_private`). ``off_body`` (``start``, ``end``
+    UTC: the spans no sensor was worn in) is written as ``off_body``, a list of
+    ``[start, end]`` ISO-8601 UTC pairs."""
     from hypnic._version import __version__
 
-    info = dict(sleep.to_dict(), files=[str(f) for f in files], locations=list(locations),
+    spans = [] if off_body is None else [
+        [t.isoformat().replace("+00:00", "Z") for t in pair]  # as SleepWindow.to_dict
+        for pair in zip(off_body["start"], off_body["end"], strict=True)]
+    info = dict(sleep.to_dict(), off_body=spans,
+                files=[str(f) for f in files], locations=list(locations),
                 hypnic_version=__version__, created=dt.datetime.now(dt.timezone.utc).isoformat(),
                 config=asdict(config))
     return write_private(path, json.dumps(info, indent=2))

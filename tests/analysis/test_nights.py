@@ -14,6 +14,7 @@ from analysis.nights import (
     hours_recorded,
     hours_still,
     jerk_groups,
+    load_activity,
     load_events,
     load_nights,
     nights_table,
@@ -141,7 +142,7 @@ def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):
     assert table.loc[d0 + dt.timedelta(5), "sleep_debt_h"] == 0.0
 
 
-def test_a_database_of_schema_1_gains_the_time_zone_of_each_night(tmp_path):
+def test_an_older_database_gains_the_time_zone_of_each_night_and_worn_minutes(tmp_path):
     import sqlite3
 
     db = tmp_path / "old.sqlite"
@@ -151,7 +152,10 @@ def test_a_database_of_schema_1_gains_the_time_zone_of_each_night(tmp_path):
         "INSERT INTO meta VALUES ('schema_version', '1');"
         "CREATE TABLE nights (night TEXT PRIMARY KEY, summary TEXT NOT NULL, sleep TEXT NOT NULL,"
         " recordings TEXT NOT NULL, processed_at TEXT NOT NULL);"
-        "INSERT INTO nights VALUES ('2026-01-05', '{\"n_jerks\": 3}', '{\"onset\": null}', '[]', 'x');")
+        "INSERT INTO nights VALUES ('2026-01-05', '{\"n_jerks\": 3}', '{\"onset\": null}', '[]', 'x');"
+        "CREATE TABLE activity (night TEXT NOT NULL, start_ns INTEGER NOT NULL, location TEXT,"
+        " activity REAL, asleep INTEGER);"
+        "INSERT INTO activity VALUES ('2026-01-05', 0, 'wrist', 4.0, 1);")
     con.close()
     d0 = dt.date(2026, 1, 6)
     with connect(db) as con:
@@ -159,6 +163,8 @@ def test_a_database_of_schema_1_gains_the_time_zone_of_each_night(tmp_path):
                                      KNOWN, pd.DataFrame(columns=["start", "location", "activity", "asleep"]),
                                      tz="Europe/Paris"))
         nights = load_nights(con)
+        activity = load_activity(con)
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert nights["tz"].tolist() == ["", "Europe/Paris"] and version == "2"
+    assert nights["tz"].tolist() == ["", "Europe/Paris"] and version == "3"
+    assert activity["worn"].tolist() == [True]  # older nights were stored worn throughout
     assert nights["n_jerks"].tolist() == [3, 4]

@@ -118,3 +118,26 @@ def test_heatmap_colour_bar_has_a_unit_and_the_legend_sits_above():
     assert bar.get_xlabel().endswith(", mg")
     assert above(ax.get_legend(), ax)
     assert labels(ax.yaxis) == ["5 Jan"]
+
+
+@pytest.mark.parametrize("width", [plots.PHONE_IN, plots.DESKTOP_IN])
+def test_heatmap_draws_minutes_off_the_body_apart_from_no_data(width):
+    """A sensor put on 20 min before sleep onset: those minutes are "not worn", the
+    minutes before the recording began "no data"; the legend stays above the axes."""
+    onset = pd.Timestamp("2026-01-05T23:00:00Z")
+    start = onset + pd.to_timedelta(np.arange(-50, 30), unit="min")
+    worn = np.arange(-50, 30) >= -20
+    activity = pd.DataFrame({"night": D, "start": start, "activity": np.where(worn, 20.0, np.nan),
+                             "worn": worn})
+    events = pd.DataFrame({"night": [D], "start": [onset], "group_id": [1], "rel_onset_s": [0.0]})
+    fig = drawn(plots.onset_heatmap, [D], [onset], events, activity, (-60.0, 60.0), width)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][-2:] == ["no data", "not worn"]
+    assert above(legend, ax) and legend.get_window_extent().y1 <= fig.bbox.y1 + 1
+    off = ax.get_images()[1].get_array()
+    cols = np.flatnonzero(~np.ma.getmaskarray(off)[0] & np.isfinite(np.ma.filled(off, np.nan)[0]))
+    assert cols.min() == 10 and cols.max() == 39  # minutes -50 .. -21 of the -60 .. 60 grid
+    stored_before = activity[worn].drop(columns="worn")  # a night stored before the column
+    fig = drawn(plots.onset_heatmap, [D], [onset], events, stored_before, (-60.0, 60.0), width)
+    assert len(fig.axes[0].get_images()) == 1 and "not worn" not in str(fig.axes[0].get_legend().get_texts())

@@ -213,19 +213,26 @@ def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, cap
     from simtruth import put_on_later
 
     from analysis.diary import connect
-    from analysis.nights import load_nights
+    from analysis.nights import load_activity, load_nights
     from sensing.generic import write_csv
 
     night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
     f = write_csv(put_on_later(night.recordings["wrist-left"], 2.5), tmp_path / "wrist-left.csv")
-    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv")]) == 0
+    sleep = tmp_path / "s.json"
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv"), "--sleep-out", str(sleep)]) == 0
     printed = " ".join(capsys.readouterr().out.split())
     assert ("No sensor was worn for 2.5 h (lying motionless off the body, on a table or a "
             "nightstand): that time is left out of the sleep analysis.") in printed
+    (start, end), = json.loads(sleep.read_text())["off_body"]
+    first = pd.Timestamp(night.recordings["wrist-left"].time_ns[0], tz="UTC")
+    off_h = [(pd.Timestamp(t) - first) / pd.Timedelta(1, "h") for t in (start, end)]
+    assert end.endswith("Z") and off_h == pytest.approx([-2.5, 0], abs=0.003)  # 10 s
     db = tmp_path / "h.sqlite"
     assert main(["nights", "--add", str(f), "--db", str(db)]) == 0
     with connect(db) as con:
         stored = load_nights(con).iloc[0]
+        worn = load_activity(con)["worn"]
+    assert (~worn).sum() == pytest.approx(150, abs=1) and worn.sum() > 150  # minutes
     assert stored["hours_off"] == pytest.approx(2.5, abs=0.02)
     assert stored["hours_recorded"] == pytest.approx(3.0, abs=0.05)  # worn
     listed = capsys.readouterr().out
