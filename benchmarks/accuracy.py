@@ -58,6 +58,9 @@ spell filled with the last sample as ActiLife's RAW CSV export gives it, read ba
 through the time checks a file goes through. ``--nightstand MIN`` takes every sensor
 off the body for MIN minutes before each night's bed time and after its final wake: it
 lies flat on a nightstand, motionless (a logger started before it is put on).
+``--sleep-turns SCALE`` adds the small turns of a limb that real sleepers make in sleep
+and the simulated ones lack (``SLEEP_TURNS``, measured on the ICHI14 wrists) x SCALE:
+the simulators' sleepers lie motionless for hours.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -68,7 +71,7 @@ default.
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
                                      [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G [--exported]]
-                                     [--nightstand MIN]
+                                     [--nightstand MIN] [--sleep-turns SCALE]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -352,16 +355,81 @@ def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
     return Recording(t[order], acc, rec.fs, rec.location, rec.device, meta=dict(rec.meta))
 
 
+#: Turns of a limb in sleep that real sleepers make and the simulators' sleepers lack:
+#: (smallest, largest turn in degrees, extra turns per hour asleep). The ICHI14 wrists
+#: (46 nights, PSG sleep, 211 h; the gravity direction's turn between 5 s epochs, >= 2
+#: degrees, joined into bouts) turn 5.6, 2.2, 1.7 and 1.7 times an hour by 2-5, 5-10,
+#: 10-20 and 20-45 degrees; the simulated wrists 0-0.4, 0-0.4, 0-0.5 and 0.2-1.1 (the
+#: larger turns, posture shifts, as often as the real ones). One-off
+#: ``sleepmoves.py``, twentieth session.
+SLEEP_TURNS = ((2.0, 5.0, 5.4), (5.0, 10.0, 2.0), (10.0, 20.0, 1.4), (20.0, 45.0, 1.2))
+
+
+def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Rotation matrices (k, 3, 3) about unit ``axis`` by each ``angle``, rad (Rodrigues)."""
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    a = np.asarray(angle, float)[:, None, None]
+    return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
+
+
+def sleep_turns(rec: Recording, periods: list[dict], scale: float,
+                rng: np.random.Generator) -> Recording:
+    """``rec`` with the small turns of a limb in sleep that real sleepers make
+    (:data:`SLEEP_TURNS` x ``scale`` per hour of each true night's sleep: onset to final
+    wake less its awakenings; at random times, sizes log-uniform in their range). Each
+    turns the sensor about a random axis across the gravity it feels, over 1-3 s with a
+    minimum-jerk profile (slow: nothing above a few Hz), and the limb stays turned; the
+    sleeper sleeps on. Turning the whole acceleration rotates what the sensor feels, its
+    noise with it; the resolution stays."""
+    t = rec.time_ns
+    events = []
+    for p in periods:
+        edges = [p["onset"].value, *[x.value for ab in p["awakenings"] for x in ab], p["wake"].value]
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            hours = max(b - a, 0) / 3.6e12
+            for lo, hi, rate in SLEEP_TURNS:
+                n = rng.poisson(rate * scale * hours)
+                events += zip(rng.uniform(a, b, n), np.exp(rng.uniform(np.log(lo), np.log(hi), n)),
+                              rng.uniform(1.0, 3.0, n), strict=True)
+    acc = rec.acc.astype(np.float64)
+    out = acc.copy()
+    done = np.eye(3)  # the turns so far
+    last = 0
+    fs = int(round(rec.fs))
+    for start, deg, dur in sorted(events):
+        i0 = max(int(np.searchsorted(t, start)), last)  # after the turn before it
+        i1 = int(np.searchsorted(t, t[min(i0, len(t) - 1)] + dur * 1e9))
+        if i1 - i0 < 2 or i0 < fs:
+            continue
+        out[last:i0] = acc[last:i0] @ done.T
+        g = done @ acc[i0 - fs:i0].mean(axis=0)
+        axis = np.cross(g, rng.normal(size=3))
+        axis /= np.linalg.norm(axis)
+        tau = (t[i0:i1] - t[i0]) / (t[i1] - t[i0])
+        turn = _rotation(axis, np.radians(deg) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)) @ done
+        out[i0:i1] = np.einsum("kij,kj->ki", turn, acc[i0:i1])
+        done = _rotation(axis, np.radians([deg]))[0] @ done
+        last = i1
+    out[last:] = acc[last:] @ done.T
+    res = resolution_g(rec.acc)
+    if res > 0:
+        out = np.round(out / res) * res
+    return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
+
+
 def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
-                        tuple[float, int] | None, float | None, bool, float | None]
+                        tuple[float, int] | None, float | None, bool, float | None, float | None]
             ) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export, stand = args
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export, stand, turns = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
     recs = list(night.recordings.values())
     if loss:  # the same packets lost on every run of a night
         recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
+    if turns:  # the same turns on every run of a night
+        recs = [sleep_turns(r, true_nights(night), turns, np.random.default_rng([seed, i, k, 1]))
+                for k, r in enumerate(recs)]
     if stand:  # the same nightstand on every run of a night
         recs = [on_nightstand(r, true_nights(night), stand, np.random.default_rng([seed, i, k]))
                 for k, r in enumerate(recs)]
@@ -496,6 +564,9 @@ def main() -> None:
     ap.add_argument("--nightstand", type=float, default=0.0, metavar="MIN",
                     help="the sensors lie off the body on a nightstand for MIN minutes before "
                          "bed and after getting up")
+    ap.add_argument("--sleep-turns", type=float, default=0.0, metavar="SCALE",
+                    help="add the small turns of a limb real sleepers make in sleep "
+                         "(SLEEP_TURNS, measured on ICHI14) x SCALE")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -517,10 +588,12 @@ def main() -> None:
     loss = (args.packet_loss, args.packet_samples) if args.packet_loss else None
     if args.nightstand < 0:
         ap.error(f"--nightstand is minutes, 0 or more, got {args.nightstand:g}")
+    if args.sleep_turns < 0:
+        ap.error(f"--sleep-turns is a scale, 0 or more, got {args.sleep_turns:g}")
     if args.exported and not args.idle_sleep:
         ap.error("--exported is for --idle-sleep G")
     tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss,
-              args.idle_sleep or None, args.exported, args.nightstand or None)
+              args.idle_sleep or None, args.exported, args.nightstand or None, args.sleep_turns or None)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
@@ -539,6 +612,7 @@ def main() -> None:
     print(json.dumps(dict(nights_per_variant=args.nights, seeds=args.seed, fs_hz=args.fs,
                           location=args.location, packet_loss=loss, idle_sleep_g=args.idle_sleep or None,
                           idle_sleep_exported=args.exported, nightstand_min=args.nightstand or None,
+                          sleep_turns=args.sleep_turns or None,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

@@ -306,6 +306,36 @@ def test_on_nightstand_lays_the_sensor_flat_before_bed_and_after_getting_up(accu
     assert np.array_equal(out.acc[~off], acc[~off[:len(t)]])
 
 
+def test_sleep_turns_turn_a_still_sensor_in_sleep_only_slowly_and_as_often_as_asked(accuracy):
+    """``--sleep-turns SCALE``: in sleep (onset to wake less the awakenings) the gravity
+    the sensor feels turns by the sizes and at the rates of ``SLEEP_TURNS`` x SCALE, slowly
+    (no fast component), keeping its norm; before sleep and in an awakening nothing
+    changes."""
+    from sensing.recording import Recording
+
+    fs, t0, hour = 25.0, 1_767_650_000_000_000_000, 3600 * 10**9
+    t = t0 + np.arange(int(9 * 3600 * fs), dtype=np.int64) * 40_000_000  # 9 h, still
+    acc = np.tile(np.array([0.0, 0.6, 0.8], np.float32), (len(t), 1))
+    night = [dict(onset=pd.Timestamp(t0 + hour, tz="UTC"), wake=pd.Timestamp(t0 + 9 * hour, tz="UTC"),
+                  awakenings=[(pd.Timestamp(t0 + 4 * hour, tz="UTC"), pd.Timestamp(t0 + 5 * hour, tz="UTC"))])]
+    out = accuracy.sleep_turns(Recording(t, acc, fs, "wrist-left"), night, 2.0, np.random.default_rng(0))
+    g = out.acc.astype(np.float64)
+    assert np.linalg.norm(g, axis=1) == pytest.approx(1.0, abs=1e-6)
+
+    def angle(a, b):
+        return np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b), axis=1), np.sum(a * b, axis=1)))
+
+    step = angle(g[1:], g[:-1])
+    assert step.max() < 45 * 1.9 / fs  # a 45-degree turn over 1 s peaks at 1.875 x its mean pace
+    moving = np.r_[False, step > 1e-3]
+    assert not moving[t < t0 + hour].any() and not moving[(t >= t0 + 4 * hour) & (t < t0 + 5 * hour)].any()
+    starts = np.flatnonzero(moving[1:] & ~moving[:-1])
+    expected = 2.0 * 7 * sum(rate for *_, rate in accuracy.SLEEP_TURNS)  # 7 h asleep
+    assert abs(len(starts) - expected) < 3 * np.sqrt(expected)  # Poisson
+    size = angle(g[starts[1:] - 1], g[starts[:-1]])
+    assert 2 - 1e-6 <= np.median(size) and size.max() <= 45 * 2  # two may overlap
+
+
 def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
     """A wrist in idle sleep mode writes 6-7 % of a night. Its still spans read as still
     epochs, sleep onset and wake are found as on the whole night; without them no sleep
