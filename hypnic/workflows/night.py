@@ -390,6 +390,15 @@ def write_events(events: pd.DataFrame, path: str | Path) -> Path:
     return write_private(path, events.to_csv(index=False))
 
 
+def off_body_spans(off_body: pd.DataFrame | None) -> list[list[str]]:
+    """The spans no sensor was worn in (``start``, ``end`` UTC) as ``[start, end]``
+    ISO-8601 UTC pairs, as :meth:`detection.SleepWindow.to_dict` writes times."""
+    if off_body is None:
+        return []
+    return [[t.isoformat().replace("+00:00", "Z") for t in pair]
+            for pair in zip(off_body["start"], off_body["end"], strict=True)]
+
+
 def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path],
                 locations: Sequence[str], config: DetectionConfig,
                 off_body: pd.DataFrame | None = None) -> Path:
@@ -400,10 +409,7 @@ def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path
     ``[start, end]`` ISO-8601 UTC pairs."""
     from hypnic._version import __version__
 
-    spans = [] if off_body is None else [
-        [t.isoformat().replace("+00:00", "Z") for t in pair]  # as SleepWindow.to_dict
-        for pair in zip(off_body["start"], off_body["end"], strict=True)]
-    info = dict(sleep.to_dict(), off_body=spans,
+    info = dict(sleep.to_dict(), off_body=off_body_spans(off_body),
                 files=[str(f) for f in files], locations=list(locations),
                 hypnic_version=__version__, created=dt.datetime.now(dt.timezone.utc).isoformat(),
                 config=asdict(config))

@@ -82,6 +82,8 @@ def test_outputs_on_disk(first_run):
     assert summary["enough"] is False  # 3 participants: no population conclusion
     assert (out / "cohort.html").read_text().startswith("<!doctype html>")
     assert pd.read_csv(out / "failures.csv").empty
+    part = json.loads(next((out / "parts").rglob("night.json")).read_text())
+    assert part["off_body"] == [] and part["sleep"]["onset"].endswith("Z")  # worn throughout
 
 
 def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp_path):
