@@ -87,7 +87,7 @@ import pickle
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -417,26 +417,46 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
     return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
 
 
-def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None,
-                        tuple[float, int] | None, float | None, bool, float | None, float | None]
+@dataclass(frozen=True)
+class Recorded:
+    """How the simulated signal is recorded and worn on top of its variant (each part off
+    when None): ``packet_loss`` (share, samples a packet), ``sleep_turns`` (scale),
+    ``nightstand_min``, ``idle_sleep_g`` and ``idle_exported``; the same draws on every
+    run of a night."""
+
+    packet_loss: tuple[float, int] | None = None
+    sleep_turns: float | None = None
+    nightstand_min: float | None = None
+    idle_sleep_g: float | None = None
+    idle_exported: bool = False
+
+    def apply(self, night, seed: int, i: int) -> list[Recording]:
+        """The night's recordings as recorded so."""
+        recs = list(night.recordings.values())
+        if self.packet_loss:
+            recs = [lose_packets(r, *self.packet_loss, np.random.default_rng([seed, i, k]))
+                    for k, r in enumerate(recs)]
+        periods = true_nights(night)
+        if self.sleep_turns:
+            recs = [sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]))
+                    for k, r in enumerate(recs)]
+        if self.nightstand_min:
+            recs = [on_nightstand(r, periods, self.nightstand_min, np.random.default_rng([seed, i, k]))
+                    for k, r in enumerate(recs)]
+        if self.idle_sleep_g and self.idle_exported:
+            recs = [part for r in recs for part in idle_export(r, self.idle_sleep_g)]
+        elif self.idle_sleep_g:
+            recs = [idle_sleep(r, self.idle_sleep_g) for r in recs]
+        return recs
+
+
+def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, str | None, Recorded]
             ) -> tuple[str, dict, float, float]:
-    variant, i, seed, tolerance_s, cache, overrides, fs, location, loss, idle, export, stand, turns = args
+    variant, i, seed, tolerance_s, cache, overrides, fs, location, recorded = args
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
-    recs = list(night.recordings.values())
-    if loss:  # the same packets lost on every run of a night
-        recs = [lose_packets(r, *loss, np.random.default_rng([seed, i, k])) for k, r in enumerate(recs)]
-    if turns:  # the same turns on every run of a night
-        recs = [sleep_turns(r, true_nights(night), turns, np.random.default_rng([seed, i, k, 1]))
-                for k, r in enumerate(recs)]
-    if stand:  # the same nightstand on every run of a night
-        recs = [on_nightstand(r, true_nights(night), stand, np.random.default_rng([seed, i, k]))
-                for k, r in enumerate(recs)]
-    if idle and export:
-        recs = [part for r in recs for part in idle_export(r, idle)]
-    elif idle:
-        recs = [idle_sleep(r, idle) for r in recs]
+    recs = recorded.apply(night, seed, i)
     t = time.perf_counter()
     result = detect_night(recs, replace(DetectionConfig(), **overrides))
     return variant, evaluate(night, result, tolerance_s), t_sim, time.perf_counter() - t
@@ -592,8 +612,9 @@ def main() -> None:
         ap.error(f"--sleep-turns is a scale, 0 or more, got {args.sleep_turns:g}")
     if args.exported and not args.idle_sleep:
         ap.error("--exported is for --idle-sleep G")
-    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, loss,
-              args.idle_sleep or None, args.exported, args.nightstand or None, args.sleep_turns or None)
+    recorded = Recorded(loss, args.sleep_turns or None, args.nightstand or None, args.idle_sleep or None,
+                        args.exported)
+    tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, recorded)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
     t_sim = t_det = 0.0
