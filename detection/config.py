@@ -292,6 +292,9 @@ class DetectionConfig:
         GGIR's non-wear window is 1 h (van Hees et al. 2011, 2013); but the simulated
         sleepers of ``benchmarks/accuracy.py`` lie motionless for 1.3 h or more, some
         awake at a recording's edge, and must keep their sleep (``docs/simulator.md``).
+        With the turns of real sleep added to them (``--sleep-turns 1``) 1 h loses no
+        sleep start and finds a logger started an hour before bed; without, 40 of 1569
+        (``docs/detection.md``, "A 1 h wait").
     off_body_s : float
         ... and a motionless stretch at least this long anywhere, s. Default 28800 (8 h,
         a night on the desk): the simulated sleepers lie motionless for up to 6 h. A
