@@ -292,7 +292,8 @@ def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds
     meta = dict(
         participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
         summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
-        sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=tz, seconds=round(seconds, 3), hypnic_version=__version__,
+        sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=tz,
+        seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     write_private(tmp / "night.json", json.dumps(meta, indent=1))
     if final.exists():  # a stale result (inputs changed)
