@@ -150,8 +150,11 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
                       "events).")
     off_h = night.summary["hours_off"]
     if off_h > 0:
-        console.print(f"No sensor was worn for {off_h:.1f} h (lying motionless off the body, on "
-                      "a table or a nightstand): that time is left out of the sleep analysis.")
+        when = ", ".join(f"{clock(a, here)}-{clock(b, here)}"
+                         for a, b in zip(night.off_body["start"], night.off_body["end"], strict=True))
+        console.print(f"No sensor was worn for {off_h:.1f} h ({when} {zone_name(here)}: lying "
+                      "motionless off the body, on a table or a nightstand): that time is left "
+                      "out of the sleep analysis.")
     s = night.sleep
     if s.onset is None:
         console.print("No sleep was found in this recording.")

@@ -219,10 +219,12 @@ def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, cap
     night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
     f = write_csv(put_on_later(night.recordings["wrist-left"], 2.5), tmp_path / "wrist-left.csv")
     sleep = tmp_path / "s.json"
-    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv"), "--sleep-out", str(sleep)]) == 0
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv"), "--sleep-out", str(sleep),
+                 "--tz", "UTC"]) == 0
     printed = " ".join(capsys.readouterr().out.split())
-    assert ("No sensor was worn for 2.5 h (lying motionless off the body, on a table or a "
-            "nightstand): that time is left out of the sleep analysis.") in printed
+    assert re.search(r"No sensor was worn for 2\.5 h \(20:00-22:30 UTC: lying motionless off the "
+                     r"body, on a table or a nightstand\): that time is left out of the sleep "
+                     r"analysis\.", printed), printed  # when, in the sleeper's time zone
     (start, end), = json.loads(sleep.read_text())["off_body"]
     first = pd.Timestamp(night.recordings["wrist-left"].time_ns[0], tz="UTC")
     off_h = [(pd.Timestamp(t) - first) / pd.Timedelta(1, "h") for t in (start, end)]
