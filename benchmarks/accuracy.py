@@ -392,13 +392,13 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
                 events += zip(rng.uniform(a, b, n), np.exp(rng.uniform(np.log(lo), np.log(hi), n)),
                               rng.uniform(1.0, 3.0, n), strict=True)
     acc = rec.acc.astype(np.float64)
-    out = acc.copy()
+    out = np.empty_like(acc)  # every sample written below
     done = np.eye(3)  # the turns so far
     last = 0
     fs = int(round(rec.fs))
     for start, deg, dur in sorted(events):
-        i0 = max(int(np.searchsorted(t, start)), last)  # after the turn before it
-        i1 = int(np.searchsorted(t, t[min(i0, len(t) - 1)] + dur * 1e9))
+        i0 = max(int(np.searchsorted(t, np.int64(start))), last)  # after the turn before it
+        i1 = int(np.searchsorted(t, t[min(i0, len(t) - 1)] + np.int64(dur * 1e9)))
         if i1 - i0 < 2 or i0 < fs:
             continue
         out[last:i0] = acc[last:i0] @ done.T
