@@ -57,6 +57,13 @@ def detect(
         None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor."),
     min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g."),
     jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s."),
+    worn_from: str | None = typer.Option(
+        None, "--worn-from", metavar="TIME",
+        help="When the sensors were put on (22:30 in your time zone, or ISO-8601), if the "
+             "recording began earlier (on the nightstand): the samples before are left out."),
+    worn_until: str | None = typer.Option(
+        None, "--worn-until", metavar="TIME",
+        help="When they were taken off, if the recording ran on: the samples after are left out."),
     series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s."),
     group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s."),
 ) -> None:
@@ -75,9 +82,11 @@ def detect(
     from detection import DetectionConfig
     from hypnic.commands._progress import Reading, bars
     from hypnic.workflows.night import (
+        check_worn,
         process_night,
         read_files,
         read_times,
+        worn_between,
         write_events,
         write_sleep,
     )
@@ -86,6 +95,7 @@ def detect(
 
     if tz:
         zone(tz)  # an unknown zone is an error before any work
+    check_worn(worn_from, worn_until)
     overrides: dict[str, Any] = dict(
         threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
         series_gap_s=series_gap_s, group_window_s=group_window_s)
@@ -95,6 +105,7 @@ def detect(
         recordings = read_files(files, fmt, tz, location, units,  # checks every option first
                                 progress=Reading(progress, files, "finding jerks and sleep"))
         here = sleeper_zone(tz, recordings)
+        recordings = worn_between(recordings, here, worn_from, worn_until)
         try:
             night = process_night(recordings, here, config=config, files=[f.name for f in files],
                                   stimuli=stim)

@@ -18,6 +18,13 @@ def nights(
         None, "--location", "-l",
         help="With --add: where each file's sensor was worn, in order (repeat the option; "
              "overrides the file's own)."),
+    worn_from: str | None = typer.Option(
+        None, "--worn-from", metavar="TIME",
+        help="With --add: when the sensors were put on (22:30 in your time zone, or ISO-8601), "
+             "if the recording began earlier: the samples before are left out."),
+    worn_until: str | None = typer.Option(
+        None, "--worn-until", metavar="TIME",
+        help="With --add: when they were taken off, if the recording ran on."),
     tz: str = typer.Option(None, "--tz", metavar="ZONE",
                            help="Your time zone (IANA name): names nights and shows times; with "
                                 "--add, file times written without a zone are local to it. "
@@ -44,13 +51,19 @@ def nights(
         zone(tz)  # an unknown zone is an error before any work
     if location and not add:
         raise HypnicError("--location goes with --add (where each added file was worn)")
+    if (worn_from or worn_until) and not add:
+        raise HypnicError("--worn-from and --worn-until go with --add (when the added "
+                          "recording's sensors were worn)")
     if add:
         from hypnic.commands._progress import Reading, bars
-        from hypnic.workflows.night import add_night
+        from hypnic.workflows.night import add_night, check_worn
+
+        check_worn(worn_from, worn_until)
 
         with bars() as progress:
             added = add_night(add, db, tz, location,
-                              progress=Reading(progress, add, "finding jerks and sleep"))
+                              progress=Reading(progress, add, "finding jerks and sleep"),
+                              worn=(worn_from, worn_until))
         for night in added:
             typer.echo(f"night {night.night} ({night.tz}): "
                        f"{plural(int(night.summary['n_jerks']), 'jerk')} stored")

@@ -307,23 +307,87 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     return main
 
 
+def _moment(text: str, option: str, after_ns: int, tz: dt.tzinfo) -> int:
+    """A time a person gives, ns UTC: a clock time ``HH:MM`` in ``tz`` (its first
+    occurrence at or after ``after_ns``) or an ISO-8601 time (in ``tz`` without a zone)."""
+    import re
+
+    clock_time = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    try:
+        if clock_time:
+            then = dt.datetime.fromtimestamp(after_ns / 1e9, tz)
+            at = then.replace(hour=int(clock_time[1]), minute=int(clock_time[2]), second=0,
+                              microsecond=0)
+            if at < then.replace(second=0, microsecond=0):
+                at += dt.timedelta(days=1)
+            return int(at.timestamp()) * 1_000_000_000
+        t = pd.Timestamp(text)
+        return int((t.tz_localize(tz) if t.tzinfo is None else t).value)
+    except (ValueError, OverflowError):
+        raise HypnicError(f"{option} {text!r}: give a clock time (22:30, in your time zone) or "
+                          "an ISO-8601 time (2026-01-05T22:30)") from None
+
+
+def check_worn(start: str | None, end: str | None) -> None:
+    """Raise :class:`HypnicError` if a time of :func:`worn_between` cannot be read (before
+    any file is read)."""
+    for text, option in ((start, "--worn-from"), (end, "--worn-until")):
+        if text is not None:
+            _moment(text, option, 0, dt.timezone.utc)
+
+
+def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | None = None,
+                 end: str | None = None) -> list[Recording]:
+    """The recordings cut to the time the sensors were worn, as the sleeper says: from
+    ``start`` and until ``end`` (clock times ``HH:MM`` in ``tz``, the first occurrence
+    after the recording starts, ``end``'s after ``start``; or ISO-8601 times). What lies
+    outside (a logger started on the nightstand, left there in the morning) is left out.
+
+    Raises
+    ------
+    HypnicError
+        If a time cannot be read, or no sample is left.
+    """
+    from sensing.timezones import clock
+
+    if start is None and end is None:
+        return list(recordings)
+    first = min(int(r.time_ns[0]) for r in recordings)
+    last = max(int(r.time_ns[-1]) for r in recordings)
+    lo = _moment(start, "--worn-from", first, tz) if start is not None else first
+    hi = _moment(end, "--worn-until", lo, tz) if end is not None else last + 1
+    kept = [c for c in (r.slice_time(lo, hi) for r in recordings) if len(c)]
+    if not kept:
+        def when(t: int) -> pd.Timestamp:
+            return pd.Timestamp(t, tz="UTC")
+
+        raise HypnicError(f"the recording runs {clock(when(first), tz)}-{clock(when(last), tz)}: "
+                          f"from {clock(when(lo), tz)} until {clock(when(hi), tz)} leaves no sample")
+    return kept
+
+
 def _night_files(paths: Sequence[str | Path], tz: str | None,
                  locations: Sequence[str] | None,
-                 progress: Callable[[int, int, int], None] | None) -> dict[str, Any]:
+                 progress: Callable[[int, int, int], None] | None,
+                 worn: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
     """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`:
-    the recordings, the sleeper's zone, the file names and the marks kept in recordings."""
+    the recordings (cut to ``worn``, :func:`worn_between`), the sleeper's zone, the file
+    names and the marks kept in recordings."""
     from sensing.store import read_markers
 
     recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
+    here = sleeper_zone(tz, recordings)
+    recordings = worn_between(recordings, here, *worn)
     marks = [read_markers(p) for p in paths if Path(p).suffix.lower() == ".sqlite"]
-    return dict(recordings=recordings, tz=sleeper_zone(tz, recordings),
+    return dict(recordings=recordings, tz=here,
                 files=[Path(p).name for p in paths],
                 marks=pd.concat(marks, ignore_index=True) if marks else None)
 
 
 def process_files(paths: Sequence[str | Path], tz: str | None = None,
                   locations: Sequence[str] | None = None,
-                  progress: Callable[[int, int, int], None] | None = None) -> StoredNight:
+                  progress: Callable[[int, int, int], None] | None = None,
+                  worn: tuple[str | None, str | None] = (None, None)) -> StoredNight:
     """Read one night's files (one per sensor) and process the night (:func:`process_night`).
 
     Parameters
@@ -338,13 +402,17 @@ def process_files(paths: Sequence[str | Path], tz: str | None = None,
         Where each file's sensor was worn, one per file, overriding what the files say.
     progress : callable, optional
         Reading progress, see :func:`read_files`.
+    worn : (str or None, str or None)
+        When the sensors were put on and taken off, if the recording runs longer
+        (:func:`worn_between`).
     """
-    return process_night(**_night_files(paths, tz, locations, progress))
+    return process_night(**_night_files(paths, tz, locations, progress, worn))
 
 
 def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str | None = None,
               locations: Sequence[str] | None = None,
-              progress: Callable[[int, int, int], None] | None = None) -> list[StoredNight]:
+              progress: Callable[[int, int, int], None] | None = None,
+              worn: tuple[str | None, str | None] = (None, None)) -> list[StoredNight]:
     """Process files (one per sensor, of one night or several: :func:`process_nights`)
     and store each night in the hypnic database.
 
@@ -360,6 +428,9 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
         Where each file's sensor was worn, one per file.
     progress : callable, optional
         Reading progress, see :func:`read_files`.
+    worn : (str or None, str or None)
+        When the sensors were put on and taken off, if the recording runs longer
+        (:func:`worn_between`).
 
     Returns
     -------
@@ -369,7 +440,7 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
     from analysis.diary import connect
     from analysis.nights import store_night
 
-    nights = process_nights(**_night_files(paths, tz, locations, progress))
+    nights = process_nights(**_night_files(paths, tz, locations, progress, worn))
     with connect(db) as con:
         for night in nights:
             store_night(con, night)

@@ -241,3 +241,44 @@ def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, cap
     header = next(line for line in listed.splitlines() if line.split()[:2] == ["night", "at"])
     assert header.split()[-1] == "off" and "off: hours no sensor was worn" in " ".join(listed.split())
     assert "idle" not in header.split()
+
+
+def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
+    """A logger started an hour before it was put on (under the 2 h the detector itself
+    takes as off the body): lights out an hour early; ``--worn-from`` (a clock time in the
+    sleeper's zone) leaves that hour out, for ``detect`` and ``nights --add`` alike; a time
+    that cannot be read, or leaves no sample, is a clear error before anything is written."""
+    from simtruth import put_on_later
+
+    from analysis.diary import connect
+    from analysis.nights import load_nights
+    from sensing.generic import write_csv
+
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
+    f = write_csv(put_on_later(night.recordings["wrist-left"], 1.0), tmp_path / "early.csv")
+    put_on = pd.Timestamp(night.recordings["wrist-left"].time_ns[0], tz="UTC")
+    lights_out = night.sleep["lights_out"]
+
+    def detected(*extra: str) -> pd.Timestamp:
+        sleep = tmp_path / "s.json"
+        assert main(["detect", str(f), "--out", str(tmp_path / "e.csv"), "--sleep-out", str(sleep),
+                     "--tz", "Europe/Paris", *extra]) == 0
+        return pd.Timestamp(json.loads(sleep.read_text())["lights_out"])
+
+    assert detected() < lights_out - pd.Timedelta(50, "min")  # on the nightstand
+    local = put_on.tz_convert("Europe/Paris").ceil("min")
+    assert abs(detected("--worn-from", f"{local:%H:%M}") - lights_out) < pd.Timedelta(5, "min")
+    assert abs(detected("--worn-from", local.isoformat()) - lights_out) < pd.Timedelta(5, "min")
+    db = tmp_path / "h.sqlite"
+    assert main(["nights", "--add", str(f), "--db", str(db), "--tz", "Europe/Paris",
+                 "--worn-from", f"{local:%H:%M}"]) == 0
+    with connect(db) as con:
+        assert load_nights(con)["sleep_onset_latency_min"].iloc[0] < 30
+    capsys.readouterr()
+    out = tmp_path / "not-written.csv"
+    assert main(["detect", str(f), "--out", str(out), "--worn-from", "2pm"]) == 1
+    assert "--worn-from '2pm': give a clock time (22:30, in your time zone)" in capsys.readouterr().err
+    assert main(["detect", str(f), "--out", str(out), "--tz", "UTC", "--worn-from", "20:30",
+                 "--worn-until", "20:45"]) == 1  # the next 20:30 after the start: none left
+    assert "the recording runs 21:30-01:29: from 20:30 until 20:45 leaves no sample" in capsys.readouterr().err
+    assert not out.exists()
