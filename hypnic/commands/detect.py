@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hypnic.app import Command, app, show_defaults
+from hypnic.commands._worn import worn_from_option, worn_until_option
 from sensing.body import LOCATIONS
 
 _WORN = ", ".join(LOCATIONS)
@@ -57,13 +58,8 @@ def detect(
         None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor."),
     min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g."),
     jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s."),
-    worn_from: str | None = typer.Option(
-        None, "--worn-from", metavar="TIME",
-        help="When the sensors were put on (22:30 in your time zone, or ISO-8601), if the "
-             "recording began earlier (on the nightstand): the samples before are left out."),
-    worn_until: str | None = typer.Option(
-        None, "--worn-until", metavar="TIME",
-        help="When they were taken off, if the recording ran on: the samples after are left out."),
+    worn_from: str | None = worn_from_option(),
+    worn_until: str | None = worn_until_option(),
     series_gap_s: float | None = typer.Option(None, "--series-gap-s", min=0.1, help="Jerks closer than this form a series, s."),
     group_window_s: float | None = typer.Option(None, "--group-window-s", min=0.0, help="Jerks on several sensors within this are one jerk, s."),
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hypnic.app import app
+from hypnic.commands._worn import worn_from_option, worn_until_option
 
 
 @app.command()
@@ -18,13 +19,8 @@ def nights(
         None, "--location", "-l",
         help="With --add: where each file's sensor was worn, in order (repeat the option; "
              "overrides the file's own)."),
-    worn_from: str | None = typer.Option(
-        None, "--worn-from", metavar="TIME",
-        help="With --add: when the sensors were put on (22:30 in your time zone, or ISO-8601), "
-             "if the recording began earlier: the samples before are left out."),
-    worn_until: str | None = typer.Option(
-        None, "--worn-until", metavar="TIME",
-        help="With --add: when they were taken off, if the recording ran on."),
+    worn_from: str | None = worn_from_option("With --add: "),
+    worn_until: str | None = worn_until_option("With --add: "),
     tz: str = typer.Option(None, "--tz", metavar="ZONE",
                            help="Your time zone (IANA name): names nights and shows times; with "
                                 "--add, file times written without a zone are local to it. "
