@@ -265,9 +265,13 @@ def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
                      "--tz", "Europe/Paris", *extra]) == 0
         return pd.Timestamp(json.loads(sleep.read_text())["lights_out"])
 
+    hint = "Rest begins with the recording: if the sensor lay on a table or a nightstand"
+    capsys.readouterr()
     assert detected() < lights_out - pd.Timedelta(50, "min")  # on the nightstand
+    assert hint in " ".join(capsys.readouterr().out.split())  # says what to do
     local = put_on.tz_convert("Europe/Paris").ceil("min")
     assert abs(detected("--worn-from", f"{local:%H:%M}") - lights_out) < pd.Timedelta(5, "min")
+    assert hint not in " ".join(capsys.readouterr().out.split())
     assert abs(detected("--worn-from", local.isoformat()) - lights_out) < pd.Timedelta(5, "min")
     db = tmp_path / "h.sqlite"
     assert main(["nights", "--add", str(f), "--db", str(db), "--tz", "Europe/Paris",
