@@ -122,10 +122,6 @@ def default_events_path(first: Path) -> Path:
     return Path(Path(first.name.removesuffix(".gz")).stem + ".events.csv")
 
 
-#: Lights out this close to the first sample is rest from the recording's start, ns.
-AT_START_NS = 60_000_000_000
-
-
 def _summary(console, night, recordings, here, out, sleep_out) -> None:
     """A table of candidates by sensor and kind, and the night in two sentences."""
     from rich.table import Table
@@ -134,6 +130,7 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
     from analysis.nights import DAYTIME_MIN_H, jerk_groups
     from detection.night import sensor_key
     from detection.scoring import MEASURED
+    from hypnic.workflows.night import rest_at_start
     from sensing.timezones import clock, zone_name
 
     ev = night.events
@@ -175,9 +172,7 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
                       f"{plural(len(s.awakenings), 'awakening')}. Sleep onset from movement alone was "
                       f"a median {MEASURED.onset_error_min:.0f} min off on {MEASURED.onset_nights} real "
                       "sleep-lab nights.")
-        first = min(int(r.time_ns[0]) for r in recordings)
-        if s.lights_out is not None and s.lights_out.value - first <= AT_START_NS:
-            console.print("Rest begins with the recording: if the sensor lay on a table or a "
-                          "nightstand until you put it on, say when with --worn-from (lights out "
-                          "and sleep onset are too early otherwise).")
+        hint = rest_at_start(night)
+        if hint:
+            console.print(hint)
     console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))

@@ -52,7 +52,7 @@ def nights(
                           "recording's sensors were worn)")
     if add:
         from hypnic.commands._progress import Reading, bars
-        from hypnic.workflows.night import add_night, check_worn
+        from hypnic.workflows.night import add_night, check_worn, rest_at_start
 
         check_worn(worn_from, worn_until)
 
@@ -63,6 +63,8 @@ def nights(
         for night in added:
             typer.echo(f"night {night.night} ({night.tz}): "
                        f"{plural(int(night.summary['n_jerks']), 'jerk')} stored")
+            if hint := rest_at_start(night):
+                typer.echo(f"  {hint}")
     with connect(db) as con:
         t = nights_table(con)
     if not len(t):

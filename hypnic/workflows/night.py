@@ -447,6 +447,22 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
     return nights
 
 
+def rest_at_start(night: StoredNight) -> str:
+    """What to tell a sleeper whose night's rest begins with its recording (lights out
+    within 2 min of the first minute of data a sensor was worn): the same stillness is a
+    sensor lying on a nightstand before it was put on (``--worn-from``); '' otherwise."""
+    a = night.activity
+    worn = a[a["worn"].astype(bool)] if "worn" in a else a
+    lights_out = night.sleep.lights_out
+    if lights_out is None or not len(worn):
+        return ""
+    if lights_out - pd.to_datetime(worn["start"], utc=True).min() > pd.Timedelta(2, "min"):
+        return ""
+    return ("Rest begins with the recording: if the sensor lay on a table or a nightstand "
+            "until you put it on, say when with --worn-from (lights out and sleep onset are "
+            "too early otherwise).")
+
+
 def write_events(events: pd.DataFrame, path: str | Path) -> Path:
     """Write an events table as CSV with ``start`` and ``end`` in ISO-8601 UTC (ns, ``Z``),
     owner-only (:func:`sensing.private.write_private`)."""

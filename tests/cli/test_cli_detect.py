@@ -274,8 +274,11 @@ def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
     assert hint not in " ".join(capsys.readouterr().out.split())
     assert abs(detected("--worn-from", local.isoformat()) - lights_out) < pd.Timedelta(5, "min")
     db = tmp_path / "h.sqlite"
+    assert main(["nights", "--add", str(f), "--db", str(tmp_path / "other.sqlite")]) == 0
+    assert hint in " ".join(capsys.readouterr().out.split())  # nights --add says it too
     assert main(["nights", "--add", str(f), "--db", str(db), "--tz", "Europe/Paris",
                  "--worn-from", f"{local:%H:%M}"]) == 0
+    assert hint not in " ".join(capsys.readouterr().out.split())
     with connect(db) as con:
         assert load_nights(con)["sleep_onset_latency_min"].iloc[0] < 30
     capsys.readouterr()
