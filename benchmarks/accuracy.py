@@ -58,9 +58,11 @@ spell filled with the last sample as ActiLife's RAW CSV export gives it, read ba
 through the time checks a file goes through. ``--nightstand MIN`` takes every sensor
 off the body for MIN minutes before each night's bed time and after its final wake: it
 lies flat on a nightstand, motionless (a logger started before it is put on).
-``--sleep-turns SCALE`` adds the small turns of a limb that real sleepers make in sleep
-and the simulated ones lack (``SLEEP_TURNS``, measured on the ICHI14 wrists) x SCALE:
-the simulators' sleepers lie motionless for hours.
+The two independent models' sleepers lie motionless for hours; real ones turn about 15
+times an hour (measured on the ICHI14 wrists). So their variants get the small turns of
+a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by default, 0
+for the models as written. ``hypnic-sim``'s sleepers make them already
+(``NightConfig.sleep_turns``).
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -102,6 +104,7 @@ from sensing.recording import STILL_SPANS, Recording, resolution_g
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
+from simulation.night import turn_limb
 
 RATES = (25.0, 50.0, 100.0, 200.0)
 NOISES_G = (0.004, 0.008, 0.015)  # sensor white noise, g RMS per axis (consumer range)
@@ -355,62 +358,35 @@ def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
     return Recording(t[order], acc, rec.fs, rec.location, rec.device, meta=dict(rec.meta))
 
 
-#: Turns of a limb in sleep that real sleepers make and the simulators' sleepers lack:
-#: (smallest, largest turn in degrees, extra turns per hour asleep). The ICHI14 wrists
-#: (46 nights, PSG sleep, 211 h; the gravity direction's turn between 5 s epochs, >= 2
-#: degrees, joined into bouts) turn 5.6, 2.2, 1.7 and 1.7 times an hour by 2-5, 5-10,
-#: 10-20 and 20-45 degrees; the simulated wrists 0-0.4, 0-0.4, 0-0.5 and 0.2-1.1 (the
-#: larger turns, posture shifts, as often as the real ones). One-off
-#: ``sleepmoves.py``, twentieth session.
+#: Turns of a limb in sleep that real sleepers make and the two independent models'
+#: sleepers lack: (smallest, largest turn in degrees, extra turns per hour asleep). The
+#: ICHI14 wrists turn 5.6, 2.2, 1.7 and 1.7 times an hour by 2-5, 5-10, 10-20 and 20-45
+#: degrees (``simulation.night.SLEEP_TURNS_PER_H``, which ``hypnic-sim``'s sleepers make);
+#: the biomechanical and rigid-body wrists 0-0.4, 0-0.4, 0-0.5 and 0.2-1.1 (the larger
+#: turns, posture shifts, as often as the real ones). One-off ``sleepmoves.py``,
+#: twentieth session.
 SLEEP_TURNS = ((2.0, 5.0, 5.4), (5.0, 10.0, 2.0), (10.0, 20.0, 1.4), (20.0, 45.0, 1.2))
-
-
-def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Rotation matrices (k, 3, 3) about unit ``axis`` by each ``angle``, rad (Rodrigues)."""
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    a = np.asarray(angle, float)[:, None, None]
-    return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
 
 
 def sleep_turns(rec: Recording, periods: list[dict], scale: float,
                 rng: np.random.Generator) -> Recording:
     """``rec`` with the small turns of a limb in sleep that real sleepers make
     (:data:`SLEEP_TURNS` x ``scale`` per hour of each true night's sleep: onset to final
-    wake less its awakenings; at random times, sizes log-uniform in their range). Each
-    turns the sensor about a random axis across the gravity it feels, over 1-3 s with a
-    minimum-jerk profile (slow: nothing above a few Hz), and the limb stays turned; the
-    sleeper sleeps on. Turning the whole acceleration rotates what the sensor feels, its
-    noise with it; the resolution stays."""
+    wake less its awakenings; at random times, sizes log-uniform in their range, each
+    over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. Turning the
+    whole acceleration rotates what the sensor feels, its noise with it; the resolution
+    stays."""
     t = rec.time_ns
-    events = []
+    turns = []
     for p in periods:
         edges = [p["onset"].value, *[x.value for ab in p["awakenings"] for x in ab], p["wake"].value]
         for a, b in zip(edges[::2], edges[1::2], strict=True):
             hours = max(b - a, 0) / 3.6e12
             for lo, hi, rate in SLEEP_TURNS:
                 n = rng.poisson(rate * scale * hours)
-                events += zip(rng.uniform(a, b, n), np.exp(rng.uniform(np.log(lo), np.log(hi), n)),
-                              rng.uniform(1.0, 3.0, n), strict=True)
-    acc = rec.acc.astype(np.float64)
-    out = np.empty_like(acc)  # every sample written below
-    done = np.eye(3)  # the turns so far
-    last = 0
-    fs = int(round(rec.fs))
-    for start, deg, dur in sorted(events):
-        i0 = max(int(np.searchsorted(t, np.int64(start))), last)  # after the turn before it
-        i1 = int(np.searchsorted(t, t[min(i0, len(t) - 1)] + np.int64(dur * 1e9)))
-        if i1 - i0 < 2 or i0 < fs:
-            continue
-        out[last:i0] = acc[last:i0] @ done.T
-        g = done @ acc[i0 - fs:i0].mean(axis=0)
-        axis = np.cross(g, rng.normal(size=3))
-        axis /= np.linalg.norm(axis)
-        tau = (t[i0:i1] - t[i0]) / (t[i1] - t[i0])
-        turn = _rotation(axis, np.radians(deg) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)) @ done
-        out[i0:i1] = np.einsum("kij,kj->ki", turn, acc[i0:i1])
-        done = _rotation(axis, np.radians([deg]))[0] @ done
-        last = i1
-    out[last:] = acc[last:] @ done.T
+                turns += zip((rng.uniform(a, b, n) - t[0]) / 1e9, rng.uniform(1.0, 3.0, n),
+                             np.exp(rng.uniform(np.log(lo), np.log(hi), n)), strict=True)
+    out = turn_limb((t - t[0]) / 1e9, rec.acc, np.array(sorted(turns), float).reshape(-1, 3), rng)
     res = resolution_g(rec.acc)
     if res > 0:
         out = np.round(out / res) * res
@@ -437,7 +413,7 @@ class Recorded:
             recs = [lose_packets(r, *self.packet_loss, np.random.default_rng([seed, i, k]))
                     for k, r in enumerate(recs)]
         periods = true_nights(night)
-        if self.sleep_turns:
+        if self.sleep_turns and not isinstance(night.config, NightConfig):  # hypnic-sim's turn
             recs = [sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]))
                     for k, r in enumerate(recs)]
         if self.nightstand_min:
@@ -584,9 +560,11 @@ def main() -> None:
     ap.add_argument("--nightstand", type=float, default=0.0, metavar="MIN",
                     help="the sensors lie off the body on a nightstand for MIN minutes before "
                          "bed and after getting up")
-    ap.add_argument("--sleep-turns", type=float, default=0.0, metavar="SCALE",
-                    help="add the small turns of a limb real sleepers make in sleep "
-                         "(SLEEP_TURNS, measured on ICHI14) x SCALE")
+    ap.add_argument("--sleep-turns", type=float, default=1.0, metavar="SCALE",
+                    help="the small turns of a limb real sleepers make in sleep (SLEEP_TURNS, "
+                         "measured on ICHI14) x SCALE, added to the two independent models' "
+                         "variants (default 1; 0: the models as written; hypnic-sim's sleepers "
+                         "make them already)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()

@@ -8,7 +8,9 @@ What a night contains (times are drawn per night, see :class:`NightConfig`):
 
 * **Sleep structure** — awake in bed with ordinary movement, lights out, a quiet wake
   period before sleep onset, sleep with rare posture shifts (roll-overs that change
-  every sensor's orientation) and a few brief awakenings, a final awakening.
+  every sensor's orientation), the small slow movements that real sleepers make about
+  15 times an hour, each turning every limb a little (``sleep_turns``), a few brief
+  awakenings, a final awakening.
 * **Hypnic jerks** — brief (100-300 ms) biphasic bursts of 0.3-6 g, clustered around
   sleep onset and around the return to sleep after an awakening; isolated or in short
   series; focal (one body part), segmental (two contiguous parts), multifocal (two or
@@ -17,8 +19,8 @@ What a night contains (times are drawn per night, see :class:`NightConfig`):
 * **Look-alikes a detector must not call a jerk** — periodic limb movements of the legs
   (0.5-10 s movements every 5-90 s in series of 4 or more, in the first half of sleep),
   scratching (3-10 Hz, up to 1.5 g) and tremor-like rhythmic bursts (4-8 Hz, small), knocks
-  on the sensor (one- or two-sample spikes of 2-16 g), posture shifts and ordinary
-  movement while awake.
+  on the sensor (one- or two-sample spikes of 2-16 g), posture shifts, the turns of
+  sleep and ordinary movement while awake.
 * **The sleeper's own markers** (optional, ``n_markers``) — two firm taps on an arm
   sensor a few seconds after a jerk the sleeper felt (:mod:`detection.markers`
   finds them), never a jerk.
@@ -68,6 +70,19 @@ SPREAD_DELAY_S = {"trunk": (0.0, 0.005), "arm-left": (0.005, 0.02), "arm-right":
 #: the muscle's torque, an EMG burst of at least 40 ms (75-250 ms as a rule) with the
 #: twitch's rise, so a 1-cycle burst lasts at least 0.1 s and a 1.5-cycle one 0.15 s.
 MIN_JERK_LOBE_S = 0.05
+#: Small movements of sleep, between posture shifts: (smallest, largest turn of a limb
+#: in degrees, movements per hour asleep). Measured on the 46 real ICHI14 wrist nights
+#: (211 h of PSG sleep; the gravity direction's turn between 5 s epochs, >= 2 degrees,
+#: joined into bouts): 5.6, 2.2, 1.7 and 1.7 an hour by 2-5, 5-10, 10-20 and 20-45
+#: degrees (and 3.0 larger ones, the posture shifts). Real sleepers never lie motionless
+#: for long: the longest stretch without a turn there is 25 min. The 14.8 an hour are
+#: about the 11 movements an hour of the whole body that video-PSG counts in healthy
+#: sleep (Montini et al., Sleep 2024, 50 nights), so each movement turns every limb worn.
+SLEEP_TURNS_PER_H = ((2.0, 5.0, 5.6), (5.0, 10.0, 2.2), (10.0, 20.0, 1.7), (20.0, 45.0, 1.7))
+#: Share of a limb's turn that each body part turns in a movement of sleep (assumed: the
+#: trunk and head, which turn with the posture shifts, a quarter).
+SLEEP_TURN_SHARE = {"arm-left": 1.0, "arm-right": 1.0, "leg-left": 1.0, "leg-right": 1.0,
+                    "trunk": 0.25, "head": 0.25, "unknown": 1.0}
 #: Relative amplitude of ordinary wake movement by body part.
 WAKE_MOVEMENT = {"arm-left": 1.0, "arm-right": 1.0, "leg-left": 0.45, "leg-right": 0.45,
                  "trunk": 0.25, "head": 0.35, "unknown": 1.0}
@@ -109,6 +124,12 @@ class NightConfig:
         Real rate = fs * (1 + drift_ppm * 1e-6); None draws it uniformly in +-40 ppm.
     gaps_per_night : float
         Mean number of data gaps per sensor (Poisson), each 0.5 s to 10 min long.
+    sleep_turns : float
+        Small movements of sleep between posture shifts, as a multiple of the real
+        sleepers' rate (:data:`SLEEP_TURNS_PER_H`): in each, every sensor turns slowly
+        by 2-45 degrees (its own size and axis; :data:`SLEEP_TURN_SHARE`) over the same
+        1-3 s, and the limbs stay turned. 0 gives a sleeper who lies motionless between
+        posture shifts.
     n_markers : int
         Felt-it markers (two taps 0.2-0.45 s apart, 1.5-4 g) on the first arm sensor
         (else the first sensor): 2-10 s after each of up to ``n_markers`` jerks that
@@ -143,8 +164,11 @@ class NightConfig:
     drift_ppm: float | None = None
     gaps_per_night: float = 1.0
     n_markers: int = 0
+    sleep_turns: float = 1.0
 
     def __post_init__(self) -> None:
+        if self.sleep_turns < 0:
+            raise HypnicError(f"sleep_turns must be 0 or more, got {self.sleep_turns}")
         if self.n_markers < 0:
             raise HypnicError(f"n_markers must be 0 or more, got {self.n_markers}")
         if not 10 <= self.fs <= 1000:
@@ -178,7 +202,7 @@ class SimulatedNight:
         One row per jerk per sensor that shows it: ``jerk_id``, ``location``, ``start``,
         ``end``, ``duration_s``, ``peak_g``, ``in_gap``.
     confounders : DataFrame
-        One row per look-alike: ``kind`` (plm, scratch, tremor, knock, posture),
+        One row per look-alike: ``kind`` (plm, scratch, tremor, knock, posture, turn),
         ``location``, ``start``, ``end``, ``duration_s``, ``peak_g``, ``series_id``
         (PLM series, else -1), ``in_gap``.
     sleep : dict
@@ -225,6 +249,7 @@ class _Night:
         self.confounders: list[dict] = []
         self._jerks()
         self._confounders()
+        self.turns = self._sleep_turns()
         self.markers: list[dict] = []
         if cfg.n_markers:
             self._markers()
@@ -439,6 +464,37 @@ class _Night:
         self.confounders.append(dict(kind=kind, location=loc, t=t, dur=dur, peak_g=amp,
                                      series_id=series))
 
+    def _sleep_turns(self) -> dict[str, np.ndarray]:
+        """The small movements of sleep (``sleep_turns``), per sensor: rows of start (s),
+        duration (s), degrees. At random times in sleep (onset to final wake less the
+        awakenings), none beginning before the one before it ends; each turns every
+        sensor, by a size log-uniform in the movement's range (x the body part's
+        :data:`SLEEP_TURN_SHARE`). Drawn from generators of their own (the rest of the
+        night is the same with them or without) and listed among the look-alikes as kind
+        ``turn``."""
+        rng = np.random.default_rng([self.seed, 1])
+        edges = [self.onset, *[x for ab in self.awakenings for x in ab], self.wake]
+        rows = sorted((t, rng.uniform(1.0, 3.0), k)
+                      for a, b in zip(edges[::2], edges[1::2], strict=True)
+                      for k, (_, _, rate) in enumerate(SLEEP_TURNS_PER_H)
+                      for t in rng.uniform(a, b, rng.poisson(rate * self.cfg.sleep_turns * max(b - a, 0) / 3600)))
+        kept, end = [], -np.inf
+        for t, dur, k in rows:
+            if t >= end:
+                kept.append((t, dur, k))
+                end = t + dur
+        turns = {}
+        for loc in self.cfg.locations:
+            sizes = np.random.default_rng([self.seed, list(LOCATIONS).index(loc), 1]).uniform(size=len(kept))
+            share = SLEEP_TURN_SHARE[self.parts[loc]]
+            degrees = [share * lo * (hi / lo) ** u
+                       for (_, _, k), u in zip(kept, sizes, strict=True) for lo, hi, _ in [SLEEP_TURNS_PER_H[k]]]
+            turns[loc] = np.column_stack([[t for t, _, _ in kept], [d for _, d, _ in kept], degrees]
+                                         ).astype(float).reshape(-1, 3)
+            for t, dur, _ in kept:
+                self._confounder("turn", loc, t, dur, float("nan"))
+        return turns
+
     # -- rendering --------------------------------------------------------------------
     def render(self, loc: str) -> tuple[Recording, np.ndarray]:
         """One sensor's recording and its true gaps (ns)."""
@@ -480,7 +536,7 @@ class _Night:
 
     def _gravity(self, t: np.ndarray, loc: str) -> np.ndarray:
         """Gravity (g) on a slowly changing orientation: wandering while awake,
-        constant while asleep except at posture shifts."""
+        constant while asleep except at posture shifts and the limb's small turns."""
         r, tg, act = self.rng, self.tg, self.activity
         mobility = WAKE_MOVEMENT[self.parts[loc]]
         steps = r.normal(0, np.radians(6.0) / np.sqrt(self.GRID_HZ), (2, len(tg))) * act * mobility
@@ -492,6 +548,7 @@ class _Night:
         az = r.uniform(0, 2 * np.pi) + np.cumsum(steps[0])
         el = np.clip(r.uniform(-0.6, 0.6) + np.cumsum(steps[1]), -1.45, 1.45)
         g = np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=1)
+        g = turn_limb(tg, g, self.turns[loc], np.random.default_rng([self.seed, list(LOCATIONS).index(loc), 2]))
         out = np.empty((len(t), 3))
         for k in range(3):
             out[:, k] = np.interp(t, tg, g[:, k])
@@ -568,6 +625,44 @@ class _Night:
             return pd.Timestamp(self.t0_ns + round(s * 1e9), tz="UTC")
         return dict(lights_out=ts(self.lights_out), onset=ts(self.onset), wake=ts(self.wake),
                     awakenings=[(ts(a), ts(b)) for a, b in self.awakenings])
+
+
+def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Rotation matrices (k, 3, 3) about unit ``axis`` by each ``angle``, rad (Rodrigues)."""
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    a = np.asarray(angle, float)[:, None, None]
+    return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
+
+
+def turn_limb(t: np.ndarray, x: np.ndarray, turns: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``x`` (n, 3: gravity, or a whole acceleration with its noise) at increasing times
+    ``t`` (s) as felt by a limb that turns: each of ``turns`` (rows of start s, duration
+    s, degrees; sorted) turns it about a random axis across its direction over the
+    second before, with a minimum-jerk profile (slow: nothing above a few Hz), and the
+    limb stays turned. A turn in the first second, or that would span fewer than two
+    samples, is left out; one that begins before the turn before it ends waits for it."""
+    out = np.empty_like(x, dtype=np.float64)  # every row written below
+    done = np.eye(3)  # the turns so far
+    last = 0
+    for start, dur, deg in turns:
+        i0 = max(int(np.searchsorted(t, start)), last)
+        if i0 >= len(t) or t[i0] - t[0] < 1.0:
+            continue
+        i1 = int(np.searchsorted(t, t[i0] + dur))
+        before = min(int(np.searchsorted(t, t[i0] - 1.0)), i0 - 1)
+        if i1 - i0 < 2:
+            continue
+        out[last:i0] = x[last:i0] @ done.T
+        g = done @ x[before:i0].mean(axis=0)
+        axis = np.cross(g, rng.normal(size=3))
+        axis /= np.linalg.norm(axis)
+        tau = (t[i0:i1] - t[i0]) / (t[i1 - 1] - t[i0])
+        turn = _rotation(axis, np.radians(deg) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)) @ done
+        out[i0:i1] = np.einsum("kij,kj->ki", turn, x[i0:i1])
+        done = _rotation(axis, np.radians([deg]))[0] @ done
+        last = i1
+    out[last:] = x[last:] @ done.T
+    return out
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -15,9 +15,11 @@ from simulation import NightConfig, save_night, simulate_night
 
 @pytest.fixture(scope="module")
 def night_dir(tmp_path_factory):
+    """1 h, wrist and ankle, 4 jerks; a sleeper lying still (the onset to the minute: what
+    the CLI writes is what is checked)."""
     night = simulate_night(NightConfig(fs=25, hours_in_bed=1.0, locations=("wrist-left", "ankle-left"),
                                        n_jerks=4, plm=False, n_scratch=1, n_knocks=1,
-                                       gaps_per_night=0), seed=3)
+                                       gaps_per_night=0, sleep_turns=0), seed=3)
     return night, save_night(night, tmp_path_factory.mktemp("night"))
 
 

@@ -25,8 +25,9 @@ def plm_night():
 
 @pytest.fixture(scope="session")
 def lookalike_night():
-    """1 h, 50 Hz wrist: scratching, tremor and knocks, no jerks."""
-    cfg = NightConfig(fs=50, hours_in_bed=1.0, locations=("wrist-left",), n_jerks=0,
+    """1 h, 50 Hz wrist: scratching, tremor and knocks, no jerks (and no turns in sleep,
+    which would take some of the knocks in as parts of a movement)."""
+    cfg = NightConfig(fs=50, hours_in_bed=1.0, locations=("wrist-left",), n_jerks=0, sleep_turns=0,
                       **{**QUIET, "n_scratch": 4, "n_tremor": 3, "n_knocks": 4})
     return simulate_night(cfg, seed=8)
 

@@ -163,8 +163,10 @@ def test_clipped_jerks_stay_jerks_and_clipped_knocks_are_artefacts():
 
 @pytest.mark.parametrize("fs", [25.0, 200.0])
 def test_jerks_found_at_low_and_high_rates(fs):
+    """The sampling alone (no turns in sleep: one among this night's cluster of jerks
+    makes them a series of periodic movements on the ankle)."""
     cfg = NightConfig(fs=fs, hours_in_bed=0.5, locations=("wrist-left", "ankle-left"), n_jerks=6,
-                      plm=False, n_scratch=0, n_tremor=0, n_knocks=2, gaps_per_night=0)
+                      plm=False, n_scratch=0, n_tremor=0, n_knocks=2, gaps_per_night=0, sleep_turns=0)
     night = simulate_night(cfg, seed=31)
     result = detect_night(list(night.recordings.values()))
     score = score_events(bursts(result), night.jerk_sensors)

@@ -1,6 +1,9 @@
 """One simulated night: its ground truth must match its signal."""
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from sensing import HypnicError
@@ -115,3 +118,38 @@ def test_config_is_validated():
         NightConfig(locations=("elbow",))
     with pytest.raises(HypnicError, match="fs"):
         NightConfig(fs=1)
+
+
+def test_sleepers_turn_in_sleep_as_often_as_real_ones_slowly_and_every_limb_at_once():
+    cfg = NightConfig(fs=25, hours_in_bed=8, locations=("wrist-left", "trunk"), n_jerks=3, plm=False,
+                      n_scratch=0, n_tremor=0, n_knocks=0, gaps_per_night=0, noise_g=0.002)
+    night, still = simulate_night(cfg, seed=4), simulate_night(replace(cfg, sleep_turns=0), seed=4)
+    turns = night.confounders[night.confounders.kind == "turn"]
+    assert still.confounders[still.confounders.kind == "turn"].empty
+    # the rest of the night is the same with them or without
+    assert night.jerks.equals(still.jerks) and night.sleep == still.sleep
+    wrist, trunk = (turns[turns.location == loc].reset_index(drop=True) for loc in cfg.locations)
+    assert wrist.start.equals(trunk.start)  # one movement turns every limb
+    # in sleep only, about 11 an hour (ICHI14: 14.8 of 2 degrees or more with the posture shifts)
+    s = night.sleep
+    assert wrist.start.between(s["onset"], s["wake"]).all()
+    for a, b in s["awakenings"]:
+        assert not wrist.start.between(a, b).any()
+    hours = ((s["wake"] - s["onset"]) - sum((b - a for a, b in s["awakenings"]), pd.Timedelta(0))) / pd.Timedelta(hours=1)
+    assert 8 <= len(wrist) / hours <= 15
+    assert wrist.duration_s.between(1, 3).all()
+
+    def turned(rec, row):  # degrees between the second before and the second after
+        before, after = (window(rec, t - pd.Timedelta(seconds=1), t, 0).mean(axis=0)
+                         for t in (row.start, row.end + pd.Timedelta(seconds=1)))
+        return np.degrees(np.arccos(np.clip(before @ after / np.linalg.norm(before) / np.linalg.norm(after), -1, 1)))
+
+    apart = wrist.start.diff().dt.total_seconds().fillna(1e9).to_numpy() > 10  # no turn just before
+    wrist_deg = np.array([turned(night.recordings["wrist-left"], r) for r in wrist[apart].itertuples()])
+    trunk_deg = np.array([turned(night.recordings["trunk"], r) for r in trunk[apart].itertuples()])
+    assert 1.5 <= wrist_deg.min() and wrist_deg.max() <= 48 and np.median(wrist_deg) < 10
+    assert trunk_deg.max() <= 48 / 4  # the trunk turns a quarter as far
+    # slowly: nothing brisk (45 degrees in 1 s at most: 0.06 g between samples at 25 Hz)
+    rec = night.recordings["wrist-left"]
+    for r in wrist.itertuples():
+        assert np.abs(np.diff(window(rec, r.start, r.end, 0), axis=0)).max() < 0.06
