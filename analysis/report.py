@@ -397,6 +397,8 @@ def how_sure(m: Measured = MEASURED) -> str:
     """What detection's measured accuracy means for a reader, naming the data it holds on:
     the figures over all those nights and on the hardest kind of night among them."""
     def false(per_night: float) -> str:
+        if per_night >= 1:
+            return f"about {per_night:.1f} false ones a night"
         return f"a false one about once in {1 / per_night:.0f} nights" if per_night else "no false one"
 
     return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
@@ -404,9 +406,7 @@ def how_sure(m: Measured = MEASURED) -> str:
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
             f"at falling asleep, and {false(m.false_per_night)}; on the hardest kind of night "
-            f"among them, {100 * m.worst_recall:.0f}% and {false(m.worst_false_per_night)}; with "
-            "the simulated sleepers turning in their sleep as often as real sleepers do, "
-            f"{false(m.turning_false_per_night)} over all of them. With "
+            f"among them, {100 * m.worst_recall:.0f}% and {false(m.worst_false_per_night)}. With "
             f"such jerks put into the {m.onset_nights} real nights where the sleep recording "
             f"showed the sleeper falling asleep, it counted {100 * m.put_in_onset_recall:.0f}% "
             f"of those at the first falling asleep of the night and {100 * m.put_in_return_recall:.0f}% of "

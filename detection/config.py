@@ -472,6 +472,7 @@ class DetectionConfig:
 
     @property
     def lookahead_s(self) -> float:
-        """How long after a candidate ends its kind is known, s (the streaming delay)."""
+        """How long after a candidate ends its kind is known, s (the streaming delay; a
+        slow movement's end is known ``slow_lag_s`` later)."""
         return max(self.merge_gap_s, self.context_gap_s + self.context_s
                    + self.highpass_window_s) + self.highpass_window_s / 2
