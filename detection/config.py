@@ -287,14 +287,20 @@ class DetectionConfig:
         spread of the acceleration (``awake_motion_factor``'s) stays within twice the
         sensor's quiet level plus 1 mg, and no candidate but an artefact falls in the
         epoch. Those epochs are left out of the sleep analysis
-        (``detection.sleep.off_body``), s. Default 7200. Real sleepers keep moving: in
-        the 47 real ICHI14 wrist recordings the longest motionless stretch is 25 min, and
-        GGIR's non-wear window is 1 h (van Hees et al. 2011, 2013); but the simulated
-        sleepers of ``benchmarks/accuracy.py`` lie motionless for 1.3 h or more, some
-        awake at a recording's edge, and must keep their sleep (``docs/simulator.md``).
-        With the turns of real sleep added to them (``--sleep-turns 1``) 1 h loses no
-        sleep start and finds a logger started an hour before bed; without, 40 of 1569
-        (``docs/detection.md``, "A 1 h wait").
+        (``detection.sleep.off_body``), s. Default 3600 (GGIR's non-wear window, van
+        Hees et al. 2011, 2013). Real sleepers keep moving: in the 47 real ICHI14 wrist
+        recordings the longest motionless stretch is 25 min. On the simulated family,
+        whose sleepers turn in their sleep as real ones do, 1 h loses no sleep start and
+        finds a logger started an hour before bed, which 2 h (the default until the
+        twenty-first session) read as lying in bed (``docs/detection.md``, "A 1 h
+        wait"); sleepers lying motionless for over an hour, as two of the models were
+        written, would lose that sleep.
+    off_body_idle_s : float
+        ... this long instead when a device declared most of the stretch still (an
+        ActiGraph in idle sleep mode writes nothing until a movement over its threshold
+        wakes it, so the small turns of sleep do not show), s. Default 7200: on the ICHI14
+        wrists in idle sleep mode (``accuracy.idle_sleep`` at 0.05 g) the longest spell
+        without a sample is a median 34 min, at most 68 min.
     off_body_s : float
         ... and a motionless stretch at least this long anywhere, s. Default 28800 (8 h,
         a night on the desk): the simulated sleepers lie motionless for up to 6 h. A
@@ -440,7 +446,8 @@ class DetectionConfig:
     upright_max_deg: float = 45.0
     awake_motion_factor: float = 3.0
     awake_motion_mg: float = 20.0
-    off_body_edge_s: float = 7200.0
+    off_body_edge_s: float = 3600.0
+    off_body_idle_s: float = 7200.0
     off_body_s: float = 28800.0
     off_body_turn_deg: float = 1.0
     off_body_grace_s: float = 600.0

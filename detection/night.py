@@ -455,9 +455,12 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
         with np.errstate(invalid="ignore"):  # walking, as upright_reference learns it
             brisk = np.any([(e >= cfg.upright_active_mg) & (sd >= cfg.upright_active_mg)
                             for e, sd in zip(enmos, spread, strict=True)], axis=0)
+        idle = np.zeros(e1 - e0, bool)  # epochs a device declared still (idle sleep)
+        for _, r in pairs:
+            idle |= _overlapped(r.still_spans[:, 0], r.still_spans[:, 1], e0, e1 - e0, ep_ns)
         off = off_body(parts[0][1], motion, cfg,
                        _overlapped(bursts["start_ns"].to_numpy(), bursts["end_ns"].to_numpy(), e0, e1 - e0, ep_ns),
-                       brisk)
+                       brisk, idle)
         if off.any():  # those epochs are left out: each stretch worn is a run of its own
             off_spans += [((e0 + a) * ep_ns, (e0 + b) * ep_ns) for a, b in true_runs(off)]
             parts = [activity(e0 + a, e0 + b) for a, b in true_runs(~off)]

@@ -287,13 +287,14 @@ def busy_epochs(motion_mg: np.ndarray, quiet_mg: float, step_g: float, cfg: Dete
 
 
 def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: DetectionConfig,
-             burst: np.ndarray | None = None, brisk: np.ndarray | None = None) -> np.ndarray:
+             burst: np.ndarray | None = None, brisk: np.ndarray | None = None,
+             idle: np.ndarray | None = None) -> np.ndarray:
     """Epochs of one run of epochs in which no sensor was worn (``off_body_edge_s``): a
     motionless stretch of every sensor with data, with no burst of a limb's own, at least
-    ``off_body_edge_s`` long and beginning or ending the run, or beginning after brisk
-    activity (within ``off_body_grace_s``: set down), or ``off_body_s`` long anywhere.
-    Worn, a limb or a trunk never lies that still for that long: breathing, twitches and
-    turns move it.
+    ``off_body_edge_s`` long (``off_body_idle_s`` when a device declared most of it still)
+    and beginning or ending the run, or beginning after brisk activity (within
+    ``off_body_grace_s``: set down), or ``off_body_s`` long anywhere. Worn, a limb or a
+    trunk never lies that still for that long: breathing, twitches and turns move it.
 
     Parameters
     ----------
@@ -308,6 +309,9 @@ def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: Detection
         leaves out.
     brisk : ndarray of bool, shape (n_epochs,), optional
         Epochs of brisk activity on any sensor (walking: ``upright_active_mg``).
+    idle : ndarray of bool, shape (n_epochs,), optional
+        Epochs a device declared still, writing nothing (an ActiGraph's idle sleep:
+        :attr:`sensing.recording.Recording.still_spans`).
     """
     n = len(motion[0])
     still = np.ones(n, bool) if burst is None else ~burst  # an epoch without data does not break it
@@ -325,9 +329,11 @@ def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: Detection
     out = np.zeros(n, bool)
     ep, grace = cfg.epoch_s, int(cfg.off_body_grace_s / cfg.epoch_s)
     brisk = np.zeros(n, bool) if brisk is None else brisk
+    idle = np.zeros(n, bool) if idle is None else idle
     for a, b in true_runs(still):
         edge = a <= grace or b >= n - grace or brisk[max(0, a - grace):a].any()
-        if (b - a) * ep >= (cfg.off_body_edge_s if edge else cfg.off_body_s):
+        wait = (cfg.off_body_idle_s if idle[a:b].mean() > 0.5 else cfg.off_body_edge_s) if edge else cfg.off_body_s
+        if (b - a) * ep >= wait:
             out[a:b] = True
     return out
 

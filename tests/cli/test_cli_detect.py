@@ -245,10 +245,10 @@ def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, cap
     assert "idle" not in header.split()
 
 
-def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
-    """A logger started an hour before it was put on (under the 2 h the detector itself
-    takes as off the body): lights out an hour early; ``--worn-from`` (a clock time in the
-    sleeper's zone) leaves that hour out, for ``detect`` and ``nights --add`` alike; a time
+def test_worn_from_leaves_out_the_time_on_the_nightstand(tmp_path, capsys):
+    """A logger started 50 min before it was put on (under the hour the detector itself
+    takes as off the body): lights out 50 min early; ``--worn-from`` (a clock time in the
+    sleeper's zone) leaves that time out, for ``detect`` and ``nights --add`` alike; a time
     that cannot be read, or leaves no sample, is a clear error before anything is written."""
     from simtruth import put_on_later
 
@@ -257,7 +257,7 @@ def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
     from sensing.generic import write_csv
 
     night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
-    f = write_csv(put_on_later(night.recordings["wrist-left"], 1.0), tmp_path / "early.csv")
+    f = write_csv(put_on_later(night.recordings["wrist-left"], 50 / 60), tmp_path / "early.csv")
     put_on = pd.Timestamp(night.recordings["wrist-left"].time_ns[0], tz="UTC")
     lights_out = night.sleep["lights_out"]
 
@@ -269,7 +269,7 @@ def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
 
     hint = "Rest begins with the recording: if the sensor lay on a table or a nightstand"
     capsys.readouterr()
-    assert detected() < lights_out - pd.Timedelta(50, "min")  # on the nightstand
+    assert detected() < lights_out - pd.Timedelta(40, "min")  # on the nightstand
     assert hint in " ".join(capsys.readouterr().out.split())  # says what to do
     local = put_on.tz_convert("Europe/Paris").ceil("min")
     assert abs(detected("--worn-from", f"{local:%H:%M}") - lights_out) < pd.Timedelta(5, "min")
@@ -289,5 +289,5 @@ def test_worn_from_leaves_out_an_hour_on_the_nightstand(tmp_path, capsys):
     assert "--worn-from '2pm': give a clock time (22:30, in your time zone)" in capsys.readouterr().err
     assert main(["detect", str(f), "--out", str(out), "--tz", "UTC", "--worn-from", "20:30",
                  "--worn-until", "20:45"]) == 1  # the next 20:30 after the start: none left
-    assert "the recording runs 21:30-01:29: from 20:30 until 20:45 leaves no sample" in capsys.readouterr().err
+    assert "the recording runs 21:40-01:29: from 20:30 until 20:45 leaves no sample" in capsys.readouterr().err
     assert not out.exists()
