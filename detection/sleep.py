@@ -291,10 +291,10 @@ def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: Detection
              idle: np.ndarray | None = None) -> np.ndarray:
     """Epochs of one run of epochs in which no sensor was worn (``off_body_edge_s``): a
     motionless stretch of every sensor with data, with no burst of a limb's own, at least
-    ``off_body_edge_s`` long (``off_body_idle_s`` when a device declared most of it still)
-    and beginning or ending the run, or beginning after brisk activity (within
-    ``off_body_grace_s``: set down), or ``off_body_s`` long anywhere. Worn, a limb or a
-    trunk never lies that still for that long: breathing, twitches and turns move it.
+    ``off_body_edge_s`` long and beginning or ending the run, or beginning after brisk
+    activity (within ``off_body_grace_s``: set down), or ``off_body_s`` long anywhere;
+    ``off_body_idle_s`` long wherever a device declared most of it still. Worn, a limb or
+    a trunk never lies that still for that long: breathing, twitches and turns move it.
 
     Parameters
     ----------
@@ -332,7 +332,8 @@ def off_body(gravity: list[np.ndarray], motion: list[np.ndarray], cfg: Detection
     idle = np.zeros(n, bool) if idle is None else idle
     for a, b in true_runs(still):
         edge = a <= grace or b >= n - grace or brisk[max(0, a - grace):a].any()
-        wait = (cfg.off_body_idle_s if idle[a:b].mean() > 0.5 else cfg.off_body_edge_s) if edge else cfg.off_body_s
+        wait = (cfg.off_body_idle_s if idle[a:b].mean() > 0.5
+                else cfg.off_body_edge_s if edge else cfg.off_body_s)
         if (b - a) * ep >= wait:
             out[a:b] = True
     return out

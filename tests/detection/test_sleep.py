@@ -411,7 +411,8 @@ def _lying(minutes: float, epochs: int = 0) -> tuple[list[np.ndarray], list[np.n
     (125, 300, False),  # the same stillness in mid-recording is read as rest
     (65, 0, True),  # an hour (off_body_edge_s)
     (50, 0, False),  # under it
-    (8 * 60 + 5, 300, True),  # a whole night on the desk (off_body_s)
+    (185, 300, True),  # an evening on the desk (off_body_s)
+    (8 * 60 + 5, 300, True),  # a whole night on the desk
 ])
 def test_a_sensor_lying_motionless_for_hours_is_off_the_body(minutes, at, off):
     g, m = _lying(minutes, at)
@@ -420,16 +421,18 @@ def test_a_sensor_lying_motionless_for_hours_is_off_the_body(minutes, at, off):
     assert found.sum() == (minutes * 12 if off else 0)
 
 
-@pytest.mark.parametrize("minutes, off", [(100, False), (125, True)])
-def test_a_device_that_declared_itself_still_is_off_the_body_after_two_hours(minutes, off):
+@pytest.mark.parametrize("minutes, at, off", [(100, 0, False), (125, 0, True), (100, 300, False),
+                                              (125, 300, True)])
+def test_a_device_that_declared_itself_still_is_off_the_body_after_two_hours(minutes, at, off):
     """An ActiGraph in idle sleep mode hides the small turns of sleep (real wrists so
     write nothing for up to 68 min): a stretch it declared still waits for
-    ``off_body_idle_s``."""
-    g, m = _lying(minutes)
+    ``off_body_idle_s``, at a recording's edge or in its middle."""
+    g, m = _lying(minutes, at)
     idle = np.zeros(len(m[0]), bool)
-    idle[:minutes * 12] = True
-    assert off_body(g, m, CFG).sum() == minutes * 12  # over the hour of a sensor that writes
+    idle[at:at + minutes * 12] = True
     assert off_body(g, m, CFG, idle=idle).sum() == (minutes * 12 if off else 0)
+    if not at:
+        assert off_body(g, m, CFG).sum() == minutes * 12  # over the hour of a sensor that writes
 
 
 def test_a_sensor_set_down_after_walking_is_off_the_body_in_mid_recording():
