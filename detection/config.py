@@ -296,9 +296,9 @@ class DetectionConfig:
         wait"); sleepers lying motionless for over an hour, as two of the models were
         written, would lose that sleep.
     off_body_idle_s : float
-        ... this long instead, anywhere, when a device declared most of the stretch still (an
-        ActiGraph in idle sleep mode writes nothing until a movement over its threshold
-        wakes it, so the small turns of sleep do not show), s. Default 7200: on the ICHI14
+        ... this long instead, anywhere, when a device declared most of the stretch
+        still (an ActiGraph in idle sleep mode writes nothing until a movement over its
+        threshold wakes it, so the small turns of sleep do not show), s. Default 7200: on the ICHI14
         wrists in idle sleep mode (``accuracy.idle_sleep`` at 0.05 g) the longest spell
         without a sample is a median 34 min, at most 68 min.
     off_body_s : float
