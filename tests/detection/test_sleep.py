@@ -485,6 +485,33 @@ def test_a_sensor_put_on_at_bedtime_is_not_read_as_asleep_on_the_nightstand():
     assert (blind.sleep.onset - truth).total_seconds() < -3600
 
 
+def test_an_evening_on_the_desk_between_a_day_and_a_night_is_not_the_night():
+    """An hour up and about (the wrist turning every few seconds, no walking), the sensor
+    then on the desk for 3.2 h, then worn to bed: the desk is off the body
+    (``off_body_s``), the night's onset is the one of the night worn throughout. With
+    the 8 h wait of before the rest began on the desk, hours early."""
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=1)
+    rec = night.recordings["wrist-left"]
+    on_desk = put_on_later(rec, 3.2)
+    rng = np.random.default_rng(5)
+    n = 3600 * 25
+    angle = np.cumsum(np.repeat(rng.normal(0, 0.3, n // 75), 75))  # a turn every 3 s
+    up = np.column_stack([np.sin(angle), 0.3 * np.cos(angle), np.cos(angle)])
+    up = up / np.linalg.norm(up, axis=1, keepdims=True) + rng.normal(0, 0.01, (n, 3))
+    t = on_desk.time_ns[0] - (np.arange(n, 0, -1) * 1e9 / 25).astype(np.int64)
+    day = Recording(np.r_[t, on_desk.time_ns], np.vstack([up, on_desk.acc]).astype(rec.acc.dtype),
+                    rec.fs, rec.location)
+    worn = detect_night(rec).sleep.onset
+    result = detect_night(day)
+    assert len(result.off_body) == 1
+    assert abs(result.off_body["end"][0].value - rec.time_ns[0]) < 60e9
+    assert abs((result.off_body["start"][0] - pd.Timestamp(on_desk.time_ns[0], tz="UTC")).total_seconds()) < 60
+    assert abs((result.sleep.onset - worn).total_seconds()) <= 5 * 60
+    before = detect_night(day, replace(CFG, off_body_s=28800))
+    assert before.off_body.empty
+    assert (before.sleep.onset - worn).total_seconds() < -3600
+
+
 def test_putting_the_sensor_on_is_not_the_last_movement_before_sleep():
     """A recording begun as the sensor is put on: the handling is cut by its start, so
     the rate of movement before the first seconds is unknown, and the onset is where the
