@@ -195,11 +195,16 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     :func:`detection.candidates.held_s`: its slow release unseen) is a movement of that
     duration. Two passes of :func:`rules.plm_series`: (1) over the burst candidates (jerk-like and
     movement), so a PLM seen only by its brisk onset joins its series; (2) over all
-    movements including slow ones, which only relabels movements. Slow movements alone
-    never make a jerk a PLM (the tilt a jerk leaves, seen as a slow movement, would make a
+    movements including slow ones, which only relabels movements. Slow movements never
+    join the first pass (the tilt a jerk leaves, seen as a slow movement, would make a
     cluster of jerks look like a series); but a jerk-like burst inside a series found by
     either pass (between its first and last movement, or up to one interval before the
-    first) is one of its brisk onsets. A jerk-like burst whose energy spans the AASM's
+    first) is one of its brisk onsets, also amid slow movements alone (a PLM whose leg
+    moves slowly but once). The cost: a leg shifting while awake, then the turns of sleep,
+    can make such a series around a sleep start (seen on ``hypnic simulate --seed 3``);
+    sparing jerks amid slow-only series found no sleep start more on the accuracy
+    benchmark's 540 nights and counted 11 PLMs more as jerks
+    (``docs/detection-history.md``). A jerk-like burst whose energy spans the AASM's
     shortest limb movement (``plm_duration_s``, 0.5 s; ``jerk_max_s`` allows a jerk's
     ringing beyond it) counts as a movement of a series.
     """
