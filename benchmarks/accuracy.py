@@ -62,7 +62,11 @@ The two independent models' sleepers lie motionless for hours; real ones turn ab
 times an hour (measured on the ICHI14 wrists). So their variants get the small turns of
 a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by default, 0
 for the models as written. ``hypnic-sim``'s sleepers make them already
-(``NightConfig.sleep_turns``).
+(``NightConfig.sleep_turns``). ``--sleep-moves ICHI14`` (a folder of ICHI14 nights,
+``real_nights.py``) puts the real movements of a wrist in sleep into every variant's
+wrists (``hypnic-sim``'s too), in place of the turns there: stretches of the real
+nights' established sleep replayed at their real spacing (:func:`sleep_moves`; found
+once, kept in ``--cache`` or a temporary folder).
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -73,7 +77,7 @@ default.
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
                                      [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G [--exported]]
-                                     [--nightstand MIN] [--sleep-turns SCALE]
+                                     [--nightstand MIN] [--sleep-turns SCALE] [--sleep-moves ICHI14]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -86,6 +90,7 @@ import functools
 import hashlib
 import json
 import pickle
+import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -95,6 +100,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
+from scipy.spatial.transform import Rotation
 
 from detection import DetectionConfig, detect_night, score_events
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
@@ -393,15 +399,107 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
     return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
 
 
+def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The rotation (3, 3) that turns the direction of ``u`` into that of ``v`` about
+    their common normal (Rodrigues)."""
+    u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
+    axis, c = np.cross(u, v), float(u @ v)
+    s = np.linalg.norm(axis)
+    if s < 1e-9:  # the same direction, or the opposite: half a turn about a normal
+        if c > 0:
+            return np.eye(3)
+        k = np.cross(u, np.eye(3)[np.argmin(np.abs(u))])
+        k /= np.linalg.norm(k)
+        return 2 * np.outer(k, k) - np.eye(3)
+    k = axis / s
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + s * kx + (1 - c) * kx @ kx
+
+
+#: Real movements of sleep are put no nearer a true jerk than this, s (the jerk stays
+#: the one the truth describes).
+MOVES_CLEAR_S = 5.0
+
+
+@functools.cache
+def sleep_episodes(path: str) -> dict[str, np.ndarray]:
+    """The real movements of sleep kept by :func:`keep_sleep_episodes` in ``path`` (an
+    ``.npz`` of ``real_nights.sleep_episodes``), with ``episodes``: the list of them."""
+    with np.load(path) as f:
+        out = dict(f)
+    out["episodes"] = np.split(out["acc"], out["ends"][:-1])
+    return out
+
+
+def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.ndarray,
+                rng: np.random.Generator) -> Recording:
+    """``rec`` with the real movements of a wrist in sleep (``real_nights.sleep_episodes``:
+    ICHI14's wrists in established PSG sleep, kept in ``path``). Each stretch of each true
+    night's sleep (onset to final wake less its awakenings) replays a stretch as long of
+    one real night's established sleep (a night drawn at random, from a moment drawn at
+    random, round its end to its start again if the stretch is longer): the real
+    movements at their real spacing, so their bouts and quiet spells stay as the sleeper
+    made them. One nearer than ``MOVES_CLEAR_S`` to ``avoid_ns`` (the true jerks) or
+    overlapping the one before is left out. Each is turned so that its gravity before it
+    is the wrist's there (and spun about it at random), its change from there is added at
+    the wrist's sample times (linearly interpolated: an instantaneous front end), and the
+    turn it leaves turns the rest of the night with it: the wrist lies where the real one
+    came to rest. The resolution stays."""
+    from real_nights import EPISODE_PAD_S, FS
+
+    pool = sleep_episodes(path)
+    episodes, clock, night_s = pool["episodes"], pool["clock_s"], pool["night_s"]
+    t = rec.time_ns
+    at: list[tuple[float, int]] = []  # (ns, episode)
+    for p in periods:
+        edges = [p["onset"].value, *[x.value for ab in p["awakenings"] for x in ab], p["wake"].value]
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            n = rng.integers(len(night_s))
+            mine = np.flatnonzero(pool["night"] == n)
+            since = (clock[mine] - rng.uniform(0, night_s[n])) % night_s[n]  # s after the replay begins
+            for lap in range(int((b - a) / 1e9 // night_s[n]) + 1):
+                at += [(a + (s + lap * night_s[n]) * 1e9, k) for s, k in zip(since, mine, strict=True)
+                       if a + (s + lap * night_s[n]) * 1e9 < b]
+    x = rec.acc.astype(np.float64)
+    out = np.empty_like(x)
+    done, last = np.eye(3), 0
+    still, w = int((EPISODE_PAD_S - 0.5) * FS), max(1, round(rec.fs))
+    clear = MOVES_CLEAR_S * 1e9
+    for start, k in sorted(at):
+        ep = episodes[k]
+        end = start + len(ep) / FS * 1e9
+        i0, i1 = (int(i) for i in np.searchsorted(t, [start, end]))
+        if i0 < max(last, w) or i1 >= len(t) or ((avoid_ns > start - clear) & (avoid_ns < end + clear)).any():
+            continue
+        out[last:i0] = x[last:i0] @ done.T
+        g0, g1 = ep[:still].mean(axis=0), ep[-still:].mean(axis=0)
+        here = out[i0 - w:i0].mean(axis=0)
+        spin = Rotation.from_rotvec(here / np.linalg.norm(here) * rng.uniform(0, 2 * np.pi)).as_matrix()
+        align = spin @ rotation_between(g0, here)
+        s = (t[i0:i1] - start) / 1e9 * FS
+        change = np.column_stack([np.interp(s, np.arange(len(ep)), ep[:, j] - g0[j]) for j in range(3)])
+        out[i0:i1] = x[i0:i1] @ done.T + change @ align.T
+        done = align @ rotation_between(g0, g1) @ align.T @ done
+        last = i1
+    out[last:] = x[last:] @ done.T
+    res = resolution_g(rec.acc)
+    if res > 0:
+        out = np.round(out / res) * res
+    return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
+
+
 @dataclass(frozen=True)
 class Recorded:
     """How the simulated signal is recorded and worn on top of its variant (each part off
     when None): ``packet_loss`` (share, samples a packet), ``sleep_turns`` (scale),
+    ``sleep_moves`` (the real movements' ``.npz``: :func:`sleep_moves` on the wrists, in
+    place of the turns there),
     ``nightstand_min``, ``idle_sleep_g`` and ``idle_exported``; the same draws on every
     run of a night."""
 
     packet_loss: tuple[float, int] | None = None
     sleep_turns: float | None = None
+    sleep_moves: str | None = None
     nightstand_min: float | None = None
     idle_sleep_g: float | None = None
     idle_exported: bool = False
@@ -413,9 +511,14 @@ class Recorded:
             recs = [lose_packets(r, *self.packet_loss, np.random.default_rng([seed, i, k]))
                     for k, r in enumerate(recs)]
         periods = true_nights(night)
+        wrist = [self.sleep_moves is not None and r.location.startswith("wrist") for r in recs]
+        if self.sleep_moves:
+            jerks = night.jerks["start"].astype("int64").to_numpy()
+            recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2]))
+                    if on else r for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.sleep_turns and not isinstance(night.config, NightConfig):  # hypnic-sim's turn
-            recs = [sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]))
-                    for k, r in enumerate(recs)]
+            recs = [r if on else sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]))
+                    for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.nightstand_min:
             recs = [on_nightstand(r, periods, self.nightstand_min, np.random.default_rng([seed, i, k]))
                     for k, r in enumerate(recs)]
@@ -565,6 +668,10 @@ def main() -> None:
                          "measured on ICHI14) x SCALE, added to the two independent models' "
                          "variants (default 1; 0: the models as written; hypnic-sim's sleepers "
                          "make them already)")
+    ap.add_argument("--sleep-moves", type=Path, metavar="ICHI14",
+                    help="the real movements of wrists in sleep, from the ICHI14 nights in this "
+                         "folder (p*.npy), on every variant's wrists (in place of --sleep-turns "
+                         "there)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -590,8 +697,36 @@ def main() -> None:
         ap.error(f"--sleep-turns is a scale, 0 or more, got {args.sleep_turns:g}")
     if args.exported and not args.idle_sleep:
         ap.error("--exported is for --idle-sleep G")
-    recorded = Recorded(loss, args.sleep_turns or None, args.nightstand or None, args.idle_sleep or None,
-                        args.exported)
+    with tempfile.TemporaryDirectory() as tmp:
+        moves = None if args.sleep_moves is None else keep_sleep_episodes(args.sleep_moves, args.cache or Path(tmp))
+        recorded = Recorded(loss, args.sleep_turns or None, moves, args.nightstand or None,
+                            args.idle_sleep or None, args.exported)
+        run(args, names, overrides, recorded)
+
+
+def keep_sleep_episodes(folder: Path, where: Path) -> str:
+    """The real movements of sleep of the ICHI14 nights in ``folder``
+    (``real_nights.sleep_episodes``) kept in an ``.npz`` in ``where``, found once for
+    that folder's files and that code (about a minute); its path."""
+    import real_nights
+
+    files = sorted(p for p in folder.glob("p*.npy") if p.stem != "pat_inf")
+    if not files:
+        raise SystemExit(f"--sleep-moves {folder}: no ICHI14 night (p*.npy) there")
+    h = hashlib.sha256(Path(real_nights.__file__).read_bytes())
+    for p in files:
+        h.update(f"{p.name}:{p.stat().st_size}".encode())
+    path = where / f"ichi14-sleep-moves-{h.hexdigest()[:16]}.npz"
+    if not path.exists():
+        where.mkdir(parents=True, exist_ok=True)
+        np.savez(path.with_suffix(".part.npz"), **real_nights.sleep_episodes(folder))
+        path.with_suffix(".part.npz").replace(path)
+    return str(path)
+
+
+def run(args: argparse.Namespace, names: list[str], overrides: dict, recorded: Recorded) -> None:
+    """Every variant's nights detected and scored; prints the JSON (module docstring)."""
+    loss = recorded.packet_loss
     tasks = [(v, i, seed, args.tolerance, args.cache, overrides, args.fs, args.location, recorded)
              for v in names for seed in args.seed for i in range(args.nights)]
     rows: dict[str, list[dict]] = {v: [] for v in names}
@@ -612,6 +747,7 @@ def main() -> None:
                           location=args.location, packet_loss=loss, idle_sleep_g=args.idle_sleep or None,
                           idle_sleep_exported=args.exported, nightstand_min=args.nightstand or None,
                           sleep_turns=args.sleep_turns or None,
+                          sleep_moves=None if args.sleep_moves is None else str(args.sleep_moves),
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

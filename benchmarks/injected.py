@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from accuracy import config_overrides, simulate
+from accuracy import config_overrides, rotation_between, simulate
 from real_nights import FS, SLEEP_STAGES, load_ichi14
 
 from detection import DetectionConfig, detect_night
@@ -107,23 +107,6 @@ def jerk_pool(nights: int = 8, seed: int = 0) -> list[np.ndarray]:
                 if i0 > 0 and i1 < len(rec.time_ns):
                     pool.append(rec.acc[i0:i1].astype(np.float64))
     return pool
-
-
-def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The rotation (3, 3) that turns the direction of ``u`` into that of ``v`` about
-    their common normal (Rodrigues)."""
-    u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
-    axis, c = np.cross(u, v), float(u @ v)
-    s = np.linalg.norm(axis)
-    if s < 1e-9:  # the same direction, or the opposite: half a turn about a normal
-        if c > 0:
-            return np.eye(3)
-        k = np.cross(u, np.eye(3)[np.argmin(np.abs(u))])
-        k /= np.linalg.norm(k)
-        return 2 * np.outer(k, k) - np.eye(3)
-    k = axis / s
-    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
 def grid_steps(acc: np.ndarray) -> np.ndarray:

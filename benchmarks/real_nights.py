@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from accuracy import config_overrides
+from scipy.ndimage import binary_closing, uniform_filter1d
 
 from detection import JERK_SHAPED, DetectionConfig, detect_night
 from sensing.recording import Recording
@@ -42,6 +43,15 @@ WAKE_OR_MOVEMENT = (6, 7)
 #: A detected awakening is confirmed by the PSG when a wake or movement epoch is scored
 #: within this of it (either side), s.
 AWAKENING_CHECK_S = 30.0
+#: The wrist moves (``sleep_episodes``) where the standard deviation of its axes over
+#: 1 s, summed, is above this, g: above the 8-bit logger's flicker between two steps
+#: (a step is 0.03 g; 0.02 g counts that flicker, 100 episodes an hour).
+EPISODE_MOVE_G = 0.05
+EPISODE_MERGE_S = 3.0  # movements closer than this are one episode, s
+EPISODE_PAD_S = 2.0  # still time kept either side of an episode, s
+#: Sleep is established (no jerk of falling asleep) after this much PSG sleep, and an
+#: episode must be followed by this much more (not the movement of an awakening), s.
+ESTABLISHED_S = (900.0, 30.0)
 
 
 def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
@@ -70,6 +80,44 @@ def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
     keep = np.r_[True, np.diff(t_ns) > 0]
     rec = Recording(t_ns[keep], acc[keep], FS, "wrist-left", f"ichi14 {path.stem}")
     return rec, d["gt"].astype(np.int8)[idx][keep]
+
+
+def sleep_episodes(folder: Path) -> dict[str, np.ndarray]:
+    """The wrist's movements in established sleep on every ICHI14 night in ``folder``:
+    spans where the wrist moves (``EPISODE_MOVE_G``, merged over ``EPISODE_MERGE_S``),
+    each with ``EPISODE_PAD_S`` either side, in PSG sleep that has lasted
+    ``ESTABLISHED_S[0]`` and lasts ``ESTABLISHED_S[1]`` after it (so no movement of
+    falling asleep or of an awakening); found without the detector. Returns arrays:
+    ``acc`` (the episodes' samples one after another, g at ``FS``, as the logger gave
+    them), ``ends`` (each episode's end in ``acc``), ``night`` (its night's number),
+    ``clock_s`` (when it began on its night's clock of established sleep, s: the real
+    spacing of the movements, awakenings left out) and ``night_s`` (each night's
+    established sleep, s)."""
+    w, pad = int(FS), int(EPISODE_PAD_S * FS)
+    before, after = (int(s * FS) for s in ESTABLISHED_S)
+    episodes, night, clock, night_s = [], [], [], []
+    for path in sorted(p for p in folder.glob("p*.npy") if p.stem != "pat_inf"):
+        rec, label = load_ichi14(path)
+        woke = np.r_[0, np.cumsum(~np.isin(label, SLEEP_STAGES))]  # wake samples before i
+        i = np.arange(len(label))
+        ok = ((woke[i + 1] - woke[np.maximum(i - before, 0)] == 0) & (i >= before)
+              & (woke[np.minimum(i + after, len(label))] - woke[i] == 0))
+        if not ok.any():
+            continue
+        established = np.cumsum(ok) / FS
+        a = rec.acc.astype(np.float64)
+        mean = uniform_filter1d(a, w, axis=0)
+        sd = np.sqrt(np.maximum(uniform_filter1d(a * a, w, axis=0) - mean**2, 0)).sum(axis=1)
+        moving = binary_closing(sd > EPISODE_MOVE_G, np.ones(int(EPISODE_MERGE_S * FS), bool))
+        edge = np.diff(np.r_[0, moving.astype(np.int8), 0])
+        for i0, i1 in zip(np.flatnonzero(edge > 0) - pad, np.flatnonzero(edge < 0) + pad, strict=True):
+            if i0 >= 0 and i1 <= len(a) and ok[i0:i1].all():
+                episodes.append(a[i0:i1])
+                night.append(len(night_s))
+                clock.append(established[i0])
+        night_s.append(established[-1])
+    return dict(acc=np.concatenate(episodes), ends=np.cumsum([len(e) for e in episodes]),
+                night=np.array(night), clock_s=np.array(clock), night_s=np.array(night_s))
 
 
 def confirmed(time_ns: np.ndarray, label: np.ndarray, spans: list[tuple[int, int]]) -> int:

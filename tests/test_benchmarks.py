@@ -163,7 +163,7 @@ def injected(monkeypatch):
     return importlib.import_module("injected")
 
 
-def test_an_injected_jerk_is_turned_to_the_real_gravity_and_put_on_the_grid(injected):
+def test_an_injected_jerk_is_turned_to_the_real_gravity_and_put_on_the_grid(injected, accuracy):
     """A simulated jerk (gravity +z, a 1 g burst along x, then the limb tilted 10 degrees
     about x) put into a real night whose wrist lies another way: the night is unchanged
     before it, on its 8-bit grid after it, the burst keeps its size, and the rest of the
@@ -186,7 +186,7 @@ def test_an_injected_jerk_is_turned_to_the_real_gravity_and_put_on_the_grid(inje
     assert turned == pytest.approx(10.0, abs=1.0)
     assert np.linalg.norm(rest) == pytest.approx(1.0, abs=0.02)
     for u, v in (([1.0, 0, 0], [0, 2.0, 0]), ([0, 0, 1.0], [0, 0, -1.0]), ([0.6, 0.8, 0], [0.6, 0.8, 0])):
-        r = injected.rotation_between(np.array(u), np.array(v))
+        r = accuracy.rotation_between(np.array(u), np.array(v))
         assert np.allclose(r @ u, np.array(v) / np.linalg.norm(v))
         assert np.allclose(r @ r.T, np.eye(3)) and np.linalg.det(r) == pytest.approx(1.0)
 
@@ -345,6 +345,50 @@ def test_sleep_turns_leave_hypnic_sims_sleepers_as_they_are(accuracy):
     [rec] = accuracy.Recorded(sleep_turns=1.0).apply(night, 0, 0)
     assert rec is night.recordings["wrist-left"]
     assert (night.confounders.kind == "turn").sum() >= 3
+
+
+def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accuracy, tmp_path):
+    """``--sleep-moves``: a real night's established sleep (here 20 min holding one
+    episode: still, a 1 g knock along x and a 30-degree turn about x, still) is replayed
+    round and round in sleep only, so its episode comes every 20 min as it did, never
+    within ``MOVES_CLEAR_S`` of a true jerk; each keeps its knock's size, starts from the
+    wrist's own gravity, and leaves the wrist turned by its 30 degrees."""
+    from sensing.recording import Recording
+
+    n = 500  # samples at 100 Hz: 2 s still, 1 s moving, 2 s still
+    tau = np.clip((np.arange(n) - 200) / 100, 0, 1)
+    ang = np.radians(30) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)
+    ep = np.column_stack([np.zeros(n), np.sin(ang), np.cos(ang)])
+    ep[160:180, 0] += 1.0  # the knock, 0.2 s
+    path = tmp_path / "moves.npz"
+    np.savez(path, acc=ep, ends=[n], night=[0], clock_s=[100.0], night_s=[1200.0])
+    fs, t0, hour = 25.0, 1_767_650_000_000_000_000, 3600 * 10**9
+    t = t0 + np.arange(int(9 * 3600 * fs), dtype=np.int64) * 40_000_000  # 9 h, still
+    acc = np.tile(np.array([0.6, 0.0, 0.8], np.float32), (len(t), 1))
+    night = [dict(onset=pd.Timestamp(t0 + hour, tz="UTC"), wake=pd.Timestamp(t0 + 9 * hour, tz="UTC"),
+                  awakenings=[(pd.Timestamp(t0 + 4 * hour, tz="UTC"), pd.Timestamp(t0 + 5 * hour, tz="UTC"))])]
+    jerks = t0 + np.arange(1, 9) * hour + hour // 2  # one each half hour past
+    out = accuracy.sleep_moves(Recording(t, acc, fs, "wrist-left"), night, str(path), jerks,
+                               np.random.default_rng(0)).acc.astype(np.float64)
+    step = np.linalg.norm(np.diff(out, axis=0), axis=1)
+    moving = np.r_[False, step > 1e-6]
+    assert not moving[t < t0 + hour].any() and not moving[(t >= t0 + 4 * hour) & (t < t0 + 5 * hour)].any()
+    knocks = np.flatnonzero(np.r_[False, step > 0.5])
+    knocks = knocks[np.r_[True, np.diff(knocks) > 10]]
+    assert 19 <= len(knocks) <= 21  # 3 h and 4 h asleep, one every 20 min (a jerk may be near one)
+    apart = np.diff(t[knocks]) / 1e9
+    assert (np.abs(apart[apart < 2000] - 1200) < 0.1).all()  # as far apart as they were
+    assert np.abs((t[knocks][:, None] - jerks[None, :]) / 1e9).min() > accuracy.MOVES_CLEAR_S
+    for k in knocks:  # the knock is the size it was, at the wrist's gravity before it
+        before = out[k - 30]
+        assert np.linalg.norm(out[k - 10:k + 10] - before, axis=1).max() == pytest.approx(1.0, abs=0.15)
+    off_knock = np.ones(len(t), bool)
+    for k in knocks:
+        off_knock[k - 10:k + 10] = False
+    assert np.linalg.norm(out[off_knock], axis=1) == pytest.approx(1.0, abs=1e-3)  # turned to the wrist
+    turned = np.degrees(np.arccos(np.clip(out[-1] @ out[0] / np.linalg.norm(out[-1]), -1, 1)))
+    assert turned > 30  # twenty turns of 30 degrees about axes across gravity go somewhere
+    assert np.linalg.norm(out[-1]) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
