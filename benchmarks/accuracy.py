@@ -251,8 +251,9 @@ def after_motionless_awakening(t: pd.Timestamp, periods: list[dict], confounders
     return not ((confounders["start"] < b + pad) & (confounders["end"] > a - pad)).any()
 
 
-def evaluate(night, result, tolerance_s: float) -> dict:
-    """Counts of one night (see the module docstring)."""
+def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = None) -> dict:
+    """Counts of one night (see the module docstring); ``added``: movements put into
+    its recordings (``start``, ``end``, ``kind``) that a false jerk can fall on too."""
     truth = night.jerks[night.jerks["observable"]].reset_index(drop=True)
     # the nightly count's sleep starts: at the transition into a night's sleep (a nap's
     # are shown apart as nap-jerk, as the detector does)
@@ -272,7 +273,8 @@ def evaluate(night, result, tolerance_s: float) -> dict:
     tp = int(sleep_start[hit].sum())
     misplaced = int((~sleep_start[hit]).sum())
     unmatched = sorted(set(range(len(groups))) - set(s.matched["detected"].tolist()))
-    false_on = [fell_on(groups.iloc[k], night.confounders) for k in unmatched]
+    look = night.confounders if added is None else pd.concat([night.confounders, added], ignore_index=True)
+    false_on = [fell_on(groups.iloc[k], look) for k in unmatched]
     # why the missed sleep starts were missed: never a jerk-shaped burst, or placed elsewhere
     shaped = (ev[ev["kind"].isin(("jerk", "nap-jerk", "wake-burst", "sleep-burst"))]
               .groupby("group_id", as_index=False).agg(start=("start", "min"), kind=("kind", "first")))
@@ -416,6 +418,8 @@ def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
+#: ``Recording.meta`` key of the real movements of sleep put in (:func:`sleep_moves`).
+SLEEP_MOVES = "sleep_moves_ns"
 #: Real movements of sleep are put no nearer a true jerk than this, s (the jerk stays
 #: the one the truth describes).
 MOVES_CLEAR_S = 5.0
@@ -444,7 +448,8 @@ def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.nda
     is the wrist's there (and spun about it at random), its change from there is added at
     the wrist's sample times (linearly interpolated: an instantaneous front end), and the
     turn it leaves turns the rest of the night with it: the wrist lies where the real one
-    came to rest. The resolution stays."""
+    came to rest. The resolution stays; ``meta[SLEEP_MOVES]`` lists the spans put in
+    (start, end ns)."""
     from real_nights import EPISODE_PAD_S, FS
 
     pool = sleep_episodes(path)
@@ -462,7 +467,7 @@ def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.nda
                        if a + (s + lap * night_s[n]) * 1e9 < b]
     x = rec.acc.astype(np.float64)
     out = np.empty_like(x)
-    done, last = np.eye(3), 0
+    done, last, put = np.eye(3), 0, []
     still, w = int((EPISODE_PAD_S - 0.5) * FS), max(1, round(rec.fs))
     clear = MOVES_CLEAR_S * 1e9
     for start, k in sorted(at):
@@ -481,11 +486,13 @@ def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.nda
         out[i0:i1] = x[i0:i1] @ done.T + change @ align.T
         done = align @ rotation_between(g0, g1) @ align.T @ done
         last = i1
+        put.append((t[i0], t[i1]))
     out[last:] = x[last:] @ done.T
     res = resolution_g(rec.acc)
     if res > 0:
         out = np.round(out / res) * res
-    return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
+    return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device,
+                     meta={**rec.meta, SLEEP_MOVES: np.array(put, np.int64).reshape(-1, 2)})
 
 
 @dataclass(frozen=True)
@@ -538,7 +545,11 @@ def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, s
     recs = recorded.apply(night, seed, i)
     t = time.perf_counter()
     result = detect_night(recs, replace(DetectionConfig(), **overrides))
-    return variant, evaluate(night, result, tolerance_s), t_sim, time.perf_counter() - t
+    spans = [r.meta[SLEEP_MOVES] for r in recs if SLEEP_MOVES in r.meta]
+    added = None if not spans else pd.DataFrame(
+        {"start": pd.to_datetime(np.concatenate(spans)[:, 0], utc=True),
+         "end": pd.to_datetime(np.concatenate(spans)[:, 1], utc=True), "kind": "real sleep movement"})
+    return variant, evaluate(night, result, tolerance_s, added), t_sim, time.perf_counter() - t
 
 
 def summarise(rows: list[dict]) -> dict:

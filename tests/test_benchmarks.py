@@ -368,8 +368,9 @@ def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accur
     night = [dict(onset=pd.Timestamp(t0 + hour, tz="UTC"), wake=pd.Timestamp(t0 + 9 * hour, tz="UTC"),
                   awakenings=[(pd.Timestamp(t0 + 4 * hour, tz="UTC"), pd.Timestamp(t0 + 5 * hour, tz="UTC"))])]
     jerks = t0 + np.arange(1, 9) * hour + hour // 2  # one each half hour past
-    out = accuracy.sleep_moves(Recording(t, acc, fs, "wrist-left"), night, str(path), jerks,
-                               np.random.default_rng(0)).acc.astype(np.float64)
+    moved = accuracy.sleep_moves(Recording(t, acc, fs, "wrist-left"), night, str(path), jerks,
+                                 np.random.default_rng(0))
+    out = moved.acc.astype(np.float64)
     step = np.linalg.norm(np.diff(out, axis=0), axis=1)
     moving = np.r_[False, step > 1e-6]
     assert not moving[t < t0 + hour].any() and not moving[(t >= t0 + 4 * hour) & (t < t0 + 5 * hour)].any()
@@ -377,6 +378,8 @@ def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accur
     knocks = knocks[np.r_[True, np.diff(knocks) > 10]]
     assert 19 <= len(knocks) <= 21  # 3 h and 4 h asleep, one every 20 min (a jerk may be near one)
     apart = np.diff(t[knocks]) / 1e9
+    spans = moved.meta[accuracy.SLEEP_MOVES]  # what was put in, for the scoring
+    assert len(spans) == len(knocks) and ((spans[:, 0] < t[knocks]) & (t[knocks] < spans[:, 1])).all()
     assert (np.abs(apart[apart < 2000] - 1200) < 0.1).all()  # as far apart as they were
     assert np.abs((t[knocks][:, None] - jerks[None, :]) / 1e9).min() > accuracy.MOVES_CLEAR_S
     for k in knocks:  # the knock is the size it was, at the wrist's gravity before it
