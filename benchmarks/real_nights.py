@@ -14,8 +14,11 @@ other jerk-shaped bursts, and the detected awakenings (every period's) with how 
 hold a PSG wake or movement epoch within 30 s (``AWAKENING_CHECK_S``). There are no jerk
 labels: the counts are what hypnic says of real nights (most are apnoea patients, whose
 arousals make brief movements), not an accuracy. Prints one JSON object with the
-per-night rows, the median and 90th percentile absolute onset error, and the share of
-awakenings the PSG confirms.
+per-night rows, the median and 90th percentile absolute onset error, the share of
+awakenings the PSG confirms, and the jerks counted in established sleep (PSG sleep for
+the 15 min before, ``established``: no sleep start is expected there, so each is a
+movement of sleep taken for one, or a sleep start of an arousal too brief to score)
+per hour of it.
 
 Usage: python benchmarks/real_nights.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
                                         [--set NAME=VALUE ...]
@@ -82,6 +85,16 @@ def load_ichi14(path: Path) -> tuple[Recording, np.ndarray]:
     return rec, d["gt"].astype(np.int8)[idx][keep]
 
 
+def established(label: np.ndarray, after_s: float = 0.0) -> np.ndarray:
+    """Whether each sample is in established PSG sleep: sleep for the
+    ``ESTABLISHED_S[0]`` before it, and for ``after_s`` after it."""
+    before, after = int(ESTABLISHED_S[0] * FS), int(after_s * FS)
+    woke = np.r_[0, np.cumsum(~np.isin(label, SLEEP_STAGES))]  # wake samples before i
+    i = np.arange(len(label))
+    return ((woke[i + 1] - woke[np.maximum(i - before, 0)] == 0) & (i >= before)
+            & (woke[np.minimum(i + after, len(label))] - woke[i] == 0))
+
+
 def sleep_episodes(folder: Path) -> dict[str, np.ndarray]:
     """The wrist's movements in established sleep on every ICHI14 night in ``folder``:
     spans where the wrist moves (``EPISODE_MOVE_G``, merged over ``EPISODE_MERGE_S``),
@@ -94,17 +107,13 @@ def sleep_episodes(folder: Path) -> dict[str, np.ndarray]:
     spacing of the movements, awakenings left out) and ``night_s`` (each night's
     established sleep, s)."""
     w, pad = int(FS), int(EPISODE_PAD_S * FS)
-    before, after = (int(s * FS) for s in ESTABLISHED_S)
     episodes, night, clock, night_s = [], [], [], []
     for path in sorted(p for p in folder.glob("p*.npy") if p.stem != "pat_inf"):
         rec, label = load_ichi14(path)
-        woke = np.r_[0, np.cumsum(~np.isin(label, SLEEP_STAGES))]  # wake samples before i
-        i = np.arange(len(label))
-        ok = ((woke[i + 1] - woke[np.maximum(i - before, 0)] == 0) & (i >= before)
-              & (woke[np.minimum(i + after, len(label))] - woke[i] == 0))
+        ok = established(label, ESTABLISHED_S[1])
         if not ok.any():
             continue
-        established = np.cumsum(ok) / FS
+        sleep_clock = np.cumsum(ok) / FS
         a = rec.acc.astype(np.float64)
         mean = uniform_filter1d(a, w, axis=0)
         sd = np.sqrt(np.maximum(uniform_filter1d(a * a, w, axis=0) - mean**2, 0)).sum(axis=1)
@@ -114,8 +123,8 @@ def sleep_episodes(folder: Path) -> dict[str, np.ndarray]:
             if i0 >= 0 and i1 <= len(a) and ok[i0:i1].all():
                 episodes.append(a[i0:i1])
                 night.append(len(night_s))
-                clock.append(established[i0])
-        night_s.append(established[-1])
+                clock.append(sleep_clock[i0])
+        night_s.append(sleep_clock[-1])
     return dict(acc=np.concatenate(episodes), ends=np.cumsum([len(e) for e in episodes]),
                 night=np.array(night), clock_s=np.array(clock), night_s=np.array(night_s))
 
@@ -149,12 +158,16 @@ def main() -> None:
         psg = int(rec.time_ns[asleep[0]])
         onset = result.sleep.onset
         kinds = result.events["kind"].value_counts()
+        jerks = result.events.loc[result.events["kind"] == "jerk", "start"].astype("int64").to_numpy()
+        sound = established(label)
         awakenings = [(a.value, b.value) for p in result.periods for a, b in p.awakenings]
         rows.append(dict(
             night=path.stem, hours=round((rec.time_ns[-1] - rec.time_ns[0]) / 3.6e12, 2),
             psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
             onset_error_min=None if onset is None else round((onset.value - psg) / 6e10, 1),
             jerks=int(kinds.get("jerk", 0)),
+            jerks_established=int(sound[np.minimum(np.searchsorted(rec.time_ns, jerks), len(label) - 1)].sum()),
+            established_h=round(sound.sum() / FS / 3600, 2),
             other_jerk_shaped=int(sum(kinds.get(k, 0) for k in JERK_SHAPED if k != "jerk")),
             awakenings=len(awakenings),
             awakenings_psg_confirmed=confirmed(rec.time_ns, label, awakenings),
@@ -166,6 +179,9 @@ def main() -> None:
         onset_median_abs_error_min=float(np.median(errors)) if len(errors) else None,
         onset_p90_abs_error_min=float(np.percentile(errors, 90)) if len(errors) else None,
         jerks_per_night_median=float(np.median([r["jerks"] for r in rows])) if rows else None,
+        jerks_established=sum(r["jerks_established"] for r in rows),
+        jerks_per_established_h=(sum(r["jerks_established"] for r in rows)
+                                 / max(sum(r["established_h"] for r in rows), 1e-9)),
         awakenings=sum(r["awakenings"] for r in rows),
         awakenings_psg_confirmed_share=(sum(r["awakenings_psg_confirmed"] for r in rows)
                                         / max(sum(r["awakenings"] for r in rows), 1)),

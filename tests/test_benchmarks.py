@@ -110,6 +110,22 @@ def test_an_awakening_is_confirmed_by_a_psg_wake_or_movement_epoch_within_30_s(m
     assert real_nights.confirmed(t, label, []) == 0
 
 
+def test_established_sleep_has_lasted_15_min_and_lasts_as_long_as_asked(monkeypatch):
+    """Where ``real_nights`` looks for the movements of sleep and counts the jerks no
+    sleep start explains: PSG sleep for the 15 min before (``ESTABLISHED_S``), and for
+    ``after_s`` after."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    real_nights = importlib.import_module("real_nights")
+    fs = int(real_nights.FS)
+    label = np.full(60 * 60 * fs, 2, np.int8)  # an hour of N2
+    label[: 5 * 60 * fs] = 6  # awake for 5 min
+    label[30 * 60 * fs: 31 * 60 * fs] = 6  # and for 1 min at 30 min
+    minute = real_nights.established(label)[:: 60 * fs]
+    assert np.flatnonzero(minute).tolist() == [*range(20, 30), *range(46, 60)]
+    ahead = real_nights.established(label, after_s=120)[:: 60 * fs]
+    assert np.flatnonzero(ahead).tolist() == [*range(20, 29), *range(46, 60)]  # (the end is no wake)
+
+
 def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
     t0 = pd.Timestamp("2026-01-01 23:00", tz="UTC")
 
