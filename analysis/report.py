@@ -397,9 +397,13 @@ def how_sure(m: Measured = MEASURED) -> str:
     """What detection's measured accuracy means for a reader, naming the data it holds on:
     the figures over all those nights and on the hardest kind of night among them."""
     def false(per_night: float) -> str:
+        if not per_night:
+            return "no false one"
         if per_night >= 1:
             return f"about {per_night:.1f} false ones a night"
-        return f"a false one about once in {1 / per_night:.0f} nights" if per_night else "no false one"
+        if 1 / per_night < 1.5:  # under one a night, but more than one in two
+            return f"about {round(10 * per_night)} false ones in 10 nights"
+        return f"a false one about once in {1 / per_night:.0f} nights"
 
     return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
             f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
