@@ -186,6 +186,10 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     none = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.0, 0.4, 0.0, 8, "simulated nights",
                              25.0, 12.5, 0.4, 0.9, 0.55))
     assert "and no false one; on the hardest kind of night among them, 40% and no false one." in none
+    most = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.7, 0.4, 0.55, 8, "simulated nights",
+                             25.0, 12.5, 0.4, 0.9, 0.55))
+    assert ("and about 7 false ones in 10 nights; on the hardest kind of night among them, 40% "
+            "and a false one about once in 2 nights.") in most  # not "once in 1 nights"
 
 
 def test_self_contained_and_user_text_escaped(report):
