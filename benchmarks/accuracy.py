@@ -688,9 +688,9 @@ def main() -> None:
     args = ap.parse_args()
     overrides = config_overrides(args.set, ap)
     if args.against == "marks" or args.recordings:
-        if overrides or args.cache or args.fs or args.location:
-            ap.error("--set, --fs, --location and --cache are for the scoring against truth, "
-                     "not against marks")
+        if overrides or args.cache or args.fs or args.location or args.sleep_moves:
+            ap.error("--set, --fs, --location, --cache and --sleep-moves are for the scoring "
+                     "against truth, not against marks")
         if len(args.seed) > 1:
             ap.error("--against marks takes one seed")
         print(json.dumps(against_marks(args.nights, args.seed[0], args.recordings), indent=1,
