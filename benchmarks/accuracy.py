@@ -61,7 +61,8 @@ lies flat on a nightstand, motionless (a logger started before it is put on).
 The two independent models' sleepers lie motionless for hours; real ones turn about 15
 times an hour (measured on the ICHI14 wrists). So their variants get the small turns of
 a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by default, 0
-for the models as written. ``hypnic-sim``'s sleepers make them already
+for the models as written; none is put within ``CLEAR_OF_JERKS_S`` (5 s) of a true jerk,
+as with every movement the benchmark adds. ``hypnic-sim``'s sleepers make them already
 (``NightConfig.sleep_turns``). ``--sleep-moves ICHI14`` (a folder of ICHI14 nights,
 ``real_nights.py``) puts the real movements of a wrist in sleep into every variant's
 wrists (``hypnic-sim``'s too), in place of the turns there: stretches of the real
@@ -377,11 +378,12 @@ SLEEP_TURNS = ((2.0, 5.0, 5.4), (5.0, 10.0, 2.0), (10.0, 20.0, 1.4), (20.0, 45.0
 
 
 def sleep_turns(rec: Recording, periods: list[dict], scale: float,
-                rng: np.random.Generator) -> Recording:
+                rng: np.random.Generator, avoid_ns: np.ndarray) -> Recording:
     """``rec`` with the small turns of a limb in sleep that real sleepers make
     (:data:`SLEEP_TURNS` x ``scale`` per hour of each true night's sleep: onset to final
     wake less its awakenings; at random times, sizes log-uniform in their range, each
-    over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. Turning the
+    over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. A turn nearer
+    than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks) is left out. Turning the
     whole acceleration rotates what the sensor feels, its noise with it; the resolution
     stays."""
     t = rec.time_ns
@@ -394,7 +396,10 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
                 n = rng.poisson(rate * scale * hours)
                 turns += zip((rng.uniform(a, b, n) - t[0]) / 1e9, rng.uniform(1.0, 3.0, n),
                              np.exp(rng.uniform(np.log(lo), np.log(hi), n)), strict=True)
-    out = turn_limb((t - t[0]) / 1e9, rec.acc, np.array(sorted(turns), float).reshape(-1, 3), rng)
+    rows = np.array(sorted(turns), float).reshape(-1, 3)
+    begin = t[0] + rows[:, 0] * 1e9
+    near = clear_of(avoid_ns, begin, begin + rows[:, 1] * 1e9)
+    out = turn_limb((t - t[0]) / 1e9, rec.acc, rows[~near], rng)
     res = resolution_g(rec.acc)
     if res > 0:
         out = np.round(out / res) * res
@@ -420,9 +425,18 @@ def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 #: ``Recording.meta`` key of the real movements of sleep put in (:func:`sleep_moves`).
 SLEEP_MOVES = "sleep_moves_ns"
-#: Real movements of sleep are put no nearer a true jerk than this, s (the jerk stays
-#: the one the truth describes).
-MOVES_CLEAR_S = 5.0
+#: What the benchmark adds to a night (turns, real movements of sleep) is put no nearer
+#: a true jerk than this, s (the jerk stays the one the truth describes).
+CLEAR_OF_JERKS_S = 5.0
+
+
+def clear_of(avoid_ns: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
+    """Per span (``start_ns``, ``end_ns``): whether one of ``avoid_ns`` lies nearer than
+    :data:`CLEAR_OF_JERKS_S` to it (True: leave the span out)."""
+    a = np.sort(np.asarray(avoid_ns, np.int64))
+    clear = CLEAR_OF_JERKS_S * 1e9
+    return (np.searchsorted(a, np.asarray(end_ns) + clear) - np.searchsorted(a, np.asarray(start_ns) - clear,
+                                                                             side="right")) > 0
 
 
 @functools.cache
@@ -443,7 +457,7 @@ def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.nda
     one real night's established sleep (a night drawn at random, from a moment drawn at
     random, round its end to its start again if the stretch is longer): the real
     movements at their real spacing, so their bouts and quiet spells stay as the sleeper
-    made them. One nearer than ``MOVES_CLEAR_S`` to ``avoid_ns`` (the true jerks) or
+    made them. One nearer than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks) or
     overlapping the one before is left out. Each is turned so that its gravity before it
     is the wrist's there (and spun about it at random), its change from there is added at
     the wrist's sample times (linearly interpolated: an instantaneous front end), and the
@@ -469,12 +483,11 @@ def sleep_moves(rec: Recording, periods: list[dict], path: str, avoid_ns: np.nda
     out = np.empty_like(x)
     done, last, put = np.eye(3), 0, []
     still, w = int((EPISODE_PAD_S - 0.5) * FS), max(1, round(rec.fs))
-    clear = MOVES_CLEAR_S * 1e9
     for start, k in sorted(at):
         ep = episodes[k]
         end = start + len(ep) / FS * 1e9
         i0, i1 = (int(i) for i in np.searchsorted(t, [start, end]))
-        if i0 < max(last, w) or i1 >= len(t) or ((avoid_ns > start - clear) & (avoid_ns < end + clear)).any():
+        if i0 < max(last, w) or i1 >= len(t) or clear_of(avoid_ns, [start], [end])[0]:
             continue
         out[last:i0] = x[last:i0] @ done.T
         g0, g1 = ep[:still].mean(axis=0), ep[-still:].mean(axis=0)
@@ -519,12 +532,13 @@ class Recorded:
                     for k, r in enumerate(recs)]
         periods = true_nights(night)
         wrist = [self.sleep_moves is not None and r.location.startswith("wrist") for r in recs]
+        jerks = night.jerks["start"].astype("int64").to_numpy()
         if self.sleep_moves:
-            jerks = night.jerks["start"].astype("int64").to_numpy()
             recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2]))
                     if on else r for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.sleep_turns and not isinstance(night.config, NightConfig):  # hypnic-sim's turn
-            recs = [r if on else sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]))
+            recs = [r if on else sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]),
+                                             jerks)
                     for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.nightstand_min:
             recs = [on_nightstand(r, periods, self.nightstand_min, np.random.default_rng([seed, i, k]))

@@ -325,8 +325,8 @@ def test_on_nightstand_lays_the_sensor_flat_before_bed_and_after_getting_up(accu
 def test_sleep_turns_turn_a_still_sensor_in_sleep_only_slowly_and_as_often_as_asked(accuracy):
     """``--sleep-turns SCALE``: in sleep (onset to wake less the awakenings) the gravity
     the sensor feels turns by the sizes and at the rates of ``SLEEP_TURNS`` x SCALE, slowly
-    (no fast component), keeping its norm; before sleep and in an awakening nothing
-    changes."""
+    (no fast component), keeping its norm; before sleep, in an awakening and within
+    ``CLEAR_OF_JERKS_S`` of a true jerk nothing changes."""
     from sensing.recording import Recording
 
     fs, t0, hour = 25.0, 1_767_650_000_000_000_000, 3600 * 10**9
@@ -334,7 +334,8 @@ def test_sleep_turns_turn_a_still_sensor_in_sleep_only_slowly_and_as_often_as_as
     acc = np.tile(np.array([0.0, 0.6, 0.8], np.float32), (len(t), 1))
     night = [dict(onset=pd.Timestamp(t0 + hour, tz="UTC"), wake=pd.Timestamp(t0 + 9 * hour, tz="UTC"),
                   awakenings=[(pd.Timestamp(t0 + 4 * hour, tz="UTC"), pd.Timestamp(t0 + 5 * hour, tz="UTC"))])]
-    out = accuracy.sleep_turns(Recording(t, acc, fs, "wrist-left"), night, 2.0, np.random.default_rng(0))
+    jerks = t0 + np.arange(2 * hour, 3 * hour, 10 * 10**9)  # one every 10 s for an hour
+    out = accuracy.sleep_turns(Recording(t, acc, fs, "wrist-left"), night, 2.0, np.random.default_rng(0), jerks)
     g = out.acc.astype(np.float64)
     assert np.linalg.norm(g, axis=1) == pytest.approx(1.0, abs=1e-6)
 
@@ -345,8 +346,9 @@ def test_sleep_turns_turn_a_still_sensor_in_sleep_only_slowly_and_as_often_as_as
     assert step.max() < 45 * 1.9 / fs  # a 45-degree turn over 1 s peaks at 1.875 x its mean pace
     moving = np.r_[False, step > 1e-3]
     assert not moving[t < t0 + hour].any() and not moving[(t >= t0 + 4 * hour) & (t < t0 + 5 * hour)].any()
+    assert not moving[(t >= t0 + 2 * hour - 5 * 10**9) & (t < t0 + 3 * hour)].any()  # the jerks' hour
     starts = np.flatnonzero(moving[1:] & ~moving[:-1])
-    expected = 2.0 * 7 * sum(rate for *_, rate in accuracy.SLEEP_TURNS)  # 7 h asleep
+    expected = 2.0 * 6 * sum(rate for *_, rate in accuracy.SLEEP_TURNS)  # 7 h asleep, 1 h of jerks
     assert abs(len(starts) - expected) < 3 * np.sqrt(expected)  # Poisson
     size = angle(g[starts[1:] - 1], g[starts[:-1]])
     assert 2 - 1e-6 <= np.median(size) and size.max() <= 45 * 2  # two may overlap
@@ -367,7 +369,7 @@ def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accur
     """``--sleep-moves``: a real night's established sleep (here 20 min holding one
     episode: still, a 1 g knock along x and a 30-degree turn about x, still) is replayed
     round and round in sleep only, so its episode comes every 20 min as it did, never
-    within ``MOVES_CLEAR_S`` of a true jerk; each keeps its knock's size, starts from the
+    within ``CLEAR_OF_JERKS_S`` of a true jerk; each keeps its knock's size, starts from the
     wrist's own gravity, and leaves the wrist turned by its 30 degrees."""
     from sensing.recording import Recording
 
@@ -397,7 +399,7 @@ def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accur
     spans = moved.meta[accuracy.SLEEP_MOVES]  # what was put in, for the scoring
     assert len(spans) == len(knocks) and ((spans[:, 0] < t[knocks]) & (t[knocks] < spans[:, 1])).all()
     assert (np.abs(apart[apart < 2000] - 1200) < 0.1).all()  # as far apart as they were
-    assert np.abs((t[knocks][:, None] - jerks[None, :]) / 1e9).min() > accuracy.MOVES_CLEAR_S
+    assert np.abs((t[knocks][:, None] - jerks[None, :]) / 1e9).min() > accuracy.CLEAR_OF_JERKS_S
     for k in knocks:  # the knock is the size it was, at the wrist's gravity before it
         before = out[k - 30]
         assert np.linalg.norm(out[k - 10:k + 10] - before, axis=1).max() == pytest.approx(1.0, abs=0.15)
