@@ -62,7 +62,9 @@ The two independent models' sleepers lie motionless for hours; real ones turn ab
 times an hour (measured on the ICHI14 wrists). So their variants get the small turns of
 a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by default, 0
 for the models as written; none is put within ``CLEAR_OF_JERKS_S`` (5 s) of a true jerk,
-as with every movement the benchmark adds. ``hypnic-sim``'s sleepers make them already
+as with every movement the benchmark adds. A wrist turns about a random axis; the trunk
+and an ankle roll about their long axis, the direction they feel gravity in while up
+(:func:`long_axis`), so that a night of turns leaves them lying. ``hypnic-sim``'s sleepers make them already
 (``NightConfig.sleep_turns``). ``--sleep-moves ICHI14`` (a folder of ICHI14 nights,
 ``real_nights.py``) puts the real movements of a wrist in sleep into every variant's
 wrists (``hypnic-sim``'s too), in place of the turns there: stretches of the real
@@ -378,14 +380,16 @@ SLEEP_TURNS = ((2.0, 5.0, 5.4), (5.0, 10.0, 2.0), (10.0, 20.0, 1.4), (20.0, 45.0
 
 
 def sleep_turns(rec: Recording, periods: list[dict], scale: float,
-                rng: np.random.Generator, avoid_ns: np.ndarray) -> Recording:
+                rng: np.random.Generator, avoid_ns: np.ndarray, axis: np.ndarray | None = None) -> Recording:
     """``rec`` with the small turns of a limb in sleep that real sleepers make
     (:data:`SLEEP_TURNS` x ``scale`` per hour of each true night's sleep: onset to final
     wake less its awakenings; at random times, sizes log-uniform in their range, each
-    over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. A turn nearer
-    than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks) is left out. Turning the
-    whole acceleration rotates what the sensor feels, its noise with it; the resolution
-    stays."""
+    over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. Each turns
+    about ``axis`` (sensor frame: the trunk's or shank's long axis, :func:`long_axis`;
+    either way at random) or, if None, about a random axis across the limb's direction. A
+    turn nearer than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks) is left out.
+    Turning the whole acceleration rotates what the sensor feels, its noise with it; the
+    resolution stays."""
     t = rec.time_ns
     turns = []
     for p in periods:
@@ -397,13 +401,39 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
                 turns += zip((rng.uniform(a, b, n) - t[0]) / 1e9, rng.uniform(1.0, 3.0, n),
                              np.exp(rng.uniform(np.log(lo), np.log(hi), n)), strict=True)
     rows = np.array(sorted(turns), float).reshape(-1, 3)
+    if axis is not None:
+        rows[:, 2] *= rng.choice([-1.0, 1.0], len(rows))
     begin = t[0] + rows[:, 0] * 1e9
     near = clear_of(avoid_ns, begin, begin + rows[:, 1] * 1e9)
-    out = turn_limb((t - t[0]) / 1e9, rec.acc, rows[~near], rng)
+    out = turn_limb((t - t[0]) / 1e9, rec.acc, rows[~near], rng, axis)
     res = resolution_g(rec.acc)
     if res > 0:
         out = np.round(out / res) * res
     return Recording(t, out.astype(rec.acc.dtype), rec.fs, rec.location, rec.device, meta=dict(rec.meta))
+
+
+#: Time up (outside every true period in bed) a trunk or ankle sensor needs for its long
+#: axis to be taken from it, s.
+UP_MIN_S = 600.0
+
+
+def long_axis(rec: Recording, periods: list[dict]) -> np.ndarray | None:
+    """The long axis (unit, sensor frame) of the trunk or shank ``rec`` is worn on: the
+    mean direction it feels gravity in while up (outside every one of ``periods``, naps
+    too, from lights-out to wake), sitting or standing, when that is at least
+    :data:`UP_MIN_S`; None for another location or less time up. Lying in bed, the trunk
+    and a shank turn mostly about it (rollovers, a foot rolling out): turned about random
+    axes, their tilts would add up until they stand within the detector's upright cone."""
+    if not rec.location.startswith(("trunk", "ankle")):
+        return None
+    t = rec.time_ns
+    up = np.ones(len(t), bool)
+    for p in periods:
+        up &= ~((t >= p["lights_out"].value) & (t < p["wake"].value))
+    if np.count_nonzero(up) < UP_MIN_S * rec.fs:
+        return None
+    g = rec.acc[up].mean(axis=0, dtype=np.float64)
+    return g / np.linalg.norm(g)
 
 
 def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -537,8 +567,9 @@ class Recorded:
             recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2]))
                     if on else r for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.sleep_turns and not isinstance(night.config, NightConfig):  # hypnic-sim's turn
+            in_bed = night.sleep.get("periods") or [night.sleep]
             recs = [r if on else sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]),
-                                             jerks)
+                                             jerks, long_axis(r, in_bed))
                     for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.nightstand_min:
             recs = [on_nightstand(r, periods, self.nightstand_min, np.random.default_rng([seed, i, k]))

@@ -634,13 +634,16 @@ def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
 
 
-def turn_limb(t: np.ndarray, x: np.ndarray, turns: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def turn_limb(t: np.ndarray, x: np.ndarray, turns: np.ndarray, rng: np.random.Generator,
+              axis: np.ndarray | None = None) -> np.ndarray:
     """``x`` (n, 3: gravity, or a whole acceleration with its noise) at increasing times
     ``t`` (s) as felt by a limb that turns: each of ``turns`` (rows of start s, duration
-    s, degrees; sorted) turns it about a random axis across its direction over the
-    second before, with a minimum-jerk profile (slow: nothing above a few Hz), and the
-    limb stays turned. A turn in the first second, or that would span fewer than two
-    samples, is left out; one that begins before the turn before it ends waits for it."""
+    s, degrees; sorted) turns it about ``axis`` (sensor frame, e.g. the limb's long axis:
+    it rolls, the sign of the degrees saying which way) or, if None, about a random axis
+    across its direction over the second before, with a minimum-jerk profile (slow:
+    nothing above a few Hz), and the limb stays turned. A turn in the first second, or
+    that would span fewer than two samples, is left out; one that begins before the turn
+    before it ends waits for it."""
     out = np.empty_like(x, dtype=np.float64)  # every row written below
     done = np.eye(3)  # the turns so far
     last = 0
@@ -653,13 +656,15 @@ def turn_limb(t: np.ndarray, x: np.ndarray, turns: np.ndarray, rng: np.random.Ge
         if i1 - i0 < 2:
             continue
         out[last:i0] = x[last:i0] @ done.T
-        g = done @ x[before:i0].mean(axis=0)
-        axis = np.cross(g, rng.normal(size=3))
-        axis /= np.linalg.norm(axis)
+        if axis is None:
+            g = done @ x[before:i0].mean(axis=0)
+            about = _unit(np.cross(g, rng.normal(size=3)))
+        else:
+            about = _unit(np.asarray(axis, float))
         tau = (t[i0:i1] - t[i0]) / (t[i1 - 1] - t[i0])
-        turn = _rotation(axis, np.radians(deg) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)) @ done
+        turn = _rotation(about, np.radians(deg) * (10 * tau**3 - 15 * tau**4 + 6 * tau**5)) @ done
         out[i0:i1] = np.einsum("kij,kj->ki", turn, x[i0:i1])
-        done = _rotation(axis, np.radians([deg]))[0] @ done
+        done = _rotation(about, np.radians([deg]))[0] @ done
         last = i1
     out[last:] = x[last:] @ done.T
     return out

@@ -354,6 +354,35 @@ def test_sleep_turns_turn_a_still_sensor_in_sleep_only_slowly_and_as_often_as_as
     assert 2 - 1e-6 <= np.median(size) and size.max() <= 45 * 2  # two may overlap
 
 
+def test_a_trunk_or_shank_rolls_about_its_long_axis_and_never_comes_to_stand(accuracy):
+    """The trunk's and an ankle's turns in sleep are about their long axis, the direction
+    they feel gravity in while up (``long_axis``): lying with the shank level, it stays
+    level through a night of turns, where random axes let its tilts add up."""
+    from sensing.recording import Recording
+
+    fs, t0, hour = 10.0, 1_767_650_000_000_000_000, 3600 * 10**9
+    t = t0 + np.arange(int(10 * 3600 * fs), dtype=np.int64) * 100_000_000  # 10 h
+    up = t < t0 + hour  # 1 h up: gravity along the shank (x), then lying: along z
+    acc = np.where(up[:, None], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]).astype(np.float32)
+    bed = [dict(lights_out=pd.Timestamp(t0 + hour, tz="UTC"), onset=pd.Timestamp(t0 + hour, tz="UTC"),
+                wake=pd.Timestamp(t0 + 10 * hour, tz="UTC"), awakenings=[])]
+    ankle = Recording(t, acc, fs, "ankle-left")
+    axis = accuracy.long_axis(ankle, bed)
+    assert axis == pytest.approx([1.0, 0.0, 0.0], abs=1e-6)
+    assert accuracy.long_axis(Recording(t, acc, fs, "wrist-left"), bed) is None
+    early = [dict(bed[0], lights_out=pd.Timestamp(t0 + 5 * 60 * 10**9, tz="UTC"))]  # 5 min up
+    assert accuracy.long_axis(ankle, early) is None
+
+    def tilt(g):  # the shank's angle above the mattress, degrees
+        return np.degrees(np.arcsin(np.clip(np.abs(g[~up, 0]) / np.linalg.norm(g[~up], axis=1), 0, 1)))
+
+    rolled = accuracy.sleep_turns(ankle, bed, 3.0, np.random.default_rng(0), np.array([], np.int64), axis)
+    assert tilt(rolled.acc.astype(np.float64)).max() < 1e-3
+    assert np.abs(np.diff(rolled.acc[~up, 1])).sum() > 10  # it did turn
+    tipped = accuracy.sleep_turns(ankle, bed, 3.0, np.random.default_rng(0), np.array([], np.int64))
+    assert tilt(tipped.acc.astype(np.float64)).max() > 30
+
+
 def test_sleep_turns_leave_hypnic_sims_sleepers_as_they_are(accuracy):
     """``hypnic-sim``'s sleepers make the turns of real sleep already: ``--sleep-turns``
     adds them to the two independent models only."""
