@@ -78,7 +78,7 @@ MEASURED = Measured(
     jerk_data=("simulated nights from three independently written models of the body and sensor, "
                "whose sleepers turn in their sleep as real sleepers do and whose wrists make the "
                "movements real wrists made in a sleep lab"),
-    lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.47,
+    lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.44,
     put_in_onset_recall=0.87, put_in_return_recall=0.61)
 
 
