@@ -64,12 +64,12 @@ a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by defaul
 for the models as written; none is put within ``CLEAR_OF_JERKS_S`` (5 s) of a true jerk,
 as with every movement the benchmark adds. A wrist turns about a random axis; the trunk
 and an ankle roll about their long axis, the direction they feel gravity in while up
-(:func:`long_axis`), so that a night of turns leaves them lying. ``hypnic-sim``'s sleepers make them already
-(``NightConfig.sleep_turns``). ``--sleep-moves ICHI14`` (a folder of ICHI14 nights,
-``real_nights.py``) puts the real movements of a wrist in sleep into every variant's
-wrists (``hypnic-sim``'s too), in place of the turns there: stretches of the real
-nights' established sleep replayed at their real spacing (:func:`sleep_moves`; found
-once, kept in ``--cache`` or a temporary folder).
+(:func:`long_axis`), so that a night of turns leaves them lying. ``hypnic-sim``'s
+sleepers make them already (``NightConfig.sleep_turns``). ``--sleep-moves ICHI14`` (a
+folder of ICHI14 nights, ``real_nights.py``) puts the real movements of a wrist in sleep
+into every variant's wrists (``hypnic-sim``'s too), in place of the turns there:
+stretches of the real nights' established sleep replayed at their real spacing
+(:func:`sleep_moves`; found once, kept in ``--cache`` or a temporary folder).
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -386,10 +386,10 @@ def sleep_turns(rec: Recording, periods: list[dict], scale: float,
     wake less its awakenings; at random times, sizes log-uniform in their range, each
     over 1-3 s: :func:`simulation.night.turn_limb`); the sleeper sleeps on. Each turns
     about ``axis`` (sensor frame: the trunk's or shank's long axis, :func:`long_axis`;
-    either way at random) or, if None, about a random axis across the limb's direction. A
-    turn nearer than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks) is left out.
-    Turning the whole acceleration rotates what the sensor feels, its noise with it; the
-    resolution stays."""
+    one way or the other at random) or, if None, about a random axis across the limb's
+    direction. A turn nearer than ``CLEAR_OF_JERKS_S`` to ``avoid_ns`` (the true jerks)
+    is left out. Turning the whole acceleration rotates what the sensor feels, its noise
+    with it; the resolution stays."""
     t = rec.time_ns
     turns = []
     for p in periods:
