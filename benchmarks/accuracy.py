@@ -9,7 +9,10 @@ jitter, PLM series, knocks, an afternoon + night, a week) and of the independent
 rigid-body model (``simulation.kinematic.KINEMATIC_VARIANTS``: joint dynamics driven by a
 muscle's activation; consumer front ends at 26-52 Hz with packet timestamps, REM twitches,
 a bed partner turning over, a light sleeper's motionless awakenings, a day before the
-night, a chest strap).
+night, a chest strap) and of the independently written hypnogram model
+(``simulation.hypnogram.HYPNOGRAM_VARIANTS``: movement driven by a night of sleep stages,
+a jerk at every fall from wake into sleep; datasheet front ends at 25 and 100 Hz whose
+drifting device clocks stamp the samples, :func:`on_recorded_clock`).
 
 Per jerk (a detected multi-sensor group vs a true jerk on any sensor, starts within
 ``--tolerance`` s): only jerks the detector counts (kind ``jerk``) and only true jerks
@@ -58,10 +61,10 @@ spell filled with the last sample as ActiLife's RAW CSV export gives it, read ba
 through the time checks a file goes through. ``--nightstand MIN`` takes every sensor
 off the body for MIN minutes before each night's bed time and after its final wake: it
 lies flat on a nightstand, motionless (a logger started before it is put on).
-The two independent models' sleepers lie motionless for hours; real ones turn about 15
-times an hour (measured on the ICHI14 wrists). So their variants get the small turns of
-a limb they lack (``SLEEP_TURNS``) x SCALE, ``--sleep-turns SCALE``: 1 by default, 0
-for the models as written; none is put within ``CLEAR_OF_JERKS_S`` (5 s) of a true jerk,
+The independent models' sleepers lie motionless for hours or turn a few times an hour;
+real ones turn about 15 times an hour (measured on the ICHI14 wrists). So their
+variants get the small turns of a limb they lack (``SLEEP_TURNS``) x SCALE,
+``--sleep-turns SCALE``: 1 by default, 0 for the models as written; none is put within ``CLEAR_OF_JERKS_S`` (5 s) of a true jerk,
 as with every movement the benchmark adds. A wrist turns about a random axis; the trunk
 and an ankle roll about their long axis, the direction they feel gravity in while up
 (:func:`long_axis`), so that a night of turns leaves them lying. ``hypnic-sim``'s
@@ -112,6 +115,7 @@ from sensing.readers.timecheck import build_recordings
 from sensing.recording import STILL_SPANS, Recording, resolution_g
 from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
+from simulation.hypnogram import HYPNOGRAM_VARIANTS, simulate_hypnogram_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
 from simulation.night import turn_limb
 
@@ -123,6 +127,9 @@ LOCATION_SETS = (("wrist-left", "ankle-left", "trunk"), ("wrist-right", "ankle-r
 #: Mean jerks at a sleep onset on the rigid-body model's nights (its default, 1.2 with a
 #: quarter of nights without any, leaves too few to score).
 KINEMATIC_JERKS_PER_ONSET = 3.0
+#: Mean jerks at each fall into sleep on the hypnogram model's nights (its default 0.6,
+#: 4 a night, leaves few to score).
+HYPNOGRAM_JERKS_PER_TRANSITION = 1.5
 NO_ONSET_MIN = 24 * 60.0  # onset error of a true night with no detected night, min
 #: What the worst case shows of its variant beside the figure itself.
 WORST_DETAIL = {"f1": ("f1_ci95", "unseen", "unseen_found"),
@@ -132,7 +139,8 @@ WORST_DETAIL = {"f1": ("f1_ci95", "unseen", "unseen_found"),
 def variants() -> list[str]:
     """Names of the family's variants."""
     return ["hypnic-sim", *(f"biomech:{name}" for name in BIOMECH_VARIANTS),
-            *(f"kinematic:{name}" for name in KINEMATIC_VARIANTS)]
+            *(f"kinematic:{name}" for name in KINEMATIC_VARIANTS),
+            *(f"hypnogram:{name}" for name in HYPNOGRAM_VARIANTS)]
 
 
 #: The repository (the simulators' source is under it).
@@ -187,20 +195,20 @@ def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: flo
     with ``cache`` (a folder), read from a pickle there when one of the same simulators'
     source exists, else simulated and written (:func:`simulator_version`)."""
     if cache is None:
-        return _simulate(variant, i, seed, fs, location)
+        return on_recorded_clock(_simulate(variant, i, seed, fs, location))
     rate = "" if fs is None else f"-{fs:g}Hz"
     place = "" if location is None else f"-{location}"
     path = Path(cache) / f"{variant.replace(':', '_')}-{i}-{seed}{rate}{place}-{simulator_version()}.pkl"
     if path.exists():
         with path.open("rb") as f:
-            return pickle.load(f)
+            return on_recorded_clock(pickle.load(f))
     night = _simulate(variant, i, seed, fs, location)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
     with part.open("wb") as f:
         pickle.dump(night, f, protocol=pickle.HIGHEST_PROTOCOL)
     part.replace(path)  # whole or absent, whatever else runs
-    return night
+    return on_recorded_clock(night)
 
 
 def _simulate(variant: str, i: int, seed: int, fs: float | None = None, location: str | None = None):
@@ -219,12 +227,53 @@ def _simulate(variant: str, i: int, seed: int, fs: float | None = None, location
         if places:
             kcfg = replace(kcfg, locations=places)
         return simulate_kinematic_night(kcfg, seed=seed * 1000 + i)
+    if model == "hypnogram":
+        hcfg = replace(HYPNOGRAM_VARIANTS[name], jerks_per_transition=HYPNOGRAM_JERKS_PER_TRANSITION)
+        if fs:
+            hcfg = replace(hcfg, fs_hz=fs)
+        if places:
+            hcfg = replace(hcfg, locations=places)
+        return simulate_hypnogram_night(hcfg, seed=seed * 1000 + i)
     bcfg = BIOMECH_VARIANTS[name]
     if fs:  # its physics is integrated at least 4x faster than any sensor samples
         bcfg = replace(bcfg, fs=fs, fine_fs=max(bcfg.fine_fs, 4 * fs), day_fine_fs=max(bcfg.day_fine_fs, 4 * fs))
     if places:
         bcfg = replace(bcfg, locations=places)
     return simulate_biomech_night(bcfg, seed=seed * 1000 + i)
+
+
+def on_recorded_clock(night):
+    """``night`` with the times of its jerks and look-alikes on its recordings' own
+    clocks. A device that stamps its samples with its own clock, set from the host's at
+    each connection (the hypnogram model's), drifts from true time by its clock error
+    (20-40 ppm: up to about 1 s a night); no detector can see that, so the truth is
+    scored on the clock the recording gives (``meta["sync_points_ns"]``: recorded and
+    true ns at both ends of each connection): a look-alike's on its sensor's clock, a
+    jerk's start moved as the earliest clock of the sensors that show it moves it (a
+    detected group starts on that one). Sleep times (minutes) stay on true time."""
+    sync = {loc: r.meta["sync_points_ns"] for loc, r in night.recordings.items()
+            if "sync_points_ns" in r.meta}
+    if not sync:
+        return night
+
+    def moved(times: pd.Series, locations) -> pd.Series:
+        ns = times.astype("int64").to_numpy()
+        out = [np.interp(t, sync[loc][:, 1], sync[loc][:, 0]) if loc in sync else t
+               for t, loc in zip(ns, locations, strict=True)]
+        return pd.to_datetime(np.round(out).astype(np.int64), utc=True)
+
+    first = next(iter(sync))
+    jerk_locs = [next((s for s in str(v).split(";") if s in sync), first) for v in night.jerks["sensors"]]
+    per_sensor = night.jerk_sensors.assign(start=moved(night.jerk_sensors["start"], night.jerk_sensors["location"]),
+                                           end=moved(night.jerk_sensors["end"], night.jerk_sensors["location"]))
+    jerks = night.jerks.assign(start=moved(night.jerks["start"], jerk_locs),
+                               end=moved(night.jerks["end"], jerk_locs))
+    shift = jerks["start"] - night.jerks["start"]
+    earliest = (per_sensor["start"] - night.jerk_sensors["start"]).groupby(per_sensor["jerk_id"]).min()
+    jerks["start"] = night.jerks["start"] + jerks["jerk_id"].map(earliest).fillna(shift)
+    look = night.confounders.assign(start=moved(night.confounders["start"], night.confounders["location"]),
+                                    end=moved(night.confounders["end"], night.confounders["location"]))
+    return replace(night, jerks=jerks, jerk_sensors=per_sensor, confounders=look)
 
 
 def true_nights(night) -> list[dict]:
@@ -369,7 +418,7 @@ def on_nightstand(rec: Recording, periods: list[dict], minutes: float,
     return Recording(t[order], acc, rec.fs, rec.location, rec.device, meta=dict(rec.meta))
 
 
-#: Turns of a limb in sleep that real sleepers make and the two independent models'
+#: Turns of a limb in sleep that real sleepers make and the independent models'
 #: sleepers lack: (smallest, largest turn in degrees, extra turns per hour asleep). The
 #: ICHI14 wrists turn 5.6, 2.2, 1.7 and 1.7 times an hour by 2-5, 5-10, 10-20 and 20-45
 #: degrees (``simulation.night.SLEEP_TURNS_PER_H``, which ``hypnic-sim``'s sleepers make);
@@ -721,7 +770,7 @@ def main() -> None:
                          "bed and after getting up")
     ap.add_argument("--sleep-turns", type=float, default=1.0, metavar="SCALE",
                     help="the small turns of a limb real sleepers make in sleep (SLEEP_TURNS, "
-                         "measured on ICHI14) x SCALE, added to the two independent models' "
+                         "measured on ICHI14) x SCALE, added to the independent models' "
                          "variants (default 1; 0: the models as written; hypnic-sim's sleepers "
                          "make them already)")
     ap.add_argument("--sleep-moves", type=Path, metavar="ICHI14",

@@ -186,6 +186,16 @@ class DetectionConfig:
         generalized jerk needs it; parts out of step are multifocal), s. Default 0.1: a
         generalized jerk reaches the limbs within tens of ms, and at 25 Hz each time is
         known to 40 ms.
+    clock_search_s : float
+        Sensors whose own clocks stamp their samples drift apart (40 ppm is 1.4 s over
+        10 h); the largest disagreement between two sensors' clocks looked for, s: their
+        brief bursts (up to ``jerk_max_s``) within this of each other are paired, and the
+        offset (and rate) most pairs agree on within ``sync_window_s`` puts each sensor on
+        the reference sensor's clock before jerks are grouped
+        (:func:`detection.rules.clock_offsets`). Default 3.
+    clock_min_shared : int
+        Fewest bursts two sensors must share before an offset between their clocks is
+        believed (and three times as many as chance pairs would give). Default 5.
     stimulus_window_s : float
         A jerk starting within this after a stimulus is stimulus-triggered, s. Default 1.0.
     epoch_s : float
@@ -428,6 +438,8 @@ class DetectionConfig:
     series_gap_s: float = 30.0
     group_window_s: float = 0.5
     sync_window_s: float = 0.1
+    clock_search_s: float = 3.0
+    clock_min_shared: int = 5
     stimulus_window_s: float = 1.0
     epoch_s: float = 5.0
     sleep_median_s: float = 300.0

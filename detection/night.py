@@ -632,8 +632,20 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
     frames = [c.assign(location=loc) for loc, c in per_sensor.items() if not c.empty]
     if not frames:
         return empty_events()
-    ev = pd.concat(frames, ignore_index=True).sort_values(["start_ns", "location"], ignore_index=True)
-    start_ns = ev["start_ns"].to_numpy(np.int64)
+    ev = pd.concat(frames, ignore_index=True)
+    # every rule across sensors reads the times on one clock (the sensors' own may differ),
+    # set by the bursts of a jerk or an impact in bed (not the steps and swings of walking,
+    # which reach each limb at its own phase of the stride)
+    t_s = ev["start_ns"].to_numpy(np.int64) / 1e9
+    in_bed = np.zeros(len(ev), bool)
+    for lights, _, wake, _ in (p.bounds_s() for p in periods):
+        in_bed |= (t_s >= lights) & (t_s <= wake)
+    shared = in_bed & ev["kind"].isin(("jerk", "artefact")).to_numpy() & (ev["duration_s"] <= cfg.jerk_max_s).to_numpy()
+    ev["clock_ns"] = ev["start_ns"] - rules.clock_offsets(
+        ev["start_ns"].to_numpy(np.int64), ev["location"].to_numpy().astype(str), shared,
+        cfg.clock_search_s, cfg.sync_window_s, cfg.clock_min_shared)
+    ev = ev.sort_values(["clock_ns", "location"], ignore_index=True)
+    start_ns = ev["clock_ns"].to_numpy(np.int64)
     rescued = rules.rescue_spikes(start_ns, ev["location"].to_numpy().astype(str), ev["kind"].to_numpy(),
                                   ev["rejected_reason"].to_numpy(), cfg.group_window_s)
     ev.loc[rescued, "kind"] = "jerk"
@@ -655,7 +667,7 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         locs = ev["location"].to_numpy()[jerk].astype(str)
         gid, dist, limbs = rules.group_jerks(start_ns[jerk], locs, cfg.group_window_s, worn,
                                              cfg.sync_window_s,
-                                             (ev["start_ns"] + ev["duration_s"] * 5e8).to_numpy()[jerk])
+                                             (start_ns + ev["duration_s"].to_numpy() * 5e8)[jerk])
         g_start = np.array([start_ns[jerk][gid == k].min() for k in range(len(dist))])
         # movements of any sensor, but those a jerk itself shows on another sensor (its
         # tilt, seen as a slow movement)

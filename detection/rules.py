@@ -7,6 +7,8 @@ simulator's ground truth: :func:`sensing.body.phase_of`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -107,6 +109,87 @@ def distribution(parts: set[str], worn: set[str], spread_s: float = 0.0,
     if parts >= worn and spans and spread_s <= sync_s:
         return "generalized"
     return "segmental" if _connected(parts) else "multifocal"
+
+
+#: Clock rate differences searched between two sensors, ppm (two crystals of +-100 ppm).
+CLOCK_MAX_PPM = 200.0
+CLOCK_STEP_PPM = 2.0
+
+
+def chance_limit(pairs: int, share: float, tries: float, alpha: float = 0.01) -> int:
+    """Fewest of ``pairs`` chance pairs (each on a given line with probability ``share``)
+    that no one of ``tries`` lines holds, with probability 1 - ``alpha`` (Poisson tail,
+    Bonferroni over the lines).
+
+    >>> chance_limit(50, 0.1 / 6, 12060), chance_limit(500, 0.1 / 6, 12060)
+    (9, 26)
+    """
+    lam, k = pairs * share, 0
+    pmf, tail = math.exp(-lam), 1.0  # P(X = k), P(X >= k)
+    while tail * tries > alpha:
+        tail -= pmf
+        k += 1
+        pmf *= lam / k
+    return k
+
+
+def clock_offsets(start_ns: np.ndarray, location: np.ndarray, brief: np.ndarray,
+                  search_s: float, band_s: float, min_shared: int) -> np.ndarray:
+    """How far each event's sensor clock runs ahead of the reference sensor's at its
+    time, ns (0 where no offset larger than ``band_s`` is found).
+
+    Sensors whose samples their own clocks stamp (loggers, an app that sets them once)
+    drift apart by their crystals' difference, a second or more a night. A jerk or an
+    impact that several sensors show starts at one moment on all of them, so the
+    differences between the brief bursts (``brief``) of a sensor and those of the
+    reference (the sensor with the most of them) within ``search_s`` pile up along the
+    line of the clocks' offset (an offset plus a rate, up to :data:`CLOCK_MAX_PPM`),
+    while the pairs that chance makes spread over the whole window. The line holding
+    the most pairs within ``band_s`` is taken when it holds at least ``min_shared``, and
+    more than the line of clocks that agree (offset 0) by more than chance puts on any
+    of the lines tried (:func:`chance_limit`): a few chance pairs far apart can always
+    be strung on some line. Its offset is fitted to its pairs by least squares, and held
+    at its ends before the first and after the last.
+    One line a night: a clock set again in the night (a reconnection) is not followed.
+    """
+    offset = np.zeros(len(start_ns), np.int64)
+    names, counts = np.unique(location[brief], return_counts=True)
+    if len(names) < 2:
+        return offset
+    ref = names[np.argmax(counts)]
+    a = np.sort(start_ns[brief & (location == ref)])
+    t0, search = int(a[0]), int(search_s * 1e9)
+    rates = np.arange(-CLOCK_MAX_PPM, CLOCK_MAX_PPM + CLOCK_STEP_PPM / 2, CLOCK_STEP_PPM)
+    rates = rates[np.argsort(np.abs(rates), kind="stable")] * 1e-6  # a tie goes to the smaller
+    for loc in names[names != ref]:
+        b = np.sort(start_ns[brief & (location == loc)])
+        lo, hi = np.searchsorted(a, b - search), np.searchsorted(a, b + search, side="right")
+        n = hi - lo
+        if n.sum() < min_shared:
+            continue
+        bi = np.repeat(np.arange(len(b)), n)
+        ai = np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        t, d = (a[ai] - t0) / 1e9, (b[bi] - a[ai]) / 1e9  # s
+        best = (0, 0.0, 0.0)  # pairs on the line, its rate, its offset at t0
+        for rate in rates.tolist():
+            r = np.sort(d - rate * t)
+            k = np.searchsorted(r, r + band_s, side="right") - np.arange(len(r))
+            i = int(np.argmax(k))
+            if k[i] > best[0]:
+                best = (int(k[i]), rate, float(r[i]))
+        shared, slope, at0 = best
+        cells = len(rates) * 2 * search_s / band_s  # lines tried, each a band wide
+        agree = int(np.sum(np.abs(d) <= band_s / 2))  # pairs on the line of clocks that agree
+        if shared < min_shared or shared - agree < chance_limit(len(d), band_s / (2 * search_s), cells):
+            continue
+        on = np.abs(d - slope * t - at0 - band_s / 2) <= band_s / 2
+        fit = np.polyfit(t[on], d[on], 1) if np.ptp(t[on]) > 0 else (0.0, float(np.mean(d[on])))
+        mine = location == loc
+        # the line holds between the bursts it rests on, and stays at its ends beyond them
+        off = fit[0] * np.clip((start_ns[mine] - t0) / 1e9, t[on].min(), t[on].max()) + fit[1]  # s
+        if np.abs(off).max() > band_s:
+            offset[mine] = np.round(off * 1e9).astype(np.int64)
+    return offset
 
 
 def group_jerks(start_ns: np.ndarray, location: np.ndarray, window_s: float,

@@ -1,17 +1,22 @@
 """``benchmarks/accuracy.py``'s cache of simulated nights and its threshold overrides
 (the tools that make a detection experiment take a minute instead of five), and
 ``benchmarks/real_nights.py``'s check of awakenings against the PSG; the recall of
-sleep starts after motionless awakenings, which no movement shows."""
+sleep starts after motionless awakenings, which no movement shows; the truth moved onto
+a drifting device's clock."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from sensing.recording import Recording
+from simulation.night import SimulatedNight
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +31,7 @@ def test_a_cached_night_is_simulated_once_per_simulator_source(accuracy, monkeyp
     calls = []
     monkeypatch.setattr(accuracy, "_simulate",
                         lambda v, i, s, fs=None, location=None: calls.append((v, i, s)) or {"night": (v, i, s)})
+    monkeypatch.setattr(accuracy, "on_recorded_clock", lambda night: night)
     first = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
     again = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
     assert first == again == {"night": ("biomech:typical", 1, 2)}
@@ -55,10 +61,45 @@ def test_every_model_can_sample_at_a_rate_and_a_placement_outside_the_family(acc
                         lambda cfg, seed: seen.setdefault("kinematic", (cfg.odr_hz, cfg.locations)))
     monkeypatch.setattr(accuracy, "simulate_biomech_night", lambda cfg, seed: seen.setdefault(
         "biomech", (cfg.fs, cfg.locations, cfg.fine_fs >= 4 * cfg.fs)))
-    for v in ("hypnic-sim", "kinematic:chest-strap", "biomech:week"):
+    monkeypatch.setattr(accuracy, "simulate_hypnogram_night",
+                        lambda cfg, seed: seen.setdefault("hypnogram", (cfg.fs_hz, cfg.locations)))
+    monkeypatch.setattr(accuracy, "on_recorded_clock", lambda night: night)
+    for v in ("hypnic-sim", "kinematic:chest-strap", "biomech:week", "hypnogram:trio"):
         accuracy._simulate(v, 0, 0, 400.0, "thigh-left")
     assert seen == {"hypnic-sim": (400.0, ("thigh-left",)), "kinematic": (400.0, ("thigh-left",)),
-                    "biomech": (400.0, ("thigh-left",), True)}
+                    "biomech": (400.0, ("thigh-left",), True), "hypnogram": (400.0, ("thigh-left",))}
+
+
+def test_the_truth_is_scored_on_the_clock_a_drifting_device_stamps(accuracy):
+    """Two devices set from the host at t0: the wrist's clock runs 100 ppm fast, the
+    ankle's 50 ppm slow, so an event 10 000 s later is stamped 1 s late on the wrist and
+    0.5 s early on the ankle. Each sensor's truth moves with its clock, a jerk both show
+    starts where the earlier clock says (a detected group's start); a sensor without
+    clock points, and the sleep times, stay on true time."""
+    t0 = 1_700_000_000 * 10**9
+    true_end = t0 + 20_000 * 10**9
+
+    def rec(loc, stamped_end_ns=None):
+        meta = {} if stamped_end_ns is None else {"sync_points_ns": np.array([[t0, t0], [stamped_end_ns, true_end]])}
+        return Recording(t0 + np.arange(3) * 10**7, np.zeros((3, 3)), 100.0, loc, meta=meta)
+
+    at = pd.to_datetime([t0 + 10_000 * 10**9], utc=True)
+    s = pd.Timedelta(seconds=1)
+    night = SimulatedNight(
+        {"wrist-left": rec("wrist-left", true_end + 2 * 10**9), "ankle-left": rec("ankle-left", true_end - 10**9),
+         "trunk": rec("trunk")},
+        pd.DataFrame(dict(jerk_id=[0], start=at, end=at, sensors=["wrist-left;ankle-left"])),
+        pd.DataFrame(dict(jerk_id=[0, 0], location=["ankle-left", "wrist-left"], start=at.repeat(2),
+                          end=at.repeat(2))),
+        pd.DataFrame(dict(kind=["knock", "knock"], location=["wrist-left", "trunk"], start=at.repeat(2),
+                          end=at.repeat(2))),
+        dict(onset=at[0]), {}, None, 0)
+    moved = accuracy.on_recorded_clock(night)
+    assert moved.jerk_sensors["start"].tolist() == [at[0] - s / 2, at[0] + s]
+    assert moved.jerks["start"].tolist() == [at[0] - s / 2]
+    assert moved.confounders["start"].tolist() == [at[0] + s, at[0]] and moved.sleep["onset"] == at[0]
+    plain = replace(night, recordings={"trunk": night.recordings["trunk"]})
+    assert accuracy.on_recorded_clock(plain) is plain
 
 
 def test_the_simulator_fingerprint_follows_its_source(accuracy, tmp_path):

@@ -16,6 +16,12 @@ def jerk_night():
 
 
 @pytest.fixture(scope="session")
+def jerky_night():
+    """1 h, 100 Hz, wrist + ankle + trunk, 14 jerks and no look-alikes."""
+    return simulate_night(NightConfig(fs=100, hours_in_bed=1.0, n_jerks=14, **QUIET), seed=3)
+
+
+@pytest.fixture(scope="session")
 def plm_night():
     """1 h, 50 Hz, both ankles, PLM series and no jerks."""
     cfg = NightConfig(fs=50, hours_in_bed=1.0, locations=("ankle-left", "ankle-right"),

@@ -3,6 +3,8 @@ rejected (where a burst counts as a sleep start is tested in ``test_windows.py``
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,6 +101,38 @@ def test_generalized_jerks_are_grouped_across_sensors(jerk_night):
     alone = (gap.isna() | (gap > 30)) & (gap.shift(-1).isna() | (gap.shift(-1) > 30))
     assert (groups.loc[alone, "series_id"] == -1).all()
     assert (groups.loc[~alone, "series_id"] >= 0).all()
+
+
+def test_jerks_are_grouped_across_sensors_whose_clocks_disagree(jerky_night):
+    """Loggers stamp their samples with their own clocks: with the ankle's clock 0.9 s
+    ahead and 60 ppm fast and the trunk's 0.7 s behind, the jerk-shaped bursts make
+    the same groups, with the same distributions, as on one clock; they keep the
+    times their sensors gave. Without the alignment (no offset believed) they split."""
+    recs = jerky_night.recordings
+    t0 = recs["wrist-left"].time_ns[0]
+    skew = {"ankle-left": lambda t: t + 900_000_000 + ((t - t0) * 60e-6).astype(np.int64),
+            "trunk": lambda t: t - 700_000_000}
+    skewed = [replace(r, time_ns=skew[loc](r.time_ns), gaps=skew[loc](r.gaps)) if loc in skew else r
+              for loc, r in recs.items()]
+
+    def groups(result):
+        b = bursts(result).sort_values(["location", "start"])
+        return [tuple(sorted(g["location"])) + (g["distribution"].iloc[0],)
+                for _, g in b.groupby("group_id")]
+
+    same = detect_night(list(recs.values()))
+    apart = detect_night(skewed)
+    assert sorted(groups(apart)) == sorted(groups(same))
+    assert sum(len(g) == 4 for g in groups(same)) >= 3  # jerks all three sensors show
+    wrist = bursts(apart)["location"] == "wrist-left"
+    assert bursts(apart).loc[wrist, "start"].tolist() == bursts(same).loc[
+        bursts(same)["location"] == "wrist-left", "start"].tolist()
+    ankle = bursts(apart)["location"] == "ankle-left"
+    shift = (bursts(apart).loc[ankle, "start"].to_numpy() - bursts(same).loc[
+        bursts(same)["location"] == "ankle-left", "start"].to_numpy()) / np.timedelta64(1, "s")
+    assert (shift > 0.9).all()  # on the ankle's own clock
+    unaligned = detect_night(skewed, DetectionConfig(clock_min_shared=10**6))
+    assert len(groups(unaligned)) > len(groups(same))
 
 
 def test_plm_series_are_labelled_not_counted(plm_night):

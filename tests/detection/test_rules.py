@@ -46,6 +46,31 @@ def test_group_jerks_and_series():
     assert rules.series_ids(np.array([0, 10 * s, 200 * s, 210 * s]), 30).tolist() == [0, 0, 1, 1]
 
 
+def test_clock_offsets_follow_a_drifting_sensor_and_leave_synchronised_ones_alone():
+    """Over 8 h, 12 bursts the reference shows are shown by a sensor whose clock is
+    0.8 s ahead and runs 50 ppm fast, among 40 of its own; the offset at every one of its
+    bursts is found to 20 ms (held at its ends beyond the first and last shared one). A sensor 20 ms off (within ``band_s``), one sharing only
+    3 bursts, and the reference itself stay at 0."""
+    rng = np.random.default_rng(1)
+    t0, span = 1_700_000_000 * 10**9, 8 * 3600 * 10**9
+    ref = np.sort(rng.integers(t0, t0 + span, 60))
+    shared = ref[::5]
+    drift = lambda t: 0.8e9 + 50e-6 * (t - t0)  # noqa: E731
+    own = rng.integers(t0, t0 + span, 40)
+    fast = np.r_[shared + drift(shared).astype(np.int64), own]
+    near = np.r_[shared + 20_000_000, own]
+    few = np.r_[shared[:3] + 800_000_000, own]
+    start = np.r_[ref, fast, near, few]
+    loc = np.array(["wrist-left"] * 60 + ["ankle-left"] * 52 + ["trunk"] * 52 + ["head"] * 43)
+    off = rules.clock_offsets(start, loc, np.ones(len(start), bool), 3.0, 0.1, 5)
+    assert not off[loc == "wrist-left"].any() and not off[loc == "trunk"].any()
+    assert not off[loc == "head"].any()
+    fast_off = off[loc == "ankle-left"]
+    true = drift(np.clip(fast, shared.min(), shared.max()))  # held beyond the shared bursts
+    assert np.abs(fast_off - true).max() < 20e6
+    assert fast_off.min() > 0.79e9 and fast_off.max() < 0.8e9 + 50e-6 * span + 20e6
+
+
 def test_plm_series_needs_four_movements_at_5_to_90_s():
     onset = np.array([0.0, 20, 40, 60, 200, 230, 250])
     dur = np.full(len(onset), 1.5)
