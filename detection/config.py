@@ -189,13 +189,14 @@ class DetectionConfig:
     clock_search_s : float
         Sensors whose own clocks stamp their samples drift apart (40 ppm is 1.4 s over
         10 h); the largest disagreement between two sensors' clocks looked for, s: their
-        brief bursts (up to ``jerk_max_s``) within this of each other are paired, and the
-        offset (and rate) most pairs agree on within ``sync_window_s`` puts each sensor on
-        the reference sensor's clock before jerks are grouped
-        (:func:`detection.rules.clock_offsets`). Default 3.
+        brief jerk-shaped bursts and impacts in bed (up to ``jerk_max_s``) within this of
+        each other are paired, and the offset (and rate) most pairs agree on within
+        ``sync_window_s`` puts each sensor on the reference sensor's clock before jerks are
+        grouped (:func:`detection.rules.clock_offsets`). Default 3.
     clock_min_shared : int
         Fewest bursts two sensors must share before an offset between their clocks is
-        believed (and three times as many as chance pairs would give). Default 5.
+        believed (and more than the clocks agreeing would have by chance:
+        :func:`detection.rules.chance_limit`). Default 5.
     stimulus_window_s : float
         A jerk starting within this after a stimulus is stimulus-triggered, s. Default 1.0.
     epoch_s : float
