@@ -34,7 +34,11 @@ precision = tp / (tp + false + misplaced), recall = tp / (tp + fn), and ``recall
 the recall of the sleep starts that are not unseen; the worst F1 is printed with its
 variant's ``unseen`` and ``unseen_found``. Sleep onset: each
 true night's onset against the detected night with the nearest onset (median and 90th
-percentile absolute error, min; nights with none found count as 24 h off). The worst
+percentile absolute error, min; nights with none found count as 24 h off). How
+restless each variant's sleepers are just before sleep: ``falls_moved_within_lead``,
+the share of its true falls into sleep (:func:`true_falls`) with a detected movement
+ending within the rest lead before them (``real_nights.py`` measures the same on real
+nights). The worst
 case is taken over variants for every figure (lowest F1, most false jerks per night,
 largest onset error), never the average. F1 and false jerks per night come with a 95 %
 interval (``*_ci95``): the percentile bootstrap over the variant's recordings (a night,
@@ -109,6 +113,7 @@ from scipy.ndimage import uniform_filter1d
 from scipy.spatial.transform import Rotation
 
 from detection import DetectionConfig, detect_night, score_events
+from detection.night import MOVING_KINDS
 from sensing.body import AWAKENING_RETURN_S, FALLING_ASLEEP_PHASES, parse_location, phase_of
 from sensing.errors import HypnicError
 from sensing.readers.timecheck import build_recordings
@@ -131,6 +136,11 @@ KINEMATIC_JERKS_PER_ONSET = 3.0
 #: 4 a night, leaves few to score).
 HYPNOGRAM_JERKS_PER_TRANSITION = 1.5
 NO_ONSET_MIN = 24 * 60.0  # onset error of a true night with no detected night, min
+#: A fall into sleep, as ``real_nights.py`` takes it from the PSG: after at least this
+#: much wake, s. Each variant reports the share of its falls with a movement ending
+#: within the rest lead before them (``falls_moved_within_lead``), to set beside the
+#: real nights' (``real_nights.py``, ``falls_asleep``).
+FALL_WAKE_S = 60.0
 #: What the worst case shows of its variant beside the figure itself.
 WORST_DETAIL = {"f1": ("f1_ci95", "unseen", "unseen_found"),
                 "false_jerks_per_night": ("false_jerks_per_night_ci95",)}
@@ -303,6 +313,23 @@ def after_motionless_awakening(t: pd.Timestamp, periods: list[dict], confounders
     return not ((confounders["start"] < b + pad) & (confounders["end"] > a - pad)).any()
 
 
+def since_moved(at_ns: np.ndarray, moved_ns: np.ndarray, start_ns: int) -> np.ndarray:
+    """Seconds from the end of the last movement (``moved_ns``: ends, ns) before each
+    moment of ``at_ns``; from ``start_ns`` (the recording's start: a lower bound) if none."""
+    moved_ns = np.sort(np.asarray(moved_ns, np.int64))
+    at_ns = np.asarray(at_ns, np.int64)
+    j = np.searchsorted(moved_ns, at_ns) - 1
+    last = moved_ns[np.maximum(j, 0)] if len(moved_ns) else np.zeros(len(at_ns), np.int64)
+    return (at_ns - np.where(j >= 0, last, start_ns)) / 1e9
+
+
+def true_falls(night) -> np.ndarray:
+    """The night's true falls into sleep, ns: each night's onset and the end of each of
+    its awakenings of ``FALL_WAKE_S`` or more."""
+    return np.array([t.value for p in true_nights(night) for t in [p["onset"]] + [
+        b for a, b in p["awakenings"] if (b - a).total_seconds() >= FALL_WAKE_S]], np.int64)
+
+
 def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = None) -> dict:
     """Counts of one night (see the module docstring); ``added``: movements put into
     its recordings (``start``, ``end``, ``kind``) that a false jerk can fall on too."""
@@ -338,7 +365,10 @@ def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = Non
     onsets = [p.onset for p in result.periods if p.kind == "night"]
     errs = [min((abs((o - t["onset"]).total_seconds()) / 60 for o in onsets), default=NO_ONSET_MIN)
             for t in true_nights(night)]
+    moved = ev.loc[ev["kind"].isin(MOVING_KINDS), "end"].astype("int64").to_numpy()
+    start = min(int(r.time_ns[0]) for r in night.recordings.values())
     return dict(tp=tp, fn=len(missed), false=len(unmatched), misplaced=misplaced, unseen=int(unseen.sum()),
+                falls_since_moved_s=since_moved(true_falls(night), moved, start).tolist(),
                 unseen_found=int(unseen[hit].sum()),
                 false_on=false_on, missed_as=missed_as + ["undetected"] * (len(missed) - m.tp),
                 onset_err_min=errs, nights=len(true_nights(night)))
@@ -651,6 +681,7 @@ def summarise(rows: list[dict]) -> dict:
         sum(r[k] for r in rows) for k in ("tp", "fn", "false", "misplaced", "unseen", "unseen_found"))
     nights = max(sum(r["nights"] for r in rows), 1)
     errs = [e for r in rows for e in r["onset_err_min"]]
+    still, lead = np.array([s for r in rows for s in r["falls_since_moved_s"]]), DetectionConfig().rest_lead_s
     return dict(
         nights=nights, true_sleep_start_jerks=tp + fn, tp=tp, fn=fn, false=false, misplaced=mis,
         precision=tp / max(tp + false + mis, 1), recall=tp / max(tp + fn, 1),
@@ -661,7 +692,8 @@ def summarise(rows: list[dict]) -> dict:
         false_on=pd.Series([k for r in rows for k in r["false_on"]], dtype=object).value_counts().to_dict(),
         missed_as=pd.Series([k for r in rows for k in r["missed_as"]], dtype=object).value_counts().to_dict(),
         onset_median_abs_error_min=float(np.median(errs)) if errs else float("nan"),
-        onset_p90_abs_error_min=float(np.percentile(errs, 90)) if errs else float("nan"))
+        onset_p90_abs_error_min=float(np.percentile(errs, 90)) if errs else float("nan"),
+        falls_asleep=len(still), falls_moved_within_lead=float(np.mean(still <= lead)) if len(still) else float("nan"))
 
 
 def intervals(rows: list[dict], draws: int = 2000) -> dict:

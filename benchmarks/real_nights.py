@@ -18,7 +18,8 @@ per-night rows, the median and 90th percentile absolute onset error, the share o
 awakenings the PSG confirms, and the jerks counted in established sleep (PSG sleep for
 the 15 min before, ``established``: no sleep start is expected there, so each is a
 movement of sleep taken for one, or a sleep start of an arousal too brief to score)
-per hour of it.
+per hour of it. And at every PSG fall from wake into sleep, how long since the wrist last
+moved (``falls_asleep``): what the rest lead before a counted jerk assumes.
 
 Usage: python benchmarks/real_nights.py --ichi14 PATH/TO/ICHI14_dataset/data [--nights 10]
                                         [--set NAME=VALUE ...]
@@ -33,10 +34,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from accuracy import config_overrides
+from accuracy import FALL_WAKE_S, config_overrides, since_moved
 from scipy.ndimage import binary_closing, uniform_filter1d
 
 from detection import JERK_SHAPED, DetectionConfig, detect_night
+from detection.night import MOVING_KINDS
 from sensing.recording import Recording
 
 DATENUM_UNIX0 = 719163.0  # Matlab/matplotlib datenum of 1970-01-01
@@ -52,6 +54,8 @@ AWAKENING_CHECK_S = 30.0
 EPISODE_MOVE_G = 0.05
 EPISODE_MERGE_S = 3.0  # movements closer than this are one episode, s
 EPISODE_PAD_S = 2.0  # still time kept either side of an episode, s
+#: How long before a fall into sleep the wrist moved, s: the shares reported.
+STILL_S = (15.0, 30.0, 60.0)
 #: Sleep is established (no jerk of falling asleep) after this much PSG sleep, and an
 #: episode must be followed by this much more (not the movement of an awakening), s.
 ESTABLISHED_S = (900.0, 30.0)
@@ -129,6 +133,24 @@ def sleep_episodes(folder: Path) -> dict[str, np.ndarray]:
                 night=np.array(night), clock_s=np.array(clock), night_s=np.array(night_s))
 
 
+def falls_asleep(time_ns: np.ndarray, label: np.ndarray, moved_ns: np.ndarray) -> np.ndarray:
+    """Every PSG fall from wake into sleep (``FALL_WAKE_S`` of scored wake or movement,
+    then as long of sleep): seconds from the end of the wrist's last movement before it
+    (``moved_ns``: the ends of the detector's movements, ns; from the recording's start
+    if none: a lower bound), and whether it is the night's first sleep. How still the
+    wrist is before sleep comes is what the rest lead (``DetectionConfig.rest_lead_s``)
+    assumes of a sleep start."""
+    asleep = np.isin(label, SLEEP_STAGES)
+    not_wake = np.r_[0, np.cumsum(~np.isin(label, WAKE_OR_MOVEMENT))]  # before each sample
+    slept = np.r_[0, np.cumsum(asleep)]
+    n = int(FALL_WAKE_S * FS)
+    i = np.flatnonzero(np.diff(asleep.astype(np.int8)) == 1) + 1
+    i = i[(i >= n) & (i + n <= len(label))]
+    i = i[(not_wake[i] - not_wake[i - n] == 0) & (slept[i + n] - slept[i] == n)]
+    return np.rec.fromarrays([since_moved(time_ns[i], moved_ns, int(time_ns[0])), slept[i] == 0],
+                             names="since_moved_s,first")
+
+
 def confirmed(time_ns: np.ndarray, label: np.ndarray, spans: list[tuple[int, int]]) -> int:
     """How many awakenings (``(start, end)`` ns) hold a PSG wake or movement sample
     within ``AWAKENING_CHECK_S`` of them."""
@@ -161,6 +183,8 @@ def main() -> None:
         jerks = result.events.loc[result.events["kind"] == "jerk", "start"].astype("int64").to_numpy()
         sound = established(label)
         awakenings = [(a.value, b.value) for p in result.periods for a, b in p.awakenings]
+        moved = result.events.loc[result.events["kind"].isin(MOVING_KINDS), "end"].astype("int64").to_numpy()
+        falls = falls_asleep(rec.time_ns, label, moved)
         rows.append(dict(
             night=path.stem, hours=round((rec.time_ns[-1] - rec.time_ns[0]) / 3.6e12, 2),
             psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
@@ -171,6 +195,8 @@ def main() -> None:
             other_jerk_shaped=int(sum(kinds.get(k, 0) for k in JERK_SHAPED if k != "jerk")),
             awakenings=len(awakenings),
             awakenings_psg_confirmed=confirmed(rec.time_ns, label, awakenings),
+            falls_asleep_since_moved_s=[round(float(x), 1) for x in falls.since_moved_s],
+            falls_asleep_first=falls.first.tolist(),
             detect_s=round(time.perf_counter() - t, 2)))
     errors = np.abs([r["onset_error_min"] for r in rows if r["onset_error_min"] is not None])
     print(json.dumps(dict(
@@ -185,7 +211,21 @@ def main() -> None:
         awakenings=sum(r["awakenings"] for r in rows),
         awakenings_psg_confirmed_share=(sum(r["awakenings_psg_confirmed"] for r in rows)
                                         / max(sum(r["awakenings"] for r in rows), 1)),
+        falls_asleep=still_before(rows),
         rows=rows), indent=1))
+
+
+def still_before(rows: list[dict]) -> dict:
+    """Over the nights' PSG falls into sleep (all, and each night's first): how many, the
+    share with a wrist movement ending within each of ``STILL_S`` before, and the
+    median time since the last one, s."""
+    since = np.array([s for r in rows for s in r["falls_asleep_since_moved_s"]], float)
+    first = np.array([f for r in rows for f in r["falls_asleep_first"]], bool)
+    out = {}
+    for name, x in (("all", since), ("first", since[first])):
+        out[name] = dict(n=len(x), median_since_moved_s=float(np.median(x)) if len(x) else None,
+                         **{f"moved_within_{s:g}s": float(np.mean(x <= s)) if len(x) else None for s in STILL_S})
+    return out
 
 
 if __name__ == "__main__":

@@ -167,6 +167,42 @@ def test_established_sleep_has_lasted_15_min_and_lasts_as_long_as_asked(monkeypa
     assert np.flatnonzero(ahead).tolist() == [*range(20, 29), *range(46, 60)]  # (the end is no wake)
 
 
+def test_each_psg_fall_into_sleep_says_how_long_the_wrist_had_been_still(monkeypatch):
+    """What the rest lead assumes, measured on real nights: falls from a minute of wake
+    into a minute of sleep, each with the seconds since the last movement ended."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    real_nights = importlib.import_module("real_nights")
+    fs = int(real_nights.FS)
+    t = np.arange(60 * 60 * fs, dtype=np.int64) * (10**9 // fs)  # an hour
+    label = np.full(len(t), 6, np.int8)  # wake
+    label[10 * 60 * fs: 30 * 60 * fs] = 2  # N2 from 10 min
+    label[31 * 60 * fs: 50 * 60 * fs] = 1  # N3 after a minute's wake at 30 min
+    label[50 * 60 * fs + 30 * fs: 51 * 60 * fs] = 2  # a fall after only 30 s of wake
+    label[51 * 60 * fs:] = 6
+    moved = np.array([9 * 60 + 50, 30 * 60 + 40, 40 * 60], np.int64) * 10**9
+    falls = real_nights.falls_asleep(t, label, moved)
+    assert falls.since_moved_s.tolist() == [10.0, 20.0]  # at 10 and 31 min; not the 30 s one
+    assert falls.first.tolist() == [True, False]
+    assert real_nights.falls_asleep(t, label, moved[:0]).since_moved_s.tolist() == [600.0, 1860.0]
+    assert real_nights.since_moved(np.array([5, 50]) * 10**9, np.array([40]) * 10**9, 0).tolist() == [5.0, 10.0]
+    summary = real_nights.still_before([dict(falls_asleep_since_moved_s=[10.0, 20.0, 100.0],
+                                             falls_asleep_first=[True, False, False])])
+    assert summary["all"]["n"] == 3 and summary["all"]["median_since_moved_s"] == 20.0
+    assert summary["all"]["moved_within_15s"] == pytest.approx(1 / 3)
+    assert summary["first"]["moved_within_30s"] == 1.0
+
+
+def test_a_variants_falls_into_sleep_are_its_onsets_and_the_ends_of_awakenings_of_a_minute(accuracy):
+    """The falls each variant reports its stillness before (``falls_moved_within_lead``),
+    as the real nights' PSG gives them: the onset, and returns after a minute of wake."""
+    from types import SimpleNamespace
+
+    t0 = pd.Timestamp("2026-01-01 23:00", tz="UTC")
+    at = [t0 + pd.Timedelta(seconds=s) for s in (600, 1000, 1030, 2000, 2060)]
+    night = SimpleNamespace(sleep=dict(onset=at[0], awakenings=[(at[1], at[2]), (at[3], at[4])]))
+    assert accuracy.true_falls(night).tolist() == [at[0].value, at[4].value]  # not the 30 s one
+
+
 def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
     t0 = pd.Timestamp("2026-01-01 23:00", tz="UTC")
 
@@ -184,9 +220,10 @@ def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
     near = moves.assign(start=[at(1103)], end=[at(1104)])  # within 5 s of its end
     assert not still(at(1050), periods, near)
     row = dict(tp=6, fn=4, false=0, misplaced=0, unseen=3, unseen_found=1, nights=1, false_on=[],
-               missed_as=[], onset_err_min=[1.0])
+               missed_as=[], onset_err_min=[1.0], falls_since_moved_s=[10.0, 45.0])
     s = accuracy.summarise([row, row])
     assert (s["unseen"], s["unseen_found"], s["recall"]) == (6, 2, 0.6)
+    assert (s["falls_asleep"], s["falls_moved_within_lead"]) == (4, 0.5)  # within 30 s
     assert s["recall_seen"] == pytest.approx(10 / 14)
 
 
