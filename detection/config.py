@@ -330,7 +330,11 @@ class DetectionConfig:
         A jerk counts as a sleep start only out of rest: no movement, rhythmic or PLM
         candidate of any sensor (but the jerk's own tilt, seen on another sensor) starts
         in the ``rest_lead_s`` before it (other jerks may: jerks at sleep onset come in
-        clusters), s. Default 30.
+        clusters), s. Default 15 (30 until the twenty-seventh session): on the real
+        ICHI14 nights the wrist's last movement ended within 15 s before 8.1 % of the
+        PSG's falls into sleep and within 30 s before 12.9 %; on the 640 nights of the
+        accuracy family 15 s counts 157 sleep starts more for 12 false jerks more
+        (``docs/detection.md``, "The rest lead against real nights").
     restless_window_s : float
         ... and a small one in a return to sleep after an awakening, seen on one sensor
         alone (below ``restless_peak_factor`` x its detection threshold), only out of
@@ -467,7 +471,7 @@ class DetectionConfig:
     off_body_s: float = 10800.0
     off_body_turn_deg: float = 1.0
     off_body_grace_s: float = 600.0
-    rest_lead_s: float = 30.0
+    rest_lead_s: float = 15.0
     restless_window_s: float = 300.0
     restless_min_moves: int = 3
     restless_peak_factor: float = 3.0

@@ -571,10 +571,11 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
     ``restless_peak_factor`` x its detection threshold, is one when at least
     ``restless_min_moves`` brisk movements of its sensor start within
     ``restless_window_s`` either side of it (its own series, ``series_gap_s``, left out):
-    see :class:`detection.config.DetectionConfig`. The sensor's large jerk-shaped bursts
-    (``restless_peak_factor`` x their threshold or more) are not among those movements:
-    a run of sleep starts is not restlessness, and a sleeper with very frequent ones
-    keeps the small ones among them.
+    see :class:`detection.config.DetectionConfig`. The sensor's parts of large jerk-shaped
+    bursts (``restless_peak_factor`` x their threshold or more on any sensor: a
+    generalized jerk can be small on the trunk) are not among those movements: a run of
+    sleep starts is not restlessness, and a sleeper with very frequent ones keeps the
+    small ones among them.
 
     Parameters
     ----------
@@ -585,7 +586,7 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
         Per group: seen on one sensor only; its kind so far.
     bursts : DataFrame
         Every jerk-shaped burst of the night, with ``location``, ``start_ns`` and
-        ``score``.
+        ``score`` (its group's largest).
     signals : dict
         Each sensor's recording and config, by location key.
     cfg : DetectionConfig
@@ -679,16 +680,17 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         first = jerk[np.unique(gid, return_index=True)[1]]  # each group's first member
         kind, reason = rules.where_bursts(g_start, moving[~own], ev["phase"].to_numpy()[first],
                                           period_kind[first], cfg.rest_lead_s)
+        best = np.zeros(len(dist))  # each group's largest score
+        np.maximum.at(best, gid, ev["score"].to_numpy()[jerk])
         if signals:
-            busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind, ev.iloc[jerk], signals, cfg)
+            busy, moves = restless(ev.iloc[first], np.bincount(gid) == 1, kind,
+                                   ev.iloc[jerk].assign(score=best[gid]), signals, cfg)
             kind[busy] = "sleep-burst"
             after = np.where(ev["phase"].to_numpy()[first] == "awakening", "after an awakening",
                              "well after the estimated sleep onset")
             reason[busy] = [f"amid {m} brisk movements of its sensor within {cfg.restless_window_s / 60:g} "
                             f"min either side (twitching {a}, not out of rest)"
                             for m, a in zip(moves[busy], after[busy], strict=True)]
-        best = np.zeros(len(dist))
-        np.maximum.at(best, gid, ev["score"].to_numpy()[jerk])
         faint = rules.faint_returns(kind, ev["phase"].to_numpy()[first], best, np.asarray(limbs, object),
                                     cfg.return_peak_factor)
         kind[faint] = "sleep-burst"
