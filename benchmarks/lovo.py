@@ -32,7 +32,7 @@ from accuracy import evaluate, seeds, simulate, summarise, variants
 from detection import DetectionConfig, detect_night
 
 #: Thresholds set with the family in view, and the steps tried around each default.
-GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s": (15.0, 60.0),
+GRID = {"max_slow_ratio": (0.5, 1.0), "sustained_g": (0.03, 0.06), "rest_lead_s": (7.5, 30.0),
         "impact_min_hz": (11.0, 15.0), "trunk_peak_factor": (0.25, 0.67),
         "upright_min_resultant": (0.7, 0.9), "restless_min_moves": (2, 4),
         "restless_peak_factor": (2.0, 4.0), "jerk_max_s": (0.5, 0.7),
