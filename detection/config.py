@@ -395,7 +395,8 @@ class DetectionConfig:
         many times the period's median change (see :func:`detection.sleep.sleep_periods`).
         Default 2.
     onset_still_s : float
-        ... for this long, s. Default 300 (5 min).
+        ... for this long; and the sleep after an onset lasts this long before a
+        detected awakening, or the onset is that awakening's end, s. Default 300 (5 min).
     onset_rate_window_s : float
         The rate of movements before and after a possible sleep onset is compared over
         this long either side, s. Default 1800.

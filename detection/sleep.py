@@ -468,6 +468,12 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
       block's start whose one-minute rolling median angle change stays below
       ``onset_refine_factor`` x the period's median change (at least a tenth of
       ``thr``).
+      (3) the sleep lasts: an awakening (below) that begins less than ``onset_still_s``
+      after the onset says the sleeper was still falling asleep, and the onset moves to
+      its end, as many times as that holds (scorers likewise take an onset that lasts:
+      the first N2, or several epochs of N1, not a lone epoch of drowsiness). Lights
+      out stays where the onset of (1)-(2) puts it: what lies between is falling
+      asleep.
     * **Awakenings**: inside a period, bouts of movement (movements less than twice
       ``awakening_min_s`` apart) that last at least ``awakening_min_s`` or hold two
       distinct movements (more than :data:`MOVEMENT_PARTS_S` apart: a single
@@ -478,9 +484,9 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
       distinct movements of at least 0.5 s (``lasting``: a turn and a reposition,
       sitting half up and lying back; a rollover of sleep is one movement, and its
       landing, a twitch or a jerk is briefer).
-    * **Lights out** (rest onset): the end of the last minute before onset whose
-      one-minute rolling median exceeds 10 x ``thr`` (clearly active), no earlier than
-      the previous period's wake and ``max_rest_s`` before onset.
+    * **Lights out** (rest onset): the end of the last minute before the onset of
+      (1)-(2) whose one-minute rolling median exceeds 10 x ``thr`` (clearly active), no
+      earlier than the previous period's wake and ``max_rest_s`` before that onset.
 
     Parameters
     ----------
@@ -567,11 +573,15 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         aw = [(b0, b1) for b0, b1 in true_runs(active)
               if ((b1 - b0) * ep >= cfg.awakening_min_s or long[b0:b1].any()
                   or distinct[b0:b1].any()) and b1 < a1]
+        # sleep that an awakening ends within onset_still_s was still falling asleep
+        calm, settle = onset, int(round(cfg.onset_still_s / ep))
+        while aw and aw[0][0] - onset < settle:
+            onset = aw.pop(0)[1]
         asleep[onset:a1] = True
         for b0, b1 in aw:
             asleep[b0:b1] = False
-        first = max(prev_wake, onset - int(round(cfg.max_rest_s / ep)))
-        busy = first + np.flatnonzero(roll_move[first:onset] >= 10 * thr)
+        first = max(prev_wake, calm - int(round(cfg.max_rest_s / ep)))
+        busy = first + np.flatnonzero(roll_move[first:calm] >= 10 * thr)
         lights = busy[-1] + 1 if len(busy) else first
         wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
         kind = "night" if (a1 - onset) * ep >= cfg.min_night_s else "nap"

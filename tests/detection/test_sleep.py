@@ -200,6 +200,24 @@ def test_movements_make_sleep_onset_later_than_stillness_alone():
     assert periods[0].onset == starts[720 + 20 * 12 + 1]
 
 
+def test_sleep_that_an_awakening_ends_within_minutes_was_still_falling_asleep():
+    """A fidget every 2 min in bed, the last 4 min before 20 min up, then the night: the
+    onset after the fidgets is followed by an awakening within ``onset_still_s`` (5 min),
+    so the sleeper was not asleep yet and the onset is the end of the time up. Lights out
+    stays at bedtime (the time between is falling asleep); with the last fidget 6 min
+    before the time up the onset stays after it."""
+    starts, change = _epochs([(1, 3.0), (40 / 60, 0.01), (1 / 3, 3.0), (7, 0.01), (1, 3.0)])
+    bed, back = 720, 720 + 60 * 12
+    for fidgeting_min, onset, awakenings in ((38, back, 0), (36, bed + 34 * 12 + 1, 1)):
+        moving = np.zeros(len(change), bool)
+        moving[bed:bed + fidgeting_min * 12:24] = True  # a fidget every 2 min
+        (night,), asleep = sleep_periods(starts, change, moving, 0.3, CFG)
+        assert night.lights_out == starts[bed]
+        assert abs(night.onset - starts[onset]) <= pd.Timedelta(seconds=5)
+        assert len(night.awakenings) == awakenings
+        assert not asleep[:onset].any() if awakenings == 0 else asleep[onset + 12]
+
+
 def test_no_awakening_before_the_sleep_onset():
     """Quiet wake with fidgets (a still block, then 20 min up), then the night: the
     onset follows the fidgets, and the time up before it is wake, not an awakening
