@@ -68,8 +68,8 @@ class Measured:
 #: and the most false jerks per night: ``kinematic:chest-strap``, which has no wrist, and
 #: ``biomech:jerk-clusters``); the slow rate's recall: ``accuracy.py --nights 4 --seed 0
 #: --fs 12.5`` on 8 variants (twenty-eighth session, the 15 s rest lead: 46 of 101 sleep
-#: starts and 2 false jerks; 93 of 102 with ``--fs 25``); the jerks put into real nights: ``python
-#: benchmarks/injected.py --ichi14 PATH --seed S`` for seeds 0-2 (sixteenth session: 118
+#: starts and 2 false jerks; 93 of 102 with ``--fs 25``); the jerks put into real nights:
+#: ``python benchmarks/injected.py --ichi14 PATH --seed S`` for seeds 0-2 (sixteenth session: 118
 #: of 135 at the onset, 236 of 384 at returns to sleep; the same on the twenty-third and
 #: twenty-seventh sessions' code).
 MEASURED = Measured(
@@ -98,8 +98,8 @@ def slow_rate_text(rate_hz: float) -> str:
 #: benchmarks/accuracy.py --nights 4 --seed 0 --location LOC --variants biomech:typical,
 #: biomech:restless-wake,biomech:rollover-impacts,biomech:knocks-lowpass,kinematic:typical,
 #: kinematic:chest-strap,kinematic:partner-in-bed`` (2026-12-06, twenty-eighth session, the
-#: 15 s rest lead; 47-79 sleep starts a placement, at most 2 false jerks in 28 nights). Our own simulator is left out: it finds a thigh's jerks as
-#: easily as an ankle's.
+#: 15 s rest lead; 47-79 sleep starts a placement, at most 2 false jerks in 28 nights).
+#: Our own simulator is left out: it finds a thigh's jerks as easily as an ankle's.
 PLACEMENT_RECALL = {"wrist": 0.77, "ankle": 0.63, "trunk": 0.66, "head": 0.43,
                     "upper-arm": 0.18, "thigh": 0.01}
 
