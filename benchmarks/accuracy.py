@@ -280,7 +280,9 @@ def on_recorded_clock(night):
                                end=moved(night.jerks["end"], jerk_locs))
     shift = jerks["start"] - night.jerks["start"]
     earliest = (per_sensor["start"] - night.jerk_sensors["start"]).groupby(per_sensor["jerk_id"]).min()
-    jerks["start"] = night.jerks["start"] + jerks["jerk_id"].map(earliest).fillna(shift)
+    # (reindex, not map: pandas cannot map through an empty timedelta Series)
+    by_jerk = pd.Series(earliest.reindex(jerks["jerk_id"]).to_numpy(), index=jerks.index)
+    jerks["start"] = night.jerks["start"] + by_jerk.fillna(shift)
     look = night.confounders.assign(start=moved(night.confounders["start"], night.confounders["location"]),
                                     end=moved(night.confounders["end"], night.confounders["location"]))
     return replace(night, jerks=jerks, jerk_sensors=per_sensor, confounders=look)

@@ -100,6 +100,9 @@ def test_the_truth_is_scored_on_the_clock_a_drifting_device_stamps(accuracy):
     assert moved.confounders["start"].tolist() == [at[0] + s, at[0]] and moved.sleep["onset"] == at[0]
     plain = replace(night, recordings={"trunk": night.recordings["trunk"]})
     assert accuracy.on_recorded_clock(plain) is plain
+    # a jerk no sensor shows (in a gap of every one): it moves with its listed sensor's clock
+    unseen = accuracy.on_recorded_clock(replace(night, jerk_sensors=night.jerk_sensors.iloc[:0]))
+    assert unseen.jerks["start"].tolist() == [at[0] + s]
 
 
 def test_the_simulator_fingerprint_follows_its_source(accuracy, tmp_path):
