@@ -70,6 +70,9 @@ MASKED_KINDS = ("jerk", "artefact", "plm")
 PLM_REASON = "periodic limb movement series"
 UP_PLM_REASON = "periodic movements while awake and up (PLMs are scored in bed)"
 MASK_MARGIN_S = 0.5
+#: A movement starting less than this before a counted jerk is taken as the jerk's own
+#: (seen on another sensor a little before its burst on the first), not the sleeper's, s.
+OWN_MOVE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -387,12 +390,42 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     signals = {sensor_key(r, i): (r, sensor_config(r, replace(cfg, resolution_g=g)))
                for i, (r, g) in enumerate(zip(recs, steps, strict=True))}
     events = assemble(per_sensor, periods, worn, cfg, stimuli, signals)
+    anchored = jerk_onsets(periods, events)
+    if anchored != periods:  # the bursts are placed again from the moved onsets
+        for old, new in zip(periods, anchored, strict=True):
+            if new.onset != old.onset:
+                activity.loc[activity["start"].between(old.onset, new.onset, inclusive="left"), "asleep"] = False
+        periods = anchored
+        events = assemble(per_sensor, periods, worn, cfg, stimuli, signals)
     log.info("detect_night: %d sensor(s), %d candidates, %d jerks, %d sleep period(s)",
              len(recs), len(events), int((events["kind"] == "jerk").sum()), len(periods))
     found = [t for t in taps if len(t)]
     markers = (pd.concat(found, ignore_index=True).sort_values("start", ignore_index=True)
                if found else empty_markers())
     return NightResult(events, periods, activity, cfg, markers, off)
+
+
+def jerk_onsets(periods: list[SleepWindow], events: pd.DataFrame) -> list[SleepWindow]:
+    """``periods`` with each sleep onset moved to the first sleep start counted after it in
+    its onset's phase (kind ``jerk`` or ``nap-jerk``, phase ``sleep-onset``: up to
+    ``onset_reach_s`` after the onset) when no movement of any sensor (kinds
+    :data:`MOVING_KINDS`) starts between them (up to :data:`OWN_MOVE_S` before the jerk).
+    A hypnic jerk happens at the transition from wake into sleep, and a sleeper lying
+    still awake looks asleep to the movements the onset is found from: the jerk is the one
+    sign of when the stillness became sleep. After a movement, the onset's change point
+    already weighed it. Lights out, the awakenings and the final wake stay. ``events``:
+    the events table :func:`assemble` made from ``periods``."""
+    starts = events.loc[events["kind"].isin(rules.SLEEP_STARTS) & (events["phase"] == "sleep-onset"), "start"]
+    moves = events.loc[events["kind"].isin(MOVING_KINDS), "start"]
+    out = []
+    for p in periods:
+        later = starts[(starts > p.onset) & (starts < p.wake)] if p.onset is not None else starts.iloc[:0]
+        if len(later):
+            first = later.min()
+            if not ((moves > p.onset) & (moves < first - pd.Timedelta(seconds=OWN_MOVE_S))).any():
+                p = replace(p, onset=first)
+        out.append(p)
+    return out
 
 
 def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
@@ -601,7 +634,7 @@ def restless(first: pd.DataFrame, alone: np.ndarray, kind: np.ndarray, bursts: p
     cut = 1 - 1 / cfg.restless_peak_factor
     phase = first["phase"].to_numpy()
     late_s = ONSET_WINDOW_S[1] + cfg.onset_uncertainty_s  # where the onset's usual window ends
-    judge = (np.isin(kind, ("jerk", "nap-jerk")) & alone & (first["score"].to_numpy() < cut)
+    judge = (np.isin(kind, rules.SLEEP_STARTS) & alone & (first["score"].to_numpy() < cut)
              & ((phase == "awakening")
                 | ((phase == "sleep-onset") & (first["rel_onset_s"].to_numpy() > late_s))))
     moves = np.zeros(len(first), np.int64)

@@ -15,6 +15,9 @@ import pandas as pd
 from detection.candidates import SPIKE_REASON
 from sensing.body import ARMS, FALLING_ASLEEP_PHASES, LEGS, LOCATIONS, contiguous
 
+#: Kinds of a counted sleep start: of a night, of a nap (:func:`where_bursts`).
+SLEEP_STARTS = ("jerk", "nap-jerk")
+
 
 def plm_series(start_s: np.ndarray, duration_s: np.ndarray, eligible: np.ndarray,
                movement: np.ndarray, interval_s: tuple[float, float], max_duration_s: float,
@@ -328,7 +331,7 @@ def faint_returns(kind: np.ndarray, phase: np.ndarray, score: np.ndarray, parts:
     peak_factor : float
     """
     limbs_only = np.array([set(str(p).split(";")) <= {*ARMS, *LEGS} for p in parts], bool)
-    return (np.isin(kind, ("jerk", "nap-jerk")) & (phase == "awakening") & limbs_only
+    return (np.isin(kind, SLEEP_STARTS) & (phase == "awakening") & limbs_only
             & (score < 1 - 1 / peak_factor))
 
 
