@@ -367,7 +367,9 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     spike), rhythmic (3-10 Hz autocorrelation), movement (too long, or followed by a
     sustained movement or tilt) or jerk; series with 5-90 s intervals holding at least 4
     movements become ``plm``; a spike that coincides with a jerk on another sensor is a
-    jerk. The sleep window is HDCZA on the z-angle with jerks, artefacts and PLMs masked. Jerks on several sensors are grouped (``group_id``,
+    jerk. The sleep window is HDCZA on the z-angle with jerks, artefacts and PLMs masked,
+    its onset refined from the movements and dated by a sleep start that follows it after
+    stillness (:func:`jerk_onsets`). Jerks on several sensors are grouped (``group_id``,
     ``distribution``, ``limbs``), grouped jerks form series (``series_id``), and each event
     gets ``rel_onset_s``, ``phase`` and ``stimulus``. See ``docs/detection.md``.
 

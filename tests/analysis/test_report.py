@@ -167,7 +167,7 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
 
     text = one_night[1]
     about = text[text.index('id="about"'):]
-    assert "46 real sleep-lab nights" in about and "a median 12 minutes off" in about
+    assert "46 real sleep-lab nights" in about and "a median 11 minutes off" in about
     assert "640 simulated nights" in about and "counted 83% of the jerks" in about
     assert "whose wrists make the movements real wrists made in a sleep lab" in about
     assert "about 8 false ones in 10 nights" in about and "not a medical device" in about

@@ -48,7 +48,7 @@ def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys, monkeypatch
     assert "{" not in printed and "wrist-left" in printed
     onset = pd.Timestamp(info["onset"]).tz_convert("Asia/Tokyo")
     assert f"fell asleep about {onset:%H:%M}, " in printed and "(Asia/Tokyo)" in printed
-    assert "Sleep onset from movement alone was a median 12 min off on 46 real sleep-lab nights." in printed
+    assert "Sleep onset from movement alone was a median 11 min off on 46 real sleep-lab nights." in printed
 
 
 def test_detect_shows_times_in_the_zone_asked_and_refuses_an_unknown_one(night_dir, tmp_path, capsys):
