@@ -3,7 +3,9 @@
 The sleeper's zone (:func:`sleeper_zone`) is, in order: the zone the person names
 (``--tz``, an IANA name such as ``Europe/Paris``), the zone the recording's file states
 (``Recording.meta["tz"]``: a GENEActiv header, a hypnic CSV header, ISO-8601 times with
-a non-zero UTC offset), else the machine's zone (:func:`local_zone`). A zone is stored
+a non-zero UTC offset), else the machine's zone (:func:`local_zone`), in which the
+commands also read the times a file writes without a zone when it states none (a device's
+or phone's clock is set where its wearer lives). A zone is stored
 and shown by its name (:func:`zone_name`): an IANA key, ``UTC``, or a fixed offset such
 as ``UTC+01:00`` when a file gives only an offset.
 """
@@ -79,6 +81,13 @@ def local_zone() -> dt.tzinfo:
             continue
     offset = dt.datetime.now().astimezone().utcoffset() or dt.timedelta(0)
     return offset_zone(offset.total_seconds())
+
+
+def local_zone_key() -> str | None:
+    """The IANA name of the machine's zone (``UTC`` for UTC), None when only its current
+    offset is known."""
+    here = local_zone()
+    return "UTC" if here is dt.timezone.utc else getattr(here, "key", None)
 
 
 def zone_name(tz: dt.tzinfo) -> str:

@@ -19,7 +19,8 @@ def convert(
     fmt: str = typer.Option("auto", "--format", "-f", help="Input layout (default: detected); "
                             "see docs/file-formats.md."),
     tz: str | None = typer.Option(None, "--tz", metavar="ZONE",
-                                  help="IANA zone of times the file writes without a zone (default UTC); kept with the output."),
+                                  help="IANA zone of times the file writes without a zone (default: the zone the file "
+                                       "states, else this machine's); kept with the output."),
     location: str | None = typer.Option(None, "--location", help=f"Where the sensor was worn: {_WORN}."),
     units: str | None = typer.Option(None, "--units", help="Acceleration units if the file does not say: g, mg, m/s^2."),
     start: str | None = typer.Option(None, "--start", help="Start time (ISO-8601) for times in seconds since the start."),
@@ -37,7 +38,7 @@ def convert(
     from sensing import generic
     from sensing.errors import HypnicError
     from sensing.readers import IdleSleepWarning, read
-    from sensing.timezones import zone
+    from sensing.timezones import local_zone_key, zone
 
     name = out.name.lower()
     if not name.endswith((".csv", ".csv.gz", ".parquet")):
@@ -50,7 +51,7 @@ def convert(
     with bars() as progress, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         step = Reading(progress, [source], f"writing {out.name}")
-        recs = read(source, format=fmt, tz=tz, location=location,
+        recs = read(source, format=fmt, tz=tz, location=location, local_tz=None if tz else local_zone_key(),
                     progress=lambda done, total: step(0, done, total), **options)
         step(0, source.stat().st_size, source.stat().st_size)
         targets = [out if len(recs) == 1 else out.with_name(f"{stem}-{k}{suffix}")

@@ -49,8 +49,8 @@ def detect(
     tz: str | None = typer.Option(
         None, "--tz", metavar="ZONE",
         help="Your time zone (IANA name, e.g. Europe/Paris): times are shown in it and file "
-             "times written without a zone are local to it. Default: those are UTC, and times "
-             "are shown in the zone the files state, else this machine's."),
+             "times written without a zone are local to it. Default: the zone the files state, "
+             "else this machine's."),
     units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2."),
     stimuli: Path | None = typer.Option(
         None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line."),

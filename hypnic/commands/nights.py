@@ -24,7 +24,7 @@ def nights(
     tz: str = typer.Option(None, "--tz", metavar="ZONE",
                            help="Your time zone (IANA name): names nights and shows times; with "
                                 "--add, file times written without a zone are local to it. "
-                                "Default: the zone the files state, else this machine's."),
+                                "Default: the zone the files state, else this machine's (for both)."),
     db: Path = typer.Option(None, "--db", help="Database file (default: in your user data folder)."),
 ) -> None:
     """List recorded nights with their jerk counts and diary entries.

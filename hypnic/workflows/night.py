@@ -50,7 +50,8 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     format : str
         ``"auto"`` (detected from each file's content) or a format name.
     tz : str, optional
-        IANA zone of times written without a zone (default UTC).
+        IANA zone of times written without a zone. Default: the zone a file states, else
+        this machine's (:func:`sensing.timezones.local_zone_key`; UTC if it has no name).
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say.
     units : str, optional
@@ -77,6 +78,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
+    from sensing.timezones import local_zone_key
 
     if locations and len(locations) != len(paths):
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
@@ -92,7 +94,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     for i, (path, location) in enumerate(zip(paths, where, strict=True)):
         step = (lambda done, total, i=i: progress(i, done, total)) if progress else None
         recs = read(path, format=format, tz=tz, location=location, progress=step,
-                    **({"units": units} if units else {}))
+                    local_tz=None if tz else local_zone_key(), **({"units": units} if units else {}))
         if progress:
             size = Path(path).stat().st_size
             progress(i, size, size)
@@ -397,7 +399,7 @@ def process_files(paths: Sequence[str | Path], tz: str | None = None,
     tz : str, optional
         The sleeper's time zone (IANA name): it names the night, its times are shown in
         it, and times the files write without a zone are local to it. Default: the zone
-        the files state, else the machine's (times without a zone are then UTC).
+        the files state, else the machine's (in which times without a zone are then read).
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say.
     progress : callable, optional

@@ -82,13 +82,15 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     format : str
         ``"auto"`` (default) detects the layout; or a key of :data:`FORMATS`.
     tz : str, optional
-        IANA zone of times written without a zone (default: UTC).
+        IANA zone of times written without a zone, overriding a zone the file states.
+        Default: the file's zone, else ``local_tz`` (an option), else UTC.
     location : str, optional
         Where the sensor was worn, overriding what the file says.
     **options
         Any other field of :class:`ReadOptions`: ``units`` (``"g"``, ``"mg"``,
         ``"m/s^2"``), ``start`` (ISO-8601, for times in seconds since the start),
-        ``fs`` (Hz), ``max_reorder_s`` (s), ``progress`` (callback).
+        ``fs`` (Hz), ``max_reorder_s`` (s), ``progress`` (callback), ``local_tz`` (IANA
+        zone of times without one when ``tz`` is not given and the file states none).
 
     Returns
     -------
@@ -159,14 +161,15 @@ def read_options(**options) -> ReadOptions:
         opts = replace(opts, location=parse_location(opts.location))
     if opts.units is not None:
         unit_scale(opts.units)
-    if opts.tz is not None:
-        check_zone(opts.tz)
+    for name in (opts.tz, opts.local_tz):
+        if name is not None:
+            check_zone(name)
     for name, value in (("fs", opts.fs), ("max_reorder_s", opts.max_reorder_s)):
         if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)
                                       and value >= (0 if name == "max_reorder_s" else 1e-9)):
             raise FormatError(f"{name}={value!r} is not a positive number")
     if opts.start is not None:
-        tabular.parse_start(opts.start, opts.tz)
+        tabular.parse_start(opts.start, opts.naive_tz)
     return opts
 
 

@@ -55,7 +55,12 @@ class ReadOptions:
     ----------
     tz : str or None
         IANA zone of times written without a zone (phone and device local times,
-        ActiLife start times). Default None: such times are taken as UTC.
+        ActiLife start times); it overrides a zone the file states (a GENEActiv header's,
+        a .gt3x's ``TimeZone``). Default None: see ``local_tz``.
+    local_tz : str or None
+        IANA zone of times written without a zone when ``tz`` is not given and the file
+        states none: the zone where the device's or phone's clock was set. Default None:
+        such times are taken as UTC. The CLI passes the machine's zone.
     location : str or None
         Where the sensor was worn; overrides what the file says.
     units : str or None
@@ -83,6 +88,24 @@ class ReadOptions:
     fs: float | None = None
     max_reorder_s: float = 1.0
     progress: Progress | None = None
+    local_tz: str | None = None
+
+    @property
+    def naive_tz(self) -> str | None:
+        """Zone of times written without a zone in a file that states none: ``tz``, else
+        ``local_tz`` (None: UTC)."""
+        return self.tz or self.local_tz
+
+    def stated_or_naive(self, local_ns: np.ndarray, stated_ns: int | None) -> np.ndarray:
+        """Local wall-clock times (int64 ns) as UTC ns: in ``tz`` if given, else at the
+        offset the file states (``stated_ns``, ns east of UTC), else in ``local_tz``, else
+        as UTC. Shifted by the stated offset in place when ``local_ns`` is writable (it
+        may be as long as the file)."""
+        if self.tz:
+            return localize(local_ns, self.tz)[0]
+        if stated_ns is not None:
+            return np.subtract(local_ns, stated_ns, out=local_ns if local_ns.flags.writeable else None)
+        return localize(local_ns, self.local_tz)[0] if self.local_tz else local_ns
 
 
 def unit_name(text: str) -> str | None:

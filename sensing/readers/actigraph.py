@@ -15,8 +15,10 @@ Layout (ActiLife 6 "RAW" CSV; as read by GGIR, read.gt3x and pygt3x users)::
     Accelerometer X,Accelerometer Y,Accelerometer Z
     -0.182,-0.182,0.962
 
-* Ten header lines; the first gives the date format (``M/d/yyyy``, ``dd/MM/yyyy`` ...)
-  and the rate; ``Start Time`` and ``Start Date`` are the device's local time (``tz``).
+* A header closed by a dashed line: ten lines from ActiLife, twelve from gt3x2csv (which
+  adds ``Idle Sleep Mode: ...`` and ``Sample Rate: ...`` after ``Start Date``); the first
+  gives the date format (``M/d/yyyy``, ``dd/MM/yyyy`` ...) and the rate; ``Start Time``
+  and ``Start Date`` are the device's local time (``tz``).
 * Then an optional column row (``Accelerometer X,...``, with an optional leading
   ``Timestamp`` column; IMU exports add temperature, gyroscope and magnetometer columns)
   and one row per sample, in g or, exported as such, in raw counts (LSB; told from the
@@ -47,7 +49,9 @@ from sensing.readers.tabular import (
 from sensing.readers.timecheck import build_recordings
 
 NAME = "actigraph-csv"
-EXPECTS = "ActiLife's 10-line header ('------------ Data File Created By ActiGraph ...')"
+EXPECTS = "ActiLife's header ('------------ Data File Created By ActiGraph ...', closed by a dashed line)"
+#: Longest header looked for the dashed line that closes it, lines (ActiLife writes 10).
+MAX_HEADER_LINES = 20
 
 
 def sniff(probe: Probe) -> bool:
@@ -56,8 +60,17 @@ def sniff(probe: Probe) -> bool:
     return bool(lines) and "data file created by actigraph" in lines[0].lower()
 
 
+def header_lines(lines: list[str], name: str) -> int:
+    """Number of header lines: up to and including the dashed line that closes it."""
+    for i, ln in enumerate(lines[1:MAX_HEADER_LINES], 1):
+        if re.fullmatch(r"-{10,}", ln.strip().rstrip(",")):
+            return i + 1
+    raise FormatError(f"{name}: no dashed line closes the ActiLife header in its first "
+                      f"{MAX_HEADER_LINES} lines")
+
+
 def _field(lines: list[str], label: str) -> str:
-    for ln in lines[:10]:
+    for ln in lines:
         if ln.lower().startswith(label.lower()):
             return ln[len(label):].strip(" :,")
     raise FormatError(f"ActiLife header lacks the {label!r} line")
@@ -95,7 +108,9 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     if not fs > 0:
         raise FormatError(f"{path.name}: the ActiLife header says 'at {rate.group(1)} Hz', not a rate; "
                           "give the rate (fs=)")
-    body = [ln for ln in lines[10:] if ln.strip()]
+    n_head = header_lines(lines, path.name)
+    head = lines[:n_head]
+    body = [ln for ln in lines[n_head:] if ln.strip()]
     if not body:
         raise FormatError(f"{path.name}: no samples after the ActiLife header")
     delim = guess_delimiter(body)
@@ -104,21 +119,21 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     names = tuple(fields) if has_header else tuple(f"c{i}" for i in range(len(fields)))
     axes = axis_columns(names) if has_header else {}
     if len(names) < 3:
-        raise FormatError(f"{path.name}: line 11 has {len(names)} columns, not x, y, z")
+        raise FormatError(f"{path.name}: line {n_head + 1} has {len(names)} columns, not x, y, z")
     ax = (axes["x"][0], axes["y"][0], axes["z"][0]) if len(axes) == 3 else (names[-3], names[-2], names[-1])
     stamp = next((c for c in names if has_header and is_time_name(c)), None)
     if stamp:  # a Timestamp column: the samples start at its first value
         value = split_fields(body[1], delim)[names.index(stamp)] if len(body) > 1 else ""
         day, _, clock = value.replace("T", " ").partition(" ")
         day = day if "-" in day else parse_date(day, fmt.group(1))
-        start_ns = parse_start(f"{day}T{clock}", opts.tz)
+        start_ns = parse_start(f"{day}T{clock}", opts.naive_tz)
     else:
-        day = parse_date(_field(lines, "Start Date"), fmt.group(1))
-        start_ns = parse_start(f"{day}T{_field(lines, 'Start Time')}", opts.tz)
-    serial = _field(lines, "Serial Number")
+        day = parse_date(_field(head, "Start Date"), fmt.group(1))
+        start_ns = parse_start(f"{day}T{_field(head, 'Start Time')}", opts.naive_tz)
+    serial = _field(head, "Serial Number")
     idx = [names.index(a) for a in ax]
-    scale, meta = _units(opts, probe, delim, idx, has_header, serial, path.name)
-    layout = Layout(10, delim, names, has_header, None, ax, scale, "none", start_ns=start_ns, fs=fs)
+    scale, meta = _units(opts, probe, n_head + has_header, delim, idx, serial)
+    layout = Layout(n_head, delim, names, has_header, None, ax, scale, "none", start_ns=start_ns, fs=fs)
     acc = read_table(probe, layout, opts).acc
     t = start_ns + np.round(np.arange(len(acc)) * (1e9 / fs)).astype(np.int64)
     return build_recordings(t, acc, name=path.name, fs=fs, meta={"format": NAME, "serial": serial, **meta},
@@ -126,12 +141,13 @@ def read(probe: Probe, opts: ReadOptions) -> list:
                             max_reorder_s=opts.max_reorder_s)
 
 
-def _units(opts: ReadOptions, probe: Probe, delim: str, idx: list[int], has_header: bool,
-           serial: str, name: str) -> tuple[float, dict]:
-    """Scale of the values (g per unit): g, or raw counts (LSB) told from the size of gravity."""
+def _units(opts: ReadOptions, probe: Probe, skip: int, delim: str, idx: list[int],
+           serial: str) -> tuple[float, dict]:
+    """Scale of the values (g per unit): g, or raw counts (LSB) told from the size of
+    gravity in the rows after the first ``skip`` lines."""
     if opts.units:
         return unit_scale(opts.units), {}
-    norm = median_norm(probe, 10 + has_header, delim, ".", idx)
+    norm = median_norm(probe, skip, delim, ".", idx)
     if norm > 50:  # raw counts: about 256 or 341 LSB per g
         lsb = lsb_per_g(serial)
         return 1 / lsb, {"units": f"raw counts, {lsb:g} LSB per g (serial {serial})"}

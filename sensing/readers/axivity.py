@@ -161,8 +161,8 @@ def decode(data: bytes | mmap.mmap, opts: ReadOptions, name: str = "cwa", cut: b
     count = np.minimum(b["count"].astype(np.int64), per_block)
     frac = np.where(b["fractional"] & 0x8000, (b["fractional"].astype(np.int64) & 0x7FFF) << 1, 0)
     anchor_ns = sec[valid] * 1_000_000_000 + (frac * 1_000_000_000 >> 16)
-    if opts.tz:
-        anchor_ns = localize(anchor_ns, opts.tz)[0]
+    if opts.naive_tz:
+        anchor_ns = localize(anchor_ns, opts.naive_tz)[0]
     # index, counted over the whole file, of the sample each block timestamp belongs to
     anchor_idx = sector * per_block + b["offset"].astype(np.int64) + ((frac * int(freq)) >> 16)
     clock = AnchoredClock(anchor_idx, anchor_ns, freq)

@@ -37,7 +37,6 @@ from sensing.readers._common import (
     Probe,
     ReadOptions,
     TruncatedFileWarning,
-    localize,
     location_from_text,
     open_binary,
     uncompressed_size,
@@ -207,7 +206,7 @@ def decode_stream(f: BinaryIO, opts: ReadOptions, name: str, size: int | None = 
         bad = next(k for k, s in enumerate(iso) if not _is_time(s))
         raise FormatError(f"{name}: line {line0 + bad * PAGE_LINES + 4}: page time "
                           f"{out.times[bad][:30]!r} is not a date and time") from None
-    page_ns = localize(local, opts.tz)[0] if opts.tz else local - (zone or 0)
+    page_ns = opts.stated_or_naive(local, zone)
     clock = AnchoredClock(np.arange(n_pages) * SAMPLES_PER_PAGE, page_ns, fs)
     t = np.empty(n_pages * SAMPLES_PER_PAGE, np.int64)
     for p0 in range(0, n_pages, CHUNK_PAGES):  # bounded temporaries on week-long files

@@ -46,7 +46,6 @@ from sensing.readers._common import (
     Probe,
     ReadOptions,
     TruncatedFileWarning,
-    localize,
     location_from_text,
 )
 from sensing.readers.actigraph import lsb_per_g
@@ -313,12 +312,9 @@ def decode(info_txt: bytes, data: bytes, opts: ReadOptions, name: str = "gt3x",
             acc = np.stack([acc[:, 1], -acc[:, 0], acc[:, 2]], axis=1)
         still = idle_spans(data, starts, types)
     zone = zone_offset_ns(info.get("TimeZone", ""))
-    if opts.tz:
-        local = localize(local, opts.tz)[0]
-    else:
-        local -= zone or 0  # in place: the array is as long as the file
+    local = opts.stated_or_naive(local, zone)
     if not old:
-        still = localize(still.ravel(), opts.tz)[0].reshape(-1, 2) if opts.tz else still - (zone or 0)
+        still = opts.stated_or_naive(still.ravel(), zone).reshape(-1, 2)
         meta[STILL_SPANS] = still
         if len(still):
             warnings.warn(f"{name}: recorded in idle sleep mode ({len(still)} spell"

@@ -83,8 +83,8 @@ def _times(col: pa.ChunkedArray, column: str, opts: ReadOptions, name: str) -> n
         raise FormatError(f"{name}: time column {column!r}: {clip(str(exc), 100)} (times beyond "
                           "2262 or text that is not ISO-8601)") from None
     ns = t.cast(pa.int64()).fill_null(_NAT).to_numpy()
-    if naive and opts.tz:
-        ns = localize(ns, opts.tz)[0]
+    if naive and opts.naive_tz:
+        ns = localize(ns, opts.naive_tz)[0]
     return ns
 
 

@@ -305,7 +305,7 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     decimal = "," if delim == ";" and any("," in f for f in first) else "."
     value = first[names.index(time_col)] if len(first) == len(names) else ""
     kind = time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
-    start = parse_start(opts.start, opts.tz) if opts.start else elapsed_from
+    start = parse_start(opts.start, opts.naive_tz) if opts.start else elapsed_from
     if kind.startswith("elapsed") and start is None:
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
                           f"({value}); give the start time (start=... / --start)")
@@ -537,9 +537,9 @@ def read_table(probe: Probe, layout: Layout, opts: ReadOptions) -> Table:
         acc *= np.float32(layout.scale)
     issues: list[dict] = []
     if ref is not None and layout.ref_kind == "iso-naive":
-        ref = _wall_clock(ref, opts.tz, issues)
+        ref = _wall_clock(ref, opts.naive_tz, issues)
     if t is not None and layout.time_kind == "iso-naive":
-        t = _wall_clock(t, opts.tz, issues)
+        t = _wall_clock(t, opts.naive_tz, issues)
     return Table(t, acc, ref, issues)
 
 

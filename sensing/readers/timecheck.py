@@ -3,7 +3,10 @@
 Policy (documented in docs/file-formats.md):
 
 * **Missing values** — rows whose time or any axis is empty or not finite are dropped;
-  the hole they leave is a gap. Reported as ``missing``.
+  the hole they leave is a gap. So are rows of exactly 0 g on all three axes: no sensor
+  at rest or worn reads neither gravity nor noise, and exporters write them as filler
+  (gt3x2csv pads an ActiGraph file with them up to its download time). Reported as
+  ``missing``.
 * **Late rows** — a sample that goes back in time by at most ``max_reorder_s`` (1 s)
   is sorted into place (stable sort). Reported as ``unsorted``.
 * **Clock jumps back** — a step back in time by more than ``max_reorder_s`` (a DST
@@ -236,11 +239,12 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     t = np.asarray(time_ns, np.int64)
     a = np.asarray(acc, np.float32)
     issues = list(issues or [])
-    if not all_finite(a):
-        ok = np.isfinite(a).all(axis=1)
+    zero = ~a.any(axis=1)  # 0 g on every axis: an exporter's filler, not a measurement
+    if not all_finite(a) or zero.any():
+        ok = np.isfinite(a).all(axis=1) & ~zero
         bad = np.flatnonzero(~ok)
         issues.append(make_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "
-                             "non-finite value dropped (left as gaps)"))
+                             "non-finite value, or 0 g on every axis, dropped (left as gaps)"))
         t, a = t[ok], a[ok]
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")

@@ -64,3 +64,19 @@ def test_converting_an_idle_sleep_actigraph_to_csv_says_what_is_lost(tmp_path, c
     assert main(["convert", str(src), "--out", str(tmp_path / "a.parquet")]) == 0
     assert "cannot keep" not in capsys.readouterr().err
     assert len(read(tmp_path / "a.parquet")[0].still_spans) == 23
+
+
+def test_times_without_a_zone_are_the_machines_local_time_unless_a_zone_is_named(tmp_path, monkeypatch):
+    """An ActiLife CSV states no zone: its clock was set where its wearer lives, which the
+    commands take to be this machine's zone (New York, UTC-05:00 in January); a GENEActiv
+    file states its own (GMT +01:00) and keeps it; --tz overrides both."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    [utc] = read(DATA / "actigraph_RAW.csv", tz="UTC")  # the header's clock as if UTC
+    [gene] = read(DATA / "geneactiv.bin")
+    np.testing.assert_array_equal(read(DATA / "actigraph_RAW.csv")[0].time_ns, utc.time_ns)  # the library: UTC
+    for src, named, shift_h in (("actigraph_RAW.csv", None, 5), ("actigraph_RAW.csv", "UTC", 0),
+                                ("geneactiv.bin", None, 0)):
+        out = tmp_path / f"{src}-{named}.csv"
+        assert main(["convert", str(DATA / src), "--out", str(out), *(["--tz", named] if named else [])]) == 0
+        ref = utc if src.endswith(".csv") else gene
+        np.testing.assert_array_equal(read(out)[0].time_ns, ref.time_ns + shift_h * 3600 * 10**9)

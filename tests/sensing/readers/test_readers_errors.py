@@ -334,3 +334,22 @@ def test_a_sample_held_for_seconds_is_an_exported_idle_sleep_not_samples():
         warnings.simplefilter("error")
         rec, = build_recordings(t, coarse, name="x", fs=fs, location="wrist-left", device="d")
     assert len(rec) == n and STILL_SPANS not in rec.meta
+
+
+def test_an_actilife_header_without_its_closing_dashed_line_is_refused_by_name(tmp_path):
+    lines = (DATA / "actigraph_RAW.csv").read_text().splitlines()
+    del lines[9]  # the dashed line
+    p = tmp_path / "a.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError, match="^a.csv: no dashed line closes the ActiLife header in its first 20 lines$"):
+        read(p, tz="UTC")
+
+
+def test_rows_of_0_g_on_every_axis_are_filler_left_as_a_gap(tmp_path):
+    rows, t = _rows(60)
+    for i in range(20, 30):
+        rows[i] = f"{int(t[i])},0,0,0"
+    rec = read(_csv(tmp_path / "z.csv", rows))[0]
+    np.testing.assert_array_equal(rec.time_ns, np.r_[t[:20], t[30:]])
+    assert [i["kind"] for i in rec.meta["time_issues"]] == ["missing", "gap"]
+    assert "10 rows" in rec.meta["time_issues"][0]["detail"]

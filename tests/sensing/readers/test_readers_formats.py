@@ -89,11 +89,15 @@ def test_geneactiv_location_code_sets_the_location():
     assert read(DATA / "geneactiv.bin", location="ankle-right")[0].location == "ankle-right"
 
 
-@pytest.mark.parametrize("variant", ["timestamp-column", "no-column-row", "M/d/yyyy"])
+@pytest.mark.parametrize("variant", ["timestamp-column", "no-column-row", "M/d/yyyy", "gt3x2csv"])
 def test_actilife_variants(tmp_path, variant):
     t, acc = build("actigraph_RAW.csv", tmp_path)
     lines = (tmp_path / "actigraph_RAW.csv").read_text().splitlines()
-    if variant == "timestamp-column":
+    if variant == "gt3x2csv":  # two more header lines, and 0 g filler up to the download time
+        lines[0] = lines[0].replace("ActiLife v6.13.4", "gt3x2csv 0.5.0")
+        lines[4:4] = ["Idle Sleep Mode: False", "Sample Rate: 30"]
+        lines += ["0,0,0"] * 40
+    elif variant == "timestamp-column":
         stamps = np.datetime_as_string((t + 3600 * 10**9).astype("datetime64[ns]"), unit="ms")
         lines[10] = "Timestamp," + lines[10]
         lines[11:] = [f"{s[8:10]}/{s[5:7]}/{s[:4]} {s[11:]},{row}" for s, row in zip(stamps, lines[11:], strict=True)]
@@ -106,6 +110,7 @@ def test_actilife_variants(tmp_path, variant):
     rec = read(tmp_path / "a.csv", tz="Europe/Berlin")[0]
     np.testing.assert_array_equal(rec.time_ns, t)
     np.testing.assert_allclose(rec.acc, acc, rtol=2e-7)
+    assert [i["kind"] for i in rec.meta.get("time_issues", [])] == (["missing"] if variant == "gt3x2csv" else [])
 
 
 def test_binary_decoders_are_pure_bytes_functions():
