@@ -9,7 +9,8 @@ as the peers return it) and with each installed peer reader that reads its forma
 * scikit-digital-health (``skdh.io.ReadCwa`` / ``ReadBin``),
 * pygt3x (GPL-3.0: used only if installed separately, never a dependency; .gt3x; its
   idle-sleep fill rows are dropped, hypnic keeps those spans as gaps),
-* pandas on the documented layout, for the CSV exports.
+* pandas on the documented layout, for the CSV exports (and Polar Sensor Logger's
+  ``*_ACC.txt``: the sensor clock moved onto the phone's by the smallest difference).
 
 Prints one JSON object: per file and peer, the sample counts, the first and last time,
 the largest time and value differences on samples matched by time. ``--record PATH``
@@ -36,7 +37,9 @@ from pathlib import Path
 import numpy as np
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "real"
-SUFFIXES = (".gt3x", ".bin", ".cwa", ".csv", ".csv.gz")
+SUFFIXES = (".gt3x", ".bin", ".cwa", ".csv", ".csv.gz", "_acc.txt")
+#: The Polar sensor clock's epoch, 2000-01-01 UTC, ns since 1970.
+POLAR_EPOCH_NS = 946_684_800 * 10**9
 
 
 def peer_version(module: str) -> str:
@@ -81,12 +84,18 @@ def pandas_read(path: Path):
 
     with gzip.open(path) if path.suffix == ".gz" else open(path, "rb") as f:
         head = f.read(2000).decode("utf-8", "replace")
+    if head.startswith("Phone timestamp;sensor timestamp [ns]"):  # Polar Sensor Logger
+        df = pd.read_csv(path, sep=";")
+        sensor = df.iloc[:, 1].to_numpy(np.int64) + POLAR_EPOCH_NS
+        phone = pd.to_datetime(df.iloc[:, 0]).to_numpy("datetime64[ns]").view(np.int64)
+        return sensor + (phone - sensor).min(), df.iloc[:, 2:5].to_numpy(np.float64) / 1000
     if "Data File Created By ActiGraph" in head:
         lines = head.splitlines()
         fs = float(re.search(r"at (\d+) Hz", lines[0]).group(1))
         names = ["Accelerometer X", "Accelerometer Y", "Accelerometer Z"]
-        column_row = not lines[10][:1].lstrip("-").isdigit()
-        df = pd.read_csv(path, skiprows=10, header=0 if column_row else None, usecols=None if column_row else [0, 1, 2],
+        skip = next(i for i, ln in enumerate(lines) if i and set(ln.strip().rstrip(",")) == {"-"}) + 1
+        column_row = not lines[skip][:1].lstrip("-").isdigit()
+        df = pd.read_csv(path, skiprows=skip, header=0 if column_row else None, usecols=None if column_row else [0, 1, 2],
                          names=None if column_row else names)
         if df.columns[0].lower().startswith("timestamp"):
             t = pd.to_datetime(df.iloc[:, 0], format="mixed").to_numpy("datetime64[ns]").view(np.int64)
@@ -121,6 +130,7 @@ PEERS = {  # suffix -> peer readers that read it, best first
     ".bin": [("actfast", actfast_read), ("skdh", skdh_read)],
     ".cwa": [("actfast", actfast_read), ("skdh", skdh_read)],
     ".csv": [("pandas", pandas_read)],
+    ".txt": [("pandas", pandas_read)],
 }
 
 

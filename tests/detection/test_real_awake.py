@@ -1,7 +1,7 @@
 """Real device files of awake people (``tests/data/real``, see its SOURCES.md): detection
 counts no jerk in any of them.
 
-They are recordings made by real accelerometers (ActiGraph, Axivity, GENEActiv, Empatica)
+They are recordings made by real accelerometers (ActiGraph, Axivity, GENEActiv, Empatica, Polar)
 while their wearers were up and about, or lying on a table: none holds a rest period, so
 none can hold a sleep start, but for one an ActiGraph says it lay still for over half an
 hour (idle sleep mode: taken off, or its wearer still), which no movement tells from
