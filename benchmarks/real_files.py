@@ -100,7 +100,9 @@ def pandas_read(path: Path):
         if df.columns[0].lower().startswith("timestamp"):
             t = pd.to_datetime(df.iloc[:, 0], format="mixed").to_numpy("datetime64[ns]").view(np.int64)
         else:
-            day = pd.to_datetime(re.search(r"Start Date (\S+)", head).group(1).strip(","), format="%m/%d/%Y")
+            order = re.search(r"date format (\S+)", lines[0]).group(1)  # M/d/yyyy, dd/MM/yyyy, ...
+            strf = re.sub(r"y+", "%Y", re.sub(r"M+", "%m", re.sub(r"d+", "%d", order)))
+            day = pd.to_datetime(re.search(r"Start Date (\S+)", head).group(1).strip(","), format=strf)
             start = day + pd.Timedelta(re.search(r"Start Time (\S+)", head).group(1).strip(","))
             t = start.value + np.round(np.arange(len(df)) * 1e9 / fs).astype(np.int64)
         return t, df[["Accelerometer X", "Accelerometer Y", "Accelerometer Z"]].to_numpy(np.float64)
