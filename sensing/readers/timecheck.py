@@ -310,10 +310,12 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
 def join_parts(parts: list[Recording], name: str) -> Recording:
     """One sensor's Recording from the parts a file was split into (:func:`build_recordings`).
 
-    Parts that follow one another in time at the same rate (within
-    :data:`RATE_TOLERANCE`) are joined, the time between them a gap. Parts that overlap
-    in time (a clock set back) or run at another rate cannot share one time line: the
-    longest run of joinable parts is kept and the rest reported in a logged warning.
+    Each part joins the latest run of parts it follows in time at the same rate (within
+    :data:`RATE_TOLERANCE`), the time between them a gap: a few seconds of samples at
+    another rate (a stalled clock, timestamps of late packets) are left out as a gap,
+    not a cut through the night. Parts that overlap in time (a clock set back) or run
+    at another rate cannot share one time line: the run with the most samples is kept
+    and the rest reported in a logged warning.
 
     Parameters
     ----------
@@ -324,13 +326,14 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
     """
     if len(parts) == 1:
         return parts[0]
-    runs: list[list[Recording]] = [[parts[0]]]
-    for part in parts[1:]:
-        last = runs[-1][-1]
-        if part.time_ns[0] > last.time_ns[-1] and abs(part.fs / last.fs - 1) <= RATE_TOLERANCE:
-            runs[-1].append(part)
-        else:
+    runs: list[list[Recording]] = []
+    for part in parts:
+        run = next((r for r in reversed(runs) if part.time_ns[0] > r[-1].time_ns[-1]
+                    and abs(part.fs / r[-1].fs - 1) <= RATE_TOLERANCE), None)
+        if run is None:
             runs.append([part])
+        else:
+            run.append(part)
     best = max(runs, key=lambda run: sum(len(r) for r in run))
     first = best[0]
     t = np.concatenate([r.time_ns for r in best])
@@ -339,10 +342,12 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
     meta = {**first.meta, "time_issues": list({(x["kind"], x["time"]): x for x in issues}.values())}
     meta.pop("part", None)
     if len(runs) > 1:
-        left = sum(len(r) for run in runs if run is not best for r in run)
-        log.warning("%s", clip(f"{name}: its clock goes back or its rate changes, so its parts cannot "
-                               f"share one time line; the longest ({duration((t[-1] - t[0]) / 1e9)}) "
-                               f"is used, {left} samples are left out (a DST change? give tz)", 180))
+        left = [r for run in runs if run is not best for r in run]
+        back = any(b.time_ns[0] <= a.time_ns[-1] for a, b in zip(parts[:-1], parts[1:], strict=True))
+        log.warning("%s", clip(
+            f"{name}: {sum(len(r) for r in left)} samples ({duration(sum(r.duration_s for r in left))}) "
+            f"{'go back in time or ' if back else ''}run at another rate and are left out; "
+            f"{duration((t[-1] - t[0]) / 1e9)} are used{' (a DST change? give tz)' if back else ''}", 180))
     return Recording(t, np.concatenate([r.acc for r in best]), fs, first.location, first.device,
                      find_gaps(t, fs), meta)
 

@@ -173,6 +173,24 @@ def test_clock_jump_back_splits_and_gaps_stay_gaps(tmp_path):
     assert {i["kind"] for i in recs[1].meta["time_issues"]} == {"clock-jump", "gap"}
 
 
+def test_a_few_seconds_at_another_rate_are_left_out_not_a_cut_through_the_night(tmp_path, caplog):
+    """100 Hz, then 6 s whose times run 15 % fast (late packets stamped as they came),
+    then 100 Hz again: the sensor's time line keeps both 100 Hz parts."""
+    from sensing.readers.timecheck import join_parts
+
+    a, t1 = _rows(n=3000, fs=100.0)
+    blip, t2 = _rows(n=6 * 115, fs=115.0, start_ns=int(t1[-1]) + 10_000_000)
+    b, t3 = _rows(n=3000, fs=100.0, start_ns=int(t2[-1]) + 10_000_000)
+    parts = read(_csv(tmp_path / "a.csv", a + blip + b))
+    assert len(parts) == 3 and [round(p.fs) for p in parts] == [100, 115, 100]
+    with caplog.at_level("WARNING"):
+        rec = join_parts(parts, "a.csv")
+    assert rec.fs == 100.0 and len(rec) == len(parts[0]) + len(parts[2])
+    assert rec.time_ns[0] == t1[0] and rec.time_ns[-1] == t3[-1]
+    assert f"a.csv: {len(parts[1])} samples" in caplog.text and "run at another rate and are left out" in caplog.text
+    assert "DST" not in caplog.text
+
+
 def test_rate_change_mid_file_splits(tmp_path):
     fast, t1 = _rows(n=2000, fs=100.0)
     slow, t2 = _rows(n=1000, fs=50.0, start_ns=int(t1[-1]) + 20_000_000)
