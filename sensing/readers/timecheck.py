@@ -310,12 +310,13 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
 def join_parts(parts: list[Recording], name: str) -> Recording:
     """One sensor's Recording from the parts a file was split into (:func:`build_recordings`).
 
-    Each part joins the latest run of parts it follows in time at the same rate (within
-    :data:`RATE_TOLERANCE`), the time between them a gap: a few seconds of samples at
-    another rate (a stalled clock, timestamps of late packets) are left out as a gap,
-    not a cut through the night. Parts that overlap in time (a clock set back) or run
-    at another rate cannot share one time line: the run with the most samples is kept
-    and the rest reported in a logged warning.
+    Each part joins the run of parts it follows in time whose first part's rate is
+    nearest its own (within :data:`RATE_TOLERANCE`; the latest of equals), the time
+    between them a gap: a few seconds of samples at another rate (a stalled clock,
+    timestamps of late packets) are left out as a gap, not a cut through the night.
+    Parts that overlap in time (a clock set back) or run at another rate cannot share
+    one time line: the run with the most samples is kept and the rest reported in a
+    logged warning.
 
     Parameters
     ----------
@@ -328,12 +329,12 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
         return parts[0]
     runs: list[list[Recording]] = []
     for part in parts:
-        run = next((r for r in reversed(runs) if part.time_ns[0] > r[-1].time_ns[-1]
-                    and abs(part.fs / r[-1].fs - 1) <= RATE_TOLERANCE), None)
-        if run is None:
-            runs.append([part])
+        fits = [k for k, r in enumerate(runs)
+                if part.time_ns[0] > r[-1].time_ns[-1] and abs(part.fs / r[0].fs - 1) <= RATE_TOLERANCE]
+        if fits:
+            runs[min(fits, key=lambda k: (abs(np.log(part.fs / runs[k][0].fs)), -k))].append(part)
         else:
-            run.append(part)
+            runs.append([part])
     best = max(runs, key=lambda run: sum(len(r) for r in run))
     first = best[0]
     t = np.concatenate([r.time_ns for r in best])

@@ -191,6 +191,22 @@ def test_a_few_seconds_at_another_rate_are_left_out_not_a_cut_through_the_night(
     assert "DST" not in caplog.text
 
 
+def test_parts_join_the_run_of_the_nearest_rate_so_blips_cannot_chain():
+    """100 Hz parts between 5 s blips at 111-112 Hz (within 10 % of the blip before them,
+    as on a real logger's night): the 100 Hz parts are one run, the blips left out."""
+    from sensing.readers.timecheck import join_parts
+    from sensing.recording import Recording
+
+    parts, t0 = [], START_NS
+    for fs, n in ((100.0, 3000), (111.0, 555), (100.0, 3000), (112.0, 560), (100.0, 3000)):
+        t = t0 + np.round(np.arange(n) * 1e9 / fs).astype(np.int64)
+        parts.append(Recording(t, np.tile([0.0, 0.0, 1.0], (n, 1)), fs, "wrist-left", "x"))
+        t0 = int(t[-1]) + 10_000_000
+    rec = join_parts(parts, "a.csv")
+    np.testing.assert_array_equal(rec.time_ns, np.concatenate([parts[k].time_ns for k in (0, 2, 4)]))
+    assert rec.fs == 100.0
+
+
 def test_rate_change_mid_file_splits(tmp_path):
     fast, t1 = _rows(n=2000, fs=100.0)
     slow, t2 = _rows(n=1000, fs=50.0, start_ns=int(t1[-1]) + 20_000_000)
