@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     handler = logging.StreamHandler()
     handler.setFormatter(_OneLine())
+    handler.setLevel(logging.WARNING)  # libraries that log progress at INFO (Dask's cluster) stay quiet
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     code = 0
     try:

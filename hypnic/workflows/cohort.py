@@ -45,11 +45,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,28 +324,67 @@ def night_record(task: NightTask, *, ok: bool = False, attempts: int = 0,
                 error=error_text, seconds=seconds)
 
 
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one logged line (in a worker process, :func:`kept_messages`)."""
+    log.warning("%s", message)
+
+
+@contextlib.contextmanager
+def kept_messages() -> Iterator[list[str] | None]:
+    """In a worker process, the warnings and logged warnings of this thread while inside,
+    kept as one-line texts (the list yielded) instead of printed: the worker's output
+    could not tell which night they are of. In the caller's own process (a client on
+    threads) nothing is kept (None), and they show as they come."""
+    if multiprocessing.parent_process() is None:
+        yield None
+        return
+    notes: list[str] = []
+    warnings.showwarning = _log_warning  # the worker process's own: every warning a log record
+    warnings.simplefilter("always")  # each night's, not only a process's first
+    here = threading.get_ident()
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == here:
+                notes.append(record.getMessage())
+
+    handler = Keep(logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield notes
+    finally:
+        root.removeHandler(handler)
+
+
 def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) -> dict[str, Any]:
     """Process one night and write its part; never raises.
 
     Returns
     -------
     dict
-        The night's :func:`night_record`.
+        The night's :func:`night_record`, and ``notes``: the warnings its reading and
+        processing gave (:func:`kept_messages`), for the caller to show with the night.
     """
     error: Exception | None = None
-    for attempt in range(1, retries + 2):
-        t0 = time.perf_counter()
-        try:
-            night = process_task(task, tz)
-            seconds = time.perf_counter() - t0
-            write_part(out_dir, task, night, seconds, tz)
-        except Exception as exc:  # any failure of one night is reported, not fatal
-            error = exc
-            log.warning("%s/%s attempt %d failed: %s: %s", task.participant, task.night_id, attempt,
-                        type(exc).__name__, exc)
-            continue
-        return night_record(task, ok=True, attempts=attempt, seconds=seconds)
-    return night_record(task, attempts=retries + 1, error=error)
+    with kept_messages() as kept:
+        notes = [] if kept is None else kept
+        for attempt in range(1, retries + 2):
+            t0 = time.perf_counter()
+            try:
+                night = process_task(task, tz)
+                seconds = time.perf_counter() - t0
+                write_part(out_dir, task, night, seconds, tz)
+            except Exception as exc:  # any failure of one night is reported, not fatal
+                error = exc
+                text = f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
+                if kept is None:
+                    log.warning("%s/%s %s", task.participant, task.night_id, text)
+                else:
+                    kept.append(text)
+                continue
+            return night_record(task, ok=True, attempts=attempt, seconds=seconds) | {"notes": notes}
+    return night_record(task, attempts=retries + 1, error=error) | {"notes": notes}
 
 
 # -- gathering --------------------------------------------------------------------------
@@ -516,6 +558,8 @@ def _run_nights(todo: list[NightTask], out: Path, cfg: BatchConfig, client: Any,
                     rec = fut.result()
                 except Exception as exc:  # a lost worker fails this night only
                     rec = night_record(t, attempts=cfg.retries + 1, error=exc)
+                for note in rec.pop("notes", []):
+                    log.warning("%s/%s: %s", t.participant, t.night_id, note)
                 records.append(rec)
                 if progress:
                     progress(rec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from hypnic.cli import main
 from hypnic.workflows.cohort import discover
@@ -35,3 +36,26 @@ def test_cli_batch_usage_errors(cohort_dir, tmp_path, capsys):
                  "--workers", "2"]) == 2
     assert main(["batch", str(tmp_path / "none"), "--out", str(tmp_path)]) == 1
     assert "no such cohort folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_batch_in_worker_processes_names_the_night_of_each_warning(cohort_dir, tmp_path):
+    """The real command in a real process, its own local cluster of worker processes: a
+    file cut short in one night warns with that night's name, and the cluster's own
+    progress messages stay off the screen."""
+    import shutil
+    import subprocess
+    import sys
+
+    night = tmp_path / "in" / "p01" / "night-01"
+    shutil.copytree(cohort_dir / "p01" / "night-01", night)
+    wrist = night / "wrist-left.csv"
+    wrist.write_text(wrist.read_text() + "2026-01-05T23:25:1")  # the last row cut short
+    res = subprocess.run([sys.executable, "-m", "hypnic", "batch", str(tmp_path / "in"), "--out",
+                          str(tmp_path / "out"), "--workers", "1", "--no-reports"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert any(line.startswith("hypnic: warning: p01/night-01: wrist-left.csv: ") and "cut short" in line
+               for line in lines), lines
+    assert not [line for line in lines if not line.startswith("hypnic: warning: ")], lines

@@ -197,3 +197,51 @@ def test_without_dask_one_line_names_the_extra(cohort_dir, tmp_path, monkeypatch
     assert main(["batch", str(cohort_dir), "--out", str(tmp_path / "out2")]) == 1
     assert capsys.readouterr().err == ("hypnic: error: this needs the 'batch' extra (distributed "
                                        "is not installed): pip install 'hypnic[batch]'\n")
+
+
+def _as_worker_process(monkeypatch):
+    """Make the cohort code believe it runs in a Dask worker process (its warnings go to
+    logging there; the test restores them)."""
+    import multiprocessing
+    import warnings
+
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    monkeypatch.setattr(warnings, "filters", list(warnings.filters))
+
+
+def test_a_worker_process_keeps_its_own_threads_warnings(monkeypatch):
+    import logging
+    import threading
+    import warnings
+
+    _as_worker_process(monkeypatch)
+    with hb.kept_messages() as notes:
+        logging.getLogger("sensing.readers.timecheck").warning("%s: a gap", "x.csv")
+        warnings.warn("x.csv: idle sleep", UserWarning, stacklevel=1)
+        other = threading.Thread(target=lambda: logging.getLogger("sensing").warning("another night's"))
+        other.start()
+        other.join()
+    assert notes == ["x.csv: a gap", "x.csv: idle sleep"]
+    monkeypatch.setattr(hb.multiprocessing, "parent_process", lambda: None)
+    with hb.kept_messages() as none:  # the caller's own process: shown as they come
+        assert none is None
+
+
+def test_warnings_of_a_night_in_a_worker_process_are_shown_with_the_night(cohort_copy, client, tmp_path,
+                                                                          monkeypatch, caplog):
+    import logging
+
+    _as_worker_process(monkeypatch)
+    real = hb.process_task
+
+    def noisy(task, tz="UTC"):
+        logging.getLogger("sensing.readers.timecheck").warning("%s: a time problem", os.path.basename(task.files[0]))
+        return real(task, tz)
+
+    monkeypatch.setattr(hb, "process_task", noisy)
+    task = discover(cohort_copy)[0][0]
+    with caplog.at_level(logging.WARNING):
+        [rec] = hb._run_nights([task], tmp_path, NO_REPORTS, client, None)
+    assert rec["ok"] and "notes" not in rec
+    assert f"p01/night-01: {os.path.basename(task.files[0])}: a time problem" in caplog.text
