@@ -30,8 +30,9 @@ Policy (documented in docs/file-formats.md):
   spanning more than :data:`MAX_SPAN_DAYS` days in one file, are a time error
   (:class:`~sensing.errors.FormatError` naming the sample): no sensor records that.
 * **Rate changes** — blocks of 256 samples whose mean step (gaps left out) differs from
-  the nominal rate by more than 10 % for at least two blocks in a row start a new
-  Recording with its own rate. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
+  the nominal rate by more than 10 % for :data:`RATE_MIN_S` (at least two blocks) in a
+  row start a new Recording with its own rate; shorter stretches are timestamp jitter
+  (a logger's clock, packets stamped as they came) and stay. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
   the sample times contradict by more than 10 % (the measured rate is used).
 
 Each issue is a dict ``{"kind", "time" (ISO-8601 UTC), "detail"}`` in the Recording's
@@ -69,6 +70,10 @@ log = logging.getLogger(__name__)
 
 #: Samples per block when looking for rate changes.
 RATE_BLOCK = 256
+#: Shortest stretch at another rate that is a rate change, s: a real logger (ICHI14's, at
+#: 100 Hz) runs 10-23 % fast or slow for 5-10 s at a time, dozens of times a night, and a
+#: device set to another rate keeps it for minutes or hours.
+RATE_MIN_S = 30.0
 #: Relative change of the sampling rate that counts as a rate change.
 RATE_TOLERANCE = 0.10
 #: Largest relative difference between a device's real rate (between two of its block or
@@ -312,8 +317,8 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
 
     Each part joins the run of parts it follows in time whose first part's rate is
     nearest its own (within :data:`RATE_TOLERANCE`; the latest of equals), the time
-    between them a gap: a few seconds of samples at another rate (a stalled clock,
-    timestamps of late packets) are left out as a gap, not a cut through the night.
+    between them a gap: a stretch at another rate between parts at one rate is left out
+    as a gap, not a cut through the night.
     Parts that overlap in time (a clock set back) or run at another rate cannot share
     one time line: the run with the most samples is kept and the rest reported in a
     logged warning.
@@ -459,10 +464,11 @@ def _split_rate_changes(t: np.ndarray, a: np.ndarray, fs: float | None, issues: 
     change = np.flatnonzero(np.diff(bucket) != 0) + 1
     if not change.size:
         return [(t, a, None, gap)]
-    # a run must last two blocks to count; shorter runs belong to the run before
+    # a run must last RATE_MIN_S (two blocks at least) to count; shorter runs belong to the run before
     starts = np.r_[0, change]
     lengths = np.diff(np.r_[starts, n_blocks])
-    keep = [int(s) for s, n in zip(starts, lengths, strict=True) if n >= 2 or s == 0]
+    need = max(2, int(np.ceil(RATE_MIN_S * nominal / RATE_BLOCK)))
+    keep = [int(s) for s, n in zip(starts, lengths, strict=True) if n >= need or s == 0]
     cuts = []
     prev = bucket[0]
     for s in keep[1:]:

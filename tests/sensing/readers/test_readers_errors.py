@@ -173,22 +173,15 @@ def test_clock_jump_back_splits_and_gaps_stay_gaps(tmp_path):
     assert {i["kind"] for i in recs[1].meta["time_issues"]} == {"clock-jump", "gap"}
 
 
-def test_a_few_seconds_at_another_rate_are_left_out_not_a_cut_through_the_night(tmp_path, caplog):
-    """100 Hz, then 6 s whose times run 15 % fast (late packets stamped as they came),
-    then 100 Hz again: the sensor's time line keeps both 100 Hz parts."""
-    from sensing.readers.timecheck import join_parts
-
+def test_a_few_seconds_at_another_rate_are_timestamp_jitter_not_a_rate_change(tmp_path):
+    """100 Hz, then 6 s whose times run 15 % fast (a logger's clock, late packets stamped
+    as they came), then 100 Hz again: one recording, every sample kept."""
     a, t1 = _rows(n=3000, fs=100.0)
     blip, t2 = _rows(n=6 * 115, fs=115.0, start_ns=int(t1[-1]) + 10_000_000)
     b, t3 = _rows(n=3000, fs=100.0, start_ns=int(t2[-1]) + 10_000_000)
-    parts = read(_csv(tmp_path / "a.csv", a + blip + b))
-    assert len(parts) == 3 and [round(p.fs) for p in parts] == [100, 115, 100]
-    with caplog.at_level("WARNING"):
-        rec = join_parts(parts, "a.csv")
-    assert rec.fs == 100.0 and len(rec) == len(parts[0]) + len(parts[2])
-    assert rec.time_ns[0] == t1[0] and rec.time_ns[-1] == t3[-1]
-    assert f"a.csv: {len(parts[1])} samples" in caplog.text and "run at another rate and are left out" in caplog.text
-    assert "DST" not in caplog.text
+    [rec] = read(_csv(tmp_path / "a.csv", a + blip + b))
+    np.testing.assert_array_equal(rec.time_ns, np.r_[t1, t2, t3])
+    assert rec.fs == 100.0 and not rec.meta["time_issues"]
 
 
 def test_parts_join_the_run_of_the_nearest_rate_so_blips_cannot_chain():
@@ -208,12 +201,12 @@ def test_parts_join_the_run_of_the_nearest_rate_so_blips_cannot_chain():
 
 
 def test_rate_change_mid_file_splits(tmp_path):
-    fast, t1 = _rows(n=2000, fs=100.0)
-    slow, t2 = _rows(n=1000, fs=50.0, start_ns=int(t1[-1]) + 20_000_000)
+    fast, t1 = _rows(n=6000, fs=100.0)
+    slow, t2 = _rows(n=5000, fs=50.0, start_ns=int(t1[-1]) + 20_000_000)  # 100 s: a rate, not jitter
     recs = read(_csv(tmp_path / "a.csv", fast + slow))
     assert [r.fs for r in recs] == [100.0, 50.0]
-    assert len(recs[0]) + len(recs[1]) == 3000
-    assert abs(len(recs[0]) - 2000) <= 256  # split at a 256-sample block edge
+    assert len(recs[0]) + len(recs[1]) == 11000
+    assert abs(len(recs[0]) - 6000) <= 256  # split at a 256-sample block edge
     assert any(i["kind"] == "rate-change" for i in recs[1].meta["time_issues"])
 
 
