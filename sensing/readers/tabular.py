@@ -404,8 +404,11 @@ def gravity_scale(probe: Probe, skip: int, delim: str, decimal: str, idx: list[i
     units = units_of_norm(norm)
     if units:
         return unit_scale(units)
+    if norm < GRAVITY_NORMS[0][1]:  # below gravity in any of the units
+        raise FormatError(f"no gravity in the acceleration (median norm {norm:.3g} in any units: a "
+                          "phone's linear acceleration?); give the total acceleration, with gravity")
     raise FormatError(f"cannot tell the acceleration units (median norm {norm:.3g}); "
-                      "give them (units=g|mg|m/s^2)")
+                      "give them (--units, or units=: g, mg or m/s^2)")
 
 
 class _Source:

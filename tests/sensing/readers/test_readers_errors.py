@@ -380,3 +380,14 @@ def test_rows_of_0_g_on_every_axis_are_filler_left_as_a_gap(tmp_path):
     np.testing.assert_array_equal(rec.time_ns, np.r_[t[:20], t[30:]])
     assert [i["kind"] for i in rec.meta["time_issues"]] == ["missing", "gap"]
     assert "10 rows" in rec.meta["time_issues"][0]["detail"]
+
+
+def test_acceleration_without_gravity_is_refused_saying_so(tmp_path):
+    """A phone's linear (user) acceleration has no gravity, so no limb angle: refused by
+    name, not as unknown units."""
+    rows = [f"{1767652200_000_000_000 + i * 10_000_000},{0.05 * np.sin(i)},{0.03 * np.cos(i)},0.02"
+            for i in range(300)]
+    with pytest.raises(FormatError, match=r"^a.csv: no gravity in the acceleration \(median norm 0.0\d+ in "
+                                          r"any units: a phone's linear acceleration\?\); give the total "
+                                          r"acceleration, with gravity$"):
+        read(_csv(tmp_path / "a.csv", rows, header="time,z,y,x"))
