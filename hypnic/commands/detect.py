@@ -112,7 +112,7 @@ def detect(
     if sleep_out:
         write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config,
                     night.off_body)
-    _summary(Console(), night, recordings, here, out, sleep_out)
+    _summary(Console(), night, recordings, here, out, sleep_out, config)
 
 
 def default_events_path(first: Path) -> Path:
@@ -122,7 +122,7 @@ def default_events_path(first: Path) -> Path:
     return Path(Path(first.name.removesuffix(".gz")).stem + ".events.csv")
 
 
-def _summary(console, night, recordings, here, out, sleep_out) -> None:
+def _summary(console, night, recordings, here, out, sleep_out, config) -> None:
     """A table of candidates by sensor and kind, and the night in two sentences."""
     from rich.table import Table
 
@@ -165,7 +165,11 @@ def _summary(console, night, recordings, here, out, sleep_out) -> None:
                       "out of the sleep analysis.")
     s = night.sleep
     if s.onset is None:
-        console.print("No sleep was found in this recording.")
+        span_s = max(r.time_ns[-1] for r in recordings) - min(r.time_ns[0] for r in recordings)
+        block_s = config.min_sleep_block_s
+        console.print("No sleep was found in this recording." + (
+            f" It lasts {span_s / 6e10:.0f} min, and a sleep period is at least {block_s / 60:.0f} min "
+            "of stillness." if span_s < block_s * 1e9 else ""))
     else:
         console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep about "
                       f"{clock(s.onset, here)}, woke {clock(s.wake, here)} ({zone_name(here)}); "

@@ -247,7 +247,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     x0 = np.flatnonzero(a[:, 0] == 0)  # (a column first: 20x faster than a row-wise any)
     zero = x0[(a[x0, 1] == 0) & (a[x0, 2] == 0)]  # 0 g on every axis: an exporter's filler
     if not all_finite(a) or len(zero):
-        ok = np.isfinite(a).all(axis=1)
+        ok = np.asarray(np.isfinite(a).all(axis=1))
         ok[zero] = False
         bad = np.flatnonzero(~ok)
         issues.append(make_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "

@@ -291,3 +291,18 @@ def test_worn_from_leaves_out_the_time_on_the_nightstand(tmp_path, capsys):
                  "--worn-until", "20:45"]) == 1  # the next 20:30 after the start: none left
     assert "the recording runs 21:40-01:29: from 20:30 until 20:45 leaves no sample" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_recording_shorter_than_a_sleep_period_says_so(tmp_path, capsys):
+    """20 min of a sensor lying still: no sleep, and why (a period is 30 min of stillness)."""
+    import numpy as np
+
+    n = 20 * 60 * 25
+    t = 1767652200_000_000_000 + np.arange(n) * 40_000_000
+    xyz = np.random.default_rng(0).normal(0, 0.004, (n, 3)) + [0.0, 0.0, 1.0]
+    f = tmp_path / "still.csv"
+    f.write_text("time,x,y,z\n" + "\n".join(f"{ti},{x:.4f},{y:.4f},{z:.4f}" for ti, (x, y, z) in zip(t, xyz, strict=True)) + "\n")
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert ("No sleep was found in this recording. It lasts 20 min, and a sleep period is at least "
+            "30 min of stillness.") in printed
