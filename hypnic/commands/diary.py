@@ -83,7 +83,7 @@ def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: 
         lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, felt: str = FELT,
         woke: bool = WOKE, notes: str = NOTES, db: Path = DB) -> None:
     """Add the diary entry of one night."""
-    from analysis.diary import DiaryEntry, add_entries, connect
+    from analysis.diary import DiaryEntry, DiaryError, add_entries, connect, get_entry
 
     fields = _changes(hours_slept=slept, bedtime=bedtime, wake_time=wake, stress=stress,
                       tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
@@ -93,6 +93,10 @@ def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: 
                       felt_jerks=felt and felt.strip().lower(), woke_by_jerk=woke, notes=notes)
     entry = _suggest(DiaryEntry(night=_night(night), **fields), antidepressant)
     with connect(db) as con:
+        if get_entry(con, entry.night) is not None:
+            raise DiaryError(f"night {entry.night} is already in the diary: change it with 'hypnic diary "
+                             f"edit {entry.night} --stress 3 ...', or remove it with 'hypnic diary delete "
+                             f"{entry.night}'")
         add_entries(con, [entry])
     typer.echo(f"added night {entry.night}")
 

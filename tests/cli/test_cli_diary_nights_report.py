@@ -22,8 +22,9 @@ def test_diary_add_edit_list_export_import(tmp_path, capsys, monkeypatch):
     assert code == 0 and "Sertraline (SSRI) is an antidepressant; antidepressant flag set" in out
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     code, _, err = run(capsys, "diary", "add", "2026-01-05", "--db", db)
-    assert code == 1 and err.strip() == ("hypnic: error: night 2026-01-05 is already in the "
-                                         "diary (edit it, or replace it)")
+    assert code == 1 and err.strip() == ("hypnic: error: night 2026-01-05 is already in the diary: change "
+                                         "it with 'hypnic diary edit 2026-01-05 --stress 3 ...', or "
+                                         "remove it with 'hypnic diary delete 2026-01-05'")
     code, _, err = run(capsys, "diary", "add", "2026-01-06", "--tiredness", "14", "--db", db)
     assert code == 1 and "tiredness must be from 0 to 10, got 14" in err
     code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--bothersome", "4", "--db", db)
