@@ -26,6 +26,7 @@ from sensing.readers import (
     phyphox,
     polar,
     tabular,
+    timecheck,
 )
 from sensing.readers._common import (
     IdleSleepWarning,
@@ -190,7 +191,11 @@ def _read(path: Path, format: str, opts: ReadOptions) -> list[Recording]:
             fmt = _BY_NAME[format]
             if fmt.checked and not fmt.sniff(probe):
                 raise FormatError(f"{path.name}: not a {fmt.name} file: expected {fmt.expects}")
-        return fmt.read(probe, opts)
+        zone = timecheck.CLOCK_ZONE.set(opts.naive_tz)
+        try:
+            return fmt.read(probe, opts)
+        finally:
+            timecheck.CLOCK_ZONE.reset(zone)
     except HypnicError as exc:
         text = str(exc)
         if "\n" in text or len(text) > MESSAGE_CHARS:

@@ -42,6 +42,7 @@ lasts :data:`LOG_GAP_S` or more).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import time
@@ -68,6 +69,9 @@ from sensing.recording import G as G_IN_MS2
 
 log = logging.getLogger(__name__)
 
+#: The zone the file being read writes its times in when it states none (a reader's
+#: ``ReadOptions.naive_tz``, set around each read): its warnings show times in it.
+CLOCK_ZONE: contextvars.ContextVar[str | None] = contextvars.ContextVar("clock_zone", default=None)
 #: Samples per block when looking for rate changes.
 RATE_BLOCK = 256
 #: Shortest stretch at another rate that is a rate change, s: a real logger (ICHI14's, at
@@ -162,8 +166,9 @@ def _iso(t_ns: int) -> str:
 
 
 def _shown(iso: str, tz: str | None) -> str:
-    """An issue's time for a person: in the zone the file states (``tz``), else UTC,
-    with the zone named."""
+    """An issue's time for a person: in the zone the file states (``tz``), else in the
+    one its times were read in (:data:`CLOCK_ZONE`), else UTC, with the zone named."""
+    tz = tz or CLOCK_ZONE.get()
     if iso == "unknown":
         return iso
     from sensing.timezones import zone, zone_name

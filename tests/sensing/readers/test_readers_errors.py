@@ -391,3 +391,19 @@ def test_acceleration_without_gravity_is_refused_saying_so(tmp_path):
                                           r"any units: a phone's linear acceleration\?\); give the total "
                                           r"acceleration, with gravity$"):
         read(_csv(tmp_path / "a.csv", rows, header="time,z,y,x"))
+
+
+def test_a_warning_shows_times_in_the_zone_the_file_was_read_in(tmp_path, caplog):
+    """Naive times read as New York's (the commands' local_tz): the gap it warns about is
+    at 22:29:59 there, not at 03:29:59 UTC; read as UTC, it says UTC."""
+    import logging
+
+    t = np.datetime64("2026-01-05T22:29:00") + np.r_[np.arange(600), np.arange(6600, 7200)] * np.timedelta64(100, "ms")
+    rows = [f"{ti},0.01,0.02,{0.98 + k % 7 / 1000:.3f}" for k, ti in enumerate(t)]
+    p = _csv(tmp_path / "n.csv", rows)
+    for zone, says in (("America/New_York", "gap at 2026-01-05 22:29:59 (America/New_York)"),
+                       (None, "gap at 2026-01-05 22:29:59 UTC")):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            read(p, local_tz=zone)
+        assert f"n.csv: {says}" in caplog.text
