@@ -53,7 +53,8 @@ def detect(
              "else this machine's."),
     units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2."),
     stimuli: Path | None = typer.Option(
-        None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line."),
+        None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line; "
+                                "times without a zone are in your time zone (--tz)."),
     threshold_factor: float | None = typer.Option(
         None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor."),
     min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g."),
@@ -82,11 +83,11 @@ def detect(
         process_night,
         read_files,
         read_times,
+        times_ns,
         worn_between,
         write_events,
         write_sleep,
     )
-    from sensing.errors import FormatError
     from sensing.timezones import sleeper_zone, zone
 
     if tz:
@@ -102,11 +103,8 @@ def detect(
                                 progress=Reading(progress, files, "finding jerks and sleep"))
         here = sleeper_zone(tz, recordings)
         recordings = worn_between(recordings, here, worn_from, worn_until)
-        try:
-            night = process_night(recordings, here, config=config, files=[f.name for f in files],
-                                  stimuli=stim)
-        except ValueError as exc:  # e.g. unparseable stimulus times
-            raise FormatError(str(exc)) from exc
+        night = process_night(recordings, here, config=config, files=[f.name for f in files],
+                              stimuli=None if stim is None else times_ns(stim, here, "stimulus"))
     out = out or default_events_path(files[0])
     write_events(night.events, out)
     if sleep_out:

@@ -23,25 +23,11 @@ def mark(
     """Mark a jerk you felt. The report compares your marks with what hypnic detected."""
     import time
 
-    import pandas as pd
-
-    from hypnic.workflows.night import read_times
-    from sensing.errors import FormatError
+    from hypnic.workflows.night import read_times, times_ns
     from sensing.store import mark as add_marks
     from sensing.timezones import zone
 
     texts = list(at) + (read_times(csv) if csv else [])
-    if texts:
-        where = zone(tz)
-        try:
-            t = pd.to_datetime(pd.Series(texts), format="ISO8601")
-            if t.dt.tz is None:
-                t = t.dt.tz_localize(where)
-            times = t.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").tolist()
-        except (ValueError, TypeError, OverflowError):
-            raise FormatError(f"cannot read the mark time(s) {', '.join(texts[:3])}: use "
-                              "ISO-8601, e.g. 2026-01-05T23:10:05") from None
-    else:
-        times = [time.time_ns()]
+    times = times_ns(texts, zone(tz), "mark") if texts else [time.time_ns()]
     n = add_marks(recording, times, "file", note)
     typer.echo(f"{n} mark(s) added to {recording}")

@@ -170,6 +170,25 @@ def read_times(path: str | Path) -> list[str]:
     return df.str.strip().tolist()
 
 
+def times_ns(texts: Sequence[str], tz: dt.tzinfo, what: str) -> list[int]:
+    """ISO-8601 times (marks, stimuli) as UTC ns; those written without a zone are local
+    to ``tz`` (the person's zone: they were logged on a phone or typed by hand).
+
+    Raises
+    ------
+    FormatError
+        If a time is not ISO-8601 (naming ``what``, e.g. ``"mark"``).
+    """
+    try:
+        t = pd.to_datetime(pd.Series(list(texts), dtype=object), format="ISO8601")
+        if t.dt.tz is None:
+            t = t.dt.tz_localize(tz)
+        return t.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").tolist()
+    except (ValueError, TypeError, OverflowError):
+        raise FormatError(f"cannot read the {what} time(s) {', '.join(list(texts)[:3])}: use "
+                          "ISO-8601, e.g. 2026-01-05T23:10:05") from None
+
+
 def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
     """Detection's epoch table as 1-minute ``start``, ``location``, ``activity``,
     ``asleep``, ``worn``.

@@ -306,3 +306,19 @@ def test_a_recording_shorter_than_a_sleep_period_says_so(tmp_path, capsys):
     printed = " ".join(capsys.readouterr().out.split())
     assert ("No sleep was found in this recording. It lasts 20 min, and a sleep period is at least "
             "30 min of stillness.") in printed
+
+
+def test_stimulus_times_without_a_zone_are_the_sleepers_local_time(night_dir, tmp_path):
+    """A stimulus logged as wall-clock time (no zone) 0.3 s before a jerk, in Paris: with
+    --tz Europe/Paris it triggers that jerk; the same wall-clock text read as UTC would be
+    an hour off (the old reading)."""
+    night, d = night_dir
+    first = night.jerks["start"].iloc[0] - pd.Timedelta(milliseconds=300)
+    stim = tmp_path / "stim.csv"
+    stim.write_text(f"time\n{first.tz_convert('Europe/Paris').tz_localize(None).isoformat()}\n")
+    out = tmp_path / "e.csv"
+    assert main(["detect", str(d / "wrist-left.csv"), str(d / "ankle-left.csv"), "--out", str(out),
+                 "--stimuli", str(stim), "--tz", "Europe/Paris"]) == 0
+    ev = pd.read_csv(out).assign(start=lambda e: pd.to_datetime(e["start"], utc=True))
+    near = (ev["start"] - night.jerks["start"].iloc[0]).abs() < pd.Timedelta(seconds=0.5)
+    assert ev.loc[near, "stimulus"].any() and not ev.loc[~near, "stimulus"].any()
