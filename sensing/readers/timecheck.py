@@ -174,8 +174,9 @@ def _shown(iso: str, tz: str | None) -> str:
     from sensing.timezones import zone, zone_name
 
     t = dt.datetime.fromisoformat(iso[:26].rstrip("Z")).replace(tzinfo=dt.timezone.utc)
-    return (f"{t:%Y-%m-%d %H:%M:%S} UTC" if not tz else
-            f"{t.astimezone(zone(tz)):%Y-%m-%d %H:%M:%S} ({zone_name(zone(tz))})")
+    name = zone_name(zone(tz)) if tz else "UTC"
+    return (f"{t:%Y-%m-%d %H:%M:%S} UTC" if name == "UTC" else
+            f"{t.astimezone(zone(name)):%Y-%m-%d %H:%M:%S} ({name})")
 
 
 def make_issue(kind: str, t_ns: int, detail: str) -> dict[str, str]:
