@@ -3,10 +3,10 @@
 Policy (documented in docs/file-formats.md):
 
 * **Missing values** — rows whose time or any axis is empty or not finite are dropped;
-  the hole they leave is a gap. So are rows of exactly 0 g on all three axes: no sensor
-  at rest or worn reads neither gravity nor noise, and exporters write them as filler
-  (gt3x2csv pads an ActiGraph file with them up to its download time). Reported as
-  ``missing``.
+  the hole they leave is a gap. So are rows of exactly 0 g on all three axes: a sensor
+  at rest or worn always reads gravity and noise, and exporters write such rows as
+  filler (gt3x2csv and ActiLife pad an ActiGraph file with them up to its download
+  time). Reported as ``missing``.
 * **Late rows** — a sample that goes back in time by at most ``max_reorder_s`` (1 s)
   is sorted into place (stable sort). Reported as ``unsorted``.
 * **Clock jumps back** — a step back in time by more than ``max_reorder_s`` (a DST
@@ -32,8 +32,9 @@ Policy (documented in docs/file-formats.md):
 * **Rate changes** — blocks of 256 samples whose mean step (gaps left out) differs from
   the nominal rate by more than 10 % for :data:`RATE_MIN_S` (at least two blocks) in a
   row start a new Recording with its own rate; shorter stretches are timestamp jitter
-  (a logger's clock, packets stamped as they came) and stay. Reported as ``rate-change``, as is a stated rate (header, ``fs=``) that
-  the sample times contradict by more than 10 % (the measured rate is used).
+  (a logger's clock, packets stamped as they came) and stay. Reported as
+  ``rate-change``, as is a stated rate (header, ``fs=``) that the sample times
+  contradict by more than 10 % (the measured rate is used).
 
 Each issue is a dict ``{"kind", "time" (ISO-8601 UTC), "detail"}`` in the Recording's
 ``meta["time_issues"]``; each kind is logged as a one-line warning (gaps only when one
@@ -326,10 +327,9 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
     Each part joins the run of parts it follows in time whose first part's rate is
     nearest its own (within :data:`RATE_TOLERANCE`; the latest of equals), the time
     between them a gap: a stretch at another rate between parts at one rate is left out
-    as a gap, not a cut through the night.
-    Parts that overlap in time (a clock set back) or run at another rate cannot share
-    one time line: the run with the most samples is kept and the rest reported in a
-    logged warning.
+    as a gap, not a cut through the night. Parts that overlap in time (a clock set back)
+    or run at another rate cannot share one time line: the run with the most samples is
+    kept and the rest reported in a logged warning.
 
     Parameters
     ----------
