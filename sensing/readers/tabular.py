@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from sensing.errors import FormatError
+from sensing.generic import HEADER_PREFIX
 from sensing.readers._common import (
     GZIP_ERRORS,
     Probe,
@@ -310,8 +311,10 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
                           f"({value}); give the start time (start=... / --start)")
     ax = (axes["x"][0], axes["y"][0], axes["z"][0])
-    scale = _scale([names.index(a) for a in ax], opts, probe, skip + header_row, delim, decimal,
-                   tuple(axes[a][1] for a in "xyz"))
+    named = tuple(axes[a][1] for a in "xyz")
+    if named == (None, None, None) and any(ln.lstrip().startswith(HEADER_PREFIX) for ln in lines[:skip]):
+        named = ("g", "g", "g")  # hypnic's own layout is in g, whatever the samples (0 g at a start-up)
+    scale = _scale([names.index(a) for a in ax], opts, probe, skip + header_row, delim, decimal, named)
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]

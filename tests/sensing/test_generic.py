@@ -31,6 +31,15 @@ def test_csv_round_trip_is_exact(tmp_path, rec, name):
     assert STILL_SPANS not in back.meta
 
 
+def test_csv_round_trip_of_a_sensor_starting_up_at_0_g(tmp_path, rec):
+    """hypnic's own CSV is in g whatever its samples: an AX6 reads about 0 g while it
+    starts up (GGIR's test file), which gravity alone could not give units to."""
+    start = Recording(rec.time_ns[:300], np.full((300, 3), [0.007, 0.07, 0.009], np.float32), rec.fs,
+                      "wrist-left", "AX6")
+    [back] = read(write_csv(start, tmp_path / "s.csv"))
+    assert np.array_equal(back.acc, start.acc)
+
+
 def test_parquet_keeps_the_spans_a_device_lay_still(tmp_path, rec):
     """An idle-sleep ActiGraph converted to Parquet keeps what tells its sleep from missing data."""
     spans = rec.gaps[:2]
