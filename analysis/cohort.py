@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects
+from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects, plural
+from analysis.nights import counted_nights
 from sensing.private import write_private
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
     cfg = config or CohortConfig()
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in any diary" for f in cfg.factors if f not in nights.columns}
-    base = nights[nights["n_jerks"].notna() & (nights["hours_recorded"] > 0)]
+    base = nights[counted_nights(nights)]
     usable, why = _estimable(base.dropna(subset=present), present, cfg.min_distinct)
     excluded |= why
     data = base.dropna(subset=usable).sort_values(["participant", "night"], kind="stable")
@@ -227,6 +228,9 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
         message = (f"Too few participants for a population conclusion: {n_p} (at least "
                    f"{cfg.min_participants} needed); {n} nights and {n_jerks} jerks. Estimates "
                    "are shown but not interpreted.")
+    sleepless = int((nights["n_jerks"].notna() & ~counted_nights(nights)).sum())
+    if sleepless:
+        message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."
     log.info("cohort: %s", message)
     return CohortEffects(table, individual, n_p, n, n_jerks, enough, message, excluded)
 

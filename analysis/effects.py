@@ -34,6 +34,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from analysis.nights import counted_nights
+
 log = logging.getLogger(__name__)
 
 class Factor(NamedTuple):
@@ -258,7 +260,7 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     cfg = config or EffectsConfig()
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in the diary" for f in cfg.factors if f not in nights.columns}
-    base = nights[(nights["n_jerks"].notna()) & (nights["hours_recorded"] > 0)]
+    base = nights[counted_nights(nights)]
     data = base.dropna(subset=present)
     usable = []
     for f in present:
@@ -298,20 +300,23 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
         for f in usable:
             excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
     table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    message = _message(base, data, present, usable, model, enough, cfg)
+    sleepless = int((nights["n_jerks"].notna() & ~counted_nights(nights)).sum())
+    message = _message(base, data, present, usable, model, enough, cfg, sleepless)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
 
 
 def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable: list[str],
-             model: str, enough: bool, cfg: EffectsConfig) -> str:
+             model: str, enough: bool, cfg: EffectsConfig, sleepless: int = 0) -> str:
     """What can be concluded, in plain words: which nights were used, and why any
-    recorded night was left out."""
+    recorded night was left out (``sleepless``: recordings with no sleep found, which the
+    caller says apart)."""
     n, n_jerks = len(data), int(data["n_jerks"].sum()) if len(data) else 0
     if base.empty:
         return ("No recorded nights yet: add a night's recording (hypnic nights --add) to see "
-                "what goes with more jerks.")
+                "what goes with more jerks." if not sleepless else "No night with sleep found yet: "
+                "add a night's recording (hypnic nights --add) to see what goes with more jerks.")
     if not present or base[present].isna().all().all():
         return (f"No diary entries for the {plural(len(base), 'recorded night')} yet: log each "
                 "night (hypnic diary add) to see what goes with more jerks.")

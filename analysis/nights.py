@@ -193,6 +193,17 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
     return out
 
 
+def counted_nights(table: pd.DataFrame) -> pd.Series:
+    """Which rows of a nights table the statistics count: recorded (a jerk count, time
+    with data) and with sleep found (``hours_asleep`` above 0, where the table has it).
+    A recording with no sleep period holds no sleep start, so its count of 0 is no
+    night's count: it stays listed but is left out of the figures."""
+    ok = table["n_jerks"].notna() & (table["hours_recorded"] > 0)
+    if "hours_asleep" in table:
+        ok &= table["hours_asleep"] > 0
+    return ok
+
+
 def hours_recorded(recordings: Any) -> float:
     """Hours covered by samples of at least one sensor (gaps removed, but for those the
     device said it lay still in: :attr:`sensing.recording.Recording.still_spans`), h.

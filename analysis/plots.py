@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import Effects, factor_info
+from analysis.nights import counted_nights
 from sensing.body import ONSET_HALF_WINDOW_S
 
 if TYPE_CHECKING:
@@ -103,10 +104,11 @@ def _night_axis(ax, days: Sequence[dt.date], width: float) -> None:
 def nights_bars(table: pd.DataFrame, width: float) -> Figure:
     """Jerks per night, every calendar night from the first recorded one to the last.
 
-    Recorded nights with no jerk show a "0"; nights without a recording are grey bands.
+    Recorded nights with no jerk show a "0"; nights without a recording, or whose
+    recording held no sleep (:func:`analysis.nights.counted_nights`), are grey bands.
     Bar colours alternate by week (Monday to Sunday).
     """
-    counts = table["n_jerks"].dropna()
+    counts = table["n_jerks"].where(counted_nights(table)).dropna()
     first, last = min(counts.index), max(counts.index)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     n = counts.reindex(days).to_numpy(float)
@@ -120,7 +122,7 @@ def nights_bars(table: pd.DataFrame, width: float) -> Figure:
         ax.text(i, top * 0.02, "0", ha="center", va="bottom", color=BLUE)
     for i in np.flatnonzero(~rec):
         ax.axvspan(i - 0.45, i + 0.45, color="#ececec", hatch="///", ec="#c8c8c8", lw=0,
-                   label="not recorded" if i == np.flatnonzero(~rec)[0] else None)
+                   label="not recorded, or no sleep" if i == np.flatnonzero(~rec)[0] else None)
     ax.set_ylim(0, top * 1.12)
     _whole_ticks(ax.yaxis, 2.5)
     ax.set_ylabel("jerks")
@@ -278,7 +280,7 @@ def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure
     ncol = 1 if width < 5 else (3 if k > 4 else 2)
     nrow = int(np.ceil(k / ncol))
     fig, axes = _figure(width, 2.1 * nrow, nrows=nrow, ncols=ncol, squeeze=False)
-    data = table[table["n_jerks"].notna() & (table["hours_recorded"] > 0)]
+    data = table[counted_nights(table)]
     rate = (data["n_jerks"] / data["hours_recorded"]).to_numpy(float)
     for ax, r in zip(axes.ravel(), t.itertuples(), strict=False):
         info = factor_info(r.factor)

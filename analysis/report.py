@@ -34,7 +34,7 @@ import pandas as pd
 from analysis import plots
 from analysis.advice import Reason
 from analysis.effects import Effects, describe, factor_info, plural
-from analysis.nights import DAYTIME_MIN_H, jerk_groups, night_zones
+from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
@@ -122,7 +122,8 @@ def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
     cols = {
         "fell asleep": pd.Series([clock(table.at[n, "onset"], zones[n]) for n in table.index],
                                  index=table.index),
-        "jerks": _fmt(table["n_jerks"], ".0f").where(recorded, "not recorded"),
+        "jerks": _fmt(table["n_jerks"], ".0f").where(recorded, "not recorded").where(
+            counted_nights(table) | ~recorded, "no sleep found"),
         "hours asleep": _fmt(table["hours_asleep"], ".1f"),
         "per hour asleep": _fmt(table["rate_per_h_sleep"], ".2f"),
         "near onset": _fmt(table["n_onset_30min"], ".0f"),
@@ -218,7 +219,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     """
     cfg = config or ReportConfig()
     esc = html.escape
-    rec = table[table["n_jerks"].notna()]
+    rec = table[counted_nights(table)]
+    sleepless = int((table["n_jerks"].notna() & ~counted_nights(table)).sum())
     zones = night_zones(table, cfg.tz)
     names = sorted({zone_name(zones[n]) for n in (rec.index if len(rec) else table.index)})
     here = zone(cfg.tz) if cfg.tz else (zones[rec.index[-1]] if len(rec) else local_zone())
@@ -284,6 +286,9 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 f"On {plural(len(weak), 'night')} every sensor was on "
                 f"{weak_placements_text(sorted({p for w in weak.values() for p in w}))}: the "
                 "counts of those nights are a lower bound (a wrist or an ankle shows far more).")
+    if sleepless:
+        summary.append(f"{plural(sleepless, 'recording')} held no sleep period (awake "
+                       "throughout, or too short): listed with the nights, but no night's count.")
     summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'

@@ -62,7 +62,8 @@ def nights(
                               worn=(worn_from, worn_until))
         for night in added:
             typer.echo(f"night {night.night} ({night.tz}): "
-                       f"{plural(int(night.summary['n_jerks']), 'jerk')} stored")
+                       + (f"{plural(int(night.summary['n_jerks']), 'jerk')} stored" if night.sleep.onset is not None
+                          else "no sleep found (awake throughout, or too short): stored, but no night's count"))
             if hint := rest_at_start(night):
                 typer.echo(f"  {hint}")
     with connect(db) as con:

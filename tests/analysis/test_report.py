@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import itertools
 import re
 import shutil
@@ -246,3 +247,24 @@ def test_report_fits_a_phone_and_a_desktop_in_chromium(report, one_night, tmp_pa
             img = np.asarray(Image.open(tmp_path / f"report-{n_figures}-{width}.png").convert("L"), float)
             assert img.shape[1] == width and img.shape[0] > 2 * height  # the whole page
             assert (img < 100).mean() > 0.005 and img.std() > 20  # text and figures drawn
+
+
+def test_a_recording_with_no_sleep_found_is_listed_but_no_nights_count(tmp_path):
+    """A real recording of someone up and about (impactr's hip file) holds no sleep start:
+    its 0 would pull every night's average down, so the summary leaves it out and says
+    why, and the nights table lists it as such."""
+    from pathlib import Path
+
+    from analysis.nights import store_night
+    from hypnic.workflows.night import process_files
+
+    awake = process_files([Path(__file__).resolve().parents[1] / "data" / "real" / "impactr" / "hip-raw.csv"])
+    assert awake.sleep.onset is None
+    with connect(tmp_path / "a.sqlite") as con:
+        store_night(con, awake)
+        out, effects, _ = build_report(con, tmp_path / "out")
+    text = html.unescape(" ".join(out.read_text(encoding="utf-8").split()))
+    assert ("1 recording held no sleep period (awake throughout, or too short): listed with the "
+            "nights, but no night's count. No night with sleep found yet") in text
+    assert "Over 1 recorded night" not in text and ">no sleep found<" in text
+    assert effects.n_nights == 0

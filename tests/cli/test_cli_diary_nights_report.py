@@ -112,3 +112,15 @@ def test_nights_on_an_empty_database_says_how_to_add_one(tmp_path, capsys):
     code, out, _ = run(capsys, "nights", "--db", str(tmp_path / "e.sqlite"))
     assert code == 0 and out == ("No nights yet: add a night's recording with hypnic nights --add "
                                  "FILE (or try hypnic demo).\n")
+
+
+def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(tmp_path, capsys):
+    """A real recording of someone up and about (impactr's hip file): stored, but said to
+    hold no sleep, so its 0 is no night's count."""
+    from pathlib import Path
+
+    awake = Path(__file__).resolve().parents[1] / "data" / "real" / "impactr" / "hip-raw.csv"
+    code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", str(tmp_path / "n.sqlite"), "--tz", "UTC")
+    assert code == 0
+    assert ("night 2021-04-06 (UTC): no sleep found (awake throughout, or too short): stored, but no "
+            "night's count") in " ".join(out.split())

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from analysis.nights import counted_nights
 from hypnic.workflows import cohort as hb
 from hypnic.workflows.cohort import BatchConfig, discover, part_dir, run_batch, run_night
 from hypnic.workflows.night import process_night
@@ -78,7 +79,9 @@ def test_outputs_on_disk(first_run):
         assert "<h1>hypnic report: " + person in (out / "reports" / person / "index.html").read_text()
     summary = json.loads((out / "cohort.json").read_text())
     assert summary["n_participants"] == 3
-    assert summary["n_nights"] == len(result.nights)
+    counted = int(counted_nights(result.nights).sum())  # a recording with no sleep found is no night's count
+    assert 0 < counted < len(result.nights) and summary["n_nights"] == counted
+    assert f"{len(result.nights) - counted} recordings with no sleep found left out" in summary["message"]
     assert summary["enough"] is False  # 3 participants: no population conclusion
     assert (out / "cohort.html").read_text().startswith("<!doctype html>")
     assert pd.read_csv(out / "failures.csv").empty
