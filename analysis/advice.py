@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.nights import counted_nights
+
 
 @dataclass(frozen=True)
 class AdviceConfig:
@@ -91,7 +93,7 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
         out.append(Reason("daytime", "Jerks are not limited to falling asleep: you noted "
                                      "jerks during the day."))
     recent = table.tail(cfg.recent_nights)
-    n = _col(recent, "n_jerks").dropna()
+    n = recent.loc[counted_nights(recent), "n_jerks"] if "n_jerks" in recent else pd.Series(dtype=float)
     if len(n) >= cfg.min_nights and (n >= cfg.frequent_per_night).mean() >= cfg.sustained_share:
         out.append(Reason("frequent", f"Jerks were very frequent: {cfg.frequent_per_night:g} or "
                           f"more on {int((n >= cfg.frequent_per_night).sum())} of the last "

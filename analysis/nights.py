@@ -194,13 +194,14 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
 
 
 def counted_nights(table: pd.DataFrame) -> pd.Series:
-    """Which rows of a nights table the statistics count: recorded (a jerk count, time
-    with data) and with sleep found (``hours_asleep`` above 0, where the table has it).
-    A recording with no sleep period holds no sleep start, so its count of 0 is no
-    night's count: it stays listed but is left out of the figures."""
-    ok = table["n_jerks"].notna() & (table["hours_recorded"] > 0)
-    if "hours_asleep" in table:
-        ok &= table["hours_asleep"] > 0
+    """Which rows of a nights table the statistics count: recorded (a jerk count, and
+    time with data) and with sleep found (``hours_asleep`` above 0); the last two where
+    the table has them. A recording with no sleep period holds no sleep start, so its
+    count of 0 is no night's count: it stays listed but is left out of the figures."""
+    ok = table["n_jerks"].notna()
+    for col in ("hours_recorded", "hours_asleep"):
+        if col in table:
+            ok &= table[col] > 0
     return ok
 
 
