@@ -48,16 +48,18 @@ def effects_and_table():
 
 
 def test_nights_show_zero_and_unrecorded_nights_with_whole_counts():
-    table = pd.DataFrame({"n_jerks": [3.0, 0.0, np.nan, 2.0]},
-                         index=[D, D + dt.timedelta(1), D + dt.timedelta(2), D + dt.timedelta(4)])
+    table = pd.DataFrame({"n_jerks": [3.0, 0.0, np.nan, 2.0, 0.0, 1.0],
+                          "hours_asleep": [6.0, 7.0, np.nan, 6.5, np.nan, 7.5]},
+                         index=[D + dt.timedelta(k) for k in (0, 1, 2, 4, 5, 6)])
     fig = drawn(plots.nights_bars, table, plots.DESKTOP_IN)
     ax = fig.axes[0]
     bars = [p for c in ax.containers for p in c]
-    assert [b.get_height() for b in bars] == [3, 0, 2]  # the three recorded nights
+    assert [b.get_height() for b in bars] == [3, 0, 2, 1]  # the recorded nights with sleep
     assert [t.get_position()[0] for t in ax.texts if t.get_text() == "0"] == [1]
     hatched = [p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_hatch()]
-    assert hatched == pytest.approx([2, 3])  # the diary-only night and the missing calendar night
-    assert ax.get_legend().get_texts()[0].get_text() == "not recorded" and above(ax.get_legend(), ax)
+    # the diary-only night, the missing calendar night and the recording with no sleep found
+    assert hatched == pytest.approx([2, 3, 5])
+    assert ax.get_legend().get_texts()[0].get_text() == "not recorded, or no sleep" and above(ax.get_legend(), ax)
     assert whole(ax.get_yticks())
     assert labels(ax.xaxis)[0] == "Mon 5 Jan"
 
