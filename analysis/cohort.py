@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects, plural
-from analysis.nights import counted_nights
+from analysis.nights import counted_nights, no_sleep_found
 from sensing.private import write_private
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
         message = (f"Too few participants for a population conclusion: {n_p} (at least "
                    f"{cfg.min_participants} needed); {n} nights and {n_jerks} jerks. Estimates "
                    "are shown but not interpreted.")
-    sleepless = int((nights["n_jerks"].notna() & ~counted_nights(nights)).sum())
+    sleepless = int(no_sleep_found(nights).sum())
     if sleepless:
         message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."
     log.info("cohort: %s", message)

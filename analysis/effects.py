@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.nights import counted_nights
+from analysis.nights import counted_nights, no_sleep_found
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
         for f in usable:
             excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
     table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    sleepless = int((nights["n_jerks"].notna() & ~counted_nights(nights)).sum())
+    sleepless = int(no_sleep_found(nights).sum())
     message = _message(base, data, present, usable, model, enough, cfg, sleepless)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}

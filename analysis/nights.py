@@ -205,6 +205,12 @@ def counted_nights(table: pd.DataFrame) -> pd.Series:
     return ok
 
 
+def no_sleep_found(table: pd.DataFrame) -> pd.Series:
+    """Which rows of a nights table are recordings in which no sleep was found: listed,
+    but not counted (:func:`counted_nights`)."""
+    return table["n_jerks"].notna() & ~counted_nights(table)
+
+
 def hours_recorded(recordings: Any) -> float:
     """Hours covered by samples of at least one sensor (gaps removed, but for those the
     device said it lay still in: :attr:`sensing.recording.Recording.still_spans`), h.

@@ -34,7 +34,7 @@ import pandas as pd
 from analysis import plots
 from analysis.advice import Reason
 from analysis.effects import Effects, describe, factor_info, plural
-from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones
+from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones, no_sleep_found
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
@@ -123,7 +123,7 @@ def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
         "fell asleep": pd.Series([clock(table.at[n, "onset"], zones[n]) for n in table.index],
                                  index=table.index),
         "jerks": _fmt(table["n_jerks"], ".0f").where(recorded, "not recorded").where(
-            counted_nights(table) | ~recorded, "no sleep found"),
+            ~no_sleep_found(table), "no sleep found"),
         "hours asleep": _fmt(table["hours_asleep"], ".1f"),
         "per hour asleep": _fmt(table["rate_per_h_sleep"], ".2f"),
         "near onset": _fmt(table["n_onset_30min"], ".0f"),
@@ -220,7 +220,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     cfg = config or ReportConfig()
     esc = html.escape
     rec = table[counted_nights(table)]
-    sleepless = int((table["n_jerks"].notna() & ~counted_nights(table)).sum())
+    sleepless = int(no_sleep_found(table).sum())
     zones = night_zones(table, cfg.tz)
     names = sorted({zone_name(zones[n]) for n in (rec.index if len(rec) else table.index)})
     here = zone(cfg.tz) if cfg.tz else (zones[rec.index[-1]] if len(rec) else local_zone())
