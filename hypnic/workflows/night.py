@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +80,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     from sensing.body import MIN_RATE_HZ
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
-    from sensing.timezones import local_zone_key
+    from sensing.timezones import file_zone, local_zone_key
 
     if locations and len(locations) != len(paths):
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
@@ -89,17 +91,26 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise FormatError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    recordings: list[Recording] = []
-    spans: list[tuple[str, int, int]] = []  # each file's name, first and last sample, ns
-    for i, (path, location) in enumerate(zip(paths, where, strict=True)):
-        step = (lambda done, total, i=i: progress(i, done, total)) if progress else None
-        recs = read(path, format=format, tz=tz, location=location, progress=step,
-                    local_tz=None if tz else local_zone_key(), **({"units": units} if units else {}))
+    def read_one(i: int, path: str | Path, location: str | None, local_tz: str | None) -> list[Recording]:
+        step = (lambda done, total: progress(i, done, total)) if progress else None
+        recs = read(path, format=format, tz=tz, location=location, progress=step, local_tz=local_tz,
+                    **({"units": units} if units else {}))
         if progress:
             size = Path(path).stat().st_size
             progress(i, size, size)
         if not recs:  # e.g. a live recording whose sensor was never connected
             raise FormatError(f"{path}: holds no samples")
+        return recs
+
+    local = None if tz else local_zone_key()
+    files = [read_one(i, path, location, local) for i, (path, location) in enumerate(zip(paths, where, strict=True))]
+    stated = None if tz else file_zone(r for recs in files for r in recs)
+    if stated and stated != local:  # times without a zone were set where the other files say
+        files = [recs if file_zone(recs) else _read_again(partial(read_one, i, path, location, stated), path, stated)
+                 for i, (recs, path, location) in enumerate(zip(files, paths, where, strict=True))]
+    recordings: list[Recording] = []
+    spans: list[tuple[str, int, int]] = []  # each file's name, first and last sample, ns
+    for recs, path in zip(files, paths, strict=True):
         for _, parts in groupby(recs, key=lambda r: (r.device, r.location)):  # a sensor's parts
             rec = join_parts(list(parts), Path(path).name)
             if rec.fs < MIN_RATE_HZ:
@@ -120,6 +131,21 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                     "sensor on a wrist or an ankle (firmware_notes/README.md)",
                     weak_placements_text(weak))
     return recordings
+
+
+def _read_again(read_one: Callable[[], list[Recording]], path: str | Path, zone: str) -> list[Recording]:
+    """A file whose times carry no zone, read again in the zone another file of the night
+    states (its messages were shown by the first read), and a warning that says so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            recs = read_one()
+        finally:
+            logging.disable(logging.NOTSET)
+    log.warning("%s: its times carry no time zone and are read in %s, the zone the other files "
+                "state (give --tz if its clock was set elsewhere)", Path(path).name, zone)
+    return recs
 
 
 def _warn_apart(spans: Sequence[tuple[str, int, int]], tz: dt.tzinfo) -> None:

@@ -121,10 +121,23 @@ def unit_scale(units: str) -> float:
     return UNITS[key]
 
 
+#: A fixed offset as :func:`sensing.timezones.zone_name` writes it (a GENEActiv header's zone).
+_OFFSET_ZONE = re.compile(r"^UTC([+-]\d\d:\d\d)$")
+
+
+def arrow_zone(tz: str) -> str:
+    """``tz`` as pyarrow names it: ``UTC+01:00`` (a file's fixed offset) is ``+01:00``."""
+    m = _OFFSET_ZONE.match(tz)
+    return m.group(1) if m else tz
+
+
 def check_zone(tz: str) -> None:
-    """Refuse a time zone that is not an IANA name (``Europe/London``)."""
+    """Refuse a time zone that is not an IANA name (``Europe/London``) or a fixed offset
+    as a file states it (``UTC+01:00``)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if isinstance(tz, str) and _OFFSET_ZONE.match(tz):
+        return
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
@@ -313,6 +326,7 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
     nat = np.iinfo(np.int64).min
     missing = naive_ns == nat
     arr = pa.array(naive_ns, pa.timestamp("ns"), mask=missing)
+    tz = arrow_zone(tz)
     try:
         return (pc.assume_timezone(arr, tz, ambiguous="raise", nonexistent="earliest")
                 .cast(pa.int64()).fill_null(nat).to_numpy(), 0)

@@ -46,6 +46,8 @@ from sensing.readers._common import (
     Probe,
     ReadOptions,
     TruncatedFileWarning,
+    arrow_zone,
+    check_zone,
     find_line,
     is_gzip,
     localize,
@@ -214,7 +216,7 @@ def parse_start(text: str, tz: str | None = None) -> int:
         else:
             ts = pc.cast(arr, pa.timestamp("ns"))
             if tz:
-                ts = pc.assume_timezone(ts, tz, ambiguous="earliest", nonexistent="earliest")
+                ts = pc.assume_timezone(ts, arrow_zone(tz), ambiguous="earliest", nonexistent="earliest")
         start = int(ts.cast(pa.int64())[0].as_py())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, OverflowError):
         raise FormatError(f"cannot read the start time {clip(text, 40)!r} as ISO-8601 "
@@ -817,19 +819,28 @@ def sniff(probe: Probe) -> bool:
 
 def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a generic CSV (see the module docstring) into Recordings."""
-    from sensing.readers.timecheck import build_recordings
+    from sensing.readers.timecheck import CLOCK_ZONE, build_recordings
 
     path = probe.path
     try:
         layout = generic_layout(probe, opts)
+        stated = layout.meta.get("tz") if layout.time_kind == "iso-naive" else None
+        if stated:
+            check_zone(stated)
     except FormatError as exc:
         raise FormatError(f"{path.name}: {exc}") from None
+    if stated and not opts.tz:  # times written in the zone the header states, not the machine's
+        opts = replace(opts, local_tz=stated)
     t, acc, _, issues = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # a generic CSV always has a time column
     meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
     if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
         meta["tz"] = layout.meta["tz"]
-    return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
-                            location=opts.location or layout.meta.get("location", "unknown"),
-                            device=layout.meta.get("device", path.name),
-                            max_reorder_s=opts.max_reorder_s)
+    zone = CLOCK_ZONE.set(opts.naive_tz)  # its warnings' times in the zone it was read in
+    try:
+        return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
+                                location=opts.location or layout.meta.get("location", "unknown"),
+                                device=layout.meta.get("device", path.name),
+                                max_reorder_s=opts.max_reorder_s)
+    finally:
+        CLOCK_ZONE.reset(zone)

@@ -307,6 +307,39 @@ def test_files_that_overlap_no_other_in_time_are_read_with_a_warning(tmp_path, c
                      "sensors worn together on one night; give one night's files, one per sensor"]
 
 
+@pytest.mark.parametrize("stated, offset", [("Asia/Tokyo", "Z"), ("UTC+09:00", "+09:00")])
+def test_a_file_without_a_zone_is_read_in_the_zone_another_file_of_the_night_states(
+        tmp_path, monkeypatch, caplog, stated, offset):
+    """A Tokyo sleeper's night analysed on a New York laptop: the wrist's file states its
+    zone (a header's tz=, or times at +09:00), the ankle's writes Tokyo wall-clock times
+    without one. Both are read in Tokyo time, so they overlap and the ankle's samples are
+    where they were recorded; --tz still decides for all."""
+    from hypnic.workflows.night import read_files
+
+    monkeypatch.setattr("sensing.timezones.local_zone_key", lambda: "America/New_York")
+    t, acc = _rows(2000)
+    tokyo = (t + 9 * 3600 * 10**9).astype("datetime64[ns]")
+
+    def csv(name, times, suffix, header=""):
+        rows = (f"{np.datetime_as_string(ti, unit='ms')}{suffix},0.1,-0.2,{z}" for ti, z in zip(times, acc[:, 2], strict=True))
+        (tmp_path / name).write_text(header + "time,x,y,z\n" + "\n".join(rows) + "\n")
+        return tmp_path / name
+
+    if offset == "Z":
+        wrist = csv("wrist.csv", t.astype("datetime64[ns]"), "Z", f"# hypnic generic CSV v1; tz={stated}\n")
+    else:
+        wrist = csv("wrist.csv", tokyo, offset)
+    ankle = csv("ankle.csv", tokyo, "")
+    with caplog.at_level(logging.WARNING):
+        w, a = read_files([wrist, ankle], locations=["wrist-left", "ankle-left"])
+    assert w.meta["tz"] == stated and a.time_ns[0] == w.time_ns[0] == t[0]
+    assert "overlaps no other file" not in caplog.text
+    assert (f"ankle.csv: its times carry no time zone and are read in {stated}, the zone the other "
+            "files state") in caplog.text and "wrist.csv: its times" not in caplog.text
+    _, paris = read_files([wrist, ankle], tz="Europe/Paris", locations=["wrist-left", "ankle-left"])
+    assert paris.time_ns[0] == t[0] + 8 * 3600 * 10**9
+
+
 # ---------------------------------------------------------------- item 9: parts of one file
 def test_parts_of_one_file_are_one_sensor(tmp_path, caplog):
     """One row an hour back splits the file; detect still takes it as the one wrist sensor."""

@@ -79,6 +79,23 @@ def test_csv_without_header_line_naive_and_offset_times(tmp_path):
     assert read(p)[0].time_ns[0] == local.time_ns[0]
 
 
+def test_naive_times_are_read_in_the_zone_the_header_states(tmp_path):
+    """A header's tz= is where the times were written: naive times are read in it, not in
+    the machine's zone (local_tz); --tz (tz) still overrides it."""
+    p = tmp_path / "z.csv"
+    p.write_text("# hypnic generic CSV v1; tz=Asia/Tokyo\ntime,x,y,z\n"
+                 "2026-03-01T23:00:00,0,0,1\n2026-03-01T23:00:00.04,0,0.5,1\n2026-03-01T23:00:00.08,0,0,1\n")
+    wall = np.datetime64("2026-03-01T23:00:00", "ns").astype(np.int64)
+    for opts in ({}, {"local_tz": "Europe/Berlin"}):
+        [r] = read(p, **opts)
+        assert r.time_ns[0] == wall - 9 * 3600 * 10**9 and r.meta["tz"] == "Asia/Tokyo"
+    [given] = read(p, tz="Europe/Berlin")
+    assert given.time_ns[0] == wall - 3600 * 10**9
+    p.write_text(p.read_text().replace("Asia/Tokyo", "Mars/Olympus"))
+    with pytest.raises(FormatError, match="z.csv: .*Mars/Olympus"):
+        read(p)
+
+
 @pytest.mark.parametrize("text, match", [
     ("a,b\n1,2\n", "header 'a,b' has no axis x, y, z or time column"),
     ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "line 2, column 'time': 'not-a-time' is not an ISO-8601 time"),
