@@ -15,7 +15,8 @@ column                         meaning (unit)
 ``n_jerks``                    jerks (multi-sensor groups count once)
 ``rate_per_h_sleep``           n_jerks / hours_asleep, 1/h
 ``n_onset_30min``              jerks within 15 min either side of sleep onset
-``sleep_onset_latency_min``    lights out to sleep onset, min
+``sleep_onset_latency_min``    lights out to sleep onset, min (NaN when no movement
+                               marked lights out)
 ``n_isolated``                 jerks not part of a series
 ``n_in_series``                jerks in a series
 ``n_series``                   series (2 or more jerks close together)
@@ -65,7 +66,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "n_jerks": "jerks (a multi-sensor group counts once)",
     "rate_per_h_sleep": "jerks per hour asleep, 1/h",
     "n_onset_30min": "jerks within 15 min either side of sleep onset",
-    "sleep_onset_latency_min": "lights out to sleep onset, min",
+    "sleep_onset_latency_min": "lights out to sleep onset, min (blank when no movement marked lights out)",
     "n_isolated": "jerks not in a series",
     "n_in_series": "jerks in a series",
     "n_series": "series of jerks",
@@ -92,13 +93,15 @@ EVENT_COLUMNS = ("start", "duration_s", "peak_g", "location", "kind", "series_id
 def sleep_dict(sleep: Any) -> dict[str, Any]:
     """A sleep window (detection's ``SleepWindow`` or a dict) as a plain dict.
 
-    Keys ``lights_out``, ``onset``, ``wake`` (UTC Timestamps or None) and
-    ``awakenings`` (list of (start, end) Timestamps).
+    Keys ``lights_out``, ``onset``, ``wake`` (UTC Timestamps or None),
+    ``awakenings`` (list of (start, end) Timestamps) and ``lights_out_seen`` (bool; True
+    when not given).
     """
     get = sleep.get if isinstance(sleep, dict) else (lambda k, d=None: getattr(sleep, k, d))
     out = {k: (pd.Timestamp(get(k)) if get(k) is not None else None)
            for k in ("lights_out", "onset", "wake")}
     out["awakenings"] = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in (get("awakenings") or [])]
+    out["lights_out_seen"] = bool(get("lights_out_seen", True))
     return out
 
 
@@ -167,7 +170,8 @@ def summarise_night(events: pd.DataFrame, sleep: Any, hours_recorded: float,
     else:
         asleep_h = float("nan")
     latency = ((s["onset"] - s["lights_out"]).total_seconds() / 60
-               if s["onset"] is not None and s["lights_out"] is not None else float("nan"))
+               if s["onset"] is not None and s["lights_out"] is not None and s["lights_out_seen"]
+               else float("nan"))
     rel = j["rel_onset_s"].to_numpy(float)
     series = j["series_id"].to_numpy(int)
     dist = j["distribution"].astype(str).to_numpy()

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import plots
-from analysis.advice import Reason
+from analysis.advice import SLEEP_REASONS, Reason
 from analysis.effects import Effects, describe, factor_info, plural
 from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones, no_sleep_found
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
@@ -297,15 +297,17 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                  "sometimes, and they are usually harmless.</p></section>")
     if reasons:
         lis = "".join(f"<li>{esc(r.text)}</li>" for r in reasons)
+        about_jerks = {r.key for r in reasons} - SLEEP_REASONS
         parts.append(
             '<section id="doctor" class="doctor"><h2>When to see a doctor</h2>'
             f"<p>Something in these nights is worth talking over with a doctor:</p><ul>{lis}</ul>"
-            "<p>Jerks when falling asleep are common and usually harmless. Jerks that are very "
-            "frequent, that also happen in the daytime, or that come with a loss of "
-            "consciousness can have other causes, such as epilepsy, another sleep disorder or "
-            "a side effect of a medication. Long times to fall asleep and broken sleep are "
-            "worth a check too. hypnic does not diagnose anything: take this report to your "
-            "doctor.</p></section>")
+            "<p>Jerks when falling asleep are common and usually harmless. "
+            + ("Jerks that are very frequent or bothersome, that also happen in the daytime, or "
+               "that come with a loss of consciousness can have other causes, such as epilepsy, "
+               "another sleep disorder or a side effect of a medication. " if about_jerks else
+               "Long times to fall asleep and broken sleep are worth a check when you notice "
+               "them yourself. ")
+            + "hypnic does not diagnose anything: take this report to your doctor.</p></section>")
 
     if n_nights:
         parts.append(

@@ -49,6 +49,10 @@ class SleepWindow:
         HDCZA threshold on the rolling z-angle change, degrees.
     kind : str
         ``night`` (a main sleep period) or ``nap`` (see :data:`PERIOD_KINDS`).
+    lights_out_seen : bool
+        False when no active minute came in the ``max_rest_s`` before sleep onset (the
+        sleeper lay still for longer, or turned in sleep as if awake): ``lights_out`` is
+        then that bound, not a measurement, and the latency is not known.
     """
 
     lights_out: pd.Timestamp | None = None
@@ -57,11 +61,13 @@ class SleepWindow:
     awakenings: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
     threshold_deg: float = float("nan")
     kind: str = "night"
+    lights_out_seen: bool = True
 
     @property
     def latency_s(self) -> float:
-        """Sleep-onset latency from lights out, s (NaN if either is unknown)."""
-        if self.onset is None or self.lights_out is None:
+        """Sleep-onset latency from lights out, s (NaN if either is unknown, or lights out
+        was not seen)."""
+        if self.onset is None or self.lights_out is None or not self.lights_out_seen:
             return float("nan")
         return (self.onset - self.lights_out).total_seconds()
 
@@ -91,7 +97,8 @@ class SleepWindow:
                     awakenings=[[iso(a), iso(b)] for a, b in self.awakenings],
                     latency_s=None if np.isnan(self.latency_s) else self.latency_s,
                     period_s=None if np.isnan(self.period_s) else self.period_s,
-                    threshold_deg=self.threshold_deg, kind=self.kind)
+                    threshold_deg=self.threshold_deg, kind=self.kind,
+                    lights_out_seen=self.lights_out_seen)
 
 
 def epoch_runs(spans_ns: list[tuple[int, int]], epoch_s: float,
@@ -580,15 +587,17 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         asleep[onset:a1] = True
         for b0, b1 in aw:
             asleep[b0:b1] = False
-        first = max(prev_wake, calm - int(round(cfg.max_rest_s / ep)))
+        bound = calm - int(round(cfg.max_rest_s / ep))
+        first = max(prev_wake, bound)
         busy = first + np.flatnonzero(roll_move[first:calm] >= 10 * thr)
         lights = busy[-1] + 1 if len(busy) else first
+        seen = bool(len(busy)) or first > bound  # else still for all max_rest_s: not a measurement
         wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
         kind = "night" if (a1 - onset) * ep >= cfg.min_night_s else "nap"
         periods.append(SleepWindow(
             lights_out=epoch_start[lights], onset=epoch_start[onset], wake=wake,
             awakenings=[(epoch_start[b0], epoch_start[b1 - 1] + step) for b0, b1 in aw],
-            threshold_deg=thr, kind=kind))
+            threshold_deg=thr, kind=kind, lights_out_seen=seen))
         prev_wake = a1
     if periods and all(p.kind == "nap" for p in periods):
         k = max(range(len(periods)), key=lambda i: periods[i].period_s)

@@ -169,7 +169,9 @@ def _summary(console, night, recordings, here, out, sleep_out, config) -> None:
             f" It lasts {span_s / 6e10:.0f} min, and a sleep period is at least {block_s / 60:.0f} min "
             "of stillness." if span_s < block_s * 1e9 else ""))
     else:
-        console.print(f"Lights out {clock(s.lights_out, here) or '?'}, fell asleep about "
+        lights = (f"Lights out {clock(s.lights_out, here) or '?'}" if s.lights_out_seen else
+                  f"No movement in the {config.max_rest_s / 60:.0f} min before sleep onset marks lights out")
+        console.print(f"{lights}, fell asleep about "
                       f"{clock(s.onset, here)}, woke {clock(s.wake, here)} ({zone_name(here)}); "
                       f"{plural(len(s.awakenings), 'awakening')}. Sleep onset from movement alone was "
                       f"a median {MEASURED.onset_error_min:.0f} min off on {MEASURED.onset_nights} real "

@@ -215,6 +215,21 @@ def test_doctor_section_only_when_warranted(report, tmp_path):
     assert 'id="doctor"' in text and "does not diagnose" in text and "epilepsy" in text
 
 
+def test_advice_on_sleep_alone_names_no_disease(report, tmp_path):
+    """Long times to fall asleep (a movement estimate) are worth a check when the sleeper
+    notices them too; the box then does not list epilepsy among the causes of jerks."""
+    from analysis.advice import AdviceConfig
+
+    _, _, _, _, db = report
+    with connect(db) as con:
+        out, _, reasons = build_report(con, tmp_path / "out",
+                                       advice_config=AdviceConfig(long_latency_min=-1.0, min_nights=1))
+    text = out.read_text()
+    assert [r.key for r in reasons] == ["latency"]
+    assert "the sensor puts a median of" in text and "if you too find that you lie awake long" in text
+    assert "epilepsy" not in text and "does not diagnose" in text
+
+
 @pytest.mark.skipif(chromium() is None, reason="chromium is not installed (apt-get install chromium)")
 def test_report_fits_a_phone_and_a_desktop_in_chromium(report, one_night, tmp_path):
     """The report in a real browser: on a phone (390 px, 3x) and a desktop (1280 px) no

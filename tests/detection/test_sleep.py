@@ -68,6 +68,25 @@ def test_onset_of_sleepers_who_turn_as_real_ones_is_late_by_minutes_as_on_real_n
     assert -2 <= min(late) and max(late) <= 45 and np.median(np.abs(late)) <= 15, late
 
 
+def test_lights_out_that_no_movement_marks_gives_no_latency():
+    """No active minute in the hour before the detected onset (here the sleeper's turns
+    in the first hour of sleep read as wake, and the onset came 56 min late): lights out
+    is only that bound, so there is no time to fall asleep, in the night's summary
+    either; a night whose lights out a movement marks keeps its latency."""
+    from analysis.nights import summarise_night
+
+    for seed, seen in ((10, False), (0, True)):
+        night = simulate_night(NightConfig(fs=25, hours_in_bed=3, locations=("wrist-left",)), seed=seed)
+        result = detect_night(list(night.recordings.values()))
+        s = result.sleep
+        assert s.lights_out_seen is seen and s.to_dict()["lights_out_seen"] is seen
+        assert np.isnan(s.latency_s) is not seen
+        if not seen:
+            assert (s.onset - s.lights_out).total_seconds() == CFG.max_rest_s
+        latency = summarise_night(result.events, s.to_dict(), 3.0)["sleep_onset_latency_min"]
+        assert np.isnan(latency) if not seen else latency == s.latency_s / 60
+
+
 def test_jerks_do_not_wake_the_sleeper_up():
     """Without masking, a burst of strong jerks right after onset would delay it (the
     jerks alone: no turns in sleep, which delay it too)."""
