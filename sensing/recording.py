@@ -256,9 +256,13 @@ class Recording:
         return np.clip(spans[(spans[:, 1] > t0) & (spans[:, 0] < t1)], t0, t1)
 
     def slice_time(self, start_ns: int, end_ns: int) -> Recording:
-        """Samples with ``start_ns <= time_ns < end_ns``, as a new Recording."""
+        """Samples with ``start_ns <= time_ns < end_ns``, as a new Recording, with the gaps
+        between them (a gap that begins at its last sample, or ends at its first, is not
+        one of its own)."""
         i0, i1 = np.searchsorted(self.time_ns, [start_ns, end_ns])
-        keep = (self.gaps[:, 1] > start_ns) & (self.gaps[:, 0] < end_ns)
+        keep = np.zeros(len(self.gaps), bool)
+        if i1 > i0:
+            keep = (self.gaps[:, 0] >= self.time_ns[i0]) & (self.gaps[:, 1] <= self.time_ns[i1 - 1])
         return Recording(
             self.time_ns[i0:i1], self.acc[i0:i1], self.fs, self.location, self.device,
             self.gaps[keep], dict(self.meta),

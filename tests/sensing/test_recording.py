@@ -91,6 +91,21 @@ def test_slice_time_keeps_overlapping_gaps():
     assert len(r.slice_time(t[0], t[10]).gaps) == 0
 
 
+def test_a_slice_ending_where_a_gap_begins_has_no_gap_and_a_positive_span():
+    """Two nights in one file: the first night's slice ends at the sample before the 17 h
+    gap, the second begins at the one after it. Neither holds the gap, so the hours
+    recorded are the nights' own (they were -10 h and -11 h when the gap was kept)."""
+    from analysis.nights import hours_recorded
+
+    hour = 3600 * 10**9
+    t = T0 + np.r_[np.arange(0, 7 * hour, 10**9), np.arange(24 * hour, 30 * hour, 10**9)].astype(np.int64)
+    r = Recording(t, np.zeros((len(t), 3)), 1.0)
+    assert len(r.gaps) == 1
+    first, second = r.slice_time(T0, T0 + 8 * hour), r.slice_time(T0 + 23 * hour, T0 + 31 * hour)
+    assert len(first.gaps) == len(second.gaps) == 0
+    assert hours_recorded([first]) == pytest.approx(7, abs=1e-3) and hours_recorded([second]) == pytest.approx(6, abs=1e-3)
+
+
 def test_still_spans_are_those_within_the_samples_time():
     """A slice keeps its device's still spans within its own time only (a slice of an
     afternoon must not take the night's stillness for its own)."""
