@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import night_of
+from analysis.effects import plural
 from analysis.nights import StoredNight, empty_marks, hours_recorded, hours_still, summarise_night
 from sensing.errors import FormatError, HypnicError
 from sensing.private import write_private
@@ -108,8 +109,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     if stated and stated != local:  # times without a zone were set where the other files say
         files = [recs if file_zone(recs) else _read_again(partial(read_one, i, path, location, stated), path, stated)
                  for i, (recs, path, location) in enumerate(zip(files, paths, where, strict=True))]
-    recordings: list[Recording] = []
-    spans: list[tuple[str, int, int]] = []  # each file's name, first and last sample, ns
+    named: list[tuple[str, Recording]] = []  # each sensor's file name and recording
     for recs, path in zip(files, paths, strict=True):
         for _, parts in groupby(recs, key=lambda r: (r.device, r.location)):  # a sensor's parts
             rec = join_parts(list(parts), Path(path).name)
@@ -120,9 +120,11 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                 log.warning("%s: %s samples at %s: a jerk of 50-250 ms is 1-3 samples there and "
                             "many fall between them; take its counts as a lower bound",
                             Path(path).name, rec.location, slow_rate_text(rec.fs))
-            recordings.append(rec)
-        spans.append((Path(path).name, min(int(r.time_ns[0]) for r in recs),
-                      max(int(r.time_ns[-1]) for r in recs)))
+            named.append((Path(path).name, rec))
+    named = _one_after_another(named)
+    recordings = [rec for _, rec in named]
+    spans = [(name, min(int(r.time_ns[0]) for n, r in named if n == name),
+              max(int(r.time_ns[-1]) for n, r in named if n == name)) for name in dict.fromkeys(n for n, _ in named)]
     _warn_apart(spans, sleeper_zone(tz, recordings))
     weak = weak_placements([r.location for r in recordings])
     if weak:
@@ -131,6 +133,26 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                     "sensor on a wrist or an ankle (firmware_notes/README.md)",
                     weak_placements_text(weak))
     return recordings
+
+
+def _one_after_another(named: list[tuple[str, Recording]]) -> list[tuple[str, Recording]]:
+    """Files worn at one place that follow each other in time (a recording stopped and
+    started again) as one sensor, named ``a.csv + b.csv``: joined in time order, the time
+    between them a gap (:func:`sensing.readers.timecheck.join_parts`). Files of one place
+    that overlap in time stay apart (detection refuses two sensors at one place)."""
+    from itertools import pairwise
+
+    from sensing.readers.timecheck import join_parts
+
+    out = []
+    for place in dict.fromkeys(rec.location for _, rec in named):
+        group = sorted((x for x in named if x[1].location == place), key=lambda x: int(x[1].time_ns[0]))
+        if len(group) > 1 and all(b.time_ns[0] > a.time_ns[-1] for (_, a), (_, b) in pairwise(group)):
+            name = " + ".join(n for n, _ in group)
+            out.append((name, join_parts([rec for _, rec in group], name)))
+        else:
+            out.extend(group)
+    return out
 
 
 def _read_again(read_one: Callable[[], list[Recording]], path: str | Path, zone: str) -> list[Recording]:
@@ -490,8 +512,25 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
     nights = process_nights(**_night_files(paths, tz, locations, progress, worn))
     with connect(db) as con:
         for night in nights:
+            _warn_replaced(con, night)
             store_night(con, night)
     return nights
+
+
+def _warn_replaced(con, night: StoredNight) -> None:
+    """Log a warning when ``night`` replaces a night filed from other files (a second part
+    of one night's recording filed on its own); filing the same files again says nothing."""
+    row = con.execute("SELECT recordings, summary FROM nights WHERE night = ?",
+                      (night.night.isoformat(),)).fetchone()
+    if row is None:
+        return
+    before = [Path(f).name for f in json.loads(row[0])]
+    now = [Path(f).name for f in night.recordings]
+    if sorted(before) != sorted(now):
+        log.warning("night %s: %s replaces what %s gave (%s, now %d); give all the files of one "
+                    "night together (--add A --add B) to file them as one", night.night,
+                    ", ".join(now), ", ".join(before),
+                    plural(int(json.loads(row[1]).get("n_jerks", 0)), "jerk"), int(night.summary["n_jerks"]))
 
 
 def rest_at_start(night: StoredNight) -> str:

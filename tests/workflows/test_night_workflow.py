@@ -113,6 +113,36 @@ def test_read_files_gives_one_location_per_file(night_files):
         read_files(files, locations=["trunk"])
 
 
+def test_the_parts_of_a_recording_stopped_and_started_again_are_one_sensor(night_files, tmp_path, caplog):
+    """A wrist recording stopped after 25 min and started again 2 min later: its two files
+    are one sensor (the 2 min a gap), in either order, and the night they make is filed
+    once. Filed one part after the other, the second replaces the first, and says so."""
+    from sensing.generic import write_csv
+
+    night, _ = night_files
+    rec = night.recordings["wrist-left"]
+    t0 = int(rec.time_ns[0])
+    first = write_csv(rec.slice_time(t0, t0 + 25 * 60 * 10**9), tmp_path / "part1.csv")
+    second = write_csv(rec.slice_time(t0 + 27 * 60 * 10**9, t0 + 10**15), tmp_path / "part2.csv")
+    for order in ([first, second], [second, first]):
+        with caplog.at_level("WARNING"):
+            [one] = read_files(order, locations=["wrist-left"] * 2)
+        assert len(one) == len(read_files([first])[0]) + len(read_files([second])[0])
+        assert one.location == "wrist-left" and len(one.gaps) == 1
+        assert "overlaps no other file" not in caplog.text
+    db = tmp_path / "db.sqlite"
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main(["nights", "--add", str(first), "--add", str(second), "--db", str(db), "--tz", "UTC"]) == 0
+        assert "replaces" not in caplog.text
+        assert main(["nights", "--add", str(first), "--db", str(db), "--tz", "UTC"]) == 0
+        assert main(["nights", "--add", str(first), "--db", str(db), "--tz", "UTC"]) == 0
+    lines = [r.getMessage() for r in caplog.records if "replaces" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"night {night.sleep['onset'].date()}: part1.csv replaces what part1.csv, part2.csv gave (")
+    assert "give all the files of one night together" in lines[0]
+
+
 def test_stimuli_from_a_time_column_or_one_per_line(night_files, tmp_path):
     night, files = night_files
     first = night.jerks["start"].iloc[0] - pd.Timedelta(milliseconds=300)
