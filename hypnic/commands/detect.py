@@ -110,7 +110,7 @@ def detect(
     if sleep_out:
         write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config,
                     night.off_body)
-    _summary(Console(), night, recordings, here, out, sleep_out, config)
+    _summary(Console(), night, recordings, here, out, sleep_out, config, worn_from)
 
 
 def default_events_path(first: Path) -> Path:
@@ -120,7 +120,7 @@ def default_events_path(first: Path) -> Path:
     return Path(Path(first.name.removesuffix(".gz")).stem + ".events.csv")
 
 
-def _summary(console, night, recordings, here, out, sleep_out, config) -> None:
+def _summary(console, night, recordings, here, out, sleep_out, config, worn_from) -> None:
     """A table of candidates by sensor and kind, and the night in two sentences."""
     from rich.table import Table
 
@@ -176,7 +176,7 @@ def _summary(console, night, recordings, here, out, sleep_out, config) -> None:
                       f"{plural(len(s.awakenings), 'awakening')}. Sleep onset from movement alone was "
                       f"a median {MEASURED.onset_error_min:.0f} min off on {MEASURED.onset_nights} real "
                       "sleep-lab nights.")
-        hint = rest_at_start(night)
+        hint = rest_at_start(night, worn_from)
         if hint:
             console.print(hint)
     console.print(f"wrote {out}" + (f" and {sleep_out}" if sleep_out else ""))

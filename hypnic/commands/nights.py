@@ -64,7 +64,7 @@ def nights(
             typer.echo(f"night {night.night} ({night.tz}): "
                        + (f"{plural(int(night.summary['n_jerks']), 'jerk')} stored" if night.sleep.onset is not None
                           else "no sleep found (awake throughout, or too short): stored, but no night's count"))
-            if hint := rest_at_start(night):
+            if hint := rest_at_start(night, worn_from):
                 typer.echo(f"  {hint}")
     with connect(db) as con:
         t = nights_table(con)

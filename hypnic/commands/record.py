@@ -13,12 +13,13 @@ _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``8h``, ``90m``, ``1h30m``, ``45s`` or a plain number of seconds."""
+    """Seconds in ``8h``, ``90m``, ``1h30m`` or ``45s``. A number without a unit is refused:
+    ``8`` meant as hours would record 8 s of a night."""
     from sensing.errors import HypnicError
 
     text = text.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
+        raise HypnicError(f"--duration {text} has no unit; give {text}h, {text}m or {text}s")
     parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text)
     if not parts or "".join(a + b for a, b in parts) != text:
         raise HypnicError(f"cannot read duration {text!r}; use e.g. 8h, 90m, 1h30m, 45s")

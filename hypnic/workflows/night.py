@@ -533,10 +533,13 @@ def _warn_replaced(con, night: StoredNight) -> None:
                     plural(int(json.loads(row[1]).get("n_jerks", 0)), "jerk"), int(night.summary["n_jerks"]))
 
 
-def rest_at_start(night: StoredNight) -> str:
+def rest_at_start(night: StoredNight, worn_from: str | None = None) -> str:
     """What to tell a sleeper whose night's rest begins with its recording (lights out
     within 2 min of the first minute of data a sensor was worn): the same stillness is a
-    sensor lying on a nightstand before it was put on (``--worn-from``); '' otherwise."""
+    sensor lying on a nightstand before it was put on (``--worn-from``); '' otherwise, or
+    when the sleeper gave ``worn_from`` (it then begins the recording)."""
+    if worn_from:
+        return ""
     a = night.activity
     worn = a[a["worn"].astype(bool)] if "worn" in a else a
     lights_out = night.sleep.lights_out

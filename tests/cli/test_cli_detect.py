@@ -275,6 +275,10 @@ def test_worn_from_leaves_out_the_time_on_the_nightstand(tmp_path, capsys):
     assert abs(detected("--worn-from", f"{local:%H:%M}") - lights_out) < pd.Timedelta(5, "min")
     assert hint not in " ".join(capsys.readouterr().out.split())
     assert abs(detected("--worn-from", local.isoformat()) - lights_out) < pd.Timedelta(5, "min")
+    still = (lights_out + pd.Timedelta(2, "min")).tz_convert("Europe/Paris")  # put on lying still
+    capsys.readouterr()
+    detected("--worn-from", f"{still:%H:%M}")
+    assert hint not in " ".join(capsys.readouterr().out.split())  # they said when: no advice to say it
     db = tmp_path / "h.sqlite"
     assert main(["nights", "--add", str(f), "--db", str(tmp_path / "other.sqlite")]) == 0
     assert hint in " ".join(capsys.readouterr().out.split())  # nights --add says it too

@@ -81,6 +81,8 @@ def test_scan_emulated_lists_profiles(capsys):
     (["record", "--emulate", "polar", "--out", "{tmp}/a.sqlite"], "--duration"),
     (["record", "--emulate", "polar", "--duration", "8 hours", "--out", "{tmp}/a.sqlite"],
      "cannot read duration"),
+    (["record", "--emulate", "polar", "--duration", "8", "--out", "{tmp}/a.sqlite"],
+     "--duration 8 has no unit; give 8h, 8m or 8s"),
     (["record", "--device", "AA:BB:CC:DD:EE:FF", "--device", "AA:BB:CC:DD:EE:00",
       "--location", "trunk", "--out", "{tmp}/a.sqlite"], "one --location per sensor"),
     (["record", "--device", "AA", "--location", "elbow", "--out", "{tmp}/a.sqlite"],
