@@ -426,6 +426,18 @@ def read_markers(path: str | Path) -> pd.DataFrame:
                          "source": df["source"].astype(object), "note": df["note"].astype(object)})
 
 
+def recording_span(path: str | Path) -> tuple[int, int] | None:
+    """When a recording began (its first sensor's start) and its last sample so far, UTC
+    ns; None before any sensor was added."""
+    db = _connect_ro(path)
+    try:
+        start = db.execute("SELECT MIN(started_ns) FROM sensors").fetchone()[0]
+        last = db.execute("SELECT MAX(t1_ns) FROM chunks").fetchone()[0]
+    finally:
+        db.close()
+    return None if start is None else (int(start), int(last if last is not None else start))
+
+
 def mark(path: str | Path, times_ns: list[int], source: str = "file", note: str = "") -> int:
     """Add felt-it markers to a recording file, also while it is being recorded.
 

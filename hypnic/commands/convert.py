@@ -45,6 +45,7 @@ def convert(
         raise HypnicError(f"--out must end in .csv, .csv.gz or .parquet, got {out.name!r}")
     if tz:
         zone(tz)  # an unknown zone is an error before any work
+    _refuse_taken([out])
     options = {k: v for k, v in dict(units=units, start=start, fs=fs).items() if v is not None}
     suffix = ".csv.gz" if name.endswith(".csv.gz") else out.suffix
     stem = out.name[: -len(suffix)]
@@ -56,6 +57,7 @@ def convert(
         step(0, source.stat().st_size, source.stat().st_size)
         targets = [out if len(recs) == 1 else out.with_name(f"{stem}-{k}{suffix}")
                    for k in range(1, len(recs) + 1)]
+        _refuse_taken(targets)
         for rec, target in zip(recs, targets, strict=True):
             if tz:
                 rec.meta["tz"] = tz  # the sleeper's zone, kept for showing times
@@ -74,3 +76,13 @@ def convert(
         issues = ", ".join(sorted({i["kind"] for i in rec.meta.get("time_issues", [])})) or "none"
         typer.echo(f"wrote {target}: {len(rec)} samples, {rec.fs:g} Hz, {rec.duration_s / 3600:.2f} h, "
                    f"{plural(len(rec.gaps), 'gap')}; from {rec.meta.get('format', fmt)}; time issues: {issues}")
+
+
+def _refuse_taken(targets: list[Path]) -> None:
+    """Refuse to write over a file (a second run with the same --out)."""
+    from sensing.errors import HypnicError
+
+    taken = [t for t in targets if t.exists()]
+    if taken:
+        raise HypnicError(f"{taken[0]} already exists; choose another --out (conversions never "
+                          "overwrite a file)")

@@ -25,9 +25,40 @@ def mark(
 
     from hypnic.workflows.night import read_times, times_ns
     from sensing.store import mark as add_marks
+    from sensing.store import recording_span
     from sensing.timezones import zone
 
     texts = list(at) + (read_times(csv) if csv else [])
-    times = times_ns(texts, zone(tz), "mark") if texts else [time.time_ns()]
+    here = zone(tz)
+    times = times_ns(texts, here, "mark") if texts else [time.time_ns()]
+    span = recording_span(recording)
+    if span:
+        _check_within(times, span, here)
     n = add_marks(recording, times, "file", note)
     typer.echo(f"{n} mark(s) added to {recording}")
+
+
+#: How long after a recording's last sample a mark is still its own, s (a sensor out of
+#: reach for hours while the recorder runs).
+MARK_AFTER_S = 12 * 3600
+
+
+def _check_within(times: list[int], span: tuple[int, int], tz) -> None:
+    """Refuse a mark from before the recording began or more than :data:`MARK_AFTER_S`
+    after its last sample (meant for another recording, or "now" long after)."""
+    import pandas as pd
+
+    from sensing.errors import HypnicError
+    from sensing.timezones import zone_name
+
+    start, last = span
+    for t in times:
+        late_s, early_s = (t - last) / 1e9, (start - t) / 1e9
+        if early_s > 0 or late_s > MARK_AFTER_S:
+            s = early_s if early_s > 0 else late_s
+            far = f"{s / 86400:.0f} days" if s >= 2 * 86400 else f"{s / 3600:.1f} h" if s >= 3600 else f"{s / 60:.0f} min"
+            when = pd.Timestamp(t, tz="UTC").tz_convert(tz)
+            a, b = (pd.Timestamp(x, tz="UTC").tz_convert(tz) for x in span)
+            raise HypnicError(f"the mark at {when:%Y-%m-%d %H:%M} is {far} {'before' if early_s > 0 else 'after'} "
+                              f"the recording ({a:%Y-%m-%d %H:%M}-{b:%H:%M} {zone_name(tz)}): "
+                              "mark a jerk felt while it recorded")

@@ -40,6 +40,7 @@ def nights(
     from analysis.diary import connect
     from analysis.effects import plural
     from analysis.nights import night_zones, nights_table
+    from hypnic.commands._db import existing_db
     from sensing.errors import HypnicError
     from sensing.timezones import clock, zone, zone_name
 
@@ -66,7 +67,7 @@ def nights(
                           else "no sleep found (awake throughout, or too short): stored, but no night's count"))
             if hint := rest_at_start(night, worn_from):
                 typer.echo(f"  {hint}")
-    with connect(db) as con:
+    with connect(db if add else existing_db(db)) as con:
         t = nights_table(con)
     if not len(t):
         typer.echo("No nights yet: add a night's recording with hypnic nights --add FILE "

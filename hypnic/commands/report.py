@@ -23,12 +23,13 @@ def report(
     """
     from analysis.diary import connect
     from analysis.report import ReportConfig, build_report
+    from hypnic.commands._db import existing_db
     from hypnic.commands._progress import bars
     from sensing.timezones import zone
 
     if tz:
         zone(tz)  # an unknown zone is an error before any work
-    with connect(db) as con, bars() as progress:
+    with connect(existing_db(db)) as con, bars() as progress:
         progress.add_task("fitting effects and writing the report", total=None)
         path, effects, reasons = build_report(con, out, ReportConfig(tz=tz))
     typer.echo(effects.message)

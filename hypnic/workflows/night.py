@@ -89,6 +89,9 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     where = [read_options(location=loc).location for loc in locations] if locations else [None] * len(paths)
     read_options(tz=tz, units=units)
     check_format(format)
+    folders = [str(p) for p in paths if Path(p).is_dir()]
+    if folders:
+        raise FormatError(f"{folders[0]} is a folder; give the recording file(s) inside it")
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise FormatError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
@@ -227,11 +230,10 @@ def times_ns(texts: Sequence[str], tz: dt.tzinfo, what: str) -> list[int]:
     FormatError
         If a time is not ISO-8601 (naming ``what``, e.g. ``"mark"``).
     """
-    try:
-        t = pd.to_datetime(pd.Series(list(texts), dtype=object), format="ISO8601")
-        if t.dt.tz is None:
-            t = t.dt.tz_localize(tz)
-        return t.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").tolist()
+    try:  # one by one: times with and without a zone may come together
+        stamps = [pd.to_datetime(str(text).strip(), format="ISO8601") for text in texts]
+        return [int((t if t.tzinfo else t.tz_localize(tz)).tz_convert("UTC").as_unit("ns").value)
+                for t in stamps]
     except (ValueError, TypeError, OverflowError):
         raise FormatError(f"cannot read the {what} time(s) {', '.join(list(texts)[:3])}: use "
                           "ISO-8601, e.g. 2026-01-05T23:10:05") from None

@@ -33,6 +33,10 @@ def test_convert_reports_errors_and_truncation_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("hypnic: warning:") and "cut short" in err
     assert len(read(tmp_path / "y.parquet")[0]) == 3
+    before = (tmp_path / "y.parquet").read_bytes()
+    assert main(["convert", str(p), "--out", str(tmp_path / "y.parquet"), "--units", "g"]) == 1
+    assert "y.parquet already exists; choose another --out (conversions never overwrite a file)" in capsys.readouterr().err
+    assert (tmp_path / "y.parquet").read_bytes() == before
 
 
 def test_warnings_and_logged_problems_share_one_style(tmp_path):

@@ -109,6 +109,13 @@ def test_detect_errors_are_one_line(night_dir, tmp_path, capsys):
     assert code == 1 and err.startswith("hypnic: error:") and err.count("\n") == 1
     code = main(["detect", str(d / "wrist-left.csv"), "--out", str(tmp_path / "e.csv"), "--location", "elbow"])
     assert code == 1 and "elbow" in capsys.readouterr().err
+    assert main(["detect", str(d), "--out", str(tmp_path / "e.csv")]) == 1
+    assert f"{d} is a folder; give the recording file(s) inside it" in capsys.readouterr().err
+    typo = tmp_path / "nosuchdir" / "x.sqlite"
+    for argv in (["report", "--db", str(typo), "--out", str(tmp_path / "r")], ["nights", "--db", str(typo)]):
+        assert main(argv) == 1
+        assert f"no hypnic database at {typo}" in capsys.readouterr().err
+    assert not typo.parent.exists() and not (tmp_path / "r").exists()
 
 
 def test_help_reads_plainly_with_defaults_in_workflow_order(capsys, monkeypatch):

@@ -125,3 +125,29 @@ def test_felt_it_markers_are_stored_with_the_recording(tmp_path, capsys):
         assert main(["mark", str(path), *argv]) == 1
         assert capsys.readouterr().err.count("\n") == 1
     assert main(["mark", str(tmp_path / "missing.sqlite")]) == 1
+
+
+def test_a_mark_outside_its_recording_is_refused(tmp_path, capsys):
+    """A recording of 22:30-22:32 UTC on 5 January: marks written with and without a zone
+    in one call are read, each as written; one before the recording began or more than
+    12 h after its last sample (a mark meant for another recording, or "now" months
+    later) is refused, naming the recording's times in the sleeper's zone (21:00 in Paris
+    is 2.5 h before 23:30 there)."""
+    from hypnic.cli import main
+    from sensing.store import read_markers
+
+    path = tmp_path / "night.sqlite"
+    with RecordingStore(path) as store:
+        sid = store.add_sensor("AA", "x", "polar", "wrist-left", 100.0, 8, T0)
+        for t, a in chunks(n_chunks=3, n=4000):
+            store.append(sid, t, a)
+    assert main(["mark", str(path), "--tz", "Europe/Paris", "--at", "2026-01-05T22:31:00Z",
+                 "--at", "2026-01-05 23:31:30"]) == 0
+    assert read_markers(path)["start"].astype("int64").tolist() == [T0 + 60 * 10**9, T0 + 90 * 10**9]
+    capsys.readouterr()
+    for at, says in (("2026-03-01T01:00", "54 days after"), ("2026-01-05T21:00", "2.5 h before")):
+        assert main(["mark", str(path), "--tz", "Europe/Paris", "--at", at]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err and "the recording (2026-01-05 23:30-23:31 Europe/Paris)" in err, err
+    assert main(["mark", str(path)]) == 1  # now: long after
+    assert len(read_markers(path)) == 2
