@@ -56,6 +56,7 @@ def demo(
     from analysis.nights import store_night
     from analysis.report import ReportConfig, build_report
     from hypnic.commands._progress import bars
+    from sensing.private import write_private
     from simulation import RateModel, simulate_diary, simulated_true_rr
 
     model = RateModel(base_per_h=DEMO_BASE_PER_H)
@@ -64,7 +65,7 @@ def demo(
     db = out / "demo.sqlite"
     db.unlink(missing_ok=True)
     entries = entries_from_simulation(diary)
-    (out / "diary.csv").write_text(write_csv(entries), encoding="utf-8")
+    write_private(out / "diary.csv", write_csv(entries))  # as every diary hypnic writes
     jobs = min(jobs or os.cpu_count() or 1, nights)
     counts = []
     with connect(db) as con, bars() as progress:

@@ -770,6 +770,10 @@ _BAD_VALUE = re.compile(r"column #(\d+): .*invalid value '([^']*)'|string: '([^'
                         r"parse string '([^']*)'|Failed to parse string: '([^']*)'", re.IGNORECASE)
 
 
+#: A date written with slashes (06/01/2026, 1/6/26): no reader can tell day from month.
+_SLASHED_DATE = re.compile(r"^\s*\d{1,4}/\d{1,2}/\d{1,4}")
+
+
 def _locate(path: Path, layout: Layout, exc: Exception, header_rows: int) -> FormatError:
     """A FormatError naming the line, column and value pyarrow could not read."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -782,8 +786,11 @@ def _locate(path: Path, layout: Layout, exc: Exception, header_rows: int) -> For
                           skip=layout.skip_rows + header_rows)
         where = f"line {found[0]}" if found else "a row"
         what = "an ISO-8601 time" if column == layout.time_col else "a number"
+        slashed = column == layout.time_col and _SLASHED_DATE.match(value)
         return FormatError(f"{path.name}: {where}, column {clip(str(column), 30)!r}: "
-                           f"{clip(value, 40)!r} is not {what}")
+                           f"{clip(value, 40)!r} is not {what}" + (
+                               " (day/month or month/day? write dates year first: "
+                               "2026-01-06T22:37:48)" if slashed else ""))
     return FormatError(f"{path.name}: {clip(msg, 120)}")
 
 

@@ -30,6 +30,8 @@ def test_demo_writes_report_with_sections(tmp_path, capsys, progress_log):
     assert con.execute("SELECT count(*) FROM diary").fetchone()[0] == 4
     con.close()
     assert (out / "diary.csv").read_text().count("\n") == 5
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir() if p.name in ("diary.csv", "index.html")} \
+        == {"diary.csv": 0o600, "index.html": 0o600}  # as every diary and report hypnic writes
     # nights processed in parallel are exactly the nights processed one by one
     from hypnic.commands.demo import DEMO_BASE_PER_H, _night
     from simulation import RateModel, simulate_diary

@@ -98,7 +98,10 @@ def test_naive_times_are_read_in_the_zone_the_header_states(tmp_path):
 
 @pytest.mark.parametrize("text, match", [
     ("a,b\n1,2\n", "header 'a,b' has no axis x, y, z or time column"),
-    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "line 2, column 'time': 'not-a-time' is not an ISO-8601 time"),
+    ("time,x,y,z\nnot-a-time,0,0,1\nlater,0,0,1\n", "line 2, column 'time': 'not-a-time' is not an ISO-8601 time$"),
+    ("time,x,y,z\n06/01/2026 22:37:48.004,0,0,1\n06/01/2026 22:37:48.014,0,0,1\n",
+     "'06/01/2026 22:37:48.004' is not an ISO-8601 time \\(day/month or month/day\\? write dates "
+     "year first: 2026-01-06T22:37:48\\)"),
     ("time,x,y,z\n2026-03-01T23:00:00Z,0,0,1\n2026-03-01T23:00:01Z,zero,0,1\n",
      "line 3, column 'x': 'zero' is not a number"),
 ])
