@@ -20,7 +20,9 @@ def batch(
                                 help="Worker processes of the local cluster (default: one per core)."),
     tz: str = typer.Option("UTC", "--tz", metavar="ZONE",
                            help="Participants' time zone (IANA name): names nights, reads file "
-                                "times written without a zone, and shows times in the reports."),
+                                "times written without a zone, and shows times in the reports "
+                                "(default UTC, unlike the other commands: results never depend "
+                                "on which machine of a cluster ran a night)."),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="Write a report per participant."),
 ) -> None:
     """Process every night of every participant in INPUT_DIR with Dask.
