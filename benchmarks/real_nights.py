@@ -189,6 +189,7 @@ def main() -> None:
             night=path.stem, hours=round((rec.time_ns[-1] - rec.time_ns[0]) / 3.6e12, 2),
             psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
             onset_error_min=None if onset is None else round((onset.value - psg) / 6e10, 1),
+            lights_out_seen=result.sleep.lights_out_seen,
             jerks=int(kinds.get("jerk", 0)),
             jerks_established=int(sound[np.minimum(np.searchsorted(rec.time_ns, jerks), len(label) - 1)].sum()),
             established_h=round(sound.sum() / FS / 3600, 2),
