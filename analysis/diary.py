@@ -31,6 +31,9 @@ field                     type      range        meaning
 ``notes``                 text      --           free notes
 ========================  ========  ===========  =========================================
 
+A diary CSV may name a field by its ``hypnic diary add`` option instead (:data:`ALIASES`:
+``slept`` for ``hours_slept``, ``caffeine`` for ``caffeine_drinks``, ...).
+
 When ``hours_slept`` is missing but ``bedtime`` and ``wake_time`` are given, the hours
 are derived from them (:meth:`DiaryEntry.sleep_hours`), so sleep debt can be computed.
 Notes and medication names are kept without surrounding space and with ``\n`` line
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import logging
 import math
@@ -75,6 +79,11 @@ ANTIDEPRESSANTS: dict[str, str] = {
     **dict.fromkeys(("mirtazapine", "trazodone", "vortioxetine", "bupropion"), "other antidepressant"),
 }
 
+#: How alike (difflib ratio, 0-1) a medication name that is not known must be to a known
+#: one to be taken for a typo of it: "sertralin" (0.95) and "prozak" (0.83) are;
+#: "reboxetine" (0.80 to "paroxetine") is not.
+TYPO_CUTOFF = 0.82
+
 #: Allowed range of each numeric field: (low, high, integer?).
 RANGES: dict[str, tuple[float, float, bool]] = {
     "hours_slept": (0.0, 24.0, False),
@@ -103,6 +112,17 @@ class DiaryError(HypnicError, ValueError):
 def classify_medication(name: str) -> str | None:
     """Antidepressant class of a medication name (``"SSRI"``, ``"SNRI"``, ...) or None."""
     return ANTIDEPRESSANTS.get(name.strip().lower())
+
+
+def close_medication(name: str) -> str | None:
+    """The known medication (:data:`ANTIDEPRESSANTS`) that ``name`` is probably a typo of
+    (``"sertralin"``: ``"sertraline"``), or None: a known name, or none alike
+    (:data:`TYPO_CUTOFF`)."""
+    low = name.strip().lower()
+    if low in ANTIDEPRESSANTS:
+        return None
+    close = difflib.get_close_matches(low, ANTIDEPRESSANTS, n=1, cutoff=TYPO_CUTOFF)
+    return close[0] if close else None
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,40 @@ class DiaryEntry:
 
 
 FIELDS = tuple(f.name for f in fields(DiaryEntry))
+#: The options of ``hypnic diary add``/``edit`` whose name is not the field they set, by
+#: option name (without ``--``, ``-`` as ``_``): the CLI maps its options with it, and a
+#: diary CSV may use them as column names.
+ALIASES = {"slept": "hours_slept", "wake": "wake_time", "caffeine": "caffeine_drinks",
+           "alcohol": "alcohol_drinks", "exercise": "exercise_h", "med": "medications",
+           "felt": "felt_jerks", "woke": "woke_by_jerk"}
+
+
+def field_name(name: str) -> str | None:
+    """The field a diary CSV column names: a field of :data:`FIELDS` or an option name of
+    :data:`ALIASES` (any case, ``-`` or ``_``: ``Caffeine-Last`` is ``caffeine_last``);
+    None for any other name."""
+    key = name.strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    return key if key in FIELDS else None
+
+
+def antidepressant_rule(entry: DiaryEntry) -> tuple[DiaryEntry, list[str]]:
+    """The antidepressant flag of a new or changed entry (``diary add``, ``edit`` and
+    ``import`` alike): when the entry does not state it (None) and lists a known
+    antidepressant (:data:`ANTIDEPRESSANTS`), it is set.
+
+    Returns
+    -------
+    entry : DiaryEntry
+        ``entry``, with ``antidepressant=True`` when the rule set it.
+    reasons : list of str
+        The medications that set it, with their class (``"sertraline (SSRI)"``); empty
+        when the flag was left as it was.
+    """
+    if entry.antidepressant is not None:
+        return entry, []
+    reasons = [f"{m} ({c})" for m in entry.medications if (c := classify_medication(m))]
+    return (replace(entry, antidepressant=True) if reasons else entry), reasons
 
 
 def _clean(text: str) -> str:
@@ -222,7 +276,9 @@ def parse_field(name: str, text: str) -> Any:
     if name == "night":
         try:
             return dt.date.fromisoformat(text)
-        except ValueError:
+        except ValueError as exc:
+            if re.fullmatch(r"\d{4}-\d\d-\d\d", text):  # the form of a date, but no day of the calendar
+                raise DiaryError(f"night {text} is not a valid date ({exc})") from None
             raise DiaryError(f"night must be a date YYYY-MM-DD, got {text!r}") from None
     if name == "medications":
         return tuple(m.strip() for m in text.split(";") if m.strip())
@@ -455,10 +511,12 @@ def delete_entry(con: sqlite3.Connection, night: str | dt.date) -> None:
     Raises
     ------
     DiaryError
-        If the night has no entry.
+        If the night has no entry: saying so, or that it is not a date at all
+        (2026-02-30).
     """
     key = night.isoformat() if isinstance(night, dt.date) else str(night).strip()
     if con.execute("DELETE FROM diary WHERE night = ?", (key,)).rowcount == 0:
+        parse_field("night", key)
         raise DiaryError(f"night {key} is not in the diary")
 
 
@@ -489,8 +547,9 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
     Parameters
     ----------
     text : str
-        The file's contents. Columns are :data:`FIELDS` (``night`` required, the rest
-        optional, any order).
+        The file's contents. Columns are :data:`FIELDS` or their :data:`ALIASES`
+        (:func:`field_name`; ``night`` required, the rest optional, any order); other
+        columns are left out with one warning that names them.
     max_errors : int
         At most this many problems are listed in the error message.
 
@@ -498,7 +557,8 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
     ------
     DiaryError
         Listing every malformed row by its line number in the file (1 = header); no
-        entry is returned if any row is bad.
+        entry is returned if any row is bad. A header without ``night``, or naming a
+        field twice (``caffeine`` and ``caffeine_drinks``), is refused.
     """
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -506,11 +566,18 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
         raise DiaryError(f"not a readable CSV file: {exc}") from None
     if not rows:
         raise DiaryError("the diary CSV is empty (expected a header line with 'night', ...)")
-    header = [h.strip() for h in rows[0]]
-    unknown = [h for h in header if h not in FIELDS]
-    if unknown or "night" not in header or len(set(header)) != len(header):
+    header = [field_name(h) for h in rows[0]]
+    named = [f for f in header if f]
+    repeated = sorted({f for f in named if named.count(f) > 1})
+    if "night" not in named or repeated:
+        problem = f"named more than once: {', '.join(repeated)}" if repeated else "no night"
         raise DiaryError(f"line 1: the header must name distinct diary fields including 'night' "
-                         f"(fields: {', '.join(FIELDS)}); unknown: {', '.join(unknown) or 'none'}")
+                         f"(fields: {', '.join(FIELDS)}; or the options {', '.join(ALIASES)}); "
+                         f"{problem}")
+    unknown = [h.strip() or '""' for h, f in zip(rows[0], header, strict=True) if f is None]
+    if unknown:
+        log.warning("diary column(s) left out, not diary fields: %s (fields: %s)",
+                    ", ".join(unknown), ", ".join(FIELDS))
     entries: list[DiaryEntry] = []
     errors: list[str] = []
     seen: dict[dt.date, int] = {}
@@ -525,7 +592,7 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
             errors.append(f"line {line}: expected {len(header)} values, got {len(cells)}")
             continue
         try:
-            values = {h: parse_field(h, c) for h, c in zip(header, cells, strict=True)}
+            values = {h: parse_field(h, c) for h, c in zip(header, cells, strict=True) if h}
             entry = DiaryEntry(**values)
         except DiaryError as exc:
             errors.append(f"line {line}: {exc}")
@@ -553,8 +620,24 @@ def write_csv(entries: Iterable[DiaryEntry]) -> str:
 
 
 def import_csv(con: sqlite3.Connection, text: str, replace_existing: bool = False) -> int:
-    """Validate a diary CSV and insert all its rows in one transaction (or none)."""
-    entries = read_csv(text)
+    """Validate a diary CSV (:func:`read_csv`) and insert all its rows in one transaction
+    (or none); returns how many were written.
+
+    The antidepressant flag follows :func:`antidepressant_rule` as in ``diary add``; each
+    flag so set and each medication name that looks like a typo of a known one
+    (:func:`close_medication`) is a warning, with the nights it concerns.
+    """
+    entries: list[DiaryEntry] = []
+    flagged: dict[str, list[dt.date]] = {}  # the antidepressants that set the flag: their nights
+    typos: dict[tuple[str, str], list[dt.date]] = {}  # (name as written, known name): nights
+    for e in read_csv(text):
+        e, reasons = antidepressant_rule(e)
+        entries.append(e)
+        if reasons:
+            flagged.setdefault(", ".join(reasons), []).append(e.night)
+        for m in e.medications:
+            if near := close_medication(m):
+                typos.setdefault((m, near), []).append(e.night)
     if not replace_existing:
         clash = [e.night for e in entries if get_entry(con, e.night) is not None]
         if clash:
@@ -562,7 +645,18 @@ def import_csv(con: sqlite3.Connection, text: str, replace_existing: bool = Fals
                              f"{', '.join(map(str, clash[:10]))} (use --replace to overwrite)")
     n = add_entries(con, entries, replace_existing=True)
     log.info("imported %d diary entries", n)
+    for names, nights in flagged.items():
+        log.warning("%s is an antidepressant; antidepressant flag set on %s (write no in an "
+                    "antidepressant column to keep it clear)", names, _some(nights))
+    for (m, near), nights in typos.items():
+        log.warning("medication %r (%s) kept as written: did you mean %s?", m, _some(nights), near)
     return n
+
+
+def _some(nights: list[dt.date], at_most: int = 5) -> str:
+    """Nights as text, the first ``at_most`` of them and how many more."""
+    more = f" and {len(nights) - at_most} more" if len(nights) > at_most else ""
+    return ", ".join(map(str, nights[:at_most])) + more
 
 
 def diary_frame(entries: Iterable[DiaryEntry]):

@@ -50,34 +50,53 @@ def _night(text: str | None):
     return parse_field("night", text) if text else night_of(dt.datetime.now(dt.timezone.utc))
 
 
-def _changes(**kw) -> dict:
-    """CLI values that were given, as DiaryEntry fields."""
-    from analysis.diary import parse_field
+def _changes(options: dict) -> dict:
+    """CLI values that were given (by option name), as DiaryEntry fields
+    (:data:`analysis.diary.ALIASES`)."""
+    from analysis.diary import ALIASES, parse_field
 
-    out = {k: v for k, v in kw.items() if v is not None and k != "medications"}
-    if kw.get("medications"):
-        out["medications"] = parse_field("medications", ";".join(kw["medications"]))
+    out = {ALIASES.get(k, k): v for k, v in options.items() if v is not None and k != "med"}
+    if options.get("med"):
+        out["medications"] = parse_field("medications", ";".join(options["med"]))
     return out
 
 
-def _suggest(entry: DiaryEntry, explicit: bool | None) -> DiaryEntry:
-    """Set the antidepressant flag from known medication names unless given; say so."""
-    from dataclasses import replace
+def _as_typed(ctx: typer.Context, *names: str) -> str:
+    """The options of parameters ``names`` that were given to this command, as they
+    would be typed again (``--caffeine 5 --no-antidepressant``)."""
+    import shlex
 
-    from analysis.diary import classify_medication
+    words: list[str] = []
+    for p in ctx.command.params:
+        value = ctx.params.get(p.name or "")
+        if p.name not in names or value is None:
+            continue
+        for v in value if isinstance(value, list | tuple) else [value]:  # --med: each one
+            if isinstance(v, bool):
+                words.append(p.opts[0] if v else p.secondary_opts[0])
+            else:
+                words += [p.opts[0], shlex.quote(f"{v:g}" if isinstance(v, float) else str(v))]
+    return " ".join(words)
 
-    known = [(m, classify_medication(m)) for m in entry.medications if classify_medication(m)]
-    if known and explicit is None and not entry.antidepressant:
-        names = ", ".join(f"{m} ({c})" for m, c in known)
-        typer.echo(f"note: {names} is an antidepressant; antidepressant flag set "
+
+def _check_medications(entry: DiaryEntry, typed: bool) -> DiaryEntry:
+    """The entry with the antidepressant flag of :func:`analysis.diary.antidepressant_rule`;
+    says when it was set and, if medications were ``typed``, which look like a typo."""
+    from analysis.diary import antidepressant_rule, close_medication
+
+    for m in entry.medications if typed else ():
+        if near := close_medication(m):
+            typer.echo(f"note: medication {m!r} kept as typed: did you mean {near}?")
+    entry, reasons = antidepressant_rule(entry)
+    if reasons:
+        typer.echo(f"note: {', '.join(reasons)} is an antidepressant; antidepressant flag set "
                    "(use --no-antidepressant to clear it)")
-        return replace(entry, antidepressant=True)
     return entry
 
 
 @diary_app.command("add")
-def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: str = WAKE,
-        stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
+def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME,
+        wake: str = WAKE, stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
         caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
         med: list[str] = MED, antidepressant: bool = AD, bothersome: int = BOTHER,
         lost_consciousness: bool = LOC, daytime_jerks: bool = DAY, felt: str = FELT,
@@ -85,18 +104,20 @@ def add(night: str = NIGHT, slept: float = SLEPT, bedtime: str = BEDTIME, wake: 
     """Add the diary entry of one night."""
     from analysis.diary import DiaryEntry, DiaryError, add_entries, connect, get_entry
 
-    fields = _changes(hours_slept=slept, bedtime=bedtime, wake_time=wake, stress=stress,
-                      tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
-                      alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
-                      antidepressant=antidepressant, bothersome=bothersome,
-                      lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
-                      felt_jerks=felt and felt.strip().lower(), woke_by_jerk=woke, notes=notes)
-    entry = _suggest(DiaryEntry(night=_night(night), **fields), antidepressant)
+    options = dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress, tiredness=tiredness,
+                   caffeine=caffeine, caffeine_last=caffeine_last, alcohol=alcohol,
+                   exercise=exercise, med=med, antidepressant=antidepressant,
+                   bothersome=bothersome, lost_consciousness=lost_consciousness,
+                   daytime_jerks=daytime_jerks, felt=felt and felt.strip().lower(), woke=woke,
+                   notes=notes)
+    entry = _check_medications(DiaryEntry(night=_night(night), **_changes(options)), typed=True)
     with connect(db) as con:
         if get_entry(con, entry.night) is not None:
-            raise DiaryError(f"night {entry.night} is already in the diary: change it with 'hypnic diary "
-                             f"edit {entry.night} --stress 3 ...', or remove it with 'hypnic diary delete "
-                             f"{entry.night}'")
+            where = f" {_as_typed(ctx, 'db')}" if db else ""  # the same diary
+            raise DiaryError(f"night {entry.night} is already in the diary (remove it with 'hypnic "
+                             f"diary delete {entry.night}{where}'); change it with: hypnic diary "
+                             f"edit {entry.night} {_as_typed(ctx, *options) or '--stress 3 ...'}"
+                             f"{where}")
         add_entries(con, [entry])
     typer.echo(f"added night {entry.night}")
 
@@ -112,17 +133,18 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
     """Change some fields of an existing night (only the options given)."""
     from analysis.diary import DiaryError, add_entries, connect, edit_entry
 
-    changes = _changes(hours_slept=slept, bedtime=bedtime, wake_time=wake, stress=stress,
-                       tiredness=tiredness, caffeine_drinks=caffeine, caffeine_last=caffeine_last,
-                       alcohol_drinks=alcohol, exercise_h=exercise, medications=med,
-                       antidepressant=antidepressant, bothersome=bothersome,
-                       lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
-                      felt_jerks=felt and felt.strip().lower(), woke_by_jerk=woke, notes=notes)
+    day = _night(night)
+    changes = _changes(dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress,
+                            tiredness=tiredness, caffeine=caffeine, caffeine_last=caffeine_last,
+                            alcohol=alcohol, exercise=exercise, med=med,
+                            antidepressant=antidepressant, bothersome=bothersome,
+                            lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
+                            felt=felt and felt.strip().lower(), woke=woke, notes=notes))
     if not changes:
         raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
     with connect(db) as con:
-        entry = edit_entry(con, _night(night), **changes)
-        fixed = _suggest(entry, antidepressant)
+        entry = edit_entry(con, day, **changes)
+        fixed = _check_medications(entry, typed="medications" in changes)
         if fixed is not entry:
             add_entries(con, [fixed], replace_existing=True)
     typer.echo(f"changed night {entry.night}: {', '.join(changes)}")

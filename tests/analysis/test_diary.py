@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sqlite3
 import stat
+from dataclasses import replace
 
 import pytest
 
@@ -135,11 +136,12 @@ def test_bad_csv_rows_are_listed_by_line_and_nothing_is_imported(tmp_path):
     msg = str(info.value)
     assert msg.startswith("5 bad row(s), nothing imported")
     for part in ("line 3: stress must be from 0 to 10, got 12", "line 5: stress must be a number",
-                 "line 6: antidepressant must be yes/no", "line 7: night must be a date",
+                 "line 6: antidepressant must be yes/no",
+                 "line 7: night 2026-13-01 is not a valid date (month must be in 1..12)",
                  "line 8: expected 4 values, got 3"):
         assert part in msg
-    with pytest.raises(DiaryError, match="line 1: the header"):
-        read_csv("night,mood\n2026-01-05,3\n")
+    with pytest.raises(DiaryError, match="line 1: the header .*; no night$"):
+        read_csv("date,mood\n2026-01-05,3\n")
 
 
 def test_import_refuses_nights_already_present_unless_replace(tmp_path):
@@ -183,3 +185,67 @@ def test_morning_self_report_and_an_older_database(tmp_path):
     with connect(old) as con:
         e = get_entry(con, night)
     assert (e.felt_jerks, e.woke_by_jerk) == ("2", True)
+
+
+def test_import_sets_the_antidepressant_flag_as_add_does_and_hints_at_typos(tmp_path, caplog):
+    """One rule for add, edit and import: a known antidepressant sets the flag unless the
+    row says; a name close to a known one is kept as written, with a hint."""
+    from analysis.diary import antidepressant_rule, close_medication
+
+    assert close_medication("sertralin") == "sertraline" and close_medication(" Zolof ") == "zoloft"
+    for name in ("Sertraline", "melatonin", "reboxetine", "ibuprofen"):
+        assert close_medication(name) is None
+    e = DiaryEntry(night=D, medications=("melatonin", "Sertraline"))
+    assert antidepressant_rule(e) == (replace(e, antidepressant=True), ["Sertraline (SSRI)"])
+    assert antidepressant_rule(replace(e, antidepressant=False)) == (replace(e, antidepressant=False), [])
+    text = ("night,medications,antidepressant\n2026-01-05,sertraline,\n2026-01-06,sertraline,no\n"
+            "2026-01-07,sertralin,\n2026-01-08,sertraline; melatonin,\n")
+    with connect(tmp_path / "d.sqlite") as con:
+        assert import_csv(con, text) == 4
+        got = {e.night.day: (e.medications, e.antidepressant) for e in list_entries(con)}
+    assert got == {5: (("sertraline",), True), 6: (("sertraline",), False),
+                   7: (("sertralin",), None), 8: (("sertraline", "melatonin"), True)}
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "sertraline (SSRI) is an antidepressant; antidepressant flag set on 2026-01-05, 2026-01-08 "
+        "(write no in an antidepressant column to keep it clear)",
+        "medication 'sertralin' (2026-01-07) kept as written: did you mean sertraline?"]
+
+
+def test_csv_columns_may_be_named_as_the_cli_options():
+    text = ("night,Slept,wake,caffeine,caffeine-last,alcohol,exercise,med,felt,woke,Lost-Consciousness\n"
+            "2026-01-05,6.5,07:10,3,15:30,1,0.5,melatonin;zopiclone,a few,yes,no\n")
+    assert read_csv(text) == [DiaryEntry(
+        night=D, hours_slept=6.5, wake_time="07:10", caffeine_drinks=3, caffeine_last="15:30",
+        alcohol_drinks=1, exercise_h=0.5, medications=("melatonin", "zopiclone"), felt_jerks="a few",
+        woke_by_jerk=True, lost_consciousness=False)]
+    with pytest.raises(DiaryError) as info:
+        read_csv("night,caffeine,caffeine_drinks\n2026-01-05,1,2\n")
+    assert str(info.value).endswith("; or the options slept, wake, caffeine, alcohol, exercise, med, "
+                                    "felt, woke); named more than once: caffeine_drinks")
+
+
+def test_columns_that_are_no_diary_field_are_left_out_with_one_warning(caplog):
+    """A spreadsheet's own columns (and the simulator's diary.csv) import: never silently."""
+    text = "night,stress,mood,start,\n2026-01-05,3,good,22:00,\n"
+    assert read_csv(text) == [DiaryEntry(night=D, stress=3)]
+    assert [r.getMessage() for r in caplog.records] == [
+        'diary column(s) left out, not diary fields: mood, start, "" (fields: night, hours_slept, '
+        "bedtime, wake_time, stress, tiredness, caffeine_drinks, caffeine_last, alcohol_drinks, "
+        "exercise_h, medications, antidepressant, bothersome, lost_consciousness, daytime_jerks, "
+        "felt_jerks, woke_by_jerk, notes)"]
+
+
+def test_deleting_a_night_that_is_no_date_says_so(tmp_path):
+    from analysis.diary import delete_entry
+
+    with connect(tmp_path / "d.sqlite") as con:
+        with pytest.raises(DiaryError) as info:
+            delete_entry(con, "2026-02-30")
+        assert str(info.value) == "night 2026-02-30 is not a valid date (day is out of range for month)"
+        with pytest.raises(DiaryError) as info:
+            delete_entry(con, "2026-02-03")
+        assert str(info.value) == "night 2026-02-03 is not in the diary"
+        # what an older hypnic stored is still removed as it was stored
+        con.execute("INSERT INTO diary (night) VALUES ('2026-02-30')")
+        delete_entry(con, "2026-02-30")
+        assert con.execute("SELECT count(*) FROM diary").fetchone() == (0,)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import subprocess
+import sys
+
+import pytest
 
 from hypnic.cli import main
 
@@ -22,9 +27,9 @@ def test_diary_add_edit_list_export_import(tmp_path, capsys, monkeypatch):
     assert code == 0 and "Sertraline (SSRI) is an antidepressant; antidepressant flag set" in out
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     code, _, err = run(capsys, "diary", "add", "2026-01-05", "--db", db)
-    assert code == 1 and err.strip() == ("hypnic: error: night 2026-01-05 is already in the diary: change "
-                                         "it with 'hypnic diary edit 2026-01-05 --stress 3 ...', or "
-                                         "remove it with 'hypnic diary delete 2026-01-05'")
+    assert code == 1 and err == (f"hypnic: error: night 2026-01-05 is already in the diary (remove it "
+                                 f"with 'hypnic diary delete 2026-01-05 --db {db}'); change it with: "
+                                 f"hypnic diary edit 2026-01-05 --stress 3 ... --db {db}\n")
     code, _, err = run(capsys, "diary", "add", "2026-01-06", "--tiredness", "14", "--db", db)
     assert code == 1 and "tiredness must be from 0 to 10, got 14" in err
     code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--bothersome", "4", "--db", db)
@@ -50,6 +55,99 @@ def test_diary_import_bad_rows_exit_1_with_line_numbers(tmp_path, capsys):
     assert err.strip() == ("hypnic: error: 1 bad row(s), nothing imported: line 3: stress must "
                            "be from 0 to 10, got 99")
     assert run(capsys, "diary", "export", "-", "--db", db)[1].count("\n") == 1  # header only
+
+
+def test_diary_add_on_a_night_already_there_suggests_the_options_typed(tmp_path, capsys):
+    db = str(tmp_path / "d.sqlite")
+    assert run(capsys, "diary", "add", "2026-01-05", "--stress", "2", "--db", db)[0] == 0
+    code, _, err = run(capsys, "diary", "add", "2026-01-05", "--caffeine", "5", "--db", db)
+    assert code == 1 and err == (f"hypnic: error: night 2026-01-05 is already in the diary (remove it "
+                                 f"with 'hypnic diary delete 2026-01-05 --db {db}'); change it with: "
+                                 f"hypnic diary edit 2026-01-05 --caffeine 5 --db {db}\n")
+    code, _, err = run(capsys, "diary", "add", "2026-01-05", "--slept", "7", "--med", "a b", "--med", "x",
+                       "--no-antidepressant", "--not-woken", "--notes", "bad night", "--db", db)
+    assert code == 1 and err.endswith(
+        "change it with: hypnic diary edit 2026-01-05 --slept 7 --med 'a b' --med x "
+        f"--no-antidepressant --not-woken --notes 'bad night' --db {db}\n")
+    # the command suggested does it
+    assert run(capsys, "diary", "edit", "2026-01-05", "--caffeine", "5", "--db", db)[0] == 0
+    assert ",2,,5," in run(capsys, "diary", "export", "-", "--db", db)[1]
+
+
+def test_every_option_of_diary_add_and_edit_names_a_field_a_csv_may_use():
+    """The CSV aliases are the CLI's own option names: one table (analysis.diary.ALIASES)."""
+    import typer
+
+    from analysis.diary import ALIASES, FIELDS, field_name
+    from hypnic.app import app
+
+    diary = typer.main.get_command(app).commands["diary"]
+    for command in ("add", "edit"):
+        options = [p for p in diary.commands[command].params if p.opts[0].startswith("--")]
+        names = {p.opts[0][2:]: field_name(p.opts[0][2:]) for p in options if p.name != "db"}
+        assert None not in names.values() and sorted(set(names.values())) == sorted(set(FIELDS) - {"night"})
+        assert {k.replace("-", "_") for k, f in names.items() if k.replace("-", "_") != f} == set(ALIASES)
+
+
+def test_diary_import_sets_the_antidepressant_flag_as_add_does(tmp_path, capsys, caplog):
+    csv_path = tmp_path / "mine.csv"
+    csv_path.write_text("night,medications\n2026-01-05,sertraline\n")
+    db = str(tmp_path / "d.sqlite")
+    code, out, _ = run(capsys, "diary", "import", str(csv_path), "--db", db)
+    assert code == 0 and out == f"imported 1 night(s) from {csv_path}\n"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "sertraline (SSRI) is an antidepressant; antidepressant flag set on 2026-01-05 (write no in "
+        "an antidepressant column to keep it clear)"]
+    assert run(capsys, "diary", "export", "-", "--db", db)[1].splitlines()[1] == (
+        "2026-01-05,,,,,,,,,,sertraline,1,,0,0,,,")
+
+
+def test_a_medication_typo_gets_a_hint_and_is_kept_as_typed(tmp_path, capsys, caplog):
+    db = str(tmp_path / "d.sqlite")
+    code, out, _ = run(capsys, "diary", "add", "2026-01-05", "--med", "sertralin", "--db", db)
+    assert code == 0 and out == ("note: medication 'sertralin' kept as typed: did you mean sertraline?\n"
+                                 "added night 2026-01-05\n")
+    code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--med", "sertraline", "--db", db)
+    assert code == 0 and out == ("note: sertraline (SSRI) is an antidepressant; antidepressant flag set "
+                                 "(use --no-antidepressant to clear it)\nchanged night 2026-01-05: "
+                                 "medications\n")
+    csv_path = tmp_path / "mine.csv"
+    csv_path.write_text("night,med\n2026-01-06,Zolof\n")
+    assert run(capsys, "diary", "import", str(csv_path), "--db", db)[0] == 0
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "medication 'Zolof' (2026-01-06) kept as written: did you mean zoloft?"]
+    assert [line.split(",")[10:12] for line in run(capsys, "diary", "export", "-", "--db", db)[1].splitlines()[1:]] == [
+        ["sertraline", "1"], ["Zolof", ""]]
+
+
+def test_diary_import_of_the_diary_hypnic_simulate_writes(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert run(capsys, "simulate", "--nights", "3", "--seed", "2", "--fs", "10", "--locations",
+               "wrist-left", "--format", "parquet", "--out", str(out))[0] == 0
+    db = str(tmp_path / "d.sqlite")
+    res = subprocess.run([sys.executable, "-m", "hypnic", "diary", "import", str(out / "diary.csv"),
+                          "--db", db], capture_output=True, text=True)  # the CLI's own logging
+    assert res.returncode == 0 and res.stdout == f"imported 3 night(s) from {out / 'diary.csv'}\n"
+    assert res.stderr == ("hypnic: warning: diary column(s) left out, not diary fields: start, hours_in_bed, "
+                   "sleep_debt_h, caffeine_last_h, expected_jerks, n_jerks (fields: night, hours_slept, "
+                   "bedtime, wake_time, stress, tiredness, caffeine_drinks, caffeine_last, alcohol_drinks, "
+                   "exercise_h, medications, antidepressant, bothersome, lost_consciousness, daytime_jerks, "
+                   "felt_jerks, woke_by_jerk, notes)\n")
+    import pandas as pd
+
+    sim = pd.read_csv(out / "diary.csv")
+    exported = pd.read_csv(io.StringIO(run(capsys, "diary", "export", "-", "--db", db)[1]))
+    for column in ("hours_slept", "stress", "caffeine_drinks", "antidepressant"):
+        assert exported[column].tolist() == sim[column].tolist()
+
+
+@pytest.mark.parametrize("command", [("delete",), ("edit", "--stress", "3"), ("edit",), ("add",),
+                                     ("add", "--stress", "3")])
+def test_a_night_that_is_no_date_is_said_to_be_none(tmp_path, capsys, command):
+    code, out, err = run(capsys, "diary", command[0], "2026-02-30", *command[1:],
+                         "--db", str(tmp_path / "d.sqlite"))
+    assert (code, out) == (1, "")
+    assert err == "hypnic: error: night 2026-02-30 is not a valid date (day is out of range for month)\n"
 
 
 def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
@@ -124,3 +222,16 @@ def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(t
     assert code == 0
     assert ("night 2021-04-06 (UTC): no sleep found (awake throughout, or too short): stored, but no "
             "night's count") in " ".join(out.split())
+
+
+def test_diary_edit_keeps_an_antidepressant_flag_said_no(tmp_path, capsys):
+    """The rule sets the flag only when it is not given: a later edit of another field
+    does not undo --no-antidepressant."""
+    db = str(tmp_path / "d.sqlite")
+    code, out, _ = run(capsys, "diary", "add", "2026-01-05", "--med", "sertraline", "--no-antidepressant",
+                       "--db", db)
+    assert (code, out) == (0, "added night 2026-01-05\n")
+    code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--stress", "3", "--db", db)
+    assert (code, out) == (0, "changed night 2026-01-05: stress\n")
+    assert run(capsys, "diary", "export", "-", "--db", db)[1].splitlines()[1].split(",")[10:12] == [
+        "sertraline", "0"]
