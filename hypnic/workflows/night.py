@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import night_of
-from analysis.effects import plural
 from analysis.nights import StoredNight, empty_marks, hours_recorded, hours_still, summarise_night
 from sensing.errors import FormatError, HypnicError
 from sensing.private import write_private
@@ -529,6 +528,8 @@ def _warn_replaced(con, night: StoredNight) -> None:
     before = [Path(f).name for f in json.loads(row[0])]
     now = [Path(f).name for f in night.recordings]
     if sorted(before) != sorted(now):
+        from analysis.effects import plural  # (the statistics module: only when one is replaced)
+
         log.warning("night %s: %s replaces what %s gave (%s, now %d); give all the files of one "
                     "night together (--add A --add B) to file them as one", night.night,
                     ", ".join(now), ", ".join(before),

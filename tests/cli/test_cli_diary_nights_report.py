@@ -199,15 +199,23 @@ def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     assert code == 1 and err == "hypnic: error: --location goes with --add (where each added file was worn)\n"
 
 
+def _empty_db(path):
+    from analysis.diary import connect
+
+    with connect(path):
+        pass
+    return str(path)
+
+
 def test_report_on_an_empty_database(tmp_path, capsys):
-    code, out, _ = run(capsys, "report", "--db", str(tmp_path / "e.sqlite"), "--out", str(tmp_path / "r"))
+    code, out, _ = run(capsys, "report", "--db", _empty_db(tmp_path / "e.sqlite"), "--out", str(tmp_path / "r"))
     text = (tmp_path / "r" / "index.html").read_text()
     assert code == 0 and "No recorded nights yet" in out
     assert "No recorded nights yet" in text and 'id="doctor"' not in text
 
 
 def test_nights_on_an_empty_database_says_how_to_add_one(tmp_path, capsys):
-    code, out, _ = run(capsys, "nights", "--db", str(tmp_path / "e.sqlite"))
+    code, out, _ = run(capsys, "nights", "--db", _empty_db(tmp_path / "e.sqlite"))
     assert code == 0 and out == ("No nights yet: add a night's recording with hypnic nights --add "
                                  "FILE (or try hypnic demo).\n")
 
