@@ -226,8 +226,9 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
                    "together (Poisson GEE), p-values Holm-adjusted.")
     else:
         message = (f"Too few participants for a population conclusion: {n_p} (at least "
-                   f"{cfg.min_participants} needed); {n} nights and {n_jerks} jerks. Estimates "
-                   "are shown but not interpreted.")
+                   f"{cfg.min_participants} needed); {n} nights and {n_jerks} jerks. "
+                   + ("Estimates are shown but not interpreted." if rows else
+                      "No factor could be estimated."))
     sleepless = int(no_sleep_found(nights).sum())
     if sleepless:
         message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."
@@ -235,22 +236,63 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
     return CohortEffects(table, individual, n_p, n, n_jerks, enough, message, excluded)
 
 
+#: Readable headers of the cohort page's tables, by column, with units (a rate ratio is
+#: how many times the jerk rate is per unit of its factor: the "unit" column).
+COHORT_HEADERS = {
+    "label": "factor", "unit": "unit of the factor", "n_participants": "participants",
+    "n_nights": "nights", "rr": "rate ratio (times the jerk rate, per unit)",
+    "rr_low": "95% interval from", "rr_high": "95% interval to", "p": "p",
+    "p_holm": "p adjusted for several factors (Holm)", "finding": "finding",
+    "n_individual": "participants with their own estimate",
+    "rr_individual_median": "median of their own rate ratios",
+    "participant": "participant", "model": "model"}
+
+
+def _table(df: pd.DataFrame, empty: str) -> str:
+    """``df`` as an HTML table with :data:`COHORT_HEADERS` (rate ratios to 2 decimals,
+    p-values to 3 or "<0.001", yes/no for a finding, blank for a missing value); the sentence
+    ``empty`` instead of a table without rows."""
+    if df.empty:
+        return f"<p>{html.escape(empty)}</p>"
+    spec = {"rr": ".2f", "rr_low": ".2f", "rr_high": ".2f", "rr_individual_median": ".2f",
+            "p": ".3f", "p_holm": ".3f"}
+
+    def text(column: str, v) -> str:
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            return ""
+        if column == "finding":
+            return "yes" if v else "no"
+        if column in ("p", "p_holm") and v < 0.0005:
+            return "<0.001"
+        return format(v, spec[column]) if column in spec else str(v)
+
+    shown = pd.DataFrame({COHORT_HEADERS[c]: [text(c, v) for v in df[c]] for c in df.columns})
+    return shown.to_html(index=False, escape=True)
+
+
 def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``cohort.json`` and a plain ``cohort.html`` table into ``out_dir``, owner-only."""
+    """Write ``cohort.json`` and a plain ``cohort.html`` (readable headers with units, and
+    a sentence instead of a table without rows) into ``out_dir``, owner-only."""
     out = Path(out_dir)
     js = write_private(out / "cohort.json", json.dumps(cohort.to_dict(), indent=1))
     esc = html.escape
-    t = cohort.table.drop(columns=["factor"]).round(3)
+    individual = cohort.individual.assign(
+        factor=cohort.individual["factor"].map(lambda f: factor_info(f).label)).rename(
+        columns={"factor": "label"})
     excluded = "".join(f"<li>{esc(factor_info(f).label)}: {esc(w)}</li>" for f, w in cohort.excluded.items())
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>hypnic cohort summary</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
         "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}</style></head><body>"
         f"<h1>Cohort summary</h1><p>{esc(cohort.message)}</p>"
-        "<h2>Population rate ratios</h2><p>Poisson GEE with an exchangeable correlation of a "
-        "participant's nights and log(hours recorded) as offset; 95% intervals from the "
-        "bias-reduced sandwich; per unit of each factor.</p>"
-        f"{t.to_html(index=False, na_rep='', escape=True)}"
-        f"<h2>Per participant</h2>{cohort.individual.round(3).to_html(index=False, na_rep='', escape=True)}"
-        f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}</body></html>")
+        "<h2>Population rate ratios</h2>"
+        + ("<p>Poisson GEE with an exchangeable correlation of a participant's nights and "
+           "log(hours recorded) as offset; 95% intervals from the bias-reduced sandwich; per "
+           "unit of each factor.</p>" if len(cohort.table) else "")
+        + _table(cohort.table.drop(columns=["factor"]),
+                 "No factor could be estimated for the cohort (see Not tested below).")
+        + "<h2>Per participant</h2>"
+        + _table(individual, "No participant's own rate ratios could be estimated (too few "
+                             "nights, or no factor that varies).")
+        + f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}</body></html>")
     return js, write_private(out / "cohort.html", page)

@@ -730,7 +730,8 @@ def entries_from_simulation(diary) -> list[DiaryEntry]:
                 bedtime=start.strftime("%H:%M"),
                 wake_time=(start + pd.Timedelta(hours=float(r.hours_in_bed))).strftime("%H:%M"),
                 caffeine_last=(start - pd.Timedelta(hours=float(r.caffeine_last_h))).strftime("%H:%M"),
-                medications=parse_field("medications", str(r.medications)),
+                # an empty cell of a CSV file read with pandas is NaN, not a medication "nan"
+                medications=parse_field("medications", "" if pd.isna(r.medications) else str(r.medications)),
                 # 0/1; a column with an empty cell is read as floats (1.0)
                 antidepressant=parse_field("antidepressant",
                                            str(r.antidepressant).removesuffix(".0")), **values))

@@ -34,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from analysis.diary import FIELDS
 from analysis.nights import counted_nights, no_sleep_found
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ def factor_info(name: str) -> Factor:
 #: factors (and there are enough nights); its interval excludes no effect but that is
 #: not confirmed; or no clear link.
 VERDICTS = ("finding", "unconfirmed", "no clear link")
+#: What each verdict is called for a reader of the report ("finding" is jargon).
+VERDICT_WORDS = {"finding": "clear link", "unconfirmed": "not confirmed", "no clear link": "no clear link"}
 
 EFFECT_COLUMNS = ("factor", "label", "unit", "n_nights", "rho", "rho_p", "rr", "rr_low", "rr_high",
                   "p", "p_holm", "rr_uni", "rr_uni_low", "rr_uni_high", "finding", "verdict")
@@ -301,14 +304,14 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
             excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
     table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
     sleepless = int(no_sleep_found(nights).sum())
-    message = _message(base, data, present, usable, model, enough, cfg, sleepless)
+    message = _message(base, data, present, usable, enough, cfg, sleepless)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
 
 
 def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable: list[str],
-             model: str, enough: bool, cfg: EffectsConfig, sleepless: int = 0) -> str:
+             enough: bool, cfg: EffectsConfig, sleepless: int = 0) -> str:
     """What can be concluded, in plain words: which nights were used, and why any
     recorded night was left out (``sleepless``: recordings with no sleep found, which the
     caller says apart)."""
@@ -318,8 +321,20 @@ def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable:
                 "what goes with more jerks." if not sleepless else "No night with sleep found yet: "
                 "add a night's recording (hypnic nights --add) to see what goes with more jerks.")
     if not present or base[present].isna().all().all():
-        return (f"No diary entries for the {plural(len(base), 'recorded night')} yet: log each "
-                "night (hypnic diary add) to see what goes with more jerks.")
+        nights = len(base)
+        # every entry holds its flags (0/1) and notes (text): a night with any field has one
+        logged = [c for c in FIELDS if c != "night" and c in base]
+        entries = int(base[logged].notna().any(axis=1).sum()) if logged else 0
+        if not entries:
+            return (f"No diary entries for the {plural(nights, 'recorded night')} yet: log each "
+                    "night (hypnic diary add) to see what goes with more jerks.")
+        which = (f"The diary {'entry' if nights == 1 else 'entries'} of the {plural(nights, 'recorded night')} "
+                 f"{'has' if nights == 1 else 'have'} no factor to test yet" if entries == nights else
+                 f"{entries} of the {plural(nights, 'recorded night')} "
+                 f"{'has a diary entry' if entries == 1 else 'have diary entries'}, but no factor "
+                 "to test yet")
+        return (f"{which} (hours slept, stress, tiredness, caffeine, alcohol, exercise or "
+                "medications): add them (hypnic diary edit) to see what goes with more jerks.")
     need = (f"hypnic needs at least {cfg.min_nights} nights and {cfg.min_jerks} jerks. Keep "
             "recording and logging.")
     if not usable:
@@ -336,8 +351,9 @@ def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable:
     else:
         used = f"{n} of the {len(base)} recorded nights" if left else f"All {n} recorded nights"
         k = plural(len(usable), "factor")
-        text = (f"{used} analysed, with {n_jerks} jerks; {k} tested together ({model} model), "
-                f"p-values Holm-adjusted for testing {k}.")
+        text = (f"{used} analysed, with {n_jerks} jerks; {k} looked at together (each with the "
+                f"others held fixed), and adjusted for testing {k} at once: the more factors "
+                "tested, the likelier one seems linked by chance alone.")
     if left:
         why = "; ".join(
             f"{int(base[f].isna().sum())} without {factor_info(f).label}"
@@ -358,27 +374,28 @@ def _pct(rr: float) -> str:
 
 
 def describe(effects: Effects) -> list[str]:
-    """Plain-language sentences, one per tested factor (findings first)."""
+    """Plain-language sentences, one per tested factor (clear links first), with the
+    rate ratio's likely range (its confidence interval) and p-values as numbers."""
     if effects.table.empty:
         return [effects.message]
     out = []
     t = effects.table.sort_values(["finding", "p"], ascending=[False, True])
     for r in t.itertuples():
-        ci = f"95% CI {r.rr_low:.2f} to {r.rr_high:.2f}"
         info = factor_info(r.factor)
+        likely = f"likely between {r.rr_low:.2f} and {r.rr_high:.2f} times the rate {info.unit}"
         if info.binary:
             size = f"{r.rr:.2f} times the jerk rate when on vs off"
         else:
             size = f"{_pct(r.rr)} jerks for {info.phrase}"
         if r.verdict == "finding":
-            out.append(f"{r.label.capitalize()}: {size} ({ci}). This holds up after allowing "
-                       f"for testing several factors.")
+            out.append(f"{r.label.capitalize()}: {size}, {likely}. This link holds up after "
+                       "adjusting for testing several factors at once.")
         elif r.verdict == "unconfirmed":
-            why = (f"with {len(effects.table)} factors tested this may be chance (adjusted "
-                   f"p = {r.p_holm:.2f})" if effects.enough else
+            why = (f"with {len(effects.table)} factors tested at once this may be chance (p = "
+                   f"{r.p_holm:.2f} once adjusted for that)" if effects.enough else
                    "there are too few nights to confirm it")
-            out.append(f"{r.label.capitalize()}: possibly {size} ({ci}, p = {r.p:.3f}), but "
+            out.append(f"{r.label.capitalize()}: possibly {size} ({likely}; p = {r.p:.3f}), but "
                        f"{why}; not confirmed.")
         else:
-            out.append(f"{r.label.capitalize()}: no clear link ({size}, {ci}).")
+            out.append(f"{r.label.capitalize()}: no clear link ({size}, {likely}).")
     return out

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from analysis.effects import Effects, factor_info
+from analysis.effects import VERDICT_WORDS, Effects, factor_info
 from analysis.nights import counted_nights
 from sensing.body import ONSET_HALF_WINDOW_S
 
@@ -38,6 +38,10 @@ HALF_IN = 4.3
 BLUE, LIGHT_BLUE, RED, ORANGE, GREEN, GREY = "#3a6ea5", "#7fa7d1", "#d62728", "#e08a1e", "#6a994e", "#9a9a9a"
 NO_DATA = "#dce6f2"
 NOT_WORN = "#f1e2c6"
+
+#: Half the height of a forest plot row's band around its interval, rows (the "1" line is
+#: drawn there only; the factor's name sits between the bands, 0.5 rows above).
+FOREST_BAND = 0.22
 
 #: Bins of the "when jerks happen" histogram, minutes from sleep onset; times outside
 #: go to an explicit "earlier" or "later" bin.
@@ -207,7 +211,8 @@ def onset_heatmap(nights: Sequence[dt.date], onsets: Sequence[pd.Timestamp], eve
     vmax = max(top, 1e-9)
     bar.set_ticks([0, float(f"{vmax / 4:.2g}"), float(f"{vmax:.2g}")])  # evenly spaced on the scale
     bar.ax.xaxis.set_major_formatter("{x:g}")
-    bar.set_label("movement above the night's resting level, mg")
+    bar.set_label("movement above the night's resting level," + ("\n" if short else " ")
+                  + "milli-g (thousandths of gravity)")
     return fig
 
 
@@ -314,12 +319,15 @@ def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure
 
 def forest(effects: Effects, true_rr: dict[str, float], width: float) -> Figure:
     """Rate ratio of each factor with its 95 % interval on a log axis; each factor's name
-    is written above its interval so that the data keep the full width. Colour: the
-    effect's verdict (finding red, unconfirmed orange, no clear link blue)."""
+    has a line of its own above its interval, so that the data keep the full width and
+    no name crosses the data: the "1" (no effect) reference line is drawn only beside the
+    intervals (:data:`FOREST_BAND` of a row), not through the lines of the names.
+    Colour: the effect's verdict (clear link red, not confirmed orange, no clear link
+    blue; :data:`analysis.effects.VERDICT_WORDS`)."""
     from matplotlib.lines import Line2D
 
     t = effects.table
-    fig, ax = _figure(width, 1.15 + 0.5 * len(t))
+    fig, ax = _figure(width, 1.15 + 0.55 * len(t))
     y = np.arange(len(t))
     colors = t["verdict"].map({"finding": RED, "unconfirmed": ORANGE}).fillna(BLUE).tolist()
     lo = min(0.5, float(t["rr_low"].min()) / 1.15)
@@ -327,25 +335,25 @@ def forest(effects: Effects, true_rr: dict[str, float], width: float) -> Figure:
     lo, hi = max(lo, 0.05), min(hi, 20.0)
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
+    ax.vlines(np.ones(len(t)), y - FOREST_BAND, y + FOREST_BAND, color=GREY, lw=1)
     ax.hlines(y, t["rr_low"].clip(lo, hi), t["rr_high"].clip(lo, hi), colors=colors, lw=2.5)
     ax.scatter(t["rr"].clip(lo, hi), y, color=colors, zorder=3, s=28)
-    handles = [Line2D([], [], color=c, marker="o", lw=2.5, label=v)
+    handles = [Line2D([], [], color=c, marker="o", lw=2.5, label=VERDICT_WORDS[v])
                for v, c in (("finding", RED), ("unconfirmed", ORANGE), ("no clear link", BLUE))
                if v in set(t["verdict"])]
     if true_rr:
         truth = [true_rr.get(f, np.nan) for f in t["factor"]]
         ax.scatter(truth, y, marker="x", color="k", s=45, zorder=4)
         handles.append(Line2D([], [], color="k", marker="x", ls="", label="true (simulated)"))
-    ax.axvline(1, color=GREY, lw=1)
     for i, r in enumerate(t.itertuples()):
-        ax.annotate(f"{r.label}, {r.unit}", (0, i), xycoords=("axes fraction", "data"),
-                    xytext=(0, 7), textcoords="offset points", va="bottom", ha="left")
+        ax.text(0, i - 0.5, f"{r.label}, {r.unit}", transform=ax.get_yaxis_transform(),
+                va="center", ha="left")
     ticks = [v for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo <= v <= hi]
     ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
     ax.minorticks_off()
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_ylim(len(t) - 0.45, -0.95)
+    ax.set_ylim(len(t) - 0.6, -0.8)
     ax.set_xlabel("rate ratio (1 = no effect, above 1 = more jerks)")
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1), ncol=2 if width < 5 else 4,
               borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis import plots
 from analysis.advice import SLEEP_REASONS, Reason
-from analysis.effects import Effects, describe, factor_info, plural
+from analysis.effects import VERDICT_WORDS, Effects, describe, factor_info, plural
 from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones, no_sleep_found
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 #: as cards).
 PHONE_MAX_PX = 700
 _NUMBER = re.compile(r"^-?[\d.]*$")  # right-aligned cells (empty ones too)
+#: How to read the numbers of an effect, for a sleeper (the summary and the effects section).
+READING = ("Likely range: the rate ratios your nights fit with 95% confidence (1 = no effect). "
+           "p: how often chance alone would give a link at least this strong if there were none; "
+           "p adjusted: the same, adjusted for testing several factors at once. A link is clear "
+           "when its adjusted p is below 0.05 and there are enough nights.")
 
 
 @dataclass(frozen=True)
@@ -86,14 +91,20 @@ def _figure(plot: Callable, *args, alt: str, caption: str = "", desktop_in: floa
             f'alt="{html.escape(alt)}"></picture>{cap}</figure>')
 
 
+def _text(value) -> str:
+    """A cell's text: empty for a missing value (None, NaN, NaT), never "nan" or "None"."""
+    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+
+
 def _table_html(df: pd.DataFrame, row_label: str) -> str:
-    """A table of text cells (the index names the rows); one card per row on a phone."""
+    """A table of text cells (the index names the rows; missing values blank); one card
+    per row on a phone."""
     esc = html.escape
     head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in [row_label, *df.columns])
     body = []
     for idx, row in df.iterrows():
-        cells = "".join(f'<td data-label="{esc(str(c))}"{"" if _NUMBER.match(str(v)) else " class=t"}>'
-                        f"{esc(str(v))}</td>" for c, v in row.items())
+        cells = "".join(f'<td data-label="{esc(str(c))}"{"" if _NUMBER.match(_text(v)) else " class=t"}>'
+                        f"{esc(_text(v))}</td>" for c, v in row.items())
         body.append(f'<tr><th scope="row">{esc(str(idx))}</th>{cells}</tr>')
     return (f'<div class="wide"><table class="cards"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
@@ -292,7 +303,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'
-                 f"{'<ul>' + items + '</ul>' if items else ''}"
+                 f"{'<ul>' + items + '</ul><p>' + esc(READING) + '</p>' if items else ''}"
                  "<p>Sleep starts (hypnic jerks) are very common: most people have them at least "
                  "sometimes, and they are usually harmless.</p></section>")
     if reasons:
@@ -361,10 +372,10 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         true_note = " Black crosses mark the true simulated effects." if cfg.true_rr else ""
         eff += _figure(plots.forest, effects, cfg.true_rr, alt="rate ratio of each factor",
                        caption="Rate ratio: how many times the jerk rate changes per unit of the "
-                               "factor, the other factors held fixed; the bar is the 95% "
-                               "confidence interval. Red: holds up after allowing for testing "
-                               "several factors; orange: the interval excludes 1 (no effect) but "
-                               f"that is not confirmed; blue: no clear link.{true_note}")
+                               "factor, the other factors held fixed; the bar is its likely range. "
+                               "Red: a clear link, holding up after adjusting for testing several "
+                               "factors at once; orange: the likely range leaves out 1 (no "
+                               f"effect) but that is not confirmed; blue: no clear link.{true_note}")
         eff += _figure(plots.factor_panels, table, effects, alt="jerk rate against each factor",
                        caption="Dots: nights; line: the fitted effect with the other factors at "
                                "their average.")
@@ -372,14 +383,15 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         et = pd.DataFrame({
             "unit": t["unit"].to_numpy(),
             "rate ratio": _fmt(t["rr"], ".2f").to_numpy(),
-            "95% interval": [f"{a:.2f} to {b:.2f}" for a, b in zip(t["rr_low"], t["rr_high"], strict=True)],
+            "likely range": [f"{a:.2f} to {b:.2f}" for a, b in zip(t["rr_low"], t["rr_high"], strict=True)],
             "p": _fmt(t["p"], ".3f").to_numpy(),
-            "p adjusted (Holm)": _fmt(t["p_holm"], ".3f").to_numpy(),
-            "verdict": t["verdict"].to_numpy()}, index=t["label"].to_numpy())
+            "p adjusted": _fmt(t["p_holm"], ".3f").to_numpy(),
+            "verdict": t["verdict"].map(VERDICT_WORDS).to_numpy()}, index=t["label"].to_numpy())
         eff += _table_html(et, "factor")
-        eff += ('<p class="note">p adjusted (Holm): the p-value allowing for testing several '
-                "factors at once; a factor is a finding when it is below 0.05 and there are "
-                "enough nights.</p>")
+        model = effects.model.replace("poisson", "Poisson")
+        eff += (f'<p class="note">{esc(READING)} For the statistically minded: a {model} regression of '
+                "each night's jerk count on all the factors together, with the hours recorded as "
+                "exposure; 95% confidence intervals; p-values adjusted by Holm's method.</p>")
     if effects.excluded:
         ex = "; ".join(f"{factor_info(f).label}: {why}" for f, why in effects.excluded.items())
         eff += f"<p class='note'>Not tested: {esc(ex)}.</p>"

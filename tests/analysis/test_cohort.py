@@ -77,3 +77,40 @@ def test_too_few_participants_is_not_a_conclusion(tmp_path):
     data = json.loads(js.read_text())
     assert data["n_participants"] == 3 and len(data["effects"]) == len(cohort.table)
     assert "Population rate ratios" in page.read_text()
+
+
+def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
+    """cohort.html names its columns in words with units (no rr_low, p_holm, ...), shows
+    rate ratios and p-values as numbers, and says in a sentence, instead of showing an
+    empty table, when nothing could be estimated."""
+    import re
+
+    cohort = fit_cohort(cohort_nights(3, 10, seed=1))
+    _, page = write_cohort(cohort, tmp_path)
+    text = page.read_text()
+    heads = [re.findall(r"<th>(.*?)</th>", t) for t in text.split("<table")[1:]]
+    assert heads == [
+        ["factor", "unit of the factor", "participants", "nights",
+         "rate ratio (times the jerk rate, per unit)", "95% interval from", "95% interval to", "p",
+         "p adjusted for several factors (Holm)", "finding", "participants with their own estimate",
+         "median of their own rate ratios"],
+        ["participant", "factor", "nights", "rate ratio (times the jerk rate, per unit)",
+         "95% interval from", "95% interval to", "p", "model"]]
+    assert not re.search(r"\b(rr\w*|p_holm|n_\w+|label|True|False|nan|NaN|None)\b", text)
+    stress = cohort.table.set_index("factor").loc["stress"]
+    assert (f"<td>stress</td>\n      <td>per point (0-10)</td>\n      <td>3</td>\n      <td>30</td>\n"
+            f"      <td>{stress['rr']:.2f}</td>") in text
+    assert "Estimates are shown but not interpreted." in text
+
+    flat = cohort_nights(2, 4, seed=1).assign(stress=3.0, caffeine_drinks=1.0, antidepressant=0.0)
+    nothing = fit_cohort(flat)
+    assert nothing.table.empty and nothing.individual.empty
+    assert nothing.message == ("Too few participants for a population conclusion: 2 (at least 10 "
+                               "needed); 8 nights and "
+                               f"{nothing.n_jerks} jerks. No factor could be estimated.")
+    _, page = write_cohort(nothing, tmp_path / "nothing")
+    text = page.read_text()
+    assert "<table" not in text and "Estimates are shown" not in text
+    assert "<p>No factor could be estimated for the cohort (see Not tested below).</p>" in text
+    assert ("<p>No participant&#x27;s own rate ratios could be estimated (too few nights, or no "
+            "factor that varies).</p>") in text

@@ -61,7 +61,9 @@ def test_message_says_why_nights_are_left_out_and_when_there_is_no_diary():
     diary = simulate_diary(28, seed=8, antidepressant_prob=1.0)
     eff = fit_effects(table_from(diary))
     assert eff.message.startswith(f"27 of the 28 recorded nights analysed, with {eff.n_jerks} jerks; "
-                                  "8 factors tested together (poisson model)")
+                                  "8 factors looked at together (each with the others held "
+                                  "fixed), and adjusted for testing 8 factors at once: the more "
+                                  "factors tested, the likelier one seems linked by chance alone.")
     assert eff.message.endswith("1 night left out: 1 without sleep debt the night before, which "
                                 "needs the diary of the night before (a first night never has it).")
     t = table_from(diary)
@@ -76,13 +78,45 @@ def test_message_says_why_nights_are_left_out_and_when_there_is_no_diary():
     assert "night(s)" not in one.message and one.table.empty
 
 
+def test_a_diary_entry_without_factors_is_an_entry():
+    """A night whose diary entry holds no factor (only "a loss of consciousness was
+    noticed", as after 'hypnic diary add NIGHT --lost-consciousness') has an entry: the
+    message says so, and asks for the factors, not for an entry."""
+    import datetime as dt
+
+    from analysis.diary import DiaryEntry
+
+    nights = pd.DataFrame({"n_jerks": [4.0, 2.0, 3.0], "hours_recorded": [7.0, 6.5, 8.0]},
+                          index=[dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 7)])
+    entries = [DiaryEntry(night=dt.date(2026, 1, 7), lost_consciousness=True)]
+    one = add_sleep_debt(nights.iloc[2:].join(diary_frame(entries), how="outer"))
+    assert fit_effects(one).message == (
+        "The diary entry of the 1 recorded night has no factor to test yet (hours slept, stress, "
+        "tiredness, caffeine, alcohol, exercise or medications): add them (hypnic diary edit) "
+        "to see what goes with more jerks.")
+    three = add_sleep_debt(nights.join(diary_frame(entries), how="outer"))
+    assert fit_effects(three).message == (
+        "1 of the 3 recorded nights has a diary entry, but no factor to test yet (hours slept, "
+        "stress, tiredness, caffeine, alcohol, exercise or medications): add them (hypnic diary "
+        "edit) to see what goes with more jerks.")
+    entries.append(DiaryEntry(night=dt.date(2026, 1, 6), notes="slept badly"))
+    assert fit_effects(add_sleep_debt(nights.join(diary_frame(entries), how="outer"))).message.startswith(
+        "2 of the 3 recorded nights have diary entries, but no factor to test yet")
+    assert fit_effects(nights).message.startswith("No diary entries for the 3 recorded nights yet")
+
+
 def test_an_interval_excluding_one_but_not_confirmed_is_unconfirmed():
     eff = fit_effects(table_from(simulate_diary(28, seed=9, antidepressant_prob=1.0)))
     t = eff.table.set_index("factor")
     assert t.at["stress", "verdict"] == "unconfirmed" and not t.at["stress", "finding"]
     assert t.at["stress", "rr_low"] > 1 and t.at["stress", "p_holm"] >= 0.05
     line = next(s for s in describe(eff) if s.startswith("Stress:"))
-    assert line.startswith("Stress: possibly +") and line.endswith("; not confirmed.")
+    assert line == (f"Stress: possibly +{(t.at['stress', 'rr'] - 1) * 100:.0f}% jerks for each "
+                    "point of stress (0-10) (likely between "
+                    f"{t.at['stress', 'rr_low']:.2f} and {t.at['stress', 'rr_high']:.2f} times the "
+                    f"rate per point (0-10); p = {t.at['stress', 'p']:.3f}), but with 8 factors "
+                    f"tested at once this may be chance (p = {t.at['stress', 'p_holm']:.2f} once "
+                    "adjusted for that); not confirmed.")
     assert set(t["verdict"]) <= {"finding", "unconfirmed", "no clear link"}
 
 
@@ -117,6 +151,7 @@ def test_overdispersion_test_on_known_data():
 def test_sentences_name_findings_and_chance():
     diary = simulate_diary(400, seed=5, antidepressant_prob=1.0)
     lines = describe(fit_effects(table_from(diary), EffectsConfig()))
-    assert lines[0].endswith("This holds up after allowing for testing several factors.")
+    assert lines[0].endswith("This link holds up after adjusting for testing several factors at once.")
+    assert not any(w in s for s in lines for w in ("CI", "Holm", "finding", "model"))
     assert any(s.startswith("Antidepressant:") and "times the jerk rate" in s for s in lines)
     assert any("no clear link" in s for s in lines)

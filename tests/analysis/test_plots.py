@@ -88,16 +88,52 @@ def test_count_bars_have_whole_ticks():
     assert [t.get_text() for t in fig.axes[0].texts] == ["2", "3"]
 
 
-def test_forest_keeps_legend_and_names_off_the_intervals(effects_and_table):
+def data_boxes(ax) -> list:
+    """Display boxes of what an axes draws as data: each line, each segment of a line
+    collection (intervals, reference lines) and each scatter marker, with its width."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.transforms import Bbox
+
+    px = ax.figure.dpi / 72  # pixels per point
+    boxes = [line.get_window_extent() for line in ax.lines]
+    for c in ax.collections:
+        if isinstance(c, LineCollection):
+            pad = c.get_linewidth()[0] * px / 2
+            for seg in c.get_segments():
+                (x0, y0), (x1, y1) = ax.transData.transform(seg)
+                boxes.append(Bbox.from_extents(min(x0, x1) - pad, min(y0, y1) - pad,
+                                               max(x0, x1) + pad, max(y0, y1) + pad))
+        elif isinstance(c, PathCollection):
+            r = np.sqrt(c.get_sizes()[0]) * px / 2
+            for x, y in ax.transData.transform(c.get_offsets()):
+                if np.isfinite(x) and np.isfinite(y):
+                    boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return boxes
+
+
+@pytest.mark.parametrize("width", [plots.PHONE_IN, plots.DESKTOP_IN])
+def test_forest_keeps_legend_and_names_off_the_data(effects_and_table, width):
+    """Each factor's name has its own line: on a phone as on a desktop it crosses neither
+    the "1" reference line nor any interval or marker; the legend sits above and names
+    the verdicts in plain words."""
     effects, _ = effects_and_table
-    for width in (plots.PHONE_IN, plots.DESKTOP_IN):
-        fig = drawn(plots.forest, effects, {"antidepressant": 1.8}, width)
-        ax = fig.axes[0]
-        assert above(ax.get_legend(), ax)
-        lo, hi = ax.get_xlim()
-        t = effects.table
-        assert lo <= t["rr_low"].min() and hi >= t["rr_high"].max()  # every interval shown
-        assert [a.get_text() for a in ax.texts][-1] == "antidepressant, on vs off"
+    fig = drawn(plots.forest, effects, {"antidepressant": 1.8}, width)
+    ax = fig.axes[0]
+    assert above(ax.get_legend(), ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["clear link", "no clear link",
+                                                                   "true (simulated)"]
+    lo, hi = ax.get_xlim()
+    t = effects.table
+    assert lo <= t["rr_low"].min() and hi >= t["rr_high"].max()  # every interval shown
+    names = ax.texts
+    assert [a.get_text() for a in names] == [f"{r.label}, {r.unit}" for r in t.itertuples()]
+    assert names[3].get_text() == "tiredness, per point (0-10)"
+    boxes = data_boxes(ax)
+    assert len(boxes) == 3 * len(t) + 1  # each factor's reference line, interval and estimate; one truth
+    for name in names:
+        box = name.get_window_extent()
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, name.get_text()
+        assert not [b for b in boxes if box.overlaps(b)], name.get_text()
 
 
 def test_factor_panels_label_axes_and_draw_yes_no_as_off_on(effects_and_table):
@@ -117,7 +153,7 @@ def test_heatmap_colour_bar_has_a_unit_and_the_legend_sits_above():
     events = pd.DataFrame({"night": [D], "start": [onset], "group_id": [1], "rel_onset_s": [0.0]})
     fig = drawn(plots.onset_heatmap, [D], [onset], events, activity, (-60.0, 60.0), plots.PHONE_IN)
     ax, bar = fig.axes
-    assert bar.get_xlabel().endswith(", mg")
+    assert bar.get_xlabel() == "movement above the night's resting level,\nmilli-g (thousandths of gravity)"
     assert above(ax.get_legend(), ax)
     assert labels(ax.yaxis) == ["5 Jan"]
 

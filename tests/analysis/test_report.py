@@ -12,11 +12,14 @@ import shutil
 import numpy as np
 import pytest
 from browser import Browser, chromium
+from pagetext import page_text
 
 from analysis.diary import DiaryEntry, add_entries, connect, edit_entry
 from analysis.report import ReportConfig, build_report
 
 SECTIONS = ("summary", "overview", "timeline", "timing", "series", "effects", "nights", "about")
+#: Words of statistics a sleeper does not read (the summary says them in plain words).
+JARGON = re.compile(r"\b(CI|Holm|poisson|Poisson|negative binomial|model|finding|p-values?)\b")
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 
 
@@ -48,6 +51,48 @@ def test_sections_and_numbers(report, sim_db):
     assert "Black crosses mark the true simulated effects." in text
 
 
+def _section(text: str, name: str) -> str:
+    """The text a reader sees in section ``name`` of a report page."""
+    start = text.index(f'<section id="{name}"')
+    return page_text(text[start:text.index("</section>", start)])
+
+
+def test_the_summary_says_the_statistics_in_plain_words(report):
+    """The summary gives every factor's rate ratio, likely range (the 95% interval) and
+    p-values as numbers, in words a sleeper reads: no "95% CI", "Holm", "poisson model"
+    or "finding"; the method is named in the effects section's note."""
+    _, text, effects, _, _ = report
+    summary = _section(text, "summary")
+    assert not JARGON.search(summary), JARGON.search(summary)
+    k = len(effects.table)
+    assert (f"{k} factors looked at together (each with the others held fixed), and adjusted "
+            f"for testing {k} factors at once: the more factors tested, the likelier one seems "
+            "linked by chance alone.") in summary
+    for r in effects.table.itertuples():
+        assert (f"likely between {r.rr_low:.2f} and {r.rr_high:.2f} times the rate {r.unit}"
+                in summary), r.label
+    assert ("Likely range: the rate ratios your nights fit with 95% confidence (1 = no effect). "
+            "p: how often chance alone would give a link at least this strong if there were none; "
+            "p adjusted: the same, adjusted for testing several factors at once. A link is clear "
+            "when its adjusted p is below 0.05 and there are enough nights.") in summary
+    effect_words = _section(text, "effects")
+    assert (f"For the statistically minded: a {effects.model.replace('poisson', 'Poisson')} "
+            "regression of each night's jerk count on all the factors together, with the hours "
+            "recorded as exposure; 95% confidence intervals; p-values adjusted by Holm's method."
+            ) in effect_words
+    assert "finding" not in effect_words and "no clear link" in effect_words
+
+
+def test_no_report_prints_a_missing_value_and_acceleration_is_in_milli_g(report, one_night):
+    """Blank, never nan/NaN/None, anywhere in a report (page and figures); the unit of
+    acceleration is written out: "mg" reads as milligrams."""
+    for text in (report[1], one_night[1]):
+        seen = page_text(text)
+        assert not re.search(r"\b(nan|NaN|None)\b", seen), re.search(r".{60}\b(nan|NaN|None)\b.{20}", seen)
+        assert not re.search(r"\bmg\b", seen)
+        assert "movement above the night's resting level, milli-g (thousandths of gravity)" in seen
+
+
 @pytest.fixture(scope="module")
 def one_night(tmp_path_factory):
     """A report of one night recorded in Paris, with an empty diary."""
@@ -77,6 +122,26 @@ def test_one_night_with_an_empty_diary_reads_right(one_night):
     onset = night.sleep.onset.tz_convert("Europe/Paris")
     assert re.search(f'<td data-label="fell asleep"[^>]*>{onset:%H:%M}</td>', text)
     assert 'id="effects"' in text and text.count("<figure>") == 5  # no factor plots without a diary
+
+
+def test_a_diary_entry_without_factors_is_not_called_no_entry(one_night, tmp_path):
+    """An entry that only says a loss of consciousness was noticed is an entry: the report
+    says it gives no factor to test (and shows the doctor section built from it), not that
+    the diary has no entry for the night."""
+    from analysis.nights import store_night
+
+    night = one_night[2]
+    with connect(tmp_path / "h.sqlite") as con:
+        store_night(con, night)
+        add_entries(con, [DiaryEntry(night=night.night, lost_consciousness=True)])
+        out, effects, reasons = build_report(con, tmp_path / "out")
+    text = out.read_text(encoding="utf-8")
+    assert [r.key for r in reasons] == ["consciousness"] and 'id="doctor"' in text
+    message = ("The diary entry of the 1 recorded night has no factor to test yet (hours slept, "
+               "stress, tiredness, caffeine, alcohol, exercise or medications): add them (hypnic "
+               "diary edit) to see what goes with more jerks.")
+    assert effects.message == message
+    assert message in _section(text, "summary") and "No diary entries" not in text
 
 
 def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):

@@ -48,6 +48,6 @@ def test_demo_recovers_effects_with_truth_marked(tmp_path, capsys):
     text = (out / "index.html").read_text()
     assert "true (simulated)" not in text  # a plot label, inside the PNG, not in the HTML
     assert "Black crosses mark the true simulated effects." in text
-    assert "15 of the 16 recorded nights analysed" in text and "factors tested together" in text
+    assert "15 of the 16 recorded nights analysed" in text and "factors looked at together" in text
     printed = capsys.readouterr().out
     assert "true RR" in printed and "antidepressant" in printed

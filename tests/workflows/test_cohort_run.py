@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from pagetext import page_text
 
 from analysis.nights import counted_nights
 from hypnic.workflows import cohort as hb
@@ -87,6 +89,21 @@ def test_outputs_on_disk(first_run):
     assert pd.read_csv(out / "failures.csv").empty
     part = json.loads(next((out / "parts").rglob("night.json")).read_text())
     assert part["off_body"] == [] and part["sleep"]["onset"].endswith("Z")  # worn throughout
+
+
+def test_reports_of_a_cohort_print_no_missing_value(cohort_dir, first_run):
+    """The simulator's diary leaves medications empty: read with pandas, an empty cell is
+    NaN, which was taken for a medication named "nan" and printed in the nights table.
+    No report shows nan, NaN or None (page or figures)."""
+    out, _ = first_run
+    logged = pd.read_csv(cohort_dir / "p01" / hb.DIARY_NAME, keep_default_na=False)["medications"].tolist()
+    assert "" in logged and any(logged)  # nights without a medication and with one
+    assert hb.read_diary(cohort_dir / "p01" / hb.DIARY_NAME)["medications"].tolist() == logged
+    text = (out / "reports" / "p01" / "index.html").read_text()
+    assert re.findall(r'<td data-label="medications"[^>]*>([^<]*)</td>', text) == logged
+    for person in ("p01", "p02", "p03"):
+        text = (out / "reports" / person / "index.html").read_text()
+        assert not re.search(r"\b(nan|NaN|None)\b", page_text(text)), person
 
 
 def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp_path):
