@@ -11,8 +11,8 @@ Generic CSV layout (version 1)
 
 * The optional first line starts with ``#`` and holds ``key=value`` pairs separated by
   ``;`` (``fs_hz``, ``location``, ``device``, and ``tz``: the sleeper's time zone, to
-  show times in, when known, and to read times written without a zone in). Without it the rate is inferred from the median sample
-  step and location/device are ``unknown``.
+  show times in, when known, and to read times written without a zone in). Without it
+  the rate is inferred from the median sample step and location/device are ``unknown``.
 * ``time`` is ISO-8601 UTC (:func:`write_csv` default) or seconds since the Unix epoch.
 * ``x``, ``y``, ``z`` are acceleration in g. The file may be gzip-compressed (``.gz``).
 

@@ -94,6 +94,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise FormatError(f"no such file: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+
     def read_one(i: int, path: str | Path, location: str | None, local_tz: str | None) -> list[Recording]:
         step = (lambda done, total: progress(i, done, total)) if progress else None
         recs = read(path, format=format, tz=tz, location=location, progress=step, local_tz=local_tz,
