@@ -26,6 +26,21 @@ def parse_duration(text: str) -> float:
     return sum(float(v) * _UNITS[u] for v, u in parts)
 
 
+def _check_faults(faults, seconds: float | None) -> None:
+    """Refuse faults a live recording cannot show: those of Polar file transfer, and any
+    at or after the end of the recording (``seconds`` of night)."""
+    from sensing.emulator.sensor import LIVE_FAULT_KINDS
+    from sensing.errors import HypnicError
+
+    for f in faults:
+        if f.kind not in LIVE_FAULT_KINDS:
+            raise HypnicError(f"--fault {f.kind} is a fault of Polar file transfer (hypnic sensor "
+                              f"download); a live recording takes {', '.join(LIVE_FAULT_KINDS)}")
+        if seconds is not None and f.at_s >= seconds:
+            raise HypnicError(f"--fault {f.kind}@{f.at_s:g} comes after the {seconds:g} s recorded "
+                              "(--duration): it would never happen")
+
+
 def _parse_fault(text: str):
     from sensing.emulator import Fault
     from sensing.errors import HypnicError
@@ -233,6 +248,7 @@ def record(
     locations = [parse_location(loc) for loc in locations]  # "Left wrist" is wrist-left
     _warn_before_the_night(locations, rate)
     faults = tuple(_parse_fault(f) for f in fault)
+    _check_faults(faults, seconds)
     console = Console(stderr=True)
     show = not quiet and sys.stderr.isatty()
     pace = _Pace(speed if emulate else None)

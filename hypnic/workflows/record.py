@@ -44,7 +44,9 @@ def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: flo
     from simulation import NightConfig, simulate_night
 
     hours = min(max(night_s / 3600 + 0.05, 0.5), 16)
-    night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours), seed)
+    # without the simulator's own data gaps: the link's losses are the faults' alone
+    night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours, gaps_per_night=0),
+                           seed)
     air = EmulatedAir()
     for profile, loc in zip(profiles, locations, strict=True):
         air.add_sensor(profile, night.recordings[loc], faults=faults)

@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FAULT_KINDS = ("drop", "lose", "reboot", "stall", "busy", "cut", "full")
+#: Faults of a live stream (``hypnic record --fault``), then those of Polar file transfer.
+LIVE_FAULT_KINDS = ("drop", "lose", "reboot", "stall")
+FAULT_KINDS = (*LIVE_FAULT_KINDS, "busy", "cut", "full")
 #: Link-layer payload, bytes: Data Length Extension (Bluetooth 4.2), as on current sensors
 #: and hosts (bumble's default of 27 splits every notification into ~10 packets).
 LL_PAYLOAD = 251
@@ -98,7 +100,7 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
-            raise HypnicError(f"unknown fault {self.kind!r}; expected one of {FAULT_KINDS}")
+            raise HypnicError(f"unknown fault {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
 
 
 PROFILES = ("polar", "hypnic", "witmotion")

@@ -55,6 +55,20 @@ def test_the_summary_says_how_much_was_lost_on_the_radio_and_what_to_do(tmp_path
     assert "lost on the radio" not in text and " 0 gaps," in text
 
 
+def test_an_emulated_link_without_faults_loses_nothing(tmp_path, capsys):
+    """The emulated sensor plays a simulated night without the simulator's own data gaps
+    (its wrist had one 509-515 s into this night: the emulator sent it on with the packet
+    counter running on, so the recorder spread one packet over 6.6 s with no gap marked);
+    with no fault the file holds every sample, 10 ms apart."""
+    out = tmp_path / "n.sqlite"
+    assert main(["record", "--emulate", "hypnic", "--location", "wrist-left", "--location", "ankle-left",
+                 "--speed", "1000", "--duration", "10m", "--out", str(out), "--json", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sensors"]
+    for s, rec in zip(summary, read_sqlite(out), strict=True):
+        assert s["gaps"] == len(rec.gaps) == 0 and s["missing"] == 0
+        assert np.diff(rec.time_ns).max() < 2 * 10**7 and len(rec) > 59_000
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_export_round_trip(recorded, tmp_path, suffix):
     out, _ = recorded
@@ -83,6 +97,13 @@ def test_scan_emulated_lists_profiles(capsys):
      "cannot read duration"),
     (["record", "--emulate", "polar", "--duration", "8", "--out", "{tmp}/a.sqlite"],
      "--duration 8 has no unit; give 8h, 8m or 8s"),
+    (["record", "--emulate", "polar", "--duration", "1m", "--fault", "busy@10", "--out", "{tmp}/a.sqlite"],
+     "--fault busy is a fault of Polar file transfer (hypnic sensor download); a live recording "
+     "takes drop, lose, reboot, stall"),
+    (["record", "--emulate", "polar", "--duration", "2m", "--fault", "drop@600", "--out", "{tmp}/a.sqlite"],
+     "--fault drop@600 comes after the 120 s recorded (--duration): it would never happen"),
+    (["record", "--emulate", "polar", "--duration", "2m", "--fault", "jam@6", "--out", "{tmp}/a.sqlite"],
+     "unknown fault 'jam'; expected one of drop, lose, reboot, stall, busy, cut, full"),
     (["record", "--device", "AA:BB:CC:DD:EE:FF", "--device", "AA:BB:CC:DD:EE:00",
       "--location", "trunk", "--out", "{tmp}/a.sqlite"], "one --location per sensor"),
     (["record", "--device", "AA", "--location", "elbow", "--out", "{tmp}/a.sqlite"],
