@@ -736,7 +736,7 @@ def against_marks(nights: int, seed: int, recordings: list[str]) -> dict:
 
     rows, found, true = [], 0, 0
     if recordings:
-        rows = [process_files([path], dt.timezone.utc).summary for path in recordings]
+        rows = [process_files([path], "UTC").summary for path in recordings]
     for i in range(0 if recordings else nights):
         night = simulate("hypnic-sim", i, seed)
         cfg = replace(night.config, n_markers=4)

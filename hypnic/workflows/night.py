@@ -272,7 +272,7 @@ def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
     return out[cols]
 
 
-def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
+def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = None,
                    config: DetectionConfig | None = None, files: Sequence[str] = (),
                    stimuli: Sequence[Any] | None = None,
                    marks: pd.DataFrame | None = None) -> list[StoredNight]:
@@ -290,7 +290,7 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     """
     from detection import detect_night
 
-    tz = tz or sleeper_zone(None, recordings)
+    tz = sleeper_zone(tz, recordings) if tz is None or isinstance(tz, str) else tz
     result = detect_night(list(recordings), config, stimuli=stimuli)
     given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
     found = [m for m in (result.markers[["start", "source"]], *given) if len(m)]
@@ -322,7 +322,7 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     return out
 
 
-def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
+def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = None,
                   config: DetectionConfig | None = None, files: Sequence[str] = (),
                   stimuli: Sequence[Any] | None = None,
                   marks: pd.DataFrame | None = None) -> StoredNight:
@@ -335,8 +335,9 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | None = None,
     ----------
     recordings : sequence of Recording
         The sensors worn together that night.
-    tz : tzinfo, optional
-        The sleeper's time zone, to name the night and show its times in (default: the
+    tz : tzinfo or str, optional
+        The sleeper's time zone (a zone or its IANA name), to name the night and show its
+        times in (default: the
         zone the files state, else the machine's; :func:`sensing.timezones.sleeper_zone`).
         The night is named by the local date of its sleep onset (of the first sample
         without one) minus 12 h (:func:`analysis.diary.night_of`).
@@ -437,7 +438,7 @@ def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | No
     return kept
 
 
-def _night_files(paths: Sequence[str | Path], tz: str | None,
+def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
                  locations: Sequence[str] | None,
                  progress: Callable[[int, int, int], None] | None,
                  worn: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
@@ -446,6 +447,8 @@ def _night_files(paths: Sequence[str | Path], tz: str | None,
     names and the marks kept in recordings."""
     from sensing.store import read_markers
 
+    if tz is not None and not isinstance(tz, str):  # a zone object (ZoneInfo) by its name
+        tz = zone_name(tz)
     recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
     here = sleeper_zone(tz, recordings)
     recordings = worn_between(recordings, here, *worn)
@@ -455,7 +458,7 @@ def _night_files(paths: Sequence[str | Path], tz: str | None,
                 marks=pd.concat(marks, ignore_index=True) if marks else None)
 
 
-def process_files(paths: Sequence[str | Path], tz: str | None = None,
+def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None,
                   locations: Sequence[str] | None = None,
                   progress: Callable[[int, int, int], None] | None = None,
                   worn: tuple[str | None, str | None] = (None, None)) -> StoredNight:
@@ -465,10 +468,11 @@ def process_files(paths: Sequence[str | Path], tz: str | None = None,
     ----------
     paths : sequence of path
         Recording files of the same night (any format :func:`sensing.readers.read` reads).
-    tz : str, optional
-        The sleeper's time zone (IANA name): it names the night, its times are shown in
-        it, and times the files write without a zone are local to it. Default: the zone
-        the files state, else the machine's (in which times without a zone are then read).
+    tz : str or tzinfo, optional
+        The sleeper's time zone (IANA name, or a zone object): it names the night, its
+        times are shown in it, and times the files write without a zone are local to it.
+        Default: the zone the files state, else the machine's (in which times without a
+        zone are then read).
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say.
     progress : callable, optional

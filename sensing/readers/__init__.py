@@ -152,11 +152,18 @@ def read_options(**options) -> ReadOptions:
     InvalidRecordingError
         An unknown location, or a limb without its side.
     """
+    import datetime as dt
+
+    from sensing.timezones import zone_name
+
     known = {f.name for f in fields(ReadOptions)}
     unknown = set(options) - known
     if unknown:
         raise FormatError(f"unknown read option(s) {', '.join(sorted(unknown))}; "
                           f"expected {', '.join(sorted(known))}")
+    for key in ("tz", "local_tz"):  # a zone object (ZoneInfo, dt.timezone.utc) by its name
+        if isinstance(options.get(key), dt.tzinfo):
+            options[key] = zone_name(options[key])
     opts = ReadOptions(**options)
     if opts.location is not None:
         opts = replace(opts, location=parse_location(opts.location))

@@ -105,6 +105,22 @@ def test_time_off_the_body_is_filed_with_its_night_and_not_as_recorded_time():
         assert b.summary["n_jerks"] == a.summary["n_jerks"]
 
 
+def test_a_zone_is_a_name_or_a_zone_object_everywhere(night_files):
+    """process_files, process_night and hypnic.read take the sleeper's zone as an IANA
+    name or as a zone object alike (a name to process_night was a TypeError, a ZoneInfo
+    to process_files or read "unknown time zone 'Europe/Paris'")."""
+    from zoneinfo import ZoneInfo
+
+    from sensing.readers import read
+
+    _, files = night_files
+    by_name, by_zone = process_files(files, "Europe/Paris"), process_files(files, ZoneInfo("Europe/Paris"))
+    assert by_name.tz == by_zone.tz == "Europe/Paris" and by_name.summary == pytest.approx(by_zone.summary, nan_ok=True)
+    recs = read_files(files)
+    assert process_night(recs, "Europe/Paris").tz == process_night(recs, ZoneInfo("Europe/Paris")).tz == "Europe/Paris"
+    assert read(files[0], tz=ZoneInfo("Asia/Tokyo"))[0].time_ns[0] == read(files[0], tz="Asia/Tokyo")[0].time_ns[0]
+
+
 def test_read_files_gives_one_location_per_file(night_files):
     _, files = night_files
     recs = read_files(files, locations=["wrist-right", "ankle-right"])
