@@ -51,6 +51,9 @@ def simulate(
 
     if fmt not in SAVE_FORMATS:
         raise HypnicError(f"--format must be {', '.join(SAVE_FORMATS[:-1])} or {SAVE_FORMATS[-1]}, got {fmt!r}")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise HypnicError(f"{out} already exists and is not empty; choose another --out (a "
+                          "simulation never writes over one: its nights would mix with the old)")
     config = NightConfig(fs=fs, locations=tuple(s.strip() for s in locations.split(",") if s.strip()))
     model = RateModel()
     diary, night_iter = simulate_nights(nights, seed, config, model)

@@ -63,6 +63,24 @@ def test_simulate_says_how_much_it_writes_offers_smaller_formats_and_shows_progr
     assert recs[0].fs == 25 and sum(f.stat().st_size for f in gz.glob("night-*/*.gz")) < written / 3
 
 
+def test_a_simulation_never_writes_into_a_folder_with_files(tmp_path, capsys):
+    """A second simulation into a participant's folder replaced its diary and night-01
+    but kept its night-02 and another sensor's files: a mixed participant that batch
+    processed without a word. Now an existing, non-empty --out is refused (an empty one
+    is used)."""
+    out = tmp_path / "p01"
+    (out / "night-01").mkdir(parents=True)
+    (out / "night-01" / "ankle-left.parquet").write_bytes(b"old")
+    assert main(["simulate", "--nights", "1", "--out", str(out), "--fs", "10", "--locations", "wrist-left"]) == 1
+    err = capsys.readouterr().err
+    assert f"{out} already exists and is not empty; choose another --out" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.rglob("*")) == ["ankle-left.parquet", "night-01"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["simulate", "--nights", "1", "--out", str(empty), "--fs", "10", "--locations",
+                 "wrist-left", "--format", "parquet"]) == 0
+
+
 def test_bad_arguments_give_one_line_and_nonzero_exit(capsys):
     assert main(["simulate", "--nights", "0", "--out", "x"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
