@@ -266,11 +266,13 @@ def part_dir(out_dir: str | Path, task: NightTask) -> Path:
     return Path(out_dir) / PARTS / task.participant / task.night_id
 
 
-def is_done(out_dir: str | Path, task: NightTask) -> bool:
-    """Whether a night's result exists and was made from the same input files."""
+def is_done(out_dir: str | Path, task: NightTask, tz: str = "UTC") -> bool:
+    """Whether a night's result exists and was made from the same input files in the same
+    time zone ``tz`` (it names the night and reads times written without a zone)."""
     meta = part_dir(out_dir, task) / "night.json"
     try:
-        return json.loads(meta.read_text())["fingerprint"] == fingerprint(task)
+        info = json.loads(meta.read_text())
+        return info["fingerprint"] == fingerprint(task) and info.get("tz", "UTC") == tz
     except (OSError, ValueError, KeyError):
         return False
 
@@ -446,14 +448,15 @@ def read_diary(path: Path) -> pd.DataFrame:
     return add_sleep_debt(diary_frame(entries))
 
 
-def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path) -> tuple[
+def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, tz: str = "UTC") -> tuple[
         pd.DataFrame, pd.DataFrame, dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], list[dict]]:
     """Events and nights tables of the finished nights, per participant its (nights table
     indexed by night, jerk events, activity) for the report, and the diaries that could
-    not be read (as failure records; those participants go on without a diary)."""
+    not be read (as failure records; those participants go on without a diary); the
+    nights made in zone ``tz``."""
     from analysis.nights import SUMMARY_COLUMNS
 
-    done = [t for t in tasks if is_done(out_dir, t)]
+    done = [t for t in tasks if is_done(out_dir, t, tz)]
     events, rows, per, problems = [], [], {}, []
     by_person: dict[str, list[NightTask]] = {}
     for t in done:
@@ -599,14 +602,14 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     tasks, unreadable = discover(input_dir, out)
     for stale in (out / PARTS).glob("*/.tmp-*"):  # left by a run killed while writing
         shutil.rmtree(stale, ignore_errors=True)
-    done = [is_done(out, t) for t in tasks]
+    done = [is_done(out, t, cfg.tz) for t in tasks]  # another --tz: made again
     todo = [t for t, d in zip(tasks, done, strict=True) if not d]
     skipped = [(t.participant, t.night_id) for t, d in zip(tasks, done, strict=True) if d]
     log.info("batch: %d nights, %d already done, %d to process", len(tasks), len(skipped), len(todo))
     if progress:
         progress({"total": len(todo)})
     records = _run_nights(todo, out, cfg, client, progress) if todo else []
-    events, nights, per, problems = gather(out, tasks, input_dir)
+    events, nights, per, problems = gather(out, tasks, input_dir, cfg.tz)
     outputs = {"events": out / "events.parquet", "nights": out / "nights.parquet",
                "failures": out / "failures.csv"}
     _write_parquet(events, outputs["events"])

@@ -196,6 +196,21 @@ def test_interrupted_run_resumes_where_it_stopped(cohort_dir, first_run, client,
     pd.testing.assert_frame_equal(result.events, first_run[1].events)
 
 
+def test_a_run_in_another_zone_makes_the_nights_again(cohort_dir, first_run, client, tmp_path):
+    """A zone names the nights and reads times written without one: a second run into the
+    same folder with another --tz makes every night again in it (it said "all already
+    done" and kept UTC), and going back makes them again once more."""
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    n = len(first_run[1].computed)
+    again = run_batch(cohort_dir, out, BatchConfig(reports=False, tz="Pacific/Auckland"), client=client)
+    assert len(again.computed) == n and not again.skipped
+    assert set(again.nights["tz"]) == {"Pacific/Auckland"}
+    back = run_batch(cohort_dir, out, NO_REPORTS, client=client)
+    assert len(back.computed) == n and set(back.nights["tz"]) == {"UTC"}
+    assert not run_batch(cohort_dir, out, NO_REPORTS, client=client).computed
+
+
 def test_bad_diary_is_reported_and_the_nights_kept(cohort_copy, client, tmp_path):
     (cohort_copy / "p01" / "diary.csv").write_text("night,stress\n2026-01-05,eleven\n")
     result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
