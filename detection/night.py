@@ -325,12 +325,18 @@ def sensor_key(rec: Recording, i: int) -> str:
 
 
 def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recording]:
+    if not isinstance(recordings, (Recording, list, tuple)):  # a path, a DataFrame, ...
+        raise InvalidRecordingError(f"detect_night takes a Recording or a list of them, got a "
+                                    f"{type(recordings).__name__} (read a file with hypnic.read; "
+                                    "a DataFrame with Recording.from_frame)")
     recs = [recordings] if isinstance(recordings, Recording) else list(recordings)
     if not recs:
         raise InvalidRecordingError("detect_night needs at least one Recording")
     bad = [type(r).__name__ for r in recs if not isinstance(r, Recording)]
     if bad:
         raise InvalidRecordingError(f"detect_night takes Recording objects, got {', '.join(bad)}")
+    if all(len(r) < 2 for r in recs):  # (an empty sensor next to a real one is left out)
+        raise InvalidRecordingError("no recording holds 2 samples or more: nothing to detect")
     locs = [r.location for r in recs]
     dup = sorted({loc for loc in locs if locs.count(loc) > 1 and loc != "unknown"})
     if dup:

@@ -82,6 +82,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     from sensing.readers.timecheck import join_parts
     from sensing.timezones import file_zone, local_zone_key
 
+    paths, locations = _listed(paths), _listed(locations)
     if locations and len(locations) != len(paths):
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
                           f"{len(locations)} location(s)")
@@ -136,6 +137,11 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
                     "sensor on a wrist or an ankle (firmware_notes/README.md)",
                     weak_placements_text(weak))
     return recordings
+
+
+def _listed(items: Any) -> Any:
+    """One path or location as a list of one (a string is not a list of letters)."""
+    return [items] if isinstance(items, (str, Path)) else items
 
 
 def _one_after_another(named: list[tuple[str, Recording]]) -> list[tuple[str, Recording]]:
@@ -449,6 +455,7 @@ def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
 
     if tz is not None and not isinstance(tz, str):  # a zone object (ZoneInfo) by its name
         tz = zone_name(tz)
+    paths = _listed(paths)
     recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
     here = sleeper_zone(tz, recordings)
     recordings = worn_between(recordings, here, *worn)

@@ -127,6 +127,9 @@ def test_read_files_gives_one_location_per_file(night_files):
     assert [r.location for r in recs] == ["wrist-right", "ankle-right"]
     with pytest.raises(HypnicError, match="one --location per file: 2 file"):
         read_files(files, locations=["trunk"])
+    one, = read_files(str(files[0]), locations="wrist-right")  # one path, one location: not letters
+    assert one.location == "wrist-right"
+    assert process_files(files[0]).recordings == ("wrist-left.csv",)
 
 
 def test_the_parts_of_a_recording_stopped_and_started_again_are_one_sensor(night_files, tmp_path, caplog):
