@@ -201,7 +201,18 @@ def counted_nights(table: pd.DataFrame) -> pd.Series:
     """Which rows of a nights table the statistics count: recorded (a jerk count, and
     time with data) and with sleep found (``hours_asleep`` above 0); the last two where
     the table has them. A recording with no sleep period holds no sleep start, so its
-    count of 0 is no night's count: it stays listed but is left out of the figures."""
+    count of 0 is no night's count: it stays listed but is left out of the figures.
+
+    Raises
+    ------
+    HypnicError
+        If the table has no ``n_jerks`` column (not a nights table).
+    """
+    if "n_jerks" not in table:
+        from sensing.errors import HypnicError
+
+        raise HypnicError("a nights table needs an n_jerks column (jerks of each night); got "
+                          f"{', '.join(map(str, table.columns[:8])) or 'no columns'}")
     ok = table["n_jerks"].notna()
     for col in ("hours_recorded", "hours_asleep"):
         if col in table:

@@ -45,6 +45,15 @@ def test_long_diary_recovers_every_true_rate_ratio():
     assert t.at["tiredness", "rr_uni"] > 1.05 and abs(np.log(t.at["tiredness", "rr"])) < 0.05
 
 
+def test_a_table_that_is_no_nights_table_is_refused_by_name():
+    from analysis.cohort import fit_cohort
+    from sensing.errors import HypnicError
+
+    for fit in (fit_effects, fit_cohort):
+        with pytest.raises(HypnicError, match="a nights table needs an n_jerks column .*got no columns"):
+            fit(pd.DataFrame())
+
+
 def test_too_few_nights_says_so():
     diary = simulate_diary(10, seed=2)
     eff = fit_effects(table_from(diary))
