@@ -224,6 +224,9 @@ def record(
     from sensing.body import parse_location
     from sensing.errors import HypnicError
 
+    if out.suffix.lower() != ".sqlite":
+        raise HypnicError(f"--out {out.name}: a recording is a SQLite file, name it .sqlite "
+                          "(hypnic export then writes .csv or .parquet)")
     if out.exists():
         raise HypnicError(f"{out} already exists; choose another --out (recordings are never "
                           "overwritten)")

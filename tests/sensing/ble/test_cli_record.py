@@ -95,6 +95,8 @@ def test_scan_emulated_lists_profiles(capsys):
     (["record", "--emulate", "polar", "--out", "{tmp}/a.sqlite"], "--duration"),
     (["record", "--emulate", "polar", "--duration", "8 hours", "--out", "{tmp}/a.sqlite"],
      "cannot read duration"),
+    (["record", "--emulate", "polar", "--duration", "1m", "--out", "{tmp}/rec.csv"],
+     "--out rec.csv: a recording is a SQLite file, name it .sqlite"),
     (["record", "--emulate", "polar", "--duration", "8", "--out", "{tmp}/a.sqlite"],
      "--duration 8 has no unit; give 8h, 8m or 8s"),
     (["record", "--emulate", "polar", "--duration", "1m", "--fault", "busy@10", "--out", "{tmp}/a.sqlite"],
