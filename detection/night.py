@@ -335,8 +335,6 @@ def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recordin
     bad = [type(r).__name__ for r in recs if not isinstance(r, Recording)]
     if bad:
         raise InvalidRecordingError(f"detect_night takes Recording objects, got {', '.join(bad)}")
-    if all(len(r) < 2 for r in recs):  # (an empty sensor next to a real one is left out)
-        raise InvalidRecordingError("no recording holds 2 samples or more: nothing to detect")
     locs = [r.location for r in recs]
     dup = sorted({loc for loc in locs if locs.count(loc) > 1 and loc != "unknown"})
     if dup:

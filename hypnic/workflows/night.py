@@ -296,6 +296,8 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | str | None =
     """
     from detection import detect_night
 
+    if not any(len(r) for r in recordings):
+        raise HypnicError("no recording holds a sample: there is no night to summarise")
     tz = sleeper_zone(tz, recordings) if tz is None or isinstance(tz, str) else tz
     result = detect_night(list(recordings), config, stimuli=stimuli)
     given = [marks[["start", "source"]]] if marks is not None and len(marks) else []

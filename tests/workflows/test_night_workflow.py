@@ -130,6 +130,8 @@ def test_read_files_gives_one_location_per_file(night_files):
     one, = read_files(str(files[0]), locations="wrist-right")  # one path, one location: not letters
     assert one.location == "wrist-right"
     assert process_files(files[0]).recordings == ("wrist-left.csv",)
+    with pytest.raises(HypnicError, match="no recording holds a sample"):
+        process_night([one.slice_time(0, 0)])  # (an IndexError)
 
 
 def test_the_parts_of_a_recording_stopped_and_started_again_are_one_sensor(night_files, tmp_path, caplog):
