@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import typer
 
 from hypnic.app import app
+
+log = logging.getLogger(__name__)
 
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
@@ -160,11 +163,8 @@ def _warn_before_the_night(locations: list[str], rate: float) -> None:
     (``locations``: keys of ``sensing.body.LOCATIONS``) only where few jerks show, or a
     rate (Hz) under the one detection was measured from (the same warnings ``hypnic
     detect`` gives on the files)."""
-    import logging
-
     from detection.scoring import MEASURED, slow_rate_text, weak_placements, weak_placements_text
 
-    log = logging.getLogger(__name__)
     weak = weak_placements(locations)
     if weak:
         log.warning("sensors only on %s; wear one on a wrist or an ankle (firmware_notes/README.md)",
@@ -244,6 +244,9 @@ def record(
                           "or --emulate")
     if emulate and device:
         raise HypnicError("--emulate records emulated sensors; leave out --device")
+    if emulate and (rate != 100.0 or range_g != 8):
+        log.warning("--emulate: the emulated sensors play a simulated night of 100 Hz and +-8 g; "
+                    "--rate and --range are for real sensors and are not used")
     locations = list(location) or (["wrist-left"] if n == 1 else [])
     if len(locations) != n:
         raise HypnicError(f"give one --location per sensor: {n} sensor(s), "

@@ -55,6 +55,17 @@ def test_the_summary_says_how_much_was_lost_on_the_radio_and_what_to_do(tmp_path
     assert "lost on the radio" not in text and " 0 gaps," in text
 
 
+def test_rate_and_range_asked_of_an_emulated_sensor_are_said_unused(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        assert main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "20s", "--rate", "52",
+                     "--out", str(tmp_path / "n.sqlite"), "--quiet"]) == 0
+    assert "--rate and --range are for real sensors and are not used" in caplog.text
+    (rec,) = read_sqlite(tmp_path / "n.sqlite")
+    assert round(rec.fs) == 100
+
+
 def test_an_emulated_link_without_faults_loses_nothing(tmp_path, capsys):
     """The emulated sensor plays a simulated night without the simulator's own data gaps
     (its wrist had one 509-515 s into this night: the emulator sent it on with the packet
