@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects, plural
+from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects, left_out, plural
 from analysis.nights import counted_nights, no_sleep_found
 from sensing.private import write_private
 
@@ -229,6 +229,7 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
                    f"{cfg.min_participants} needed); {n} nights and {n_jerks} jerks. "
                    + ("Estimates are shown but not interpreted." if rows else
                       "No factor could be estimated."))
+    message += left_out(base, usable)
     sleepless = int(no_sleep_found(nights).sum())
     if sleepless:
         message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."

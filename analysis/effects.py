@@ -354,14 +354,21 @@ def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable:
         text = (f"{used} analysed, with {n_jerks} jerks; {k} looked at together (each with the "
                 f"others held fixed), and adjusted for testing {k} at once: the more factors "
                 "tested, the likelier one seems linked by chance alone.")
-    if left:
-        why = "; ".join(
-            f"{int(base[f].isna().sum())} without {factor_info(f).label}"
-            + (", which needs the diary of the night before (a first night never has it)"
-               if f == "prev_sleep_debt_h" else "")
-            for f in usable if base[f].isna().any())
-        text += f" {plural(left, 'night')} left out: {why}."
-    return text
+    return text + left_out(base, usable)
+
+
+def left_out(base: pd.DataFrame, usable: list[str]) -> str:
+    """Why nights of ``base`` are left out of a fit on the factors ``usable`` (those
+    without a value of one of them), as a sentence with a leading space; '' if none."""
+    left = int(base[usable].isna().any(axis=1).sum()) if usable else 0
+    if not left:
+        return ""
+    why = "; ".join(
+        f"{int(base[f].isna().sum())} without {factor_info(f).label}"
+        + (", which needs the diary of the night before (a first night never has it)"
+           if f == "prev_sleep_debt_h" else "")
+        for f in usable if base[f].isna().any())
+    return f" {plural(left, 'night')} left out: {why}."
 
 
 def plural(n: int, noun: str) -> str:

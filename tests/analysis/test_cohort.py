@@ -79,6 +79,18 @@ def test_too_few_participants_is_not_a_conclusion(tmp_path):
     assert "Population rate ratios" in page.read_text()
 
 
+def test_the_cohort_message_says_why_nights_were_left_out():
+    """A participant without a diary and nights without a stress rating: the message says
+    how many nights were left out and for want of what (it said only how many were used)."""
+    nights = cohort_nights(8, 10, seed=2)
+    nights.loc[nights["participant"] == "p007", ["stress", "caffeine_drinks", "antidepressant"]] = np.nan
+    nights.loc[[0, 1], "stress"] = np.nan
+    cohort = fit_cohort(nights)
+    assert cohort.n_nights == 68
+    assert cohort.message.endswith(" 12 nights left out: 12 without stress; 10 without caffeine; "
+                                   "10 without antidepressant."), cohort.message
+
+
 def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
     """cohort.html names its columns in words with units (no rr_low, p_holm, ...), shows
     rate ratios and p-values as numbers, and says in a sentence, instead of showing an
