@@ -209,13 +209,15 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
         params, ci, p = _gee(data["n_jerks"].to_numpy(float), X, data["participant"].to_numpy(),
                              data["hours_recorded"].to_numpy(float), cfg.level)
         p_holm = multipletests(np.nan_to_num(p[1:], nan=1.0), method="holm")[1]
+        with np.errstate(over="ignore"):  # a factor few participants vary: an unbounded interval
+            rr, rr_ci = np.exp(params), np.exp(ci)
         for i, f in enumerate(usable, start=1):
             ind = individual[individual["factor"] == f]
             info = factor_info(f)
             rows.append(dict(
                 factor=f, label=info.label, unit=info.unit, n_participants=n_p, n_nights=n,
-                rr=float(np.exp(params[i])), rr_low=float(np.exp(ci[i, 0])),
-                rr_high=float(np.exp(ci[i, 1])), p=float(p[i]), p_holm=float(p_holm[i - 1]),
+                rr=float(rr[i]), rr_low=float(rr_ci[i, 0]),
+                rr_high=float(rr_ci[i, 1]), p=float(p[i]), p_holm=float(p_holm[i - 1]),
                 finding=bool(enough and p_holm[i - 1] < 1 - cfg.level), n_individual=len(ind),
                 rr_individual_median=float(ind["rr"].median()) if len(ind) else float("nan")))
     elif usable:

@@ -91,6 +91,16 @@ def test_the_cohort_message_says_why_nights_were_left_out():
                                    "10 without antidepressant."), cohort.message
 
 
+def test_a_factor_three_participants_vary_gives_an_unbounded_interval_not_a_warning(tmp_path):
+    """Three participants, one on an antidepressant: its rate ratio's interval reaches
+    beyond a float (an overflow warning, an error under pytest, before)."""
+    nights = cohort_nights(4, 10, seed=2)
+    nights = nights[nights["participant"] != "p003"]
+    cohort = fit_cohort(nights)
+    assert np.isinf(cohort.table.set_index("factor").at["antidepressant", "rr_high"])
+    write_cohort(cohort, tmp_path)
+
+
 def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
     """cohort.html names its columns in words with units (no rr_low, p_holm, ...), shows
     rate ratios and p-values as numbers, and says in a sentence, instead of showing an
