@@ -9,6 +9,7 @@ a night; :func:`simulate_nights` simulates each night with that count (one night
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -64,6 +65,10 @@ def simulate_diary(n_nights: int, seed: int = 0, model: RateModel | None = None,
     """
     if n_nights < 1:
         raise HypnicError(f"the number of nights must be at least 1, got {n_nights}")
+    try:
+        first = dt.date.fromisoformat(str(start_date))  # YYYY-MM-DD: 05/01/2026 was read as 1 May
+    except ValueError:
+        raise HypnicError(f"start_date must be a date YYYY-MM-DD, got {start_date!r}") from None
     model = model or RateModel()
     r = np.random.default_rng([seed, 7919])
     slept = np.clip(r.normal(7.1, 1.0, n_nights + 1), 4.0, 9.5).round(1)
@@ -72,7 +77,7 @@ def simulate_diary(n_nights: int, seed: int = 0, model: RateModel | None = None,
     on_ad = r.random() < antidepressant_prob and n_nights > 1
     drug = str(r.choice(ANTIDEPRESSANTS))
     ad = (np.arange(n_nights) >= start_on).astype(int) * on_ad
-    days = pd.date_range(start_date, periods=n_nights, freq="D")
+    days = pd.date_range(first, periods=n_nights, freq="D")
     diary = pd.DataFrame(dict(
         night=days.date,
         start=(days + pd.to_timedelta(r.normal(22.5, 0.5, n_nights).round(2), unit="h")).tz_localize("UTC"),

@@ -43,3 +43,12 @@ def test_true_effects_name_what_the_analysis_tests():
     rr = simulated_true_rr(RateModel(rate_ratio={"stress": 1.2, "sleep_debt_h": 1.5}))
     assert rr["prev_sleep_debt_h"] == 1.5 and rr["sleep_debt_h"] == 1.0 and rr["stress"] == 1.2
     assert rr["antidepressant"] == 1.0  # left out of the model: no effect
+
+
+def test_the_first_night_is_a_date_year_first():
+    """05/01/2026 was read as 1 May by pandas' month-first guess."""
+    from sensing.errors import HypnicError
+
+    assert str(simulate_diary(2, start_date="2026-01-05")["night"].iloc[0])[:10] == "2026-01-05"
+    with pytest.raises(HypnicError, match="start_date must be a date YYYY-MM-DD, got '05/01/2026'"):
+        simulate_diary(2, start_date="05/01/2026")
