@@ -105,6 +105,16 @@ class BatchConfig:
     retries: int = 1
     reports: bool = True
 
+    def __post_init__(self) -> None:
+        """Refuse what would fail every night (an unknown zone) or no night at all."""
+        from sensing.timezones import zone
+
+        if self.workers is not None and self.workers < 1:
+            raise HypnicError(f"workers must be 1 or more, got {self.workers}")
+        if self.retries < 0:
+            raise HypnicError(f"retries must be 0 or more, got {self.retries}")
+        zone(self.tz)
+
 
 @dataclass(frozen=True)
 class NightTask:

@@ -161,6 +161,15 @@ def test_retry_once_recovers_a_transient_failure(cohort_dir, monkeypatch, tmp_pa
     assert not hb.is_done(tmp_path / "again", task)
 
 
+@pytest.mark.parametrize("kw, says", [({"workers": 0}, "workers must be 1 or more, got 0"),
+                                      ({"retries": -1}, "retries must be 0 or more, got -1"),
+                                      ({"tz": "Paris"}, "unknown time zone 'Paris'")])
+def test_a_batch_config_that_cannot_work_is_refused_before_any_night(kw, says):
+    """As the CLI refuses them (an unknown zone failed every night twice instead)."""
+    with pytest.raises(HypnicError, match=re.escape(says)):
+        BatchConfig(**kw)
+
+
 def test_no_nights_is_a_clear_error(tmp_path):
     (tmp_path / "p01").mkdir()
     with pytest.raises(HypnicError, match="no nights found"):
