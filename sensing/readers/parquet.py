@@ -120,7 +120,8 @@ def read(probe: Probe, opts: ReadOptions) -> list:
         parquet = pq.ParquetFile(probe.path)
         schema = parquet.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise FormatError(f"{name}: not a readable Parquet file ({clip(str(exc), 80)})") from None
+        first = str(exc).split(". ")[0].rstrip(".")  # pyarrow's first sentence says what is wrong
+        raise FormatError(f"{name}: not a readable Parquet file ({clip(first, 80)})") from None
     names = schema.names
     axes = axis_columns(names)
     taken = {c for c, _ in axes.values()}

@@ -135,3 +135,8 @@ def test_foreign_parquet_and_frame(tmp_path):
     (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(FormatError, match="junk.parquet: not a readable Parquet file"):
         read(tmp_path / "junk.parquet")
+    whole = (tmp_path / "f.parquet").read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(whole[: len(whole) // 2])  # a copy cut short
+    with pytest.raises(FormatError) as err:
+        read(tmp_path / "cut.parquet")
+    assert str(err.value).endswith("magic bytes not found in footer)"), err.value  # not cut mid-sentence
