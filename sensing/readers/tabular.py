@@ -14,7 +14,8 @@ comma), optionally gzip-compressed.
   ``unix time``, ``elapsed`` ... with or without a unit (``time (s)``, ``ts_ms``,
   ``timestamp [ns]``). Values are ISO-8601 (with a zone, or local to ``tz``), epoch
   seconds, ms, µs or ns (told apart by the unit in the name or by size), or seconds
-  since the start (small numbers; the start comes from ``start=``).
+  since the start (small numbers; the start comes from ``start=``). A column named for
+  a UTC offset (MetaBase's ``timestamp (-0700)``) gives the file's zone.
 * Axis columns: ``x``, ``acc_x``, ``ax``, ``accel_x``, ``accelerometer x``,
   ``acceleration x (m/s^2)``, ``X [mg]`` ... Gyroscope and magnetometer columns are
   ignored.
@@ -85,7 +86,11 @@ _TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime"
                "timeutc", "timestamputc", "elapsed", "elapsedtime", "secondselapsed",
                "datetimeutc", "localtime", "phonetimestamp", "sensortimestamp", "timestampms",
                "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp"}
-_TIME_PREFIXES = ("time", "timestamp", "epoch", "unix", "datetime", "utc")
+_TIME_PREFIXES = ("time", "timestamp", "epoch", "epoc", "unix", "datetime", "utc")  # MetaBase: epoc (ms)
+#: A column named for the UTC offset its times are written in: MetaWear's MetaBase app
+#: writes ``epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),...`` (older versions
+#: ``epoch (ms),time (-07:00),...``), the offset being the phone's zone when it recorded.
+_ZONE_NAME = re.compile(r"^(?:time|timestamp)\s*\(([+-]\d\d:?\d\d)\)$", re.IGNORECASE)
 #: Axis column names once their units, case and separators are taken out: an optional
 #: sensor word, the axis letter (or number), an optional axis word. ``acc_x``, ``ax``,
 #: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``.
@@ -98,6 +103,9 @@ _UNIT_PART = re.compile(r"\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$"
                         re.IGNORECASE)
 #: Columns of other sensors (gyroscope, magnetometer, orientation ...), never axes.
 _NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IGNORECASE)
+#: Units that only other sensors' columns state: angular rate (MetaBase's gyroscope file:
+#: ``x-axis (deg/s)``), magnetic field (``x-axis (T)``, ``µT``), pressure, temperature, light.
+_OTHER_UNITS = re.compile(r"^(?:deg/s|°/s|[uµm]?t|gauss|h?pa|°?c|lx|%)$", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -180,7 +188,10 @@ def axis_of(name: str) -> tuple[str, str | None] | None:
     units = None
     part = _UNIT_PART.search(name)
     if part:
-        units = unit_name(part.group(1) if part.group(1) is not None else part.group(2))
+        stated = part.group(1) if part.group(1) is not None else part.group(2)
+        if _OTHER_UNITS.match(stated):
+            return None
+        units = unit_name(stated)
         name = name[:part.start()]
     m = _AXIS.match(re.sub(r"[^a-z0-9]", "", name.lower()))
     return ("xyz"["xyz123".index(m.group(1)) % 3], units) if m else None
@@ -300,6 +311,11 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     axes = axis_columns(names)
     time_col = next((c for c in names if c not in {a for a, _ in axes.values()} and is_time_name(c)), None)
     missing = [a for a in "xyz" if a not in axes]
+    other = next((m.group(1) for m in map(_UNIT_PART.search, names)
+                  if m and m.group(1) and _OTHER_UNITS.match(m.group(1))), None)
+    if missing and other:
+        raise FormatError(f"header names axes in {other}, not acceleration: another sensor's file; "
+                          "read the accelerometer's")
     if missing or time_col is None:
         what = " or ".join([*([f"axis {', '.join(missing)}"] if missing else []),
                             *(["time"] if time_col is None else [])])
@@ -323,8 +339,9 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     decimals = max((len(x) for x in fractions), default=0)
     fs = opts.fs or (_rate(meta["fs_hz"]) if "fs_hz" in meta else None)
     stated = _ISO_ZONE.search(value) if kind == "iso" else None
-    if "tz" not in meta and stated and stated.group(3) != "Z" and stated.group(3).strip("+-0:"):
-        meta["tz"] = str(offset_zone(_offset_s(stated.group(3))))
+    zone = stated.group(3) if stated else next((m.group(1) for m in map(_ZONE_NAME.match, names) if m), None)
+    if "tz" not in meta and zone and zone != "Z" and zone.strip("+-0:"):
+        meta["tz"] = str(offset_zone(_offset_s(zone)))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
                   meta, decimals=decimals)
 

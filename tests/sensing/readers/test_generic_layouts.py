@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from reader_samples import START_NS, G, counts, grid
 
+from sensing.errors import FormatError
 from sensing.readers import read
 from sensing.readers.tabular import axis_of
 
@@ -60,15 +61,48 @@ def test_headerless_files(tmp_path, columns):
 @pytest.mark.parametrize("name, axis, units", [
     ("acc_x_ms2", "x", "m/s^2"), ("X [mg]", "x", "mg"), ("AccY", "y", None), ("ax (g)", "x", "g"),
     ("accelerometer_z", "z", None), ("Accelerometer X", "x", None), ("x_axis", "x", None),
-    ("axis2", "y", None), ("acc_z_g", "z", "g"), ("z-m/s^2", "z", "m/s^2"),
+    ("axis2", "y", None), ("acc_z_g", "z", "g"), ("z-m/s^2", "z", "m/s^2"), ("x-axis (g)", "x", "g"),
 ])
 def test_axis_names(name, axis, units):
     assert axis_of(name) == (axis, units)
 
 
-@pytest.mark.parametrize("name", ["gyro_x", "Gx", "mag_y", "time", "angle_z", "temperature", "battery"])
+@pytest.mark.parametrize("name", ["gyro_x", "Gx", "mag_y", "time", "angle_z", "temperature", "battery",
+                                  "x-axis (deg/s)", "y-axis (T)", "z (uT)"])
 def test_names_that_are_not_axes(name):
     assert axis_of(name) is None
+
+
+@pytest.mark.parametrize("header", [
+    "epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",  # MetaBase
+    "epoch (ms),time (-07:00),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",  # older MetaBase
+])
+def test_metabase_export(tmp_path, header):
+    """MetaWear's MetaBase app: epoch ms, the phone's local time written with dots (not
+    ISO-8601) and the phone's UTC offset in its column name; the epoch decides the times,
+    the offset the night's zone."""
+    local = (T - 7 * 3600 * 10**9).astype("datetime64[ns]")
+    text = [s.replace(":", ".") for s in np.datetime_as_string(local, unit="ms")]
+    rows = [f"{ms},{tx},{(ti - T[0]) / 1e9:.3f},{x:.3f},{y:.3f},{z:.3f}"
+            for ms, tx, ti, (x, y, z) in zip(_epoch("ms"), text, T.tolist(), ACC.tolist(), strict=True)]
+    path = tmp_path / "MetaWear_2026-01-05T22.30.00.000_C8D2A1B2C3D4_Accelerometer.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    assert rec.meta["tz"] == "UTC-07:00"
+
+
+@pytest.mark.parametrize("units", ["deg/s", "T"])
+def test_another_sensors_file_is_refused_by_its_units(tmp_path, units):
+    """MetaBase writes its gyroscope and magnetometer files with the accelerometer's axis
+    names: their units tell them apart."""
+    path = tmp_path / "MetaWear_Gyroscope.csv"
+    path.write_text(f"epoc (ms),timestamp (-0700),elapsed (s),x-axis ({units}),y-axis ({units}),"
+                    f"z-axis ({units})\n1767652200000,2026-01-05T15.30.00.000,0.000,0.1,0.2,0.3\n"
+                    "1767652200040,2026-01-05T15.30.00.040,0.040,0.1,0.2,0.3\n")
+    with pytest.raises(FormatError, match=f"axes in {units}, not acceleration: another sensor's file"):
+        read(path)
 
 
 def _actilife(serial: str, rows: list[str], column_row: str) -> str:
