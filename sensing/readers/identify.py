@@ -66,7 +66,7 @@ def describe(probe: Probe, text_reason: str | None = None) -> str:
         lead = f"{zeros} zero bytes" if zeros >= 16 else " ".join(f"{b:02x}" for b in head[:8])
         return f"binary data of an unknown kind (starts with {lead}); see docs/file-formats.md for the formats read"
     reason = clip(text_reason or "no layout fits", 110)
-    if not reason.startswith("header"):
+    if not reason.startswith(("header", "named")):  # else what the text starts with says why
         first = next((ln.strip() for ln in probe.lines if ln.strip()), "")
         reason = f"text starting {clip(first, 30)!r}: {reason}"
     return f"{reason} (formats: docs/file-formats.md)"

@@ -94,7 +94,7 @@ _ZONE_NAME = re.compile(r"^(?:time|timestamp)\s*\(([+-]\d\d:?\d\d)\)$", re.IGNOR
 #: Axis column names once their units, case and separators are taken out: an optional
 #: sensor word, the axis letter (or number), an optional axis word. ``acc_x``, ``ax``,
 #: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``.
-_AXIS = re.compile(r"^(?:acc|accel|accelerometer|acceleration|linearacceleration|a)?(?:axis)?"
+_AXIS = re.compile(r"^(?:acc|accel|accelerometer|acceleration|linearacceleration|useracceleration|a)?(?:axis)?"
                    r"([xyz123])(?:axis|acc|accel|acceleration)?$")
 #: The units part at the end of a column name: bracketed (``X [mg]``, ``x (m/s^2)``) or a
 #: suffix after ``_``, ``-`` or a space (``acc_x_ms2``, ``ax_g``, ``x mg``).
@@ -106,6 +106,16 @@ _NOT_ACC = re.compile(r"gyr|mag|rot|angle|orient|grav|quat|euler|dps|rad", re.IG
 #: Units that only other sensors' columns state: angular rate (MetaBase's gyroscope file:
 #: ``x-axis (deg/s)``), magnetic field (``x-axis (T)``, ``µT``), pressure, temperature, light.
 _OTHER_UNITS = re.compile(r"^(?:deg/s|°/s|[uµm]?t|gauss|h?pa|°?c|lx|%)$", re.IGNORECASE)
+#: A gravity column (once units, case and separators are out): ``gravityX``, ``gravity_x``,
+#: ``motionGravityX``. Beside acceleration without gravity (Core Motion's
+#: ``userAcceleration``, Android's linear acceleration) the two add up to what the
+#: accelerometer measured.
+_GRAVITY = re.compile(r"^(?:motion)?gravity(?:vector)?([xyz])$")
+#: Files of other sensors, by the name their app gives them (Sensor Logger's
+#: ``Gravity.csv`` and ``Gyroscope.csv``, MetaBase's ``..._Magnetometer.csv``): a gravity
+#: vector has gravity's size and would pass for a sensor that never moves.
+_OTHER_FILE = re.compile(r"^(?:watch)?(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?"
+                         r"|(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?$")
 _ISO_START = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -148,6 +158,10 @@ class Layout:
         Most decimals of the epoch seconds in the first rows: up to 6 they are parsed
         as floats and rounded to the µs (exact for such files, and fast), beyond that
         as text, exactly to the ns.
+    gravity : tuple of 3 str, optional
+        Gravity columns added to the axes, in the axes' units, when the axes hold
+        acceleration without gravity (Sensor Logger's ``WristMotion.csv``: an Apple
+        Watch's ``accelerationX`` beside ``gravityX``).
     """
 
     skip_rows: int
@@ -165,6 +179,7 @@ class Layout:
     ref_col: str | None = None
     ref_kind: str = "iso-naive"
     decimals: int = 9
+    gravity: tuple[str, str, str] | None = None
 
 
 def normalise(name: str) -> str:
@@ -285,6 +300,10 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     FormatError
         If there is no header row naming a time column and x, y, z axes.
     """
+    other = _OTHER_FILE.search(normalise(re.sub(r"(\.[A-Za-z]{1,4})+$", "", probe.path.name)))  # no .csv.gz
+    if other:
+        raise FormatError(f"named {other.group(1) or other.group(2)}: another sensor's file, "
+                          "not the accelerometer's")
     lines = probe.lines
     skip, meta = 0, {}
     while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
@@ -332,7 +351,13 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     named = tuple(axes[a][1] for a in "xyz")
     if named == (None, None, None) and any(ln.lstrip().startswith(HEADER_PREFIX) for ln in lines[:skip]):
         named = ("g", "g", "g")  # hypnic's own layout is in g, whatever the samples (0 g at a start-up)
-    scale = _scale([names.index(a) for a in ax], opts, probe, skip + header_row, delim, decimal, named)
+    idx = [names.index(a) for a in ax]
+    gravity = _gravity_columns(names)
+    if gravity and median_norm(probe, skip + header_row, delim, decimal, idx) < GRAVITY_NORMS[0][1]:
+        idx += [names.index(g) for g in gravity]  # acceleration without gravity, and gravity
+    else:
+        gravity = None
+    scale = _scale(idx, opts, probe, skip + header_row, delim, decimal, named)
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]
@@ -343,7 +368,18 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     if "tz" not in meta and zone and zone != "Z" and zone.strip("+-0:"):
         meta["tz"] = str(offset_zone(_offset_s(zone)))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
-                  meta, decimals=decimals)
+                  meta, decimals=decimals, gravity=gravity)
+
+
+def _gravity_columns(names: list[str]) -> tuple[str, str, str] | None:
+    """The gravity columns of x, y and z (:data:`_GRAVITY`), or None unless all three are there."""
+    found: dict[str, str] = {}
+    for col in names:
+        part = _UNIT_PART.search(col)
+        m = _GRAVITY.match(normalise(col[:part.start()] if part else col))
+        if m:
+            found.setdefault(m.group(1), col)
+    return (found["x"], found["y"], found["z"]) if len(found) == 3 else None
 
 
 def _rate(text: str) -> float:
@@ -391,7 +427,8 @@ def units_of_norm(norm: float) -> str | None:
 
 
 def median_norm(probe: Probe, skip: int, delim: str, decimal: str, idx: list[int]) -> float:
-    """Median norm of the columns ``idx`` over the first rows after ``skip`` lines (0 if none reads)."""
+    """Median norm of the columns ``idx`` (x, y, z; or x, y, z and gravity's x, y, z, added
+    to them) over the first rows after ``skip`` lines (0 if none reads)."""
     rows = [split_fields(ln, delim) for ln in probe.lines[skip:skip + 500] if ln.strip()]
     good = []
     for r in rows:
@@ -400,6 +437,8 @@ def median_norm(probe: Probe, skip: int, delim: str, decimal: str, idx: list[int
         except (ValueError, IndexError):
             continue  # a bad row is reported with its line number when the file is read
     vals = np.array(good, float).reshape(-1, len(idx))
+    if len(idx) == 6:
+        vals = vals[:, :3] + vals[:, 3:]
     finite = vals[np.isfinite(vals).all(axis=1)]
     return float(median(norms(finite))) if len(finite) else 0.0
 
@@ -582,8 +621,9 @@ def _stream(probe: Probe, layout: Layout, opts: ReadOptions, fast: bool) -> _Col
     decompresses, replaces bytes that are not UTF-8 and keeps the tail, and malformed
     rows are collected, so that errors name their line and a cut last row is a warning.
     """
-    cols = list(layout.axes) + [c for c in (layout.time_col, layout.ref_col) if c]
-    types = {a: pa.float64() for a in layout.axes}  # parsed faster than float32, stored as float32
+    axes = list(layout.axes) + list(layout.gravity or ())
+    cols = axes + [c for c in (layout.time_col, layout.ref_col) if c]
+    types = {a: pa.float64() for a in axes}  # parsed faster than float32, stored as float32
     if layout.time_col:
         types[layout.time_col] = _column_type(layout.time_kind, layout)
     if layout.ref_col:
@@ -683,7 +723,10 @@ class _Columns:
             self._grow(i0 + m)
         acc = self.acc[i0:i0 + m]
         for i, a in enumerate(self.layout.axes):
-            acc[:, i] = batch.column(a).to_numpy(zero_copy_only=False)
+            values = batch.column(a).to_numpy(zero_copy_only=False)
+            if self.layout.gravity:  # added in float64
+                values = values + batch.column(self.layout.gravity[i]).to_numpy(zero_copy_only=False)
+            acc[:, i] = values
         if self.t is not None:
             col = batch.column(self.layout.time_col)
             t = self.t[i0:i0 + m] = _times(col, self.layout)

@@ -97,12 +97,72 @@ def test_metabase_export(tmp_path, header):
 def test_another_sensors_file_is_refused_by_its_units(tmp_path, units):
     """MetaBase writes its gyroscope and magnetometer files with the accelerometer's axis
     names: their units tell them apart."""
-    path = tmp_path / "MetaWear_Gyroscope.csv"
+    path = tmp_path / "MetaWear_session.csv"
     path.write_text(f"epoc (ms),timestamp (-0700),elapsed (s),x-axis ({units}),y-axis ({units}),"
                     f"z-axis ({units})\n1767652200000,2026-01-05T15.30.00.000,0.000,0.1,0.2,0.3\n"
                     "1767652200040,2026-01-05T15.30.00.040,0.040,0.1,0.2,0.3\n")
     with pytest.raises(FormatError, match=f"axes in {units}, not acceleration: another sensor's file"):
         read(path)
+
+
+@pytest.mark.parametrize("factor", [1.0, G])  # g (the default), m/s^2 ("Standardise Units")
+def test_wrist_motion_adds_gravity(tmp_path, factor):
+    """Sensor Logger's WristMotion.csv (an Apple Watch or WearOS watch): Core Motion's
+    acceleration without gravity beside the gravity vector; the two add up to what the
+    accelerometer measured."""
+    gravity = np.array([0.2, -0.3, -0.9]) / np.linalg.norm([0.2, -0.3, -0.9])
+    user = ACC - ACC.mean(axis=0)  # movement only
+    rows = [",".join([ti, f"{ti_s:.3f}", "0.01,0.02,0.03",
+                      *(f"{v * factor:.6f}" for v in gravity[::-1]), *(f"{v * factor:.6f}" for v in u[::-1]),
+                      "1,0,0,0"])
+            for ti, ti_s, u in zip(_epoch("ns"), (T - T[0]) / 1e9, user.tolist(), strict=True)]
+    header = ("time,seconds_elapsed,rotationRateZ,rotationRateY,rotationRateX,gravityZ,gravityY,gravityX,"
+              "accelerationZ,accelerationY,accelerationX,quaternionW,quaternionZ,quaternionY,quaternionX")
+    path = tmp_path / "WristMotion.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
+
+
+def test_gravity_is_not_added_to_acceleration_that_has_it(tmp_path):
+    """Total acceleration (gravity in it) beside a gravity vector: the axes as they are."""
+    rows = [f"{ti},{x:.6f},{y:.6f},{z:.6f},0,0,1" for ti, (x, y, z) in zip(_epoch("ms"), ACC.tolist(), strict=True)]
+    path = tmp_path / "a.csv"
+    path.write_text("time,x,y,z,gravity_x,gravity_y,gravity_z\n" + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+
+
+@pytest.mark.parametrize("name", ["Gravity.csv", "GyroscopeUncalibrated.csv", "WatchGravity.csv",
+                                  "MetaWear_2026-01-05T22.30.00.000_C8D2A1B2C3D4_Magnetometer.csv"])
+def test_files_named_for_other_sensors_are_refused(tmp_path, name):
+    """A gravity vector has gravity's size and would read as a sensor that never moves."""
+    path = tmp_path / name
+    path.write_text("time,seconds_elapsed,z,y,x\n" + "\n".join(
+        f"{ti},{i / FS:.3f},-9.7,0.5,0.3" for i, ti in enumerate(_epoch("ns"))) + "\n")
+    with pytest.raises(FormatError, match="another sensor's file"):
+        read(path)
+
+
+def test_sensor_logger_zip_reads_the_watch(tmp_path):
+    """A Sensor Logger export: the phone's acceleration without gravity and its gravity
+    vector are left out (with their reasons), the watch's WristMotion is read."""
+    import zipfile
+
+    gravity = np.array([0.0, 0.0, -1.0])
+    user = ACC - ACC.mean(axis=0)
+    rows = [f"{ti},{i / FS:.3f},{g[2]:.6f},{g[1]:.6f},{g[0]:.6f},{u[2]:.6f},{u[1]:.6f},{u[0]:.6f}"
+            for i, (ti, u, g) in enumerate(zip(_epoch("ns"), user.tolist(), [gravity] * N, strict=True))]
+    phone = "\n".join(f"{ti},{i / FS:.3f},0.01,-0.02,0.03" for i, ti in enumerate(_epoch("ns")))
+    path = tmp_path / "2026-01-05_22-30-00.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("WristMotion.csv", "time,seconds_elapsed,gravityZ,gravityY,gravityX,accelerationZ,"
+                         "accelerationY,accelerationX\n" + "\n".join(rows) + "\n")
+        archive.writestr("Accelerometer.csv", "time,seconds_elapsed,z,y,x\n" + phone + "\n")
+        archive.writestr("Gravity.csv", "time,seconds_elapsed,z,y,x\n" + phone.replace("0.01,", "-9.8,") + "\n")
+    rec, = read(path)
+    np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
 
 
 def _actilife(serial: str, rows: list[str], column_row: str) -> str:
