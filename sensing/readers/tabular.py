@@ -330,10 +330,10 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     axes = axis_columns(names)
     time_col = next((c for c in names if c not in {a for a, _ in axes.values()} and is_time_name(c)), None)
     missing = [a for a in "xyz" if a not in axes]
-    other = next((m.group(1) for m in map(_UNIT_PART.search, names)
+    units = next((m.group(1) for m in map(_UNIT_PART.search, names)
                   if m and m.group(1) and _OTHER_UNITS.match(m.group(1))), None)
-    if missing and other:
-        raise FormatError(f"header names axes in {other}, not acceleration: another sensor's file; "
+    if missing and units:
+        raise FormatError(f"header names axes in {units}, not acceleration: another sensor's file; "
                           "read the accelerometer's")
     if missing or time_col is None:
         what = " or ".join([*([f"axis {', '.join(missing)}"] if missing else []),
