@@ -356,6 +356,20 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(plm_interval_s=(90.0, 5.0))
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("min_peak_g", "0.2", "DetectionConfig.min_peak_g must be a number, got str '0.2'"),
+    ("min_peak_g", None, "DetectionConfig.min_peak_g must be a number, got None"),
+    ("clip_ranges_g", [2, 4], "DetectionConfig.clip_ranges_g must be a tuple of numbers, got list [2, 4]"),
+    ("plm_interval_s", 8, "DetectionConfig.plm_interval_s must be a tuple of numbers, got int 8"),
+])
+def test_a_config_value_of_the_wrong_type_is_named_by_its_type(field, value, message):
+    """A value of the wrong type is a TypeError (and a HypnicError) saying what the field
+    takes and the type it got, not that the value must be positive."""
+    with pytest.raises(TypeError) as caught:
+        DetectionConfig(**{field: value})
+    assert str(caught.value) == message and isinstance(caught.value, HypnicError)
+
+
 def test_an_empty_sensor_next_to_a_real_one(jerk_night):
     wrist = jerk_night.recordings["wrist-left"]
     empty = Recording(wrist.time_ns[:0], wrist.acc[:0], wrist.fs, "ankle-left")
