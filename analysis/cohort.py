@@ -251,10 +251,11 @@ COHORT_HEADERS = {
     "participant": "participant", "model": "model"}
 
 
-def _table(df: pd.DataFrame, empty: str) -> str:
+def _table(df: pd.DataFrame, empty: str, unbounded: str) -> str:
     """``df`` as an HTML table with :data:`COHORT_HEADERS` (rate ratios to 2 decimals,
-    p-values to 3 or "<0.001", yes/no for a finding, blank for a missing value); the sentence
-    ``empty`` instead of a table without rows."""
+    p-values to 3 or "<0.001", yes/no for a finding, blank for a missing value, the words
+    ``unbounded`` for an infinite rate ratio or interval end); the sentence ``empty``
+    instead of a table without rows."""
     if df.empty:
         return f"<p>{html.escape(empty)}</p>"
     spec = {"rr": ".2f", "rr_low": ".2f", "rr_high": ".2f", "rr_individual_median": ".2f",
@@ -263,6 +264,8 @@ def _table(df: pd.DataFrame, empty: str) -> str:
     def text(column: str, v) -> str:
         if pd.api.types.is_scalar(v) and pd.isna(v):
             return ""
+        if column in spec and np.isinf(v):
+            return unbounded
         if column == "finding":
             return "yes" if v else "no"
         if column in ("p", "p_holm") and v < 0.0005:
@@ -293,9 +296,11 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
            "log(hours recorded) as offset; 95% intervals from the bias-reduced sandwich; per "
            "unit of each factor.</p>" if len(cohort.table) else "")
         + _table(cohort.table.drop(columns=["factor"]),
-                 "No factor could be estimated for the cohort (see Not tested below).")
+                 "No factor could be estimated for the cohort (see Not tested below).",
+                 "not bounded (too few participants vary this factor)")
         + "<h2>Per participant</h2>"
         + _table(individual, "No participant's own rate ratios could be estimated (too few "
-                             "nights, or no factor that varies).")
+                             "nights, or no factor that varies).",
+                 "not bounded (too few of the participant's nights vary this factor)")
         + f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}</body></html>")
     return js, write_private(out / "cohort.html", page)

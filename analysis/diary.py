@@ -620,8 +620,8 @@ def write_csv(entries: Iterable[DiaryEntry]) -> str:
 
 
 def import_csv(con: sqlite3.Connection, text: str, replace_existing: bool = False) -> int:
-    """Validate a diary CSV (:func:`read_csv`) and insert all its rows in one transaction
-    (or none); returns how many were written.
+    """Validate a diary CSV (:func:`read_any_csv`: the hypnic diary's or the simulator's)
+    and insert all its rows in one transaction (or none); returns how many were written.
 
     The antidepressant flag follows :func:`antidepressant_rule` as in ``diary add``; each
     flag so set and each medication name that looks like a typo of a known one
@@ -630,7 +630,7 @@ def import_csv(con: sqlite3.Connection, text: str, replace_existing: bool = Fals
     entries: list[DiaryEntry] = []
     flagged: dict[str, list[dt.date]] = {}  # the antidepressants that set the flag: their nights
     typos: dict[tuple[str, str], list[dt.date]] = {}  # (name as written, known name): nights
-    for e in read_csv(text):
+    for e in read_any_csv(text):
         e, reasons = antidepressant_rule(e)
         entries.append(e)
         if reasons:
@@ -741,3 +741,26 @@ def entries_from_simulation(diary) -> list[DiaryEntry]:
             raise DiaryError(f"line {line}: night {out[-1].night} repeats line {seen[out[-1].night]}")
         seen[out[-1].night] = line
     return out
+
+
+def read_any_csv(text: str) -> list[DiaryEntry]:
+    """Diary entries of a diary CSV, told apart by its header: the hypnic diary's
+    (:func:`read_csv`) or the simulator's ``diary.csv`` (``hypnic simulate``;
+    :func:`entries_from_simulation`, which takes bedtime, wake and last caffeine times
+    from its ``start``, ``hours_in_bed`` and ``caffeine_last_h``).
+
+    Raises
+    ------
+    DiaryError
+        As :func:`read_csv` and :func:`entries_from_simulation`.
+    """
+    header = [h.strip() for h in text.split("\n", 1)[0].split(",")]
+    if not ("start" in header and "hours_in_bed" in header and not set(header) <= set(FIELDS)):
+        return read_csv(text)
+    import pandas as pd  # only here: the diary commands start without it
+
+    try:
+        sim = pd.read_csv(io.StringIO(text), converters={"medications": str})
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DiaryError(f"not a readable CSV file: {exc}") from None
+    return entries_from_simulation(sim)

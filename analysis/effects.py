@@ -382,7 +382,8 @@ def _pct(rr: float) -> str:
 
 def describe(effects: Effects) -> list[str]:
     """Plain-language sentences, one per tested factor (clear links first), with the
-    rate ratio's likely range (its confidence interval) and p-values as numbers."""
+    rate ratio's likely range (its confidence interval) and p-values as numbers; no
+    bracket holds another (a unit's range, "(0-10)", has its own)."""
     if effects.table.empty:
         return [effects.message]
     out = []
@@ -401,8 +402,8 @@ def describe(effects: Effects) -> list[str]:
             why = (f"with {len(effects.table)} factors tested at once this may be chance (p = "
                    f"{r.p_holm:.2f} once adjusted for that)" if effects.enough else
                    "there are too few nights to confirm it")
-            out.append(f"{r.label.capitalize()}: possibly {size} ({likely}; p = {r.p:.3f}), but "
+            out.append(f"{r.label.capitalize()}: possibly {size}, {likely}, p = {r.p:.3f}; but "
                        f"{why}; not confirmed.")
         else:
-            out.append(f"{r.label.capitalize()}: no clear link ({size}, {likely}).")
+            out.append(f"{r.label.capitalize()}: no clear link; {size}, {likely}.")
     return out

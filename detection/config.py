@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sensing.errors import HypnicError
+from sensing.errors import HypnicError, wrong_type
 
 #: Fields that may be 0 (meaning "estimate it" or "no margin").
 ZERO_ALLOWED = ("resolution_g", "onset_uncertainty_s", "onset_reach_s", "bridge_gap_s")
@@ -488,9 +488,12 @@ class DetectionConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
-            vals = v if isinstance(v, tuple) else (v,)
+            many = str(f.type).startswith("tuple")  # the fields are numbers or tuples of them
+            vals = v if many and isinstance(v, tuple) else (v,)
+            if (many and not isinstance(v, tuple)) or not all(isinstance(x, (int, float)) for x in vals):
+                raise wrong_type(f"DetectionConfig.{f.name}", "a tuple of numbers" if many else "a number", v)
             low = 0 if f.name in ZERO_ALLOWED else 1e-300
-            if not all(isinstance(x, (int, float)) and x >= low for x in vals):
+            if not all(x >= low for x in vals):
                 what = "zero or positive" if low == 0 else "positive"
                 raise HypnicError(f"DetectionConfig.{f.name} must be {what}, got {v!r}")
             if isinstance(v, tuple) and f.name != "clip_ranges_g" and not (len(v) == 2 and v[0] < v[1]):

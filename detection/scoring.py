@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from sensing.errors import HypnicError, wrong_type
+
 
 @dataclass(frozen=True)
 class Measured:
@@ -182,6 +184,13 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     -------
     Score
 
+    Raises
+    ------
+    ArgumentTypeError
+        An argument of the wrong type (a TypeError and a HypnicError).
+    HypnicError
+        A table without a ``start`` column.
+
     Examples
     --------
     >>> import pandas as pd
@@ -190,6 +199,16 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     >>> score_events(found, truth).as_dict()
     {'tp': 1, 'fp': 1, 'fn': 1, 'precision': 0.5, 'recall': 0.5, 'f1': 0.5}
     """
+    for name, table in (("detected", detected), ("truth", truth)):
+        if not isinstance(table, pd.DataFrame):
+            raise wrong_type(f"score_events: {name}", "a DataFrame of events", table)
+        if "start" not in table.columns:
+            raise HypnicError(f"score_events: {name} has no 'start' column (the events' start "
+                              "times, UTC)")
+    if isinstance(tolerance_s, bool) or not isinstance(tolerance_s, (int, float)):
+        raise wrong_type("score_events: tolerance_s", "a number of seconds", tolerance_s)
+    if not (by is None or isinstance(by, str)):
+        raise wrong_type("score_events: by", "a column name (str) or None", by)
     d_start = _ns(detected)
     t_start = _ns(truth)
     use_by = by is not None and by in detected.columns and by in truth.columns

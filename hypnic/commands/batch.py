@@ -51,9 +51,10 @@ def batch(
                 progress.update(task, total=rec["total"])
                 return
             progress.advance(task)
-            if not rec["ok"]:
+            if not rec["ok"]:  # above the bar, as written: one line (the terminal wraps it)
                 progress.console.print(f"hypnic: warning: {rec['participant']}/{rec['night_id']} "
-                                       f"failed after {rec['attempts']} attempts: {rec['error']}")
+                                       f"failed after {rec['attempts']} attempts: {rec['error']}",
+                                       soft_wrap=True, markup=False, emoji=False, highlight=False)
 
         result = run_batch(input_dir, out, config, progress=on_night)
     kinds = result.failures["night_id"].map(

@@ -158,6 +158,20 @@ def scan(
         typer.echo(f"{address:<38} {rssi:>5}  {profile:<9} {name}")
 
 
+def _check_emulated_devices(profile: str, devices: list[str]) -> None:
+    """Refuse ``--device`` addresses that are not those of the emulated sensors ``--emulate
+    profile`` plays: as many of the profile as ``devices`` (each once, any order), at the
+    addresses ``hypnic scan --emulate`` lists."""
+    from sensing.emulator.sensor import emulated_address
+    from sensing.errors import HypnicError
+
+    known = [emulated_address(profile, i) for i in range(len(devices))]
+    if sorted(d.upper() for d in devices) != known:
+        raise HypnicError(f"--device {', '.join(devices)}: --emulate {profile} with "
+                          f"{len(devices)} sensor(s) plays {', '.join(known)} (as 'hypnic scan "
+                          "--emulate' lists them); give those, or leave out --device")
+
+
 def _warn_before_the_night(locations: list[str], rate: float) -> None:
     """Say before a night is spent what will make its counts a lower bound: sensors
     (``locations``: keys of ``sensing.body.LOCATIONS``) only where few jerks show, or a
@@ -238,12 +252,12 @@ def record(
     seconds = parse_duration(duration) if duration else None
     if emulate and seconds is None:
         raise HypnicError("--emulate needs --duration (night time to stream)")
-    n = max(len(location), 1) if emulate else len(device)
+    n = len(device) or (max(len(location), 1) if emulate else 0)
     if not n:
         raise HypnicError("give at least one --device ADDRESS (find it with 'hypnic scan'), "
                           "or --emulate")
     if emulate and device:
-        raise HypnicError("--emulate records emulated sensors; leave out --device")
+        _check_emulated_devices(emulate, device)
     if emulate and (rate != 100.0 or range_g != 8):
         log.warning("--emulate: the emulated sensors play a simulated night of 100 Hz and +-8 g; "
                     "--rate and --range are for real sensors and are not used")
@@ -283,8 +297,8 @@ def record(
                 pass
 
     async def run():
-        air = emulated_air([emulate] * n, locations, seconds or 0.0, faults, seed) if emulate \
-            else None
+        air = emulated_air([emulate] * n, locations, seconds or 0.0, faults, seed,
+                           device or None) if emulate else None
         addresses = list(device) or list(air.sensors if air is not None else [])
         specs = [SensorSpec(a, loc, profile or emulate, rate, range_g)
                  for a, loc in zip(addresses, locations, strict=True)]

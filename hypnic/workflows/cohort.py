@@ -427,8 +427,8 @@ def load_part(out_dir: str | Path, task: NightTask) -> tuple[dict, pd.DataFrame,
 def read_diary(path: Path) -> pd.DataFrame:
     """A participant's diary as :func:`analysis.diary.diary_frame` with sleep debt added.
 
-    Accepts the hypnic diary CSV (:func:`analysis.diary.read_csv`) and the simulator's
-    ``diary.csv`` (:func:`simulation.simulate_diary` columns).
+    Accepts the hypnic diary CSV and the simulator's ``diary.csv``
+    (:func:`analysis.diary.read_any_csv`).
 
     Raises
     ------
@@ -437,25 +437,14 @@ def read_diary(path: Path) -> pd.DataFrame:
     OSError
         If the file cannot be read.
     """
-    import io
-
-    from analysis.diary import FIELDS, DiaryError, diary_frame, entries_from_simulation, read_csv
+    from analysis.diary import DiaryError, diary_frame, read_any_csv
     from analysis.nights import add_sleep_debt
 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DiaryError(f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    header = [h.strip() for h in text.split("\n", 1)[0].split(",")]
-    if "start" in header and "hours_in_bed" in header and not set(header) <= set(FIELDS):
-        try:
-            sim = pd.read_csv(io.StringIO(text), converters={"medications": str})
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise DiaryError(f"not a readable CSV file: {exc}") from None
-        entries = entries_from_simulation(sim)
-    else:
-        entries = read_csv(text)
-    return add_sleep_debt(diary_frame(entries))
+    return add_sleep_debt(diary_frame(read_any_csv(text)))
 
 
 def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, tz: str = "UTC") -> tuple[

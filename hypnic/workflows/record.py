@@ -25,7 +25,8 @@ def live_jerks(location: str, fs_hz: float) -> StreamingDetector:
 
 
 def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: float,
-                 faults: tuple[Fault, ...] = (), seed: int = 0) -> EmulatedAir:
+                 faults: tuple[Fault, ...] = (), seed: int = 0,
+                 addresses: Sequence[str] | None = None) -> EmulatedAir:
     """Emulated sensors, one per profile and location, playing one simulated night
     (call it in the event loop that will run them: bumble needs a running loop).
 
@@ -39,6 +40,9 @@ def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: flo
         Injected into every sensor.
     seed : int
         Simulator seed.
+    addresses : sequence of str, optional
+        The sensors' addresses, in the same order (default: each profile's next
+        :func:`sensing.emulator.emulated_address`, as ``hypnic scan --emulate`` lists them).
     """
     from sensing.emulator import EmulatedAir
     from simulation import NightConfig, simulate_night
@@ -48,8 +52,9 @@ def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: flo
     night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours, gaps_per_night=0),
                            seed)
     air = EmulatedAir()
-    for profile, loc in zip(profiles, locations, strict=True):
-        air.add_sensor(profile, night.recordings[loc], faults=faults)
+    named: Sequence[str | None] = addresses or [None] * len(profiles)
+    for profile, loc, address in zip(profiles, locations, named, strict=True):
+        air.add_sensor(profile, night.recordings[loc], address, faults=faults)
     return air
 
 

@@ -28,7 +28,7 @@ the processor allows, or paced at ``speed`` times real time. Typical use::
 from sensing.emulator.air import EmulatedAir
 from sensing.emulator.backend import BumbleClientBackend, BumbleScannerBackend
 from sensing.emulator.clock import VirtualClockLoop, run
-from sensing.emulator.sensor import EmulatedSensor, Fault
+from sensing.emulator.sensor import EmulatedSensor, Fault, emulated_address
 
 __all__ = ["BumbleClientBackend", "BumbleScannerBackend", "EmulatedAir", "EmulatedSensor",
-           "Fault", "VirtualClockLoop", "run"]
+           "Fault", "VirtualClockLoop", "emulated_address", "run"]

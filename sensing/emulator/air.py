@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from sensing.emulator.backend import BumbleClientBackend, BumbleScannerBackend
-from sensing.emulator.sensor import EmulatedSensor, Fault, controller
+from sensing.emulator.sensor import EmulatedSensor, Fault, controller, emulated_address
 from sensing.errors import HypnicError
 
 if TYPE_CHECKING:
@@ -59,9 +59,11 @@ class EmulatedAir:
                    clock_drift_ppm: float = 0.0, memory_bytes: int = 16_000_000
                    ) -> EmulatedSensor:
         """Add a sensor playing ``recording`` over ``profile`` (``polar``, ``hypnic`` or
-        ``witmotion``); a Polar sensor's clock drifts by ``clock_drift_ppm`` (ppm) and its
+        ``witmotion``) at ``address`` (default: the next :func:`emulated_address` of the
+        profile); a Polar sensor's clock drifts by ``clock_drift_ppm`` (ppm) and its
         memory holds ``memory_bytes`` (bytes)."""
-        address = address or f"F0:00:00:00:{len(self.sensors) // 256:02X}:{len(self.sensors) % 256:02X}"
+        address = address or emulated_address(
+            profile, sum(s.profile == profile for s in self.sensors.values()))
         sensor = EmulatedSensor(self.link, self.now_ns, profile, recording, address.upper(),
                                 faults, name, clock_drift_ppm, memory_bytes)
         self.sensors[sensor.address] = sensor

@@ -111,6 +111,22 @@ POLAR_RESET_NS = 599_616_000_000_000_000
 BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
 
 
+def check_profile(profile: str) -> None:
+    """Refuse a profile the emulator does not speak (one of :data:`PROFILES`)."""
+    if profile not in PROFILES:
+        raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {', '.join(PROFILES)}")
+
+
+def emulated_address(profile: str, index: int = 0) -> str:
+    """The address of the ``index``-th emulated sensor of ``profile`` (0 = the first) in an
+    air: the one rule for them, so that ``hypnic scan --emulate`` lists the addresses
+    ``hypnic record --emulate`` records and ``--device`` takes: the first Polar sensor is
+    F0:00:00:00:00:00, the first hypnic sensor F0:00:00:01:00:00, the second F0:00:00:01:00:01.
+    """
+    check_profile(profile)
+    return f"F0:00:00:{PROFILES.index(profile):02X}:{index // 256:02X}:{index % 256:02X}"
+
+
 class EmulatedSensor:
     """One emulated sensor; create it with :meth:`sensing.emulator.EmulatedAir.add_sensor`.
 
@@ -137,8 +153,7 @@ class EmulatedSensor:
     def __init__(self, link: Any, now_ns: Callable[[], int], profile: str, recording: Recording,
                  address: str, faults: tuple[Fault, ...] = (), name: str | None = None,
                  clock_drift_ppm: float = 0.0, memory_bytes: int = 16_000_000):
-        if profile not in PROFILES:
-            raise HypnicError(f"cannot emulate {profile!r}; emulated profiles: {PROFILES}")
+        check_profile(profile)
         self.link, self.now_ns = link, now_ns
         self.profile, self.recording, self.address = profile, recording, address
         tail = address[-5:].replace(":", "")

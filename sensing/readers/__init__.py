@@ -10,12 +10,13 @@ and reader receives. Supported layouts are the :class:`Format` entries of one re
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from sensing.body import parse_location
-from sensing.errors import FormatError, HypnicError
+from sensing.errors import FormatError, HypnicError, wrong_type
 from sensing.readers import (
     actigraph,
     axivity,
@@ -101,6 +102,8 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
 
     Raises
     ------
+    ArgumentTypeError
+        A ``path`` that is not a str or a path (a TypeError and a HypnicError).
     FormatError
         Unknown layout (saying what the file looks like), a malformed row (with its
         line number), an unknown option, impossible times; one line each.
@@ -127,6 +130,8 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
     >>> rec.location, rec.fs, rec.meta["format"]
     ('wrist-left', 25.0, 'generic-csv')
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise wrong_type("read: path", "a file path (str or pathlib.Path)", path)
     opts = read_options(tz=tz, location=location, **options)
     check_format(format)
     return _read(Path(path), format, opts)

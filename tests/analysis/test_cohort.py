@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -98,15 +99,16 @@ def test_a_factor_three_participants_vary_gives_an_unbounded_interval_not_a_warn
     nights = nights[nights["participant"] != "p003"]
     cohort = fit_cohort(nights)
     assert np.isinf(cohort.table.set_index("factor").at["antidepressant", "rr_high"])
-    write_cohort(cohort, tmp_path)
+    _, page = write_cohort(cohort, tmp_path)
+    text = page.read_text()  # the interval's end in words, never "inf"
+    assert "<td>not bounded (too few participants vary this factor)</td>" in text
+    assert not re.search(r"\b(inf|nan)\b", text, re.IGNORECASE)
 
 
 def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
     """cohort.html names its columns in words with units (no rr_low, p_holm, ...), shows
     rate ratios and p-values as numbers, and says in a sentence, instead of showing an
     empty table, when nothing could be estimated."""
-    import re
-
     cohort = fit_cohort(cohort_nights(3, 10, seed=1))
     _, page = write_cohort(cohort, tmp_path)
     text = page.read_text()

@@ -144,6 +144,27 @@ def test_bad_csv_rows_are_listed_by_line_and_nothing_is_imported(tmp_path):
         read_csv("date,mood\n2026-01-05,3\n")
 
 
+def test_import_of_the_simulators_diary_keeps_its_bedtimes(tmp_path, caplog):
+    """The diary.csv 'hypnic simulate' writes is imported as the cohort reads it
+    (entries_from_simulation): bedtimes from its recording starts, wake and caffeine
+    times too; before, its start, hours_in_bed and caffeine_last_h were left out."""
+    import logging
+
+    import pandas as pd
+
+    from analysis.diary import entries_from_simulation
+    from simulation import simulate_diary
+
+    diary = simulate_diary(4, seed=3)
+    with caplog.at_level(logging.WARNING), connect(tmp_path / "d.sqlite") as con:
+        assert import_csv(con, diary.to_csv(index=False)) == 4  # as 'hypnic simulate' writes it
+        stored = list_entries(con)
+    assert stored == entries_from_simulation(diary)
+    assert [e.bedtime for e in stored] == [pd.Timestamp(t).strftime("%H:%M") for t in diary["start"]]
+    assert all(e.wake_time and e.caffeine_last for e in stored)
+    assert "left out" not in caplog.text
+
+
 def test_import_refuses_nights_already_present_unless_replace(tmp_path):
     db = tmp_path / "d.sqlite"
     with connect(db) as con:

@@ -8,6 +8,8 @@ import pytest
 
 from analysis.diary import diary_frame, entries_from_simulation
 from analysis.effects import (
+    FACTORS,
+    Effects,
     EffectsConfig,
     describe,
     fit_effects,
@@ -121,12 +123,30 @@ def test_an_interval_excluding_one_but_not_confirmed_is_unconfirmed():
     assert t.at["stress", "rr_low"] > 1 and t.at["stress", "p_holm"] >= 0.05
     line = next(s for s in describe(eff) if s.startswith("Stress:"))
     assert line == (f"Stress: possibly +{(t.at['stress', 'rr'] - 1) * 100:.0f}% jerks for each "
-                    "point of stress (0-10) (likely between "
+                    "point of stress (0-10), likely between "
                     f"{t.at['stress', 'rr_low']:.2f} and {t.at['stress', 'rr_high']:.2f} times the "
-                    f"rate per point (0-10); p = {t.at['stress', 'p']:.3f}), but with 8 factors "
+                    f"rate per point (0-10), p = {t.at['stress', 'p']:.3f}; but with 8 factors "
                     f"tested at once this may be chance (p = {t.at['stress', 'p_holm']:.2f} once "
                     "adjusted for that); not confirmed.")
     assert set(t["verdict"]) <= {"finding", "unconfirmed", "no clear link"}
+
+
+def test_no_bracket_of_a_sentence_holds_another():
+    """Every factor's sentence, whatever its verdict: brackets balance and none holds
+    another, so a unit's range never reads "(0-10))" ("no clear link (... per point
+    (0-10))" before)."""
+    rows = [dict(factor=f, label=info.label, unit=info.unit, rr=1.2, rr_low=0.9, rr_high=1.6,
+                 p=0.04, p_holm=0.2, finding=verdict == "finding", verdict=verdict)
+            for f, info in FACTORS.items() for verdict in ("finding", "unconfirmed", "no clear link")]
+    eff = Effects(pd.DataFrame(rows), "poisson", float("nan"), 20, 60, True, "")
+    sentences = describe(eff)
+    assert len(sentences) == 3 * len(FACTORS)
+    for s in sentences:
+        depth = 0
+        for c in s:
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            assert 0 <= depth <= 1, s
+        assert depth == 0 and "))" not in s, s
 
 
 def test_constant_factors_are_excluded_not_fitted():

@@ -59,3 +59,28 @@ def test_cli_batch_in_worker_processes_names_the_night_of_each_warning(cohort_di
     assert any(line.startswith("hypnic: warning: p01/night-01: wrist-left.csv: ") and "cut short" in line
                for line in lines), lines
     assert not [line for line in lines if not line.startswith("hypnic: warning: ")], lines
+
+
+def test_a_failed_night_warns_on_one_line_whatever_the_console_width(tmp_path, monkeypatch, capsys):
+    """On a console 40 columns wide, the warning of a night that failed is one line, its
+    path whole and its brackets kept (rich wrapped it at the console's width, cutting the
+    path, and would read '[...]' as markup), so it can be read and copied."""
+    from types import SimpleNamespace
+
+    import hypnic.workflows.cohort as cohort
+
+    path = tmp_path / "cohort [2026]" / "p01" / "night-01" / "wrist-left.csv"
+    error = f"FormatError: {path}: header 'x' has no axis x, y, z or time column"
+
+    def failing_run(input_dir, out, config, progress):
+        progress({"total": 1})
+        progress({"ok": False, "participant": "p01", "night_id": "night-01", "attempts": 2,
+                  "error": error})
+        return SimpleNamespace(
+            failures=pd.DataFrame({"participant": ["p01"], "night_id": ["night-01"], "error": [error]}),
+            computed=[], skipped=[], seconds=0.1, cohort=None, outputs={})
+
+    monkeypatch.setattr(cohort, "run_batch", failing_run)
+    monkeypatch.setenv("COLUMNS", "40")
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert f"hypnic: warning: p01/night-01 failed after 2 attempts: {error}\n" in capsys.readouterr().err

@@ -356,6 +356,37 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(plm_interval_s=(90.0, 5.0))
 
 
+def test_score_events_names_an_argument_of_the_wrong_type():
+    """Not a raw TypeError from inside pandas or numpy: the argument, what it takes and
+    what it got (a TypeError and a HypnicError)."""
+    truth = pd.DataFrame({"start": pd.to_datetime(["2026-01-05T23:00:00Z"])})
+    for args, kw, message in [
+            (("found.csv", truth), {}, "score_events: detected must be a DataFrame of events, got str 'found.csv'"),
+            ((truth, None), {}, "score_events: truth must be a DataFrame of events, got None"),
+            ((truth, truth), {"tolerance_s": "0.5"},
+             "score_events: tolerance_s must be a number of seconds, got str '0.5'"),
+            ((truth, truth), {"by": 3}, "score_events: by must be a column name (str) or None, got int 3")]:
+        with pytest.raises(TypeError) as caught:
+            score_events(*args, **kw)
+        assert str(caught.value) == message and isinstance(caught.value, HypnicError)
+    with pytest.raises(HypnicError, match="score_events: truth has no 'start' column"):
+        score_events(truth, truth.rename(columns={"start": "time"}))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("min_peak_g", "0.2", "DetectionConfig.min_peak_g must be a number, got str '0.2'"),
+    ("min_peak_g", None, "DetectionConfig.min_peak_g must be a number, got None"),
+    ("clip_ranges_g", [2, 4], "DetectionConfig.clip_ranges_g must be a tuple of numbers, got list [2, 4]"),
+    ("plm_interval_s", 8, "DetectionConfig.plm_interval_s must be a tuple of numbers, got int 8"),
+])
+def test_a_config_value_of_the_wrong_type_is_named_by_its_type(field, value, message):
+    """A value of the wrong type is a TypeError (and a HypnicError) saying what the field
+    takes and the type it got, not that the value must be positive."""
+    with pytest.raises(TypeError) as caught:
+        DetectionConfig(**{field: value})
+    assert str(caught.value) == message and isinstance(caught.value, HypnicError)
+
+
 def test_an_empty_sensor_next_to_a_real_one(jerk_night):
     wrist = jerk_night.recordings["wrist-left"]
     empty = Recording(wrist.time_ns[:0], wrist.acc[:0], wrist.fs, "ankle-left")

@@ -99,8 +99,27 @@ def test_scan_emulated_lists_profiles(capsys):
     assert "Polar Sense" in text and "WT901BLE" in text
 
 
+def test_the_address_scan_lists_is_the_emulated_sensor_record_records(tmp_path, capsys):
+    """Copied from 'hypnic scan --emulate' into 'hypnic record --emulate hypnic --device',
+    the hypnic sensor's address records that sensor; without --device the same one."""
+    assert main(["scan", "--emulate", "--timeout", "1"]) == 0
+    (address,) = [line.split()[0] for line in capsys.readouterr().out.splitlines()
+                  if " hypnic " in line]
+    for name, device in (("a", ["--device", address]), ("b", [])):
+        out = tmp_path / f"{name}.sqlite"
+        assert main(["record", "--emulate", "hypnic", *device, "--speed", "1000", "--duration",
+                     "5s", "--out", str(out), "--quiet"]) == 0
+        assert capsys.readouterr().out.startswith(f"{address} (wrist-left, hypnic): ")
+        (rec,) = read_sqlite(out)
+        assert rec.meta["address"] == address
+
+
 @pytest.mark.parametrize("args, message", [
     (["record", "--out", "{tmp}/a.sqlite"], "--device"),
+    (["record", "--emulate", "hypnic", "--device", "F0:00:00:00:00:00", "--duration", "1m",
+      "--out", "{tmp}/a.sqlite"],
+     "--device F0:00:00:00:00:00: --emulate hypnic with 1 sensor(s) plays F0:00:00:01:00:00 "
+     "(as 'hypnic scan --emulate' lists them); give those, or leave out --device"),
     (["record", "--emulate", "fitbit", "--duration", "1m", "--out", "{tmp}/a.sqlite"],
      "polar, hypnic or witmotion"),
     (["record", "--emulate", "polar", "--out", "{tmp}/a.sqlite"], "--duration"),

@@ -15,7 +15,7 @@ import pytest
 from virtual_time import on_virtual_clock
 
 from sensing.ble.reader import ReaderConfig, Recorder, SensorSpec
-from sensing.emulator import EmulatedAir, Fault
+from sensing.emulator import EmulatedAir, Fault, emulated_address
 from sensing.errors import DeviceError
 from sensing.store import RecordingStore, read_events, read_sqlite
 from simulation import NightConfig, simulate_night
@@ -224,7 +224,7 @@ async def test_host_clocked_witmotion_reconnects(tmp_path):
     rec_in = night50.recordings["ankle-left"]
     (sensor,), (rec,), summary, path = await run(
         tmp_path, [("witmotion", rec_in, (Fault("drop", 8, duration_s=2),))],
-        specs=[SensorSpec("F0:00:00:00:00:00", "ankle-left", fs_hz=50)], night_s=20)
+        specs=[SensorSpec(emulated_address("witmotion"), "ankle-left", fs_hz=50)], night_s=20)
     # timed by arrival only: the spread is the arrival jitter
     idx = check_delivered(sensor, rec, 16 / 32768, reanchored=True, spread_ms=50)
     hole(idx)

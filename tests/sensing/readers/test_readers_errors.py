@@ -33,6 +33,16 @@ def test_unknown_layout_says_what_the_file_looks_like(tmp_path):
                    "like time,x,y,z (formats: docs/file-formats.md)")
 
 
+@pytest.mark.parametrize("path, got", [(42, "int 42"), (None, "None"), (b"night.csv", "bytes b'night.csv'")])
+def test_a_path_of_the_wrong_type_is_named(path, got):
+    """A TypeError (and a HypnicError) naming the argument and what it takes, not
+    pathlib's 'expected str, bytes or os.PathLike object'."""
+    with pytest.raises(TypeError) as caught:
+        read(path)
+    assert str(caught.value) == f"read: path must be a file path (str or pathlib.Path), got {got}"
+    assert isinstance(caught.value, HypnicError)
+
+
 @pytest.mark.parametrize("content, says", [
     (b"", "notes.csv: the file is empty"),
     (b"\n\n  \n", "notes.csv: the file holds only blank space"),
