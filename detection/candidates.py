@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
 
 from detection.config import DetectionConfig
 from sensing.body import LOCATIONS
@@ -109,14 +108,16 @@ def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
     ndarray of float64, shape (k, n)
     """
     n, h = x.shape[-1], width // 2
-    # scipy's running sum (in float64): a quarter of the time of numpy's cumsum
-    out = uniform_filter1d(x, width, axis=-1, output=np.float64, mode="constant")
-    edge = min(n, 2 * h + 1)  # the windows the edges cut lie within the first / last edge samples
-    for start, j in ((0, np.arange(min(h, n))), (n - edge, np.arange(max(n - h, 0), n))):
-        c = np.zeros((x.shape[0], edge + 1))
-        np.cumsum(x[:, start:start + edge], axis=-1, dtype=np.float64, out=c[:, 1:])
-        lo, hi = np.maximum(j - h, 0), np.minimum(j + h + 1, n)
-        out[:, j] = (c[:, hi - start] - c[:, lo - start]) / (hi - lo)
+    c = np.zeros((x.shape[0], n + 1))
+    for row, out_row in zip(x, c[:, 1:], strict=True):  # row by row: twice as fast when strided
+        np.cumsum(row, dtype=np.float64, out=out_row)
+    out = np.empty((x.shape[0], n))
+    if n > 2 * h:
+        np.subtract(c[:, width:], c[:, :n + 1 - width], out=out[:, h:n - h])
+        out[:, h:n - h] /= width
+    i = np.r_[np.arange(min(h, n)), np.arange(max(n - h, min(h, n)), n)]
+    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, n)
+    out[:, i] = (c[:, hi] - c[:, lo]) / (hi - lo)
     return out
 
 
