@@ -93,10 +93,10 @@ def sniff(probe: Probe) -> bool:
     """True for a GENEActiv .bin file."""
     lines = probe.lines
     return bool(lines) and lines[0].strip() == "Device Identity" and any(
-        ln.startswith("Device Unique Serial Code") for ln in lines[1:4])
+        ln.startswith("Device Unique Serial Code:") for ln in lines[1:4])
 
 
-def _zone(text: str) -> int | None:
+def zone_offset_ns(text: str) -> int | None:
     """Offset in ns of a header ``Time Zone`` such as ``GMT +01:00`` (None if unreadable)."""
     m = re.search(r"([+-])\s*(\d{1,2}):?(\d{2})", text)
     if not m:
@@ -199,7 +199,7 @@ def decode_stream(f: BinaryIO, opts: ReadOptions, name: str, size: int | None = 
     n_pages = out.n_pages
     # "2024-01-11 15:35:31:000" -> ISO with a decimal point
     iso = [f"{s[:19]}.{s[20:]}" if len(s) > 20 else s for s in out.times]
-    zone = _zone(header.get("Time Zone", ""))
+    zone = zone_offset_ns(header.get("Time Zone", ""))
     try:
         local = pc.cast(pa.array(iso), pa.timestamp("ns")).cast(pa.int64()).to_numpy()
     except pa.ArrowInvalid:

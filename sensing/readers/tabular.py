@@ -158,6 +158,8 @@ class Layout:
         Most decimals of the epoch seconds in the first rows: up to 6 they are parsed
         as floats and rounded to the µs (exact for such files, and fast), beyond that
         as text, exactly to the ns.
+    clock_ms_colon : bool
+        Times written ``hh:mm:ss:mmm``, the milliseconds after a colon (GENEActiv).
     gravity : tuple of 3 str, optional
         Gravity columns added to the axes, in the axes' units, when the axes hold
         acceleration without gravity (Sensor Logger's ``WristMotion.csv``: an Apple
@@ -180,6 +182,7 @@ class Layout:
     ref_kind: str = "iso-naive"
     decimals: int = 9
     gravity: tuple[str, str, str] | None = None
+    clock_ms_colon: bool = False
 
 
 def normalise(name: str) -> str:
@@ -693,7 +696,7 @@ def _column_type(kind: str, layout: Layout) -> pa.DataType:
     if kind in ("epoch-ns", "epoch-us", "epoch-ms"):
         return pa.int64()
     if kind.startswith("iso"):
-        if layout.decimal_point == ",":
+        if layout.decimal_point == "," or layout.clock_ms_colon:
             return pa.string()
         return pa.timestamp("ns", tz="UTC") if kind == "iso" else pa.timestamp("ns")
     return pa.string() if kind == "epoch-s" and layout.decimals > 6 else pa.float64()
@@ -773,6 +776,8 @@ def _times(col: pa.Array, layout: Layout) -> np.ndarray:
         col = pc.utf8_trim_whitespace(col)
         if layout.decimal_point == ",":  # "22:30:00,125" in a decimal-comma file
             col = pc.replace_substring(col, ",", ".")
+        if layout.clock_ms_colon:  # "22:30:00:125"
+            col = pc.replace_substring_regex(col, r":(\d{3})$", r".\1")
         target = pa.timestamp("ns", tz="UTC") if kind == "iso" else pa.timestamp("ns")  # naive: local
         try:
             ts = pc.cast(col, target)

@@ -163,6 +163,31 @@ def make_empatica(path: Path):
     return grid(n, fs), c.astype(np.float32) * np.float32(1 / 64)
 
 
+def make_geneactiv_csv(path: Path):
+    """GENEActiv PC software raw CSV: the 100-line Key,Value header (GMT +01:00, left
+    wrist, 50 Hz), then local times with the milliseconds after a colon, x, y, z in g,
+    lux, button and temperature."""
+    n, fs = 50, 50.0
+    t, c = grid(n, fs), counts(n, 12, 10000)
+    head = ["Device Type,GENEActiv", "Device Model,1.1", "Device Unique Serial Code,047521",
+            "Device Firmware Version,Ver06.17", "Calibration Date,2025-12-01 09:00:00:000",
+            "Application name & version,GENEActiv PC Software 3.3", "", "", "", "",
+            "Measurement Frequency,50 Hz", "Start Time,2026-01-05 23:30:00:000", "Last measurement,",
+            "Device Location Code,left wrist", "Time Zone,GMT +01:00", *[""] * 5,
+            "Subject Code,0003", *[""] * 9]
+    for axis, unit in (("MEMS accelerometer x-axis", "g"), ("MEMS accelerometer y-axis", "g"),
+                       ("MEMS accelerometer z-axis", "g"), ("Lux Photodiode 400nm - 1100nm", "lux"),
+                       ("User button event marker", ""), ("Linear active thermistor", "deg. C")):
+        head += [f"Sensor type,{axis}", "Range,-8 to 8", "Resolution,0.0039", f"Units,{unit}",
+                 "Additional information,"]
+    head += [""] * (100 - len(head))
+    local = np.datetime_as_string((t + 3600 * 10**9).astype("datetime64[ns]"), unit="ms")
+    rows = [f"{s[:10]} {s[11:19]}:{s[20:23]},{x / 1e4:.4f},{y / 1e4:.4f},{z / 1e4:.4f},12,0,25.1"
+            for s, (x, y, z) in zip(local, c.tolist(), strict=True)]
+    path.write_text("\r\n".join(head + rows) + "\r\n")
+    return t, np.array([[float(f"{v / 1e4:.4f}") for v in r] for r in c], np.float32)
+
+
 # ---------------------------------------------------------------- GENEActiv .bin
 GENEA_GAIN = (25548, 25600, 25400)
 GENEA_OFFSET = (-1250, 574, 300)
@@ -581,6 +606,7 @@ SAMPLES = {
     "actigraph_RAW.csv": (make_actigraph, "actigraph-csv", {"tz": "Europe/Berlin"}),
     "empatica/ACC.csv": (make_empatica, "empatica-e4", {}),
     "geneactiv.bin": (make_geneactiv, "geneactiv-bin", {}),
+    "geneactiv.csv": (make_geneactiv_csv, "geneactiv-csv", {}),
     "axivity_ax3.cwa": (make_cwa_packed, "axivity-cwa", {}),
     "axivity_ax6.cwa": (make_cwa_ax6, "axivity-cwa", {}),
     "hypnic.parquet": (make_parquet, "parquet", {}),

@@ -84,9 +84,36 @@ def test_impossible_units_are_refused(tmp_path, factor, units):
         read(tmp_path / "u.csv", **({"units": units} if units else {}))
 
 
-def test_geneactiv_location_code_sets_the_location():
-    assert read(DATA / "geneactiv.bin")[0].location == "wrist-left"
-    assert read(DATA / "geneactiv.bin", location="ankle-right")[0].location == "ankle-right"
+@pytest.mark.parametrize("name", ["geneactiv.bin", "geneactiv.csv"])
+def test_geneactiv_location_code_sets_the_location(name):
+    assert read(DATA / name)[0].location == "wrist-left"
+    assert read(DATA / name, location="ankle-right")[0].location == "ankle-right"
+
+
+def test_geneactiv_csv_zone_and_tz_override(tmp_path):
+    """Its times are the device's local time at the header's Time Zone (the night's zone),
+    unless tz says otherwise."""
+    t, _ = build("geneactiv.csv", tmp_path)
+    rec = read(DATA / "geneactiv.csv")[0]
+    assert rec.meta["tz"] == "UTC+01:00" and rec.meta["serial"] == "047521"
+    np.testing.assert_array_equal(read(DATA / "geneactiv.csv", tz="UTC")[0].time_ns, t + 3600 * 10**9)
+
+
+def test_geneactiv_csv_with_a_device_identity_line_is_not_a_bin(tmp_path):
+    """Some exports open with 'Device Identity' as the .bin does; the .bin's header is Key:Value."""
+    text = (DATA / "geneactiv.csv").read_text()
+    (tmp_path / "g.csv").write_text("Device Identity\n" + text.replace("Device Model,1.1\n", "", 1))
+    assert detect_format(tmp_path / "g.csv") == "geneactiv-csv"
+    assert len(read(tmp_path / "g.csv")[0]) == 50
+
+
+def test_geneactiv_epoch_export_is_refused(tmp_path):
+    """The software's epoch summaries (a row a second) hold no samples."""
+    text = (DATA / "geneactiv.csv").read_text().splitlines()
+    rows = [f"2026-01-05 23:30:{i:02d}:000,0.1,-0.2,0.97,12,0,25.1,0.01,0.02,0.02,0.01,30" for i in range(5)]
+    (tmp_path / "epochs.csv").write_text("\r\n".join(text[:100] + rows) + "\r\n")
+    with pytest.raises(FormatError, match="epoch summaries .a row every 1 s., not samples"):
+        read(tmp_path / "epochs.csv")
 
 
 @pytest.mark.parametrize("variant", ["timestamp-column", "no-column-row", "M/d/yyyy", "gt3x2csv"])
