@@ -89,8 +89,9 @@ _TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime"
 _TIME_PREFIXES = ("time", "timestamp", "epoch", "epoc", "unix", "datetime", "utc")  # MetaBase: epoc (ms)
 #: A column named for the UTC offset its times are written in: MetaWear's MetaBase app
 #: writes ``epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),...`` (older versions
-#: ``epoch (ms),time (-07:00),...``), the offset being the phone's zone when it recorded.
-_ZONE_NAME = re.compile(r"^(?:time|timestamp)\s*\(([+-]\d\d:?\d\d)\)$", re.IGNORECASE)
+#: ``epoch (ms),time (-07:00),...``, or ``time (01:00)`` east of UTC without a sign), the
+#: offset being the phone's zone when it recorded.
+_ZONE_NAME = re.compile(r"^(?:time|timestamp)\s*\(([+-]?\d\d:?\d\d)\)$", re.IGNORECASE)
 #: Axis column names once their units, case and separators are taken out: an optional
 #: sensor word, the axis letter (or number), an optional axis word. ``acc_x``, ``ax``,
 #: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``.
@@ -369,7 +370,7 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     stated = _ISO_ZONE.search(value) if kind == "iso" else None
     zone = stated.group(3) if stated else next((m.group(1) for m in map(_ZONE_NAME.match, names) if m), None)
     if "tz" not in meta and zone and zone != "Z" and zone.strip("+-0:"):
-        meta["tz"] = str(offset_zone(_offset_s(zone)))
+        meta["tz"] = str(offset_zone(_offset_s(zone if zone[0] in "+-" else f"+{zone}")))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
                   meta, decimals=decimals, gravity=gravity)
 

@@ -76,12 +76,14 @@ def test_names_that_are_not_axes(name):
 @pytest.mark.parametrize("header", [
     "epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",  # MetaBase
     "epoch (ms),time (-07:00),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",  # older MetaBase
+    " epoch (ms),time (01:00),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",  # a real 2019 export's
 ])
 def test_metabase_export(tmp_path, header):
     """MetaWear's MetaBase app: epoch ms, the phone's local time written with dots (not
     ISO-8601) and the phone's UTC offset in its column name; the epoch decides the times,
     the offset the night's zone."""
-    local = (T - 7 * 3600 * 10**9).astype("datetime64[ns]")
+    east_h = 1 if "(01:00)" in header else -7
+    local = (T + east_h * 3600 * 10**9).astype("datetime64[ns]")
     text = [s.replace(":", ".") for s in np.datetime_as_string(local, unit="ms")]
     rows = [f"{ms},{tx},{(ti - T[0]) / 1e9:.3f},{x:.3f},{y:.3f},{z:.3f}"
             for ms, tx, ti, (x, y, z) in zip(_epoch("ms"), text, T.tolist(), ACC.tolist(), strict=True)]
@@ -90,7 +92,7 @@ def test_metabase_export(tmp_path, header):
     rec, = read(path)
     np.testing.assert_array_equal(rec.time_ns, T)
     np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
-    assert rec.meta["tz"] == "UTC-07:00"
+    assert rec.meta["tz"] == ("UTC+01:00" if east_h == 1 else "UTC-07:00")
 
 
 @pytest.mark.parametrize("units", ["deg/s", "T"])
