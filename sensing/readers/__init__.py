@@ -9,6 +9,7 @@ and reader receives. Supported layouts are the :class:`Format` entries of one re
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Callable
@@ -46,6 +47,8 @@ from sensing.recording import Recording
 
 __all__ = ["FORMATS", "Format", "IdleSleepWarning", "ReadOptions", "TruncatedFileWarning", "check_format", "detect_format",
            "read", "read_options"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ def _read_zip(probe: Probe, opts: ReadOptions) -> list[Recording]:
                 raise FormatError(f"{path.name}: an Excel workbook; save the sheet as CSV "
                                   "(a time column and x, y, z)")
             members = [n for n in names if "meta/" not in f"/{n}" and not n.startswith("__MACOSX")]
+            members = _watch_of_sensor_logger(members, path.name) or members
             with tempfile.TemporaryDirectory() as tmp:
                 archive.extractall(tmp)
                 for name in members:
@@ -281,6 +285,25 @@ def _read_zip(probe: Probe, opts: ReadOptions) -> list[Recording]:
         raise FormatError(f"{path.name}: a zip archive holding {listed}; no recording in it"
                           + (f" ({reasons[0]})" if reasons else ""))
     return recs
+
+
+#: Sensor Logger's files of a watch's accelerometer, the first found read: the raw total
+#: acceleration (what the accelerometer measured), else the motion stream (acceleration
+#: without gravity plus gravity, added by the generic CSV reader).
+SENSOR_LOGGER_WATCH = ("WatchAccelerometerUncalibrated.csv", "WristMotion.csv")
+
+
+def _watch_of_sensor_logger(members: list[str], name: str) -> list[str]:
+    """The one file of a Sensor Logger export zip that holds the watch's acceleration
+    (:data:`SENSOR_LOGGER_WATCH`), or [] if it holds none: its other streams are the same
+    wrist again, or the phone's and the headphones', not worn where jerks are looked for."""
+    by_name = {Path(m).name: m for m in members}
+    watch = next((by_name[w] for w in SENSOR_LOGGER_WATCH if w in by_name), None)
+    if watch is None:
+        return []
+    log.info("%s: a Sensor Logger export; its watch's %s is read, the phone's and "
+                                     "other streams are left out", name, Path(watch).name)
+    return [watch]
 
 
 def _read_sqlite(probe: Probe, opts: ReadOptions) -> list[Recording]:

@@ -147,9 +147,10 @@ def test_files_named_for_other_sensors_are_refused(tmp_path, name):
         read(path)
 
 
-def test_sensor_logger_zip_reads_the_watch(tmp_path):
-    """A Sensor Logger export: the phone's acceleration without gravity and its gravity
-    vector are left out (with their reasons), the watch's WristMotion is read."""
+@pytest.mark.parametrize("raw", [False, True])
+def test_sensor_logger_zip_reads_the_watch(tmp_path, raw):
+    """A Sensor Logger export: the watch's raw acceleration when it is there, else its
+    WristMotion; never the phone's streams (its total acceleration has gravity too)."""
     import zipfile
 
     gravity = np.array([0.0, 0.0, -1.0])
@@ -163,8 +164,14 @@ def test_sensor_logger_zip_reads_the_watch(tmp_path):
                          "accelerationY,accelerationX\n" + "\n".join(rows) + "\n")
         archive.writestr("Accelerometer.csv", "time,seconds_elapsed,z,y,x\n" + phone + "\n")
         archive.writestr("Gravity.csv", "time,seconds_elapsed,z,y,x\n" + phone.replace("0.01,", "-9.8,") + "\n")
+        archive.writestr("TotalAcceleration.csv", "time,seconds_elapsed,z,y,x\n"
+                         + phone.replace("0.01,", "-9.8,") + "\n")
+        if raw:
+            archive.writestr("WatchAccelerometerUncalibrated.csv", "time,seconds_elapsed,z,y,x\n" + "\n".join(
+                f"{ti},{i / FS:.3f},{z:.6f},{y:.6f},{x:.6f}"
+                for i, (ti, (x, y, z)) in enumerate(zip(_epoch("ns"), ACC.tolist(), strict=True))) + "\n")
     rec, = read(path)
-    np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
+    np.testing.assert_allclose(rec.acc, ACC if raw else user + gravity, atol=2e-6)
 
 
 def _actilife(serial: str, rows: list[str], column_row: str) -> str:
