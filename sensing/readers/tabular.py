@@ -112,6 +112,10 @@ _OTHER_UNITS = re.compile(r"^(?:deg/s|°/s|[uµm]?t|gauss|h?pa|°?c|lx|%)$", re.
 #: ``userAcceleration``, Android's linear acceleration) the two add up to what the
 #: accelerometer measured.
 _GRAVITY = re.compile(r"^(?:motion)?gravity(?:vector)?([xyz])$")
+#: Axes beside gravity columns hold acceleration without gravity (and the two are added)
+#: when their median norm is under this share of the gravity columns' (in any units:
+#: a watch's movement in m/s^2 can exceed 0.5 while its gravity is 9.8).
+WITHOUT_GRAVITY = 0.5
 #: Files of other sensors, by the name their app gives them (Sensor Logger's
 #: ``Gravity.csv`` and ``Gyroscope.csv``, MetaBase's ``..._Magnetometer.csv``): a gravity
 #: vector has gravity's size and would pass for a sensor that never moves.
@@ -357,8 +361,10 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
         named = ("g", "g", "g")  # hypnic's own layout is in g, whatever the samples (0 g at a start-up)
     idx = [names.index(a) for a in ax]
     gravity = _gravity_columns(names)
-    if gravity and median_norm(probe, skip + header_row, delim, decimal, idx) < GRAVITY_NORMS[0][1]:
-        idx += [names.index(g) for g in gravity]  # acceleration without gravity, and gravity
+    at_g = [names.index(g) for g in gravity] if gravity else []
+    if gravity and (median_norm(probe, skip + header_row, delim, decimal, idx)
+                    < WITHOUT_GRAVITY * median_norm(probe, skip + header_row, delim, decimal, at_g)):
+        idx += at_g  # acceleration without gravity, and gravity
     else:
         gravity = None
     scale = _scale(idx, opts, probe, skip + header_row, delim, decimal, named)

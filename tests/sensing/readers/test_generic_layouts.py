@@ -127,6 +127,22 @@ def test_wrist_motion_adds_gravity(tmp_path, factor):
     np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
 
 
+def test_wrist_motion_in_m_s2_adds_gravity_while_the_wrist_moves(tmp_path):
+    """'Standardise Units & Frames' writes m/s^2: a wrist moving as the recording starts
+    (0.15 g, 1.5 m/s^2) is still far below its gravity (9.8), so the two are added (the
+    movement alone was read as g, without gravity and 9.8 times too big)."""
+    rng = np.random.default_rng(5)
+    user = rng.normal(0, 0.09, (N, 3))  # about 0.15 g of movement
+    gravity = np.array([0.0, 0.6, -0.8])
+    rows = [",".join([ti, *(f"{v * G:.6f}" for v in gravity[::-1]), *(f"{v * G:.6f}" for v in u[::-1])])
+            for ti, u in zip(_epoch("ns"), user.tolist(), strict=True)]
+    path = tmp_path / "WristMotion.csv"
+    path.write_text("time,gravityZ,gravityY,gravityX,accelerationZ,accelerationY,accelerationX\n"
+                    + "\n".join(rows) + "\n")
+    rec, = read(path)
+    np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
+
+
 def test_gravity_is_not_added_to_acceleration_that_has_it(tmp_path):
     """Total acceleration (gravity in it) beside a gravity vector: the axes as they are."""
     rows = [f"{ti},{x:.6f},{y:.6f},{z:.6f},0,0,1" for ti, (x, y, z) in zip(_epoch("ms"), ACC.tolist(), strict=True)]
