@@ -1,7 +1,7 @@
 """phyphox accelerometer export (``Accelerometer.csv`` in the exported folder or zip).
 
-Layout (phyphox, RWTH Aachen; the export sets of the "Acceleration (without g)" /
-"Acceleration with g" experiments)::
+Layout (phyphox, RWTH Aachen; the export sets of the "Acceleration with g" experiment;
+"Acceleration (without g)" writes ``Linear Acceleration x (m/s^2)``, refused: no gravity)::
 
     "Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)"
     1.000000000E-2,1.200000000E-1,9.810000000E0,1.000000000E-1
@@ -61,7 +61,10 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     """Read a phyphox export into Recordings (see the module docstring)."""
     path = probe.path
     events = None if opts.start else starts(path)
-    layout = generic_layout(probe, opts, elapsed_from=0)
+    try:
+        layout = generic_layout(probe, opts, elapsed_from=0)
+    except FormatError as exc:
+        raise FormatError(f"{path.name}: {exc}") from None
     t, acc, _, _ = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # the layout has a time column
     if events is None and not opts.start:

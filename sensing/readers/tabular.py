@@ -121,6 +121,10 @@ WITHOUT_GRAVITY = 0.5
 #: vector has gravity's size and would pass for a sensor that never moves.
 _OTHER_FILE = re.compile(r"^(?:watch)?(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?"
                          r"|(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?$")
+#: Axis names (normalised) of acceleration without gravity by definition: phyphox's
+#: ``Linear Acceleration x (m/s^2)`` ("Acceleration (without g)"), Core Motion's
+#: ``userAccelerationX``, Android's linear acceleration.
+_WITHOUT_GRAVITY_NAME = re.compile(r"^(?:linear|user)acc")
 _ISO_START = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _ISO_ZONE = re.compile(r"\d\d:\d\d(:\d\d([.,]\d*)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -165,6 +169,9 @@ class Layout:
         as text, exactly to the ns.
     clock_ms_colon : bool
         Times written ``hh:mm:ss:mmm``, the milliseconds after a colon (GENEActiv).
+    units_by_gravity : bool
+        Whether ``scale`` was told from the size of gravity in the first rows (checked
+        again over the whole file once it is read).
     gravity : tuple of 3 str, optional
         Gravity columns added to the axes, in the axes' units, when the axes hold
         acceleration without gravity (Sensor Logger's ``WristMotion.csv``: an Apple
@@ -188,6 +195,7 @@ class Layout:
     decimals: int = 9
     gravity: tuple[str, str, str] | None = None
     clock_ms_colon: bool = False
+    units_by_gravity: bool = False
 
 
 def normalise(name: str) -> str:
@@ -367,7 +375,10 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
         idx += at_g  # acceleration without gravity, and gravity
     else:
         gravity = None
-    scale = _scale(idx, opts, probe, skip + header_row, delim, decimal, named)
+    if gravity is None and any(_WITHOUT_GRAVITY_NAME.match(normalise(a)) for a in ax):
+        raise FormatError(f"header names {clip(ax[0], 40)!r}: acceleration without gravity, and no gravity "
+                          "columns; give the total acceleration, with gravity")
+    scale, by_gravity = _scale(idx, opts, probe, skip + header_row, delim, decimal, named)
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]
@@ -378,7 +389,7 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     if "tz" not in meta and zone and zone != "Z" and zone.strip("+-0:"):
         meta["tz"] = str(offset_zone(_offset_s(zone if zone[0] in "+-" else f"+{zone}")))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
-                  meta, decimals=decimals, gravity=gravity)
+                  meta, decimals=decimals, gravity=gravity, units_by_gravity=by_gravity)
 
 
 def _gravity_columns(names: list[str]) -> tuple[str, str, str] | None:
@@ -410,21 +421,22 @@ def _offset_s(text: str) -> float:
 
 
 def _scale(idx: list[int], opts: ReadOptions, probe: Probe, skip: int, delim: str,
-           decimal: str, named: tuple[str | None, ...]) -> float:
+           decimal: str, named: tuple[str | None, ...]) -> tuple[float, bool]:
     """Size in g of the axis values: ``units=``, else the units the names give (unless
-    gravity plainly contradicts them: logged, gravity wins), else gravity."""
+    gravity plainly contradicts them: logged, gravity wins), else gravity; and whether
+    gravity in the first rows decided them."""
     if opts.units:
-        return unit_scale(opts.units)
+        return unit_scale(opts.units), False
     if len(set(named)) == 1 and named[0] is not None:
         scale = unit_scale(named[0])
         norm = median_norm(probe, skip, delim, decimal, idx)
         told = units_of_norm(norm)
         if told is None or told == named[0] or 0.5 <= norm * scale <= 2.0:
-            return scale
+            return scale, False
         log.warning("%s: the column names say %s but gravity says %s; read as %s (units= says otherwise)",
                     probe.path.name, named[0], told, told)
-        return unit_scale(told)
-    return gravity_scale(probe, skip, delim, decimal, idx)
+        return unit_scale(told), True
+    return gravity_scale(probe, skip, delim, decimal, idx), True
 
 
 #: Units told from the median norm of accelerations at rest (gravity): (units, low, high).
@@ -912,6 +924,12 @@ def read(probe: Probe, opts: ReadOptions) -> list:
         opts = replace(opts, local_tz=stated)
     t, acc, _, issues = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # a generic CSV always has a time column
+    if layout.units_by_gravity:  # the first rows may be a phone's linear acceleration moving
+        norm = norms(acc[:: max(1, len(acc) // 100_000)])
+        whole = float(median(norm[np.isfinite(norm)]))
+        if not whole >= GRAVITY_NORMS[0][1]:  # g; NaN: nothing read
+            raise FormatError(f"{path.name}: no gravity in the acceleration (median {whole:.3g} g over the "
+                              "file: a phone's linear acceleration?); give the total acceleration, with gravity")
     meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
     if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
         meta["tz"] = layout.meta["tz"]

@@ -403,6 +403,36 @@ def test_acceleration_without_gravity_is_refused_saying_so(tmp_path):
         read(_csv(tmp_path / "a.csv", rows, header="time,z,y,x"))
 
 
+def test_linear_acceleration_moving_in_its_first_rows_is_refused(tmp_path):
+    """Sensor Logger's Accelerometer.csv (a phone's acceleration without gravity, m/s^2):
+    a phone carried to bed moves 1.5 m/s^2 in the first rows, which look like gravity in g;
+    over the file the median is far below gravity (it was read as g, with a warning)."""
+    rng = np.random.default_rng(3)
+    moving = np.where(np.arange(3000)[:, None] < 400, rng.normal(0, 0.9, (3000, 3)),
+                      rng.normal(0, 0.02, (3000, 3)))
+    rows = [f"{1767652200_000_000_000 + i * 10_000_000},{i / 100:.2f},{z:.4f},{y:.4f},{x:.4f}"
+            for i, (x, y, z) in enumerate(moving.tolist())]
+    with pytest.raises(FormatError, match=r"^Accelerometer.csv: no gravity in the acceleration \(median "
+                                          r"0.0\d+ g over the file: a phone's linear acceleration\?\)"):
+        read(_csv(tmp_path / "Accelerometer.csv", rows, header="time,seconds_elapsed,z,y,x"))
+
+
+def test_columns_named_linear_acceleration_are_refused(tmp_path):
+    """phyphox's "Acceleration (without g)" export names its columns in m/s^2, so their
+    units were never checked against gravity: it read as a night without gravity."""
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "time.csv").write_text(
+        '"event","experiment time","system time","system time text"\n'
+        '"START",0.000000000E0,1767652200.000,"2026-01-05 22:30:00.000 UTC+00:00"\n')
+    rows = [f"{i / 100:.9E},{0.3 * np.sin(i):.9E},{0.2 * np.cos(i):.9E},{0.1:.9E}" for i in range(300)]
+    path = _csv(tmp_path / "Raw Data.csv", rows, header='"Time (s)","Linear Acceleration x (m/s^2)",'
+                '"Linear Acceleration y (m/s^2)","Linear Acceleration z (m/s^2)"')
+    with pytest.raises(FormatError, match="^Raw Data.csv: header names 'Linear Acceleration x .m/s.2.': "
+                                          "acceleration without gravity, "
+                                          "and no gravity columns; give the total acceleration, with gravity"):
+        read(path)
+
+
 def test_a_warning_shows_times_in_the_zone_the_file_was_read_in(tmp_path, caplog):
     """Naive times read as New York's (the commands' local_tz): the gap it warns about is
     at 22:29:59 there, not at 03:29:59 UTC; read as UTC, it says UTC."""
