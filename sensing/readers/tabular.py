@@ -903,6 +903,36 @@ def not_generic(probe: Probe) -> str | None:
     return None
 
 
+#: A number in scientific notation: mantissa, its decimals, exponent.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,](\d*))?[eE]([+-]?\d+)$")
+#: Seconds of one unit of each kind of epoch time.
+_EPOCH_UNIT_S = {"epoch-s": 1.0, "epoch-ms": 1e-3, "epoch-us": 1e-6, "epoch-ns": 1e-9}
+
+
+def _check_spreadsheet_times(probe: Probe, layout: Layout) -> None:
+    """Refuse epoch times a spreadsheet rounded: Excel writes ``1767652200000`` (ms) as
+    ``1.76765E+12``, six digits, one value per 2.8 h.
+
+    Raises
+    ------
+    FormatError
+        If the first time is in scientific notation coarser than a millisecond.
+    """
+    if layout.time_kind not in _EPOCH_UNIT_S or layout.time_col is None:
+        return
+    rows = (split_fields(ln, layout.delimiter) for ln in probe.lines[layout.skip_rows + layout.header_row:])
+    first = next((r for r in rows if len(r) == len(layout.names)), None)
+    m = _SCIENTIFIC.match(first[layout.names.index(layout.time_col)]) if first else None
+    if m is None:
+        return
+    from sensing.readers.timecheck import duration
+
+    step_s = 10.0 ** (int(m.group(2)) - len(m.group(1) or "")) * _EPOCH_UNIT_S[layout.time_kind]
+    if step_s >= 1e-3:
+        raise FormatError(f"time {clip(m.group(0), 24)!r}: rounded by a spreadsheet (one value per "
+                          f"{duration(step_s)}); use the file as the app wrote it")
+
+
 def sniff(probe: Probe) -> bool:
     """True for a generic CSV (a header row naming a time column and x, y, z)."""
     return not_generic(probe) is None
@@ -915,6 +945,7 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     path = probe.path
     try:
         layout = generic_layout(probe, opts)
+        _check_spreadsheet_times(probe, layout)
         stated = layout.meta.get("tz") if layout.time_kind == "iso-naive" else None
         if stated:
             check_zone(stated)

@@ -95,6 +95,24 @@ def test_metabase_export(tmp_path, header):
     assert rec.meta["tz"] == ("UTC+01:00" if east_h == 1 else "UTC-07:00")
 
 
+@pytest.mark.parametrize("header, times, unit_s", [
+    ("epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),y-axis (g),z-axis (g)", "ms", 1e-3),  # MetaBase
+    ("time,x,y,z", "s", 1.0),
+    ("time,x,y,z", "ns", 1e-9),
+])
+def test_epoch_times_a_spreadsheet_rounded_are_refused(tmp_path, header, times, unit_s):
+    """Excel shows (and saves) 1767652200000 as 1.76765E+12: one value per 2.8 h. Milliseconds
+    were 'not an ISO-8601 time', seconds 'share a timestamp with a different sample'."""
+    extra = header.count(",") - 3
+    rows = [",".join([f"{ti / 1e9 / unit_s:.5E}", *["0.5"] * extra, *(f"{v:.3f}" for v in a)])
+            for ti, a in zip(T.tolist(), ACC.tolist(), strict=True)]
+    path = tmp_path / "MetaWear_2026-01-05T22.30.00.000_C8D2A1B2C3D4_Accelerometer.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    with pytest.raises(FormatError, match=r"^MetaWear_.*_Accelerometer.csv: time '1.76765E\+\d\d': rounded by a "
+                                          r"spreadsheet \(one value per 2.8 h\); use the file as the app wrote it$"):
+        read(path)
+
+
 @pytest.mark.parametrize("units", ["deg/s", "T"])
 def test_another_sensors_file_is_refused_by_its_units(tmp_path, units):
     """MetaBase writes its gyroscope and magnetometer files with the accelerometer's axis
