@@ -441,9 +441,9 @@ def _sort_dedupe(t: np.ndarray, a: np.ndarray, nonpos: np.ndarray, name: str, is
         if not same.all():
             i = int(dup[~same][0])
             raise InvalidRecordingError(
-                f"{name}: {int((~same).sum())} sample(s) share a timestamp with a different "
-                f"sample (first at {_iso(t[i])}: {a[i].tolist()} and {a[i + 1].tolist()}); "
-                "the times are not per sample, so the order cannot be recovered")
+                f"{name}: {int((~same).sum())} sample(s) share a timestamp with other values (first at "
+                f"{np.datetime64(int(t[i]), 'ns').astype('datetime64[ms]')}Z): their order is lost; "
+                "export the times with milliseconds")
         issues.append(make_issue("duplicate", t[dup[0]], f"{dup.size} exact duplicate sample(s) dropped"))
         keep = np.ones(len(t), bool)
         keep[dup + 1] = False

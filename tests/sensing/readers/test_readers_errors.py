@@ -171,6 +171,17 @@ def test_ambiguous_duplicates_raise(tmp_path):
         read(_csv(tmp_path / "a.csv", rows))
 
 
+def test_times_to_the_second_say_so_in_one_whole_line(tmp_path):
+    """Times written to the second at 25 Hz: the message says what to do, not cut short
+    (it held each sample's float32 values and was cut before its advice)."""
+    stamps = np.datetime_as_string((START_NS + np.arange(100) * 40_000_000).astype("datetime64[ns]"), unit="s")
+    rows = [f"{s},0.1234567,-0.2345678,{0.9 + i % 7 / 1000:.7f}" for i, s in enumerate(stamps)]
+    with pytest.raises(InvalidRecordingError, match=r"^wrist_export_2026-01-05.csv: 96 sample\(s\) share a timestamp "
+                                                    r"with other values \(first at 2026-01-05T22:30:00.000Z\): their "
+                                                    r"order is lost; export the times with milliseconds$"):
+        read(_csv(tmp_path / "wrist_export_2026-01-05.csv", rows))
+
+
 def test_clock_jump_back_splits_and_gaps_stay_gaps(tmp_path):
     first, t1 = _rows(n=600)
     second, t2 = _rows(n=600, start_ns=START_NS + 30 * 10**9)  # clock set back 30 s
