@@ -142,9 +142,16 @@ def read(path: str | Path, format: str = "auto", tz: str | None = None,
 
 
 def check_format(format: str) -> None:
-    """Refuse a ``format=`` that is neither ``"auto"`` nor a key of :data:`FORMATS`."""
+    """Refuse a ``format=`` that is neither ``"auto"`` nor a key of :data:`FORMATS`, naming
+    the one meant when a name is close (``polar``: ``polar-sensor-logger``)."""
     if format != "auto" and format not in FORMATS:
-        raise FormatError(clip(f"unknown format {format!r}; one of auto, {', '.join(FORMATS)}", MESSAGE_CHARS))
+        import difflib
+
+        text = str(format).strip().lower()
+        close = [n for n in FORMATS if text and text in n] or difflib.get_close_matches(text, FORMATS, 1, 0.8)
+        raise FormatError(f"unknown format {clip(str(format), 30)!r}"
+                          + (f" (did you mean {' or '.join(close[:3])}?)" if close else "")
+                          + "; auto (detected), or a format named in docs/file-formats.md")
 
 
 def read_options(**options) -> ReadOptions:

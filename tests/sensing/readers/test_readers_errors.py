@@ -68,6 +68,20 @@ def test_forced_format_that_does_not_fit(tmp_path):
         read(DATA / "generic_iso.csv", format="xls")
 
 
+@pytest.mark.parametrize("name, says", [
+    ("polar", "unknown format 'polar' (did you mean polar-sensor-logger?); auto (detected), or a format "
+              "named in docs/file-formats.md"),
+    ("csv", "unknown format 'csv' (did you mean geneactiv-csv or actigraph-csv or generic-csv?); auto "
+            "(detected), or a format named in docs/file-formats.md"),
+    ("xls", "unknown format 'xls'; auto (detected), or a format named in docs/file-formats.md"),
+])
+def test_unknown_format_names_the_one_meant_in_one_whole_line(name, says):
+    """The list of every format did not fit one line: it was cut mid-name ('..., g...')."""
+    with pytest.raises(FormatError) as err:
+        read(DATA / "generic_iso.csv", format=name)
+    assert str(err.value) == says
+
+
 def test_missing_file_unknown_option_and_empty_file(tmp_path):
     with pytest.raises(FormatError, match="no such file"):
         read(tmp_path / "nope.csv")
