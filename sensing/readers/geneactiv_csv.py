@@ -30,15 +30,16 @@ from sensing.timezones import offset_zone
 
 NAME = "geneactiv-csv"
 EXPECTS = "GENEActiv's CSV header ('Device Type,GENEActiv' ...), then rows 'YYYY-MM-DD hh:mm:ss:mmm,x,y,z,...'"
-#: A sample row: the time with its milliseconds after a colon, then the values.
-_ROW = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3},")
+#: A sample row: the time with its milliseconds after a colon (quoted or not), then the values.
+_ROW = re.compile(r"^\"?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}\"?,")
 #: Longest header looked through for the first sample row, lines (the software writes 100).
 MAX_HEADER_LINES = 150
 
 
 def sniff(probe: Probe) -> bool:
     """True for a GENEActiv CSV export."""
-    return any(ln.strip().lower().startswith("device type,geneactiv") for ln in probe.lines[:10])
+    return any([f.lower() for f in split_fields(ln, ",")[:2]] == ["device type", "geneactiv"]
+               for ln in probe.lines[:10])
 
 
 def _time(text: str) -> dt.datetime:
@@ -54,8 +55,8 @@ def read(probe: Probe, opts: ReadOptions) -> list:
                           "after the GENEActiv header")
     header: dict[str, str] = {}
     for ln in lines[:first]:
-        key, _, value = ln.partition(",")
-        header.setdefault(key.strip(), value.strip())
+        key, *value = split_fields(ln, ",")
+        header.setdefault(key, ",".join(value))
     rate = re.match(r"\s*(\d+(?:\.\d+)?)\s*Hz", header.get("Measurement Frequency", ""), re.IGNORECASE)
     fs = opts.fs or (float(rate.group(1)) if rate else None)
     rows = [split_fields(ln, ",") for ln in lines[first:first + 2]]

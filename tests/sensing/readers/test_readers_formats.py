@@ -107,6 +107,24 @@ def test_geneactiv_csv_with_a_device_identity_line_is_not_a_bin(tmp_path):
     assert len(read(tmp_path / "g.csv")[0]) == 50
 
 
+def test_geneactiv_csv_with_quoted_fields(tmp_path):
+    """A GENEActiv CSV saved again by a tool that quotes text fields ('"Device Type","GENEActiv"',
+    '"2026-01-05 23:30:00:000",0.1,...'): the same samples, zone, rate and wrist; it was
+    taken for a generic CSV without axes."""
+    t, acc = build("geneactiv.csv", tmp_path)
+    lines = []
+    for line in (DATA / "geneactiv.csv").read_text().splitlines():
+        fields = line.split(",")
+        lines.append(",".join(f'"{f}"' if f and not f.lstrip("-").replace(".", "").isdigit() else f
+                              for f in fields))
+    (tmp_path / "q.csv").write_text("\r\n".join(lines) + "\r\n")
+    rec, = read(tmp_path / "q.csv")
+    assert rec.meta["format"] == "geneactiv-csv" and rec.meta["tz"] == "UTC+01:00"
+    assert (rec.location, rec.fs) == ("wrist-left", 50.0)
+    np.testing.assert_array_equal(rec.time_ns, t)
+    np.testing.assert_allclose(rec.acc, acc, atol=1e-6)
+
+
 def test_geneactiv_epoch_export_is_refused(tmp_path):
     """The software's epoch summaries (a row a second) hold no samples."""
     text = (DATA / "geneactiv.csv").read_text().splitlines()
