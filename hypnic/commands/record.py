@@ -12,20 +12,21 @@ from hypnic.app import app
 
 log = logging.getLogger(__name__)
 
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+_UNITS = {"h": 3600.0, "hr": 3600.0, "min": 60.0, "m": 60.0, "s": 1.0, "sec": 1.0}
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``8h``, ``90m``, ``1h30m`` or ``45s``. A number without a unit is refused:
-    ``8`` meant as hours would record 8 s of a night."""
+    """Seconds in ``8h``, ``90m``, ``1h30m`` or ``45s`` (also ``2min``, ``8hr``, ``45sec``, as
+    hypnic writes durations: ``2 min``). A number without a unit is refused: ``8`` meant as
+    hours would record 8 s of a night."""
     from sensing.errors import HypnicError
 
     text = text.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         raise HypnicError(f"--duration {text} has no unit; give {text}h, {text}m or {text}s")
-    parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text)
-    if not parts or "".join(a + b for a, b in parts) != text:
-        raise HypnicError(f"cannot read duration {text!r}; use e.g. 8h, 90m, 1h30m, 45s")
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(hr|h|min|m|sec|s)", text)
+    if not parts or re.sub(r"\s+", "", text) != "".join(a + b for a, b in parts):
+        raise HypnicError(f"cannot read duration {text!r}; use e.g. 8h, 90m, 2min, 1h30m, 45s")
     return sum(float(v) * _UNITS[u] for v, u in parts)
 
 
@@ -201,7 +202,7 @@ def record(
     rate: float = typer.Option(100.0, "--rate", min=1, help="Wanted sampling rate, Hz."),
     range_g: int = typer.Option(8, "--range", min=2, help="Wanted full-scale range, g."),
     duration: str = typer.Option(None, "--duration",
-                                 help="Stop after this long (8h, 90m, 45s); default: Ctrl-C."),
+                                 help="Stop after this long (8h, 90m, 2min, 45s); default: Ctrl-C."),
     emulate: str = typer.Option(None, "--emulate",
                                 help="Record emulated sensor(s) speaking this profile "
                                      "(polar, hypnic or witmotion) playing a simulated night."),

@@ -152,6 +152,15 @@ def test_user_errors_are_one_line(tmp_path, capsys, args, message):
     assert code == 1 and len(err) == 1 and message in err[0], err
 
 
+@pytest.mark.parametrize("text, seconds", [("2min", 120.0), ("2m", 120.0), ("1h 30min", 5400.0),
+                                           ("8hr", 28800.0), ("45sec", 45.0), ("45s", 45.0)])
+def test_durations_as_hypnic_writes_them(text, seconds):
+    """'2min' (hypnic's own summaries write '2 min') was 'cannot read duration'."""
+    from hypnic.commands.record import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
 def test_no_bluetooth_is_one_clear_line(tmp_path, capsys):
     """This machine has no Bluetooth: a real --device fails with one line and leaves no
     empty recording behind (so the same command works once the sensor is there)."""
