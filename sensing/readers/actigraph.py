@@ -23,6 +23,8 @@ Layout (ActiLife 6 "RAW" CSV; as read by GGIR, read.gt3x and pygt3x users)::
   ``Timestamp`` column; IMU exports add temperature, gyroscope and magnetometer columns)
   and one row per sample, in g or, exported as such, in raw counts (LSB; told from the
   size of gravity and scaled by the serial's nominal LSB per g, :func:`lsb_per_g`).
+* ``Epoch Period`` is ``00:00:00``; an epoch export (counts per epoch, ``Date,Time,Axis1,...``)
+  holds no samples and is refused.
 * Sample ``i`` is at start + i / rate (ActiLife writes the samples on that grid); the
   start is the first ``Timestamp`` when there is one (an export of part of a
   recording), else the header's start.
@@ -110,6 +112,11 @@ def read(probe: Probe, opts: ReadOptions) -> list:
                           "give the rate (fs=)")
     n_head = header_lines(lines, path.name)
     head = lines[:n_head]
+    epoch = next((re.search(r"(\d+):(\d\d):(\d\d)", ln) for ln in head if ln.lower().startswith("epoch period")), None)
+    seconds = int(epoch.group(1)) * 3600 + int(epoch.group(2)) * 60 + int(epoch.group(3)) if epoch else 0
+    if seconds:  # RAW exports say 00:00:00
+        raise FormatError(f"{path.name}: ActiLife epoch counts (a row every {seconds} s), not raw samples; "
+                          "export a RAW CSV from ActiLife, or read the .gt3x file")
     body = [ln for ln in lines[n_head:] if ln.strip()]
     if not body:
         raise FormatError(f"{path.name}: no samples after the ActiLife header")

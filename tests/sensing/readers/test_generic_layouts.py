@@ -230,6 +230,20 @@ def test_actilife_csv_in_raw_counts(tmp_path, serial, lsb):
     assert rec.meta["units"] == f"raw counts, {lsb} LSB per g (serial {serial})"
 
 
+def test_actilife_epoch_export_is_refused(tmp_path):
+    """ActiLife's epoch export (counts per 60 s: Date,Time,Axis1,...) holds no samples; it
+    read its Date column as the time and failed on 'the start time '2026-01-05T''."""
+    rows = [f"1/5/2026,22:{30 + i}:00,{i * 30},{i * 20},{i * 10},0,0,0,0,0,60,{i * 40}" for i in range(20)]
+    text = _actilife("MOS2E12345678", rows, "Date,Time,Axis1,Axis2,Axis3,Steps,Lux,Inclinometer Off,"
+                     "Inclinometer Standing,Inclinometer Sitting,Inclinometer Lying,Vector Magnitude")
+    path = tmp_path / "MOS2E12345678 (2026-01-06)60sec.csv"
+    path.write_text(text.replace("Epoch Period (hh:mm:ss) 00:00:00", "Epoch Period (hh:mm:ss) 00:01:00"))
+    with pytest.raises(FormatError, match=r"^MOS2E12345678 \(2026-01-06\)60sec.csv: ActiLife epoch counts \(a row "
+                                          r"every 60 s\), not raw samples; export a RAW CSV from ActiLife, or read "
+                                          r"the .gt3x file$"):
+        read(path)
+
+
 def test_actilife_imu_csv_picks_the_accelerometer_and_its_timestamps(tmp_path):
     stamps = np.datetime_as_string((T + 1800 * 10**9).astype("datetime64[ns]"), unit="ms")
     rows = [f"{s},{x:.6f},{y:.6f},{z:.6f},31.5,0.1,0.2,0.3,28.5,15.6,8.6"
