@@ -96,16 +96,38 @@ class ReadOptions:
         ``local_tz`` (None: UTC)."""
         return self.tz or self.local_tz
 
-    def stated_or_naive(self, local_ns: np.ndarray, stated_ns: int | None) -> np.ndarray:
-        """Local wall-clock times (int64 ns) as UTC ns: in ``tz`` if given, else at the
-        offset the file states (``stated_ns``, ns east of UTC), else in ``local_tz``, else
-        as UTC. Shifted by the stated offset in place when ``local_ns`` is writable (it
-        may be as long as the file)."""
+    def stated_or_naive(self, local_ns: np.ndarray, stated_ns: int | None, name: str = "") -> np.ndarray:
+        """Local wall-clock times (int64 ns) as UTC ns: in ``tz`` if given (warning when it
+        is not the offset the file states: :func:`warn_overridden`), else at the offset the
+        file states (``stated_ns``, ns east of UTC), else in ``local_tz``, else as UTC.
+        Shifted by the stated offset in place when ``local_ns`` is writable (it may be as
+        long as the file). ``name``: the file's, for the warning (none without it)."""
         if self.tz:
-            return localize(local_ns, self.tz)[0]
+            utc = localize(local_ns, self.tz)[0]
+            if len(utc) and name:
+                warn_overridden(name, self.tz, stated_ns, int(local_ns[0]), int(utc[0]))
+            return utc
         if stated_ns is not None:
             return np.subtract(local_ns, stated_ns, out=local_ns if local_ns.flags.writeable else None)
         return localize(local_ns, self.local_tz)[0] if self.local_tz else local_ns
+
+
+def warn_overridden(name: str, tz: str, stated_ns: int | None, local_ns: int, utc_ns: int) -> None:
+    """Warn when ``tz`` (``--tz``) reads a file's wall-clock times at another offset than
+    the one the file states its clock was set to (``stated_ns``, ns east of UTC): the
+    times move by the difference (``local_ns`` / ``utc_ns``: one sample's wall-clock and
+    UTC time as read, ns)."""
+    import logging
+
+    from sensing.timezones import offset_zone
+
+    used = local_ns - utc_ns
+    if stated_ns is None or abs(used - stated_ns) < 60 * 10**9:
+        return
+    logging.getLogger(__name__).warning(
+        "%s: its clock was set to %s, but it is read in %s (%s then) as asked: its times move by "
+        "%g h; leave out --tz to read it as the device was set", name or "the file",
+        offset_zone(stated_ns / 1e9), tz, offset_zone(used / 1e9), round((stated_ns - used) / 3.6e12, 2))
 
 
 def unit_name(text: str) -> str | None:

@@ -96,7 +96,7 @@ def sniff(probe: Probe) -> bool:
         ln.startswith("Device Unique Serial Code:") for ln in lines[1:4])
 
 
-def zone_offset_ns(text: str) -> int | None:
+def gmt_offset_ns(text: str) -> int | None:
     """Offset in ns of a header ``Time Zone`` such as ``GMT +01:00`` (None if unreadable)."""
     m = re.search(r"([+-])\s*(\d{1,2}):?(\d{2})", text)
     if not m:
@@ -199,14 +199,14 @@ def decode_stream(f: BinaryIO, opts: ReadOptions, name: str, size: int | None = 
     n_pages = out.n_pages
     # "2024-01-11 15:35:31:000" -> ISO with a decimal point
     iso = [f"{s[:19]}.{s[20:]}" if len(s) > 20 else s for s in out.times]
-    zone = zone_offset_ns(header.get("Time Zone", ""))
+    zone = gmt_offset_ns(header.get("Time Zone", ""))
     try:
         local = pc.cast(pa.array(iso), pa.timestamp("ns")).cast(pa.int64()).to_numpy()
     except pa.ArrowInvalid:
         bad = next(k for k, s in enumerate(iso) if not _is_time(s))
         raise FormatError(f"{name}: line {line0 + bad * PAGE_LINES + 4}: page time "
                           f"{out.times[bad][:30]!r} is not a date and time") from None
-    page_ns = opts.stated_or_naive(local, zone)
+    page_ns = opts.stated_or_naive(local, zone, name)
     clock = AnchoredClock(np.arange(n_pages) * SAMPLES_PER_PAGE, page_ns, fs)
     t = np.empty(n_pages * SAMPLES_PER_PAGE, np.int64)
     for p0 in range(0, n_pages, CHUNK_PAGES):  # bounded temporaries on week-long files

@@ -22,8 +22,14 @@ import re
 from dataclasses import replace
 
 from sensing.errors import FormatError
-from sensing.readers._common import Probe, ReadOptions, location_from_text, unit_scale
-from sensing.readers.geneactiv import zone_offset_ns
+from sensing.readers._common import (
+    Probe,
+    ReadOptions,
+    location_from_text,
+    unit_scale,
+    warn_overridden,
+)
+from sensing.readers.geneactiv import gmt_offset_ns
 from sensing.readers.tabular import Layout, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 from sensing.timezones import offset_zone
@@ -66,15 +72,18 @@ def read(probe: Probe, opts: ReadOptions) -> list:
             raise FormatError(f"{path.name}: GENEActiv epoch summaries (a row every {step_s:g} s), not "
                               "samples; export the raw data, or read the .bin file")
     names = ("time", "x", "y", "z", *(f"column {i + 1}" for i in range(4, len(rows[0]))))
-    zone = zone_offset_ns(header.get("Time Zone", ""))
+    zone = gmt_offset_ns(header.get("Time Zone", ""))
     stated = str(offset_zone(zone / 1e9)) if zone is not None else None
     layout = Layout(first, ",", names, False, "time", ("x", "y", "z"), unit_scale(opts.units or "g"),
                     "iso-naive", fs=fs, clock_ms_colon=True)
     table = read_table(probe, layout, opts if opts.tz or not stated else replace(opts, local_tz=stated))
+    assert table.time_ns is not None  # a time column is read
+    if opts.tz and len(table.time_ns):
+        first_ns = (_time(rows[0][0]) - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1) * 1000
+        warn_overridden(path.name, opts.tz, zone, first_ns, int(table.time_ns[0]))
     serial = header.get("Device Unique Serial Code", "")
     meta = {"format": NAME, "serial": serial, **({"tz": stated} if stated else {})}
     worn = location_from_text(header.get("Device Location Code", ""))
-    assert table.time_ns is not None  # a time column is read
     return build_recordings(table.time_ns, table.acc, name=path.name, fs=fs, meta=meta,
                             location=opts.location or worn or "unknown", device=f"GENEActiv {serial}",
                             max_reorder_s=opts.max_reorder_s, issues=table.issues)

@@ -312,7 +312,7 @@ def decode(info_txt: bytes, data: bytes, opts: ReadOptions, name: str = "gt3x",
             acc = np.stack([acc[:, 1], -acc[:, 0], acc[:, 2]], axis=1)
         still = idle_spans(data, starts, types)
     zone = zone_offset_ns(info.get("TimeZone", ""))
-    local = opts.stated_or_naive(local, zone)
+    local = opts.stated_or_naive(local, zone, name)
     if not old:
         still = opts.stated_or_naive(still.ravel(), zone).reshape(-1, 2)
         meta[STILL_SPANS] = still

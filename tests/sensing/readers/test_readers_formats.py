@@ -99,6 +99,17 @@ def test_geneactiv_csv_zone_and_tz_override(tmp_path):
     np.testing.assert_array_equal(read(DATA / "geneactiv.csv", tz="UTC")[0].time_ns, t + 3600 * 10**9)
 
 
+@pytest.mark.parametrize("name", ["geneactiv.bin", "geneactiv.csv"])
+def test_tz_against_the_zone_the_file_states_warns(name, caplog):
+    """The device was set to UTC+01:00: --tz Europe/Paris (UTC+1 in January) agrees, and
+    --tz Europe/London moves every time by an hour, which is said."""
+    read(DATA / name, tz="Europe/Paris")
+    assert "its clock was set to" not in caplog.text
+    read(DATA / name, tz="Europe/London")
+    assert f"{name}: its clock was set to UTC+01:00, but it is read in Europe/London" in caplog.text
+    assert "its times move by 1 h" in caplog.text
+
+
 def test_geneactiv_csv_with_a_device_identity_line_is_not_a_bin(tmp_path):
     """Some exports open with 'Device Identity' as the .bin does; the .bin's header is Key:Value."""
     text = (DATA / "geneactiv.csv").read_text()
