@@ -61,8 +61,23 @@ def zone(name: str | None = None) -> dt.tzinfo:
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise HypnicError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris, "
-                          "or UTC)") from None
+        raise HypnicError(unknown_zone(name)) from None
+
+
+def unknown_zone(name: object) -> str:
+    """The message for a zone name no zone has, with the one meant when it is plain: a
+    city's IANA name (``Berlin``: ``Europe/Berlin``), or an offset as ``UTC+01:00``."""
+    from zoneinfo import available_timezones
+
+    text = str(name).strip()
+    offset = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d\d)?", text, re.IGNORECASE)
+    if offset:
+        meant = f"UTC{offset.group(1)}{int(offset.group(2)):02d}:{offset.group(3) or '00'}"
+    else:
+        key = text.lower().replace(" ", "_")
+        meant = next((z for z in sorted(available_timezones()) if z.lower().rsplit("/", 1)[-1] == key), "")
+    return (f"unknown time zone {text[:40]!r}" + (f" (did you mean {meant}?)" if meant else "")
+            + "; give an IANA name such as Europe/Paris, or UTC")
 
 
 def local_zone() -> dt.tzinfo:

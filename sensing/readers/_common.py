@@ -163,7 +163,9 @@ def check_zone(tz: str) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise FormatError(f"unknown time zone {str(tz)[:40]!r}; give an IANA zone such as Europe/London") from None
+        from sensing.timezones import unknown_zone
+
+        raise FormatError(unknown_zone(tz)) from None
 
 
 def text_encoding(head: bytes) -> str | None:

@@ -63,8 +63,8 @@ def test_detect_shows_times_in_the_zone_asked_and_refuses_an_unknown_one(night_d
         assert main([*args, "--tz", "Mars/Olympus", "--db", str(tmp_path / "db.sqlite")]
                     if args[0] in ("nights", "report") else [*args, "--tz", "Mars/Olympus"]) == 1
         err = capsys.readouterr().err
-        assert err == ("hypnic: error: unknown time zone 'Mars/Olympus' (use an IANA name such as "
-                       "Europe/Paris, or UTC)\n"), args
+        assert err == ("hypnic: error: unknown time zone 'Mars/Olympus'; give an IANA name such as "
+                       "Europe/Paris, or UTC\n"), args
 
 
 def test_detect_options_and_location_override(night_dir, tmp_path):
