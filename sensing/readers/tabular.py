@@ -933,6 +933,38 @@ def _check_spreadsheet_times(probe: Probe, layout: Layout) -> None:
                           f"{duration(step_s)}); use the file as the app wrote it")
 
 
+#: A computed gravity vector's size, g: it stays within this of its median while the
+#: vector turns; an accelerometer's noise and steps (a few mg) never let it.
+FUSED_NORM_G = 1e-4
+#: ... while one axis spans at least this, g (the vector turns: a constant test signal,
+#: or a sensor lying still with every sample the same, does not).
+FUSED_TURN_G = 0.05
+
+
+def _check_measured(name: str, acc: np.ndarray, layout: Layout) -> None:
+    """Refuse values that are not what an accelerometer measured (one sample in
+    ``len // 100 000`` looked at): without gravity over the whole file when the first
+    rows told the units (a phone's linear acceleration that moved at first), or a size
+    that never changes while the direction does (a gravity vector a phone or watch
+    computed, under another name than ``Gravity.csv``).
+
+    Raises
+    ------
+    FormatError
+    """
+    part = acc[:: max(1, len(acc) // 100_000)]
+    norm = norms(part)
+    ok = np.isfinite(norm)
+    whole = float(median(norm[ok])) if ok.any() else float("nan")
+    if layout.units_by_gravity and not whole >= GRAVITY_NORMS[0][1]:  # g; NaN: nothing read
+        raise FormatError(f"{name}: no gravity in the acceleration (median {whole:.3g} g over the "
+                          "file: a phone's linear acceleration?); give the total acceleration, with gravity")
+    if ok.sum() >= 1000 and np.all(np.abs(norm[ok] - whole) <= FUSED_NORM_G) \
+            and np.ptp(part[ok], axis=0).max() >= FUSED_TURN_G:
+        raise FormatError(f"{name}: its size stays {whole:.4f} g as it turns: a gravity vector a phone "
+                          "or watch computed, not an accelerometer's samples")
+
+
 def sniff(probe: Probe) -> bool:
     """True for a generic CSV (a header row naming a time column and x, y, z)."""
     return not_generic(probe) is None
@@ -955,12 +987,7 @@ def read(probe: Probe, opts: ReadOptions) -> list:
         opts = replace(opts, local_tz=stated)
     t, acc, _, issues = read_table(probe, layout, opts)
     t = cast(np.ndarray, t)  # a generic CSV always has a time column
-    if layout.units_by_gravity:  # the first rows may be a phone's linear acceleration moving
-        norm = norms(acc[:: max(1, len(acc) // 100_000)])
-        whole = float(median(norm[np.isfinite(norm)]))
-        if not whole >= GRAVITY_NORMS[0][1]:  # g; NaN: nothing read
-            raise FormatError(f"{path.name}: no gravity in the acceleration (median {whole:.3g} g over the "
-                              "file: a phone's linear acceleration?); give the total acceleration, with gravity")
+    _check_measured(path.name, acc, layout)
     meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
     if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
         meta["tz"] = layout.meta["tz"]

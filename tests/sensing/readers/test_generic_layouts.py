@@ -181,6 +181,24 @@ def test_files_named_for_other_sensors_are_refused(tmp_path, name):
         read(path)
 
 
+def test_a_computed_gravity_vector_under_another_name_is_refused(tmp_path):
+    """A gravity vector turns with the limb but keeps its size to the last digit; an
+    accelerometer's noise never lets it (a constant signal, which does not turn, reads)."""
+    n = 2000
+    turn = np.linspace(0, 1.2, n)
+    g = np.stack([np.sin(turn), np.zeros(n), -np.cos(turn)], axis=1)
+    t = [str(1767652200_000_000_000 + i * 10_000_000) for i in range(n)]
+    path = tmp_path / "watch_export.csv"
+    path.write_text("time,x,y,z\n" + "\n".join(f"{ti},{x:.8f},{y:.8f},{z:.8f}"
+                                                for ti, (x, y, z) in zip(t, g.tolist(), strict=True)) + "\n")
+    with pytest.raises(FormatError, match="size stays 1.0000 g as it turns: a gravity vector"):
+        read(path)
+    noisy = g + np.random.default_rng(0).normal(0, 0.002, g.shape)  # an accelerometer's 2 mg of noise
+    path.write_text("time,x,y,z\n" + "\n".join(f"{ti},{x:.6f},{y:.6f},{z:.6f}"
+                                                for ti, (x, y, z) in zip(t, noisy.tolist(), strict=True)) + "\n")
+    assert len(read(path)[0]) == n
+
+
 @pytest.mark.parametrize("raw", [False, True])
 def test_sensor_logger_zip_reads_the_watch(tmp_path, raw):
     """A Sensor Logger export: the watch's raw acceleration when it is there, else its
