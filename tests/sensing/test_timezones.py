@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +64,10 @@ def test_the_sleeper_zone_is_the_one_named_then_the_files_then_the_machine(monke
     assert zone_name(sleeper_zone("Europe/Paris", [stated])) == "Europe/Paris"
     assert zone_name(sleeper_zone(None, [plain, stated])) == "UTC+01:00"
     assert zone_name(sleeper_zone(None, [plain])) == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("name, meant", [("Berlin", "Europe/Berlin"), ("new york", "America/New_York"),
+                                         ("+01:00", "UTC+01:00"), ("GMT-5", "UTC-05:00")])
+def test_an_unknown_zone_names_the_one_meant(name, meant):
+    with pytest.raises(HypnicError, match=re.escape(f"did you mean {meant}?")):
+        zone(name)
