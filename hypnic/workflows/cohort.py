@@ -12,6 +12,8 @@ Input layout (``INPUT_DIR``)::
         2026-03-02.cwa          or a file directly in the participant folder: one night
       p02/ ...
 
+A file named for a place (``ankle-right.csv``) is read as worn there (:func:`name_location`).
+
 Files and folders whose name starts with ``.`` or ``_`` are ignored, and so are files
 ending in ``.json``, ``.md``, ``.html``, ``.log``, ``.png`` or ``.pdf`` (notes, truth,
 reports), and the output folder when it lies inside ``INPUT_DIR``. Symbolic links are
@@ -289,10 +291,35 @@ def is_done(out_dir: str | Path, task: NightTask, tz: str = "UTC") -> bool:
 
 # -- one night (runs on a worker) -------------------------------------------------------
 
+def name_location(path: str | Path) -> str | None:
+    """Where a file's sensor was worn when its name says so: the name without its
+    extensions is a location (``ankle-right.csv``, ``wrist_left.cwa``, ``Left wrist.csv``,
+    as ``--location`` spells it, :func:`sensing.body.parse_location`); else None."""
+    from sensing.body import parse_location
+    from sensing.errors import InvalidRecordingError
+
+    try:
+        place = parse_location(Path(path).name.split(".")[0])
+    except InvalidRecordingError:
+        return None
+    return None if place == "unknown" else place
+
+
 def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
     """Read a night's files and process them: exactly what one-by-one processing does
-    (:func:`hypnic.workflows.night.process_files`)."""
-    return process_files(task.files, tz)
+    (:func:`hypnic.workflows.night.process_files`), each file named for a location
+    (:func:`name_location`) read as worn there, as ``--location`` would. A sensor whose
+    file names no location and states none is ``unknown``: a logged warning says how to
+    name it."""
+    named = [name_location(f) for f in task.files]
+    night = process_files(task.files, tz, named if any(named) else None)
+    unknown = sorted({str(loc) for loc in night.activity.get("location", ()) if str(loc).startswith("unknown")})
+    if unknown:
+        unnamed = [Path(f).name for f, loc in zip(task.files, named, strict=True) if loc is None]
+        which = unnamed[0] if len(unnamed) == 1 else "a sensor"
+        log.warning("%s: where it was worn is not known (location %s); name its file for the "
+                    "place, e.g. ankle-right.csv (docs/cohorts.md)", which, ", ".join(unknown))
+    return night
 
 
 def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:

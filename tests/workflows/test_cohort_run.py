@@ -289,3 +289,30 @@ def test_warnings_of_a_night_in_a_worker_process_are_shown_with_the_night(cohort
         [rec] = hb._run_nights([task], tmp_path, NO_REPORTS, client, None)
     assert rec["ok"] and "notes" not in rec
     assert f"p01/night-01: {os.path.basename(task.files[0])}: a time problem" in caplog.text
+
+
+def test_a_file_named_for_a_place_gives_its_location_and_an_unnamed_one_is_told(tmp_path, caplog):
+    """A layout without a location (a watch's WristMotion.csv, a MetaBase or ActiLife CSV)
+    is worn where its file's name says (ankle-right.csv), as --location would; a file
+    neither naming nor stating one is read as 'unknown' with a warning saying how to
+    name it."""
+    import dataclasses
+
+    from conftest import _cohort_night
+
+    from sensing.generic import write_csv
+
+    rec = _cohort_night(pd.Timestamp("2026-01-05T22:30Z"), 5, ("ankle-left",)).recordings["ankle-left"]
+    rec = dataclasses.replace(rec, location="unknown")  # the file states no location
+    (tmp_path / "n1").mkdir()
+    (tmp_path / "n2").mkdir()
+    named, unnamed = write_csv(rec, tmp_path / "n1" / "Ankle_Right.csv"), write_csv(rec, tmp_path / "n2" / "watch.csv")
+    night = hb.process_task(hb.NightTask("p01", "n1", (str(named),)))
+    assert set(night.activity["location"]) == {"ankle-right"}
+    assert "where it was worn is not known" not in caplog.text
+    night = hb.process_task(hb.NightTask("p01", "n2", (str(unnamed),)))
+    assert set(night.activity["location"]) == {"unknown-0"}
+    assert "watch.csv: where it was worn is not known (location unknown-0); name its file for the place, " \
+           "e.g. ankle-right.csv" in caplog.text
+    assert hb.name_location("wrist-left.csv.gz") == "wrist-left"
+    assert hb.name_location("unknown.csv") is None
