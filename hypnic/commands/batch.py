@@ -43,6 +43,7 @@ def batch(
         raise typer.BadParameter("--workers applies to the local cluster; omit it with --scheduler")
     zone(tz)  # an unknown zone is an error before any work
     config = BatchConfig(scheduler=scheduler, workers=workers, tz=tz, reports=reports)
+    shown: set[tuple[str, str]] = set()  # failed nights already printed as they finished
     with bars() as progress:
         task = progress.add_task("nights", total=None)
 
@@ -52,6 +53,7 @@ def batch(
                 return
             progress.advance(task)
             if not rec["ok"]:  # above the bar, as written: one line (the terminal wraps it)
+                shown.add((rec["participant"], rec["night_id"]))
                 progress.console.print(f"hypnic: warning: {rec['participant']}/{rec['night_id']} "
                                        f"failed after {rec['attempts']} attempts: {rec['error']}",
                                        soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -59,7 +61,9 @@ def batch(
         result = run_batch(input_dir, out, config, progress=on_night)
     kinds = result.failures["night_id"].map(
         lambda n: {DIARY_NAME: "diary file", REPORT_ID: "report", "": "folder"}.get(n, "night"))
-    for r in result.failures[kinds != "night"].itertuples():
+    for r in result.failures.itertuples():  # a folder, a diary, a report, a night twice
+        if (r.participant, r.night_id) in shown:
+            continue
         typer.echo(f"hypnic: warning: {r.participant}/{r.night_id or '(folder)'} failed: {r.error}",
                    err=True)
     n_failed = int((kinds == "night").sum())

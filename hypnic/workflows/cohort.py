@@ -478,8 +478,9 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
         pd.DataFrame, pd.DataFrame, dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], list[dict]]:
     """Events and nights tables of the finished nights, per participant its (nights table
     indexed by night, jerk events, activity) for the report, and the diaries that could
-    not be read (as failure records; those participants go on without a diary); the
-    nights made in zone ``tz``."""
+    not be read and the nights of a date a participant already has (a second night id
+    of that date, in name order: left out of every table) as failure records; the nights
+    made in zone ``tz``."""
     from analysis.nights import SUMMARY_COLUMNS
 
     done = [t for t in tasks if is_done(out_dir, t, tz)]
@@ -489,8 +490,14 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
         by_person.setdefault(t.participant, []).append(t)
     for person, ts in by_person.items():
         p_rows, p_ev, p_act = [], [], []
+        first: dict[str, str] = {}  # night date -> the night id that has it
         for t in ts:
             meta, ev, act = load_part(out_dir, t)
+            if first.setdefault(meta["night"], t.night_id) != t.night_id:  # one night counts once
+                problems.append(night_record(t, attempts=1, error=HypnicError(
+                    f"the night of {meta['night']} again (already {first[meta['night']]}); left out: "
+                    "put one night's files in one night folder")))
+                continue
             p_rows.append(dict(participant=person, night_id=t.night_id,
                                night=dt.date.fromisoformat(meta["night"]), **meta["summary"],
                                onset=pd.Timestamp(meta["sleep"]["onset"]) if meta["sleep"]["onset"] else pd.NaT,

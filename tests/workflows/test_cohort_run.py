@@ -316,3 +316,18 @@ def test_a_file_named_for_a_place_gives_its_location_and_an_unnamed_one_is_told(
            "e.g. ankle-right.csv" in caplog.text
     assert hb.name_location("wrist-left.csv.gz") == "wrist-left"
     assert hb.name_location("unknown.csv") is None
+
+
+def test_a_night_reached_twice_counts_once_and_is_reported(cohort_copy, client, tmp_path):
+    """Two night ids of one participant on one date (a night's file put beside its folder
+    or copied under another name) count once in every table, the report's included; the
+    second is listed in failures.csv with a plain reason."""
+    shutil.copy(cohort_copy / "p03" / "2026-01-05.parquet", cohort_copy / "p03" / "wrist-right.parquet")
+    result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
+    p03 = result.nights[result.nights["participant"] == "p03"]
+    assert p03["night"].is_unique and list(p03["night_id"]) == ["2026-01-05.parquet", "2026-01-06.parquet"]
+    assert set(result.events.loc[result.events["participant"] == "p03", "night_id"]) == set(p03["night_id"])
+    row, = result.failures.itertuples()
+    assert (row.participant, row.night_id) == ("p03", "wrist-right.parquet")
+    assert row.error.endswith("the night of 2026-01-05 again (already 2026-01-05.parquet); left out: put "
+                              "one night's files in one night folder")
