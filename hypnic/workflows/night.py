@@ -37,7 +37,7 @@ ACTIVITY_EPOCH = "60s"  # stored activity resolution (the report's timeline uses
 
 
 def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None = None,
-               locations: Sequence[str] | None = None, units: str | None = None,
+               locations: Sequence[str | None] | None = None, units: str | None = None,
                progress: Callable[[int, int, int], None] | None = None) -> list[Recording]:
     """The recordings of one night's files, one per sensor (several files are several sensors).
 
@@ -55,7 +55,8 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         IANA zone of times written without a zone. Default: the zone a file states, else
         this machine's (:func:`sensing.timezones.local_zone_key`; UTC if it has no name).
     locations : sequence of str, optional
-        Where each file's sensor was worn, one per file, overriding what the files say.
+        Where each file's sensor was worn, one per file, overriding what the files say
+        (None for a file: what it says).
     units : str, optional
         Acceleration units of files that do not say: ``g``, ``mg`` or ``m/s^2``.
     progress : callable, optional
@@ -447,7 +448,7 @@ def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | No
 
 
 def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
-                 locations: Sequence[str] | None,
+                 locations: Sequence[str | None] | None,
                  progress: Callable[[int, int, int], None] | None,
                  worn: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
     """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`:
@@ -468,7 +469,7 @@ def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
 
 
 def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None,
-                  locations: Sequence[str] | None = None,
+                  locations: Sequence[str | None] | None = None,
                   progress: Callable[[int, int, int], None] | None = None,
                   worn: tuple[str | None, str | None] = (None, None)) -> StoredNight:
     """Read one night's files (one per sensor) and process the night (:func:`process_night`).
@@ -483,7 +484,8 @@ def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None
         Default: the zone the files state, else the machine's (in which times without a
         zone are then read).
     locations : sequence of str, optional
-        Where each file's sensor was worn, one per file, overriding what the files say.
+        Where each file's sensor was worn, one per file, overriding what the files say
+        (None for a file: what it says).
     progress : callable, optional
         Reading progress, see :func:`read_files`.
     worn : (str or None, str or None)
