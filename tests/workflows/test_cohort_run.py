@@ -298,11 +298,11 @@ def test_a_file_named_for_a_place_gives_its_location_and_an_unnamed_one_is_told(
     name it."""
     import dataclasses
 
-    from conftest import _cohort_night
-
     from sensing.generic import write_csv
+    from simulation import NightConfig, simulate_night
 
-    rec = _cohort_night(pd.Timestamp("2026-01-05T22:30Z"), 5, ("ankle-left",)).recordings["ankle-left"]
+    rec = simulate_night(NightConfig(fs=25, hours_in_bed=1.0, start="2026-01-05T22:30:00Z", n_jerks=3,
+                                     locations=("ankle-left",), gaps_per_night=0), seed=5).recordings["ankle-left"]
     rec = dataclasses.replace(rec, location="unknown")  # the file states no location
     (tmp_path / "n1").mkdir()
     (tmp_path / "n2").mkdir()
