@@ -54,8 +54,9 @@ def batch(
             progress.advance(task)
             if not rec["ok"]:  # above the bar, as written: one line (the terminal wraps it)
                 shown.add((rec["participant"], rec["night_id"]))
+                tries = f" after {rec['attempts']} attempts" if rec["attempts"] > 1 else ""
                 progress.console.print(f"hypnic: warning: {rec['participant']}/{rec['night_id']} "
-                                       f"failed after {rec['attempts']} attempts: {rec['error']}",
+                                       f"failed{tries}: {rec['error']}",
                                        soft_wrap=True, markup=False, emoji=False, highlight=False)
 
         result = run_batch(input_dir, out, config, progress=on_night)

@@ -96,7 +96,9 @@ class BatchConfig:
         the reports show times in it. Default ``"UTC"``, so results do not depend on the
         machine a task runs on.
     retries : int
-        Further attempts of a failed night before it is reported (default 1).
+        Further attempts of a failed night before it is reported (default 1): for
+        failures that may pass (a file a worker cannot reach, a lost worker), not for a
+        file hypnic refuses (a :class:`~sensing.errors.HypnicError`: the same again).
     reports : bool
         Write a report per participant (default True).
     """
@@ -421,6 +423,8 @@ def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) 
                     log.warning("%s/%s %s", task.participant, task.night_id, text)
                 else:
                     kept.append(text)
+                if isinstance(exc, HypnicError):  # the files themselves: another try reads the same
+                    return night_record(task, attempts=attempt, error=exc) | {"notes": notes}
                 continue
             return night_record(task, ok=True, attempts=attempt, seconds=seconds) | {"notes": notes}
     return night_record(task, attempts=retries + 1, error=error) | {"notes": notes}

@@ -26,7 +26,7 @@ def test_cli_batch_on_existing_scheduler_then_resume(cohort_copy, client, tmp_pa
     cap = capsys.readouterr()
     assert f"0 nights processed, {n} already done, 1 failed" in cap.out
     assert cap.err.strip().splitlines()[-1] == f"hypnic: error: 1 night failed; see {out / 'failures.csv'}"
-    assert "hypnic: warning: p01/night-09 failed after 2 attempts: FormatError" in cap.err
+    assert "hypnic: warning: p01/night-09 failed: FormatError" in cap.err  # refused: not retried
 
 
 def test_cli_batch_usage_errors(cohort_dir, tmp_path, capsys):

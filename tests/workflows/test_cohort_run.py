@@ -135,10 +135,27 @@ def test_corrupt_file_reported_rest_completes(cohort_copy, client, tmp_path):
     (bad / "wrist-left.csv").write_bytes(b"time,x,y,z\n2026-01-09T22:00:00Z,0.1,zz\n\x00\x01garbage")
     result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
     assert len(result.computed) == 8
-    assert result.failures[["participant", "night_id", "attempts"]].values.tolist() == [["p02", "night-04", 2]]
+    # refused, not retried: the same file is refused again
+    assert result.failures[["participant", "night_id", "attempts"]].values.tolist() == [["p02", "night-04", 1]]
     assert "FormatError" in result.failures["error"].iloc[0]
     assert pd.read_csv(tmp_path / "out" / "failures.csv")["night_id"].tolist() == ["night-04"]
     assert len(result.nights) == 8
+
+
+def test_a_refused_file_is_not_retried(cohort_dir, monkeypatch, tmp_path):
+    """A file hypnic refuses is refused again: one attempt, one message."""
+    from sensing.errors import FormatError
+
+    calls = []
+
+    def refused(task, tz="UTC"):
+        calls.append(task.night_id)
+        raise FormatError("wrist-left.csv: not a recording")
+
+    monkeypatch.setattr(hb, "process_task", refused)
+    rec = run_night(discover(cohort_dir)[0][0], str(tmp_path), retries=1)
+    assert (rec["ok"], rec["attempts"], len(calls)) == (False, 1, 1)
+    assert rec["error"] == "FormatError: wrist-left.csv: not a recording"
 
 
 def test_retry_once_recovers_a_transient_failure(cohort_dir, monkeypatch, tmp_path):
