@@ -217,6 +217,12 @@ def _read(path: Path, format: str, opts: ReadOptions) -> list[Recording]:
         zone = timecheck.CLOCK_ZONE.set(opts.naive_tz)
         try:
             return fmt.read(probe, opts)
+        except FormatError as exc:
+            meant = next((f.name for f in _REGISTRY if f.sniff(probe)), fmt.name) if format != "auto" else fmt.name
+            if meant == fmt.name:
+                raise
+            raise FormatError(f"{path.name}: looks like a {meant} file, not {format} (leave out the format "
+                              f"to read it as one): {str(exc).removeprefix(f'{path.name}: ')}") from None
         finally:
             timecheck.CLOCK_ZONE.reset(zone)
     except HypnicError as exc:

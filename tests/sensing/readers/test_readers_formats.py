@@ -232,3 +232,9 @@ def test_long_text_files_stream_block_by_block(monkeypatch):
     for a, b in zip(streamed, whole, strict=True):
         np.testing.assert_array_equal(a.time_ns, b.time_ns)
         np.testing.assert_array_equal(a.acc, b.acc)
+
+
+def test_a_wrong_format_forced_names_the_one_the_file_looks_like():
+    with pytest.raises(FormatError, match="geneactiv.csv: looks like a geneactiv-csv file, not generic-csv "
+                                          r"\(leave out the format to read it as one\)"):
+        read(DATA / "geneactiv.csv", format="generic-csv")
