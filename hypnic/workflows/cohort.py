@@ -282,11 +282,15 @@ def part_dir(out_dir: str | Path, task: NightTask) -> Path:
 
 def is_done(out_dir: str | Path, task: NightTask, tz: str = "UTC") -> bool:
     """Whether a night's result exists and was made from the same input files in the same
-    time zone ``tz`` (it names the night and reads times written without a zone)."""
+    time zone ``tz`` (it names the night and reads times written without a zone) by this
+    hypnic version (a cohort's tables never mix the results of two versions)."""
+    from hypnic._version import __version__
+
     meta = part_dir(out_dir, task) / "night.json"
     try:
         info = json.loads(meta.read_text())
-        return info["fingerprint"] == fingerprint(task) and info.get("tz", "UTC") == tz
+        return (info["fingerprint"] == fingerprint(task) and info.get("tz", "UTC") == tz
+                and info.get("hypnic_version") == __version__)
     except (OSError, ValueError, KeyError):
         return False
 

@@ -142,6 +142,18 @@ def test_corrupt_file_reported_rest_completes(cohort_copy, client, tmp_path):
     assert len(result.nights) == 8
 
 
+def test_a_night_made_by_another_version_is_made_again(cohort_dir, tmp_path):
+    """An upgraded hypnic recomputes: a cohort's tables never mix two versions' results."""
+    import json
+
+    task = discover(cohort_dir)[0][0]
+    assert run_night(task, str(tmp_path))["ok"] and hb.is_done(tmp_path, task)
+    meta = part_dir(tmp_path, task) / "night.json"
+    info = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**info, "hypnic_version": "0.0.1-older"}))
+    assert not hb.is_done(tmp_path, task)
+
+
 def test_a_refused_file_is_not_retried(cohort_dir, monkeypatch, tmp_path):
     """A file hypnic refuses is refused again: one attempt, one message."""
     from sensing.errors import FormatError
