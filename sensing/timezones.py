@@ -121,16 +121,17 @@ def file_zone(recordings: Iterable[Any]) -> str | None:
     return next((r.meta["tz"] for r in recordings if r.meta.get("tz")), None)
 
 
-def sleeper_zone(name: str | None = None, recordings: Iterable[Any] = ()) -> dt.tzinfo:
+def sleeper_zone(name: str | None = None, recordings: Iterable[Any] = (),
+                 default: str | None = None) -> dt.tzinfo:
     """The sleeper's zone: ``name`` if given, else the files' (:func:`file_zone`), else
-    the machine's.
+    ``default``, else the machine's.
 
     Raises
     ------
     HypnicError
         If ``name`` is not a known zone.
     """
-    return zone(name or file_zone(recordings))
+    return zone(name or file_zone(recordings) or default)
 
 
 def clock(t: Any, tz: dt.tzinfo) -> str:

@@ -19,10 +19,11 @@ def batch(
     workers: int = typer.Option(None, "--workers", min=1,
                                 help="Worker processes of the local cluster (default: one per core)."),
     tz: str = typer.Option("UTC", "--tz", metavar="ZONE",
-                           help="Participants' time zone (IANA name): names nights, reads file "
-                                "times written without a zone, and shows times in the reports "
-                                "(default UTC, unlike the other commands: results never depend "
-                                "on which machine of a cluster ran a night)."),
+                           help="Time zone (IANA name) of nights whose files state none: names "
+                                "them, reads their times written without a zone, and shows their "
+                                "times in the reports; a file that states its zone (a GENEActiv, "
+                                "a .gt3x) is read in it (default UTC, unlike the other commands: "
+                                "results never depend on which machine of a cluster ran a night)."),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="Write a report per participant."),
 ) -> None:
     """Process every night of every participant in INPUT_DIR with Dask.

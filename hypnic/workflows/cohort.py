@@ -91,10 +91,12 @@ class BatchConfig:
     workers : int or None
         Worker processes of the local cluster (one thread each); None = number of cores.
     tz : str
-        IANA time zone of the participants: it names nights (a night is the local date
-        its evening started), times the files write without a zone are local to it, and
-        the reports show times in it. Default ``"UTC"``, so results do not depend on the
-        machine a task runs on.
+        IANA time zone of nights whose files state none: it names them (a night is the
+        local date its evening started), their times without a zone are local to it, and
+        the reports show their times in it. A night whose file states its zone (a
+        GENEActiv's, a ``.gt3x``'s, ISO-8601 times with an offset) is read, named and
+        shown in that zone. Default ``"UTC"``, so results do not depend on the machine a
+        task runs on.
     retries : int
         Further attempts of a failed night before it is reported (default 1): for
         failures that may pass (a file a worker cannot reach, a lost worker), not for a
@@ -281,15 +283,15 @@ def part_dir(out_dir: str | Path, task: NightTask) -> Path:
 
 
 def is_done(out_dir: str | Path, task: NightTask, tz: str = "UTC") -> bool:
-    """Whether a night's result exists and was made from the same input files in the same
-    time zone ``tz`` (it names the night and reads times written without a zone) by this
-    hypnic version (a cohort's tables never mix the results of two versions)."""
+    """Whether a night's result exists and was made from the same input files with the
+    same :attr:`BatchConfig.tz` by this hypnic version (a cohort's tables never mix the
+    results of two versions)."""
     from hypnic._version import __version__
 
     meta = part_dir(out_dir, task) / "night.json"
     try:
         info = json.loads(meta.read_text())
-        return (info["fingerprint"] == fingerprint(task) and info.get("tz", "UTC") == tz
+        return (info["fingerprint"] == fingerprint(task) and info.get("batch_tz") == tz
                 and info.get("hypnic_version") == __version__)
     except (OSError, ValueError, KeyError):
         return False
@@ -313,12 +315,13 @@ def name_location(path: str | Path) -> str | None:
 
 def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
     """Read a night's files and process them: exactly what one-by-one processing does
-    (:func:`hypnic.workflows.night.process_files`), each file named for a location
+    (:func:`hypnic.workflows.night.process_files`) in the zone the files state, else in
+    ``tz`` (:attr:`BatchConfig.tz`), each file named for a location
     (:func:`name_location`) read as worn there, as ``--location`` would. A sensor whose
     file names no location and states none is ``unknown``: a logged warning says how to
     name it."""
     named = [name_location(f) for f in task.files]
-    night = process_files(task.files, tz, named if any(named) else None)
+    night = process_files(task.files, locations=named if any(named) else None, default_tz=tz)
     unknown = sorted({str(loc) for loc in night.activity.get("location", ()) if str(loc).startswith("unknown")})
     if unknown:
         unnamed = [Path(f).name for f, loc in zip(task.files, named, strict=True) if loc is None]
@@ -329,7 +332,8 @@ def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
 
 
 def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:
-    """Write a processed night atomically (a private temporary folder renamed into place)."""
+    """Write a processed night atomically (a private temporary folder renamed into place):
+    its tables and ``night.json`` (its zone ``tz``, and ``batch_tz``: the run's ``tz``)."""
     from hypnic._version import __version__
 
     final = part_dir(out_dir, task)
@@ -340,7 +344,7 @@ def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds
     meta = dict(
         participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
         summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
-        sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=tz,
+        sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=night.tz, batch_tz=tz,
         seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     write_private(tmp / "night.json", json.dumps(meta, indent=1))
@@ -488,7 +492,7 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
     indexed by night, jerk events, activity) for the report, and the diaries that could
     not be read and the nights of a date a participant already has (a second night id
     of that date, in name order: left out of every table) as failure records; the nights
-    made in zone ``tz``."""
+    made with :attr:`BatchConfig.tz` ``tz``."""
     from analysis.nights import SUMMARY_COLUMNS
 
     done = [t for t in tasks if is_done(out_dir, t, tz)]

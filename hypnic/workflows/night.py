@@ -38,7 +38,8 @@ ACTIVITY_EPOCH = "60s"  # stored activity resolution (the report's timeline uses
 
 def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None = None,
                locations: Sequence[str | None] | None = None, units: str | None = None,
-               progress: Callable[[int, int, int], None] | None = None) -> list[Recording]:
+               progress: Callable[[int, int, int], None] | None = None,
+               default_tz: str | None = None) -> list[Recording]:
     """The recordings of one night's files, one per sensor (several files are several sensors).
 
     Every option and every file's existence is checked before any file is read. The
@@ -52,8 +53,9 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     format : str
         ``"auto"`` (detected from each file's content) or a format name.
     tz : str, optional
-        IANA zone of times written without a zone. Default: the zone a file states, else
-        this machine's (:func:`sensing.timezones.local_zone_key`; UTC if it has no name).
+        IANA zone the files' clocks were set to, over the zone a file states (a warning
+        says when that moves its times). Default: the zone a file states, else
+        ``default_tz``.
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say
         (None for a file: what it says).
@@ -62,6 +64,10 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     progress : callable, optional
         ``progress(i, done, total)``: bytes of file ``i`` read so far and its size, called
         while it is read (text files) and once when it is done.
+    default_tz : str, optional
+        Zone of times written without a zone when no file of the night states one.
+        Default: this machine's (:func:`sensing.timezones.local_zone_key`; UTC if it has
+        no name).
 
     Raises
     ------
@@ -88,7 +94,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
                           f"{len(locations)} location(s)")
     where = [read_options(location=loc).location for loc in locations] if locations else [None] * len(paths)
-    read_options(tz=tz, units=units)
+    read_options(tz=tz, local_tz=default_tz, units=units)
     check_format(format)
     folders = [str(p) for p in paths if Path(p).is_dir()]
     if folders:
@@ -108,7 +114,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
             raise FormatError(f"{path}: holds no samples")
         return recs
 
-    local = None if tz else local_zone_key()
+    local = None if tz else (default_tz or local_zone_key())
     files = [read_one(i, path, location, local) for i, (path, location) in enumerate(zip(paths, where, strict=True))]
     stated = None if tz else file_zone(r for recs in files for r in recs)
     if stated and stated != local:  # times without a zone were set where the other files say
@@ -130,7 +136,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     recordings = [rec for _, rec in named]
     spans = [(name, min(int(r.time_ns[0]) for n, r in named if n == name),
               max(int(r.time_ns[-1]) for n, r in named if n == name)) for name in dict.fromkeys(n for n, _ in named)]
-    _warn_apart(spans, sleeper_zone(tz, recordings))
+    _warn_apart(spans, sleeper_zone(tz, recordings, default_tz))
     weak = weak_placements([r.location for r in recordings])
     if weak:
         log.warning("sensors only on %s (a jerk turns a segment near the body's core little, and its "
@@ -450,7 +456,8 @@ def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | No
 def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
                  locations: Sequence[str | None] | None,
                  progress: Callable[[int, int, int], None] | None,
-                 worn: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+                 worn: tuple[str | None, str | None] = (None, None),
+                 default_tz: str | None = None) -> dict[str, Any]:
     """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`:
     the recordings (cut to ``worn``, :func:`worn_between`), the sleeper's zone, the file
     names and the marks kept in recordings."""
@@ -459,8 +466,8 @@ def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
     if tz is not None and not isinstance(tz, str):  # a zone object (ZoneInfo) by its name
         tz = zone_name(tz)
     paths = _listed(paths)
-    recordings = read_files(paths, tz=tz, locations=locations, progress=progress)
-    here = sleeper_zone(tz, recordings)
+    recordings = read_files(paths, tz=tz, locations=locations, progress=progress, default_tz=default_tz)
+    here = sleeper_zone(tz, recordings, default_tz)
     recordings = worn_between(recordings, here, *worn)
     marks = [read_markers(p) for p in paths if Path(p).suffix.lower() == ".sqlite"]
     return dict(recordings=recordings, tz=here,
@@ -471,7 +478,8 @@ def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
 def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None,
                   locations: Sequence[str | None] | None = None,
                   progress: Callable[[int, int, int], None] | None = None,
-                  worn: tuple[str | None, str | None] = (None, None)) -> StoredNight:
+                  worn: tuple[str | None, str | None] = (None, None),
+                  default_tz: str | None = None) -> StoredNight:
     """Read one night's files (one per sensor) and process the night (:func:`process_night`).
 
     Parameters
@@ -480,9 +488,9 @@ def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None
         Recording files of the same night (any format :func:`sensing.readers.read` reads).
     tz : str or tzinfo, optional
         The sleeper's time zone (IANA name, or a zone object): it names the night, its
-        times are shown in it, and times the files write without a zone are local to it.
-        Default: the zone the files state, else the machine's (in which times without a
-        zone are then read).
+        times are shown in it, and the files' clocks are read as set to it (over the
+        zone a file states). Default: the zone the files state, else ``default_tz``
+        (in which times without a zone are then read).
     locations : sequence of str, optional
         Where each file's sensor was worn, one per file, overriding what the files say
         (None for a file: what it says).
@@ -491,8 +499,10 @@ def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None
     worn : (str or None, str or None)
         When the sensors were put on and taken off, if the recording runs longer
         (:func:`worn_between`).
+    default_tz : str, optional
+        The zone where neither ``tz`` nor a file gives one. Default: the machine's.
     """
-    return process_night(**_night_files(paths, tz, locations, progress, worn))
+    return process_night(**_night_files(paths, tz, locations, progress, worn, default_tz))
 
 
 def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str | None = None,

@@ -126,9 +126,8 @@ def warn_overridden(name: str, tz: str, stated_ns: int | None, local_ns: int, ut
         return
     logging.getLogger(__name__).warning(
         "%s: its clock was set to %s, but it is read in %s (%s then): its times move by %g h; to "
-        "read it as the device was set, leave out --tz (hypnic batch, whose --tz is UTC unless given: "
-        "run this participant alone with --tz %s)", name or "the file", offset_zone(stated_ns / 1e9), tz,
-        offset_zone(used / 1e9), round((stated_ns - used) / 3.6e12, 2), offset_zone(stated_ns / 1e9))
+        "read it as the device was set, leave out --tz", name or "the file", offset_zone(stated_ns / 1e9), tz,
+        offset_zone(used / 1e9), round((stated_ns - used) / 3.6e12, 2))
 
 
 def unit_name(text: str) -> str | None:

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -360,3 +361,19 @@ def test_a_night_reached_twice_counts_once_and_is_reported(cohort_copy, client, 
     assert (row.participant, row.night_id) == ("p03", "wrist-right.parquet")
     assert row.error.endswith("the night of 2026-01-05 again (already 2026-01-05.parquet); left out: put "
                               "one night's files in one night folder")
+
+
+def test_a_file_stating_its_zone_is_read_named_and_shown_in_it(caplog):
+    """BatchConfig.tz is the zone of nights whose files state none: a GENEActiv set to
+    UTC+01:00 is read at that offset whatever the run's tz (before: its 23:30 was read as
+    23:30 in the run's zone, 9 h off for a Tokyo file in a UTC run, with a warning per
+    night), and its night is named and shown there; a file without a zone is read in tz."""
+    data = Path(__file__).resolve().parents[1] / "data" / "readers"
+    for name in ("geneactiv.bin", "geneactiv.csv"):
+        night = hb.process_task(hb.NightTask("p01", "n1", (str(data / name),)), tz="Asia/Tokyo")
+        assert night.tz == "UTC+01:00" and str(night.night) == "2026-01-05"
+        assert night.activity["start"].iloc[0] == pd.Timestamp("2026-01-05T22:30:00Z")  # 23:30 at UTC+01:00
+    assert "its clock was set to" not in caplog.text
+    night = hb.process_task(hb.NightTask("p01", "n2", (str(data / "generic_semicolon_local.csv"),)), tz="Asia/Tokyo")
+    assert night.tz == "Asia/Tokyo"
+    assert night.activity["start"].iloc[0] == pd.Timestamp("2026-01-05T14:30:00Z")  # 23:30 in Tokyo

@@ -108,9 +108,6 @@ def test_tz_against_the_zone_the_file_states_warns(name, caplog):
     read(DATA / name, tz="Europe/London")
     assert f"{name}: its clock was set to UTC+01:00, but it is read in Europe/London" in caplog.text
     assert "its times move by 1 h; to read it as the device was set, leave out --tz" in caplog.text
-    # hypnic batch reads in UTC when --tz is left out: the way there is said too
-    assert "(hypnic batch, whose --tz is UTC unless given: run this participant alone with --tz UTC+01:00)" \
-        in caplog.text
 
 
 def test_geneactiv_csv_with_a_device_identity_line_is_not_a_bin(tmp_path):
