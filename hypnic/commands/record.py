@@ -38,14 +38,17 @@ def _check_faults(faults, seconds: float | None) -> None:
 
     for f in faults:
         if f.kind not in LIVE_FAULT_KINDS:
-            raise HypnicError(f"--fault {f.kind} is a fault of Polar file transfer (hypnic sensor "
-                              f"download); a live recording takes {', '.join(LIVE_FAULT_KINDS)}")
+            raise HypnicError(f"--fault {f.kind} is a fault of Polar file transfer (hypnic sensor download "
+                              f"--emulate); a live recording takes {', '.join(LIVE_FAULT_KINDS)}")
         if seconds is not None and f.at_s >= seconds:
             raise HypnicError(f"--fault {f.kind}@{f.at_s:g} comes after the {seconds:g} s recorded "
                               "(--duration): it would never happen")
 
 
-def _parse_fault(text: str):
+def parse_fault(text: str):
+    """The emulator's :class:`~sensing.emulator.Fault` that ``--fault KIND@SECONDS[:ARG]``
+    names: ARG is a count for ``lose`` (notifications) and ``cut`` (air packets of a
+    download before the link drops, out of range then for 3 s), else a duration, s."""
     from sensing.emulator import Fault
     from sensing.errors import HypnicError
 
@@ -54,8 +57,8 @@ def _parse_fault(text: str):
         raise HypnicError(f"cannot read fault {text!r}; use KIND@SECONDS[:DURATION_OR_COUNT], "
                           "e.g. drop@600:30, lose@900:3, reboot@1200, stall@1500")
     kind, at, extra = m.group(1), float(m.group(2)), m.group(3)
-    if kind == "lose":
-        return Fault(kind, at, count=int(float(extra or 1)))
+    if kind in ("lose", "cut"):
+        return Fault(kind, at, duration_s=3.0 if kind == "cut" else 0.0, count=int(float(extra or 1)))
     return Fault(kind, at, duration_s=float(extra or (2 if kind == "reboot" else 0)))
 
 
@@ -268,7 +271,7 @@ def record(
                           f"{len(locations)} location(s)")
     locations = [parse_location(loc) for loc in locations]  # "Left wrist" is wrist-left
     _warn_before_the_night(locations, rate)
-    faults = tuple(_parse_fault(f) for f in fault)
+    faults = tuple(parse_fault(f) for f in fault)
     _check_faults(faults, seconds)
     console = Console(stderr=True)
     show = not quiet and sys.stderr.isatty()

@@ -26,7 +26,7 @@ def live_jerks(location: str, fs_hz: float) -> StreamingDetector:
 
 def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: float,
                  faults: tuple[Fault, ...] = (), seed: int = 0,
-                 addresses: Sequence[str] | None = None) -> EmulatedAir:
+                 addresses: Sequence[str] | None = None, fs: float = 100.0) -> EmulatedAir:
     """Emulated sensors, one per profile and location, playing one simulated night
     (call it in the event loop that will run them: bumble needs a running loop).
 
@@ -43,14 +43,16 @@ def emulated_air(profiles: Sequence[str], locations: Sequence[str], night_s: flo
     addresses : sequence of str, optional
         The sensors' addresses, in the same order (default: each profile's next
         :func:`sensing.emulator.emulated_address`, as ``hypnic scan --emulate`` lists them).
+    fs : float
+        Rate the sensors sample at, Hz.
     """
     from sensing.emulator import EmulatedAir
     from simulation import NightConfig, simulate_night
 
     hours = min(max(night_s / 3600 + 0.05, 0.5), 16)
     # without the simulator's own data gaps: the link's losses are the faults' alone
-    night = simulate_night(NightConfig(locations=tuple(locations), hours_in_bed=hours, gaps_per_night=0),
-                           seed)
+    night = simulate_night(NightConfig(fs=fs, locations=tuple(locations), hours_in_bed=hours,
+                                       gaps_per_night=0), seed)
     air = EmulatedAir()
     named: Sequence[str | None] = addresses or [None] * len(profiles)
     for profile, loc, address in zip(profiles, locations, named, strict=True):

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sensing.ble.polar_offline import OfflineRecording, PolarLink
-    from sensing.emulator import EmulatedAir
+    from sensing.emulator import EmulatedAir, Fault
     from sensing.recording import Recording
 
 log = logging.getLogger(__name__)
@@ -348,6 +348,77 @@ async def _delete_with_retries(address: str, rec: OfflineRecording, backends: di
             log.info("delete attempt %d failed: %s", attempt + 1, exc)
             await asyncio.sleep(RETRY_WAIT_S)
     return False
+
+
+#: Faults an emulated offline night takes (:func:`emulated_night`): those of Polar file
+#: transfer, and a reboot (the recording stops there, as on a real sensor).
+EMULATED_FAULT_KINDS = ("busy", "cut", "full", "reboot")
+#: The emulated evening: the recording starts this long after the sensor is on, s.
+EMULATED_START_S = 10.0
+
+
+async def emulated_night(out: Path, night_s: float = 8 * 3600, *, location: str = "wrist-left",
+                         faults: tuple[Fault, ...] = (), seed: int = 0, delete_after: bool = True,
+                         progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The offline workflow on an emulated Polar sensor that plays a simulated night
+    (:func:`hypnic.workflows.record.emulated_air`, 52 Hz): :func:`start` in the evening,
+    the night with no link, :func:`download` in the morning, each through the same
+    bleak-facing code and Polar file-transfer bytes as with a real sensor. Run it on a
+    virtual clock (:func:`sensing.emulator.run`): the night takes no real time. The
+    start's clock offset waits in a temporary folder (the user's sensors' state is not
+    touched).
+
+    Parameters
+    ----------
+    out : Path
+        Recording file to create (``.sqlite``).
+    night_s : float
+        Night time from the start to the download, s.
+    location : str
+        Where the emulated sensor is worn.
+    faults : tuple of Fault
+        Injected into the sensor (:data:`EMULATED_FAULT_KINDS`; ``at_s`` counts from the
+        sensor's first sample).
+    seed : int
+        Simulator seed.
+    delete_after, progress
+        See :func:`download`.
+
+    Returns
+    -------
+    (dict, dict)
+        What :func:`start` and :func:`download` return.
+
+    Raises
+    ------
+    HypnicError
+        If a fault is not one of :data:`EMULATED_FAULT_KINDS`.
+    DeviceError
+        As :func:`start` and :func:`download` raise them (a full memory refuses the start;
+        a busy sensor, the download).
+    """
+    import tempfile
+
+    from hypnic.workflows.record import emulated_air
+    from sensing.errors import HypnicError
+
+    for f in faults:
+        if f.kind not in EMULATED_FAULT_KINDS:
+            raise HypnicError(f"--fault {f.kind} is a fault of a live link; an offline night takes "
+                              f"{', '.join(EMULATED_FAULT_KINDS)}")
+    air = emulated_air(("polar",), (location,), EMULATED_START_S + night_s, faults, seed, fs=OFFLINE_FS_HZ)
+    (address,) = air.sensors
+    with tempfile.TemporaryDirectory(prefix="hypnic-emulated-") as state:
+        await air.start()
+        try:
+            await asyncio.sleep(EMULATED_START_S)
+            info = await start(address, location, air=air, state_dir=Path(state))
+            await asyncio.sleep(night_s)
+            summary = await download(address, out, location=location, air=air, state_dir=Path(state),
+                                     progress=progress, delete_after=delete_after)
+        finally:
+            await air.close()
+    return info, summary
 
 
 async def delete(address: str, *, air: EmulatedAir | None = None) -> int:

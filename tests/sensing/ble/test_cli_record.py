@@ -130,7 +130,7 @@ def test_the_address_scan_lists_is_the_emulated_sensor_record_records(tmp_path, 
     (["record", "--emulate", "polar", "--duration", "8", "--out", "{tmp}/a.sqlite"],
      "--duration 8 has no unit; give 8h, 8m or 8s"),
     (["record", "--emulate", "polar", "--duration", "1m", "--fault", "busy@10", "--out", "{tmp}/a.sqlite"],
-     "--fault busy is a fault of Polar file transfer (hypnic sensor download); a live recording "
+     "--fault busy is a fault of Polar file transfer (hypnic sensor download --emulate); a live recording "
      "takes drop, lose, reboot, stall"),
     (["record", "--emulate", "polar", "--duration", "2m", "--fault", "drop@600", "--out", "{tmp}/a.sqlite"],
      "--fault drop@600 comes after the 120 s recorded (--duration): it would never happen"),
