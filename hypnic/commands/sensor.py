@@ -52,7 +52,7 @@ def status(device: str = DEVICE) -> None:
                f"{s['free_bytes'] / 1e6:.1f} MB free (about {s['hours_fit']:.0f} h at 52 Hz); "
                f"clock {s['offset_ms']:+.0f} ms from this computer's")
     for r in s["recordings"]:
-        typer.echo(f"  recording started {r['start']} (UTC): {r['bytes'] / 1e6:.2f} MB "
+        typer.echo(f"  recording started {_local(r['start_ns'])}: {r['bytes'] / 1e6:.2f} MB "
                    f"in {r['parts']} file(s)")
 
 

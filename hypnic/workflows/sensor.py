@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import json
 import logging
@@ -138,7 +139,9 @@ async def status(address: str, *, air: EmulatedAir | None = None,
     dict
         ``recording`` (bool), ``free_bytes``, ``hours_fit`` (at 52 Hz, h), ``offset_ms``
         (sensor clock minus host clock, ms) and ``recordings``: a list of
-        ``{"start": ISO UTC, "bytes": int, "parts": int}``.
+        ``{"start_ns": int, "bytes": int, "parts": int}``, ``start_ns`` when it started
+        (its folder's sensor-clock time less the clock's offset: UTC whatever zone an app
+        set the clock to, to the second), ns since the epoch.
     """
     from sensing.ble import polar_offline, polar_rec
 
@@ -150,8 +153,13 @@ async def status(address: str, *, air: EmulatedAir | None = None,
         recs = [] if recording else await link.recordings()  # files are closed at stop
     return {"recording": recording, "free_bytes": free, "offset_ms": offset / 1e6,
             "hours_fit": polar_rec.hours_that_fit(free, OFFLINE_FS_HZ),
-            "recordings": [{"start": r.start.isoformat(), "bytes": r.size, "parts": len(r.parts)}
+            "recordings": [{"start_ns": _epoch_ns(r.start) - offset, "bytes": r.size, "parts": len(r.parts)}
                            for r in recs]}
+
+
+def _epoch_ns(t: dt.datetime) -> int:
+    """A sensor-clock time to the second (naive) as ns since the epoch, read as UTC."""
+    return round(t.replace(tzinfo=dt.timezone.utc).timestamp()) * 10**9
 
 
 async def _fetch(link: PolarLink, staging: Path, progress: Progress | None,

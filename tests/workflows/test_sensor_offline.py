@@ -120,3 +120,18 @@ async def test_full_memory_refuses_the_start(tmp_path, night):
     with pytest.raises(DeviceError, match="memory is full"):
         await offline.start(sensor.address, air=air, state_dir=tmp_path)
     await air.close()
+
+
+@on_virtual_clock
+async def test_status_lists_a_kept_recording_with_its_start_in_utc(tmp_path, night):
+    """A recording kept on the sensor after its download is listed with its start: the
+    sensor-clock time of its folder less the clock's offset (the start 10 s into the night)."""
+    air, sensor, _ = await evening(night, tmp_path)
+    await offline.download(sensor.address, tmp_path / "night.sqlite", air=air, state_dir=tmp_path,
+                           delete_after=False)
+    s = await offline.status(sensor.address, air=air)
+    await air.close()
+    assert not s["recording"] and len(s["recordings"]) == 1
+    (r,) = s["recordings"]
+    assert abs(r["start_ns"] - (int(night.time_ns[0]) + 10 * 10**9)) < 1.5e9  # to the second
+    assert r["bytes"] > 0 and r["parts"] >= 1
