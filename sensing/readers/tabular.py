@@ -121,6 +121,10 @@ WITHOUT_GRAVITY = 0.5
 #: vector has gravity's size and would pass for a sensor that never moves.
 _OTHER_FILE = re.compile(r"^(?:watch)?(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?"
                          r"|(gravity|gyroscope|magnetometer|orientation)(?:uncalibrated)?$")
+#: Sensor Logger's headphones (AirPods), ``Headphone.csv``: their gravity is in m/s^2
+#: always, their acceleration in g, or m/s^2 with "Standardise Units & Frames" (the app's
+#: UNITS.md), which the file does not say.
+_HEADPHONE_FILE = "headphone"
 #: Axis names (normalised) of acceleration without gravity by definition: phyphox's
 #: ``Linear Acceleration x (m/s^2)`` ("Acceleration (without g)"), Core Motion's
 #: ``userAccelerationX``, Android's linear acceleration.
@@ -173,9 +177,11 @@ class Layout:
         Whether ``scale`` was told from the size of gravity in the first rows (checked
         again over the whole file once it is read).
     gravity : tuple of 3 str, optional
-        Gravity columns added to the axes, in the axes' units, when the axes hold
-        acceleration without gravity (Sensor Logger's ``WristMotion.csv``: an Apple
-        Watch's ``accelerationX`` beside ``gravityX``).
+        Gravity columns added to the axes when the axes hold acceleration without
+        gravity (Sensor Logger's ``WristMotion.csv``: an Apple Watch's ``accelerationX``
+        beside ``gravityX``).
+    gravity_factor : float
+        Size of a gravity column's unit in the axes' units (1: the same units).
     """
 
     skip_rows: int
@@ -196,6 +202,7 @@ class Layout:
     gravity: tuple[str, str, str] | None = None
     clock_ms_colon: bool = False
     units_by_gravity: bool = False
+    gravity_factor: float = 1.0
 
 
 def normalise(name: str) -> str:
@@ -379,6 +386,12 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
         raise FormatError(f"header names {clip(ax[0], 40)!r}: acceleration without gravity, and no gravity "
                           "columns; give the total acceleration, with gravity")
     scale, by_gravity = _scale(idx, opts, probe, skip + header_row, delim, decimal, named)
+    gravity_factor = 1.0
+    if gravity and normalise(probe.path.name.split(".")[0]) == _HEADPHONE_FILE:
+        if not opts.units:
+            raise FormatError("its gravity is in m/s^2, its acceleration in g or m/s^2 (Sensor Logger's "
+                              "headphones); give --units g (the app's default) or --units m/s^2")
+        gravity_factor = unit_scale("m/s^2") / scale
     at = names.index(time_col)
     fractions = [f[at].replace(",", ".").partition(".")[2] for f in (split_fields(ln, delim) for ln in data[:200])
                  if len(f) == len(names)]
@@ -389,7 +402,8 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     if "tz" not in meta and zone and zone != "Z" and zone.strip("+-0:"):
         meta["tz"] = str(offset_zone(_offset_s(zone if zone[0] in "+-" else f"+{zone}")))
     return Layout(skip, delim, tuple(names), header_row, time_col, ax, scale, kind, decimal, start, fs,
-                  meta, decimals=decimals, gravity=gravity, units_by_gravity=by_gravity)
+                  meta, decimals=decimals, gravity=gravity, units_by_gravity=by_gravity,
+                  gravity_factor=gravity_factor)
 
 
 def _gravity_columns(names: list[str]) -> tuple[str, str, str] | None:
@@ -747,7 +761,8 @@ class _Columns:
         for i, a in enumerate(self.layout.axes):
             values = batch.column(a).to_numpy(zero_copy_only=False)
             if self.layout.gravity:  # added in float64
-                values = values + batch.column(self.layout.gravity[i]).to_numpy(zero_copy_only=False)
+                values = values + self.layout.gravity_factor * batch.column(
+                    self.layout.gravity[i]).to_numpy(zero_copy_only=False)
             acc[:, i] = values
         if self.t is not None:
             col = batch.column(self.layout.time_col)

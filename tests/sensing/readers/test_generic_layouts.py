@@ -161,6 +161,26 @@ def test_wrist_motion_in_m_s2_adds_gravity_while_the_wrist_moves(tmp_path):
     np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
 
 
+@pytest.mark.parametrize("units, factor", [("g", 1.0), ("m/s^2", G)])
+def test_headphones_gravity_in_m_s2_is_added_in_the_units_given(tmp_path, units, factor):
+    """Sensor Logger's Headphone.csv (AirPods): gravity in m/s^2 always, the acceleration
+    in g by default or m/s^2 ("Standardise Units & Frames"), which the file does not say:
+    refused without units (before: gravity's units were taken for both, and the movement
+    read 9.8 times too small), added right with them."""
+    gravity = np.array([0.0, -0.6, -0.8])
+    user = ACC - ACC.mean(axis=0)
+    rows = [",".join([ti, "0,0,0", *(f"{v * G:.6f}" for v in gravity[::-1]), *(f"{v * factor:.6f}" for v in u[::-1]),
+                      "left"])
+            for ti, u in zip(_epoch("ns"), user.tolist(), strict=True)]
+    path = tmp_path / "Headphone.csv"
+    path.write_text("time,pitch,roll,yaw,gravityZ,gravityY,gravityX,accelerationZ,accelerationY,accelerationX,"
+                    "devicelocation\n" + "\n".join(rows) + "\n")
+    with pytest.raises(FormatError, match=r"give --units g \(the app's default\) or --units m/s\^2"):
+        read(path)
+    rec, = read(path, units=units)
+    np.testing.assert_allclose(rec.acc, user + gravity, atol=2e-6)
+
+
 def test_gravity_is_not_added_to_acceleration_that_has_it(tmp_path):
     """Total acceleration (gravity in it) beside a gravity vector: the axes as they are."""
     rows = [f"{ti},{x:.6f},{y:.6f},{z:.6f},0,0,1" for ti, (x, y, z) in zip(_epoch("ms"), ACC.tolist(), strict=True)]
