@@ -132,6 +132,7 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
          woke: bool = WOKE, notes: str = NOTES, db: Path = DB) -> None:
     """Change some fields of an existing night (only the options given)."""
     from analysis.diary import DiaryError, add_entries, connect, edit_entry
+    from hypnic.commands._db import existing_db
 
     day = _night(night)
     changes = _changes(dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress,
@@ -142,7 +143,7 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
                             felt=felt and felt.strip().lower(), woke=woke, notes=notes))
     if not changes:
         raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entry = edit_entry(con, day, **changes)
         fixed = _check_medications(entry, typed="medications" in changes)
         if fixed is not entry:
@@ -160,15 +161,23 @@ def list_(last: int = typer.Option(0, "--last", min=0, help="Only the last N nig
     from rich.text import Text
 
     from analysis.diary import connect, entry_to_row, list_entries
+    from analysis.effects import plural
+    from hypnic.commands._db import existing_db
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entries = list_entries(con)
+    if not entries:
+        typer.echo("No diary entries yet: log a night with hypnic diary add (or hypnic diary import FILE.csv).")
+        return
     entries = entries[-last:] if last else entries
     cols = {"night": "night", "hours_slept": "slept", "stress": "str", "tiredness": "tir",
             "caffeine_drinks": "caf", "alcohol_drinks": "alc", "exercise_h": "ex h",
             "antidepressant": "AD", "bothersome": "both", "lost_consciousness": "LOC",
             "daytime_jerks": "day", "medications": "medications", "notes": "notes"}
-    table = Table(title=f"Diary ({len(entries)} nights)", box=box.SIMPLE_HEAD, pad_edge=False)
+    # one space between columns (as 'hypnic nights'): on an 80-column terminal the fixed
+    # columns leave medications and notes room to wrap in, not a width of nothing
+    table = Table(title=f"Diary ({plural(len(entries), 'night')})", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 0))
     for c in cols.values():
         table.add_column(c, overflow="fold", no_wrap=c not in ("medications", "notes"))
     for e in entries:
@@ -209,9 +218,10 @@ def export(file: Path = typer.Argument(..., help="CSV file to write ('-' for the
     notes (terminal escape codes) are shown as \\x1b-style escapes; a file keeps them.
     """
     from analysis.diary import connect, list_entries, write_csv
+    from hypnic.commands._db import existing_db
     from sensing.private import write_private
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entries = list_entries(con)
     text = write_csv(entries)
     if str(file) == "-":
@@ -228,7 +238,8 @@ def delete(night: str = typer.Argument(..., help="Night to remove, YYYY-MM-DD (a
            db: Path = DB) -> None:
     """Remove the diary entry of one night (recorded nights are kept)."""
     from analysis.diary import connect, delete_entry
+    from hypnic.commands._db import existing_db
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         delete_entry(con, night)
     typer.echo(f"deleted night {night.strip()}")

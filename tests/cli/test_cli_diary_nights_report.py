@@ -142,7 +142,7 @@ def test_diary_import_of_the_diary_hypnic_simulate_writes(tmp_path, capsys):
                                      ("add", "--stress", "3")])
 def test_a_night_that_is_no_date_is_said_to_be_none(tmp_path, capsys, command):
     code, out, err = run(capsys, "diary", command[0], "2026-02-30", *command[1:],
-                         "--db", str(tmp_path / "d.sqlite"))
+                         "--db", _empty_db(tmp_path / "d.sqlite"))
     assert (code, out) == (1, "")
     assert err == "hypnic: error: night 2026-02-30 is not a valid date (day is out of range for month)\n"
 
@@ -240,3 +240,38 @@ def test_diary_edit_keeps_an_antidepressant_flag_said_no(tmp_path, capsys):
     assert (code, out) == (0, "changed night 2026-01-05: stress\n")
     assert run(capsys, "diary", "export", "-", "--db", db)[1].splitlines()[1].split(",")[10:12] == [
         "sertraline", "0"]
+
+
+def test_diary_list_on_an_80_column_terminal_shows_medications_and_notes(tmp_path, capsys, monkeypatch):
+    """The usual terminal width: the medications and notes columns keep room (they had
+    a width of nothing and were left out of the table)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    db = str(tmp_path / "d.sqlite")
+    assert run(capsys, "diary", "add", "2026-01-05", "--slept", "6.5", "--stress", "7", "--med", "melatonin",
+               "--notes", "Café à 17h", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "diary", "list", "--db", db)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].strip() == "Diary (1 night)"
+    assert lines[2].split() == ["night", "slept", "str", "tir", "caf", "alc", "ex", "h", "AD", "both",
+                                "LOC", "day", "medications", "notes"]
+    assert lines[4].split() == ["2026-01-05", "6.5", "7", "0", "0", "melatonin", "Café", "à", "17h"]
+    assert max(map(len, lines[:-1])) <= 80
+
+
+def test_diary_list_of_an_empty_diary_says_how_to_add_a_night(tmp_path, capsys):
+    code, out, _ = run(capsys, "diary", "list", "--db", _empty_db(tmp_path / "e.sqlite"))
+    assert (code, out) == (0, "No diary entries yet: log a night with hypnic diary add (or hypnic "
+                              "diary import FILE.csv).\n")
+
+
+@pytest.mark.parametrize("command", [("list",), ("export", "-"), ("edit", "2026-01-05", "--stress", "3"),
+                                     ("delete", "2026-01-05")])
+def test_a_diary_command_on_a_missing_db_makes_none(tmp_path, capsys, command):
+    """A typo in --db: one error line, and no empty database where it pointed (before, the
+    command made one and listed an empty diary, or said the night was not in it)."""
+    typo = tmp_path / "nosuchdir" / "diary.sqlite"
+    code, out, err = run(capsys, "diary", *command, "--db", str(typo))
+    assert (code, out) == (1, "")
+    assert err == (f"hypnic: error: no hypnic database at {typo}: give the file 'hypnic diary add' or "
+                   "'hypnic nights --add' filled, or leave --db out for your own\n")
+    assert not typo.parent.exists()
