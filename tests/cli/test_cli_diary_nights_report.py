@@ -217,16 +217,30 @@ def test_nights_on_an_empty_database_says_how_to_add_one(tmp_path, capsys):
                                  "FILE (or try hypnic demo).\n")
 
 
-def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(tmp_path, capsys):
+def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(tmp_path, capsys, caplog,
+                                                                               monkeypatch):
     """A real recording of someone up and about (impactr's hip file): stored, but said to
-    hold no sleep, so its 0 is no night's count."""
+    hold no sleep, so its 0 is no night's count; the list shows no count of 0 jerks near
+    an onset or 0 awakenings for it, and a warning of its replacement says 'no sleep
+    found', not 'now 0'."""
+    import shutil
     from pathlib import Path
 
+    monkeypatch.setenv("COLUMNS", "100")
     awake = Path(__file__).resolve().parents[1] / "data" / "real" / "impactr" / "hip-raw.csv"
-    code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", str(tmp_path / "n.sqlite"), "--tz", "UTC")
+    db = str(tmp_path / "n.sqlite")
+    code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", db, "--tz", "UTC")
     assert code == 0
     assert ("night 2021-04-06 (UTC): no sleep found (awake throughout, or too short): stored, but no "
             "night's count") in " ".join(out.split())
+    row = next(line for line in out.splitlines() if line.startswith(" 2021-04-06"))
+    assert row.split() == ["2021-04-06", "no", "sleep"]  # before: 0 jerks, 0 near onset, 0 wakes
+    assert out.rstrip().endswith("; no sleep: a recording in which no sleep was found (no night's count)")
+    shutil.copy(awake, tmp_path / "hip-again.csv")
+    assert run(capsys, "nights", "--add", str(tmp_path / "hip-again.csv"), "--db", db, "--tz", "UTC")[0] == 0
+    assert [r.getMessage() for r in caplog.records if "replaces" in r.getMessage()] == [
+        "night 2021-04-06: hip-again.csv replaces what hip-raw.csv gave (no sleep found, now no sleep "
+        "found); give all the files of one night together (--add A --add B) to file them as one"]
 
 
 def test_diary_edit_keeps_an_antidepressant_flag_said_no(tmp_path, capsys):
