@@ -42,12 +42,20 @@ WOKE = typer.Option(None, "--woke/--not-woken", help="A jerk woke you up last ni
 NOTES = typer.Option(None, "--notes", help="Free notes.")
 
 
-def _night(text: str | None):
+def _tonight():
+    """The night now belongs to (:func:`analysis.diary.night_of`): the one that just ended
+    in the morning, tonight after noon."""
     import datetime as dt
 
-    from analysis.diary import night_of, parse_field
+    from analysis.diary import night_of
 
-    return parse_field("night", text) if text else night_of(dt.datetime.now(dt.timezone.utc))
+    return night_of(dt.datetime.now(dt.timezone.utc))
+
+
+def _night(text: str | None):
+    from analysis.diary import parse_field
+
+    return parse_field("night", text) if text else _tonight()
 
 
 def _changes(options: dict) -> dict:
@@ -111,15 +119,18 @@ def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: s
                    daytime_jerks=daytime_jerks, felt=felt and felt.strip().lower(), woke=woke,
                    notes=notes)
     entry = _check_medications(DiaryEntry(night=_night(night), **_changes(options)), typed=True)
+    where = f" {_as_typed(ctx, 'db')}" if db else ""  # commands suggested: the same diary
     with connect(db) as con:
         if get_entry(con, entry.night) is not None:
-            where = f" {_as_typed(ctx, 'db')}" if db else ""  # the same diary
             raise DiaryError(f"night {entry.night} is already in the diary (remove it with 'hypnic "
                              f"diary delete {entry.night}{where}'); change it with: hypnic diary "
                              f"edit {entry.night} {_as_typed(ctx, *options) or '--stress 3 ...'}"
                              f"{where}")
         add_entries(con, [entry])
     typer.echo(f"added night {entry.night}")
+    if entry.night > (tonight := _tonight()):  # a typo of the year or month, most likely
+        typer.echo(f"note: night {entry.night} has not come yet (the latest is {tonight}); if the "
+                   f"date is wrong: hypnic diary delete {entry.night}{where}")
 
 
 @diary_app.command("edit")

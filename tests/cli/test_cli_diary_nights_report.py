@@ -289,3 +289,20 @@ def test_a_diary_command_on_a_missing_db_makes_none(tmp_path, capsys, command):
     assert err == (f"hypnic: error: no hypnic database at {typo}: give the file 'hypnic diary add' or "
                    "'hypnic nights --add' filled, or leave --db out for your own\n")
     assert not typo.parent.exists()
+
+
+def test_diary_add_of_a_night_that_has_not_come_says_so(tmp_path, capsys, monkeypatch):
+    """A wrong year or month typed: the entry is kept (a night may be logged ahead) with
+    a note naming the command that removes it; a night up to tonight gets no note."""
+    import datetime as dt
+
+    monkeypatch.setattr("hypnic.commands.diary._tonight", lambda: dt.date(2026, 12, 6))
+    db = str(tmp_path / "d.sqlite")
+    code, out, _ = run(capsys, "diary", "add", "2027-06-01", "--stress", "3", "--db", db)
+    assert (code, out) == (0, "added night 2027-06-01\nnote: night 2027-06-01 has not come yet (the "
+                              f"latest is 2026-12-06); if the date is wrong: hypnic diary delete "
+                              f"2027-06-01 --db {db}\n")
+    assert run(capsys, "diary", "delete", "2027-06-01", "--db", db)[:2] == (0, "deleted night 2027-06-01\n")
+    assert run(capsys, "diary", "add", "2026-12-06", "--db", db)[:2] == (0, "added night 2026-12-06\n")
+    assert run(capsys, "diary", "add", "--stress", "1", "--db", str(tmp_path / "d2.sqlite"))[:2] == (
+        0, "added night 2026-12-06\n")  # the default night is the latest
