@@ -106,6 +106,18 @@ def _status_table(statuses, warning: str = "", marks: int | None = None):
 #: Share of a sensor's samples lost on the radio from which the summary gives advice.
 LOST_SHARE_HINT = 0.01
 
+
+def lost_share(samples: int, missing: int) -> float:
+    """Share of a sensor's samples lost on the radio (0-1), to the 0.1 % the summary shows
+    it in, so that the advice follows the figure shown (7131 of 719973: '1.0 %', advised).
+
+    Parameters
+    ----------
+    samples, missing : int
+        Samples stored, and samples the sensor counted that never arrived.
+    """
+    return round(100 * missing / max(samples + missing, 1), 1) / 100
+
 @app.command()
 def scan(
     timeout: float = typer.Option(5.0, "--timeout", "-t", min=0.5, help="Scan time, s."),
@@ -341,7 +353,7 @@ def record(
 
         lossy = False
         for s in summary["sensors"]:
-            share = s["missing"] / max(s["samples"] + s["missing"], 1)
+            share = lost_share(s["samples"], s["missing"])
             lossy |= share >= LOST_SHARE_HINT
             lost = f" ({s['missing']} lost on the radio, {100 * share:.1f} %)" if s["missing"] else ""
             typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples{lost}, "

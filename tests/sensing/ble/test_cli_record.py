@@ -55,6 +55,17 @@ def test_the_summary_says_how_much_was_lost_on_the_radio_and_what_to_do(tmp_path
     assert "lost on the radio" not in text and " 0 gaps," in text
 
 
+def test_the_advice_on_lost_samples_follows_the_share_shown():
+    """7131 of 719973 samples lost is 0.990 %, shown as '1.0 %': advised as 1 % is (before:
+    '1.0 %' and no advice)."""
+    from hypnic.commands.record import LOST_SHARE_HINT, lost_share
+
+    assert f"{100 * lost_share(712842, 7131):.1f}" == "1.0" and lost_share(712842, 7131) >= LOST_SHARE_HINT
+    assert f"{100 * lost_share(712842, 7100):.1f}" == "1.0" and lost_share(712842, 7100) >= LOST_SHARE_HINT
+    assert f"{100 * lost_share(712842, 6700):.1f}" == "0.9" and lost_share(712842, 6700) < LOST_SHARE_HINT
+    assert lost_share(0, 0) == 0
+
+
 def test_rate_and_range_asked_of_an_emulated_sensor_are_said_unused(tmp_path, caplog):
     import logging
 
