@@ -226,6 +226,22 @@ def no_sleep_found(table: pd.DataFrame) -> pd.Series:
     return table["n_jerks"].notna() & ~counted_nights(table)
 
 
+#: Columns of a nights table that count within a sleep period: on a recording in which
+#: no sleep was found they are no count at all, and read 0 (:func:`sleep_counts_shown`).
+SLEEP_COUNTS = ("n_onset_30min", "n_awakenings", "waso_min", "n_isolated", "n_in_series",
+                "n_series", *(f"n_{d}" for d in DISTRIBUTIONS))
+
+
+def sleep_counts_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as shown to a person: the counts within a sleep period
+    (:data:`SLEEP_COUNTS`) missing, not 0, on the rows of recordings in which no sleep was
+    found (:func:`no_sleep_found`); ``n_jerks`` stays, as the mark of a recorded night."""
+    out = table.copy()
+    cols = [c for c in SLEEP_COUNTS if c in out]
+    out.loc[no_sleep_found(out), cols] = np.nan
+    return out
+
+
 def hours_recorded(recordings: Any) -> float:
     """Hours covered by samples of at least one sensor (gaps removed, but for those the
     device said it lay still in: :attr:`sensing.recording.Recording.still_spans`), h.

@@ -34,7 +34,14 @@ import pandas as pd
 from analysis import plots
 from analysis.advice import SLEEP_REASONS, Reason
 from analysis.effects import VERDICT_WORDS, Effects, describe, factor_info, plural
-from analysis.nights import DAYTIME_MIN_H, counted_nights, jerk_groups, night_zones, no_sleep_found
+from analysis.nights import (
+    DAYTIME_MIN_H,
+    counted_nights,
+    jerk_groups,
+    night_zones,
+    no_sleep_found,
+    sleep_counts_shown,
+)
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
 from sensing.body import DISTRIBUTIONS, ONSET_HALF_WINDOW_S
 from sensing.private import write_private
@@ -137,7 +144,7 @@ def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
             ~no_sleep_found(table), "no sleep found"),
         "hours asleep": _fmt(table["hours_asleep"], ".1f"),
         "per hour asleep": _fmt(table["rate_per_h_sleep"], ".2f"),
-        "near onset": _fmt(table["n_onset_30min"], ".0f"),
+        "near onset": _fmt(sleep_counts_shown(table)["n_onset_30min"], ".0f"),
         "minutes to fall asleep": _fmt(table["sleep_onset_latency_min"], ".0f"),
     }
     if len({zone_name(z) for z in zones.values()}) > 1:

@@ -17,6 +17,6 @@ def existing_db(db: Path | None) -> Path | None:
     from sensing.errors import HypnicError
 
     if db is not None and not Path(db).is_file():
-        raise HypnicError(f"no hypnic database at {db}: give the file 'hypnic nights --add' "
-                          "filled, or leave --db out for your own")
+        raise HypnicError(f"no hypnic database at {db}: give the file 'hypnic diary add' or "
+                          "'hypnic nights --add' filled, or leave --db out for your own")
     return db

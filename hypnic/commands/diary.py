@@ -42,12 +42,20 @@ WOKE = typer.Option(None, "--woke/--not-woken", help="A jerk woke you up last ni
 NOTES = typer.Option(None, "--notes", help="Free notes.")
 
 
-def _night(text: str | None):
+def _tonight():
+    """The night now belongs to (:func:`analysis.diary.night_of`): the one that just ended
+    in the morning, tonight after noon."""
     import datetime as dt
 
-    from analysis.diary import night_of, parse_field
+    from analysis.diary import night_of
 
-    return parse_field("night", text) if text else night_of(dt.datetime.now(dt.timezone.utc))
+    return night_of(dt.datetime.now(dt.timezone.utc))
+
+
+def _night(text: str | None):
+    from analysis.diary import parse_field
+
+    return parse_field("night", text) if text else _tonight()
 
 
 def _changes(options: dict) -> dict:
@@ -111,15 +119,18 @@ def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: s
                    daytime_jerks=daytime_jerks, felt=felt and felt.strip().lower(), woke=woke,
                    notes=notes)
     entry = _check_medications(DiaryEntry(night=_night(night), **_changes(options)), typed=True)
+    where = f" {_as_typed(ctx, 'db')}" if db else ""  # commands suggested: the same diary
     with connect(db) as con:
         if get_entry(con, entry.night) is not None:
-            where = f" {_as_typed(ctx, 'db')}" if db else ""  # the same diary
             raise DiaryError(f"night {entry.night} is already in the diary (remove it with 'hypnic "
                              f"diary delete {entry.night}{where}'); change it with: hypnic diary "
                              f"edit {entry.night} {_as_typed(ctx, *options) or '--stress 3 ...'}"
                              f"{where}")
         add_entries(con, [entry])
     typer.echo(f"added night {entry.night}")
+    if entry.night > (tonight := _tonight()):  # a typo of the year or month, most likely
+        typer.echo(f"note: night {entry.night} has not come yet (the latest is {tonight}); if the "
+                   f"date is wrong: hypnic diary delete {entry.night}{where}")
 
 
 @diary_app.command("edit")
@@ -132,6 +143,7 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
          woke: bool = WOKE, notes: str = NOTES, db: Path = DB) -> None:
     """Change some fields of an existing night (only the options given)."""
     from analysis.diary import DiaryError, add_entries, connect, edit_entry
+    from hypnic.commands._db import existing_db
 
     day = _night(night)
     changes = _changes(dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress,
@@ -142,7 +154,7 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
                             felt=felt and felt.strip().lower(), woke=woke, notes=notes))
     if not changes:
         raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entry = edit_entry(con, day, **changes)
         fixed = _check_medications(entry, typed="medications" in changes)
         if fixed is not entry:
@@ -160,15 +172,23 @@ def list_(last: int = typer.Option(0, "--last", min=0, help="Only the last N nig
     from rich.text import Text
 
     from analysis.diary import connect, entry_to_row, list_entries
+    from analysis.effects import plural
+    from hypnic.commands._db import existing_db
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entries = list_entries(con)
+    if not entries:
+        typer.echo("No diary entries yet: log a night with hypnic diary add (or hypnic diary import FILE.csv).")
+        return
     entries = entries[-last:] if last else entries
     cols = {"night": "night", "hours_slept": "slept", "stress": "str", "tiredness": "tir",
             "caffeine_drinks": "caf", "alcohol_drinks": "alc", "exercise_h": "ex h",
             "antidepressant": "AD", "bothersome": "both", "lost_consciousness": "LOC",
             "daytime_jerks": "day", "medications": "medications", "notes": "notes"}
-    table = Table(title=f"Diary ({len(entries)} nights)", box=box.SIMPLE_HEAD, pad_edge=False)
+    # one space between columns (as 'hypnic nights'): on an 80-column terminal the fixed
+    # columns leave medications and notes room to wrap in, not a width of nothing
+    table = Table(title=f"Diary ({plural(len(entries), 'night')})", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 0))
     for c in cols.values():
         table.add_column(c, overflow="fold", no_wrap=c not in ("medications", "notes"))
     for e in entries:
@@ -209,9 +229,10 @@ def export(file: Path = typer.Argument(..., help="CSV file to write ('-' for the
     notes (terminal escape codes) are shown as \\x1b-style escapes; a file keeps them.
     """
     from analysis.diary import connect, list_entries, write_csv
+    from hypnic.commands._db import existing_db
     from sensing.private import write_private
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         entries = list_entries(con)
     text = write_csv(entries)
     if str(file) == "-":
@@ -228,7 +249,8 @@ def delete(night: str = typer.Argument(..., help="Night to remove, YYYY-MM-DD (a
            db: Path = DB) -> None:
     """Remove the diary entry of one night (recorded nights are kept)."""
     from analysis.diary import connect, delete_entry
+    from hypnic.commands._db import existing_db
 
-    with connect(db) as con:
+    with connect(existing_db(db)) as con:
         delete_entry(con, night)
     typer.echo(f"deleted night {night.strip()}")

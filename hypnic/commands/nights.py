@@ -39,7 +39,7 @@ def nights(
 
     from analysis.diary import connect
     from analysis.effects import plural
-    from analysis.nights import night_zones, nights_table
+    from analysis.nights import night_zones, nights_table, no_sleep_found, sleep_counts_shown
     from hypnic.commands._db import existing_db
     from sensing.errors import HypnicError
     from sensing.timezones import clock, zone, zone_name
@@ -89,9 +89,12 @@ def nights(
     shown = {c: w for c, w in (("hours_still", ("idle", "{:.1f}")), ("hours_off", ("off", "{:.1f}")))
              if c in t and (t[c].fillna(0) > 0).any()}
     cols |= shown
+    sleepless = no_sleep_found(t)
     rows = [[str(night), clock(row["onset"], zones[night]),
-             *("" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
-               else f.format(row[c]) for c, (_, f) in cols.items())] for night, row in t.iterrows()]
+             *("no sleep" if c == "n_jerks" and sleepless[night]
+               else "" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
+               else f.format(row[c]) for c, (_, f) in cols.items())]
+            for night, row in sleep_counts_shown(t).iterrows()]
     for name in ["night", "at", *(name for name, _ in cols.values())]:
         table.add_column(name, no_wrap=True, justify="left" if name in ("night", "at") else "right")
     for r in rows:
@@ -100,6 +103,8 @@ def nights(
     typer.echo("at: time of falling asleep; /h: jerks per hour asleep; onset: jerks within "
                "15 min of sleep onset; lat: minutes to fall asleep; asleep, slept (diary): hours; "
                "wakes: awakenings; str: stress 0-10; both: bothersome 0-10"
+               + ("; no sleep: a recording in which no sleep was found (no night's count)"
+                  if sleepless.any() else "")
                + ("; idle: hours a sensor lay still in idle sleep mode, writing nothing"
                   if "hours_still" in shown else "")
                + ("; off: hours no sensor was worn" if "hours_off" in shown else ""))

@@ -94,20 +94,39 @@ def _status_table(statuses, warning: str = "", marks: int | None = None):
 
     caption = " ".join(x for x in (warning, "" if marks is None else
                                    f"Enter = I felt one ({marks} marked)") if x)
-    table = Table(box=None, pad_edge=False, caption=caption or None, caption_style="yellow")
-    for col in ("sensor", "location", "profile", "link", "samples/s", "battery", "gaps",
-                "reconnects", "bursts"):
+    # one space between columns, and every column but the link state whole: on an
+    # 80-column terminal the address read 'A0:9E:1A…' for every Polar sensor and the
+    # location 'wrist-r…'; a long link state ('reconnecting in 30 s') wraps instead
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), caption=caption or None,
+                  caption_style="yellow")
+    rows = [[s.address, s.location, s.profile or "?", s.link, f"{s.rate_hz:.0f}",
+             "-" if s.battery is None else f"{s.battery}%", str(s.gaps), str(s.reconnects),
+             str(s.jerks)] for s in statuses]
+    for i, col in enumerate(("sensor", "location", "profile", "link", "Hz", "batt", "gaps",
+                             "reconn.", "bursts")):
         table.add_column(col, justify="left" if col in ("sensor", "location", "profile",
-                                                        "link") else "right")
-    for s in statuses:
-        table.add_row(s.address, s.location, s.profile or "?", s.link, f"{s.rate_hz:.0f}",
-                      "-" if s.battery is None else f"{s.battery}%", str(s.gaps),
-                      str(s.reconnects), str(s.jerks))
+                                                        "link") else "right",
+                         no_wrap=col != "link",
+                         min_width=None if col == "link" else max(len(r[i]) for r in [[col] * 9, *rows]))
+    for r in rows:
+        table.add_row(*r)
     return table
 
 
 #: Share of a sensor's samples lost on the radio from which the summary gives advice.
 LOST_SHARE_HINT = 0.01
+
+
+def lost_share(samples: int, missing: int) -> float:
+    """Share of a sensor's samples lost on the radio (0-1), to the 0.1 % the summary shows
+    it in, so that the advice follows the figure shown (7131 of 719973: '1.0 %', advised).
+
+    Parameters
+    ----------
+    samples, missing : int
+        Samples stored, and samples the sensor counted that never arrived.
+    """
+    return round(100 * missing / max(samples + missing, 1), 1) / 100
 
 @app.command()
 def scan(
@@ -344,7 +363,7 @@ def record(
 
         lossy = False
         for s in summary["sensors"]:
-            share = s["missing"] / max(s["samples"] + s["missing"], 1)
+            share = lost_share(s["samples"], s["missing"])
             lossy |= share >= LOST_SHARE_HINT
             lost = f" ({s['missing']} lost on the radio, {100 * share:.1f} %)" if s["missing"] else ""
             typer.echo(f"{s['address']} ({s['location']}, {s['profile']}): {s['samples']} samples{lost}, "

@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.diary import night_of
-from analysis.nights import StoredNight, empty_marks, hours_recorded, hours_still, summarise_night
+from analysis.nights import (
+    StoredNight,
+    counted_nights,
+    empty_marks,
+    hours_recorded,
+    hours_still,
+    summarise_night,
+)
 from sensing.errors import FormatError, HypnicError
 from sensing.private import write_private
 from sensing.recording import Recording
@@ -554,12 +561,18 @@ def _warn_replaced(con, night: StoredNight) -> None:
     before = [Path(f).name for f in json.loads(row[0])]
     now = [Path(f).name for f in night.recordings]
     if sorted(before) != sorted(now):
-        from analysis.effects import plural  # (the statistics module: only when one is replaced)
-
-        log.warning("night %s: %s replaces what %s gave (%s, now %d); give all the files of one "
+        log.warning("night %s: %s replaces what %s gave (%s, now %s); give all the files of one "
                     "night together (--add A --add B) to file them as one", night.night,
-                    ", ".join(now), ", ".join(before),
-                    plural(int(json.loads(row[1]).get("n_jerks", 0)), "jerk"), int(night.summary["n_jerks"]))
+                    ", ".join(now), ", ".join(before), _count(json.loads(row[1])), _count(night.summary))
+
+
+def _count(summary: dict) -> str:
+    """A night's jerk count as words ('3 jerks'), or 'no sleep found' for a recording with
+    no sleep period, whose 0 is no night's count (:func:`analysis.nights.counted_nights`)."""
+    from analysis.effects import plural  # (the statistics module: only when one is replaced)
+
+    row = pd.DataFrame([{k: summary[k] for k in ("n_jerks", "hours_recorded", "hours_asleep") if k in summary}])
+    return plural(int(summary["n_jerks"]), "jerk") if counted_nights(row).iloc[0] else "no sleep found"
 
 
 def rest_at_start(night: StoredNight, worn_from: str | None = None) -> str:

@@ -347,4 +347,6 @@ def test_a_recording_with_no_sleep_found_is_listed_but_no_nights_count(tmp_path)
     assert ("1 recording held no sleep period (awake throughout, or too short): listed with the "
             "nights, but no night's count. No night with sleep found yet") in text
     assert "Over 1 recorded night" not in text and ">no sleep found<" in text
+    # no jerk near an onset there was none of (it read 0)
+    assert '<td data-label="near onset"></td><td data-label="minutes to fall asleep"></td>' in text
     assert effects.n_nights == 0

@@ -142,7 +142,7 @@ def test_diary_import_of_the_diary_hypnic_simulate_writes(tmp_path, capsys):
                                      ("add", "--stress", "3")])
 def test_a_night_that_is_no_date_is_said_to_be_none(tmp_path, capsys, command):
     code, out, err = run(capsys, "diary", command[0], "2026-02-30", *command[1:],
-                         "--db", str(tmp_path / "d.sqlite"))
+                         "--db", _empty_db(tmp_path / "d.sqlite"))
     assert (code, out) == (1, "")
     assert err == "hypnic: error: night 2026-02-30 is not a valid date (day is out of range for month)\n"
 
@@ -217,16 +217,30 @@ def test_nights_on_an_empty_database_says_how_to_add_one(tmp_path, capsys):
                                  "FILE (or try hypnic demo).\n")
 
 
-def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(tmp_path, capsys):
+def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(tmp_path, capsys, caplog,
+                                                                               monkeypatch):
     """A real recording of someone up and about (impactr's hip file): stored, but said to
-    hold no sleep, so its 0 is no night's count."""
+    hold no sleep, so its 0 is no night's count; the list shows no count of 0 jerks near
+    an onset or 0 awakenings for it, and a warning of its replacement says 'no sleep
+    found', not 'now 0'."""
+    import shutil
     from pathlib import Path
 
+    monkeypatch.setenv("COLUMNS", "100")
     awake = Path(__file__).resolve().parents[1] / "data" / "real" / "impactr" / "hip-raw.csv"
-    code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", str(tmp_path / "n.sqlite"), "--tz", "UTC")
+    db = str(tmp_path / "n.sqlite")
+    code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", db, "--tz", "UTC")
     assert code == 0
     assert ("night 2021-04-06 (UTC): no sleep found (awake throughout, or too short): stored, but no "
             "night's count") in " ".join(out.split())
+    row = next(line for line in out.splitlines() if line.startswith(" 2021-04-06"))
+    assert row.split() == ["2021-04-06", "no", "sleep"]  # before: 0 jerks, 0 near onset, 0 wakes
+    assert out.rstrip().endswith("; no sleep: a recording in which no sleep was found (no night's count)")
+    shutil.copy(awake, tmp_path / "hip-again.csv")
+    assert run(capsys, "nights", "--add", str(tmp_path / "hip-again.csv"), "--db", db, "--tz", "UTC")[0] == 0
+    assert [r.getMessage() for r in caplog.records if "replaces" in r.getMessage()] == [
+        "night 2021-04-06: hip-again.csv replaces what hip-raw.csv gave (no sleep found, now no sleep "
+        "found); give all the files of one night together (--add A --add B) to file them as one"]
 
 
 def test_diary_edit_keeps_an_antidepressant_flag_said_no(tmp_path, capsys):
@@ -240,3 +254,55 @@ def test_diary_edit_keeps_an_antidepressant_flag_said_no(tmp_path, capsys):
     assert (code, out) == (0, "changed night 2026-01-05: stress\n")
     assert run(capsys, "diary", "export", "-", "--db", db)[1].splitlines()[1].split(",")[10:12] == [
         "sertraline", "0"]
+
+
+def test_diary_list_on_an_80_column_terminal_shows_medications_and_notes(tmp_path, capsys, monkeypatch):
+    """The usual terminal width: the medications and notes columns keep room (they had
+    a width of nothing and were left out of the table)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    db = str(tmp_path / "d.sqlite")
+    assert run(capsys, "diary", "add", "2026-01-05", "--slept", "6.5", "--stress", "7", "--med", "melatonin",
+               "--notes", "Café à 17h", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "diary", "list", "--db", db)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].strip() == "Diary (1 night)"
+    assert lines[2].split() == ["night", "slept", "str", "tir", "caf", "alc", "ex", "h", "AD", "both",
+                                "LOC", "day", "medications", "notes"]
+    assert lines[4].split() == ["2026-01-05", "6.5", "7", "0", "0", "melatonin", "Café", "à", "17h"]
+    assert max(map(len, lines[:-1])) <= 80
+
+
+def test_diary_list_of_an_empty_diary_says_how_to_add_a_night(tmp_path, capsys):
+    code, out, _ = run(capsys, "diary", "list", "--db", _empty_db(tmp_path / "e.sqlite"))
+    assert (code, out) == (0, "No diary entries yet: log a night with hypnic diary add (or hypnic "
+                              "diary import FILE.csv).\n")
+
+
+@pytest.mark.parametrize("command", [("list",), ("export", "-"), ("edit", "2026-01-05", "--stress", "3"),
+                                     ("delete", "2026-01-05")])
+def test_a_diary_command_on_a_missing_db_makes_none(tmp_path, capsys, command):
+    """A typo in --db: one error line, and no empty database where it pointed (before, the
+    command made one and listed an empty diary, or said the night was not in it)."""
+    typo = tmp_path / "nosuchdir" / "diary.sqlite"
+    code, out, err = run(capsys, "diary", *command, "--db", str(typo))
+    assert (code, out) == (1, "")
+    assert err == (f"hypnic: error: no hypnic database at {typo}: give the file 'hypnic diary add' or "
+                   "'hypnic nights --add' filled, or leave --db out for your own\n")
+    assert not typo.parent.exists()
+
+
+def test_diary_add_of_a_night_that_has_not_come_says_so(tmp_path, capsys, monkeypatch):
+    """A wrong year or month typed: the entry is kept (a night may be logged ahead) with
+    a note naming the command that removes it; a night up to tonight gets no note."""
+    import datetime as dt
+
+    monkeypatch.setattr("hypnic.commands.diary._tonight", lambda: dt.date(2026, 12, 6))
+    db = str(tmp_path / "d.sqlite")
+    code, out, _ = run(capsys, "diary", "add", "2027-06-01", "--stress", "3", "--db", db)
+    assert (code, out) == (0, "added night 2027-06-01\nnote: night 2027-06-01 has not come yet (the "
+                              f"latest is 2026-12-06); if the date is wrong: hypnic diary delete "
+                              f"2027-06-01 --db {db}\n")
+    assert run(capsys, "diary", "delete", "2027-06-01", "--db", db)[:2] == (0, "deleted night 2027-06-01\n")
+    assert run(capsys, "diary", "add", "2026-12-06", "--db", db)[:2] == (0, "added night 2026-12-06\n")
+    assert run(capsys, "diary", "add", "--stress", "1", "--db", str(tmp_path / "d2.sqlite"))[:2] == (
+        0, "added night 2026-12-06\n")  # the default night is the latest

@@ -55,6 +55,17 @@ def test_the_summary_says_how_much_was_lost_on_the_radio_and_what_to_do(tmp_path
     assert "lost on the radio" not in text and " 0 gaps," in text
 
 
+def test_the_advice_on_lost_samples_follows_the_share_shown():
+    """7131 of 719973 samples lost is 0.990 %, shown as '1.0 %': advised as 1 % is (before:
+    '1.0 %' and no advice)."""
+    from hypnic.commands.record import LOST_SHARE_HINT, lost_share
+
+    assert f"{100 * lost_share(712842, 7131):.1f}" == "1.0" and lost_share(712842, 7131) >= LOST_SHARE_HINT
+    assert f"{100 * lost_share(712842, 7100):.1f}" == "1.0" and lost_share(712842, 7100) >= LOST_SHARE_HINT
+    assert f"{100 * lost_share(712842, 6700):.1f}" == "0.9" and lost_share(712842, 6700) < LOST_SHARE_HINT
+    assert lost_share(0, 0) == 0
+
+
 def test_rate_and_range_asked_of_an_emulated_sensor_are_said_unused(tmp_path, caplog):
     import logging
 
@@ -275,3 +286,27 @@ def test_record_warns_before_the_night_of_a_weak_placement_or_rate(tmp_path, cap
         assert main(["record", "--emulate", "polar", "--speed", "1000", "--duration", "5s", "--quiet",
                      "--out", str(tmp_path / "b.sqlite")]) == 0
     assert "sensors only on" not in caplog.text and "under the 25 Hz" not in caplog.text
+
+
+def test_the_live_status_shows_each_sensor_whole_on_an_80_column_terminal():
+    """Two Polar sensors share the address's first half: cut to 'A0:9E:1A…' (and the
+    location to 'wrist-r…') the rows could not be told apart; a long link state wraps."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from hypnic.commands.record import _status_table
+
+    statuses = [SimpleNamespace(address="A0:9E:1A:B5:A1:E2", location="wrist-right", profile="polar",
+                                link="reconnecting in 30 s", rate_hz=52.0, battery=87, gaps=12,
+                                reconnects=3, jerks=4),
+                SimpleNamespace(address="A0:9E:1A:B5:A1:F7", location="ankle-left", profile="polar",
+                                link="streaming", rate_hz=52.0, battery=None, gaps=0, reconnects=0, jerks=0)]
+    console = Console(width=80, record=True)
+    console.print(_status_table(statuses, marks=2))
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert lines[:4] == [
+        "sensor            location    profile link           Hz batt gaps reconn. bursts",
+        "A0:9E:1A:B5:A1:E2 wrist-right polar   reconnecting   52  87%   12       3      4",
+        "                                      in 30 s",
+        "A0:9E:1A:B5:A1:F7 ankle-left  polar   streaming      52    -    0       0      0"]
