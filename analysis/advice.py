@@ -89,7 +89,10 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
     cfg = config or AdviceConfig()
     out: list[Reason] = []
     if (_col(table, "lost_consciousness") == 1).any():
-        nights = ", ".join(str(n) for n in table.index[_col(table, "lost_consciousness") == 1][:5])
+        from analysis.plots import night_label
+
+        nights = ", ".join(f"{night_label(n)} {n.year}"
+                           for n in table.index[_col(table, "lost_consciousness") == 1][:5])
         out.append(Reason("consciousness", f"You noted a loss of consciousness ({nights}). "
                           "This is not part of ordinary sleep starts: please see a doctor soon."))
     # Daytime jerks come from the diary only: a sensor cannot tell a myoclonic jerk while

@@ -209,6 +209,7 @@ def _marks_section(table: pd.DataFrame) -> str:
                          for c in rows.columns}, index=rows.index)
     if "woke by one" in rows:
         text["woke by one"] = rows["woke by one"].map({1.0: "yes", 0.0: "no"}).fillna("")
+    text.index = [f"{plots.night_label(n)} {n.year}" for n in text.index]  # as the nights table
     body = _table_html(text, "night") if len(rows) else ""
     return ('<section id="marks"><h2>Your own marks</h2>'
             f"<p>{html.escape(agree.message)}</p>{body}"

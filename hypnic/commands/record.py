@@ -27,7 +27,10 @@ def parse_duration(text: str) -> float:
     parts = re.findall(r"(\d+(?:\.\d+)?)\s*(hr|h|min|m|sec|s)", text)
     if not parts or re.sub(r"\s+", "", text) != "".join(a + b for a, b in parts):
         raise HypnicError(f"cannot read duration {text!r}; use e.g. 8h, 90m, 2min, 1h30m, 45s")
-    return sum(float(v) * _UNITS[u] for v, u in parts)
+    seconds = sum(float(v) * _UNITS[u] for v, u in parts)
+    if seconds <= 0:
+        raise HypnicError(f"--duration {text} is no time at all; give e.g. 8h, 90m or 45s")
+    return seconds
 
 
 def _check_faults(faults, seconds: float | None) -> None:

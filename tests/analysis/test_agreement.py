@@ -61,3 +61,5 @@ def test_report_shows_marks_and_the_morning_self_report(tmp_path):
     html = path.read_text()
     assert "Your own marks" in html and a.message.split(":")[0] in html
     assert "a few" in html and "woke by one" in html
+    marks = html[html.index('id="marks"'):].split("</section>")[0]
+    assert ">Mon 5 Jan 2026<" in marks and "2026-01-05" not in marks  # nights as the report writes them

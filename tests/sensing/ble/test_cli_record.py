@@ -140,6 +140,8 @@ def test_the_address_scan_lists_is_the_emulated_sensor_record_records(tmp_path, 
      "--out rec.csv: a recording is a SQLite file, name it .sqlite"),
     (["record", "--emulate", "polar", "--duration", "8", "--out", "{tmp}/a.sqlite"],
      "--duration 8 has no unit; give 8h, 8m or 8s"),
+    (["record", "--emulate", "polar", "--duration", "0s", "--out", "{tmp}/a.sqlite"],
+     "--duration 0s is no time at all; give e.g. 8h, 90m or 45s"),
     (["record", "--emulate", "polar", "--duration", "1m", "--fault", "busy@10", "--out", "{tmp}/a.sqlite"],
      "--fault busy is a fault of Polar file transfer (hypnic sensor download --emulate); a live recording "
      "takes drop, lose, reboot, stall"),
