@@ -86,6 +86,22 @@ def factor_info(name: str) -> Factor:
     return FACTORS.get(name) or Factor(name, "per unit", f"each unit of {name}", name)
 
 
+def excluded_text(excluded: dict[str, str]) -> str:
+    """Factors left untested and why, one clause per reason (eight factors with too few
+    nights apart from their usual value read as one clause, not eight).
+
+    Examples
+    --------
+    >>> excluded_text({"stress": "not in the diary", "caffeine_drinks": "not in the diary"})
+    'stress, caffeine (each): not in the diary'
+    """
+    by_why: dict[str, list[str]] = {}
+    for name, why in excluded.items():
+        by_why.setdefault(why, []).append(factor_info(name).label)
+    return "; ".join(f"{', '.join(labels)}{' (each)' if len(labels) > 1 else ''}: {why}"
+                     for why, labels in by_why.items())
+
+
 #: Verdict of a tested factor: the effect holds up after allowing for testing several
 #: factors (and there are enough nights); its interval excludes no effect but that is
 #: not confirmed; or no clear link.

@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis import plots
 from analysis.advice import SLEEP_REASONS, Reason
-from analysis.effects import VERDICT_WORDS, Effects, describe, factor_info, plural
+from analysis.effects import VERDICT_WORDS, Effects, describe, excluded_text, plural
 from analysis.nights import (
     DAYTIME_MIN_H,
     counted_nights,
@@ -401,8 +401,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 "each night's jerk count on all the factors together, with the hours recorded as "
                 "exposure; 95% confidence intervals; p-values adjusted by Holm's method.</p>")
     if effects.excluded:
-        ex = "; ".join(f"{factor_info(f).label}: {why}" for f, why in effects.excluded.items())
-        eff += f"<p class='note'>Not tested: {esc(ex)}.</p>"
+        eff += f"<p class='note'>Not tested: {esc(excluded_text(effects.excluded))}.</p>"
     parts.append(eff + "</section>")
 
     if len(table):
