@@ -507,3 +507,20 @@ class DetectionConfig:
         slow movement's end is known ``slow_lag_s`` later)."""
         return max(self.merge_gap_s, self.context_gap_s + self.context_s
                    + self.highpass_window_s) + self.highpass_window_s / 2
+
+
+def config_or_default(config: object, who: str) -> DetectionConfig:
+    """``config``, or the defaults for None.
+
+    Raises
+    ------
+    ArgumentTypeError
+        If ``config`` is not a :class:`DetectionConfig` (a dict of thresholds, say);
+        ``who`` names the function in the message.
+    """
+    if config is None:
+        return DetectionConfig()
+    if not isinstance(config, DetectionConfig):
+        raise wrong_type(f"{who}: config", "a DetectionConfig (change a threshold with "
+                         "dataclasses.replace(DetectionConfig(), min_peak_g=0.2))", config)
+    return config

@@ -21,7 +21,7 @@ from detection.candidates import (
     lost_on_radio,
     scan,
 )
-from detection.config import DetectionConfig
+from detection.config import DetectionConfig, config_or_default
 from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
     SleepWindow,
@@ -354,14 +354,20 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     config : DetectionConfig, optional
         Thresholds; defaults to ``DetectionConfig()``.
     stimuli : sequence of timestamps, optional
-        Times of noises, lights, ... (int ns since the epoch UTC, ISO strings or pandas
-        Timestamps); jerks starting within ``config.stimulus_window_s`` after one are
-        marked ``stimulus``.
+        Times of noises, lights, ... (int ns since the epoch UTC, ISO strings, UTC
+        without a zone, or pandas Timestamps; one alone is one stimulus); jerks starting
+        within ``config.stimulus_window_s`` after one are marked ``stimulus``.
 
     Returns
     -------
     NightResult
         Events (one row per sensor-level candidate), sleep window and epoch activity.
+
+    Raises
+    ------
+    HypnicError
+        If ``recordings`` are not Recordings of distinct locations, ``config`` is not a
+        DetectionConfig, or a stimulus time cannot be read (before any work).
 
     Notes
     -----
@@ -385,8 +391,9 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     >>> list(result.jerks.columns[:3])
     ['start', 'end', 'duration_s']
     """
-    cfg = config or DetectionConfig()
+    cfg = config_or_default(config, "detect_night")
     recs = _as_recordings(recordings)
+    stimuli = rules.to_ns(stimuli)  # checked before the work
     taps = [find_markers(r) for r in recs]
     steps = [cfg.resolution_g or resolution_g(r.acc) for r in recs]  # estimated once
     per_sensor = {sensor_key(r, i): sensor_candidates(r, replace(cfg, resolution_g=g), t)

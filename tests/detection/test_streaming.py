@@ -92,6 +92,24 @@ def test_bad_chunks_raise():
         StreamingDetector(50, "elbow")
 
 
+def test_chunks_of_the_wrong_shape_or_type_are_refused():
+    """Before: acc (6, 2) was silently read as (4, 3), (5, 2) raised numpy's reshape
+    error, float times were truncated and fs '25' raised numpy's TypeError."""
+    t = np.arange(4, dtype=np.int64) * 20_000_000
+    for times, acc, message in [
+            (t, np.zeros((4, 2)), "acc must have shape (n, 3), got (4, 2)"),
+            (t[:3], np.zeros((3, 2)), "acc must have shape (n, 3), got (3, 2)"),
+            (t.astype(float), np.zeros((4, 3)),
+             "time_ns must be a 1-D integer array of ns since the epoch, got float64 (4,)")]:
+        with pytest.raises(InvalidRecordingError) as caught:
+            StreamingDetector(50, "wrist-left").push(times, acc)
+        assert str(caught.value) == message
+    one = StreamingDetector(50, "wrist-left")
+    assert len(one.push(t[:1], np.zeros(3))) == 0  # one sample as (3,)
+    with pytest.raises(TypeError, match="^StreamingDetector: fs must be a number of Hz, got str '25'$"):
+        StreamingDetector("25", "wrist-left")
+
+
 def test_nan_samples_become_a_gap(mixed_night):
     rec = mixed_night.recordings["ankle-left"]
     acc = rec.acc.copy()
