@@ -324,17 +324,23 @@ def sensor_key(rec: Recording, i: int) -> str:
     return rec.location if rec.location != "unknown" else f"unknown-{i}"
 
 
-def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recording]:
+def as_recordings(recordings: Recording | Sequence[Recording], who: str = "detect_night") -> list[Recording]:
+    """``recordings`` (one Recording or a list or tuple of them) as a list, perhaps empty.
+
+    Raises
+    ------
+    InvalidRecordingError
+        If they are not Recordings (a path, a DataFrame, ...) or two are worn at one
+        location; ``who`` names the function in the message.
+    """
     if not isinstance(recordings, (Recording, list, tuple)):  # a path, a DataFrame, ...
-        raise InvalidRecordingError(f"detect_night takes a Recording or a list of them, got a "
+        raise InvalidRecordingError(f"{who} takes a Recording or a list of them, got a "
                                     f"{type(recordings).__name__} (read a file with hypnic.read; "
                                     "a DataFrame with Recording.from_frame)")
     recs = [recordings] if isinstance(recordings, Recording) else list(recordings)
-    if not recs:
-        raise InvalidRecordingError("detect_night needs at least one Recording")
     bad = [type(r).__name__ for r in recs if not isinstance(r, Recording)]
     if bad:
-        raise InvalidRecordingError(f"detect_night takes Recording objects, got {', '.join(bad)}")
+        raise InvalidRecordingError(f"{who} takes Recording objects, got {', '.join(bad)}")
     locs = [r.location for r in recs]
     dup = sorted({loc for loc in locs if locs.count(loc) > 1 and loc != "unknown"})
     if dup:
@@ -392,7 +398,9 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     ['start', 'end', 'duration_s']
     """
     cfg = config_or_default(config, "detect_night")
-    recs = _as_recordings(recordings)
+    recs = as_recordings(recordings)
+    if not recs:
+        raise InvalidRecordingError("detect_night needs at least one Recording")
     stimuli = rules.to_ns(stimuli)  # checked before the work
     taps = [find_markers(r) for r in recs]
     steps = [cfg.resolution_g or resolution_g(r.acc) for r in recs]  # estimated once
