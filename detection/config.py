@@ -499,7 +499,9 @@ class DetectionConfig:
             if isinstance(v, tuple) and f.name != "clip_ranges_g" and not (len(v) == 2 and v[0] < v[1]):
                 raise HypnicError(f"DetectionConfig.{f.name} must be (low, high), got {v!r}")
         if self.threshold_factor <= self.extent_factor:
-            raise HypnicError("threshold_factor must exceed extent_factor")
+            raise HypnicError(f"DetectionConfig.threshold_factor ({self.threshold_factor:g}) must "
+                              f"exceed extent_factor ({self.extent_factor:g}, the level a burst "
+                              "extends above, x the noise floor)")
 
     @property
     def lookahead_s(self) -> float:
