@@ -399,6 +399,10 @@ def test_score_events_names_an_argument_of_the_wrong_type():
         assert str(caught.value) == message and isinstance(caught.value, HypnicError)
     with pytest.raises(HypnicError, match="score_events: truth has no 'start' column"):
         score_events(truth, truth.rename(columns={"start": "time"}))
+    for bad in (-0.5, float("nan")):  # before: nothing matched, precision and recall 0
+        with pytest.raises(HypnicError) as caught:
+            score_events(truth, truth, tolerance_s=bad)
+        assert str(caught.value) == f"score_events: tolerance_s must be zero or more seconds, got {bad!r}"
 
 
 @pytest.mark.parametrize("field, value, message", [
