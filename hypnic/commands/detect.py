@@ -72,6 +72,7 @@ def detect(
     kept in the events CSV with its kind (also plm, rhythmic, artefact, movement) and why
     it was rejected; times in files are ISO-8601 UTC.
     """
+    import datetime as dt
     from dataclasses import replace
     from typing import Any
 
@@ -99,6 +100,8 @@ def detect(
         series_gap_s=series_gap_s, group_window_s=group_window_s)
     config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
     stim = read_times(stimuli) if stimuli else None
+    if stim is not None:
+        times_ns(stim, dt.timezone.utc, "stimulus")  # an unreadable time: an error before any work
     with bars() as progress:
         recordings = read_files(files, fmt, tz, location, units,  # checks every option first
                                 progress=Reading(progress, files, "finding jerks and sleep"))

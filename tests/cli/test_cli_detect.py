@@ -327,6 +327,15 @@ def test_a_recording_shorter_than_a_sleep_period_says_so(tmp_path, capsys):
         "a burst extends above, x the noise floor)\n")
 
 
+def test_an_unreadable_stimulus_time_is_an_error_before_the_files_are_read(tmp_path, capsys):
+    """Before: the recordings were read (minutes for a week) before the stimuli were."""
+    stim = tmp_path / "stim.csv"
+    stim.write_text("time\nnot a time\n")
+    assert main(["detect", str(tmp_path / "missing.csv"), "--stimuli", str(stim)]) == 1
+    assert capsys.readouterr().err == ("hypnic: error: cannot read the stimulus time(s) not a "
+                                       "time: use ISO-8601, e.g. 2026-01-05T23:10:05\n")
+
+
 def test_stimulus_times_without_a_zone_are_the_sleepers_local_time(night_dir, tmp_path):
     """A stimulus logged as wall-clock time (no zone) 0.3 s before a jerk, in Paris: with
     --tz Europe/Paris it triggers that jerk; the same wall-clock text read as UTC would be
