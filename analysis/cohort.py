@@ -192,9 +192,10 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
     from statsmodels.stats.multitest import multipletests
 
     cfg = config or CohortConfig()
+    counted = counted_nights(nights)  # (a nights table: checked first)
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in any diary" for f in cfg.factors if f not in nights.columns}
-    base = nights[counted_nights(nights)]
+    base = nights[counted]
     usable, why = _estimable(base.dropna(subset=present), present, cfg.min_distinct)
     excluded |= why
     data = base.dropna(subset=usable).sort_values(["participant", "night"], kind="stable")

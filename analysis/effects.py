@@ -277,9 +277,10 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     from statsmodels.stats.multitest import multipletests
 
     cfg = config or EffectsConfig()
+    counted = counted_nights(nights)  # (a nights table: checked first)
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in the diary" for f in cfg.factors if f not in nights.columns}
-    base = nights[counted_nights(nights)]
+    base = nights[counted]
     data = base.dropna(subset=present)
     usable = []
     for f in present:

@@ -206,11 +206,13 @@ def counted_nights(table: pd.DataFrame) -> pd.Series:
     Raises
     ------
     HypnicError
-        If the table has no ``n_jerks`` column (not a nights table).
+        If the table is not a DataFrame or has no ``n_jerks`` column (not a nights table).
     """
-    if "n_jerks" not in table:
-        from sensing.errors import HypnicError
+    from sensing.errors import HypnicError, wrong_type
 
+    if not isinstance(table, pd.DataFrame):
+        raise wrong_type("a nights table", "a DataFrame (hypnic.nights_table)", table)
+    if "n_jerks" not in table:
         raise HypnicError("a nights table needs an n_jerks column (jerks of each night); got "
                           f"{', '.join(map(str, table.columns[:8])) or 'no columns'}")
     ok = table["n_jerks"].notna()

@@ -499,7 +499,9 @@ class DetectionConfig:
             if isinstance(v, tuple) and f.name != "clip_ranges_g" and not (len(v) == 2 and v[0] < v[1]):
                 raise HypnicError(f"DetectionConfig.{f.name} must be (low, high), got {v!r}")
         if self.threshold_factor <= self.extent_factor:
-            raise HypnicError("threshold_factor must exceed extent_factor")
+            raise HypnicError(f"DetectionConfig.threshold_factor ({self.threshold_factor:g}) must "
+                              f"exceed extent_factor ({self.extent_factor:g}, the level a burst "
+                              "extends above, x the noise floor)")
 
     @property
     def lookahead_s(self) -> float:
@@ -507,3 +509,20 @@ class DetectionConfig:
         slow movement's end is known ``slow_lag_s`` later)."""
         return max(self.merge_gap_s, self.context_gap_s + self.context_s
                    + self.highpass_window_s) + self.highpass_window_s / 2
+
+
+def config_or_default(config: object, who: str) -> DetectionConfig:
+    """``config``, or the defaults for None.
+
+    Raises
+    ------
+    ArgumentTypeError
+        If ``config`` is not a :class:`DetectionConfig` (a dict of thresholds, say);
+        ``who`` names the function in the message.
+    """
+    if config is None:
+        return DetectionConfig()
+    if not isinstance(config, DetectionConfig):
+        raise wrong_type(f"{who}: config", "a DetectionConfig (change a threshold with "
+                         "dataclasses.replace(DetectionConfig(), min_peak_g=0.2))", config)
+    return config

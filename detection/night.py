@@ -21,7 +21,7 @@ from detection.candidates import (
     lost_on_radio,
     scan,
 )
-from detection.config import DetectionConfig
+from detection.config import DetectionConfig, config_or_default
 from detection.markers import empty_markers, exclude_markers, find_markers
 from detection.sleep import (
     SleepWindow,
@@ -324,17 +324,23 @@ def sensor_key(rec: Recording, i: int) -> str:
     return rec.location if rec.location != "unknown" else f"unknown-{i}"
 
 
-def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recording]:
+def as_recordings(recordings: Recording | Sequence[Recording], who: str = "detect_night") -> list[Recording]:
+    """``recordings`` (one Recording or a list or tuple of them) as a list, perhaps empty.
+
+    Raises
+    ------
+    InvalidRecordingError
+        If they are not Recordings (a path, a DataFrame, ...) or two are worn at one
+        location; ``who`` names the function in the message.
+    """
     if not isinstance(recordings, (Recording, list, tuple)):  # a path, a DataFrame, ...
-        raise InvalidRecordingError(f"detect_night takes a Recording or a list of them, got a "
+        raise InvalidRecordingError(f"{who} takes a Recording or a list of them, got a "
                                     f"{type(recordings).__name__} (read a file with hypnic.read; "
                                     "a DataFrame with Recording.from_frame)")
     recs = [recordings] if isinstance(recordings, Recording) else list(recordings)
-    if not recs:
-        raise InvalidRecordingError("detect_night needs at least one Recording")
     bad = [type(r).__name__ for r in recs if not isinstance(r, Recording)]
     if bad:
-        raise InvalidRecordingError(f"detect_night takes Recording objects, got {', '.join(bad)}")
+        raise InvalidRecordingError(f"{who} takes Recording objects, got {', '.join(bad)}")
     locs = [r.location for r in recs]
     dup = sorted({loc for loc in locs if locs.count(loc) > 1 and loc != "unknown"})
     if dup:
@@ -354,14 +360,20 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     config : DetectionConfig, optional
         Thresholds; defaults to ``DetectionConfig()``.
     stimuli : sequence of timestamps, optional
-        Times of noises, lights, ... (int ns since the epoch UTC, ISO strings or pandas
-        Timestamps); jerks starting within ``config.stimulus_window_s`` after one are
-        marked ``stimulus``.
+        Times of noises, lights, ... (int ns since the epoch UTC, ISO strings, UTC
+        without a zone, or pandas Timestamps; one alone is one stimulus); jerks starting
+        within ``config.stimulus_window_s`` after one are marked ``stimulus``.
 
     Returns
     -------
     NightResult
         Events (one row per sensor-level candidate), sleep window and epoch activity.
+
+    Raises
+    ------
+    HypnicError
+        If ``recordings`` are not Recordings of distinct locations, ``config`` is not a
+        DetectionConfig, or a stimulus time cannot be read (before any work).
 
     Notes
     -----
@@ -385,8 +397,11 @@ def detect_night(recordings: Recording | Sequence[Recording], config: DetectionC
     >>> list(result.jerks.columns[:3])
     ['start', 'end', 'duration_s']
     """
-    cfg = config or DetectionConfig()
-    recs = _as_recordings(recordings)
+    cfg = config_or_default(config, "detect_night")
+    recs = as_recordings(recordings)
+    if not recs:
+        raise InvalidRecordingError("detect_night needs at least one Recording")
+    stimuli = rules.to_ns(stimuli)  # checked before the work
     taps = [find_markers(r) for r in recs]
     steps = [cfg.resolution_g or resolution_g(r.acc) for r in recs]  # estimated once
     per_sensor = {sensor_key(r, i): sensor_candidates(r, replace(cfg, resolution_g=g), t)

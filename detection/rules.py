@@ -7,6 +7,7 @@ simulator's ground truth: :func:`sensing.body.phase_of`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from detection.candidates import SPIKE_REASON
 from sensing.body import ARMS, FALLING_ASLEEP_PHASES, LEGS, LOCATIONS, contiguous
+from sensing.errors import HypnicError
 
 #: Kinds of a counted sleep start: of a night, of a nap (:func:`where_bursts`).
 SLEEP_STARTS = ("jerk", "nap-jerk")
@@ -346,15 +348,40 @@ def stimulus_triggered(start_ns: np.ndarray, stimuli_ns: np.ndarray, window_s: f
 
 
 def to_ns(times) -> np.ndarray:
-    """UTC ns of timestamps given as ints (ns), strings or pandas Timestamps."""
+    """UTC ns of stimulus times given as ints (ns), ISO-8601 strings (UTC without a zone)
+    or pandas Timestamps; one such time alone is one stimulus.
+
+    Raises
+    ------
+    HypnicError
+        If a time cannot be read or is missing (None, NaT), naming the first such.
+    """
     if times is None:
         return np.zeros(0, np.int64)
+    if isinstance(times, (str, int, float, np.integer, np.floating, np.datetime64, dt.datetime)):
+        times = [times]
     arr = np.asarray(list(times) if not isinstance(times, np.ndarray) else times)
     if arr.size == 0:
         return np.zeros(0, np.int64)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
-    return pd.to_datetime(pd.Series(arr), utc=True).to_numpy("datetime64[ns]").view(np.int64)
+    try:
+        stamps = pd.to_datetime(pd.Series(arr), utc=True)
+        bad = np.flatnonzero(stamps.isna())
+    except (ValueError, TypeError, OverflowError):
+        bad = np.flatnonzero([_unreadable(x) for x in arr])
+    if len(bad):
+        raise HypnicError(f"cannot read stimulus time {str(arr[bad[0]])!r} ({len(bad)} of {arr.size}): "
+                          "give ISO-8601 (2026-01-05T23:10:05Z), pandas Timestamps or int ns UTC")
+    return stamps.to_numpy("datetime64[ns]").view(np.int64)
+
+
+def _unreadable(time) -> bool:
+    """Whether pandas cannot read ``time`` as a moment (or reads it as NaT)."""
+    try:
+        return pd.isna(pd.to_datetime(time, utc=True))
+    except (ValueError, TypeError, OverflowError):
+        return True
 
 
 def burst_pairs(start_s: np.ndarray, brisk: np.ndarray, span_s: tuple[float, float]) -> np.ndarray:

@@ -176,7 +176,7 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     detected, truth : DataFrame
         Each with a ``start`` column (UTC timestamps).
     tolerance_s : float
-        Largest start difference of a match, s.
+        Largest start difference of a match, s (0 or more).
     by : str or None
         Column both events must agree on; None matches across it.
 
@@ -189,7 +189,7 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     ArgumentTypeError
         An argument of the wrong type (a TypeError and a HypnicError).
     HypnicError
-        A table without a ``start`` column.
+        A table without a ``start`` column, or a negative ``tolerance_s``.
 
     Examples
     --------
@@ -207,6 +207,8 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
                               "times, UTC)")
     if isinstance(tolerance_s, bool) or not isinstance(tolerance_s, (int, float)):
         raise wrong_type("score_events: tolerance_s", "a number of seconds", tolerance_s)
+    if not tolerance_s >= 0:  # NaN too
+        raise HypnicError(f"score_events: tolerance_s must be zero or more seconds, got {tolerance_s!r}")
     if not (by is None or isinstance(by, str)):
         raise wrong_type("score_events: by", "a column name (str) or None", by)
     d_start = _ns(detected)

@@ -44,10 +44,10 @@ from detection.candidates import (
     slow_change,
     thresholds,
 )
-from detection.config import DetectionConfig
+from detection.config import DetectionConfig, config_or_default
 from detection.night import is_leg, label_plm
 from sensing.body import LOCATIONS
-from sensing.errors import InvalidRecordingError
+from sensing.errors import InvalidRecordingError, wrong_type
 from sensing.recording import GAP_FACTOR
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ class StreamingDetector:
         Where the sensor is worn (a key of ``sensing.body.LOCATIONS``).
     config : DetectionConfig, optional
 
+    Raises
+    ------
+    HypnicError
+        If ``fs`` is not a positive number, ``location`` unknown or ``config`` not a
+        DetectionConfig; :meth:`push`, if a chunk's times are not integers (ns) or its
+        acceleration not of shape (n, 3).
+
     Examples
     --------
     >>> import hypnic
@@ -88,12 +95,14 @@ class StreamingDetector:
     _done_n: int
 
     def __init__(self, fs: float, location: str = "unknown", config: DetectionConfig | None = None):
+        if isinstance(fs, bool) or not isinstance(fs, (int, float, np.integer, np.floating)):
+            raise wrong_type("StreamingDetector: fs", "a number of Hz", fs)
         if not (np.isfinite(fs) and fs > 0):
             raise InvalidRecordingError(f"fs must be a positive number of Hz, got {fs!r}")
         if location not in LOCATIONS:
             raise InvalidRecordingError(f"unknown location {location!r}; expected one of {', '.join(LOCATIONS)}")
         self.fs, self.location = float(fs), location
-        self.cfg = for_location(config or DetectionConfig(), location)
+        self.cfg = for_location(config_or_default(config, "StreamingDetector"), location)
         self._leg = is_leg(location)
         self.ns = Samples.of(self.cfg, self.fs)
         self._gap_ns = GAP_FACTOR * 1e9 / self.fs
@@ -137,8 +146,14 @@ class StreamingDetector:
         t = np.asarray(time_ns)
         if t.dtype.kind == "M":
             t = t.astype("datetime64[ns]").view(np.int64)
+        if t.size and (t.ndim > 1 or t.dtype.kind not in "iu"):
+            raise InvalidRecordingError(
+                f"time_ns must be a 1-D integer array of ns since the epoch, got {t.dtype} {t.shape}")
         t = t.astype(np.int64, copy=False).reshape(-1)
-        a = np.asarray(acc, np.float32).reshape(-1, 3) if np.size(acc) else np.zeros((0, 3), np.float32)
+        a = np.asarray(acc, np.float32) if np.size(acc) else np.zeros((0, 3), np.float32)
+        if a.ndim > 2 or a.shape[-1:] != (3,):  # (3,): one sample
+            raise InvalidRecordingError(f"acc must have shape (n, 3), got {a.shape}")
+        a = a.reshape(-1, 3)
         if len(a) != len(t):
             raise InvalidRecordingError(f"{len(t)} timestamps but {len(a)} acceleration samples")
         ok = np.isfinite(a).all(axis=1)

@@ -56,7 +56,8 @@ def detect(
         None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line; "
                                 "times without a zone are in your time zone (--tz)."),
     threshold_factor: float | None = typer.Option(
-        None, "--threshold-factor", min=1.0, help="Peak over the adaptive noise floor."),
+        None, "--threshold-factor", min=1.0,
+        help="Peak over the adaptive noise floor; more than extent_factor (4 by default)."),
     min_peak_g: float | None = typer.Option(None, "--min-peak-g", min=0.0, help="Smallest jerk peak, g."),
     jerk_max_s: float | None = typer.Option(None, "--jerk-max-s", min=0.05, help="Longest jerk, s."),
     worn_from: str | None = worn_from_option(),
@@ -71,6 +72,7 @@ def detect(
     kept in the events CSV with its kind (also plm, rhythmic, artefact, movement) and why
     it was rejected; times in files are ISO-8601 UTC.
     """
+    import datetime as dt
     from dataclasses import replace
     from typing import Any
 
@@ -98,6 +100,8 @@ def detect(
         series_gap_s=series_gap_s, group_window_s=group_window_s)
     config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
     stim = read_times(stimuli) if stimuli else None
+    if stim is not None:
+        times_ns(stim, dt.timezone.utc, "stimulus")  # an unreadable time: an error before any work
     with bars() as progress:
         recordings = read_files(files, fmt, tz, location, units,  # checks every option first
                                 progress=Reading(progress, files, "finding jerks and sleep"))
@@ -163,11 +167,12 @@ def _summary(console, night, recordings, here, out, sleep_out, config, worn_from
                       "out of the sleep analysis.")
     s = night.sleep
     if s.onset is None:
-        span_s = max(r.time_ns[-1] for r in recordings) - min(r.time_ns[0] for r in recordings)
+        span_s = (max(r.time_ns[-1] for r in recordings) - min(r.time_ns[0] for r in recordings)) / 1e9
         block_s = config.min_sleep_block_s
+        lasts = f"{span_s / 60:.0f} min" if span_s >= 60 else f"{span_s:.0f} s"
         console.print("No sleep was found in this recording." + (
-            f" It lasts {span_s / 6e10:.0f} min, and a sleep period is at least {block_s / 60:.0f} min "
-            "of stillness." if span_s < block_s * 1e9 else ""))
+            f" It lasts {lasts}, and a sleep period is at least {block_s / 60:.0f} min "
+            "of stillness." if span_s < block_s else ""))
     else:
         lights = (f"Lights out {clock(s.lights_out, here) or '?'}" if s.lights_out_seen else
                   f"No movement in the {config.max_rest_s / 60:.0f} min before sleep onset marks lights out")

@@ -29,7 +29,7 @@ from analysis.nights import (
     hours_still,
     summarise_night,
 )
-from sensing.errors import FormatError, HypnicError
+from sensing.errors import FormatError, HypnicError, wrong_type
 from sensing.private import write_private
 from sensing.recording import Recording
 from sensing.timezones import sleeper_zone, zone_name
@@ -292,7 +292,7 @@ def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
     return out[cols]
 
 
-def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = None,
+def process_nights(recordings: Recording | Sequence[Recording], tz: dt.tzinfo | str | None = None,
                    config: DetectionConfig | None = None, files: Sequence[str] = (),
                    stimuli: Sequence[Any] | None = None,
                    marks: pd.DataFrame | None = None) -> list[StoredNight]:
@@ -309,9 +309,13 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | str | None =
         One per night, in time order (one for a recording with at most one night).
     """
     from detection import detect_night
+    from detection.night import as_recordings
 
+    recordings = as_recordings(recordings, "process_night")
     if not any(len(r) for r in recordings):
         raise HypnicError("no recording holds a sample: there is no night to summarise")
+    if not (tz is None or isinstance(tz, (str, dt.tzinfo))):
+        raise wrong_type("process_night: tz", "a tzinfo or an IANA zone name (Europe/Paris)", tz)
     tz = sleeper_zone(tz, recordings) if tz is None or isinstance(tz, str) else tz
     result = detect_night(list(recordings), config, stimuli=stimuli)
     given = [marks[["start", "source"]]] if marks is not None and len(marks) else []
@@ -344,7 +348,7 @@ def process_nights(recordings: Sequence[Recording], tz: dt.tzinfo | str | None =
     return out
 
 
-def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = None,
+def process_night(recordings: Recording | Sequence[Recording], tz: dt.tzinfo | str | None = None,
                   config: DetectionConfig | None = None, files: Sequence[str] = (),
                   stimuli: Sequence[Any] | None = None,
                   marks: pd.DataFrame | None = None) -> StoredNight:
@@ -355,7 +359,7 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = 
 
     Parameters
     ----------
-    recordings : sequence of Recording
+    recordings : Recording or sequence of Recording
         The sensors worn together that night.
     tz : tzinfo or str, optional
         The sleeper's time zone (a zone or its IANA name), to name the night and show its
@@ -380,6 +384,12 @@ def process_night(recordings: Sequence[Recording], tz: dt.tzinfo | str | None = 
         The night's date, summary (:data:`analysis.nights.SUMMARY_COLUMNS`), sleep window,
         every detected event (one row per sensor-level candidate, all kinds),
         1-minute activity and time zone; ready for :func:`analysis.nights.store_night`.
+
+    Raises
+    ------
+    HypnicError
+        If ``recordings`` are not Recordings or hold no sample, ``tz`` is neither a zone
+        nor a zone's name, or detection refuses an argument (:func:`detection.detect_night`).
 
     Examples
     --------

@@ -259,6 +259,12 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
         bad = np.flatnonzero(~ok)
         issues.append(make_issue("missing", t[bad[0]], f"{bad.size} rows with a missing or "
                              "non-finite value, or 0 g on every axis, dropped (left as gaps)"))
+        if len(t) - bad.size < 2:
+            why = [f"{len(zero)} read 0 g on every axis (a filler: a sensor reads gravity, 1 g)"
+                   ] if len(zero) else []
+            why += [f"{bad.size - len(zero)} a missing or non-finite value"] if bad.size > len(zero) else []
+            raise InvalidRecordingError(f"{name}: fewer than 2 readable samples: of its {len(t)} "
+                                        f"rows, {' and '.join(why)}")
         t, a = t[ok], a[ok]
     if len(t) < 2:
         raise InvalidRecordingError(f"{name}: fewer than 2 readable samples")

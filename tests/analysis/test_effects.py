@@ -54,6 +54,10 @@ def test_a_table_that_is_no_nights_table_is_refused_by_name():
     for fit in (fit_effects, fit_cohort):
         with pytest.raises(HypnicError, match="a nights table needs an n_jerks column .*got no columns"):
             fit(pd.DataFrame())
+        with pytest.raises(TypeError) as caught:  # before: AttributeError 'NoneType' has no 'columns'
+            fit(None)
+        assert str(caught.value) == "a nights table must be a DataFrame (hypnic.nights_table), got None"
+        assert isinstance(caught.value, HypnicError)
 
 
 def test_too_few_nights_says_so():

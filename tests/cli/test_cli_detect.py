@@ -317,6 +317,23 @@ def test_a_recording_shorter_than_a_sleep_period_says_so(tmp_path, capsys):
     printed = " ".join(capsys.readouterr().out.split())
     assert ("No sleep was found in this recording. It lasts 20 min, and a sleep period is at least "
             "30 min of stillness.") in printed
+    f.write_text("time,x,y,z\n" + "\n".join(f"{ti},{x:.4f},{y:.4f},{z:.4f}" for ti, (x, y, z) in zip(t[:751], xyz, strict=False)) + "\n")
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # before: 'It lasts 0 min'
+    assert "It lasts 30 s, and a sleep period is at least 30 min of stillness." in printed
+    assert main(["detect", str(f), "--out", str(tmp_path / "e.csv"), "--threshold-factor", "3"]) == 1
+    assert capsys.readouterr().err == (  # before: 'threshold_factor must exceed extent_factor'
+        "hypnic: error: DetectionConfig.threshold_factor (3) must exceed extent_factor (4, the level "
+        "a burst extends above, x the noise floor)\n")
+
+
+def test_an_unreadable_stimulus_time_is_an_error_before_the_files_are_read(tmp_path, capsys):
+    """Before: the recordings were read (minutes for a week) before the stimuli were."""
+    stim = tmp_path / "stim.csv"
+    stim.write_text("time\nnot a time\n")
+    assert main(["detect", str(tmp_path / "missing.csv"), "--stimuli", str(stim)]) == 1
+    assert capsys.readouterr().err == ("hypnic: error: cannot read the stimulus time(s) not a "
+                                       "time: use ISO-8601, e.g. 2026-01-05T23:10:05\n")
 
 
 def test_stimulus_times_without_a_zone_are_the_sleepers_local_time(night_dir, tmp_path):

@@ -356,6 +356,34 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(plm_interval_s=(90.0, 5.0))
 
 
+def test_a_config_that_is_not_a_detection_config_is_named():
+    """Before: a dict of thresholds raised AttributeError from inside detect_night."""
+    for call, who in [(lambda c: detect_night(_rec(10), config=c), "detect_night"),
+                      (lambda c: StreamingDetector(25, "wrist-left", c), "StreamingDetector")]:
+        with pytest.raises(TypeError) as caught:
+            call({"min_peak_g": 0.2})
+        assert str(caught.value) == (
+            f"{who}: config must be a DetectionConfig (change a threshold with "
+            "dataclasses.replace(DetectionConfig(), min_peak_g=0.2)), got dict {'min_peak_g': 0.2}")
+        assert isinstance(caught.value, HypnicError)
+
+
+def test_stimuli_that_are_not_times_are_refused_and_one_time_is_one_stimulus(jerk_night):
+    """Before: a time pandas could not read raised its own DateParseError, one string was
+    read letter by letter (ValueError 'Given date string "2"'), and None (NaT) marked
+    every burst after it as stimulus-triggered."""
+    recs = list(jerk_night.recordings.values())
+    first = jerk_night.jerks["start"].iloc[3]
+    one = (first - pd.Timedelta(seconds=0.3)).isoformat()
+    assert bursts(detect_night(recs, stimuli=one))["stimulus"].tolist() == \
+        bursts(detect_night(recs, stimuli=[one]))["stimulus"].tolist()
+    for bad, shown in [(["not a time"], "'not a time' (1 of 1)"), ([one, None], "'None' (1 of 2)")]:
+        with pytest.raises(HypnicError) as caught:
+            detect_night(recs, stimuli=bad)
+        assert str(caught.value) == (f"cannot read stimulus time {shown}: give ISO-8601 "
+                                     "(2026-01-05T23:10:05Z), pandas Timestamps or int ns UTC")
+
+
 def test_score_events_names_an_argument_of_the_wrong_type():
     """Not a raw TypeError from inside pandas or numpy: the argument, what it takes and
     what it got (a TypeError and a HypnicError)."""
@@ -371,6 +399,10 @@ def test_score_events_names_an_argument_of_the_wrong_type():
         assert str(caught.value) == message and isinstance(caught.value, HypnicError)
     with pytest.raises(HypnicError, match="score_events: truth has no 'start' column"):
         score_events(truth, truth.rename(columns={"start": "time"}))
+    for bad in (-0.5, float("nan")):  # before: nothing matched, precision and recall 0
+        with pytest.raises(HypnicError) as caught:
+            score_events(truth, truth, tolerance_s=bad)
+        assert str(caught.value) == f"score_events: tolerance_s must be zero or more seconds, got {bad!r}"
 
 
 @pytest.mark.parametrize("field, value, message", [

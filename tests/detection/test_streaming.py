@@ -10,6 +10,7 @@ from detection import DetectionConfig, StreamingDetector
 from detection.candidates import SLOW_REASON
 from detection.night import sensor_candidates
 from sensing.errors import InvalidRecordingError
+from simulation import NightConfig, simulate_night
 
 COLS = ["start_ns", "end_ns", "kind", "rejected_reason", "axis", "clipped"]
 NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "rhythm_corr",
@@ -75,6 +76,28 @@ def test_chunked_stream_equals_batch_with_gaps_and_plm(mixed_night, chunks):
         assert max_buffer < 120 * rec.fs  # bounded: never the whole night
 
 
+def test_live_events_are_detect_nights_but_for_the_kinds_the_night_decides():
+    """Through the public API (docs/detection.md, "Streaming"): the same candidates, and
+    the same kind but where the night decides it (a jerk-shaped burst's place, a PLM
+    series while up: 8 of them here, which the docs did not say)."""
+    from detection import JERK_SHAPED, detect_night
+
+    rec = simulate_night(NightConfig(fs=25, hours_in_bed=1, locations=("ankle-left",)),
+                         seed=0).recordings["ankle-left"]
+    night = detect_night(rec).events
+    det, _, _, _ = stream(rec, [500])
+    live = det.events
+    assert len(live) == len(night) > 0
+    for col in ("start", "end", "peak_g", "axis"):
+        assert live[col].tolist() == night[col].tolist(), col
+    kinds = pd.crosstab(live["kind"], night["kind"])
+    assert kinds.loc["plm", "movement"] == 8
+    for kind in kinds.index:
+        differ = kinds.loc[kind].drop(kind, errors="ignore")
+        allowed = set(JERK_SHAPED) if kind == "jerk" else {"movement"} if kind == "plm" else set()
+        assert set(differ[differ > 0].index) <= allowed, kind
+
+
 def test_streaming_latency_is_about_one_second():
     cfg = DetectionConfig()
     assert 0.9 <= cfg.lookahead_s <= 1.25
@@ -90,6 +113,24 @@ def test_bad_chunks_raise():
         det.push(t + 10**9, np.zeros((9, 3)))
     with pytest.raises(InvalidRecordingError, match="location"):
         StreamingDetector(50, "elbow")
+
+
+def test_chunks_of_the_wrong_shape_or_type_are_refused():
+    """Before: acc (6, 2) was silently read as (4, 3), (5, 2) raised numpy's reshape
+    error, float times were truncated and fs '25' raised numpy's TypeError."""
+    t = np.arange(4, dtype=np.int64) * 20_000_000
+    for times, acc, message in [
+            (t, np.zeros((4, 2)), "acc must have shape (n, 3), got (4, 2)"),
+            (t[:3], np.zeros((3, 2)), "acc must have shape (n, 3), got (3, 2)"),
+            (t.astype(float), np.zeros((4, 3)),
+             "time_ns must be a 1-D integer array of ns since the epoch, got float64 (4,)")]:
+        with pytest.raises(InvalidRecordingError) as caught:
+            StreamingDetector(50, "wrist-left").push(times, acc)
+        assert str(caught.value) == message
+    one = StreamingDetector(50, "wrist-left")
+    assert len(one.push(t[:1], np.zeros(3))) == 0  # one sample as (3,)
+    with pytest.raises(TypeError, match="^StreamingDetector: fs must be a number of Hz, got str '25'$"):
+        StreamingDetector("25", "wrist-left")
 
 
 def test_nan_samples_become_a_gap(mixed_night):

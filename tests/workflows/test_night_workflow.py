@@ -134,6 +134,26 @@ def test_read_files_gives_one_location_per_file(night_files):
         process_night([one.slice_time(0, 0)])  # (an IndexError)
 
 
+def test_process_night_takes_one_recording_and_names_what_it_cannot(night_files):
+    """Before: one Recording (as detect_night takes) or None raised TypeError 'not
+    iterable', a path AttributeError, and tz=3 the TypeError of datetime."""
+    _, files = night_files
+    one, = read_files([files[0]])
+    assert process_night(one, "UTC").summary == process_night([one], "UTC").summary
+    for bad, message in [
+            (None, "process_night takes a Recording or a list of them, got a NoneType (read a "
+                   "file with hypnic.read; a DataFrame with Recording.from_frame)"),
+            (str(files[0]), "process_night takes a Recording or a list of them, got a str (read "
+                            "a file with hypnic.read; a DataFrame with Recording.from_frame)")]:
+        with pytest.raises(HypnicError) as caught:
+            process_night(bad)
+        assert str(caught.value) == message
+    with pytest.raises(TypeError) as caught:
+        process_night([one], tz=3)
+    assert str(caught.value) == ("process_night: tz must be a tzinfo or an IANA zone name "
+                                 "(Europe/Paris), got int 3")
+
+
 def test_the_parts_of_a_recording_stopped_and_started_again_are_one_sensor(night_files, tmp_path, caplog):
     """A wrist recording stopped after 25 min and started again 2 min later: its two files
     are one sensor (the 2 min a gap), in either order, and the night they make is filed

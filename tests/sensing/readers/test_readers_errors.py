@@ -272,6 +272,19 @@ def test_bad_rows_in_every_sample_give_project_errors_only(tmp_path):
                 read(p, tz="UTC")
 
 
+def test_a_file_of_zeros_says_why_it_has_no_readable_sample(tmp_path):
+    """Before: an all-zero file of 100 rows said 'fewer than 2 readable samples', nothing
+    about its rows (they are dropped as an exporter's filler)."""
+    p = tmp_path / "zeros.csv"
+    p.write_text("time,x,y,z\n" + "".join(f"{1767650000 + i / 25:.2f},0,0,0\n" for i in range(99))
+                 + "1767650004,nan,0,1\n")
+    with pytest.raises(InvalidRecordingError) as caught:
+        read(p, tz="UTC", units="g")  # (unstated units: 'no gravity in the acceleration')
+    assert str(caught.value) == (
+        "zeros.csv: fewer than 2 readable samples: of its 100 rows, 99 read 0 g on every axis "
+        "(a filler: a sensor reads gravity, 1 g) and 1 a missing or non-finite value")
+
+
 def test_repeated_dst_hour_is_resolved_with_tz_and_split_without(tmp_path):
     # Europe/Berlin leaves summer time on 2026-10-25: 03:00 CEST becomes 02:00 CET
     utc = np.datetime64("2026-10-25T00:30:00", "ns").astype(np.int64) + np.arange(0, 5400 * 10**9, 10**9)
