@@ -90,6 +90,7 @@ def detect(
         write_events,
         write_sleep,
     )
+    from sensing.errors import HypnicError
     from sensing.timezones import sleeper_zone, zone
 
     if tz:
@@ -99,6 +100,10 @@ def detect(
         threshold_factor=threshold_factor, min_peak_g=min_peak_g, jerk_max_s=jerk_max_s,
         series_gap_s=series_gap_s, group_window_s=group_window_s)
     config = replace(DetectionConfig(), **{k: v for k, v in overrides.items() if v is not None})
+    for option, path in (("--out", out), ("--sleep-out", sleep_out)):
+        if path is not None and path.is_dir():  # found after the work, as a temporary file's name
+            raise HypnicError(f"{option} {path} is a folder; give a file in it "
+                              f"({path / (default_events_path(files[0]).name if option == '--out' else 'sleep.json')})")
     stim = read_times(stimuli) if stimuli else None
     if stim is not None:
         times_ns(stim, dt.timezone.utc, "stimulus")  # an unreadable time: an error before any work

@@ -111,6 +111,12 @@ def test_detect_errors_are_one_line(night_dir, tmp_path, capsys):
     assert code == 1 and "elbow" in capsys.readouterr().err
     assert main(["detect", str(d), "--out", str(tmp_path / "e.csv")]) == 1
     assert f"{d} is a folder; give the recording file(s) inside it" in capsys.readouterr().err
+    # an output that is a folder (before: 'Is a directory: /tmp/.x.part' after the work)
+    assert main(["detect", str(d / "wrist-left.csv"), "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"hypnic: error: --out {tmp_path} is a folder; give a file in it "
+                                       f"({tmp_path / 'wrist-left.events.csv'})\n")
+    assert main(["detect", str(d / "wrist-left.csv"), "--sleep-out", str(tmp_path)]) == 1
+    assert f"--sleep-out {tmp_path} is a folder; give a file in it" in capsys.readouterr().err
     typo = tmp_path / "nosuchdir" / "x.sqlite"
     for argv in (["report", "--db", str(typo), "--out", str(tmp_path / "r")], ["nights", "--db", str(typo)]):
         assert main(argv) == 1
