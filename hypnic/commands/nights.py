@@ -13,8 +13,9 @@ from hypnic.commands._worn import worn_from_option, worn_until_option
 @app.command()
 def nights(
     add: list[Path] = typer.Option(None, "--add", metavar="FILE",
-                                   help="Recording file(s) of ONE night (one per sensor) to detect "
-                                        "jerks in and store; repeat for several sensors."),
+                                   help="Recording file(s) worn together, one per sensor (repeat "
+                                        "for several sensors), to detect jerks in and store; a "
+                                        "recording of several nights (a week) is cut into nights."),
     location: list[str] | None = typer.Option(
         None, "--location", "-l",
         help="With --add: where each file's sensor was worn, in order (repeat the option; "
