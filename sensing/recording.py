@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sensing.body import LOCATIONS
-from sensing.errors import InvalidRecordingError
+from sensing.errors import InvalidRecordingError, wrong_type
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,6 +152,25 @@ def resolution_g(acc: np.ndarray, max_samples: int = 50_000) -> float:
     return min(steps) if steps else 0.0
 
 
+def _epoch_ns(t: Any) -> int:
+    """A moment as ns since the epoch: an int as it is, ISO-8601 text or a Timestamp
+    (datetime, datetime64) in UTC when it carries no zone (:meth:`Recording.slice_time`)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        return int(t)
+    if not isinstance(t, (str, dt.datetime, np.datetime64)):
+        raise wrong_type("slice_time", "a moment: ns since the epoch (int), ISO-8601 text or a Timestamp", t)
+    try:
+        stamp = pd.Timestamp(t)
+    except ValueError:
+        raise InvalidRecordingError(f"slice_time: {str(t)[:40]!r} is not a time; give ISO-8601 "
+                                    "(2026-01-05T22:00:00Z) or ns since the epoch") from None
+    return int((stamp if stamp.tzinfo else stamp.tz_localize("UTC")).as_unit("ns").value)
+
+
 @dataclass(frozen=True, eq=False)
 class Recording:
     """One sensor's samples. See the module docstring for the format and units.
@@ -191,10 +210,14 @@ class Recording:
         acc = np.asarray(self.acc)
         if acc.ndim != 2 or acc.shape[1] != 3:
             raise InvalidRecordingError(f"acc must have shape (n, 3), got {acc.shape}")
+        if acc.dtype.kind not in "iuf":
+            raise InvalidRecordingError(f"acc must hold numbers (g), got {acc.dtype} values")
         if acc.shape[0] != t.shape[0]:
             raise InvalidRecordingError(
                 f"{t.shape[0]} timestamps but {acc.shape[0]} acceleration samples"
             )
+        if isinstance(self.fs, bool) or not isinstance(self.fs, (int, float, np.integer, np.floating)):
+            raise wrong_type("Recording: fs", "a number of Hz", self.fs)
         if not (np.isfinite(self.fs) and self.fs > 0):
             raise InvalidRecordingError(f"fs must be a positive number of Hz, got {self.fs!r}")
         if self.location not in LOCATIONS:
@@ -219,8 +242,11 @@ class Recording:
                 f"{int((~finite).sum())} such samples (drop them and keep the gap instead)"
             )
         gaps = find_gaps(t, self.fs) if self.gaps is None else np.asarray(self.gaps, np.int64)
+        if gaps.size == 0:  # [] or an empty array of any shape
+            gaps = gaps.reshape(0, 2)
         if gaps.ndim != 2 or gaps.shape[1] != 2:
-            gaps = gaps.reshape(-1, 2)
+            raise InvalidRecordingError(f"gaps must have shape (k, 2): (first, last) ns of each, "
+                                        f"got {gaps.shape}")
         object.__setattr__(self, "time_ns", t)
         object.__setattr__(self, "acc", acc)
         object.__setattr__(self, "fs", float(self.fs))
@@ -255,11 +281,18 @@ class Recording:
         t0, t1 = int(self.time_ns[0]), int(self.time_ns[-1])
         return np.clip(spans[(spans[:, 1] > t0) & (spans[:, 0] < t1)], t0, t1)
 
-    def slice_time(self, start_ns: int, end_ns: int) -> Recording:
+    def slice_time(self, start_ns: Any, end_ns: Any) -> Recording:
         """Samples with ``start_ns <= time_ns < end_ns``, as a new Recording, with the gaps
         between them (a gap that begins at its last sample, or ends at its first, is not
-        one of its own)."""
-        i0, i1 = np.searchsorted(self.time_ns, [start_ns, end_ns])
+        one of its own). The bounds: ns since the epoch (int), or moments as ISO-8601
+        text or Timestamps (UTC when they carry no zone).
+
+        Raises
+        ------
+        HypnicError
+            If a bound is none of these, or text that is not a time.
+        """
+        i0, i1 = np.searchsorted(self.time_ns, [_epoch_ns(start_ns), _epoch_ns(end_ns)])
         keep = np.zeros(len(self.gaps), bool)
         if i1 > i0:
             keep = (self.gaps[:, 0] >= self.time_ns[i0]) & (self.gaps[:, 1] <= self.time_ns[i1 - 1])
@@ -292,6 +325,8 @@ class Recording:
         """
         import pandas as pd
 
+        if not isinstance(df, pd.DataFrame):
+            raise wrong_type("Recording.from_frame", "a DataFrame with a DatetimeIndex and columns x, y, z", df)
         missing = [c for c in ("x", "y", "z") if c not in df.columns]
         if missing:
             raise InvalidRecordingError(f"DataFrame lacks column(s) {missing}; expected x, y, z in g")

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from sensing import InvalidRecordingError, Recording
+from sensing.errors import HypnicError
 from sensing.recording import find_gaps, infer_fs
 
 T0 = 1_767_652_952_000_000_000
@@ -118,3 +119,30 @@ def test_still_spans_are_those_within_the_samples_time():
     assert rec.still_spans.tolist() == [[t[0], t[3]], [t[10], t[20]], [t[99] - 10**9, t[99]]]
     assert rec.slice_time(int(t[30]), int(t[90])).still_spans.tolist() == []
     assert Recording(t, np.zeros((100, 3)), 1.0).still_spans.shape == (0, 2)
+
+
+def test_slice_time_takes_iso_times_and_timestamps_and_refuses_what_is_no_moment():
+    """ISO-8601 text and Timestamps are moments (UTC without a zone) as ints are (before:
+    text returned an empty recording without a word, a Timestamp raised numpy's TypeError)."""
+    t0 = 1767650400_000_000_000  # 2026-01-05T22:00:00Z
+    r = Recording(t0 + np.arange(100) * 10_000_000, np.zeros((100, 3)), 100.0)
+    assert len(r.slice_time("2026-01-05T22:00:00.5Z", "2026-01-05T22:00:00.7")) == 20
+    assert len(r.slice_time(pd.Timestamp("2026-01-05T23:00:00.5+01:00"), t0 + 700_000_000)) == 20
+    with pytest.raises(HypnicError, match="slice_time: 'tonight' is not a time"):
+        r.slice_time("tonight", t0)
+    with pytest.raises(HypnicError, match="slice_time must be a moment: .*got float 1.5"):
+        r.slice_time(1.5, t0)
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda t, a: Recording(t, a, "25"), "Recording: fs must be a number of Hz, got str '25'"),
+    (lambda t, a: Recording(t, a.astype(str), 25.0), "acc must hold numbers (g), got <U32 values"),
+    (lambda t, a: Recording(t, a, 25.0, gaps=np.arange(3)), "gaps must have shape (k, 2)"),
+    (lambda t, a: Recording.from_frame(a), "Recording.from_frame must be a DataFrame")])
+def test_arguments_that_are_no_recording_are_refused_in_one_line(make, says):
+    """Before: numpy's TypeError and ValueError, pandas' AttributeError, or gaps of any
+    shape reshaped without a word."""
+    t = np.arange(10) * 40_000_000
+    with pytest.raises(HypnicError) as err:
+        make(t, np.zeros((10, 3)))
+    assert says in str(err.value)
