@@ -44,6 +44,13 @@ class RateModel:
         "sleep_debt_h": 1.30, "stress": 1.10, "tiredness": 1.0, "caffeine_drinks": 1.15,
         "alcohol_drinks": 1.0, "exercise_h": 1.0, "antidepressant": 1.8})
 
+    def __post_init__(self) -> None:
+        bad = {f: rr for f, rr in {"base_per_h": self.base_per_h, **self.rate_ratio}.items()
+               if isinstance(rr, bool) or not (isinstance(rr, (int, float, np.integer, np.floating)) and rr > 0)}
+        if bad:
+            name, value = next(iter(bad.items()))
+            raise HypnicError(f"RateModel: {name} must be a positive number, got {value!r}")
+
     def expected(self, diary: pd.DataFrame) -> np.ndarray:
         """Expected jerk count per night (the Poisson mean) for diary rows."""
         log_rr = sum(math.log(rr) * diary[f].to_numpy(float) for f, rr in self.rate_ratio.items())

@@ -57,7 +57,7 @@ from sensing.body import (
     contiguous,
     phase_of,
 )
-from sensing.errors import HypnicError
+from sensing.errors import HypnicError, wrong_type
 from sensing.recording import Recording
 
 #: Contiguous pairs a segmental jerk is drawn from: the trunk and the limbs (a
@@ -167,6 +167,12 @@ class NightConfig:
     sleep_turns: float = 1.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.locations, str):  # one location, not its letters
+            object.__setattr__(self, "locations", (self.locations,))
+        for name in ("fs", "hours_in_bed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise wrong_type(f"NightConfig.{name}", "a number", value)
         if self.sleep_turns < 0:
             raise HypnicError(f"sleep_turns must be 0 or more, got {self.sleep_turns}")
         if self.n_markers < 0:
@@ -752,6 +758,10 @@ def simulate_night(config: NightConfig | None = None, seed: int = 0) -> Simulate
     >>> night.recordings["wrist-left"].acc.dtype
     dtype('float32')
     """
+    if not (config is None or isinstance(config, NightConfig)):
+        raise wrong_type("simulate_night: config", "a NightConfig (NightConfig(fs=25, ...))", config)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise wrong_type("simulate_night: seed", "an integer", seed)
     cfg = config or NightConfig()
     night = _Night(cfg, seed)
     recordings, gaps = {}, {}

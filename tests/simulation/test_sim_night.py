@@ -153,3 +153,21 @@ def test_sleepers_turn_in_sleep_as_often_as_real_ones_slowly_and_every_limb_at_o
     rec = night.recordings["wrist-left"]
     for r in wrist.itertuples():
         assert np.abs(np.diff(window(rec, r.start, r.end, 0), axis=0)).max() < 0.06
+
+
+def test_arguments_a_user_gets_wrong_are_said_in_one_line():
+    """One location as text is that location (before: refused letter by letter, "w, r,
+    i, ..."); a seed or config of another type, a rate that is text and a rate model
+    with a negative rate are refused in words (before: numpy's and Python's errors, or a
+    negative rate accepted)."""
+    from simulation import RateModel
+
+    assert NightConfig(locations="wrist-left").locations == ("wrist-left",)
+    for make, says in ((lambda: simulate_night(seed="1"), "simulate_night: seed must be an integer, got str '1'"),
+                       (lambda: simulate_night({"fs": 25}), "simulate_night: config must be a NightConfig"),
+                       (lambda: NightConfig(fs="25"), "NightConfig.fs must be a number, got str '25'"),
+                       (lambda: RateModel(base_per_h=-1), "RateModel: base_per_h must be a positive number, got -1"),
+                       (lambda: RateModel(rate_ratio={"stress": 0}), "RateModel: stress must be a positive")):
+        with pytest.raises(HypnicError) as err:
+            make()
+        assert says in str(err.value)
