@@ -178,7 +178,8 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     tolerance_s : float
         Largest start difference of a match, s (0 or more).
     by : str or None
-        Column both events must agree on; None matches across it.
+        Column both events must agree on; None, or a column one table lacks (group starts
+        without a location), matches across it.
 
     Returns
     -------
@@ -189,7 +190,8 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
     ArgumentTypeError
         An argument of the wrong type (a TypeError and a HypnicError).
     HypnicError
-        A table without a ``start`` column, or a negative ``tolerance_s``.
+        A table without a ``start`` column, a negative ``tolerance_s``, or a ``by``
+        other than the default that neither table has (a misspelt name).
 
     Examples
     --------
@@ -211,6 +213,9 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
         raise HypnicError(f"score_events: tolerance_s must be zero or more seconds, got {tolerance_s!r}")
     if not (by is None or isinstance(by, str)):
         raise wrong_type("score_events: by", "a column name (str) or None", by)
+    if by not in (None, "location") and by not in detected.columns and by not in truth.columns:
+        raise HypnicError(f"score_events: by={by!r} is a column of neither table; give one of "
+                          f"{', '.join(map(str, truth.columns[:8]))}, or None")
     d_start = _ns(detected)
     t_start = _ns(truth)
     use_by = by is not None and by in detected.columns and by in truth.columns

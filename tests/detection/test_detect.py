@@ -403,6 +403,9 @@ def test_score_events_names_an_argument_of_the_wrong_type():
         with pytest.raises(HypnicError) as caught:
             score_events(truth, truth, tolerance_s=bad)
         assert str(caught.value) == f"score_events: tolerance_s must be zero or more seconds, got {bad!r}"
+    with pytest.raises(HypnicError, match="score_events: by='nope' is a column of neither table"):
+        score_events(truth, truth, by="nope")  # before: matched across every row without a word
+    assert score_events(truth, truth).tp == 1  # the default, location, may be in neither
 
 
 @pytest.mark.parametrize("field, value, message", [
