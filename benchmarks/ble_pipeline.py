@@ -53,9 +53,10 @@ def packets(rec, profile: str, per: int):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--hours", type=float, default=8.0)
-    ap.add_argument("--profile", default="polar", choices=["polar", "hypnic"])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, default=8.0, help="Night replayed, h (0.5-16; default 8).")
+    ap.add_argument("--profile", default="polar", choices=["polar", "hypnic"],
+                    help="The notifications' bytes: Polar PMD frames or hypnic-profile packets.")
     args = ap.parse_args()
     night = simulate_night(NightConfig(hours_in_bed=args.hours, locations=("wrist-left",),
                                        gaps_per_night=0, fs=100.0), seed=7)
