@@ -373,11 +373,12 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
 
 
 def duration(seconds: float) -> str:
-    """A duration for people: ``0.520 s``, ``12.5 min``, ``3.2 h``, ``2.1 days``."""
+    """A duration for people: ``0.520 s``, ``78 s``, ``12.5 min``, ``3.2 h``, ``2.1 days``
+    (milliseconds only under 10 s, where a sample period shows in them)."""
     for unit, size in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
         if seconds >= 2 * size:
             return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.3f} s"
+    return f"{seconds:.3f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def check_samples(t_ns: np.ndarray, acc: np.ndarray, name: str) -> None:
