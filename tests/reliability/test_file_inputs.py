@@ -349,8 +349,8 @@ def test_parts_of_one_file_are_one_sensor(tmp_path, caplog):
     assert len(read(p)) == 2
     with caplog.at_level(logging.WARNING):
         assert main(["detect", str(p), "--out", str(tmp_path / "e.csv"), "--location", "wrist-left"]) == 0
-    assert ("night.csv: 1500 samples (59.960 s) go back in time or run at another rate and are left out; "
-            "59.960 s are used (a DST change? give tz)") in caplog.text
+    assert ("night.csv: 1500 samples (60 s) go back in time or run at another rate and are left out; "
+            "60 s are used (a DST change? give tz)") in caplog.text
 
 
 def test_rate_change_parts_at_the_same_rate_are_joined(tmp_path):
