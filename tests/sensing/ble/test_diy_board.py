@@ -86,3 +86,13 @@ async def test_diy_board_rates_and_ranges(tmp_path, fs_hz, range_g):
     err_ms = check_samples(board, rec)
     assert (rec.fs, rec.meta["range_g"], reasons) == (fs_hz, range_g, [])
     assert np.abs(err_ms).max() < 1000 * board.loop_s + 10
+
+
+@on_virtual_clock
+async def test_diy_board_range_in_force_is_stored(tmp_path):
+    """A board without +-16 g runs at its largest range when 16 g is asked, and says so
+    in every packet: the file records the range in force, not the request."""
+    board = DiyBoard(ranges=(2, 4, 8), bursts=(10.0,))
+    rec, _, _ = await record_board(tmp_path, board, 20, range_g=16)
+    check_samples(board, rec)
+    assert rec.meta["range_g"] == 8
