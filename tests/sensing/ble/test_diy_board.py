@@ -96,3 +96,18 @@ async def test_diy_board_range_in_force_is_stored(tmp_path):
     rec, _, _ = await record_board(tmp_path, board, 20, range_g=16)
     check_samples(board, rec)
     assert rec.meta["range_g"] == 8
+
+
+@pytest.mark.parametrize("boot_s", [0.0, 4.0])
+@on_virtual_clock
+async def test_diy_board_reboot_soon_after_start(tmp_path, boot_s):
+    """A board that browns out one second into the stream: its clock restarts, a little
+    below its old reading (boot_s 0: its packets were dropped as late) or past it (a
+    slow boot, 4 s: the restart was taken for a reconnect and every later sample placed
+    3 s early). One reboot gap, nothing dropped, times right."""
+    board = DiyBoard(clock_ppm=0.0, boot_s=boot_s)
+    rec, reasons, status = await record_board(
+        tmp_path, board, 40, faults=[(3.0, lambda: board.reboot(0.2))])
+    err_ms = check_samples(board, rec)
+    assert reasons == ["reboot"] and status["late_dropped"] == 0
+    assert np.abs(err_ms).max() < 40, (err_ms.min(), err_ms.max())
