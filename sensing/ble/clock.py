@@ -18,8 +18,9 @@ each sample is placed on the *device* time line first and then mapped to host UT
    mapping slews towards that line over ``slew_horizon_s`` while staying continuous,
    so times never jump back.
 3. **Segments.** A device clock that runs backwards or jumps by more than
-   ``max_jump_s`` (a sensor reboot), and every reconnect of a host-clocked sensor,
-   starts a new segment anchored again on arrival time. Times are kept strictly
+   ``max_jump_s``, or that ran more than ``host_late_s`` less than the host clock
+   while the link was down (a sensor reboot), and every reconnect of a host-clocked
+   sensor, starts a new segment anchored again on arrival time. Times are kept strictly
    increasing across segments.
 
 Every discontinuity (missing samples, reconnect, reboot) is reported as a gap
@@ -60,7 +61,10 @@ class ClockConfig:
         A forward device-time jump longer than this is a clock reset, not a loss, s.
     host_late_s : float
         Host-clocked sensors: a packet arriving this much later than its predicted
-        time means samples were lost; the stream is re-anchored, s.
+        time means samples were lost; the stream is re-anchored. Device-clocked
+        sensors: the first packet after a reconnect arriving this much later (plus
+        ``max_rate_error_ppm`` of the time the link was down) means the device clock
+        restarted, s.
     fit_points : int
         Most recent (device, arrival) pairs kept for the fit.
     """
@@ -153,7 +157,8 @@ class SensorClock:
         if device_last_ns is None:
             reason, missing, dev = self._host_clocked_times(n, int(host_ns))
         else:
-            reason, missing, dev = self._device_clocked(n, int(device_last_ns), counter)
+            reason, missing, dev = self._device_clocked(n, int(device_last_ns), counter,
+                                                        int(host_ns))
         if reason in ("start", "reboot"):
             self._anchor(dev[-1], int(host_ns))
         else:
@@ -178,7 +183,7 @@ class SensorClock:
         self._origin, self._dev_last = origin, 0.0
         return -self.period_ns * np.arange(n - 1, -1, -1, dtype=np.float64)
 
-    def _device_clocked(self, n: int, last_ns: int, counter: int | None):
+    def _device_clocked(self, n: int, last_ns: int, counter: int | None, host_ns: int):
         k = np.arange(n, dtype=np.float64)
         prev = self._dev_last
         if prev is None:
@@ -186,15 +191,21 @@ class SensorClock:
             return "start", 0, self._segment(n, last_ns)
         last = float(last_ns - self._origin)
         delta = last - prev
+        # across a reconnect the device clock must have run as long as the host's did
+        # (within latency and drift); one that ran less restarted (a reboot), even if it is
+        # already past its old reading
+        late = host_ns - (self._anchor_host + self._rate * (last - self._anchor_dev))
+        restarted = self._reconnected and late > (
+            self.cfg.host_late_s * 1e9 + self.cfg.max_rate_error_ppm * 1e-6 * max(delta, 0.0))
         if counter is not None and self._next_counter is not None and not self._reconnected:
             missing = (counter - self._next_counter) % COUNTER_MODULO
             missing -= COUNTER_MODULO if missing >= COUNTER_MODULO // 2 else 0
         else:  # no counter, or a restarted stream whose counter began again at 0
             missing = round(delta / self.period_ns) - n
         self._next_counter = None if counter is None else counter + n
-        if delta <= 0 or missing < 0 or delta > self.cfg.max_jump_s * 1e9:
-            log.info("device clock restarted (dt %.3f s, %d samples missing): new segment",
-                     delta / 1e9, missing)
+        if restarted or delta <= 0 or missing < 0 or delta > self.cfg.max_jump_s * 1e9:
+            log.info("device clock restarted (dt %.3f s, %d samples missing, %.3f s late): "
+                     "new segment", delta / 1e9, missing, late / 1e9)
             return "reboot", -1, self._segment(n, last_ns)
         self._dev_last = last
         if missing > 0:

@@ -202,8 +202,8 @@ class HypnicProfile(Profile):
 
     async def start(self, client: Any, on_data: NotifyCallback, fs_hz: float,
                     range_g: int) -> None:
-        # the request; the device applies the nearest rate it has, which every packet
-        # reports (decode updates fs_hz)
+        # the request; the device applies the nearest rate and range it has, which every
+        # packet reports (decode updates fs_hz and range_g)
         self.fs_hz = float(round(fs_hz))
         self.range_g = nearest(hypnic_profile.RANGES_G, range_g)
         await client.start_notify(hypnic_profile.DATA_UUID, on_data)
@@ -219,7 +219,8 @@ class HypnicProfile(Profile):
 
     def decode(self, data: bytes) -> Block:
         p = hypnic_profile.decode_packet(data)
-        self.fs_hz = float(p.fs_hz)  # the rate in force, which may differ from the request
+        # the rate and range in force, which may differ from the request
+        self.fs_hz, self.range_g = float(p.fs_hz), p.range_g
         last = p.timestamp_us * 1000 + round((p.n_samples - 1) * 1e9 / p.fs_hz)
         return Block(p.samples_g, last, p.counter)
 

@@ -200,7 +200,10 @@ class Sequencer:
     a packet with the same device time as one already seen is a duplicate and is
     dropped; one older than the held packet by less than ``window_ns`` is released
     first. A packet older than the last released one cannot be put back; it is
-    dropped and counted. Host-clocked packets (no device time) pass straight through.
+    dropped and counted, except on a new link (:meth:`reconnected`): no packet of it can
+    have been overtaken by the old link's, so an older device time there is a clock that
+    restarted (a reboot), passed on for the clock to see. Host-clocked packets (no device
+    time) pass straight through.
 
     Parameters
     ----------
@@ -214,6 +217,7 @@ class Sequencer:
         self.late = 0
         self._held: tuple[int, Block] | None = None
         self._last: int | None = None  # device time of the last packet released
+        self._relinked = False  # no packet released since the link was re-established
 
     def push(self, host_ns: int, block: Block) -> list[tuple[int, Block]]:
         """Add a packet; returns the packets ready to be placed, in order."""
@@ -224,14 +228,15 @@ class Sequencer:
         if key == self._last or (held is not None and key == held[1].device_last_ns):
             self.duplicates += 1
             return []
-        if self._last is not None and self._last - self.window_ns < key < self._last:
+        if (self._last is not None and not self._relinked
+                and self._last - self.window_ns < key < self._last):
             self.late += 1
             log.warning("a notification arrived too late to be put back in order: dropped")
             return []
         if held is not None:
             held_key = held[1].device_last_ns
             if held_key is not None and held_key - self.window_ns < key < held_key:
-                self._last = key
+                self._last, self._relinked = key, False
                 return [(host_ns, block)]  # late by one place: goes before the held one
         out = self.flush()
         self._held = (host_ns, block)
@@ -242,8 +247,15 @@ class Sequencer:
         if self._held is None:
             return []
         held, self._held = self._held, None
-        self._last = held[1].device_last_ns
+        self._last, self._relinked = held[1].device_last_ns, False
         return [held]
+
+    def reconnected(self) -> list[tuple[int, Block]]:
+        """Release the held packet at a reconnect; the new link's first packets are not
+        judged late against the old link's (see the class docstring)."""
+        out = self.flush()
+        self._relinked = True
+        return out
 
 
 class SampleSink:
@@ -304,7 +316,7 @@ class SampleSink:
         """Decode, order, time, store and detect one queued notification (``host_ns``
         None: the link was re-established, what came before is complete)."""
         if host_ns is None:
-            self._place_all(self.sequencer.flush())
+            self._place_all(self.sequencer.reconnected())
             if self.clock is not None:
                 self.clock.reconnected()
             return

@@ -61,6 +61,32 @@ def test_reconnect_with_counter_restart_uses_device_time():
     assert later[0].reason == "reconnect" and later[0].missing == 300
 
 
+def test_reconnect_to_a_restarted_clock_past_its_old_reading_is_a_reboot():
+    """A sensor rebooted 2 s into the stream whose clock, restarted at 0, already reads
+    more than before when the link is back (a slow boot): its clock ran 10 s less than
+    the host's while the link was down, so it restarted; the device time line is not
+    continued (which placed every later sample 10 s early)."""
+    clock = SensorClock(FS)
+    feed(clock, 5, device0=0)  # device time 0 .. 2 s, on host T0 .. T0 + 2 s
+    clock.reconnected()
+    true_last = T0 + 15_000_000_000  # 15 s later by the host, 5 s after the restart
+    p = clock.place(40, true_last + 20_000_000, 5_000_000_000, 0)
+    assert p.reason == "reboot" and p.gap is not None
+    assert abs(p.time_ns[-1] - (true_last + 20_000_000)) < 1_000
+
+
+def test_reconnect_with_a_running_clock_allows_latency_and_drift():
+    """A 10 min outage of a sensor whose clock is 400 ppm slow (0.24 s less than the
+    host's) is still one device time line."""
+    clock = SensorClock(FS)
+    feed(clock, 5, counter=True)
+    clock.reconnected()
+    later = 5_000_000_000 + int(199 * 1e7) + 600_000_000_000
+    p = clock.place(40, T0 + int(199 * 1e7) + 600_240_000_000 + 500_000_000,
+                    later, 0)
+    assert p.reason == "reconnect" and p.missing > 0
+
+
 def test_drift_is_learned():
     """A device clock 200 ppm fast still yields host-true times after a few minutes."""
     clock = SensorClock(FS, ClockConfig(refit_s=5, slew_horizon_s=10))
@@ -158,3 +184,21 @@ def test_sequencer_loses_no_frame_across_reconnects_and_reboots():
     got = [b.device_last_ns for _, b in out]
     assert got == first[:100] + first[120:] + second + third
     assert seq.late == 0 and seq.duplicates == 2
+
+
+def test_sequencer_passes_a_restarted_clock_after_a_reconnect():
+    """After a reconnect, a device time a little below the old link's is a clock that
+    restarted (a reboot seconds after the stream began), not a late packet: passed on,
+    not dropped."""
+    from sensing.ble.reader import Sequencer
+
+    seq, out = Sequencer(window_ns=100), []
+    for i, b in enumerate(_blocks([1000, 1040, 1080])):
+        out += seq.push(i, b)
+    out += seq.reconnected()
+    for i, b in enumerate(_blocks([1020, 1060, 1100, 1080, 1100, 1050])):
+        out += seq.push(10 + i, b)
+    out += seq.flush()
+    assert [b.device_last_ns for _, b in out] == [1000, 1040, 1080, 1020, 1060, 1080, 1100]
+    # within the new link as before: 1080 put back, 1100 repeated, 1050 too late
+    assert seq.late == 1 and seq.duplicates == 1

@@ -52,6 +52,13 @@ def test_hypnic_decode_takes_the_rate_in_force():
     assert block.device_last_ns == 1_000_000_000 + round(3 * 1e9 / 104)
 
 
+def test_hypnic_decode_takes_the_range_in_force():
+    profile = HypnicProfile()
+    profile.range_g = 16  # what was asked, of a board whose largest range is 8 g
+    profile.decode(hypnic_profile.pack_packet(0, 1_000_000, np.zeros((4, 3), np.int16), 104, 8))
+    assert profile.range_g == 8
+
+
 def test_polar_block_uses_factor():
     from sensing.ble import pmd
 
