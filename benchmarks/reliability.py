@@ -36,7 +36,9 @@ def run_suite(fast: bool) -> dict:
     """Run the suite; returns the figures plus ``suite`` (outcomes) and ``bugs`` (xfails)."""
     with tempfile.TemporaryDirectory() as tmp:
         figures, junit = Path(tmp) / "figures.json", Path(tmp) / "junit.xml"
-        cmd = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider",
+        # one process (-n 0, over the -n auto of pyproject.toml): the figures are counted
+        # in the process that writes them at the session's end
+        cmd = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider", "-n", "0",
                f"--junitxml={junit}", *(["-m", "not slow"] if fast else [])]
         t0 = time.monotonic()
         proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "HYPNIC_RELIABILITY_FIGURES":
