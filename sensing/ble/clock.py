@@ -101,6 +101,11 @@ class Placement:
     reason: str
 
 
+#: A device clock off by more than ``max_rate_error_ppm`` over this long is said (a
+#: shorter fit is latency's jitter as much as the clock's rate), s.
+RATE_WARN_SPAN_S = 300.0
+
+
 class SensorClock:
     """Places one sensor's packets on the UTC time line (see the module docstring).
 
@@ -132,6 +137,7 @@ class SensorClock:
         self._fit: deque[tuple[float, float]] = deque(maxlen=self.cfg.fit_points)
         self._shifted = 0
         self._host_clocked = False
+        self._warned_rate = False
 
     # -- public ---------------------------------------------------------------------
     def reconnected(self) -> None:
@@ -245,7 +251,15 @@ class SensorClock:
                         else self.cfg.max_rate_error_ppm)
         rate = self._rate
         if d[-1] > 0:
-            rate = float(np.clip(np.polyfit(d, h - h[0], 1)[0], 1 - limit, 1 + limit))
+            fitted = float(np.polyfit(d, h - h[0], 1)[0])
+            if (abs(fitted - 1) > limit and d[-1] >= RATE_WARN_SPAN_S * 1e9 and not self._host_clocked
+                    and not self._warned_rate):  # over minutes, not latency's jitter
+                self._warned_rate = True
+                log.warning("the sensor's clock runs %+.0f ppm against this computer's, beyond the "
+                            "%.0f ppm hypnic follows: its sample times drift (a device clock within "
+                            "+-%.0f ppm: firmware_notes/hypnic-gatt-profile.md)", (1 / fitted - 1) * 1e6,
+                            limit * 1e6, limit * 1e6)
+            rate = float(np.clip(fitted, 1 - limit, 1 + limit))
         offset = float(np.min(h - rate * d))              # lower envelope: least latency
         now = self._rate * (dev_now - self._anchor_dev)   # relative to anchor_host
         horizon = self.cfg.slew_horizon_s * 1e9

@@ -111,3 +111,17 @@ async def test_diy_board_reboot_soon_after_start(tmp_path, boot_s):
     err_ms = check_samples(board, rec)
     assert reasons == ["reboot"] and status["late_dropped"] == 0
     assert np.abs(err_ms).max() < 40, (err_ms.min(), err_ms.max())
+
+
+@on_virtual_clock
+async def test_a_device_clock_beyond_what_hypnic_follows_is_said(tmp_path, caplog):
+    """A board whose clock runs 2000 ppm fast (the profile asks for +-500) is said once
+    its fit spans minutes (before: its times drifted without a word); one at 200 ppm is
+    followed without a warning."""
+    await record_board(tmp_path, DiyBoard(clock_ppm=2000.0), 420, fs_hz=25.0)
+    said = [r.getMessage() for r in caplog.records if "beyond the 500 ppm hypnic follows" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("the sensor's clock runs +2000 ppm")
+    caplog.clear()
+    (tmp_path / "diy.sqlite").unlink()
+    await record_board(tmp_path, DiyBoard(clock_ppm=200.0), 420, fs_hz=25.0)
+    assert "ppm hypnic follows" not in caplog.text
