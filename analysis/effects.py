@@ -14,8 +14,16 @@ Method (see docs/analysis.md for the reasoning):
   and ``log(hours recorded)`` as offset (exposure). Poisson first; if the Cameron &
   Trivedi (1990) auxiliary-regression test finds over-dispersion (one-sided
   p < ``overdispersion_p``) the model is refitted as a negative binomial (NB2, alpha by
-  maximum likelihood). Rate ratios are ``exp(beta)`` per unit of the factor, with Wald
-  95 % confidence intervals and p-values. Univariable Poisson/NB rate ratios are given
+  maximum likelihood). Rate ratios are ``exp(beta)`` per unit of the factor.
+* **Standard errors** — each coefficient's is the larger of two (:func:`_standard_errors`):
+  the model's own, scaled up by the Pearson dispersion of the fit when that exceeds 1
+  (quasi-likelihood: the over-dispersion a test on a few weeks misses, or a negative
+  binomial's alpha fitted too small), and a HAC (Newey-West) sandwich over nights up to
+  ``hac_nights`` calendar nights apart (runs of similar nights: a stressful week, a bad
+  spell), with the ``n / (n - k)`` small-sample factor. The larger is taken because a
+  sandwich on a few weeks is itself too small on average (Angrist & Pischke 2009, 8.1).
+  95 % confidence intervals and p-values use Student's t with ``n - k`` degrees of
+  freedom (k coefficients), not the normal. Univariable Poisson/NB rate ratios are given
   too, for comparison; they are confounded when factors go together (tiredness follows
   sleep debt), so the multivariable estimate is the one reported.
 * **Multiple comparisons** — p-values are Holm-adjusted over the factors tested; a factor
@@ -26,6 +34,7 @@ Method (see docs/analysis.md for the reasoning):
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -134,6 +143,10 @@ class EffectsConfig:
     overdispersion_p : float
         One-sided p-value of the Cameron-Trivedi test below which the negative
         binomial model replaces Poisson.
+    hac_nights : int
+        Nights up to this many calendar nights apart count as going together in the
+        HAC standard error (Bartlett weights); 0 leaves out the HAC term (the standard
+        error is then the model's, scaled by the Pearson dispersion when above 1).
     """
 
     factors: tuple[str, ...] = tuple(FACTORS)
@@ -142,6 +155,7 @@ class EffectsConfig:
     min_distinct: int = 3
     level: float = 0.95
     overdispersion_p: float = 0.05
+    hac_nights: int = 2
 
 
 @dataclass(frozen=True)
@@ -211,9 +225,47 @@ def overdispersion_test(y: np.ndarray, mu: np.ndarray) -> tuple[float, float]:
     return alpha, float(stats.t.sf(alpha / se, dof))
 
 
-def _fit_counts(y: np.ndarray, X: np.ndarray, exposure: np.ndarray, cfg: EffectsConfig):
-    """Fit Poisson, or NB2 on over-dispersion. Returns (params, conf_int, pvalues, model, disp_p)."""
+def night_numbers(index: pd.Index) -> np.ndarray:
+    """Calendar night of each row as a day number: dates (a nights table's index) as
+    ordinals, integers as they are, anything else as the row's position."""
+    if isinstance(index, pd.DatetimeIndex):
+        return np.asarray(index.map(lambda d: d.toordinal()), dtype=np.int64)
+    if len(index) and all(isinstance(d, dt.date) for d in index):
+        return np.array([d.toordinal() for d in index], dtype=np.int64)
+    if pd.api.types.is_integer_dtype(index):
+        return np.asarray(index, dtype=np.int64)
+    return np.arange(len(index), dtype=np.int64)
+
+
+def _standard_errors(res, y: np.ndarray, X: np.ndarray, alpha: float, days: np.ndarray,
+                     hac_nights: int) -> np.ndarray:
+    """Standard errors of a log-link count GLM ``res`` (Poisson, or NB2 with ``alpha``): per
+    coefficient the larger of the model's, scaled by the Pearson dispersion when above 1,
+    and a Bartlett-kernel HAC sandwich over rows up to ``hac_nights`` calendar nights
+    apart (``days``), times ``n / (n - k)``. See the module docstring."""
+    n, k = X.shape
+    bread = np.asarray(res.cov_params())  # (X' W X)^-1, W = mu / (1 + alpha mu): scale 1
+    mu = np.asarray(res.mu)
+    pearson = float(np.sum((y - mu) ** 2 / (mu + alpha * mu**2))) / max(n - k, 1)
+    var = np.diag(bread) * max(pearson, 1.0)
+    if hac_nights > 0:
+        scores = X * ((y - mu) / (1 + alpha * mu))[:, None]
+        lag = np.abs(days[:, None] - days[None, :])
+        weights = np.clip(1 - lag / (hac_nights + 1), 0, None)
+        meat = scores.T @ weights @ scores
+        hac = bread @ meat @ bread * n / max(n - k, 1)
+        var = np.maximum(var, np.diag(hac))
+    return np.sqrt(var)
+
+
+def _fit_counts(y: np.ndarray, X: np.ndarray, exposure: np.ndarray, cfg: EffectsConfig,
+                days: np.ndarray | None = None):
+    """Fit Poisson, or NB2 on over-dispersion, with the standard errors of
+    :func:`_standard_errors` and Student-t intervals. ``days``: each row's calendar night
+    (:func:`night_numbers`; rows in order by default). Returns (params, conf_int,
+    pvalues, model, disp_p)."""
     import statsmodels.api as sm
+    from scipy import stats
     from statsmodels.tools.sm_exceptions import (
         ConvergenceWarning,
         HessianInversionWarning,
@@ -226,19 +278,25 @@ def _fit_counts(y: np.ndarray, X: np.ndarray, exposure: np.ndarray, cfg: Effects
             warnings.simplefilter("ignore", w)
         pois = sm.GLM(y, X, family=sm.families.Poisson(), exposure=exposure).fit()
         alpha, disp_p = overdispersion_test(y, pois.mu)
-        res, model = pois, "poisson"
+        res, model, nb_alpha = pois, "poisson", 0.0
         if disp_p < cfg.overdispersion_p:
             model = "negative binomial"
             nb = sm.NegativeBinomial(y, X, exposure=exposure).fit(disp=0, maxiter=300)
             if nb.mle_retvals.get("converged", False) and np.all(np.isfinite(nb.bse)):
-                res = nb
-            else:  # fall back to the GLM with the moment estimate of alpha
-                res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=max(alpha, 1e-3)),
-                             exposure=exposure).fit()
-    k = X.shape[1]
-    params = np.asarray(res.params)[:k]
-    ci = np.asarray(res.conf_int(alpha=1 - cfg.level))[:k]
-    p = np.asarray(res.pvalues)[:k]
+                nb_alpha = float(np.asarray(nb.params)[-1])
+            else:  # the moment estimate of alpha
+                nb_alpha = max(alpha, 1e-3)
+            # the GLM at alpha has the maximum-likelihood betas (same score given alpha)
+            res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=nb_alpha),
+                         exposure=exposure).fit()
+        n, k = X.shape
+        params = np.asarray(res.params)
+        se = _standard_errors(res, y, X, nb_alpha, np.arange(n) if days is None else days,
+                              cfg.hac_nights)
+        df = max(n - k, 1)
+        q = stats.t.ppf(1 - (1 - cfg.level) / 2, df)
+        ci = np.column_stack([params - q * se, params + q * se])
+        p = 2 * stats.t.sf(np.abs(params / se), df)
     return params, ci, p, model, disp_p
 
 
@@ -299,23 +357,27 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     k = len(usable)
     if usable and n - k - 1 >= 3 and n_jerks > 0:
         X = np.column_stack([np.ones(n), data[usable].to_numpy(float)])
-        params, ci, p, model, disp_p = _fit_counts(y, X, expo, cfg)
+        days = night_numbers(data.index)
+        params, ci, p, model, disp_p = _fit_counts(y, X, expo, cfg, days)
         coef = {"const": float(params[0]), **{f: float(b) for f, b in zip(usable, params[1:], strict=True)}}
         p_holm = multipletests(p[1:], method="holm")[1]
         rate = y / expo
         for i, f in enumerate(usable, start=1):
             x = data[f].to_numpy(float)
             rho, rho_p = stats.spearmanr(x, rate)
-            up, uci, _, _, _ = _fit_counts(y, np.column_stack([np.ones(n), x]), expo, cfg)
+            up, uci, _, _, _ = _fit_counts(y, np.column_stack([np.ones(n), x]), expo, cfg, days)
             info = factor_info(f)
             finding = bool(enough and p_holm[i - 1] < 1 - cfg.level)
             verdict = VERDICTS[0] if finding else VERDICTS[1] if p[i] < 1 - cfg.level else VERDICTS[2]
+            # a factor whose every night off its usual value had no jerk (separation) has no
+            # maximum-likelihood estimate: its interval runs to 0 or to inf, and is so shown
+            with np.errstate(over="ignore"):
+                rr, lo, hi, ru, ru_lo, ru_hi = (float(v) for v in np.exp(
+                    [params[i], ci[i, 0], ci[i, 1], up[1], uci[1, 0], uci[1, 1]]))
             rows.append(dict(
                 factor=f, label=info.label, unit=info.unit, n_nights=n, rho=float(rho), rho_p=float(rho_p),
-                rr=float(np.exp(params[i])), rr_low=float(np.exp(ci[i, 0])), rr_high=float(np.exp(ci[i, 1])),
-                p=float(p[i]), p_holm=float(p_holm[i - 1]), rr_uni=float(np.exp(up[1])),
-                rr_uni_low=float(np.exp(uci[1, 0])), rr_uni_high=float(np.exp(uci[1, 1])),
-                finding=finding, verdict=verdict))
+                rr=rr, rr_low=lo, rr_high=hi, p=float(p[i]), p_holm=float(p_holm[i - 1]), rr_uni=ru,
+                rr_uni_low=ru_lo, rr_uni_high=ru_hi, finding=finding, verdict=verdict))
     elif usable:
         for f in usable:
             excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
