@@ -155,7 +155,8 @@ def individual_effects(nights: pd.DataFrame, config: EffectsConfig | None = None
     """
     rows = []
     for person, df in nights.groupby("participant", sort=True):
-        eff = fit_effects(df.reset_index(drop=True), config)
+        # indexed by night, so that the standard errors know which nights are neighbours
+        eff = fit_effects(df.set_index("night") if "night" in df else df.reset_index(drop=True), config)
         for r in eff.table.itertuples():
             rows.append(dict(participant=person, factor=r.factor, n_nights=r.n_nights, rr=r.rr,
                              rr_low=r.rr_low, rr_high=r.rr_high, p=r.p, model=eff.model))

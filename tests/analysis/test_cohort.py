@@ -56,6 +56,19 @@ def test_individual_effects_centre_on_the_truth():
     assert cohort.table.at[0, "rr_individual_median"] == ind["rr"].median()
 
 
+def test_a_participants_effects_do_not_depend_on_the_order_of_rows():
+    """Each participant's nights are fitted by night: their standard errors take nights
+    that follow each other as neighbours (before: rows in the table's order were, and a
+    shuffled table gave other intervals)."""
+    from analysis.cohort import individual_effects
+
+    nights = cohort_nights(3, 28, seed=4)
+    shuffled = nights.sample(frac=1.0, random_state=0)
+    a, b = individual_effects(nights), individual_effects(shuffled)
+    pd.testing.assert_frame_equal(a.sort_values(["participant", "factor"], ignore_index=True),
+                                  b.sort_values(["participant", "factor"], ignore_index=True))
+
+
 def test_gee_intervals_account_for_clustering():
     """A between-person factor with strong frailty: the GEE interval is wider than the
     naive Poisson GLM's, which treats every night as independent."""
