@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +71,23 @@ def _changes(options: dict) -> dict:
     return out
 
 
+@contextlib.contextmanager
+def _options_named(ctx: typer.Context) -> Iterator[None]:
+    """A diary error that begins with a field's name begins with the option the user typed
+    instead (``hours_slept must be from 0 to 24`` reads ``--slept must be ...``)."""
+    from analysis.diary import ALIASES, DiaryError
+
+    try:
+        yield
+    except DiaryError as exc:
+        text = str(exc)
+        for p in ctx.command.params:
+            field = ALIASES.get(p.name or "", p.name or "")
+            if p.opts and p.opts[0].startswith("--") and text.startswith(f"{field} "):
+                raise DiaryError(p.opts[0] + text[len(field):]) from None
+        raise
+
+
 def _as_typed(ctx: typer.Context, *names: str) -> str:
     """The options of parameters ``names`` that were given to this command, as they
     would be typed again (``--caffeine 5 --no-antidepressant``)."""
@@ -118,7 +137,8 @@ def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: s
                    bothersome=bothersome, lost_consciousness=lost_consciousness,
                    daytime_jerks=daytime_jerks, felt=felt and felt.strip().lower(), woke=woke,
                    notes=notes)
-    entry = _check_medications(DiaryEntry(night=_night(night), **_changes(options)), typed=True)
+    with _options_named(ctx):
+        entry = _check_medications(DiaryEntry(night=_night(night), **_changes(options)), typed=True)
     where = f" {_as_typed(ctx, 'db')}" if db else ""  # commands suggested: the same diary
     with connect(db) as con:
         if get_entry(con, entry.night) is not None:
@@ -134,7 +154,7 @@ def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: s
 
 
 @diary_app.command("edit")
-def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
+def edit(ctx: typer.Context, night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
          slept: float = SLEPT, bedtime: str = BEDTIME, wake: str = WAKE,
          stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
          caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,
@@ -146,15 +166,16 @@ def edit(night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
     from hypnic.commands._db import existing_db
 
     day = _night(night)
-    changes = _changes(dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress,
-                            tiredness=tiredness, caffeine=caffeine, caffeine_last=caffeine_last,
-                            alcohol=alcohol, exercise=exercise, med=med,
-                            antidepressant=antidepressant, bothersome=bothersome,
-                            lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
-                            felt=felt and felt.strip().lower(), woke=woke, notes=notes))
+    with _options_named(ctx):
+        changes = _changes(dict(slept=slept, bedtime=bedtime, wake=wake, stress=stress,
+                                tiredness=tiredness, caffeine=caffeine, caffeine_last=caffeine_last,
+                                alcohol=alcohol, exercise=exercise, med=med,
+                                antidepressant=antidepressant, bothersome=bothersome,
+                                lost_consciousness=lost_consciousness, daytime_jerks=daytime_jerks,
+                                felt=felt and felt.strip().lower(), woke=woke, notes=notes))
     if not changes:
         raise DiaryError("nothing to change: give at least one option (see 'hypnic diary edit --help')")
-    with connect(existing_db(db)) as con:
+    with connect(existing_db(db)) as con, _options_named(ctx):
         entry = edit_entry(con, day, **changes)
         fixed = _check_medications(entry, typed="medications" in changes)
         if fixed is not entry:

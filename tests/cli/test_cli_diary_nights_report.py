@@ -31,7 +31,12 @@ def test_diary_add_edit_list_export_import(tmp_path, capsys, monkeypatch):
                                  f"with 'hypnic diary delete 2026-01-05 --db {db}'); change it with: "
                                  f"hypnic diary edit 2026-01-05 --stress 3 ... --db {db}\n")
     code, _, err = run(capsys, "diary", "add", "2026-01-06", "--tiredness", "14", "--db", db)
-    assert code == 1 and "tiredness must be from 0 to 10, got 14" in err
+    assert code == 1 and err == "hypnic: error: --tiredness must be from 0 to 10, got 14\n"
+    # the option typed, not the field behind it (before: 'hours_slept must be ...')
+    code, _, err = run(capsys, "diary", "edit", "2026-01-05", "--slept", "30", "--db", db)
+    assert code == 1 and err == "hypnic: error: --slept must be from 0 to 24, got 30\n"
+    code, _, err = run(capsys, "diary", "add", "2026-01-06", "--felt", "lots", "--db", db)
+    assert code == 1 and err.startswith("hypnic: error: --felt must be none, a few, many or a count")
     code, out, _ = run(capsys, "diary", "edit", "2026-01-05", "--bothersome", "4", "--db", db)
     assert code == 0 and "bothersome" in out
     code, out, _ = run(capsys, "diary", "list", "--db", db)
