@@ -459,6 +459,13 @@ def _pct(rr: float) -> str:
     return f"{(rr - 1) * 100:+.0f}%"
 
 
+def likely_range(low: float, high: float) -> str:
+    """A rate ratio's likely range (its confidence interval) as a person reads it:
+    ``0.86 to 1.06``, or ``not bounded`` when the nights cannot bound it (a factor whose
+    every night off its usual value had no jerk: no finite estimate)."""
+    return f"{low:.2f} to {high:.2f}" if low > 0 and np.isfinite(high) else "not bounded"
+
+
 def describe(effects: Effects) -> list[str]:
     """Plain-language sentences, one per tested factor (clear links first), with the
     rate ratio's likely range (its confidence interval) and p-values as numbers; no
@@ -469,6 +476,11 @@ def describe(effects: Effects) -> list[str]:
     t = effects.table.sort_values(["finding", "p"], ascending=[False, True])
     for r in t.itertuples():
         info = factor_info(r.factor)
+        if likely_range(r.rr_low, r.rr_high) == "not bounded":
+            out.append(f"{r.label.capitalize()}: no clear link; these nights cannot size its effect "
+                       "(its likely range has no bound: on the nights it differed from its usual "
+                       "value there were too few jerks to compare).")
+            continue
         likely = f"likely between {r.rr_low:.2f} and {r.rr_high:.2f} times the rate {info.unit}"
         if info.binary:
             size = f"{r.rr:.2f} times the jerk rate when on vs off"

@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis import plots
 from analysis.advice import SLEEP_REASONS, Reason
-from analysis.effects import VERDICT_WORDS, Effects, describe, excluded_text, plural
+from analysis.effects import VERDICT_WORDS, Effects, describe, excluded_text, likely_range, plural
 from analysis.nights import (
     DAYTIME_MIN_H,
     counted_nights,
@@ -391,7 +391,7 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         et = pd.DataFrame({
             "unit": t["unit"].to_numpy(),
             "rate ratio": _fmt(t["rr"], ".2f").to_numpy(),
-            "likely range": [f"{a:.2f} to {b:.2f}" for a, b in zip(t["rr_low"], t["rr_high"], strict=True)],
+            "likely range": [likely_range(a, b) for a, b in zip(t["rr_low"], t["rr_high"], strict=True)],
             "p": _fmt(t["p"], ".3f").to_numpy(),
             "p adjusted": _fmt(t["p_holm"], ".3f").to_numpy(),
             "verdict": t["verdict"].map(VERDICT_WORDS).to_numpy()}, index=t["label"].to_numpy())

@@ -53,6 +53,7 @@ def demo(
     from rich.table import Table
 
     from analysis.diary import add_entries, connect, entries_from_simulation, write_csv
+    from analysis.effects import likely_range
     from analysis.nights import store_night
     from analysis.report import ReportConfig, build_report
     from hypnic.commands._progress import bars
@@ -104,7 +105,7 @@ def demo(
         table.add_column(col)
     for r in effects.table.itertuples():
         table.add_row(r.label, f"{true_rr[r.factor]:.2f}", f"{r.rr:.2f}",
-                      f"{r.rr_low:.2f}-{r.rr_high:.2f}", r.verdict)
+                      likely_range(r.rr_low, r.rr_high), r.verdict)
     console.print(table)
     console.print(effects.message)
     typer.echo(f"report: {path}")

@@ -261,3 +261,26 @@ def test_the_hac_term_only_widens_intervals():
     width = np.log(robust["rr_high"] / robust["rr_low"])
     assert (width >= np.log(plain["rr_high"] / plain["rr_low"]) - 1e-9).all()
     assert np.allclose(robust["rr"], plain["rr"])
+
+
+def test_a_factor_the_nights_cannot_bound_is_said_so_not_as_minus_100_percent():
+    """Caffeine on 4 nights, each without a jerk: no finite estimate (before: "-100% jerks
+    for each caffeinated drink, likely between 0.00 and inf times the rate")."""
+    from analysis.effects import describe, likely_range
+
+    r = np.random.default_rng(0)
+    n = 28
+    caffeine = np.zeros(n)
+    caffeine[[3, 9, 15, 21]] = 2
+    y = r.poisson(3, n).astype(float)
+    y[caffeine > 0] = 0
+    table = pd.DataFrame(dict(n_jerks=y, hours_recorded=np.full(n, 8.0), caffeine_drinks=caffeine,
+                              stress=r.integers(0, 10, n).astype(float)),
+                         index=[dt.date(2026, 1, 1) + dt.timedelta(i) for i in range(n)])
+    effects = fit_effects(table)
+    row = effects.table.set_index("factor").loc["caffeine_drinks"]
+    assert likely_range(row["rr_low"], row["rr_high"]) == "not bounded" and row["verdict"] == "no clear link"
+    text = " ".join(describe(effects))
+    assert "Caffeine: no clear link; these nights cannot size its effect" in text
+    assert "-100%" not in text and "inf" not in text
+    assert likely_range(0.8626, 1.0602) == "0.86 to 1.06"
