@@ -123,12 +123,16 @@ def _fmt(values: pd.Series, spec: str) -> pd.Series:
 
 
 def _weekly(rec: pd.DataFrame) -> pd.DataFrame:
+    """Counted nights (``rec``, indexed by night) week by week, Monday to Sunday: the
+    nights, their jerks, jerks per night and per hour asleep (the week's jerks over its
+    hours asleep, 1/h: a short night's rate weighs as its hours do, not as a whole night)."""
     week = [n - dt.timedelta(days=n.weekday()) for n in rec.index]
     g = rec.assign(week=week).groupby("week")
+    jerks = g["n_jerks"].sum()
     out = pd.DataFrame({"nights": _fmt(g["n_jerks"].size(), "d"),
-                        "jerks": _fmt(g["n_jerks"].sum(), ".0f"),
+                        "jerks": _fmt(jerks, ".0f"),
                         "per night": _fmt(g["n_jerks"].mean(), ".1f"),
-                        "per hour asleep": _fmt(g["rate_per_h_sleep"].mean(), ".2f")})
+                        "per hour asleep": _fmt(jerks / g["hours_asleep"].sum(), ".2f")})
     if "bothersome" in rec and rec["bothersome"].notna().any():
         out["bothersome (0-10)"] = _fmt(g["bothersome"].mean(), ".1f")
     out.index = [plots.night_label(w) for w in out.index]

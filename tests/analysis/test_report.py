@@ -10,6 +10,7 @@ import re
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from browser import Browser, chromium
 from pagetext import page_text
@@ -350,3 +351,16 @@ def test_a_recording_with_no_sleep_found_is_listed_but_no_nights_count(tmp_path)
     # no jerk near an onset there was none of (it read 0)
     assert '<td data-label="near onset"></td><td data-label="minutes to fall asleep"></td>' in text
     assert effects.n_nights == 0
+
+
+def test_the_week_table_s_rate_is_the_week_s_jerks_over_its_hours_asleep():
+    """Two nights of one week: 2 jerks in 1 h asleep (a short night) and none in 7 h. The
+    week's rate is 2 jerks over 8 h, 0.25 an hour, not the mean of the nights' rates (1.0:
+    the short night weighed as much as the long one)."""
+    from analysis.report import _weekly
+
+    nights = [dt.date(2026, 3, 2), dt.date(2026, 3, 3)]
+    rec = pd.DataFrame({"n_jerks": [2.0, 0.0], "hours_asleep": [1.0, 7.0], "rate_per_h_sleep": [2.0, 0.0]},
+                       index=nights)
+    week = _weekly(rec)
+    assert week.to_dict("records") == [{"nights": "2", "jerks": "2", "per night": "1.0", "per hour asleep": "0.25"}]
