@@ -38,7 +38,7 @@ from detection.sleep import (
     upright_epochs,
     upright_reference,
 )
-from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of
+from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of, refuse_slow_rate
 from sensing.errors import InvalidRecordingError
 from sensing.recording import GAP_FACTOR, Recording, resolution_g
 
@@ -330,8 +330,9 @@ def as_recordings(recordings: Recording | Sequence[Recording], who: str = "detec
     Raises
     ------
     InvalidRecordingError
-        If they are not Recordings (a path, a DataFrame, ...) or two are worn at one
-        location; ``who`` names the function in the message.
+        If they are not Recordings (a path, a DataFrame, ...), one samples more slowly
+        than :data:`sensing.body.MIN_RATE_HZ` or two are worn at one location; ``who``
+        names the function in the message.
     """
     if not isinstance(recordings, (Recording, list, tuple)):  # a path, a DataFrame, ...
         raise InvalidRecordingError(f"{who} takes a Recording or a list of them, got a "
@@ -341,6 +342,8 @@ def as_recordings(recordings: Recording | Sequence[Recording], who: str = "detec
     bad = [type(r).__name__ for r in recs if not isinstance(r, Recording)]
     if bad:
         raise InvalidRecordingError(f"{who} takes Recording objects, got {', '.join(bad)}")
+    for r in recs:
+        refuse_slow_rate(r.fs, f"{who}: the recording at {r.location}")
     locs = [r.location for r in recs]
     dup = sorted({loc for loc in locs if locs.count(loc) > 1 and loc != "unknown"})
     if dup:

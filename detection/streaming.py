@@ -46,7 +46,7 @@ from detection.candidates import (
 )
 from detection.config import DetectionConfig, config_or_default
 from detection.night import is_leg, label_plm
-from sensing.body import LOCATIONS
+from sensing.body import LOCATIONS, refuse_slow_rate
 from sensing.errors import InvalidRecordingError, wrong_type
 from sensing.recording import GAP_FACTOR
 
@@ -72,8 +72,8 @@ class StreamingDetector:
     Raises
     ------
     HypnicError
-        If ``fs`` is not a positive number, ``location`` unknown or ``config`` not a
-        DetectionConfig; :meth:`push`, if a chunk's times are not integers (ns) or its
+        If ``fs`` is not a positive number or under :data:`sensing.body.MIN_RATE_HZ`,
+        ``location`` unknown or ``config`` not a DetectionConfig; :meth:`push`, if a chunk's times are not integers (ns) or its
         acceleration not of shape (n, 3).
 
     Examples
@@ -99,6 +99,7 @@ class StreamingDetector:
             raise wrong_type("StreamingDetector: fs", "a number of Hz", fs)
         if not (np.isfinite(fs) and fs > 0):
             raise InvalidRecordingError(f"fs must be a positive number of Hz, got {fs!r}")
+        refuse_slow_rate(float(fs), "StreamingDetector")
         if location not in LOCATIONS:
             raise InvalidRecordingError(f"unknown location {location!r}; expected one of {', '.join(LOCATIONS)}")
         self.fs, self.location = float(fs), location

@@ -101,6 +101,19 @@ ONSET_HALF_WINDOW_S = 900.0
 #: Lowest sampling rate a night can be analysed at, Hz: a hypnic jerk lasts 50-250 ms,
 #: so slower sampling cannot show one (recordings below it are refused for detection).
 MIN_RATE_HZ = 10.0
+
+
+def refuse_slow_rate(fs: float, what: str) -> None:
+    """Refuse a sampling rate ``fs`` (Hz) under :data:`MIN_RATE_HZ`.
+
+    Raises
+    ------
+    InvalidRecordingError
+        If ``fs`` is under it; ``what`` (a file's name, a sensor) begins the message.
+    """
+    if fs < MIN_RATE_HZ:
+        raise InvalidRecordingError(f"{what}: {fs:g} Hz is too slow to show a jerk (50-250 ms); "
+                                    f"hypnic needs {MIN_RATE_HZ:g} Hz or more")
 #: Sleep need against which sleep debt is counted, h (adult recommendation of 7-9 h): the
 #: debt of a night is this minus the hours slept, floored at 0.
 REFERENCE_SLEEP_H = 8.0

@@ -91,7 +91,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     from itertools import groupby
 
     from detection.scoring import MEASURED, slow_rate_text, weak_placements, weak_placements_text
-    from sensing.body import MIN_RATE_HZ
+    from sensing.body import refuse_slow_rate
     from sensing.readers import check_format, read, read_options
     from sensing.readers.timecheck import join_parts
     from sensing.timezones import file_zone, local_zone_key
@@ -131,9 +131,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     for recs, path in zip(files, paths, strict=True):
         for _, parts in groupby(recs, key=lambda r: (r.device, r.location)):  # a sensor's parts
             rec = join_parts(list(parts), Path(path).name)
-            if rec.fs < MIN_RATE_HZ:
-                raise HypnicError(f"{Path(path).name}: {rec.fs:g} Hz is too slow to show a jerk (50-250 ms); "
-                                  f"hypnic needs {MIN_RATE_HZ:g} Hz or more")
+            refuse_slow_rate(rec.fs, Path(path).name)
             if rec.fs < MEASURED.lowest_rate_hz:
                 log.warning("%s: %s samples at %s: a jerk of 50-250 ms is 1-3 samples there and "
                             "many fall between them; take its counts as a lower bound",

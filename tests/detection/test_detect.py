@@ -3,6 +3,7 @@ rejected (where a burst counts as a sleep start is tested in ``test_windows.py``
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -354,6 +355,23 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(threshold_factor=-1)
     with pytest.raises(HypnicError, match="low, high"):
         DetectionConfig(plm_interval_s=(90.0, 5.0))
+
+
+def test_a_rate_too_slow_to_show_a_jerk_is_refused_by_every_entry_point():
+    """A 5 Hz recording (a jerk of 50-250 ms is at most one sample there) was detected
+    silently from Python, while ``hypnic detect`` refused its file."""
+    from hypnic.workflows.night import process_night
+
+    slow = _rec(600, fs=5.0)
+    message = "the recording at wrist-left: 5 Hz is too slow to show a jerk (50-250 ms); hypnic needs 10 Hz or more"
+    with pytest.raises(InvalidRecordingError) as caught:
+        detect_night(slow)
+    assert str(caught.value) == f"detect_night: {message}"
+    with pytest.raises(InvalidRecordingError, match=re.escape(f"process_night: {message}")):
+        process_night(slow)
+    with pytest.raises(InvalidRecordingError, match="StreamingDetector: 5 Hz is too slow"):
+        StreamingDetector(5, "wrist-left")
+    assert len(detect_night(_rec(600, fs=10.0)).events) == 0  # 10 Hz is read
 
 
 def test_a_config_that_is_not_a_detection_config_is_named():
