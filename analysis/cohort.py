@@ -7,7 +7,8 @@ Method
 * **Factors** — those of :attr:`CohortConfig.factors` present in the table on which at
   least ``min_distinct`` used nights differ from the factor's most common value.
 * **Population model** — a Poisson GEE (generalised estimating equations; Liang & Zeger
-  1986) of the count on every estimable factor, ``log(hours recorded)`` as offset, with
+  1986) of the count on every estimable factor, ``log(hours recorded)`` as offset and as
+  a term of its own (:attr:`CohortConfig.fit_hours`), with
   an exchangeable working correlation among the nights of a participant
   (:class:`statsmodels.genmod.generalized_estimating_equations.GEE`). Nights of the same
   person are not independent (some people simply jerk more); GEE estimates the
@@ -42,7 +43,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.effects import FACTORS, EffectsConfig, factor_info, fit_effects, left_out, plural
+from analysis.effects import (
+    FACTORS,
+    EffectsConfig,
+    factor_info,
+    fit_effects,
+    hours_term,
+    left_out,
+    plural,
+)
 from analysis.nights import counted_nights, no_sleep_found
 from sensing.private import write_private
 
@@ -73,6 +82,9 @@ class CohortConfig:
         Parameters of each participant's own analysis (its ``factors`` are replaced by
         the cohort's estimable ones); None skips it (it takes ~0.2 s
         per participant).
+    fit_hours : bool
+        Fit how the count grows with the hours recorded, as
+        :attr:`analysis.effects.EffectsConfig.fit_hours` does for one sleeper.
     """
 
     factors: tuple[str, ...] = tuple(FACTORS)
@@ -80,6 +92,7 @@ class CohortConfig:
     min_distinct: int = 3
     level: float = 0.95
     individual: EffectsConfig | None = field(default_factory=EffectsConfig)
+    fit_hours: bool = True
 
 
 @dataclass(frozen=True)
@@ -206,11 +219,13 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
     individual = (individual_effects(nights, replace(cfg.individual, factors=tuple(usable)))
                   if cfg.individual is not None and usable else pd.DataFrame(columns=list(INDIVIDUAL_COLUMNS)))
     rows = []
-    if usable and n - len(usable) - 1 >= 3 and n_jerks > 0 and n_p >= 2:
-        X = np.column_stack([np.ones(n), data[usable].to_numpy(float)])
+    hours = data["hours_recorded"].to_numpy(float)
+    length = hours_term(hours, cfg.min_distinct) if cfg.fit_hours else []
+    if usable and n - len(usable) - len(length) - 1 >= 3 and n_jerks > 0 and n_p >= 2:
+        X = np.column_stack([np.ones(n), data[usable].to_numpy(float), *length])
         params, ci, p = _gee(data["n_jerks"].to_numpy(float), X, data["participant"].to_numpy(),
-                             data["hours_recorded"].to_numpy(float), cfg.level)
-        p_holm = multipletests(np.nan_to_num(p[1:], nan=1.0), method="holm")[1]
+                             hours, cfg.level)
+        p_holm = multipletests(np.nan_to_num(p[1:len(usable) + 1], nan=1.0), method="holm")[1]
         with np.errstate(over="ignore"):  # a factor few participants vary: an unbounded interval
             rr, rr_ci = np.exp(params), np.exp(ci)
         for i, f in enumerate(usable, start=1):
@@ -295,7 +310,8 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
         f"<h1>Cohort summary</h1><p>{esc(cohort.message)}</p>"
         "<h2>Population rate ratios</h2>"
         + ("<p>Poisson GEE with an exchangeable correlation of a participant's nights and "
-           "log(hours recorded) as offset; 95% intervals from the bias-reduced sandwich; per "
+           "log(hours recorded) as offset and as a term (how jerks grow with the night's length "
+           "is fitted); 95% intervals from the bias-reduced sandwich; per "
            "unit of each factor.</p>" if len(cohort.table) else "")
         + _table(cohort.table.drop(columns=["factor"]),
                  "No factor could be estimated for the cohort (see Not tested below).",

@@ -11,7 +11,10 @@ Method (see docs/analysis.md for the reasoning):
 * **Spearman** — rank correlation of each factor with the jerk rate per hour recorded
   (:func:`scipy.stats.spearmanr`), one factor at a time.
 * **Count regression** — one multivariable GLM of the count with every estimable factor
-  and ``log(hours recorded)`` as offset (exposure). Poisson first; if the Cameron &
+  and ``log(hours recorded)`` as offset (exposure), and the same log hours as a term of
+  its own (:attr:`EffectsConfig.fit_hours`): how the count grows with the night's length
+  is fitted, not assumed proportional (sleep starts come with falling asleep, not with
+  each hour in bed). Poisson first; if the Cameron &
   Trivedi (1990) auxiliary-regression test finds over-dispersion (one-sided
   p < ``overdispersion_p``) the model is refitted as a negative binomial (NB2, alpha by
   maximum likelihood). Rate ratios are ``exp(beta)`` per unit of the factor.
@@ -147,6 +150,12 @@ class EffectsConfig:
         Nights up to this many calendar nights apart count as going together in the
         HAC standard error (Bartlett weights); 0 leaves out the HAC term (the standard
         error is then the model's, scaled by the Pearson dispersion when above 1).
+    fit_hours : bool
+        Fit how the count grows with the hours recorded (a ``log(hours recorded)`` term
+        beside the offset), rather than assume it grows in proportion (the offset alone).
+        Sleep starts come with falling asleep, not with each hour in bed: assumed
+        proportional, a short night's few hours make its jerks look frequent, and the
+        sleep debt that goes with short nights look like a cause.
     """
 
     factors: tuple[str, ...] = tuple(FACTORS)
@@ -156,6 +165,7 @@ class EffectsConfig:
     level: float = 0.95
     overdispersion_p: float = 0.05
     hac_nights: int = 2
+    fit_hours: bool = True
 
 
 @dataclass(frozen=True)
@@ -329,7 +339,7 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     >>> effects.enough, effects.model, effects.n_nights
     (True, 'poisson', 59)
     >>> round(float(effects.table.set_index("factor").at["antidepressant", "rr"]), 1)
-    2.1
+    2.0
     """
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
@@ -342,8 +352,7 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     data = base.dropna(subset=present)
     usable = []
     for f in present:
-        x = data[f].to_numpy(float)
-        if len(x) and (x != pd.Series(x).mode().iloc[0]).sum() >= cfg.min_distinct:
+        if _varies(data[f].to_numpy(float), cfg.min_distinct):
             usable.append(f)
         else:
             excluded[f] = f"fewer than {cfg.min_distinct} nights differ from its usual value"
@@ -354,18 +363,19 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     rows, coef, model, disp_p = [], {}, "none", float("nan")
     y = data["n_jerks"].to_numpy(float)
     expo = data["hours_recorded"].to_numpy(float)
-    k = len(usable)
+    hours = hours_term(expo, cfg.min_distinct) if cfg.fit_hours else []
+    k = len(usable) + len(hours)
     if usable and n - k - 1 >= 3 and n_jerks > 0:
-        X = np.column_stack([np.ones(n), data[usable].to_numpy(float)])
+        X = np.column_stack([np.ones(n), data[usable].to_numpy(float), *hours])
         days = night_numbers(data.index)
         params, ci, p, model, disp_p = _fit_counts(y, X, expo, cfg, days)
-        coef = {"const": float(params[0]), **{f: float(b) for f, b in zip(usable, params[1:], strict=True)}}
-        p_holm = multipletests(p[1:], method="holm")[1]
+        coef = {"const": float(params[0]), **{f: float(b) for f, b in zip(usable, params[1:], strict=False)}}
+        p_holm = multipletests(p[1:len(usable) + 1], method="holm")[1]
         rate = y / expo
         for i, f in enumerate(usable, start=1):
             x = data[f].to_numpy(float)
             rho, rho_p = stats.spearmanr(x, rate)
-            up, uci, _, _, _ = _fit_counts(y, np.column_stack([np.ones(n), x]), expo, cfg, days)
+            up, uci, _, _, _ = _fit_counts(y, np.column_stack([np.ones(n), x, *hours]), expo, cfg, days)
             info = factor_info(f)
             finding = bool(enough and p_holm[i - 1] < 1 - cfg.level)
             verdict = VERDICTS[0] if finding else VERDICTS[1] if p[i] < 1 - cfg.level else VERDICTS[2]
@@ -380,13 +390,28 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
                 rr_uni_low=ru_lo, rr_uni_high=ru_hi, finding=finding, verdict=verdict))
     elif usable:
         for f in usable:
-            excluded[f] = f"too few nights ({n}) to fit {k} factor(s)"
+            excluded[f] = f"too few nights ({n}) to fit {len(usable)} factor(s)"
     table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
     sleepless = int(no_sleep_found(nights).sum())
     message = _message(base, data, present, usable, enough, cfg, sleepless)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
     return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
+
+
+def _varies(x: np.ndarray, min_distinct: int) -> bool:
+    """Whether at least ``min_distinct`` values of ``x`` differ from its most common one."""
+    return bool(len(x)) and int((x != pd.Series(x).mode().iloc[0]).sum()) >= min_distinct
+
+
+def hours_term(hours: np.ndarray, min_distinct: int) -> list[np.ndarray]:
+    """The design column of the night's length beside the ``log(hours recorded)`` offset
+    (:attr:`EffectsConfig.fit_hours`): the log of each night's ``hours`` (h), centred on
+    the typical night (the constant is then the rate per hour of a night of typical
+    length); none when fewer than ``min_distinct`` nights differ in length."""
+    log_h = np.log(np.asarray(hours, float))
+    log_h = log_h - log_h.mean() if len(log_h) else log_h
+    return [log_h] if _varies(log_h, min_distinct) else []
 
 
 def _message(base: pd.DataFrame, data: pd.DataFrame, present: list[str], usable: list[str],

@@ -20,6 +20,8 @@ simulator, from what is known about sleep diaries and sleep starts:
 * ``missing``: 10-30 % of nights without a diary entry, more on stressful days and at
   weekends (missing not completely at random), and 5 % of nights not recorded;
 * ``threshold``: caffeine matters only from the third drink (RR 1.6 at 3+), not per drink;
+* ``per-fall``: jerks come with falling asleep, not with each hour in bed: a night's
+  expected count does not grow with its hours recorded (the others: in proportion);
 * ``null``: no factor matters, under the nuisances of the real world (over-dispersion,
   autocorrelation, persistent factors, weekly habits);
 * ``realistic``: all of the above at once, with the effects.
@@ -64,6 +66,8 @@ from analysis.nights import add_sleep_debt
 EFFECTS = {"prev_sleep_debt_h": 1.3, "stress": 1.1, "caffeine_drinks": 1.15, "antidepressant": 1.8}
 #: A sleeper's typical jerks per hour at zero exposure (their own is a gamma frailty around it).
 BASE_PER_H = 0.25
+#: Hours of a typical night, h: the ``per-fall`` model's count is its base rate times these.
+TYPICAL_HOURS = 7.5
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Model:
     false_per_night: tuple[float, float] = (0.0, 0.0)
     missing: tuple[float, float] = (0.0, 0.0)  # share of nights without a diary entry
     unrecorded: float = 0.0          # share of nights not recorded
+    per_hour: bool = True            # the expected count grows in proportion to the hours recorded
 
     @property
     def log_linear(self) -> bool:
@@ -100,6 +105,7 @@ MODELS = {m.name: m for m in (
     Model("missing", missing=(0.1, 0.3), unrecorded=0.05),
     Model("threshold", effects={k: v for k, v in EFFECTS.items() if k != "caffeine_drinks"},
           caffeine_3plus_rr=1.6),
+    Model("per-fall", per_hour=False),
     Model("null", effects={}, base_per_h=0.55, **_NUISANCE),  # type: ignore[arg-type]
     Model("realistic", detect_p=(0.6, 0.9), false_per_night=(0.1, 0.5), missing=(0.1, 0.3),
           unrecorded=0.05, **_NUISANCE),  # type: ignore[arg-type]
@@ -163,7 +169,7 @@ def draw_factors(model: Model, s: dict, n: int, rng: np.random.Generator) -> pd.
     log_rr = sum(math.log(rr) * table[f].fillna(0).to_numpy() for f, rr in model.effects.items())
     log_rr = log_rr + math.log(model.caffeine_3plus_rr) * (caffeine >= 3)
     # the first night has no night before in the diary: its sleep debt then is the sleeper's usual
-    table["mu"] = s["base"] * np.exp(log_rr) * hours
+    table["mu"] = s["base"] * np.exp(log_rr) * (hours if model.per_hour else TYPICAL_HOURS)
     if "prev_sleep_debt_h" in model.effects:
         first = np.isnan(table["prev_sleep_debt_h"].to_numpy())
         usual = max(8.0 - s["sleep_mean"], 0.0) * math.log(model.effects["prev_sleep_debt_h"])

@@ -151,3 +151,21 @@ def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
     assert "<p>No factor could be estimated for the cohort (see Not tested below).</p>" in text
     assert ("<p>No participant&#x27;s own rate ratios could be estimated (too few nights, or no "
             "factor that varies).</p>") in text
+
+
+def test_jerks_that_come_per_night_do_not_make_short_nights_a_cause():
+    """As for one sleeper (test_effects): when a night's count does not grow with its
+    hours, the offset alone made the sleep debt that shortens nights look like a cause."""
+    df = cohort_nights(30, 21, seed=3)
+    r = np.random.default_rng(4)
+    df["sleep_debt_h"] = np.clip(r.normal(1.0, 1.0, len(df)), 0, None).round(1)
+    df["hours_recorded"] = 8.5 - df["sleep_debt_h"] + r.normal(0, 0.3, len(df))
+    frailty = np.repeat(r.gamma(2.0, 0.5, 30), 21)
+    df["n_jerks"] = r.poisson(2.0 * frailty * 1.10 ** df["stress"].to_numpy())  # per night, not per hour
+    factors = ("sleep_debt_h", "stress")
+    assumed = fit_cohort(df, CohortConfig(factors=factors, individual=None, fit_hours=False)).table.set_index("factor")
+    assert assumed.at["sleep_debt_h", "finding"] and assumed.at["sleep_debt_h", "rr_low"] > 1.03
+    fitted = fit_cohort(df, CohortConfig(factors=factors, individual=None)).table.set_index("factor")
+    assert fitted.at["sleep_debt_h", "rr_low"] < 1.0 < fitted.at["sleep_debt_h", "rr_high"]
+    assert not fitted.at["sleep_debt_h", "finding"] and fitted.at["stress", "finding"]
+    assert fitted.at["stress", "rr_low"] < 1.10 < fitted.at["stress", "rr_high"]

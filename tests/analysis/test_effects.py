@@ -40,7 +40,8 @@ def test_long_diary_recovers_every_true_rate_ratio():
     assert set(wide.index) == set(truth)
     for f, rr in truth.items():
         assert wide.at[f, "rr_low"] <= rr <= wide.at[f, "rr_high"], f
-        assert abs(np.log(wide.at[f, "rr"] / rr)) < 0.1, f
+        # that night's sleep debt goes with that night's hours (fitted too): its estimate is loose
+        assert abs(np.log(wide.at[f, "rr"] / rr)) < (0.2 if f == "sleep_debt_h" else 0.1), f
     eff = fit_effects(table_from(diary))
     assert eff.enough and eff.model == "poisson" and eff.n_nights == 399
     t = eff.table.set_index("factor")
@@ -50,6 +51,26 @@ def test_long_diary_recovers_every_true_rate_ratio():
     assert (t["p_holm"] >= t["p"] - 1e-12).all()
     # tiredness follows sleep debt, so alone it looks harmful; adjusted it does not
     assert t.at["tiredness", "rr_uni"] > 1.05 and abs(np.log(t.at["tiredness", "rr"])) < 0.05
+
+
+def test_jerks_that_come_per_night_do_not_make_that_night_s_sleep_debt_a_cause():
+    """Sleep starts come with falling asleep, not with each hour in bed. When a night's
+    count does not grow with its hours (the same expected count for a 5 h and a 9 h
+    night), the offset alone (assumed proportional) made short nights' jerks look
+    frequent, and that night's sleep debt a clear link (RR 1.20, 1.13-1.27 on these 400
+    nights). Fitting how the count grows with the hours leaves it no link; the real
+    effect of the night before's debt (RR 1.3) stays."""
+    model = RateModel()
+    diary = simulate_diary(400, seed=6, model=model, antidepressant_prob=1.0)
+    per_night = diary["expected_jerks"] / diary["hours_in_bed"] * diary["hours_in_bed"].mean()
+    counts = np.random.default_rng(1).poisson(per_night)
+    assumed = fit_effects(table_from(diary, counts), EffectsConfig(fit_hours=False)).table.set_index("factor")
+    assert assumed.at["sleep_debt_h", "finding"] and assumed.at["sleep_debt_h", "rr_low"] > 1.1
+    fitted = fit_effects(table_from(diary, counts)).table.set_index("factor")
+    assert not fitted.at["sleep_debt_h", "finding"]
+    assert fitted.at["sleep_debt_h", "rr_low"] < 1.0 < fitted.at["sleep_debt_h", "rr_high"]
+    assert fitted.at["prev_sleep_debt_h", "rr_low"] < 1.3 < fitted.at["prev_sleep_debt_h", "rr_high"]
+    assert fitted.at["prev_sleep_debt_h", "finding"]
 
 
 def test_a_table_that_is_no_nights_table_is_refused_by_name():
