@@ -337,12 +337,13 @@ def find_line(path: Path, predicate: Callable[[str], bool], skip: int = 0) -> tu
     return None
 
 
-def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
+def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     """Local wall-clock times (int64 ns, ``INT64_MIN`` = missing) in zone ``tz`` as UTC ns.
 
     Times in the hour a DST change repeats are ambiguous: in a run of such times, those
     before the wall clock goes back (by more than 10 min) are the first pass, those
-    after it the second. Returns the UTC times and how many were resolved that way.
+    after it the second. Returns the UTC times (int64 ns) and which of them were placed
+    in the second pass (bool, all False when no time was ambiguous).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -353,7 +354,7 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
     tz = arrow_zone(tz)
     try:
         return (pc.assume_timezone(arr, tz, ambiguous="raise", nonexistent="earliest")
-                .cast(pa.int64()).fill_null(nat).to_numpy(), 0)
+                .cast(pa.int64()).fill_null(nat).to_numpy(), np.zeros(len(naive_ns), bool))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if "ambiguous" not in str(exc).lower():
             raise FormatError(f"time zone {tz!r}: {exc}") from None
@@ -361,14 +362,14 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
                      .cast(pa.int64()).fill_null(nat).to_numpy() for which in ("earliest", "latest"))
     ambiguous = first != second
     if not ambiguous.any():
-        return first, 0
+        return first, ambiguous
     # within each run of ambiguous times, those after the clock went back are the second pass
     went_back = np.r_[False, np.diff(naive_ns) < -DST_STEP_NS] & ambiguous
     run_start = np.r_[True, ~ambiguous[:-1]] & ambiguous
     back_so_far = np.cumsum(went_back)
     at_run_start = np.maximum.accumulate(np.where(run_start, back_so_far - went_back, 0))
     take_second = ambiguous & (back_so_far > at_run_start)
-    return np.where(take_second, second, first), int(take_second.sum())
+    return np.where(take_second, second, first), take_second
 
 
 def location_from_text(text: str) -> str | None:

@@ -792,11 +792,10 @@ def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.nda
 
     if not tz:
         return naive
-    utc, resolved = localize(naive, tz)
-    if resolved:
-        first = int(np.flatnonzero((utc != naive) & (naive != np.iinfo(np.int64).min))[0])
-        issues.append(make_issue("dst", int(utc[first]), f"{resolved} wall-clock time(s) in the hour "
-                             f"repeated when {tz} left daylight saving time, placed in its second pass"))
+    utc, second = localize(naive, tz)
+    if second.any():  # dated by the first time placed in the hour's second pass
+        issues.append(make_issue("dst", int(utc[np.argmax(second)]), f"{int(second.sum())} time(s) "
+                                 "in the hour repeated as the clocks went back, read as its second pass"))
     return utc
 
 

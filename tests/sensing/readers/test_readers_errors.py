@@ -297,6 +297,21 @@ def test_repeated_dst_hour_is_resolved_with_tz_and_split_without(tmp_path):
     assert len(read(p)) == 2  # without the zone the clock goes back an hour: split
 
 
+def test_repeated_dst_hour_is_dated_by_its_first_second_pass_time(tmp_path):
+    """Before: a night from 22:30 the evening before was warned of as 'dst at 2026-10-24
+    22:30:00', its first sample, not the repeated hour 5 h later (every sample's UTC
+    differs from its wall clock, not only the second pass's)."""
+    utc = np.datetime64("2026-10-24T20:30:00", "ns").astype(np.int64) + np.arange(0, 7 * 3600 * 10**9, 10**9)
+    local = utc + np.where(utc < np.datetime64("2026-10-25T01:00:00", "ns").astype(np.int64), 2, 1) * 3600 * 10**9
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    p = _csv(tmp_path / "dst.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p, tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc)
+    issue, = rec.meta["time_issues"]
+    assert issue == {"kind": "dst", "time": "2026-10-25T01:00:00.000000000Z",
+                     "detail": "3600 time(s) in the hour repeated as the clocks went back, read as its second pass"}
+
+
 def test_stated_rate_contradicted_by_the_times(tmp_path):
     rows, t = _rows(n=500, fs=50.0)
     p = tmp_path / "a.csv"
