@@ -6,6 +6,7 @@ import gzip
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from reader_samples import DATA, START_NS, cwa_bytes, geneactiv_bytes, make_polar
 
@@ -310,6 +311,23 @@ def test_repeated_dst_hour_is_dated_by_its_first_second_pass_time(tmp_path):
     issue, = rec.meta["time_issues"]
     assert issue == {"kind": "dst", "time": "2026-10-25T01:00:00.000000000Z",
                      "detail": "3600 time(s) in the hour repeated as the clocks went back, read as its second pass"}
+
+
+def test_iso_offsets_that_change_in_a_file_are_reported(tmp_path):
+    """Before: a phone's night across Berlin's spring change, written with offsets (+01:00,
+    then +02:00), was shown at +01:00 all night without a word: its 07:18 wake read 06:18."""
+    utc = pd.date_range("2026-03-29T00:30:00Z", periods=7200, freq="1s")
+    local = utc.tz_convert("Europe/Berlin")
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z").str[:3] + ":00"
+    p = _csv(tmp_path / "phone.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p)
+    assert rec.meta["tz"] == "UTC+01:00" and rec.time_ns[0] == utc[0].value
+    assert rec.meta["time_issues"] == [{
+        "kind": "offset-change", "time": "2026-03-29T02:29:59.000000000Z",
+        "detail": "written at UTC+01:00 first, UTC+02:00 last (a clock change?): shown at UTC+01:00; give tz, your zone"}]
+    assert read(p, tz="Europe/Berlin")[0].meta["time_issues"] == []  # the zone is given
+    p = _csv(tmp_path / "same.csv", [f"{s},0.1,0.2,0.95" for s in text[:1800]])
+    assert read(p)[0].meta["time_issues"] == []  # one offset throughout
 
 
 def test_stated_rate_contradicted_by_the_times(tmp_path):
