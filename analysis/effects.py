@@ -339,16 +339,17 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in the diary" for f in cfg.factors if f not in nights.columns}
     base = nights[counted]
-    data = base.dropna(subset=present)
-    usable = []
-    for f in present:
-        x = data[f].to_numpy(float)
-        if len(x) and (x != pd.Series(x).mode().iloc[0]).sum() >= cfg.min_distinct:
-            usable.append(f)
-        else:
-            excluded[f] = f"fewer than {cfg.min_distinct} nights differ from its usual value"
-    if len(usable) < len(present):  # refit the complete cases on the usable factors only
-        data = base.dropna(subset=usable)
+
+    def varies(x: pd.Series) -> bool:  # min_distinct nights off the usual value
+        return bool(len(x)) and int((x != x.mode().iloc[0]).sum()) >= cfg.min_distinct
+
+    # a factor is judged on the nights it is known (one never logged blocks no other),
+    # then again on the complete cases of those that vary
+    usable = [f for f in present if varies(base[f].dropna())]
+    usable = [f for f in usable if varies(base.dropna(subset=usable)[f])]
+    excluded |= {f: f"fewer than {cfg.min_distinct} nights differ from its usual value"
+                 for f in present if f not in usable}
+    data = base.dropna(subset=usable)
     n, n_jerks = len(data), int(data["n_jerks"].sum()) if len(data) else 0
     enough = n >= cfg.min_nights and n_jerks >= cfg.min_jerks
     rows, coef, model, disp_p = [], {}, "none", float("nan")
