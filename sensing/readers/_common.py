@@ -342,8 +342,12 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
 
     Times in the hour a DST change repeats are ambiguous: in a run of such times, those
     before the wall clock goes back (by more than 10 min) are the first pass, those
-    after it the second. Returns the UTC times (int64 ns) and which of them were placed
-    in the second pass (bool, all False when no time was ambiguous).
+    after it the second; a run in which it does not go back is the second pass when it
+    runs on into the times after the hour and no earlier time leads into it (a recording
+    begun after the clocks went back: read as the first pass, it would sit an hour early
+    and end in an hour-long gap), else the first. Returns the UTC times (int64 ns) and
+    which of them were placed in the second pass (bool, all False when no time was
+    ambiguous).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -369,6 +373,12 @@ def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     back_so_far = np.cumsum(went_back)
     at_run_start = np.maximum.accumulate(np.where(run_start, back_so_far - went_back, 0))
     take_second = ambiguous & (back_so_far > at_run_start)
+    starts = np.flatnonzero(run_start)
+    ends = np.flatnonzero(ambiguous & np.r_[~ambiguous[1:], True])
+    led_in = (starts > 0) & ~missing[np.maximum(starts - 1, 0)]
+    runs_on = (ends < len(naive_ns) - 1) & ~missing[np.minimum(ends + 1, len(naive_ns) - 1)]
+    later = (np.add.reduceat(went_back, starts) == 0) & runs_on & ~led_in  # begun in the second pass
+    take_second |= ambiguous & later[np.cumsum(run_start) - 1]
     return np.where(take_second, second, first), take_second
 
 

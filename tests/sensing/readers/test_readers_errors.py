@@ -313,6 +313,20 @@ def test_repeated_dst_hour_is_dated_by_its_first_second_pass_time(tmp_path):
                      "detail": "3600 time(s) in the hour repeated as the clocks went back, read as its second pass"}
 
 
+def test_a_recording_begun_after_the_clocks_went_back_is_read_in_the_second_pass(tmp_path):
+    """Before: a phone's night begun at 02:15 CET on 2026-10-25 (the repeated hour's
+    second pass) was read as 02:15 CEST, an hour early, and ended its first 45 min in an
+    hour-long gap at 03:00."""
+    utc = np.datetime64("2026-10-25T01:15:00", "ns").astype(np.int64) + np.arange(0, 3 * 3600 * 10**9, 10**9)
+    local = utc + 3600 * 10**9  # CET throughout
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    p = _csv(tmp_path / "late.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p, tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc)
+    assert len(rec.gaps) == 0
+    assert rec.meta["time_issues"][0]["time"] == "2026-10-25T01:15:00.000000000Z"
+
+
 def test_iso_offsets_that_change_in_a_file_are_reported(tmp_path):
     """Before: a phone's night across Berlin's spring change, written with offsets (+01:00,
     then +02:00), was shown at +01:00 all night without a word: its 07:18 wake read 06:18."""
