@@ -818,10 +818,13 @@ def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.nda
 
     if not tz:
         return naive
-    utc, second = localize(naive, tz)
+    utc, second, skipped = localize(naive, tz)
     if second.any():  # dated by the first time placed in the hour's second pass
         issues.append(make_issue("dst", int(utc[np.argmax(second)]), f"{int(second.sum())} time(s) "
                                  "in the hour repeated as the clocks went back, read as its second pass"))
+    if skipped.any():
+        issues.append(make_issue("dst", int(utc[np.argmax(skipped)]), f"{int(skipped.sum())} time(s) "
+                                 "in the hour skipped as the clocks went forward, read at the offset before"))
     return utc
 
 

@@ -327,6 +327,20 @@ def test_a_recording_begun_after_the_clocks_went_back_is_read_in_the_second_pass
     assert rec.meta["time_issues"][0]["time"] == "2026-10-25T01:15:00.000000000Z"
 
 
+def test_times_in_the_hour_the_clocks_skipped_are_read_at_the_offset_before(tmp_path):
+    """Before: a clock that had not moved forward at 02:00 on 2026-03-29 (Berlin) wrote
+    02:00-02:45, all read as 01:59:59.999999999: 'share a timestamp with other values
+    ...: export the times with milliseconds', the whole file refused."""
+    utc = np.datetime64("2026-03-29T00:30:00", "ns").astype(np.int64) + np.arange(0, 2 * 3600 * 10**9, 10**9)
+    local = utc + 3600 * 10**9  # a clock still on CET: 01:30-03:29
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    rec, = read(_csv(tmp_path / "late.csv", [f"{s},0.1,0.2,0.95" for s in text[:4500]]), tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc[:4500])  # 01:30-02:44:59 on a clock not yet moved
+    assert rec.meta["time_issues"] == [{
+        "kind": "dst", "time": "2026-03-29T01:00:00.000000000Z",
+        "detail": "2700 time(s) in the hour skipped as the clocks went forward, read at the offset before"}]
+
+
 def test_iso_offsets_that_change_in_a_file_are_reported(tmp_path):
     """Before: a phone's night across Berlin's spring change, written with offsets (+01:00,
     then +02:00), was shown at +01:00 all night without a word: its 07:18 wake read 06:18."""
