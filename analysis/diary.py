@@ -35,7 +35,8 @@ A diary CSV may name a field by its ``hypnic diary add`` option instead (:data:`
 ``slept`` for ``hours_slept``, ``caffeine`` for ``caffeine_drinks``, ...).
 
 When ``hours_slept`` is missing but ``bedtime`` and ``wake_time`` are given, the hours
-are derived from them (:meth:`DiaryEntry.sleep_hours`), so sleep debt can be computed.
+are derived from them (:meth:`DiaryEntry.sleep_hours`, in the night's zone: 8 h from 22:30
+to 07:30 the night the clocks go forward), so sleep debt can be computed.
 Notes and medication names are kept without surrounding space and with ``\n`` line
 ends, so that a diary exported as CSV reads back exactly.
 """
@@ -51,7 +52,7 @@ import math
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -185,14 +186,32 @@ class DiaryEntry:
         if any(";" in m or not m.strip() for m in self.medications):
             raise DiaryError(f"medication names must be non-empty and contain no ';': {self.medications!r}")
 
-    def sleep_hours(self) -> float | None:
-        """Hours slept: the entry's value, else wake time minus bedtime (across midnight), h."""
+    def sleep_hours(self, tz: dt.tzinfo | None = None) -> float | None:
+        """Hours slept, h: the entry's value, else the time from bedtime to wake time (across
+        midnight) as it passed in the sleeper's zone ``tz`` that night: an hour less when
+        the clocks went forward between them, an hour more when they went back (a bedtime
+        before noon is on the morning after the night's date); without ``tz``, on the wall
+        clock.
+
+        Examples
+        --------
+        >>> from zoneinfo import ZoneInfo
+        >>> e = DiaryEntry(night=dt.date(2026, 3, 28), bedtime="22:30", wake_time="07:30")
+        >>> e.sleep_hours(), e.sleep_hours(ZoneInfo("Europe/Berlin"))
+        (9.0, 8.0)
+        """
         if self.hours_slept is not None:
             return float(self.hours_slept)
-        if self.bedtime and self.wake_time:
-            b, w = (_minutes(t) for t in (self.bedtime, self.wake_time))
-            return ((w - b) % (24 * 60)) / 60.0
-        return None
+        if not (self.bedtime and self.wake_time):
+            return None
+        b, w = (_minutes(t) for t in (self.bedtime, self.wake_time))
+        wall = dt.timedelta(minutes=(w - b) % (24 * 60))
+        if tz is None:
+            return wall / dt.timedelta(hours=1)
+        day = self.night + dt.timedelta(days=1 if b < 12 * 60 else 0)
+        bed = dt.datetime.combine(day, dt.time(b // 60, b % 60), tzinfo=tz)
+        utc = dt.timezone.utc  # aware arithmetic in one tzinfo is wall-clock arithmetic
+        return ((bed + wall).astimezone(utc) - bed.astimezone(utc)) / dt.timedelta(hours=1)
 
     def suggested_antidepressant(self) -> bool:
         """True if any listed medication is a known antidepressant (:data:`ANTIDEPRESSANTS`)."""
@@ -659,8 +678,12 @@ def _some(nights: list[dt.date], at_most: int = 5) -> str:
     return ", ".join(map(str, nights[:at_most])) + more
 
 
-def diary_frame(entries: Iterable[DiaryEntry]):
+def diary_frame(entries: Iterable[DiaryEntry], zones: Mapping[dt.date, dt.tzinfo] | None = None):
     """Entries as a DataFrame indexed by night, with derived ``hours_slept``.
+
+    ``zones`` gives the sleeper's zone of a night (:func:`analysis.nights.night_zones`), in
+    which hours slept are derived from bedtime and wake time (:meth:`DiaryEntry.sleep_hours`);
+    a night without one is reckoned on the wall clock.
 
     Returns
     -------
@@ -674,7 +697,7 @@ def diary_frame(entries: Iterable[DiaryEntry]):
     rows = []
     for e in entries:
         d = asdict(e)
-        d["hours_slept"] = e.sleep_hours()
+        d["hours_slept"] = e.sleep_hours((zones or {}).get(e.night))
         d["medications"] = "; ".join(e.medications)
         d["felt_jerks"] = e.felt_jerks or ""  # text columns hold "" for nothing, as notes
         if e.antidepressant is None:

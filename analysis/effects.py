@@ -349,15 +349,13 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     present = [f for f in cfg.factors if f in nights.columns]
     excluded = {f: "not in the diary" for f in cfg.factors if f not in nights.columns}
     base = nights[counted]
-    data = base.dropna(subset=present)
-    usable = []
-    for f in present:
-        if _varies(data[f].to_numpy(float), cfg.min_distinct):
-            usable.append(f)
-        else:
-            excluded[f] = f"fewer than {cfg.min_distinct} nights differ from its usual value"
-    if len(usable) < len(present):  # refit the complete cases on the usable factors only
-        data = base.dropna(subset=usable)
+    # a factor is judged on the nights it is known (one never logged blocks no other),
+    # then again on the complete cases of those that vary
+    usable = [f for f in present if _varies(base[f].dropna().to_numpy(float), cfg.min_distinct)]
+    usable = [f for f in usable if _varies(base.dropna(subset=usable)[f].to_numpy(float), cfg.min_distinct)]
+    excluded |= {f: f"fewer than {cfg.min_distinct} nights differ from its usual value"
+                 for f in present if f not in usable}
+    data = base.dropna(subset=usable)
     n, n_jerks = len(data), int(data["n_jerks"].sum()) if len(data) else 0
     enough = n >= cfg.min_nights and n_jerks >= cfg.min_jerks
     rows, coef, model, disp_p = [], {}, "none", float("nan")

@@ -442,7 +442,9 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     from analysis.diary import diary_frame, list_entries
 
     nights = load_nights(con)
-    diary = diary_frame(list_entries(con))
+    entries = list_entries(con)
+    every = nights.reindex(nights.index.union(pd.Index([e.night for e in entries])))
+    diary = diary_frame(entries, night_zones(every))  # hours from bedtime to wake in the night's zone
     table = nights.join(diary, how="outer")
     table.index.name = "night"
     return add_sleep_debt(table)

@@ -463,11 +463,12 @@ def load_part(out_dir: str | Path, task: NightTask) -> tuple[dict, pd.DataFrame,
     return meta, frames[0], frames[1]
 
 
-def read_diary(path: Path) -> pd.DataFrame:
+def read_diary(path: Path, zones: dict[dt.date, dt.tzinfo] | None = None) -> pd.DataFrame:
     """A participant's diary as :func:`analysis.diary.diary_frame` with sleep debt added.
 
     Accepts the hypnic diary CSV and the simulator's ``diary.csv``
-    (:func:`analysis.diary.read_any_csv`).
+    (:func:`analysis.diary.read_any_csv`). ``zones``: each recorded night's zone, in which
+    hours slept are derived from bedtime and wake time (others: on the wall clock).
 
     Raises
     ------
@@ -483,7 +484,7 @@ def read_diary(path: Path) -> pd.DataFrame:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DiaryError(f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    return add_sleep_debt(diary_frame(read_any_csv(text)))
+    return add_sleep_debt(diary_frame(read_any_csv(text), zones))
 
 
 def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, tz: str = "UTC") -> tuple[
@@ -494,6 +495,7 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
     of that date, in name order: left out of every table) as failure records; the nights
     made with :attr:`BatchConfig.tz` ``tz``."""
     from analysis.nights import SUMMARY_COLUMNS
+    from sensing.timezones import zone
 
     done = [t for t in tasks if is_done(out_dir, t, tz)]
     events, rows, per, problems = [], [], {}, []
@@ -520,7 +522,7 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
         diary_path = Path(input_dir) / person / DIARY_NAME
         if diary_path.exists():
             try:
-                diary = read_diary(diary_path)
+                diary = read_diary(diary_path, {r["night"]: zone(r["tz"] or tz) for r in p_rows})
             except Exception as exc:  # any diary problem is that participant's, not the run's
                 log.warning("%s: diary not used: %s", person, exc)
                 problems.append(night_record(NightTask(person, DIARY_NAME, (DIARY_NAME,)),

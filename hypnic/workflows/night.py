@@ -246,15 +246,38 @@ def times_ns(texts: Sequence[str], tz: dt.tzinfo, what: str) -> list[int]:
     Raises
     ------
     FormatError
-        If a time is not ISO-8601 (naming ``what``, e.g. ``"mark"``).
+        If a time is not ISO-8601 (naming ``what``, e.g. ``"mark"``), or one without a zone
+        is not one moment in ``tz``: in the hour a clock change repeats or skips.
     """
+    unreadable = FormatError(f"cannot read the {what} time(s) {', '.join(list(texts)[:3])}: use "
+                             "ISO-8601, e.g. 2026-01-05T23:10:05")
     try:  # one by one: times with and without a zone may come together
         stamps = [pd.to_datetime(str(text).strip(), format="ISO8601") for text in texts]
+        walls = [t.to_pydatetime(warn=False) for t in stamps if not t.tzinfo]
+    except (ValueError, TypeError, OverflowError):
+        raise unreadable from None
+    for wall in walls:
+        _check_wall_clock(wall, tz, what)
+    try:
         return [int((t if t.tzinfo else t.tz_localize(tz)).tz_convert("UTC").as_unit("ns").value)
                 for t in stamps]
     except (ValueError, TypeError, OverflowError):
-        raise FormatError(f"cannot read the {what} time(s) {', '.join(list(texts)[:3])}: use "
-                          "ISO-8601, e.g. 2026-01-05T23:10:05") from None
+        raise unreadable from None
+
+
+def _check_wall_clock(wall: dt.datetime, tz: dt.tzinfo, what: str) -> None:
+    """Raise :class:`FormatError` if the local time ``wall`` (naive) was not one moment in
+    ``tz``: it came twice (the clocks went back: its offset says which) or never (they
+    went forward past it)."""
+    first, second = (wall.replace(tzinfo=tz, fold=fold) for fold in (0, 1))
+    if first.utcoffset() == second.utcoffset():
+        return
+    text, name = wall.isoformat(), zone_name(tz)
+    if first.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None) == wall:
+        raise FormatError(f"{what} time {text} came twice in {name} (the clocks went back): write "
+                          f"its offset, {first.isoformat()} (the first) or {second.isoformat()[-6:]} (the second)")
+    raise FormatError(f"{what} time {text} did not happen in {name} (the clocks went forward past it): "
+                      "check it, or write its offset")
 
 
 def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -411,9 +434,12 @@ def process_night(recordings: Recording | Sequence[Recording], tz: dt.tzinfo | s
 
 def _moment(text: str, option: str, after_ns: int, tz: dt.tzinfo) -> int:
     """A time a person gives, ns UTC: a clock time ``HH:MM`` in ``tz`` (its first
-    occurrence at or after ``after_ns``) or an ISO-8601 time (in ``tz`` without a zone)."""
+    occurrence at or after ``after_ns``) or an ISO-8601 time (in ``tz`` without a zone;
+    a local time a clock change repeats or skips is refused: :func:`_check_wall_clock`)."""
     import re
 
+    unreadable = HypnicError(f"{option} {text!r}: give a clock time (22:30, in your time zone) or "
+                             "an ISO-8601 time (2026-01-05T22:30)")
     clock_time = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
     try:
         if clock_time:
@@ -422,12 +448,18 @@ def _moment(text: str, option: str, after_ns: int, tz: dt.tzinfo) -> int:
                               microsecond=0)
             if at < then.replace(second=0, microsecond=0):
                 at += dt.timedelta(days=1)
-            return int(at.timestamp()) * 1_000_000_000
-        t = pd.Timestamp(text)
-        return int((t.tz_localize(tz) if t.tzinfo is None else t).value)
+            t = pd.Timestamp(at.replace(tzinfo=None))
+        else:
+            t = pd.Timestamp(text)
+        wall = None if t.tzinfo else t.to_pydatetime(warn=False)
     except (ValueError, OverflowError):
-        raise HypnicError(f"{option} {text!r}: give a clock time (22:30, in your time zone) or "
-                          "an ISO-8601 time (2026-01-05T22:30)") from None
+        raise unreadable from None
+    if wall is not None:
+        _check_wall_clock(wall, tz, option)
+    try:
+        return int((t if t.tzinfo else t.tz_localize(tz)).as_unit("ns").value)
+    except (ValueError, OverflowError):
+        raise unreadable from None
 
 
 def check_worn(start: str | None, end: str | None) -> None:

@@ -337,38 +337,61 @@ def find_line(path: Path, predicate: Callable[[str], bool], skip: int = 0) -> tu
     return None
 
 
-def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, int]:
+def localize(naive_ns: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Local wall-clock times (int64 ns, ``INT64_MIN`` = missing) in zone ``tz`` as UTC ns.
 
     Times in the hour a DST change repeats are ambiguous: in a run of such times, those
     before the wall clock goes back (by more than 10 min) are the first pass, those
-    after it the second. Returns the UTC times and how many were resolved that way.
+    after it the second; a run in which it does not go back is the second pass when it
+    runs on into the times after the hour and no earlier time leads into it (a recording
+    begun after the clocks went back: read as the first pass, it would sit an hour early
+    and end in an hour-long gap), else the first. Times in the hour the clocks skip
+    (going forward) were written by a clock not yet moved: read at the offset before the
+    change (collapsed onto one instant, their order would be lost). Returns the UTC
+    times (int64 ns), which of them were placed in the second pass and which were in a
+    skipped hour (bool arrays, all False when none).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     nat = np.iinfo(np.int64).min
     missing = naive_ns == nat
-    arr = pa.array(naive_ns, pa.timestamp("ns"), mask=missing)
     tz = arrow_zone(tz)
+
+    def at(ns: np.ndarray, ambiguous: str, nonexistent: str = "earliest") -> np.ndarray:
+        arr = pa.array(ns, pa.timestamp("ns"), mask=ns == nat)
+        return (pc.assume_timezone(arr, tz, ambiguous=ambiguous, nonexistent=nonexistent)
+                .cast(pa.int64()).fill_null(nat).to_numpy())
+
     try:
-        return (pc.assume_timezone(arr, tz, ambiguous="raise", nonexistent="earliest")
-                .cast(pa.int64()).fill_null(nat).to_numpy(), 0)
+        first = second = at(naive_ns, "raise")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if "ambiguous" not in str(exc).lower():
             raise FormatError(f"time zone {tz!r}: {exc}") from None
-    first, second = (pc.assume_timezone(arr, tz, ambiguous=which, nonexistent=which)
-                     .cast(pa.int64()).fill_null(nat).to_numpy() for which in ("earliest", "latest"))
+        first, second = at(naive_ns, "earliest"), at(naive_ns, "latest")
+    skipped = first % 10**9 == 10**9 - 1  # candidates: a skipped time is put 1 ns before the change
+    if skipped.any():
+        skipped[skipped] = first[skipped] != at(naive_ns[skipped], "earliest", "latest")
+    if skipped.any():  # the offset a day before: the one before the change
+        day_before = naive_ns[skipped] - 86_400 * 10**9
+        first, second = first.copy(), second.copy()
+        first[skipped] = second[skipped] = naive_ns[skipped] - (day_before - at(day_before, "earliest"))
     ambiguous = first != second
     if not ambiguous.any():
-        return first, 0
+        return first, ambiguous, skipped
     # within each run of ambiguous times, those after the clock went back are the second pass
     went_back = np.r_[False, np.diff(naive_ns) < -DST_STEP_NS] & ambiguous
     run_start = np.r_[True, ~ambiguous[:-1]] & ambiguous
     back_so_far = np.cumsum(went_back)
     at_run_start = np.maximum.accumulate(np.where(run_start, back_so_far - went_back, 0))
     take_second = ambiguous & (back_so_far > at_run_start)
-    return np.where(take_second, second, first), int(take_second.sum())
+    starts = np.flatnonzero(run_start)
+    ends = np.flatnonzero(ambiguous & np.r_[~ambiguous[1:], True])
+    led_in = (starts > 0) & ~missing[np.maximum(starts - 1, 0)]
+    runs_on = (ends < len(naive_ns) - 1) & ~missing[np.minimum(ends + 1, len(naive_ns) - 1)]
+    later = (np.add.reduceat(went_back, starts) == 0) & runs_on & ~led_in  # begun in the second pass
+    take_second |= ambiguous & later[np.cumsum(run_start) - 1]
+    return np.where(take_second, second, first), take_second, skipped
 
 
 def location_from_text(text: str) -> str | None:

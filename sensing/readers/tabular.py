@@ -428,6 +428,32 @@ def _rate(text: str) -> float:
     return fs
 
 
+def _offset_change(path: Path, layout: Layout, stated: str, last_ns: int) -> list[dict]:
+    """An ``offset-change`` issue (dated by the last time, ns UTC) when the last row's
+    ISO-8601 time is written at another UTC offset than the first row's, ``stated`` (a
+    night across a DST change, a phone that moved zone): the file then states no one
+    zone, and its times shown at ``stated`` are off after the change. Plain files only
+    (the end of a gzip file is not read again)."""
+    from sensing.readers.timecheck import make_issue
+
+    if is_gzip(path):
+        return []
+    with open(path, "rb") as f:
+        f.seek(max(0, f.seek(0, 2) - 4096))
+        lines = f.read().decode("utf-8", errors="replace").split("\n")
+    fields = next((split_fields(ln.strip(), layout.delimiter) for ln in reversed(lines[1:]) if ln.strip()), [])
+    at = layout.names.index(layout.time_col)
+    found = _ISO_ZONE.search(fields[at].strip()) if len(fields) > at else None
+    if not found:
+        return []
+    zone = found.group(3)
+    last = str(offset_zone(0 if zone == "Z" else _offset_s(zone)))
+    if last == stated:
+        return []
+    return [make_issue("offset-change", last_ns, f"written at {stated} first, {last} last (a clock "
+                       f"change?): shown at {stated}; give tz, your zone")]
+
+
 def _offset_s(text: str) -> float:
     """Seconds east of UTC of an ISO-8601 offset such as ``+01:00`` or ``-0530``."""
     digits = text[1:].replace(":", "")
@@ -792,11 +818,13 @@ def _wall_clock(naive: np.ndarray, tz: str | None, issues: list[dict]) -> np.nda
 
     if not tz:
         return naive
-    utc, resolved = localize(naive, tz)
-    if resolved:
-        first = int(np.flatnonzero((utc != naive) & (naive != np.iinfo(np.int64).min))[0])
-        issues.append(make_issue("dst", int(utc[first]), f"{resolved} wall-clock time(s) in the hour "
-                             f"repeated when {tz} left daylight saving time, placed in its second pass"))
+    utc, second, skipped = localize(naive, tz)
+    if second.any():  # dated by the first time placed in the hour's second pass
+        issues.append(make_issue("dst", int(utc[np.argmax(second)]), f"{int(second.sum())} time(s) "
+                                 "in the hour repeated as the clocks went back, read as its second pass"))
+    if skipped.any():
+        issues.append(make_issue("dst", int(utc[np.argmax(skipped)]), f"{int(skipped.sum())} time(s) "
+                                 "in the hour skipped as the clocks went forward, read at the offset before"))
     return utc
 
 
@@ -1006,6 +1034,8 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     meta = {"format": NAME, "time_kind": layout.time_kind, "scale_g": layout.scale}
     if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
         meta["tz"] = layout.meta["tz"]
+        if layout.time_kind == "iso" and not opts.tz:
+            issues += _offset_change(path, layout, meta["tz"], int(t[-1]))
     zone = CLOCK_ZONE.set(opts.naive_tz)  # its warnings' times in the zone it was read in
     try:
         return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,

@@ -48,6 +48,21 @@ def test_sleep_hours_derived_across_midnight_and_given_value_wins():
     assert DiaryEntry(night=D).sleep_hours() is None
 
 
+def test_sleep_hours_across_a_clock_change_are_the_hours_that_passed():
+    """Before: 22:30 to 07:30 read 9 h the night Berlin's clocks went forward (8 h passed)
+    and 22:30 to 05:30 read 7 h the night they went back (8 h), a sleep debt off by 1 h."""
+    from zoneinfo import ZoneInfo
+
+    berlin, new_york = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+    spring, fall = dt.date(2026, 3, 28), dt.date(2026, 10, 24)
+    assert DiaryEntry(night=spring, bedtime="22:30", wake_time="07:30").sleep_hours(berlin) == 8.0
+    assert DiaryEntry(night=fall, bedtime="22:30", wake_time="05:30").sleep_hours(berlin) == 8.0
+    assert DiaryEntry(night=fall, bedtime="01:30", wake_time="07:00").sleep_hours(berlin) == 6.5  # the 25th
+    assert DiaryEntry(night=dt.date(2026, 3, 7), bedtime="23:00", wake_time="07:00").sleep_hours(new_york) == 7.0
+    assert DiaryEntry(night=D, bedtime="23:30", wake_time="07:00").sleep_hours(berlin) == 7.5
+    assert DiaryEntry(night=spring, bedtime="22:30", wake_time="07:30").sleep_hours() == 9.0  # wall clock
+
+
 def test_antidepressant_classes_and_suggestion():
     assert classify_medication(" Sertraline ") == "SSRI"
     assert classify_medication("duloxetine") == "SNRI"

@@ -186,6 +186,18 @@ def test_constant_factors_are_excluded_not_fitted():
     assert "fewer than 3 nights differ" in eff.excluded["antidepressant"]
 
 
+def test_a_factor_never_logged_leaves_out_no_night():
+    """Before: a sleeper who logged stress, caffeine and hours slept every night but never
+    tiredness or exercise had every night dropped (complete cases over all factors) and
+    read 'No diary factor varies enough yet', however much stress varied."""
+    diary = simulate_diary(40, seed=3, antidepressant_prob=1.0)
+    table = table_from(diary).assign(tiredness=np.nan, exercise_h=np.nan)
+    effects = fit_effects(table)
+    assert effects.n_nights == 39  # the first night has no sleep debt the night before
+    assert {"stress", "caffeine_drinks", "antidepressant"} <= set(effects.table["factor"])
+    assert not {"tiredness", "exercise_h"} & set(effects.table["factor"])
+
+
 def test_overdispersed_counts_switch_to_negative_binomial_with_honest_cis():
     rng = np.random.default_rng(0)
     diary = simulate_diary(300, seed=9, antidepressant_prob=1.0)

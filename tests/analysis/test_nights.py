@@ -142,6 +142,19 @@ def test_store_load_and_join_with_diary_and_lagged_debt(tmp_path):
     assert table.loc[d0 + dt.timedelta(5), "sleep_debt_h"] == 0.0
 
 
+def test_hours_slept_from_bedtime_and_wake_are_reckoned_in_the_nights_zone(tmp_path):
+    """Before: 22:30 to 05:30 the night Berlin's clocks went back read 7 h slept and 1 h of
+    sleep debt, where 8 h passed."""
+    night = dt.date(2026, 10, 24)
+    with connect(tmp_path / "h.sqlite") as con:
+        store_night(con, StoredNight(night, summarise_night(KNOWN, SLEEP, 8.0), SleepWindow(**SLEEP),
+                                     KNOWN, pd.DataFrame(columns=["start", "location", "activity", "asleep"]),
+                                     ("a.csv",), tz="Europe/Berlin"))
+        add_entries(con, [DiaryEntry(night=night, bedtime="22:30", wake_time="05:30")])
+        table = nights_table(con)
+    assert table.loc[night, ["hours_slept", "sleep_debt_h"]].tolist() == [8.0, 0.0]
+
+
 def test_an_older_database_gains_the_time_zone_of_each_night_and_worn_minutes(tmp_path):
     import sqlite3
 

@@ -377,3 +377,14 @@ def test_a_file_stating_its_zone_is_read_named_and_shown_in_it(caplog):
     night = hb.process_task(hb.NightTask("p01", "n2", (str(data / "generic_semicolon_local.csv"),)), tz="Asia/Tokyo")
     assert night.tz == "Asia/Tokyo"
     assert night.activity["start"].iloc[0] == pd.Timestamp("2026-01-05T14:30:00Z")  # 23:30 in Tokyo
+
+
+def test_a_participants_hours_slept_are_reckoned_in_the_nights_zone(tmp_path):
+    """Before: a cohort diary's 22:30 to 05:30 the night Berlin's clocks went back read 7 h
+    slept (8 h passed): the nights' zones were not passed to the diary."""
+    import datetime as dt
+
+    path = tmp_path / "diary.csv"
+    path.write_text("night,bedtime,wake\n2026-10-24,22:30,05:30\n2026-10-25,22:30,05:30\n")
+    table = hb.read_diary(path, {dt.date(2026, 10, 24): ZoneInfo("Europe/Berlin")})
+    assert table["hours_slept"].tolist() == [8.0, 7.0]  # the second night: no zone, the wall clock

@@ -214,3 +214,34 @@ def test_one_record_for_a_night_and_for_an_unreadable_diary():
         error="", seconds=2.5)
     diary = night_record(NightTask("p02", "diary.csv", ("diary.csv",)), attempts=1, error=ValueError("line 2"))
     assert (diary["files"], diary["ok"], diary["error"]) == ("diary.csv", False, "ValueError: line 2")
+
+
+def test_a_local_time_a_clock_change_repeats_or_skips_is_refused_with_what_to_write():
+    """Before: a mark at 02:30 the night Berlin's clocks went back (an ISO-8601 time) was
+    refused as 'cannot read the mark time(s) 2026-10-25T02:30:00: use ISO-8601', and
+    ``--worn-until 02:30`` that night was taken silently as the first 02:30."""
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+
+    from hypnic.workflows.night import times_ns, worn_between
+    from sensing.recording import Recording
+
+    berlin = ZoneInfo("Europe/Berlin")
+    with pytest.raises(HypnicError, match=r"^mark time 2026-10-25T02:30:00 came twice in Europe/Berlin "
+                       r"\(the clocks went back\): write its offset, 2026-10-25T02:30:00\+02:00 "
+                       r"\(the first\) or \+01:00 \(the second\)$"):
+        times_ns(["2026-10-25T02:30:00"], berlin, "mark")
+    with pytest.raises(HypnicError, match=r"^mark time 2026-03-29T02:30:00 did not happen in Europe/Berlin"):
+        times_ns(["2026-03-29T02:30:00"], berlin, "mark")
+    assert times_ns(["2026-10-25T02:30:00+01:00", "2026-10-25T03:30:00", "2026-10-25T01:30:00"],
+                    berlin, "mark") == [pd.Timestamp(t).value for t in (
+                        "2026-10-25T01:30Z", "2026-10-25T02:30Z", "2026-10-24T23:30Z")]
+    t0 = pd.Timestamp("2026-10-24T23:30Z").value  # 01:30 CEST, 6 h at 1 Hz
+    rec = Recording(t0 + np.arange(6 * 3600, dtype=np.int64) * 10**9,
+                    np.zeros((6 * 3600, 3), np.float32), 1.0, "wrist-left")
+    with pytest.raises(HypnicError, match="^--worn-until time 2026-10-25T02:30:00 came twice"):
+        worn_between([rec], berlin, end="02:30")
+    cut, = worn_between([rec], berlin, start="01:45", end="05:00")  # 05:00 CET: 04:00 UTC, left out
+    assert (cut.time_ns[0], cut.time_ns[-1]) == (pd.Timestamp("2026-10-24T23:45Z").value,
+                                                 pd.Timestamp("2026-10-25T03:59:59Z").value)

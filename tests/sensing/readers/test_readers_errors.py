@@ -6,6 +6,7 @@ import gzip
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from reader_samples import DATA, START_NS, cwa_bytes, geneactiv_bytes, make_polar
 
@@ -295,6 +296,66 @@ def test_repeated_dst_hour_is_resolved_with_tz_and_split_without(tmp_path):
     np.testing.assert_array_equal(rec.time_ns, utc)
     assert [i["kind"] for i in rec.meta["time_issues"]] == ["dst"]
     assert len(read(p)) == 2  # without the zone the clock goes back an hour: split
+
+
+def test_repeated_dst_hour_is_dated_by_its_first_second_pass_time(tmp_path):
+    """Before: a night from 22:30 the evening before was warned of as 'dst at 2026-10-24
+    22:30:00', its first sample, not the repeated hour 5 h later (every sample's UTC
+    differs from its wall clock, not only the second pass's)."""
+    utc = np.datetime64("2026-10-24T20:30:00", "ns").astype(np.int64) + np.arange(0, 7 * 3600 * 10**9, 10**9)
+    local = utc + np.where(utc < np.datetime64("2026-10-25T01:00:00", "ns").astype(np.int64), 2, 1) * 3600 * 10**9
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    p = _csv(tmp_path / "dst.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p, tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc)
+    issue, = rec.meta["time_issues"]
+    assert issue == {"kind": "dst", "time": "2026-10-25T01:00:00.000000000Z",
+                     "detail": "3600 time(s) in the hour repeated as the clocks went back, read as its second pass"}
+
+
+def test_a_recording_begun_after_the_clocks_went_back_is_read_in_the_second_pass(tmp_path):
+    """Before: a phone's night begun at 02:15 CET on 2026-10-25 (the repeated hour's
+    second pass) was read as 02:15 CEST, an hour early, and ended its first 45 min in an
+    hour-long gap at 03:00."""
+    utc = np.datetime64("2026-10-25T01:15:00", "ns").astype(np.int64) + np.arange(0, 3 * 3600 * 10**9, 10**9)
+    local = utc + 3600 * 10**9  # CET throughout
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    p = _csv(tmp_path / "late.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p, tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc)
+    assert len(rec.gaps) == 0
+    assert rec.meta["time_issues"][0]["time"] == "2026-10-25T01:15:00.000000000Z"
+
+
+def test_times_in_the_hour_the_clocks_skipped_are_read_at_the_offset_before(tmp_path):
+    """Before: a clock that had not moved forward at 02:00 on 2026-03-29 (Berlin) wrote
+    02:00-02:45, all read as 01:59:59.999999999: 'share a timestamp with other values
+    ...: export the times with milliseconds', the whole file refused."""
+    utc = np.datetime64("2026-03-29T00:30:00", "ns").astype(np.int64) + np.arange(0, 2 * 3600 * 10**9, 10**9)
+    local = utc + 3600 * 10**9  # a clock still on CET: 01:30-03:29
+    text = [s[:23] for s in np.datetime_as_string(local.astype("datetime64[ns]"), unit="ns")]
+    rec, = read(_csv(tmp_path / "late.csv", [f"{s},0.1,0.2,0.95" for s in text[:4500]]), tz="Europe/Berlin")
+    np.testing.assert_array_equal(rec.time_ns, utc[:4500])  # 01:30-02:44:59 on a clock not yet moved
+    assert rec.meta["time_issues"] == [{
+        "kind": "dst", "time": "2026-03-29T01:00:00.000000000Z",
+        "detail": "2700 time(s) in the hour skipped as the clocks went forward, read at the offset before"}]
+
+
+def test_iso_offsets_that_change_in_a_file_are_reported(tmp_path):
+    """Before: a phone's night across Berlin's spring change, written with offsets (+01:00,
+    then +02:00), was shown at +01:00 all night without a word: its 07:18 wake read 06:18."""
+    utc = pd.date_range("2026-03-29T00:30:00Z", periods=7200, freq="1s")
+    local = utc.tz_convert("Europe/Berlin")
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z").str[:3] + ":00"
+    p = _csv(tmp_path / "phone.csv", [f"{s},0.1,0.2,0.95" for s in text])
+    rec, = read(p)
+    assert rec.meta["tz"] == "UTC+01:00" and rec.time_ns[0] == utc[0].value
+    assert rec.meta["time_issues"] == [{
+        "kind": "offset-change", "time": "2026-03-29T02:29:59.000000000Z",
+        "detail": "written at UTC+01:00 first, UTC+02:00 last (a clock change?): shown at UTC+01:00; give tz, your zone"}]
+    assert read(p, tz="Europe/Berlin")[0].meta["time_issues"] == []  # the zone is given
+    p = _csv(tmp_path / "same.csv", [f"{s},0.1,0.2,0.95" for s in text[:1800]])
+    assert read(p)[0].meta["time_issues"] == []  # one offset throughout
 
 
 def test_stated_rate_contradicted_by_the_times(tmp_path):
