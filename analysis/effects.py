@@ -482,6 +482,13 @@ def _pct(rr: float) -> str:
     return f"{(rr - 1) * 100:+.0f}%"
 
 
+#: A likely range (confidence interval) of a rate ratio whose ends are more than this many
+#: times apart sizes nothing (0.1 to 10 is a hundredfold): its factor is described as one
+#: the nights cannot size yet, not as "+40% jerks" (few nights, or a factor that goes
+#: with another, as that night's sleep debt with the night's length).
+WIDE_RANGE = 100.0
+
+
 def likely_range(low: float, high: float) -> str:
     """A rate ratio's likely range (its confidence interval) as a person reads it:
     ``0.86 to 1.06``, or ``not bounded`` when the nights cannot bound it (a factor whose
@@ -505,6 +512,10 @@ def describe(effects: Effects) -> list[str]:
                        "value there were too few jerks to compare).")
             continue
         likely = f"likely between {r.rr_low:.2f} and {r.rr_high:.2f} times the rate {info.unit}"
+        if r.verdict == "no clear link" and r.rr_high / r.rr_low > WIDE_RANGE:
+            out.append(f"{r.label.capitalize()}: no clear link; these nights cannot size its effect "
+                       f"yet ({likely}).")
+            continue
         if info.binary:
             size = f"{r.rr:.2f} times the jerk rate when on vs off"
         else:

@@ -309,7 +309,9 @@ def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure
             ax.plot(xs, np.exp(at_mean + slope * xs), color=RED, lw=2)
         ax.set_xlabel(info.axis)
         ax.set_title(f"{info.label}\nrate ratio {r.rr:.2f} {info.unit}", loc="left")
-        ax.set_ylim(bottom=0)
+        # the nights set the scale: a loose fit's line may leave it, not squash the dots
+        top = float(np.nanmax(rate[ok])) if ok.any() else 0.0
+        ax.set_ylim(0, 1.3 * top if top > 0 else None)
     for ax in axes.ravel()[k:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:

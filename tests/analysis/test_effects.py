@@ -317,3 +317,24 @@ def test_a_factor_the_nights_cannot_bound_is_said_so_not_as_minus_100_percent():
     assert "Caffeine: no clear link; these nights cannot size its effect" in text
     assert "-100%" not in text and "inf" not in text
     assert likely_range(0.8626, 1.0602) == "0.86 to 1.06"
+
+
+def test_a_range_that_sizes_nothing_is_said_so_and_does_not_scale_the_plot():
+    """Fifteen nights leave that night's sleep debt a likely range of 0.03 to 743 (it goes
+    with the night's length, fitted too): the sentence said '+400% jerks for each hour',
+    and the fitted line ran to hundreds of jerks an hour, squashing the nights' dots."""
+    from analysis.effects import WIDE_RANGE, describe
+    from analysis.plots import factor_panels
+
+    table = table_from(simulate_diary(15, seed=0))
+    eff = fit_effects(table)
+    row = eff.table.set_index("factor").loc["sleep_debt_h"]
+    assert row["rr_high"] / row["rr_low"] > WIDE_RANGE and row["verdict"] == "no clear link"
+    said = next(s for s in describe(eff) if s.startswith("Sleep debt that night"))
+    assert said == ("Sleep debt that night: no clear link; these nights cannot size its effect yet "
+                    f"(likely between {row['rr_low']:.2f} and {row['rr_high']:.2f} times the rate per hour).")
+    narrow = next(s for s in describe(eff) if s.startswith("Stress"))
+    assert "+25% jerks for each point of stress" in narrow
+    fig = factor_panels(table, eff, 8)
+    top = 1.3 * (table["n_jerks"] / table["hours_recorded"]).max()
+    assert all(ax.get_ylim()[1] == pytest.approx(top) for ax in fig.axes if ax.get_visible())
