@@ -154,7 +154,7 @@ def add(ctx: typer.Context, night: str = NIGHT, slept: float = SLEPT, bedtime: s
 
 
 @diary_app.command("edit")
-def edit(ctx: typer.Context, night: str = typer.Argument(..., help="Night to change, YYYY-MM-DD."),
+def edit(ctx: typer.Context, night: str = NIGHT,
          slept: float = SLEPT, bedtime: str = BEDTIME, wake: str = WAKE,
          stress: int = STRESS, tiredness: int = TIRED, caffeine: int = CAFF,
          caffeine_last: str = CAFF_LAST, alcohol: int = ALCOHOL, exercise: float = EXERCISE,

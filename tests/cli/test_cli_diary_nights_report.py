@@ -311,3 +311,6 @@ def test_diary_add_of_a_night_that_has_not_come_says_so(tmp_path, capsys, monkey
     assert run(capsys, "diary", "add", "2026-12-06", "--db", db)[:2] == (0, "added night 2026-12-06\n")
     assert run(capsys, "diary", "add", "--stress", "1", "--db", str(tmp_path / "d2.sqlite"))[:2] == (
         0, "added night 2026-12-06\n")  # the default night is the latest
+    # edit takes the same default night as add (it asked for a date)
+    code, out, _ = run(capsys, "diary", "edit", "--stress", "4", "--db", str(tmp_path / "d2.sqlite"))
+    assert code == 0 and "2026-12-06" in out
