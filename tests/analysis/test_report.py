@@ -78,8 +78,9 @@ def test_the_summary_says_the_statistics_in_plain_words(report):
             "when its adjusted p is below 0.05 and there are enough nights.") in summary
     effect_words = _section(text, "effects")
     assert (f"For the statistically minded: a {effects.model.replace('poisson', 'Poisson')} "
-            "regression of each night's jerk count on all the factors together, with the hours "
-            "recorded as exposure; 95% confidence intervals; p-values adjusted by Holm's method."
+            "regression of each night's jerk count on all the factors together and on the night's "
+            "length (the hours recorded, whose effect is fitted: jerks come with falling asleep, not "
+            "with each hour in bed); 95% confidence intervals; p-values adjusted by Holm's method."
             ) in effect_words
     assert "finding" not in effect_words and "no clear link" in effect_words
 
