@@ -253,6 +253,8 @@ def times_ns(texts: Sequence[str], tz: dt.tzinfo, what: str) -> list[int]:
                              "ISO-8601, e.g. 2026-01-05T23:10:05")
     try:  # one by one: times with and without a zone may come together
         stamps = [pd.to_datetime(str(text).strip(), format="ISO8601") for text in texts]
+        if any(pd.isna(t) for t in stamps):  # an empty text is no time
+            raise unreadable
         walls = [t.to_pydatetime(warn=False) for t in stamps if not t.tzinfo]
     except (ValueError, TypeError, OverflowError):
         raise unreadable from None

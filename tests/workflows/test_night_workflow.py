@@ -234,6 +234,8 @@ def test_a_local_time_a_clock_change_repeats_or_skips_is_refused_with_what_to_wr
         times_ns(["2026-10-25T02:30:00"], berlin, "mark")
     with pytest.raises(HypnicError, match=r"^mark time 2026-03-29T02:30:00 did not happen in Europe/Berlin"):
         times_ns(["2026-03-29T02:30:00"], berlin, "mark")
+    with pytest.raises(HypnicError, match=r"^cannot read the mark time\(s\) : use ISO-8601"):
+        times_ns([""], berlin, "mark")  # no time at all (was a ValueError: NaTType does not support utcoffset)
     assert times_ns(["2026-10-25T02:30:00+01:00", "2026-10-25T03:30:00", "2026-10-25T01:30:00"],
                     berlin, "mark") == [pd.Timestamp(t).value for t in (
                         "2026-10-25T01:30Z", "2026-10-25T02:30Z", "2026-10-24T23:30Z")]
