@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.effects import FACTORS, fit_effects
+from analysis.effects import FACTORS, fit_effects, hours_term
 from analysis.nights import add_sleep_debt
 
 #: The real effects of the log-linear models (RR per unit); the other factors 1.0.
@@ -206,7 +206,8 @@ def simulate(model: Model, n: int, rng: np.random.Generator) -> tuple[pd.DataFra
 def true_rr(model: Model, s: dict, factors: list[str], rng: np.random.Generator) -> dict[str, float]:
     """The RR per factor that a 95 % CI of the fit on ``factors`` should cover (see the module
     docstring): causal where the counted rate is log-linear, else the Poisson GLM's
-    pseudo-true value on 6000 nights of the same sleeper's expected counted means."""
+    pseudo-true value on 6000 nights of the same sleeper's expected counted means (the
+    model :func:`fit_effects` fits: the factors and the night's length)."""
     causal = {f: model.effects.get(f, 1.0) for f in factors}
     if model.log_linear:
         return causal
@@ -214,11 +215,12 @@ def true_rr(model: Model, s: dict, factors: list[str], rng: np.random.Generator)
 
     long = draw_factors(model, s, 6000, rng).dropna(subset=factors)
     expected = s["p"] * long["mu"].to_numpy() + s["false"]
-    X = np.column_stack([np.ones(len(long)), long[factors].to_numpy(float)])
+    hours = hours_term(long["hours_recorded"].to_numpy(float), 3)  # as fit_effects fits them
+    X = np.column_stack([np.ones(len(long)), long[factors].to_numpy(float), *hours])
     with warnings.catch_warnings():  # a non-integer Poisson response is intended
         warnings.simplefilter("ignore")
         fit = sm.GLM(expected, X, family=sm.families.Poisson(), exposure=long["hours_recorded"]).fit()
-    return {f: float(np.exp(b)) for f, b in zip(factors, fit.params[1:], strict=True)}
+    return {f: float(np.exp(b)) for f, b in zip(factors, fit.params[1:len(factors) + 1], strict=True)}
 
 
 def run(model: Model, nights: int, diaries: int, seed: int) -> dict:
