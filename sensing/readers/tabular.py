@@ -1035,7 +1035,7 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     if layout.meta.get("tz"):  # the zone the file states (header tz=, or local ISO times)
         meta["tz"] = layout.meta["tz"]
         if layout.time_kind == "iso" and not opts.tz:
-            issues += _offset_change(path, layout, meta["tz"], int(t[-1]))
+            issues += _offset_change(path, layout, str(meta["tz"]), int(t[-1]))
     zone = CLOCK_ZONE.set(opts.naive_tz)  # its warnings' times in the zone it was read in
     try:
         return build_recordings(t, acc, name=path.name, fs=layout.fs, meta=meta, issues=issues,
