@@ -91,7 +91,12 @@ def nights(
              if c in t and (t[c].fillna(0) > 0).any()}
     cols |= shown
     sleepless = no_sleep_found(t)
-    rows = [[str(night), clock(row["onset"], zones[night]),
+
+    def at(night, onset) -> str:  # the time of falling asleep, with its zone's name when they differ
+        shown = clock(onset, zones[night])
+        return f"{shown} {onset.astimezone(zones[night]).tzname()}" if shown and len(names) > 1 else shown
+
+    rows = [[str(night), at(night, row["onset"]),
              *("no sleep" if c == "n_jerks" and sleepless[night]
                else "" if row[c] is None or (isinstance(row[c], float) and row[c] != row[c])
                else f.format(row[c]) for c, (_, f) in cols.items())]
@@ -101,7 +106,8 @@ def nights(
     for r in rows:
         table.add_row(*map(Text, r))
     Console().print(table)
-    typer.echo("at: time of falling asleep; /h: jerks per hour asleep; onset: jerks within "
+    typer.echo("at: time of falling asleep" + (" (in the night's own zone)" if len(names) > 1 else "")
+               + "; /h: jerks per hour asleep; onset: jerks within "
                "15 min of sleep onset; lat: minutes to fall asleep; asleep, slept (diary): hours; "
                "wakes: awakenings; str: stress 0-10; both: bothersome 0-10"
                + ("; no sleep: a recording in which no sleep was found (no night's count)"

@@ -172,6 +172,30 @@ def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
     assert code == 1 and "unknown time zone" in err and err.count("\n") == 1
 
 
+def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, capsys):
+    """Nights recorded in two zones: the title named both, but no row said which it was
+    in (a traveller read a New York 23:10 as Berlin's). Each time now carries its zone's
+    name, at that night's date (CET in January), within 80 columns."""
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "t.sqlite"
+    shutil.copy(sim_db[0], db)
+    nights = [str(n) for n in sim_db[1].night]
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE nights SET tz = 'Europe/Berlin'")
+        con.execute("UPDATE nights SET tz = 'America/New_York' WHERE night = ?", (nights[1],))
+    code, out, _ = run(capsys, "nights", "--db", str(db))
+    assert code == 0 and "times in America/New_York, Europe/Berlin" in " ".join(out.split())
+    lines = [line for line in out.splitlines() if line.split() and line.split()[0] in nights]
+    rows = {line.split()[0]: line.split() for line in lines}
+    assert rows[nights[0]][2] == "CET" and rows[nights[1]][2] == "EST" and rows[nights[2]][2] == "CET"
+    assert "at: time of falling asleep (in the night's own zone)" in out
+    assert len(lines) == len(nights) and max(map(len, lines)) <= 80
+    code, out, _ = run(capsys, "nights", "--db", str(db), "--tz", "Europe/Berlin")  # one zone: no names
+    assert code == 0 and "CET" not in out and "EST" not in out
+
+
 def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     from analysis.diary import connect
     from analysis.nights import load_nights, summarise_night
