@@ -151,8 +151,10 @@ def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
         "near onset": _fmt(sleep_counts_shown(table)["n_onset_30min"], ".0f"),
         "minutes to fall asleep": _fmt(table["sleep_onset_latency_min"], ".0f"),
     }
-    if len({zone_name(z) for z in zones.values()}) > 1:
-        cols["time zone"] = pd.Series([zone_name(zones[n]) for n in table.index], index=table.index)
+    # the zones of recorded nights (a night only in the diary has no times, and no zone)
+    if len({zone_name(zones[n]) for n in table.index[recorded]}) > 1:
+        cols["time zone"] = pd.Series([zone_name(zones[n]) if recorded[n] else "" for n in table.index],
+                                      index=table.index)
     diary = {"hours_slept": ("hours slept (diary)", ".1f"), "stress": ("stress", ".0f"),
              "caffeine_drinks": ("caffeine", ".0f"), "bothersome": ("bothersome", ".0f"),
              "medications": ("medications", ""), "notes": ("notes", "")}

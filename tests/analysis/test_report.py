@@ -365,3 +365,26 @@ def test_the_week_table_s_rate_is_the_week_s_jerks_over_its_hours_asleep():
                        index=nights)
     week = _weekly(rec)
     assert week.to_dict("records") == [{"nights": "2", "jerks": "2", "per night": "1.0", "per hour asleep": "0.25"}]
+
+
+def test_a_diary_only_night_adds_no_time_zone(sim_db, tmp_path):
+    """Nights recorded in Berlin and a night only in the diary (no recording, no times):
+    the nights table had a time zone column reading 'UTC' (the machine's) for that night
+    beside 'Europe/Berlin'. Only recorded nights' zones count; a second one shows the column."""
+    import sqlite3
+
+    db = tmp_path / "z.sqlite"
+    shutil.copy(sim_db[0], db)
+    last = sim_db[1]["night"].iloc[-1]
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE nights SET tz = 'Europe/Berlin'")
+    with connect(db) as con:
+        add_entries(con, [DiaryEntry(night=last + dt.timedelta(days=1), stress=3)])
+        text = build_report(con, tmp_path / "a")[0].read_text(encoding="utf-8")
+    assert 'data-label="time zone"' not in text
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE nights SET tz = 'America/New_York' WHERE night = ?", (str(last),))
+    with connect(db) as con:
+        text = build_report(con, tmp_path / "b")[0].read_text(encoding="utf-8")
+    cells = re.findall(r'<td data-label="time zone"[^>]*>([^<]*)</td>', text)
+    assert cells.count("America/New_York") == 1 and cells[-1] == "" and "UTC" not in cells
