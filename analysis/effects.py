@@ -2,12 +2,13 @@
 
 Method (see docs/analysis.md for the reasoning):
 
-* **Nights used** — nights with a jerk count, hours recorded > 0 and every modelled
-  factor known (complete cases). The lagged factor ``prev_sleep_debt_h`` needs the
-  previous night's diary, so the first night of a run drops out.
 * **Factors** — those in :attr:`EffectsConfig.factors` that vary: at least
-  ``min_distinct`` used nights differ from the factor's most common value. Others are
-  listed as not estimable.
+  ``min_distinct`` of the nights it is known on differ from its most common value, and
+  again on the complete cases of those that vary (one never logged leaves out no night).
+  Others are listed as not estimable.
+* **Nights used** — nights with a jerk count, hours recorded > 0 and every tested factor
+  known (complete cases). The lagged factor ``prev_sleep_debt_h`` needs the previous
+  night's diary, so the first night of a run drops out.
 * **Spearman** — rank correlation of each factor with the jerk rate per hour recorded
   (:func:`scipy.stats.spearmanr`), one factor at a time.
 * **Count regression** — one multivariable GLM of the count with every estimable factor
