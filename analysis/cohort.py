@@ -116,6 +116,10 @@ class CohortEffects:
         Plain-language statement of what can be concluded.
     excluded : dict of str to str
         Factors left out and why.
+    hours_fitted : bool
+        Whether the night's length was a term of the population model
+        (:attr:`CohortConfig.fit_hours`, and nights that differ in length), so that the
+        method is described as fitted.
     """
 
     table: pd.DataFrame
@@ -126,6 +130,7 @@ class CohortEffects:
     enough: bool
     message: str
     excluded: dict[str, str] = field(default_factory=dict)
+    hours_fitted: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready dict (NaN as None)."""
@@ -133,7 +138,8 @@ class CohortEffects:
             return json.loads(df.to_json(orient="records"))
 
         return dict(method="Poisson GEE, exchangeable correlation within participant, "
-                           "log(hours recorded) offset, bias-reduced sandwich SE",
+                           "log(hours recorded) offset" + (" and term" if self.hours_fitted else "")
+                           + ", bias-reduced sandwich SE",
                     n_participants=self.n_participants, n_nights=self.n_nights,
                     n_jerks=self.n_jerks, enough=self.enough, message=self.message,
                     excluded=self.excluded, effects=records(self.table),
@@ -253,7 +259,8 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
     if sleepless:
         message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."
     log.info("cohort: %s", message)
-    return CohortEffects(table, individual, n_p, n, n_jerks, enough, message, excluded)
+    return CohortEffects(table, individual, n_p, n, n_jerks, enough, message, excluded,
+                         hours_fitted=bool(rows and length))
 
 
 #: Readable headers of the cohort page's tables, by column, with units (a rate ratio is
@@ -310,8 +317,10 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
         f"<h1>Cohort summary</h1><p>{esc(cohort.message)}</p>"
         "<h2>Population rate ratios</h2>"
         + ("<p>Poisson GEE with an exchangeable correlation of a participant's nights and "
-           "log(hours recorded) as offset and as a term (how jerks grow with the night's length "
-           "is fitted); 95% intervals from the bias-reduced sandwich; per "
+           + ("log(hours recorded) as offset and as a term (how jerks grow with the night's length "
+              "is fitted)" if cohort.hours_fitted else
+              "log(hours recorded) as offset (jerks taken to grow in proportion to the night's length)")
+           + "; 95% intervals from the bias-reduced sandwich; per "
            "unit of each factor.</p>" if len(cohort.table) else "")
         + _table(cohort.table.drop(columns=["factor"]),
                  "No factor could be estimated for the cohort (see Not tested below).",

@@ -197,6 +197,10 @@ class Effects:
         Fitted log-rate coefficients (``"const"`` and each factor), for plots.
     means : dict of str to float
         Mean of each factor over the nights used, for plots.
+    hours_fitted : bool
+        Whether the night's length was a term of the model (:attr:`EffectsConfig.fit_hours`,
+        and at least ``min_distinct`` nights differ in length), so that a description of
+        the method says so only when it was.
     """
 
     table: pd.DataFrame
@@ -209,6 +213,7 @@ class Effects:
     excluded: dict[str, str] = field(default_factory=dict)
     coef: dict[str, float] = field(default_factory=dict)
     means: dict[str, float] = field(default_factory=dict)
+    hours_fitted: bool = False
 
 
 def overdispersion_test(y: np.ndarray, mu: np.ndarray) -> tuple[float, float]:
@@ -395,7 +400,8 @@ def fit_effects(nights: pd.DataFrame, config: EffectsConfig | None = None) -> Ef
     message = _message(base, data, present, usable, enough, cfg, sleepless)
     log.info("effects: %s", message)
     means = {f: float(data[f].mean()) for f in usable}
-    return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means)
+    return Effects(table, model, disp_p, n, n_jerks, enough, message, excluded, coef, means,
+                   hours_fitted=bool(rows and hours))
 
 
 def _varies(x: np.ndarray, min_distinct: int) -> bool:

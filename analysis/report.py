@@ -405,8 +405,10 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         model = effects.model.replace("poisson", "Poisson")
         eff += (f'<p class="note">{esc(READING)} For the statistically minded: a {model} regression of '
                 "each night's jerk count on all the factors together and on the night's length (the "
-                "hours recorded, whose effect is fitted: jerks come with falling asleep, not with "
-                "each hour in bed); 95% confidence intervals; p-values adjusted by Holm's method.</p>")
+                + ("hours recorded, whose effect is fitted: jerks come with falling asleep, not with "
+                   "each hour in bed" if effects.hours_fitted else
+                   "hours recorded, the count taken to grow in proportion to them")
+                + "); 95% confidence intervals; p-values adjusted by Holm's method.</p>")
     if effects.excluded:
         eff += f"<p class='note'>Not tested: {esc(excluded_text(effects.excluded))}.</p>"
     parts.append(eff + "</section>")

@@ -169,3 +169,18 @@ def test_jerks_that_come_per_night_do_not_make_short_nights_a_cause():
     assert fitted.at["sleep_debt_h", "rr_low"] < 1.0 < fitted.at["sleep_debt_h", "rr_high"]
     assert not fitted.at["sleep_debt_h", "finding"] and fitted.at["stress", "finding"]
     assert fitted.at["stress", "rr_low"] < 1.10 < fitted.at["stress", "rr_high"]
+
+
+def test_the_method_described_says_whether_the_night_s_length_was_fitted(tmp_path):
+    """cohort.json's method and the page's note name the night's length as a term only when
+    it was one: before, the JSON said "offset" alone with the term fitted (the default), and
+    the page said "as a term" with ``fit_hours=False``."""
+    df = cohort_nights(12, 21, seed=5)
+    for fit_hours, said, page_says in (
+            (True, "log(hours recorded) offset and term, ", "as offset and as a term (how jerks grow"),
+            (False, "log(hours recorded) offset, ", "as offset (jerks taken to grow in proportion")):
+        cohort = fit_cohort(df, CohortConfig(individual=None, fit_hours=fit_hours))
+        js, page = write_cohort(cohort, tmp_path / str(fit_hours))
+        assert said in json.loads(js.read_text())["method"]
+        assert page_says in page.read_text()
+        assert cohort.hours_fitted is fit_hours and len(cohort.table)

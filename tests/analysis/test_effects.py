@@ -66,7 +66,10 @@ def test_jerks_that_come_per_night_do_not_make_that_night_s_sleep_debt_a_cause()
     counts = np.random.default_rng(1).poisson(per_night)
     assumed = fit_effects(table_from(diary, counts), EffectsConfig(fit_hours=False)).table.set_index("factor")
     assert assumed.at["sleep_debt_h", "finding"] and assumed.at["sleep_debt_h", "rr_low"] > 1.1
-    fitted = fit_effects(table_from(diary, counts)).table.set_index("factor")
+    assert not fit_effects(table_from(diary, counts), EffectsConfig(fit_hours=False)).hours_fitted
+    effects = fit_effects(table_from(diary, counts))
+    assert effects.hours_fitted and "log_hours" not in effects.coef and len(effects.coef) == 9
+    fitted = effects.table.set_index("factor")
     assert not fitted.at["sleep_debt_h", "finding"]
     assert fitted.at["sleep_debt_h", "rr_low"] < 1.0 < fitted.at["sleep_debt_h", "rr_high"]
     assert fitted.at["prev_sleep_debt_h", "rr_low"] < 1.3 < fitted.at["prev_sleep_debt_h", "rr_high"]

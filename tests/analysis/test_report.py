@@ -388,3 +388,20 @@ def test_a_diary_only_night_adds_no_time_zone(sim_db, tmp_path):
         text = build_report(con, tmp_path / "b")[0].read_text(encoding="utf-8")
     cells = re.findall(r'<td data-label="time zone"[^>]*>([^<]*)</td>', text)
     assert cells.count("America/New_York") == 1 and cells[-1] == "" and "UTC" not in cells
+
+
+def test_the_method_note_says_the_count_is_taken_as_proportional_when_the_length_is_not_fitted(sim_db, tmp_path):
+    """The effects note names the night's length as fitted only when it was a term: with
+    ``EffectsConfig(fit_hours=False)`` it said "whose effect is fitted" all the same."""
+    from analysis.effects import EffectsConfig
+
+    path, _ = sim_db
+    db = tmp_path / "h.sqlite"
+    shutil.copy(path, db)
+    with connect(db) as con:
+        out, effects, _ = build_report(con, tmp_path / "out", effects_config=EffectsConfig(fit_hours=False))
+    words = _section(out.read_text(encoding="utf-8"), "effects")
+    assert "whose effect is fitted" not in words
+    assert ("on the night's length (the hours recorded, the count taken to grow in proportion to "
+            "them); 95% confidence intervals") in words
+    assert not effects.hours_fitted
