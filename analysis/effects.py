@@ -156,7 +156,7 @@ class EffectsConfig:
         beside the offset), rather than assume it grows in proportion (the offset alone).
         Sleep starts come with falling asleep, not with each hour in bed: assumed
         proportional, a short night's few hours make its jerks look frequent, and the
-        sleep debt that goes with short nights look like a cause.
+        sleep debt that goes with short nights looks like a cause.
     """
 
     factors: tuple[str, ...] = tuple(FACTORS)
