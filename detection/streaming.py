@@ -73,8 +73,8 @@ class StreamingDetector:
     ------
     HypnicError
         If ``fs`` is not a positive number or under :data:`sensing.body.MIN_RATE_HZ`,
-        ``location`` unknown or ``config`` not a DetectionConfig; :meth:`push`, if a chunk's times are not integers (ns) or its
-        acceleration not of shape (n, 3).
+        ``location`` unknown or ``config`` not a DetectionConfig; :meth:`push`, if a
+        chunk's times are not integers (ns) or its acceleration not of shape (n, 3).
 
     Examples
     --------
