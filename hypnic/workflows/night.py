@@ -130,7 +130,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     named: list[tuple[str, Recording]] = []  # each sensor's file name and recording
     for recs, path in zip(files, paths, strict=True):
         for _, parts in groupby(recs, key=lambda r: (r.device, r.location)):  # a sensor's parts
-            rec = join_parts(list(parts), Path(path).name)
+            rec = join_parts(list(parts), Path(path).name, zone_known=bool(tz))
             refuse_slow_rate(rec.fs, Path(path).name)
             if rec.fs < MEASURED.lowest_rate_hz:
                 log.warning("%s: %s samples at %s: a jerk of 50-250 ms is 1-3 samples there and "

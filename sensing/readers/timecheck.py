@@ -327,7 +327,7 @@ def build_recordings(time_ns: np.ndarray, acc: np.ndarray, *, name: str, fs: flo
     return recs
 
 
-def join_parts(parts: list[Recording], name: str) -> Recording:
+def join_parts(parts: list[Recording], name: str, zone_known: bool = False) -> Recording:
     """One sensor's Recording from the parts a file was split into (:func:`build_recordings`).
 
     Each part joins the run of parts it follows in time whose first part's rate is
@@ -343,6 +343,9 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
         The parts of one sensor, in file order.
     name : str
         File name, for messages.
+    zone_known : bool
+        The times' zone was given (``tz``): a step back in time is then no clock change,
+        and the warning does not suggest one. A zone the file states counts too.
     """
     if len(parts) == 1:
         return parts[0]
@@ -364,10 +367,11 @@ def join_parts(parts: list[Recording], name: str) -> Recording:
     if len(runs) > 1:
         left = [r for run in runs if run is not best for r in run]
         back = any(b.time_ns[0] <= a.time_ns[-1] for a, b in zip(parts[:-1], parts[1:], strict=True))
+        dst = back and not (zone_known or first.meta.get("tz"))
         log.warning("%s", clip(
             f"{name}: {sum(len(r) for r in left)} samples ({duration(sum(r.duration_s for r in left))}) "
             f"{'go back in time or ' if back else ''}run at another rate and are left out; "
-            f"{duration((t[-1] - t[0]) / 1e9)} are used{' (a DST change? give tz)' if back else ''}", 180))
+            f"{duration((t[-1] - t[0]) / 1e9)} are used{' (a DST change? give tz)' if dst else ''}", 180))
     return Recording(t, np.concatenate([r.acc for r in best]), fs, first.location, first.device,
                      find_gaps(t, fs), meta)
 

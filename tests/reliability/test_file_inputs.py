@@ -351,6 +351,11 @@ def test_parts_of_one_file_are_one_sensor(tmp_path, caplog):
         assert main(["detect", str(p), "--out", str(tmp_path / "e.csv"), "--location", "wrist-left"]) == 0
     assert ("night.csv: 1500 samples (60 s) go back in time or run at another rate and are left out; "
             "60 s are used (a DST change? give tz)") in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):  # with the zone given a step back is no clock change
+        assert main(["detect", str(p), "--out", str(tmp_path / "e.csv"), "--location", "wrist-left",
+                     "--tz", "Europe/Berlin"]) == 0
+    assert "are left out; 60 s are used" in caplog.text and "DST" not in caplog.text
 
 
 def test_rate_change_parts_at_the_same_rate_are_joined(tmp_path):
