@@ -725,11 +725,13 @@ class _Night:
         sleep = tl.sleep_spans
         first_half = tl.onset + (tl.wake - tl.onset) / 2
         n_total = cfg.plms_per_h * (tl.wake - tl.onset) / 3600.0
-        placed = 0
-        while placed < n_total * 0.9:
-            span = sleep[rng.integers(len(sleep))]
-            t = rng.uniform(*span) if rng.uniform() < 0.3 else rng.uniform(span[0], min(
-                span[1], max(first_half, span[0] + 1)))
+        placed, tries = 0, 0
+        while placed < n_total * 0.9 and tries < 10_000:  # 70 % in the first half of sleep
+            tries += 1
+            t = rng.uniform(tl.onset, first_half if rng.uniform() < 0.7 else tl.wake)
+            span = next((sp for sp in sleep if sp[0] <= t < sp[1]), None)
+            if span is None:  # in an awakening
+                continue
             placed += self.plm_series(t, span[1], lambda: rng.uniform(20, 40), lambda: float(
                 rng.uniform(0.5, 4.0)))
 
