@@ -12,7 +12,11 @@ a bed partner turning over, a light sleeper's motionless awakenings, a day befor
 night, a chest strap) and of the independently written hypnogram model
 (``simulation.hypnogram.HYPNOGRAM_VARIANTS``: movement driven by a night of sleep stages,
 a jerk at every fall from wake into sleep; datasheet front ends at 25 and 100 Hz whose
-drifting device clocks stamp the samples, :func:`on_recorded_clock`).
+drifting device clocks stamp the samples, :func:`on_recorded_clock`) and of the
+independently written transition model (``simulation.transition.TRANSITION_VARIANTS``:
+what moves at the wake-sleep transition and is not a sleep start, foot tremor, body
+rolling, restless legs, a loose band, a budget band at 12.5 Hz, a bouncing mattress, an
+arm under the pillow; its sleepers turn in their sleep themselves).
 
 Per jerk (a detected multi-sensor group vs a true jerk on any sensor, starts within
 ``--tolerance`` s): only jerks the detector counts (kind ``jerk``) and only true jerks
@@ -122,6 +126,7 @@ from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.hypnogram import HYPNOGRAM_VARIANTS, simulate_hypnogram_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
+from simulation.transition import TRANSITION_VARIANTS, TransitionConfig, simulate_transition_night
 from simulation.night import turn_limb
 
 RATES = (25.0, 50.0, 100.0, 200.0)
@@ -135,6 +140,9 @@ KINEMATIC_JERKS_PER_ONSET = 3.0
 #: Mean jerks at each fall into sleep on the hypnogram model's nights (its default 0.6,
 #: 4 a night, leaves few to score).
 HYPNOGRAM_JERKS_PER_TRANSITION = 1.5
+#: Mean jerks at each fall into sleep on the transition model's nights (its default 0.6,
+#: as the hypnogram model's).
+TRANSITION_JERKS_PER_FALL = 1.5
 NO_ONSET_MIN = 24 * 60.0  # onset error of a true night with no detected night, min
 #: A fall into sleep, as ``real_nights.py`` takes it from the PSG: after at least this
 #: much wake, s. Each variant reports the share of its falls with a movement ending
@@ -150,7 +158,8 @@ def variants() -> list[str]:
     """Names of the family's variants."""
     return ["hypnic-sim", *(f"biomech:{name}" for name in BIOMECH_VARIANTS),
             *(f"kinematic:{name}" for name in KINEMATIC_VARIANTS),
-            *(f"hypnogram:{name}" for name in HYPNOGRAM_VARIANTS)]
+            *(f"hypnogram:{name}" for name in HYPNOGRAM_VARIANTS),
+            *(f"transition:{name}" for name in TRANSITION_VARIANTS)]
 
 
 #: The repository (the simulators' source is under it).
@@ -244,6 +253,13 @@ def _simulate(variant: str, i: int, seed: int, fs: float | None = None, location
         if places:
             hcfg = replace(hcfg, locations=places)
         return simulate_hypnogram_night(hcfg, seed=seed * 1000 + i)
+    if model == "transition":
+        tcfg = replace(TRANSITION_VARIANTS[name], jerks_per_onset=TRANSITION_JERKS_PER_FALL)
+        if fs:
+            tcfg = replace(tcfg, fs=fs)
+        if places:
+            tcfg = replace(tcfg, locations=places)
+        return simulate_transition_night(tcfg, seed=seed * 1000 + i)
     bcfg = BIOMECH_VARIANTS[name]
     if fs:  # its physics is integrated at least 4x faster than any sensor samples
         bcfg = replace(bcfg, fs=fs, fine_fs=max(bcfg.fine_fs, 4 * fs), day_fine_fs=max(bcfg.day_fine_fs, 4 * fs))
@@ -647,7 +663,7 @@ class Recorded:
         if self.sleep_moves:
             recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2]))
                     if on else r for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
-        if self.sleep_turns and not isinstance(night.config, NightConfig):  # hypnic-sim's turn
+        if self.sleep_turns and not isinstance(night.config, (NightConfig, TransitionConfig)):  # theirs turn
             in_bed = night.sleep.get("periods") or [night.sleep]
             recs = [r if on else sleep_turns(r, periods, self.sleep_turns, np.random.default_rng([seed, i, k, 1]),
                                              jerks, long_axis(r, in_bed))

@@ -63,11 +63,16 @@ def test_every_model_can_sample_at_a_rate_and_a_placement_outside_the_family(acc
         "biomech", (cfg.fs, cfg.locations, cfg.fine_fs >= 4 * cfg.fs)))
     monkeypatch.setattr(accuracy, "simulate_hypnogram_night",
                         lambda cfg, seed: seen.setdefault("hypnogram", (cfg.fs_hz, cfg.locations)))
+    monkeypatch.setattr(accuracy, "simulate_transition_night", lambda cfg, seed: seen.setdefault(
+        "transition", (cfg.fs, cfg.locations, cfg.jerks_per_onset)))
     monkeypatch.setattr(accuracy, "on_recorded_clock", lambda night: night)
-    for v in ("hypnic-sim", "kinematic:chest-strap", "biomech:week", "hypnogram:trio"):
+    for v in ("hypnic-sim", "kinematic:chest-strap", "biomech:week", "hypnogram:trio", "transition:rls"):
         accuracy._simulate(v, 0, 0, 400.0, "thigh-left")
     assert seen == {"hypnic-sim": (400.0, ("thigh-left",)), "kinematic": (400.0, ("thigh-left",)),
-                    "biomech": (400.0, ("thigh-left",), True), "hypnogram": (400.0, ("thigh-left",))}
+                    "biomech": (400.0, ("thigh-left",), True), "hypnogram": (400.0, ("thigh-left",)),
+                    "transition": (400.0, ("thigh-left",), accuracy.TRANSITION_JERKS_PER_FALL)}
+    assert {v.split(":")[0] for v in accuracy.variants()} == {
+        "hypnic-sim", "biomech", "kinematic", "hypnogram", "transition"}
 
 
 def test_the_truth_is_scored_on_the_clock_a_drifting_device_stamps(accuracy):
@@ -465,13 +470,20 @@ def test_a_trunk_or_shank_rolls_about_its_long_axis_and_never_comes_to_stand(acc
 
 
 def test_sleep_turns_leave_hypnic_sims_sleepers_as_they_are(accuracy):
-    """``hypnic-sim``'s sleepers make the turns of real sleep already: ``--sleep-turns``
-    adds them to the two independent models only."""
+    """``hypnic-sim``'s and the transition model's sleepers make the turns of real sleep
+    already: ``--sleep-turns`` adds them to the other independent models only."""
+    from dataclasses import replace
+
     from simulation import NightConfig, simulate_night
+    from simulation.transition import TRANSITION_VARIANTS, simulate_transition_night
 
     night = simulate_night(NightConfig(fs=25, hours_in_bed=1, locations=("wrist-left",)), seed=1)
     [rec] = accuracy.Recorded(sleep_turns=1.0).apply(night, 0, 0)
     assert rec is night.recordings["wrist-left"]
+    assert (night.confounders.kind == "turn").sum() >= 3
+    night = simulate_transition_night(replace(TRANSITION_VARIANTS["budget-band"], hours_in_bed=1.5), seed=1)
+    [rec] = accuracy.Recorded(sleep_turns=1.0).apply(night, 0, 0)
+    assert rec is night.recordings["wrist-right"]
     assert (night.confounders.kind == "turn").sum() >= 3
 
 
