@@ -126,8 +126,8 @@ from simulation import NightConfig, simulate_night
 from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 from simulation.hypnogram import HYPNOGRAM_VARIANTS, simulate_hypnogram_night
 from simulation.kinematic import KINEMATIC_VARIANTS, simulate_kinematic_night
-from simulation.transition import TRANSITION_VARIANTS, TransitionConfig, simulate_transition_night
 from simulation.night import turn_limb
+from simulation.transition import TRANSITION_VARIANTS, TransitionConfig, simulate_transition_night
 
 RATES = (25.0, 50.0, 100.0, 200.0)
 NOISES_G = (0.004, 0.008, 0.015)  # sensor white noise, g RMS per axis (consumer range)
