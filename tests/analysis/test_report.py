@@ -236,10 +236,10 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     text = one_night[1]
     about = text[text.index('id="about"'):]
     assert "46 real sleep-lab nights" in about and "a median 11 minutes off" in about
-    assert "640 simulated nights" in about and "counted 83% of the jerks" in about
+    assert "780 simulated nights" in about and "counted 75% of the jerks" in about
     assert "whose wrists make the movements real wrists made in a sleep lab" in about
-    assert "about 8 false ones in 10 nights" in about and "not a medical device" in about
-    assert "on the hardest kind of night among them, 66% and about 2.2 false ones a night." in about
+    assert "and about 1.1 false ones a night;" in about and "not a medical device" in about
+    assert "on the hardest kind of night among them, 11% and about 7.4 false ones a night." in about
     assert ("put into the 46 real nights where the sleep recording showed the sleeper falling "
             "asleep, it counted 87% of those at the first falling asleep of the night and 62% of those when "
             "falling asleep again after waking in the night") in about
