@@ -43,6 +43,8 @@ class Measured:
         Share counted of the simulated jerks put into the ``onset_nights`` real nights
         where polysomnography scored the night's sleep onset, and where it scored a
         return to sleep after waking in the night (``benchmarks/injected.py``).
+    worst_data : str
+        What those hardest nights are, for a person ("" to leave it unsaid).
     """
 
     onset_error_min: float
@@ -59,6 +61,7 @@ class Measured:
     slow_recall: float
     put_in_onset_recall: float
     put_in_return_recall: float
+    worst_data: str = ""
 
 
 #: ``python benchmarks/real_nights.py --ichi14 PATH`` (thirtieth session: the sleep start
@@ -89,7 +92,8 @@ MEASURED = Measured(
                "whose sleepers turn in their sleep as real sleepers do and whose wrists make the "
                "movements real wrists made in a sleep lab"),
     lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.46,
-    put_in_onset_recall=0.87, put_in_return_recall=0.62)
+    put_in_onset_recall=0.87, put_in_return_recall=0.62,
+    worst_data="a sleeper rocking to sleep; a pet or a partner bouncing the mattress")
 
 
 def slow_rate_text(rate_hz: float) -> str:
