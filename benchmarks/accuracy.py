@@ -238,27 +238,18 @@ def _simulate(variant: str, i: int, seed: int, fs: float | None = None, location
                           noise_g=NOISES_G[i % len(NOISES_G)])
         return simulate_night(cfg, seed=seed * 1000 + i)
     model, name = variant.split(":", 1)
+    asked = {"locations": places} if places else {}
     if model == "kinematic":  # more sleep starts than its realistic mix, as hypnic-sim's
         kcfg = replace(KINEMATIC_VARIANTS[name], jerks_per_onset=KINEMATIC_JERKS_PER_ONSET,
-                       no_jerk_night_prob=0.0)
-        if fs:
-            kcfg = replace(kcfg, odr_hz=fs)
-        if places:
-            kcfg = replace(kcfg, locations=places)
+                       no_jerk_night_prob=0.0, **asked, **({"odr_hz": fs} if fs else {}))
         return simulate_kinematic_night(kcfg, seed=seed * 1000 + i)
     if model == "hypnogram":
-        hcfg = replace(HYPNOGRAM_VARIANTS[name], jerks_per_transition=HYPNOGRAM_JERKS_PER_TRANSITION)
-        if fs:
-            hcfg = replace(hcfg, fs_hz=fs)
-        if places:
-            hcfg = replace(hcfg, locations=places)
+        hcfg = replace(HYPNOGRAM_VARIANTS[name], jerks_per_transition=HYPNOGRAM_JERKS_PER_TRANSITION,
+                       **asked, **({"fs_hz": fs} if fs else {}))
         return simulate_hypnogram_night(hcfg, seed=seed * 1000 + i)
     if model == "transition":
-        tcfg = replace(TRANSITION_VARIANTS[name], jerks_per_onset=TRANSITION_JERKS_PER_FALL)
-        if fs:
-            tcfg = replace(tcfg, fs=fs)
-        if places:
-            tcfg = replace(tcfg, locations=places)
+        tcfg = replace(TRANSITION_VARIANTS[name], jerks_per_onset=TRANSITION_JERKS_PER_FALL,
+                       **asked, **({"fs": fs} if fs else {}))
         return simulate_transition_night(tcfg, seed=seed * 1000 + i)
     bcfg = BIOMECH_VARIANTS[name]
     if fs:  # its physics is integrated at least 4x faster than any sensor samples
