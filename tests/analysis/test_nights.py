@@ -68,6 +68,25 @@ def test_summary_counts_groups_and_windows():
     assert s["rate_per_h_sleep"] == pytest.approx(4 / 6.5)
 
 
+def test_periodic_leg_movements_in_sleep_count_once_per_movement_and_need_a_leg():
+    """PLMs from onset to wake outside awakenings; both legs (or a movement's two ends) less
+    than 5 s apart are one movement; before sleep or in an awakening they are not counted;
+    without a leg sensor there is no count."""
+    plm = [(t, loc, "plm", -1, -1, "", "sleep") for t, loc in [
+        (-600.0, "ankle-left"),  # before sleep onset
+        (1500.0, "ankle-left"), (1500.3, "ankle-right"), (1502.0, "ankle-left"),  # one movement
+        (1530.0, "ankle-left"), (1560.0, "ankle-right"),
+        (2 * 3600 + 60.0, "ankle-left"),  # in the first awakening
+    ]]
+    s = summarise_night(events(plm), SLEEP, hours_recorded=8.0)
+    assert s["n_plm"] == 3 and s["plm_per_h_sleep"] == pytest.approx(3 / 6.5)
+    wrist = events([(1500.0, "wrist-left", "jerk", -1, 0, "focal", "sleep")])
+    assert np.isnan(summarise_night(wrist, SLEEP, 8.0)["n_plm"])  # no leg sensor: not measured
+    legs = events([(1500.0, "ankle-left", "movement", -1, -1, "", "sleep")])
+    assert summarise_night(legs, SLEEP, 8.0)["n_plm"] == 0  # a leg worn, no PLM
+    assert summarise_night(KNOWN, SLEEP, 8.0)["n_plm"] == 1
+
+
 def test_jerk_groups_merge_sensors_and_empty_nights():
     g = jerk_groups(KNOWN)
     assert len(g) == 4
@@ -76,6 +95,7 @@ def test_jerk_groups_merge_sensors_and_empty_nights():
     empty = summarise_night(KNOWN.iloc[:0], {"lights_out": None, "onset": None, "wake": None,
                                               "awakenings": []}, 1.0)
     assert empty["n_jerks"] == 0 and np.isnan(empty["hours_asleep"]) and np.isnan(empty["rate_per_h_sleep"])
+    assert np.isnan(empty["n_plm"]) and np.isnan(empty["plm_per_h_sleep"])
 
 
 def test_summary_of_a_simulated_night_matches_truth():

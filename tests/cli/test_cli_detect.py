@@ -51,6 +51,22 @@ def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys, monkeypatch
     assert "Sleep onset from movement alone was a median 11 min off on 46 real sleep-lab nights." in printed
 
 
+def test_detect_counts_periodic_leg_movements_in_sleep(tmp_path, capsys):
+    """An ankle night with a PLM series: how many in sleep and how many an hour asleep, with
+    the clinics' 15 an hour named (common without complaints), never as a jerk count."""
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=2.0, locations=("ankle-left",), n_jerks=2,
+                                       plm=True, gaps_per_night=0), seed=2)
+    d = save_night(night, tmp_path / "night")
+    assert main(["detect", str(d / "ankle-left.csv"), "--out", str(tmp_path / "e.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    found = re.search(r"(\d+) periodic leg movements in sleep \((\d+) an hour asleep; sleep clinics look "
+                      r"at 15 or more an hour, which many people without complaints have\)\. They are "
+                      r"not jerks;", printed)
+    assert found, printed
+    true_plm = int((night.confounders["kind"] == "plm").sum())
+    assert abs(int(found[1]) - true_plm) <= 0.15 * true_plm and int(found[2]) >= 15
+
+
 def test_detect_shows_times_in_the_zone_asked_and_refuses_an_unknown_one(night_dir, tmp_path, capsys):
     _, d = night_dir
     out = tmp_path / "e.csv"
@@ -240,6 +256,7 @@ def test_detect_says_how_long_no_sensor_was_worn_and_leaves_it_out(tmp_path, cap
     assert re.search(r"No sensor was worn for 2\.5 h \(20:00-22:30 UTC: lying motionless off the "
                      r"body, on a table or a nightstand\): that time is left out of the sleep "
                      r"analysis\.", printed), printed  # when, in the sleeper's time zone
+    assert "periodic leg movement" not in printed  # no leg sensor: not measured
     (start, end), = json.loads(sleep.read_text())["off_body"]
     first = pd.Timestamp(night.recordings["wrist-left"].time_ns[0], tz="UTC")
     off_h = [(pd.Timestamp(t) - first) / pd.Timedelta(1, "h") for t in (start, end)]

@@ -139,7 +139,7 @@ def test_process_night_takes_one_recording_and_names_what_it_cannot(night_files)
     iterable', a path AttributeError, and tz=3 the TypeError of datetime."""
     _, files = night_files
     one, = read_files([files[0]])
-    assert process_night(one, "UTC").summary == process_night([one], "UTC").summary
+    assert pd.Series(process_night(one, "UTC").summary).equals(pd.Series(process_night([one], "UTC").summary))
     for bad, message in [
             (None, "process_night takes a Recording or a list of them, got a NoneType (read a "
                    "file with hypnic.read; a DataFrame with Recording.from_frame)"),
