@@ -89,6 +89,8 @@ def nights(
     # hours a sensor lay still unwritten (idle sleep mode) or off the body, where any night has them
     shown = {c: w for c, w in (("hours_still", ("idle", "{:.1f}")), ("hours_off", ("off", "{:.1f}")))
              if c in t and (t[c].fillna(0) > 0).any()}
+    if "plm_per_h_sleep" in t and t["plm_per_h_sleep"].notna().any():  # a leg sensor worn
+        shown["plm_per_h_sleep"] = ("plm/h", "{:.0f}")
     cols |= shown
     sleepless = no_sleep_found(t)
 
@@ -114,4 +116,6 @@ def nights(
                   if sleepless.any() else "")
                + ("; idle: hours a sensor lay still in idle sleep mode, writing nothing"
                   if "hours_still" in shown else "")
-               + ("; off: hours no sensor was worn" if "hours_off" in shown else ""))
+               + ("; off: hours no sensor was worn" if "hours_off" in shown else "")
+               + ("; plm/h: periodic leg movements per hour asleep (with a leg sensor)"
+                  if "plm_per_h_sleep" in shown else ""))

@@ -221,6 +221,10 @@ def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     assert stored["recordings"].tolist() == ["wrist-left.csv;ankle-left.csv"]
     assert stored["n_jerks"].tolist() == [expected] and stored["tz"].tolist() == ["UTC"]
     assert locations <= {"wrist-right", "ankle-right"} and locations  # --location reached the night
+    summary = summarise_night(result.events, result.sleep, 1.0)
+    listed = " ".join(out.split())  # an ankle was worn: its PLMs an hour asleep are listed
+    assert stored["plm_per_h_sleep"].tolist() == [pytest.approx(summary["plm_per_h_sleep"])]
+    assert "plm/h" in listed and "plm/h: periodic leg movements per hour asleep (with a leg sensor)" in listed
     code, _, err = run(capsys, "nights", "--location", "trunk", "--db", db)
     assert code == 1 and err == "hypnic: error: --location goes with --add (where each added file was worn)\n"
 
