@@ -98,6 +98,20 @@ DAYTIME_MIN_H = 1.0
 #: ``shared/research/science-and-peers.md``), so hypnic names it and advises nothing.
 PLM_CLINIC_PER_H = 15.0
 
+
+def plm_sentence(n_plm: float, per_h: float, nights: int = 1) -> str:
+    """What hypnic tells a person of the periodic leg movements in sleep it counted
+    (``n_plm`` in all, ``per_h`` an hour asleep, over ``nights`` nights with a leg
+    sensor): the figure, the 15 an hour clinics look at when it is reached, and that they
+    are not jerks. A figure and no advice (see :data:`PLM_CLINIC_PER_H`)."""
+    n = int(n_plm)
+    over = "" if nights == 1 else f" over {nights} nights with a leg sensor"
+    clinic = ("; sleep clinics look at 15 or more an hour, which many people without complaints "
+              "have" if per_h >= PLM_CLINIC_PER_H else "")
+    return (f"{n} periodic leg movement{'' if n == 1 else 's'} in sleep{over} ({per_h:.0f} an "
+            f"hour asleep{clinic}). They are not jerks; where a series was not seen whole, a few "
+            "of their brisk starts can be counted as jerks.")
+
 EVENT_COLUMNS = ("start", "duration_s", "peak_g", "location", "kind", "series_id", "group_id",
                  "distribution", "rel_onset_s", "phase")
 

@@ -40,6 +40,7 @@ from analysis.nights import (
     jerk_groups,
     night_zones,
     no_sleep_found,
+    plm_sentence,
     sleep_counts_shown,
 )
 from detection.scoring import MEASURED, Measured, weak_placements, weak_placements_text
@@ -139,6 +140,10 @@ def _weekly(rec: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: The nights table's column of periodic leg movements per hour asleep (its note says so).
+PLM_COLUMN = "PLM/h"
+
+
 def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
     recorded = table["n_jerks"].notna()
     cols = {
@@ -151,6 +156,8 @@ def _nights_html(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
         "near onset": _fmt(sleep_counts_shown(table)["n_onset_30min"], ".0f"),
         "minutes to fall asleep": _fmt(table["sleep_onset_latency_min"], ".0f"),
     }
+    if "plm_per_h_sleep" in table and table["plm_per_h_sleep"].notna().any():  # a leg sensor worn
+        cols[PLM_COLUMN] = _fmt(table["plm_per_h_sleep"], ".0f")
     # the zones of recorded nights (a night only in the diary has no times, and no zone)
     if len({zone_name(zones[n]) for n in table.index[recorded]}) > 1:
         cols["time zone"] = pd.Series([zone_name(zones[n]) if recorded[n] else "" for n in table.index],
@@ -179,7 +186,7 @@ figcaption,.note{color:#555;font-size:.875em}
 .pair{display:flex;flex-wrap:wrap;gap:8px 16px}.pair figure{flex:1 1 300px;min-width:0}
 table{border-collapse:collapse;font-size:.875em;width:100%}
 .wide{overflow-x:auto}
-th,td{border-bottom:1px solid #e3e3e3;padding:3px 8px;text-align:right;vertical-align:top;
+th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:right;vertical-align:top;
 overflow-wrap:break-word}
 thead th{vertical-align:bottom}th:first-child,td.t{text-align:left}tbody th{white-space:nowrap}
 .doctor{border-left:6px solid #d62728}
@@ -289,6 +296,11 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 f"({day_h[with_day].sum():.1f} h awake and up in all): only sleep starts are "
                 f"counted, so {plural(bursts, 'jerk-shaped burst')} while up (everyday "
                 "movement) stayed out of these counts.")
+        legs = rec["plm_per_h_sleep"].notna() if "plm_per_h_sleep" in rec else pd.Series(False, rec.index)
+        if legs.any():  # a leg sensor worn
+            summary.append(plm_sentence(rec.loc[legs, "n_plm"].sum(),
+                                        rec.loc[legs, "n_plm"].sum() / rec.loc[legs, "hours_asleep"].sum(),
+                                        int(legs.sum())))
         still = rec["hours_still"].fillna(0) > 0 if "hours_still" in rec else pd.Series(False, rec.index)
         if still.any():
             one = int(still.sum()) == 1
@@ -416,7 +428,10 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     if len(table):
         parts.append(f'<section id="nights"><h2>Nights</h2>{_nights_html(table, zones)}'
                      f'<p class="note">Near onset: jerks within {ONSET_HALF_WINDOW_S / 60:.0f} '
-                     "minutes of falling asleep. Stress and bothersome: 0-10 from the diary.</p>"
+                     "minutes of falling asleep. Stress and bothersome: 0-10 from the diary."
+                     + (f" {PLM_COLUMN}: periodic leg movements per hour asleep (with a leg sensor)."
+                        if "plm_per_h_sleep" in table and table["plm_per_h_sleep"].notna().any() else "")
+                     + "</p>"
                      "</section>")
     parts.append(
         '<section id="about"><h2>About this report</h2><p class="note">Jerks are detected from '

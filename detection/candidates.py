@@ -27,6 +27,7 @@ CANDIDATE_COLUMNS = {
     "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
     "energy_s": "float64", "slow_ratio": "float64", "pre_dev_g": "float64", "post_dev_g": "float64",
     "pre_move_g": "float64", "rhythm_corr": "float64", "held_s": "float64",
+    "late_dev_g": "float64",
 }
 
 
@@ -46,6 +47,7 @@ class Samples:
     min_move: int
     max_move: int
     turn: int
+    settle: int
 
     @classmethod
     def of(cls, cfg: DetectionConfig, fs: float) -> Samples:
@@ -57,7 +59,7 @@ class Samples:
                    merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
                    cap=n(cfg.max_candidate_s), lag=n(cfg.slow_lag_s), move_merge=n(cfg.move_merge_s),
                    min_move=n(cfg.plm_duration_s[0]), max_move=n(cfg.plm_duration_s[1]),
-                   turn=n(cfg.turn_s))
+                   turn=n(cfg.turn_s), settle=n(cfg.settle_s))
 
     @property
     def half(self) -> int:
@@ -67,7 +69,8 @@ class Samples:
     @property
     def lookahead(self) -> int:
         """Samples after a candidate's last sample that its kind depends on."""
-        return max(self.merge + 1, self.move_merge + 1, self.gap + self.ctx + self.hp) + self.half
+        return max(self.merge + 1, self.move_merge + 1,
+                   self.gap + self.ctx + self.settle + self.hp) + self.half
 
     @property
     def lookback(self) -> int:
@@ -789,6 +792,11 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     after = post.mean(lp[:, post.idx].T, base)
     pre_dev = _motion(pre.where(~shaped[pre.seg]), lp, base)
     post_dev = _motion(post.where(~shaped[post.seg]), lp, after)
+    # the second after that: a limb a jerk threw may fall back or ring, and rest again; a
+    # movement under way goes on (or another burst follows: not seen at rest)
+    late = _Ranges.span(np.minimum(e + ns.gap + ns.ctx, n), np.minimum(e + ns.gap + ns.ctx + ns.settle, n))
+    late = late.where(~busy[late.idx] & ~shaped[late.seg])
+    late_dev = _motion(late, lp, late.mean(lp[:, late.idx].T, after))
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
     low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
@@ -823,12 +831,16 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
     for shape in (peak_jerk, freq, width, energy_s):
         shape[slow] = np.nan  # not measured (see above)
-    for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move):
+    for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move, late_dev):
         context[shaped] = np.nan
+    # out of rest and at rest again a moment later (what moved between was the limb
+    # falling back or ringing): less than ``sustained_g`` in the seconds before and in
+    # the second after, most of that second seen away from other bursts
+    settled = (late.n >= ns.settle / 2) & (late_dev <= cfg.sustained_g) & (pre_move <= cfg.sustained_g)
     lo_hz, hi_hz = cfg.rhythm_band_hz
     # what the context says: a limb's burst inside a movement, not out of rest
     moving = [(slow_ratio > cfg.max_slow_ratio, "mostly slow (a voluntary movement)"),
-              (post_dev > np.maximum(cfg.sustained_g, cfg.sustained_ratio * pre_dev),
+              ((post_dev > np.maximum(cfg.sustained_g, cfg.sustained_ratio * pre_dev)) & ~settled,
                "the limb keeps moving after it"),
               (pre_move > cfg.min_move_g, "the limb was moving before it (not out of rest)")]
     amid = np.select([c for c, _ in moving], [f"{SPIKE_REASON}, {r}" for _, r in moving], SPIKE_REASON)
@@ -852,5 +864,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
         score=np.clip(1.0 - high[k] / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
         clipped=clipped, width_samples=width, floor_g=floor[k].astype(np.float64), energy_s=energy_s,
         slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
-        rhythm_corr=rhythm, held_s=np.full(m, np.nan),  # a leg's jerks': measured later (held_s)
+        rhythm_corr=rhythm,
+        held_s=np.full(m, np.nan),  # a leg's jerks': measured later (held_s)
+        late_dev_g=late_dev,
     )

@@ -99,6 +99,14 @@ class DetectionConfig:
     sustained_ratio : float
         ... and by more than this many times it moved in the window before the candidate
         (so drift while awake is not taken for a sustained movement). Default 3.
+    settle_s : float
+        ... unless the limb came out of rest and is at rest again in the ``settle_s``
+        after that window: it moved less than ``sustained_g`` in the ``turn_s`` before
+        the candidate (``pre_move_g``) and its low-passed acceleration deviates from its
+        mean by no more than that in those seconds after (``late_dev_g``), most of them
+        seen away from other bursts. A limb a jerk threw can move on for a moment,
+        falling back under gravity onto the mattress or ringing, and then rests; a
+        movement under way goes on. s. Default 1.
     turn_s : float
         A candidate is a movement if its limb was moving in the ``turn_s`` before it:
         the low-passed acceleration changing by more than ``min_move_g`` over
@@ -423,6 +431,7 @@ class DetectionConfig:
     max_slow_ratio: float = 0.7
     sustained_g: float = 0.04
     sustained_ratio: float = 3.0
+    settle_s: float = 1.0
     turn_s: float = 3.0
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
@@ -507,7 +516,7 @@ class DetectionConfig:
     def lookahead_s(self) -> float:
         """How long after a candidate ends its kind is known, s (the streaming delay; a
         slow movement's end is known ``slow_lag_s`` later)."""
-        return max(self.merge_gap_s, self.context_gap_s + self.context_s
+        return max(self.merge_gap_s, self.context_gap_s + self.context_s + self.settle_s
                    + self.highpass_window_s) + self.highpass_window_s / 2
 
 

@@ -53,7 +53,7 @@ EVENT_COLUMNS = {
     "phase": "object", "stimulus": "bool", "clipped": "bool", "width_samples": "float64",
     "floor_g": "float64", "energy_s": "float64", "slow_ratio": "float64",
     "pre_dev_g": "float64", "post_dev_g": "float64", "pre_move_g": "float64", "rhythm_corr": "float64",
-    "held_s": "float64",
+    "held_s": "float64", "late_dev_g": "float64",
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
 #: Kinds of jerk-shaped bursts (what a sensor's candidate rules call a jerk), by where

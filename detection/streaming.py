@@ -2,7 +2,7 @@
 
 It runs the batch steps of :mod:`detection.candidates` on a short buffer and emits a
 candidate as soon as everything it depends on has arrived: its last sample plus
-``DetectionConfig.lookahead_s`` (about 1 s; a slow movement's end is known
+``DetectionConfig.lookahead_s`` (about 2 s; a slow movement's end is known
 ``slow_lag_s`` later, its change over that lag). The buffer keeps only the samples still
 needed (the margin the high-pass and the context windows look back over, any
 candidate still open, and a leg's last 11 s while a jerk there waits for its

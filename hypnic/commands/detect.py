@@ -134,7 +134,7 @@ def _summary(console, night, recordings, here, out, sleep_out, config, worn_from
     from rich.table import Table
 
     from analysis.effects import plural
-    from analysis.nights import DAYTIME_MIN_H, PLM_CLINIC_PER_H, jerk_groups
+    from analysis.nights import DAYTIME_MIN_H, jerk_groups, plm_sentence
     from detection.night import sensor_key
     from detection.scoring import MEASURED
     from hypnic.workflows.night import rest_at_start
@@ -156,13 +156,8 @@ def _summary(console, night, recordings, here, out, sleep_out, config, worn_from
     where = ", ".join(f"{k} {PHASE_WORDS.get(str(p), p)}" for p, k in phases.items())
     console.print(f"{plural(n, 'jerk')} (a jerk seen by several sensors counts once)"
                   + (f": {where}." if n else "."))
-    plm, plm_h = night.summary["n_plm"], night.summary["plm_per_h_sleep"]
-    if plm > 0:  # NaN without a leg sensor
-        console.print(f"{plural(int(plm), 'periodic leg movement')} in sleep ({plm_h:.0f} an hour asleep"
-                      + ("; sleep clinics look at 15 or more an hour, which many people without "
-                         "complaints have" if plm_h >= PLM_CLINIC_PER_H else "")
-                      + "). They are not jerks; where a series was not seen whole, a few of their "
-                      "brisk starts can be counted as jerks.")
+    if night.summary["n_plm"] > 0:  # NaN without a leg sensor
+        console.print(plm_sentence(night.summary["n_plm"], night.summary["plm_per_h_sleep"]))
     day_h = night.summary["hours_day"]
     if day_h >= DAYTIME_MIN_H:
         bursts = int(night.summary["n_day_bursts"])

@@ -73,7 +73,7 @@ def test_events_table_contract(jerk_night):
     # a slow movement is a movement whatever its shape: its shape is not measured (NaN),
     # every burst's is; both have a time, a duration, a peak and a floor
     shape = ["peak_jerk_g_s", "freq_hz", "width_samples", "energy_s", "slow_ratio", "pre_dev_g", "post_dev_g",
-             "pre_move_g", "rhythm_corr"]
+             "late_dev_g", "pre_move_g", "rhythm_corr"]
     slow = ev["rejected_reason"].str.contains(SLOW_REASON, regex=False)
     assert 10 < slow.sum() < len(ev)
     assert ev.loc[slow, shape].isna().all().all()
@@ -476,7 +476,7 @@ def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not(
     assert ring["freq_hz"].iloc[0] == pytest.approx(25, abs=3)
     assert ring["width_samples"].iloc[0] > DetectionConfig().spike_max_samples  # not a spike
     # its shape decides it, so what only the later rules read is not measured
-    context = ["slow_ratio", "pre_dev_g", "post_dev_g", "pre_move_g", "rhythm_corr"]
+    context = ["slow_ratio", "pre_dev_g", "post_dev_g", "late_dev_g", "pre_move_g", "rhythm_corr"]
     assert ring[context].isna().all().all() and np.isfinite(limb[context].to_numpy()).all()
     assert limb["kind"].iloc[0] in JERK_SHAPED
     assert limb["freq_hz"].iloc[0] == pytest.approx(1.25 / 0.15, abs=1.5)
@@ -740,3 +740,35 @@ def test_a_small_jerk_is_a_candidate_on_the_trunk_only():
                      + [det.flush()])
     assert live["start_ns"].tolist() == found["start_ns"].tolist()
     assert live["kind"].tolist() == found["kind"].tolist()
+
+
+def test_a_jerk_whose_limb_falls_back_and_rests_is_jerk_shaped_and_one_that_goes_on_is_a_movement():
+    """A brisk 0.15 s burst that throws a still wrist 10 degrees, after which the limb
+    falls back over 0.8 s (a minimum-jerk turn) and rests: it moved after the burst, but
+    came to rest within ``settle_s``, as a limb a jerk threw does: jerk-shaped. The same
+    burst followed by a steady 40 degree turn over 3 s, a movement under way: "the limb keeps
+    moving after it"."""
+    fs = 100.0
+    cfg = DetectionConfig()
+    t_ns, acc = _still_wrist(fs, 300, seed=8)
+    x = np.arange(15) / 15
+    burst = 0.6 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    u = np.arange(80) / 80
+    back = 10.0 * (1 - (10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5))
+    _tilt_x(acc, 10_000, np.r_[np.linspace(0, 10, 15), back, 0.0])  # thrown at 100 s, falls back
+    acc[10_000:10_015, 0] += burst
+    _tilt_x(acc, 20_000, np.r_[np.linspace(0, 10, 15), np.linspace(10, 50, 300)])
+    acc[20_000:20_015, 0] += burst  # at 200 s, then a turn under way
+    c = sensor_candidates(Recording(t_ns, acc.astype(np.float32), fs, "wrist-left"), cfg)
+
+    def at(s: float) -> pd.Series:
+        near = c[((c["start_ns"] / 1e9) - s).abs() < 0.3]
+        assert len(near) == 1
+        return near.iloc[0]
+
+    fell_back, goes_on = at(100), at(200)
+    assert fell_back["post_dev_g"] > cfg.sustained_g  # it moved after the burst ...
+    assert fell_back["late_dev_g"] < cfg.sustained_g / 2  # ... and then rested
+    assert fell_back["kind"] == "jerk"
+    assert goes_on["kind"] == "movement" and goes_on["rejected_reason"] == "the limb keeps moving after it"
+    assert goes_on["late_dev_g"] > cfg.sustained_g
