@@ -27,7 +27,7 @@ CANDIDATE_COLUMNS = {
     "rejected_reason": "object", "clipped": "bool", "width_samples": "float64", "floor_g": "float64",
     "energy_s": "float64", "slow_ratio": "float64", "pre_dev_g": "float64", "post_dev_g": "float64",
     "pre_move_g": "float64", "rhythm_corr": "float64", "held_s": "float64",
-    "late_dev_g": "float64",
+    "late_dev_g": "float64", "vertical_share": "float64", "turn_deg": "float64",
 }
 
 
@@ -245,6 +245,9 @@ AXES = np.array(["x", "y", "z"])
 SLOW_REASON = "slow movement or tilt"
 #: ``rejected_reason`` of a burst faster than a limb moves (``impact_min_hz``).
 IMPACT_REASON = "faster than a limb moves (an impact)"
+#: ``rejected_reason`` of a burst straight along gravity that did not turn its sensor
+#: (``bounce_vertical_share``, ``bounce_turn_deg``).
+BOUNCE_REASON = "straight up and down, the sensor not turned (the bed moved: a partner, a pet, a knock)"
 #: ``rejected_reason`` of a single-sample spike out of rest (one amid movement adds why),
 #: which another sensor's jerk at the same moment can make a jerk
 #: (:func:`detection.rules.rescue_spikes`).
@@ -797,6 +800,20 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     late = _Ranges.span(np.minimum(e + ns.gap + ns.ctx, n), np.minimum(e + ns.gap + ns.ctx + ns.settle, n))
     late = late.where(~busy[late.idx] & ~shaped[late.seg])
     late_dev = _motion(late, lp, late.mean(lp[:, late.idx].T, after))
+    # whether the limb turned at all: a jerk is a joint's rotation, which turns gravity in
+    # the frame of the sensor it carries; the mattress moving the whole body (a partner or
+    # a pet on the bed, a knock on it) moves the sensor straight up and down, along
+    # gravity, without turning it. The share of the burst's deviation from the level
+    # before along that level, and the largest angle of the low-passed acceleration from
+    # it from the burst's start to the end of the second after the window after.
+    unit = base / np.maximum(_norm(base), 1e-12)[:, None]
+    dev = acc[r.idx] - base[r.seg]
+    along = np.einsum("ij,ij->i", dev, unit[r.seg])
+    vertical = r.reduce(np.add, along ** 2, 0.0) / np.maximum(r.reduce(np.add, _norm(dev) ** 2, 0.0), 1e-24)
+    rw = _Ranges.span(s, np.where(shaped, s, np.minimum(e + ns.gap + ns.ctx + ns.settle, n)))
+    level = lp[:, rw.idx].T
+    cos = np.einsum("ij,ij->i", level, unit[rw.seg]) / np.maximum(_norm(level), 1e-12)
+    turn = np.degrees(np.arccos(np.clip(rw.reduce(np.minimum, cos, 1.0), -1.0, 1.0)))
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
     low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
@@ -831,7 +848,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
     for shape in (peak_jerk, freq, width, energy_s):
         shape[slow] = np.nan  # not measured (see above)
-    for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move, late_dev):
+    for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move, late_dev, vertical, turn):
         context[shaped] = np.nan
     # out of rest and at rest again a moment later (what moved between was the limb
     # falling back or ringing): less than ``sustained_g`` in the seconds before and in
@@ -849,6 +866,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
         (clipped_spike, "artefact", "clipped spike"),
         (spike, "artefact", amid),
         (impact, "artefact", IMPACT_REASON),
+        ((vertical >= cfg.bounce_vertical_share) & (turn <= cfg.bounce_turn_deg), "artefact", BOUNCE_REASON),
         (rhythm >= cfg.rhythm_min_corr, "rhythmic", f"rhythmic {lo_hz:g}-{hi_hz:g} Hz"),
         (energy_s > cfg.jerk_max_s, "movement", f"longer than {cfg.jerk_max_s:g} s"),
         *[(c, "movement", r) for c, r in moving[:2]],
@@ -866,5 +884,5 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
         slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
         rhythm_corr=rhythm,
         held_s=np.full(m, np.nan),  # a leg's jerks': measured later (held_s)
-        late_dev_g=late_dev,
+        late_dev_g=late_dev, vertical_share=vertical, turn_deg=turn,
     )

@@ -133,6 +133,19 @@ class DetectionConfig:
         read 9-16 Hz, so the limit is the limb's own, with no margin: the shortest jerks
         read up to 13.7 Hz at 100-200 Hz (their harmonics), and one seen by a single
         sensor can be filed as an impact. Hz. Default 12.5 (15 before the tenth session).
+    bounce_vertical_share, bounce_turn_deg : float
+        A burst (not decided by its shape) whose deviation from the level before lies
+        along that level, gravity, by at least this share of its energy
+        (``vertical_share``), while the low-passed acceleration turns by no more than
+        this many degrees from the burst's start to the end of the second after its
+        context window (``turn_deg``), moved its sensor straight up and down without
+        turning it: the mattress moving the body (a partner or a pet on the bed, a knock
+        on it), not a limb (kind ``artefact``). A jerk is a joint's rotation: it turns
+        the segment carrying the sensor, and gravity with it in the sensor's frame.
+        Defaults 0.9 and 0.5 degrees (thirty-eighth session, ``docs/detection-history.md``:
+        true jerks of five signal models turned their sensor 1.4 degrees or more in 95 %
+        of cases, bed bounces and knocks 0.1-0.4 degrees, along gravity by 0.99; 2 mg of
+        noise at 25 Hz moves this 0.25 s mean by about 0.05 degrees, 15 mg by about 0.4).
     freq_rate_hz : float
         ``freq_hz`` is measured as a sensor sampling at most this fast sees a burst: on a
         faster one the high-passed acceleration is first averaged over ``round(fs /
@@ -436,6 +449,8 @@ class DetectionConfig:
     spike_max_samples: float = 1.6
     clipped_spike_max_samples: float = 2.5
     impact_min_hz: float = 12.5
+    bounce_vertical_share: float = 0.9
+    bounce_turn_deg: float = 0.5
     freq_rate_hz: float = 100.0
     clip_ranges_g: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
     rhythm_band_hz: tuple[float, float] = (3.0, 10.0)

@@ -53,7 +53,7 @@ EVENT_COLUMNS = {
     "phase": "object", "stimulus": "bool", "clipped": "bool", "width_samples": "float64",
     "floor_g": "float64", "energy_s": "float64", "slow_ratio": "float64",
     "pre_dev_g": "float64", "post_dev_g": "float64", "pre_move_g": "float64", "rhythm_corr": "float64",
-    "held_s": "float64", "late_dev_g": "float64",
+    "held_s": "float64", "late_dev_g": "float64", "vertical_share": "float64", "turn_deg": "float64",
 }
 ACTIVITY_COLUMNS = ["start", "location", "angle_change_deg", "enmo_mg", "asleep"]
 #: Kinds of jerk-shaped bursts (what a sensor's candidate rules call a jerk), by where
@@ -214,33 +214,73 @@ def label_plm(cands: pd.DataFrame, cfg: DetectionConfig, location: str) -> pd.Da
     cands = cands.sort_values("start_ns", ignore_index=True)
     if cands.empty or not is_leg(location):
         return cands
-    start, dur = cands["start_ns"].to_numpy() / 1e9, cands["duration_s"].to_numpy()
+    plm = plm_members(cands["start_ns"].to_numpy() / 1e9, cands, np.zeros(len(cands), np.int64), cfg)
+    slow = cands["rejected_reason"].to_numpy() == SLOW_REASON
+    cands.loc[plm, "kind"] = "plm"
+    cands.loc[plm, "rejected_reason"] = np.where(slow[plm], PLM_REASON + "; " + SLOW_REASON, PLM_REASON)
+    return cands
+
+
+def plm_members(start_s: np.ndarray, cands: pd.DataFrame, sensor: np.ndarray, cfg: DetectionConfig) -> np.ndarray:
+    """Which candidates of the legs are in a PLM series (the rules of :func:`label_plm`).
+
+    Parameters
+    ----------
+    start_s : ndarray
+        Onsets on one clock, s, sorted.
+    cands : DataFrame
+        The candidates in that order (``duration_s``, ``energy_s``, ``held_s``, ``kind``,
+        ``rejected_reason``); one already labelled ``plm`` is a movement of a series.
+    sensor : ndarray of int
+        Which leg each candidate is of: the two ends of one movement are one sensor's.
+    cfg : DetectionConfig
+    """
+    dur = cands["duration_s"].to_numpy()
     kind = cands["kind"].to_numpy()
-    slow = (cands["rejected_reason"] == SLOW_REASON).to_numpy()
+    slow = cands["rejected_reason"].str.endswith(SLOW_REASON).to_numpy()
     # a movement, or a jerk-like burst as long as the AASM's shortest limb movement, or
     # one that held its leg away and let it back (its slow release unseen by the high-pass)
     held = cands["held_s"].to_numpy()
     released = (kind == "jerk") & (held >= cfg.plm_duration_s[0]) & (held <= cfg.plm_duration_s[1])
     dur = np.where(released, held, dur)
-    move = ((kind == "movement") | released
+    move = (np.isin(kind, ("movement", "plm")) | released
             | ((kind == "jerk") & (cands["energy_s"].to_numpy() >= cfg.plm_duration_s[0])))
     args = (cfg.plm_interval_s, cfg.plm_duration_s[1], cfg.plm_min_count)
     brisk = ((kind == "jerk") | move) & ~slow
-    # two brisk bursts closer than a series' shortest interval, and at least a PLM's
-    # shortest duration apart, are its two ends (the foot out and back): one limb
+    # two brisk bursts of one leg closer than a series' shortest interval, and at least a
+    # PLM's shortest duration apart, are its two ends (the foot out and back): one limb
     # movement, whose slow middle the high-pass does not show
-    ends = rules.burst_pairs(start, brisk, (cfg.plm_duration_s[0], cfg.plm_interval_s[0]))
-    plm = rules.plm_series(start, dur, brisk, (move & ~slow) | ends, *args)
-    plm |= rules.plm_series(start, dur, move | ends, move | ends, *args)
+    ends = np.zeros(len(kind), bool)
+    for k in np.unique(sensor):
+        own = sensor == k
+        ends[own] = rules.burst_pairs(start_s[own], brisk[own], (cfg.plm_duration_s[0], cfg.plm_interval_s[0]))
+    plm = rules.plm_series(start_s, dur, brisk, (move & ~slow) | ends, *args)
+    plm |= rules.plm_series(start_s, dur, move | ends, move | ends, *args)
     # a jerk-like burst inside a series, or up to one interval before its first movement,
     # is a PLM seen only by its brisk onset (AASM: a series' first PLM is the one 5-90 s
     # before the next). Not after its last: the jerks of falling asleep come after the
     # movements of wake stop.
-    plm |= (kind == "jerk") & rules.within_series(start, plm, cfg.plm_interval_s[1],
+    plm |= (kind == "jerk") & rules.within_series(start_s, plm, cfg.plm_interval_s[1],
                                                   cfg.plm_interval_s[1])
-    cands.loc[plm, "kind"] = "plm"
-    cands.loc[plm, "rejected_reason"] = np.where(slow[plm], PLM_REASON + "; " + SLOW_REASON, PLM_REASON)
-    return cands
+    return plm & (kind != "plm")
+
+
+def bilateral_plm(ev: pd.DataFrame, cfg: DetectionConfig) -> np.ndarray:
+    """Which rows of the night's candidates ``ev`` (sorted by ``clock_ns``) are PLMs of a
+    series over both legs that neither leg's series holds (:func:`label_plm`): the AASM
+    scores the legs together, movements of the two legs less than 0.5 s apart as one
+    (their onsets less than ``plm_interval_s[0]`` apart are one movement here, as on one
+    leg), so a series whose movements alternate between the legs, or whose one-legged
+    movements one sensor sees only as brisk onsets, is still a series.
+    """
+    loc = ev["location"].to_numpy().astype(str)
+    leg = np.flatnonzero([x in LOCATIONS and is_leg(x) for x in loc])  # not an unknown-<i> sensor
+    out = np.zeros(len(ev), bool)
+    if len(np.unique(loc[leg])) < 2:
+        return out
+    sensor = np.unique(loc[leg], return_inverse=True)[1]
+    out[leg] = plm_members(ev["clock_ns"].to_numpy()[leg] / 1e9, ev.iloc[leg], sensor, cfg)
+    return out
 
 
 def sensor_config(rec: Recording, cfg: DetectionConfig) -> DetectionConfig:
@@ -703,6 +743,10 @@ def assemble(per_sensor: dict[str, pd.DataFrame], periods: list[SleepWindow], wo
         ev["start_ns"].to_numpy(np.int64), ev["location"].to_numpy().astype(str), shared,
         cfg.clock_search_s, cfg.sync_window_s, cfg.clock_min_shared)
     ev = ev.sort_values(["clock_ns", "location"], ignore_index=True)
+    both = bilateral_plm(ev, cfg)
+    ev.loc[both, "rejected_reason"] = np.where(ev.loc[both, "rejected_reason"] == SLOW_REASON,
+                                               PLM_REASON + "; " + SLOW_REASON, PLM_REASON)
+    ev.loc[both, "kind"] = "plm"
     start_ns = ev["clock_ns"].to_numpy(np.int64)
     rescued = rules.rescue_spikes(start_ns, ev["location"].to_numpy().astype(str), ev["kind"].to_numpy(),
                                   ev["rejected_reason"].to_numpy(), cfg.group_window_s)

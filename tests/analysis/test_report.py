@@ -265,7 +265,7 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     assert ("on the hardest kind of night among them (a sleeper rocking to sleep; a pet or a partner "
             "bouncing the mattress), 14% and about 7.4 false ones a night.") in about
     assert ("put into the 46 real nights where the sleep recording showed the sleeper falling "
-            "asleep, it counted 87% of those at the first falling asleep of the night and 62% of those when "
+            "asleep, it counted 90% of those at the first falling asleep of the night and 62% of those when "
             "falling asleep again after waking in the night") in about
     other = how_sure(Measured(4.2, 10, "real nights", 0.5, 0.25, 0.3, 0.5, 8, "simulated nights",
                               25.0, 12.5, 0.4, 0.9, 0.55))

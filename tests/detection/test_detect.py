@@ -19,7 +19,7 @@ from detection import (
     detect_night,
     score_events,
 )
-from detection.candidates import IMPACT_REASON, SLOW_REASON, UNSEEN_REASON
+from detection.candidates import BOUNCE_REASON, IMPACT_REASON, SLOW_REASON, UNSEEN_REASON
 from detection.night import sensor_candidates
 from sensing.errors import HypnicError, InvalidRecordingError
 from sensing.recording import Recording
@@ -696,12 +696,15 @@ def test_knocks_behind_a_50_hz_anti_alias_filter_are_impacts_above_12_5_hz():
     knocks = night.confounders[night.confounders["kind"] == "knock"]
     assert len(knocks) >= 40
 
-    def shaped(hz: float) -> int:
-        found = bursts(detect_night(recs, DetectionConfig(impact_min_hz=hz)))
+    def shaped(hz: float, vertical: float = 2.0) -> int:  # 2.0: the bounce rule off
+        found = bursts(detect_night(recs, DetectionConfig(impact_min_hz=hz, bounce_vertical_share=vertical)))
         return int(overlaps(found, knocks).sum())
 
     assert DetectionConfig().impact_min_hz == 12.5
     assert shaped(12.5) <= 0.25 * len(knocks) and shaped(15.0) >= shaped(12.5) + 8
+    # these knocks move the sensor straight along gravity without turning it: the
+    # bounce rule files the ones that get past the impact rule too
+    assert shaped(15.0, DetectionConfig().bounce_vertical_share) <= 2
 
 
 @pytest.mark.parametrize("fs, front_end", [(100.0, "point"), (50.0, "lowpass")])
@@ -772,3 +775,37 @@ def test_a_jerk_whose_limb_falls_back_and_rests_is_jerk_shaped_and_one_that_goes
     assert fell_back["kind"] == "jerk"
     assert goes_on["kind"] == "movement" and goes_on["rejected_reason"] == "the limb keeps moving after it"
     assert goes_on["late_dev_g"] > cfg.sustained_g
+
+
+def test_the_bed_bouncing_the_sensor_straight_up_and_down_is_not_a_jerk():
+    """A partner getting into bed bounces the mattress: a damped 4 Hz oscillation of
+    0.3 g along gravity, the wrist not turned (``vertical_share`` ~1, ``turn_deg`` ~0):
+    an artefact. A jerk of the same size along gravity that turns the wrist 10 degrees
+    (a joint's rotation turns gravity in the sensor's frame), and a sideways one, are
+    jerk-shaped."""
+    fs = 100.0
+    cfg = DetectionConfig()
+    t_ns, acc = _still_wrist(fs, 400, seed=9)
+    t = np.arange(150) / fs
+    bounce = 0.3 * np.exp(-0.15 * 2 * np.pi * 4 * t) * np.sin(2 * np.pi * 4 * t)
+    acc[10_000:10_150, 2] += bounce  # at 100 s: the bed, straight along gravity
+    x = np.arange(15) / 15
+    burst = 0.6 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    u = np.arange(80) / 80
+    back = 10.0 * (1 - (10 * u ** 3 - 15 * u ** 4 + 6 * u ** 5))
+    for i0, axis in ((20_000, 2), (30_000, 0)):  # at 200 s along gravity, at 300 s sideways
+        _tilt_x(acc, i0, np.r_[np.linspace(0, 10, 15), back, 0.0])
+        acc[i0:i0 + 15, axis] += burst
+    c = sensor_candidates(Recording(t_ns, acc.astype(np.float32), fs, "wrist-left"), cfg)
+
+    def at(s: float) -> pd.Series:
+        near = c[((c["start_ns"] / 1e9) - s).abs() < 0.3]
+        assert len(near) == 1
+        return near.iloc[0]
+
+    bed, up, sideways = at(100), at(200), at(300)
+    assert bed["vertical_share"] > 0.99 and bed["turn_deg"] < 0.2
+    assert bed["kind"] == "artefact" and bed["rejected_reason"] == BOUNCE_REASON
+    assert up["vertical_share"] > 0.5 and up["turn_deg"] > 5  # mostly along gravity, but turned
+    assert up["kind"] == "jerk" and sideways["kind"] == "jerk"
+    assert sideways["vertical_share"] < 0.5

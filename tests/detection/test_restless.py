@@ -179,7 +179,9 @@ def test_faint_limb_bursts_in_a_return_to_sleep_are_the_ones_not_counted():
 def test_faint_twitches_after_awakenings_are_not_counted_and_sleep_starts_still_are():
     """A rigid-body night (seed 2001 of ``benchmarks/accuracy.py``'s seed 2) on which three
     REM twitches and knocks after awakenings were counted, each barely over its threshold
-    on one limb, none with a run of twitches around that the restless rule sees."""
+    on one limb, none with a run of twitches around that the restless rule sees (since
+    the thirty-eighth session the knock among them is filed first as the bed moving
+    straight up and down: two are left to this rule)."""
     cfg = replace(KINEMATIC_VARIANTS["typical"], jerks_per_onset=3.0, no_jerk_night_prob=0.0)
     night = simulate_kinematic_night(cfg, seed=2001)
     recs = list(night.recordings.values())
@@ -190,11 +192,11 @@ def test_faint_twitches_after_awakenings_are_not_counted_and_sleep_starts_still_
     look = night.confounders[night.confounders["kind"].isin(["rem-twitch", "knock"])]["start"]
     counted = [sum(bool(((look - s).abs() <= pd.Timedelta(seconds=1)).any()) for s in r.jerks["start"])
                for r in (on, off)]
-    assert counted == [0, 3]
+    assert counted == [0, 2]
     truth = night.jerks[night.jerks["observable"] & night.jerks["phase"].isin(FALLING_ASLEEP_PHASES)]
     found = [len(score_events(r.jerks.groupby("group_id", as_index=False).agg(start=("start", "min")),
                               truth, 0.5, by=None).matched) for r in (on, off)]
     assert found[0] == found[1] == 4
     faint = on.events[on.events["rejected_reason"].str.startswith("under 2x")]
-    assert len(faint) >= 3 and (faint["kind"] == "sleep-burst").all()
+    assert len(faint) >= 2 and (faint["kind"] == "sleep-burst").all()
     assert (faint["phase"] == "awakening").all() and (faint["score"] < 0.5).all()

@@ -172,6 +172,35 @@ def test_a_plm_seen_only_by_its_brisk_onset_is_a_movement_when_the_leg_came_back
     assert kinds(series, 2.0, "wrist-left") == {"jerk"}
 
 
+def test_a_series_alternating_between_the_legs_is_one_series():
+    """The AASM scores the two legs together. Six leg movements every 20 s, alternating
+    left and right, are a PLM series though each leg makes only three, 40 s apart, and a
+    brisk jerk-like burst amid them is one of its onsets; sleep starts on both legs at
+    once, 8 s apart, are not a series, and nothing changes with one leg."""
+    from detection import DetectionConfig
+    from detection.night import bilateral_plm, label_plm
+
+    cfg = DetectionConfig()
+    t = 600.0 + 20 * np.arange(6)
+    series = pd.DataFrame({"clock_ns": (t * 1e9).astype(np.int64), "location": ["ankle-left", "ankle-right"] * 3,
+                           "duration_s": 1.5, "energy_s": 1.2, "held_s": np.nan, "kind": "movement",
+                           "rejected_reason": "the limb keeps moving after it"})
+    onset = series.iloc[:1].assign(clock_ns=int(670e9), location="ankle-right", duration_s=0.25,
+                                   energy_s=0.2, kind="jerk", rejected_reason="")
+    starts = pd.DataFrame({"clock_ns": (np.repeat(1800.0 + 8 * np.arange(3), 2) * 1e9).astype(np.int64)
+                           + np.tile([0, 50_000_000], 3), "location": ["ankle-left", "ankle-right"] * 3,
+                           "duration_s": 0.3, "energy_s": 0.2, "held_s": np.nan, "kind": "jerk",
+                           "rejected_reason": ""})
+    ev = pd.concat([series, onset, starts], ignore_index=True).sort_values("clock_ns", ignore_index=True)
+    for loc in ("ankle-left", "ankle-right"):  # each leg alone: no series
+        one = ev[ev["location"] == loc].rename(columns={"clock_ns": "start_ns"})
+        assert "plm" not in set(label_plm(one, cfg, loc)["kind"])
+    both = bilateral_plm(ev, cfg)
+    assert both[ev["clock_ns"] < 1000e9].all()
+    assert not both[ev["clock_ns"] > 1000e9].any()
+    assert not bilateral_plm(ev.assign(location=ev["location"].replace("ankle-right", "wrist-left")), cfg).any()
+
+
 def test_a_burst_one_interval_before_a_series_belongs_to_it():
     onset = np.array([0.0, 25, 50, 75, 100, 140, 400])  # a series from 25 s to 100 s
     member = np.array([False, True, True, True, True, False, False])
