@@ -807,9 +807,10 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     # before along that level, and the largest angle of the low-passed acceleration from
     # it from the burst's start to the end of the second after the window after.
     unit = base / np.maximum(_norm(base), 1e-12)[:, None]
-    dev = acc[r.idx] - base[r.seg]
-    along = np.einsum("ij,ij->i", dev, unit[r.seg])
-    vertical = r.reduce(np.add, along ** 2, 0.0) / np.maximum(r.reduce(np.add, _norm(dev) ** 2, 0.0), 1e-24)
+    rv = _Ranges.span(s, np.where(shaped, s, e))
+    dev = acc[rv.idx] - base[rv.seg]
+    along = np.einsum("ij,ij->i", dev, unit[rv.seg])
+    vertical = rv.reduce(np.add, along ** 2, 0.0) / np.maximum(rv.reduce(np.add, _norm(dev) ** 2, 0.0), 1e-24)
     rw = _Ranges.span(s, np.where(shaped, s, np.minimum(e + ns.gap + ns.ctx + ns.settle, n)))
     level = lp[:, rw.idx].T
     cos = np.einsum("ij,ij->i", level, unit[rw.seg]) / np.maximum(_norm(level), 1e-12)

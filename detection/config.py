@@ -144,8 +144,9 @@ class DetectionConfig:
         the segment carrying the sensor, and gravity with it in the sensor's frame.
         Defaults 0.9 and 0.5 degrees (thirty-eighth session, ``docs/detection-history.md``:
         true jerks of five signal models turned their sensor 1.4 degrees or more in 95 %
-        of cases, bed bounces and knocks 0.1-0.4 degrees, along gravity by 0.99; 2 mg of
-        noise at 25 Hz moves this 0.25 s mean by about 0.05 degrees, 15 mg by about 0.4).
+        of cases, bed bounces 0.05-0.21 degrees, along gravity by 0.99). Noise alone
+        turns it by a median 0.15 degrees at 2 mg rms and 25 Hz, 0.36 at 5 mg, 1.1 at
+        15 mg (0.07, 0.19, 0.54 at 100 Hz): on a noisier sensor bounces get through.
     freq_rate_hz : float
         ``freq_hz`` is measured as a sensor sampling at most this fast sees a burst: on a
         faster one the high-passed acceleration is first averaged over ``round(fs /

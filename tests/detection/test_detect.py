@@ -73,7 +73,7 @@ def test_events_table_contract(jerk_night):
     # a slow movement is a movement whatever its shape: its shape is not measured (NaN),
     # every burst's is; both have a time, a duration, a peak and a floor
     shape = ["peak_jerk_g_s", "freq_hz", "width_samples", "energy_s", "slow_ratio", "pre_dev_g", "post_dev_g",
-             "late_dev_g", "pre_move_g", "rhythm_corr"]
+             "late_dev_g", "vertical_share", "turn_deg", "pre_move_g", "rhythm_corr"]
     slow = ev["rejected_reason"].str.contains(SLOW_REASON, regex=False)
     assert 10 < slow.sum() < len(ev)
     assert ev.loc[slow, shape].isna().all().all()
@@ -476,7 +476,8 @@ def test_a_strap_ringing_after_an_impact_is_an_artefact_and_a_limb_burst_is_not(
     assert ring["freq_hz"].iloc[0] == pytest.approx(25, abs=3)
     assert ring["width_samples"].iloc[0] > DetectionConfig().spike_max_samples  # not a spike
     # its shape decides it, so what only the later rules read is not measured
-    context = ["slow_ratio", "pre_dev_g", "post_dev_g", "late_dev_g", "pre_move_g", "rhythm_corr"]
+    context = ["slow_ratio", "pre_dev_g", "post_dev_g", "late_dev_g", "vertical_share", "turn_deg", "pre_move_g",
+               "rhythm_corr"]
     assert ring[context].isna().all().all() and np.isfinite(limb[context].to_numpy()).all()
     assert limb["kind"].iloc[0] in JERK_SHAPED
     assert limb["freq_hz"].iloc[0] == pytest.approx(1.25 / 0.15, abs=1.5)

@@ -13,8 +13,8 @@ from sensing.errors import InvalidRecordingError
 from simulation import NightConfig, simulate_night
 
 COLS = ["start_ns", "end_ns", "kind", "rejected_reason", "axis", "clipped"]
-NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "late_dev_g", "rhythm_corr",
-       "held_s"]
+NUM = ["duration_s", "peak_g", "peak_jerk_g_s", "freq_hz", "score", "post_dev_g", "pre_dev_g", "late_dev_g",
+       "vertical_share", "turn_deg", "rhythm_corr", "held_s"]
 
 
 def stream(rec, chunks, cfg=None):
