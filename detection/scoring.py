@@ -84,7 +84,7 @@ class Measured:
 #: clusters counted away from a fall into sleep, in 20 nights; ``transition:bed-bounce``
 #: 7.4 before); the slow rate's recall: ``accuracy.py --nights 4 --seed 0
 #: --fs 12.5 --variants hypnic-sim,biomech:typical,kinematic:typical,hypnogram:typical,
-#: transition:typical`` (thirty-seventh session: 34 of 81 sleep starts and 1 false jerk;
+#: transition:typical`` (thirty-seventh and thirty-eighth sessions: 34 of 81 sleep starts and 1 false jerk;
 #: the lowest ``transition:typical``, 0 of 11, and ``kinematic:typical`` 2 of 14; the
 #: 12.5 Hz ``transition:budget-band`` 7 of 51 on seeds 0-4; twenty-eighth session, on 8
 #: variants: 46 of 101); the jerks put into real nights:
@@ -92,7 +92,7 @@ class Measured:
 #: of 135 at the onset, 236 of 384 at returns to sleep; the same on the twenty-third and
 #: twenty-seventh sessions' code; 118 and 237 on the twenty-eighth's, the onset that
 #: lasts, and on the thirtieth's, the sleep start after stillness; 121 and 237 on the
-#: thirty-seventh's, the thrown limb that rests again).
+#: thirty-seventh's, the thrown limb that rests again, and on the thirty-eighth's).
 MEASURED = Measured(
     onset_error_min=11.45, onset_nights=46,
     onset_data="real sleep-lab nights (ICHI14: a wrist sensor against polysomnography)",
