@@ -455,13 +455,17 @@ def how_sure(m: Measured = MEASURED) -> str:
             return f"about {round(10 * per_night)} false ones in 10 nights"
         return f"a false one about once in {1 / per_night:.0f} nights"
 
+    def named(figure: str, data: str) -> str:
+        return f"{figure} ({data})" if data else figure
+
     return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
             f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "
-            f"at falling asleep, and {false(m.false_per_night)}; on the hardest kind of night "
-            f"among them{f' ({m.worst_data})' if m.worst_data else ''}, {100 * m.worst_recall:.0f}% "
-            f"and {false(m.worst_false_per_night)}. With "
+            f"at falling asleep, and {false(m.false_per_night)}; on the hardest "
+            f"kind{'s' if m.worst_recall_data or m.worst_false_data else ''} of night among them, "
+            f"{named(f'{100 * m.worst_recall:.0f}%', m.worst_recall_data)} and "
+            f"{named(false(m.worst_false_per_night), m.worst_false_data)}. With "
             f"such jerks put into the {m.onset_nights} real nights where the sleep recording "
             f"showed the sleeper falling asleep, it counted {100 * m.put_in_onset_recall:.0f}% "
             f"of those at the first falling asleep of the night and {100 * m.put_in_return_recall:.0f}% of "

@@ -45,8 +45,9 @@ class Measured:
         Share counted of the simulated jerks put into the ``onset_nights`` real nights
         where polysomnography scored the night's sleep onset, and where it scored a
         return to sleep after waking in the night (``benchmarks/injected.py``).
-    worst_data : str
-        What those hardest nights are, for a person ("" to leave it unsaid).
+    worst_recall_data, worst_false_data : str
+        What the nights of ``worst_recall`` and of ``worst_false_per_night`` are, for a
+        person ("" to leave it unsaid).
     """
 
     onset_error_min: float
@@ -63,7 +64,8 @@ class Measured:
     slow_recall: float
     put_in_onset_recall: float
     put_in_return_recall: float
-    worst_data: str = ""
+    worst_recall_data: str = ""
+    worst_false_data: str = ""
     slow_worst_recall: float | None = None
 
 
@@ -103,7 +105,7 @@ MEASURED = Measured(
                "movements real wrists made in a sleep lab"),
     lowest_rate_hz=25.0, slow_rate_hz=12.5, slow_recall=0.42, slow_worst_recall=0.0,
     put_in_onset_recall=0.90, put_in_return_recall=0.62,
-    worst_data="a sleeper rocking to sleep; jerks coming in clusters")
+    worst_recall_data="a sleeper rocking to sleep", worst_false_data="jerks coming in clusters")
 
 
 def slow_rate_text(rate_hz: float) -> str:
