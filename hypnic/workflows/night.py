@@ -283,11 +283,11 @@ def _check_wall_clock(wall: dt.datetime, tz: dt.tzinfo, what: str) -> None:
 
 
 def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Detection's epoch table as 1-minute ``start``, ``location``, ``activity``,
-    ``asleep``, ``worn``.
+    """Detection's epoch table (:attr:`detection.NightResult.activity`) as 1-minute
+    ``start``, ``location``, ``activity`` (its ``enmo_mg``: movement, mg, the minute's
+    mean), ``asleep``, ``worn``.
 
-    The activity measure is the first of ``activity``, ``enmo_mg`` (movement, mg) and
-    ``angle_change_deg`` that the table has. Each minute a span of ``off_body`` (``start``,
+    Each minute a span of ``off_body`` (``start``,
     ``end``, UTC) covers and the epochs leave empty is a row with ``worn`` False (activity
     NaN, per location), so the report can tell time off the body from no data.
     """
@@ -295,8 +295,7 @@ def _activity(frame: Any, off_body: pd.DataFrame | None = None) -> pd.DataFrame:
     if frame is None or not len(frame):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     df = frame.reset_index() if "start" not in frame.columns else frame
-    measure = next(c for c in ("activity", "enmo_mg", "angle_change_deg") if c in df.columns)
-    df = df.rename(columns={measure: "activity"})
+    df = df.rename(columns={"enmo_mg": "activity"})
     if "location" not in df.columns:
         df = df.assign(location="all")
     df = df.assign(start=pd.to_datetime(df["start"], utc=True).dt.floor(ACTIVITY_EPOCH),
