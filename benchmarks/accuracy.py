@@ -27,6 +27,10 @@ nap: the detector shows those apart, kind ``nap-jerk``) are scored:
 * ``fn``: a true sleep-start jerk (visible: not in a data gap) with no counted jerk;
 * ``false``: a counted jerk matching no true jerk (what it fell on is listed);
 * ``misplaced``: a counted jerk matching a true jerk outside the falling-asleep phases;
+  where each false or misplaced one was counted is listed too (``wrong_where``,
+  :func:`counted_where`): in a falling-asleep window, or in a return to sleep after a
+  detected awakening that a true one is near or that none is (a movement of sleep read
+  as waking);
 * ``unseen``: a true sleep-start jerk in a return to sleep (true phase ``awakening``)
   after an awakening during which the night holds no movement of any kind (within 5 s
   of it: the rigid-body model's motionless awakenings, half of ``light-sleeper``'s). No
@@ -144,6 +148,9 @@ HYPNOGRAM_JERKS_PER_TRANSITION = 1.5
 #: as the hypnogram model's).
 TRANSITION_JERKS_PER_FALL = 1.5
 NO_ONSET_MIN = 24 * 60.0  # onset error of a true night with no detected night, min
+#: A detected awakening is a true one when a true awakening lies within this of it, s
+#: (``wrong_where``).
+AWAKENING_MATCH_S = 60.0
 #: A fall into sleep, as ``real_nights.py`` takes it from the PSG: after at least this
 #: much wake, s. Each variant reports the share of its falls with a movement ending
 #: within the rest lead before them (``falls_moved_within_lead``), to set beside the
@@ -339,6 +346,26 @@ def true_falls(night) -> np.ndarray:
         b for a, b in p["awakenings"] if (b - a).total_seconds() >= FALL_WAKE_S]], np.int64)
 
 
+def counted_where(start: pd.Series, phase: pd.Series, result, periods: list[dict]) -> list[str]:
+    """Where each counted jerk (``start``, its detected ``phase``) was counted: ``falling
+    asleep`` (lights out to the onset's window), ``return after an awakening`` (the
+    detected awakening it follows has a true one of ``periods`` within
+    ``AWAKENING_MATCH_S``) or ``return after a movement of sleep`` (it has none)."""
+    found = sorted((a.value, b.value) for p in result.periods for a, b in p.awakenings)
+    pad = AWAKENING_MATCH_S * 1e9
+    true = [(a.value - pad, b.value + pad) for p in periods for a, b in p["awakenings"]]
+    out = []
+    for at, ph in zip(start, phase, strict=True):
+        t = at.value
+        if ph != "awakening":
+            out.append("falling asleep")
+            continue
+        a, b = max(((a, b) for a, b in found if a <= t), default=(t, t))
+        out.append("return after an awakening" if any(x < b and y > a for x, y in true)
+                   else "return after a movement of sleep")
+    return out
+
+
 def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = None) -> dict:
     """Counts of one night (see the module docstring); ``added``: movements put into
     its recordings (``start``, ``end``, ``kind``) that a false jerk can fall on too."""
@@ -355,12 +382,15 @@ def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = Non
     sleep_start = (truth["phase"].isin(FALLING_ASLEEP_PHASES).to_numpy() & (kinds == "night"))
     ev = result.events
     groups = (ev[ev["kind"] == "jerk"].groupby("group_id", as_index=False)
-              .agg(start=("start", "min")))
+              .agg(start=("start", "min"), phase=("phase", "first")))
     s = score_events(groups, truth, tolerance_s, by=None)
     hit = s.matched["truth"].to_numpy()
     tp = int(sleep_start[hit].sum())
     misplaced = int((~sleep_start[hit]).sum())
     unmatched = sorted(set(range(len(groups))) - set(s.matched["detected"].tolist()))
+    wrong = unmatched + s.matched["detected"].to_numpy()[~sleep_start[hit]].tolist()
+    wrong_where = counted_where(groups["start"].iloc[wrong], groups["phase"].iloc[wrong], result,
+                                true_nights(night))
     look = night.confounders if added is None else pd.concat([night.confounders, added], ignore_index=True)
     false_on = [fell_on(groups.iloc[k], look) for k in unmatched]
     # why the missed sleep starts were missed: never a jerk-shaped burst, or placed elsewhere
@@ -379,7 +409,8 @@ def evaluate(night, result, tolerance_s: float, added: pd.DataFrame | None = Non
     return dict(tp=tp, fn=len(missed), false=len(unmatched), misplaced=misplaced, unseen=int(unseen.sum()),
                 falls_since_moved_s=since_moved(true_falls(night), moved, start).tolist(),
                 unseen_found=int(unseen[hit].sum()),
-                false_on=false_on, missed_as=missed_as + ["undetected"] * (len(missed) - m.tp),
+                false_on=false_on, wrong_where=wrong_where,
+                missed_as=missed_as + ["undetected"] * (len(missed) - m.tp),
                 onset_err_min=errs, nights=len(true_nights(night)))
 
 
@@ -699,6 +730,7 @@ def summarise(rows: list[dict]) -> dict:
         unseen=unseen, unseen_found=unseen_found,
         recall_seen=(tp - unseen_found) / max(tp + fn - unseen, 1),
         false_on=pd.Series([k for r in rows for k in r["false_on"]], dtype=object).value_counts().to_dict(),
+        wrong_where=pd.Series([k for r in rows for k in r["wrong_where"]], dtype=object).value_counts().to_dict(),
         missed_as=pd.Series([k for r in rows for k in r["missed_as"]], dtype=object).value_counts().to_dict(),
         onset_median_abs_error_min=float(np.median(errs)) if errs else float("nan"),
         onset_p90_abs_error_min=float(np.percentile(errs, 90)) if errs else float("nan"),

@@ -228,11 +228,34 @@ def test_sleep_starts_after_a_motionless_awakening_bound_the_recall(accuracy):
     near = moves.assign(start=[at(1103)], end=[at(1104)])  # within 5 s of its end
     assert not still(at(1050), periods, near)
     row = dict(tp=6, fn=4, false=0, misplaced=0, unseen=3, unseen_found=1, nights=1, false_on=[],
-               missed_as=[], onset_err_min=[1.0], falls_since_moved_s=[10.0, 45.0])
+               wrong_where=[], missed_as=[], onset_err_min=[1.0], falls_since_moved_s=[10.0, 45.0])
     s = accuracy.summarise([row, row])
     assert (s["unseen"], s["unseen_found"], s["recall"]) == (6, 2, 0.6)
     assert (s["falls_asleep"], s["falls_moved_within_lead"]) == (4, 0.5)  # within 30 s
     assert s["recall_seen"] == pytest.approx(10 / 14)
+
+
+def test_a_wrong_count_says_whether_a_true_awakening_was_near_the_one_found(accuracy):
+    from types import SimpleNamespace
+
+    from detection.sleep import SleepWindow
+
+    t0 = pd.Timestamp("2026-01-01 23:00", tz="UTC")
+
+    def at(s: float) -> pd.Timestamp:
+        return t0 + pd.Timedelta(seconds=s)
+
+    found = SleepWindow(lights_out=at(0), onset=at(600), wake=at(20000), threshold_deg=0.2,
+                        awakenings=[(at(3000), at(3100)), (at(8000), at(8050))])
+    truth = [dict(awakenings=[(at(3150), at(3400))])]  # 50 s after the first found ends
+    start = pd.Series([at(700), at(3500), at(8600), at(3050)])
+    phase = pd.Series(["sleep-onset", "awakening", "awakening", "awakening"])
+    where = accuracy.counted_where(start, phase, SimpleNamespace(periods=[found]), truth)
+    assert where == ["falling asleep", "return after an awakening", "return after a movement of sleep",
+                     "return after an awakening"]
+    later = [dict(awakenings=[(at(3200), at(3400))])]  # 100 s after it: not the same waking
+    assert accuracy.counted_where(start[1:2], phase[1:2], SimpleNamespace(periods=[found]), later) == [
+        "return after a movement of sleep"]
 
 
 def test_the_worst_case_comes_with_how_much_it_rests_on_the_nights_drawn(accuracy):
