@@ -15,6 +15,7 @@ from detection.candidates import (
     bridge,
     covered,
     lost_on_radio,
+    moving_mean,
 )
 
 
@@ -149,3 +150,15 @@ def test_a_bridge_is_a_line_at_the_nominal_rate_and_a_jerk_reaching_into_one_is_
     lost_on_radio(kind, reason, np.array([50, 150, 150, 600]), np.array([100, 170, 170, 650]), gaps)
     assert kind.tolist() == ["jerk", "artefact", "movement", "jerk"]  # touching is not reaching
     assert reason.tolist() == ["", LOST_REASON, "slow", ""]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 24, 25, 26, 51, 400])
+@pytest.mark.parametrize("width", [1, 3, 25, 51])
+def test_moving_mean_equals_the_mean_of_each_window_shrunk_at_the_edges(n, width):
+    x = np.random.default_rng(n + width).normal(size=(n, 3)).astype(np.float32).T  # strided rows
+    out = moving_mean(x, width)
+    assert out.shape == (3, n) and out.dtype == np.float64
+    h = width // 2
+    for i in range(n):
+        want = x[:, max(i - h, 0):min(i + h + 1, n)].astype(np.float64).mean(axis=1)
+        np.testing.assert_allclose(out[:, i], want, rtol=1e-12, atol=1e-12)
