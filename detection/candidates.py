@@ -303,10 +303,21 @@ def lost_on_radio(kind: np.ndarray, reason: np.ndarray, start_ns: np.ndarray, en
     reason[hit] = LOST_REASON
 
 
+def _floored(floor: np.ndarray, factor: float, least: float) -> np.ndarray:
+    """``max(factor * floor, least)``, in one new array."""
+    out = np.multiply(floor, factor)
+    return np.maximum(out, least, out=out)
+
+
 def thresholds(floor: np.ndarray, cfg: DetectionConfig) -> tuple[np.ndarray, np.ndarray]:
     """Detection (high) and extent (low) thresholds from the noise floor, g."""
-    return (np.maximum(cfg.threshold_factor * floor, cfg.min_peak_g),
-            np.maximum(cfg.extent_factor * floor, cfg.min_extent_g))
+    return (_floored(floor, cfg.threshold_factor, cfg.min_peak_g),
+            _floored(floor, cfg.extent_factor, cfg.min_extent_g))
+
+
+def move_threshold(floor: np.ndarray, cfg: DetectionConfig) -> np.ndarray:
+    """The level :func:`slow_change` must pass for a slow movement, g."""
+    return _floored(floor, cfg.extent_factor, cfg.min_move_g)
 
 
 def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, mag: np.ndarray,
@@ -461,7 +472,7 @@ def slow_regions(d: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Sam
     ``extent_factor`` x floor), merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
     the high-pass window of a burst candidate.
     """
-    thr = np.maximum(cfg.extent_factor * floor, cfg.min_move_g)
+    thr = move_threshold(floor, cfg)
     s, e = regions(d, thr, thr, ns.move_merge, ns.cap)
     keep = (e - s) >= ns.min_move
     if len(burst_s) and keep.any():
@@ -561,7 +572,7 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
             if hi - lo >= need:
                 _, low = thresholds(floor[lo:hi], cfg)
                 above = ((mag[lo:hi] > low)
-                         | (d[lo:hi] > np.maximum(cfg.extent_factor * floor[lo:hi], cfg.min_move_g)))
+                         | (d[lo:hi] > move_threshold(floor[lo:hi], cfg)))
                 split = quiet_end(above, need)
             if split is None or split + lo + a <= p:
                 continue  # no split point yet: extend the window
@@ -815,7 +826,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     turn = np.degrees(np.arccos(np.clip(rw.reduce(np.minimum, cos, 1.0), -1.0, 1.0)))
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
-    low = np.maximum(cfg.extent_factor * floor[k], cfg.min_extent_g)
+    low = thresholds(floor[k], cfg)[1]
     j0 = _first_out(acc, base, low, s, k + 1)
     j0 = np.where(j0 >= 0, j0, s)
     j1 = _first_out(acc, after, low, k, e, last=True)

@@ -40,6 +40,7 @@ from detection.candidates import (
     held_s,
     highpass,
     lost_on_radio,
+    move_threshold,
     quiet_end,
     slow_change,
     thresholds,
@@ -255,8 +256,7 @@ class StreamingDetector:
         limit = min([known_end - need, *pending]) if not final else known_end
         if not final and limit > self._p:
             _, low = thresholds(floor, self.cfg)
-            above = (mag[:m] > low) | (slow_change(lp[:, :m], ns.lag)
-                                       > np.maximum(self.cfg.extent_factor * floor, self.cfg.min_move_g))
+            above = (mag[:m] > low) | (slow_change(lp[:, :m], ns.lag) > move_threshold(floor, self.cfg))
             above[: exact_lo + ns.lag - off] = True  # not exact yet: never a quiet point
             q = quiet_end(above[: max(0, limit - off)], max(ns.merge, ns.move_merge) + 1)
             q = None if q is None else q + off  # no candidate region crosses it
