@@ -205,10 +205,18 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def covered(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which of ``n`` samples lie in any of the ranges [a, b) (clipped to 0 .. n), as a
     boolean array; the ranges may overlap or be empty (``b <= a``)."""
-    mark = np.zeros(n + 1, np.int32)
-    np.add.at(mark, np.clip(a, 0, n), 1)
-    np.add.at(mark, np.clip(np.maximum(a, b), 0, n), -1)
-    return np.cumsum(mark[:-1], dtype=np.int32) > 0
+    a = np.clip(a, 0, n)
+    b = np.clip(b, 0, n)
+    keep = b > a
+    order = np.argsort(a[keep], kind="stable")
+    a, b = a[keep][order], b[keep][order]
+    reach = np.maximum.accumulate(b) if len(b) else b  # the furthest end so far
+    first = np.r_[True, a[1:] > reach[:-1]] if len(a) else np.zeros(0, bool)  # starts a merged range
+    last = np.r_[first[1:], True] if len(a) else first
+    # the merged ranges' edges, then runs of False and True between them (no per-sample
+    # counts: a night's mask costs its n bytes alone)
+    edges = np.r_[0, np.column_stack([a[first], reach[last]]).ravel(), n]
+    return np.repeat(np.arange(len(edges) - 1) % 2 == 1, np.diff(edges))
 
 
 def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
@@ -288,6 +296,39 @@ def bridge(t_prev: int, a_prev: np.ndarray, t_next: int, a_next: np.ndarray,
     w = (k / (m + 1))[:, None]
     a = np.asarray(a_prev, np.float64) + w * (np.asarray(a_next, np.float64) - np.asarray(a_prev, np.float64))
     return t.astype(np.int64), a.astype(np.float32)
+
+
+class Joined:
+    """Arrays laid end to end along their first axis, read by slices and by index arrays
+    without joining them: a run of gap-free pieces with their short gaps bridged
+    (:func:`bridge`) costs no copy of the whole run, only of what is read at a time."""
+
+    def __init__(self, parts: list[np.ndarray]):
+        self.parts = parts
+        self.ends = np.cumsum([len(p) for p in parts])
+        self.starts = self.ends - [len(p) for p in parts]
+        self.dtype = parts[0].dtype
+
+    def __len__(self) -> int:
+        return int(self.ends[-1])
+
+    def __getitem__(self, key: slice | np.ndarray) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            if step != 1:
+                raise IndexError("Joined reads contiguous slices only")
+            k0 = int(np.searchsorted(self.ends, start, side="right"))
+            k1 = max(int(np.searchsorted(self.ends, stop, side="left")), k0)
+            pieces = [self.parts[k][max(start - self.starts[k], 0):stop - self.starts[k]]
+                      for k in range(k0, min(k1 + 1, len(self.parts)))]
+            return np.concatenate(pieces) if pieces else self.parts[0][:0]
+        idx = np.asarray(key)
+        part = np.searchsorted(self.ends, idx, side="right")
+        out = np.empty((len(idx), *self.parts[0].shape[1:]), self.dtype)
+        for k in np.unique(part):  # the pieces read (few: around a few bursts)
+            mine = part == k
+            out[mine] = self.parts[k][idx[mine] - self.starts[k]]
+        return out
 
 
 def lost_on_radio(kind: np.ndarray, reason: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray,
@@ -395,7 +436,7 @@ def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.
     return out
 
 
-def held_s(time_ns: np.ndarray, acc: np.ndarray, fs: float, i0: np.ndarray, i1: np.ndarray,
+def held_s(time_ns: np.ndarray | Joined, acc: np.ndarray | Joined, fs: float, i0: np.ndarray, i1: np.ndarray,
            cfg: DetectionConfig) -> np.ndarray:
     """How long each burst of samples [i0, i1) held its limb away before the limb came
     back, s: the duration of a limb movement held and released (AASM: a leg movement
@@ -497,16 +538,16 @@ def quiet_end(above: np.ndarray, need: int) -> int | None:
     return int(e[ok][-1]) if ok.any() else None
 
 
-def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
+def scan(time_ns: np.ndarray | Joined, acc: np.ndarray | Joined, fs: float, cfg: DetectionConfig,
          chunk_s: float | None = None) -> pd.DataFrame:
     """Candidates in one gap-free run of samples (a whole segment: batch detection).
 
     Parameters
     ----------
-    time_ns : ndarray of int64, shape (n,)
+    time_ns : ndarray of int64, shape (n,), or Joined
         Sample times, ns since the epoch (UTC).
-    acc : ndarray, shape (n, 3)
-        Acceleration, g.
+    acc : ndarray, shape (n, 3), or Joined
+        Acceleration, g (a :class:`Joined` run is read window by window).
     fs : float
         Sampling rate, Hz.
     cfg : DetectionConfig
@@ -549,7 +590,8 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
     while p < n:
         b = min(n, max(b, p) + step)
         a = max(0, min(p - ns.lookback, known * ns.block - ns.half))
-        lp, hp, mag = highpass(acc[a:b], ns.hp)
+        window = acc[a:b]  # a view, or one copy of a Joined run's window
+        lp, hp, mag = highpass(window, ns.hp)
         exact_end = b if b == n else b - ns.half  # mag is exact before this
         if n < ns.block:  # no complete block: the partial one's median (as block_stats)
             stats, known = block_stats(mag, ns.block), 1
@@ -574,15 +616,18 @@ def scan(time_ns: np.ndarray, acc: np.ndarray, fs: float, cfg: DetectionConfig,
                 above = ((mag[lo:hi] > low)
                          | (d[lo:hi] > move_threshold(floor[lo:hi], cfg)))
                 split = quiet_end(above, need)
+                del above, low
             if split is None or split + lo + a <= p:
+                del window, lp, hp, mag, d, floor  # before the next window's are made
                 continue  # no split point yet: extend the window
             q = split + lo + a
-        cands = find(time_ns[a:end], acc[a:end], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns, d)
+        cands = find(time_ns[a:end], window[:m], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns, d)
         i0 = cands["i0"] + a
         keep = (i0 >= p) & (i0 < q)
         if keep.any():
             cands["i0"], cands["i1"] = i0, cands["i1"] + a
             frames.append({c: v[keep] for c, v in cands.items()})
+        del window, lp, hp, mag, d, floor, cands  # before the next window's are made
         p = q
     if not frames:
         return _empty()

@@ -12,6 +12,7 @@ import pandas as pd
 from detection import rules
 from detection.candidates import (
     SLOW_REASON,
+    Joined,
     bridge,
     brisk_moves_near,
     covered,
@@ -40,7 +41,7 @@ from detection.sleep import (
 )
 from sensing.body import LOCATIONS, ONSET_WINDOW_S, phase_of, refuse_slow_rate
 from sensing.errors import InvalidRecordingError
-from sensing.recording import GAP_FACTOR, Recording, resolution_g
+from sensing.recording import GAP_FACTOR, Recording, resolution_g, steps_where
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def segments(time_ns: np.ndarray, fs: float) -> list[tuple[int, int]]:
     is a gap, as in :func:`sensing.recording.find_gaps`)."""
     if len(time_ns) == 0:
         return []
-    cut = np.flatnonzero(np.diff(time_ns) > GAP_FACTOR * 1e9 / fs) + 1
+    cut = steps_where(time_ns, lambda d: d > GAP_FACTOR * 1e9 / fs) + 1
     b = np.r_[0, cut, len(time_ns)]
     return list(zip(b[:-1].tolist(), b[1:].tolist(), strict=True))
 
@@ -333,10 +334,10 @@ def _scan_bridged(rec: Recording, run: list[tuple[int, int]], cfg: DetectionConf
         ts.append(rec.time_ns[a:b])
         accs.append(rec.acc[a:b])
     gaps = np.array([(rec.time_ns[a - 1], rec.time_ns[a]) for a, _ in run[1:]], np.int64)
-    return _scan_held(np.concatenate(ts), np.concatenate(accs), rec.fs, rec.location, cfg, gaps)
+    return _scan_held(Joined(ts), Joined(accs), rec.fs, rec.location, cfg, gaps)
 
 
-def _scan_held(time_ns: np.ndarray, acc: np.ndarray, fs: float, location: str,
+def _scan_held(time_ns: np.ndarray | Joined, acc: np.ndarray | Joined, fs: float, location: str,
                cfg: DetectionConfig, bridged: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`scan` of one gap-free run (``bridged``: the times either side of the gaps
     bridged in it), with ``held_s`` measured for a leg's jerks (what :func:`label_plm`

@@ -6,6 +6,7 @@ import pytest
 
 from detection.candidates import (
     LOST_REASON,
+    Joined,
     _clipped,
     _first_out,
     _nan_row_medians,
@@ -106,16 +107,18 @@ def test_batched_rhythm_equals_one_range_at_a_time(fs):
     assert (np.asarray(want) > 0.4).sum() >= 50 and (np.asarray(want) == 0.0).sum() >= 5
 
 
-def test_covered_equals_a_loop_over_overlapping_and_clipped_ranges():
-    rng = np.random.default_rng(3)
-    n = 300
-    a = rng.integers(-20, n + 20, 80)
-    b = a + rng.integers(-5, 30, 80)  # some empty, some overlapping, some past either end
+@pytest.mark.parametrize("seed", range(12))
+def test_covered_equals_a_loop_over_overlapping_and_clipped_ranges(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([0, 1, 7, 300]))
+    m = int(rng.integers(1, 80))
+    a = rng.integers(-20, n + 20, m)
+    b = a + rng.integers(-5, 30, m)  # some empty, touching, overlapping, past either end
     want = np.zeros(n, bool)
     for lo, hi in zip(a, b, strict=True):
         want[max(lo, 0):max(min(hi, n), 0)] = True
     np.testing.assert_array_equal(covered(n, a, b), want)
-    assert not covered(n, a[:0], b[:0]).any()
+    assert covered(n, a[:0], b[:0]).shape == (n,) and not covered(n, a[:0], b[:0]).any()
 
 
 @pytest.mark.parametrize("p", [0.0, 0.01, 0.5, 0.99, 1.0])
@@ -162,3 +165,18 @@ def test_moving_mean_equals_the_mean_of_each_window_shrunk_at_the_edges(n, width
     for i in range(n):
         want = x[:, max(i - h, 0):min(i + h + 1, n)].astype(np.float64).mean(axis=1)
         np.testing.assert_allclose(out[:, i], want, rtol=1e-12, atol=1e-12)
+
+
+def test_joined_pieces_read_as_their_concatenation():
+    rng = np.random.default_rng(3)
+    parts = [rng.normal(size=(m, 3)).astype(np.float32) for m in (5, 1, 17, 3, 40)]
+    whole, joined = np.concatenate(parts), Joined(parts)
+    assert len(joined) == len(whole) == 66
+    for a in range(0, 67, 3):
+        for b in (a, a + 1, a + 7, a + 30, 80):
+            np.testing.assert_array_equal(joined[a:b], whole[a:b])
+    np.testing.assert_array_equal(joined[:], whole)
+    idx = rng.integers(0, len(whole), 50)
+    np.testing.assert_array_equal(joined[idx], whole[idx])
+    with pytest.raises(IndexError):
+        joined[::2]
