@@ -3,9 +3,10 @@
 Prints one JSON object: seconds for the per-sensor candidate scan, for the whole of
 ``detect_night`` (scan + sleep + night-level rules), for three sensors, for one sensor
 whose live radio link lost 5 % of its 28-sample packets (thousands of short gap-free
-pieces, each scanned on its own), and for the streaming detector fed 1 s chunks; best
-of ``--repeat`` runs. ``busy``: does the cost
-follow how busy a night is? One wrist at ``--fs`` from the biomechanical model's quiet
+pieces, their gaps bridged), and for the streaming detector fed 1 s chunks; best of
+``--repeat`` runs; the peak extra memory of ``detect_night`` on the one sensor and on
+the lossy one (tracemalloc), as a multiple of its raw float32 array (target <= 1x).
+``busy``: does the cost follow how busy a night is? One wrist at ``--fs`` from the biomechanical model's quiet
 night (``typical``) and its busy ones (restless wake before sleep, PLM series, an
 afternoon up and about before the night), each cut to its first ``--hours`` (the same
 length, so only the busyness differs: time per hour also grows a little with length):
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import time
+import tracemalloc
 
 import numpy as np
 from accuracy import lose_packets
@@ -42,6 +44,20 @@ def best(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return round(min(times), 3)
+
+
+def peak_x_raw(fn, recs: list) -> float:
+    """The largest extra memory ``fn`` allocates (tracemalloc), as a multiple of the raw
+    float32 arrays of ``recs`` (n x 3 x 4 bytes each)."""
+    fn()  # caches warm, so only the run itself is measured
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return round(peak / sum(len(r) * 12 for r in recs), 2)
 
 
 def busy_nights(hours: float, fs: float, repeat: int, cfg: DetectionConfig) -> dict[str, dict]:
@@ -101,6 +117,8 @@ def main() -> None:
         detect_night_three_sensors_s=best(lambda: detect_night(recs, cfg), args.repeat),
         detect_night_one_sensor_5pct_packets_lost_s=best(lambda: detect_night(lossy, cfg), args.repeat),
         streaming_one_sensor_1s_chunks_s=best(streaming, 1),
+        detect_night_one_sensor_peak_x_raw=peak_x_raw(lambda: detect_night(one, cfg), [one]),
+        detect_night_one_sensor_5pct_packets_lost_peak_x_raw=peak_x_raw(lambda: detect_night(lossy, cfg), [lossy]),
         busy=busy_nights(args.hours, args.fs, args.busy_repeat, cfg),
     )
     print(json.dumps(out))

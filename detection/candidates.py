@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
 
 from detection.config import DetectionConfig
 from sensing.body import LOCATIONS
@@ -112,13 +111,16 @@ def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
     ndarray of float64, shape (k, n)
     """
     n, h = x.shape[-1], width // 2
-    if n == 0:
-        return np.zeros(x.shape)
-    # a running sum in float64 with zeros beyond the ends (one pass, no float64 copy of
-    # ``x``), then the edge windows rescaled to the samples they hold
-    out = uniform_filter1d(x, width, axis=-1, output=np.float64, mode="constant")
+    c = np.zeros((x.shape[0], n + 1))
+    for row, out_row in zip(x, c[:, 1:], strict=True):  # row by row: twice as fast when strided
+        np.cumsum(row, dtype=np.float64, out=out_row)
+    out = np.empty((x.shape[0], n))
+    if n > 2 * h:
+        np.subtract(c[:, width:], c[:, :n + 1 - width], out=out[:, h:n - h])
+        out[:, h:n - h] /= width
     i = np.r_[np.arange(min(h, n)), np.arange(max(n - h, min(h, n)), n)]
-    out[:, i] *= width / (np.minimum(i + h + 1, n) - np.maximum(i - h, 0))
+    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, n)
+    out[:, i] = (c[:, hi] - c[:, lo]) / (hi - lo)
     return out
 
 
