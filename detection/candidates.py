@@ -306,9 +306,8 @@ class Joined:
     (:func:`bridge`) costs no copy of the whole run, only of what is read at a time."""
 
     def __init__(self, parts: list[np.ndarray]):
-        self.parts = parts
-        self.ends = np.cumsum([len(p) for p in parts])
-        self.starts = self.ends - [len(p) for p in parts]
+        sizes = np.array([len(p) for p in parts], np.int64)
+        self.parts, self.ends, self.starts = parts, np.cumsum(sizes), np.cumsum(sizes) - sizes
         self.dtype = parts[0].dtype
 
     def __len__(self) -> int:
