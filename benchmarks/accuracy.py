@@ -84,7 +84,9 @@ sleepers make them already (``NightConfig.sleep_turns``). ``--sleep-moves ICHI14
 folder of ICHI14 nights, ``real_nights.py``) puts the real movements of a wrist in sleep
 into every variant's wrists (``hypnic-sim``'s too), in place of the turns there:
 stretches of the real nights' established sleep replayed at their real spacing
-(:func:`sleep_moves`; found once, kept in ``--cache`` or a temporary folder).
+(:func:`sleep_moves`; found once, kept in ``--cache`` or a temporary folder). A seed's
+variants share its draws of them (common random numbers: a family's variants replay the
+same few real movements); ``--moves-per-variant`` gives each variant its own.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
@@ -95,7 +97,7 @@ default.
 Usage: python benchmarks/accuracy.py [--nights 4] [--variants a,b] [--seed 0|0-4|0,2] [--jobs 2]
                                      [--fs HZ] [--location LOC] [--cache DIR] [--set NAME=VALUE ...]
                                      [--packet-loss SHARE] [--packet-samples N] [--idle-sleep G [--exported]]
-                                     [--nightstand MIN] [--sleep-turns SCALE] [--sleep-moves ICHI14]
+                                     [--nightstand MIN] [--sleep-turns SCALE] [--sleep-moves ICHI14 [--moves-per-variant]]
        python benchmarks/accuracy.py --against marks [--nights 8] [--recordings a.sqlite ...]
 Prints one JSON object.
 """
@@ -111,6 +113,7 @@ import pickle
 import tempfile
 import time
 import warnings
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -664,7 +667,9 @@ class Recorded:
     ``sleep_moves`` (the real movements' ``.npz``: :func:`sleep_moves` on the wrists, in
     place of the turns there),
     ``nightstand_min``, ``idle_sleep_g`` and ``idle_exported``; the same draws on every
-    run of a night."""
+    run of a night. ``moves_per_variant``: each variant draws its own real movements (by
+    default the variants of a seed share the draws, so a family's variants replay the
+    same few real movements)."""
 
     packet_loss: tuple[float, int] | None = None
     sleep_turns: float | None = None
@@ -672,9 +677,11 @@ class Recorded:
     nightstand_min: float | None = None
     idle_sleep_g: float | None = None
     idle_exported: bool = False
+    moves_per_variant: bool = False
 
-    def apply(self, night, seed: int, i: int) -> list[Recording]:
-        """The night's recordings as recorded so."""
+    def apply(self, night, seed: int, i: int, variant: str = "") -> list[Recording]:
+        """The night's recordings as recorded so (``variant``: the night's, which salts the
+        real movements' draws when ``moves_per_variant``)."""
         recs = list(night.recordings.values())
         if self.packet_loss:
             recs = [lose_packets(r, *self.packet_loss, np.random.default_rng([seed, i, k]))
@@ -683,7 +690,8 @@ class Recorded:
         wrist = [self.sleep_moves is not None and r.location.startswith("wrist") for r in recs]
         jerks = night.jerks["start"].astype("int64").to_numpy()
         if self.sleep_moves:
-            recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2]))
+            salt = [zlib.crc32(variant.encode())] if self.moves_per_variant else []
+            recs = [sleep_moves(r, periods, self.sleep_moves, jerks, np.random.default_rng([seed, i, k, 2, *salt]))
                     if on else r for k, (r, on) in enumerate(zip(recs, wrist, strict=True))]
         if self.sleep_turns and not isinstance(night.config, (NightConfig, TransitionConfig)):  # theirs turn
             in_bed = night.sleep.get("periods") or [night.sleep]
@@ -706,7 +714,7 @@ def run_one(args: tuple[str, int, int, float, Path | None, dict, float | None, s
     t = time.perf_counter()
     night = simulate(variant, i, seed, cache, fs, location)
     t_sim = time.perf_counter() - t
-    recs = recorded.apply(night, seed, i)
+    recs = recorded.apply(night, seed, i, variant)
     t = time.perf_counter()
     result = detect_night(recs, replace(DetectionConfig(), **overrides))
     spans = [r.meta[SLEEP_MOVES] for r in recs if SLEEP_MOVES in r.meta]
@@ -850,6 +858,9 @@ def main() -> None:
                     help="the real movements of wrists in sleep, from the ICHI14 nights in this "
                          "folder (p*.npy), on every variant's wrists (in place of --sleep-turns "
                          "there)")
+    ap.add_argument("--moves-per-variant", action="store_true",
+                    help="with --sleep-moves: each variant draws its own real movements (by "
+                         "default a seed's variants share them)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a DetectionConfig threshold for this run (repeatable)")
     args = ap.parse_args()
@@ -875,10 +886,12 @@ def main() -> None:
         ap.error(f"--sleep-turns is a scale, 0 or more, got {args.sleep_turns:g}")
     if args.exported and not args.idle_sleep:
         ap.error("--exported is for --idle-sleep G")
+    if args.moves_per_variant and not args.sleep_moves:
+        ap.error("--moves-per-variant is for --sleep-moves ICHI14")
     with tempfile.TemporaryDirectory() as tmp:
         moves = None if args.sleep_moves is None else keep_sleep_episodes(args.sleep_moves, args.cache or Path(tmp))
         recorded = Recorded(loss, args.sleep_turns or None, moves, args.nightstand or None,
-                            args.idle_sleep or None, args.exported)
+                            args.idle_sleep or None, args.exported, args.moves_per_variant)
         run(args, names, overrides, recorded)
 
 
@@ -926,6 +939,7 @@ def run(args: argparse.Namespace, names: list[str], overrides: dict, recorded: R
                           idle_sleep_exported=args.exported, nightstand_min=args.nightstand or None,
                           sleep_turns=args.sleep_turns or None,
                           sleep_moves=None if args.sleep_moves is None else str(args.sleep_moves),
+                          moves_per_variant=args.moves_per_variant,
                           tolerance_s=args.tolerance,
                           config_overrides=overrides,
                           worst_case={k: dict(value=v[0], variant=v[1], **{

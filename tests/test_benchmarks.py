@@ -557,6 +557,33 @@ def test_real_sleep_moves_replay_a_real_night_in_sleep_turned_to_the_wrist(accur
     assert np.linalg.norm(out[-1]) == pytest.approx(1.0, abs=1e-6)
 
 
+def test_real_sleep_moves_are_shared_by_a_seeds_variants_unless_drawn_per_variant(accuracy, tmp_path):
+    """By default a seed's variants replay the same draws of the real movements (common
+    random numbers); ``--moves-per-variant`` salts the draws with the variant's name,
+    and a variant's own draws stay the same run after run."""
+    from simulation import NightConfig, simulate_night
+
+    n = 500  # one episode: 2 s still, a 0.2 s knock, still
+    ep = np.tile([0.0, 0.0, 1.0], (n, 1))
+    ep[200:220, 0] += 1.0
+    path = tmp_path / "moves.npz"
+    np.savez(path, acc=ep, ends=[n], night=[0], clock_s=[100.0], night_s=[600.0])
+    night = simulate_night(NightConfig(fs=25, hours_in_bed=2, locations=("wrist-left",)), seed=1)
+
+    def spans(per_variant, variant):
+        rec = accuracy.Recorded(sleep_moves=str(path), moves_per_variant=per_variant)
+        [r] = rec.apply(night, 0, 0, variant)
+        return r.meta[accuracy.SLEEP_MOVES]
+
+    shared = spans(False, "biomech:typical")
+    assert len(shared) >= 3
+    np.testing.assert_array_equal(shared, spans(False, "kinematic:typical"))
+    own = spans(True, "biomech:typical")
+    np.testing.assert_array_equal(own, spans(True, "biomech:typical"))
+    assert not np.array_equal(own, spans(True, "kinematic:typical"))
+    assert not np.array_equal(own, shared)
+
+
 def test_sleep_is_found_on_a_device_that_writes_nothing_while_still(accuracy):
     """A wrist in idle sleep mode writes 6-7 % of a night. Its still spans read as still
     epochs, sleep onset and wake are found within the whole night's bounds; without them
