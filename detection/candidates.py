@@ -221,17 +221,18 @@ def covered(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(edges) - 1) % 2 == 1, np.diff(edges))
 
 
-def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
+def regions(over_low: np.ndarray, over_high: np.ndarray, merge: int,
             cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hysteresis regions: runs of ``mag > low`` (merged over gaps shorter than ``merge``
-    samples, cut every ``cap`` samples) that contain a sample above ``high``.
+    """Hysteresis regions: runs of ``over_low`` (merged over gaps shorter than ``merge``
+    samples, cut every ``cap`` samples) that hold a sample of ``over_high`` (boolean
+    arrays: a signal over its low and its high level, sample by sample).
 
     Returns
     -------
     start, end : ndarray of int
         Sample index of each region's first sample and one past its last.
     """
-    s, e = _runs(mag > low)
+    s, e = _runs(over_low)
     if len(s) == 0:
         return s, e
     new = np.r_[True, (s[1:] - e[:-1]) > merge]
@@ -241,7 +242,7 @@ def regions(mag: np.ndarray, high: np.ndarray, low: np.ndarray, merge: int,
         rep = np.repeat(np.arange(len(s)), n_pieces)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
         s, e = s[rep] + k * cap, np.minimum(s[rep] + (k + 1) * cap, e[rep])
-    strong = np.r_[mag > high, False]
+    strong = np.r_[over_high, False]
     idx = np.empty(2 * len(s), np.int64)
     idx[0::2], idx[1::2] = s, e
     hit = np.logical_or.reduceat(strong, idx)[0::2]
@@ -362,33 +363,85 @@ def move_threshold(floor: np.ndarray, cfg: DetectionConfig) -> np.ndarray:
     return _floored(floor, cfg.extent_factor, cfg.min_move_g)
 
 
+@dataclass(frozen=True)
+class Levels:
+    """The noise floor of a run of samples, block by block, and the levels made from it:
+    ``high`` and ``low`` (:func:`thresholds`) and ``move`` (:func:`move_threshold`), g,
+    one value per block. A signal is compared with them block by block (:meth:`over`):
+    no array of a level per sample is made.
+
+    Attributes
+    ----------
+    floor, high, low, move : ndarray
+        Per block, g.
+    block : int
+        Samples per block.
+    skip : int
+        Samples of the first block before the run's first sample.
+    """
+
+    floor: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    move: np.ndarray
+    block: int
+    skip: int
+
+    @classmethod
+    def of_blocks(cls, floor_b: np.ndarray, block: int, skip: int, cfg: DetectionConfig) -> Levels:
+        """The levels of the blocks whose floors are ``floor_b`` (:func:`block_floors`)."""
+        high, low = thresholds(floor_b, cfg)
+        return cls(floor_b, high, low, move_threshold(floor_b, cfg), block, skip)
+
+    def at(self, level: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """A level (one of the attributes) at samples ``k`` of the run, g."""
+        return level[(k + self.skip) // self.block]
+
+    def over(self, x: np.ndarray, level: np.ndarray, start: int = 0) -> np.ndarray:
+        """``x > level`` sample by sample, ``x`` being samples ``start ..`` of the run
+        (boolean array as long as ``x``)."""
+        out = np.empty(len(x), bool)
+        b0, h = divmod(start + self.skip, self.block)
+        head = min(len(x), -h % self.block)  # samples before the next block starts
+        np.greater(x[:head], level[b0], out=out[:head])
+        b0 += head > 0
+        m = (len(x) - head) // self.block
+        mid = slice(head, head + m * self.block)
+        np.greater(x[mid].reshape(m, self.block), level[b0:b0 + m, None],
+                   out=out[mid].reshape(m, self.block))
+        if mid.stop < len(x):
+            np.greater(x[mid.stop:], level[b0 + m], out=out[mid.stop:])
+        return out
+
+
 def find(time_ns: np.ndarray, acc: np.ndarray, lp: np.ndarray, hp: np.ndarray, mag: np.ndarray,
-         floor: np.ndarray, fs: float, cfg: DetectionConfig, ns: Samples,
+         lv: Levels, fs: float, cfg: DetectionConfig, ns: Samples,
          d: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Candidate regions of ``mag`` over its floor, with features and kind: columns
-    ``i0``, ``i1`` and those of :data:`CANDIDATE_COLUMNS`, one value per candidate
-    (bursts, then slow movements).
+    """Candidate regions of ``mag`` over its floor (``lv``), with features and kind:
+    columns ``i0``, ``i1`` and those of :data:`CANDIDATE_COLUMNS`, one value per
+    candidate (bursts, then slow movements).
 
     All arrays cover the same samples; ``i0``/``i1`` of each candidate index into them.
     ``d``: :func:`slow_change` of ``lp``, when it is already computed.
     """
-    high, low = thresholds(floor, cfg)
-    s, e = regions(mag, high, low, ns.merge, ns.cap)
+    strong = lv.over(mag, lv.high)
+    s, e = regions(lv.over(mag, lv.low), strong, ns.merge, ns.cap)
     d = slow_change(lp, ns.lag) if d is None else d
-    ms, me = slow_regions(d, floor, cfg, ns, s, e)
+    ms, me = slow_regions(lv.over(d, lv.move), ns, s, e)
     if len(s) == 0 and len(ms) == 0:
         return {"i0": s, "i1": e}  # no candidate (callers read no other column then)
     # samples near a strong burst (above the detection threshold, widened by the high-pass
     # window): left out of the context windows, so a neighbouring jerk is not taken for a
     # sustained movement
-    a, b = _runs(mag > high)
+    a, b = _runs(strong)
+    del strong
     busy = covered(len(mag), a - ns.hp, b + ns.hp)
     # samples a burst candidate's low-passed smear reaches: left out of the movement
     # before a candidate (a jerk of a cluster is not the movement the next one comes from)
     inburst = covered(len(mag), s - ns.hp, e + ns.hp)
     slow = np.r_[np.zeros(len(s), bool), np.ones(len(ms), bool)]
     return features(np.r_[s, ms], np.r_[e, me], slow, time_ns, acc, lp, hp, mag, d, busy, inburst,
-                    high, floor, fs, cfg, ns)
+                    lv, fs, cfg, ns)
 
 
 def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.ndarray,
@@ -426,8 +479,8 @@ def brisk_moves_near(time_ns: np.ndarray, acc: np.ndarray, fs: float, at_ns: np.
         if b - a < ns.hp:
             continue
         _, _, mag = highpass(acc[a:b].astype(np.float64, copy=False), ns.hp)
-        low = thresholds(np.array([fl]), cfg)[1][0]
-        s, e = regions(mag, low, low, ns.block, len(mag))
+        over = mag > thresholds(np.array([fl]), cfg)[1][0]
+        s, e = regions(over, over, ns.block, len(mag))
         t0, t1 = time_ns[a:b][s], time_ns[a:b][e - 1]
         keep = np.abs(t0 - t) > skip_s * 1e9
         if ignore_ns is not None and len(ignore_ns):
@@ -506,16 +559,15 @@ def slow_change(lp: np.ndarray, lag: int) -> np.ndarray:
     return d
 
 
-def slow_regions(d: np.ndarray, floor: np.ndarray, cfg: DetectionConfig, ns: Samples,
+def slow_regions(moving: np.ndarray, ns: Samples,
                  burst_s: np.ndarray, burst_e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slow limb movements (0.5 s or longer) that no burst candidate already covers.
 
-    Runs of ``d`` (:func:`slow_change` over ``ns.lag``, g) above ``min_move_g`` (and
-    ``extent_factor`` x floor), merged over ``move_merge_s``, lasting at least ``plm_duration_s[0]``, and not within
-    the high-pass window of a burst candidate.
+    Runs of ``moving`` (the samples where :func:`slow_change` over ``ns.lag`` passes
+    :func:`move_threshold`), merged over ``move_merge_s``, lasting at least
+    ``plm_duration_s[0]``, and not within the high-pass window of a burst candidate.
     """
-    thr = move_threshold(floor, cfg)
-    s, e = regions(d, thr, thr, ns.move_merge, ns.cap)
+    s, e = regions(moving, moving, ns.move_merge, ns.cap)
     keep = (e - s) >= ns.min_move
     if len(burst_s) and keep.any():
         j = np.searchsorted(burst_s, e + ns.hp)  # bursts starting before this movement ends
@@ -602,8 +654,8 @@ def scan(time_ns: np.ndarray | Joined, acc: np.ndarray | Joined, fs: float, cfg:
             known = max(known, k1)
         end = min(exact_end, (known + 1) * ns.block)  # floor and mag known before this
         k0 = a // ns.block
-        floor = np.repeat(block_floors(stats[:known], 0, k0, -(-end // ns.block), ns.floor_blocks),
-                          ns.block)[a - k0 * ns.block:end - k0 * ns.block]
+        lv = Levels.of_blocks(block_floors(stats[:known], 0, k0, -(-end // ns.block), ns.floor_blocks),
+                              ns.block, a - k0 * ns.block, cfg)
         m = end - a
         d = slow_change(lp[:, :m], ns.lag)
         if b == n:
@@ -613,22 +665,20 @@ def scan(time_ns: np.ndarray | Joined, acc: np.ndarray | Joined, fs: float, cfg:
             hi = end - ns.lookahead - a  # candidates before hi have all they depend on
             split = None
             if hi - lo >= need:
-                _, low = thresholds(floor[lo:hi], cfg)
-                above = ((mag[lo:hi] > low)
-                         | (d[lo:hi] > move_threshold(floor[lo:hi], cfg)))
+                above = lv.over(mag[lo:hi], lv.low, lo) | lv.over(d[lo:hi], lv.move, lo)
                 split = quiet_end(above, need)
-                del above, low
+                del above
             if split is None or split + lo + a <= p:
-                del window, lp, hp, mag, d, floor  # before the next window's are made
+                del window, lp, hp, mag, d, lv  # before the next window's are made
                 continue  # no split point yet: extend the window
             q = split + lo + a
-        cands = find(time_ns[a:end], window[:m], lp[:, :m], hp[:, :m], mag[:m], floor, fs, cfg, ns, d)
+        cands = find(time_ns[a:end], window[:m], lp[:, :m], hp[:, :m], mag[:m], lv, fs, cfg, ns, d)
         i0 = cands["i0"] + a
         keep = (i0 >= p) & (i0 < q)
         if keep.any():
             cands["i0"], cands["i1"] = i0, cands["i1"] + a
             frames.append({c: v[keep] for c, v in cands.items()})
-        del window, lp, hp, mag, d, floor, cands  # before the next window's are made
+        del window, lp, hp, mag, d, lv, cands  # before the next window's are made
         p = q
     if not frames:
         return _empty()
@@ -776,14 +826,14 @@ def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
 
 
 def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, hp, mag, d, busy,
-             inburst, high, floor, fs: float, cfg: DetectionConfig, ns: Samples) -> dict[str, np.ndarray]:
+             inburst, lv: Levels, fs: float, cfg: DetectionConfig, ns: Samples) -> dict[str, np.ndarray]:
     """Features and kind of the candidates spanning samples [s, e) (``slow``: a slow
     movement, never a jerk), all at once: the columns of :func:`find`, in the order given.
 
     The arrays are those of :func:`find` (acceleration, low- and high-passed, g; shape
     (3, n) for ``lp`` and ``hp``), with ``d`` the slow change (:func:`slow_change`, g),
     ``busy`` the samples near a strong burst and ``inburst`` those a burst's smear
-    reaches; ``high`` and ``floor`` per sample, g. Each feature is one array operation
+    reaches; ``lv`` the levels of every sample. Each feature is one array operation
     over all candidates (ranges of samples laid end to end, :class:`_Ranges`), never a
     Python call per candidate.
 
@@ -872,7 +922,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     turn = np.degrees(np.arccos(np.clip(rw.reduce(np.minimum, cos, 1.0), -1.0, 1.0)))
     # the high-pass smears a burst by half its window: trim the extent to where the raw
     # acceleration leaves the level before it and returns to the level after it
-    low = thresholds(floor[k], cfg)[1]
+    low = lv.at(lv.low, k)
     j0 = _first_out(acc, base, low, s, k + 1)
     j0 = np.where(j0 >= 0, j0, s)
     j1 = _first_out(acc, after, low, k, e, last=True)
@@ -935,8 +985,8 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     return dict(
         i0=s, i1=e, start_ns=time_ns[j0], end_ns=time_ns[j1 - 1], duration_s=dur,
         peak_g=peak.astype(np.float64), peak_jerk_g_s=peak_jerk, freq_hz=freq, axis=axis,
-        score=np.clip(1.0 - high[k] / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
-        clipped=clipped, width_samples=width, floor_g=floor[k].astype(np.float64), energy_s=energy_s,
+        score=np.clip(1.0 - lv.at(lv.high, k) / peak, 0.0, 1.0), kind=kind, rejected_reason=reason,
+        clipped=clipped, width_samples=width, floor_g=lv.at(lv.floor, k).astype(np.float64), energy_s=energy_s,
         slow_ratio=slow_ratio, pre_dev_g=pre_dev, post_dev_g=post_dev, pre_move_g=pre_move,
         rhythm_corr=rhythm,
         held_s=np.full(m, np.nan),  # a leg's jerks': measured later (held_s)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from detection.candidates import (
     CANDIDATE_COLUMNS,
+    Levels,
     Samples,
     block_floors,
     bridge,
@@ -40,10 +41,8 @@ from detection.candidates import (
     held_s,
     highpass,
     lost_on_radio,
-    move_threshold,
     quiet_end,
     slow_change,
-    thresholds,
 )
 from detection.config import DetectionConfig, config_or_default
 from detection.night import is_leg, label_plm
@@ -237,9 +236,9 @@ class StreamingDetector:
         known_end = exact_end if final else min(exact_end, (nb_known + 1) * ns.block)
         k0, k1 = off // ns.block, -(-known_end // ns.block)
         floor_b = block_floors(self._stats, self._stats_first, k0, k1, ns.floor_blocks)
-        floor = np.repeat(floor_b, ns.block)[off - k0 * ns.block:known_end - k0 * ns.block]
         m = known_end - off
-        cols = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], floor, self.fs,
+        lv = Levels.of_blocks(floor_b, ns.block, off - k0 * ns.block, self.cfg)
+        cols = find(self._t[:m], self._acc[:m], lp[:, :m], hp[:, :m], mag[:m], lv, self.fs,
                     self.cfg, ns)
         cands = [dict(zip(cols, row, strict=True))
                  for row in zip(*(v.tolist() for v in cols.values()), strict=True)]
@@ -255,8 +254,7 @@ class StreamingDetector:
         # advance the done point to a quiet stretch before anything still pending
         limit = min([known_end - need, *pending]) if not final else known_end
         if not final and limit > self._p:
-            _, low = thresholds(floor, self.cfg)
-            above = (mag[:m] > low) | (slow_change(lp[:, :m], ns.lag) > move_threshold(floor, self.cfg))
+            above = lv.over(mag[:m], lv.low) | lv.over(slow_change(lp[:, :m], ns.lag), lv.move)
             above[: exact_lo + ns.lag - off] = True  # not exact yet: never a quiet point
             q = quiet_end(above[: max(0, limit - off)], max(ns.merge, ns.move_merge) + 1)
             q = None if q is None else q + off  # no candidate region crosses it

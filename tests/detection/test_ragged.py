@@ -7,6 +7,7 @@ import pytest
 from detection.candidates import (
     LOST_REASON,
     Joined,
+    Levels,
     _clipped,
     _first_out,
     _nan_row_medians,
@@ -119,6 +120,25 @@ def test_covered_equals_a_loop_over_overlapping_and_clipped_ranges(seed):
         want[max(lo, 0):max(min(hi, n), 0)] = True
     np.testing.assert_array_equal(covered(n, a, b), want)
     assert covered(n, a[:0], b[:0]).shape == (n,) and not covered(n, a[:0], b[:0]).any()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_levels_compared_block_by_block_equal_a_level_per_sample(seed):
+    """Every start in a block, lengths shorter than a block, whole blocks and ragged ends."""
+    rng = np.random.default_rng(seed)
+    block = int(rng.choice([1, 4, 25, 100]))
+    skip = int(rng.integers(0, block))
+    level = rng.random(12)
+    per_sample = np.repeat(level, block)[skip:]
+    lv = Levels(level, level, level, level, block, skip)
+    for _ in range(20):
+        start = int(rng.integers(0, len(per_sample)))
+        x = rng.random(int(rng.integers(0, len(per_sample) - start + 1)))
+        tie = rng.random(len(x)) < 0.2  # equal to the level: not over it
+        x[tie] = per_sample[start:start + len(x)][tie]
+        np.testing.assert_array_equal(lv.over(x, level, start), x > per_sample[start:start + len(x)])
+        k = np.arange(start, start + len(x))
+        np.testing.assert_array_equal(lv.at(level, k), per_sample[k])
 
 
 @pytest.mark.parametrize("p", [0.0, 0.01, 0.5, 0.99, 1.0])
