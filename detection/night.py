@@ -522,15 +522,25 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     lasting_moves = moves[moves["end_ns"] - moves["start_ns"] >= cfg.plm_duration_s[0] * 1e9]
     floor = 0.5 * float(np.degrees(max(cfg.resolution_g or resolution_g(r.acc) for _, r in pairs)))
 
-    def activity(e0: int, e1: int) -> tuple[tuple, list, list, list]:
-        """The epochs ``e0 .. e1 - 1``: (starts, change per sensor (k, n), enmo per sensor,
-        combined, moving, long, lasting), and per sensor gravity, spread and motion."""
-        n_ep = e1 - e0
-        changes, enmos, gravity, spread, motion = [], [], [], [], []
+    def sensor_epochs(e0: int, e1: int) -> list[tuple[np.ndarray, ...]]:
+        """:func:`detection.sleep.epoch_activity` of each sensor over the epochs
+        ``e0 .. e1 - 1`` (each epoch's figures are its samples' alone)."""
+        out = []
         for (_, r), masked in zip(pairs, masks, strict=True):
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
-            angle, enmo, g, sd, mo = epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
-                                                    e0 * ep_ns, n_ep, cfg.epoch_s)
+            out.append(epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
+                                      e0 * ep_ns, e1 - e0, cfg.epoch_s))
+        return out
+
+    def activity(epochs: list[tuple[np.ndarray, ...]], first: int, a: int, b: int
+                 ) -> tuple[tuple, list, list, list]:
+        """The epochs ``first + a .. first + b - 1`` of ``epochs`` (:func:`sensor_epochs`
+        from epoch ``first``): (starts, change per sensor (k, n), enmo per sensor, combined,
+        moving, long, lasting), and per sensor gravity, spread and motion."""
+        e0, n_ep = first + a, b - a
+        changes, enmos, gravity, spread, motion = [], [], [], [], []
+        for (_, r), figures in zip(pairs, epochs, strict=True):
+            angle, enmo, g, sd, mo = (x[a:b] for x in figures)
             if len(r.still_spans):
                 angle, enmo, g, sd, mo = still_filled(r.still_spans, e0, n_ep, ep_ns,
                                                       angle, enmo, g, sd, mo)
@@ -553,7 +563,8 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     gravities, spreads, motions = [], [], []  # per run, per sensor: (n, 3) gravity, (n,) spread, motion
     off_spans = []  # epochs no sensor was worn in, [first, end) ns
     for e0, e1 in runs:
-        parts = [activity(e0, e1)]
+        epochs = sensor_epochs(e0, e1)
+        parts = [activity(epochs, e0, 0, e1 - e0)]
         (_, _, enmos, *_), _, spread, motion = parts[0]
         with np.errstate(invalid="ignore"):  # walking, as upright_reference learns it
             brisk = np.any([(e >= cfg.upright_active_mg) & (sd >= cfg.upright_active_mg)
@@ -566,7 +577,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
                        brisk, idle)
         if off.any():  # those epochs are left out: each stretch worn is a run of its own
             off_spans += [((e0 + a) * ep_ns, (e0 + b) * ep_ns) for a, b in true_runs(off)]
-            parts = [activity(e0 + a, e0 + b) for a, b in true_runs(~off)]
+            parts = [activity(epochs, e0, a, b) for a, b in true_runs(~off)]
         for run, gravity, spread, motion in parts:
             per_run.append(run)
             gravities.append(gravity)
