@@ -271,19 +271,19 @@ LOST_REASON = "part of it lost on the radio"
 UNSEEN_REASON = "too soon after a gap to see what came before it"
 
 
-def bridge(t_prev: int, a_prev: np.ndarray, t_next: int, a_next: np.ndarray,
-           fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """Samples laid over a short gap (a lost radio packet) so that the scan reads across
-    it: times at the nominal period (evenly spread between the samples either side) and
+def bridge(t_prev: np.ndarray, a_prev: np.ndarray, t_next: np.ndarray, a_next: np.ndarray,
+           fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Samples laid over short gaps (lost radio packets) so that the scan reads across
+    them: times at the nominal period (evenly spread between the samples either side) and
     the acceleration linear between them. They only carry the filters, the noise floor
-    and the context over the gap: a candidate that holds any of them is not a jerk
-    (:data:`LOST_REASON`), and the recording keeps its gap.
+    and the context over a gap: a candidate that holds any of them is not a jerk
+    (:data:`LOST_REASON`), and the recording keeps its gaps. All gaps at once.
 
     Parameters
     ----------
-    t_prev, t_next : int
-        Times of the real samples before and after the gap, ns.
-    a_prev, a_next : ndarray, shape (3,)
+    t_prev, t_next : ndarray of int64, shape (k,)
+        Times of the real samples before and after each gap, ns.
+    a_prev, a_next : ndarray, shape (k, 3)
         Their acceleration, g.
     fs : float
         Sampling rate, Hz.
@@ -292,13 +292,20 @@ def bridge(t_prev: int, a_prev: np.ndarray, t_next: int, a_next: np.ndarray,
     -------
     time_ns : ndarray of int64, shape (m,)
     acc : ndarray of float32, shape (m, 3)
+        The samples of every gap, gap after gap.
+    count : ndarray of int64, shape (k,)
+        How many of them each gap got.
     """
-    m = max(int(round((t_next - t_prev) * fs / 1e9)) - 1, 0)
-    k = np.arange(1, m + 1)
-    t = t_prev + (k * (t_next - t_prev)) // (m + 1)
-    w = (k / (m + 1))[:, None]
-    a = np.asarray(a_prev, np.float64) + w * (np.asarray(a_next, np.float64) - np.asarray(a_prev, np.float64))
-    return t.astype(np.int64), a.astype(np.float32)
+    t_prev, t_next = np.asarray(t_prev, np.int64), np.asarray(t_next, np.int64)
+    span = t_next - t_prev
+    count = np.maximum(np.round(span * fs / 1e9).astype(np.int64) - 1, 0)
+    gap = np.repeat(np.arange(len(count)), count)
+    k = np.arange(1, len(gap) + 1) - np.repeat(np.cumsum(count) - count, count)  # 1 .. count
+    t = t_prev[gap] + (k * span[gap]) // (count[gap] + 1)
+    w = (k / (count[gap] + 1))[:, None]
+    a0 = np.asarray(a_prev, np.float64)[gap]
+    a = a0 + w * (np.asarray(a_next, np.float64)[gap] - a0)
+    return t, a.astype(np.float32), count
 
 
 class Joined:
@@ -321,8 +328,9 @@ class Joined:
                 raise IndexError("Joined reads contiguous slices only")
             k0 = int(np.searchsorted(self.ends, start, side="right"))
             k1 = max(int(np.searchsorted(self.ends, stop, side="left")), k0)
-            pieces = [self.parts[k][max(start - self.starts[k], 0):stop - self.starts[k]]
-                      for k in range(k0, min(k1 + 1, len(self.parts)))]
+            k1 = min(k1 + 1, len(self.parts))
+            pieces = [p[max(start - a, 0):stop - a]
+                      for p, a in zip(self.parts[k0:k1], self.starts[k0:k1].tolist(), strict=True)]
             return np.concatenate(pieces) if pieces else self.parts[0][:0]
         idx = np.asarray(key)
         part = np.searchsorted(self.ends, idx, side="right")

@@ -325,15 +325,15 @@ def _scan_bridged(rec: Recording, run: list[tuple[int, int]], cfg: DetectionConf
     if len(run) == 1:
         a, b = run[0]
         return _scan_held(rec.time_ns[a:b], rec.acc[a:b], rec.fs, rec.location, cfg)
-    ts, accs = [], []
-    for k, (a, b) in enumerate(run):
-        if k:
-            t, acc = bridge(int(rec.time_ns[a - 1]), rec.acc[a - 1], int(rec.time_ns[a]), rec.acc[a], rec.fs)
-            ts.append(t)
-            accs.append(acc)
-        ts.append(rec.time_ns[a:b])
-        accs.append(rec.acc[a:b])
-    gaps = np.array([(rec.time_ns[a - 1], rec.time_ns[a]) for a, _ in run[1:]], np.int64)
+    after = np.array([a for a, _ in run[1:]])  # the first real sample after each gap
+    t, acc, count = bridge(rec.time_ns[after - 1], rec.acc[after - 1], rec.time_ns[after], rec.acc[after],
+                           rec.fs)
+    ends = np.cumsum(count).tolist()
+    ts, accs = [rec.time_ns[slice(*run[0])]], [rec.acc[slice(*run[0])]]
+    for (a, b), i, j in zip(run[1:], [0, *ends[:-1]], ends, strict=True):
+        ts += [t[i:j], rec.time_ns[a:b]]
+        accs += [acc[i:j], rec.acc[a:b]]
+    gaps = np.column_stack([rec.time_ns[after - 1], rec.time_ns[after]])
     return _scan_held(Joined(ts), Joined(accs), rec.fs, rec.location, cfg, gaps)
 
 

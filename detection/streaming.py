@@ -175,7 +175,8 @@ class StreamingDetector:
             if c0 in starts:
                 t_prev = int(t[c0 - 1]) if c0 else int(prev)
                 if len(self._t) and t[c0] - t_prev <= self._bridge_ns:  # a lost packet: bridged
-                    fill_t, fill_a = bridge(t_prev, self._acc[-1], int(t[c0]), a[c0], self.fs)
+                    fill_t, fill_a, _ = bridge(np.r_[t_prev], self._acc[-1:], t[c0:c0 + 1], a[c0:c0 + 1],
+                                               self.fs)
                     self._t, self._acc = np.r_[self._t, fill_t], np.r_[self._acc, fill_a]
                     self._n += len(fill_t)
                     self._bridged.append((t_prev, int(t[c0])))

@@ -163,16 +163,31 @@ def test_nan_row_medians_equal_numpys_to_the_bit():
 
 
 def test_a_bridge_is_a_line_at_the_nominal_rate_and_a_jerk_reaching_into_one_is_lost():
-    t, a = bridge(1_000_000_000, np.float32([0, 0, 1]), 1_100_000_000, np.float32([0.5, 0, 1]), 50.0)
+    t, a, count = bridge(np.r_[1_000_000_000], np.float32([[0, 0, 1]]), np.r_[1_100_000_000],
+                         np.float32([[0.5, 0, 1]]), 50.0)
     assert t.tolist() == [1_020_000_000, 1_040_000_000, 1_060_000_000, 1_080_000_000]
     np.testing.assert_allclose(a[:, 0], [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
-    assert a.dtype == np.float32 and (a[:, 2] == 1).all()
+    assert a.dtype == np.float32 and (a[:, 2] == 1).all() and count.tolist() == [4]
     kind = np.array(["jerk", "jerk", "movement", "jerk"], object)
     reason = np.array(["", "", "slow", ""], object)
     gaps = np.array([[100, 200], [500, 600]], np.int64)  # real samples either side, ns
     lost_on_radio(kind, reason, np.array([50, 150, 150, 600]), np.array([100, 170, 170, 650]), gaps)
     assert kind.tolist() == ["jerk", "artefact", "movement", "jerk"]  # touching is not reaching
     assert reason.tolist() == ["", LOST_REASON, "slow", ""]
+
+
+def test_gaps_bridged_together_are_each_gap_bridged_alone():
+    rng = np.random.default_rng(3)
+    t_prev = np.cumsum(rng.integers(10**8, 10**9, 30))
+    t_next = t_prev + rng.integers(1, 3 * 10**8, 30)  # some too short for a sample
+    a_prev, a_next = rng.normal(size=(30, 3)).astype(np.float32), rng.normal(size=(30, 3)).astype(np.float32)
+    t, a, count = bridge(t_prev, a_prev, t_next, a_next, 25.0)
+    alone = [bridge(t_prev[i:i + 1], a_prev[i:i + 1], t_next[i:i + 1], a_next[i:i + 1], 25.0)
+             for i in range(30)]
+    assert count.tolist() == [len(x[0]) for x in alone] and 0 in count.tolist()
+    np.testing.assert_array_equal(t, np.concatenate([x[0] for x in alone]))
+    np.testing.assert_array_equal(a, np.concatenate([x[1] for x in alone]))
+    assert ((t > np.repeat(t_prev, count)) & (t < np.repeat(t_next, count))).all()
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 24, 25, 26, 51, 400])
