@@ -17,6 +17,11 @@ as read by GENEAread, GGIRread's GENEActivReader and actipy):
 * Sample ``i`` of a page is at page time + i / rate, the rate being the one between
   consecutive page times (the device's real rate) where it is within 3 % of the
   nominal one (:class:`~sensing.readers.timecheck.AnchoredClock`).
+* Some devices write the page times to the whole second (``...:000``; Activinsights'
+  GENEAcore's 66.7 Hz sample file): a page then seems to start up to a second early or
+  late, and pages that last 4.5 s would overlap by half a second (actfast and
+  scikit-digital-health return such times, 146 steps back in that file). Whole-second
+  page times are put on a straight line first (:func:`whole_second_pages`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from sensing.readers._common import (
     open_binary,
     uncompressed_size,
 )
-from sensing.readers.timecheck import AnchoredClock, build_recordings, make_issue
+from sensing.readers.timecheck import CLOCK_TOLERANCE, AnchoredClock, build_recordings, make_issue
 from sensing.timezones import offset_zone
 
 NAME = "geneactiv-bin"
@@ -58,6 +63,38 @@ _HEX[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10)
 _HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
 _HEX[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16)
 _PAGE = b"Recorded Data"
+#: Pages of a run a straight line is fitted through at least, for its slope (the device's
+#: real rate) to be read from whole-second page times: over 20 pages of 4.5 s, one second
+#: of rounding is 1 % of the rate.
+FIT_MIN_PAGES = 20
+
+
+def whole_second_pages(page_ns: np.ndarray, page_s: float) -> np.ndarray:
+    """Page times, ns, as they were written, unless every one is a whole second: then
+    each run of pages that follow on (each within a second, and 3 % of a page, of the
+    page's length ``page_s`` after the one before; a bigger step is a gap and starts a
+    new run) is put on its least-squares straight line, whose slope is the device's real
+    rate over a run of :data:`FIT_MIN_PAGES` pages or more and the nominal rate over a
+    shorter one.
+
+    Examples
+    --------
+    >>> t = np.array([11, 15, 20, 24, 29, 33], np.int64) * 10**9  # 4.4978 s pages (66.7 Hz)
+    >>> (np.diff(whole_second_pages(t, 300 / 66.7)) / 1e9).round(3).tolist()
+    [4.498, 4.498, 4.498, 4.498, 4.498]
+    """
+    if len(page_ns) < 2 or (page_ns % 1_000_000_000).any():
+        return page_ns
+    page = page_s * 1e9
+    step = np.diff(page_ns)
+    cut = np.flatnonzero(np.abs(step - page) > 1e9 + CLOCK_TOLERANCE * page) + 1
+    out = page_ns.copy()
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(page_ns)], strict=True):
+        k = np.arange(b - a, dtype=np.float64)
+        y = (page_ns[a:b] - page_ns[a]).astype(np.float64)
+        slope = np.polyfit(k, y, 1)[0] if b - a >= FIT_MIN_PAGES else page
+        out[a:b] = page_ns[a] + np.round(y.mean() - slope * k.mean() + slope * k).astype(np.int64)
+    return out
 
 
 def calibration_tables(gain: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -207,6 +244,7 @@ def decode_stream(f: BinaryIO, opts: ReadOptions, name: str, size: int | None = 
         raise FormatError(f"{name}: line {line0 + bad * PAGE_LINES + 4}: page time "
                           f"{out.times[bad][:30]!r} is not a date and time") from None
     page_ns = opts.stated_or_naive(local, zone, name)
+    page_ns = whole_second_pages(page_ns, SAMPLES_PER_PAGE / fs)
     clock = AnchoredClock(np.arange(n_pages) * SAMPLES_PER_PAGE, page_ns, fs)
     t = np.empty(n_pages * SAMPLES_PER_PAGE, np.int64)
     for p0 in range(0, n_pages, CHUNK_PAGES):  # bounded temporaries on week-long files

@@ -194,11 +194,14 @@ GENEA_OFFSET = (-1250, 574, 300)
 
 
 def geneactiv_bytes(n_pages: int = 2, fs: float = 100.0, seed: int = 10,
-                    clock_hz: float | None = None) -> tuple[bytes, np.ndarray, np.ndarray]:
+                    clock_hz: float | None = None, whole_seconds: bool = False,
+                    gap_s: int = 0) -> tuple[bytes, np.ndarray, np.ndarray]:
     """A GENEActiv .bin (CRLF lines) with ``n_pages`` pages; times local to GMT +01:00.
 
     ``clock_hz``: the device's real rate (page times 300 / clock_hz s apart, to the ms);
-    the truth then spaces samples by the page times.
+    the truth then spaces samples by the page times. ``whole_seconds``: page times
+    written cut to the whole second (the truth keeps the real ones). ``gap_s``: the
+    second half of the pages starts that much later (the device stopped).
     """
     n = 300 * n_pages
     rng = np.random.default_rng(seed)
@@ -270,9 +273,11 @@ Number of Pages:{n_pages}
 
 """.split("\n")[:-1]
     lines = list(head)
-    page_ms = [int(round(p * 300 / (clock_hz or fs) * 1000)) for p in range(n_pages)]
+    page_ms = [int(round(p * 300 / (clock_hz or fs) * 1000)) + (p >= n_pages // 2) * gap_s * 1000
+               for p in range(n_pages)]
     for p in range(n_pages):
-        t_local = np.datetime64("2026-01-05T23:30:00.000", "ms") + np.timedelta64(page_ms[p], "ms")
+        written = page_ms[p] // 1000 * 1000 if whole_seconds else page_ms[p]
+        t_local = np.datetime64("2026-01-05T23:30:00.000", "ms") + np.timedelta64(written, "ms")
         s = str(t_local).replace("T", " ")
         lines += ["Recorded Data", "Device Unique Serial Code:012345", f"Sequence Number:{p}",
                   f"Page Time:{s[:19]}:{s[20:23]}", "Unassigned:", "Temperature:26.5",
@@ -280,6 +285,9 @@ Number of Pages:{n_pages}
                   hexed[p * 3600:(p + 1) * 3600]]
     data = ("\r\n".join(lines) + "\r\n").encode()
     acc = ((raw * 100.0 - np.array(GENEA_OFFSET)) / np.array(GENEA_GAIN)).astype(np.float32)
+    if gap_s:
+        half = n_pages // 2 * 300
+        return data, np.r_[grid(half, fs), grid(n, fs)[half:] + gap_s * 1_000_000_000], acc
     if clock_hz is None:
         return data, grid(n, fs), acc
     start = START_NS + np.array(page_ms, np.int64) * 1_000_000

@@ -432,6 +432,24 @@ def test_geneactiv_samples_follow_the_device_clock(tmp_path):
     assert not rec.meta["time_issues"]
 
 
+@pytest.mark.parametrize("gap_s", [0, 60])
+def test_geneactiv_page_times_written_to_the_whole_second_do_not_overlap(tmp_path, gap_s):
+    """GENEAcore's 66.7 Hz sample file: pages of 4.4978 s stamped to the second. Timed
+    from their stamps they overlapped by up to half a second (actfast and
+    scikit-digital-health do so); on one line they follow on, a real gap kept."""
+    data, truth, acc = geneactiv_bytes(n_pages=40, fs=66.7, whole_seconds=True, gap_s=gap_s)
+    (tmp_path / "whole.bin").write_bytes(data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec, = read(tmp_path / "whole.bin")
+    assert not [w for w in caught if "unsorted" in str(w.message)]  # no rows put back in place
+    step = np.diff(rec.time_ns)
+    assert (np.abs(step[step < 1e9] / (1e9 / 66.7) - 1) < 0.01).all()
+    assert np.abs(rec.time_ns - truth).max() < 1e9  # within the second the stamps were cut to
+    assert (step > 1e9).sum() == (gap_s > 0) and len(rec.meta["time_issues"]) == (gap_s > 0)
+    np.testing.assert_array_equal(rec.acc, acc)
+
+
 def test_decimal_comma_file_with_comma_in_the_times(tmp_path):
     rows, t = _rows(n=50, fs=8.0)
     text = np.datetime_as_string(t.astype("datetime64[ns]"), unit="ms")
