@@ -525,7 +525,7 @@ def night_sleep(recs: list[Recording], per_sensor: dict[str, pd.DataFrame],
     def sensor_epochs(e0: int, e1: int) -> list[tuple[np.ndarray, ...]]:
         """:func:`detection.sleep.epoch_activity` of each sensor over the epochs
         ``e0 .. e1 - 1`` (each epoch's figures are its samples' alone)."""
-        out = []
+        out: list[tuple[np.ndarray, ...]] = []
         for (_, r), masked in zip(pairs, masks, strict=True):
             i0, i1 = np.searchsorted(r.time_ns, [e0 * ep_ns, e1 * ep_ns])
             out.append(epoch_activity(r.time_ns[i0:i1], r.acc[i0:i1], masked[i0:i1],
