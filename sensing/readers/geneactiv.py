@@ -21,7 +21,7 @@ as read by GENEAread, GGIRread's GENEActivReader and actipy):
   GENEAcore's 66.7 Hz sample file): a page then seems to start up to a second early or
   late, and pages that last 4.5 s would overlap by half a second (actfast and
   scikit-digital-health return such times, 146 steps back in that file). Whole-second
-  page times are put on a straight line first (:func:`whole_second_pages`).
+  page times are smoothed first (:func:`whole_second_pages`).
 """
 
 from __future__ import annotations
@@ -63,19 +63,20 @@ _HEX[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10)
 _HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
 _HEX[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16)
 _PAGE = b"Recorded Data"
-#: Pages of a run a straight line is fitted through at least, for its slope (the device's
-#: real rate) to be read from whole-second page times: over 20 pages of 4.5 s, one second
-#: of rounding is 1 % of the rate.
-FIT_MIN_PAGES = 20
+#: Pages either side of a page whose times are averaged when page times are written to
+#: the whole second (:func:`whole_second_pages`): over 41 pages the second of rounding
+#: averages to about 0.05 s, and a device's rate does not change in 3 min at 66.7 Hz.
+SMOOTH_PAGES = 20
 
 
 def whole_second_pages(page_ns: np.ndarray, page_s: float) -> np.ndarray:
-    """Page times, ns, as they were written, unless every one is a whole second: then
+    """Page times, ns, as they were written, unless every one is a whole second. Then
     each run of pages that follow on (each within a second, and 3 % of a page, of the
     page's length ``page_s`` after the one before; a bigger step is a gap and starts a
-    new run) is put on its least-squares straight line, whose slope is the device's real
-    rate over a run of :data:`FIT_MIN_PAGES` pages or more and the nominal rate over a
-    shorter one.
+    new run) is smoothed: each page's time is its place at the nominal rate plus the
+    mean offset of the page times from those places over :data:`SMOOTH_PAGES` pages
+    either side (fewer at a run's ends). A rate that slowly differs from the nominal one
+    (a device's crystal, its temperature) is followed, and the rounding averaged out.
 
     Examples
     --------
@@ -86,14 +87,14 @@ def whole_second_pages(page_ns: np.ndarray, page_s: float) -> np.ndarray:
     if len(page_ns) < 2 or (page_ns % 1_000_000_000).any():
         return page_ns
     page = page_s * 1e9
-    step = np.diff(page_ns)
-    cut = np.flatnonzero(np.abs(step - page) > 1e9 + CLOCK_TOLERANCE * page) + 1
+    cut = np.flatnonzero(np.abs(np.diff(page_ns) - page) > 1e9 + CLOCK_TOLERANCE * page) + 1
     out = page_ns.copy()
     for a, b in zip(np.r_[0, cut], np.r_[cut, len(page_ns)], strict=True):
-        k = np.arange(b - a, dtype=np.float64)
-        y = (page_ns[a:b] - page_ns[a]).astype(np.float64)
-        slope = np.polyfit(k, y, 1)[0] if b - a >= FIT_MIN_PAGES else page
-        out[a:b] = page_ns[a] + np.round(y.mean() - slope * k.mean() + slope * k).astype(np.int64)
+        place = np.arange(b - a) * page
+        c = np.r_[0.0, np.cumsum((page_ns[a:b] - page_ns[a]) - place)]
+        k = np.arange(b - a)
+        lo, hi = np.maximum(k - SMOOTH_PAGES, 0), np.minimum(k + SMOOTH_PAGES + 1, b - a)
+        out[a:b] = page_ns[a] + np.round(place + (c[hi] - c[lo]) / (hi - lo)).astype(np.int64)
     return out
 
 

@@ -432,12 +432,14 @@ def test_geneactiv_samples_follow_the_device_clock(tmp_path):
     assert not rec.meta["time_issues"]
 
 
-@pytest.mark.parametrize("gap_s", [0, 60])
-def test_geneactiv_page_times_written_to_the_whole_second_do_not_overlap(tmp_path, gap_s):
+@pytest.mark.parametrize(("gap_s", "clock_hz"), [(0, None), (60, None), (0, 66.9)])
+def test_geneactiv_page_times_written_to_the_whole_second_do_not_overlap(tmp_path, gap_s, clock_hz):
     """GENEAcore's 66.7 Hz sample file: pages of 4.4978 s stamped to the second. Timed
     from their stamps they overlapped by up to half a second (actfast and
-    scikit-digital-health do so); on one line they follow on, a real gap kept."""
-    data, truth, acc = geneactiv_bytes(n_pages=40, fs=66.7, whole_seconds=True, gap_s=gap_s)
+    scikit-digital-health do so); smoothed, they follow on, a real gap kept and a
+    device's own rate (0.3 % fast: 2.7 s over the 200 pages) followed."""
+    data, truth, acc = geneactiv_bytes(n_pages=200, fs=66.7, whole_seconds=True, gap_s=gap_s,
+                                       clock_hz=clock_hz)
     (tmp_path / "whole.bin").write_bytes(data)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
