@@ -411,8 +411,9 @@ class Levels:
         out = np.empty(len(x), bool)
         b0, h = divmod(start + self.skip, self.block)
         head = min(len(x), -h % self.block)  # samples before the next block starts
-        np.greater(x[:head], level[b0], out=out[:head])
-        b0 += head > 0
+        if head:
+            np.greater(x[:head], level[b0], out=out[:head])
+            b0 += 1
         m = (len(x) - head) // self.block
         mid = slice(head, head + m * self.block)
         np.greater(x[mid].reshape(m, self.block), level[b0:b0 + m, None],
@@ -841,7 +842,7 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     The arrays are those of :func:`find` (acceleration, low- and high-passed, g; shape
     (3, n) for ``lp`` and ``hp``), with ``d`` the slow change (:func:`slow_change`, g),
     ``busy`` the samples near a strong burst and ``inburst`` those a burst's smear
-    reaches; ``lv`` the levels of every sample. Each feature is one array operation
+    reaches; ``lv`` the noise floor's levels (:class:`Levels`). Each feature is one array operation
     over all candidates (ranges of samples laid end to end, :class:`_Ranges`), never a
     Python call per candidate.
 
