@@ -59,17 +59,24 @@ def test_detect_nights_add_and_a_cohort_task_share_one_workflow(night_files, tmp
     capsys.readouterr()
 
 
-def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(caplog):
-    """Two days and nights on one wrist (the biomechanical model's week, cut short): each
-    night is named by its own evening and counts only its own sleep starts."""
+@pytest.fixture(scope="module")
+def two_days():
+    """Two days and nights on one wrist (the biomechanical model's week, cut short) and
+    the nights the workflow finds in them (simulated once for the tests that use them)."""
     from dataclasses import replace
 
     from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
 
     sim = simulate_biomech_night(replace(BIOMECH_VARIANTS["week"], n_nights=2, jerks_per_night=(3, 5)),
                                  seed=1)
+    return sim, tuple(process_nights(list(sim.recordings.values()), dt.timezone.utc))
+
+
+def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(two_days, caplog):
+    """Two days and nights on one wrist (the biomechanical model's week, cut short): each
+    night is named by its own evening and counts only its own sleep starts."""
+    sim, nights = two_days
     recs = list(sim.recordings.values())
-    nights = process_nights(recs, dt.timezone.utc)
     true_onsets = [p["onset"] for p in sim.sleep["periods"] if p["kind"] == "night"]
     assert [n.night for n in nights] == [t.date() for t in true_onsets]  # evenings, not mornings
     for n, onset in zip(nights, true_onsets, strict=True):
@@ -85,18 +92,12 @@ def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(capl
     assert one.night in [n.night for n in nights] and "holds 2 nights" in caplog.text
 
 
-def test_time_off_the_body_is_filed_with_its_night_and_not_as_recorded_time():
+def test_time_off_the_body_is_filed_with_its_night_and_not_as_recorded_time(two_days):
     """Two days and nights whose logger lay 2.5 h on the desk before it was put on: the
     first night files those hours as off the body, neither night as recorded."""
-    from dataclasses import replace
-
     from simtruth import put_on_later
 
-    from simulation.biomech import BIOMECH_VARIANTS, simulate_biomech_night
-
-    sim = simulate_biomech_night(replace(BIOMECH_VARIANTS["week"], n_nights=2, jerks_per_night=(3, 5)),
-                                 seed=1)
-    worn = process_nights(list(sim.recordings.values()), dt.timezone.utc)
+    sim, worn = two_days
     later = process_nights([put_on_later(r, 2.5) for r in sim.recordings.values()], dt.timezone.utc)
     assert [n.night for n in later] == [n.night for n in worn]
     assert [n.summary["hours_off"] for n in later] == [pytest.approx(2.5, abs=0.02), 0.0]
