@@ -13,7 +13,6 @@ misordered samples are all seen.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +98,16 @@ def holes(idx: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.diff(idx) > 1)
 
 
+def sample_keys(rows: np.ndarray) -> np.ndarray:
+    """One int64 per row of ``rows`` (n, 3) of sensor counts, equal exactly when the rows
+    are equal (the counts of :func:`codes` are bounded, so the three fit one integer)."""
+    rows = np.asarray(rows, np.int64).reshape(-1, 3)
+    if not len(rows):
+        return np.zeros(0, np.int64)
+    low = rows.min(axis=0)
+    return np.ravel_multi_index(tuple((rows - low).T), tuple(rows.max(axis=0) - low + 1))
+
+
 def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
     """Delivered vs stored for one emulated sensor (``last_session``: only the samples of
     the last recording session of its address in the file, e.g. after a restart).
@@ -118,16 +127,21 @@ def compare(sensor, path: Path, last_session: bool = False) -> dict[str, Any]:
     idx = np.flatnonzero(sensor.delivered)
     truth = codes(sensor.profile, sensor.recording.acc[idx])
     stored = codes(sensor.profile, np.concatenate([r.acc for r in recs])) if recs else truth[:0]
-    got = Counter(map(tuple, stored))
+    # each sample's (x, y, z) counts as one integer, the same for the same three counts
+    keys = sample_keys(np.concatenate([truth, stored]))
+    want_keys, got_keys = keys[:len(truth)], keys[len(truth):]
     # notifications still in flight when the recorder stopped listening (the user's stop,
     # not a loss during the night): the delivered tail after the last stored sample
-    at_stop = 0
-    while at_stop < len(truth) and tuple(truth[len(truth) - 1 - at_stop]) not in got:
-        at_stop += 1
+    in_file = np.flatnonzero(np.isin(want_keys, got_keys))
+    at_stop = len(truth) - 1 - int(in_file[-1]) if len(in_file) else len(truth)
     idx, truth = idx[:len(idx) - at_stop], truth[:len(truth) - at_stop]
-    want = Counter(map(tuple, truth))
-    lost = sum((want - got).values())
-    extra = sum((got - want).values())
+    want_keys = want_keys[:len(want_keys) - at_stop]
+    # the multisets of samples delivered (want) and stored (got), compared value by value
+    values, which = np.unique(np.concatenate([want_keys, got_keys]), return_inverse=True)
+    want = np.bincount(which[:len(want_keys)], minlength=len(values))
+    got = np.bincount(which[len(want_keys):], minlength=len(values))
+    lost = int(np.maximum(want - got, 0).sum())
+    extra = int(np.maximum(got - want, 0).sum())
     time_ns = np.concatenate([r.time_ns for r in recs]) if recs else np.zeros(0, np.int64)
     marked = {tuple(g) for r in recs for g in r.gaps.tolist()}
     exact = 0
