@@ -48,6 +48,7 @@ class Samples:
     max_move: int
     turn: int
     settle: int
+    sway: int
 
     @classmethod
     def of(cls, cfg: DetectionConfig, fs: float) -> Samples:
@@ -59,7 +60,7 @@ class Samples:
                    merge=n(cfg.merge_gap_s), ctx=n(cfg.context_s), gap=n(cfg.context_gap_s),
                    cap=n(cfg.max_candidate_s), lag=n(cfg.slow_lag_s), move_merge=n(cfg.move_merge_s),
                    min_move=n(cfg.plm_duration_s[0]), max_move=n(cfg.plm_duration_s[1]),
-                   turn=n(cfg.turn_s), settle=n(cfg.settle_s))
+                   turn=n(cfg.turn_s), settle=n(cfg.settle_s), sway=n(cfg.sway_s))
 
     @property
     def half(self) -> int:
@@ -76,7 +77,7 @@ class Samples:
     def lookback(self) -> int:
         """Samples before a candidate's first sample that it depends on."""
         return max(self.gap + self.ctx + self.hp, self.merge + 1, self.move_merge + 1,
-                   self.turn + self.gap) + self.half + self.lag
+                   self.turn + self.gap, self.sway + self.gap) + self.half + self.lag
 
 
 def for_resolution(cfg: DetectionConfig, res_g: float) -> DetectionConfig:
@@ -807,11 +808,13 @@ RHYTHM_BATCH = 256
 
 
 def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
-            band: tuple[float, float]) -> np.ndarray:
+            band: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Peak normalised autocorrelation of each range's main movement axis (its first
-    principal component) at periods in ``band``; 0 for a range shorter than twice the
-    longest period. Ranges of similar length share one batch of FFTs."""
-    out = np.zeros(len(s))
+    principal component) at periods in ``band`` (Hz), that period in samples, and the
+    autocorrelation half that period away (unbiased: over the overlapping samples; near
+    -1 for an oscillation, positive for a drift); 0, 0 and 0 for a range shorter than
+    twice the longest period. Ranges of similar length share one batch of FFTs."""
+    out, period, half = np.zeros(len(s)), np.zeros(len(s), np.int64), np.zeros(len(s))
     lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
     todo = np.flatnonzero(e - s >= 2 * hi)
     todo = todo[np.argsort(e[todo] - s[todo], kind="stable")]
@@ -829,9 +832,71 @@ def _rhythm(hp: np.ndarray, s: np.ndarray, e: np.ndarray, fs: float,
         spec = np.fft.rfft(p, axis=1)
         ac = np.fft.irfft(spec * np.conj(spec), size, axis=1)[:, : hi + 1]
         n = r.n
-        val = ac[:, lo:hi + 1].max(axis=1) / np.where(ac[:, 0] > 0, ac[:, 0], 1.0) * n / (n - hi)
+        best = np.argmax(ac[:, lo:hi + 1], axis=1)
+        ac0 = np.where(ac[:, 0] > 0, ac[:, 0], 1.0)
+        val = ac[np.arange(len(c)), lo + best] / ac0 * n / (n - hi)
         out[c] = np.where(ac[:, 0] > 0, val, 0.0)
-    return out
+        period[c] = np.where(ac[:, 0] > 0, lo + best, 0)
+        k = (lo + best + 1) // 2
+        half[c] = np.where(ac[:, 0] > 0, ac[np.arange(len(c)), k] / ac0 * n / (n - k), 0.0)
+    return out, period, half
+
+
+def _swaying(lp: np.ndarray, busy: np.ndarray, s: np.ndarray, e: np.ndarray, peak: np.ndarray, fs: float,
+             cfg: DetectionConfig, ns: Samples) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The context of bursts [s, e) that come while the limb sways (rocks or rolls at
+    ``sway_band_hz``), judged against that sway: whether the low-passed acceleration
+    ``lp`` (3, n), g, oscillates smoothly in the ``sway_s`` before each burst's context
+    gap (autocorrelation at least ``sway_min_corr`` at a period in the band, at most
+    minus that half a period away, and no sample ``busy`` near a strong burst: walking
+    swings the arm as regularly, with a step's impact in every swing), and the context
+    features of :func:`features` (``pre_dev_g``, ``post_dev_g``, ``late_dev_g``,
+    ``pre_move_g``, ``slow_ratio``) measured on what departs from the sway: the
+    low-passed acceleration less its value whole periods earlier, the last period
+    before the gap repeated.
+
+    Returns the bursts that sway (bool, one per burst) and those features, NaN where not."""
+    m, n = len(s), lp.shape[1]
+    t0 = s - ns.gap  # the context before a burst ends here
+    out = {k: np.full(m, np.nan) for k in ("pre_dev_g", "post_dev_g", "late_dev_g", "pre_move_g", "slow_ratio")}
+    sways, period = np.zeros(m, bool), np.zeros(m, np.int64)
+    seen = np.flatnonzero(t0 - ns.sway >= 0)  # (DetectionConfig: sway_s reaches back far enough)
+    corr, period[seen], half = _rhythm(lp, t0[seen] - ns.sway, t0[seen], fs, cfg.sway_band_hz)
+    longest = int(np.ceil(fs / cfg.sway_band_hz[0]))
+    corr = corr * (ns.sway - longest) / np.maximum(ns.sway - period[seen], 1)  # unbiased at its own lag
+    busy_before = np.r_[0, np.cumsum(busy)]
+    smooth = busy_before[t0[seen] - ns.hp] == busy_before[t0[seen] - ns.sway]  # (not its own)
+    sways[seen] = (corr >= cfg.sway_min_corr) & (half <= -cfg.sway_min_corr) & (period[seen] > 0) & smooth
+    c = np.flatnonzero(sways)
+    if not len(c):
+        return sways, out
+    a = t0[c] - ns.turn - ns.lag  # the residual from here (the seconds before, less a lag)
+    b = np.minimum(e[c] + ns.gap + ns.ctx + ns.settle, n)
+    r = _Ranges.span(a, b)
+    p, tc = period[c][r.seg], t0[c][r.seg]
+    back = np.where(r.idx < tc, p, ((r.idx - tc) // p + 1) * p)
+    res = lp[:, r.idx].T - lp[:, r.idx - back].T  # (N, 3): what the sway does not predict
+
+    def part(x: np.ndarray, y: np.ndarray) -> tuple[_Ranges, np.ndarray]:
+        """The residual's rows for samples [x, y) of each swaying burst (within [a, b))."""
+        q = _Ranges.span(np.clip(x, a, b), np.clip(y, a, b))
+        return q, res[r.first[q.seg] + q.idx - a[q.seg]]
+
+    def dev(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        q, v = part(x, y)
+        return q.reduce(np.maximum, _norm(v - q.mean(v, 0.0)[q.seg]), 0.0)
+
+    sc, ec = s[c], e[c]
+    out["pre_dev_g"][c] = dev(t0[c] - ns.ctx, t0[c])
+    out["post_dev_g"][c] = dev(ec + ns.gap, ec + ns.gap + ns.ctx)
+    out["late_dev_g"][c] = dev(ec + ns.gap + ns.ctx, ec + ns.gap + ns.ctx + ns.settle)
+    q, v = part(t0[c] - ns.turn, t0[c])
+    _, v_lag = part(t0[c] - ns.turn - ns.lag, t0[c] - ns.lag)
+    out["pre_move_g"][c] = np.maximum(q.reduce(np.maximum, _norm(v - v_lag), 0.0), dev(t0[c] - ns.turn, t0[c]))
+    q, v = part(sc, np.minimum(ec + ns.half, n))
+    _, ref = part(np.maximum(sc - ns.half, 0), np.maximum(sc - ns.half, 0) + 1)
+    out["slow_ratio"][c] = q.reduce(np.maximum, _norm(v - ref[q.seg]), 0.0) / np.maximum(peak[c], 1e-12)
+    return sways, out
 
 
 def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, hp, mag, d, busy,
@@ -954,13 +1019,22 @@ def features(s: np.ndarray, e: np.ndarray, slow: np.ndarray, time_ns, acc, lp, h
     dur = (time_ns[j1 - 1] - time_ns[j0]) / 1e9 + 1.0 / fs
     rhythm = np.zeros(m)
     long = (dur >= cfg.rhythm_min_s) & ~shaped
-    rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)
+    rhythm[long] = _rhythm(hp, s[long], e[long], fs, cfg.rhythm_band_hz)[0]
     # how slow the movement is: the largest change of the low-passed acceleration during
     # the candidate against its high-passed peak (a twitch is brisk, a voluntary movement
     # mostly below the high-pass's ~4 Hz)
     ref = lp[:, np.maximum(s - ns.half, 0)].T
     rm = _Ranges.span(s, np.where(shaped, s, np.minimum(e + ns.half, n)))
     slow_ratio = rm.reduce(np.maximum, _norm(lp[:, rm.idx].T - ref[rm.seg]), 0.0) / np.maximum(peak, 1e-12)
+    # a burst amid a sway (rocking, rolling) is judged on what departs from the sway,
+    # where the sway explains most of the motion before it
+    moved = ~shaped & (pre_move > cfg.min_move_g)
+    sway, swayed = _swaying(lp, busy, s[moved], e[moved], peak[moved], fs, cfg, ns)
+    pick = sway & (swayed["pre_move_g"] <= cfg.sway_max_residual * pre_move[moved])
+    use = np.flatnonzero(moved)[pick]
+    for name, feat in (("pre_dev_g", pre_dev), ("post_dev_g", post_dev), ("late_dev_g", late_dev),
+                       ("pre_move_g", pre_move), ("slow_ratio", slow_ratio)):
+        feat[use] = swayed[name][pick]
     for shape in (peak_jerk, freq, width, energy_s):
         shape[slow] = np.nan  # not measured (see above)
     for context in (rhythm, slow_ratio, pre_dev, post_dev, pre_move, late_dev, vertical, turn):

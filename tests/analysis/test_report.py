@@ -259,10 +259,10 @@ def test_the_report_says_how_sure_it_is_and_on_which_data(one_night):
     text = one_night[1]
     about = text[text.index('id="about"'):]
     assert "46 real sleep-lab nights" in about and "a median 11 minutes off" in about
-    assert "780 simulated nights" in about and "counted 76% of the jerks" in about
+    assert "780 simulated nights" in about and "counted 77% of the jerks" in about
     assert "whose wrists make the movements real wrists made in a sleep lab" in about
     assert "and about 8 false ones in 10 nights;" in about and "not a medical device" in about
-    assert ("on the hardest kinds of night among them, 14% (a sleeper rocking to sleep) and about 2.2 "
+    assert ("on the hardest kinds of night among them, 17% (a sleeper with restless legs) and about 2.2 "
             "false ones a night (jerks coming in clusters).") in about
     assert ("put into the 46 real nights where the sleep recording showed the sleeper falling "
             "asleep, it counted 90% of those at the first falling asleep of the night and 62% of those when "

@@ -355,6 +355,8 @@ def test_bad_inputs_raise_project_errors():
         DetectionConfig(threshold_factor=-1)
     with pytest.raises(HypnicError, match="low, high"):
         DetectionConfig(plm_interval_s=(90.0, 5.0))
+    with pytest.raises(HypnicError, match=r"sway_s \(4\) must be at least 5.5 s"):
+        DetectionConfig(sway_s=4.0)  # the context before a burst reaches 3.5 s and a 2 s period back
 
 
 def test_a_rate_too_slow_to_show_a_jerk_is_refused_by_every_entry_point():
@@ -552,6 +554,59 @@ def test_a_burst_that_ends_a_slow_turn_is_a_movement_and_a_tilted_cluster_is_not
     for s in (150, 220, 223):
         assert at(s)["kind"] in JERK_SHAPED
         assert at(s)["pre_move_g"] < 0.02
+
+
+def _swaying_wrist(fs: float, angle_deg: np.ndarray, seed: int) -> Recording:
+    """A wrist lying still for 300 s that rolls about its x axis by ``angle_deg`` (one
+    angle per sample) from 60 s on, with the same brisk 0.15 s burst amid the rolling at
+    137 s and out of rest at 270 s."""
+    t_ns, acc = _still_wrist(fs, 300, seed=seed)
+    _tilt_x(acc, int(60 * fs), np.r_[angle_deg, 0.0])
+    x = np.arange(round(0.15 * fs)) / round(0.15 * fs)
+    for s in (137, 270):
+        acc[int(s * fs):int(s * fs) + len(x), 0] += 0.6 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    return Recording(t_ns, acc.astype(np.float32), fs, "wrist-left")
+
+
+def _near(ev: pd.DataFrame, s: float) -> pd.Series:
+    near = ev[(ev["start"] - pd.Timestamp(s, unit="s", tz="UTC")).abs() < pd.Timedelta(seconds=0.3)]
+    assert len(near) == 1
+    return near.iloc[0]
+
+
+@pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
+def test_a_jerk_amid_rhythmic_rolling_is_judged_against_the_rolling(fs):
+    """Rhythmic movement at sleep onset (body rolling, 0.5-2 Hz: ICSD's rhythmic movement
+    disorder) moves the limb all the time, so a jerk amid it was "moving before" and
+    "mostly slow" (the rolling's own turn during the burst). Against what the last
+    roll before it predicts, the limb is out of that rhythm: the jerk is jerk-shaped, as
+    the same burst out of rest is; without that comparison it is a movement."""
+    t = np.arange(int(180 * fs)) / fs
+    rec = _swaying_wrist(fs, 12.0 * np.sin(2 * np.pi * 0.8 * t), seed=11)
+    ev = detect_night(rec).events
+    amid, alone = _near(ev, 137), _near(ev, 270)
+    assert alone["kind"] in JERK_SHAPED
+    assert amid["kind"] in JERK_SHAPED
+    assert amid["pre_move_g"] < DetectionConfig().min_move_g
+    assert amid["slow_ratio"] < DetectionConfig().max_slow_ratio
+    blind = detect_night(rec, replace(DetectionConfig(), sway_min_corr=np.inf)).events
+    assert _near(blind, 137)["kind"] == "movement"
+    assert _near(blind, 137)["pre_move_g"] > 2 * DetectionConfig().min_move_g
+
+
+def test_a_burst_amid_movement_that_does_not_repeat_stays_a_movement():
+    """The same rolling in size and speed, but not repeating (five incommensurate
+    frequencies, 0.4-1.9 Hz, at random phases): no period predicts it, and the burst
+    amid it stays a movement."""
+    fs, rng = 50.0, np.random.default_rng(12)
+    t = np.arange(int(180 * fs)) / fs
+    angle = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) for f in (0.41, 0.67, 0.97, 1.33, 1.87))
+    angle = np.r_[angle * 12.0 / (np.sqrt(2) * angle.std()), 0.0]
+    angle *= np.minimum(1.0, np.minimum(t, t[-1] - t) / 2.0).tolist() + [0.0]  # fade in and out
+    ev = detect_night(_swaying_wrist(fs, angle[:-1], seed=12)).events
+    amid = _near(ev, 137)
+    assert amid["kind"] == "movement"
+    assert amid["pre_move_g"] > DetectionConfig().min_move_g
 
 
 def test_spikes_on_two_limbs_are_a_jerk_out_of_rest_and_a_landing_at_the_end_of_a_turn():

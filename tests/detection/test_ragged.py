@@ -82,15 +82,21 @@ def test_clipped_equals_a_loop_over_ranges():
 
 
 def _rhythm_one(hp, fs, band):
-    """Peak normalised autocorrelation of the first principal axis of one range (the
-    per-candidate definition)."""
+    """Peak normalised autocorrelation of the first principal axis of one range, its
+    lag, and the autocorrelation (unbiased) at half that lag (the per-candidate
+    definition)."""
     x = hp - hp.mean(axis=0)
     p = x @ np.linalg.svd(x, full_matrices=False)[2][0]
     lo, hi = max(1, int(fs / band[1])), int(np.ceil(fs / band[0]))
     if len(p) < 2 * hi:
-        return 0.0
+        return 0.0, 0, 0.0
     ac = np.correlate(p, p, "full")[len(p) - 1:len(p) + hi]
-    return float(ac[lo:hi + 1].max() / ac[0] * len(p) / (len(p) - hi)) if ac[0] > 0 else 0.0
+    if ac[0] <= 0:
+        return 0.0, 0, 0.0
+    lag = lo + int(np.argmax(ac[lo:hi + 1]))
+    k = (lag + 1) // 2
+    return (float(ac[lag] / ac[0] * len(p) / (len(p) - hi)), lag,
+            float(ac[k] / ac[0] * len(p) / (len(p) - k)))
 
 
 @pytest.mark.parametrize("fs", [25.0, 100.0])
@@ -104,8 +110,12 @@ def test_batched_rhythm_equals_one_range_at_a_time(fs):
     b = a + rng.integers(1, int(30 * fs), 300)
     got = _rhythm(hp, a, b, fs, (3.0, 10.0))
     want = [_rhythm_one(hp[:, lo:hi].T, fs, (3.0, 10.0)) for lo, hi in zip(a, b, strict=True)]
-    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
-    assert (np.asarray(want) > 0.4).sum() >= 50 and (np.asarray(want) == 0.0).sum() >= 5
+    for k in range(3):
+        np.testing.assert_allclose(got[k], [w[k] for w in want], rtol=1e-9, atol=1e-9)
+    peak = np.array([w[0] for w in want])
+    assert (peak > 0.4).sum() >= 50 and (peak == 0.0).sum() >= 5
+    tremor = peak > 0.8  # a 5 Hz tremor: its period, and reversed half a period away
+    assert np.abs(got[1][tremor] - fs / 5.0).max() <= 1 and (got[2][tremor] < -0.5).all()
 
 
 @pytest.mark.parametrize("seed", range(12))

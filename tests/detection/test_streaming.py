@@ -220,3 +220,31 @@ def test_stream_equals_batch_with_lost_radio_packets(mixed_night):
     for chunks in ([36], [7, 1, 250]):  # a gap often falls between two chunks
         det, _, _, _ = stream(lossy, chunks)
         assert_same(det.events, batch)
+
+
+def test_stream_and_windows_equal_batch_amid_rhythmic_rolling():
+    """A burst amid rolling is judged against the last roll before it
+    (``sway_s`` of look-back): live, in chunks of any size, and scanned in windows, it
+    is judged the same."""
+    from detection.candidates import scan
+    from sensing.recording import Recording
+
+    fs, rng = 50.0, np.random.default_rng(9)
+    n = int(120 * fs)
+    th = np.radians(12.0 * np.sin(2 * np.pi * 0.8 * np.arange(n) / fs)) * (np.arange(n) >= 30 * fs)
+    acc = np.c_[np.zeros(n), np.sin(th), np.cos(th)] + rng.normal(0, 0.005, (n, 3))
+    x = np.arange(8) / 8
+    for s in (47.3, 71.1, 100.6):  # brisk bursts amid the rolling
+        acc[int(s * fs):int(s * fs) + 8, 0] += 0.6 * np.sin(np.pi * x) ** 2 * np.sin(2 * np.pi * x) / 0.77
+    rec = Recording((np.arange(n) * (1e9 / fs)).astype(np.int64), acc.astype(np.float32), fs, "wrist-left")
+    batch = sensor_candidates(rec, DetectionConfig())
+    assert (batch["kind"] == "jerk").sum() == 3
+    for chunks in ([31, 3], [7, 250, 33, 4000]):
+        det, _, _, _ = stream(rec, chunks)
+        assert_same(det.events, batch)
+        np.testing.assert_allclose(det.events[["pre_move_g", "slow_ratio"]].to_numpy(float),
+                                   batch[["pre_move_g", "slow_ratio"]].to_numpy(float), rtol=1e-6, atol=1e-9)
+    whole = scan(rec.time_ns, rec.acc, fs, DetectionConfig(), chunk_s=1e9)
+    for chunk_s in (20.0, 45.0):  # windows that start a moment before a burst
+        windowed = scan(rec.time_ns, rec.acc, fs, DetectionConfig(), chunk_s=chunk_s)
+        pd.testing.assert_frame_equal(whole.reset_index(drop=True), windowed.reset_index(drop=True))
