@@ -861,12 +861,13 @@ def _swaying(lp: np.ndarray, busy: np.ndarray, s: np.ndarray, e: np.ndarray, pea
     out = {k: np.full(m, np.nan) for k in ("pre_dev_g", "post_dev_g", "late_dev_g", "pre_move_g", "slow_ratio")}
     sways, period = np.zeros(m, bool), np.zeros(m, np.int64)
     seen = np.flatnonzero(t0 - ns.sway >= 0)  # (DetectionConfig: sway_s reaches back far enough)
+    if len(seen):  # no strong burst in those seconds but its own
+        rb = _Ranges.span(t0[seen] - ns.sway, t0[seen] - ns.hp)
+        seen = seen[~rb.reduce(np.logical_or, busy[rb.idx], False)]
     corr, period[seen], half = _rhythm(lp, t0[seen] - ns.sway, t0[seen], fs, cfg.sway_band_hz)
     longest = int(np.ceil(fs / cfg.sway_band_hz[0]))
     corr = corr * (ns.sway - longest) / np.maximum(ns.sway - period[seen], 1)  # unbiased at its own lag
-    busy_before = np.r_[0, np.cumsum(busy)]
-    smooth = busy_before[t0[seen] - ns.hp] == busy_before[t0[seen] - ns.sway]  # (not its own)
-    sways[seen] = (corr >= cfg.sway_min_corr) & (half <= -cfg.sway_min_corr) & (period[seen] > 0) & smooth
+    sways[seen] = (corr >= cfg.sway_min_corr) & (half <= -cfg.sway_min_corr) & (period[seen] > 0)
     c = np.flatnonzero(sways)
     if not len(c):
         return sways, out
