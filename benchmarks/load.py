@@ -13,7 +13,9 @@ Generic CSV (one simulated ``--csv-hours`` night at 100 Hz written by
 ``sensing.generic.write_csv`` with ISO-8601 times): ``sensing.readers.read`` (times
 parsed and checked) against a bare ``pandas.read_csv(path, comment="#")`` (times left as
 text) in the same process, taking turns, and the peak memory of a fresh process doing
-each.
+each. Writing it gzip-compressed (``write_csv`` to ``.csv.gz``) against pandas'
+``DataFrame.to_csv`` of the same columns to ``.csv.gz`` (no target: the row shows what a
+user waits for ``hypnic convert`` or ``record --out night.csv.gz``).
 
 Targets (issue #15): a device file no slower than the peer (median wall time) and at
 most 1.2x its peak memory; the CSV no slower than bare pandas. Figures are min, median
@@ -132,6 +134,28 @@ def csv_in_process(path: Path, repeat: int) -> dict:
     return out
 
 
+def gzip_write_in_process(rec, folder: Path, repeat: int) -> dict:
+    """``write_csv`` to ``.csv.gz`` and pandas' ``to_csv`` of the same columns (its default
+    gzip), in this process, taking turns: wall time, and each file's size."""
+    import pandas as pd
+
+    from sensing.generic import iso_strings, write_csv
+
+    frame = pd.DataFrame({"time": iso_strings(rec.time_ns).to_numpy(zero_copy_only=False),
+                          "x": rec.acc[:, 0], "y": rec.acc[:, 1], "z": rec.acc[:, 2]})
+    calls = {"hypnic": lambda p: write_csv(rec, p), "pandas": lambda p: frame.to_csv(p, index=False)}
+    runs: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            t = time.perf_counter()
+            call(folder / f"{name}.csv.gz")
+            runs[name].append(time.perf_counter() - t)
+    out: dict = {f"{name}_wall_s": spread(rs) for name, rs in runs.items()}
+    out.update({f"{name}_file_mb": round((folder / f"{name}.csv.gz").stat().st_size / 1e6, 1) for name in calls})
+    out["ratio_time"] = round(out["hypnic_wall_s"]["median"] / out["pandas_wall_s"]["median"], 2)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hours", type=float, default=21.0, help="length of the device files, h")
@@ -163,6 +187,7 @@ def main() -> None:
         row["targets_met"] = row["ratio_time"] <= TARGETS["csv_time_ratio"]
         row["peak_mb"] = {r: fresh(r, csv)[3] for r in ("hypnic", "pandas")}
         result["generic-csv"] = row
+        result["generic-csv-gz-write"] = gzip_write_in_process(night.recordings["wrist-left"], Path(tmp), args.repeat)
     print(json.dumps(result))
 
 

@@ -28,6 +28,7 @@ schema metadata under ``hypnic`` (read back by :mod:`sensing.readers.parquet`).
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from sensing.private import private_file
 from sensing.recording import STILL_SPANS, Recording
 
 HEADER_PREFIX = "# hypnic generic CSV v1"
+#: gzip level of a written ``.csv.gz`` (zlib's default, as the ``gzip`` tool's).
+GZIP_LEVEL = 6
 
 
 def iso_strings(time_ns: np.ndarray) -> pa.Array:
@@ -83,15 +86,14 @@ def write_csv(rec: Recording, path: str | Path, time_format: str = "iso") -> Pat
     zone = f"; tz={rec.meta['tz']}" if rec.meta.get("tz") else ""
     header = (f"{HEADER_PREFIX}; fs_hz={rec.fs:g}; location={rec.location}; "
               f"device={rec.device.replace(';', ',')}{zone}\ntime,x,y,z\n")
-    with private_file(path) as tmp:
-        raw = pa.OSFile(str(tmp), "wb")
-        sink = pa.CompressedOutputStream(raw, "gzip") if path.suffix == ".gz" else raw
-        try:
+    with private_file(path) as tmp, open(tmp, "wb") as raw:
+        # zlib's default level: Arrow's gzip stream writes level 9, 8x slower for a noisy
+        # 8 h 100 Hz night (80 s against 10 s) and 8 % smaller; no name or time in the header
+        sink = (gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0)
+                if path.suffix == ".gz" else raw)
+        with sink:
             sink.write(header.encode())
-            pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False,
-                                                          quoting_style="none"))
-        finally:
-            sink.close()
+            pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
     return path
 
 

@@ -116,6 +116,12 @@ def test_gzip_is_really_compressed(tmp_path, rec):
     path = write_csv(rec, tmp_path / "r.csv.gz")
     with gzip.open(path, "rt") as f:
         assert f.readline().startswith("# hypnic generic CSV v1")
+    head = path.read_bytes()[:10]
+    # RFC 1952: no file name (the temporary file's would leak) and no time stored (the
+    # same recording gives the same bytes); XFL 0: neither the slowest level (9, 2) nor
+    # the fastest (1, 4)
+    assert head[3] & 0x08 == 0 and head[4:8] == bytes(4) and head[8] == 0
+    assert write_csv(rec, tmp_path / "again.csv.gz").read_bytes() == path.read_bytes()
 
 
 def test_parquet_round_trip_is_exact(tmp_path, rec):
