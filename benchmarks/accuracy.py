@@ -90,7 +90,10 @@ same few real movements); ``--moves-per-variant`` gives each variant its own.
 
 ``--cache DIR`` keeps the simulated nights in DIR (pickles keyed by the simulators'
 source; about 150 MB a night, 12 GB for ``--nights 6``, four times as much at ``--fs
-400``), so a second run only detects (``--nights 6 --jobs 2``: about 1 min instead of 5); ``--set NAME=VALUE`` changes a
+400``; the report's 780 nights 68 GB), so a second run only detects (``--nights 6 --jobs 2``: about 1 min
+instead of 5). A change to the simulators' source starts a new set of nights beside the
+old ones, which stay until deleted; when the disk fills, the nights after are simulated
+without being kept (a warning says so). ``--set NAME=VALUE`` changes a
 ``DetectionConfig`` threshold for the run (repeatable), to try one before changing its
 default.
 
@@ -106,6 +109,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import functools
 import hashlib
 import json
@@ -234,8 +238,17 @@ def simulate(variant: str, i: int, seed: int, cache: Path | None = None, fs: flo
     night = _simulate(variant, i, seed, fs, location)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
-    with part.open("wb") as f:
-        pickle.dump(night, f, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with part.open("wb") as f:
+            pickle.dump(night, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # a full disk (a night is 50-200 MB): the run goes on uncached
+        part.unlink(missing_ok=True)
+        if exc.errno != errno.ENOSPC:
+            raise
+        warnings.warn(f"--cache {cache}: no space left ({exc.strerror}); nights not kept there are "
+                      f"simulated again on the next run. Nights of other simulator sources (a suffix "
+                      f"other than -{simulator_version()}.pkl) can be deleted.", stacklevel=2)
+        return on_recorded_clock(night)
     part.replace(path)  # whole or absent, whatever else runs
     return on_recorded_clock(night)
 

@@ -50,6 +50,33 @@ def test_a_cached_night_is_simulated_once_per_simulator_source(accuracy, monkeyp
     assert len(calls) == 6
 
 
+def test_a_full_cache_folder_leaves_the_night_simulated_and_no_part_file(accuracy, monkeypatch, tmp_path):
+    """A disk that fills during a long run (each night 50-200 MB) costs the caching of
+    the nights after it, with a warning naming the folder, not the run."""
+    import errno
+
+    monkeypatch.setattr(accuracy, "_simulate", lambda v, i, s, fs=None, location=None: {"night": (v, i, s)})
+    monkeypatch.setattr(accuracy, "on_recorded_clock", lambda night: night)
+
+    def full(obj, f, protocol=None):
+        f.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(accuracy.pickle, "dump", full)
+    with pytest.warns(UserWarning, match=f"--cache {tmp_path}: no space left"):
+        night = accuracy.simulate("biomech:typical", 1, 2, tmp_path)
+    assert night == {"night": ("biomech:typical", 1, 2)}
+    assert not list(tmp_path.iterdir())
+
+    def denied(obj, f, protocol=None):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(accuracy.pickle, "dump", denied)  # any other error is the user's to see
+    with pytest.raises(PermissionError):
+        accuracy.simulate("biomech:typical", 1, 2, tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
 def test_every_model_can_sample_at_a_rate_and_a_placement_outside_the_family(accuracy, monkeypatch):
     """``--fs`` and ``--location``: each model's sensors at the rate asked for (the
     biomechanical model's physics integrated fast enough for it) and one sensor where
