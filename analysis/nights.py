@@ -28,8 +28,8 @@ column                         meaning (unit)
 ``plm_per_h_sleep``            n_plm / hours_asleep (the PLMS index), 1/h
 ``n_awakenings``               brief awakenings after sleep onset
 ``waso_min``                   wake after sleep onset (sum of awakenings), min
-``hours_day``                  time with data outside every sleep period (awake and up), h
-``n_day_bursts``               jerk-shaped bursts while awake and up (everyday movement,
+``hours_day``                  time with data outside every sleep period (awake), h
+``n_day_bursts``               jerk-shaped bursts while awake there (everyday movement,
                                never counted as jerks; shown apart), count
 ``hours_still``                time a sensor wrote nothing because it lay still (an
                                ActiGraph's idle sleep mode: its jerks are mostly lost), h
@@ -80,15 +80,20 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "plm_per_h_sleep": "periodic leg movements per hour asleep, 1/h",
     "n_awakenings": "brief awakenings after sleep onset",
     "waso_min": "wake after sleep onset, min",
-    "hours_day": "time recorded while awake and up (outside every sleep period), h",
-    "n_day_bursts": "jerk-shaped bursts while awake and up (not counted as jerks)",
+    "hours_day": "time recorded awake outside every sleep period (the day, the evening, after the final wake), h",
+    "n_day_bursts": "jerk-shaped bursts while awake outside every sleep period (not counted as jerks)",
     "hours_still": "time a sensor wrote nothing because it lay still (idle sleep mode), h",
     "hours_off": "time no sensor was worn (lying motionless off the body), h",
     **MARK_COLUMNS,
 }
 
-#: A recording with at least this much time awake and up (``hours_day``) holds daytime,
-#: and the CLI and report say so, h. A night recording started a while before bed or
+#: What the time awake outside every sleep period (``hours_day``) is, in the CLI's and
+#: the report's words: a day-and-night file's day, and a night file's evening before bed
+#: or its hours awake after the final wake (a sleep-lab night of ICHI14, p017, held 3 h
+#: of PSG wake after its sleep ended, which "daytime" would misname).
+AWAKE_OUTSIDE = "the day, the evening before bed, or awake after the final wake"
+#: A recording with at least this much time awake outside sleep (``hours_day``) says
+#: so in the CLI and the report, h. A night recording started a while before bed or
 #: stopped a while after getting up holds less: the demo's 28 nights a median 0.3 h
 #: (0.25 until the fourteenth session, which called most night recordings "daytime").
 DAYTIME_MIN_H = 1.0

@@ -35,6 +35,7 @@ from analysis import plots
 from analysis.advice import SLEEP_REASONS, Reason
 from analysis.effects import VERDICT_WORDS, Effects, describe, excluded_text, likely_range, plural
 from analysis.nights import (
+    AWAKE_OUTSIDE,
     DAYTIME_MIN_H,
     counted_nights,
     jerk_groups,
@@ -292,10 +293,10 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         if with_day.any():
             bursts = int(rec.loc[with_day, "n_day_bursts"].fillna(0).sum())
             summary.append(
-                f"{plural(int(with_day.sum()), 'recording')} also held daytime "
-                f"({day_h[with_day].sum():.1f} h awake and up in all): only sleep starts are "
-                f"counted, so {plural(bursts, 'jerk-shaped burst')} while up (everyday "
-                "movement) stayed out of these counts.")
+                f"{plural(int(with_day.sum()), 'recording')} also held time awake outside "
+                f"sleep ({day_h[with_day].sum():.1f} h in all: {AWAKE_OUTSIDE}): only sleep "
+                f"starts are counted, so {plural(bursts, 'jerk-shaped burst')} while awake "
+                "(everyday movement) stayed out of these counts.")
         legs = rec["plm_per_h_sleep"].notna() if "plm_per_h_sleep" in rec else pd.Series(False, rec.index)
         if legs.any():  # a leg sensor worn
             summary.append(plm_sentence(rec.loc[legs, "n_plm"].sum(),

@@ -70,7 +70,7 @@ MOVING_KINDS = ("movement", "rhythmic", "plm")
 #: them, s.
 MASKED_KINDS = ("jerk", "artefact", "plm")
 PLM_REASON = "periodic limb movement series"
-UP_PLM_REASON = "periodic movements while awake and up (PLMs are scored in bed)"
+UP_PLM_REASON = "periodic movements while awake outside any rest period (not scored as PLMs)"
 MASK_MARGIN_S = 0.5
 #: A movement starting less than this before a counted jerk is taken as the jerk's own
 #: (seen on another sensor a little before its burst on the first), not the sleeper's, s.
@@ -162,7 +162,8 @@ class NightResult:
 
     @property
     def day_s(self) -> float:
-        """Time with data outside every sleep period (awake and up: daytime), s."""
+        """Time with data outside every sleep period (awake: the day, the evening before
+        bed, after the final wake), s."""
         a = self.activity.drop_duplicates("start")
         if a.empty:
             return 0.0

@@ -306,7 +306,7 @@ def where_bursts(start_ns: np.ndarray, moving_ns: np.ndarray, phase: np.ndarray,
     window = np.isin(phase, FALLING_ASLEEP_PHASES)
     kind = np.where(phase == "sleep", "sleep-burst", "wake-burst").astype(object)
     reason = np.where(phase == "sleep", "in established sleep (not falling asleep or back to sleep)",
-                      "awake and up (outside any rest period)").astype(object)
+                      "awake (outside any rest period)").astype(object)
     reason[window & moved] = f"moving in the {lead_s:g} s before (not out of rest)"
     start = window & ~moved
     nap = start & (period_kind == "nap")

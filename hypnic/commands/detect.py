@@ -67,7 +67,7 @@ def detect(
 ) -> None:
     """Detect hypnic jerks in FILE(s) of one night and write the events and sleep window.
 
-    Only sleep starts count as jerks: bursts while awake and up, in established sleep or
+    Only sleep starts count as jerks: bursts while awake, in established sleep or
     at a nap keep their own kind (wake-burst, sleep-burst, nap-jerk). Every candidate is
     kept in the events CSV with its kind (also plm, rhythmic, artefact, movement) and why
     it was rejected; times in files are ISO-8601 UTC.
@@ -134,7 +134,7 @@ def _summary(console, night, recordings, here, out, sleep_out, config, worn_from
     from rich.table import Table
 
     from analysis.effects import plural
-    from analysis.nights import DAYTIME_MIN_H, jerk_groups, plm_sentence
+    from analysis.nights import AWAKE_OUTSIDE, DAYTIME_MIN_H, jerk_groups, plm_sentence
     from detection.night import sensor_key
     from detection.scoring import MEASURED
     from hypnic.workflows.night import rest_at_start
@@ -161,9 +161,9 @@ def _summary(console, night, recordings, here, out, sleep_out, config, worn_from
     day_h = night.summary["hours_day"]
     if day_h >= DAYTIME_MIN_H:
         bursts = int(night.summary["n_day_bursts"])
-        console.print(f"This recording holds {day_h:.1f} h of daytime (awake and up): only sleep "
-                      f"starts count, so {plural(bursts, 'jerk-shaped burst')} while up "
-                      "(everyday movement) stayed out of the count (kind wake-burst in the "
+        console.print(f"This recording holds {day_h:.1f} h awake outside sleep ({AWAKE_OUTSIDE}): "
+                      f"only sleep starts count, so {plural(bursts, 'jerk-shaped burst')} while "
+                      "awake (everyday movement) stayed out of the count (kind wake-burst in the "
                       "events).")
     off_h = night.summary["hours_off"]
     if off_h > 0:

@@ -146,9 +146,11 @@ def test_a_diary_entry_without_factors_is_not_called_no_entry(one_night, tmp_pat
     assert message in _section(text, "summary") and "No diary entries" not in text
 
 
-def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
-    """An hour or more awake and up is daytime; the minutes before bed of a night
-    recording are not (the demo's nights hold a median 0.3 h)."""
+def test_the_report_says_when_a_recording_held_time_awake_outside_sleep(one_night, tmp_path):
+    """An hour or more awake outside sleep is said, as the day, the evening or the hours
+    awake after the final wake (not "daytime": a sleep-lab night's 3 h awake at its end
+    are none); the minutes before bed of a night recording are not (the demo's nights
+    hold a median 0.3 h)."""
     from analysis.nights import DAYTIME_MIN_H, store_night
 
     night = one_night[2]
@@ -162,9 +164,10 @@ def test_the_report_says_when_a_recording_held_daytime(one_night, tmp_path):
         text = out.read_text(encoding="utf-8")
         return text[text.index('id="summary"'):text.index('id="overview"')]
 
-    assert DAYTIME_MIN_H == 1.0 and "daytime" not in summary(0.4)
-    assert ("1 recording also held daytime (1.5 h awake and up in all): only sleep starts are "
-            "counted, so 2 jerk-shaped bursts while up") in summary(1.5)
+    assert DAYTIME_MIN_H == 1.0 and "awake outside sleep" not in summary(0.4)
+    assert ("1 recording also held time awake outside sleep (1.5 h in all: the day, the evening "
+            "before bed, or awake after the final wake): only sleep starts are counted, so 2 "
+            "jerk-shaped bursts while awake") in summary(1.5)
 
 
 def _summary_section(night, tmp_path, **columns: float | None) -> str:

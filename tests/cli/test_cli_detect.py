@@ -227,8 +227,9 @@ def test_detect_on_a_day_and_night_file_counts_only_sleep_starts_and_says_it_hol
     bursts = int(((ev["kind"] == "wake-burst") & (ev["phase"] == "day")).sum())
     assert (ev["phase"] == "day").sum() >= 50 and n >= 1  # a busy afternoon, then sleep starts
     assert ev.loc[ev["kind"] == "jerk", "phase"].isin(["pre-sleep", "sleep-onset", "awakening", "sleep"]).all()
-    hours = re.search(r"This recording holds (\d+\.\d) h of daytime \(awake and up\): only sleep "
-                      rf"starts count, so {bursts} jerk-shaped bursts? while up", printed)
+    hours = re.search(r"This recording holds (\d+\.\d) h awake outside sleep \(the day, the evening "
+                      r"before bed, or awake after the final wake\): only sleep starts count, so "
+                      rf"{bursts} jerk-shaped bursts? while awake", printed)
     assert hours and 1.5 <= float(hours.group(1)) <= 2.5, printed
     assert f"{n} jerk" in printed
     db = tmp_path / "h.sqlite"
