@@ -201,11 +201,16 @@ def unheld(t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     """``t``, ``a`` without the repeats of each sample held :data:`HELD_MIN_S` or more on a
     sensor of steps up to :data:`HELD_MAX_STEP_G` (the first of each run, a real sample,
     stays), and the spans they filled: int64 (k, 2), from the first repeat to the next
-    new sample, ns (:data:`sensing.recording.STILL_SPANS`)."""
+    new sample, ns (:data:`sensing.recording.STILL_SPANS`). An exporter fills idle sleep
+    at the sampling rate, so a repeat across a gap (a step over ``GAP_FACTOR`` median
+    steps: the samples either side of it equal by chance) holds nothing."""
     none = np.zeros((0, 2), np.int64)
     if not 0 < resolution_g(a) <= HELD_MAX_STEP_G:
         return t, a, none
     same = (a[1:, 0] == a[:-1, 0]) & (a[1:, 1] == a[:-1, 1]) & (a[1:, 2] == a[:-1, 2])
+    k = np.flatnonzero(same)
+    if len(k):
+        same[k[t[k + 1] - t[k] > GAP_FACTOR * np.median(np.diff(t[:100_000]))]] = False
     edges = np.flatnonzero(np.diff(np.r_[False, same, False]))
     s, e = edges[0::2], edges[1::2]  # samples s .. e are one sample held
     long = t[e] - t[s] >= HELD_MIN_S * 1e9

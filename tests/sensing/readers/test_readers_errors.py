@@ -492,6 +492,29 @@ def test_a_sample_held_for_seconds_is_an_exported_idle_sleep_not_samples():
     assert len(rec) == n and STILL_SPANS not in rec.meta
 
 
+def test_a_gap_whose_two_sides_read_the_same_sample_is_not_idle_sleep():
+    """A fine sensor's sample before a gap and the one after it can be equal by chance (a
+    still wrist at 4 mg steps: about 1 in 50 gaps). That is two samples, not one held
+    for the gap's seconds: no idle-sleep warning, and the samples stay. (A simulated week
+    of one wrist at 25 Hz warned of idle sleep for 0.0 h so.)"""
+    from sensing.readers.timecheck import build_recordings
+    from sensing.recording import STILL_SPANS
+
+    fs, n = 25.0, 2000
+    t = START_NS + (np.arange(n) * 1e9 / fs).astype(np.int64)
+    t[1000:] += int(7.4e9)  # a 7.4 s gap after sample 999
+    rng = np.random.default_rng(2)
+    moving = rng.normal([0, 0, 1], 0.005, (n, 3)) + 0.3 * np.sin(np.arange(n) / fs)[:, None]
+    acc = (np.round(moving * 256) / 256).astype(np.float32)  # 12 bit
+    acc[1000] = acc[999]  # the two sides of the gap read the same
+    acc[1001] = acc[999] + 1 / 256
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rec, = build_recordings(t, acc, name="x", fs=fs, location="wrist-left", device="d")
+    assert len(rec) == n and STILL_SPANS not in rec.meta
+    assert rec.gaps.tolist() == [[t[999], t[1000]]]
+
+
 def test_an_actilife_header_without_its_closing_dashed_line_is_refused_by_name(tmp_path):
     lines = (DATA / "actigraph_RAW.csv").read_text().splitlines()
     del lines[9]  # the dashed line
