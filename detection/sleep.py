@@ -89,7 +89,7 @@ class SleepWindow:
                 [(a.value / 1e9, b.value / 1e9) for a, b in self.awakenings])
 
     def to_dict(self) -> dict:
-        """JSON-ready dict with ISO-8601 UTC times."""
+        """JSON-ready dict with ISO-8601 UTC times (None for a figure not found: JSON has no NaN)."""
         def iso(t):
             return None if t is None else t.isoformat().replace("+00:00", "Z")
 
@@ -97,7 +97,7 @@ class SleepWindow:
                     awakenings=[[iso(a), iso(b)] for a, b in self.awakenings],
                     latency_s=None if np.isnan(self.latency_s) else self.latency_s,
                     period_s=None if np.isnan(self.period_s) else self.period_s,
-                    threshold_deg=self.threshold_deg, kind=self.kind,
+                    threshold_deg=None if np.isnan(self.threshold_deg) else self.threshold_deg, kind=self.kind,
                     lights_out_seen=self.lights_out_seen)
 
 

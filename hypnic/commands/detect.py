@@ -52,6 +52,10 @@ def detect(
              "times written without a zone are local to it. Default: the zone the files state, "
              "else this machine's."),
     units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2."),
+    start: str | None = typer.Option(
+        None, "--start", metavar="TIME",
+        help="Start time (ISO-8601; without a zone, in your time zone) of files whose times are "
+             "seconds since their start."),
     stimuli: Path | None = typer.Option(
         None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line; "
                                 "times without a zone are in your time zone (--tz)."),
@@ -109,7 +113,7 @@ def detect(
         times_ns(stim, dt.timezone.utc, "stimulus")  # an unreadable time: an error before any work
     with bars() as progress:
         recordings = read_files(files, fmt, tz, location, units,  # checks every option first
-                                progress=Reading(progress, files, "finding jerks and sleep"))
+                                progress=Reading(progress, files, "finding jerks and sleep"), start=start)
         here = sleeper_zone(tz, recordings)
         recordings = worn_between(recordings, here, worn_from, worn_until)
         night = process_night(recordings, here, config=config, files=[f.name for f in files],

@@ -46,7 +46,7 @@ ACTIVITY_EPOCH = "60s"  # stored activity resolution (the report's timeline uses
 def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None = None,
                locations: Sequence[str | None] | None = None, units: str | None = None,
                progress: Callable[[int, int, int], None] | None = None,
-               default_tz: str | None = None) -> list[Recording]:
+               default_tz: str | None = None, start: str | None = None) -> list[Recording]:
     """The recordings of one night's files, one per sensor (several files are several sensors).
 
     Every option and every file's existence is checked before any file is read. The
@@ -75,6 +75,9 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         Zone of times written without a zone when no file of the night states one.
         Default: this machine's (:func:`sensing.timezones.local_zone_key`; UTC if it has
         no name).
+    start : str, optional
+        Start time (ISO-8601; without a zone, in ``tz`` or ``default_tz``) of files whose
+        times are seconds since their start.
 
     Raises
     ------
@@ -101,7 +104,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
         raise HypnicError(f"give one --location per file: {len(paths)} file(s), "
                           f"{len(locations)} location(s)")
     where = [read_options(location=loc).location for loc in locations] if locations else [None] * len(paths)
-    read_options(tz=tz, local_tz=default_tz, units=units)
+    read_options(tz=tz, local_tz=default_tz, units=units, start=start)
     check_format(format)
     folders = [str(p) for p in paths if Path(p).is_dir()]
     if folders:
@@ -113,7 +116,7 @@ def read_files(paths: Sequence[str | Path], format: str = "auto", tz: str | None
     def read_one(i: int, path: str | Path, location: str | None, local_tz: str | None) -> list[Recording]:
         step = (lambda done, total: progress(i, done, total)) if progress else None
         recs = read(path, format=format, tz=tz, location=location, progress=step, local_tz=local_tz,
-                    **({"units": units} if units else {}))
+                    **({"units": units} if units else {}), **({"start": start} if start else {}))
         if progress:
             size = Path(path).stat().st_size
             progress(i, size, size)
@@ -672,4 +675,4 @@ def write_sleep(sleep: SleepWindow, path: str | Path, files: Sequence[str | Path
                 files=[str(f) for f in files], locations=list(locations),
                 hypnic_version=__version__, created=dt.datetime.now(dt.timezone.utc).isoformat(),
                 config=asdict(config))
-    return write_private(path, json.dumps(info, indent=2))
+    return write_private(path, json.dumps(info, indent=2, allow_nan=False))

@@ -34,6 +34,8 @@ _UNIT_ALIASES = {
 #: A wall clock going back by more than this (ns) in a repeated DST hour marks the second pass.
 DST_STEP_NS = 600 * 10**9
 
+#: How to give the start of times counted from it (the option, and where the commands take it).
+START_HINT = "give the start time (start=..., or --start of hypnic detect or hypnic convert)"
 #: What a cut or corrupt gzip stream raises.
 GZIP_ERRORS = (OSError, EOFError, zlib.error)
 

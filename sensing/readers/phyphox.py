@@ -23,7 +23,7 @@ from typing import cast
 import numpy as np
 
 from sensing.errors import FormatError
-from sensing.readers._common import Probe, ReadOptions
+from sensing.readers._common import START_HINT, Probe, ReadOptions
 from sensing.readers.tabular import generic_layout, guess_delimiter, read_table, split_fields
 from sensing.readers.timecheck import build_recordings
 
@@ -69,7 +69,7 @@ def read(probe: Probe, opts: ReadOptions) -> list:
     t = cast(np.ndarray, t)  # the layout has a time column
     if events is None and not opts.start:
         raise FormatError(f"{path.name}: phyphox times are seconds since the start and there "
-                          "is no meta/time.csv beside it; give the start time (start=...)")
+                          f"is no meta/time.csv beside it; {START_HINT}")
     if events is not None:
         exp_ns = np.round(events[0] * 1e9).astype(np.int64)
         sys_ns = np.round(events[1] * 1e6).astype(np.int64) * 1000

@@ -44,6 +44,7 @@ from sensing.errors import FormatError
 from sensing.generic import HEADER_PREFIX
 from sensing.readers._common import (
     GZIP_ERRORS,
+    START_HINT,
     Probe,
     ReadOptions,
     TruncatedFileWarning,
@@ -369,7 +370,7 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     start = parse_start(opts.start, opts.naive_tz) if opts.start else elapsed_from
     if kind.startswith("elapsed") and start is None:
         raise FormatError(f"time column {time_col!r} holds seconds since the start "
-                          f"({value}); give the start time (start=... / --start)")
+                          f"({value}); {START_HINT}")
     ax = (axes["x"][0], axes["y"][0], axes["z"][0])
     named = tuple(axes[a][1] for a in "xyz")
     if named == (None, None, None) and any(ln.lstrip().startswith(HEADER_PREFIX) for ln in lines[:skip]):

@@ -351,6 +351,36 @@ def test_a_recording_shorter_than_a_sleep_period_says_so(tmp_path, capsys):
         "a burst extends above, x the noise floor)\n")
 
 
+def test_times_since_the_start_take_start_and_no_sleep_writes_strict_json(tmp_path, capsys):
+    """A file whose times are seconds since its start (an app's export) is refused with
+    how to give the start; ``--start`` without a zone is in the sleeper's zone. A night
+    with no sleep found writes a sleep JSON any JSON parser reads (before: its
+    ``threshold_deg`` was NaN, which JSON does not have)."""
+    import numpy as np
+
+    n = 10 * 60 * 25
+    xyz = np.random.default_rng(0).normal(0, 0.004, (n, 3)) + [0.0, 0.0, 1.0]
+    xyz[3000:3003, 0] += 0.6  # a burst 2 min after the start
+    f = tmp_path / "app.csv"
+    f.write_text("time,x,y,z\n" + "\n".join(f"{i / 25:.2f},{x:.4f},{y:.4f},{z:.4f}" for i, (x, y, z) in enumerate(xyz)) + "\n")
+    out, sleep = tmp_path / "e.csv", tmp_path / "s.json"
+    assert main(["detect", str(f), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "hypnic: error: app.csv: time column 'time' holds seconds since the start (0.00); give the start "
+        "time (start=..., or --start of hypnic detect or hypnic convert)\n")
+    assert main(["detect", str(f), "--out", str(out), "--sleep-out", str(sleep),
+                 "--start", "2026-01-05T22:30", "--tz", "Europe/Paris"]) == 0
+    burst = pd.to_datetime(pd.read_csv(out)["start"], utc=True)
+    assert len(burst) == 1 and abs(burst[0] - pd.Timestamp("2026-01-05T21:32Z")) < pd.Timedelta("1s")  # Paris 22:32
+    assert " ".join(capsys.readouterr().out.split()).count("No sleep was found") == 1
+
+    def no_nan(name):
+        raise ValueError(f"{name} in the sleep JSON")
+
+    info = json.loads(sleep.read_text(), parse_constant=no_nan)
+    assert info["onset"] is None and info["threshold_deg"] is None
+
+
 def test_an_unreadable_stimulus_time_is_an_error_before_the_files_are_read(tmp_path, capsys):
     """Before: the recordings were read (minutes for a week) before the stimuli were."""
     stim = tmp_path / "stim.csv"
