@@ -47,6 +47,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import multiprocessing
 import os
 import shutil
@@ -343,11 +344,12 @@ def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds
             table.to_parquet(part, index=False)
     meta = dict(
         participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
-        summary=night.summary, files=list(night.recordings), fingerprint=fingerprint(task),
+        summary={k: v if math.isfinite(v) else None for k, v in night.summary.items()},  # JSON has no NaN
+        files=list(night.recordings), fingerprint=fingerprint(task),
         sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=night.tz, batch_tz=tz,
         seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    write_private(tmp / "night.json", json.dumps(meta, indent=1))
+    write_private(tmp / "night.json", json.dumps(meta, indent=1, allow_nan=False))
     if final.exists():  # a stale result (inputs changed)
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -513,7 +515,8 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
                     "put one night's files in one night folder")))
                 continue
             p_rows.append(dict(participant=person, night_id=t.night_id,
-                               night=dt.date.fromisoformat(meta["night"]), **meta["summary"],
+                               night=dt.date.fromisoformat(meta["night"]),
+                               **{k: math.nan if v is None else v for k, v in meta["summary"].items()},
                                onset=pd.Timestamp(meta["sleep"]["onset"]) if meta["sleep"]["onset"] else pd.NaT,
                                recordings=";".join(meta["files"]), tz=meta.get("tz", "")))
             p_ev.append(ev)

@@ -91,6 +91,15 @@ def test_outputs_on_disk(first_run):
     part = json.loads(next((out / "parts").rglob("night.json")).read_text())
     assert part["off_body"] == [] and part["sleep"]["onset"].endswith("Z")  # worn throughout
 
+    def no_nan(name):
+        raise ValueError(f"{name}: JSON has no NaN")
+
+    # every JSON written reads in any parser: a figure not found is null (a night with no
+    # sleep found wrote NaN in its night.json)
+    parts = [json.loads(p.read_text(), parse_constant=no_nan) for p in sorted((out / "parts").rglob("night.json"))]
+    json.loads((out / "cohort.json").read_text(), parse_constant=no_nan)
+    assert any(p["sleep"]["onset"] is None and p["summary"]["hours_asleep"] is None for p in parts)
+
 
 def test_reports_of_a_cohort_print_no_missing_value(cohort_dir, first_run):
     """The simulator's diary leaves medications empty: read with pandas, an empty cell is
