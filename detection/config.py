@@ -276,6 +276,10 @@ class DetectionConfig:
         wrist alone can look like hours of sleep). Default 43200 (12 h).
     max_rest_s : float
         Lights out (rest onset) lies at most this long before sleep onset, s. Default 3600.
+    lights_out_factor : float
+        Lights out is the end of the last minute before sleep onset whose one-minute rolling
+        median angle change exceeds this many times the sleep threshold (clearly active: up,
+        or settling in bed). Default 10.
     epoch_join_gap_s : float
         Data of the sensors with empty stretches shorter than this are analysed as one run
         of epochs; longer ones split the recording (the sleep analysis never builds epochs
@@ -513,6 +517,7 @@ class DetectionConfig:
     min_night_s: float = 10800.0
     min_night_spacing_s: float = 43200.0
     max_rest_s: float = 3600.0
+    lights_out_factor: float = 10.0
     epoch_join_gap_s: float = 3600.0
     onset_uncertainty_s: float = 900.0
     onset_reach_s: float = 2700.0

@@ -513,7 +513,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
       sitting half up and lying back; a rollover of sleep is one movement, and its
       landing, a twitch or a jerk is briefer).
     * **Lights out** (rest onset): the end of the last minute before the onset of
-      (1)-(2) whose one-minute rolling median exceeds 10 x ``thr`` (clearly active), no
+      (1)-(2) whose one-minute rolling median exceeds ``lights_out_factor`` x ``thr`` (clearly active), no
       earlier than the previous period's wake and ``max_rest_s`` before that onset.
 
     Parameters
@@ -610,7 +610,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
             asleep[b0:b1] = False
         bound = calm - int(round(cfg.max_rest_s / ep))
         first = max(prev_wake, bound)
-        busy = first + np.flatnonzero(roll_move[first:calm] >= 10 * thr)
+        busy = first + np.flatnonzero(roll_move[first:calm] >= cfg.lights_out_factor * thr)
         lights = busy[-1] + 1 if len(busy) else first
         seen = bool(len(busy)) or first > bound  # else still for all max_rest_s: not a measurement
         wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step
