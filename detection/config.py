@@ -447,6 +447,10 @@ class DetectionConfig:
         The limbs are still asleep when the minute-scale z-angle change stays below this
         many times the period's median change (see :func:`detection.sleep.sleep_periods`).
         Default 2.
+    onset_floor_factor : float
+        ... or below this many times the sleep threshold, if that is more (a period of
+        near-motionless sleep has a median change near zero). Default 0.1 (0.3 and 0.5
+        were tried on the real ICHI14 nights: ``docs/detection-history.md``).
     onset_still_s : float
         ... for this long; and the sleep after an onset lasts this long before a
         detected awakening, or the onset is that awakening's end, s. Default 300 (5 min).
@@ -541,6 +545,7 @@ class DetectionConfig:
     awakening_min_s: float = 60.0
     awakening_move_s: float = 10.0
     onset_refine_factor: float = 2.0
+    onset_floor_factor: float = 0.1
     onset_still_s: float = 300.0
     onset_rate_window_s: float = 1800.0
     onset_search_before_s: float = 1800.0

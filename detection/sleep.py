@@ -577,7 +577,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
         a0, a1 = grp[0][0], grp[-1][1]
         lo = max(prev_wake, a0 - int(round(cfg.onset_search_before_s / ep)))
         hi = min(a1, a0 + int(round(cfg.onset_refine_s / ep)))
-        level = max(cfg.onset_refine_factor * float(np.nanmedian(angle_change[a0:a1])), 0.1 * thr)
+        level = max(cfg.onset_refine_factor * float(np.nanmedian(angle_change[a0:a1])), cfg.onset_floor_factor * thr)
         onset = max(_change_point(moving, lo, hi, int(round(cfg.awakening_min_s / ep)),
                                   int(round(cfg.onset_rate_window_s / ep))),
                     _calm_onset(roll_aw, a0, hi, level, int(round(cfg.onset_still_s / ep))))
