@@ -69,8 +69,11 @@ def batch(
         typer.echo(f"hypnic: warning: {r.participant}/{r.night_id or '(folder)'} failed: {r.error}",
                    err=True)
     n_failed = int((kinds == "night").sum())
+    cut = len(result.nights) - len(result.computed) - len(result.skipped)  # recordings of several nights
     typer.echo(f"{plural(len(result.computed), 'night')} processed, {len(result.skipped)} already "
-               f"done, {n_failed} failed, in {result.seconds:.1f} s")
+               f"done, {n_failed} failed, in {result.seconds:.1f} s"
+               + (f"; {plural(len(result.nights), 'night')} in the tables (a recording of several "
+                  "nights gives each)" if cut > 0 else ""))
     if result.cohort is not None:
         typer.echo(result.cohort.message)
     names = [p.name for k, p in result.outputs.items() if not k.startswith("report:")]

@@ -10,6 +10,7 @@ Input layout (``INPUT_DIR``)::
           ankle-left.csv
           truth/                sub-folders of a night folder are ignored
         2026-03-02.cwa          or a file directly in the participant folder: one night
+        week-1.cwa              (a recording of several days and nights is cut into them)
       p02/ ...
 
 A file named for a place (``ankle-right.csv``) is read as worn there (:func:`name_location`).
@@ -22,10 +23,11 @@ folder) is one night, counted where it is reached without a link. A folder that 
 be read, or whose name is not valid UTF-8, is reported in ``failures.csv`` (its night
 id empty) and the rest goes on.
 
-Each night is one Dask task (:func:`run_night`): read its files and process them with
-:func:`hypnic.workflows.night.process_files` (the same call as processing the files one
-by one) and write the result atomically to ``OUT_DIR/parts/<participant>/<night_id>/``
-(a temporary folder renamed into place). A night whose part exists and whose input
+Each night folder or file is one Dask task (:func:`run_night`): read its files and
+process them with :func:`hypnic.workflows.night.process_nights` (the same calls as
+``hypnic nights --add`` on the files: a recording of several nights gives each of them)
+and write the result atomically to ``OUT_DIR/parts/<participant>/<night_id>/`` (a
+temporary folder renamed into place). A night whose part exists and whose input
 files (names, sizes, modification times) are unchanged is not recomputed, so an
 interrupted run resumes where it stopped. A night that fails is retried once
 (``BatchConfig.retries``), then recorded in ``OUT_DIR/failures.csv`` while the rest
@@ -64,7 +66,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.nights import StoredNight
-from hypnic.workflows.night import off_body_spans, process_files
+from hypnic.workflows.night import off_body_spans, process_nights, read_night_files
 from sensing.errors import HypnicError
 from sensing.private import private_file, private_folder, write_private
 
@@ -125,7 +127,8 @@ class BatchConfig:
 
 @dataclass(frozen=True)
 class NightTask:
-    """One night of one participant: its id and its recording files (sorted)."""
+    """One night of one participant, or a recording of several (a week's file): its id
+    and its recording files (sorted)."""
 
     participant: str
     night_id: str
@@ -293,7 +296,7 @@ def is_done(out_dir: str | Path, task: NightTask, tz: str = "UTC") -> bool:
     try:
         info = json.loads(meta.read_text())
         return (info["fingerprint"] == fingerprint(task) and info.get("batch_tz") == tz
-                and info.get("hypnic_version") == __version__)
+                and info.get("hypnic_version") == __version__ and "nights" in info)
     except (OSError, ValueError, KeyError):
         return False
 
@@ -314,39 +317,48 @@ def name_location(path: str | Path) -> str | None:
     return None if place == "unknown" else place
 
 
-def process_task(task: NightTask, tz: str = "UTC") -> StoredNight:
-    """Read a night's files and process them: exactly what one-by-one processing does
-    (:func:`hypnic.workflows.night.process_files`) in the zone the files state, else in
-    ``tz`` (:attr:`BatchConfig.tz`), each file named for a location
+def process_task(task: NightTask, tz: str = "UTC") -> list[StoredNight]:
+    """Read a task's files and process them: exactly what one-by-one processing does
+    (:func:`hypnic.workflows.night.process_nights`, as ``hypnic nights --add``: one
+    night each, in time order, for a recording of several) in the zone the files state,
+    else in ``tz`` (:attr:`BatchConfig.tz`), each file named for a location
     (:func:`name_location`) read as worn there, as ``--location`` would. A sensor whose
     file names no location and states none is ``unknown``: a logged warning says how to
     name it."""
     named = [name_location(f) for f in task.files]
-    night = process_files(task.files, locations=named if any(named) else None, default_tz=tz)
-    unknown = sorted({str(loc) for loc in night.activity.get("location", ()) if str(loc).startswith("unknown")})
+    nights = process_nights(**read_night_files(task.files, None, named if any(named) else None, None,
+                                               default_tz=tz))
+    unknown = sorted({str(loc) for night in nights for loc in night.activity.get("location", ())
+                      if str(loc).startswith("unknown")})
     if unknown:
         unnamed = [Path(f).name for f, loc in zip(task.files, named, strict=True) if loc is None]
         which = unnamed[0] if len(unnamed) == 1 else "a sensor"
         log.warning("%s: where it was worn is not known (location %s); name its file for the "
                     "place, e.g. ankle-right.csv (docs/cohorts.md)", which, ", ".join(unknown))
-    return night
+    return nights
 
 
-def write_part(out_dir: str | Path, task: NightTask, night: StoredNight, seconds: float, tz: str) -> Path:
-    """Write a processed night atomically (a private temporary folder renamed into place):
-    its tables and ``night.json`` (its zone ``tz``, and ``batch_tz``: the run's ``tz``)."""
+def write_part(out_dir: str | Path, task: NightTask, nights: list[StoredNight], seconds: float,
+               tz: str) -> Path:
+    """Write a task's processed nights atomically (a private temporary folder renamed
+    into place): their tables, each row with its ``night`` (ISO date), and ``night.json``:
+    the task's files and ``batch_tz`` (the run's ``tz``), and in ``nights`` each night's
+    date, summary, sleep window, spans off the body and zone ``tz``."""
     from hypnic._version import __version__
 
     final = part_dir(out_dir, task)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{task.night_id}-", dir=private_folder(final.parent)))
-    for name, table in (("events", night.events), ("activity", night.activity)):
+    for name in ("events", "activity"):
+        table = pd.concat([getattr(n, name).assign(night=n.night.isoformat()) for n in nights],
+                          ignore_index=True)
         with private_file(tmp / f"{name}.parquet") as part:
-            table.to_parquet(part, index=False)
+            table[["night", *table.columns[:-1]]].to_parquet(part, index=False)
     meta = dict(
-        participant=task.participant, night_id=task.night_id, night=night.night.isoformat(),
-        summary={k: v if math.isfinite(v) else None for k, v in night.summary.items()},  # JSON has no NaN
-        files=list(night.recordings), fingerprint=fingerprint(task),
-        sleep=night.sleep.to_dict(), off_body=off_body_spans(night.off_body), tz=night.tz, batch_tz=tz,
+        participant=task.participant, night_id=task.night_id,
+        nights=[dict(night=n.night.isoformat(),
+                     summary={k: v if math.isfinite(v) else None for k, v in n.summary.items()},  # JSON has no NaN
+                     sleep=n.sleep.to_dict(), off_body=off_body_spans(n.off_body), tz=n.tz) for n in nights],
+        files=list(nights[0].recordings), fingerprint=fingerprint(task), batch_tz=tz,
         seconds=round(seconds, 3), hypnic_version=__version__,
         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     write_private(tmp / "night.json", json.dumps(meta, indent=1, allow_nan=False))
@@ -423,9 +435,9 @@ def run_night(task: NightTask, out_dir: str, tz: str = "UTC", retries: int = 1) 
         for attempt in range(1, retries + 2):
             t0 = time.perf_counter()
             try:
-                night = process_task(task, tz)
+                nights = process_task(task, tz)
                 seconds = time.perf_counter() - t0
-                write_part(out_dir, task, night, seconds, tz)
+                write_part(out_dir, task, nights, seconds, tz)
             except Exception as exc:  # any failure of one night is reported, not fatal
                 error = exc
                 text = f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
@@ -450,17 +462,17 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def load_part(out_dir: str | Path, task: NightTask) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """(metadata, events, activity) of a finished night, events and activity with the
-    key columns ``participant``, ``night_id`` and ``night`` (date) first."""
+    """(metadata, events, activity) of a finished task, events and activity with the key
+    columns ``participant``, ``night_id`` and ``night`` (date) first."""
     d = part_dir(out_dir, task)
     meta = json.loads((d / "night.json").read_text())
-    keys = dict(participant=task.participant, night_id=task.night_id,
-                night=dt.date.fromisoformat(meta["night"]))
+    days = {n["night"]: dt.date.fromisoformat(n["night"]) for n in meta["nights"]}
     frames = []
     for name in ("events", "activity"):
         df = pd.read_parquet(d / f"{name}.parquet")
-        for i, (k, v) in enumerate(keys.items()):
-            df.insert(i, k, v)
+        df["night"] = df["night"].map(days).astype(object)
+        df.insert(0, "participant", task.participant)
+        df.insert(1, "night_id", task.night_id)
         frames.append(df)
     return meta, frames[0], frames[1]
 
@@ -509,18 +521,19 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
         first: dict[str, str] = {}  # night date -> the night id that has it
         for t in ts:
             meta, ev, act = load_part(out_dir, t)
-            if first.setdefault(meta["night"], t.night_id) != t.night_id:  # one night counts once
-                problems.append(night_record(t, attempts=1, error=HypnicError(
-                    f"the night of {meta['night']} again (already {first[meta['night']]}); left out: "
-                    "put one night's files in one night folder")))
-                continue
-            p_rows.append(dict(participant=person, night_id=t.night_id,
-                               night=dt.date.fromisoformat(meta["night"]),
-                               **{k: math.nan if v is None else v for k, v in meta["summary"].items()},
-                               onset=pd.Timestamp(meta["sleep"]["onset"]) if meta["sleep"]["onset"] else pd.NaT,
-                               recordings=";".join(meta["files"]), tz=meta.get("tz", "")))
-            p_ev.append(ev)
-            p_act.append(act)
+            for n in meta["nights"]:
+                day = dt.date.fromisoformat(n["night"])
+                if first.setdefault(n["night"], t.night_id) != t.night_id:  # one night counts once
+                    problems.append(night_record(t, attempts=1, error=HypnicError(
+                        f"the night of {n['night']} again (already {first[n['night']]}); left out: "
+                        "put one night's files in one night folder")))
+                    continue
+                p_rows.append(dict(participant=person, night_id=t.night_id, night=day,
+                                   **{k: math.nan if v is None else v for k, v in n["summary"].items()},
+                                   onset=pd.Timestamp(n["sleep"]["onset"]) if n["sleep"]["onset"] else pd.NaT,
+                                   recordings=";".join(meta["files"]), tz=n["tz"]))
+                p_ev.append(ev[ev["night"] == day])
+                p_act.append(act[act["night"] == day])
         nights = pd.DataFrame(p_rows)
         diary_path = Path(input_dir) / person / DIARY_NAME
         if diary_path.exists():

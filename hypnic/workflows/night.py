@@ -504,14 +504,15 @@ def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | No
     return kept
 
 
-def _night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
+def read_night_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None,
                  locations: Sequence[str | None] | None,
                  progress: Callable[[int, int, int], None] | None,
                  worn: tuple[str | None, str | None] = (None, None),
                  default_tz: str | None = None) -> dict[str, Any]:
-    """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`:
-    the recordings (cut to ``worn``, :func:`worn_between`), the sleeper's zone, the file
-    names and the marks kept in recordings."""
+    """Read files of the same night(s) for :func:`process_night` / :func:`process_nights`
+    (their keyword arguments): the recordings (cut to ``worn``, :func:`worn_between`), the
+    sleeper's zone, the file names and the marks kept in recordings. Parameters as
+    :func:`process_files`."""
     from sensing.store import read_markers
 
     if tz is not None and not isinstance(tz, str):  # a zone object (ZoneInfo) by its name
@@ -553,7 +554,7 @@ def process_files(paths: Sequence[str | Path], tz: str | dt.tzinfo | None = None
     default_tz : str, optional
         The zone where neither ``tz`` nor a file gives one. Default: the machine's.
     """
-    return process_night(**_night_files(paths, tz, locations, progress, worn, default_tz))
+    return process_night(**read_night_files(paths, tz, locations, progress, worn, default_tz))
 
 
 def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str | None = None,
@@ -587,7 +588,7 @@ def add_night(paths: Sequence[str | Path], db: str | Path | None = None, tz: str
     from analysis.diary import connect
     from analysis.nights import store_night
 
-    nights = process_nights(**_night_files(paths, tz, locations, progress, worn))
+    nights = process_nights(**read_night_files(paths, tz, locations, progress, worn))
     with connect(db) as con:
         for night in nights:
             _warn_replaced(con, night)

@@ -78,7 +78,7 @@ def test_a_failed_night_warns_on_one_line_whatever_the_console_width(tmp_path, m
                   "error": error})
         return SimpleNamespace(
             failures=pd.DataFrame({"participant": ["p01"], "night_id": ["night-01"], "error": [error]}),
-            computed=[], skipped=[], seconds=0.1, cohort=None, outputs={})
+            computed=[], skipped=[], seconds=0.1, cohort=None, outputs={}, nights=pd.DataFrame())
 
     monkeypatch.setattr(cohort, "run_batch", failing_run)
     monkeypatch.setenv("COLUMNS", "40")

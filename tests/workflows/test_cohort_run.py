@@ -88,17 +88,18 @@ def test_outputs_on_disk(first_run):
     assert summary["enough"] is False  # 3 participants: no population conclusion
     assert (out / "cohort.html").read_text().startswith("<!doctype html>")
     assert pd.read_csv(out / "failures.csv").empty
-    part = json.loads(next((out / "parts").rglob("night.json")).read_text())
-    assert part["off_body"] == [] and part["sleep"]["onset"].endswith("Z")  # worn throughout
+    night, = json.loads(next((out / "parts").rglob("night.json")).read_text())["nights"]
+    assert night["off_body"] == [] and night["sleep"]["onset"].endswith("Z")  # worn throughout
 
     def no_nan(name):
         raise ValueError(f"{name}: JSON has no NaN")
 
     # every JSON written reads in any parser: a figure not found is null (a night with no
     # sleep found wrote NaN in its night.json)
-    parts = [json.loads(p.read_text(), parse_constant=no_nan) for p in sorted((out / "parts").rglob("night.json"))]
+    parts = [n for p in sorted((out / "parts").rglob("night.json"))
+             for n in json.loads(p.read_text(), parse_constant=no_nan)["nights"]]
     json.loads((out / "cohort.json").read_text(), parse_constant=no_nan)
-    assert any(p["sleep"]["onset"] is None and p["summary"]["hours_asleep"] is None for p in parts)
+    assert any(n["sleep"]["onset"] is None and n["summary"]["hours_asleep"] is None for n in parts)
 
 
 def test_reports_of_a_cohort_print_no_missing_value(cohort_dir, first_run):
@@ -346,10 +347,10 @@ def test_a_file_named_for_a_place_gives_its_location_and_an_unnamed_one_is_told(
     (tmp_path / "n1").mkdir()
     (tmp_path / "n2").mkdir()
     named, unnamed = write_csv(rec, tmp_path / "n1" / "Ankle_Right.csv"), write_csv(rec, tmp_path / "n2" / "watch.csv")
-    night = hb.process_task(hb.NightTask("p01", "n1", (str(named),)))
+    night, = hb.process_task(hb.NightTask("p01", "n1", (str(named),)))
     assert set(night.activity["location"]) == {"ankle-right"}
     assert "where it was worn is not known" not in caplog.text
-    night = hb.process_task(hb.NightTask("p01", "n2", (str(unnamed),)))
+    night, = hb.process_task(hb.NightTask("p01", "n2", (str(unnamed),)))
     assert set(night.activity["location"]) == {"unknown-0"}
     assert "watch.csv: where it was worn is not known (location unknown-0); name its file for the place, " \
            "e.g. ankle-right.csv" in caplog.text
@@ -379,11 +380,11 @@ def test_a_file_stating_its_zone_is_read_named_and_shown_in_it(caplog):
     night), and its night is named and shown there; a file without a zone is read in tz."""
     data = Path(__file__).resolve().parents[1] / "data" / "readers"
     for name in ("geneactiv.bin", "geneactiv.csv"):
-        night = hb.process_task(hb.NightTask("p01", "n1", (str(data / name),)), tz="Asia/Tokyo")
+        night, = hb.process_task(hb.NightTask("p01", "n1", (str(data / name),)), tz="Asia/Tokyo")
         assert night.tz == "UTC+01:00" and str(night.night) == "2026-01-05"
         assert night.activity["start"].iloc[0] == pd.Timestamp("2026-01-05T22:30:00Z")  # 23:30 at UTC+01:00
     assert "its clock was set to" not in caplog.text
-    night = hb.process_task(hb.NightTask("p01", "n2", (str(data / "generic_semicolon_local.csv"),)), tz="Asia/Tokyo")
+    night, = hb.process_task(hb.NightTask("p01", "n2", (str(data / "generic_semicolon_local.csv"),)), tz="Asia/Tokyo")
     assert night.tz == "Asia/Tokyo"
     assert night.activity["start"].iloc[0] == pd.Timestamp("2026-01-05T14:30:00Z")  # 23:30 in Tokyo
 

@@ -53,7 +53,7 @@ def test_detect_nights_add_and_a_cohort_task_share_one_workflow(night_files, tmp
     assert json.loads(summary) == pytest.approx(night.summary, nan_ok=True)
     assert json.loads(stored_sleep) == json.loads(json.dumps(night.sleep.to_dict()))
     # a cohort task is the same call
-    task = process_task(NightTask("p01", "night-01", tuple(map(str, files))), "UTC")
+    task, = process_task(NightTask("p01", "night-01", tuple(map(str, files))), "UTC")
     pd.testing.assert_frame_equal(task.events, night.events)
     assert task.summary == pytest.approx(night.summary, nan_ok=True) and task.night == night.night
     capsys.readouterr()
@@ -90,6 +90,34 @@ def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(two_
     with caplog.at_level("WARNING"):
         one = process_night(recs, dt.timezone.utc)
     assert one.night in [n.night for n in nights] and "holds 2 nights" in caplog.text
+
+
+def test_a_cohorts_file_of_two_nights_gives_two_nights_in_its_tables(two_days, tmp_path, client, capsys):
+    """A participant's file of several days and nights (a week's wear, as most studies
+    record) is cut into its nights in a cohort run too, each with its own count and its
+    own events, as ``hypnic nights --add`` files them (before: only the longest was kept,
+    the others dropped with a warning that pointed to nights --add)."""
+    from hypnic.workflows.cohort import gather, is_done, run_night
+    from sensing.generic import write_parquet
+
+    sim, nights = two_days
+    (tmp_path / "in" / "p01").mkdir(parents=True)
+    f = write_parquet(sim.recordings["wrist-left"], tmp_path / "in" / "p01" / "week.parquet")
+    task = NightTask("p01", "week.parquet", (str(f),))
+    assert run_night(task, str(tmp_path / "out"), "UTC")["ok"] and is_done(tmp_path / "out", task)
+    events, table, per, problems = gather(tmp_path / "out", [task], tmp_path / "in")
+    assert problems == [] and table["night_id"].tolist() == ["week.parquet"] * 2
+    assert table["night"].tolist() == [n.night for n in nights]
+    assert table["n_jerks"].tolist() == [n.summary["n_jerks"] for n in nights]
+    for n in nights:  # each night's events are its own
+        mine = events[events["night"] == n.night].drop(columns=["participant", "night_id", "night"])
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), n.events.reset_index(drop=True), check_dtype=False)
+    assert per["p01"][0].index.tolist() == [n.night for n in nights]  # the report's nights
+    assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--no-reports",
+                 "--scheduler", client.scheduler.address]) == 0
+    said = capsys.readouterr().out
+    assert "0 nights processed, 1 already done, 0 failed, in " in said
+    assert "s; 2 nights in the tables (a recording of several nights gives each)" in said
 
 
 def test_time_off_the_body_is_filed_with_its_night_and_not_as_recorded_time(two_days):
