@@ -326,8 +326,8 @@ def process_task(task: NightTask, tz: str = "UTC") -> list[StoredNight]:
     file names no location and states none is ``unknown``: a logged warning says how to
     name it."""
     named = [name_location(f) for f in task.files]
-    nights = process_nights(**read_night_files(task.files, None, named if any(named) else None, None,
-                                               default_tz=tz))
+    nights = process_nights(**read_night_files(task.files, tz=None, locations=named if any(named) else None,
+                                               progress=None, default_tz=tz))
     unknown = sorted({str(loc) for night in nights for loc in night.activity.get("location", ())
                       if str(loc).startswith("unknown")})
     if unknown:
