@@ -12,8 +12,9 @@ from hypnic.app import app
 @app.command()
 def mark(
     recording: Path = typer.Argument(..., help="The recording (.sqlite), also while it records."),
-    at: list[str] = typer.Option([], "--at", help="Time of the mark (default now): ISO-8601, "
-                                 "your local time unless it has a zone; repeat for several."),
+    at: list[str] = typer.Option([], "--at", help="Time of the mark (default now): a clock time (23:10, "
+                                 "the first after the recording began) or ISO-8601, your local time "
+                                 "unless it has a zone; repeat for several."),
     csv: Path = typer.Option(None, "--csv", help="A CSV of times (a 'time' column or one per "
                              "line), e.g. logged by a phone app."),
     tz: str = typer.Option(None, "--tz", help="Zone of times without one (IANA name); "
@@ -23,15 +24,19 @@ def mark(
     """Mark a jerk you felt. The report compares your marks with what hypnic detected."""
     import time
 
-    from hypnic.workflows.night import read_times, times_ns
+    from hypnic.workflows.night import CLOCK_TIME, given_time, read_times, times_ns
     from sensing.store import mark as add_marks
     from sensing.store import recording_span
     from sensing.timezones import zone
 
     texts = list(at) + (read_times(csv) if csv else [])
     here = zone(tz)
-    times = times_ns(texts, here, "mark") if texts else [time.time_ns()]
     span = recording_span(recording)
+    after = span[0] if span else time.time_ns() - 86_400 * 10**9  # no sample yet: the last day's
+    clock = [CLOCK_TIME.fullmatch(str(s).strip()) is not None for s in texts]
+    iso = iter(times_ns([s for s, c in zip(texts, clock, strict=True) if not c], here, "mark"))
+    times = ([given_time(s, "mark", after, here) if c else next(iso) for s, c in zip(texts, clock, strict=True)]
+             if texts else [time.time_ns()])
     if span:
         _check_within(times, span, here)
     n = add_marks(recording, times, "file", note)

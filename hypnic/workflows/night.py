@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -436,15 +437,18 @@ def process_night(recordings: Recording | Sequence[Recording], tz: dt.tzinfo | s
     return main
 
 
-def _moment(text: str, option: str, after_ns: int, tz: dt.tzinfo) -> int:
-    """A time a person gives, ns UTC: a clock time ``HH:MM`` in ``tz`` (its first
-    occurrence at or after ``after_ns``) or an ISO-8601 time (in ``tz`` without a zone;
-    a local time a clock change repeats or skips is refused: :func:`_check_wall_clock`)."""
-    import re
+#: A clock time as a person types it (22:30): hours and minutes.
+CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 
+
+def given_time(text: str, option: str, after_ns: int, tz: dt.tzinfo) -> int:
+    """A time a person gives, ns UTC: a clock time ``HH:MM`` in ``tz`` (its first
+    occurrence at or after ``after_ns``: :data:`CLOCK_TIME`) or an ISO-8601 time (in
+    ``tz`` without a zone; a local time a clock change repeats or skips is refused:
+    :func:`_check_wall_clock`)."""
     unreadable = HypnicError(f"{option} {text!r}: give a clock time (22:30, in your time zone) or "
                              "an ISO-8601 time (2026-01-05T22:30)")
-    clock_time = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    clock_time = CLOCK_TIME.fullmatch(text.strip())
     try:
         if clock_time:
             then = dt.datetime.fromtimestamp(after_ns / 1e9, tz)
@@ -471,7 +475,7 @@ def check_worn(start: str | None, end: str | None) -> None:
     any file is read)."""
     for text, option in ((start, "--worn-from"), (end, "--worn-until")):
         if text is not None:
-            _moment(text, option, 0, dt.timezone.utc)
+            given_time(text, option, 0, dt.timezone.utc)
 
 
 def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | None = None,
@@ -492,8 +496,8 @@ def worn_between(recordings: Sequence[Recording], tz: dt.tzinfo, start: str | No
         return list(recordings)
     first = min(int(r.time_ns[0]) for r in recordings)
     last = max(int(r.time_ns[-1]) for r in recordings)
-    lo = _moment(start, "--worn-from", first, tz) if start is not None else first
-    hi = _moment(end, "--worn-until", lo, tz) if end is not None else last + 1
+    lo = given_time(start, "--worn-from", first, tz) if start is not None else first
+    hi = given_time(end, "--worn-until", lo, tz) if end is not None else last + 1
     kept = [c for c in (r.slice_time(lo, hi) for r in recordings) if len(c)]
     if not kept:
         def when(t: int) -> pd.Timestamp:

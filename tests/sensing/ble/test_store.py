@@ -151,3 +151,10 @@ def test_a_mark_outside_its_recording_is_refused(tmp_path, capsys):
         assert err.count("\n") == 1 and says in err and "the recording (2026-01-05 23:30-23:31 Europe/Paris)" in err, err
     assert main(["mark", str(path)]) == 1  # now: long after
     assert len(read_markers(path)) == 2
+    # a clock time, as a sleeper types it: its first time after the recording began, in
+    # the sleeper's zone (before: refused, "use ISO-8601")
+    assert main(["mark", str(path), "--tz", "Europe/Paris", "--at", "23:32"]) == 0
+    assert read_markers(path)["start"].astype("int64").tolist() == [T0 + 60 * 10**9, T0 + 90 * 10**9,
+                                                                    T0 + 120 * 10**9]
+    assert main(["mark", str(path), "--tz", "Europe/Paris", "--at", "23:29"]) == 1  # the next day's: 24 h after
+    assert "is 24.0 h after the recording" in capsys.readouterr().err
