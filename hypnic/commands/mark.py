@@ -25,6 +25,7 @@ def mark(
     import time
 
     from hypnic.workflows.night import CLOCK_TIME, given_time, read_times, times_ns
+    from sensing.errors import FormatError
     from sensing.store import mark as add_marks
     from sensing.store import recording_span
     from sensing.timezones import zone
@@ -34,7 +35,10 @@ def mark(
     span = recording_span(recording)
     after = span[0] if span else time.time_ns() - 86_400 * 10**9  # no sample yet: the last day's
     clock = [CLOCK_TIME.fullmatch(str(s).strip()) is not None for s in texts]
-    iso = iter(times_ns([s for s, c in zip(texts, clock, strict=True) if not c], here, "mark"))
+    try:
+        iso = iter(times_ns([s for s, c in zip(texts, clock, strict=True) if not c], here, "mark"))
+    except FormatError as exc:
+        raise FormatError(f"{exc}, or a clock time (23:10)") from None
     times = ([given_time(s, "mark", after, here) if c else next(iso) for s, c in zip(texts, clock, strict=True)]
              if texts else [time.time_ns()])
     if span:
