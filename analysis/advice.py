@@ -113,11 +113,14 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
                           f"{len(b)} diary nights."))
     lat = _col(recent, "sleep_onset_latency_min").dropna()
     if len(lat) >= cfg.min_nights and lat.median() > cfg.long_latency_min:
+        from detection.scoring import MEASURED
+
         out.append(Reason("latency", f"Falling asleep may take long: the sensor puts a median of "
                           f"{lat.median():.0f} min between lights out and sleep onset (more than "
                           f"{cfg.long_latency_min:g} min) over {len(lat)} nights. From movement "
-                          "alone it can place sleep onset many minutes late: this counts if you "
-                          "too find that you lie awake long."))
+                          f"alone this is rough (on {MEASURED.latency_nights} real sleep-lab nights "
+                          f"it was a median {MEASURED.latency_error_min:.0f} min off the sleep "
+                          "recording's): it counts if you too find that you lie awake long."))
     waso = _col(recent, "waso_min").dropna()
     if len(waso) >= cfg.min_nights and waso.median() > cfg.waso_min:
         out.append(Reason("fragmented", f"Sleep may be broken: the sensor finds a median of "

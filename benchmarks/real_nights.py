@@ -9,7 +9,10 @@ for citation and give no licence, so it is not part of this repository: get
 accelerometer``) and pass the folder.
 
 Per night: the recording span, PSG sleep onset (first non-wake scored sample) and the
-detected onset (the main night), their difference (min), the counted jerks and the
+detected onset (the main night), their difference (min), the time to fall asleep the
+detection gives (lights out to onset, where a movement marked lights out) against the
+PSG's (its first scored sample, about when the lab's lights went out, to its onset:
+``latency_error_min``, what the report's advice on long sleep latency reads), the counted jerks and the
 other jerk-shaped bursts, and the detected awakenings (every period's) with how many
 hold a PSG wake or movement epoch within 30 s (``AWAKENING_CHECK_S``). There are no jerk
 labels: the counts are what hypnic says of real nights (most are apnoea patients, whose
@@ -178,7 +181,9 @@ def main() -> None:
         t = time.perf_counter()
         result = detect_night(rec, cfg)
         psg = int(rec.time_ns[asleep[0]])
+        psg_latency_min = (psg - int(rec.time_ns[np.flatnonzero(label > 0)[0]])) / 6e10
         onset = result.sleep.onset
+        latency_min = result.sleep.latency_s / 60  # NaN where no movement marked lights out
         kinds = result.events["kind"].value_counts()
         jerks = result.events.loc[result.events["kind"] == "jerk", "start"].astype("int64").to_numpy()
         sound = established(label)
@@ -190,6 +195,8 @@ def main() -> None:
             psg_onset_min=round((psg - rec.time_ns[0]) / 6e10, 1),
             onset_error_min=None if onset is None else round((onset.value - psg) / 6e10, 1),
             lights_out_seen=result.sleep.lights_out_seen,
+            psg_latency_min=round(psg_latency_min, 1),
+            latency_error_min=None if np.isnan(latency_min) else round(latency_min - psg_latency_min, 1),
             jerks=int(kinds.get("jerk", 0)),
             jerks_established=int(sound[np.minimum(np.searchsorted(rec.time_ns, jerks), len(label) - 1)].sum()),
             established_h=round(sound.sum() / FS / 3600, 2),
@@ -200,11 +207,15 @@ def main() -> None:
             falls_asleep_first=falls.first.tolist(),
             detect_s=round(time.perf_counter() - t, 2)))
     errors = np.abs([r["onset_error_min"] for r in rows if r["onset_error_min"] is not None])
+    latency = np.array([r["latency_error_min"] for r in rows if r["latency_error_min"] is not None], float)
     print(json.dumps(dict(
         data="ICHI14 (Borazio et al. 2014), wrist, 100 Hz, 8 bit, PSG-scored",
         nights=len(rows), nights_with_onset=int(len(errors)),
         onset_median_abs_error_min=float(np.median(errors)) if len(errors) else None,
         onset_p90_abs_error_min=float(np.percentile(errors, 90)) if len(errors) else None,
+        latency_nights=int(len(latency)),
+        latency_median_abs_error_min=float(np.median(np.abs(latency))) if len(latency) else None,
+        latency_median_error_min=float(np.median(latency)) if len(latency) else None,
         jerks_per_night_median=float(np.median([r["jerks"] for r in rows])) if rows else None,
         jerks_established=sum(r["jerks_established"] for r in rows),
         jerks_per_established_h=(sum(r["jerks_established"] for r in rows)
