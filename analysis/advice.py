@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.nights import counted_nights
+from detection.scoring import MEASURED
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,6 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
                           f"{len(b)} diary nights."))
     lat = _col(recent, "sleep_onset_latency_min").dropna()
     if len(lat) >= cfg.min_nights and lat.median() > cfg.long_latency_min:
-        from detection.scoring import MEASURED
-
         out.append(Reason("latency", f"Falling asleep may take long: the sensor puts a median of "
                           f"{lat.median():.0f} min between lights out and sleep onset (more than "
                           f"{cfg.long_latency_min:g} min) over {len(lat)} nights. From movement "
@@ -126,6 +125,8 @@ def doctor_reasons(table: pd.DataFrame, config: AdviceConfig | None = None) -> l
         out.append(Reason("fragmented", f"Sleep may be broken: the sensor finds a median of "
                           f"{waso.median():.0f} min awake after falling asleep (more than "
                           f"{cfg.waso_min:g} min) over {len(waso)} nights. From movement alone "
-                          "it takes some turns in sleep for waking: this counts if you too find "
-                          "that you wake often."))
+                          f"this is rough (on {MEASURED.onset_nights} real sleep-lab nights it "
+                          f"found a median {MEASURED.waso_short_min:.0f} min less than the sleep "
+                          "recording: lying awake still looks like sleep, and some turns in sleep "
+                          "look like waking): it counts if you too find that you wake often."))
     return out

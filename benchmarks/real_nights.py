@@ -12,7 +12,10 @@ Per night: the recording span, PSG sleep onset (first non-wake scored sample) an
 detected onset (the main night), their difference (min), the time to fall asleep the
 detection gives (lights out to onset, where a movement marked lights out) against the
 PSG's (its first scored sample, about when the lab's lights went out, to its onset:
-``latency_error_min``, what the report's advice on long sleep latency reads), the counted jerks and the
+``latency_error_min``, what the report's advice on long sleep latency reads), the wake
+after sleep onset likewise (the detected awakenings' time against the PSG's wake
+between its first and last sleep: ``waso_error_min``, what the advice on broken sleep
+reads), the counted jerks and the
 other jerk-shaped bursts, and the detected awakenings (every period's) with how many
 hold a PSG wake or movement epoch within 30 s (``AWAKENING_CHECK_S``). There are no jerk
 labels: the counts are what hypnic says of real nights (most are apnoea patients, whose
@@ -184,6 +187,8 @@ def main() -> None:
         psg_latency_min = (psg - int(rec.time_ns[np.flatnonzero(label > 0)[0]])) / 6e10
         onset = result.sleep.onset
         latency_min = result.sleep.latency_s / 60  # NaN where no movement marked lights out
+        psg_waso_min = float(np.sum(~np.isin(label[asleep[0]:asleep[-1]], SLEEP_STAGES))) / FS / 60
+        waso_min = sum((b - a).total_seconds() for a, b in result.sleep.awakenings) / 60
         kinds = result.events["kind"].value_counts()
         jerks = result.events.loc[result.events["kind"] == "jerk", "start"].astype("int64").to_numpy()
         sound = established(label)
@@ -197,6 +202,8 @@ def main() -> None:
             lights_out_seen=result.sleep.lights_out_seen,
             psg_latency_min=round(psg_latency_min, 1),
             latency_error_min=None if np.isnan(latency_min) else round(latency_min - psg_latency_min, 1),
+            psg_waso_min=round(psg_waso_min, 1),
+            waso_error_min=None if onset is None else round(waso_min - psg_waso_min, 1),
             jerks=int(kinds.get("jerk", 0)),
             jerks_established=int(sound[np.minimum(np.searchsorted(rec.time_ns, jerks), len(label) - 1)].sum()),
             established_h=round(sound.sum() / FS / 3600, 2),
@@ -208,6 +215,7 @@ def main() -> None:
             detect_s=round(time.perf_counter() - t, 2)))
     errors = np.abs([r["onset_error_min"] for r in rows if r["onset_error_min"] is not None])
     latency = np.array([r["latency_error_min"] for r in rows if r["latency_error_min"] is not None], float)
+    waso = np.array([r["waso_error_min"] for r in rows if r["waso_error_min"] is not None], float)
     print(json.dumps(dict(
         data="ICHI14 (Borazio et al. 2014), wrist, 100 Hz, 8 bit, PSG-scored",
         nights=len(rows), nights_with_onset=int(len(errors)),
@@ -216,6 +224,8 @@ def main() -> None:
         latency_nights=int(len(latency)),
         latency_median_abs_error_min=float(np.median(np.abs(latency))) if len(latency) else None,
         latency_median_error_min=float(np.median(latency)) if len(latency) else None,
+        waso_median_abs_error_min=float(np.median(np.abs(waso))) if len(waso) else None,
+        waso_median_error_min=float(np.median(waso)) if len(waso) else None,
         jerks_per_night_median=float(np.median([r["jerks"] for r in rows])) if rows else None,
         jerks_established=sum(r["jerks_established"] for r in rows),
         jerks_per_established_h=(sum(r["jerks_established"] for r in rows)
