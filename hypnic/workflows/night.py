@@ -431,8 +431,9 @@ def process_night(recordings: Recording | Sequence[Recording], tz: dt.tzinfo | s
     nights = process_nights(recordings, tz, config, files, stimuli, marks)
     main = max(nights, key=lambda n: n.sleep.period_s if n.sleep.onset is not None else -1.0)
     if len(nights) > 1:
-        log.warning("the recording holds %d nights (%s); only the longest, %s, is summarised "
-                    "here: 'hypnic nights --add' files each", len(nights),
+        log.warning("the recording holds %d nights (%s); only the longest, %s, is kept here "
+                    "(its summary, events and sleep): 'hypnic nights --add' (or 'hypnic batch') "
+                    "files each", len(nights),
                     ", ".join(str(n.night) for n in nights), main.night)
     return main
 

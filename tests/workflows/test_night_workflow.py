@@ -90,6 +90,7 @@ def test_a_recording_of_two_nights_gives_two_nights_each_with_its_own_count(two_
     with caplog.at_level("WARNING"):
         one = process_night(recs, dt.timezone.utc)
     assert one.night in [n.night for n in nights] and "holds 2 nights" in caplog.text
+    assert "is kept here (its summary, events and sleep): 'hypnic nights --add' (or 'hypnic batch') files each" in caplog.text
 
 
 def test_a_cohorts_file_of_two_nights_gives_two_nights_in_its_tables(two_days, tmp_path, client, capsys):
