@@ -57,7 +57,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.agreement import MARK_COLUMNS, compare_marks
+from analysis.diary import parse_field
 from sensing.body import DISTRIBUTIONS, LOCATIONS, ONSET_HALF_WINDOW_S, REFERENCE_SLEEP_H
+from sensing.errors import HypnicError, wrong_type
 
 if TYPE_CHECKING:
     from detection import SleepWindow
@@ -270,8 +272,6 @@ def counted_nights(table: pd.DataFrame) -> pd.Series:
     HypnicError
         If the table is not a DataFrame or has no ``n_jerks`` column (not a nights table).
     """
-    from sensing.errors import HypnicError, wrong_type
-
     if not isinstance(table, pd.DataFrame):
         raise wrong_type("a nights table", "a DataFrame (hypnic.nights_table)", table)
     if "n_jerks" not in table:
@@ -405,9 +405,7 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
     """
     key = night.night.isoformat()
     sleep_json = json.dumps(night.sleep.to_dict())
-    con.execute("DELETE FROM events WHERE night = ?", (key,))
-    con.execute("DELETE FROM activity WHERE night = ?", (key,))
-    con.execute("DELETE FROM markers WHERE night = ?", (key,))
+    _clear(con, key)
     con.executemany("INSERT INTO markers VALUES (?, ?, ?)",
                     [(key, _ns(r.start), str(r.source)) for r in night.markers.itertuples()])
     con.execute("INSERT OR REPLACE INTO nights (night, summary, sleep, recordings, processed_at, tz) "
@@ -429,6 +427,31 @@ def store_night(con: sqlite3.Connection, night: StoredNight) -> None:
                 a["asleep"].astype(int).tolist(),
                 (a["worn"] if "worn" in a else pd.Series(True, a.index)).astype(int).tolist(),
                 strict=True))
+
+
+def _clear(con: sqlite3.Connection, key: str) -> None:
+    """Remove what a recorded night stored row by row: events, activity and marks."""
+    for table in ("events", "activity", "markers"):
+        con.execute(f"DELETE FROM {table} WHERE night = ?", (key,))
+
+
+def delete_night(con: sqlite3.Connection, night: str | dt.date) -> dict[str, float]:
+    """Remove a recorded night (its summary, sleep window, events, activity and marks);
+    its diary entry, if any, is kept. Returns the summary it had.
+
+    Raises
+    ------
+    HypnicError
+        If no night of that date is recorded (a DiaryError if ``night`` is no date).
+    """
+    key = night.isoformat() if isinstance(night, dt.date) else str(night).strip()
+    row = con.execute("SELECT summary FROM nights WHERE night = ?", (key,)).fetchone()
+    if row is None:
+        parse_field("night", key)
+        raise HypnicError(f"night {key} is not among the recorded nights ('hypnic nights' lists them)")
+    _clear(con, key)
+    con.execute("DELETE FROM nights WHERE night = ?", (key,))
+    return json.loads(row[0])
 
 
 def load_nights(con: sqlite3.Connection) -> pd.DataFrame:

@@ -62,6 +62,7 @@ _API: dict[str, str] = {
     "summarise_night": "analysis.nights",
     "store_night": "analysis.nights",
     "nights_table": "analysis.nights",
+    "delete_night": "analysis.nights",
     # statistics and the report
     "fit_effects": "analysis.effects",
     "EffectsConfig": "analysis.effects",

@@ -26,6 +26,9 @@ def nights(
                            help="Your time zone (IANA name): names nights and shows times; with "
                                 "--add, file times written without a zone are local to it. "
                                 "Default: the zone the files state, else this machine's (for both)."),
+    delete: list[str] = typer.Option(None, "--delete", metavar="NIGHT",
+                                     help="Remove a recorded night, YYYY-MM-DD (repeat for several): "
+                                          "its count, events and sleep; its diary entry is kept."),
     db: Path = typer.Option(None, "--db", help="Database file (default: in your user data folder)."),
 ) -> None:
     """List recorded nights with their jerk counts and diary entries.
@@ -38,9 +41,15 @@ def nights(
     from rich.table import Table
     from rich.text import Text
 
-    from analysis.diary import connect
+    from analysis.diary import connect, get_entry, parse_field
     from analysis.effects import plural
-    from analysis.nights import night_zones, nights_table, no_sleep_found, sleep_counts_shown
+    from analysis.nights import (
+        delete_night,
+        night_zones,
+        nights_table,
+        no_sleep_found,
+        sleep_counts_shown,
+    )
     from hypnic.commands._db import existing_db
     from sensing.errors import HypnicError
     from sensing.timezones import clock, zone, zone_name
@@ -52,6 +61,20 @@ def nights(
     if (worn_from or worn_until) and not add:
         raise HypnicError("--worn-from and --worn-until go with --add (when the added "
                           "recording's sensors were worn)")
+    if delete and add:
+        raise HypnicError("--delete and --add go in separate runs (adding a night again replaces it)")
+    if delete:
+        said = []  # all or none: said once the transaction is through
+        with connect(existing_db(db)) as con:
+            for text in delete:
+                night = parse_field("night", text)
+                in_diary = get_entry(con, night) is not None
+                n = delete_night(con, night).get("n_jerks")
+                said.append(f"deleted recorded night {night} ("
+                            + (plural(int(n), "jerk") if n is not None and n == n else "no sleep found") + ")"
+                            + (f"; its diary entry is kept (hypnic diary delete {night} removes it)"
+                               if in_diary else ""))
+        typer.echo("\n".join(said))
     if add:
         from hypnic.commands._progress import Reading, bars
         from hypnic.workflows.night import add_night, check_worn, rest_at_start

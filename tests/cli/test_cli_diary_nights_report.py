@@ -196,6 +196,52 @@ def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, 
     assert code == 0 and "CET" not in out and "EST" not in out
 
 
+def test_nights_delete_removes_a_recorded_night_and_keeps_its_diary_entry(sim_db, tmp_path, capsys):
+    """A night added by mistake (a sensor left on the desk, a test in the afternoon) was in
+    every report for good: only the diary had a delete. The recorded night goes with all
+    it stored; its diary entry stays, and the message says how to remove that too."""
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "t.sqlite"
+    shutil.copy(sim_db[0], db)
+    gone, kept = (str(n) for n in sim_db[1].night.iloc[:2])
+    tables = ("nights", "events", "activity", "markers", "diary")
+
+    def rows(night):
+        with sqlite3.connect(db) as con:
+            return {t: con.execute(f"SELECT count(*) FROM {t} WHERE night = ?", (night,)).fetchone()[0]
+                    for t in tables}
+
+    before, other = rows(gone), rows(kept)
+    assert before["nights"] == before["diary"] == 1 and before["activity"] > 0
+    from analysis.diary import connect
+    from analysis.nights import load_nights
+
+    with connect(db) as con:
+        n_jerks = int(load_nights(con).loc[sim_db[1].night.iloc[0], "n_jerks"])
+    code, out, _ = run(capsys, "nights", "--delete", gone, "--db", str(db))
+    assert code == 0 and out.startswith(
+        f"deleted recorded night {gone} ({n_jerks} jerks); its diary entry is kept "
+        f"(hypnic diary delete {gone} removes it)\n")
+    assert rows(gone) == {"nights": 0, "events": 0, "activity": 0, "markers": 0, "diary": 1}
+    assert rows(kept) == other
+    assert f"Nights ({len(sim_db[1]) - 1} recorded" in out  # the list follows, without it
+    code, _, err = run(capsys, "nights", "--delete", gone, "--db", str(db))
+    assert (code, err) == (1, f"hypnic: error: night {gone} is not among the recorded nights "
+                              "('hypnic nights' lists them)\n")
+    code, out, err = run(capsys, "nights", "--delete", kept, "--delete", gone, "--db", str(db))
+    assert (code, out) == (1, "") and "not among the recorded nights" in err
+    assert rows(kept) == other  # all or none
+    code, _, err = run(capsys, "nights", "--delete", "2026-02-30", "--db", str(db))
+    assert (code, err) == (1, "hypnic: error: night 2026-02-30 is not a valid date (day is out of range "
+                              "for month)\n")
+    code, _, err = run(capsys, "nights", "--delete", kept, "--add", "x.csv", "--db", str(db))
+    assert (code, err) == (1, "hypnic: error: --delete and --add go in separate runs (adding a night "
+                              "again replaces it)\n")
+    assert rows(kept) == other
+
+
 def test_nights_add_runs_the_detector_and_stores_its_result(tmp_path, capsys):
     from analysis.diary import connect
     from analysis.nights import load_nights, summarise_night
