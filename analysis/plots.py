@@ -37,6 +37,8 @@ HALF_IN = 4.3
 
 BLUE, LIGHT_BLUE, RED, ORANGE, GREEN, GREY = "#3a6ea5", "#7fa7d1", "#d62728", "#e08a1e", "#6a994e", "#9a9a9a"
 NO_DATA = "#dce6f2"
+#: An effect's colour by its verdict (:data:`analysis.effects.VERDICT_WORDS`), in every plot
+VERDICT_COLORS = {"finding": RED, "unconfirmed": ORANGE, "no clear link": BLUE}
 NOT_WORN = "#f1e2c6"
 
 #: Half the height of a forest plot row's band around its interval, rows (the "1" line is
@@ -269,7 +271,9 @@ def count_bars(counts: dict[str, int], color: str, width: float) -> Figure:
 
 def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure:
     """Jerk rate against each tested factor (dots: nights) with the fitted effect (line,
-    the other factors at their average). Yes/no factors are drawn as off and on.
+    the other factors at their average, coloured by its verdict as in :func:`forest`, the
+    verdict also in the panel's title: a steep line may be no clear link). Yes/no factors
+    are drawn as off and on.
 
     Parameters
     ----------
@@ -284,7 +288,7 @@ def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure
     k = len(t)
     ncol = 1 if width < 5 else (3 if k > 4 else 2)
     nrow = int(np.ceil(k / ncol))
-    fig, axes = _figure(width, 2.1 * nrow, nrows=nrow, ncols=ncol, squeeze=False)
+    fig, axes = _figure(width, 2.35 * nrow, nrows=nrow, ncols=ncol, squeeze=False)
     data = table[counted_nights(table)]
     rate = (data["n_jerks"] / data["hours_recorded"]).to_numpy(float)
     for ax, r in zip(axes.ravel(), t.itertuples(), strict=False):
@@ -295,20 +299,21 @@ def factor_panels(table: pd.DataFrame, effects: Effects, width: float) -> Figure
         at_mean = effects.coef["const"] + sum(effects.coef[f] * m for f, m in effects.means.items()
                                               if f != r.factor)
         slope = effects.coef[r.factor]
+        line = VERDICT_COLORS[r.verdict]
         if info.binary:
             jitter = 0.12 * ((np.arange(ok.sum()) % 5) - 2) / 2
-            ax.scatter(x[ok] + jitter, rate[ok], s=14, color=BLUE, alpha=0.7)
-            ax.plot([0, 1], np.exp(at_mean + slope * np.array([0.0, 1.0])), color=RED, lw=2, marker="o")
+            ax.scatter(x[ok] + jitter, rate[ok], s=14, color=GREY, alpha=0.8)
+            ax.plot([0, 1], np.exp(at_mean + slope * np.array([0.0, 1.0])), color=line, lw=2, marker="o")
             ax.set_xticks([0, 1], ["off", "on"])
             ax.set_xlim(-0.5, 1.5)
         else:
             span = float(np.ptp(x[ok])) if ok.any() else 1.0
             jitter = 0.03 * span * ((np.arange(ok.sum()) % 5) - 2) / 2
-            ax.scatter(x[ok] + jitter, rate[ok], s=14, color=BLUE, alpha=0.7)
+            ax.scatter(x[ok] + jitter, rate[ok], s=14, color=GREY, alpha=0.8)
             xs = np.linspace(np.nanmin(x), np.nanmax(x), 50) if ok.any() else np.zeros(0)
-            ax.plot(xs, np.exp(at_mean + slope * xs), color=RED, lw=2)
+            ax.plot(xs, np.exp(at_mean + slope * xs), color=line, lw=2)
         ax.set_xlabel(info.axis)
-        ax.set_title(f"{info.label}\nrate ratio {r.rr:.2f} {info.unit}", loc="left")
+        ax.set_title(f"{info.label}\nrate ratio {r.rr:.2f} {info.unit}\n{VERDICT_WORDS[r.verdict]}", loc="left")
         # the nights set the scale: a loose fit's line may leave it, not squash the dots
         top = float(np.nanmax(rate[ok])) if ok.any() else 0.0
         ax.set_ylim(0, 1.3 * top if top > 0 else None)
@@ -331,7 +336,7 @@ def forest(effects: Effects, true_rr: dict[str, float], width: float) -> Figure:
     t = effects.table
     fig, ax = _figure(width, 1.15 + 0.55 * len(t))
     y = np.arange(len(t))
-    colors = t["verdict"].map({"finding": RED, "unconfirmed": ORANGE}).fillna(BLUE).tolist()
+    colors = t["verdict"].map(VERDICT_COLORS).tolist()
     lo = min(0.5, float(t["rr_low"].min()) / 1.15)
     hi = max(2.0, float(t["rr_high"].max()) * 1.15)
     lo, hi = max(lo, 0.05), min(hi, 20.0)
@@ -341,8 +346,7 @@ def forest(effects: Effects, true_rr: dict[str, float], width: float) -> Figure:
     ax.hlines(y, t["rr_low"].clip(lo, hi), t["rr_high"].clip(lo, hi), colors=colors, lw=2.5)
     ax.scatter(t["rr"].clip(lo, hi), y, color=colors, zorder=3, s=28)
     handles = [Line2D([], [], color=c, marker="o", lw=2.5, label=VERDICT_WORDS[v])
-               for v, c in (("finding", RED), ("unconfirmed", ORANGE), ("no clear link", BLUE))
-               if v in set(t["verdict"])]
+               for v, c in VERDICT_COLORS.items() if v in set(t["verdict"])]
     if true_rr:
         truth = [true_rr.get(f, np.nan) for f in t["factor"]]
         ax.scatter(truth, y, marker="x", color="k", s=45, zorder=4)

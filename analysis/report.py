@@ -405,7 +405,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                                f"effect) but that is not confirmed; blue: no clear link.{true_note}")
         eff += _figure(plots.factor_panels, table, effects, alt="jerk rate against each factor",
                        caption="Dots: nights; line: the fitted effect with the other factors at "
-                               "their average.")
+                               "their average, coloured as above (a steep line can still be no "
+                               "clear link).")
         t = effects.table
         et = pd.DataFrame({
             "unit": t["unit"].to_numpy(),

@@ -145,6 +145,27 @@ def test_factor_panels_label_axes_and_draw_yes_no_as_off_on(effects_and_table):
     assert all(ax.get_xlabel() for ax in shown)
     binary = shown[list(effects.table["factor"]).index("antidepressant")]
     assert labels(binary.xaxis) == ["off", "on"]
+    # a steep line of no clear link was drawn red, the forest plot's colour of a clear link
+    from matplotlib.colors import to_hex
+
+    from analysis.effects import VERDICT_WORDS
+    for ax, r in zip(shown, effects.table.itertuples(), strict=True):
+        assert ax.get_title(loc="left").endswith(f"\n{VERDICT_WORDS[r.verdict]}")
+        assert to_hex(ax.lines[0].get_color()) == plots.VERDICT_COLORS[r.verdict]
+    assert len(set(effects.table["verdict"])) == 3  # (each colour is drawn)
+
+
+@pytest.mark.parametrize("width", [plots.PHONE_IN, plots.DESKTOP_IN])
+def test_factor_panels_titles_cross_no_other_panel(effects_and_table, width):
+    effects, table = effects_and_table
+    fig = drawn(plots.factor_panels, table, effects, width)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.title if ax.title.get_text() else ax._left_title for ax in shown]
+    boxes = [t.get_window_extent() for t in titles]
+    for i, box in enumerate(boxes):
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1
+        others = [ax.get_window_extent() for j, ax in enumerate(shown) if j != i]
+        assert not [b for b in [*boxes[:i], *boxes[i + 1:], *others] if box.overlaps(b)], titles[i].get_text()
 
 
 def test_heatmap_colour_bar_has_a_unit_and_the_legend_sits_above():
