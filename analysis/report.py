@@ -79,6 +79,10 @@ class ReportConfig:
     tz : str or None
         Time zone to show every time in (IANA name); None: each night in its own zone
         (the ``tz`` column of the nights table, else the machine's).
+    since, until : date or None
+        The first and last night reported (:func:`build_report`; a month before a
+        doctor's visit, the nights since a new medication); None: from the first, to the
+        last. A night's sleep debt still counts the nights before ``since``.
     """
 
     title: str = "hypnic report"
@@ -86,6 +90,8 @@ class ReportConfig:
     window_min: tuple[float, float] = (-60.0, 60.0)
     true_rr: dict[str, float] = field(default_factory=dict)
     tz: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
 
 
 def _figure(plot: Callable, *args, alt: str, caption: str = "", desktop_in: float = plots.DESKTOP_IN) -> str:
@@ -233,7 +239,8 @@ def _marks_section(table: pd.DataFrame) -> str:
 
 
 def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFrame,
-                  effects: Effects, reasons: list[Reason], config: ReportConfig | None = None) -> str:
+                  effects: Effects, reasons: list[Reason], config: ReportConfig | None = None,
+                  left_out: int = 0) -> str:
     """The report as one HTML string.
 
     Parameters
@@ -249,6 +256,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     reasons : list of Reason
         Reasons to see a doctor (:func:`analysis.advice.doctor_reasons`).
     config : ReportConfig, optional
+    left_out : int
+        Nights of the database outside ``config.since`` .. ``config.until`` (said).
     """
     cfg = config or ReportConfig()
     esc = html.escape
@@ -267,8 +276,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
              f"<title>{esc(cfg.title)}</title><style>{CSS}</style></head><body><main>"
              f"<h1>{esc(cfg.title)}</h1>"
              f'<p class="note">Made by hypnic on {plots.night_label(now.date())} {now.year} at '
-             f"{now:%H:%M}. {esc(where)} hypnic is not a medical device and does not "
-             "diagnose.</p>"]
+             f"{now:%H:%M}. {esc(where)}{esc(_range_note(cfg, left_out))} hypnic is not a "
+             "medical device and does not diagnose.</p>"]
 
     # summary
     n_nights = len(rec)
@@ -484,6 +493,44 @@ def write_report(out_dir: str | Path, html_text: str) -> Path:
     return path
 
 
+def _range_note(cfg: ReportConfig, left_out: int) -> str:
+    """The sentence saying which nights a report of ``since`` .. ``until`` holds."""
+    since, until = (f"{plots.night_label(d)} {d.year}" if d else "" for d in (cfg.since, cfg.until))
+    if not since and not until:
+        return ""
+    which = (f"from {since} to {until}" if since and until else f"from {since} on" if since
+             else f"up to {until}")
+    return f" Only the nights {which}" + (f" ({plural(left_out, 'other night')} left out)." if left_out else ".")
+
+
+def select_nights(table: pd.DataFrame, since: dt.date | None, until: dt.date | None
+                  ) -> tuple[pd.DataFrame, int]:
+    """The rows of a nights table from ``since`` to ``until`` (dates, inclusive; None: no
+    bound), and how many were left out.
+
+    Raises
+    ------
+    HypnicError
+        If ``since`` is after ``until``, or the table has nights but none in the range
+        (saying which nights it holds).
+    """
+    from sensing.errors import HypnicError
+
+    if since and until and since > until:
+        raise HypnicError(f"the first night asked for, {since}, is after the last, {until}")
+    keep = pd.Series(True, table.index)
+    if since:
+        keep &= table.index >= since
+    if until:
+        keep &= table.index <= until
+    if len(table) and not keep.any():
+        which = (f"from {since} to {until}" if since and until else f"from {since} on" if since
+                 else f"up to {until}")
+        raise HypnicError(f"no recorded night or diary entry {which}: the database holds "
+                          f"{table.index.min()} to {table.index.max()}")
+    return table[keep], int((~keep).sum())
+
+
 def build_report(con, out_dir: str | Path, config: ReportConfig | None = None,
                  effects_config=None, advice_config=None) -> tuple[Path, Effects, list[Reason]]:
     """Load nights, diary, events and activity from the database and write the report.
@@ -519,8 +566,11 @@ def build_report(con, out_dir: str | Path, config: ReportConfig | None = None,
     from analysis.effects import fit_effects
     from analysis.nights import load_activity, load_events, nights_table
 
-    table = nights_table(con)
+    cfg = config or ReportConfig()
+    table, left_out = select_nights(nights_table(con), cfg.since, cfg.until)
     effects = fit_effects(table, effects_config)
     reasons = doctor_reasons(table, advice_config)
-    text = render_report(table, load_events(con), load_activity(con), effects, reasons, config)
+    events, activity = load_events(con), load_activity(con)
+    events, activity = (f[f["night"].isin(table.index)] for f in (events, activity))
+    text = render_report(table, events, activity, effects, reasons, cfg, left_out)
     return write_report(out_dir, text), effects, reasons

@@ -172,6 +172,39 @@ def test_nights_and_report_on_a_database(sim_db, tmp_path, capsys):
     assert code == 1 and "unknown time zone" in err and err.count("\n") == 1
 
 
+def test_report_since_until_holds_only_those_nights(sim_db, tmp_path, capsys):
+    """A report of the month before a doctor's visit, or of the nights since a new
+    medication: only those nights' counts, events and diary; the page says which nights
+    and how many were left out; a range holding none is an error naming what there is."""
+    from analysis.diary import connect
+    from analysis.nights import nights_table
+
+    db, diary = sim_db
+    nights = [str(n) for n in diary.night]
+    with connect(db) as con:
+        table = nights_table(con)
+    chosen = table.loc[diary.night.iloc[3]:diary.night.iloc[9]]
+    out = tmp_path / "r"
+    code, printed, _ = run(capsys, "report", "--db", str(db), "--out", str(out), "--since", nights[3],
+                           "--until", nights[9], "--tz", "UTC")
+    text = " ".join((out / "index.html").read_text().split())
+    assert code == 0 and "Over 7 recorded nights, from " in text
+    assert f"hypnic counted {int(chosen['n_jerks'].sum())} jerks" in text
+    assert "(9 other nights left out)." in text and "Only the nights from " in text
+    assert "(Only the nights asked for are in this report: a wider --since or --until may hold enough.)" in printed
+    from analysis.plots import night_label
+
+    rows = {n for n in diary.night if f'<th scope="row">{night_label(n)} {n.year}</th>' in text}
+    assert rows == set(diary.night.iloc[3:10])  # the nights table lists those nights alone
+    code, _, err = run(capsys, "report", "--db", str(db), "--out", str(out), "--since", "2030-01-01")
+    assert (code, err) == (1, f"hypnic: error: no recorded night or diary entry from 2030-01-01 on: "
+                              f"the database holds {nights[0]} to {nights[-1]}\n")
+    code, _, err = run(capsys, "report", "--db", str(db), "--out", str(out), "--since", nights[9],
+                       "--until", nights[3])
+    assert (code, err) == (1, f"hypnic: error: the first night asked for, {nights[9]}, is after the "
+                              f"last, {nights[3]}\n")
+
+
 def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, capsys):
     """Nights recorded in two zones: the title named both, but no row said which it was
     in (a traveller read a New York 23:10 as Berlin's). Each time now carries its zone's
