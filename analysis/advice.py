@@ -58,6 +58,9 @@ class AdviceConfig:
 
 #: Keys of the reasons about sleep itself (from movement alone), not about the jerks.
 SLEEP_REASONS = frozenset({"latency", "fragmented"})
+#: Reasons the sleeper noted in the diary (a loss of consciousness, jerks by day): they
+#: stand in a report of any range of nights (``ReportConfig.since``/``until``).
+NOTED_REASONS = frozenset({"consciousness", "daytime"})
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import plots
-from analysis.advice import SLEEP_REASONS, Reason
+from analysis.advice import NOTED_REASONS, SLEEP_REASONS, Reason
 from analysis.effects import VERDICT_WORDS, Effects, describe, excluded_text, likely_range, plural
 from analysis.nights import (
     AWAKE_OUTSIDE,
@@ -82,7 +82,8 @@ class ReportConfig:
     since, until : date or None
         The first and last night reported (:func:`build_report`; a month before a
         doctor's visit, the nights since a new medication); None: from the first, to the
-        last. A night's sleep debt still counts the nights before ``since``.
+        last. A night's sleep debt still counts the nights before ``since``, and what the
+        sleeper noted on any night (a loss of consciousness, jerks by day) still stands.
     """
 
     title: str = "hypnic report"
@@ -567,9 +568,13 @@ def build_report(con, out_dir: str | Path, config: ReportConfig | None = None,
     from analysis.nights import load_activity, load_events, nights_table
 
     cfg = config or ReportConfig()
-    table, left_out = select_nights(nights_table(con), cfg.since, cfg.until)
+    every = nights_table(con)
+    table, left_out = select_nights(every, cfg.since, cfg.until)
     effects = fit_effects(table, effects_config)
     reasons = doctor_reasons(table, advice_config)
+    if left_out:  # what the sleeper noted on a night left out still calls for a doctor
+        reasons = [*(r for r in doctor_reasons(every, advice_config) if r.key in NOTED_REASONS),
+                   *(r for r in reasons if r.key not in NOTED_REASONS)]
     events, activity = load_events(con), load_activity(con)
     events, activity = (f[f["night"].isin(table.index)] for f in (events, activity))
     text = render_report(table, events, activity, effects, reasons, cfg, left_out)

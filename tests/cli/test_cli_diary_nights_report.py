@@ -176,14 +176,19 @@ def test_report_since_until_holds_only_those_nights(sim_db, tmp_path, capsys):
     """A report of the month before a doctor's visit, or of the nights since a new
     medication: only those nights' counts, events and diary; the page says which nights
     and how many were left out; a range holding none is an error naming what there is."""
+    import shutil
+
     from analysis.diary import connect
     from analysis.nights import nights_table
 
-    db, diary = sim_db
+    db, diary = tmp_path / "t.sqlite", sim_db[1]
+    shutil.copy(sim_db[0], db)
     nights = [str(n) for n in diary.night]
     with connect(db) as con:
         table = nights_table(con)
     chosen = table.loc[diary.night.iloc[3]:diary.night.iloc[9]]
+    # a loss of consciousness noted on a night left out still calls for a doctor
+    assert run(capsys, "diary", "edit", nights[1], "--lost-consciousness", "--db", str(db))[0] == 0
     out = tmp_path / "r"
     code, printed, _ = run(capsys, "report", "--db", str(db), "--out", str(out), "--since", nights[3],
                            "--until", nights[9], "--tz", "UTC")
@@ -191,9 +196,11 @@ def test_report_since_until_holds_only_those_nights(sim_db, tmp_path, capsys):
     assert code == 0 and "Over 7 recorded nights, from " in text
     assert f"hypnic counted {int(chosen['n_jerks'].sum())} jerks" in text
     assert "(9 other nights left out)." in text and "Only the nights from " in text
-    assert "(Only the nights asked for are in this report: a wider --since or --until may hold enough.)" in printed
     from analysis.plots import night_label
 
+    first = diary.night.iloc[1]
+    assert f"You noted a loss of consciousness ({night_label(first)} {first.year})" in text
+    assert "(Only the nights asked for are in this report: a wider --since or --until may hold enough.)" in printed
     rows = {n for n in diary.night if f'<th scope="row">{night_label(n)} {n.year}</th>' in text}
     assert rows == set(diary.night.iloc[3:10])  # the nights table lists those nights alone
     code, _, err = run(capsys, "report", "--db", str(db), "--out", str(out), "--since", "2030-01-01")
