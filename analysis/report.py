@@ -283,7 +283,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
     # summary
     n_nights = len(rec)
     n_jerks = int(rec["n_jerks"].sum()) if n_nights else 0
-    summary = []
+    summary: list[str] = []  # the count and when
+    caveats: list[str] = []  # what the count leaves out or misses
     if n_nights:
         per = rec["n_jerks"]
         first, last = rec.index.min(), rec.index.max()
@@ -302,20 +303,20 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
         with_day = day_h >= DAYTIME_MIN_H
         if with_day.any():
             bursts = int(rec.loc[with_day, "n_day_bursts"].fillna(0).sum())
-            summary.append(
+            caveats.append(
                 f"{plural(int(with_day.sum()), 'recording')} also held time awake outside "
                 f"sleep ({day_h[with_day].sum():.1f} h in all: {AWAKE_OUTSIDE}): only sleep "
                 f"starts are counted, so {plural(bursts, 'jerk-shaped burst')} while awake "
                 "(everyday movement) stayed out of these counts.")
         legs = rec["plm_per_h_sleep"].notna() if "plm_per_h_sleep" in rec else pd.Series(False, rec.index)
         if legs.any():  # a leg sensor worn
-            summary.append(plm_sentence(rec.loc[legs, "n_plm"].sum(),
+            caveats.append(plm_sentence(rec.loc[legs, "n_plm"].sum(),
                                         rec.loc[legs, "n_plm"].sum() / rec.loc[legs, "hours_asleep"].sum(),
                                         int(legs.sum())))
         still = rec["hours_still"].fillna(0) > 0 if "hours_still" in rec else pd.Series(False, rec.index)
         if still.any():
             one = int(still.sum()) == 1
-            summary.append(
+            caveats.append(
                 f"On {plural(int(still.sum()), 'night')} a sensor was in idle sleep mode (it "
                 "writes nothing while it lies still and looks for movement once a second): a "
                 "jerk out of stillness is over before it writes again, so "
@@ -323,24 +324,25 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 "starts. Turn idle sleep mode off to record jerks.")
         off = rec["hours_off"].fillna(0) if "hours_off" in rec else pd.Series(0.0, rec.index)
         if (off > 0).any():
-            summary.append(
+            caveats.append(
                 f"On {plural(int((off > 0).sum()), 'night')} no sensor was worn for part of the "
                 f"recording ({off.sum():.1f} h in all, lying motionless off the body): that "
                 "time is left out of sleep and of the hours recorded.")
         placed = activity[activity["night"].isin(rec.index)].groupby("night")["location"].unique()
         weak = {n: w for n, w in ((n, weak_placements(list(locs))) for n, locs in placed.items()) if w}
         if weak:
-            summary.append(
+            caveats.append(
                 f"On {plural(len(weak), 'night')} every sensor was on "
                 f"{weak_placements_text(sorted({p for w in weak.values() for p in w}))}: the "
                 "counts of those nights are a lower bound (a wrist or an ankle shows far more).")
     if sleepless:
-        summary.append(f"{plural(sleepless, 'recording')} held no sleep period (awake "
+        caveats.append(f"{plural(sleepless, 'recording')} held no sleep period (awake "
                        "throughout, or too short): listed with the nights, but no night's count.")
-    summary.append(effects.message)  # says so when there are no recorded nights yet
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
-    parts.append(f'<section id="summary"><h2>Summary</h2><p>{esc(" ".join(summary))}</p>'
-                 f"{'<ul>' + items + '</ul><p>' + esc(READING) + '</p>' if items else ''}"
+    paragraphs = (summary, caveats, [effects.message])  # the message: also when no nights yet
+    parts.append('<section id="summary"><h2>Summary</h2>'
+                 + "".join(f"<p>{esc(' '.join(p))}</p>" for p in paragraphs if p)
+                 + f"{'<ul>' + items + '</ul><p>' + esc(READING) + '</p>' if items else ''}"
                  "<p>Sleep starts (hypnic jerks) are very common: most people have them at least "
                  "sometimes, and they are usually harmless.</p></section>")
     if reasons:
