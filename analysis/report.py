@@ -496,14 +496,19 @@ def write_report(out_dir: str | Path, html_text: str) -> Path:
     return path
 
 
+def _span(since: str, until: str) -> str:
+    """'from since to until', 'from since on' or 'up to until' (an empty text: no bound)."""
+    return (f"from {since} to {until}" if since and until else f"from {since} on" if since
+            else f"up to {until}")
+
+
 def _range_note(cfg: ReportConfig, left_out: int) -> str:
     """The sentence saying which nights a report of ``since`` .. ``until`` holds."""
     since, until = (f"{plots.night_label(d)} {d.year}" if d else "" for d in (cfg.since, cfg.until))
     if not since and not until:
         return ""
-    which = (f"from {since} to {until}" if since and until else f"from {since} on" if since
-             else f"up to {until}")
-    return f" Only the nights {which}" + (f" ({plural(left_out, 'other night')} left out)." if left_out else ".")
+    return (f" Only the nights {_span(since, until)}"
+            + (f" ({plural(left_out, 'other night')} left out)." if left_out else "."))
 
 
 def select_nights(table: pd.DataFrame, since: dt.date | None, until: dt.date | None
@@ -527,9 +532,8 @@ def select_nights(table: pd.DataFrame, since: dt.date | None, until: dt.date | N
     if until:
         keep &= table.index <= until
     if len(table) and not keep.any():
-        which = (f"from {since} to {until}" if since and until else f"from {since} on" if since
-                 else f"up to {until}")
-        raise HypnicError(f"no recorded night or diary entry {which}: the database holds "
+        raise HypnicError(f"no recorded night or diary entry {_span(str(since or ''), str(until or ''))}: "
+                          "the database holds "
                           f"{table.index.min()} to {table.index.max()}")
     return table[keep], int((~keep).sum())
 
