@@ -337,7 +337,8 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                 "counts of those nights are a lower bound (a wrist or an ankle shows far more).")
     if sleepless:
         caveats.append(f"{plural(sleepless, 'recording')} held no sleep period (awake "
-                       "throughout, or too short): listed with the nights, but no night's count.")
+                       "throughout, or too short): listed with the nights, but no night's count "
+                       "('hypnic nights --delete NIGHT' removes one filed by mistake).")
     items = "".join(f"<li>{esc(s)}</li>" for s in describe(effects)) if not effects.table.empty else ""
     paragraphs = (summary, caveats, [effects.message])  # the message: also when no nights yet
     parts.append('<section id="summary"><h2>Summary</h2>'

@@ -88,7 +88,8 @@ def nights(
         for night in added:
             typer.echo(f"night {night.night} ({night.tz}): "
                        + (f"{plural(int(night.summary['n_jerks']), 'jerk')} stored" if night.sleep.onset is not None
-                          else "no sleep found (awake throughout, or too short): stored, but no night's count"))
+                          else "no sleep found (awake throughout, or too short): stored, but no "
+                               f"night's count ('hypnic nights --delete {night.night}' removes it)"))
             if hint := rest_at_start(night, worn_from):
                 typer.echo(f"  {hint}")
     with connect(db if add else existing_db(db)) as con:

@@ -375,7 +375,8 @@ def test_a_recording_with_no_sleep_found_is_listed_but_no_nights_count(tmp_path)
         out, effects, _ = build_report(con, tmp_path / "out")
     text = html.unescape(" ".join(out.read_text(encoding="utf-8").split()))
     assert ("1 recording held no sleep period (awake throughout, or too short): listed with the "
-            "nights, but no night's count.</p><p>No night with sleep found yet") in text
+            "nights, but no night's count ('hypnic nights --delete NIGHT' removes one filed by "
+            "mistake).</p><p>No night with sleep found yet") in text
     assert "Over 1 recorded night" not in text and ">no sleep found<" in text
     # no jerk near an onset there was none of (it read 0)
     assert '<td data-label="near onset"></td><td data-label="minutes to fall asleep"></td>' in text

@@ -351,7 +351,7 @@ def test_nights_add_of_a_recording_awake_throughout_says_it_is_no_nights_count(t
     code, out, _ = run(capsys, "nights", "--add", str(awake), "--db", db, "--tz", "UTC")
     assert code == 0
     assert ("night 2021-04-06 (UTC): no sleep found (awake throughout, or too short): stored, but no "
-            "night's count") in " ".join(out.split())
+            "night's count ('hypnic nights --delete 2021-04-06' removes it)") in " ".join(out.split())
     row = next(line for line in out.splitlines() if line.startswith(" 2021-04-06"))
     assert row.split() == ["2021-04-06", "no", "sleep"]  # before: 0 jerks, 0 near onset, 0 wakes
     assert out.rstrip().endswith("; no sleep: a recording in which no sleep was found (no night's count)")
