@@ -253,8 +253,10 @@ def test_nights_delete_removes_a_recorded_night_and_keeps_its_diary_entry(sim_db
             return {t: con.execute(f"SELECT count(*) FROM {t} WHERE night = ?", (night,)).fetchone()[0]
                     for t in tables}
 
+    with sqlite3.connect(db) as con:  # a mark (two taps) of that night
+        con.execute("INSERT INTO markers VALUES (?, ?, ?)", (gone, 0, "taps"))
     before, other = rows(gone), rows(kept)
-    assert before["nights"] == before["diary"] == 1 and before["activity"] > 0
+    assert before["nights"] == before["diary"] == before["markers"] == 1 and before["activity"] > 0
     from analysis.diary import connect
     from analysis.nights import load_nights
 
