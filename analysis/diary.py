@@ -508,6 +508,13 @@ def get_entry(con: sqlite3.Connection, night: dt.date) -> DiaryEntry | None:
     return _from_db(row) if row else None
 
 
+def has_recorded_night(con: sqlite3.Connection, night: str | dt.date) -> bool:
+    """Whether a recorded night (``hypnic nights --add``) of that date is stored (any
+    text is looked up as stored, like :func:`delete_entry`'s)."""
+    key = night.isoformat() if isinstance(night, dt.date) else str(night).strip()
+    return con.execute("SELECT 1 FROM nights WHERE night = ?", (key,)).fetchone() is not None
+
+
 def list_entries(con: sqlite3.Connection) -> list[DiaryEntry]:
     """All entries, oldest night first.
 

@@ -269,9 +269,12 @@ def delete(night: str = typer.Argument(..., help="Night to remove, YYYY-MM-DD (a
                                        "list' or a warning shows it)."),
            db: Path = DB) -> None:
     """Remove the diary entry of one night (recorded nights are kept)."""
-    from analysis.diary import connect, delete_entry
+    from analysis.diary import connect, delete_entry, has_recorded_night
     from hypnic.commands._db import existing_db
 
     with connect(existing_db(db)) as con:
         delete_entry(con, night)
-    typer.echo(f"deleted night {night.strip()}")
+        recorded = has_recorded_night(con, night)
+    typer.echo(f"deleted the diary entry of night {night.strip()}"
+               + (f"; its recorded night is kept (hypnic nights --delete {night.strip()} removes it)"
+                  if recorded else ""))

@@ -269,6 +269,10 @@ def test_nights_delete_removes_a_recorded_night_and_keeps_its_diary_entry(sim_db
     assert rows(gone) == {"nights": 0, "events": 0, "activity": 0, "markers": 0, "diary": 1}
     assert rows(kept) == other
     assert f"Nights ({len(sim_db[1]) - 1} recorded" in out  # the list follows, without it
+    code, out, _ = run(capsys, "diary", "delete", kept, "--db", str(db))  # and the other way round
+    assert (code, out) == (0, f"deleted the diary entry of night {kept}; its recorded night is kept "
+                              f"(hypnic nights --delete {kept} removes it)\n")
+    other["diary"] = 0
     code, _, err = run(capsys, "nights", "--delete", gone, "--db", str(db))
     assert (code, err) == (1, f"hypnic: error: night {gone} is not among the recorded nights "
                               "('hypnic nights' lists them)\n")
@@ -423,7 +427,7 @@ def test_diary_add_of_a_night_that_has_not_come_says_so(tmp_path, capsys, monkey
     assert (code, out) == (0, "added night 2027-06-01\nnote: night 2027-06-01 has not come yet (the "
                               f"latest is 2026-12-06); if the date is wrong: hypnic diary delete "
                               f"2027-06-01 --db {db}\n")
-    assert run(capsys, "diary", "delete", "2027-06-01", "--db", db)[:2] == (0, "deleted night 2027-06-01\n")
+    assert run(capsys, "diary", "delete", "2027-06-01", "--db", db)[:2] == (0, "deleted the diary entry of night 2027-06-01\n")
     assert run(capsys, "diary", "add", "2026-12-06", "--db", db)[:2] == (0, "added night 2026-12-06\n")
     assert run(capsys, "diary", "add", "--stress", "1", "--db", str(tmp_path / "d2.sqlite"))[:2] == (
         0, "added night 2026-12-06\n")  # the default night is the latest

@@ -160,7 +160,7 @@ def test_a_stored_night_out_of_range_breaks_nothing_and_can_be_deleted(tmp_path,
         assert "(remove it: hypnic diary delete 9999-12-31)" in caplog.text  # a warning line
     assert "No recorded nights yet" in (tmp_path / "rep" / "index.html").read_text()
     code, out, err = run_main(["diary", "delete", "9999-12-31", "--db", db])
-    assert (code, out, err) == (0, "deleted night 9999-12-31\n", "")
+    assert (code, out, err) == (0, "deleted the diary entry of night 9999-12-31\n", "")
     code, out, err = run_main(["diary", "export", "-", "--db", db])
     assert code == 0 and err == "" and out.count("\n") == 2 and "2026-01-05" in out
     code, _, err = run_main(["diary", "delete", "2026-01-06", "--db", db])
