@@ -61,6 +61,10 @@ SLEEP_REASONS = frozenset({"latency", "fragmented"})
 #: Reasons the sleeper noted in the diary (a loss of consciousness, jerks by day): they
 #: stand in a report of any range of nights (``ReportConfig.since``/``until``).
 NOTED_REASONS = frozenset({"consciousness", "daytime"})
+#: Each reason in a few words, for a table of many sleepers (the cohort page).
+REASON_LABELS = {"consciousness": "loss of consciousness noted", "daytime": "jerks by day noted",
+                 "frequent": "very frequent jerks", "bothersome": "bothersome jerks",
+                 "latency": "long time to fall asleep", "fragmented": "broken sleep"}
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,12 @@ import logging
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 
+from analysis.advice import REASON_LABELS, doctor_reasons
 from analysis.effects import (
     FACTORS,
     EffectsConfig,
@@ -60,6 +62,8 @@ log = logging.getLogger(__name__)
 COHORT_COLUMNS = ("factor", "label", "unit", "n_participants", "n_nights", "rr", "rr_low", "rr_high",
                   "p", "p_holm", "finding", "n_individual", "rr_individual_median")
 INDIVIDUAL_COLUMNS = ("participant", "factor", "n_nights", "rr", "rr_low", "rr_high", "p", "model")
+PARTICIPANT_COLUMNS = ("participant", "n_recorded", "n_counted", "n_jerks", "jerks_median", "jerks_min",
+                       "jerks_max", "per_h_asleep", "latency_median_min", "hours_asleep_median", "doctor")
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class CohortEffects:
         Whether the night's length was a term of the population model
         (:attr:`CohortConfig.fit_hours`, and nights that differ in length), so that the
         method is described as fitted.
+    participants : DataFrame
+        Each participant's nights at a glance (:func:`participant_summary`).
     """
 
     table: pd.DataFrame
@@ -131,6 +137,7 @@ class CohortEffects:
     message: str
     excluded: dict[str, str] = field(default_factory=dict)
     hours_fitted: bool = False
+    participants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PARTICIPANT_COLUMNS)))
 
     def to_dict(self) -> dict:
         """JSON-ready dict (NaN as None)."""
@@ -143,7 +150,7 @@ class CohortEffects:
                     n_participants=self.n_participants, n_nights=self.n_nights,
                     n_jerks=self.n_jerks, enough=self.enough, message=self.message,
                     excluded=self.excluded, effects=records(self.table),
-                    individual=records(self.individual))
+                    individual=records(self.individual), participants=records(self.participants))
 
 
 def _estimable(data: pd.DataFrame, factors: list[str], min_distinct: int) -> tuple[list[str], dict[str, str]]:
@@ -180,6 +187,45 @@ def individual_effects(nights: pd.DataFrame, config: EffectsConfig | None = None
             rows.append(dict(participant=person, factor=r.factor, n_nights=r.n_nights, rr=r.rr,
                              rr_low=r.rr_low, rr_high=r.rr_high, p=r.p, model=eff.model))
     return pd.DataFrame(rows, columns=list(INDIVIDUAL_COLUMNS))
+
+
+def participant_summary(nights: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's nights at a glance: nights recorded and with sleep found
+    (:func:`analysis.nights.counted_nights`), jerks over those, the median, fewest and most
+    a night, jerks per hour asleep, the median time to fall asleep (min) and hours asleep
+    (h), and the reasons their report gives to see a doctor
+    (:func:`analysis.advice.doctor_reasons`, in :data:`analysis.advice.REASON_LABELS`'
+    words, "; "-joined; "" for none).
+
+    Parameters
+    ----------
+    nights : DataFrame
+        One row per participant-night (``OUT_DIR/nights.parquet`` of ``hypnic batch``);
+        the columns a table lacks give missing figures.
+
+    Returns
+    -------
+    DataFrame
+        :data:`PARTICIPANT_COLUMNS`, one row per participant, sorted by participant.
+    """
+    def col(df: pd.DataFrame, name: str) -> pd.Series:
+        return df[name] if name in df else pd.Series(np.nan, index=df.index)
+
+    counted = counted_nights(nights)
+    rows = []
+    for person, df in nights.groupby("participant", sort=True):
+        c = df[counted.loc[df.index]]
+        n = c["n_jerks"].astype(float)
+        asleep = float(col(c, "hours_asleep").sum())
+        reasons = doctor_reasons(df.set_index("night").sort_index() if "night" in df else df)
+        rows.append(dict(
+            participant=person, n_recorded=int(df["n_jerks"].notna().sum()), n_counted=len(c),
+            n_jerks=int(n.sum()), jerks_median=n.median(), jerks_min=n.min(), jerks_max=n.max(),
+            per_h_asleep=n.sum() / asleep if asleep > 0 else np.nan,
+            latency_median_min=col(c, "sleep_onset_latency_min").median(),
+            hours_asleep_median=col(c, "hours_asleep").median(),
+            doctor="; ".join(REASON_LABELS[r.key] for r in reasons)))
+    return pd.DataFrame(rows, columns=list(PARTICIPANT_COLUMNS))
 
 
 def _gee(y: np.ndarray, X: np.ndarray, groups: np.ndarray, hours: np.ndarray, level: float):
@@ -260,7 +306,7 @@ def fit_cohort(nights: pd.DataFrame, config: CohortConfig | None = None) -> Coho
         message += f" {plural(sleepless, 'recording')} with no sleep found left out (no night's count)."
     log.info("cohort: %s", message)
     return CohortEffects(table, individual, n_p, n, n_jerks, enough, message, excluded,
-                         hours_fitted=bool(rows and length))
+                         hours_fitted=bool(rows and length), participants=participant_summary(nights))
 
 
 #: Readable headers of the cohort page's tables, by column, with units (a rate ratio is
@@ -272,50 +318,78 @@ COHORT_HEADERS = {
     "p_holm": "p adjusted for several factors (Holm)", "finding": "finding",
     "n_individual": "participants with their own estimate",
     "rr_individual_median": "median of their own rate ratios",
-    "participant": "participant", "model": "model"}
+    "participant": "participant", "model": "model",
+    "n_recorded": "nights recorded", "n_counted": "nights with sleep found", "n_jerks": "jerks",
+    "jerks_median": "jerks a night, median", "jerks_min": "fewest a night",
+    "jerks_max": "most a night", "per_h_asleep": "jerks an hour asleep",
+    "latency_median_min": "time to fall asleep, median (min)",
+    "hours_asleep_median": "hours asleep, median (h)",
+    "doctor": "their report suggests seeing a doctor"}
+
+#: Number formats of the cohort page's figures, by column.
+COHORT_FORMATS = {"rr": ".2f", "rr_low": ".2f", "rr_high": ".2f", "rr_individual_median": ".2f",
+                  "p": ".3f", "p_holm": ".3f", "jerks_median": ".1f", "jerks_min": ".0f",
+                  "jerks_max": ".0f", "per_h_asleep": ".2f", "latency_median_min": ".0f",
+                  "hours_asleep_median": ".1f"}
 
 
-def _table(df: pd.DataFrame, empty: str, unbounded: str) -> str:
-    """``df`` as an HTML table with :data:`COHORT_HEADERS` (rate ratios to 2 decimals,
-    p-values to 3 or "<0.001", yes/no for a finding, blank for a missing value, the words
-    ``unbounded`` for an infinite rate ratio or interval end); the sentence ``empty``
-    instead of a table without rows."""
+def _table(df: pd.DataFrame, empty: str, unbounded: str = "", links: dict[str, str] | None = None) -> str:
+    """``df`` as an HTML table with :data:`COHORT_HEADERS`, scrolling sideways on a narrow
+    screen (figures as :data:`COHORT_FORMATS`, p-values under 0.0005 "<0.001", yes/no for
+    a finding and for a doctor's reasons, blank for a missing value, the words
+    ``unbounded`` for an infinite rate ratio or interval end, a participant linked to
+    ``links[participant]``); the sentence ``empty`` instead of a table without rows."""
+    esc = html.escape
     if df.empty:
-        return f"<p>{html.escape(empty)}</p>"
-    spec = {"rr": ".2f", "rr_low": ".2f", "rr_high": ".2f", "rr_individual_median": ".2f",
-            "p": ".3f", "p_holm": ".3f"}
+        return f"<p>{esc(empty)}</p>"
 
     def text(column: str, v) -> str:
         if pd.api.types.is_scalar(v) and pd.isna(v):
             return ""
-        if column in spec and np.isinf(v):
-            return unbounded
+        if column in COHORT_FORMATS and np.isinf(v):
+            return esc(unbounded)
         if column == "finding":
             return "yes" if v else "no"
+        if column == "doctor":
+            return esc(f"yes: {v}" if v else "no")
+        if column == "participant" and links and v in links:
+            return f'<a href="{esc(links[v])}">{esc(v)}</a>'
         if column in ("p", "p_holm") and v < 0.0005:
-            return "<0.001"
-        return format(v, spec[column]) if column in spec else str(v)
+            return "&lt;0.001"
+        return format(v, COHORT_FORMATS[column]) if column in COHORT_FORMATS else esc(str(v))
 
-    shown = pd.DataFrame({COHORT_HEADERS[c]: [text(c, v) for v in df[c]] for c in df.columns})
-    return shown.to_html(index=False, escape=True)
+    shown = pd.DataFrame({esc(COHORT_HEADERS[c]): [text(c, v) for v in df[c]] for c in df.columns})
+    return f'<div class=wide>{shown.to_html(index=False, escape=False)}</div>'
 
 
 def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``cohort.json`` and a plain ``cohort.html`` (readable headers with units, and
-    a sentence instead of a table without rows) into ``out_dir``, owner-only."""
+    """Write ``cohort.json`` and a plain ``cohort.html`` into ``out_dir``, owner-only: the
+    participants' nights at a glance (each linked to ``reports/<participant>/index.html``
+    where that report was written), the population and each participant's own rate ratios
+    (readable headers with units, a sentence instead of a table without rows), the
+    factors not tested, and how sure the counts are (:func:`analysis.report.how_sure`)."""
+    from analysis.report import how_sure
+
     out = Path(out_dir)
     js = write_private(out / "cohort.json", json.dumps(cohort.to_dict(), indent=1))
     esc = html.escape
     individual = cohort.individual.assign(
         factor=cohort.individual["factor"].map(lambda f: factor_info(f).label)).rename(
         columns={"factor": "label"})
+    links = {p: f"reports/{quote(p)}/index.html" for p in cohort.participants["participant"]
+             if (out / "reports" / p / "index.html").is_file()}
     excluded = "".join(f"<li>{esc(factor_info(f).label)}: {esc(w)}</li>" for f, w in cohort.excluded.items())
     page = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>hypnic cohort summary</title>"
-        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        "<title>hypnic cohort summary</title>"
+        "<style>body{font-family:sans-serif;max-width:70em;margin:auto;padding:0 8px}"
+        "table{border-collapse:collapse}.wide{overflow-x:auto}"
         "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}</style></head><body>"
         f"<h1>Cohort summary</h1><p>{esc(cohort.message)}</p>"
-        "<h2>Population rate ratios</h2>"
+        "<h2>Participants</h2>"
+        + _table(cohort.participants, "No participant has a recorded night.", links=links)
+        + "<h2>Population rate ratios</h2>"
         + ("<p>Poisson GEE with an exchangeable correlation of a participant's nights and "
            + ("log(hours recorded) as offset and as a term (how jerks grow with the night's length "
               "is fitted)" if cohort.hours_fitted else
@@ -325,9 +399,15 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
         + _table(cohort.table.drop(columns=["factor"]),
                  "No factor could be estimated for the cohort (see Not tested below).",
                  "not bounded (too few participants vary this factor)")
-        + "<h2>Per participant</h2>"
+        + "<h2>Each participant's own rate ratios</h2>"
         + _table(individual, "No participant's own rate ratios could be estimated (too few "
                              "nights, or no factor that varies).",
                  "not bounded (too few of the participant's nights vary this factor)")
-        + f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}</body></html>")
+        + f"{'<h2>Not tested</h2><ul>' + excluded + '</ul>' if excluded else ''}"
+        "<h2>How sure the counts are</h2>"
+        f"<p>The counts are hypnic's detections, not jerks scored by a person. {esc(how_sure())}</p>"
+        "<p>The rate ratios compare detected counts: jerks missed in the same share on every "
+        "night leave them as they are, but false ones draw them towards 1, and misses that "
+        "depend on the night (a restless night hides more) can bias them either way. hypnic is "
+        "not a medical device and does not diagnose.</p></body></html>")
     return js, write_private(out / "cohort.html", page)

@@ -730,6 +730,8 @@ def entries_from_simulation(diary) -> list[DiaryEntry]:
     Times are written in UTC (the simulated sleeper lives in UTC). Bedtime is the
     recording start, wake time is bedtime plus the time in bed, the last caffeine is
     ``caffeine_last_h`` before bedtime; the antidepressant flag follows the simulation.
+    A column named as another diary field (``lost_consciousness``, ``daytime_jerks``,
+    ``bothersome``, ``notes``, ...) is read as that field, an empty cell as not noted.
 
     Raises
     ------
@@ -743,9 +745,11 @@ def entries_from_simulation(diary) -> list[DiaryEntry]:
     missing = [c for c in SIMULATION_COLUMNS if c not in diary.columns]
     if missing:
         raise DiaryError(f"a simulated diary needs the column(s) {', '.join(missing)}")
+    noted = [c for c in diary.columns
+             if c in FIELDS and c not in SIMULATION_COLUMNS and c not in ("bedtime", "wake_time", "caffeine_last")]
     out: list[DiaryEntry] = []
     seen: dict[dt.date, int] = {}
-    for line, r in enumerate(diary[list(SIMULATION_COLUMNS)].itertuples(index=False), start=2):
+    for line, r in enumerate(diary[list(SIMULATION_COLUMNS) + noted].itertuples(index=False), start=2):
         try:
             start = pd.Timestamp(r.start)
             if start.tzinfo is None:
@@ -755,6 +759,8 @@ def entries_from_simulation(diary) -> list[DiaryEntry]:
             values = {k: parse_field(k, str(getattr(r, k))) for k in (
                 "hours_slept", "stress", "tiredness", "caffeine_drinks", "alcohol_drinks",
                 "exercise_h")}
+            values |= {k: parse_field(k, str(getattr(r, k)).removesuffix(".0")) for k in noted
+                       if not pd.isna(getattr(r, k)) and str(getattr(r, k)).strip()}
             out.append(DiaryEntry(
                 night=r.night if isinstance(r.night, dt.date) else parse_field("night", str(r.night)),
                 bedtime=start.strftime("%H:%M"),

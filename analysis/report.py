@@ -473,7 +473,7 @@ def how_sure(m: Measured = MEASURED) -> str:
     def named(figure: str, data: str) -> str:
         return f"{figure} ({data})" if data else figure
 
-    return (f"Detection is imperfect. The time you fell asleep is estimated from movement: on "
+    return (f"Detection is imperfect. The time of falling asleep is estimated from movement: on "
             f"{m.onset_nights} {m.onset_data} it was a median {m.onset_error_min:.0f} minutes off, "
             "and lying still while awake looks like sleep to the sensor. On "
             f"{m.jerk_nights} {m.jerk_data}, hypnic counted {100 * m.recall:.0f}% of the jerks "

@@ -76,6 +76,12 @@ def batch(
                   "nights gives each)" if cut > 0 else ""))
     if result.cohort is not None:
         typer.echo(result.cohort.message)
+        flagged = result.cohort.participants.loc[result.cohort.participants["doctor"] != "", "participant"]
+        if len(flagged):
+            named = ", ".join(flagged[:10]) + (", ..." if len(flagged) > 10 else "")
+            whose = "the report of" if len(flagged) == 1 else "the reports of"
+            typer.echo(f"Seeing a doctor is suggested in {whose} {plural(len(flagged), 'participant')} "
+                       f"({named}); why: {out / 'cohort.html'}.")
     names = [p.name for k, p in result.outputs.items() if not k.startswith("report:")]
     names += ["reports/"] * any(k.startswith("report:") for k in result.outputs)
     typer.echo(f"outputs in {out}: {', '.join(names)}")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.cohort import CohortConfig, fit_cohort, write_cohort
+from browser import Browser, chromium
 
 TRUE_RR = {"stress": 1.10, "caffeine_drinks": 1.25, "antidepressant": 1.0}
 
@@ -127,6 +128,9 @@ def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
     text = page.read_text()
     heads = [re.findall(r"<th>(.*?)</th>", t) for t in text.split("<table")[1:]]
     assert heads == [
+        ["participant", "nights recorded", "nights with sleep found", "jerks", "jerks a night, median",
+         "fewest a night", "most a night", "jerks an hour asleep", "time to fall asleep, median (min)",
+         "hours asleep, median (h)", "their report suggests seeing a doctor"],
         ["factor", "unit of the factor", "participants", "nights",
          "rate ratio (times the jerk rate, per unit)", "95% interval from", "95% interval to", "p",
          "p adjusted for several factors (Holm)", "finding", "participants with their own estimate",
@@ -147,7 +151,7 @@ def test_cohort_page_has_readable_headers_and_no_empty_table(tmp_path):
                                f"{nothing.n_jerks} jerks. No factor could be estimated.")
     _, page = write_cohort(nothing, tmp_path / "nothing")
     text = page.read_text()
-    assert "<table" not in text and "Estimates are shown" not in text
+    assert text.count("<table") == 1 and "Estimates are shown" not in text  # the participants
     assert "<p>No factor could be estimated for the cohort (see Not tested below).</p>" in text
     assert ("<p>No participant&#x27;s own rate ratios could be estimated (too few nights, or no "
             "factor that varies).</p>") in text
@@ -184,3 +188,53 @@ def test_the_method_described_says_whether_the_night_s_length_was_fitted(tmp_pat
         assert said in json.loads(js.read_text())["method"]
         assert page_says in page.read_text()
         assert cohort.hours_fitted is fit_hours and len(cohort.table)
+
+
+def test_the_cohort_page_shows_each_participant_s_nights_and_links_their_report(tmp_path):
+    """Before any rate ratio, a researcher sees each participant's nights: how many were
+    recorded and had sleep found, their jerks, time to fall asleep and hours asleep, and
+    whether their report suggests a doctor and why (a loss of consciousness noted), each
+    linked to their report where one was written; cohort.json holds the same."""
+    nights = cohort_nights(3, 10, seed=1)
+    nights["hours_asleep"] = nights["hours_recorded"] - 1.0
+    nights["sleep_onset_latency_min"] = 20.0
+    nights.loc[nights["participant"] == "p001", "sleep_onset_latency_min"] = 40.0
+    nights.loc[12, "lost_consciousness"] = 1.0  # p001's third night
+    nights.loc[25, "hours_asleep"] = 0.0  # p002: a recording with no sleep found
+    (tmp_path / "reports" / "p000").mkdir(parents=True)
+    (tmp_path / "reports" / "p000" / "index.html").write_text("<p>p000</p>")
+    cohort = fit_cohort(nights, CohortConfig(individual=None))
+    got = cohort.participants.set_index("participant")
+    assert list(got["n_recorded"]) == [10, 10, 10] and list(got["n_counted"]) == [10, 10, 9]
+    for person, row in got.iterrows():
+        n = nights[(nights["participant"] == person) & (nights["hours_asleep"] > 0)]
+        assert row["n_jerks"] == n["n_jerks"].sum() and row["jerks_median"] == n["n_jerks"].median()
+        assert (row["jerks_min"], row["jerks_max"]) == (n["n_jerks"].min(), n["n_jerks"].max())
+        assert row["per_h_asleep"] == pytest.approx(n["n_jerks"].sum() / n["hours_asleep"].sum())
+    assert list(got["latency_median_min"]) == [20.0, 40.0, 20.0]
+    assert list(got["doctor"]) == ["", "loss of consciousness noted; long time to fall asleep",
+                                   "very frequent jerks"]  # (p002: 10 or more on most nights)
+    js, page = write_cohort(cohort, tmp_path)
+    text = page.read_text()
+    assert '<td><a href="reports/p000/index.html">p000</a></td>' in text
+    assert "<td>p001</td>" in text and "reports/p001" not in text  # no report written: no link
+    assert "<td>yes: loss of consciousness noted; long time to fall asleep</td>" in text
+    assert '<td><a href="reports/p000/index.html">p000</a></td>\n      <td>10</td>' in text
+    assert text.index("<h2>Participants</h2>") < text.index("<h2>Population rate ratios</h2>")
+    assert "hypnic's detections, not jerks scored by a person" in text
+    data = json.loads(js.read_text())["participants"]
+    assert [d["participant"] for d in data] == ["p000", "p001", "p002"] and data[2]["n_counted"] == 9
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed (apt-get install chromium)")
+def test_the_cohort_page_fits_a_phone(tmp_path):
+    """On a phone (390 px) the page is the screen's width, its text 12 px or more, and its
+    wide tables scroll sideways in their own box (before, with no viewport, the phone
+    drew a 980 px page)."""
+    cohort = fit_cohort(cohort_nights(12, 10, seed=1), CohortConfig(individual=None))
+    _, page = write_cohort(cohort, tmp_path)
+    with Browser(tmp_path / "profile") as browser:
+        for width, height, mobile in ((390, 844, True), (1280, 800, False)):
+            got, _ = browser.look(page, width, height, mobile)
+            assert got["vw"] == width and got["page"] == width and got["small"] == []
+    assert page.read_text().count("<div class=wide><table") == 2

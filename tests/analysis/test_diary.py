@@ -180,6 +180,28 @@ def test_import_of_the_simulators_diary_keeps_its_bedtimes(tmp_path, caplog):
     assert "left out" not in caplog.text
 
 
+def test_the_simulators_diary_with_a_noted_field_added_keeps_it(tmp_path):
+    """A researcher adds to a simulated diary the columns of what a sleeper notes (a loss
+    of consciousness, a bothersome rating, notes): they are read as those fields (before,
+    dropped without a word, so no report or cohort page said to see a doctor); an empty
+    cell is not noted."""
+    import io
+
+    import pandas as pd
+
+    from analysis.diary import read_any_csv
+    from simulation import simulate_diary
+
+    diary = simulate_diary(3, seed=3).assign(lost_consciousness=[None, 1, None], bothersome=[None, 7, 2],
+                                             notes=["", "woke twice", ""])
+    text = diary.to_csv(index=False)
+    assert pd.read_csv(io.StringIO(text))["bothersome"].dtype == float  # "7.0" in the file
+    got = read_any_csv(text)
+    assert [e.lost_consciousness for e in got] == [False, True, False]
+    assert [e.bothersome for e in got] == [None, 7, 2] and [e.notes for e in got] == ["", "woke twice", ""]
+    assert [e.stress for e in got] == list(diary["stress"])
+
+
 def test_import_refuses_nights_already_present_unless_replace(tmp_path):
     db = tmp_path / "d.sqlite"
     with connect(db) as con:

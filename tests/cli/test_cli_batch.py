@@ -11,12 +11,16 @@ from hypnic.workflows.cohort import discover
 
 def test_cli_batch_on_existing_scheduler_then_resume(cohort_copy, client, tmp_path, capsys):
     out = tmp_path / "out"
+    diary = pd.read_csv(cohort_copy / "p02" / "diary.csv")  # p02 noted a loss of consciousness
+    diary.assign(lost_consciousness=[0, 1, 0]).to_csv(cohort_copy / "p02" / "diary.csv", index=False)
     args = ["batch", str(cohort_copy), "--out", str(out), "--scheduler", client.scheduler.address,
             "--no-reports"]
     assert main(args) == 0
     stdout = capsys.readouterr().out
     n = len(discover(cohort_copy)[0])
     assert f"{n} nights processed, 0 already done, 0 failed" in stdout
+    assert (f"Seeing a doctor is suggested in the report of 1 participant (p02); why: "
+            f"{out / 'cohort.html'}.") in stdout
     assert len(pd.read_parquet(out / "nights.parquet")) == n
     assert not (out / "reports").exists()
     # a corrupt night added later: the others are not redone, the bad one is reported
