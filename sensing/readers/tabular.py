@@ -95,9 +95,13 @@ _TIME_PREFIXES = ("time", "timestamp", "epoch", "epoc", "unix", "datetime", "utc
 _ZONE_NAME = re.compile(r"^(?:time|timestamp)\s*\(([+-]?\d\d:?\d\d)\)$", re.IGNORECASE)
 #: Axis column names once their units, case and separators are taken out: an optional
 #: sensor word, the axis letter (or number), an optional axis word. ``acc_x``, ``ax``,
-#: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``.
-_AXIS = re.compile(r"^(?:acc|accel|accelerometer|acceleration|linearacceleration|useracceleration|a)?(?:axis)?"
+#: ``AccX``, ``accel_x``, ``accelerometer x``, ``Acceleration X``, ``x_axis``, ``axis1``;
+#: ``gFx`` is the g-force of Physics Toolbox Sensor Suite's g-force meter (what the
+#: accelerometer measures, gravity in it, in g: :data:`_G_FORCE`).
+_AXIS = re.compile(r"^(acc|accel|accelerometer|acceleration|linearacceleration|useracceleration|a|gf)?(?:axis)?"
                    r"([xyz123])(?:axis|acc|accel|acceleration)?$")
+#: The sensor word of an axis that is in g by its name.
+_G_FORCE = "gf"
 #: The units part at the end of a column name: bracketed (``X [mg]``, ``x (m/s^2)``) or a
 #: suffix after ``_``, ``-`` or a space (``acc_x_ms2``, ``ax_g``, ``x mg``).
 _UNIT_PART = re.compile(r"\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$"
@@ -218,8 +222,8 @@ def axis_of(name: str) -> tuple[str, str | None] | None:
 
     Examples
     --------
-    >>> [axis_of(n) for n in ("acc_x_ms2", "X [mg]", "AccY", "accelerometer_z", "gyro_x", "time")]
-    [('x', 'm/s^2'), ('x', 'mg'), ('y', None), ('z', None), None, None]
+    >>> [axis_of(n) for n in ("acc_x_ms2", "X [mg]", "AccY", "accelerometer_z", "gFx", "gyro_x", "time")]
+    [('x', 'm/s^2'), ('x', 'mg'), ('y', None), ('z', None), ('x', 'g'), None, None]
     """
     name = name.strip().strip('"\'')
     if _NOT_ACC.search(name):
@@ -233,7 +237,9 @@ def axis_of(name: str) -> tuple[str, str | None] | None:
         units = unit_name(stated)
         name = name[:part.start()]
     m = _AXIS.match(re.sub(r"[^a-z0-9]", "", name.lower()))
-    return ("xyz"["xyz123".index(m.group(1)) % 3], units) if m else None
+    if not m:
+        return None
+    return "xyz"["xyz123".index(m.group(2)) % 3], units or ("g" if m.group(1) == _G_FORCE else None)
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:

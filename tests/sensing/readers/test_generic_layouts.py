@@ -62,9 +62,34 @@ def test_headerless_files(tmp_path, columns):
     ("acc_x_ms2", "x", "m/s^2"), ("X [mg]", "x", "mg"), ("AccY", "y", None), ("ax (g)", "x", "g"),
     ("accelerometer_z", "z", None), ("Accelerometer X", "x", None), ("x_axis", "x", None),
     ("axis2", "y", None), ("acc_z_g", "z", "g"), ("z-m/s^2", "z", "m/s^2"), ("x-axis (g)", "x", "g"),
+    ("gFx", "x", "g"), ("gFz", "z", "g"),  # Physics Toolbox's g-force: g by name
 ])
 def test_axis_names(name, axis, units):
     assert axis_of(name) == (axis, units)
+
+
+def test_physics_toolbox_g_force_exports(tmp_path):
+    """Physics Toolbox Sensor Suite's g-force meter (Vieyra Software): on iOS
+    ``time,gFx,gFy,gFz,gFTotal`` with local date-times to 0.1 ms; on Android ``;``-separated
+    with decimal commas, seconds since the start, the other sensors' columns and a ``;``
+    at the end of each line. Both are g by their names (refused before: "no axis x, y,
+    z column")."""
+    local = (T + 3600 * 10**9).astype("datetime64[ns]")  # Europe/Paris in January: UTC+1
+    ios = tmp_path / "sensor.csv"
+    ios.write_text("time,gFx,gFy,gFz,gFTotal\n" + "".join(
+        f"{str(t)[:24].replace('T', ' ')},{a[0]:.3f},{a[1]:.3f},{a[2]:.3f},{np.linalg.norm(a):.3f}\n"
+        for t, a in zip(local, ACC.tolist(), strict=True)))
+    rec, = read(ios, tz="Europe/Paris")
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    android = tmp_path / "2026-01-0522.30.00.csv"
+    android.write_text("time;gFx;gFy;gFz;wx;wy;wz;p;Latitude;Longitude;Speed (m/s);\n" + "".join(
+        ";".join(f"{v:.4f}".replace(".", ",") for v in ((t - T[0]) / 1e9, *a, 0.01, 0, 0, 1013.2, 47.4, 8.5, 0))
+        + ";\n" for t, a in zip(T.tolist(), ACC.tolist(), strict=True)))
+    rec, = read(android, start=str(np.datetime64(int(T[0]), "ns")) + "Z")
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+    assert rec.meta["scale_g"] == 1.0
 
 
 @pytest.mark.parametrize("name", ["gyro_x", "Gx", "mag_y", "time", "angle_z", "temperature", "battery",
