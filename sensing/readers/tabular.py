@@ -86,7 +86,14 @@ TIME_KINDS = ("iso", "iso-naive", "epoch-s", "epoch-ms", "epoch-us", "epoch-ns",
 _TIME_NAMES = {"time", "timestamp", "datetime", "date", "t", "epoch", "unixtime", "utc",
                "timeutc", "timestamputc", "elapsed", "elapsedtime", "secondselapsed",
                "datetimeutc", "localtime", "phonetimestamp", "sensortimestamp", "timestampms",
-               "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp"}
+               "timestampns", "timestamps", "times", "tms", "tns", "ts", "unixtimestamp",
+               "millis", "micros"}
+#: Time columns whose name is their unit: an Arduino's ``millis()`` and ``micros()``, the
+#: milliseconds and microseconds since the board started (a DIY logger's first column).
+_UNIT_NAMES = {"millis": "ms", "micros": "us"}
+#: A date without a time of day (``2026-01-05``, ``05/01/2026``): a time column that holds
+#: one has the time of day in another column.
+_DATE_ONLY = re.compile(r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\s*$")
 _TIME_PREFIXES = ("time", "timestamp", "epoch", "epoc", "unix", "datetime", "utc")  # MetaBase: epoc (ms)
 #: A column named for the UTC offset its times are written in: MetaWear's MetaBase app
 #: writes ``epoc (ms),timestamp (-0700),elapsed (s),x-axis (g),...`` (older versions
@@ -288,7 +295,7 @@ def time_kind(name: str, value: str) -> str:
     v = abs(float(value.replace(",", ".")))
     low = name.lower()
     unit = re.search(r"[\[(_ ]\s*(ns|us|µs|ms|s)\s*[\])]?\s*$", low)
-    u = unit.group(1) if unit else None
+    u = unit.group(1) if unit else _UNIT_NAMES.get(normalise(name))
     if u == "ns" or (u is None and v > 1e17):
         return "epoch-ns"
     if u in ("us", "µs") or (u is None and v > 1e14):
@@ -358,7 +365,8 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     data = body[1:] if header_row else body
     first = split_fields(data[0], delim)
     axes = axis_columns(names)
-    time_col = next((c for c in names if c not in {a for a, _ in axes.values()} and is_time_name(c)), None)
+    ax_cols = {a for a, _ in axes.values()}
+    time_col = next((c for c in names if c not in ax_cols and is_time_name(c)), None)
     missing = [a for a in "xyz" if a not in axes]
     units = next((m.group(1) for m in map(_UNIT_PART.search, names)
                   if m and m.group(1) and _OTHER_UNITS.match(m.group(1))), None)
@@ -373,10 +381,15 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     decimal = "," if delim == ";" and any("," in f for f in first) else "."
     value = first[names.index(time_col)] if len(first) == len(names) else ""
     kind = time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
+    if _DATE_ONLY.match(value):
+        other = next((c for c in names if c != time_col and c not in ax_cols and is_time_name(c)), None)
+        raise FormatError(f"time column {clip(time_col, 12)!r} holds dates only ({clip(value, 12)})"
+                          + (f", {clip(other, 12)!r} the time of day: join them in one column" if other else
+                             ": give each sample's date and time of day"))
     start = parse_start(opts.start, opts.naive_tz) if opts.start else elapsed_from
     if kind.startswith("elapsed") and start is None:
-        raise FormatError(f"time column {time_col!r} holds seconds since the start "
-                          f"({value}); {START_HINT}")
+        raise FormatError(f"time column {time_col!r} holds {'milli' if kind == 'elapsed-ms' else ''}seconds "
+                          f"since the start ({value}); {START_HINT}")
     ax = (axes["x"][0], axes["y"][0], axes["z"][0])
     named = tuple(axes[a][1] for a in "xyz")
     if named == (None, None, None) and any(ln.lstrip().startswith(HEADER_PREFIX) for ln in lines[:skip]):

@@ -461,6 +461,33 @@ def test_decimal_comma_file_with_comma_in_the_times(tmp_path):
     np.testing.assert_allclose(rec.acc[0], [0.1, 0.2, 0.95], rtol=1e-6)
 
 
+def test_an_arduino_s_millis_are_milliseconds_since_the_start(tmp_path):
+    """A DIY logger's ``millis,ax,ay,az`` (an Arduino's milliseconds since it started):
+    the times are ms from ``start`` (refused before: no time column), and without a start
+    the error says milliseconds."""
+    lines = [f"{1234 + 40 * i},0.1,0.2,{0.95 + i % 7 / 1000:.3f}" for i in range(50)]
+    path = _csv(tmp_path / "LOG00.CSV", lines, header="millis,ax,ay,az")
+    rec, = read(path, start="2026-01-05T22:30:00Z")
+    start = pd.Timestamp("2026-01-05T22:30:00Z").value
+    np.testing.assert_array_equal(rec.time_ns, start + (1234 + 40 * np.arange(50)) * 10**6)
+    assert rec.fs == 25.0
+    with pytest.raises(FormatError, match=r"time column 'millis' holds milliseconds since the start \(1234\)"):
+        read(path)
+
+
+def test_a_date_in_one_column_and_the_time_of_day_in_another_is_named(tmp_path):
+    """``Date,Time,X,Y,Z``: the error names both columns and asks to join them (before:
+    "1399 samples share a timestamp ...: export the times with milliseconds", the dates
+    read as the times)."""
+    lines = [f"2026-01-05,22:30:{0.04 * i:06.3f},0.1,0.2,0.95" for i in range(50)]
+    with pytest.raises(FormatError) as err:
+        read(_csv(tmp_path / "export.csv", lines, header="Date,Time,X,Y,Z"))
+    assert ("time column 'Date' holds dates only (2026-01-05), 'Time' the time of day: join them in "
+            "one column") in str(err.value)
+    with pytest.raises(FormatError, match=r"'date' holds dates only \(05/01/2026\): give each sample's date"):
+        read(_csv(tmp_path / "dates.csv", ["05/01/2026,0.1,0.2,0.95"] * 5, header="date,x,y,z"))
+
+
 def test_a_sample_held_for_seconds_is_an_exported_idle_sleep_not_samples():
     """ActiLife's RAW CSV export and pygt3x fill an ActiGraph's idle sleep with its last
     sample. A fine sensor's noise never repeats a sample 5 s (real 12-bit devices: at
