@@ -229,10 +229,15 @@ ALIASES = {"slept": "hours_slept", "wake": "wake_time", "caffeine": "caffeine_dr
 
 def field_name(name: str) -> str | None:
     """The field a diary CSV column names: a field of :data:`FIELDS` or an option name of
-    :data:`ALIASES` (any case, ``-`` or ``_``: ``Caffeine-Last`` is ``caffeine_last``);
-    None for any other name."""
-    key = name.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
+    :data:`ALIASES`, in any case, with ``-``, ``_`` or spaces between words and a
+    bracketed part left out (``Caffeine-Last``, ``Hours slept``, ``Stress (0-10)``), or
+    ``date`` for ``night`` (a spreadsheet diary's); None for any other name.
+
+    >>> [field_name(n) for n in ("Caffeine-Last", "Hours slept", "Stress (0-10)", "Date", "Coffees")]
+    ['caffeine_last', 'hours_slept', 'stress', 'night', None]
+    """
+    key = re.sub(r"[\s_-]+", "_", re.sub(r"[\[(][^\])]*[\])]", "", name).strip().lower())
+    key = {"date": "night"}.get(key, ALIASES.get(key, key))
     return key if key in FIELDS else None
 
 
@@ -595,12 +600,14 @@ def read_csv(text: str, max_errors: int = 20) -> list[DiaryEntry]:
     header = [field_name(h) for h in rows[0]]
     named = [f for f in header if f]
     repeated = sorted({f for f in named if named.count(f) > 1})
+    unknown = [h.strip() or '""' for h, f in zip(rows[0], header, strict=True) if f is None]
     if "night" not in named or repeated:
-        problem = f"named more than once: {', '.join(repeated)}" if repeated else "no night"
+        problem = (f"named more than once: {', '.join(repeated)}" if repeated else "no night"
+                   + (f" (not diary fields: {', '.join(unknown[:6])}{', ...' * (len(unknown) > 6)})"
+                      if unknown else ""))
         raise DiaryError(f"line 1: the header must name distinct diary fields including 'night' "
                          f"(fields: {', '.join(FIELDS)}; or the options {', '.join(ALIASES)}); "
                          f"{problem}")
-    unknown = [h.strip() or '""' for h, f in zip(rows[0], header, strict=True) if f is None]
     if unknown:
         log.warning("diary column(s) left out, not diary fields: %s (fields: %s)",
                     ", ".join(unknown), ", ".join(FIELDS))

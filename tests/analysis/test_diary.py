@@ -155,8 +155,20 @@ def test_bad_csv_rows_are_listed_by_line_and_nothing_is_imported(tmp_path):
                  "line 7: night 2026-13-01 is not a valid date (month must be in 1..12)",
                  "line 8: expected 4 values, got 3"):
         assert part in msg
-    with pytest.raises(DiaryError, match="line 1: the header .*; no night$"):
-        read_csv("date,mood\n2026-01-05,3\n")
+    with pytest.raises(DiaryError, match=r"line 1: the header .*; no night \(not diary fields: day, mood\)$"):
+        read_csv("day,mood\n2026-01-05,3\n")
+
+
+def test_a_spreadsheet_diary_s_headers_are_read_as_the_fields_they_name(caplog):
+    """A diary kept in a spreadsheet: ``Date``, words with spaces, a scale in brackets;
+    a column that names no field is left out with a warning that names it."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        got = read_csv("Date,Hours slept,Stress (0-10),Caffeine drinks,Coffees,Notes\n"
+                       "2026-01-05,6.5,7,3,3,late dinner\n")
+    assert got == [DiaryEntry(night=D, hours_slept=6.5, stress=7, caffeine_drinks=3, notes="late dinner")]
+    assert "not diary fields: Coffees" in caplog.text
 
 
 def test_import_of_the_simulators_diary_keeps_its_bedtimes(tmp_path, caplog):
