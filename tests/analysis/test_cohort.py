@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from browser import Browser, chromium
 
 from analysis.cohort import CohortConfig, fit_cohort, write_cohort
-from browser import Browser, chromium
 
 TRUE_RR = {"stress": 1.10, "caffeine_drinks": 1.25, "antidepressant": 1.0}
 
