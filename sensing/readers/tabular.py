@@ -382,9 +382,9 @@ def generic_layout(probe: Probe, opts: ReadOptions, elapsed_from: int | None = N
     value = first[names.index(time_col)] if len(first) == len(names) else ""
     kind = time_kind(time_col, value.replace(",", ".") if decimal == "," else value)
     if _DATE_ONLY.match(value):
-        other = next((c for c in names if c != time_col and c not in ax_cols and is_time_name(c)), None)
+        of_day = next((c for c in names if c != time_col and c not in ax_cols and is_time_name(c)), None)
         raise FormatError(f"time column {clip(time_col, 12)!r} holds dates only ({clip(value, 12)})"
-                          + (f", {clip(other, 12)!r} the time of day: join them in one column" if other else
+                          + (f", {clip(of_day, 12)!r} the time of day: join them in one column" if of_day else
                              ": give each sample's date and time of day"))
     start = parse_start(opts.start, opts.naive_tz) if opts.start else elapsed_from
     if kind.startswith("elapsed") and start is None:
