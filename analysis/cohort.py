@@ -362,12 +362,14 @@ def _table(df: pd.DataFrame, empty: str, unbounded: str = "", links: dict[str, s
     return f'<div class=wide>{shown.to_html(index=False, escape=False)}</div>'
 
 
-def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path]:
+def write_cohort(cohort: CohortEffects, out_dir: str | Path, made: str = "") -> tuple[Path, Path]:
     """Write ``cohort.json`` and a plain ``cohort.html`` into ``out_dir``, owner-only: the
     participants' nights at a glance (each linked to ``reports/<participant>/index.html``
     where that report was written), the population and each participant's own rate ratios
     (readable headers with units, a sentence instead of a table without rows), the
-    factors not tested, and how sure the counts are (:func:`analysis.report.how_sure`)."""
+    factors not tested, and how sure the counts are (:func:`analysis.report.how_sure`).
+    ``made``: a sentence of provenance (what made the page, from which data, when) shown
+    under the title."""
     from analysis.report import how_sure
 
     out = Path(out_dir)
@@ -385,8 +387,8 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path) -> tuple[Path, Path
         "<title>hypnic cohort summary</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:auto;padding:0 8px}"
         "table{border-collapse:collapse}.wide{overflow-x:auto}"
-        "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}</style></head><body>"
-        f"<h1>Cohort summary</h1><p>{esc(cohort.message)}</p>"
+        "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}.note{color:#555}</style></head><body>"
+        f"<h1>Cohort summary</h1>{f'<p class=note>{esc(made)}</p>' if made else ''}<p>{esc(cohort.message)}</p>"
         "<h2>Participants</h2>"
         + _table(cohort.participants, "No participant has a recorded night.", links=links)
         + "<h2>Population rate ratios</h2>"

@@ -567,6 +567,18 @@ def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, ev
     return write_report(Path(out_dir) / "reports" / person, text)
 
 
+def made_note(input_dir: str | Path, tz: str) -> str:
+    """What made a cohort page, from which folder and when (this machine's local time),
+    and the zone of nights whose files state none: the page's provenance."""
+    from hypnic._version import __version__
+    from sensing.timezones import local_zone, zone_name
+
+    now = dt.datetime.now(local_zone())
+    return (f"Made by hypnic {__version__} from {Path(input_dir).resolve()} on {now:%a} {now.day} {now:%b %Y} at "
+            f"{now:%H:%M} ({zone_name(local_zone())}); nights whose files state no time zone were "
+            f"read in {tz}.")
+
+
 # -- the run ----------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -691,7 +703,7 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     cohort = None
     if len(nights):
         cohort = fit_cohort(nights)
-        outputs["cohort_json"], outputs["cohort_html"] = write_cohort(cohort, out)
+        outputs["cohort_json"], outputs["cohort_html"] = write_cohort(cohort, out, made_note(input_dir, cfg.tz))
     computed = [(r["participant"], r["night_id"]) for r in records if r["ok"]]
     log.info("batch: %d computed, %d skipped, %d failed", len(computed), len(skipped), len(failures))
     return BatchResult(sorted(computed), skipped, failures, events, nights, cohort,

@@ -86,7 +86,12 @@ def test_outputs_on_disk(first_run):
     assert 0 < counted < len(result.nights) and summary["n_nights"] == counted
     assert f"{len(result.nights) - counted} recordings with no sleep found left out" in summary["message"]
     assert summary["enough"] is False  # 3 participants: no population conclusion
-    assert (out / "cohort.html").read_text().startswith("<!doctype html>")
+    page = (out / "cohort.html").read_text()
+    assert page.startswith("<!doctype html>")
+    assert re.search(r"<p class=note>Made by hypnic \S+ from .+ on \w{3} \d{1,2} \w{3} \d{4} at \d\d:\d\d "
+                     r"\(.+\); nights whose files state no time zone were read in UTC\.</p>", page)
+    for person in ("p01", "p02", "p03"):  # each linked to their report
+        assert f'<a href="reports/{person}/index.html">{person}</a>' in page
     assert pd.read_csv(out / "failures.csv").empty
     night, = json.loads(next((out / "parts").rglob("night.json")).read_text())["nights"]
     assert night["off_body"] == [] and night["sleep"]["onset"].endswith("Z")  # worn throughout
