@@ -79,6 +79,8 @@ REPORT_ID = "report"
 PARTS = "parts"
 #: Columns put first in the gathered tables.
 KEY_COLUMNS = ["participant", "night_id", "night"]
+#: The sleep window's times in ``nights.parquet`` (UTC; missing where no sleep was found).
+SLEEP_TIMES = ("lights_out", "onset", "wake")
 FAILURE_COLUMNS = ["participant", "night_id", "files", "attempts", "error"]
 
 
@@ -530,7 +532,8 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
                     continue
                 p_rows.append(dict(participant=person, night_id=t.night_id, night=day,
                                    **{k: math.nan if v is None else v for k, v in n["summary"].items()},
-                                   onset=pd.Timestamp(n["sleep"]["onset"]) if n["sleep"]["onset"] else pd.NaT,
+                                   **{k: pd.Timestamp(n["sleep"][k]) if n["sleep"][k] else pd.NaT
+                                      for k in SLEEP_TIMES},
                                    recordings=";".join(meta["files"]), tz=n["tz"]))
                 p_ev.append(ev[ev["night"] == day])
                 p_act.append(act[act["night"] == day])
@@ -551,7 +554,7 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
         table = nights.drop_duplicates("night").set_index("night").sort_index()
         per[person] = (table, jerks, _concat(p_act, KEY_COLUMNS))
         events.append(ev)
-    cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, "onset", "recordings", "tz"]
+    cols = [*KEY_COLUMNS, *SUMMARY_COLUMNS, *SLEEP_TIMES, "recordings", "tz"]
     return _concat(events, KEY_COLUMNS), _concat(rows, cols), per, problems
 
 

@@ -60,6 +60,9 @@ def test_batch_equals_one_by_one(cohort_dir, first_run):
         assert row["night"] == seq.night
         for k, v in seq.summary.items():
             assert row[k] == pytest.approx(v, nan_ok=True), k
+        for k in hb.SLEEP_TIMES:  # the sleep window's times too
+            want = getattr(seq.sleep, k)
+            assert row[k] == want if want is not None else pd.isna(row[k]), k
     # a night's count is its jerk groups in the events table (a multi-sensor jerk counts once)
     jerks = result.events[result.events["kind"] == "jerk"]
     groups = jerks.groupby(["participant", "night_id"])["group_id"].nunique()
