@@ -535,6 +535,28 @@ def nights_table(con: sqlite3.Connection) -> pd.DataFrame:
     return add_sleep_debt(table)
 
 
+def nights_csv(table: pd.DataFrame, zones: dict[dt.date, dt.tzinfo]) -> str:
+    """A nights table (:func:`nights_table`) as CSV text: a ``night`` column first, then
+    every column, ``onset`` as ISO-8601 in the night's zone with its offset (``zones``,
+    :func:`night_zones`), figures to 6 significant digits, a missing value empty.
+
+    Examples
+    --------
+    >>> import datetime as dt, zoneinfo
+    >>> t = pd.DataFrame({"n_jerks": [3.0], "onset": [pd.Timestamp("2026-01-05T22:14Z")],
+    ...                   "stress": [float("nan")]}, index=pd.Index([dt.date(2026, 1, 5)], name="night"))
+    >>> print(nights_csv(t, {dt.date(2026, 1, 5): zoneinfo.ZoneInfo("Europe/Paris")}), end="")
+    night,n_jerks,onset,stress
+    2026-01-05,3,2026-01-05T23:14:00+01:00,
+    """
+    out = table.copy()
+    if "onset" in out:
+        out["onset"] = [t.astimezone(zones[n]).isoformat() if isinstance(t, pd.Timestamp) and t == t else ""
+                        for n, t in out["onset"].items()]
+    out.index.name = "night"
+    return out.to_csv(float_format="%.6g")
+
+
 def night_zones(table: pd.DataFrame, tz: str | None = None) -> dict[dt.date, dt.tzinfo]:
     """The zone each night's times are shown in: ``tz`` if given (an IANA name), else the
     night's own (the ``tz`` column), else the machine's.

@@ -29,6 +29,10 @@ def nights(
     delete: list[str] = typer.Option(None, "--delete", metavar="NIGHT",
                                      help="Remove a recorded night, YYYY-MM-DD (repeat for several): "
                                           "its count, events and sleep; its diary entry is kept."),
+    csv: Path = typer.Option(None, "--csv", metavar="FILE",
+                             help="Write every night's figures and diary entry to FILE as CSV "
+                                  "instead of the list ('-' for the terminal); times in each "
+                                  "night's zone."),
     db: Path = typer.Option(None, "--db", help="Database file (default: in your user data folder)."),
 ) -> None:
     """List recorded nights with their jerk counts and diary entries.
@@ -46,12 +50,14 @@ def nights(
     from analysis.nights import (
         delete_night,
         night_zones,
+        nights_csv,
         nights_table,
         no_sleep_found,
         sleep_counts_shown,
     )
     from hypnic.commands._db import existing_db
     from sensing.errors import HypnicError
+    from sensing.private import write_private
     from sensing.timezones import clock, zone, zone_name
 
     if tz:
@@ -99,6 +105,14 @@ def nights(
                    "(or try hypnic demo).")
         return
     zones = night_zones(t, tz)
+    if csv is not None:
+        text = nights_csv(sleep_counts_shown(t), zones)
+        if str(csv) == "-":
+            typer.echo(text, nl=False)
+        else:
+            write_private(csv, text)
+            typer.echo(f"exported {plural(len(t), 'night')} to {csv}")
+        return
     names = sorted({zone_name(z) for n, z in zones.items() if t.at[n, "n_jerks"] == t.at[n, "n_jerks"]})
     title = (f"Nights ({int(t['n_jerks'].notna().sum())} recorded, "
              f"{int(t['stress'].notna().sum() if len(t) else 0)} with a diary stress rating)"

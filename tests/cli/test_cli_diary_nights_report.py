@@ -236,6 +236,41 @@ def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, 
     assert code == 0 and "CET" not in out and "EST" not in out
 
 
+def test_nights_csv_writes_every_night_with_times_in_its_zone(sim_db, tmp_path, capsys):
+    """``nights --csv FILE``: a sleeper's nights, figures and diary in one CSV (for a
+    spreadsheet or a doctor), readable by them alone; each onset in its night's zone with
+    its offset; ``-`` prints it."""
+    import os
+    import shutil
+    import sqlite3
+
+    import pandas as pd
+
+    from analysis.diary import connect
+    from analysis.nights import nights_table
+
+    db = tmp_path / "t.sqlite"
+    shutil.copy(sim_db[0], db)
+    nights = [str(n) for n in sim_db[1].night]
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE nights SET tz = 'Europe/Berlin'")
+        con.execute("UPDATE nights SET tz = 'America/New_York' WHERE night = ?", (nights[1],))
+    code, out, _ = run(capsys, "nights", "--db", str(db), "--csv", str(tmp_path / "n.csv"))
+    assert (code, out) == (0, f"exported {len(nights)} nights to {tmp_path / 'n.csv'}\n")
+    assert os.stat(tmp_path / "n.csv").st_mode & 0o777 == 0o600
+    got = pd.read_csv(tmp_path / "n.csv", dtype={"night": str})
+    with connect(db) as con:
+        table = nights_table(con)
+    assert got["night"].tolist() == nights and list(got.columns) == ["night", *table.columns]
+    assert got["n_jerks"].tolist() == table["n_jerks"].tolist()
+    assert got["stress"].tolist() == pytest.approx(table["stress"].tolist(), nan_ok=True)
+    onsets = [pd.Timestamp(t) for t in got["onset"]]
+    assert [t.utcoffset().total_seconds() / 3600 for t in onsets[:3]] == [1, -5, 1]  # CET, EST, CET
+    assert [t.tz_convert("UTC") for t in onsets] == table["onset"].tolist()
+    code, out, _ = run(capsys, "nights", "--db", str(db), "--csv", "-")
+    assert code == 0 and out == (tmp_path / "n.csv").read_text()
+
+
 def test_nights_delete_removes_a_recorded_night_and_keeps_its_diary_entry(sim_db, tmp_path, capsys):
     """A night added by mistake (a sensor left on the desk, a test in the afternoon) was in
     every report for good: only the diary had a delete. The recorded night goes with all
