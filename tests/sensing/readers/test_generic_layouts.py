@@ -92,6 +92,19 @@ def test_physics_toolbox_g_force_exports(tmp_path):
     assert rec.meta["scale_g"] == 1.0
 
 
+def test_bangle_js_acceleration_logger(tmp_path):
+    """Bangle.js's Acceleration Logger app (espruino/BangleApps ``apps/accellog/app.js``):
+    ``Time (ms),X,Y,Z,Total``, milliseconds since it started and g, the size of the
+    vector last; read from the start given."""
+    path = tmp_path / "accellog.0.csv"
+    path.write_text("Time (ms),X,Y,Z,Total\n" + "".join(
+        f"{(t - T[0]) // 10**6},{a[0]},{a[1]},{a[2]},{np.linalg.norm(a)}\n"
+        for t, a in zip(T.tolist(), ACC.tolist(), strict=True)))
+    rec, = read(path, start=str(np.datetime64(int(T[0]), "ns")) + "Z")
+    np.testing.assert_array_equal(rec.time_ns, T)
+    np.testing.assert_allclose(rec.acc, ACC, atol=2e-6)
+
+
 @pytest.mark.parametrize("name", ["gyro_x", "Gx", "mag_y", "time", "angle_z", "temperature", "battery",
                                   "x-axis (deg/s)", "y-axis (T)", "z (uT)"])
 def test_names_that_are_not_axes(name):
