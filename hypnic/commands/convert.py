@@ -22,7 +22,7 @@ def convert(
                                   help="IANA zone of times the file writes without a zone (default: the zone the file "
                                        "states, else this machine's); kept with the output."),
     location: str | None = typer.Option(None, "--location", help=f"Where the sensor was worn: {_WORN}."),
-    units: str | None = typer.Option(None, "--units", help="Acceleration units if the file does not say: g, mg, m/s^2."),
+    units: str | None = typer.Option(None, "--units", help="Acceleration units if the file does not say: g, mg, m/s^2, or raw counts as 1/Ng (N to a g, e.g. 1/16384g)."),
     start: str | None = typer.Option(None, "--start", help="Start time (ISO-8601) for times in seconds since the start."),
     fs: float | None = typer.Option(None, "--fs", help="Nominal sampling rate, Hz (default: from the file)."),
 ) -> None:

@@ -51,7 +51,7 @@ def detect(
         help="Your time zone (IANA name, e.g. Europe/Paris): times are shown in it and file "
              "times written without a zone are local to it. Default: the zone the files state, "
              "else this machine's."),
-    units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2."),
+    units: str | None = typer.Option(None, "--units", help="Acceleration units if the files do not say: g, mg, m/s^2, or raw counts as 1/Ng (N to a g, e.g. 1/16384g)."),
     start: str | None = typer.Option(
         None, "--start", metavar="TIME",
         help="Start time (ISO-8601; without a zone, in your time zone) of files whose times are "

@@ -21,13 +21,16 @@ from sensing.recording import G
 Progress = Callable[[int, int], None]
 
 #: Acceleration units and their size in g.
-UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / G, "1/64g": 1.0 / 64}
+UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / G}
+#: Raw counts of an accelerometer, N to a g (its sensitivity, "LSB/g" in a datasheet),
+#: written ``1/Ng``: an Empatica E4's 1/64g, an MPU-6050's 1/16384g at +-2 g.
+_PER_G = re.compile(r"^1/(\d+(?:\.\d+)?)g$")
 
 _UNIT_ALIASES = {
     "g": "g", "mg": "mg", "millig": "mg", "milli-g": "mg",
     "m/s^2": "m/s^2", "m/s2": "m/s^2", "m/s²": "m/s^2", "ms^-2": "m/s^2", "ms-2": "m/s^2",
     "mps2": "m/s^2", "ms2": "m/s^2", "m/s/s": "m/s^2", "meterspersecondsquared": "m/s^2",
-    "meterpersecondsquared": "m/s^2", "metrespersecondsquared": "m/s^2", "1/64g": "1/64g",
+    "meterpersecondsquared": "m/s^2", "metrespersecondsquared": "m/s^2",
 }
 
 
@@ -133,16 +136,26 @@ def warn_overridden(name: str, tz: str, stated_ns: int | None, local_ns: int, ut
 
 
 def unit_name(text: str) -> str | None:
-    """The key of :data:`UNITS` that ``text`` spells (``m/s2``, ``ms^-2``, ``millig`` ...), or None."""
-    return _UNIT_ALIASES.get(text.strip().lower().replace(" ", "").replace("_", ""))
+    """The key of :data:`UNITS` that ``text`` spells (``m/s2``, ``ms^-2``, ``millig`` ...),
+    or raw counts as ``1/Ng`` (N > 0), or None."""
+    key = text.strip().lower().replace(" ", "").replace("_", "")
+    counts = _PER_G.match(key)
+    return key if counts and float(counts.group(1)) > 0 else _UNIT_ALIASES.get(key)
 
 
 def unit_scale(units: str) -> float:
-    """Size in g of one unit named ``units`` (``g``, ``mg``, ``m/s^2`` and spellings)."""
+    """Size in g of one unit named ``units`` (``g``, ``mg``, ``m/s^2`` and spellings; raw
+    counts ``1/Ng``, N to a g).
+
+    >>> [unit_scale(u) for u in ("mg", "1/64g", "1/16384 g")]
+    [0.001, 0.015625, 6.103515625e-05]
+    """
     key = unit_name(units)
     if key is None:
-        raise FormatError(f"unknown acceleration units {units!r}; expected g, mg or m/s^2")
-    return UNITS[key]
+        raise FormatError(f"unknown acceleration units {units!r}; expected g, mg, m/s^2, or raw "
+                          "counts as 1/Ng (N to a g: 1/16384g)")
+    counts = _PER_G.match(key)
+    return 1.0 / float(counts.group(1)) if counts else UNITS[key]
 
 
 #: A fixed offset as :func:`sensing.timezones.zone_name` writes it (a GENEActiv header's zone).

@@ -550,8 +550,10 @@ def gravity_scale(probe: Probe, skip: int, delim: str, decimal: str, idx: list[i
     if norm < GRAVITY_NORMS[0][1]:  # below gravity in any of the units
         raise FormatError(f"no gravity in the acceleration (median norm {norm:.3g} in any units: a "
                           "phone's linear acceleration?); give the total acceleration, with gravity")
-    raise FormatError(f"cannot tell the acceleration units (median norm {norm:.3g}); "
-                      "give them (--units, or units=: g, mg or m/s^2)")
+    counts = 2 ** round(np.log2(norm))  # raw counts of a sensitivity of a power of two to a g
+    hint = f" (1/{counts}g: {counts} to a g?)" if abs(norm / counts - 1) < 0.1 and counts >= 64 else ""
+    raise FormatError(f"cannot tell the acceleration units (median norm {norm:.3g}): give --units "
+                      f"(units=) g, mg, m/s^2 or, for raw counts, 1/Ng{hint}")
 
 
 class _Source:

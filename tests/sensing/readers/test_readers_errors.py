@@ -475,6 +475,23 @@ def test_an_arduino_s_millis_are_milliseconds_since_the_start(tmp_path):
         read(path)
 
 
+def test_raw_counts_are_read_in_the_units_given(tmp_path):
+    """A logger writing an accelerometer's raw int16 counts (an MPU-6050 at +-2 g: 16384 to
+    a g): the error says how to give them, and ``units="1/16384g"`` reads them."""
+    acc = np.array([[0.01, 0.02, 0.99], [0.02, 0.01, 1.01]] * 25)
+    rows = [f"{1767652200000 + 40 * i},{a[0] * 16384:.0f},{a[1] * 16384:.0f},{a[2] * 16384:.0f}"
+            for i, a in enumerate(acc)]
+    path = _csv(tmp_path / "LOG.CSV", rows, header="timestamp,ax,ay,az")
+    with pytest.raises(FormatError) as err:
+        read(path)
+    assert str(err.value) == ("LOG.CSV: cannot tell the acceleration units (median norm 1.64e+04): give --units "
+                              "(units=) g, mg, m/s^2 or, for raw counts, 1/Ng (1/16384g: 16384 to a g?)")
+    rec, = read(path, units="1/16384g")
+    np.testing.assert_allclose(rec.acc, acc, atol=1 / 16384)
+    with pytest.raises(FormatError, match="unknown acceleration units '1/0g'"):
+        read(path, units="1/0g")
+
+
 def test_a_date_in_one_column_and_the_time_of_day_in_another_is_named(tmp_path):
     """``Date,Time,X,Y,Z``: the error names both columns and asks to join them (before:
     "1399 samples share a timestamp ...: export the times with milliseconds", the dates
