@@ -2,8 +2,8 @@
 
 Public API: :class:`DetectionConfig`, :func:`detect_night` returning a
 :class:`NightResult` (events table, :class:`SleepWindow`, epoch activity),
-:class:`StreamingDetector` for live data, and :func:`score_events` to compare detections
-with ground truth. See ``docs/detection.md``.
+:class:`StreamingDetector` for live data, and :func:`score_events` and
+:func:`score_jerks` to compare detections with ground truth. See ``docs/detection.md``.
 
 :class:`DetectionConfig` loads with the package; the rest (numpy, pandas, scipy) on first
 use, so a command's ``--help`` can show the detection defaults without them.
@@ -22,6 +22,7 @@ _LAZY = {
     "detect_night": "detection.night",
     "Score": "detection.scoring",
     "score_events": "detection.scoring",
+    "score_jerks": "detection.scoring",
     "SleepWindow": "detection.sleep",
     "StreamingDetector": "detection.streaming",
 }

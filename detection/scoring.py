@@ -282,6 +282,52 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
                  pd.DataFrame(match, columns=["detected", "truth"], dtype=np.int64))
 
 
+def score_jerks(events: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float = 0.5) -> tuple[Score, list[str]]:
+    """A night's counted jerks against true ones, and what each true jerk missed was filed as.
+
+    Each counted jerk (kind ``jerk``, one per group: its first sensor's start) is matched
+    one-to-one to a true start within ``tolerance_s`` across sensors
+    (:func:`score_events`). A true jerk left unmatched is named by the candidate of any
+    sensor starting nearest it within ``tolerance_s``: its kind (``wake-burst``,
+    ``sleep-burst``, ``movement``, ...), or ``"no candidate"``.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Detection's events (:attr:`detection.NightResult.events`).
+    truth : DataFrame
+        The true jerks' ``start`` (UTC).
+    tolerance_s : float
+        Largest start difference of a match, s.
+
+    Returns
+    -------
+    score : Score
+        Over the counted jerks.
+    missed_as : list of str
+        One per true jerk missed, in the truth's order.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"start": pd.to_datetime(["2026-01-05T23:00:00.1Z", "2026-01-05T23:05:00.0Z"]),
+    ...                    "kind": ["jerk", "movement"], "group_id": [0, -1]})
+    >>> truth = pd.DataFrame({"start": pd.to_datetime(["2026-01-05T23:00:00.0Z", "2026-01-05T23:05:00.2Z",
+    ...                                                "2026-01-05T23:30:00.0Z"])})
+    >>> score, missed_as = score_jerks(ev, truth)
+    >>> score.tp, score.fp, missed_as
+    (1, 0, ['movement', 'no candidate'])
+    """
+    jerks = events[events["kind"] == "jerk"]
+    counted = jerks.groupby("group_id", as_index=False).agg(start=("start", "min"))
+    score = score_events(counted, truth, tolerance_s, by=None)
+    missed = truth.drop(index=truth.index[score.matched["truth"].to_numpy()])
+    near = score_events(events, missed, tolerance_s, by=None).matched
+    missed_as = ["no candidate"] * len(missed)
+    for d, t in near.itertuples(index=False):
+        missed_as[t] = str(events["kind"].iloc[d])
+    return score, missed_as
+
+
 def _ns(df: pd.DataFrame) -> np.ndarray:
     if len(df) == 0:
         return np.zeros(0, np.int64)

@@ -37,6 +37,7 @@ _API: dict[str, str] = {
     "SleepWindow": "detection",
     "StreamingDetector": "detection",
     "score_events": "detection",
+    "score_jerks": "detection",
     "JERK_SHAPED": "detection",
     # simulated nights and diaries with ground truth
     "simulate_night": "simulation",

@@ -59,6 +59,10 @@ def detect(
     stimuli: Path | None = typer.Option(
         None, "--stimuli", help="CSV of stimulus times (noises, lights): a 'time' column or one time per line; "
                                 "times without a zone are in your time zone (--tz)."),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="CSV of the true jerks' times (labelled on video, or hypnic simulate's "
+                              "truth/jerks.csv): a 'time' or 'start' column or one time per line; the "
+                              "counted jerks are scored against them within 0.5 s."),
     threshold_factor: float | None = typer.Option(
         None, "--threshold-factor", min=1.0,
         help="Peak over the adaptive noise floor; more than extent_factor (4 by default)."),
@@ -111,6 +115,9 @@ def detect(
     stim = read_times(stimuli) if stimuli else None
     if stim is not None:
         times_ns(stim, dt.timezone.utc, "stimulus")  # an unreadable time: an error before any work
+    true = read_times(truth) if truth else None
+    if true is not None:
+        times_ns(true, dt.timezone.utc, "true jerk")
     with bars() as progress:
         recordings = read_files(files, fmt, tz, location, units,  # checks every option first
                                 progress=Reading(progress, files, "finding jerks and sleep"), start=start)
@@ -123,7 +130,29 @@ def detect(
     if sleep_out:
         write_sleep(night.sleep, sleep_out, files, [r.location for r in recordings], config,
                     night.off_body)
-    _summary(Console(), night, recordings, here, out, sleep_out, config, worn_from)
+    console = Console()
+    _summary(console, night, recordings, here, out, sleep_out, config, worn_from)
+    if truth is not None and true is not None:
+        console.print(_scored(night.events, truth, times_ns(true, here, "true jerk")))
+
+
+def _scored(events, path: Path, true_ns: list[int]) -> str:
+    """How the counted jerks agree with the true ones of ``path``, in a sentence."""
+    from collections import Counter
+
+    import pandas as pd
+
+    from analysis.effects import plural
+    from detection.scoring import score_jerks
+
+    if not true_ns:
+        return f"{path.name} holds no time: nothing to score against."
+    score, missed_as = score_jerks(events, pd.DataFrame({"start": pd.to_datetime(true_ns, utc=True)}))
+    missed = ", ".join(f"{n} {kind}" for kind, n in Counter(missed_as).most_common())
+    return (f"Against {path.name} ({plural(len(true_ns), 'true jerk')}, within 0.5 s): {score.tp} counted "
+            f"(recall {score.recall:.2f}), {score.fp} counted that {'is' if score.fp == 1 else 'are'} none"
+            + (f" (precision {score.precision:.2f}), F1 {score.f1:.2f}" if score.tp + score.fp else "")
+            + (f"; the missed were filed as: {missed}" if missed else "") + ".")
 
 
 def default_events_path(first: Path) -> Path:

@@ -223,8 +223,10 @@ def _warn_apart(spans: Sequence[tuple[str, int, int]], tz: dt.tzinfo) -> None:
 
 
 def read_times(path: str | Path) -> list[str]:
-    """Times from a CSV (stimuli such as noises and lights, or felt-it marks): a ``time``
-    column or one time per line.
+    """Times from a CSV (stimuli such as noises and lights, felt-it marks, true jerks): a
+    ``time`` or ``start`` column or one time per line. Rows whose ``observable`` column
+    says false are left out (``hypnic simulate``'s ``truth/jerks.csv``: a jerk of a body
+    part no sensor was worn on).
 
     Raises
     ------
@@ -236,11 +238,13 @@ def read_times(path: str | Path) -> list[str]:
     except (OSError, ValueError) as exc:
         raise FormatError(f"{path}: cannot read times: {' '.join(str(exc).split())}") from exc
     first = df.iloc[0].str.strip().str.lower().tolist() if len(df) else []
-    if "time" in first:
-        df = df.iloc[1:, first.index("time")]
-    else:
-        df = df.iloc[:, 0]
-    return df.str.strip().tolist()
+    column = next((c for c in ("time", "start") if c in first), None)
+    if column is None:
+        return df.iloc[:, 0].str.strip().tolist()
+    rows = df.iloc[1:]
+    if "observable" in first:
+        rows = rows[rows.iloc[:, first.index("observable")].str.strip().str.lower() != "false"]
+    return rows.iloc[:, first.index(column)].str.strip().tolist()
 
 
 def times_ns(texts: Sequence[str], tz: dt.tzinfo, what: str) -> list[int]:

@@ -51,6 +51,37 @@ def test_detect_writes_events_and_sleep(night_dir, tmp_path, capsys, monkeypatch
     assert "Sleep onset from movement alone was a median 11 min off on 46 real sleep-lab nights." in printed
 
 
+def test_detect_scores_the_counted_jerks_against_true_ones(night_dir, tmp_path, capsys):
+    """``--truth``: the simulator's truth/jerks.csv (its jerks no sensor could see left
+    out) or a labeller's times; the sentence gives the counts, precision, recall and F1
+    within 0.5 s, and what each missed jerk was filed as (a scratch labelled a jerk:
+    ``movement``; a time with nothing: ``no candidate``)."""
+    from detection.scoring import score_jerks
+
+    night, d = night_dir
+    args = ["detect", str(d / "wrist-left.csv"), str(d / "ankle-left.csv"), "--out", str(tmp_path / "e.csv")]
+    assert main([*args, "--truth", str(d / "truth" / "jerks.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    seen = night.jerks[night.jerks["observable"]]
+    ev = pd.read_csv(tmp_path / "e.csv").assign(start=lambda e: pd.to_datetime(e["start"], utc=True))
+    score, _ = score_jerks(ev, seen[["start"]])
+    assert score.tp == len(seen) >= 3 and score.fp == 0
+    assert (f"Against jerks.csv ({len(seen)} true jerks, within 0.5 s): {len(seen)} counted (recall 1.00), "
+            "0 counted that are none (precision 1.00), F1 1.00.") in printed
+    scratch = ev.loc[ev["kind"] == "movement", "start"].iloc[0]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("time\n" + "".join(f"{t.isoformat()}\n" for t in [*seen["start"], scratch])
+                      + "2026-01-05T12:00:00Z\n")
+    assert main([*args, "--truth", str(labels)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    n = len(seen) + 2
+    assert (f"Against labels.csv ({n} true jerks, within 0.5 s): {len(seen)} counted (recall "
+            f"{len(seen) / n:.2f}), 0 counted that are none (precision 1.00), F1 {2 * len(seen) / (2 * len(seen) + 2):.2f}; "
+            "the missed were filed as: 1 movement, 1 no candidate.") in printed
+    labels.write_text("time\nnot a time\n")
+    assert main([*args, "--truth", str(labels)]) == 1  # before any work
+
+
 def test_detect_counts_periodic_leg_movements_in_sleep(tmp_path, capsys):
     """An ankle night with a PLM series: how many in sleep and how many an hour asleep, with
     the clinics' 15 an hour named (common without complaints), never as a jerk count."""
