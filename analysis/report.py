@@ -368,14 +368,17 @@ def render_report(table: pd.DataFrame, events: pd.DataFrame, activity: pd.DataFr
                               "Sunday). A night with no jerk shows 0; hatched grey: a night "
                               "without a recording.")
             + _table_html(_weekly(rec), "week from") + "</section>")
-        with_onset = [n for n in rec.index if pd.notna(rec.at[n, "onset"])][-cfg.timeline_nights:]
+        all_onset = [n for n in rec.index if pd.notna(rec.at[n, "onset"])]
+        with_onset = all_onset[-cfg.timeline_nights:]
+        rows = ("One row per night" if len(with_onset) == len(all_onset) else
+                f"One row per night, the last {len(with_onset)} of the {len(all_onset)} with sleep")
         if with_onset:
             parts.append(
                 '<section id="timeline"><h2>Nights around sleep onset</h2>'
                 + _figure(plots.onset_heatmap, with_onset, [rec.at[n, "onset"] for n in with_onset],
                           events, activity, cfg.window_min,
                           alt="movement and jerks around sleep onset, one row per night",
-                          caption="One row per night: movement (darker = more) and jerks (red) "
+                          caption=f"{rows}: movement (darker = more) and jerks (red) "
                                   f"from {-cfg.window_min[0]:.0f} minutes before to "
                                   f"{cfg.window_min[1]:.0f} minutes after falling asleep.")
                 + "</section>")

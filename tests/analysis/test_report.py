@@ -52,6 +52,18 @@ def test_sections_and_numbers(report, sim_db):
     assert "Black crosses mark the true simulated effects." in text
 
 
+def test_the_nights_around_onset_say_when_they_show_the_last_nights_only(report, tmp_path):
+    """With more nights than the timeline draws (28 by default; 120 in the demo drew 28),
+    its caption says which: the last ones, of how many (before: "One row per night")."""
+    _, text, *_, db = report
+    assert "One row per night: movement" in _section(text, "timeline")
+    with connect(db) as con:
+        out, *_ = build_report(con, tmp_path / "out", ReportConfig(timeline_nights=3))
+    shown = _section(out.read_text(encoding="utf-8"), "timeline")
+    n = sum(1 for _ in re.finditer("One row", shown))
+    assert n == 1 and "One row per night, the last 3 of the " in shown and " with sleep: movement" in shown
+
+
 def _section(text: str, name: str) -> str:
     """The text a reader sees in section ``name`` of a report page."""
     start = text.index(f'<section id="{name}"')
