@@ -303,7 +303,9 @@ def parse_field(name: str, text: str) -> Any:
         except ValueError as exc:
             if re.fullmatch(r"\d{4}-\d\d-\d\d", text):  # the form of a date, but no day of the calendar
                 raise DiaryError(f"night {text} is not a valid date ({exc})") from None
-            raise DiaryError(f"night must be a date YYYY-MM-DD, got {text!r}") from None
+            slashed = re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", text)  # a spreadsheet's 05/01/2026
+            raise DiaryError(f"night must be a date YYYY-MM-DD, got {text!r}"
+                             + (" (day/month or month/day? write the year first)" if slashed else "")) from None
     if name == "medications":
         return tuple(m.strip() for m in text.split(";") if m.strip())
     if name == "notes":

@@ -169,6 +169,9 @@ def test_a_spreadsheet_diary_s_headers_are_read_as_the_fields_they_name(caplog):
                        "2026-01-05,6.5,7,3,3,late dinner\n")
     assert got == [DiaryEntry(night=D, hours_slept=6.5, stress=7, caffeine_drinks=3, notes="late dinner")]
     assert "not diary fields: Coffees" in caplog.text
+    with pytest.raises(DiaryError, match=r"line 2: night must be a date YYYY-MM-DD, got '05/01/2026' "
+                                         r"\(day/month or month/day\? write the year first\)"):
+        read_csv("Date,Stress\n05/01/2026,3\n")
 
 
 def test_import_of_the_simulators_diary_keeps_its_bedtimes(tmp_path, caplog):
