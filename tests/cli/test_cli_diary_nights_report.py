@@ -212,10 +212,9 @@ def test_report_since_until_holds_only_those_nights(sim_db, tmp_path, capsys):
                               f"last, {nights[3]}\n")
 
 
-def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, capsys):
-    """Nights recorded in two zones: the title named both, but no row said which it was
-    in (a traveller read a New York 23:10 as Berlin's). Each time now carries its zone's
-    name, at that night's date (CET in January), within 80 columns."""
+def _traveller(sim_db, tmp_path):
+    """A copy of the simulated database whose nights were recorded in Berlin, but the
+    second in New York; returns its path and the nights (YYYY-MM-DD)."""
     import shutil
     import sqlite3
 
@@ -225,6 +224,14 @@ def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, 
     with sqlite3.connect(db) as con:
         con.execute("UPDATE nights SET tz = 'Europe/Berlin'")
         con.execute("UPDATE nights SET tz = 'America/New_York' WHERE night = ?", (nights[1],))
+    return db, nights
+
+
+def test_nights_of_a_traveller_say_which_zone_each_time_is_in(sim_db, tmp_path, capsys):
+    """Nights recorded in two zones: the title named both, but no row said which it was
+    in (a traveller read a New York 23:10 as Berlin's). Each time now carries its zone's
+    name, at that night's date (CET in January), within 80 columns."""
+    db, nights = _traveller(sim_db, tmp_path)
     code, out, _ = run(capsys, "nights", "--db", str(db))
     assert code == 0 and "times in America/New_York, Europe/Berlin" in " ".join(out.split())
     lines = [line for line in out.splitlines() if line.split() and line.split()[0] in nights]
@@ -241,20 +248,13 @@ def test_nights_csv_writes_every_night_with_times_in_its_zone(sim_db, tmp_path, 
     spreadsheet or a doctor), readable by them alone; each onset in its night's zone with
     its offset; ``-`` prints it."""
     import os
-    import shutil
-    import sqlite3
 
     import pandas as pd
 
     from analysis.diary import connect
     from analysis.nights import nights_table
 
-    db = tmp_path / "t.sqlite"
-    shutil.copy(sim_db[0], db)
-    nights = [str(n) for n in sim_db[1].night]
-    with sqlite3.connect(db) as con:
-        con.execute("UPDATE nights SET tz = 'Europe/Berlin'")
-        con.execute("UPDATE nights SET tz = 'America/New_York' WHERE night = ?", (nights[1],))
+    db, nights = _traveller(sim_db, tmp_path)
     code, out, _ = run(capsys, "nights", "--db", str(db), "--csv", str(tmp_path / "n.csv"))
     assert (code, out) == (0, f"exported {len(nights)} nights to {tmp_path / 'n.csv'}\n")
     assert os.stat(tmp_path / "n.csv").st_mode & 0o777 == 0o600
