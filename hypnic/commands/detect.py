@@ -61,8 +61,9 @@ def detect(
                                 "times without a zone are in your time zone (--tz)."),
     truth: Path | None = typer.Option(
         None, "--truth", help="CSV of the true jerks' times (labelled on video, or hypnic simulate's "
-                              "truth/jerks.csv): a 'time' or 'start' column or one time per line; the "
-                              "counted jerks are scored against them within 0.5 s."),
+                              "truth/jerks.csv): a 'time' or 'start' column or one time per line, times "
+                              "without a zone in your time zone (--tz); the counted jerks are "
+                              "scored against them within 0.5 s."),
     threshold_factor: float | None = typer.Option(
         None, "--threshold-factor", min=1.0,
         help="Peak over the adaptive noise floor; more than extent_factor (4 by default)."),
