@@ -387,7 +387,7 @@ def write_cohort(cohort: CohortEffects, out_dir: str | Path, made: str = "") -> 
         "<title>hypnic cohort summary</title>"
         "<style>body{font-family:sans-serif;max-width:70em;margin:auto;padding:0 8px}"
         "table{border-collapse:collapse}.wide{overflow-x:auto}"
-        "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}.note{color:#555}</style></head><body>"
+        "td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}.note{color:#555;overflow-wrap:anywhere}</style></head><body>"
         f"<h1>Cohort summary</h1>{f'<p class=note>{esc(made)}</p>' if made else ''}<p>{esc(cohort.message)}</p>"
         "<h2>Participants</h2>"
         + _table(cohort.participants, "No participant has a recorded night.", links=links)

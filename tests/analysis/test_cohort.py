@@ -230,9 +230,10 @@ def test_the_cohort_page_shows_each_participant_s_nights_and_links_their_report(
 def test_the_cohort_page_fits_a_phone(tmp_path):
     """On a phone (390 px) the page is the screen's width, its text 12 px or more, and its
     wide tables scroll sideways in their own box (before, with no viewport, the phone
-    drew a 980 px page)."""
+    drew a 980 px page); a long input folder in the provenance line wraps."""
     cohort = fit_cohort(cohort_nights(12, 10, seed=1), CohortConfig(individual=None))
-    _, page = write_cohort(cohort, tmp_path)
+    folder = "/scratch/" + "a_study_folder_whose_name_has_no_break_" * 3  # wraps anywhere
+    _, page = write_cohort(cohort, tmp_path, made=f"Made by hypnic 1.0 from {folder} on Tue 8 Dec 2026.")
     with Browser(tmp_path / "profile") as browser:
         for width, height, mobile in ((390, 844, True), (1280, 800, False)):
             got, _ = browser.look(page, width, height, mobile)
