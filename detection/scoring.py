@@ -285,7 +285,7 @@ def score_events(detected: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float
 def score_jerks(events: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float = 0.5) -> tuple[Score, list[str]]:
     """A night's counted jerks against true ones, and what each true jerk missed was filed as.
 
-    Each counted jerk (kind ``jerk``, one per group: its first sensor's start) is matched
+    Each counted jerk (kind ``jerk``, one per group of a night: its first sensor's start) is matched
     one-to-one to a true start within ``tolerance_s`` across sensors
     (:func:`score_events`). A true jerk left unmatched is named by the candidate of any
     sensor starting nearest it within ``tolerance_s``: its kind (``wake-burst``,
@@ -318,7 +318,8 @@ def score_jerks(events: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float = 
     (1, 0, ['movement', 'no candidate'])
     """
     jerks = events[events["kind"] == "jerk"]
-    counted = jerks.groupby("group_id", as_index=False).agg(start=("start", "min"))
+    groups = [c for c in ("night", "group_id") if c in jerks]  # group ids restart each night
+    counted = jerks.groupby(groups, as_index=False).agg(start=("start", "min"))
     score = score_events(counted, truth, tolerance_s, by=None)
     missed = truth.drop(index=truth.index[score.matched["truth"].to_numpy()])
     near = score_events(events, missed, tolerance_s, by=None).matched
@@ -326,6 +327,27 @@ def score_jerks(events: pd.DataFrame, truth: pd.DataFrame, tolerance_s: float = 
     for d, t in near.itertuples(index=False):
         missed_as[t] = str(events["kind"].iloc[d])
     return score, missed_as
+
+
+def truth_text(source: str, n_true: int, tp: int, fp: int, missed_as: Sequence[str],
+               tolerance_s: float = 0.5) -> str:
+    """How counted jerks agree with true ones, in a sentence for a person: ``n_true`` true
+    jerks of ``source``, ``tp`` of them counted, ``fp`` counted jerks that are none, and
+    what the missed ones were filed as (:func:`score_jerks`).
+
+    >>> truth_text("labels.csv", 4, 3, 1, ["movement"])
+    'Against labels.csv (4 true jerks, within 0.5 s): 3 counted (recall 0.75), 1 counted that is none (precision 0.75), F1 0.75; the missed were filed as: 1 movement.'
+    """
+    from collections import Counter
+
+    if not n_true:
+        return f"{source} holds no true jerk: nothing to score against."
+    missed = ", ".join(f"{n} {kind}" for kind, n in Counter(missed_as).most_common())
+    jerks = f"{n_true} true jerk" + ("" if n_true == 1 else "s")
+    return (f"Against {source} ({jerks}, within {tolerance_s:g} s): {tp} counted "
+            f"(recall {tp / n_true:.2f}), {fp} counted that {'is' if fp == 1 else 'are'} none"
+            + (f" (precision {tp / (tp + fp):.2f}), F1 {2 * tp / (tp + fp + n_true):.2f}" if tp + fp else "")
+            + (f"; the missed were filed as: {missed}" if missed else "") + ".")
 
 
 def _ns(df: pd.DataFrame) -> np.ndarray:

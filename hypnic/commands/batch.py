@@ -31,12 +31,15 @@ def batch(
     INPUT_DIR/<participant>/ holds night folders (INPUT_DIR/p01/night-01/*.csv, as
     'hypnic simulate --out INPUT_DIR/p01' writes) or one file per night, and optionally
     diary.csv. Writes OUT/events.parquet, OUT/nights.parquet, OUT/reports/<participant>/,
-    OUT/cohort.json and OUT/cohort.html, and OUT/failures.csv. Finished nights are kept:
-    running again resumes; a failing night is retried once, then reported.
+    OUT/cohort.json and OUT/cohort.html, and OUT/failures.csv; and OUT/truth.csv, the
+    counted jerks scored against the true ones, where night folders hold truth/jerks.csv.
+    Finished nights are kept: running again resumes; a failing night is retried once,
+    then reported.
     """
     from analysis.effects import plural
+    from detection.scoring import truth_text
     from hypnic.commands._progress import bars
-    from hypnic.workflows.cohort import DIARY_NAME, REPORT_ID, BatchConfig, run_batch
+    from hypnic.workflows.cohort import DIARY_NAME, REPORT_ID, TRUTH_FILE, BatchConfig, run_batch
     from sensing.errors import HypnicError
     from sensing.timezones import zone
 
@@ -62,7 +65,8 @@ def batch(
 
         result = run_batch(input_dir, out, config, progress=on_night)
     kinds = result.failures["night_id"].map(
-        lambda n: {DIARY_NAME: "diary file", REPORT_ID: "report", "": "folder"}.get(n, "night"))
+        lambda n: "truth file" if n.endswith(TRUTH_FILE) else
+        {DIARY_NAME: "diary file", REPORT_ID: "report", "": "folder"}.get(n, "night"))
     for r in result.failures.itertuples():  # a folder, a diary, a report, a night twice
         if (r.participant, r.night_id) in shown:
             continue
@@ -82,11 +86,17 @@ def batch(
             whose = "the report of" if len(flagged) == 1 else "the reports of"
             typer.echo(f"Seeing a doctor is suggested in {whose} {plural(len(flagged), 'participant')} "
                        f"({named}); why: {out / 'cohort.html'}.")
+    if len(result.truth):
+        t = result.truth
+        typer.echo(truth_text(f"the {TRUTH_FILE} of {plural(len(t), 'night folder')}", int(t["n_true"].sum()),
+                              int(t["tp"].sum()), int(t["fp"].sum()),
+                              [k for kinds_ in t["missed_as"] for k in kinds_.split(";") if k])
+                   + f" Each night's: {out / 'truth.csv'}.")
     names = [p.name for k, p in result.outputs.items() if not k.startswith("report:")]
     names += ["reports/"] * any(k.startswith("report:") for k in result.outputs)
     typer.echo(f"outputs in {out}: {', '.join(names)}")
     if len(result.failures):
         counts = kinds.value_counts()
-        what = [plural(int(counts[k]), k) for k in ("night", "folder", "diary file", "report")
+        what = [plural(int(counts[k]), k) for k in ("night", "folder", "diary file", "truth file", "report")
                 if k in counts]
         raise HypnicError(f"{' and '.join(what)} failed; see {out / 'failures.csv'}")

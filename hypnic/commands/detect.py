@@ -139,21 +139,12 @@ def detect(
 
 def _scored(events, path: Path, true_ns: list[int]) -> str:
     """How the counted jerks agree with the true ones of ``path``, in a sentence."""
-    from collections import Counter
-
     import pandas as pd
 
-    from analysis.effects import plural
-    from detection.scoring import score_jerks
+    from detection.scoring import score_jerks, truth_text
 
-    if not true_ns:
-        return f"{path.name} holds no time: nothing to score against."
     score, missed_as = score_jerks(events, pd.DataFrame({"start": pd.to_datetime(true_ns, utc=True)}))
-    missed = ", ".join(f"{n} {kind}" for kind, n in Counter(missed_as).most_common())
-    return (f"Against {path.name} ({plural(len(true_ns), 'true jerk')}, within 0.5 s): {score.tp} counted "
-            f"(recall {score.recall:.2f}), {score.fp} counted that {'is' if score.fp == 1 else 'are'} none"
-            + (f" (precision {score.precision:.2f}), F1 {score.f1:.2f}" if score.tp + score.fp else "")
-            + (f"; the missed were filed as: {missed}" if missed else "") + ".")
+    return truth_text(path.name, len(true_ns), score.tp, score.fp, missed_as)
 
 
 def default_events_path(first: Path) -> Path:

@@ -8,7 +8,8 @@ Input layout (``INPUT_DIR``)::
         night-01/               a night folder: every recording file in it is one sensor
           wrist-left.csv        of that night (any format sensing.readers.read reads)
           ankle-left.csv
-          truth/                sub-folders of a night folder are ignored
+          truth/jerks.csv       optional: the night's true jerks (scored: truth.csv); other
+                                sub-folders of a night folder are ignored
         2026-03-02.cwa          or a file directly in the participant folder: one night
         week-1.cwa              (a recording of several days and nights is cut into them)
       p02/ ...
@@ -34,9 +35,11 @@ interrupted run resumes where it stopped. A night that fails is retried once
 goes on. Finally the parts are gathered into ``OUT_DIR/events.parquet`` and
 ``OUT_DIR/nights.parquet``, each participant gets a report
 (``OUT_DIR/reports/<participant>/index.html``) and the cohort a summary
-(``OUT_DIR/cohort.json`` and ``cohort.html``, :mod:`analysis.cohort`). A diary or a
-report that fails is recorded in ``failures.csv`` (night id ``diary.csv`` or
-``report``) against its participant; the participant's nights are kept.
+(``OUT_DIR/cohort.json`` and ``cohort.html``, :mod:`analysis.cohort`); where night
+folders hold their true jerks (:data:`TRUTH_FILE`), ``OUT_DIR/truth.csv`` scores the
+counted jerks against them (:func:`score_truth`). A diary, a truth file or a report that
+fails is recorded in ``failures.csv`` (night id ``diary.csv``, the night's and
+``/truth/jerks.csv``, or ``report``) against its participant; its nights are kept.
 
 Every file written is owner-only (0600) and every folder created 0700
 (:mod:`sensing.private`); a local Dask cluster keeps its scratch files in a private
@@ -82,6 +85,14 @@ KEY_COLUMNS = ["participant", "night_id", "night"]
 #: The sleep window's times in ``nights.parquet`` (UTC; missing where no sleep was found).
 SLEEP_TIMES = ("lights_out", "onset", "wake")
 FAILURE_COLUMNS = ["participant", "night_id", "files", "attempts", "error"]
+#: A night folder's true jerks (what ``hypnic simulate`` writes; a labelled study can
+#: write the same: a ``start`` or ``time`` column), inside the night folder.
+TRUTH_FILE = "truth/jerks.csv"
+#: Columns of ``truth.csv``: per night folder with a truth file, its true jerks, those
+#: counted (``tp``), counted jerks that are none (``fp``), those missed (``fn``), the
+#: rates, and what the missed were filed as (";"-joined kinds).
+TRUTH_COLUMNS = ["participant", "night_id", "n_true", "tp", "fp", "fn", "precision", "recall", "f1",
+                 "missed_as"]
 
 
 @dataclass(frozen=True)
@@ -155,11 +166,14 @@ class BatchResult:
         The gathered tables written to ``events.parquet`` and ``nights.parquet``.
     cohort : analysis.cohort.CohortEffects or None
         The cohort summary (None when no night succeeded).
+    truth : DataFrame
+        The counted jerks against each night folder's :data:`TRUTH_FILE`
+        (:data:`TRUTH_COLUMNS`; empty when no folder has one).
     seconds : float
         Wall time of the run, s.
     outputs : dict of str to Path
         Files written: ``events``, ``nights``, ``failures``, ``cohort_json``,
-        ``cohort_html`` and ``report:<participant>``.
+        ``cohort_html``, ``truth`` and ``report:<participant>``.
     """
 
     computed: list[tuple[str, str]]
@@ -170,6 +184,7 @@ class BatchResult:
     cohort: Any
     seconds: float
     outputs: dict[str, Path] = field(default_factory=dict)
+    truth: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRUTH_COLUMNS))
 
 
 # -- discovery --------------------------------------------------------------------------
@@ -558,6 +573,43 @@ def gather(out_dir: str | Path, tasks: list[NightTask], input_dir: str | Path, t
     return _concat(events, KEY_COLUMNS), _concat(rows, cols), per, problems
 
 
+def score_truth(input_dir: str | Path, events: pd.DataFrame, nights: pd.DataFrame,
+                tz: str = "UTC") -> tuple[pd.DataFrame, list[dict]]:
+    """Each night folder's counted jerks against its :data:`TRUTH_FILE`
+    (:func:`detection.scoring.score_jerks`, within 0.5 s), its times without a zone read in
+    the night's zone (else ``tz``); and a failure record per truth file that cannot be read.
+
+    Returns
+    -------
+    truth : DataFrame
+        :data:`TRUTH_COLUMNS`, one row per night folder with a truth file.
+    problems : list of dict
+        :func:`night_record` of each truth file that could not be read (``night_id`` the
+        night's and ``/truth/jerks.csv``; its nights kept).
+    """
+    from detection.scoring import score_jerks
+    from hypnic.workflows.night import read_times, times_ns
+    from sensing.timezones import zone
+
+    rows, problems = [], []
+    for (person, night_id), part in nights.groupby(["participant", "night_id"], sort=True):
+        path = Path(input_dir) / str(person) / str(night_id) / TRUTH_FILE
+        if not path.is_file():
+            continue
+        try:
+            true_ns = times_ns(read_times(path), zone(part["tz"].iloc[0] or tz), "true jerk")
+        except (HypnicError, OSError) as exc:
+            problems.append(night_record(NightTask(str(person), f"{night_id}/{TRUTH_FILE}", (TRUTH_FILE,)),
+                                         attempts=1, error=exc))
+            continue
+        mine = events[(events["participant"] == person) & (events["night_id"] == night_id)] if len(events) else events
+        score, missed_as = score_jerks(mine, pd.DataFrame({"start": pd.to_datetime(true_ns, utc=True)}))
+        rows.append(dict(participant=person, night_id=night_id, n_true=len(true_ns), tp=score.tp,
+                         fp=score.fp, fn=score.fn, precision=score.precision, recall=score.recall,
+                         f1=score.f1, missed_as=";".join(missed_as)))
+    return pd.DataFrame(rows, columns=TRUTH_COLUMNS), problems
+
+
 def participant_report(out_dir: str | Path, person: str, table: pd.DataFrame, events: pd.DataFrame,
                        activity: pd.DataFrame) -> Path:
     """``OUT_DIR/reports/<participant>/index.html`` with :mod:`analysis.report` (owner-only)."""
@@ -688,10 +740,15 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
         progress({"total": len(todo)})
     records = _run_nights(todo, out, cfg, client, progress) if todo else []
     events, nights, per, problems = gather(out, tasks, input_dir, cfg.tz)
+    truth, unread = score_truth(input_dir, events, nights, cfg.tz) if len(nights) else (
+        pd.DataFrame(columns=TRUTH_COLUMNS), [])
+    problems += unread
     outputs = {"events": out / "events.parquet", "nights": out / "nights.parquet",
                "failures": out / "failures.csv"}
     _write_parquet(events, outputs["events"])
     _write_parquet(nights, outputs["nights"])
+    if len(truth):
+        outputs["truth"] = write_private(out / "truth.csv", truth.to_csv(index=False))
     if cfg.reports:
         for person, (table, jerks, activity) in per.items():
             try:
@@ -710,4 +767,4 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, config: BatchConfig | 
     computed = [(r["participant"], r["night_id"]) for r in records if r["ok"]]
     log.info("batch: %d computed, %d skipped, %d failed", len(computed), len(skipped), len(failures))
     return BatchResult(sorted(computed), skipped, failures, events, nights, cohort,
-                       time.perf_counter() - t_start, outputs)
+                       time.perf_counter() - t_start, outputs, truth)

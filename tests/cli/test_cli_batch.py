@@ -21,6 +21,9 @@ def test_cli_batch_on_existing_scheduler_then_resume(cohort_copy, client, tmp_pa
     assert f"{n} nights processed, 0 already done, 0 failed" in stdout
     assert (f"Seeing a doctor is suggested in the report of 1 participant (p02); why: "
             f"{out / 'cohort.html'}.") in stdout
+    truth = pd.read_csv(out / "truth.csv")  # p01's and p02's night folders hold truth/jerks.csv
+    assert (f"Against the truth/jerks.csv of 6 night folders ({truth['n_true'].sum()} true jerks, within "
+            f"0.5 s): {truth['tp'].sum()} counted") in stdout and f"Each night's: {out / 'truth.csv'}." in stdout
     assert len(pd.read_parquet(out / "nights.parquet")) == n
     assert not (out / "reports").exists()
     # a corrupt night added later: the others are not redone, the bad one is reported
@@ -31,6 +34,17 @@ def test_cli_batch_on_existing_scheduler_then_resume(cohort_copy, client, tmp_pa
     assert f"0 nights processed, {n} already done, 1 failed" in cap.out
     assert cap.err.strip().splitlines()[-1] == f"hypnic: error: 1 night failed; see {out / 'failures.csv'}"
     assert "hypnic: warning: p01/night-09 failed: FormatError" in cap.err  # refused: not retried
+
+
+def test_cli_batch_says_a_truth_file_failed_not_a_night(cohort_copy, client, tmp_path, capsys):
+    (cohort_copy / "p01" / "night-01" / "truth" / "jerks.csv").write_text("time\nnot a time\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(cohort_copy), "--out", str(out), "--scheduler", client.scheduler.address,
+                 "--no-reports"]) == 1
+    cap = capsys.readouterr()
+    assert "hypnic: warning: p01/night-01/truth/jerks.csv failed: FormatError" in cap.err
+    assert cap.err.strip().splitlines()[-1] == f"hypnic: error: 1 truth file failed; see {out / 'failures.csv'}"
+    assert "Against the truth/jerks.csv of 5 night folders" in cap.out
 
 
 def test_cli_batch_usage_errors(cohort_dir, tmp_path, capsys):
@@ -82,7 +96,8 @@ def test_a_failed_night_warns_on_one_line_whatever_the_console_width(tmp_path, m
                   "error": error})
         return SimpleNamespace(
             failures=pd.DataFrame({"participant": ["p01"], "night_id": ["night-01"], "error": [error]}),
-            computed=[], skipped=[], seconds=0.1, cohort=None, outputs={}, nights=pd.DataFrame())
+            computed=[], skipped=[], seconds=0.1, cohort=None, outputs={}, nights=pd.DataFrame(),
+            truth=pd.DataFrame())
 
     monkeypatch.setattr(cohort, "run_batch", failing_run)
     monkeypatch.setenv("COLUMNS", "40")

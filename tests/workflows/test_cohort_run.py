@@ -148,6 +148,37 @@ def test_resume_recomputes_only_missing_night(cohort_dir, first_run, client, tmp
     pd.testing.assert_frame_equal(result.events, first.events)
 
 
+def test_night_folders_with_a_truth_file_are_scored(cohort_dir, first_run):
+    """Each night folder holding truth/jerks.csv (as hypnic simulate writes; a labelled
+    study can write the same) has its counted jerks scored against the true ones it could
+    see, within 0.5 s: truth.csv, one row each; the files of p03 (no folder) have none."""
+    from detection.scoring import score_jerks
+
+    out, result = first_run
+    truth = pd.read_csv(out / "truth.csv").fillna({"missed_as": ""})
+    assert list(truth.columns) == hb.TRUTH_COLUMNS
+    assert truth[["participant", "night_id"]].values.tolist() == [
+        [p, f"night-0{i}"] for p in ("p01", "p02") for i in (1, 2, 3)]
+    pd.testing.assert_frame_equal(truth, result.truth.fillna({"missed_as": ""}), check_dtype=False)
+    for row in truth.itertuples():
+        true = pd.read_csv(cohort_dir / row.participant / row.night_id / "truth" / "jerks.csv")
+        true = true[true["observable"]].assign(start=lambda t: pd.to_datetime(t["start"], utc=True))
+        mine = result.events[(result.events["participant"] == row.participant)
+                             & (result.events["night_id"] == row.night_id)]
+        score, missed_as = score_jerks(mine, true[["start"]].reset_index(drop=True))
+        assert (row.n_true, row.tp, row.fp, row.fn) == (len(true), score.tp, score.fp, score.fn)
+        assert row.missed_as == ";".join(missed_as)
+    assert truth["tp"].sum() > 0 and (truth["tp"] + truth["fn"] == truth["n_true"]).all()
+
+
+def test_a_truth_file_that_cannot_be_read_is_reported_and_its_night_kept(cohort_copy, client, tmp_path):
+    (cohort_copy / "p01" / "night-02" / "truth" / "jerks.csv").write_text("time\nyesterday\n")
+    result = run_batch(cohort_copy, tmp_path / "out", NO_REPORTS, client=client)
+    assert result.failures[["participant", "night_id"]].values.tolist() == [["p01", "night-02/truth/jerks.csv"]]
+    assert "the true jerk time(s) yesterday" in result.failures["error"].iloc[0]
+    assert len(result.nights) == 8 and len(result.truth) == 5
+
+
 def test_corrupt_file_reported_rest_completes(cohort_copy, client, tmp_path):
     bad = cohort_copy / "p02" / "night-04"
     bad.mkdir()
