@@ -610,8 +610,7 @@ def sleep_periods(epoch_start: pd.DatetimeIndex, angle_change: np.ndarray, movin
             asleep[b0:b1] = False
         bound = calm - int(round(cfg.max_rest_s / ep))
         first = max(prev_wake, bound)
-        # rest has begun by the first still block at the latest (sustained stillness is rest)
-        busy = first + np.flatnonzero(roll_move[first:min(calm, a0)] >= cfg.lights_out_factor * thr)
+        busy = first + np.flatnonzero(roll_move[first:calm] >= cfg.lights_out_factor * thr)
         lights = busy[-1] + 1 if len(busy) else first
         seen = bool(len(busy)) or first > bound  # else still for all max_rest_s: not a measurement
         wake = epoch_start[a1] if a1 < n else epoch_start[-1] + step

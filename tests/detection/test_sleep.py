@@ -164,25 +164,6 @@ def test_an_evening_on_the_sofa_before_an_hour_up_and_busy_is_not_the_nights_sta
     assert [p.kind for p in periods] == ["night"] and abs(periods[0].onset - starts[2 * 720]) <= minute
 
 
-def test_lights_out_is_no_later_than_the_first_still_block():
-    """Up and about, 35 min lying still (HDCZA's still block: rest), 5 min of an awakening
-    (two movements), then the night. The movement rate's drop puts the onset after the
-    awakening (the stillness before may be quiet wake); lights out stayed after it too,
-    so a sleep start in the 35 min was a burst while awake. Rest has begun by the still
-    block at the latest: lights out is the end of the last clearly active minute before
-    it."""
-    starts, change = _epochs([(1, 3.0), (35 / 60, 0.01), (5 / 60, 3.0), (6, 0.01), (1, 3.0)])
-    block, awake = 720, 720 + 420
-    moving = np.zeros(len(change), bool)
-    moving[block - 60:block] = True  # the last of the time up
-    moving[[awake + 6, awake + 50]] = True  # a turn, a reposition
-    periods, _ = sleep_periods(starts, change, moving, 0.3, CFG)
-    night, = periods
-    minute = pd.Timedelta(minutes=1)
-    assert night.onset >= starts[awake + 50]  # the drop after the awakening, as before
-    assert abs(night.lights_out - starts[block]) <= minute and night.lights_out_seen
-
-
 def test_movements_less_than_10_s_apart_are_one_bout():
     s = np.array([0, 8, 25, 60, 30]) * 10**9
     e = np.array([3, 12, 31, 62, 40]) * 10**9
